@@ -1,0 +1,26 @@
+"""The `pks` command line (click). Each command lives in its own module and is added here."""
+
+from __future__ import annotations
+
+import click
+
+from pks_opt import __version__
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="pks")
+def main() -> None:
+    """pks-opt: production and capacity management (PKS) for healthcare.
+
+    Levels: need → balance (strategic) → plan (tactical weekly plan) → matrix (activity
+    matrix) → roster (operational). Run `pks demo` for the whole chain on shipped instances.
+    """
+
+
+def _register() -> None:
+    from pks_opt.commands.demo import demo
+
+    main.add_command(demo)
+
+
+_register()

@@ -1,0 +1,143 @@
+"""What every `pks` command shares: output options, error handling, summary and exit codes.
+
+Exit codes: 0 solved (OPTIMAL or FEASIBLE), 1 infeasible or no solution in time (the
+explanation is printed), 2 bad input or usage (one line naming file, row and field).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import sys
+import warnings
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from pks_opt.errors import InputError, InputWarning
+from pks_opt.result import Result, jsonable
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_OK = 0
+EXIT_NO_SOLUTION = 1
+EXIT_BAD_INPUT = 2
+
+
+def output_options(f: F) -> F:
+    """``--out DIR``, ``--excel`` and ``--json`` for every solving command."""
+    f = click.option(
+        "--json",
+        "as_json",
+        is_flag=True,
+        help="Print the result envelope as JSON on stdout instead of the summary.",
+    )(f)
+    f = click.option(
+        "--excel", is_flag=True, help="Also write all tables to one tables.xlsx in --out."
+    )(f)
+    f = click.option(
+        "--out",
+        "out",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="Folder for result.json, the CSV tables and PNG charts.",
+    )(f)
+    return f
+
+
+def handles_input_errors(f: F) -> F:
+    """Turn :class:`InputError` into one line on stderr and exit code 2; print input warnings."""
+
+    @functools.wraps(f)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", InputWarning)
+            try:
+                return f(*args, **kwargs)
+            except InputError as exc:
+                click.echo(f"error: {exc}", err=True)
+                sys.exit(EXIT_BAD_INPUT)
+            finally:
+                for w in caught:
+                    if issubclass(w.category, InputWarning):
+                        click.echo(f"warning: {w.message}", err=True)
+                    else:
+                        warnings.showwarning(
+                            w.message, w.category, w.filename, w.lineno, w.file, w.line
+                        )
+
+    return wrapper  # type: ignore[return-value]
+
+
+def finish(
+    result: Result,
+    *,
+    out: Path | None,
+    excel: bool,
+    as_json: bool,
+    charts: Callable[[], Mapping[str, Figure]] | None = None,
+    summary: Callable[[Result], list[str]] | None = None,
+) -> None:
+    """Write outputs, print the summary (or the JSON envelope) and exit with the status code."""
+    from pks_opt.report.output import write_result
+
+    if out is not None:
+        figures = charts() if (charts is not None and result.status.has_solution) else {}
+        envelope = write_result(result, out, excel=excel, charts=figures)
+    else:
+        envelope = result.envelope({name: f"{name}.csv" for name in result.tables})
+    if as_json:
+        click.echo(json.dumps(envelope, indent=2, ensure_ascii=False))
+    else:
+        for line in summary_lines(result, out):
+            click.echo(line)
+        if summary is not None and result.status.has_solution:
+            for line in summary(result):
+                click.echo(line)
+    sys.exit(result.status.exit_code)
+
+
+def summary_lines(result: Result, out: Path | None) -> list[str]:
+    """The generic head of every summary: status, objective, bound, time, KPIs, explanation."""
+    lines = [f"{result.kind} · {result.instance} · {result.solver}"]
+    status = f"status: {result.status.value}"
+    if math.isfinite(result.objective):
+        status += f"  objective: {_fmt(result.objective)}"
+    if math.isfinite(result.bound) and result.status.has_solution:
+        status += f"  bound: {_fmt(result.bound)}"
+        if math.isfinite(result.gap) and result.status.value == "FEASIBLE":
+            status += f"  gap: {100 * result.gap:.2f} %"
+    status += f"  time: {result.runtime_s:.2f} s"
+    lines.append(status)
+    for stage in result.stages:
+        proven = "optimal" if stage.status.value == "OPTIMAL" else stage.status.value.lower()
+        lines.append(
+            f"  stage {stage.name}: {_fmt(stage.objective)} ({proven}, {stage.runtime_s:.2f} s)"
+        )
+    if result.kpis:
+        lines.append("kpis:")
+        for k, v in jsonable(result.kpis).items():
+            if not isinstance(v, dict | list):
+                lines.append(f"  {k}: {_fmt(v)}")
+    for w in result.warnings:
+        lines.append(f"warning: {w}")
+    if result.explanation:
+        lines.append("explanation:")
+        lines.extend(f"  {e}" for e in result.explanation)
+    if out is not None:
+        lines.append(f"wrote {out}/result.json and {len(result.tables)} table(s)")
+    return lines
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, float):
+        if not math.isfinite(v):
+            return "-"
+        return f"{v:,.2f}".replace(",", " ") if abs(v) >= 1000 else f"{v:.4g}"
+    return str(v)

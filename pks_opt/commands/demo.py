@@ -1,0 +1,41 @@
+"""`pks demo`: run the chain on the shipped instances and write to ./pks-demo-out/."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from click.testing import CliRunner
+
+from pks_opt.instances import instance_path
+
+DEFAULT_DEMO_OUT = Path("pks-demo-out")
+
+# (title, output sub-folder, argv of the pks command without --out). Order = the PKS chain.
+DEMO_STEPS: list[tuple[str, str, list[str]]] = []
+
+
+@click.command()
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_DEMO_OUT,
+    show_default=True,
+    help="Folder that receives one sub-folder per step.",
+)
+def demo(out: Path) -> None:
+    """Run every level of the chain on the shipped instances."""
+    from pks_opt.commands import main
+
+    runner = CliRunner()
+    failed = 0
+    for title, sub, argv in DEMO_STEPS:
+        args = [a.format(instances=instance_path("")) for a in argv]
+        click.echo(f"\n=== {title}: pks {' '.join(args)} --out {out / sub}")
+        res = runner.invoke(main, [*args, "--out", str(out / sub)], catch_exceptions=False)
+        click.echo(res.output.rstrip())
+        if res.exit_code not in (0, 1):
+            failed += 1
+    click.echo(f"\ndemo finished: {len(DEMO_STEPS)} step(s), outputs in {out}/")
+    sys.exit(1 if failed else 0)

@@ -1,0 +1,99 @@
+"""Solve a PuLP model with a named MILP backend and report honestly what is proven.
+
+Backends (``--solver``): ``cbc`` (PuLP's bundled CBC) and ``highs`` (HiGHS through highspy,
+kept below 1.15 so it loads beside OR-Tools). Unknown names fail at once with the list of
+known ones. Each backend is imported lazily.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from pks_opt.result import SolveStatus
+
+MILP_BACKENDS = ("cbc", "highs")
+DEFAULT_MILP_BACKEND = "highs"
+
+
+@dataclass(frozen=True)
+class MilpOutcome:
+    """Status, objective and best bound of one MILP solve."""
+
+    status: SolveStatus
+    objective: float
+    bound: float
+    runtime_s: float
+    solver: str
+
+
+def check_backend(name: str) -> str:
+    """Return the canonical backend name or raise ``ValueError`` naming the known ones."""
+    key = name.lower()
+    if key not in MILP_BACKENDS:
+        raise ValueError(f"unknown solver '{name}'; choose one of: {', '.join(MILP_BACKENDS)}")
+    return key
+
+
+def solve_pulp(
+    prob: Any,
+    backend: str = DEFAULT_MILP_BACKEND,
+    *,
+    time_limit_s: float | None = None,
+    mip_gap: float | None = None,
+    threads: int | None = None,
+    msg: bool = False,
+) -> MilpOutcome:
+    """Solve ``prob`` (a ``pulp.LpProblem``) in place; variable values are read back by PuLP.
+
+    The status distinguishes proven optimal, feasible with a gap, infeasible, and stopped
+    without a solution. For HiGHS the best bound comes from the solver; CBC through PuLP does
+    not report one, so a non-optimal CBC solution has ``bound = -inf`` (unknown).
+    """
+    import pulp
+
+    key = check_backend(backend)
+    solver: Any
+    if key == "cbc":
+        solver = pulp.PULP_CBC_CMD(msg=msg, timeLimit=time_limit_s, gapRel=mip_gap, threads=threads)
+    else:
+        solver = pulp.HiGHS(msg=msg, timeLimit=time_limit_s, gapRel=mip_gap, threads=threads)
+    start = time.perf_counter()
+    prob.solve(solver)
+    runtime = time.perf_counter() - start
+    name = "pulp-cbc" if key == "cbc" else "highs"
+    return _outcome(prob, key, runtime, name)
+
+
+def _outcome(prob: Any, key: str, runtime: float, name: str) -> MilpOutcome:
+    import pulp
+
+    sol_status = prob.sol_status
+    objective = pulp.value(prob.objective)
+    objective = float(objective) if objective is not None else 0.0
+    if prob.status == pulp.LpStatusInfeasible or sol_status == pulp.LpSolutionInfeasible:
+        return MilpOutcome(SolveStatus.INFEASIBLE, math.inf, -math.inf, runtime, name)
+    if prob.status == pulp.LpStatusUnbounded:
+        raise RuntimeError("model is unbounded: a modelling error, please report it")
+    if sol_status == pulp.LpSolutionOptimal:
+        bound = _highs_bound(prob) if key == "highs" else objective
+        return MilpOutcome(SolveStatus.OPTIMAL, objective, min(bound, objective), runtime, name)
+    if sol_status == pulp.LpSolutionIntegerFeasible:
+        bound = _highs_bound(prob) if key == "highs" else -math.inf
+        return MilpOutcome(SolveStatus.FEASIBLE, objective, bound, runtime, name)
+    return MilpOutcome(SolveStatus.NO_SOLUTION_IN_TIME, math.inf, -math.inf, runtime, name)
+
+
+def _highs_bound(prob: Any) -> float:
+    model = getattr(prob, "solverModel", None)
+    if model is None:
+        return -math.inf
+    info = model.getInfo()
+    bound = getattr(info, "mip_dual_bound", None)
+    if bound is None or not math.isfinite(bound):
+        # An LP (no integers): the optimal objective is its own bound.
+        value = getattr(info, "objective_function_value", None)
+        return float(value) if value is not None else -math.inf
+    return float(bound)
