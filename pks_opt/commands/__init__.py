@@ -19,8 +19,10 @@ def main() -> None:
 
 def _register() -> None:
     from pks_opt.commands.demo import demo
+    from pks_opt.commands.need import need
 
     main.add_command(demo)
+    main.add_command(need)
 
 
 _register()

@@ -13,7 +13,23 @@ from pks_opt.instances import instance_path
 DEFAULT_DEMO_OUT = Path("pks-demo-out")
 
 # (title, output sub-folder, argv of the pks command without --out). Order = the PKS chain.
-DEMO_STEPS: list[tuple[str, str, list[str]]] = []
+DEMO_STEPS: list[tuple[str, str, list[str]]] = [
+    (
+        "Need and capacity (seeds' inpatient example)",
+        "need-seed",
+        ["need", "{instances}/seed-inpatient"],
+    ),
+    (
+        "Need and capacity, round 2 (ward share raised to 2 400)",
+        "need-seed-round2",
+        [
+            "need",
+            "{instances}/seed-inpatient",
+            "--scenario",
+            "{instances}/seed-inpatient/round2.yaml",
+        ],
+    ),
+]
 
 
 @click.command()

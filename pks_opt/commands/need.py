@@ -1,0 +1,61 @@
+"""`pks need INSTANCE`: care need → production need → capacity need, beds, staffing, acute
+dimensioning, available capacity and gaps (an exact calculation, no solver)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from pks_opt.commands.common import finish, handles_input_errors, output_options
+
+
+@click.command()
+@click.argument("instance", type=click.Path(path_type=Path))
+@click.option(
+    "--scenario",
+    "scenarios",
+    type=click.Path(path_type=Path),
+    multiple=True,
+    help="Scenario YAML applied to the instance first (repeatable: applied in order).",
+)
+@click.option(
+    "--share",
+    type=click.FloatRange(0, 1, min_open=True),
+    default=None,
+    help="Share of days the acute capacity must cover (default: the instance's "
+    "acute_share parameter, else 0.85).",
+)
+@output_options
+@handles_input_errors
+def need(
+    instance: Path,
+    scenarios: tuple[Path, ...],
+    share: float | None,
+    out: Path | None,
+    excel: bool,
+    as_json: bool,
+) -> None:
+    """Need vs available capacity per unit, resource and period (strategic instance).
+
+    Writes production_need, mission_cascade, capacity_need, available_capacity, gaps,
+    inpatient_beds, staffing, acute_dimensioning, usage and improvements as CSV, plus the
+    need_vs_available chart. The objective is the total positive gap (need above available,
+    summed in each resource's measure).
+    """
+    from pks_opt.io import read_raw
+    from pks_opt.need import compute_need, need_charts, need_summary, read_need
+    from pks_opt.scenario import load_scenario, read_variant
+
+    raw = read_raw(instance, expect_kind="strategic")
+    loaded = [load_scenario(s) for s in scenarios]
+    data = read_variant(raw, loaded, read_need)
+    result = compute_need(data, acute_share=share)
+    finish(
+        result,
+        out=out,
+        excel=excel,
+        as_json=as_json,
+        charts=lambda: need_charts(result),
+        summary=need_summary,
+    )

@@ -1,0 +1,455 @@
+"""The need-level calculations: pure functions of :class:`~pks_opt.need.data.NeedData`.
+
+Formulas (all per period; docs/need.md gives them with the seed's numbers):
+
+* care need          = base × (1 + demographic_growth) + mission_change, where base is
+  ``base_volume`` or ``share_of_parent`` × the parent unit's care need (the mission cascade);
+* production need    = (care need + waiting_list_reduction) × conversion + realised volume
+  improvements (never below 0), for producing units (units nobody has as parent);
+* capacity need      = Σ production need × amount per activity, booked at the producing unit or
+  at the support unit of the activity-hours row; inpatient objects use
+  ``average_length_of_stay_days / occupancy_target`` bed-days of the bed resource per admission;
+* beds               = bed-days ÷ days in period ÷ occupancy target; planned beds = beds rounded
+  by ``bed_rounding``; staff per role = planned beds × staff_per_bed, rounded by
+  ``staff_rounding``;
+* available capacity = staff fte × annual_hours × days/days_per_year × (1 − absence_share) ×
+  patient_time_share; rooms × hours_per_week × days/7; staffed_beds × days — each × the
+  period's low_production_factor — plus realised capacity improvements;
+* acute dimensioning = the smallest arrivals count c per unit × block such that at least
+  ``acute_share`` of the historical days had at most c arrivals.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from pks_opt.need.data import (
+    DAYS_PER_WEEK,
+    ActivityHoursRow,
+    InpatientRow,
+    NeedData,
+    Rounding,
+    per_period,
+)
+from pks_opt.need.figures import NeedFigures, Usage
+
+EPS = 1e-9
+
+
+def round_by(x: float, rule: Rounding) -> float:
+    """Round ``x`` by ``rule``: ``nearest`` (halves up), ``up``, ``down`` or ``none``.
+
+    A tolerance of 1e-9 keeps 24.000000001 from rounding up to 25.
+    """
+    if rule == "nearest":
+        return float(math.floor(x + 0.5 + EPS))
+    if rule == "up":
+        return float(math.ceil(x - EPS))
+    if rule == "down":
+        return float(math.floor(x + EPS))
+    return x
+
+
+def usage_for(data: NeedData, unit: str, planning_object: str) -> tuple[Usage, ...]:
+    """What one activity of ``planning_object`` produced at ``unit`` consumes.
+
+    Activity-hours rows that name ``unit`` replace the object's default rows (blank unit)
+    wholesale; a row's ``support_unit`` (blank = the producing unit) is where the resource is
+    used. An inpatient row (the unit's own, else the default) adds
+    ``average_length_of_stay_days / occupancy_target`` of its bed resource at ``unit``.
+    Works for any unit, whether or not it has demand for the object.
+    """
+    rows: list[ActivityHoursRow] = [
+        r for r in data.activity_hours if r.planning_object == planning_object and r.unit == unit
+    ]
+    if not rows:
+        rows = [
+            r
+            for r in data.activity_hours
+            if r.planning_object == planning_object and r.unit is None
+        ]
+    out = [Usage(r.support_unit or unit, r.resource, r.amount_per_activity) for r in rows]
+    inp = inpatient_row(data, unit, planning_object)
+    if inp is not None:
+        out.append(
+            Usage(unit, inp.bed_resource, inp.average_length_of_stay_days / inp.occupancy_target)
+        )
+    return tuple(out)
+
+
+def inpatient_row(data: NeedData, unit: str, planning_object: str) -> InpatientRow | None:
+    """The unit's own inpatient row for the object, else the default (blank-unit) row."""
+    own = [r for r in data.inpatient if r.planning_object == planning_object and r.unit == unit]
+    if own:
+        return own[0]
+    default = [r for r in data.inpatient if r.planning_object == planning_object and r.unit is None]
+    return default[0] if default else None
+
+
+@dataclass(frozen=True)
+class DemandLine:
+    """One (unit, planning object, period) of the care → production need chain."""
+
+    unit: str
+    planning_object: str
+    period: str
+    produces: bool
+    base_volume: float
+    share_of_parent: float | None
+    parent_care_need: float | None
+    demographic_growth: float
+    mission_change: float
+    care_need: float
+    waiting_list_reduction: float
+    conversion: float
+    improvement_volume: float
+    production_need: float
+
+
+@dataclass(frozen=True)
+class BedLine:
+    unit: str
+    period: str
+    admissions: float
+    bed_days: float
+    days: float
+    beds_exact: float
+    beds_planned: float
+    staffed_beds: float | None
+
+
+@dataclass(frozen=True)
+class StaffLine:
+    unit: str
+    period: str
+    role: str
+    staff_per_bed: float
+    beds_planned: float
+    fte_exact: float
+    fte: float
+
+
+@dataclass(frozen=True)
+class AcuteLine:
+    unit: str
+    block: str
+    days: int
+    mean_arrivals: float
+    max_arrivals: float
+    share_target: float
+    capacity: float
+    days_covered: int
+    share_covered: float
+
+
+@dataclass(frozen=True)
+class AvailableLine:
+    unit: str
+    resource: str
+    period: str
+    source: str  # "staff:<function>", "room:<room>", "beds", "improvement:<id>"
+    amount: float
+
+
+@dataclass
+class NeedBreakdown:
+    """Everything :func:`breakdown` works out, line by line, for tables and figures."""
+
+    demand: list[DemandLine] = field(default_factory=list)
+    capacity_need: dict[tuple[str, str, str], float] = field(default_factory=dict)
+    available_lines: list[AvailableLine] = field(default_factory=list)
+    beds: list[BedLine] = field(default_factory=list)
+    staffing: list[StaffLine] = field(default_factory=list)
+    acute: list[AcuteLine] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def available(self) -> dict[tuple[str, str, str], float]:
+        out: dict[tuple[str, str, str], float] = defaultdict(float)
+        for a in self.available_lines:
+            out[(a.unit, a.resource, a.period)] += a.amount
+        return dict(out)
+
+    @property
+    def production_need(self) -> dict[tuple[str, str, str], float]:
+        return {
+            (d.unit, d.planning_object, d.period): d.production_need
+            for d in self.demand
+            if d.produces
+        }
+
+
+def breakdown(data: NeedData, *, acute_share: float | None = None) -> NeedBreakdown:
+    """Work out the whole need side (pure). ``acute_share`` overrides the parameter."""
+    out = NeedBreakdown()
+    _demand(data, out)
+    _capacity_need(data, out)
+    _beds_and_staff(data, out)
+    _available(data, out)
+    share = data.parameters.acute_share if acute_share is None else acute_share
+    out.acute = acute_dimensioning(data, share)
+    return out
+
+
+def _unit_order(data: NeedData) -> list[str]:
+    """Units parents first (the mission cascade flows down)."""
+    parent = {u.unit: u.parent for u in data.units}
+
+    def depth(u: str) -> int:
+        d = 0
+        while parent.get(u) is not None:
+            u = parent[u]  # type: ignore[assignment]
+            d += 1
+        return d
+
+    return sorted(data.unit_ids, key=lambda u: (depth(u), data.unit_ids.index(u)))
+
+
+def _demand(data: NeedData, out: NeedBreakdown) -> None:
+    periods = data.period_ids
+    rows = per_period(data.demand, lambda d: (d.unit, d.planning_object), periods)
+    parent = {u.unit: u.parent for u in data.units}
+    producing = set(data.producing_units)
+    vol_imp: dict[tuple[str, str, str], float] = defaultdict(float)
+    for (_, p), imp in per_period(
+        (i for i in data.improvements if i.realised and i.effect == "volume"),
+        lambda i: (i.improvement,),
+        periods,
+    ).items():
+        assert imp.planning_object is not None
+        vol_imp[(imp.unit, imp.planning_object, p)] += imp.amount
+    care: dict[tuple[str, str, str], float] = {}
+    order = {u: i for i, u in enumerate(_unit_order(data))}
+    keys = sorted(rows, key=lambda k: (order[k[0][0] or ""], periods.index(k[1]), k[0][1] or ""))
+    lines: dict[tuple[str, str, str], DemandLine] = {}
+    for unit_obj, p in keys:
+        unit, obj = str(unit_obj[0]), str(unit_obj[1])
+        d = rows[(unit_obj, p)]
+        parent_care: float | None = None
+        if d.share_of_parent is not None:
+            up = parent[unit]
+            assert up is not None
+            parent_care = care.get((up, obj, p), 0.0)
+            base = parent_care * d.share_of_parent
+        else:
+            base = float(d.base_volume or 0.0)
+        c = base * (1 + d.demographic_growth) + d.mission_change
+        if c < -EPS:
+            out.warnings.append(
+                f"care need of {unit}/{obj}/{p} is negative ({c:.4g}) after the mission change; 0 used"
+            )
+        c = max(c, 0.0)
+        care[(unit, obj, p)] = c
+        imp_volume = vol_imp.get((unit, obj, p), 0.0)
+        prod = (c + d.waiting_list_reduction) * d.conversion + imp_volume
+        if prod < -EPS:
+            out.warnings.append(
+                f"production need of {unit}/{obj}/{p} is negative ({prod:.4g}) after improvements; 0 used"
+            )
+        lines[(unit, obj, p)] = DemandLine(
+            unit=unit,
+            planning_object=obj,
+            period=p,
+            produces=unit in producing,
+            base_volume=base,
+            share_of_parent=d.share_of_parent,
+            parent_care_need=parent_care,
+            demographic_growth=d.demographic_growth,
+            mission_change=d.mission_change,
+            care_need=c,
+            waiting_list_reduction=d.waiting_list_reduction,
+            conversion=d.conversion,
+            improvement_volume=imp_volume,
+            production_need=max(prod, 0.0),
+        )
+    # Table order: unit order as in units.csv, then planning object order, then period.
+    uo = {u: i for i, u in enumerate(data.unit_ids)}
+    oo = {o.planning_object: i for i, o in enumerate(data.planning_objects)}
+    out.demand = sorted(
+        lines.values(),
+        key=lambda x: (uo[x.unit], oo[x.planning_object], periods.index(x.period)),
+    )
+
+
+def _capacity_need(data: NeedData, out: NeedBreakdown) -> None:
+    need: dict[tuple[str, str, str], float] = defaultdict(float)
+    cache: dict[tuple[str, str], tuple[Usage, ...]] = {}
+    for d in out.demand:
+        if not d.produces:
+            continue
+        key = (d.unit, d.planning_object)
+        if key not in cache:
+            cache[key] = usage_for(data, *key)
+        for use in cache[key]:
+            need[(use.at_unit, use.resource, d.period)] += d.production_need * use.amount
+    out.capacity_need = dict(need)
+
+
+def _beds_and_staff(data: NeedData, out: NeedBreakdown) -> None:
+    params = data.parameters
+    admissions: dict[tuple[str, str], float] = defaultdict(float)
+    bed_days: dict[tuple[str, str], float] = defaultdict(float)
+    beds_exact: dict[tuple[str, str], float] = defaultdict(float)
+    for d in out.demand:
+        if not d.produces:
+            continue
+        inp = inpatient_row(data, d.unit, d.planning_object)
+        if inp is None:
+            continue
+        days = data.period(d.period).days
+        bd = d.production_need * inp.average_length_of_stay_days
+        admissions[(d.unit, d.period)] += d.production_need
+        bed_days[(d.unit, d.period)] += bd
+        beds_exact[(d.unit, d.period)] += bd / days / inp.occupancy_target
+    staffed = _staffed_beds(data)
+    for (unit, p), exact in beds_exact.items():
+        planned = round_by(exact, params.bed_rounding)
+        out.beds.append(
+            BedLine(
+                unit=unit,
+                period=p,
+                admissions=admissions[(unit, p)],
+                bed_days=bed_days[(unit, p)],
+                days=data.period(p).days,
+                beds_exact=exact,
+                beds_planned=planned,
+                staffed_beds=staffed.get((unit, p)),
+            )
+        )
+        for key in data.staffing_keys:
+            if key.unit != unit:
+                continue
+            fte_exact = planned * key.staff_per_bed
+            out.staffing.append(
+                StaffLine(
+                    unit=unit,
+                    period=p,
+                    role=key.role,
+                    staff_per_bed=key.staff_per_bed,
+                    beds_planned=planned,
+                    fte_exact=fte_exact,
+                    fte=round_by(fte_exact, params.staff_rounding),
+                )
+            )
+
+
+def _staffed_beds(data: NeedData) -> dict[tuple[str, str], float]:
+    out: dict[tuple[str, str], float] = defaultdict(float)
+    for ((unit, _res), p), row in per_period(
+        data.beds, lambda b: (b.unit, b.resource), data.period_ids
+    ).items():
+        out[(str(unit), p)] += row.staffed_beds
+    return dict(out)
+
+
+def _available(data: NeedData, out: NeedBreakdown) -> None:
+    periods = data.period_ids
+    per_year = data.parameters.days_per_year
+    lines: list[AvailableLine] = []
+    for ((unit, function), p), s in per_period(
+        data.staff, lambda s: (s.unit, s.function), periods
+    ).items():
+        per = data.period(p)
+        hours = (
+            s.fte
+            * s.annual_hours
+            * per.days
+            / per_year
+            * (1 - s.absence_share)
+            * s.patient_time_share
+            * per.low_production_factor
+        )
+        lines.append(AvailableLine(str(unit), s.resource, p, f"staff:{function}", hours))
+    for ((unit, room), p), r in per_period(data.rooms, lambda r: (r.unit, r.room), periods).items():
+        per = data.period(p)
+        hours = r.rooms * r.hours_per_week * per.days / DAYS_PER_WEEK * per.low_production_factor
+        lines.append(AvailableLine(str(unit), r.resource, p, f"room:{room}", hours))
+    for ((unit, res), p), b in per_period(
+        data.beds, lambda b: (b.unit, b.resource), periods
+    ).items():
+        per = data.period(p)
+        lines.append(
+            AvailableLine(
+                str(unit),
+                str(res),
+                p,
+                "beds",
+                b.staffed_beds * per.days * per.low_production_factor,
+            )
+        )
+    for ((imp_id,), p), imp in per_period(
+        (i for i in data.improvements if i.realised and i.effect == "capacity"),
+        lambda i: (i.improvement,),
+        periods,
+    ).items():
+        assert imp.resource is not None
+        lines.append(AvailableLine(imp.unit, imp.resource, p, f"improvement:{imp_id}", imp.amount))
+    uo = {u: i for i, u in enumerate(data.unit_ids)}
+    ro = {r.resource: i for i, r in enumerate(data.resources)}
+    out.available_lines = sorted(
+        lines, key=lambda a: (uo[a.unit], ro[a.resource], periods.index(a.period), a.source)
+    )
+
+
+def coverage_quantile(values: Iterable[float], share: float) -> float:
+    """The smallest observed value c with at least ``share`` of the values ≤ c.
+
+    Sorted x₁ ≤ … ≤ xₙ: c = x_k with k = ⌈share · n⌉ (share 0.85 of 20 days → the 17th).
+    """
+    xs = sorted(values)
+    if not xs:
+        raise ValueError("no values")
+    k = max(1, math.ceil(share * len(xs) - EPS))
+    return xs[k - 1]
+
+
+def acute_dimensioning(data: NeedData, share: float) -> list[AcuteLine]:
+    """Per unit × block: the arrivals capacity that covers ``share`` of the historical days."""
+    groups: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for a in data.acute_arrivals:
+        groups[(a.unit, a.block)].append(a.arrivals)
+    out = []
+    for (unit, block), xs in groups.items():
+        cap = coverage_quantile(xs, share)
+        covered = sum(1 for x in xs if x <= cap + EPS)
+        out.append(
+            AcuteLine(
+                unit=unit,
+                block=block,
+                days=len(xs),
+                mean_arrivals=sum(xs) / len(xs),
+                max_arrivals=max(xs),
+                share_target=share,
+                capacity=cap,
+                days_covered=covered,
+                share_covered=covered / len(xs),
+            )
+        )
+    return out
+
+
+def compute_figures(data: NeedData) -> NeedFigures:
+    """The numbers the balancing level needs (see :class:`~pks_opt.need.figures.NeedFigures`).
+
+    ``units`` are the producing units (organisational levels that only distribute a mission
+    are left out); ``usage`` is filled for each (home unit, planning object) with demand — call
+    :func:`usage_for` for other units.
+    """
+    b = breakdown(data)
+    producing = data.producing_units
+    prod = {k: v for k, v in b.production_need.items()}
+    usage = {(u, o): usage_for(data, u, o) for (u, o, _p) in prod}
+    return NeedFigures(
+        units=producing,
+        resources=tuple(r.resource for r in data.resources),
+        periods=data.period_ids,
+        planning_objects=tuple(o.planning_object for o in data.planning_objects),
+        priority={o.planning_object: o.priority for o in data.planning_objects},
+        production_need=prod,
+        usage=usage,
+        available=b.available,
+        capacity_need=dict(b.capacity_need),
+    )

@@ -1,0 +1,409 @@
+"""The need-side tables of a strategic instance, validated into frozen data.
+
+:func:`read_need` turns a :class:`~pks_opt.io.RawInstance` (folder or workbook, ``kind:
+strategic``) into :class:`NeedData`. Every table is checked per field (ranges, NaN, missing
+columns) by :func:`~pks_opt.io.parse_rows`, then across tables (ids unique, references known)
+with the row that is wrong. The format is documented in ``docs/strategic-format.md``
+("Need-side tables").
+
+Tables (required: ``units``, ``resources``, ``periods``, ``planning_objects``, ``demand``;
+the others are optional): ``activity_hours``, ``inpatient``, ``staffing_keys``,
+``acute_arrivals``, ``staff``, ``rooms``, ``beds``, ``improvements``.
+
+A ``period`` cell left blank in ``demand``, ``staff``, ``rooms``, ``beds`` and
+``improvements`` means "every period"; a row that names a period replaces the blank-period row
+with the same key for that period (see :func:`per_period`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Literal, TypeVar
+
+from pydantic import ConfigDict, Field
+
+from pks_opt.errors import InputError
+from pks_opt.io import Frozen, RawInstance, Row, Table, check_ref, check_unique, parse_rows
+from pks_opt.io import parse_parameters as _parse_parameters
+
+Rounding = Literal["nearest", "up", "down", "none"]
+
+R = TypeVar("R", bound=Row)
+
+DAYS_PER_WEEK = 7.0
+
+
+class NeedRow(Row):
+    """A need-side row: ids written as numbers in a workbook (``2026``) are read as text."""
+
+    model_config = ConfigDict(coerce_numbers_to_str=True)
+
+
+class NeedParameters(NeedRow):
+    """Manifest ``parameters`` used by the need level (all optional)."""
+
+    acute_share: float = Field(0.85, gt=0, le=1)
+    """Share of historical days the acute capacity must cover (seeds: 85 %)."""
+    days_per_year: float = Field(365.0, gt=0)
+    """Turns ``annual_hours`` of staff into hours per period (× days of the period / this)."""
+    bed_rounding: Rounding = "nearest"
+    """Rounding of planned beds from the exact bed need (seed: 20.19 → 20, 24.22 → 24)."""
+    staff_rounding: Rounding = "nearest"
+    """Rounding of staff per role = planned beds × staffing key."""
+
+
+class UnitRow(NeedRow):
+    unit: str = Field(min_length=1)
+    name: str = ""
+    parent: str | None = None
+
+
+class ResourceRow(NeedRow):
+    resource: str = Field(min_length=1)
+    name: str = ""
+    measure: str = "hours"
+
+
+class PeriodRow(NeedRow):
+    period: str = Field(min_length=1)
+    days: float = Field(gt=0)
+    low_production_factor: float = Field(1.0, ge=0, le=1)
+
+
+class PlanningObjectRow(NeedRow):
+    planning_object: str = Field(min_length=1)
+    service: str = ""
+    provider_category: str = ""
+    contact_type: str = ""
+    priority: int = Field(1, ge=1)
+    name: str = ""
+
+
+class DemandRow(NeedRow):
+    unit: str
+    planning_object: str
+    period: str | None = None
+    base_volume: float | None = Field(None, ge=0)
+    share_of_parent: float | None = Field(None, ge=0, le=1)
+    demographic_growth: float = Field(0.0, ge=-1)
+    mission_change: float = 0.0
+    waiting_list_reduction: float = Field(0.0, ge=0)
+    conversion: float = Field(1.0, ge=0)
+
+
+class ActivityHoursRow(NeedRow):
+    planning_object: str
+    resource: str
+    amount_per_activity: float = Field(ge=0)
+    unit: str | None = None
+    support_unit: str | None = None
+
+
+class InpatientRow(NeedRow):
+    planning_object: str
+    bed_resource: str
+    average_length_of_stay_days: float = Field(gt=0)
+    occupancy_target: float = Field(gt=0, le=1)
+    unit: str | None = None
+
+
+class StaffingKeyRow(NeedRow):
+    unit: str
+    role: str
+    staff_per_bed: float = Field(ge=0)
+
+
+class AcuteArrivalRow(NeedRow):
+    unit: str
+    block: str
+    day: str
+    arrivals: float = Field(ge=0)
+
+
+class StaffRow(NeedRow):
+    unit: str
+    function: str
+    resource: str
+    fte: float = Field(ge=0)
+    annual_hours: float = Field(gt=0)
+    absence_share: float = Field(0.0, ge=0, lt=1)
+    patient_time_share: float = Field(1.0, ge=0, le=1)
+    period: str | None = None
+
+
+class RoomRow(NeedRow):
+    unit: str
+    room: str
+    resource: str
+    hours_per_week: float = Field(ge=0)
+    rooms: float = Field(1.0, ge=0)
+    period: str | None = None
+
+
+class BedRow(NeedRow):
+    unit: str
+    resource: str
+    staffed_beds: float = Field(ge=0)
+    period: str | None = None
+
+
+class ImprovementRow(NeedRow):
+    improvement: str
+    unit: str
+    effect: Literal["capacity", "volume"]
+    amount: float
+    realised: bool
+    resource: str | None = None
+    planning_object: str | None = None
+    period: str | None = None
+
+
+class NeedData(Frozen):
+    """A validated strategic instance, need side. Immutable; build variants via scenarios."""
+
+    name: str
+    parameters: NeedParameters
+    units: tuple[UnitRow, ...]
+    resources: tuple[ResourceRow, ...]
+    periods: tuple[PeriodRow, ...]
+    planning_objects: tuple[PlanningObjectRow, ...]
+    demand: tuple[DemandRow, ...]
+    activity_hours: tuple[ActivityHoursRow, ...] = ()
+    inpatient: tuple[InpatientRow, ...] = ()
+    staffing_keys: tuple[StaffingKeyRow, ...] = ()
+    acute_arrivals: tuple[AcuteArrivalRow, ...] = ()
+    staff: tuple[StaffRow, ...] = ()
+    rooms: tuple[RoomRow, ...] = ()
+    beds: tuple[BedRow, ...] = ()
+    improvements: tuple[ImprovementRow, ...] = ()
+
+    # ------------------------------------------------------------------ derived look-ups
+
+    @property
+    def unit_ids(self) -> tuple[str, ...]:
+        return tuple(u.unit for u in self.units)
+
+    @property
+    def period_ids(self) -> tuple[str, ...]:
+        return tuple(p.period for p in self.periods)
+
+    @property
+    def parent_units(self) -> frozenset[str]:
+        """Units that are some unit's parent: organisational levels that distribute a mission."""
+        return frozenset(u.parent for u in self.units if u.parent is not None)
+
+    @property
+    def producing_units(self) -> tuple[str, ...]:
+        """Units that produce (no unit has them as parent), in table order."""
+        levels = self.parent_units
+        return tuple(u for u in self.unit_ids if u not in levels)
+
+    def period(self, period_id: str) -> PeriodRow:
+        return next(p for p in self.periods if p.period == period_id)
+
+
+# ---------------------------------------------------------------------- reading
+
+
+def read_need(raw: RawInstance) -> NeedData:
+    """Validate the need-side tables of a strategic instance.
+
+    Raises
+    ------
+    InputError
+        A missing table or column, a bad value, a duplicate id or an unknown reference; the
+        message names the file, the row and the field.
+    """
+    params = _parse_parameters(raw, NeedParameters)
+
+    def opt(name: str, model: type[R]) -> tuple[tuple[R, ...], Table | None]:
+        if not raw.has(name):
+            return (), None
+        table = raw.table(name)
+        return parse_rows(table, model), table
+
+    t_units = raw.table("units")
+    units = parse_rows(t_units, UnitRow)
+    t_res = raw.table("resources")
+    resources = parse_rows(t_res, ResourceRow)
+    t_per = raw.table("periods")
+    periods = parse_rows(t_per, PeriodRow)
+    t_obj = raw.table("planning_objects")
+    objects = parse_rows(t_obj, PlanningObjectRow)
+    t_dem = raw.table("demand")
+    demand = parse_rows(t_dem, DemandRow)
+    activity, t_act = opt("activity_hours", ActivityHoursRow)
+    inpatient, t_inp = opt("inpatient", InpatientRow)
+    keys, t_keys = opt("staffing_keys", StaffingKeyRow)
+    acute, t_acu = opt("acute_arrivals", AcuteArrivalRow)
+    staff, t_staff = opt("staff", StaffRow)
+    rooms, t_rooms = opt("rooms", RoomRow)
+    beds, t_beds = opt("beds", BedRow)
+    improvements, t_imp = opt("improvements", ImprovementRow)
+
+    check_unique(units, t_units, "unit", what="unit")
+    check_unique(resources, t_res, "resource", what="resource")
+    check_unique(periods, t_per, "period", what="period")
+    check_unique(objects, t_obj, "planning_object", what="planning object")
+    unit_ids = [u.unit for u in units]
+    res_ids = [r.resource for r in resources]
+    per_ids = [p.period for p in periods]
+    obj_ids = [o.planning_object for o in objects]
+    for name, tbl in (("units", t_units), ("periods", t_per), ("planning_objects", t_obj)):
+        if not tbl.rows:
+            raise InputError(f"table '{name}' has no rows", file=tbl.where, row=1)
+    check_ref(units, t_units, "parent", unit_ids, "unit", optional=True)
+    _check_no_cycle(units, t_units)
+
+    def refs(rows: Sequence[Row], table: Table | None, **fields: tuple[Iterable[str], str]) -> None:
+        if table is None or not rows:
+            return
+        model_fields = type(rows[0]).model_fields
+        for field_, (known, what) in fields.items():
+            info = model_fields[field_]
+            optional = not info.is_required() and info.default is None
+            check_ref(rows, table, field_, known, what, optional=optional)
+
+    u, r, p = (unit_ids, "unit"), (res_ids, "resource"), (per_ids, "period")
+    o = (obj_ids, "planning object")
+    refs(demand, t_dem, unit=u, planning_object=o, period=p)
+    check_unique(demand, t_dem, "unit", "planning_object", "period", what="demand row")
+    _check_demand_volumes(demand, t_dem, units)
+    if activity:
+        refs(activity, t_act, planning_object=o, resource=r, unit=u, support_unit=u)
+    if inpatient:
+        refs(inpatient, t_inp, planning_object=o, bed_resource=r, unit=u)
+        assert t_inp is not None
+        check_unique(inpatient, t_inp, "unit", "planning_object", what="inpatient row")
+    if keys:
+        refs(keys, t_keys, unit=u)
+        assert t_keys is not None
+        check_unique(keys, t_keys, "unit", "role", what="staffing key")
+    if acute:
+        refs(acute, t_acu, unit=u)
+        assert t_acu is not None
+        check_unique(acute, t_acu, "unit", "block", "day", what="arrival count")
+    if staff:
+        refs(staff, t_staff, unit=u, resource=r, period=p)
+        assert t_staff is not None
+        check_unique(staff, t_staff, "unit", "function", "period", what="staff row")
+    if rooms:
+        refs(rooms, t_rooms, unit=u, resource=r, period=p)
+        assert t_rooms is not None
+        check_unique(rooms, t_rooms, "unit", "room", "period", what="room row")
+    if beds:
+        refs(beds, t_beds, unit=u, resource=r, period=p)
+        assert t_beds is not None
+        check_unique(beds, t_beds, "unit", "resource", "period", what="bed row")
+    if improvements:
+        refs(improvements, t_imp, unit=u, resource=r, planning_object=o, period=p)
+        assert t_imp is not None
+        check_unique(improvements, t_imp, "improvement", "period", what="improvement")
+        _check_improvements(improvements, t_imp)
+
+    return NeedData(
+        name=raw.name,
+        parameters=params,
+        units=units,
+        resources=resources,
+        periods=periods,
+        planning_objects=objects,
+        demand=demand,
+        activity_hours=activity,
+        inpatient=inpatient,
+        staffing_keys=keys,
+        acute_arrivals=acute,
+        staff=staff,
+        rooms=rooms,
+        beds=beds,
+        improvements=improvements,
+    )
+
+
+def _check_no_cycle(units: Sequence[UnitRow], table: Table) -> None:
+    parent = {u.unit: u.parent for u in units}
+    for i, u in enumerate(units):
+        seen = {u.unit}
+        cur = u.parent
+        while cur is not None:
+            if cur in seen:
+                raise InputError(
+                    f"unit '{u.unit}' is its own ancestor (parent chain loops)",
+                    file=table.where,
+                    row=table.row_number(i),
+                    field="parent",
+                )
+            seen.add(cur)
+            cur = parent.get(cur)
+
+
+def _check_demand_volumes(
+    demand: Sequence[DemandRow], table: Table, units: Sequence[UnitRow]
+) -> None:
+    """Each row gives ``base_volume`` or ``share_of_parent`` (not both); a share needs a parent
+    with a demand row for the same planning object covering the same period."""
+    parent = {u.unit: u.parent for u in units}
+    covered = {(d.unit, d.planning_object, d.period) for d in demand}
+    for i, d in enumerate(demand):
+        row = table.row_number(i)
+        if (d.base_volume is None) == (d.share_of_parent is None):
+            raise InputError(
+                "give exactly one of 'base_volume' and 'share_of_parent'",
+                file=table.where,
+                row=row,
+                field="base_volume",
+            )
+        if d.share_of_parent is None:
+            continue
+        up = parent.get(d.unit)
+        if up is None:
+            raise InputError(
+                f"unit '{d.unit}' has no parent in units, so it cannot take a share of one",
+                file=table.where,
+                row=row,
+                field="share_of_parent",
+            )
+        if (up, d.planning_object, d.period) not in covered and (
+            up,
+            d.planning_object,
+            None,
+        ) not in covered:
+            raise InputError(
+                f"parent unit '{up}' has no demand for '{d.planning_object}'"
+                + (f" in period '{d.period}'" if d.period else ""),
+                file=table.where,
+                row=row,
+                field="share_of_parent",
+            )
+
+
+def _check_improvements(rows: Sequence[ImprovementRow], table: Table) -> None:
+    for i, imp in enumerate(rows):
+        need = "resource" if imp.effect == "capacity" else "planning_object"
+        if getattr(imp, need) is None:
+            raise InputError(
+                f"an improvement with effect '{imp.effect}' needs a {need.replace('_', ' ')}",
+                file=table.where,
+                row=table.row_number(i),
+                field=need,
+            )
+
+
+def per_period(
+    rows: Iterable[R], key: Callable[[R], tuple[str | None, ...]], periods: Sequence[str]
+) -> dict[tuple[tuple[str | None, ...], str], R]:
+    """Expand rows with an optional ``period`` to one row per (key, period).
+
+    A blank period means every period; a row naming a period overrides the blank one for it.
+    """
+    out: dict[tuple[tuple[str | None, ...], str], R] = {}
+    rows = list(rows)
+    for r in rows:
+        if getattr(r, "period", None) is None:
+            for p in periods:
+                out[(key(r), p)] = r
+    for r in rows:
+        p_id = getattr(r, "period", None)
+        if p_id is not None:
+            out[(key(r), p_id)] = r
+    return out

@@ -1,0 +1,406 @@
+"""The need level's :class:`~pks_opt.result.Result`: tables, KPIs, summary lines and chart.
+
+The need level is an exact calculation, so the status is ``OPTIMAL`` and the solver is
+``closed-form``. The **objective** is the total positive gap: Σ over unit × resource × period
+of max(0, need − available), in each resource's own measure (hours, bed-days…) — 0 means every
+capacity covers its need; ``bound`` equals it.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from pks_opt.need.calc import NeedBreakdown, breakdown, usage_for
+from pks_opt.need.data import NeedData
+from pks_opt.result import Result, SolveStatus
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+SOLVER = "closed-form"
+MAX_CHART_PANELS = 24
+
+
+def compute_need(data: NeedData, *, acute_share: float | None = None) -> Result:
+    """Need, available capacity, gaps, beds, staffing and acute dimensioning (pure).
+
+    ``acute_share`` overrides the instance's ``acute_share`` parameter (``--share``).
+    """
+    t0 = time.perf_counter()
+    b = breakdown(data, acute_share=acute_share)
+    tables: dict[str, pd.DataFrame] = {}
+
+    tables["production_need"] = pd.DataFrame(
+        [
+            {
+                "unit": d.unit,
+                "planning_object": d.planning_object,
+                "period": d.period,
+                "produces": d.produces,
+                "share_of_parent": d.share_of_parent,
+                "parent_care_need": d.parent_care_need,
+                "base_volume": d.base_volume,
+                "demographic_growth": d.demographic_growth,
+                "mission_change": d.mission_change,
+                "care_need": d.care_need,
+                "waiting_list_reduction": d.waiting_list_reduction,
+                "conversion": d.conversion,
+                "improvement_volume": d.improvement_volume,
+                "production_need": d.production_need if d.produces else 0.0,
+            }
+            for d in b.demand
+        ],
+        columns=[
+            "unit", "planning_object", "period", "produces", "share_of_parent",
+            "parent_care_need", "base_volume", "demographic_growth", "mission_change",
+            "care_need", "waiting_list_reduction", "conversion", "improvement_volume",
+            "production_need",
+        ],
+    )  # fmt: skip
+    tables["mission_cascade"] = _cascade(data, b)
+
+    need_rows = [
+        {"unit": u, "period": p, "resource": r, "need": v}
+        for (u, r, p), v in b.capacity_need.items()
+    ]
+    tables["capacity_need"] = _ordered(
+        data, pd.DataFrame(need_rows, columns=["unit", "period", "resource", "need"])
+    )
+    available = b.available
+    tables["available_capacity"] = _ordered(
+        data,
+        pd.DataFrame(
+            [
+                {"unit": u, "period": p, "resource": r, "available": v}
+                for (u, r, p), v in available.items()
+            ],
+            columns=["unit", "period", "resource", "available"],
+        ),
+    )
+    tables["available_detail"] = pd.DataFrame(
+        [
+            {
+                "unit": a.unit,
+                "period": a.period,
+                "resource": a.resource,
+                "source": a.source,
+                "available": a.amount,
+            }
+            for a in b.available_lines
+        ],
+        columns=["unit", "period", "resource", "source", "available"],
+    )
+    gaps = _gaps(data, b.capacity_need, available)
+    tables["gaps"] = gaps
+    tables["inpatient_beds"] = pd.DataFrame(
+        [
+            {
+                "unit": x.unit,
+                "period": x.period,
+                "admissions": x.admissions,
+                "average_length_of_stay_days": x.bed_days / x.admissions if x.admissions else None,
+                "bed_days": x.bed_days,
+                "days": x.days,
+                "beds_exact": x.beds_exact,
+                "beds_planned": x.beds_planned,
+                "staffed_beds": x.staffed_beds,
+            }
+            for x in b.beds
+        ],
+        columns=[
+            "unit", "period", "admissions", "average_length_of_stay_days", "bed_days", "days",
+            "beds_exact", "beds_planned", "staffed_beds",
+        ],
+    )  # fmt: skip
+    tables["staffing"] = pd.DataFrame(
+        [
+            {
+                "unit": s.unit,
+                "period": s.period,
+                "role": s.role,
+                "fte": s.fte,
+                "fte_exact": s.fte_exact,
+                "beds_planned": s.beds_planned,
+                "staff_per_bed": s.staff_per_bed,
+            }
+            for s in b.staffing
+        ],
+        columns=["unit", "period", "role", "fte", "fte_exact", "beds_planned", "staff_per_bed"],
+    )
+    tables["acute_dimensioning"] = pd.DataFrame(
+        [
+            {
+                "unit": a.unit,
+                "block": a.block,
+                "days": a.days,
+                "share_target": a.share_target,
+                "capacity": a.capacity,
+                "days_covered": a.days_covered,
+                "share_covered": a.share_covered,
+                "mean_arrivals": a.mean_arrivals,
+                "max_arrivals": a.max_arrivals,
+            }
+            for a in b.acute
+        ],
+        columns=[
+            "unit", "block", "days", "share_target", "capacity", "days_covered",
+            "share_covered", "mean_arrivals", "max_arrivals",
+        ],
+    )  # fmt: skip
+    tables["usage"] = pd.DataFrame(
+        [
+            {
+                "unit": u,
+                "planning_object": o,
+                "at_unit": use.at_unit,
+                "resource": use.resource,
+                "amount_per_activity": use.amount,
+            }
+            for (u, o) in dict.fromkeys((d.unit, d.planning_object) for d in b.demand if d.produces)
+            for use in usage_for(data, u, o)
+        ],
+        columns=["unit", "planning_object", "at_unit", "resource", "amount_per_activity"],
+    )
+    tables["improvements"] = pd.DataFrame(
+        [
+            {
+                "improvement": i.improvement,
+                "unit": i.unit,
+                "effect": i.effect,
+                "resource": i.resource,
+                "planning_object": i.planning_object,
+                "period": i.period or "all",
+                "amount": i.amount,
+                "realised": i.realised,
+                "counted": i.realised,
+            }
+            for i in data.improvements
+        ],
+        columns=[
+            "improvement", "unit", "effect", "resource", "planning_object", "period",
+            "amount", "realised", "counted",
+        ],
+    )  # fmt: skip
+
+    objective = total_positive_gap(gaps)
+    limiting = gaps[gaps["gap"] > 1e-9]
+    finite = gaps["ratio"].replace(math.inf, math.nan).dropna()
+    kpis: dict[str, object] = {
+        "production_need_total": float(sum(b.production_need.values())),
+        "capacity_pairs": len(gaps),
+        "limiting_capacities": len(limiting),
+        "total_positive_gap": objective,
+        "highest_ratio": float(gaps["ratio"].max()) if len(gaps) else 0.0,
+        "capacities_without_supply": int((gaps["ratio"] == math.inf).sum()),
+        "median_ratio": float(finite.median()) if len(finite) else 0.0,
+    }
+    if b.beds:
+        kpis["bed_days_total"] = sum(x.bed_days for x in b.beds)
+        kpis["beds_exact_total"] = sum(x.beds_exact for x in b.beds)
+        kpis["beds_planned_total"] = sum(x.beds_planned for x in b.beds)
+    if b.staffing:
+        kpis["staff_fte_total"] = sum(s.fte for s in b.staffing)
+    if b.acute:
+        kpis["acute_share"] = b.acute[0].share_target
+    return Result(
+        kind="need",
+        status=SolveStatus.OPTIMAL,
+        instance=data.name,
+        solver=SOLVER,
+        objective=objective,
+        bound=objective,
+        runtime_s=time.perf_counter() - t0,
+        kpis=kpis,
+        tables=tables,
+        warnings=list(b.warnings),
+    )
+
+
+def total_positive_gap(gaps: pd.DataFrame) -> float:
+    """The objective: Σ max(0, need − available) over the rows of ``gaps``."""
+    return float((gaps["need"] - gaps["available"]).clip(lower=0).sum()) if len(gaps) else 0.0
+
+
+def _ordered(data: NeedData, df: pd.DataFrame) -> pd.DataFrame:
+    """Rows in instance order: unit, period, resource as their tables list them."""
+    if df.empty:
+        return df
+    uo = {u: i for i, u in enumerate(data.unit_ids)}
+    po = {p: i for i, p in enumerate(data.period_ids)}
+    ro = {r.resource: i for i, r in enumerate(data.resources)}
+    key = df["unit"].map(uo) * 10**8 + df["period"].map(po) * 10**4 + df["resource"].map(ro)
+    return df.iloc[key.argsort(kind="stable")].reset_index(drop=True)
+
+
+def _gaps(
+    data: NeedData,
+    need: dict[tuple[str, str, str], float],
+    available: dict[tuple[str, str, str], float],
+) -> pd.DataFrame:
+    """Need vs available per unit × period × resource, ranked most limiting first."""
+    measure = {r.resource: r.measure for r in data.resources}
+    rows = []
+    for key in dict.fromkeys([*need, *available]):
+        u, r, p = key
+        n, a = need.get(key, 0.0), available.get(key, 0.0)
+        if n <= 0 and a <= 0:
+            continue
+        ratio = n / a if a > 0 else math.inf
+        rows.append(
+            {
+                "unit": u,
+                "period": p,
+                "resource": r,
+                "measure": measure[r],
+                "need": n,
+                "available": a,
+                "gap": n - a,
+                "ratio": ratio,
+            }
+        )
+    df = pd.DataFrame(
+        rows,
+        columns=["unit", "period", "resource", "measure", "need", "available", "gap", "ratio"],
+    )
+    df = _ordered(data, df)
+    if df.empty:
+        df["rank"] = pd.Series(dtype=int)
+        df["limiting"] = pd.Series(dtype=bool)
+        return df
+    df["rank"] = (
+        df.groupby(["unit", "period"])["ratio"].rank(method="first", ascending=False).astype(int)
+    )
+    df["limiting"] = df["gap"] > 1e-9
+    return df
+
+
+def _cascade(data: NeedData, b: NeedBreakdown) -> pd.DataFrame:
+    """How each unit's care need is distributed to its child units (the mission cascade)."""
+    parent = {u.unit: u.parent for u in data.units}
+    given: dict[tuple[str, str, str], float] = defaultdict(float)
+    for d in b.demand:
+        up = parent.get(d.unit)
+        if up is not None and d.share_of_parent is not None:
+            given[(up, d.planning_object, d.period)] += d.care_need
+    rows = []
+    for d in b.demand:
+        if d.share_of_parent is None and (d.unit, d.planning_object, d.period) not in given:
+            continue
+        dist = given.get((d.unit, d.planning_object, d.period), 0.0)
+        rows.append(
+            {
+                "unit": d.unit,
+                "parent": parent.get(d.unit),
+                "planning_object": d.planning_object,
+                "period": d.period,
+                "share_of_parent": d.share_of_parent,
+                "care_need": d.care_need,
+                "distributed_to_children": dist,
+                "kept_or_undistributed": d.care_need - dist,
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "unit", "parent", "planning_object", "period", "share_of_parent", "care_need",
+            "distributed_to_children", "kept_or_undistributed",
+        ],
+    )  # fmt: skip
+
+
+def need_summary(result: Result) -> list[str]:
+    """Headline lines: per unit × period the most limiting capacity; beds and staffing."""
+    lines: list[str] = []
+    gaps = _records(result, "gaps")
+    if gaps:
+        lines.append("most limiting capacity per unit and period (need / available):")
+        for g in gaps:
+            if g["rank"] != 1:
+                continue
+            ratio = "no capacity" if g["ratio"] == math.inf else f"{g['ratio']:.2f}"
+            lines.append(
+                f"  {g['unit']} {g['period']}: {g['resource']} {_n(g['need'])} /"
+                f" {_n(g['available'])} {g['measure']} = {ratio}"
+            )
+    staffing = _records(result, "staffing")
+    beds = _records(result, "inpatient_beds")
+    if beds:
+        lines.append("inpatient beds:")
+    for x in beds:
+        staffed = "" if pd.isna(x["staffed_beds"]) else f", staffed {_n(x['staffed_beds'])}"
+        line = (
+            f"  {x['unit']} {x['period']}: {_n(x['admissions'])} admissions →"
+            f" {_n(x['bed_days'])} bed-days → {x['beds_exact']:.2f} beds"
+            f" (planned {_n(x['beds_planned'])}{staffed})"
+        )
+        roles = [
+            f"{_n(s['fte'])} {s['role']}"
+            for s in staffing
+            if s["unit"] == x["unit"] and s["period"] == x["period"]
+        ]
+        if roles:
+            line += "; staff " + ", ".join(roles)
+        lines.append(line)
+    acute = _records(result, "acute_dimensioning")
+    if acute:
+        lines.append("acute dimensioning (arrivals covering the share of days):")
+    for a in acute:
+        lines.append(
+            f"  {a['unit']} {a['block']}: {_n(a['capacity'])} covers"
+            f" {a['days_covered']}/{a['days']} days ({100 * a['share_covered']:.0f} %,"
+            f" target {100 * a['share_target']:.0f} %)"
+        )
+    return lines
+
+
+def _records(result: Result, name: str) -> list[dict[str, Any]]:
+    df = result.tables.get(name)
+    if df is None or df.empty:
+        return []
+    return [{str(k): v for k, v in r.items()} for r in df.to_dict("records")]
+
+
+def _n(x: Any) -> str:
+    x = float(x)
+    if abs(x - round(x)) < 1e-9:
+        return f"{int(round(x)):,}".replace(",", " ")
+    return f"{x:,.2f}".replace(",", " ")
+
+
+def need_charts(result: Result) -> dict[str, Figure]:
+    """One PNG: need vs available per unit × resource (one panel each, periods on the x axis)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    gaps = result.tables.get("gaps")
+    if gaps is None or gaps.empty:
+        return {}
+    pairs = list(dict.fromkeys(zip(gaps["unit"], gaps["resource"], strict=True)))
+    pairs = pairs[:MAX_CHART_PANELS]
+    ncols = min(4, len(pairs))
+    nrows = math.ceil(len(pairs) / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.6 * ncols, 2.8 * nrows), squeeze=False)
+    for ax, (unit, res) in zip(axes.flat, pairs, strict=False):
+        sub = gaps[(gaps["unit"] == unit) & (gaps["resource"] == res)]
+        xs = range(len(sub))
+        ax.bar([x - 0.2 for x in xs], sub["need"], width=0.4, label="need", color="#c0504d")
+        ax.bar(
+            [x + 0.2 for x in xs], sub["available"], width=0.4, label="available", color="#4f81bd"
+        )
+        ax.set_xticks(list(xs))
+        ax.set_xticklabels(sub["period"], rotation=45, ha="right", fontsize=7)
+        ax.set_title(f"{unit} · {res} ({sub['measure'].iloc[0]})", fontsize=9)
+        ax.tick_params(axis="y", labelsize=7)
+    for ax in list(axes.flat)[len(pairs) :]:
+        ax.axis("off")
+    axes.flat[0].legend(fontsize=7)
+    fig.suptitle(f"Need vs available capacity · {result.instance}", fontsize=11)
+    fig.tight_layout()
+    return {"need_vs_available": fig}

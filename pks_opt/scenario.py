@@ -1,0 +1,516 @@
+"""Scenarios: small YAML files of overrides applied to the raw tables of a base instance.
+
+A scenario changes the *raw* tables (before validation); the variant is then read by the same
+reader as the base, so a scenario value is validated exactly like a base value — and an error
+caused by a scenario names the scenario file, the change number and the field::
+
+    round2.yaml change 1, field 'share_of_parent': Input should be less than or equal to 1 ...
+
+File format::
+
+    name: round2                      # optional; defaults to the file name
+    description: the ward's share raised to 2 400 admissions
+    changes:                          # applied in order
+      - table: demand
+        where: {unit: WARD, planning_object: admission}   # all columns must match
+        set: {share_of_parent: 0.3}                       # replace values (adds a column if new)
+      - table: demand
+        where: {unit: REGION}
+        scale: {base_volume: 1.05}                        # multiply numeric values
+      - table: staff
+        where: {unit: WARD, function: rn}
+        add: {fte: -2}                                    # add to numeric values
+      - table: beds
+        append: [{unit: WARD, resource: beds, staffed_beds: 4, period: 2026}]
+      - table: improvements
+        where: {improvement: triage}
+        remove: true                                      # delete the matching rows
+      - parameters: {acute_share: 0.9}                    # override manifest parameters
+      - shortcut: demand_pct                              # a named shortcut (see below)
+        unit: WARD
+        pct: 10
+
+``where`` is optional for ``set``/``scale``/``add``/``remove`` (no ``where``: every row) but a
+``where`` that matches no row is an error. Values compare as text, numbers numerically
+(``2026`` matches ``"2026"``), and ``null`` matches a blank cell. ``scale`` and ``add`` need a
+number in every matched cell; with ``skip_blank: true`` blank cells are left alone.
+
+**Shortcuts** are registered by a planning level with :func:`register_shortcut`: a function
+from the change's other keys to a list of generic changes. The need level registers
+``demand_pct`` and ``staff_fte`` (:mod:`pks_opt.need.shortcuts`).
+
+Public API: :func:`load_scenario`, :func:`apply_scenario`, :func:`read_variant`,
+:func:`explain`, :func:`register_shortcut`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pks_opt.errors import InputError
+from pks_opt.io import RawInstance, Table, load_yaml
+
+T = TypeVar("T")
+
+OPERATIONS = ("set", "scale", "add", "append", "remove")
+CHANGE_KEYS = {"table", "where", "skip_blank", *OPERATIONS}
+TOP_KEYS = {"name", "description", "changes"}
+
+Shortcut = Callable[[Mapping[str, Any]], list[dict[str, Any]]]
+SHORTCUTS: dict[str, Shortcut] = {}
+# Modules that register shortcuts; imported on first use so a scenario can name them even if
+# the caller did not import the level (missing modules are skipped).
+_SHORTCUT_MODULES = ("pks_opt.need.shortcuts", "pks_opt.balancing.shortcuts")
+
+
+def register_shortcut(name: str) -> Callable[[Shortcut], Shortcut]:
+    """Register ``fn(args) -> [generic change, ...]`` under ``name`` (decorator).
+
+    The function receives the change's keys other than ``shortcut``; raise ``ValueError`` or
+    ``KeyError`` for bad arguments (reported with the scenario file and change number).
+    """
+
+    def deco(fn: Shortcut) -> Shortcut:
+        if name in SHORTCUTS and SHORTCUTS[name] is not fn:
+            raise ValueError(f"scenario shortcut '{name}' is already registered")
+        SHORTCUTS[name] = fn
+        return fn
+
+    return deco
+
+
+def _load_shortcut_modules() -> None:
+    for mod in _SHORTCUT_MODULES:
+        try:
+            importlib.import_module(mod)
+        except ModuleNotFoundError as exc:
+            if exc.name is None or not mod.startswith(exc.name):
+                raise
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A parsed scenario file: name, description and the list of change mappings."""
+
+    name: str
+    description: str
+    path: Path
+    changes: tuple[Mapping[str, Any], ...]
+
+    def where(self, number: int) -> str:
+        return f"{self.path} change {number}"
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and check the structure of a scenario YAML (values are checked when applied).
+
+    Raises
+    ------
+    InputError
+        Missing file, malformed YAML, unknown keys, a change without exactly one operation.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise InputError("no such scenario file", file=str(p))
+    doc = load_yaml(p)
+    if not isinstance(doc, dict):
+        raise InputError("a scenario must be a YAML mapping with 'changes'", file=str(p))
+    unknown = set(doc) - TOP_KEYS
+    if unknown:
+        raise InputError(
+            f"unknown key '{sorted(unknown)[0]}' (expected name, description, changes)",
+            file=str(p),
+            field=str(sorted(unknown)[0]),
+        )
+    changes = doc.get("changes")
+    if not isinstance(changes, list) or not changes:
+        raise InputError("'changes' must be a non-empty list", file=str(p), field="changes")
+    scenario = Scenario(
+        name=str(doc.get("name") or p.stem),
+        description=str(doc.get("description") or ""),
+        path=p,
+        changes=tuple(changes),
+    )
+    for n, ch in enumerate(changes, start=1):
+        _check_change(scenario, n, ch)
+    return scenario
+
+
+def _check_change(s: Scenario, n: int, ch: Any) -> None:
+    where = s.where(n)
+    if not isinstance(ch, dict):
+        raise InputError("a change must be a mapping", file=where)
+    if "shortcut" in ch:
+        if not isinstance(ch["shortcut"], str):
+            raise InputError("must name a shortcut", file=where, field="shortcut")
+        return
+    if "parameters" in ch:
+        if set(ch) != {"parameters"} or not isinstance(ch["parameters"], dict):
+            raise InputError(
+                "a parameters change is just {parameters: {name: value}}",
+                file=where,
+                field="parameters",
+            )
+        return
+    unknown = set(ch) - CHANGE_KEYS
+    if unknown:
+        key = sorted(unknown)[0]
+        raise InputError(
+            f"unknown key '{key}' (expected table, where, one of {', '.join(OPERATIONS)};"
+            " or parameters; or shortcut)",
+            file=where,
+            field=key,
+        )
+    if not isinstance(ch.get("table"), str):
+        raise InputError("missing table name", file=where, field="table")
+    ops = [op for op in OPERATIONS if op in ch]
+    if len(ops) != 1:
+        raise InputError(
+            f"give exactly one of {', '.join(OPERATIONS)}"
+            + (f" (got {', '.join(ops)})" if ops else ""),
+            file=where,
+        )
+    op = ops[0]
+    if "where" in ch and not isinstance(ch["where"], dict):
+        raise InputError("must map column names to values", file=where, field="where")
+    if op == "append":
+        rows = ch["append"]
+        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+            raise InputError("must be a list of rows (mappings)", file=where, field="append")
+        if "where" in ch:
+            raise InputError("'append' takes no 'where'", file=where, field="where")
+    elif op == "remove":
+        if ch["remove"] is not True:
+            raise InputError("must be true", file=where, field="remove")
+    else:
+        values = ch[op]
+        if not isinstance(values, dict) or not values:
+            raise InputError("must map column names to values", file=where, field=op)
+        if op in ("scale", "add"):
+            for col, v in values.items():
+                if not _is_number(v):
+                    raise InputError(
+                        f"must be a number (got {v!r})", file=where, field=f"{op}.{col}"
+                    )
+
+
+# ---------------------------------------------------------------------- applying
+
+
+@dataclass
+class _TableState:
+    """A table being changed: rows, and where each row and changed cell came from."""
+
+    name: str
+    where: str
+    columns: list[str]
+    rows: list[dict[str, Any]]
+    origin_row: list[int | None]  # row number in the base file (None: appended)
+    appended_by: list[tuple[str, int] | None]
+    cell_by: list[dict[str, tuple[str, int]]]
+
+
+@dataclass(frozen=True)
+class TableTrace:
+    """Provenance of a changed table: base row numbers and the changes behind cells and rows."""
+
+    origin_row: tuple[int | None, ...]
+    appended_by: tuple[tuple[str, int] | None, ...]
+    cell_by: tuple[Mapping[str, tuple[str, int]], ...]
+
+
+@dataclass(frozen=True)
+class ScenarioInstance(RawInstance):
+    """A :class:`RawInstance` with scenarios applied, remembering what each scenario changed."""
+
+    traces: Mapping[str, TableTrace] = field(default_factory=dict)
+    parameter_by: Mapping[str, tuple[str, int]] = field(default_factory=dict)
+    scenarios: tuple[str, ...] = ()
+
+
+def apply_scenario(raw: RawInstance, scenario: Scenario) -> ScenarioInstance:
+    """The base with the scenario's changes applied (not yet validated: read it next).
+
+    Raises
+    ------
+    InputError
+        A change names a table or column the instance lacks, a ``where`` matches no row, a
+        cell to scale/add is not a number, or a shortcut is unknown or given bad arguments;
+        the message names the scenario file, the change number and the field.
+    """
+    states: dict[str, _TableState] = {}
+    prev = raw if isinstance(raw, ScenarioInstance) else None
+
+    def state(name: str) -> _TableState:
+        if name not in states:
+            t = raw.tables[name]
+            tr = prev.traces.get(name) if prev is not None else None
+            states[name] = _TableState(
+                name=name,
+                where=t.where,
+                columns=list(t.columns),
+                rows=[dict(r) for r in t.rows],
+                origin_row=list(tr.origin_row)
+                if tr
+                else [t.row_number(i) for i in range(len(t.rows))],
+                appended_by=list(tr.appended_by) if tr else [None] * len(t.rows),
+                cell_by=[dict(c) for c in tr.cell_by] if tr else [{} for _ in t.rows],
+            )
+        return states[name]
+
+    params = dict(raw.parameters)
+    param_by = dict(prev.parameter_by) if prev is not None else {}
+    sname = str(scenario.path)
+    for n, change, label in _expanded(scenario):
+        if "parameters" in change:
+            for k, v in change["parameters"].items():
+                params[str(k)] = v
+                param_by[str(k)] = (sname, n)
+            continue
+        _apply_change(raw, scenario, n, label, change, states, state)
+
+    tables = dict(raw.tables)
+    traces = dict(prev.traces) if prev is not None else {}
+    for name, st in states.items():
+        tables[name] = Table(name, st.where, tuple(st.columns), tuple(st.rows))
+        traces[name] = TableTrace(tuple(st.origin_row), tuple(st.appended_by), tuple(st.cell_by))
+    manifest = dict(raw.manifest)
+    manifest["parameters"] = params
+    manifest["name"] = f"{raw.name} + {scenario.name}"
+    return ScenarioInstance(
+        raw.source,
+        manifest,
+        tables,
+        raw.manifest_where,
+        traces=traces,
+        parameter_by=param_by,
+        scenarios=(*(prev.scenarios if prev else ()), scenario.name),
+    )
+
+
+def _expanded(scenario: Scenario) -> Iterator[tuple[int, Mapping[str, Any], str]]:
+    """(change number, generic change, label) with shortcuts expanded."""
+    for n, ch in enumerate(scenario.changes, start=1):
+        if "shortcut" not in ch:
+            yield n, ch, ""
+            continue
+        name = ch["shortcut"]
+        if name not in SHORTCUTS:
+            _load_shortcut_modules()
+        fn = SHORTCUTS.get(name)
+        where = scenario.where(n)
+        if fn is None:
+            known = ", ".join(sorted(SHORTCUTS)) or "none"
+            raise InputError(
+                f"unknown shortcut '{name}' (known: {known})", file=where, field="shortcut"
+            )
+        args = {k: v for k, v in ch.items() if k != "shortcut"}
+        try:
+            generic = fn(args)
+        except KeyError as exc:
+            raise InputError(f"shortcut '{name}' needs '{exc.args[0]}'", file=where) from None
+        except (ValueError, TypeError) as exc:
+            raise InputError(f"shortcut '{name}': {exc}", file=where) from None
+        for g in generic:
+            _check_change(scenario, n, g)
+            yield n, g, f" (shortcut {name})"
+
+
+def _apply_change(
+    raw: RawInstance,
+    scenario: Scenario,
+    n: int,
+    label: str,
+    ch: Mapping[str, Any],
+    states: dict[str, _TableState],
+    state: Callable[[str], _TableState],
+) -> None:
+    where = scenario.where(n)
+    sname = str(scenario.path)
+    name = str(ch["table"])
+    if "append" in ch:
+        if name not in raw.tables and name not in states:
+            states[name] = _TableState(name, f"{sname} ({name})", [], [], [], [], [])
+        st = state(name)
+        for row in ch["append"]:
+            for col in row:
+                if str(col) not in st.columns:
+                    st.columns.append(str(col))
+                    for r in st.rows:
+                        r[str(col)] = None
+            st.rows.append({c: _cell(row.get(c)) for c in st.columns})
+            st.origin_row.append(None)
+            st.appended_by.append((sname, n))
+            st.cell_by.append({})
+        return
+    if name not in raw.tables and name not in states:
+        raise InputError(f"the instance has no table '{name}'{label}", file=where, field="table")
+    st = state(name)
+    cond = {str(k): v for k, v in (ch.get("where") or {}).items()}
+    for col in cond:
+        if col not in st.columns:
+            raise InputError(
+                f"table '{name}' has no column '{col}'{label}", file=where, field="where"
+            )
+    matched = [i for i, r in enumerate(st.rows) if all(_same(r.get(c), v) for c, v in cond.items())]
+    if not matched:
+        what = " and ".join(f"{c} {v!r}" for c, v in cond.items()) or "any row"
+        raise InputError(
+            f"no row of table '{name}' has {what}{label}".replace("has any row", "exists"),
+            file=where,
+            field="where",
+        )
+    if ch.get("remove") is True:
+        keep = [i for i in range(len(st.rows)) if i not in set(matched)]
+        st.rows = [st.rows[i] for i in keep]
+        st.origin_row = [st.origin_row[i] for i in keep]
+        st.appended_by = [st.appended_by[i] for i in keep]
+        st.cell_by = [st.cell_by[i] for i in keep]
+        return
+    op = next(o for o in ("set", "scale", "add") if o in ch)
+    for col, v in ch[op].items():
+        col = str(col)
+        if col not in st.columns:
+            if op != "set":
+                raise InputError(
+                    f"table '{name}' has no column '{col}'{label}", file=where, field=f"{op}.{col}"
+                )
+            st.columns.append(col)
+            for r in st.rows:
+                r[col] = None
+        for i in matched:
+            old = st.rows[i].get(col)
+            if op == "set":
+                new = _cell(v)
+            else:
+                if old is None and ch.get("skip_blank") is True:
+                    continue
+                x = _number(old)
+                if x is None:
+                    row_no = st.origin_row[i]
+                    at = f"row {row_no}" if row_no is not None else "an appended row"
+                    raise InputError(
+                        f"cannot {op} '{col}' of table '{name}' {at}: "
+                        f"{'it is blank' if old is None else f'{old!r} is not a number'}{label}",
+                        file=where,
+                        field=f"{op}.{col}",
+                    )
+                new = x * float(v) if op == "scale" else x + float(v)
+            st.rows[i][col] = new
+            st.cell_by[i][col] = (sname, n)
+
+
+def _cell(v: Any) -> Any:
+    if v is None:
+        return None
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, str):
+        return v.strip() or None
+    return v
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _number(v: Any) -> float | None:
+    if _is_number(v):
+        return float(v)
+    if isinstance(v, str):
+        try:
+            x = float(v)
+        except ValueError:
+            return None
+        return x if math.isfinite(x) else None
+    return None
+
+
+def _same(cell: Any, value: Any) -> bool:
+    """Does a raw cell equal a ``where`` value? Numbers compare numerically; null = blank."""
+    if value is None or value == "":
+        return cell is None
+    if cell is None:
+        return False
+    a, b = _number(cell), _number(value)
+    if a is not None and b is not None:
+        return a == b
+    if isinstance(value, bool):
+        return str(cell).strip().lower() == str(value).lower()
+    return str(cell).strip() == str(value).strip()
+
+
+# ---------------------------------------------------------------------- errors
+
+
+def explain(err: InputError, variant: RawInstance) -> InputError:
+    """Re-point an error found while reading a variant at the scenario change behind it.
+
+    A bad cell set by change N becomes ``<scenario> change N, field '<col>'``; a bad appended
+    row names its change; other row numbers are mapped back to the base file's rows.
+    """
+    if not isinstance(variant, ScenarioInstance):
+        return err
+    if err.file == variant.manifest_where and err.field and err.field.startswith("parameters."):
+        key = err.field.split(".", 1)[1]
+        if key in variant.parameter_by:
+            path, n = variant.parameter_by[key]
+            return InputError(err.message, file=f"{path} change {n}", field=err.field)
+    for name, tr in variant.traces.items():
+        table = variant.tables[name]
+        if err.file != table.where:
+            continue
+        if err.row is None or err.row < 2 or err.row - 2 >= len(tr.origin_row):
+            return InputError(
+                f"{err.message} (after scenario {', '.join(variant.scenarios)})",
+                file=err.file,
+                row=err.row,
+                field=err.field,
+            )
+        i = err.row - 2
+        if err.field and err.field in tr.cell_by[i]:
+            path, n = tr.cell_by[i][err.field]
+            return InputError(
+                f"{err.message} ({name} row {_row_label(tr, i)})",
+                file=f"{path} change {n}",
+                field=err.field,
+            )
+        if tr.appended_by[i] is not None:
+            path, n = tr.appended_by[i]  # type: ignore[misc]
+            return InputError(
+                f"{err.message} (appended {name} row)", file=f"{path} change {n}", field=err.field
+            )
+        return InputError(err.message, file=err.file, row=tr.origin_row[i], field=err.field)
+    return err
+
+
+def _row_label(tr: TableTrace, i: int) -> str:
+    r = tr.origin_row[i]
+    return str(r) if r is not None else "appended"
+
+
+@contextmanager
+def scenario_errors(variant: RawInstance) -> Iterator[None]:
+    """``with scenario_errors(v): data = read(v)`` re-points errors at scenario changes."""
+    try:
+        yield
+    except InputError as exc:
+        raise explain(exc, variant) from None
+
+
+def read_variant(
+    raw: RawInstance, scenarios: Sequence[Scenario], reader: Callable[[RawInstance], T]
+) -> T:
+    """Apply ``scenarios`` in order to ``raw`` and read the variant with ``reader``
+    (e.g. :func:`pks_opt.need.read_need`), naming the scenario change in any error."""
+    variant: RawInstance = raw
+    for s in scenarios:
+        variant = apply_scenario(variant, s)
+    with scenario_errors(variant):
+        return reader(variant)
