@@ -77,7 +77,12 @@ def register_shortcut(name: str) -> Callable[[Shortcut], Shortcut]:
     """
 
     def deco(fn: Shortcut) -> Shortcut:
-        if name in SHORTCUTS and SHORTCUTS[name] is not fn:
+        prev = SHORTCUTS.get(name)
+        same = prev is not None and (prev.__module__, prev.__qualname__) == (
+            fn.__module__,
+            fn.__qualname__,
+        )
+        if prev is not None and not same:
             raise ValueError(f"scenario shortcut '{name}' is already registered")
         SHORTCUTS[name] = fn
         return fn

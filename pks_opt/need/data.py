@@ -214,6 +214,14 @@ def read_need(raw: RawInstance) -> NeedData:
         A missing table or column, a bad value, a duplicate id or an unknown reference; the
         message names the file, the row and the field.
     """
+    from pks_opt.scenario import scenario_errors
+
+    # A variant built by pks_opt.scenario: errors name the scenario change behind them.
+    with scenario_errors(raw):
+        return _read_need(raw)
+
+
+def _read_need(raw: RawInstance) -> NeedData:
     params = _parse_parameters(raw, NeedParameters)
 
     def opt(name: str, model: type[R]) -> tuple[tuple[R, ...], Table | None]:

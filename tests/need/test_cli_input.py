@@ -1,0 +1,153 @@
+"""`pks need` through the CLI: folder vs workbook, --share, and bad input (exit 2, one line,
+nothing written)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from pks_opt.commands import main
+
+from .tiny import TABLES, write_folder, write_workbook
+
+
+def _invoke(*args: str):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(main, ["need", *args])
+
+
+def test_folder_and_workbook_give_the_same_result(tmp_path: Path) -> None:
+    folder = write_folder(tmp_path / "tiny")
+    book = write_workbook(folder, tmp_path / "tiny.xlsx")
+    r1 = _invoke(str(folder), "--out", str(tmp_path / "o1"), "--excel")
+    r2 = _invoke(str(book), "--out", str(tmp_path / "o2"))
+    assert r1.exit_code == 0, r1.output
+    assert r2.exit_code == 0, r2.output
+    e1 = json.loads((tmp_path / "o1" / "result.json").read_text())
+    e2 = json.loads((tmp_path / "o2" / "result.json").read_text())
+    assert e1["objective"] == e2["objective"] == pytest.approx(192.75)
+    assert e1["kpis"] == e2["kpis"]
+    for name in ("capacity_need", "available_capacity", "gaps", "staffing", "production_need"):
+        a = pd.read_csv(tmp_path / "o1" / f"{name}.csv")
+        b = pd.read_csv(tmp_path / "o2" / f"{name}.csv")
+        pd.testing.assert_frame_equal(a, b)
+    assert (tmp_path / "o1" / "tables.xlsx").exists()
+    assert (tmp_path / "o1" / "need_vs_available.png").stat().st_size > 1000
+    assert set(e1["tables"]) >= {"capacity_need", "available_capacity", "gaps", "staffing"}
+    cols = pd.read_csv(tmp_path / "o1" / "capacity_need.csv").columns.tolist()
+    assert cols == ["unit", "period", "resource", "need"]
+    assert pd.read_csv(tmp_path / "o1" / "staffing.csv").columns[:4].tolist() == [
+        "unit", "period", "role", "fte",
+    ]  # fmt: skip
+
+
+def test_share_option_and_json(tmp_path: Path) -> None:
+    folder = write_folder(tmp_path / "tiny")
+    res = _invoke(str(folder), "--share", "0.5", "--json")
+    assert res.exit_code == 0, res.output
+    env = json.loads(res.output)
+    assert env["kind"] == "need" and env["kpis"]["acute_share"] == 0.5
+    assert _invoke(str(folder), "--share", "1.5").exit_code == 2
+
+
+def test_summary_names_the_most_limiting_capacity(tmp_path: Path) -> None:
+    res = _invoke(str(write_folder(tmp_path / "tiny")))
+    assert res.exit_code == 0
+    assert "SURG Q2: or_hours 157.50 / 78 hours = 2.02" in res.output
+    assert "SURG Q1: 105 admissions → 210 bed-days → 2.88 beds (planned 3" in res.output
+
+
+BAD = [
+    ({"units": "name\nSurgery\n"}, "units.csv row 1: missing column 'unit'"),
+    (
+        {"demand": "unit,planning_object,base_volume\nSURG,op,10\nXRAY,op,5\n"},
+        "demand.csv row 3, field 'unit': unit 'XRAY' is not defined",
+    ),
+    (
+        {"units": "unit\nSURG\nIMG\nSURG\n"},
+        "units.csv row 4, field 'unit': duplicate unit 'SURG' (first on row 2)",
+    ),
+    (
+        {"staff": "unit,function,resource,fte,annual_hours\nSURG,s,surgeon_hours,-1,1700\n"},
+        "staff.csv row 2, field 'fte': Input should be greater than or equal to 0",
+    ),
+    (
+        {"acute_arrivals": "unit,block,day,arrivals\nSURG,day,d1,nan\n"},
+        "acute_arrivals.csv row 2, field 'arrivals'",
+    ),
+    (
+        {"demand": "unit,planning_object,base_volume,share_of_parent\nSURG,op,10,0.5\n"},
+        "demand.csv row 2, field 'base_volume': give exactly one of 'base_volume' and",
+    ),
+    (
+        {"demand": "unit,planning_object,share_of_parent\nSURG,op,0.5\n"},
+        "demand.csv row 2, field 'share_of_parent': unit 'SURG' has no parent",
+    ),
+    (
+        {"units": "unit,parent\nSURG,IMG\nIMG,SURG\n"},
+        "units.csv row 2, field 'parent': unit 'SURG' is its own ancestor",
+    ),
+    (
+        {
+            "activity_hours": "planning_object,resource,amount_per_activity\nop,laser_hours,1\n",
+        },
+        "activity_hours.csv row 2, field 'resource': resource 'laser_hours' is not defined",
+    ),
+    (
+        {
+            "improvements": "improvement,unit,effect,amount,realised\nx,SURG,capacity,5,true\n",
+        },
+        "improvements.csv row 2, field 'resource': an improvement with effect 'capacity' needs",
+    ),
+    (
+        {"improvements": "improvement,unit,effect,amount,realised\nx,SURG,capacity,5,maybe\n"},
+        "improvements.csv row 2, field 'realised'",
+    ),
+    ({"demand": None}, "missing table 'demand'"),
+]
+
+
+@pytest.mark.parametrize(("changes", "message"), BAD)
+def test_bad_input_exit_2_one_line_nothing_written(
+    tmp_path: Path, changes: dict[str, str | None], message: str
+) -> None:
+    folder = write_folder(tmp_path / "bad", changes)
+    out = tmp_path / "out"
+    res = _invoke(str(folder), "--out", str(out))
+    assert res.exit_code == 2, res.output
+    lines = [ln for ln in res.output.splitlines() if ln.startswith("error:")]
+    assert len(lines) == 1 and message in lines[0], res.output
+    assert "Traceback" not in res.output
+    assert not out.exists()
+
+
+def test_workbook_missing_sheet(tmp_path: Path) -> None:
+    folder = write_folder(tmp_path / "f", {"periods": None})
+    book = write_workbook(folder, tmp_path / "t.xlsx")
+    res = _invoke(str(book), "--out", str(tmp_path / "out"))
+    assert res.exit_code == 2
+    assert "t.xlsx: missing sheet 'periods'" in res.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_wrong_kind_and_malformed_manifest(tmp_path: Path) -> None:
+    folder = write_folder(tmp_path / "f", manifest={"kind": "roster", "name": "x"})
+    res = _invoke(str(folder))
+    assert res.exit_code == 2 and "expected 'strategic'" in res.output
+    (folder / "instance.yaml").write_text("kind: strategic\nparameters: {bed_rounding: sideways}\n")
+    res = _invoke(str(folder))
+    assert res.exit_code == 2 and "field 'parameters.bed_rounding'" in res.output
+
+
+def test_unused_column_is_a_warning_not_an_error(tmp_path: Path) -> None:
+    units = (
+        TABLES["units"]
+        .replace("unit,name,parent", "unit,name,parent,colour")
+        .replace("Surgery,", "Surgery,,red")
+    )
+    res = _invoke(str(write_folder(tmp_path / "f", {"units": units})))
+    assert res.exit_code == 0
+    assert "warning:" in res.output and "'colour' not used" in res.output
