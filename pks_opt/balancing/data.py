@@ -1,0 +1,338 @@
+"""Balancing-side tables of a strategic instance, validated, plus the need figures they act on.
+
+The need level (:mod:`pks_opt.need`) turns the need-side tables into :class:`NeedFigures`; this
+module parses the balancing-side tables (budgets, capabilities, moves, increases, purchases,
+priorities, waiting lists — all optional) and checks every reference against the figures, so
+an error names the file, row and field. :class:`BalancingData` is what the MILP consumes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from pydantic import Field, ValidationError, model_validator
+
+from pks_opt.errors import InputError
+from pks_opt.io import (
+    RawInstance,
+    Row,
+    Table,
+    check_ref,
+    check_unique,
+    parse_rows,
+    validation_to_input_error,
+)
+from pks_opt.need.figures import NeedFigures, Usage
+
+TOTAL = "TOTAL"  # reserved unit id of the region-wide row in budgets.csv
+PARAMETERS_KEY = "balancing"  # manifest: parameters.balancing.{...}
+
+UsageFn = Callable[[str, str], tuple[Usage, ...]]
+
+
+class IncreaseKind(StrEnum):
+    budget_increase = "budget_increase"
+    recruitment = "recruitment"
+    temporary_staff = "temporary_staff"
+
+
+class PurchaseTier(StrEnum):
+    """Västra Götaland's order of external purchase (PKS.md, "Balancing")."""
+
+    existing_contract = "existing_contract"
+    other_region_contract = "other_region_contract"
+    other_region_capacity = "other_region_capacity"
+    new_procurement = "new_procurement"
+
+    @property
+    def rank(self) -> int:
+        return list(PurchaseTier).index(self) + 1
+
+
+# --------------------------------------------------------------------------- rows
+
+
+class Budget(Row):
+    """budgets.csv: base cost of today's capacity and the budget, per unit (or TOTAL), SEK."""
+
+    unit: str
+    base_cost: float = Field(ge=0)
+    budget: float = Field(ge=0)
+
+
+class Capability(Row):
+    """capabilities.csv: ``unit`` may produce ``planning_object`` for other units."""
+
+    unit: str
+    planning_object: str
+    cost_per_activity: float = Field(default=0.0, ge=0)
+
+
+class Move(Row):
+    """moves.csv: compatible capacity move donor → receiver of one resource, per period."""
+
+    donor: str
+    receiver: str
+    resource: str
+    max_per_period: float = Field(gt=0)
+    cost_per_unit: float = Field(default=0.0, ge=0)
+    fixed_cost: float = Field(default=0.0, ge=0)
+
+    @model_validator(mode="after")
+    def _distinct(self) -> Move:
+        if self.donor == self.receiver:
+            raise ValueError("donor and receiver must differ")
+        return self
+
+
+class Increase(Row):
+    """increases.csv: a capacity increase option of a unit and resource."""
+
+    unit: str
+    resource: str
+    kind: IncreaseKind
+    cost_per_unit: float = Field(ge=0)
+    max_per_period: float = Field(gt=0)
+    step: float | None = Field(default=None, gt=0)
+    lead_periods: int = Field(default=0, ge=0)
+
+
+class Purchase(Row):
+    """purchases.csv: an external purchase option for a planning object."""
+
+    planning_object: str
+    tier: PurchaseTier
+    provider: str
+    price_per_activity: float = Field(ge=0)
+    capacity_per_period: float | None = Field(default=None, ge=0)
+
+
+class PriorityRule(Row):
+    """priorities.csv: weights and postponement rule per medical priority."""
+
+    priority: int = Field(ge=1)
+    unmet_weight: float = Field(gt=0)
+    may_postpone: bool = False
+    max_postpone_periods: int = Field(default=0, ge=0)
+    postpone_weight_per_period: float = Field(default=0.0, ge=0)
+
+    @model_validator(mode="after")
+    def _postpone_cheaper(self) -> PriorityRule:
+        if self.may_postpone and self.max_postpone_periods < 1:
+            raise ValueError("may_postpone needs max_postpone_periods >= 1")
+        if self.may_postpone and self.postpone_weight_per_period >= self.unmet_weight:
+            raise ValueError("postpone_weight_per_period must be below unmet_weight")
+        return self
+
+
+class WaitingList(Row):
+    """waiting_lists.csv: patients already waiting, to be reduced with surplus capacity."""
+
+    unit: str
+    planning_object: str
+    waiting: float = Field(ge=0)
+    max_reduction_per_period: float | None = Field(default=None, ge=0)
+
+
+class BalancingParameters(Row):
+    """Manifest ``parameters.balancing`` (all optional)."""
+
+    surplus_to_waiting_list: bool = True
+    ladder_move: float = Field(default=1.0, gt=0)
+    ladder_increase: float = Field(default=10.0, gt=0)
+    ladder_purchase: float = Field(default=100.0, gt=0)
+    ladder_postpone: float = Field(default=1000.0, gt=0)
+    levelling_mean_weight: float = Field(default=0.01, ge=0)
+    stage_tolerance: float = Field(default=1e-7, ge=0)
+    mip_gap: float = Field(default=1e-6, ge=0)
+
+
+DEFAULT_PRIORITY = PriorityRule(priority=1, unmet_weight=1.0)
+
+
+# --------------------------------------------------------------------------- data
+
+
+@dataclass(frozen=True)
+class BalancingData:
+    """Everything the balancing MILP needs; immutable.
+
+    ``usage[(v, o)]`` lists what one activity of ``o`` produced at ``v`` consumes, for every
+    unit ``v`` that may produce ``o`` (home units and capable units).
+    """
+
+    name: str
+    figures: NeedFigures
+    usage: Mapping[tuple[str, str], tuple[Usage, ...]]
+    capabilities: tuple[Capability, ...] = ()
+    moves: tuple[Move, ...] = ()
+    increases: tuple[Increase, ...] = ()
+    purchases: tuple[Purchase, ...] = ()
+    priorities: Mapping[int, PriorityRule] = field(default_factory=dict)
+    budgets: Mapping[str, Budget] = field(default_factory=dict)
+    waiting_lists: tuple[WaitingList, ...] = ()
+    params: BalancingParameters = field(default_factory=BalancingParameters)
+
+    def rule(self, planning_object: str) -> PriorityRule:
+        """The priority rule of an object (the default: weight 1, no postponement)."""
+        prio = self.figures.priority.get(planning_object, 1)
+        return self.priorities.get(prio, DEFAULT_PRIORITY)
+
+    def producers(self) -> dict[str, tuple[str, ...]]:
+        """Planning object → units capable of producing it for other units."""
+        out: dict[str, list[str]] = {}
+        for c in self.capabilities:
+            out.setdefault(c.planning_object, []).append(c.unit)
+        return {o: tuple(us) for o, us in out.items()}
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read_balancing(raw: RawInstance) -> BalancingData:
+    """Read a strategic instance: need side through :mod:`pks_opt.need`, then our tables."""
+    from pks_opt.need import compute_figures, read_need, usage_for
+
+    need_data = read_need(raw)
+    figures = compute_figures(need_data)
+    return read_balancing_tables(raw, figures, lambda unit, obj: usage_for(need_data, unit, obj))
+
+
+def read_balancing_tables(
+    raw: RawInstance, figures: NeedFigures, usage_fn: UsageFn
+) -> BalancingData:
+    """Parse and cross-check the balancing-side tables against ``figures``."""
+    units, resources = set(figures.units), set(figures.resources)
+    objects = set(figures.planning_objects)
+
+    def rows(name: str, model: type[Any]) -> tuple[Table | None, tuple[Any, ...]]:
+        if not raw.has(name):
+            return None, ()
+        table = raw.table(name)
+        return table, parse_rows(table, model)
+
+    t, budgets = rows("budgets", Budget)
+    if t is not None:
+        check_unique(budgets, t, "unit")
+        check_ref(budgets, t, "unit", units | {TOTAL}, "unit")
+    t, capabilities = rows("capabilities", Capability)
+    if t is not None:
+        check_unique(capabilities, t, "unit", "planning_object", what="capability")
+        check_ref(capabilities, t, "unit", units, "unit")
+        check_ref(capabilities, t, "planning_object", objects, "planning object")
+    t, moves = rows("moves", Move)
+    if t is not None:
+        check_unique(moves, t, "donor", "receiver", "resource", what="move")
+        check_ref(moves, t, "donor", units, "unit")
+        check_ref(moves, t, "receiver", units, "unit")
+        check_ref(moves, t, "resource", resources, "resource")
+    t, increases = rows("increases", Increase)
+    if t is not None:
+        check_unique(increases, t, "unit", "resource", "kind", what="increase")
+        check_ref(increases, t, "unit", units, "unit")
+        check_ref(increases, t, "resource", resources, "resource")
+    t, purchases = rows("purchases", Purchase)
+    if t is not None:
+        check_unique(purchases, t, "planning_object", "tier", "provider", what="purchase option")
+        check_ref(purchases, t, "planning_object", objects, "planning object")
+    t, priorities = rows("priorities", PriorityRule)
+    if t is not None:
+        check_unique(priorities, t, "priority")
+    t, waiting = rows("waiting_lists", WaitingList)
+    if t is not None:
+        check_unique(waiting, t, "unit", "planning_object", what="waiting list")
+        check_ref(waiting, t, "unit", units, "unit")
+        check_ref(waiting, t, "planning_object", objects, "planning object")
+
+    params = _parameters(raw)
+    usage = _usage(figures, capabilities, waiting, usage_fn)
+    data = BalancingData(
+        name=raw.name,
+        figures=figures,
+        usage=usage,
+        capabilities=capabilities,
+        moves=moves,
+        increases=increases,
+        purchases=purchases,
+        priorities={p.priority: p for p in priorities},
+        budgets={b.unit: b for b in budgets},
+        waiting_lists=waiting,
+        params=params,
+    )
+    if raw.has("budgets"):
+        _check_budgets(data, raw.table("budgets"))
+    return data
+
+
+def _parameters(raw: RawInstance) -> BalancingParameters:
+    block = raw.parameters.get(PARAMETERS_KEY) or {}
+    if not isinstance(block, Mapping):
+        raise InputError(
+            "must be a mapping", file=raw.manifest_where, field=f"parameters.{PARAMETERS_KEY}"
+        )
+    try:
+        return BalancingParameters.model_validate(dict(block))
+    except ValidationError as exc:
+        err = validation_to_input_error(exc, raw.manifest_where, None)
+        raise InputError(
+            err.message, file=err.file, field=f"parameters.{PARAMETERS_KEY}.{err.field}"
+        ) from None
+
+
+def _usage(
+    figures: NeedFigures,
+    capabilities: Iterable[Capability],
+    waiting: Iterable[WaitingList],
+    usage_fn: UsageFn,
+) -> dict[tuple[str, str], tuple[Usage, ...]]:
+    usage: dict[tuple[str, str], tuple[Usage, ...]] = dict(figures.usage)
+    wanted = [(c.unit, c.planning_object) for c in capabilities]
+    wanted += [(w.unit, w.planning_object) for w in waiting]
+    wanted += [(h, o) for (h, o, _p) in figures.production_need]
+    for key in wanted:
+        if key not in usage:
+            usage[key] = tuple(usage_fn(*key))
+    return usage
+
+
+def _check_budgets(data: BalancingData, table: Table) -> None:
+    """A base cost above its budget can never be met: say so at once, with the row."""
+    for i, b in enumerate(data.budgets.values()):
+        if b.base_cost > b.budget:
+            raise InputError(
+                f"base_cost {b.base_cost:g} exceeds budget {b.budget:g}",
+                file=table.where,
+                row=table.row_number(i),
+                field="budget",
+            )
+
+
+def build_data(
+    figures: NeedFigures,
+    *,
+    name: str = "instance",
+    usage: Mapping[tuple[str, str], tuple[Usage, ...]] | None = None,
+    **tables: Any,
+) -> BalancingData:
+    """Assemble :class:`BalancingData` in code (tests, benchmarks); rows given as models.
+
+    ``priorities`` and ``budgets`` may be given as sequences of rows.
+    """
+    prios = tables.pop("priorities", ())
+    budgets = tables.pop("budgets", ())
+    params = tables.pop("params", BalancingParameters())
+    full_usage = dict(figures.usage)
+    full_usage.update(usage or {})
+    rows = {k: tuple(v) for k, v in tables.items()}
+    return BalancingData(
+        name=name,
+        figures=figures,
+        usage=full_usage,
+        priorities={p.priority: p for p in prios},
+        budgets={b.unit: b for b in budgets},
+        params=params,
+        **rows,
+    )

@@ -1,0 +1,562 @@
+"""The balancing MILP (spec: ``models/balancing.md``), built with PuLP and solved by stages.
+
+:func:`build_model` reads like the spec's table of contents: variables, then one short method
+per constraint family (docstrings cite the tags R1…R11), then the named objective terms.
+:func:`solve_balancing` runs the lexicographic stages, keeping each optimum as a constraint
+(R11), then two LPs with the integers fixed for the marginal values of capacity.
+
+The builder works on plain dicts ``{variable: coefficient}`` and creates every expression with
+one ``LpAffineExpression`` call, so building stays well below solving time at benchmark size.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from pks_opt.balancing.data import BalancingData
+from pks_opt.milp import MilpOutcome, check_backend, solve_pulp
+from pks_opt.result import SolveStatus
+
+Key4 = tuple[str, str, str, str]
+Key3 = tuple[str, str, str]
+Coefs = dict[Any, float]
+
+STAGE_NEED = "need"
+STAGE_LADDER = "ladder"
+STAGE_COST = "cost"
+STAGE_WAITING = "waiting_list"
+STAGE_MOVES = "moves"
+STAGE_LEVELLING = "levelling"
+#: a tiny absolute floor when the tolerance is relative (values near zero)
+STAGE_TOLERANCE_ABS = 1e-7
+
+
+@dataclass
+class BalancingModel:
+    """The PuLP problem and its variables, indexed by the spec's keys."""
+
+    prob: Any
+    data: BalancingData
+    periods: tuple[str, ...]
+    x: dict[Key4, Any] = field(default_factory=dict)  # (h, v, o, p)
+    buy: dict[tuple[str, str, str, int], Any] = field(default_factory=dict)  # (h, o, p, t)
+    d: dict[Key3, Any] = field(default_factory=dict)  # (h, o, p) postponed to p+1
+    s: dict[Key3, Any] = field(default_factory=dict)  # (h, o, p) unmet
+    q: dict[Key3, Any] = field(default_factory=dict)  # (h, o, p) waiting-list production
+    m: dict[tuple[int, str], Any] = field(default_factory=dict)  # (arc, p)
+    y: dict[tuple[int, str], Any] = field(default_factory=dict)  # (arc, p) binary
+    z: dict[tuple[int, str], Any] = field(default_factory=dict)  # (increase, p) var
+    z_factor: dict[tuple[int, str], float] = field(default_factory=dict)  # step or 1
+    load: dict[Key3, Coefs] = field(default_factory=dict)  # (u, r, p) -> production terms
+    capacity: dict[Key3, Any] = field(default_factory=dict)  # (u, r, p) -> constraint (R3)
+    cost_by_unit: dict[str, Coefs] = field(default_factory=dict)
+    objectives: dict[str, Coefs] = field(default_factory=dict)
+    saved_bounds: list[tuple[Any, Any, Any]] = field(default_factory=list)
+
+    # ------------------------------------------------------------------ helpers
+    def add_var(self, name: str, lb: float = 0.0, ub: float | None = None, cat: str = "C") -> Any:
+        import pulp
+
+        kind = {"C": pulp.LpContinuous, "I": pulp.LpInteger, "B": pulp.LpBinary}[cat]
+        return self.prob.add_variable(name, lowBound=lb, upBound=ub, cat=kind)
+
+    def add_le(self, coefs: Coefs, rhs: float, name: str) -> Any:
+        import pulp
+
+        con = pulp.LpConstraint(pulp.LpAffineExpression(coefs), pulp.LpConstraintLE, name, rhs)
+        self.prob.addConstraint(con)
+        return con
+
+    def add_eq(self, coefs: Coefs, rhs: float, name: str) -> Any:
+        import pulp
+
+        con = pulp.LpConstraint(pulp.LpAffineExpression(coefs), pulp.LpConstraintEQ, name, rhs)
+        self.prob.addConstraint(con)
+        return con
+
+    def integer_vars(self) -> list[Any]:
+        ints = list(self.y.values())
+        ints += [v for k, v in self.z.items() if self.z_factor[k] != 1.0 or v.cat != "Continuous"]
+        return [v for v in ints if v.cat != "Continuous"]
+
+
+# --------------------------------------------------------------------------- building
+
+
+def build_model(data: BalancingData) -> BalancingModel:
+    """Build the MILP of ``models/balancing.md`` (variables, R1–R10, objective terms)."""
+    import pulp
+
+    prob = pulp.LpProblem("balancing", pulp.LpMinimize)
+    bm = BalancingModel(prob, data, tuple(data.figures.periods))
+    b = _Builder(bm)
+    b.variables()
+    b.constraints()
+    b.objectives()
+    return bm
+
+
+class _Builder:
+    def __init__(self, bm: BalancingModel) -> None:
+        self.bm = bm
+        self.data = bm.data
+        self.fig = bm.data.figures
+        self.periods = bm.periods
+        self.pidx = {p: i for i, p in enumerate(self.periods)}
+        self.need: dict[tuple[str, str], list[float]] = {}
+        for (h, o, p), v in self.fig.production_need.items():
+            if p in self.pidx and v > 0:
+                self.need.setdefault((h, o), [0.0] * len(self.periods))[self.pidx[p]] += v
+        self.keys = sorted(self.need)
+        self.producers = self.data.producers()
+        self.purchase_options: dict[str, list[int]] = defaultdict(list)
+        for t, pur in enumerate(self.data.purchases):
+            self.purchase_options[pur.planning_object].append(t)
+        self.active: dict[tuple[str, str], list[str]] = {}
+        self.cost = bm.cost_by_unit
+
+    # ------------------------------------------------------------------ variables
+    def variables(self) -> None:
+        bm, periods = self.bm, self.periods
+        last = len(periods) - 1
+        for h, o in self.keys:
+            need = self.need[(h, o)]
+            rule = self.data.rule(o)
+            postpone = rule.may_postpone and rule.max_postpone_periods > 0
+            first = next(i for i, v in enumerate(need) if v > 0)
+            act = [i for i in range(len(periods)) if (i >= first if postpone else need[i] > 0)]
+            self.active[(h, o)] = [periods[i] for i in act]
+            units = (h, *(v for v in self.producers.get(o, ()) if v != h))
+            for i in act:
+                p = periods[i]
+                for v in units:
+                    bm.x[(h, v, o, p)] = bm.add_var(f"x[{h},{v},{o},{p}]")
+                for t in self.purchase_options.get(o, ()):
+                    bm.buy[(h, o, p, t)] = bm.add_var(f"buy[{h},{o},{p},{t}]")
+                bm.s[(h, o, p)] = bm.add_var(f"unmet[{h},{o},{p}]")
+                if postpone and i < last:
+                    # (R2) first-in first-out window: nothing waits more than m periods.
+                    m = rule.max_postpone_periods
+                    window = sum(need[max(0, i - m + 1) : i + 1])
+                    bm.d[(h, o, p)] = bm.add_var(f"postpone[{h},{o},{p}]", ub=window)
+        if self.data.params.surplus_to_waiting_list:
+            for w in self.data.waiting_lists:
+                if w.waiting <= 0:
+                    continue
+                for p in periods:
+                    bm.q[(w.unit, w.planning_object, p)] = bm.add_var(
+                        f"waiting[{w.unit},{w.planning_object},{p}]",
+                        ub=w.max_reduction_per_period,
+                    )
+        for a, mv in enumerate(self.data.moves):
+            for p in periods:
+                bm.m[(a, p)] = bm.add_var(
+                    f"move[{mv.donor},{mv.receiver},{mv.resource},{p}]", ub=mv.max_per_period
+                )
+                bm.y[(a, p)] = bm.add_var(
+                    f"move_on[{mv.donor},{mv.receiver},{mv.resource},{p}]", cat="B"
+                )
+        for i, inc in enumerate(self.data.increases):
+            for j, p in enumerate(periods):
+                if j < inc.lead_periods:
+                    continue  # (R6) not before the lead time
+                name = f"increase[{inc.unit},{inc.resource},{inc.kind.value},{p}]"
+                if inc.step is not None:
+                    steps = math.floor(inc.max_per_period / inc.step + 1e-9)
+                    bm.z[(i, p)] = bm.add_var(name, ub=steps, cat="I")
+                    bm.z_factor[(i, p)] = inc.step
+                else:
+                    bm.z[(i, p)] = bm.add_var(name, ub=inc.max_per_period)
+                    bm.z_factor[(i, p)] = 1.0
+
+    # ------------------------------------------------------------------ constraints
+    def constraints(self) -> None:
+        self.need_balance()
+        self.capacity()
+        self.donor_not_short()
+        self.move_indicator()
+        self.contract_capacity()
+        self.budgets()
+
+    def need_balance(self) -> None:
+        """(R1) Need of (h, o, p) = production at capable units + purchases + unmet + carried."""
+        bm, pidx = self.bm, self.pidx
+        for h, o in self.keys:
+            need = self.need[(h, o)]
+            units = (h, *(v for v in self.producers.get(o, ()) if v != h))
+            prev = None
+            for p in self.active[(h, o)]:
+                coefs: Coefs = {bm.x[(h, v, o, p)]: 1.0 for v in units}
+                for t in self.purchase_options.get(o, ()):
+                    coefs[bm.buy[(h, o, p, t)]] = 1.0
+                coefs[bm.s[(h, o, p)]] = 1.0
+                dv = bm.d.get((h, o, p))
+                if dv is not None:
+                    coefs[dv] = 1.0
+                if prev is not None:
+                    coefs[prev] = -1.0
+                bm.add_eq(coefs, need[pidx[p]], f"need[{h},{o},{p}]")
+                prev = dv
+
+    def capacity(self) -> None:
+        """(R3) Load incl. support units ≤ available + moved in − moved out + increases."""
+        bm, usage = self.bm, self.data.usage
+        load: dict[Key3, Coefs] = defaultdict(dict)
+        for (_h, v, o, p), var in bm.x.items():
+            for us in usage.get((v, o), ()):
+                if us.amount:
+                    c = load[(us.at_unit, us.resource, p)]
+                    c[var] = c.get(var, 0.0) + us.amount
+        for (h, o, p), var in bm.q.items():
+            for us in usage.get((h, o), ()):
+                if us.amount:
+                    c = load[(us.at_unit, us.resource, p)]
+                    c[var] = c.get(var, 0.0) + us.amount
+        bm.load = dict(load)
+        actions: dict[Key3, Coefs] = defaultdict(dict)
+        for (a, p), var in bm.m.items():
+            mv = self.data.moves[a]
+            actions[(mv.receiver, mv.resource, p)][var] = -1.0
+            actions[(mv.donor, mv.resource, p)][var] = 1.0
+        for (i, p), var in bm.z.items():
+            inc = self.data.increases[i]
+            actions[(inc.unit, inc.resource, p)][var] = -bm.z_factor[(i, p)]
+        avail = self.fig.available
+        for key in sorted(load):
+            coefs = dict(load[key])
+            coefs.update(actions.get(key, {}))
+            u, r, p = key
+            bm.capacity[key] = bm.add_le(coefs, avail.get(key, 0.0), f"capacity[{u},{r},{p}]")
+
+    def donor_not_short(self) -> None:
+        """(R4) A donor gives at most its spare capacity over its own capacity need."""
+        bm = self.bm
+        out: dict[Key3, Coefs] = defaultdict(dict)
+        for (a, p), var in bm.m.items():
+            mv = self.data.moves[a]
+            out[(mv.donor, mv.resource, p)][var] = 1.0
+        for key, coefs in sorted(out.items(), key=lambda kv: kv[0]):
+            spare = max(
+                0.0, self.fig.available.get(key, 0.0) - self.fig.capacity_need.get(key, 0.0)
+            )
+            bm.add_le(coefs, spare, f"donor[{key[0]},{key[1]},{key[2]}]")
+
+    def move_indicator(self) -> None:
+        """(R5) A move is at most its limit, and only when its indicator is on."""
+        bm = self.bm
+        for (a, p), var in bm.m.items():
+            mv = self.data.moves[a]
+            bm.add_le(
+                {var: 1.0, bm.y[(a, p)]: -mv.max_per_period},
+                0.0,
+                f"move_on[{mv.donor},{mv.receiver},{mv.resource},{p}]",
+            )
+
+    def contract_capacity(self) -> None:
+        """(R7) Purchases under one option share its contract capacity per period."""
+        bm = self.bm
+        per: dict[tuple[int, str], Coefs] = defaultdict(dict)
+        for (_h, _o, p, t), var in bm.buy.items():
+            per[(t, p)][var] = 1.0
+        for (t, p), coefs in sorted(per.items()):
+            cap = self.data.purchases[t].capacity_per_period
+            if cap is None:
+                continue
+            if len(coefs) == 1:
+                (var,) = coefs
+                var.upBound = cap
+            else:
+                pur = self.data.purchases[t]
+                bm.add_le(coefs, cap, f"contract[{pur.planning_object},{pur.provider},{p}]")
+
+    def budgets(self) -> None:
+        """(R8) per unit and (R9) total: base cost + action cost ≤ budget."""
+        bm, data = self.bm, self.data
+        cost: dict[str, Coefs] = defaultdict(dict)
+
+        def charge(unit: str, var: Any, coef: float) -> None:
+            if coef:
+                cost[unit][var] = cost[unit].get(var, 0.0) + coef
+
+        for (a, p), var in bm.m.items():
+            mv = data.moves[a]
+            charge(mv.receiver, var, mv.cost_per_unit)
+            charge(mv.receiver, bm.y[(a, p)], mv.fixed_cost)
+        for (i, p), var in bm.z.items():
+            inc = data.increases[i]
+            charge(inc.unit, var, inc.cost_per_unit * bm.z_factor[(i, p)])
+        for (h, _o, _p, t), var in bm.buy.items():
+            charge(h, var, data.purchases[t].price_per_activity)
+        cap_cost = {(c.unit, c.planning_object): c.cost_per_activity for c in data.capabilities}
+        for (h, v, o, _p), var in bm.x.items():
+            if v != h:
+                charge(h, var, cap_cost.get((v, o), 0.0))
+        bm.cost_by_unit.update(cost)
+        total: Coefs = {}
+        for u, coefs in sorted(cost.items()):
+            for var, c in coefs.items():
+                total[var] = total.get(var, 0.0) + c
+            bgt = data.budgets.get(u)
+            if bgt is not None:
+                bm.add_le(coefs, bgt.budget - bgt.base_cost, f"budget[{u}]")
+        tot = data.budgets.get("TOTAL")
+        if tot is not None:
+            bm.add_le(total, tot.budget - tot.base_cost, "budget[TOTAL]")
+
+    # ------------------------------------------------------------------ objectives
+    def objectives(self) -> None:
+        """Named stage terms f1…f5 (f6, levelling, is added when its stage is reached)."""
+        bm, data, prm = self.bm, self.data, self.data.params
+        need: Coefs = {}
+        for (_h, o, _p), var in bm.s.items():
+            need[var] = data.rule(o).unmet_weight
+        for (_h, o, _p), var in bm.d.items():
+            need[var] = data.rule(o).postpone_weight_per_period
+        ladder: Coefs = {}
+        for var in bm.m.values():
+            ladder[var] = prm.ladder_move
+        for k, var in bm.z.items():
+            ladder[var] = prm.ladder_increase * bm.z_factor[k]
+        for (h, o, _p, t), var in bm.buy.items():
+            ladder[var] = prm.ladder_purchase * data.purchases[t].tier.rank * equiv(data, h, o)
+        for (h, o, _p), var in bm.d.items():
+            ladder[var] = prm.ladder_postpone * equiv(data, h, o)
+        cost: Coefs = {}
+        for coefs in bm.cost_by_unit.values():
+            for var, c in coefs.items():
+                cost[var] = cost.get(var, 0.0) + c
+        bm.objectives[STAGE_NEED] = need
+        bm.objectives[STAGE_LADDER] = ladder
+        bm.objectives[STAGE_COST] = cost
+        if bm.q:
+            bm.objectives[STAGE_WAITING] = {var: -1.0 for var in bm.q.values()}
+            # (R10) the waiting list can be shortened by at most its length
+            per: dict[tuple[str, str], Coefs] = defaultdict(dict)
+            for (h, o, _p), var in bm.q.items():
+                per[(h, o)][var] = 1.0
+            for w in data.waiting_lists:
+                wl = per.get((w.unit, w.planning_object))
+                if wl:
+                    bm.add_le(wl, w.waiting, f"waiting[{w.unit},{w.planning_object}]")
+        if bm.y:
+            bm.objectives[STAGE_MOVES] = {var: 1.0 for var in bm.y.values()}
+
+
+def equiv(data: BalancingData, h: str, o: str) -> float:
+    """Capacity-equivalent units of one activity of ``o`` at home ``h`` (ladder scale)."""
+    total = sum(us.amount for us in data.usage.get((h, o), ()))
+    return total if total > 0 else 1.0
+
+
+# --------------------------------------------------------------------------- solving
+
+
+@dataclass(frozen=True)
+class StageOutcome:
+    name: str
+    outcome: MilpOutcome
+
+
+@dataclass
+class SolveRun:
+    """What :func:`solve_balancing` returns: the model (values loaded), stages, duals."""
+
+    model: BalancingModel
+    stages: list[StageOutcome]
+    status: SolveStatus
+    values: dict[str, dict[Any, float]]
+    build_s: float
+    solve_s: float
+    need_value: dict[Key3, float] = field(default_factory=dict)
+    cost_value: dict[Key3, float] = field(default_factory=dict)
+
+
+def solve_balancing(
+    data: BalancingData,
+    backend: str = "highs",
+    *,
+    time_limit_s: float | None = None,
+    threads: int | None = 1,
+    duals: bool = True,
+) -> SolveRun:
+    """Build and solve all stages; see ``models/balancing.md`` for the order and rules."""
+    backend = check_backend(backend)
+    t0 = time.perf_counter()
+    bm = build_model(data)
+    build_s = time.perf_counter() - t0
+    prm = data.params
+    deadline = None if time_limit_s is None else time.perf_counter() + time_limit_s
+    stages: list[StageOutcome] = []
+    values: dict[str, dict[Any, float]] | None = None
+    status = SolveStatus.OPTIMAL
+
+    def remaining() -> float | None:
+        if deadline is None:
+            return None
+        return max(1.0, deadline - time.perf_counter())
+
+    order = [STAGE_NEED, STAGE_LADDER, STAGE_COST, STAGE_WAITING, STAGE_MOVES]
+    for name in order:
+        if name not in bm.objectives:
+            continue
+        out = _solve_stage(bm, name, bm.objectives[name], backend, remaining(), threads, prm)
+        stages.append(StageOutcome(name, out))
+        if not out.status.has_solution:
+            status = out.status if values is None else SolveStatus.FEASIBLE
+            break
+        values = _read_values(bm)
+        if out.status is not SolveStatus.OPTIMAL:
+            status = SolveStatus.FEASIBLE
+        tol = max(STAGE_TOLERANCE_ABS, prm.stage_tolerance * abs(out.objective))
+        bm.add_le(dict(bm.objectives[name]), out.objective + tol, f"stage[{name}]")
+    else:
+        if values is not None:
+            out = _levelling(bm, values, backend, remaining(), threads, prm)
+            stages.append(StageOutcome(STAGE_LEVELLING, out))
+            if out.status.has_solution:
+                values = _read_values(bm)
+                if out.status is not SolveStatus.OPTIMAL:
+                    status = SolveStatus.FEASIBLE
+            else:
+                status = SolveStatus.FEASIBLE
+    solve_s = time.perf_counter() - t0 - build_s
+    run = SolveRun(bm, stages, status, values or {}, build_s, solve_s)
+    if duals and values is not None:
+        _shadow_prices(run, backend, remaining(), threads)
+        run.solve_s = time.perf_counter() - t0 - build_s
+    return run
+
+
+def _solve_stage(
+    bm: BalancingModel,
+    name: str,
+    coefs: Coefs,
+    backend: str,
+    time_limit: float | None,
+    threads: int | None,
+    prm: Any,
+) -> MilpOutcome:
+    import pulp
+
+    bm.prob.setObjective(pulp.LpAffineExpression(coefs))
+    bm.prob.name = f"balancing_{name}"
+    return solve_pulp(
+        bm.prob, backend, time_limit_s=time_limit, mip_gap=prm.mip_gap, threads=threads
+    )
+
+
+def _read_values(bm: BalancingModel) -> dict[str, dict[Any, float]]:
+    def vals(d: dict[Any, Any], factor: dict[Any, float] | None = None) -> dict[Any, float]:
+        out: dict[Any, float] = {}
+        for k, var in d.items():
+            v = var.varValue or 0.0
+            if factor is not None:
+                v *= factor[k]
+            out[k] = 0.0 if abs(v) < 1e-9 else float(v)
+        return out
+
+    return {
+        "x": vals(bm.x),
+        "buy": vals(bm.buy),
+        "d": vals(bm.d),
+        "s": vals(bm.s),
+        "q": vals(bm.q),
+        "m": vals(bm.m),
+        "y": {k: float(round(v)) for k, v in vals(bm.y).items()},
+        "z": vals(bm.z, bm.z_factor),
+    }
+
+
+def capacity_after(data: BalancingData, values: dict[str, dict[Any, float]]) -> dict[Key3, float]:
+    """Available capacity after moves and increases, per (unit, resource, period)."""
+    cap: dict[Key3, float] = defaultdict(float)
+    for key, v in data.figures.available.items():
+        cap[key] += v
+    for (a, p), v in values.get("m", {}).items():
+        mv = data.moves[a]
+        cap[(mv.receiver, mv.resource, p)] += v
+        cap[(mv.donor, mv.resource, p)] -= v
+    for (i, p), v in values.get("z", {}).items():
+        inc = data.increases[i]
+        cap[(inc.unit, inc.resource, p)] += v
+    return dict(cap)
+
+
+def _levelling(
+    bm: BalancingModel,
+    values: dict[str, dict[Any, float]],
+    backend: str,
+    time_limit: float | None,
+    threads: int | None,
+    prm: Any,
+) -> MilpOutcome:
+    """Stage 6: fix every action, then minimise the highest utilisation (an LP)."""
+    import pulp
+
+    fixed: list[tuple[Any, float]] = []
+    for fam in ("m", "y", "buy"):
+        for k, var in getattr(bm, fam).items():
+            fixed.append((var, values[fam][k]))
+    for k, var in bm.z.items():
+        fixed.append((var, values["z"][k] / bm.z_factor[k]))
+    bm.saved_bounds = [(var, var.lowBound, var.upBound) for var, _v in fixed]
+    for var, v in fixed:
+        var.lowBound = var.upBound = v
+    cap = capacity_after(bm.data, values)
+    lam = bm.add_var("max_utilisation")
+    lam_u = {u: bm.add_var(f"max_utilisation[{u}]") for u in bm.data.figures.units}
+    for (u, r, p), coefs in sorted(bm.load.items()):
+        c = cap.get((u, r, p), 0.0)
+        if c <= 1e-9:
+            continue
+        row = {var: a / c for var, a in coefs.items()}
+        row[lam_u[u]] = -1.0
+        bm.add_le(row, 0.0, f"utilisation[{u},{r},{p}]")
+    for u, var in lam_u.items():
+        bm.add_le({var: 1.0, lam: -1.0}, 0.0, f"max_utilisation[{u}]")
+    weight = prm.levelling_mean_weight / max(1, len(lam_u))
+    obj: Coefs = {lam: 1.0, **{var: weight for var in lam_u.values()}}
+    bm.objectives[STAGE_LEVELLING] = obj
+    bm.prob.setObjective(pulp.LpAffineExpression(obj))
+    return solve_pulp(
+        bm.prob, backend, time_limit_s=time_limit, mip_gap=prm.mip_gap, threads=threads
+    )
+
+
+def _shadow_prices(
+    run: SolveRun, backend: str, time_limit: float | None, threads: int | None
+) -> None:
+    """Duals of R3 in the stage-1 and stage-3 LPs with the integers fixed (spec, last part)."""
+    import pulp
+
+    bm, values = run.model, run.values
+    # continuous actions free again, integers fixed at the final solution
+    for var, lb, ub in bm.saved_bounds:
+        var.lowBound, var.upBound = lb, ub
+    for k, var in bm.y.items():
+        var.cat = pulp.LpContinuous
+        var.lowBound = var.upBound = values["y"][k]
+    for k, var in bm.z.items():
+        if var.cat != pulp.LpContinuous:
+            var.cat = pulp.LpContinuous
+            var.lowBound = var.upBound = round(values["z"][k] / bm.z_factor[k])
+    held = {
+        n: bm.prob.constraints.pop(n) for n in list(bm.prob.constraints) if n.startswith("stage")
+    }
+    out = _solve_stage(
+        bm, "duals_need", bm.objectives[STAGE_NEED], backend, time_limit, threads, bm.data.params
+    )
+    if out.status is SolveStatus.OPTIMAL:
+        run.need_value = {k: -(c.pi or 0.0) for k, c in bm.capacity.items()}
+    for n, c in held.items():
+        if n.startswith(("stage_need", "stage_ladder")):
+            bm.prob.addConstraint(c, n)
+    out = _solve_stage(
+        bm, "duals_cost", bm.objectives[STAGE_COST], backend, time_limit, threads, bm.data.params
+    )
+    if out.status is SolveStatus.OPTIMAL:
+        run.cost_value = {k: -(c.pi or 0.0) for k, c in bm.capacity.items()}

@@ -1,0 +1,548 @@
+"""From solved values to the balancing result: objective terms recomputed, tables, KPIs.
+
+Everything here works on plain ``values`` dicts (as read from the solver) and the data, never
+on the solver's own objective, so :func:`stage_values` is an independent check of the MILP.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from typing import Any
+
+import pandas as pd
+
+from pks_opt.balancing.data import TOTAL, BalancingData
+from pks_opt.balancing.milp import (
+    STAGE_COST,
+    STAGE_LADDER,
+    STAGE_LEVELLING,
+    STAGE_MOVES,
+    STAGE_NEED,
+    STAGE_WAITING,
+    SolveRun,
+    capacity_after,
+    equiv,
+)
+from pks_opt.result import Result, SolveStatus, StageReport
+
+Values = dict[str, dict[Any, float]]
+Key3 = tuple[str, str, str]
+#: utilisation at or above this counts as "limiting" (solver tolerance below 100 %)
+LIMITING_UTILISATION = 0.999
+EPS = 1e-6
+
+ACTION_ORDER = {"move": 1, "increase": 2, "purchase": 3, "postpone": 4, "unmet": 5}
+
+
+# --------------------------------------------------------------------------- recomputation
+
+
+def loads(data: BalancingData, values: Values) -> dict[Key3, float]:
+    """Load per (unit, resource, period) of production + waiting-list production."""
+    out: dict[Key3, float] = defaultdict(float)
+    for (_h, v, o, p), val in values.get("x", {}).items():
+        if val:
+            for us in data.usage.get((v, o), ()):
+                out[(us.at_unit, us.resource, p)] += us.amount * val
+    for (h, o, p), val in values.get("q", {}).items():
+        if val:
+            for us in data.usage.get((h, o), ()):
+                out[(us.at_unit, us.resource, p)] += us.amount * val
+    return dict(out)
+
+
+def cost_by_unit(data: BalancingData, values: Values) -> dict[str, dict[str, float]]:
+    """Unit → {move, increase, purchase, capability} cost (SEK), charged as in R8."""
+    cost: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for (a, p), val in values.get("m", {}).items():
+        mv = data.moves[a]
+        cost[mv.receiver]["move"] += mv.cost_per_unit * val
+        cost[mv.receiver]["move"] += mv.fixed_cost * values["y"].get((a, p), 0.0)
+    for (i, _p), val in values.get("z", {}).items():
+        cost[data.increases[i].unit]["increase"] += data.increases[i].cost_per_unit * val
+    for (h, _o, _p, t), val in values.get("buy", {}).items():
+        cost[h]["purchase"] += data.purchases[t].price_per_activity * val
+    cap_cost = {(c.unit, c.planning_object): c.cost_per_activity for c in data.capabilities}
+    for (h, v, o, _p), val in values.get("x", {}).items():
+        if v != h:
+            cost[h]["capability"] += cap_cost.get((v, o), 0.0) * val
+    return {u: dict(c) for u, c in cost.items()}
+
+
+def utilisation_after(data: BalancingData, values: Values) -> dict[Key3, float]:
+    cap = capacity_after(data, values)
+    return {
+        key: load / cap[key] for key, load in loads(data, values).items() if cap.get(key, 0) > 1e-9
+    }
+
+
+def stage_values(data: BalancingData, values: Values) -> dict[str, float]:
+    """Every stage objective recomputed from the solution (spec: "Objective stages")."""
+    prm = data.params
+    need = sum(data.rule(o).unmet_weight * v for (_h, o, _p), v in values["s"].items())
+    need += sum(
+        data.rule(o).postpone_weight_per_period * v for (_h, o, _p), v in values["d"].items()
+    )
+    ladder = prm.ladder_move * sum(values["m"].values())
+    ladder += prm.ladder_increase * sum(values["z"].values())
+    ladder += sum(
+        prm.ladder_purchase * data.purchases[t].tier.rank * equiv(data, h, o) * v
+        for (h, o, _p, t), v in values["buy"].items()
+    )
+    ladder += sum(
+        prm.ladder_postpone * equiv(data, h, o) * v for (h, o, _p), v in values["d"].items()
+    )
+    cost = sum(sum(c.values()) for c in cost_by_unit(data, values).values())
+    out = {STAGE_NEED: need, STAGE_LADDER: ladder, STAGE_COST: cost}
+    out[STAGE_WAITING] = -sum(values["q"].values())
+    out[STAGE_MOVES] = sum(values["y"].values())
+    util = utilisation_after(data, values)
+    per_unit: dict[str, float] = {u: 0.0 for u in data.figures.units}
+    for (u, _r, _p), ratio in util.items():
+        per_unit[u] = max(per_unit.get(u, 0.0), ratio)
+    top = max(per_unit.values(), default=0.0)
+    out[STAGE_LEVELLING] = top + prm.levelling_mean_weight / max(1, len(per_unit)) * sum(
+        per_unit.values()
+    )
+    return out
+
+
+# --------------------------------------------------------------------------- result
+
+
+def make_result(data: BalancingData, run: SolveRun) -> Result:
+    """The balancing :class:`Result`: stages, KPIs, tables and explanation."""
+    solver = run.stages[0].outcome.solver if run.stages else "highs"
+    stages = [
+        StageReport(
+            so.name,
+            so.outcome.status,
+            so.outcome.objective,
+            so.outcome.bound,
+            so.outcome.runtime_s,
+        )
+        for so in run.stages
+    ]
+    if not run.values:
+        status = run.status if not run.status.has_solution else SolveStatus.NO_SOLUTION_IN_TIME
+        return Result(
+            "balance",
+            status,
+            data.name,
+            solver,
+            runtime_s=run.build_s + run.solve_s,
+            stages=stages,
+            explanation=["no plan was found: " + status.value.lower().replace("_", " ")],
+        )
+    values = run.values
+    recomputed = stage_values(data, values)
+    first = run.stages[0].outcome
+    bound = first.bound if run.stages[0].outcome.status.has_solution else -math.inf
+    tables = {
+        "production_goals": production_goals(data, values),
+        "budget": budget_table(data, values),
+        "actions": actions_table(data, values),
+        "utilisation": utilisation_table(data, values),
+        "shadow_prices": shadow_table(data, values, run),
+        "service_catalogue": service_catalogue(data, values),
+    }
+    kpis = kpi_dict(data, values, tables, recomputed)
+    return Result(
+        kind="balance",
+        status=run.status,
+        instance=data.name,
+        solver=solver,
+        objective=recomputed[STAGE_NEED],
+        bound=min(bound, recomputed[STAGE_NEED]),
+        runtime_s=run.build_s + run.solve_s,
+        kpis=kpis,
+        tables=tables,
+        stages=stages,
+        explanation=explain(data, values, tables),
+        extra={
+            "objective_terms": {k: recomputed[k] for k in recomputed if k in _stage_names(run)},
+            "build_s": round(run.build_s, 3),
+            "solve_s": round(run.solve_s, 3),
+        },
+    )
+
+
+def _stage_names(run: SolveRun) -> set[str]:
+    return {so.name for so in run.stages}
+
+
+def production_goals(data: BalancingData, values: Values) -> pd.DataFrame:
+    """unit, planning_object, period, goal (+ breakdown): what each unit is to produce."""
+    own: dict[Key3, float] = defaultdict(float)
+    others: dict[Key3, float] = defaultdict(float)
+    wl: dict[Key3, float] = defaultdict(float)
+    for (h, v, o, p), val in values["x"].items():
+        (own if v == h else others)[(v, o, p)] += val
+    for (h, o, p), val in values["q"].items():
+        wl[(h, o, p)] += val
+    keys = set(own) | set(others) | set(wl)
+    keys |= {k for k, v in data.figures.production_need.items() if v > 0}
+    pidx = {p: i for i, p in enumerate(data.figures.periods)}
+    rows = []
+    for u, o, p in sorted(keys, key=lambda k: (k[0], k[1], pidx.get(k[2], 0))):
+        goal = own[(u, o, p)] + others[(u, o, p)] + wl[(u, o, p)]
+        rows.append(
+            {
+                "unit": u,
+                "planning_object": o,
+                "period": p,
+                "goal": _r(goal),
+                "need": _r(data.figures.production_need.get((u, o, p), 0.0)),
+                "own_need": _r(own[(u, o, p)]),
+                "for_other_units": _r(others[(u, o, p)]),
+                "waiting_list": _r(wl[(u, o, p)]),
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "unit",
+            "planning_object",
+            "period",
+            "goal",
+            "need",
+            "own_need",
+            "for_other_units",
+            "waiting_list",
+        ],
+    )
+
+
+def budget_table(data: BalancingData, values: Values) -> pd.DataFrame:
+    """Per unit (and TOTAL): base cost + action costs by type, budget, remaining (SEK)."""
+    cost = cost_by_unit(data, values)
+    kinds = ("move", "increase", "purchase", "capability")
+    rows: list[dict[str, Any]] = []
+    totals = dict.fromkeys(kinds, 0.0)
+    base_sum = 0.0
+    for u in data.figures.units:
+        c = cost.get(u, {})
+        b = data.budgets.get(u)
+        base = b.base_cost if b else 0.0
+        base_sum += base
+        for k in kinds:
+            totals[k] += c.get(k, 0.0)
+        rows.append(
+            _budget_row(u, base, {k: c.get(k, 0.0) for k in kinds}, b.budget if b else None)
+        )
+    tb = data.budgets.get(TOTAL)
+    rows.append(
+        _budget_row(TOTAL, tb.base_cost if tb else base_sum, totals, tb.budget if tb else None)
+    )
+    return pd.DataFrame(rows)
+
+
+def _budget_row(
+    unit: str, base: float, costs: dict[str, float], budget: float | None
+) -> dict[str, Any]:
+    action = sum(costs.values())
+    return {
+        "unit": unit,
+        "base_cost": _r(base),
+        **{f"{k}_cost": _r(v) for k, v in costs.items()},
+        "action_cost": _r(action),
+        "total_cost": _r(base + action),
+        "budget": None if budget is None else _r(budget),
+        "remaining": None if budget is None else _r(budget - base - action),
+    }
+
+
+def actions_table(data: BalancingData, values: Values) -> pd.DataFrame:
+    """Every action in ladder order: move, increase, purchase (tier order), postpone, unmet."""
+    pidx = {p: i for i, p in enumerate(data.figures.periods)}
+    rows: list[dict[str, Any]] = []
+    for (a, p), v in values["m"].items():
+        if v > EPS:
+            mv = data.moves[a]
+            cost = mv.cost_per_unit * v + mv.fixed_cost * values["y"].get((a, p), 0.0)
+            rows.append(
+                _action("move", mv.receiver, mv.resource, p, v, cost, f"from {mv.donor}", 0)
+            )
+    for (i, p), v in values["z"].items():
+        if v > EPS:
+            inc = data.increases[i]
+            rows.append(
+                _action(
+                    "increase",
+                    inc.unit,
+                    inc.resource,
+                    p,
+                    v,
+                    inc.cost_per_unit * v,
+                    inc.kind.value,
+                    0,
+                )
+            )
+    for (h, o, p, t), v in values["buy"].items():
+        if v > EPS:
+            pur = data.purchases[t]
+            detail = f"{pur.tier.value}: {pur.provider}"
+            rows.append(
+                _action("purchase", h, o, p, v, pur.price_per_activity * v, detail, pur.tier.rank)
+            )
+    for (h, o, p), v in values["d"].items():
+        if v > EPS:
+            rows.append(_action("postpone", h, o, p, v, 0.0, "carried to the next period", 0))
+    for (h, o, p), v in values["s"].items():
+        if v > EPS:
+            rows.append(
+                _action("unmet", h, o, p, v, 0.0, f"priority {data.figures.priority.get(o, 1)}", 0)
+            )
+    rows.sort(
+        key=lambda r: (
+            ACTION_ORDER[r["action"]],
+            r.pop("_tier"),
+            pidx.get(r["period"], 0),
+            r["unit"],
+            r["resource_or_object"],
+        )
+    )
+    for n, r in enumerate(rows, start=1):
+        r["order"] = n
+    cols = ["order", "action", "unit", "resource_or_object", "period", "amount", "cost", "detail"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _action(
+    action: str,
+    unit: str,
+    what: str,
+    period: str,
+    amount: float,
+    cost: float,
+    detail: str,
+    tier: int,
+) -> dict[str, Any]:
+    return {
+        "action": action,
+        "unit": unit,
+        "resource_or_object": what,
+        "period": period,
+        "amount": _r(amount),
+        "cost": _r(cost),
+        "detail": detail,
+        "_tier": tier,
+    }
+
+
+def utilisation_table(data: BalancingData, values: Values) -> pd.DataFrame:
+    fig = data.figures
+    load = loads(data, values)
+    cap = capacity_after(data, values)
+    keys = set(fig.available) | set(fig.capacity_need) | set(load)
+    pidx = {p: i for i, p in enumerate(fig.periods)}
+    rows = []
+    for u, r, p in sorted(keys, key=lambda k: (k[0], k[1], pidx.get(k[2], 0))):
+        need = fig.capacity_need.get((u, r, p), 0.0)
+        avail = fig.available.get((u, r, p), 0.0)
+        after = cap.get((u, r, p), 0.0)
+        ld = load.get((u, r, p), 0.0)
+        rows.append(
+            {
+                "unit": u,
+                "resource": r,
+                "period": p,
+                "need_before": _r(need),
+                "available_before": _r(avail),
+                "utilisation_before": _ratio(need, avail),
+                "load_after": _r(ld),
+                "available_after": _r(after),
+                "utilisation_after": _ratio(ld, after),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def shadow_table(data: BalancingData, values: Values, run: SolveRun) -> pd.DataFrame:
+    """Marginal value of one more unit of each limiting capacity (duals of R3)."""
+    load = loads(data, values)
+    cap = capacity_after(data, values)
+    pidx = {p: i for i, p in enumerate(data.figures.periods)}
+    rows = []
+    for key in sorted(run.model.capacity, key=lambda k: (k[0], k[1], pidx.get(k[2], 0))):
+        nv = run.need_value.get(key, 0.0)
+        cv = run.cost_value.get(key, 0.0)
+        util = _ratio(load.get(key, 0.0), cap.get(key, 0.0))
+        limiting = util is not None and util >= LIMITING_UTILISATION
+        if not (limiting or abs(nv) > EPS or abs(cv) > EPS):
+            continue
+        rows.append(
+            {
+                "unit": key[0],
+                "resource": key[1],
+                "period": key[2],
+                "load": _r(load.get(key, 0.0)),
+                "available_after": _r(cap.get(key, 0.0)),
+                "utilisation": util,
+                "need_value": _r(nv),
+                "cost_value": _r(cv),
+            }
+        )
+    cols = [
+        "unit",
+        "resource",
+        "period",
+        "load",
+        "available_after",
+        "utilisation",
+        "need_value",
+        "cost_value",
+    ]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def service_catalogue(data: BalancingData, values: Values) -> pd.DataFrame:
+    """Per unit × planning object: volume, who produces it, promised capacity, limitations."""
+    fig = data.figures
+    produced: dict[tuple[str, str], float] = defaultdict(float)
+    for_others: dict[tuple[str, str], float] = defaultdict(float)
+    by_others: dict[tuple[str, str], float] = defaultdict(float)
+    for (h, v, o, _p), val in values["x"].items():
+        produced[(v, o)] += val
+        if v != h:
+            for_others[(v, o)] += val
+            by_others[(h, o)] += val
+    for (h, o, _p), val in values["q"].items():
+        produced[(h, o)] += val
+    need: dict[tuple[str, str], float] = defaultdict(float)
+    for (h, o, _p), val in fig.production_need.items():
+        need[(h, o)] += val
+    bought: dict[tuple[str, str], float] = defaultdict(float)
+    for (h, o, _p, _t), val in values["buy"].items():
+        bought[(h, o)] += val
+    postponed: dict[tuple[str, str], float] = defaultdict(float)
+    for (h, o, _p), val in values["d"].items():
+        postponed[(h, o)] += val
+    unmet: dict[tuple[str, str], float] = defaultdict(float)
+    for (h, o, _p), val in values["s"].items():
+        unmet[(h, o)] += val
+    cap = capacity_after(data, values)
+    util = utilisation_after(data, values)
+    promised: dict[str, str] = {}
+    limits: dict[str, str] = {}
+    for u in fig.units:
+        parts = []
+        for r in fig.resources:
+            total = sum(cap.get((u, r, p), 0.0) for p in fig.periods)
+            if total > EPS:
+                parts.append(f"{r} {total:.0f}")
+        promised[u] = "; ".join(parts)
+        lim = sorted(
+            {
+                f"{r} ({p})"
+                for (uu, r, p), x in util.items()
+                if uu == u and x >= LIMITING_UTILISATION
+            },
+            key=lambda s: s,
+        )
+        limits[u] = "; ".join(lim[:6]) + (" …" if len(lim) > 6 else "") if lim else "none"
+    keys = sorted(set(produced) | set(need))
+    rows = []
+    for u, o in keys:
+        if produced[(u, o)] <= EPS and need[(u, o)] <= EPS:
+            continue
+        consequence = "need covered in time"
+        if unmet[(u, o)] > EPS:
+            consequence = (
+                f"{unmet[(u, o)]:.0f} activities not given: longer waits beyond the horizon"
+            )
+        elif postponed[(u, o)] > EPS:
+            consequence = f"{postponed[(u, o)]:.0f} activity-periods of delay: longer waits"
+        rows.append(
+            {
+                "unit": u,
+                "planning_object": o,
+                "priority": fig.priority.get(o, 1),
+                "volume": _r(produced[(u, o)]),
+                "need": _r(need[(u, o)]),
+                "for_other_units": _r(for_others[(u, o)]),
+                "by_other_units": _r(by_others[(u, o)]),
+                "purchased": _r(bought[(u, o)]),
+                "postponed": _r(postponed[(u, o)]),
+                "unmet": _r(unmet[(u, o)]),
+                "promised_capacity": promised.get(u, ""),
+                "limitations": limits.get(u, "none"),
+                "expected_consequence": consequence,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def kpi_dict(
+    data: BalancingData, values: Values, tables: dict[str, pd.DataFrame], terms: dict[str, float]
+) -> dict[str, Any]:
+    actions = tables["actions"]
+    util = tables["utilisation"]
+    counts = {a: int((actions["action"] == a).sum()) if len(actions) else 0 for a in ACTION_ORDER}
+    amounts = {
+        a: float(actions.loc[actions["action"] == a, "amount"].sum()) if len(actions) else 0.0
+        for a in ACTION_ORDER
+    }
+    before = util["utilisation_before"].dropna()
+    after = util["utilisation_after"].dropna()
+    total_need = sum(v for v in data.figures.production_need.values())
+    return {
+        "total_need_activities": _r(total_need),
+        "unmet_activities": _r(amounts["unmet"]),
+        "postponed_activity_periods": _r(amounts["postpone"]),
+        "purchased_activities": _r(amounts["purchase"]),
+        "moved_capacity": _r(amounts["move"]),
+        "increased_capacity": _r(amounts["increase"]),
+        "waiting_list_reduction": _r(sum(values["q"].values())),
+        "action_cost": _r(terms[STAGE_COST]),
+        "actions": counts,
+        "max_utilisation_before": _r(float(before.max())) if len(before) else None,
+        "max_utilisation_after": _r(float(after.max())) if len(after) else None,
+        "weighted_unmet_and_postponed": _r(terms[STAGE_NEED]),
+    }
+
+
+def explain(data: BalancingData, values: Values, tables: dict[str, pd.DataFrame]) -> list[str]:
+    """Plain-language lines: what is not covered and which capacity limits it."""
+    lines: list[str] = []
+    unmet: dict[tuple[str, str], float] = defaultdict(float)
+    for (h, o, _p), v in values["s"].items():
+        unmet[(h, o)] += v
+    shadow = tables["shadow_prices"]
+    for (h, o), v in sorted(unmet.items()):
+        if v < 0.5:  # below half an activity: solver noise, not a shortfall to explain
+            continue
+        lim = shadow.loc[shadow["need_value"] > EPS] if len(shadow) else shadow
+        units = {us.at_unit for us in data.usage.get((h, o), ())}
+        lim = lim.loc[lim["unit"].isin(units)] if len(lim) else lim
+        cause = ", ".join(
+            f"capacity[{r.unit},{r.resource},{r.period}]" for r in lim.head(3).itertuples()
+        )
+        lines.append(
+            f"{v:.0f} activities of {o} at {h} stay unmet"
+            + (f"; limiting: {cause}" if cause else "; the budget or purchase capacity limits")
+        )
+    for rec in tables["budget"].to_dict("records"):
+        rem = rec.get("remaining")
+        spent = rec.get("action_cost") or 0.0
+        if isinstance(rem, int | float) and not math.isnan(rem) and abs(rem) < 1.0 and spent > 0:
+            lines.append(f"budget[{rec['unit']}] is fully used ({rec['total_cost']:,.0f} SEK)")
+    post = tables["actions"]
+    if len(post) and (post["action"] == "postpone").any():
+        total = float(post.loc[post["action"] == "postpone", "amount"].sum())
+        lines.append(
+            f"{total:.0f} activity-periods postponed to a later period with spare capacity"
+        )
+    return lines
+
+
+def _r(x: float) -> float:
+    v = round(float(x), 6)
+    return 0.0 if v == 0 else v
+
+
+def _ratio(a: float, b: float) -> float | None:
+    if b <= 1e-9:
+        return None
+    return round(a / b, 6)

@@ -1,0 +1,106 @@
+"""`pks balance`: the strategic balancing MILP, alone or base + scenarios side by side."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from pks_opt.commands.common import finish, handles_input_errors, output_options
+from pks_opt.io import read_raw
+from pks_opt.milp import DEFAULT_MILP_BACKEND, MILP_BACKENDS
+
+
+@click.command()
+@click.argument("instance", type=click.Path(path_type=Path))
+@click.option(
+    "--scenario",
+    "scenarios",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Scenario YAML applied to the base (repeatable); writes a side-by-side comparison.",
+)
+@click.option(
+    "--solver",
+    type=click.Choice(MILP_BACKENDS, case_sensitive=False),
+    default=DEFAULT_MILP_BACKEND,
+    show_default=True,
+    help="MILP backend.",
+)
+@click.option(
+    "--time-limit",
+    "time_limit",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Seconds for all stages of one solve (default: none).",
+)
+@click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True)
+@output_options
+@handles_input_errors
+def balance(
+    instance: Path,
+    scenarios: tuple[Path, ...],
+    solver: str,
+    time_limit: float | None,
+    threads: int,
+    out: Path | None,
+    excel: bool,
+    as_json: bool,
+) -> None:
+    """Balance need and capacity across units under budget (spec: models/balancing.md).
+
+    Writes production_goals, budget, actions (ladder order), utilisation, shadow_prices and
+    service_catalogue tables, a need-vs-capacity chart per unit, and with --scenario a
+    scenario_comparison.csv plus one sub-folder per scenario.
+    """
+    from pks_opt.balancing import balance as solve
+    from pks_opt.balancing import read_balancing
+    from pks_opt.balancing.compare import compare, comparison_lines, read_variants
+    from pks_opt.balancing.report import balancing_charts, summary
+
+    raw = read_raw(instance, expect_kind="strategic")
+    # every input is read and validated before anything is solved or written
+    variants = [("base", read_balancing(raw))]
+    variants += read_variants(raw, scenarios, read_balancing)
+    if len(variants) == 1:
+        data = variants[0][1]
+        result = solve(data, solver, time_limit_s=time_limit, threads=threads)
+        finish(
+            result,
+            out=out,
+            excel=excel,
+            as_json=as_json,
+            charts=lambda: balancing_charts(data, result),
+            summary=summary,
+        )
+        return
+    results = [
+        (name, data, solve(data, solver, time_limit_s=time_limit, threads=threads))
+        for name, data in variants
+    ]
+    base = compare(results)
+    if out is not None:
+        from pks_opt.report.output import write_result
+
+        for name, data, res in results[1:]:
+            figs = balancing_charts(data, res) if res.status.has_solution else {}
+            write_result(res, out / name, excel=excel, charts=figs)
+    if not as_json:
+        for line in comparison_lines(base):
+            click.echo(line)
+    _, data0, _ = results[0]
+    status_code = max(res.status.exit_code for _, _, res in results)
+    if status_code and not as_json:
+        click.echo("some scenario has no solution: see its explanation", err=True)
+    try:
+        finish(
+            base,
+            out=out,
+            excel=excel,
+            as_json=as_json,
+            charts=lambda: balancing_charts(data0, base),
+            summary=summary,
+        )
+    except SystemExit as exc:
+        sys.exit(max(int(exc.code or 0), status_code))
