@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 
 from pks_opt.need.data import (
     DAYS_PER_WEEK,
-    ActivityHoursRow,
     InpatientRow,
     NeedData,
     Rounding,
@@ -62,15 +61,9 @@ def usage_for(data: NeedData, unit: str, planning_object: str) -> tuple[Usage, .
     ``average_length_of_stay_days / occupancy_target`` of its bed resource at ``unit``.
     Works for any unit, whether or not it has demand for the object.
     """
-    rows: list[ActivityHoursRow] = [
-        r for r in data.activity_hours if r.planning_object == planning_object and r.unit == unit
-    ]
-    if not rows:
-        rows = [
-            r
-            for r in data.activity_hours
-            if r.planning_object == planning_object and r.unit is None
-        ]
+    rows = data.activity_index.get((unit, planning_object)) or data.activity_index.get(
+        (None, planning_object), ()
+    )
     out = [Usage(r.support_unit or unit, r.resource, r.amount_per_activity) for r in rows]
     inp = inpatient_row(data, unit, planning_object)
     if inp is not None:
@@ -82,11 +75,8 @@ def usage_for(data: NeedData, unit: str, planning_object: str) -> tuple[Usage, .
 
 def inpatient_row(data: NeedData, unit: str, planning_object: str) -> InpatientRow | None:
     """The unit's own inpatient row for the object, else the default (blank-unit) row."""
-    own = [r for r in data.inpatient if r.planning_object == planning_object and r.unit == unit]
-    if own:
-        return own[0]
-    default = [r for r in data.inpatient if r.planning_object == planning_object and r.unit is None]
-    return default[0] if default else None
+    index = data.inpatient_index
+    return index.get((unit, planning_object)) or index.get((None, planning_object))
 
 
 @dataclass(frozen=True)
@@ -223,7 +213,8 @@ def _demand(data: NeedData, out: NeedBreakdown) -> None:
         vol_imp[(imp.unit, imp.planning_object, p)] += imp.amount
     care: dict[tuple[str, str, str], float] = {}
     order = {u: i for i, u in enumerate(_unit_order(data))}
-    keys = sorted(rows, key=lambda k: (order[k[0][0] or ""], periods.index(k[1]), k[0][1] or ""))
+    pidx = {p: i for i, p in enumerate(periods)}
+    keys = sorted(rows, key=lambda k: (order[k[0][0] or ""], pidx[k[1]], k[0][1] or ""))
     lines: dict[tuple[str, str, str], DemandLine] = {}
     for unit_obj, p in keys:
         unit, obj = str(unit_obj[0]), str(unit_obj[1])
@@ -270,7 +261,7 @@ def _demand(data: NeedData, out: NeedBreakdown) -> None:
     oo = {o.planning_object: i for i, o in enumerate(data.planning_objects)}
     out.demand = sorted(
         lines.values(),
-        key=lambda x: (uo[x.unit], oo[x.planning_object], periods.index(x.period)),
+        key=lambda x: (uo[x.unit], oo[x.planning_object], pidx[x.period]),
     )
 
 
@@ -441,7 +432,7 @@ def compute_figures(data: NeedData) -> NeedFigures:
     b = breakdown(data)
     producing = data.producing_units
     prod = {k: v for k, v in b.production_need.items()}
-    usage = {(u, o): usage_for(data, u, o) for (u, o, _p) in prod}
+    usage = {(u, o): usage_for(data, u, o) for (u, o) in dict.fromkeys(k[:2] for k in prod)}
     return NeedFigures(
         units=producing,
         resources=tuple(r.resource for r in data.resources),

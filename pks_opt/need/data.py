@@ -17,7 +17,8 @@ with the same key for that period (see :func:`per_period`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import cached_property
 from typing import Literal, TypeVar
 
 from pydantic import ConfigDict, Field
@@ -199,7 +200,26 @@ class NeedData(Frozen):
         return tuple(u for u in self.unit_ids if u not in levels)
 
     def period(self, period_id: str) -> PeriodRow:
-        return next(p for p in self.periods if p.period == period_id)
+        return self._period_by_id[period_id]
+
+    @cached_property
+    def _period_by_id(self) -> Mapping[str, PeriodRow]:
+        return {p.period: p for p in self.periods}
+
+    @cached_property
+    def activity_index(
+        self,
+    ) -> Mapping[tuple[str | None, str], tuple[ActivityHoursRow, ...]]:
+        """(unit or None for the default rows, planning object) → activity-hours rows."""
+        out: dict[tuple[str | None, str], list[ActivityHoursRow]] = {}
+        for r in self.activity_hours:
+            out.setdefault((r.unit, r.planning_object), []).append(r)
+        return {k: tuple(v) for k, v in out.items()}
+
+    @cached_property
+    def inpatient_index(self) -> Mapping[tuple[str | None, str], InpatientRow]:
+        """(unit or None for the default row, planning object) → inpatient row."""
+        return {(r.unit, r.planning_object): r for r in self.inpatient}
 
 
 # ---------------------------------------------------------------------- reading

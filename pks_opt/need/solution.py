@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 SOLVER = "closed-form"
 MAX_CHART_PANELS = 24
+MAX_SUMMARY_ROWS = 24
 
 
 def compute_need(data: NeedData, *, acute_share: float | None = None) -> Result:
@@ -317,11 +318,22 @@ def need_summary(result: Result) -> list[str]:
     """Headline lines: per unit × period the most limiting capacity; beds and staffing."""
     lines: list[str] = []
     gaps = _records(result, "gaps")
-    if gaps:
+    top = [g for g in gaps if g["rank"] == 1]
+    if len(top) > MAX_SUMMARY_ROWS:
+        # Many periods: per unit, the period where its most limiting capacity is tightest.
+        worst: dict[str, dict[str, Any]] = {}
+        for g in top:
+            if g["unit"] not in worst or g["ratio"] > worst[g["unit"]]["ratio"]:
+                worst[g["unit"]] = g
+        lines.append(
+            "most limiting capacity per unit, tightest period (need / available;"
+            " every period in gaps.csv):"
+        )
+        top = list(worst.values())
+    elif top:
         lines.append("most limiting capacity per unit and period (need / available):")
-        for g in gaps:
-            if g["rank"] != 1:
-                continue
+    if top:
+        for g in top:
             ratio = "no capacity" if g["ratio"] == math.inf else f"{g['ratio']:.2f}"
             lines.append(
                 f"  {g['unit']} {g['period']}: {g['resource']} {_n(g['need'])} /"

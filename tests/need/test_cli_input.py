@@ -151,3 +151,22 @@ def test_unused_column_is_a_warning_not_an_error(tmp_path: Path) -> None:
     res = _invoke(str(write_folder(tmp_path / "f", {"units": units})))
     assert res.exit_code == 0
     assert "warning:" in res.output and "'colour' not used" in res.output
+
+
+def test_summary_compacts_many_periods(tmp_path: Path) -> None:
+    # 13 periods × 2 units = 26 "most limiting" rows > 24: one line per unit, its tightest
+    # period. Period P07 has low-production factor 0.5, so it is the tightest for both units.
+    periods = "period,days,low_production_factor\n" + "".join(
+        f"P{i:02d},91,{0.5 if i == 7 else 1}\n" for i in range(1, 14)
+    )
+    changes = {
+        "periods": periods,
+        **{t: TABLES[t].replace("Q1", "P01").replace("Q2", "P02") for t in ("demand", "beds")},
+        "improvements": TABLES["improvements"].replace("Q1", "P01"),
+    }
+    res = _invoke(str(write_folder(tmp_path / "f", changes)))
+    assert res.exit_code == 0, res.output
+    assert "tightest period" in res.output
+    assert "  SURG P07: or_hours 157.50 / 78 hours = 2.02" in res.output
+    assert "  IMG P07: imaging_hours 52.50 / 40 hours = 1.31" in res.output
+    assert "SURG P01" not in res.output
