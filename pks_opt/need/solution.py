@@ -343,7 +343,7 @@ def need_summary(result: Result) -> list[str]:
     beds = _records(result, "inpatient_beds")
     if beds:
         lines.append("inpatient beds:")
-    for x in beds:
+    for x in beds[:MAX_SUMMARY_ROWS]:
         staffed = "" if pd.isna(x["staffed_beds"]) else f", staffed {_n(x['staffed_beds'])}"
         line = (
             f"  {x['unit']} {x['period']}: {_n(x['admissions'])} admissions →"
@@ -358,6 +358,8 @@ def need_summary(result: Result) -> list[str]:
         if roles:
             line += "; staff " + ", ".join(roles)
         lines.append(line)
+    if len(beds) > MAX_SUMMARY_ROWS:
+        lines.append(f"  … ({len(beds) - MAX_SUMMARY_ROWS} more in inpatient_beds.csv)")
     acute = _records(result, "acute_dimensioning")
     if acute:
         lines.append("acute dimensioning (arrivals covering the share of days):")

@@ -154,10 +154,10 @@ def test_unused_column_is_a_warning_not_an_error(tmp_path: Path) -> None:
 
 
 def test_summary_compacts_many_periods(tmp_path: Path) -> None:
-    # 13 periods × 2 units = 26 "most limiting" rows > 24: one line per unit, its tightest
+    # 26 periods × 2 units = 52 "most limiting" rows > 24: one line per unit, its tightest
     # period. Period P07 has low-production factor 0.5, so it is the tightest for both units.
     periods = "period,days,low_production_factor\n" + "".join(
-        f"P{i:02d},91,{0.5 if i == 7 else 1}\n" for i in range(1, 14)
+        f"P{i:02d},91,{0.5 if i == 7 else 1}\n" for i in range(1, 27)
     )
     changes = {
         "periods": periods,
@@ -169,4 +169,5 @@ def test_summary_compacts_many_periods(tmp_path: Path) -> None:
     assert "tightest period" in res.output
     assert "  SURG P07: or_hours 157.50 / 78 hours = 2.02" in res.output
     assert "  IMG P07: imaging_hours 52.50 / 40 hours = 1.31" in res.output
-    assert "SURG P01" not in res.output
+    assert "SURG P01: or_hours" not in res.output
+    assert "SURG P26" not in res.output and "(2 more in inpatient_beds.csv)" in res.output
