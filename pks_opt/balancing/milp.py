@@ -33,6 +33,8 @@ STAGE_MOVES = "moves"
 STAGE_LEVELLING = "levelling"
 #: a tiny absolute floor when the tolerance is relative (values near zero)
 STAGE_TOLERANCE_ABS = 1e-7
+#: relative width of the box that "fixes" a continuous action for the levelling stage
+FIX_SLACK = 1e-6
 
 
 @dataclass
@@ -401,8 +403,8 @@ def solve_balancing(
 
     order = [STAGE_NEED, STAGE_LADDER, STAGE_COST, STAGE_WAITING, STAGE_MOVES]
     for name in order:
-        if name not in bm.objectives:
-            continue
+        if not bm.objectives.get(name):
+            continue  # nothing to decide in this stage (no such actions in the instance)
         out = _solve_stage(bm, name, bm.objectives[name], backend, remaining(), threads, prm)
         stages.append(StageOutcome(name, out))
         if not out.status.has_solution:
@@ -505,7 +507,13 @@ def _levelling(
         fixed.append((var, values["z"][k] / bm.z_factor[k]))
     bm.saved_bounds = [(var, var.lowBound, var.upBound) for var, _v in fixed]
     for var, v in fixed:
-        var.lowBound = var.upBound = v
+        if var.cat != pulp.LpContinuous:
+            var.lowBound = var.upBound = round(v)
+        else:
+            # a box of solver precision around the value: solvers print values rounded, and
+            # an exact fix could cut off the solution the earlier stages proved (R11)
+            slack = FIX_SLACK * max(1.0, abs(v))
+            var.lowBound, var.upBound = max(0.0, v - slack), v + slack
     cap = capacity_after(bm.data, values)
     lam = bm.add_var("max_utilisation")
     lam_u = {u: bm.add_var(f"max_utilisation[{u}]") for u in bm.data.figures.units}
@@ -522,6 +530,7 @@ def _levelling(
     obj: Coefs = {lam: 1.0, **{var: weight for var in lam_u.values()}}
     bm.objectives[STAGE_LEVELLING] = obj
     bm.prob.setObjective(pulp.LpAffineExpression(obj))
+    bm.prob.name = f"balancing_{STAGE_LEVELLING}"
     return solve_pulp(
         bm.prob, backend, time_limit_s=time_limit, mip_gap=prm.mip_gap, threads=threads
     )

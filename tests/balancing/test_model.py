@@ -1,0 +1,450 @@
+"""One behaviour per constraint / decision of models/balancing.md on tiny instances.
+
+Every test runs on both MILP backends (``cbc``, ``highs``); the optimum is worked out in the
+comment above each test. Resource "RN" in hours, one activity = ``amount`` hours.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from pks_opt.balancing import build_data
+from pks_opt.balancing.data import (
+    BalancingParameters,
+    Budget,
+    Capability,
+    Increase,
+    Move,
+    PriorityRule,
+    Purchase,
+    WaitingList,
+)
+from pks_opt.balancing.milp import solve_balancing
+from pks_opt.balancing.solution import stage_values
+from pks_opt.result import SolveStatus
+
+from .helpers import figures
+
+BACKENDS = ["cbc", "highs"]
+TOL = 1e-5
+
+
+def approx(expected, abs=1e-5):
+    return pytest.approx(expected, rel=1e-6, abs=abs)
+
+
+def one_unit(need: float, avail: float, *, hours: float = 1.0, periods=("Q1",), **kw):
+    """Unit A, object o (priority 1), need per period, available RN per period."""
+    return figures(
+        units=["A"] + kw.pop("extra_units", []),
+        resources=["RN"],
+        periods=periods,
+        need={("A", "o", p): need for p in periods},
+        usage={("A", "o"): [("A", "RN", hours)]},
+        available={("A", "RN", p): avail for p in periods},
+        **kw,
+    )
+
+
+def solve(data, backend):
+    run = solve_balancing(data, backend, time_limit_s=20)
+    assert run.status is SolveStatus.OPTIMAL
+    # the solver's stage optima equal the objective recomputed from the solution
+    recomputed = stage_values(data, run.values)
+    for st in run.stages:
+        assert recomputed[st.name] == pytest.approx(st.outcome.objective, rel=TOL, abs=TOL), st.name
+    return run
+
+
+def total(values: dict, pred=lambda k: True) -> float:
+    return sum(v for k, v in values.items() if pred(k))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_move_before_increase(backend):
+    # A needs 10 h, has 6; B has 10 h and needs 4 -> spare 6. Moving costs 5 SEK/h, an
+    # increase only 1 SEK/h, yet the ladder (move 1 < increase 10 per hour) moves 4 h first:
+    # ladder = 4 x 1 = 4 (an increase would be 40); cost = 4 x 5 = 20.
+    fig = figures(
+        units=["A", "B"],
+        resources=["RN"],
+        periods=["Q1"],
+        need={("A", "o", "Q1"): 10, ("B", "b", "Q1"): 4},
+        usage={("A", "o"): [("A", "RN", 1.0)], ("B", "b"): [("B", "RN", 1.0)]},
+        available={("A", "RN", "Q1"): 6, ("B", "RN", "Q1"): 10},
+    )
+    data = build_data(
+        fig,
+        moves=[Move(donor="B", receiver="A", resource="RN", max_per_period=10, cost_per_unit=5)],
+        increases=[
+            Increase(
+                unit="A", resource="RN", kind="budget_increase", cost_per_unit=1, max_per_period=10
+            )
+        ],
+    )
+    run = solve(data, backend)
+    assert total(run.values["m"]) == approx(4)
+    assert total(run.values["z"]) == approx(0)
+    assert run.stages[2].outcome.objective == approx(20)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_increase_before_purchase(backend):
+    # A needs 10 activities of 1 h, has 6 h. Increase: 100 SEK/h; purchase: 1 SEK/activity.
+    # Ladder: increasing 4 h weighs 40, buying 4 activities 4 x 100 x tier 1 = 400 -> increase.
+    data = build_data(
+        one_unit(10, 6),
+        increases=[
+            Increase(
+                unit="A",
+                resource="RN",
+                kind="temporary_staff",
+                cost_per_unit=100,
+                max_per_period=10,
+            )
+        ],
+        purchases=[
+            Purchase(
+                planning_object="o", tier="existing_contract", provider="P", price_per_activity=1
+            )
+        ],
+    )
+    run = solve(data, backend)
+    assert total(run.values["z"]) == approx(4)
+    assert total(run.values["buy"]) == approx(0)
+    assert run.stages[1].outcome.objective == approx(40)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_purchase_tiers_in_order(backend):
+    # Need 10, no capacity. Tiers (price, capacity): existing contract (100, 3), other region's
+    # contract (50, 5), new procurement (10, unlimited). Tier order beats price: 3, 5, then 2.
+    # Cost = 300 + 250 + 20 = 570.
+    data = build_data(
+        one_unit(10, 0),
+        purchases=[
+            Purchase(
+                planning_object="o", tier="new_procurement", provider="N", price_per_activity=10
+            ),
+            Purchase(
+                planning_object="o",
+                tier="existing_contract",
+                provider="E",
+                price_per_activity=100,
+                capacity_per_period=3,
+            ),
+            Purchase(
+                planning_object="o",
+                tier="other_region_contract",
+                provider="R",
+                price_per_activity=50,
+                capacity_per_period=5,
+            ),
+        ],
+    )
+    run = solve(data, backend)
+    by_tier = {data.purchases[t].tier.value: v for (_h, _o, _p, t), v in run.values["buy"].items()}
+    assert by_tier == approx(
+        {"new_procurement": 2, "existing_contract": 3, "other_region_contract": 5}
+    )
+    assert run.stages[2].outcome.objective == approx(570)
+
+
+def _postpone_instance(may_postpone: bool):
+    # Q1: 5 h for 5 urgent (u, priority 1) + 5 elective (e, priority 3) activities;
+    # Q2: 15 h for 5 + 5 (+ whatever was carried). u is never postponed.
+    fig = figures(
+        units=["A"],
+        resources=["RN"],
+        periods=["Q1", "Q2"],
+        need={("A", "u", "Q1"): 5, ("A", "u", "Q2"): 5, ("A", "e", "Q1"): 5, ("A", "e", "Q2"): 5},
+        usage={("A", "u"): [("A", "RN", 1.0)], ("A", "e"): [("A", "RN", 1.0)]},
+        available={("A", "RN", "Q1"): 5, ("A", "RN", "Q2"): 15},
+        priority={"u": 1, "e": 3},
+    )
+    return build_data(
+        fig,
+        priorities=[
+            PriorityRule(priority=1, unmet_weight=10000),
+            PriorityRule(
+                priority=3,
+                unmet_weight=100,
+                may_postpone=may_postpone,
+                max_postpone_periods=1 if may_postpone else 0,
+                postpone_weight_per_period=10 if may_postpone else 0,
+            ),
+        ],
+    )
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_postponement_when_allowed(backend):
+    # Q1 serves the 5 urgent; the 5 electives wait one quarter for Q2's spare 5 h.
+    # Stage 1 = 5 x 10 (postpone weight) = 50; nothing unmet.
+    run = solve(_postpone_instance(True), backend)
+    assert run.values["d"] == approx({("A", "e", "Q1"): 5})
+    assert total(run.values["s"]) == approx(0)
+    assert run.stages[0].outcome.objective == approx(50)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_no_postponement_when_not_allowed(backend):
+    # Same, but priority 3 may not be postponed: 5 electives unmet in Q1 -> 5 x 100 = 500.
+    run = solve(_postpone_instance(False), backend)
+    assert run.values["d"] == {}
+    assert run.values["s"][("A", "e", "Q1")] == approx(5)
+    assert run.stages[0].outcome.objective == approx(500)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_postponement_window(backend):
+    # Capacity only in Q3; electives of Q1 may wait 1 quarter (not 2), so Q1's 5 are unmet,
+    # Q2's 5 wait for Q3: stage 1 = 5 x 100 + 5 x 10 = 550.
+    fig = figures(
+        units=["A"],
+        resources=["RN"],
+        periods=["Q1", "Q2", "Q3"],
+        need={("A", "e", "Q1"): 5, ("A", "e", "Q2"): 5},
+        usage={("A", "e"): [("A", "RN", 1.0)]},
+        available={("A", "RN", "Q3"): 20},
+        priority={"e": 3},
+    )
+    data = build_data(
+        fig,
+        priorities=[
+            PriorityRule(
+                priority=3,
+                unmet_weight=100,
+                may_postpone=True,
+                max_postpone_periods=1,
+                postpone_weight_per_period=10,
+            )
+        ],
+    )
+    run = solve(data, backend)
+    assert total(run.values["s"]) == approx(5)
+    assert run.stages[0].outcome.objective == approx(550)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_donor_never_left_short(backend):
+    # A needs 10 h (weight 100), has 0. B has 10 h, its own need 6 h (weight 10): spare 4.
+    # Moving all 10 h would lower stage 1 (A covered, B 6 short: 60 < 600) but R4 allows only
+    # the spare 4 h: A gets 4, 6 unmet -> stage 1 = 600, B fully served.
+    fig = figures(
+        units=["A", "B"],
+        resources=["RN"],
+        periods=["Q1"],
+        need={("A", "a", "Q1"): 10, ("B", "b", "Q1"): 6},
+        usage={("A", "a"): [("A", "RN", 1.0)], ("B", "b"): [("B", "RN", 1.0)]},
+        available={("B", "RN", "Q1"): 10},
+        priority={"a": 1, "b": 2},
+    )
+    data = build_data(
+        fig,
+        moves=[Move(donor="B", receiver="A", resource="RN", max_per_period=10)],
+        priorities=[
+            PriorityRule(priority=1, unmet_weight=100),
+            PriorityRule(priority=2, unmet_weight=10),
+        ],
+    )
+    run = solve(data, backend)
+    assert total(run.values["m"]) == approx(4)
+    assert run.values["s"][("B", "b", "Q1")] == approx(0)
+    assert run.stages[0].outcome.objective == approx(600)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_support_unit_bottleneck_sets_the_pace(backend):
+    # An operation takes 1 OR hour at KIR and 0.5 imaging hour at RTG. KIR has 100 OR h but
+    # RTG only 20 imaging h -> 40 operations, 60 unmet. One more imaging hour gives 2 more
+    # operations: need_value(RTG, IMG) = 2; OR hours are not worth anything (0).
+    fig = figures(
+        units=["KIR", "RTG"],
+        resources=["OR", "IMG"],
+        periods=["Q1"],
+        need={("KIR", "op", "Q1"): 100},
+        usage={("KIR", "op"): [("KIR", "OR", 1.0), ("RTG", "IMG", 0.5)]},
+        available={("KIR", "OR", "Q1"): 100, ("RTG", "IMG", "Q1"): 20},
+    )
+    run = solve(build_data(fig), backend)
+    assert total(run.values["x"]) == approx(40)
+    assert total(run.values["s"]) == approx(60)
+    assert run.need_value[("RTG", "IMG", "Q1")] == approx(2)
+    assert run.need_value[("KIR", "OR", "Q1")] == approx(0)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_unit_budget_binds(backend):
+    # Need 10, no capacity, purchase 100 SEK each; A's budget leaves 1500 - 1000 = 500 -> buy 5.
+    data = build_data(
+        one_unit(10, 0),
+        purchases=[
+            Purchase(
+                planning_object="o", tier="existing_contract", provider="P", price_per_activity=100
+            )
+        ],
+        budgets=[Budget(unit="A", base_cost=1000, budget=1500)],
+    )
+    run = solve(data, backend)
+    assert total(run.values["buy"]) == approx(5)
+    assert total(run.values["s"]) == approx(5)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_total_budget_binds(backend):
+    # A (weight 2) and B (weight 1) each need 10, no capacity, purchases 100 SEK each; no unit
+    # budgets but TOTAL leaves 1200 -> 12 activities: A's 10 first, then 2 of B's.
+    fig = figures(
+        units=["A", "B"],
+        resources=["RN"],
+        periods=["Q1"],
+        need={("A", "a", "Q1"): 10, ("B", "b", "Q1"): 10},
+        usage={("A", "a"): [("A", "RN", 1.0)], ("B", "b"): [("B", "RN", 1.0)]},
+        available={},
+        priority={"a": 1, "b": 2},
+    )
+    data = build_data(
+        fig,
+        purchases=[
+            Purchase(
+                planning_object=o, tier="existing_contract", provider="P", price_per_activity=100
+            )
+            for o in ("a", "b")
+        ],
+        budgets=[Budget(unit="TOTAL", base_cost=0, budget=1200)],
+        priorities=[
+            PriorityRule(priority=1, unmet_weight=2),
+            PriorityRule(priority=2, unmet_weight=1),
+        ],
+    )
+    run = solve(data, backend)
+    assert total(run.values["buy"], lambda k: k[0] == "A") == approx(10)
+    assert total(run.values["buy"], lambda k: k[0] == "B") == approx(2)
+    assert run.stages[0].outcome.objective == approx(8)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_increase_in_whole_steps_after_lead_time(backend):
+    # A short by 5 h in Q1 and Q2; recruitment in steps of 4 h (max 8), not before Q2.
+    # Q1: nothing possible -> 5 unmet; Q2: 2 steps = 8 h (one step, 4 h, would leave 1 short).
+    data = build_data(
+        one_unit(10, 5, periods=("Q1", "Q2")),
+        increases=[
+            Increase(
+                unit="A",
+                resource="RN",
+                kind="recruitment",
+                cost_per_unit=1,
+                max_per_period=8,
+                step=4,
+                lead_periods=1,
+            )
+        ],
+    )
+    run = solve(data, backend)
+    assert run.values["z"] == approx({(0, "Q2"): 8})
+    assert run.values["s"][("A", "o", "Q1")] == approx(5)
+    assert run.values["s"][("A", "o", "Q2")] == approx(0)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_fewest_moves(backend):
+    # A short by 5 h; B and C each have 5 h spare, moves cost nothing. One arc suffices: the
+    # moves stage (binary indicators) uses exactly one.
+    fig = figures(
+        units=["A", "B", "C"],
+        resources=["RN"],
+        periods=["Q1"],
+        need={("A", "o", "Q1"): 5},
+        usage={("A", "o"): [("A", "RN", 1.0)]},
+        available={("B", "RN", "Q1"): 5, ("C", "RN", "Q1"): 5},
+    )
+    data = build_data(
+        fig,
+        moves=[Move(donor=d, receiver="A", resource="RN", max_per_period=5) for d in ("B", "C")],
+    )
+    run = solve(data, backend)
+    assert sum(run.values["y"].values()) == approx(1)
+    assert total(run.values["m"]) == approx(5)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_levelling_spreads_load_over_capable_units(backend):
+    # Need 10 at A; B may produce it too. Both have 10 h: the min-max utilisation is 0.5
+    # (5 + 5); levelling value = 0.5 + 0.01/2 x (0.5 + 0.5) = 0.505.
+    fig = figures(
+        units=["A", "B"],
+        resources=["RN"],
+        periods=["Q1"],
+        need={("A", "o", "Q1"): 10},
+        usage={("A", "o"): [("A", "RN", 1.0)]},
+        available={("A", "RN", "Q1"): 10, ("B", "RN", "Q1"): 10},
+    )
+    data = build_data(
+        fig,
+        capabilities=[Capability(unit="B", planning_object="o")],
+        usage={
+            ("B", "o"): fig.usage[("A", "o")][:0]
+            + (type(fig.usage[("A", "o")][0])("B", "RN", 1.0),)
+        },
+    )
+    run = solve(data, backend)
+    assert run.values["x"][("A", "A", "o", "Q1")] == approx(5)
+    assert run.values["x"][("A", "B", "o", "Q1")] == approx(5)
+    assert run.stages[-1].name == "levelling"
+    assert run.stages[-1].outcome.objective == approx(0.505)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize(("enabled", "expected"), [(True, 5.0), (False, 0.0)])
+def test_surplus_goes_to_waiting_list(backend, enabled, expected):
+    # Two quarters with 4 h surplus each; 5 waiting, at most 3 per quarter -> 5 in total
+    # (e.g. 3 + 2) when surplus_to_waiting_list is on, none when it is off.
+    data = build_data(
+        one_unit(6, 10, periods=("Q1", "Q2")),
+        waiting_lists=[
+            WaitingList(unit="A", planning_object="o", waiting=5, max_reduction_per_period=3)
+        ],
+        params=BalancingParameters(surplus_to_waiting_list=enabled),
+    )
+    run = solve(data, backend)
+    assert total(run.values["q"]) == approx(expected)
+    assert all(v <= 3 + TOL for v in run.values["q"].values())
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_duals_of_limiting_capacity(backend):
+    # A needs 10 activities of 2 h per quarter but has 10 h (+4 moved from B, +3 increased):
+    # 17 h -> 8.5 activities; the contract sells 1 more, 0.5 stays unmet (weight 10).
+    # One more hour at A: 0.5 activity -> need_value = 10 / 2 = 5 per hour; holding stage 1,
+    # it replaces 0.5 purchased activity at 50 SEK -> cost_value = 25 SEK per hour.
+    fig = figures(
+        units=["A", "B"],
+        resources=["RN"],
+        periods=["Q1"],
+        need={("A", "o", "Q1"): 10, ("B", "b", "Q1"): 5},
+        usage={("A", "o"): [("A", "RN", 2.0)], ("B", "b"): [("B", "RN", 1.0)]},
+        available={("A", "RN", "Q1"): 10, ("B", "RN", "Q1"): 20},
+    )
+    data = build_data(
+        fig,
+        moves=[Move(donor="B", receiver="A", resource="RN", max_per_period=4, cost_per_unit=1)],
+        increases=[
+            Increase(unit="A", resource="RN", kind="recruitment", cost_per_unit=5, max_per_period=3)
+        ],
+        purchases=[
+            Purchase(
+                planning_object="o",
+                tier="existing_contract",
+                provider="X",
+                price_per_activity=50,
+                capacity_per_period=1,
+            )
+        ],
+        priorities=[PriorityRule(priority=1, unmet_weight=10)],
+    )
+    run = solve(data, backend)
+    assert run.values["s"][("A", "o", "Q1")] == approx(0.5, abs=1e-4)
+    assert run.need_value[("A", "RN", "Q1")] == approx(5)
+    assert run.cost_value[("A", "RN", "Q1")] == approx(25)
