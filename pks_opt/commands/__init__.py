@@ -18,11 +18,13 @@ def main() -> None:
 
 
 def _register() -> None:
+    from pks_opt.commands.balance import balance
     from pks_opt.commands.demo import demo
     from pks_opt.commands.need import need
 
     main.add_command(demo)
     main.add_command(need)
+    main.add_command(balance)
 
 
 _register()

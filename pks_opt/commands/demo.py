@@ -29,6 +29,25 @@ DEMO_STEPS: list[tuple[str, str, list[str]]] = [
             "{instances}/seed-inpatient/round2.yaml",
         ],
     ),
+    (
+        "Strategic balancing (region-small)",
+        "balance-region",
+        ["balance", "{instances}/region-small"],
+    ),
+    (
+        "Strategic balancing, base vs scenarios (region-small)",
+        "balance-region-scenarios",
+        [
+            "balance",
+            "{instances}/region-small",
+            "--scenario",
+            "{instances}/region-small/scenarios/summer_budget.yaml",
+            "--scenario",
+            "{instances}/region-small/scenarios/demand_up.yaml",
+            "--scenario",
+            "{instances}/region-small/scenarios/new_hip_contract.yaml",
+        ],
+    ),
 ]
 
 
