@@ -113,13 +113,22 @@ class BedLine:
 
 @dataclass(frozen=True)
 class StaffLine:
+    """Staff needed per role: from planned beds × staffing key (``basis`` "beds"), or from the
+    capacity need of a staff resource ÷ the hours one FTE of the function gives (``basis``
+    "hours"). ``available_fte`` is the FTE of the unit's staff function of that name."""
+
     unit: str
     period: str
     role: str
-    staff_per_bed: float
-    beds_planned: float
+    basis: str
     fte_exact: float
     fte: float
+    available_fte: float | None
+    staff_per_bed: float | None = None
+    beds_planned: float | None = None
+    resource: str | None = None
+    need: float | None = None
+    hours_per_fte: float | None = None
 
 
 @dataclass(frozen=True)
@@ -179,6 +188,7 @@ def breakdown(data: NeedData, *, acute_share: float | None = None) -> NeedBreakd
     _capacity_need(data, out)
     _beds_and_staff(data, out)
     _available(data, out)
+    _staff_from_hours(data, out)
     share = data.parameters.acute_share if acute_share is None else acute_share
     out.acute = acute_dimensioning(data, share)
     return out
@@ -296,6 +306,11 @@ def _beds_and_staff(data: NeedData, out: NeedBreakdown) -> None:
         bed_days[(d.unit, d.period)] += bd
         beds_exact[(d.unit, d.period)] += bd / days / inp.occupancy_target
     staffed = _staffed_beds(data)
+    fte_by_function: dict[tuple[str, str, str], float] = defaultdict(float)
+    for ((unit_, function), p_), s in per_period(
+        data.staff, lambda s: (s.unit, s.function), data.period_ids
+    ).items():
+        fte_by_function[(str(unit_), str(function), p_)] += s.fte
     for (unit, p), exact in beds_exact.items():
         planned = round_by(exact, params.bed_rounding)
         out.beds.append(
@@ -319,10 +334,12 @@ def _beds_and_staff(data: NeedData, out: NeedBreakdown) -> None:
                     unit=unit,
                     period=p,
                     role=key.role,
-                    staff_per_bed=key.staff_per_bed,
-                    beds_planned=planned,
+                    basis="beds",
                     fte_exact=fte_exact,
                     fte=round_by(fte_exact, params.staff_rounding),
+                    available_fte=fte_by_function.get((unit, key.role, p)),
+                    staff_per_bed=key.staff_per_bed,
+                    beds_planned=planned,
                 )
             )
 
@@ -383,6 +400,55 @@ def _available(data: NeedData, out: NeedBreakdown) -> None:
     out.available_lines = sorted(
         lines, key=lambda a: (uo[a.unit], ro[a.resource], periods.index(a.period), a.source)
     )
+
+
+def _staff_from_hours(data: NeedData, out: NeedBreakdown) -> None:
+    """FTE per staff function needed to cover the capacity need of the resource it supplies.
+
+    The need of (unit, resource, period) is split over the unit's functions supplying that
+    resource pro rata to their available hours (equally if none is available), then divided
+    by the hours one FTE of the function gives in the period.
+    """
+    per_year = data.parameters.days_per_year
+    rows = per_period(data.staff, lambda s: (s.unit, s.function), data.period_ids)
+    groups: dict[tuple[str, str, str], list[tuple[str, float, float, float]]] = defaultdict(list)
+    for ((unit, function), p), s in rows.items():
+        per = data.period(p)
+        per_fte = (
+            s.annual_hours
+            * per.days
+            / per_year
+            * (1 - s.absence_share)
+            * s.patient_time_share
+            * per.low_production_factor
+        )
+        groups[(str(unit), s.resource, p)].append((str(function), s.fte, per_fte, s.fte * per_fte))
+    for (unit, res, p), funcs in groups.items():
+        need = out.capacity_need.get((unit, res, p), 0.0)
+        total = sum(h for *_, h in funcs)
+        for function, fte, per_fte, hours in funcs:
+            share = hours / total if total > 0 else 1 / len(funcs)
+            exact = need * share / per_fte if per_fte > 0 else math.inf
+            out.staffing.append(
+                StaffLine(
+                    unit=unit,
+                    period=p,
+                    role=function,
+                    basis="hours",
+                    fte_exact=exact,
+                    fte=round_by(exact, data.parameters.staff_rounding)
+                    if math.isfinite(exact)
+                    else exact,
+                    available_fte=fte,
+                    resource=res,
+                    need=need * share,
+                    hours_per_fte=per_fte,
+                )
+            )
+    uo = {u: i for i, u in enumerate(data.unit_ids)}
+    pidx = {p: i for i, p in enumerate(data.period_ids)}
+    basis = {"beds": 0, "hours": 1}
+    out.staffing.sort(key=lambda s: (uo[s.unit], pidx[s.period], basis[s.basis]))
 
 
 def coverage_quantile(values: Iterable[float], share: float) -> float:

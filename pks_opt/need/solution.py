@@ -126,13 +126,21 @@ def compute_need(data: NeedData, *, acute_share: float | None = None) -> Result:
                 "role": s.role,
                 "fte": s.fte,
                 "fte_exact": s.fte_exact,
+                "available_fte": s.available_fte,
+                "basis": s.basis,
                 "beds_planned": s.beds_planned,
                 "staff_per_bed": s.staff_per_bed,
+                "resource": s.resource,
+                "need": s.need,
+                "hours_per_fte": s.hours_per_fte,
             }
             for s in b.staffing
         ],
-        columns=["unit", "period", "role", "fte", "fte_exact", "beds_planned", "staff_per_bed"],
-    )
+        columns=[
+            "unit", "period", "role", "fte", "fte_exact", "available_fte", "basis",
+            "beds_planned", "staff_per_bed", "resource", "need", "hours_per_fte",
+        ],
+    )  # fmt: skip
     tables["acute_dimensioning"] = pd.DataFrame(
         [
             {
@@ -204,8 +212,9 @@ def compute_need(data: NeedData, *, acute_share: float | None = None) -> Result:
         kpis["bed_days_total"] = sum(x.bed_days for x in b.beds)
         kpis["beds_exact_total"] = sum(x.beds_exact for x in b.beds)
         kpis["beds_planned_total"] = sum(x.beds_planned for x in b.beds)
-    if b.staffing:
-        kpis["staff_fte_total"] = sum(s.fte for s in b.staffing)
+    bed_staff = [s.fte for s in b.staffing if s.basis == "beds"]
+    if bed_staff:
+        kpis["bed_staff_fte_total"] = sum(bed_staff)
     if b.acute:
         kpis["acute_share"] = b.acute[0].share_target
     return Result(
@@ -353,7 +362,7 @@ def need_summary(result: Result) -> list[str]:
         roles = [
             f"{_n(s['fte'])} {s['role']}"
             for s in staffing
-            if s["unit"] == x["unit"] and s["period"] == x["period"]
+            if s["unit"] == x["unit"] and s["period"] == x["period"] and s["basis"] == "beds"
         ]
         if roles:
             line += "; staff " + ", ".join(roles)

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from pks_opt.io import read_raw
@@ -45,7 +46,7 @@ from pks_opt.need import (
 )
 from pks_opt.need.data import NeedData
 
-from .tiny import MANIFEST, write_folder
+from .tiny import MANIFEST, TABLES, write_folder
 
 
 @pytest.fixture
@@ -122,9 +123,37 @@ def test_beds_and_staffing(data: NeedData) -> None:
     assert beds.loc["Q1", "bed_days"] == pytest.approx(210)
     assert beds.loc["Q1", "beds_exact"] == pytest.approx(210 / 91 / 0.8)
     assert beds.loc["Q1", "beds_planned"] == 3
-    staff = _table(res, "staffing").set_index("period")
+    staffing = _table(res, "staffing")
+    staff = staffing[staffing["basis"] == "beds"].set_index("period")
     assert staff.loc["Q1", "fte_exact"] == pytest.approx(3.6)
     assert staff.loc["Q1", "fte"] == 4
+    assert staff.loc["Q1", "role"] == "rn" and pd.isna(staff.loc["Q1", "available_fte"])
+
+
+def test_staff_from_hours(data: NeedData) -> None:
+    # One surgeon FTE gives 1700 × 91/364 × 0.9 × 0.5 = 191.25 h in Q1 and half in Q2:
+    # Q1 350 / 191.25 = 1.830 → 2 FTE; Q2 210 / 95.625 = 2.196 → 2; 2 FTE available.
+    # A radiographer FTE gives 1600 / 4 × 0.8 × 0.5 = 160 h: 52.5 / 160 = 0.328 in Q1.
+    staffing = compute_need(data).tables["staffing"]
+    hours = staffing[staffing["basis"] == "hours"].set_index(["unit", "role", "period"])
+    assert hours.loc[("SURG", "surgeon", "Q1"), "fte_exact"] == pytest.approx(350 / 191.25)
+    assert hours.loc[("SURG", "surgeon", "Q1"), "fte"] == 2
+    assert hours.loc[("SURG", "surgeon", "Q2"), "fte_exact"] == pytest.approx(210 / 95.625)
+    assert hours.loc[("SURG", "surgeon", "Q2"), "available_fte"] == 2
+    assert hours.loc[("IMG", "radiographer", "Q1"), "fte_exact"] == pytest.approx(52.5 / 160)
+    assert hours.loc[("IMG", "radiographer", "Q1"), "hours_per_fte"] == pytest.approx(160)
+
+
+def test_staff_from_hours_splits_need_pro_rata(tmp_path: Path) -> None:
+    # Two functions supply surgeon_hours: 2 FTE (382.5 h) and a locum 1 FTE × 1700 h × 1/4 ×
+    # 1 × 0.9 = 382.5 h in Q1; the 350 h need splits 50/50: 175 / 191.25 = 0.915 FTE and
+    # 175 / 382.5 = 0.4575 FTE.
+    staff = TABLES["staff"] + "SURG,locum,surgeon_hours,1,1700,0,0.9\n"
+    data = read_need(read_raw(write_folder(tmp_path / "t", {"staff": staff})))
+    st = compute_need(data).tables["staffing"].set_index(["role", "period"])
+    assert st.loc[("surgeon", "Q1"), "fte_exact"] == pytest.approx(175 / 191.25)
+    assert st.loc[("locum", "Q1"), "fte_exact"] == pytest.approx(175 / 382.5)
+    assert st.loc[("locum", "Q1"), "need"] == pytest.approx(175)
 
 
 @pytest.mark.parametrize(
