@@ -296,7 +296,7 @@ def _read_need(raw: RawInstance) -> NeedData:
     o = (obj_ids, "planning object")
     refs(demand, t_dem, unit=u, planning_object=o, period=p)
     check_unique(demand, t_dem, "unit", "planning_object", "period", what="demand row")
-    _check_demand_volumes(demand, t_dem, units)
+    _check_demand_volumes(demand, t_dem, units, per_ids)
     if activity:
         refs(activity, t_act, planning_object=o, resource=r, unit=u, support_unit=u)
     if inpatient:
@@ -366,12 +366,14 @@ def _check_no_cycle(units: Sequence[UnitRow], table: Table) -> None:
 
 
 def _check_demand_volumes(
-    demand: Sequence[DemandRow], table: Table, units: Sequence[UnitRow]
+    demand: Sequence[DemandRow], table: Table, units: Sequence[UnitRow], periods: Sequence[str]
 ) -> None:
     """Each row gives ``base_volume`` or ``share_of_parent`` (not both); a share needs a parent
     with a demand row for the same planning object covering the same period."""
     parent = {u.unit: u.parent for u in units}
-    covered = {(d.unit, d.planning_object, d.period) for d in demand}
+    covers: dict[tuple[str, str], set[str | None]] = {}
+    for d in demand:
+        covers.setdefault((d.unit, d.planning_object), set()).add(d.period)
     for i, d in enumerate(demand):
         row = table.row_number(i)
         if (d.base_volume is None) == (d.share_of_parent is None):
@@ -391,14 +393,15 @@ def _check_demand_volumes(
                 row=row,
                 field="share_of_parent",
             )
-        if (up, d.planning_object, d.period) not in covered and (
-            up,
-            d.planning_object,
-            None,
-        ) not in covered:
+        have = covers.get((up, d.planning_object), set())
+        if None in have:
+            continue  # the parent has demand in every period
+        wanted = [d.period] if d.period is not None else list(periods)
+        missing = [p for p in wanted if p not in have]
+        if missing:
             raise InputError(
                 f"parent unit '{up}' has no demand for '{d.planning_object}'"
-                + (f" in period '{d.period}'" if d.period else ""),
+                + (f" in period '{missing[0]}'" if have else ""),
                 file=table.where,
                 row=row,
                 field="share_of_parent",

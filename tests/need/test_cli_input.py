@@ -171,3 +171,22 @@ def test_summary_compacts_many_periods(tmp_path: Path) -> None:
     assert "  IMG P07: imaging_hours 52.50 / 40 hours = 1.31" in res.output
     assert "SURG P01: or_hours" not in res.output
     assert "SURG P26" not in res.output and "(2 more in inpatient_beds.csv)" in res.output
+
+
+def test_share_needs_parent_demand_in_every_period(tmp_path: Path) -> None:
+    # The child takes a share in every period (blank), the parent has demand in Q1 only.
+    units = "unit,parent\nREGION,\nSURG,REGION\nIMG,REGION\n"
+    demand = (
+        "unit,planning_object,period,base_volume,share_of_parent\n"
+        "REGION,op,Q1,100,\nSURG,op,,,0.5\n"
+    )
+    res = _invoke(str(write_folder(tmp_path / "f", {"units": units, "demand": demand})))
+    assert res.exit_code == 2
+    assert (
+        "demand.csv row 3, field 'share_of_parent': parent unit 'REGION' has no demand for 'op'"
+        " in period 'Q2'" in res.output
+    )
+    ok = demand + "REGION,op,Q2,80,\n"  # now both periods are covered: 50 and 40 ops
+    res = _invoke(str(write_folder(tmp_path / "g", {"units": units, "demand": ok})), "--json")
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["kpis"]["production_need_total"] == pytest.approx(90)
