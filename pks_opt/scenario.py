@@ -32,7 +32,8 @@ File format::
 
 ``where`` is optional for ``set``/``scale``/``add``/``remove`` (no ``where``: every row) but a
 ``where`` that matches no row is an error. Values compare as text, numbers numerically
-(``2026`` matches ``"2026"``), and ``null`` matches a blank cell. ``scale`` and ``add`` need a
+(``2026`` matches ``"2026"``), ``null`` matches a blank cell, and a list matches any of its
+values (``{unit: [KIR, ORT]}``). ``scale`` and ``add`` need a
 number in every matched cell; with ``skip_blank: true`` blank cells are left alone.
 
 **Shortcuts** are registered by a planning level with :func:`register_shortcut`: a function
@@ -363,7 +364,9 @@ def _apply_change(
             raise InputError(
                 f"table '{name}' has no column '{col}'{label}", file=where, field="where"
             )
-    matched = [i for i, r in enumerate(st.rows) if all(_same(r.get(c), v) for c, v in cond.items())]
+    matched = [
+        i for i, r in enumerate(st.rows) if all(_matches(r.get(c), v) for c, v in cond.items())
+    ]
     if not matched:
         what = " and ".join(f"{c} {v!r}" for c, v in cond.items()) or "any row"
         raise InputError(
@@ -435,6 +438,13 @@ def _number(v: Any) -> float | None:
             return None
         return x if math.isfinite(x) else None
     return None
+
+
+def _matches(cell: Any, value: Any) -> bool:
+    """A ``where`` value matches a cell; a list matches any of its values."""
+    if isinstance(value, list):
+        return any(_same(cell, v) for v in value)
+    return _same(cell, value)
 
 
 def _same(cell: Any, value: Any) -> bool:

@@ -72,6 +72,29 @@ changes:
     assert fig.available[("IMG", "imaging_hours", "Q1")] == pytest.approx(80)  # no +10
 
 
+def test_where_list_matches_any(tmp_path: Path) -> None:
+    # remove both SURG demand rows (op and visit) via a list: no production need left
+    p = _scenario(
+        tmp_path,
+        "changes:\n  - {table: demand, where: {planning_object: [op, visit]}, remove: true}\n",
+    )
+    fig = compute_figures(_read(_tiny(tmp_path), p))
+    assert fig.production_need == {} and fig.capacity_need == {}
+
+
+def test_negative_care_need_is_zero_with_a_warning(tmp_path: Path) -> None:
+    # op: 100 × 1.1 − 200 = −90 → 0 (warned); production = (0 + 5) × 1 = 5
+    p = _scenario(
+        tmp_path,
+        "changes:\n  - {table: demand, where: {planning_object: op}, set: {mission_change: -200}}\n",
+    )
+    res = compute_need(_read(_tiny(tmp_path), p))
+    prod = res.tables["production_need"].set_index(["planning_object", "period"])
+    assert prod.loc[("op", "Q1"), "care_need"] == 0
+    assert prod.loc[("op", "Q1"), "production_need"] == pytest.approx(5)
+    assert any("SURG/op/Q1 is negative (-90)" in w for w in res.warnings)
+
+
 def test_parameters_change_and_stacking(tmp_path: Path) -> None:
     # bed_rounding up: 2.885 → 3 anyway; with the ALOS doubled (4 days): 5.77 → 6
     p1 = _scenario(tmp_path, "changes:\n  - parameters: {bed_rounding: up}\n", "a.yaml")
