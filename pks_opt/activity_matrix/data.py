@@ -1,0 +1,532 @@
+"""Activity-matrix instances: read, validate and freeze (no solver in sight).
+
+An instance is a folder (``instance.yaml`` + CSVs) or an ``.xlsx`` workbook with ``kind:
+activity_matrix``. Tables (full reference in ``docs/activity-matrix.md``):
+
+- ``sessions``: the parts of the day (``am``, ``pm`` or shorter blocks) with clock times;
+- ``rooms``: rooms with their capabilities (equipment), ``;``-separated;
+- ``activity_types``: priority, the room capability needed, sessions needed per week and
+  patients per session (for ``--from-plan``);
+- ``activity_staff``: how many people of which competence one session of a type needs;
+- ``staff``: named staff (``count`` 1) or staff categories (``count`` N), their competence and
+  the activity types they can do;
+- optional: ``staff_availability``, ``room_closed``, ``same_day`` (same-day sessions per day),
+  ``day_rules`` (at least / at most N sessions of a type per day), ``pinned`` (fixed cells),
+  ``plan_mapping`` (planning object → activity type for ``--from-plan``).
+
+Everything becomes one frozen :class:`MatrixData` per week type (:class:`WeekDemand` holds what
+differs between week types: the sessions needed per activity type).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+from pydantic import Field, field_validator
+
+from pks_opt.errors import InputError
+from pks_opt.io import (
+    Frozen,
+    RawInstance,
+    Row,
+    Table,
+    check_ref,
+    check_unique,
+    parse_parameters,
+    parse_rows,
+    read_raw,
+)
+
+INSTANCE_KIND = "activity_matrix"
+NORMAL_WEEK = "normal"
+DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+DAY_NAMES_LONG = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
+#: a production / patients-per-session ratio within this of an integer is that integer
+RATIO_TOLERANCE = 1e-6
+
+
+# --------------------------------------------------------------------------- rows
+
+
+def _split_list(value: str | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return tuple(sorted({p.strip() for p in str(value).split(";") if p.strip()}))
+
+
+class SessionRow(Row):
+    session: str = Field(min_length=1)
+    start: str
+    end: str
+
+    @field_validator("start", "end")
+    @classmethod
+    def _clock(cls, v: str) -> str:
+        m = _CLOCK.match(v)
+        if not m or int(m.group(1)) > 23 or int(m.group(2)) > 59:
+            raise ValueError("expected a time HH:MM")
+        return f"{int(m.group(1)):02d}:{m.group(2)}"
+
+
+class RoomRow(Row):
+    room: str = Field(min_length=1)
+    name: str | None = None
+    capabilities: str | None = None
+
+
+class ActivityTypeRow(Row):
+    activity_type: str = Field(min_length=1)
+    name: str | None = None
+    priority: int = Field(default=1, ge=1)
+    capability: str | None = None
+    sessions_per_week: int = Field(default=0, ge=0)
+    patients_per_session: float | None = Field(default=None, gt=0)
+    color: str | None = None
+
+    @field_validator("color")
+    @classmethod
+    def _color(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(r"#[0-9a-fA-F]{6}", v):
+            raise ValueError("expected a colour #RRGGBB")
+        return v
+
+
+class ActivityStaffRow(Row):
+    activity_type: str = Field(min_length=1)
+    competence: str = Field(min_length=1)
+    staff: int = Field(ge=1)
+
+
+class StaffRow(Row):
+    staff: str = Field(min_length=1)
+    name: str | None = None
+    competence: str = Field(min_length=1)
+    count: int = Field(default=1, ge=1)
+    activities: str | None = None
+
+
+class AvailabilityRow(Row):
+    staff: str = Field(min_length=1)
+    weekday: int | None = Field(default=None, ge=0, le=6)
+    session: str | None = None
+    available: int = Field(ge=0)
+
+
+class ClosedRow(Row):
+    room: str = Field(min_length=1)
+    weekday: int | None = Field(default=None, ge=0, le=6)
+    session: str | None = None
+
+
+class SameDayRow(Row):
+    activity_type: str = Field(min_length=1)
+    weekday: int = Field(ge=0, le=6)
+    sessions: int = Field(ge=0)
+
+
+class DayRuleRow(Row):
+    activity_type: str = Field(min_length=1)
+    weekday: int | None = Field(default=None, ge=0, le=6)
+    min_sessions: int | None = Field(default=None, ge=0)
+    max_sessions: int | None = Field(default=None, ge=0)
+
+
+class PinnedRow(Row):
+    room: str = Field(min_length=1)
+    weekday: int = Field(ge=0, le=6)
+    session: str = Field(min_length=1)
+    activity_type: str = Field(min_length=1)
+
+
+class MappingRow(Row):
+    planning_object: str = Field(min_length=1)
+    activity_type: str = Field(min_length=1)
+
+
+class MatrixParameters(Row):
+    """The manifest's ``parameters``."""
+
+    days: tuple[int, ...] = (0, 1, 2, 3, 4)
+    week_type: str = Field(default=NORMAL_WEEK, min_length=1)
+
+    @field_validator("days")
+    @classmethod
+    def _days(cls, v: tuple[int, ...]) -> tuple[int, ...]:
+        if not v:
+            raise ValueError("at least one day is needed")
+        if any(d < 0 or d > 6 for d in v):
+            raise ValueError("weekdays are 0 (Monday) … 6 (Sunday)")
+        if len(set(v)) != len(v):
+            raise ValueError("a weekday appears twice")
+        return tuple(sorted(v))
+
+
+# --------------------------------------------------------------------------- frozen data
+
+
+class Session(Frozen):
+    id: str
+    start: str
+    end: str
+
+    @property
+    def hours(self) -> float:
+        h0, m0 = map(int, self.start.split(":"))
+        h1, m1 = map(int, self.end.split(":"))
+        return ((h1 * 60 + m1) - (h0 * 60 + m0)) / 60
+
+
+class Room(Frozen):
+    id: str
+    name: str
+    capabilities: tuple[str, ...]
+
+
+class ActivityType(Frozen):
+    id: str
+    name: str
+    priority: int
+    capability: str | None
+    sessions_per_week: int
+    patients_per_session: float | None
+    color: str | None
+    staff_per_session: dict[str, int]  # competence -> people per session
+
+
+class Staff(Frozen):
+    id: str
+    name: str
+    competence: str
+    count: int
+    activities: tuple[str, ...]  # activity types this staff row can do
+
+
+class DayRule(Frozen):
+    activity_type: str
+    weekday: int
+    min_sessions: int
+    max_sessions: int | None
+
+
+class Pin(Frozen):
+    room: str
+    weekday: int
+    session: str
+    activity_type: str
+
+
+class MatrixData(Frozen):
+    """A validated activity-matrix instance for one week type."""
+
+    name: str
+    week_type: str
+    days: tuple[int, ...]
+    sessions: tuple[Session, ...]
+    rooms: tuple[Room, ...]
+    activity_types: tuple[ActivityType, ...]
+    staff: tuple[Staff, ...]
+    #: sessions needed per week per activity type (this week type)
+    need: dict[str, int]
+    #: where the need came from, per activity type (planner wording)
+    need_source: dict[str, str]
+    #: (room, weekday, session) cells that are closed
+    closed: frozenset[tuple[str, int, str]]
+    #: people of a staff row available in (weekday, session); missing keys = the row's count
+    availability: dict[tuple[str, int, str], int]
+    #: (activity type, weekday) -> same-day sessions needed
+    same_day: dict[tuple[str, int], int]
+    day_rules: tuple[DayRule, ...]
+    pins: tuple[Pin, ...]
+
+    # ---------------------------------------------------------------- lookups
+    def activity(self, tid: str) -> ActivityType:
+        return next(t for t in self.activity_types if t.id == tid)
+
+    def room(self, rid: str) -> Room:
+        return next(r for r in self.rooms if r.id == rid)
+
+    def capable(self, room: Room, t: ActivityType) -> bool:
+        return t.capability is None or t.capability in room.capabilities
+
+    def is_open(self, room: str, day: int, session: str) -> bool:
+        return (room, day, session) not in self.closed
+
+    def available(self, staff: Staff, day: int, session: str) -> int:
+        return self.availability.get((staff.id, day, session), staff.count)
+
+    def can_do(self, staff: Staff, t: ActivityType) -> bool:
+        return t.staff_per_session.get(staff.competence, 0) > 0 and t.id in staff.activities
+
+    def day_min(self, tid: str, day: int) -> tuple[int, int]:
+        """(same-day sessions, at-least rule) needed of ``tid`` on ``day``."""
+        rule = max(
+            (r.min_sessions for r in self.day_rules if r.activity_type == tid and r.weekday == day),
+            default=0,
+        )
+        return self.same_day.get((tid, day), 0), rule
+
+    def day_max(self, tid: str, day: int) -> int | None:
+        caps = [
+            r.max_sessions
+            for r in self.day_rules
+            if r.activity_type == tid and r.weekday == day and r.max_sessions is not None
+        ]
+        return min(caps) if caps else None
+
+    @property
+    def competences(self) -> tuple[str, ...]:
+        comps = {c for t in self.activity_types for c in t.staff_per_session}
+        comps |= {s.competence for s in self.staff}
+        return tuple(sorted(comps))
+
+    def weekly_cap(self, tid: str) -> int:
+        """Most sessions of ``tid`` a week may hold: its need, raised by day minimums and pins."""
+        mins = sum(max(self.day_min(tid, d)) for d in self.days)
+        pins = sum(1 for p in self.pins if p.activity_type == tid)
+        return max(self.need[tid], mins, pins)
+
+    def with_need(self, week_type: str, need: Mapping[str, int], source: Mapping[str, str]) -> MatrixData:
+        """The same clinic for another week type (re-validated, not a shallow copy)."""
+        payload = self.model_dump()
+        payload.update(week_type=week_type, need=dict(need), need_source=dict(source))
+        payload["closed"] = self.closed
+        return MatrixData.model_validate(payload)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read_matrix(path: str | Path) -> MatrixData:
+    """Read an activity-matrix instance (folder or workbook, kind ``activity_matrix``).
+
+    Raises
+    ------
+    InputError
+        On any bad table, row or field (the message names file, row and field).
+    """
+    return build_matrix(read_raw(path, expect_kind=INSTANCE_KIND))
+
+
+def _opt(raw: RawInstance, name: str) -> Table | None:
+    return raw.tables.get(name)
+
+
+def build_matrix(raw: RawInstance) -> MatrixData:
+    """Validate a :class:`RawInstance` into :class:`MatrixData` (the instance's own demand)."""
+    params = parse_parameters(raw, MatrixParameters)
+
+    t_sess = raw.table("sessions")
+    sessions = parse_rows(t_sess, SessionRow)
+    check_unique(sessions, t_sess, "session")
+    if not sessions:
+        raise InputError("at least one session (part of day) is needed", file=t_sess.where)
+    for i, s in enumerate(sessions):
+        if s.end <= s.start:
+            raise InputError(
+                f"session ends ({s.end}) before it starts ({s.start})",
+                file=t_sess.where, row=t_sess.row_number(i), field="end",
+            )
+    sids = [s.session for s in sessions]
+
+    t_rooms = raw.table("rooms")
+    rooms = parse_rows(t_rooms, RoomRow)
+    check_unique(rooms, t_rooms, "room")
+    if not rooms:
+        raise InputError("at least one room is needed", file=t_rooms.where)
+    rids = [r.room for r in rooms]
+    all_caps = {c for r in rooms for c in _split_list(r.capabilities)}
+
+    t_types = raw.table("activity_types")
+    types = parse_rows(t_types, ActivityTypeRow)
+    check_unique(types, t_types, "activity_type")
+    if not types:
+        raise InputError("at least one activity type is needed", file=t_types.where)
+    tids = [t.activity_type for t in types]
+    for i, t in enumerate(types):
+        if t.capability is not None and t.capability not in all_caps:
+            raise InputError(
+                f"no room has capability '{t.capability}'",
+                file=t_types.where, row=t_types.row_number(i), field="capability",
+            )
+
+    t_need = raw.table("activity_staff")
+    needs = parse_rows(t_need, ActivityStaffRow)
+    check_unique(needs, t_need, "activity_type", "competence")
+    check_ref(needs, t_need, "activity_type", tids, "activity type")
+
+    t_staff = raw.table("staff")
+    staff_rows = parse_rows(t_staff, StaffRow)
+    check_unique(staff_rows, t_staff, "staff")
+    staff_ids = [sr.staff for sr in staff_rows]
+    for i, sr in enumerate(staff_rows):
+        for a in _split_list(sr.activities):
+            if a not in tids:
+                raise InputError(
+                    f"activity type '{a}' is not defined",
+                    file=t_staff.where, row=t_staff.row_number(i), field="activities",
+                )
+
+    staff_per: dict[str, dict[str, int]] = {t: {} for t in tids}
+    for n in needs:
+        staff_per[n.activity_type][n.competence] = n.staff
+
+    availability: dict[tuple[str, int, str], int] = {}
+    count = {s.staff: s.count for s in staff_rows}
+    if (t_av := _opt(raw, "staff_availability")) is not None:
+        av_rows = parse_rows(t_av, AvailabilityRow)
+        check_ref(av_rows, t_av, "staff", staff_ids, "staff")
+        check_ref(av_rows, t_av, "session", sids, "session", optional=True)
+        for i, av in enumerate(av_rows):
+            if av.available > count[av.staff]:
+                raise InputError(
+                    f"{av.available} available but staff '{av.staff}' has count {count[av.staff]}",
+                    file=t_av.where, row=t_av.row_number(i), field="available",
+                )
+            for d in params.days if av.weekday is None else (av.weekday,):
+                for k in sids if av.session is None else (av.session,):
+                    availability[(av.staff, d, k)] = av.available
+
+    closed: set[tuple[str, int, str]] = set()
+    if (t_cl := _opt(raw, "room_closed")) is not None:
+        cl_rows = parse_rows(t_cl, ClosedRow)
+        check_ref(cl_rows, t_cl, "room", rids, "room")
+        check_ref(cl_rows, t_cl, "session", sids, "session", optional=True)
+        for c in cl_rows:
+            for d in params.days if c.weekday is None else (c.weekday,):
+                for k in sids if c.session is None else (c.session,):
+                    closed.add((c.room, d, k))
+
+    same_day: dict[tuple[str, int], int] = {}
+    if (t_sd := _opt(raw, "same_day")) is not None:
+        sd_rows = parse_rows(t_sd, SameDayRow)
+        check_ref(sd_rows, t_sd, "activity_type", tids, "activity type")
+        check_unique(sd_rows, t_sd, "activity_type", "weekday")
+        _check_days(sd_rows, t_sd, params.days)
+        same_day = {(r.activity_type, r.weekday): r.sessions for r in sd_rows}
+
+    rules: list[DayRule] = []
+    if (t_ru := _opt(raw, "day_rules")) is not None:
+        ru_rows = parse_rows(t_ru, DayRuleRow)
+        check_ref(ru_rows, t_ru, "activity_type", tids, "activity type")
+        _check_days(ru_rows, t_ru, params.days)
+        for i, r in enumerate(ru_rows):
+            if r.min_sessions is None and r.max_sessions is None:
+                raise InputError(
+                    "give min_sessions, max_sessions or both",
+                    file=t_ru.where, row=t_ru.row_number(i), field="min_sessions",
+                )
+            if r.min_sessions is not None and r.max_sessions is not None and r.min_sessions > r.max_sessions:
+                raise InputError(
+                    f"min_sessions {r.min_sessions} is above max_sessions {r.max_sessions}",
+                    file=t_ru.where, row=t_ru.row_number(i), field="min_sessions",
+                )
+            for d in params.days if r.weekday is None else (r.weekday,):
+                rules.append(DayRule(
+                    activity_type=r.activity_type, weekday=d,
+                    min_sessions=r.min_sessions or 0, max_sessions=r.max_sessions,
+                ))
+
+    pins: list[Pin] = []
+    if (t_pin := _opt(raw, "pinned")) is not None:
+        pin_rows = parse_rows(t_pin, PinnedRow)
+        check_ref(pin_rows, t_pin, "room", rids, "room")
+        check_ref(pin_rows, t_pin, "session", sids, "session")
+        check_ref(pin_rows, t_pin, "activity_type", tids, "activity type")
+        check_unique(pin_rows, t_pin, "room", "weekday", "session", what="pinned cell")
+        _check_days(pin_rows, t_pin, params.days)
+        caps = {r.room: _split_list(r.capabilities) for r in rooms}
+        cap_of = {t.activity_type: t.capability for t in types}
+        for i, p in enumerate(pin_rows):
+            where = {"file": t_pin.where, "row": t_pin.row_number(i)}
+            if (p.room, p.weekday, p.session) in closed:
+                raise InputError(
+                    f"room '{p.room}' is closed on {DAY_NAMES_LONG[p.weekday]} {p.session}",
+                    field="room", **where,  # type: ignore[arg-type]
+                )
+            need_cap = cap_of[p.activity_type]
+            if need_cap is not None and need_cap not in caps[p.room]:
+                raise InputError(
+                    f"room '{p.room}' lacks capability '{need_cap}' needed by '{p.activity_type}'",
+                    field="activity_type", **where,  # type: ignore[arg-type]
+                )
+            pins.append(Pin(room=p.room, weekday=p.weekday, session=p.session,
+                            activity_type=p.activity_type))
+
+    activity_types = tuple(
+        ActivityType(
+            id=t.activity_type,
+            name=t.name or t.activity_type,
+            priority=t.priority,
+            capability=t.capability,
+            sessions_per_week=t.sessions_per_week,
+            patients_per_session=t.patients_per_session,
+            color=t.color,
+            staff_per_session=staff_per[t.activity_type],
+        )
+        for t in types
+    )
+    staff = tuple(
+        Staff(
+            id=s.staff,
+            name=s.name or s.staff,
+            competence=s.competence,
+            count=s.count,
+            activities=_split_list(s.activities)
+            or tuple(t for t in tids if staff_per[t].get(s.competence, 0) > 0),
+        )
+        for s in staff_rows
+    )
+    need = {t.id: t.sessions_per_week for t in activity_types}
+    return MatrixData(
+        name=raw.name,
+        week_type=params.week_type,
+        days=params.days,
+        sessions=tuple(Session(id=s.session, start=s.start, end=s.end) for s in sessions),
+        rooms=tuple(
+            Room(id=r.room, name=r.name or r.room, capabilities=_split_list(r.capabilities))
+            for r in rooms
+        ),
+        activity_types=activity_types,
+        staff=staff,
+        need=need,
+        need_source={t: "instance" for t in need},
+        closed=frozenset(closed),
+        availability=availability,
+        same_day=same_day,
+        day_rules=tuple(rules),
+        pins=tuple(pins),
+    )
+
+
+def _check_days(rows: tuple[Row, ...], table: Table, days: tuple[int, ...]) -> None:
+    for i, r in enumerate(rows):
+        d = getattr(r, "weekday", None)
+        if d is not None and d not in days:
+            raise InputError(
+                f"{DAY_NAMES_LONG[d]} is not one of the matrix's days {list(days)}",
+                file=table.where, row=table.row_number(i), field="weekday",
+            )
+
+
+def plan_mapping(raw: RawInstance, tids: list[str]) -> dict[str, str]:
+    """Planning object → activity type from the optional ``plan_mapping`` table."""
+    t_map = _opt(raw, "plan_mapping")
+    if t_map is None:
+        return {}
+    rows = parse_rows(t_map, MappingRow)
+    check_unique(rows, t_map, "planning_object")
+    check_ref(rows, t_map, "activity_type", tids, "activity type")
+    return {r.planning_object: r.activity_type for r in rows}
+
+
+def sessions_for(production: float, patients_per_session: float) -> int:
+    """Sessions needed to produce ``production`` patients: rounded up (2.0000001 → 2)."""
+    ratio = production / patients_per_session
+    nearest = round(ratio)
+    if abs(ratio - nearest) <= RATIO_TOLERANCE:
+        return int(nearest)
+    return math.ceil(ratio)

@@ -1,0 +1,371 @@
+"""The CP-SAT model of ``models/activity_matrix.md`` and its lexicographic solve.
+
+One model per week type. Variables: ``room[r,d,k,t]`` (room r holds activity t in session k
+of day d) and ``staff[s,d,k,t]`` (people of staff row s working activity t there). Hard
+constraints R1–R6, soft day minimums (stage 1), weekly need by priority (stage 2), and the
+shape of the week (stage 3: continuity, even spread, few room changes). Each stage's optimum
+is fixed before the next stage is solved ("big rocks first").
+
+OR-Tools is imported lazily (inside :class:`MatrixModel`), as for every solver backend.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from pks_opt.activity_matrix.data import DAY_NAMES, MatrixData
+from pks_opt.result import SolveStatus, StageReport
+
+STAGE_DAY = "same-day"
+STAGE_PLANNED = "planned"
+STAGE_CONTINUITY = "continuity"
+STAGE_SPREAD = "spread"
+STAGE_CHANGES = "room-changes"
+STAGES = (STAGE_DAY, STAGE_PLANNED, STAGE_CONTINUITY, STAGE_SPREAD, STAGE_CHANGES)
+
+Cell = tuple[str, int, str, str]  # (room or staff, weekday, session, activity type)
+
+
+def priority_weights(data: MatrixData) -> dict[str, int]:
+    """Penalty per missing planned session, strictly lexicographic by priority.
+
+    The least urgent priority level weighs 1; each more urgent level weighs one more than the
+    largest possible penalty of all less urgent levels together, so one session of a more
+    urgent type always outweighs any number of less urgent ones (priority 1 = most urgent).
+    """
+    levels = sorted({t.priority for t in data.activity_types}, reverse=True)
+    weights: dict[str, int] = {}
+    below = 0  # largest possible penalty of the less urgent levels
+    for p in levels:
+        w = below + 1
+        for t in data.activity_types:
+            if t.priority == p:
+                weights[t.id] = w
+        below += sum(w * data.need[t.id] for t in data.activity_types if t.priority == p)
+    return weights
+
+
+def day_requirements(data: MatrixData) -> dict[tuple[str, int], int]:
+    """Sessions needed per (activity type, day): max(same-day sessions, at-least rule)."""
+    out: dict[tuple[str, int], int] = {}
+    for t in data.activity_types:
+        for d in data.days:
+            req = max(data.day_min(t.id, d))
+            if req > 0:
+                out[(t.id, d)] = req
+    return out
+
+
+def spread_types(data: MatrixData) -> list[str]:
+    """Planned types whose sessions should spread evenly (not those with a day profile)."""
+    profiled = {t for (t, _d) in day_requirements(data)}
+    return [t.id for t in data.activity_types if data.need[t.id] > 0 and t.id not in profiled]
+
+
+def even_share(data: MatrixData, tid: str) -> tuple[int, int]:
+    """(⌊N/D⌋, ⌈N/D⌉): the fewest and most sessions of ``tid`` a day when spread evenly."""
+    need, days = data.need[tid], len(data.days)
+    return need // days, -(-need // days)
+
+
+def _status(code: Any, cp: Any) -> SolveStatus:
+    if code == cp.OPTIMAL:
+        return SolveStatus.OPTIMAL
+    if code == cp.FEASIBLE:
+        return SolveStatus.FEASIBLE
+    if code == cp.INFEASIBLE:
+        return SolveStatus.INFEASIBLE
+    if code == cp.MODEL_INVALID:  # a bug in the builder, never the user's input
+        raise RuntimeError("CP-SAT: model invalid")
+    return SolveStatus.NO_SOLUTION_IN_TIME
+
+
+@dataclass
+class MatrixRun:
+    """What one week type's solve produced (values read back from the solver)."""
+
+    data: MatrixData
+    status: SolveStatus
+    stages: list[StageReport] = field(default_factory=list)
+    #: solver objective per stage (to check against the recomputation)
+    stage_objectives: dict[str, float] = field(default_factory=dict)
+    rooms: dict[tuple[str, int, str], str] = field(default_factory=dict)  # cell -> activity
+    staff: dict[Cell, int] = field(default_factory=dict)  # (staff, d, k, t) -> people
+    runtime_s: float = 0.0
+
+
+class MatrixModel:
+    """CP-SAT model of one week type; reads like the spec's table of contents."""
+
+    def __init__(self, data: MatrixData) -> None:
+        from ortools.sat.python import cp_model
+
+        self.cp = cp_model
+        self.data = data
+        self.model = cp_model.CpModel()
+        self.z: dict[Cell, Any] = {}
+        self.y: dict[Cell, Any] = {}
+        self.objectives: dict[str, Any] = {}
+        self._variables()
+        self._constraints()
+        self._objectives()
+
+    # ------------------------------------------------------------------ variables
+    def _variables(self) -> None:
+        d = self.data
+        for r in d.rooms:
+            for day in d.days:
+                for k in d.sessions:
+                    if not d.is_open(r.id, day, k.id):
+                        continue
+                    for t in d.activity_types:
+                        if d.capable(r, t):
+                            self.z[(r.id, day, k.id, t.id)] = self.model.new_bool_var(
+                                f"room[{r.id},{DAY_NAMES[day]},{k.id},{t.id}]"
+                            )
+        for s in d.staff:
+            for day in d.days:
+                for k in d.sessions:
+                    avail = d.available(s, day, k.id)
+                    if avail <= 0:
+                        continue
+                    for t in d.activity_types:
+                        if d.can_do(s, t):
+                            self.y[(s.id, day, k.id, t.id)] = self.model.new_int_var(
+                                0, avail, f"staff[{s.id},{DAY_NAMES[day]},{k.id},{t.id}]"
+                            )
+
+        self._by_cell: dict[tuple[str, int, str], list[Any]] = {}
+        for (_r, dd, kk, tt), v in self.z.items():
+            self._by_cell.setdefault((tt, dd, kk), []).append(v)
+        self._competence = {s.id: s.competence for s in d.staff}
+
+    def sessions_of(self, tid: str, day: int | None = None, sess: str | None = None) -> Any:
+        """Linear expression: rooms holding ``tid`` (on ``day``, in ``sess``); 0 if none can."""
+        return sum(
+            sum(vs)
+            for (tt, dd, kk), vs in self._by_cell.items()
+            if tt == tid and (day is None or dd == day) and (sess is None or kk == sess)
+        )
+
+    # ---------------------------------------------------------------- constraints
+    def _constraints(self) -> None:
+        self._one_activity_per_room()
+        self._staff_cover()
+        self._staff_availability()
+        self._pins()
+        self._at_most_per_day()
+        self._weekly_cap()
+
+    def _one_activity_per_room(self) -> None:
+        """(R1) A room holds at most one activity per session (capability/closure: R0 domains)."""
+        cells: dict[tuple[str, int, str], list[Any]] = {}
+        for (r, day, k, _t), v in self.z.items():
+            cells.setdefault((r, day, k), []).append(v)
+        for (r, day, k), vs in cells.items():
+            if len(vs) > 1:
+                self.model.add_at_most_one(vs).with_name(f"one_activity[{r},{DAY_NAMES[day]},{k}]")
+
+    def _staff_cover(self) -> None:
+        """(R2) Every session of t in (d,k) gets exactly its people of each competence."""
+        d = self.data
+        for day in d.days:
+            for k in d.sessions:
+                for t in d.activity_types:
+                    rooms = self.sessions_of(t.id, day, k.id)
+                    if isinstance(rooms, int):  # no room can hold t then
+                        continue
+                    for comp, people in t.staff_per_session.items():
+                        staff = sum(
+                            v for (s, dd, kk, tt), v in self.y.items()
+                            if dd == day and kk == k.id and tt == t.id
+                            and self._competence[s] == comp
+                        )
+                        self.model.add(staff == people * rooms).with_name(
+                            f"staff_cover[{DAY_NAMES[day]},{k.id},{t.id},{comp}]"
+                        )
+
+    def _staff_availability(self) -> None:
+        """(R3) People of a staff row work at most one session's activity, within availability."""
+        d = self.data
+        for s in d.staff:
+            for day in d.days:
+                for k in d.sessions:
+                    vs = [v for (ss, dd, kk, _t), v in self.y.items()
+                          if ss == s.id and dd == day and kk == k.id]
+                    if len(vs) > 1:
+                        self.model.add(sum(vs) <= d.available(s, day, k.id)).with_name(
+                            f"staff_available[{s.id},{DAY_NAMES[day]},{k.id}]"
+                        )
+
+    def _pins(self) -> None:
+        """(R4) Pinned cells hold their activity."""
+        for p in self.data.pins:
+            self.model.add(self.z[(p.room, p.weekday, p.session, p.activity_type)] == 1).with_name(
+                f"pinned[{p.room},{DAY_NAMES[p.weekday]},{p.session}]"
+            )
+
+    def _at_most_per_day(self) -> None:
+        """(R5) At most N sessions of a type per day (day_rules.max_sessions)."""
+        d = self.data
+        for t in d.activity_types:
+            for day in d.days:
+                cap = d.day_max(t.id, day)
+                if cap is not None:
+                    expr = self.sessions_of(t.id, day)
+                    if not isinstance(expr, int):
+                        self.model.add(expr <= cap).with_name(f"at_most[{t.id},{DAY_NAMES[day]}]")
+
+    def _weekly_cap(self) -> None:
+        """(R6) No more sessions of a type than needed (raised by day minimums and pins)."""
+        for t in self.data.activity_types:
+            expr = self.sessions_of(t.id)
+            if not isinstance(expr, int):
+                self.model.add(expr <= self.data.weekly_cap(t.id)).with_name(f"weekly_cap[{t.id}]")
+
+    # ----------------------------------------------------------------- objectives
+    def _objectives(self) -> None:
+        self.objectives[STAGE_DAY] = self._day_shortfall()
+        self.objectives[STAGE_PLANNED] = self._planned_shortfall()
+        self.objectives[STAGE_CONTINUITY] = self._continuity()
+        self.objectives[STAGE_SPREAD] = self._spread()
+        self.objectives[STAGE_CHANGES] = self._room_changes()
+
+    def _day_shortfall(self) -> Any:
+        """(O1) Sessions missing from each day's minimum (same-day slots, at-least rules)."""
+        terms = []
+        for (tid, day), req in day_requirements(self.data).items():
+            short = self.model.new_int_var(0, req, f"day_short[{tid},{DAY_NAMES[day]}]")
+            self.model.add(short >= req - self.sessions_of(tid, day))
+            terms.append(short)
+        return sum(terms)
+
+    def _planned_shortfall(self) -> Any:
+        """(O2) Missing weekly sessions, weighted strictly by priority."""
+        weights = priority_weights(self.data)
+        terms = []
+        for t in self.data.activity_types:
+            need = self.data.need[t.id]
+            if need <= 0:
+                continue
+            short = self.model.new_int_var(0, need, f"week_short[{t.id}]")
+            self.model.add(short >= need - self.sessions_of(t.id))
+            terms.append(weights[t.id] * short)
+        return sum(terms)
+
+    def _continuity(self) -> Any:
+        """(O3a) Distinct activity types per grid row (room × part of day) across the week."""
+        d = self.data
+        terms = []
+        for r in d.rooms:
+            for k in d.sessions:
+                for t in d.activity_types:
+                    vs = [self.z[(r.id, day, k.id, t.id)] for day in d.days
+                          if (r.id, day, k.id, t.id) in self.z]
+                    if not vs:
+                        continue
+                    used = self.model.new_bool_var(f"row_uses[{r.id},{k.id},{t.id}]")
+                    for v in vs:
+                        self.model.add_implication(v, used)
+                    terms.append(used)
+        return sum(terms)
+
+    def _spread(self) -> Any:
+        """(O3b) Uneven spread: sessions above ⌈N/D⌉ or below ⌊N/D⌋ on a day, per spread type."""
+        d = self.data
+        terms: list[Any] = []
+        for tid in spread_types(d):
+            lo, hi = even_share(d, tid)
+            for day in d.days:
+                n = self.sessions_of(tid, day)
+                if isinstance(n, int):
+                    terms.append(max(0, lo - n) + max(0, n - hi))
+                    continue
+                over = self.model.new_int_var(0, len(d.rooms) * len(d.sessions),
+                                              f"over_share[{tid},{DAY_NAMES[day]}]")
+                under = self.model.new_int_var(0, lo, f"under_share[{tid},{DAY_NAMES[day]}]")
+                self.model.add(over >= n - hi)
+                self.model.add(under >= lo - n)
+                terms += [over, under]
+        return sum(terms)
+
+    def _room_changes(self) -> Any:
+        """(O3c) A room switching activity between consecutive sessions of a day."""
+        d = self.data
+        terms = []
+        for r in d.rooms:
+            for day in d.days:
+                for k0, k1 in zip(d.sessions, d.sessions[1:], strict=False):
+                    nxt = [v for (rr, dd, kk, _t), v in self.z.items()
+                           if rr == r.id and dd == day and kk == k1.id]
+                    if not nxt:
+                        continue
+                    change = self.model.new_bool_var(
+                        f"room_change[{r.id},{DAY_NAMES[day]},{k0.id}->{k1.id}]"
+                    )
+                    for t in d.activity_types:
+                        a = self.z.get((r.id, day, k0.id, t.id))
+                        if a is None:
+                            continue
+                        b = self.z.get((r.id, day, k1.id, t.id), 0)
+                        # a used in k0 and the room busy in k1 with something else → change
+                        self.model.add(change >= a + sum(nxt) - b - 1)
+                    terms.append(change)
+        return sum(terms)
+
+    # ----------------------------------------------------------------- solving
+    def solve(self, *, time_limit_s: float, workers: int, seed: int) -> MatrixRun:
+        """Solve the stages in order, fixing each optimum (or best found) for the next."""
+        cp = self.cp
+        run = MatrixRun(data=self.data, status=SolveStatus.OPTIMAL)
+        t0 = time.perf_counter()
+        values: dict[Any, int] = {}
+        for i, name in enumerate(STAGES):
+            expr = self.objectives[name]
+            left = max(0.01, time_limit_s - (time.perf_counter() - t0))
+            solver = cp.CpSolver()
+            solver.parameters.max_time_in_seconds = left / (len(STAGES) - i)
+            solver.parameters.num_workers = workers
+            solver.parameters.random_seed = seed
+            self.model.clear_hints()
+            for var, val in values.items():
+                self.model.add_hint(var, val)
+            if isinstance(expr, int):
+                self.model.minimize(0)
+            else:
+                self.model.minimize(expr)
+            s0 = time.perf_counter()
+            code = solver.solve(self.model)
+            status = _status(code, cp)
+            runtime = time.perf_counter() - s0
+            if not status.has_solution:
+                run.stages.append(StageReport(name, status, float("inf"), float("-inf"), runtime))
+                run.status = status
+                break
+            obj = int(round(solver.objective_value))
+            bound = float(solver.best_objective_bound)
+            run.stages.append(StageReport(name, status, float(obj), bound, runtime))
+            run.stage_objectives[name] = float(obj)
+            if status is SolveStatus.FEASIBLE:
+                run.status = SolveStatus.FEASIBLE
+            values = {v: int(solver.value(v)) for v in [*self.z.values(), *self.y.values()]}
+            if not isinstance(expr, int):
+                self.model.add(expr <= obj).with_name(f"stage[{name}]")
+        run.runtime_s = time.perf_counter() - t0
+        if run.status.has_solution:
+            for (r, dd, kk, tt), v in self.z.items():
+                if values.get(v, 0):
+                    run.rooms[(r, dd, kk)] = tt
+            for key, v in self.y.items():
+                if values.get(v, 0):
+                    run.staff[key] = values[v]
+        return run
+
+
+def solve_matrix(
+    data: MatrixData, *, time_limit_s: float = 60.0, workers: int = 1, seed: int = 0
+) -> MatrixRun:
+    """Build and solve the model of one week type."""
+    return MatrixModel(data).solve(time_limit_s=time_limit_s, workers=workers, seed=seed)

@@ -1,0 +1,548 @@
+"""From solved cells to the activity-matrix result: objective recomputed, grids, explanations.
+
+Everything here works on the plain cell assignments of :class:`MatrixRun` (``rooms``: cell →
+activity type, ``staff``: (staff, day, session, type) → people) and the data — never on the
+solver's objective — so :func:`stage_values` is an independent check of the CP-SAT model.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from typing import Any
+
+import pandas as pd
+
+from pks_opt.activity_matrix.data import DAY_NAMES, DAY_NAMES_LONG, MatrixData
+from pks_opt.activity_matrix.model import (
+    STAGE_CHANGES,
+    STAGE_CONTINUITY,
+    STAGE_DAY,
+    STAGE_PLANNED,
+    STAGE_SPREAD,
+    MatrixRun,
+    day_requirements,
+    even_share,
+    priority_weights,
+    spread_types,
+)
+from pks_opt.result import Result, SolveStatus
+
+KIND = "activity_matrix"
+CLOSED = "closed"
+ABSENT = "absent"
+
+RoomCells = dict[tuple[str, int, str], str]
+StaffCells = dict[tuple[str, int, str, str], int]
+
+
+# --------------------------------------------------------------------------- recomputation
+
+
+def counts(data: MatrixData, rooms: RoomCells) -> dict[tuple[str, int], int]:
+    """Sessions per (activity type, day)."""
+    out: dict[tuple[str, int], int] = defaultdict(int)
+    for (_r, d, _k), t in rooms.items():
+        out[(t, d)] += 1
+    return out
+
+
+def stage_values(data: MatrixData, rooms: RoomCells) -> dict[str, int]:
+    """Every stage objective recomputed from the cells (spec: O1, O2, O3a–c)."""
+    n = counts(data, rooms)
+    day = sum(max(0, req - n[(t, d)]) for (t, d), req in day_requirements(data).items())
+    weights = priority_weights(data)
+    planned = sum(
+        weights[t.id] * max(0, data.need[t.id] - sum(n[(t.id, d)] for d in data.days))
+        for t in data.activity_types
+    )
+    return {
+        STAGE_DAY: day,
+        STAGE_PLANNED: planned,
+        STAGE_CONTINUITY: continuity(data, rooms),
+        STAGE_SPREAD: spread(data, rooms),
+        STAGE_CHANGES: room_changes(data, rooms),
+    }
+
+
+def continuity(data: MatrixData, rooms: RoomCells) -> int:
+    """(O3a) Distinct activity types per grid row (room × part of day)."""
+    return len({(r, k, t) for (r, _d, k), t in rooms.items()})
+
+
+def spread(data: MatrixData, rooms: RoomCells) -> int:
+    """(O3b) Σ over spread types and days of sessions above ⌈N/D⌉ or below ⌊N/D⌋."""
+    n = counts(data, rooms)
+    total = 0
+    for t in spread_types(data):
+        lo, hi = even_share(data, t)
+        total += sum(max(0, n[(t, d)] - hi) + max(0, lo - n[(t, d)]) for d in data.days)
+    return total
+
+
+def room_changes(data: MatrixData, rooms: RoomCells) -> int:
+    """(O3c) Consecutive sessions of a day in which a room holds two different activities."""
+    out = 0
+    for r in data.rooms:
+        for d in data.days:
+            for k0, k1 in zip(data.sessions, data.sessions[1:], strict=False):
+                a, b = rooms.get((r.id, d, k0.id)), rooms.get((r.id, d, k1.id))
+                if a is not None and b is not None and a != b:
+                    out += 1
+    return out
+
+
+def violations(data: MatrixData, rooms: RoomCells, staff: StaffCells) -> list[str]:
+    """Hard constraints (R0–R6) broken by a solution; empty for every solution we return."""
+    bad: list[str] = []
+    for (r, d, k), t in rooms.items():
+        if not data.is_open(r, d, k):
+            bad.append(f"R0 room {r} closed on {DAY_NAMES[d]} {k}")
+        if not data.capable(data.room(r), data.activity(t)):
+            bad.append(f"R0 room {r} cannot hold {t}")
+    people: dict[tuple[int, str, str, str], int] = defaultdict(int)
+    for (s, d, k, t), p in staff.items():
+        st = next(x for x in data.staff if x.id == s)
+        if not data.can_do(st, data.activity(t)):
+            bad.append(f"R2 staff {s} cannot do {t}")
+        people[(d, k, t, st.competence)] += p
+    n_cell: dict[tuple[int, str, str], int] = defaultdict(int)
+    for (_r, d, k), t in rooms.items():
+        n_cell[(d, k, t)] += 1
+    for d in data.days:
+        for sess in data.sessions:
+            for at in data.activity_types:
+                for comp, need in at.staff_per_session.items():
+                    if people[(d, sess.id, at.id, comp)] != need * n_cell[(d, sess.id, at.id)]:
+                        bad.append(f"R2 {at.id} {DAY_NAMES[d]} {sess.id}: {comp} not as needed")
+    used: dict[tuple[str, int, str], int] = defaultdict(int)
+    for (s, d, k, _t), p in staff.items():
+        used[(s, d, k)] += p
+    for (s, d, k), used_people in used.items():
+        st = next(x for x in data.staff if x.id == s)
+        if used_people > data.available(st, d, k):
+            bad.append(f"R3 staff {s} over availability on {DAY_NAMES[d]} {k}")
+    for pin in data.pins:
+        if rooms.get((pin.room, pin.weekday, pin.session)) != pin.activity_type:
+            bad.append(f"R4 pin {pin.room} {DAY_NAMES[pin.weekday]} {pin.session} not kept")
+    n = counts(data, rooms)
+    for at in data.activity_types:
+        for d in data.days:
+            cap = data.day_max(at.id, d)
+            if cap is not None and n[(at.id, d)] > cap:
+                bad.append(f"R5 {at.id} above {cap} on {DAY_NAMES[d]}")
+        if sum(n[(at.id, d)] for d in data.days) > data.weekly_cap(at.id):
+            bad.append(f"R6 {at.id} above its weekly need")
+    return bad
+
+
+# --------------------------------------------------------------------------- capacity figures
+
+
+def _room_cells(data: MatrixData, tid: str, days: tuple[int, ...]) -> list[tuple[str, int, str]]:
+    t = data.activity(tid)
+    return [
+        (r.id, d, k.id)
+        for r in data.rooms
+        if data.capable(r, t)
+        for d in days
+        for k in data.sessions
+        if data.is_open(r.id, d, k.id)
+    ]
+
+
+def _person_sessions(data: MatrixData, tid: str, comp: str, days: tuple[int, ...]) -> int:
+    t = data.activity(tid)
+    return sum(
+        data.available(s, d, k.id)
+        for s in data.staff
+        if s.competence == comp and data.can_do(s, t)
+        for d in days
+        for k in data.sessions
+    )
+
+
+def _joint(data: MatrixData, tid: str, days: tuple[int, ...]) -> int:
+    """Sessions of ``tid`` possible if it had every capable room and able person to itself."""
+    t = data.activity(tid)
+    total = 0
+    for d in days:
+        day_total = 0
+        for k in data.sessions:
+            rooms = sum(1 for r in data.rooms if data.capable(r, t) and data.is_open(r.id, d, k.id))
+            for comp, need in t.staff_per_session.items():
+                avail = sum(
+                    data.available(s, d, k.id)
+                    for s in data.staff
+                    if s.competence == comp and data.can_do(s, t)
+                )
+                rooms = min(rooms, avail // need)
+            day_total += rooms
+        cap = data.day_max(tid, d)
+        total += day_total if cap is None else min(cap, day_total)
+    return total
+
+
+def _reasons(
+    data: MatrixData, tid: str, need: int, days: tuple[int, ...], rooms: RoomCells,
+    staff: StaffCells,
+) -> list[str]:
+    """Why ``tid`` cannot get ``need`` sessions on ``days``, in planner terms."""
+    t = data.activity(tid)
+    when = "a week" if len(days) > 1 else f"on {DAY_NAMES_LONG[days[0]]}"
+    reasons: list[str] = []
+    cells = _room_cells(data, tid, days)
+    where = f"rooms with {t.capability}" if t.capability else "the rooms"
+    if len(cells) < need:
+        reasons.append(f"{where} have {len(cells)} open sessions {when}")
+    for comp, people in sorted(t.staff_per_session.items()):
+        avail = _person_sessions(data, tid, comp, days)
+        if avail < need * people:
+            able = f"{comp} sessions able to do {tid}" if any(
+                s.competence == comp and tid not in s.activities for s in data.staff
+            ) else f"{comp} sessions"
+            reasons.append(f"{tid} needs {need * people} {comp} sessions; {avail} {able} are available")
+    caps = [data.day_max(tid, d) for d in days]
+    if all(c is not None for c in caps) and sum(c or 0 for c in caps) < need:
+        reasons.append(f"the at-most rules allow {sum(c or 0 for c in caps)} {tid} sessions {when}")
+    if not reasons:
+        joint = _joint(data, tid, days)
+        if joint < need:
+            comps = " and ".join(sorted(t.staff_per_session)) or "staff"
+            reasons.append(f"{where} and {comps} are free together in only {joint} sessions {when}")
+    if not reasons:
+        taken: dict[str, int] = defaultdict(int)
+        for c in cells:
+            other = rooms.get(c)
+            if other is not None and other != tid:
+                taken[other] += 1
+        if not taken:  # rooms were free: the able people went elsewhere
+            for (s, d, _k, other), p in staff.items():
+                st = next(x for x in data.staff if x.id == s)
+                if d in days and other != tid and data.can_do(st, t):
+                    taken[other] += p
+        busy = ", ".join(
+            f"{o} {n}" for o, n in sorted(taken.items(), key=lambda kv: (-kv[1], kv[0]))
+        )
+        reasons.append(
+            f"the rooms and staff it could use go to activities of higher or equal rank ({busy})"
+        )
+    return reasons
+
+
+# --------------------------------------------------------------------------- explanations
+
+
+def explain(data: MatrixData, rooms: RoomCells, staff: StaffCells) -> list[str]:
+    """One line per shortfall, naming the limiting room capability, competence or rule."""
+    lines: list[str] = []
+    n = counts(data, rooms)
+    for (tid, d), req in day_requirements(data).items():
+        got = n[(tid, d)]
+        if got < req:
+            same, rule = data.day_min(tid, d)
+            what = "same-day sessions" if same >= rule else "sessions (at-least rule)"
+            why = "; ".join(_reasons(data, tid, req, (d,), rooms, staff))
+            lines.append(
+                f"{DAY_NAMES_LONG[d]}: {tid} needs {req} {what}, gets {got} "
+                f"({req - got} short): {why}"
+            )
+    for t in sorted(data.activity_types, key=lambda a: (a.priority, a.id)):
+        need = data.need[t.id]
+        got = sum(n[(t.id, d)] for d in data.days)
+        if got < need:
+            why = "; ".join(_reasons(data, t.id, need, data.days, rooms, staff))
+            lines.append(
+                f"{t.id} (priority {t.priority}) needs {need} sessions a week, gets {got} "
+                f"({need - got} short): {why}"
+            )
+    return lines
+
+
+def explain_infeasible(data: MatrixData) -> list[str]:
+    """Why the hard rules (pins, at-most rules, staff for pinned cells) cannot all hold."""
+    lines: list[str] = []
+    per_day: dict[tuple[str, int], int] = defaultdict(int)
+    per_cell: dict[tuple[int, str, str], int] = defaultdict(int)
+    for p in data.pins:
+        per_day[(p.activity_type, p.weekday)] += 1
+        per_cell[(p.weekday, p.session, p.activity_type)] += 1
+    for (tid, d), k in sorted(per_day.items()):
+        cap = data.day_max(tid, d)
+        if cap is not None and k > cap:
+            lines.append(f"{k} {tid} sessions are pinned on {DAY_NAMES_LONG[d]} but at most {cap} are allowed")
+    for (d, sess, tid), k in sorted(per_cell.items()):
+        t = data.activity(tid)
+        for comp, people in sorted(t.staff_per_session.items()):
+            avail = sum(
+                data.available(s, d, sess) for s in data.staff
+                if s.competence == comp and data.can_do(s, t)
+            )
+            if avail < k * people:
+                lines.append(
+                    f"pinned {tid} on {DAY_NAMES_LONG[d]} {sess} needs {k * people} {comp}(s) "
+                    f"able to do {tid}; {avail} are available"
+                )
+    if not lines:
+        lines.append("the pinned cells need more staff than are available in their sessions together")
+    return lines
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def _label(rows: list[tuple[str, list[str]]]) -> str:
+    return "; ".join(
+        f"{t}{'' if len(rs) == 1 else f'×{len(rs)}'} @ {', '.join(rs)}" if rs else t
+        for t, rs in rows
+    )
+
+
+def staff_rooms(data: MatrixData, rooms: RoomCells, staff: StaffCells) -> dict[tuple[str, int, str], list[tuple[str, list[str]]]]:
+    """(staff, day, session) → [(activity, [rooms])]: people matched to rooms in id order."""
+    out: dict[tuple[str, int, str], list[tuple[str, list[str]]]] = defaultdict(list)
+    room_ids = [r.id for r in data.rooms]
+    comp = {s.id: s.competence for s in data.staff}
+    for d in data.days:
+        for k in data.sessions:
+            for t in data.activity_types:
+                held = sorted((r for (r, dd, kk), tt in rooms.items()
+                               if dd == d and kk == k.id and tt == t.id), key=room_ids.index)
+                for c, per in t.staff_per_session.items():
+                    people = [s for s in sorted(comp) for (ss, dd, kk, tt), p in staff.items()
+                              if ss == s and dd == d and kk == k.id and tt == t.id and comp[s] == c
+                              for _ in range(p)]
+                    mine: dict[str, list[str]] = defaultdict(list)
+                    for i, s in enumerate(people):
+                        mine[s].append(held[i // per] if i // per < len(held) else "?")
+                    for s, rs in mine.items():
+                        out[(s, d, k.id)].append((t.id, rs))
+    return out
+
+
+def room_grid(data: MatrixData, rooms: RoomCells) -> pd.DataFrame:
+    """Rows room × part of day, columns the days (the seeds' layout)."""
+    rows = []
+    for r in data.rooms:
+        for k in data.sessions:
+            row: dict[str, Any] = {"week_type": data.week_type, "room": r.id, "session": k.id}
+            for d in data.days:
+                row[DAY_NAMES[d]] = rooms.get(
+                    (r.id, d, k.id), "" if data.is_open(r.id, d, k.id) else CLOSED
+                )
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def staff_grid(data: MatrixData, rooms: RoomCells, staff: StaffCells) -> pd.DataFrame:
+    """Rows staff × part of day, columns the days; a cell names activity and room(s)."""
+    where = staff_rooms(data, rooms, staff)
+    rows = []
+    for s in sorted(data.staff, key=lambda x: (x.competence, x.id)):
+        for k in data.sessions:
+            row: dict[str, Any] = {
+                "week_type": data.week_type, "staff": s.id, "competence": s.competence,
+                "count": s.count, "session": k.id,
+            }
+            for d in data.days:
+                label = _label(where.get((s.id, d, k.id), []))
+                if not label and data.available(s, d, k.id) == 0:
+                    label = ABSENT
+                row[DAY_NAMES[d]] = label
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def assignments(data: MatrixData, rooms: RoomCells, staff: StaffCells) -> pd.DataFrame:
+    """One row per used room cell, with the people matched to it."""
+    where = staff_rooms(data, rooms, staff)
+    by_room: dict[tuple[str, int, str], list[str]] = defaultdict(list)
+    for (s, d, k), acts in sorted(where.items()):
+        for _t, rs in acts:
+            for rid in rs:
+                by_room[(rid, d, k)].append(s)
+    pinned = {(p.room, p.weekday, p.session) for p in data.pins}
+    rows = []
+    for d in data.days:
+        for sess in data.sessions:
+            for room in data.rooms:
+                t = rooms.get((room.id, d, sess.id))
+                if t is None:
+                    continue
+                people = by_room[(room.id, d, sess.id)]
+                rows.append({
+                    "week_type": data.week_type, "weekday": d, "day": DAY_NAMES[d],
+                    "session": sess.id, "start": sess.start, "end": sess.end, "room": room.id,
+                    "activity_type": t, "pinned": (room.id, d, sess.id) in pinned,
+                    "staff": "; ".join(f"{s}×{people.count(s)}" if people.count(s) > 1 else s
+                                       for s in dict.fromkeys(people)),
+                })
+    return pd.DataFrame(rows, columns=[
+        "week_type", "weekday", "day", "session", "start", "end", "room", "activity_type",
+        "pinned", "staff",
+    ])
+
+
+def coverage(data: MatrixData, rooms: RoomCells) -> pd.DataFrame:
+    n = counts(data, rooms)
+    rows = []
+    for t in data.activity_types:
+        got = sum(n[(t.id, d)] for d in data.days)
+        row: dict[str, Any] = {
+            "week_type": data.week_type, "activity_type": t.id, "priority": t.priority,
+            "needed": data.need[t.id], "delivered": got,
+            "shortfall": max(0, data.need[t.id] - got),
+        }
+        for d in data.days:
+            row[DAY_NAMES[d]] = n[(t.id, d)]
+        row["same_day_needed"] = sum(data.same_day.get((t.id, d), 0) for d in data.days)
+        row["need_source"] = data.need_source.get(t.id, "instance")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def day_coverage(data: MatrixData, rooms: RoomCells) -> pd.DataFrame:
+    n = counts(data, rooms)
+    rows = []
+    for (tid, d), req in day_requirements(data).items():
+        same, rule = data.day_min(tid, d)
+        rows.append({
+            "week_type": data.week_type, "activity_type": tid, "weekday": d,
+            "day": DAY_NAMES[d], "same_day_needed": same, "at_least": rule,
+            "delivered": n[(tid, d)], "shortfall": max(0, req - n[(tid, d)]),
+        })
+    return pd.DataFrame(rows, columns=[
+        "week_type", "activity_type", "weekday", "day", "same_day_needed", "at_least",
+        "delivered", "shortfall",
+    ])
+
+
+STAFF_DEMAND_COLUMNS = [
+    "week_type", "weekday", "session", "start", "end", "competence", "staff", "activity_type",
+]
+
+
+def staff_demand(data: MatrixData, rooms: RoomCells) -> pd.DataFrame:
+    """People per competence per session: the rostering level's tier-2 demand."""
+    n_cell: dict[tuple[int, str, str], int] = defaultdict(int)
+    for (_r, d, k), t in rooms.items():
+        n_cell[(d, k, t)] += 1
+    rows = []
+    for d in data.days:
+        for sess in data.sessions:
+            for at in data.activity_types:
+                sessions = n_cell[(d, sess.id, at.id)]
+                if not sessions:
+                    continue
+                for comp, people in sorted(at.staff_per_session.items()):
+                    rows.append({
+                        "week_type": data.week_type, "weekday": d, "session": sess.id,
+                        "start": sess.start, "end": sess.end, "competence": comp,
+                        "staff": people * sessions, "activity_type": at.id,
+                    })
+    return pd.DataFrame(rows, columns=STAFF_DEMAND_COLUMNS)
+
+
+# --------------------------------------------------------------------------- result
+
+
+def build_result(runs: list[MatrixRun], *, instance: str, workers: int, seed: int) -> Result:
+    """The envelope of every week type's matrix (tables stacked, one week_type column)."""
+    solver = f"ortools-cpsat(workers={workers}, seed={seed})"
+    statuses = [r.status for r in runs]
+    if all(s is SolveStatus.OPTIMAL for s in statuses):
+        status = SolveStatus.OPTIMAL
+    elif all(s.has_solution for s in statuses):
+        status = SolveStatus.FEASIBLE
+    elif any(s is SolveStatus.INFEASIBLE for s in statuses):
+        status = SolveStatus.INFEASIBLE
+    else:
+        status = SolveStatus.NO_SOLUTION_IN_TIME
+    multi = len(runs) > 1
+    stages = []
+    for r in runs:
+        for st in r.stages:
+            stages.append(type(st)(
+                f"{r.data.week_type}: {st.name}" if multi else st.name,
+                st.status, st.objective, st.bound, st.runtime_s,
+            ))
+    result = Result(
+        kind=KIND, status=status, instance=instance, solver=solver,
+        runtime_s=sum(r.runtime_s for r in runs), stages=stages,
+    )
+    if not status.has_solution:
+        for r in runs:
+            if r.status is SolveStatus.INFEASIBLE:
+                pre = f"[{r.data.week_type}] " if multi else ""
+                result.explanation += [pre + line for line in explain_infeasible(r.data)]
+            elif not r.status.has_solution:
+                result.explanation.append(
+                    f"[{r.data.week_type}] no matrix found within the time limit; raise --time-limit"
+                )
+        return result
+
+    objective = 0.0
+    bound = 0.0
+    tables: dict[str, list[pd.DataFrame]] = defaultdict(list)
+    kpis: dict[str, Any] = {
+        "week_types": len(runs), "sessions_needed": 0, "sessions_delivered": 0,
+        "sessions_short": 0, "same_day_short": 0, "room_sessions_open": 0,
+        "room_sessions_used": 0, "room_changes": 0, "continuity_rows": 0, "spread": 0,
+    }
+    per_type: dict[str, Any] = {}
+    for r in runs:
+        d = r.data
+        values = stage_values(d, r.rooms)
+        for name, v in r.stage_objectives.items():
+            if values[name] != v:
+                raise RuntimeError(
+                    f"{d.week_type}: stage {name} recomputed {values[name]} ≠ solver {v}"
+                )
+        bad = violations(d, r.rooms, r.staff)
+        if bad:
+            raise RuntimeError(f"{d.week_type}: solution breaks {bad[0]}")
+        objective += values[STAGE_DAY] + values[STAGE_PLANNED]
+        stage_bounds = {s.name: s.bound for s in r.stages}
+        bound += stage_bounds[STAGE_DAY] + stage_bounds[STAGE_PLANNED]
+        tables["room_grid"].append(room_grid(d, r.rooms))
+        tables["staff_grid"].append(staff_grid(d, r.rooms, r.staff))
+        tables["coverage"].append(cov := coverage(d, r.rooms))
+        tables["day_coverage"].append(day_coverage(d, r.rooms))
+        tables["assignments"].append(assignments(d, r.rooms, r.staff))
+        tables["staff_demand"].append(staff_demand(d, r.rooms))
+        n_open = sum(1 for rm in d.rooms for dd in d.days for k in d.sessions
+                     if d.is_open(rm.id, dd, k.id))
+        day_short = values[STAGE_DAY]
+        kpis["sessions_needed"] += int(cov["needed"].sum())
+        kpis["sessions_delivered"] += int(cov["delivered"].sum())
+        kpis["sessions_short"] += int(cov["shortfall"].sum())
+        kpis["same_day_short"] += day_short
+        kpis["room_sessions_open"] += n_open
+        kpis["room_sessions_used"] += len(r.rooms)
+        kpis["room_changes"] += room_changes(d, r.rooms)
+        kpis["continuity_rows"] += continuity(d, r.rooms)
+        kpis["spread"] += spread(d, r.rooms)
+        per_type[d.week_type] = {
+            "needed": int(cov["needed"].sum()), "delivered": int(cov["delivered"].sum()),
+            "short": int(cov["shortfall"].sum()), "same_day_short": day_short,
+            "stage_values": values,
+        }
+        pre = f"[{d.week_type}] " if multi else ""
+        result.explanation += [pre + line for line in explain(d, r.rooms, r.staff)]
+    kpis["room_utilisation"] = (
+        kpis["room_sessions_used"] / kpis["room_sessions_open"] if kpis["room_sessions_open"] else 0.0
+    )
+    kpis["by_week_type"] = per_type
+    result.objective = objective
+    result.bound = bound if status is not SolveStatus.OPTIMAL else min(bound, objective)
+    result.kpis = kpis
+    result.tables = {name: pd.concat(dfs, ignore_index=True) for name, dfs in tables.items()}
+    result.extra = {"week_types": [r.data.week_type for r in runs],
+                    "activity_types": [t.id for t in runs[0].data.activity_types],
+                    "colours": {t.id: t.color for t in runs[0].data.activity_types if t.color},
+                    "objective_definition": "same-day shortfall + priority-weighted planned shortfall"}
+    if not result.explanation:
+        result.explanation.append("every session needed is in the matrix; no shortfall")
+    if not math.isfinite(result.bound):
+        result.bound = -math.inf
+    return result
