@@ -470,8 +470,17 @@ def explain(err: InputError, variant: RawInstance) -> InputError:
     A bad cell set by change N becomes ``<scenario> change N, field '<col>'``; a bad appended
     row names its change; other row numbers are mapped back to the base file's rows.
     """
-    if not isinstance(variant, ScenarioInstance):
+    if not isinstance(variant, ScenarioInstance) or getattr(err, _EXPLAINED, False):
         return err
+    new = _explain(err, variant)
+    setattr(new, _EXPLAINED, True)  # nested scenario_errors blocks leave it alone
+    return new
+
+
+_EXPLAINED = "explained_by_scenario"
+
+
+def _explain(err: InputError, variant: ScenarioInstance) -> InputError:
     if err.file == variant.manifest_where and err.field and err.field.startswith("parameters."):
         key = err.field.split(".", 1)[1]
         if key in variant.parameter_by:
@@ -483,7 +492,7 @@ def explain(err: InputError, variant: RawInstance) -> InputError:
             continue
         if err.row is None or err.row < 2 or err.row - 2 >= len(tr.origin_row):
             return InputError(
-                f"{err.message} (after scenario {', '.join(variant.scenarios)})",
+                f"{err.message}{_after(variant)}",
                 file=err.file,
                 row=err.row,
                 field=err.field,
@@ -501,8 +510,18 @@ def explain(err: InputError, variant: RawInstance) -> InputError:
             return InputError(
                 f"{err.message} (appended {name} row)", file=f"{path} change {n}", field=err.field
             )
-        return InputError(err.message, file=err.file, row=tr.origin_row[i], field=err.field)
-    return err
+        return InputError(
+            f"{err.message}{_after(variant)}", file=err.file, row=tr.origin_row[i], field=err.field
+        )
+    return InputError(
+        f"{err.message}{_after(variant)}", file=err.file, row=err.row, field=err.field
+    )
+
+
+def _after(variant: ScenarioInstance) -> str:
+    """Unattributed errors in a variant say which scenarios were applied (they may have
+    removed what the row refers to)."""
+    return f" (with scenario {', '.join(variant.scenarios)})" if variant.scenarios else ""
 
 
 def _row_label(tr: TableTrace, i: int) -> str:
@@ -512,7 +531,8 @@ def _row_label(tr: TableTrace, i: int) -> str:
 
 @contextmanager
 def scenario_errors(variant: RawInstance) -> Iterator[None]:
-    """``with scenario_errors(v): data = read(v)`` re-points errors at scenario changes."""
+    """``with scenario_errors(v): data = read(v)`` re-points errors at scenario changes
+    (nesting is harmless: an error is re-pointed once)."""
     try:
         yield
     except InputError as exc:

@@ -13,7 +13,13 @@ from pks_opt.errors import InputError
 from pks_opt.instances import instance_path
 from pks_opt.io import read_raw
 from pks_opt.need import compute_figures, compute_need, read_need
-from pks_opt.scenario import apply_scenario, load_scenario, read_variant, register_shortcut
+from pks_opt.scenario import (
+    apply_scenario,
+    load_scenario,
+    read_variant,
+    register_shortcut,
+    scenario_errors,
+)
 
 SEED = instance_path("seed-inpatient")
 
@@ -231,6 +237,16 @@ def test_base_row_numbers_survive_a_removal(tmp_path: Path) -> None:
     assert "demand.csv row 4, field 'share_of_parent': parent unit 'MED' has no demand" in str(
         err.value
     )
+    assert str(err.value).endswith("(with scenario s)")
+
+
+def test_nested_scenario_errors_explain_once(tmp_path: Path) -> None:
+    p = _scenario(tmp_path, "changes:\n  - {table: units, where: {unit: MED}, remove: true}\n")
+    variant = apply_scenario(read_raw(SEED), load_scenario(p))
+    with pytest.raises(InputError) as err, scenario_errors(variant):
+        read_need(variant)  # read_need re-points by itself too
+    assert str(err.value).count("(with scenario s)") == 1
+    assert "units.csv row 4, field 'parent': unit 'MED' is not defined" in str(err.value)
 
 
 def test_missing_scenario_file(tmp_path: Path) -> None:
