@@ -2,8 +2,9 @@
 
 Formulas (all per period; docs/need.md gives them with the seed's numbers):
 
-* care need          = base × (1 + demographic_growth) + mission_change, where base is
-  ``base_volume`` or ``share_of_parent`` × the parent unit's care need (the mission cascade);
+* care need          = base × (1 + demographic_growth) ^ years_from_base + mission_change,
+  where base is ``base_volume`` or ``share_of_parent`` × the parent unit's care need (the
+  mission cascade) and ``years_from_base`` comes from the period (default 1);
 * production need    = (care need + waiting_list_reduction) × conversion + realised volume
   improvements (never below 0), for producing units (units nobody has as parent);
 * capacity need      = Σ production need × amount per activity, booked at the producing unit or
@@ -237,7 +238,8 @@ def _demand(data: NeedData, out: NeedBreakdown) -> None:
             base = parent_care * d.share_of_parent
         else:
             base = float(d.base_volume or 0.0)
-        c = base * (1 + d.demographic_growth) + d.mission_change
+        years = data.period(p).years_from_base
+        c = base * (1 + d.demographic_growth) ** years + d.mission_change
         if c < -EPS:
             out.warnings.append(
                 f"care need of {unit}/{obj}/{p} is negative ({c:.4g}) after the mission change; 0 used"

@@ -69,6 +69,7 @@ class PeriodRow(NeedRow):
     period: str = Field(min_length=1)
     days: float = Field(gt=0)
     low_production_factor: float = Field(1.0, ge=0, le=1)
+    years_from_base: float = Field(1.0, ge=0)
 
 
 class PlanningObjectRow(NeedRow):

@@ -71,6 +71,16 @@ def test_care_and_production_need(data: NeedData) -> None:
     assert ("SURG", "visit", "Q2") not in lines  # the Q1 row covers Q1 only
 
 
+def test_growth_compounds_over_years_from_base(tmp_path: Path) -> None:
+    # Q2 is two years from the base: op care = 100 × 1.1² − 10 = 111, production 111 + 5 = 116;
+    # Q1 (one year, the default) stays 105.
+    periods = "period,days,low_production_factor,years_from_base\nQ1,91,1,\nQ2,91,0.5,2\n"
+    data = read_need(read_raw(write_folder(tmp_path / "g", {"periods": periods})))
+    fig = compute_figures(data)
+    assert fig.production_need[("SURG", "op", "Q1")] == pytest.approx(105)
+    assert fig.production_need[("SURG", "op", "Q2")] == pytest.approx(116)
+
+
 def test_capacity_need_with_support_unit(data: NeedData) -> None:
     need = breakdown(data).capacity_need
     assert need[("SURG", "surgeon_hours", "Q1")] == pytest.approx(350)
