@@ -417,6 +417,8 @@ def need_charts(result: Result) -> dict[str, Figure]:
         ax.bar(
             [x + 0.2 for x in xs], sub["available"], width=0.4, label="available", color="#4f81bd"
         )
+        pad = 1.0 if len(sub) == 1 else 0.6  # keep bars narrow with one period
+        ax.set_xlim(-pad, len(sub) - 1 + pad)
         ax.set_xticks(list(xs))
         ax.set_xticklabels(sub["period"], rotation=45, ha="right", fontsize=7)
         ax.set_title(f"{unit} · {res} ({sub['measure'].iloc[0]})", fontsize=9)
