@@ -132,15 +132,10 @@ changes:
     assert fig.available[("SURG", "surgeon_hours", "Q1")] == pytest.approx(191.25)
 
 
-def test_demand_pct_leaves_share_rows_to_follow_their_parent() -> None:
+def test_demand_pct_leaves_share_rows_to_follow_their_parent(tmp_path: Path) -> None:
     # region +10 %: 44 000 → 8 800 → 2 200 admissions at the ward (share rows are blank-skipped)
-    raw = read_raw(SEED)
-    sc_path = SEED.parent / "_tmp_pct.yaml"
-    try:
-        sc_path.write_text("changes:\n  - {shortcut: demand_pct, pct: 10}\n")
-        fig = compute_figures(_read(raw, sc_path))
-    finally:
-        sc_path.unlink()
+    p = _scenario(tmp_path, "changes:\n  - {shortcut: demand_pct, pct: 10}\n")
+    fig = compute_figures(_read(read_raw(SEED), p))
     assert fig.production_need[("WARD", "admission", "2026")] == pytest.approx(2200)
 
 
