@@ -286,6 +286,11 @@ def _capacity_need(data: NeedData, out: NeedBreakdown) -> None:
         key = (d.unit, d.planning_object)
         if key not in cache:
             cache[key] = usage_for(data, *key)
+            if not cache[key] and d.production_need > 0:
+                out.warnings.append(
+                    f"{d.unit}/{d.planning_object}: no activity_hours or inpatient row, so its"
+                    " production need uses no capacity"
+                )
         for use in cache[key]:
             need[(use.at_unit, use.resource, d.period)] += d.production_need * use.amount
     out.capacity_need = dict(need)

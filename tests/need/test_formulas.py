@@ -246,6 +246,16 @@ def test_mission_cascade_leaves_levels_out_of_production(tmp_path: Path) -> None
     assert cascade.loc[("REGION", "Q1"), "kept_or_undistributed"] == pytest.approx(560)
 
 
+def test_object_without_activity_hours_is_warned(tmp_path: Path) -> None:
+    acts = "planning_object,resource,amount_per_activity\nop,surgeon_hours,2\n"
+    data = read_need(read_raw(write_folder(tmp_path / "w", {"activity_hours": acts})))
+    res = compute_need(data)
+    assert res.warnings == [
+        "SURG/visit: no activity_hours or inpatient row, so its production need uses no capacity"
+    ]
+    assert compute_need(read_need(read_raw(write_folder(tmp_path / "ok")))).warnings == []
+
+
 def test_same_input_same_output(data: NeedData) -> None:
     a, b = compute_need(data), compute_need(data)
     assert a.objective == b.objective
