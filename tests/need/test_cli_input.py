@@ -190,3 +190,14 @@ def test_share_needs_parent_demand_in_every_period(tmp_path: Path) -> None:
     res = _invoke(str(write_folder(tmp_path / "g", {"units": units, "demand": ok})), "--json")
     assert res.exit_code == 0, res.output
     assert json.loads(res.output)["kpis"]["production_need_total"] == pytest.approx(90)
+
+
+def test_malformed_csv_and_yaml(tmp_path: Path) -> None:
+    folder = write_folder(tmp_path / "f", {"units": 'unit,name\nSURG,"unclosed\n'})
+    res = _invoke(str(folder), "--out", str(tmp_path / "out"))
+    assert res.exit_code == 2 and "units.csv: malformed CSV" in res.output
+    folder = write_folder(tmp_path / "g")
+    (folder / "instance.yaml").write_text("kind: strategic\nparameters: [unclosed\n")
+    res = _invoke(str(folder), "--out", str(tmp_path / "out"))
+    assert res.exit_code == 2 and "instance.yaml: malformed YAML (line" in res.output
+    assert not (tmp_path / "out").exists()
