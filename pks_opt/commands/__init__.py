@@ -29,5 +29,9 @@ def _register() -> None:
 
     main.add_command(matrix)
 
+    from pks_opt.commands.roster import roster
+
+    main.add_command(roster)
+
 
 _register()

@@ -1,0 +1,62 @@
+"""`pks roster INSTANCE`: need-based rostering, big rocks first (and the Curtois benchmark)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from pks_opt.commands.common import finish, handles_input_errors, output_options
+from pks_opt.result import Result
+
+
+@click.command()
+@click.argument("instance", type=click.Path(path_type=Path))
+@click.option("--from-matrix", "from_matrix", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="Folder with the activity matrix's staff_demand.csv (tier-2 demand).")
+@click.option("--time-limit", "time_limit", type=click.FloatRange(min=0.1), default=60.0,
+              show_default=True, help="Total seconds for all stages (CP-SAT deterministic time).")
+@click.option("--seed", type=int, default=0, show_default=True, help="CP-SAT random seed.")
+@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
+              help="CP-SAT workers (threads).")
+@click.option("--quiet", is_flag=True, help="No progress lines on stderr.")
+@output_options
+@handles_input_errors
+def roster(instance: Path, from_matrix: Path | None, time_limit: float, seed: int, workers: int,
+           quiet: bool, out: Path | None, excel: bool, as_json: bool) -> None:
+    """Lay a roster: tier-1 demand first, then tier 2, then tier 3, wishes and fairness.
+
+    INSTANCE is a roster instance folder/workbook (kind: roster) or a Curtois & Qu benchmark
+    file InstanceN.txt (then --out gets roster.csv as staff,day,shift and the benchmark
+    objective recomputed by an independent evaluator).
+    """
+    from pks_opt.formats.curtois import is_curtois
+    from pks_opt.rostering import SolveOptions, benchmark_result, read_roster, roster_result
+
+    options = SolveOptions(time_limit_s=time_limit, seed=seed, workers=workers,
+                           progress=not (quiet or as_json))
+    if is_curtois(instance):
+        if from_matrix is not None:
+            raise click.UsageError("--from-matrix does not apply to a benchmark instance")
+        result, _ = benchmark_result(instance, options)
+        finish(result, out=out, excel=excel, as_json=as_json)
+        return
+    data = read_roster(instance, matrix_dir=from_matrix)
+    result, sol = roster_result(data, options)
+
+    def charts() -> dict[str, object]:
+        from pks_opt.rostering.charts import roster_heatmap
+
+        return {"roster_heatmap": roster_heatmap(data, sol.assignment)}
+
+    finish(result, out=out, excel=excel, as_json=as_json, charts=charts,  # type: ignore[arg-type]
+           summary=_summary)
+
+
+def _summary(result: Result) -> list[str]:
+    k = result.kpis
+    return [
+        "shortfall (shifts / hours): "
+        + ", ".join(f"tier {t}: {k.get(f'tier{t}_short_shifts', 0)} / "
+                    f"{k.get(f'tier{t}_short_hours', 0):g}" for t in (1, 2, 3))
+    ]

@@ -1,0 +1,315 @@
+"""The Curtois & Qu (2014) shift-scheduling benchmark: reader, importer and evaluator.
+
+* :func:`read_curtois` parses an ``InstanceN.txt`` (format: ``../shared/benchmarks/curtois/
+  FORMAT.md``) into a plain :class:`CurtoisInstance`; errors name file, line and field.
+* :func:`to_roster_data` translates it into the rostering engine's :class:`RosterData`
+  (one competence, one tier, one weighted stage: the benchmark's objective).
+* :func:`evaluate` recomputes the benchmark objective and lists hard-constraint violations
+  from a roster alone — it shares no code with the model, so it checks it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from pks_opt.errors import InputError
+from pks_opt.rostering.data import (
+    Absence,
+    Demand,
+    RosterData,
+    Rules,
+    ShiftType,
+    StaffMember,
+    Succession,
+    Wish,
+)
+
+SECTIONS = (
+    "SECTION_HORIZON",
+    "SECTION_SHIFTS",
+    "SECTION_STAFF",
+    "SECTION_DAYS_OFF",
+    "SECTION_SHIFT_ON_REQUESTS",
+    "SECTION_SHIFT_OFF_REQUESTS",
+    "SECTION_COVER",
+)
+COMPETENCE = "all"  # the benchmark has no skills: MaxShifts=0 encodes who may work what
+START_DATE = date(2014, 1, 6)  # a Monday, as in the .ros version of Instance1
+DAYS_PER_WEEK = 7
+
+
+@dataclass(frozen=True)
+class CStaff:
+    id: str
+    max_shifts: dict[str, int]
+    max_minutes: int
+    min_minutes: int
+    max_consecutive: int
+    min_consecutive: int
+    min_days_off: int
+    max_weekends: int
+
+
+@dataclass(frozen=True)
+class CurtoisInstance:
+    name: str
+    horizon: int
+    shift_minutes: dict[str, int]
+    cannot_follow: dict[str, tuple[str, ...]]
+    staff: tuple[CStaff, ...]
+    days_off: dict[str, tuple[int, ...]]
+    on_requests: tuple[tuple[str, int, str, int], ...]
+    off_requests: tuple[tuple[str, int, str, int], ...]
+    cover: tuple[tuple[int, str, int, int, int], ...]  # day, shift, req, w_under, w_over
+
+
+def is_curtois(path: Path) -> bool:
+    """A ``.txt`` file whose first section is ``SECTION_HORIZON``."""
+    if path.suffix.lower() != ".txt" or not path.is_file():
+        return False
+    try:
+        head = path.read_text(encoding="ascii", errors="replace")[:2000]
+    except OSError:
+        return False
+    return "SECTION_HORIZON" in head
+
+
+def read_curtois(path: str | Path) -> CurtoisInstance:
+    """Parse a benchmark file (CRLF or LF)."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read: {exc}", file=str(p)) from None
+    where = str(p)
+    sections: dict[str, list[tuple[int, list[str]]]] = {}
+    current: str | None = None
+    for lineno, line in enumerate(text.replace("\r", "").split("\n"), start=1):
+        s = line.strip()
+        if s.startswith("#"):
+            continue
+        if not s:
+            current = None
+            continue
+        if s.startswith("SECTION_"):
+            if s not in SECTIONS:
+                raise InputError(f"unknown section {s}", file=where, row=lineno)
+            current = s
+            sections[s] = []
+            continue
+        if current is None:
+            raise InputError("line outside any section", file=where, row=lineno)
+        sections[current].append((lineno, [f.strip() for f in s.split(",")]))
+    for sec in SECTIONS:
+        if sec not in sections:
+            raise InputError(f"missing {sec}", file=where)
+
+    def num(v: str, lineno: int, fld: str) -> int:
+        try:
+            return int(v)
+        except ValueError:
+            raise InputError(f"expected an integer (got {v!r})", file=where, row=lineno, field=fld) from None
+
+    hz = sections["SECTION_HORIZON"]
+    if len(hz) != 1:
+        raise InputError("SECTION_HORIZON must hold one number", file=where)
+    horizon = num(hz[0][1][0], hz[0][0], "horizon")
+    if horizon <= 0:
+        raise InputError("the horizon must be positive", file=where, row=hz[0][0], field="horizon")
+    shift_minutes: dict[str, int] = {}
+    follow_raw: dict[str, tuple[int, list[str]]] = {}
+    for lineno, f in sections["SECTION_SHIFTS"]:
+        if len(f) < 2:
+            raise InputError("expected ShiftID, Length, CannotFollow", file=where, row=lineno)
+        if f[0] in shift_minutes:
+            raise InputError(f"duplicate shift id {f[0]!r}", file=where, row=lineno, field="ShiftID")
+        length = num(f[1], lineno, "LengthInMinutes")
+        if not 0 < length <= 24 * 60:
+            raise InputError("shift length must be in (0, 1440] minutes", file=where, row=lineno,
+                             field="LengthInMinutes")
+        shift_minutes[f[0]] = length
+        follow_raw[f[0]] = (lineno, [x for x in (f[2].split("|") if len(f) > 2 else []) if x])
+    cannot_follow: dict[str, tuple[str, ...]] = {}
+    for s, (lineno, lst) in follow_raw.items():
+        for t in lst:
+            if t not in shift_minutes:
+                raise InputError(f"shift {t!r} is not defined", file=where, row=lineno, field="CannotFollow")
+        cannot_follow[s] = tuple(lst)
+    staff: list[CStaff] = []
+    for lineno, f in sections["SECTION_STAFF"]:
+        if len(f) != 8:
+            raise InputError(f"expected 8 fields, got {len(f)}", file=where, row=lineno)
+        if any(s.id == f[0] for s in staff):
+            raise InputError(f"duplicate staff id {f[0]!r}", file=where, row=lineno, field="ID")
+        ms: dict[str, int] = {}
+        for item in (x for x in f[1].split("|") if x):
+            k, _, v = item.partition("=")
+            if k not in shift_minutes:
+                raise InputError(f"shift {k!r} is not defined", file=where, row=lineno, field="MaxShifts")
+            ms[k] = num(v, lineno, "MaxShifts")
+        names = ["MaxTotalMinutes", "MinTotalMinutes", "MaxConsecutiveShifts",
+                 "MinConsecutiveShifts", "MinConsecutiveDaysOff", "MaxWeekends"]
+        vals = [num(v, lineno, n) for v, n in zip(f[2:], names, strict=True)]
+        staff.append(CStaff(f[0], ms, *vals))
+    ids = {s.id for s in staff}
+
+    def staff_ref(v: str, lineno: int) -> str:
+        if v not in ids:
+            raise InputError(f"staff {v!r} is not defined", file=where, row=lineno, field="EmployeeID")
+        return v
+
+    def day_ref(v: str, lineno: int, fld: str) -> int:
+        d = num(v, lineno, fld)
+        if not 0 <= d < horizon:
+            raise InputError(f"day {d} outside 0..{horizon - 1}", file=where, row=lineno, field=fld)
+        return d
+
+    def shift_ref(v: str, lineno: int) -> str:
+        if v not in shift_minutes:
+            raise InputError(f"shift {v!r} is not defined", file=where, row=lineno, field="ShiftID")
+        return v
+
+    days_off: dict[str, tuple[int, ...]] = {}
+    for lineno, f in sections["SECTION_DAYS_OFF"]:
+        e = staff_ref(f[0], lineno)
+        days_off[e] = days_off.get(e, ()) + tuple(day_ref(v, lineno, "Day") for v in f[1:] if v)
+    reqs: dict[str, list[tuple[str, int, str, int]]] = {"on": [], "off": []}
+    for kind, sec in (("on", "SECTION_SHIFT_ON_REQUESTS"), ("off", "SECTION_SHIFT_OFF_REQUESTS")):
+        for lineno, f in sections[sec]:
+            if len(f) != 4:
+                raise InputError("expected EmployeeID, Day, ShiftID, Weight", file=where, row=lineno)
+            reqs[kind].append((staff_ref(f[0], lineno), day_ref(f[1], lineno, "Day"),
+                               shift_ref(f[2], lineno), num(f[3], lineno, "Weight")))
+    cover: list[tuple[int, str, int, int, int]] = []
+    for lineno, f in sections["SECTION_COVER"]:
+        if len(f) != 5:
+            raise InputError("expected Day, ShiftID, Requirement, WeightUnder, WeightOver",
+                             file=where, row=lineno)
+        cover.append((day_ref(f[0], lineno, "Day"), shift_ref(f[1], lineno),
+                      num(f[2], lineno, "Requirement"), num(f[3], lineno, "WeightUnder"),
+                      num(f[4], lineno, "WeightOver")))
+    return CurtoisInstance(p.stem, horizon, shift_minutes, cannot_follow, tuple(staff), days_off,
+                           tuple(reqs["on"]), tuple(reqs["off"]), tuple(cover))
+
+
+def to_roster_data(inst: CurtoisInstance) -> RosterData:
+    """The benchmark as rostering data: the same engine, the benchmark's rules and weights."""
+    shifts = tuple(
+        ShiftType(id=s, start_minute=None, duration_minutes=m, paid_minutes=m, category="day")
+        for s, m in inst.shift_minutes.items()
+    )
+    staff = tuple(
+        StaffMember(
+            id=e.id,
+            competences=(COMPETENCE,),
+            min_minutes=e.min_minutes,
+            max_minutes=e.max_minutes,
+            max_consecutive_days=e.max_consecutive,
+            min_consecutive_days=e.min_consecutive,
+            min_consecutive_days_off=e.min_days_off,
+            max_weekends=e.max_weekends,
+            max_shifts=dict(e.max_shifts),
+        )
+        for e in inst.staff
+    )
+    demand = tuple(
+        Demand(day=d, shift=s, competence=COMPETENCE, required=r, tier=1, weight_under=wu,
+               weight_over=wo, source="cover")
+        for d, s, r, wu, wo in inst.cover
+    )
+    wishes = tuple(
+        [Wish(staff=e, day=d, shift=s, work=True, weight=w) for e, d, s, w in inst.on_requests]
+        + [Wish(staff=e, day=d, shift=s, work=False, weight=w) for e, d, s, w in inst.off_requests]
+    )
+    absences = tuple(
+        Absence(day=d, staff=e, reason="day off") for e, days in inst.days_off.items() for d in days
+    )
+    forbidden = tuple(
+        Succession(first=s, second=t, gap_days=1) for s, lst in inst.cannot_follow.items() for t in lst
+    )
+    rules = Rules(weekly_rest_minutes=0, max_avg_weekly_minutes=None, lexicographic=False)
+    return RosterData(name=inst.name, start_date=START_DATE, num_days=inst.horizon, shifts=shifts,
+                      staff=staff, demand=demand, absences=absences, wishes=wishes,
+                      forbidden=forbidden, rules=rules)
+
+
+@dataclass
+class Evaluation:
+    """Benchmark objective of a roster, its parts, and the hard constraints it breaks."""
+
+    objective: int
+    terms: dict[str, int] = field(default_factory=dict)
+    violations: list[str] = field(default_factory=list)
+
+    @property
+    def feasible(self) -> bool:
+        return not self.violations
+
+
+def evaluate(inst: CurtoisInstance, roster: Mapping[tuple[str, int], str]) -> Evaluation:
+    """Objective (FORMAT.md §4) and hard-constraint violations (§3) of ``roster``.
+
+    ``roster`` maps (staff id, day) to the shift worked; absent keys are days off.
+    """
+    h = inst.horizon
+    viol: list[str] = []
+    ids = {e.id for e in inst.staff}
+    for (e_id, d), s in roster.items():
+        if e_id not in ids or not 0 <= d < h or s not in inst.shift_minutes:
+            viol.append(f"unknown assignment {e_id} day {d} shift {s}")
+    on_pen = sum(w for e, d, s, w in inst.on_requests if roster.get((e, d)) != s)
+    off_pen = sum(w for e, d, s, w in inst.off_requests if roster.get((e, d)) == s)
+    under = over = 0
+    count: dict[tuple[int, str], int] = {}
+    for (_e, d), s in roster.items():
+        count[d, s] = count.get((d, s), 0) + 1
+    for d, s, req, wu, wo in inst.cover:
+        n = count.get((d, s), 0)
+        under += wu * max(0, req - n)
+        over += wo * max(0, n - req)
+    for emp in inst.staff:
+        works = [roster.get((emp.id, d)) for d in range(h)]
+        on = [s is not None for s in works]
+        for d in range(h - 1):  # (2) rotation
+            a, b = works[d], works[d + 1]
+            if a is not None and b is not None and b in inst.cannot_follow.get(a, ()):
+                viol.append(f"{emp.id}: {b} on day {d + 1} cannot follow {a} on day {d}")
+        for s, limit in emp.max_shifts.items():  # (3)
+            n = sum(1 for x in works if x == s)
+            if n > limit:
+                viol.append(f"{emp.id}: {n} shifts of {s} > max {limit}")
+        minutes = sum(inst.shift_minutes[x] for x in works if x is not None)  # (4)
+        if not emp.min_minutes <= minutes <= emp.max_minutes:
+            viol.append(f"{emp.id}: {minutes} minutes outside [{emp.min_minutes}, {emp.max_minutes}]")
+        for start, length, worked in _runs(on):  # (5)-(7)
+            inside = start > 0 and start + length < h
+            if worked and length > emp.max_consecutive:
+                viol.append(f"{emp.id}: {length} consecutive shifts from day {start} > {emp.max_consecutive}")
+            if worked and inside and length < emp.min_consecutive:
+                viol.append(f"{emp.id}: {length} consecutive shifts from day {start} < {emp.min_consecutive}")
+            if not worked and inside and length < emp.min_days_off:
+                viol.append(f"{emp.id}: {length} days off from day {start} < {emp.min_days_off}")
+        weekends = sum(1 for w in range(h // DAYS_PER_WEEK) if on[7 * w + 5] or on[7 * w + 6])  # (8)
+        if weekends > emp.max_weekends:
+            viol.append(f"{emp.id}: {weekends} weekends > {emp.max_weekends}")
+        for d in inst.days_off.get(emp.id, ()):  # (9)
+            if on[d]:
+                viol.append(f"{emp.id}: works on day off {d}")
+    terms = {"on_requests": on_pen, "off_requests": off_pen, "cover_under": under, "cover_over": over}
+    return Evaluation(sum(terms.values()), terms, viol)
+
+
+def _runs(flags: list[bool]) -> list[tuple[int, int, bool]]:
+    """Maximal runs as (start, length, value)."""
+    out: list[tuple[int, int, bool]] = []
+    i = 0
+    while i < len(flags):
+        j = i
+        while j < len(flags) and flags[j] == flags[i]:
+            j += 1
+        out.append((i, j - i, flags[i]))
+        i = j
+    return out

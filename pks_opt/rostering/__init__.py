@@ -1,0 +1,132 @@
+"""Need-based rostering, big rocks first (operational level).
+
+Entry points: :func:`roster_result` (native instance → :class:`~pks_opt.result.Result`) and
+:func:`benchmark_result` (a Curtois & Qu ``InstanceN.txt`` → Result). Spec: models/rostering.md.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+
+from pks_opt.result import Result, SolveStatus
+from pks_opt.rostering.cpsat import RosterSolution, SolveOptions, solve_roster
+from pks_opt.rostering.data import RosterData, read_roster
+from pks_opt.rostering.explain import escalation, explain_shortfalls
+from pks_opt.rostering.solution import (
+    evaluate_roster,
+    hours_table,
+    roster_table,
+    roster_vs_plan,
+)
+
+SOLVER = "ortools-cpsat"
+
+__all__ = [
+    "RosterData",
+    "SolveOptions",
+    "benchmark_result",
+    "read_roster",
+    "roster_result",
+    "solve_roster",
+]
+
+
+def _check_values(sol: RosterSolution, recomputed: dict[str, float]) -> list[str]:
+    """Warnings when the solver's stage values differ from the independent recomputation."""
+    out = []
+    for name, v in sol.stage_values.items():
+        if name in recomputed and recomputed[name] > v + 1e-6:
+            out.append(f"stage '{name}': solver value {v:g}, recomputed {recomputed[name]:g}")
+    return out
+
+
+def roster_result(data: RosterData, options: SolveOptions) -> tuple[Result, RosterSolution]:
+    """Solve a native roster and build the result envelope with all tables and explanations."""
+    sol = solve_roster(data, options)
+    res = Result(kind="roster", status=sol.status, instance=data.name, solver=SOLVER,
+                 runtime_s=sol.runtime_s, stages=sol.stages)
+    res.kpis.update({"staff": len(data.staff), "days": data.num_days, "seed": options.seed,
+                     "workers": options.workers})
+    if not sol.status.has_solution:
+        res.explanation.append(
+            "no roster satisfies the hard rules (pins, absences, rest, limits)"
+            if sol.status is SolveStatus.INFEASIBLE
+            else "no roster found within the time limit; raise --time-limit"
+        )
+        return res, sol
+    roster = sol.assignment
+    ev = evaluate_roster(data, roster)
+    values = ev.stage_values(data.rules.lexicographic)
+    last = sol.stages[-1]
+    res.objective = list(values.values())[-1]
+    res.bound = last.bound if math.isfinite(last.bound) else -math.inf
+    res.warnings.extend(_check_values(sol, values))
+    res.warnings.extend(f"hard rule broken: {v}" for v in ev.violations)
+    if not sol.repeatable:
+        res.warnings.append("a stage hit the wall-clock guard: this run may not be repeatable")
+    shortfalls = explain_shortfalls(data, roster, ev.coverage)
+    for tier in (1, 2, 3):
+        part = ev.coverage[ev.coverage["tier"] == tier]
+        res.kpis[f"tier{tier}_short_shifts"] = int(part["short"].sum())
+        res.kpis[f"tier{tier}_short_hours"] = float(part["short_hours"].sum())
+    res.kpis.update({f"term_{k}": v for k, v in ev.terms.items()})
+    res.kpis["hard_rule_violations"] = len(ev.violations)
+    hours = hours_table(data, roster)
+    res.kpis["staff_outside_target_tolerance"] = int((~hours["within_tolerance"].astype(bool)).sum())
+    plan = roster_vs_plan(data, roster, ev.coverage)
+    res.tables = {
+        "roster": roster_table(data, roster),
+        "hours": hours,
+        "coverage": ev.coverage.drop(columns=["day"]),
+        "shortfalls": shortfalls,
+        "roster_vs_plan": plan,
+        "assignments": pd.DataFrame(
+            [{"staff": e, "date": data.date_of(d).isoformat(), "shift": s, "competence": c}
+             for (e, d), (s, c) in sorted(roster.items(), key=lambda kv: (kv[0][1], kv[0][0]))],
+            columns=["staff", "date", "shift", "competence"]),
+    }
+    if shortfalls.empty:
+        res.explanation.append("every demand is covered (tiers 1-3)")
+    else:
+        res.explanation.extend(escalation(data, roster, shortfalls))
+        res.explanation.append(f"{len(shortfalls)} short cell(s) with reasons in shortfalls.csv")
+    return res, sol
+
+
+def benchmark_result(path: Any, options: SolveOptions) -> tuple[Result, RosterSolution]:
+    """Solve a Curtois & Qu instance with the same engine; objective from the evaluator."""
+    from pks_opt.formats.curtois import evaluate, read_curtois, to_roster_data
+
+    inst = read_curtois(path)
+    data = to_roster_data(inst)
+    sol = solve_roster(data, options)
+    res = Result(kind="roster-benchmark", status=sol.status, instance=inst.name, solver=SOLVER,
+                 runtime_s=sol.runtime_s, stages=sol.stages)
+    res.kpis.update({"staff": len(inst.staff), "days": inst.horizon, "seed": options.seed,
+                     "workers": options.workers})
+    if not sol.status.has_solution:
+        res.explanation.append("no roster found" + (
+            " (proven infeasible)" if sol.status is SolveStatus.INFEASIBLE else " within the time limit"))
+        return res, sol
+    roster = {k: v[0] for k, v in sol.assignment.items()}
+    ev = evaluate(inst, roster)
+    res.objective = float(ev.objective)
+    res.bound = sol.stages[-1].bound
+    res.kpis.update(ev.terms)
+    res.kpis["hard_constraint_violations"] = len(ev.violations)
+    res.extra["violations"] = list(ev.violations)
+    solver_value = sol.stage_values.get(sol.stages[-1].name)
+    if solver_value is not None and abs(solver_value - ev.objective) > 1e-6:
+        res.warnings.append(f"solver objective {solver_value:g} differs from evaluator {ev.objective}")
+    res.tables = {
+        "roster": pd.DataFrame(
+            [{"staff": e, "day": d, "shift": s}
+             for (e, d), s in sorted(roster.items(), key=lambda kv: (kv[0][1], kv[0][0]))],
+            columns=["staff", "day", "shift"]),
+    }
+    if ev.violations:
+        res.explanation.append(f"{len(ev.violations)} hard-constraint violation(s): see 'violations'")
+    return res, sol

@@ -1,0 +1,486 @@
+"""The rostering model in OR-Tools CP-SAT and its lexicographic ("big rocks first") solve.
+
+:class:`RosterModel` builds variables and one short method per rule of ``models/rostering.md``
+(R1…R12); :func:`solve_roster` runs the stages — tier-1 shortfall, keep, tier-2 shortfall, keep,
+then tier-3 shortfall + over-staffing + wishes + fairness + target hours — each hinted with the
+previous stage's roster. With ``rules.lexicographic = False`` (the Curtois benchmark) there is
+one weighted stage. OR-Tools is imported lazily.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pks_opt.result import SolveStatus, StageReport
+from pks_opt.rostering.data import MINUTES_PER_DAY, MINUTES_PER_HOUR, RosterData
+from pks_opt.rostering.solution import evaluate_roster
+
+STAGE_TIER1 = "tier-1 shortfall"
+STAGE_TIER2 = "tier-2 shortfall"
+STAGE_REST = "tier-3 + wishes + fairness + target hours"
+STAGE_SINGLE = "weighted objective"
+NIGHT = "night"
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    """How to run CP-SAT.
+
+    ``time_limit_s`` is the total for all stages: each stage gets the time still left divided
+    by the number of stages still to run, so time a stage does not use passes to the next.
+    With ``deterministic`` (the default) every stage runs CP-SAT's interleaved search with a
+    *deterministic* time limit equal to its share (CP-SAT's work units, ≈ seconds on one
+    core), so the same data, seed and workers give the same roster whatever the machine load;
+    a wall-clock limit of ``wall_factor`` × the share guards against overrun (if it is ever
+    hit, the run is reported as not repeatable in the result's warnings).
+    """
+
+    time_limit_s: float = 60.0
+    seed: int = 0
+    workers: int = 2
+    deterministic: bool = True
+    progress: bool = False
+    wall_factor: float = 3.0
+
+
+@dataclass
+class RosterSolution:
+    """What the staged solve returns: the roster and per-stage reports."""
+
+    status: SolveStatus
+    assignment: dict[tuple[str, int], tuple[str, str]]  # (staff, day) -> (shift, competence)
+    stages: list[StageReport] = field(default_factory=list)
+    stage_values: dict[str, float] = field(default_factory=dict)  # solver's own values
+    runtime_s: float = 0.0
+    repeatable: bool = True
+    num_variables: int = 0
+
+
+class RosterModel:
+    """CP-SAT model of a :class:`RosterData` (built in ``__init__``)."""
+
+    def __init__(self, data: RosterData) -> None:
+        from ortools.sat.python import cp_model
+
+        self.cp: Any = cp_model
+        self.data = data
+        self.m: Any = cp_model.CpModel()
+        self.shift = {s.id: s for s in data.shifts}
+        self.absent = {(a.staff, a.day) for a in data.absences}
+        self.pinned = {(p.staff, p.day): p.shift for p in data.pins}
+        self.x: dict[tuple[str, int, str], Any] = {}
+        self.role: dict[tuple[str, int, str, str], Any] = {}  # (e,d,s,c) -> literal
+        self.work: dict[tuple[str, int], Any] = {}
+        self.under: dict[int, Any] = {}  # demand index -> int var
+        self.over: dict[tuple[int, str, str], Any] = {}
+        self.terms: dict[str, list[tuple[int, Any]]] = {}
+        self._variables()
+        self._constraints()
+        self._objective_terms()
+
+    # ------------------------------------------------------------------ variables
+
+    def _variables(self) -> None:
+        """x[e,d,s] exists when e is not absent, may work s, and has a competence demanded."""
+        d_comp: dict[tuple[int, str], set[str]] = {}
+        for dm in self.data.demand:
+            d_comp.setdefault((dm.day, dm.shift), set()).add(dm.competence)
+        for e in self.data.staff:
+            comps = set(e.competences)
+            for d in range(self.data.num_days):
+                if (e.id, d) in self.absent:
+                    continue
+                pin = self.pinned.get((e.id, d), "")
+                for s in self.data.shifts:
+                    if e.max_shifts.get(s.id, 1) <= 0 and pin != s.id:
+                        continue
+                    roles = sorted(comps & d_comp.get((d, s.id), set()))
+                    if not roles and pin != s.id:
+                        continue
+                    if not roles:
+                        roles = [e.competences[0]]
+                    x = self.m.NewBoolVar(f"x[{e.id},day={d},shift={s.id}]")
+                    self.x[e.id, d, s.id] = x
+                    if len(roles) == 1:
+                        self.role[e.id, d, s.id, roles[0]] = x
+                    else:
+                        lits = []
+                        for c in roles:
+                            y = self.m.NewBoolVar(f"role[{e.id},day={d},shift={s.id},skill={c}]")
+                            self.role[e.id, d, s.id, c] = y
+                            lits.append(y)
+                        self.m.Add(sum(lits) == x)
+                day_x = [self.x[k] for k in self._day_keys(e.id, d)]
+                if day_x:
+                    w = self.m.NewBoolVar(f"work[{e.id},day={d}]")
+                    self.m.Add(sum(day_x) == w)  # (R1) at most one shift a day
+                    self.work[e.id, d] = w
+
+    def _day_keys(self, e: str, d: int) -> list[tuple[str, int, str]]:
+        return [(e, d, s.id) for s in self.data.shifts if (e, d, s.id) in self.x]
+
+    def w(self, e: str, d: int) -> Any:
+        """Work literal of e on d, or 0 when e cannot work that day."""
+        return self.work.get((e, d), 0)
+
+    # ------------------------------------------------------------------ constraints
+
+    def _constraints(self) -> None:
+        self._pins()
+        self._cover()
+        self._max_shifts_per_type()
+        self._successions()
+        self._total_minutes()
+        self._max_consecutive_days()
+        self._min_runs()
+        self._max_weekends()
+        self._weekly_rest()
+
+    def _pins(self) -> None:
+        """(R2) Pinned assignments (a published part of the roster) are fixed."""
+        for (e, d), s in self.pinned.items():
+            if s is None:
+                if (e, d) in self.work:
+                    self.m.Add(self.work[e, d] == 0)
+            else:
+                self.m.Add(self.x[e, d, s] == 1)
+
+    def _cover(self) -> None:
+        """(R3) Cover per date × shift × competence; tiers of one cell fill in tier order."""
+        groups: dict[tuple[int, str, str], list[int]] = {}
+        for i, dm in enumerate(self.data.demand):
+            groups.setdefault((dm.day, dm.shift, dm.competence), []).append(i)
+        n_staff = len(self.data.staff)
+        cell: dict[tuple[int, str, str], list[Any]] = {}
+        for (_e, dd, ss, cc), v in self.role.items():
+            cell.setdefault((dd, ss, cc), []).append(v)
+        for (d, s, c), idx in groups.items():
+            idx.sort(key=lambda i: (self.data.demand[i].tier, -self.data.demand[i].weight_under))
+            lits = cell.get((d, s, c), [])
+            n = sum(lits) if lits else 0
+            prefix_req = 0
+            prefix_under: list[Any] = []
+            for i in idx:
+                dm = self.data.demand[i]
+                u = self.m.NewIntVar(0, dm.required, f"shortfall[day={d},shift={s},skill={c},tier={dm.tier}]")
+                self.under[i] = u
+                prefix_req += dm.required
+                prefix_under.append(u)
+                self.m.Add(sum(prefix_under) + n >= prefix_req)
+            o = self.m.NewIntVar(0, n_staff, f"over[day={d},shift={s},skill={c}]")
+            self.m.Add(o >= n - prefix_req)
+            self.over[d, s, c] = o
+
+    def _max_shifts_per_type(self) -> None:
+        """(R4) At most max_shifts[e][s] shifts of type s over the horizon."""
+        for e in self.data.staff:
+            for s, limit in e.max_shifts.items():
+                xs = [self.x[e.id, d, s] for d in range(self.data.num_days) if (e.id, d, s) in self.x]
+                if len(xs) > limit:
+                    self.m.Add(sum(xs) <= limit)
+
+    def _successions(self) -> None:
+        """(R5) Forbidden successions (daily rest on clock times, or the benchmark's lists)."""
+        for e in self.data.staff:
+            for f in self.data.forbidden:
+                for d in range(self.data.num_days - f.gap_days):
+                    a = self.x.get((e.id, d, f.first))
+                    b = self.x.get((e.id, d + f.gap_days, f.second))
+                    if a is not None and b is not None:
+                        self.m.AddBoolOr([a.Not(), b.Not()])
+
+    def minutes(self, e: str) -> Any:
+        return sum(
+            self.shift[s].paid_minutes * v for (ee, _d, s), v in self.x.items() if ee == e
+        )
+
+    def _total_minutes(self) -> None:
+        """(R6) Min/max paid minutes over the horizon (max: the average weekly hours cap)."""
+        for e in self.data.staff:
+            total = self.minutes(e.id)
+            if e.max_minutes is not None:
+                self.m.Add(total <= e.max_minutes)
+            if e.min_minutes is not None:
+                self.m.Add(total >= e.min_minutes)
+
+    def _max_consecutive_days(self) -> None:
+        """(R7) Every window of cmax+1 days holds a day off (runs at the edges included)."""
+        h = self.data.num_days
+        for e in self.data.staff:
+            cmax = e.max_consecutive_days
+            if cmax is None or cmax >= h:
+                continue
+            for d0 in range(h - cmax):
+                ws = [self.work[e.id, d] for d in range(d0, d0 + cmax + 1) if (e.id, d) in self.work]
+                if len(ws) > cmax:
+                    self.m.Add(sum(ws) <= cmax)
+
+    def _min_runs(self) -> None:
+        """(R8) Min consecutive working days / days off, only for runs inside the horizon.
+
+        Forbid off-on^k-off (k < cmin) and on-off^k-on (k < omin) with both ends in the horizon.
+        """
+        h = self.data.num_days
+        for e in self.data.staff:
+            for k_min, on in ((e.min_consecutive_days, True), (e.min_consecutive_days_off, False)):
+                for k in range(1, k_min):
+                    for d in range(1, h - k):
+                        clause = self._pattern_clause(e.id, d - 1, d, d + k, on)
+                        if clause is not None:
+                            self.m.AddBoolOr(clause)
+
+    def _pattern_clause(self, e: str, before: int, first: int, after: int, on: bool) -> list[Any] | None:
+        """Clause that forbids: ``before`` and ``after`` in the other state, days between in ``on``."""
+        lits: list[Any] = []
+        for d, want_on in [(before, not on), *((dd, on) for dd in range(first, after)), (after, not on)]:
+            w = self.work.get((e, d))
+            if w is None:  # cannot work that day: the state is "off"
+                if want_on:
+                    return None  # the pattern can never occur
+                continue
+            lits.append(w.Not() if want_on else w)
+        return lits
+
+    def _max_weekends(self) -> None:
+        """(R9) At most max_weekends worked weekends (a shift on Saturday or Sunday)."""
+        self.weekend_lits: dict[str, list[Any]] = {}
+        for e in self.data.staff:
+            lits = []
+            for wi, days in enumerate(self.data.weekends()):
+                ws = [self.work[e.id, d] for d in days if (e.id, d) in self.work]
+                if not ws:
+                    continue
+                k = self.m.NewBoolVar(f"weekend[{e.id},{wi}]")
+                for w in ws:
+                    self.m.AddImplication(w, k)
+                self.m.AddBoolOr([w for w in ws] + [k.Not()])
+                lits.append(k)
+            self.weekend_lits[e.id] = lits
+            if e.max_weekends is not None and len(lits) > e.max_weekends:
+                self.m.Add(sum(lits) <= e.max_weekends)
+
+    def _weekly_rest(self) -> None:
+        """(R10) In every 7-day window (from each midnight) a rest of ≥ weekly_rest_minutes.
+
+        Candidate rests start at the window start or at the end of a shift (a longest rest can
+        always be slid back to one of these); ``rest[e,t]`` forbids every shift that overlaps
+        ``[t, t + R)``, and each window needs one candidate inside it.
+        """
+        rest = self.data.rules.weekly_rest_minutes
+        h = self.data.num_days
+        span = 7 * MINUTES_PER_DAY
+        if rest <= 0 or h < 7 or any(s.start_minute is None for s in self.data.shifts):
+            return
+        for e in self.data.staff:
+            keys = [k for k in self.x if k[0] == e.id]
+            if not keys:
+                continue
+            intervals = {
+                k: (k[1] * MINUTES_PER_DAY + (self.shift[k[2]].start_minute or 0),
+                    k[1] * MINUTES_PER_DAY + (self.shift[k[2]].end_minute or 0))
+                for k in keys
+            }
+            starts = {d * MINUTES_PER_DAY for d in range(h - 6)} | {b for (_a, b) in intervals.values()}
+            cand: dict[int, Any] = {}
+            for t in sorted(starts):
+                overl = [self.x[k] for k, (a, b) in intervals.items() if a < t + rest and b > t]
+                lit = self.m.NewBoolVar(f"weekly_rest[{e.id},t={t}]")
+                for v in overl:
+                    self.m.AddImplication(lit, v.Not())
+                cand[t] = lit
+            for d0 in range(h - 6):
+                w0, w1 = d0 * MINUTES_PER_DAY, d0 * MINUTES_PER_DAY + span
+                inside = [lit for t, lit in cand.items() if t >= w0 and t + rest <= w1]
+                self.m.AddBoolOr(inside)
+
+    # ------------------------------------------------------------------ objective terms
+
+    def _objective_terms(self) -> None:
+        """Named terms (weight, expression) per stage; see models/rostering.md §Objective."""
+        t: dict[str, list[tuple[int, Any]]] = {"tier1": [], "tier2": [], "tier3": [], "over": [],
+                                               "wishes": [], "fairness": [], "target": []}
+        for i, u in self.under.items():
+            dm = self.data.demand[i]
+            t[f"tier{dm.tier}"].append((dm.weight_under, u))
+        over_w: dict[tuple[int, str, str], int] = {}
+        for dm in self.data.demand:
+            key = (dm.day, dm.shift, dm.competence)
+            over_w[key] = max(over_w.get(key, 0), dm.weight_over)
+        for key, o in self.over.items():
+            if over_w.get(key, 0):
+                t["over"].append((over_w[key], o))
+        for wi in self.data.wishes:
+            lit: Any
+            if wi.shift is None:
+                lit = self.work.get((wi.staff, wi.day), 0)
+            else:
+                lit = self.x.get((wi.staff, wi.day, wi.shift), 0)
+            # penalty = weight when the wish is not met
+            if isinstance(lit, int):
+                if (lit == 1) != wi.work and wi.weight:
+                    t["wishes"].append((wi.weight, 1))
+            else:
+                t["wishes"].append((wi.weight, (1 - lit) if wi.work else lit))
+        self._fairness(t["fairness"])
+        self._target(t["target"])
+        self.terms = t
+
+    def _fairness(self, out: list[tuple[int, Any]]) -> None:
+        """(R11) Spread of nights and of worked weekends: max − min among those who may."""
+        weight = self.data.rules.fairness_weight
+        if not weight:
+            return
+        nights = [s.id for s in self.data.shifts if s.category == NIGHT]
+        counts_n = []
+        for e in self.data.staff:
+            xs = [self.x[k] for k in self.x if k[0] == e.id and k[2] in nights]
+            if xs:
+                counts_n.append(sum(xs))
+        counts_w = [sum(v) for v in self.weekend_lits.values() if v]
+        for name, counts in (("nights", counts_n), ("weekends", counts_w)):
+            if len(counts) < 2:
+                continue
+            hi = self.m.NewIntVar(0, self.data.num_days, f"fair_max[{name}]")
+            lo = self.m.NewIntVar(0, self.data.num_days, f"fair_min[{name}]")
+            self.m.AddMaxEquality(hi, counts)
+            self.m.AddMinEquality(lo, counts)
+            out.append((weight, hi - lo))
+
+    def _target(self, out: list[tuple[int, Any]]) -> None:
+        """(R12) Whole hours outside target ± tolerance, per person."""
+        weight = self.data.rules.target_weight_per_hour
+        if not weight:
+            return
+        for e in self.data.staff:
+            if e.target_minutes is None:
+                continue
+            total = self.minutes(e.id)
+            dev = self.m.NewIntVar(0, self.data.num_days * 24, f"target_dev_hours[{e.id}]")
+            self.m.Add(MINUTES_PER_HOUR * dev >= total - e.target_minutes - e.tolerance_minutes)
+            self.m.Add(MINUTES_PER_HOUR * dev >= e.target_minutes - e.tolerance_minutes - total)
+            out.append((weight, dev))
+
+    def stage_exprs(self) -> list[tuple[str, Any]]:
+        def expr(*names: str) -> Any:
+            return sum(w * v for n in names for (w, v) in self.terms[n])
+
+        if not self.data.rules.lexicographic:
+            return [(STAGE_SINGLE, expr(*self.terms))]
+        return [
+            (STAGE_TIER1, expr("tier1")),
+            (STAGE_TIER2, expr("tier2")),
+            (STAGE_REST, expr("tier3", "over", "wishes", "fairness", "target")),
+        ]
+
+
+class _Progress:
+    """Factory of a CP-SAT solution callback that prints incumbent and bound to stderr."""
+
+    def __init__(self, cp_model: Any, stage: str) -> None:
+        class Cb(cp_model.CpSolverSolutionCallback):
+            def __init__(self) -> None:
+                super().__init__()
+
+            def on_solution_callback(self) -> None:
+                print(
+                    f"  [{stage}] incumbent {self.ObjectiveValue():g}  bound "
+                    f"{self.BestObjectiveBound():g}  {self.WallTime():.1f} s",
+                    file=sys.stderr,
+                    flush=True,
+                )
+
+        self.callback = Cb()
+
+
+def solve_roster(
+    data: RosterData,
+    options: SolveOptions = SolveOptions(),
+    *,
+    model: RosterModel | None = None,
+    on_stage: Callable[[StageReport], None] | None = None,
+) -> RosterSolution:
+    """Build (unless given) and solve the model stage by stage."""
+    t0 = time.perf_counter()
+    rm = model or RosterModel(data)
+    cp = rm.cp
+    stages = rm.stage_exprs()
+    reports: list[StageReport] = []
+    values: dict[str, float] = {}
+    assignment: dict[tuple[str, int], tuple[str, str]] = {}
+    hint: list[int] = []
+    repeatable = True
+    status = SolveStatus.OPTIMAL
+    used = 0.0  # budget used so far: deterministic time (repeatable) or wall seconds
+    for i, (name, expr) in enumerate(stages):
+        left = max(0.0, options.time_limit_s - used)
+        share = max(0.05, left / (len(stages) - i))
+        rm.m.ClearHints()
+        if hint:
+            # a complete hint (every variable of the previous stage's solution): a partial
+            # one (x only) measurably slows the interleaved search down
+            proto_hint = rm.m.Proto().solution_hint
+            proto_hint.vars.extend(range(len(hint)))
+            proto_hint.values.extend(hint)
+        rm.m.Minimize(expr)
+        solver: Any = cp.CpSolver()
+        p = solver.parameters
+        p.num_workers = max(1, options.workers)
+        p.random_seed = options.seed
+        if options.deterministic:
+            p.interleave_search = True
+            p.max_deterministic_time = share
+            p.max_time_in_seconds = share * options.wall_factor
+        else:
+            p.max_time_in_seconds = share
+        s0 = time.perf_counter()
+        cb = _Progress(cp, name).callback if options.progress else None
+        code = solver.Solve(rm.m, cb) if cb is not None else solver.Solve(rm.m)
+        spent = time.perf_counter() - s0
+        used += solver.deterministic_time if options.deterministic else spent
+        if options.deterministic and code not in (cp.OPTIMAL, cp.INFEASIBLE) and (
+            solver.WallTime() >= p.max_time_in_seconds * 0.98
+        ):
+            repeatable = False
+        if code == cp.OPTIMAL:
+            st = SolveStatus.OPTIMAL
+        elif code == cp.FEASIBLE:
+            st = SolveStatus.FEASIBLE
+        elif code == cp.INFEASIBLE:
+            st = SolveStatus.INFEASIBLE
+        else:
+            st = SolveStatus.NO_SOLUTION_IN_TIME
+        if not st.has_solution:
+            if i == 0 or st is SolveStatus.INFEASIBLE and not assignment:
+                reports.append(StageReport(name, st, math.inf, -math.inf, spent))
+                return RosterSolution(st, {}, reports, values, time.perf_counter() - t0, repeatable,
+                                      len(rm.x))
+            # keep the previous stage's roster; this stage made no progress
+            kept = evaluate_roster(data, assignment).stage_values(data.rules.lexicographic)[name]
+            reports.append(StageReport(name, SolveStatus.FEASIBLE, kept, -math.inf, spent))
+            status = SolveStatus.FEASIBLE
+            break
+        values[name] = round(solver.ObjectiveValue())
+        bound = solver.BestObjectiveBound()
+        if st is not SolveStatus.OPTIMAL:
+            status = SolveStatus.FEASIBLE
+        hint = [int(v) for v in solver.ResponseProto().solution]
+        assignment = {}
+        for (e, d, s, c), lit in rm.role.items():
+            if solver.Value(lit):
+                assignment[e, d] = (s, c)
+        # The roster's true stage value, recomputed without the solver: at an unproven
+        # incumbent CP-SAT may leave slack in auxiliary variables (shortfall, deviation), so
+        # this can be below the solver's figure — never above (checked by the caller).
+        value = evaluate_roster(data, assignment).stage_values(data.rules.lexicographic)[name]
+        reports.append(StageReport(name, st, float(value), float(bound), spent))
+        if on_stage is not None:
+            on_stage(reports[-1])
+        if i < len(stages) - 1:
+            rm.m.Add(expr <= round(value))  # keep: later stages may not worsen this stage
+    return RosterSolution(status, assignment, reports, values, time.perf_counter() - t0,
+                          repeatable, len(rm.x))

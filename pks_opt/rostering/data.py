@@ -1,0 +1,670 @@
+"""Rostering data: shift types, staff, demand with tiers, absences, wishes, pins and rules.
+
+One data model serves native ward rosters (read from an instance folder or workbook of kind
+``roster``) and the Curtois & Qu benchmark (built by :mod:`pks_opt.formats.curtois`). Days are
+0-based indexes from ``start_date``. Every check that can fail names the file, row and field.
+The spec is ``models/rostering.md``; tags (R1, R2, …) refer to it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, field_validator
+
+from pks_opt.errors import InputError
+from pks_opt.io import (
+    Frozen,
+    RawInstance,
+    Row,
+    Table,
+    check_ref,
+    check_unique,
+    parse_parameters,
+    parse_rows,
+    read_raw,
+)
+
+MINUTES_PER_DAY = 24 * 60
+MINUTES_PER_HOUR = 60
+DAYS_PER_WEEK = 7
+CATEGORIES = ("day", "evening", "night", "oncall")
+TIERS = (1, 2, 3)
+SATURDAY, SUNDAY = 5, 6
+NORMAL_WEEK = "normal"
+_Date = date  # row classes have a field named "date"
+_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
+
+
+# --------------------------------------------------------------------------- validated data
+
+
+class ShiftType(Frozen):
+    """A shift type. ``start_minute`` is ``None`` when clock times are unknown (benchmark)."""
+
+    id: str
+    start_minute: int | None
+    duration_minutes: int = Field(gt=0, le=MINUTES_PER_DAY)
+    paid_minutes: int = Field(ge=0)
+    category: str = "day"
+
+    @property
+    def end_minute(self) -> int | None:
+        """End in minutes after the start day's midnight (> 1440 when it crosses midnight)."""
+        return None if self.start_minute is None else self.start_minute + self.duration_minutes
+
+    def clock(self) -> str:
+        if self.start_minute is None:
+            return f"{self.duration_minutes} min"
+        end = self.start_minute + self.duration_minutes
+        return f"{_hhmm(self.start_minute)}-{_hhmm(end % MINUTES_PER_DAY)}"
+
+
+class StaffMember(Frozen):
+    """One employee and the personal limits of the rules (None = no limit)."""
+
+    id: str
+    competences: tuple[str, ...]
+    target_minutes: int | None = None
+    tolerance_minutes: int = 0
+    min_minutes: int | None = None
+    max_minutes: int | None = None
+    max_consecutive_days: int | None = None
+    min_consecutive_days: int = 1
+    min_consecutive_days_off: int = 1
+    max_weekends: int | None = None
+    max_shifts: Mapping[str, int] = Field(default_factory=dict)  # shift id -> most over horizon
+
+
+class Demand(Frozen):
+    """People of ``competence`` needed on ``shift`` on ``day``; under/over weights per person."""
+
+    day: int
+    shift: str
+    competence: str
+    required: int = Field(ge=0)
+    tier: int = 1
+    weight_under: int = Field(default=1, ge=0)
+    weight_over: int = Field(default=0, ge=0)
+    source: str = ""
+
+
+class Absence(Frozen):
+    day: int
+    staff: str
+    reason: str = "absence"
+
+
+class Wish(Frozen):
+    """``work=True``: wants to work (``shift`` or any shift); ``False``: wants it off."""
+
+    staff: str
+    day: int
+    shift: str | None
+    work: bool
+    weight: int = Field(ge=0)
+
+
+class Pin(Frozen):
+    """A published assignment: ``shift`` on ``day`` (``None`` = a day off)."""
+
+    staff: str
+    day: int
+    shift: str | None
+
+
+class Succession(Frozen):
+    """Shift ``second`` may not start ``gap_days`` after shift ``first`` (R5)."""
+
+    first: str
+    second: str
+    gap_days: int = 1
+    rest_minutes: int | None = None  # the rest it would leave (None: rule given as a list)
+
+
+class Rules(Frozen):
+    """Rule parameters; the defaults follow Swedish working-time law (arbetstidslagen)."""
+
+    daily_rest_minutes: int = 11 * MINUTES_PER_HOUR
+    weekly_rest_minutes: int = 36 * MINUTES_PER_HOUR  # 0 = not checked
+    max_avg_weekly_minutes: int | None = 48 * MINUTES_PER_HOUR
+    fairness_weight: int = 0
+    target_weight_per_hour: int = 0
+    lexicographic: bool = True  # False: one weighted stage (the benchmark objective)
+
+
+class RosterData(Frozen):
+    """Everything the rostering model needs, validated."""
+
+    name: str
+    start_date: date
+    num_days: int = Field(gt=0)
+    shifts: tuple[ShiftType, ...]
+    staff: tuple[StaffMember, ...]
+    demand: tuple[Demand, ...] = ()
+    absences: tuple[Absence, ...] = ()
+    wishes: tuple[Wish, ...] = ()
+    pins: tuple[Pin, ...] = ()
+    forbidden: tuple[Succession, ...] = ()
+    rules: Rules = Rules()
+    week_types: tuple[str, ...] = ()  # per week index from start_date; empty = all normal
+
+    def date_of(self, day: int) -> date:
+        return self.start_date + timedelta(days=day)
+
+    def weekday(self, day: int) -> int:
+        return self.date_of(day).weekday()
+
+    def shift(self, shift_id: str) -> ShiftType:
+        return self._shift_index()[shift_id]
+
+    def _shift_index(self) -> dict[str, ShiftType]:
+        return {s.id: s for s in self.shifts}
+
+    def weekends(self) -> list[list[int]]:
+        """Days of each calendar weekend (Saturday/Sunday) that falls in the horizon."""
+        groups: dict[int, list[int]] = {}
+        for d in range(self.num_days):
+            wd = self.weekday(d)
+            if wd in (SATURDAY, SUNDAY):
+                # the Saturday of this weekend identifies it
+                key = d - (wd - SATURDAY)
+                groups.setdefault(key, []).append(d)
+        return [groups[k] for k in sorted(groups)]
+
+    def iso_week(self, day: int) -> str:
+        y, w, _ = self.date_of(day).isocalendar()
+        return f"{y}-W{w:02d}"
+
+
+# --------------------------------------------------------------------------- derived rules
+
+
+def forbidden_from_clock(shifts: Sequence[ShiftType], daily_rest_minutes: int) -> list[Succession]:
+    """(R5) Successions that leave less than the daily rest, from real clock times.
+
+    A shift on day d runs from ``d*1440 + start`` for ``duration`` minutes (so a night shift
+    ends on day d+1). Shift ``b`` on day d+k may follow shift ``a`` on day d only when
+    ``(k*1440 + start_b) - (start_a + duration_a) >= daily_rest_minutes``; k = 1, 2 suffice
+    because no shift is longer than 24 h.
+    """
+    out: list[Succession] = []
+    for a in shifts:
+        for b in shifts:
+            if a.start_minute is None or b.start_minute is None:
+                continue
+            for k in (1, 2):
+                rest = k * MINUTES_PER_DAY + b.start_minute - (a.start_minute + a.duration_minutes)
+                if rest < daily_rest_minutes:
+                    out.append(Succession(first=a.id, second=b.id, gap_days=k, rest_minutes=rest))
+    return out
+
+
+# --------------------------------------------------------------------------- file rows
+
+
+class RosterParameters(Row):
+    start_date: date
+    weeks: int | None = Field(default=None, gt=0)
+    days: int | None = Field(default=None, gt=0)
+    daily_rest_hours: float = Field(default=11, ge=0, le=24)
+    weekly_rest_hours: float = Field(default=36, ge=0, le=7 * 24)
+    max_avg_weekly_hours: float | None = Field(default=48, gt=0)
+    full_time_weekly_hours: float = Field(default=40, gt=0)
+    target_tolerance_hours: float = Field(default=4, ge=0)
+    max_consecutive_days: int | None = Field(default=6, gt=0)
+    max_weekends: int | None = Field(default=None, ge=0)
+    fairness_weight: int = Field(default=5, ge=0)
+    target_weight_per_hour: int = Field(default=1, ge=0)
+
+
+class ShiftRow(Row):
+    id: str = Field(min_length=1)
+    start: str
+    end: str
+    paid_minutes: int | None = Field(default=None, ge=0)
+    category: str = "day"
+
+    @field_validator("category")
+    @classmethod
+    def _category(cls, v: str) -> str:
+        if v not in CATEGORIES:
+            raise ValueError(f"must be one of {', '.join(CATEGORIES)}")
+        return v
+
+
+class StaffRow(Row):
+    id: str = Field(min_length=1)
+    competences: str = Field(min_length=1)
+    employment_rate: float = Field(default=1.0, gt=0, le=1.0)
+    tolerance_hours: float | None = Field(default=None, ge=0)
+    max_consecutive_days: int | None = Field(default=None, gt=0)
+    max_weekends: int | None = Field(default=None, ge=0)
+    nights_allowed: bool = True
+
+
+class DemandRow(Row):
+    date: _Date | None = None
+    weekday: int | None = Field(default=None, ge=0, le=6)
+    shift: str
+    competence: str
+    staff: int = Field(ge=0)
+    tier: int = Field(default=1, ge=1, le=3)
+    weight_under: int = Field(default=1, ge=0)
+    weight_over: int = Field(default=0, ge=0)
+    note: str = ""
+
+
+class MatrixRow(Row):
+    """A row of the activity matrix's ``staff_demand.csv`` (tier-2 demand)."""
+
+    week_type: str = NORMAL_WEEK
+    weekday: int = Field(ge=0, le=6)
+    session: str
+    start: str
+    end: str
+    competence: str
+    staff: int = Field(ge=0)
+    activity_type: str = ""
+
+
+class AbsenceRow(Row):
+    staff: str
+    start: date
+    end: date
+    reason: str = "absence"
+
+
+class WishRow(Row):
+    staff: str
+    date: _Date
+    shift: str | None = None
+    want: str
+    weight: int = Field(default=1, ge=0)
+
+    @field_validator("want")
+    @classmethod
+    def _want(cls, v: str) -> str:
+        if v not in ("work", "off"):
+            raise ValueError("must be 'work' or 'off'")
+        return v
+
+
+class PinRow(Row):
+    staff: str
+    date: _Date
+    shift: str
+
+
+class WeekTypeRow(Row):
+    week_start: date
+    week_type: str
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def parse_clock(text: str, *, where: str, row: int, field: str) -> int:
+    """``HH:MM`` → minutes after midnight (hours up to 47 mean the next day)."""
+    m = _CLOCK.match(text.strip())
+    if not m or int(m.group(2)) >= 60 or int(m.group(1)) >= 48:
+        raise InputError(f"expected a time HH:MM (got {text!r})", file=where, row=row, field=field)
+    return int(m.group(1)) * MINUTES_PER_HOUR + int(m.group(2))
+
+
+def read_roster(path: str | Path, *, matrix_dir: Path | None = None) -> RosterData:
+    """Read a native roster instance (folder or workbook, kind ``roster``).
+
+    ``matrix_dir`` holds the activity matrix's ``staff_demand.csv``; it replaces the
+    instance's own ``staff_demand`` table (both become tier-2 demand, see
+    :func:`matrix_to_demand`).
+    """
+    raw = read_raw(path, expect_kind="roster")
+    matrix_table: Table | None = raw.tables.get("staff_demand")
+    if matrix_dir is not None:
+        mraw = _read_matrix_folder(matrix_dir)
+        matrix_table = mraw
+    return build_roster(raw, matrix_table)
+
+
+def _read_matrix_folder(folder: Path) -> Table:
+    from pks_opt.io import _read_csv  # the foundation's CSV reader (same messages)
+
+    f = Path(folder) / "staff_demand.csv"
+    if not f.exists():
+        raise InputError("no staff_demand.csv in the --from-matrix folder", file=str(folder))
+    return _read_csv("staff_demand", f)
+
+
+def build_roster(raw: RawInstance, matrix_table: Table | None) -> RosterData:
+    params = parse_parameters(raw, RosterParameters)
+    where = raw.manifest_where
+    if (params.weeks is None) == (params.days is None):
+        raise InputError("give exactly one of 'weeks' and 'days'", file=where, field="parameters")
+    num_days = params.days if params.days is not None else DAYS_PER_WEEK * (params.weeks or 0)
+    start = params.start_date
+
+    def day_of(d: date, table: Table, i: int, fld: str) -> int:
+        k = (d - start).days
+        if not 0 <= k < num_days:
+            raise InputError(
+                f"date {d} is outside the horizon {start}..{start + timedelta(days=num_days - 1)}",
+                file=table.where,
+                row=table.row_number(i),
+                field=fld,
+            )
+        return k
+
+    # shifts
+    st = raw.table("shifts")
+    shift_rows = parse_rows(st, ShiftRow)
+    check_unique(shift_rows, st, "id", what="shift id")
+    shifts: list[ShiftType] = []
+    for i, r in enumerate(shift_rows):
+        rn = st.row_number(i)
+        s0 = parse_clock(r.start, where=st.where, row=rn, field="start")
+        e0 = parse_clock(r.end, where=st.where, row=rn, field="end")
+        if s0 >= MINUTES_PER_DAY:
+            raise InputError("a shift must start before 24:00", file=st.where, row=rn, field="start")
+        if e0 == s0:
+            raise InputError("shift has zero length", file=st.where, row=rn, field="end")
+        dur = e0 - s0 if e0 > s0 else e0 + MINUTES_PER_DAY - s0
+        if dur > MINUTES_PER_DAY:
+            raise InputError(
+                f"shift is longer than 24 h ({dur} min)", file=st.where, row=rn, field="end"
+            )
+        paid = dur if r.paid_minutes is None else r.paid_minutes
+        if paid > dur:
+            raise InputError(
+                f"paid_minutes {paid} exceeds the shift length {dur}",
+                file=st.where,
+                row=rn,
+                field="paid_minutes",
+            )
+        shifts.append(
+            ShiftType(
+                id=r.id, start_minute=s0, duration_minutes=dur, paid_minutes=paid, category=r.category
+            )
+        )
+    shift_ids = [s.id for s in shifts]
+    night_ids = [s.id for s in shifts if s.category == "night"]
+
+    # staff
+    sft = raw.table("staff")
+    staff_rows = parse_rows(sft, StaffRow)
+    check_unique(staff_rows, sft, "id", what="staff id")
+    weeks_f = num_days / DAYS_PER_WEEK
+    staff: list[StaffMember] = []
+    for sr in staff_rows:
+        comps = tuple(c.strip() for c in sr.competences.split("|") if c.strip())
+        target = round(sr.employment_rate * params.full_time_weekly_hours * weeks_f * MINUTES_PER_HOUR)
+        tol_h = params.target_tolerance_hours if sr.tolerance_hours is None else sr.tolerance_hours
+        cap = (
+            None
+            if params.max_avg_weekly_hours is None
+            else round(params.max_avg_weekly_hours * weeks_f * MINUTES_PER_HOUR)
+        )
+        staff.append(
+            StaffMember(
+                id=sr.id,
+                competences=comps,
+                target_minutes=target,
+                tolerance_minutes=round(tol_h * MINUTES_PER_HOUR),
+                max_minutes=cap,
+                max_consecutive_days=sr.max_consecutive_days or params.max_consecutive_days,
+                max_weekends=sr.max_weekends if sr.max_weekends is not None else params.max_weekends,
+                max_shifts={} if sr.nights_allowed else dict.fromkeys(night_ids, 0),
+            )
+        )
+    staff_ids = [s.id for s in staff]
+    all_comps = {c for s in staff for c in s.competences}
+
+    # week types (for the matrix conversion)
+    week_types = [NORMAL_WEEK] * ((num_days + DAYS_PER_WEEK - 1) // DAYS_PER_WEEK)
+    if raw.has("week_types"):
+        wt = raw.table("week_types")
+        for i, wr in enumerate(parse_rows(wt, WeekTypeRow)):
+            k = day_of(wr.week_start, wt, i, "week_start")
+            if k % DAYS_PER_WEEK:
+                raise InputError(
+                    f"week_start {wr.week_start} is not a week start of the horizon (start {start})",
+                    file=wt.where,
+                    row=wt.row_number(i),
+                    field="week_start",
+                )
+            week_types[k // DAYS_PER_WEEK] = wr.week_type
+
+    # demand
+    demand: list[Demand] = []
+    if raw.has("demand"):
+        dt = raw.table("demand")
+        rows = parse_rows(dt, DemandRow)
+        check_ref(rows, dt, "shift", shift_ids, "shift")
+        for i, dr in enumerate(rows):
+            if dr.competence not in all_comps:
+                raise InputError(
+                    f"demand on competence '{dr.competence}', which no staff member has",
+                    file=dt.where,
+                    row=dt.row_number(i),
+                    field="competence",
+                )
+            if (dr.date is None) == (dr.weekday is None):
+                raise InputError(
+                    "give exactly one of 'date' and 'weekday'",
+                    file=dt.where,
+                    row=dt.row_number(i),
+                    field="date",
+                )
+            if dr.date is not None:
+                days = [day_of(dr.date, dt, i, "date")]
+            else:
+                days = [d for d in range(num_days) if (start + timedelta(days=d)).weekday() == dr.weekday]
+            for d in days:
+                demand.append(
+                    Demand(
+                        day=d,
+                        shift=dr.shift,
+                        competence=dr.competence,
+                        required=dr.staff,
+                        tier=dr.tier,
+                        weight_under=dr.weight_under,
+                        weight_over=dr.weight_over,
+                        source=dr.note or f"demand row {dt.row_number(i)}",
+                    )
+                )
+    if matrix_table is not None:
+        demand.extend(
+            matrix_to_demand(
+                matrix_table, shifts, start=start, num_days=num_days, week_types=week_types,
+                competences=all_comps,
+            )
+        )
+    if not demand:
+        raise InputError("no demand: give a 'demand' table or a staff_demand matrix", file=where)
+    demand = _merge_demand(demand)
+
+    # absences, wishes, pins
+    absences: list[Absence] = []
+    if raw.has("absences"):
+        at = raw.table("absences")
+        rows_a = parse_rows(at, AbsenceRow)
+        check_ref(rows_a, at, "staff", staff_ids, "staff")
+        for i, a in enumerate(rows_a):
+            if a.end < a.start:
+                raise InputError("end is before start", file=at.where, row=at.row_number(i), field="end")
+            for k in range((a.start - start).days, (a.end - start).days + 1):
+                if 0 <= k < num_days:  # absences may run beyond the horizon
+                    absences.append(Absence(day=k, staff=a.staff, reason=a.reason))
+    wishes: list[Wish] = []
+    if raw.has("wishes"):
+        wt2 = raw.table("wishes")
+        rows_w = parse_rows(wt2, WishRow)
+        check_ref(rows_w, wt2, "staff", staff_ids, "staff")
+        check_ref(rows_w, wt2, "shift", shift_ids, "shift", optional=True)
+        for i, w in enumerate(rows_w):
+            wishes.append(
+                Wish(
+                    staff=w.staff,
+                    day=day_of(w.date, wt2, i, "date"),
+                    shift=w.shift,
+                    work=w.want == "work",
+                    weight=w.weight,
+                )
+            )
+    pins: list[Pin] = []
+    if raw.has("pinned"):
+        pt = raw.table("pinned")
+        rows_p = parse_rows(pt, PinRow)
+        check_ref(rows_p, pt, "staff", staff_ids, "staff")
+        check_ref(rows_p, pt, "shift", [*shift_ids, "off"], "shift")
+        check_unique(rows_p, pt, "staff", "date", what="pin staff/date")
+        absent = {(a.staff, a.day) for a in absences}
+        for i, p in enumerate(rows_p):
+            d = day_of(p.date, pt, i, "date")
+            if p.shift != "off" and (p.staff, d) in absent:
+                raise InputError(
+                    f"{p.staff} is pinned to {p.shift} on {p.date} but is absent that day",
+                    file=pt.where,
+                    row=pt.row_number(i),
+                    field="shift",
+                )
+            pins.append(Pin(staff=p.staff, day=d, shift=None if p.shift == "off" else p.shift))
+
+    rules = Rules(
+        daily_rest_minutes=round(params.daily_rest_hours * MINUTES_PER_HOUR),
+        weekly_rest_minutes=round(params.weekly_rest_hours * MINUTES_PER_HOUR),
+        max_avg_weekly_minutes=None
+        if params.max_avg_weekly_hours is None
+        else round(params.max_avg_weekly_hours * MINUTES_PER_HOUR),
+        fairness_weight=params.fairness_weight,
+        target_weight_per_hour=params.target_weight_per_hour,
+        lexicographic=True,
+    )
+    return RosterData(
+        name=raw.name,
+        start_date=start,
+        num_days=num_days,
+        shifts=tuple(shifts),
+        staff=tuple(staff),
+        demand=tuple(demand),
+        absences=tuple(absences),
+        wishes=tuple(wishes),
+        pins=tuple(pins),
+        forbidden=tuple(forbidden_from_clock(shifts, rules.daily_rest_minutes)),
+        rules=rules,
+        week_types=tuple(week_types),
+    )
+
+
+def _merge_demand(demand: list[Demand]) -> list[Demand]:
+    """Rows for the same (day, shift, competence, tier) add up (e.g. on-call + acute rows)."""
+    merged: dict[tuple[int, str, str, int], Demand] = {}
+    for d in demand:
+        key = (d.day, d.shift, d.competence, d.tier)
+        if key in merged:
+            m = merged[key]
+            merged[key] = m.model_copy(
+                update={
+                    "required": m.required + d.required,
+                    "weight_under": max(m.weight_under, d.weight_under),
+                    "weight_over": max(m.weight_over, d.weight_over),
+                    "source": f"{m.source}; {d.source}" if d.source not in m.source else m.source,
+                }
+            )
+        else:
+            merged[key] = d
+    return [merged[k] for k in sorted(merged)]
+
+
+def matrix_to_demand(
+    table: Table,
+    shifts: Sequence[ShiftType],
+    *,
+    start: date,
+    num_days: int,
+    week_types: Sequence[str],
+    competences: set[str],
+) -> list[Demand]:
+    """Turn the activity matrix's ``staff_demand.csv`` into tier-2 demand on dates.
+
+    Rule (documented in ``docs/rostering.md``):
+
+    1. Each date takes the rows of its weekday and its week's type (``normal`` unless the
+       instance's ``week_types`` table says otherwise).
+    2. A session ``[start, end)`` is placed on the *covering* shift: the shortest non-on-call
+       shift whose clock interval contains the whole session (ties by shift id). A session no
+       single shift covers is an input error.
+    3. Rows of the same session (different activity types) add up; sessions that fall on the
+       same shift take the maximum, because the same people work both sessions of a shift.
+    """
+    rows = parse_rows(table, MatrixRow)
+    candidates = sorted(
+        (s for s in shifts if s.category != "oncall" and s.start_minute is not None),
+        key=lambda s: (s.duration_minutes, s.id),
+    )
+    # (week_type, weekday, shift, competence) -> session -> staff
+    acc: dict[tuple[str, int, str, str], dict[str, int]] = {}
+    for i, r in enumerate(rows):
+        rn = table.row_number(i)
+        s0 = parse_clock(r.start, where=table.where, row=rn, field="start")
+        e0 = parse_clock(r.end, where=table.where, row=rn, field="end")
+        if e0 <= s0:
+            e0 += MINUTES_PER_DAY
+        if r.competence not in competences:
+            raise InputError(
+                f"demand on competence '{r.competence}', which no staff member has",
+                file=table.where,
+                row=rn,
+                field="competence",
+            )
+        cover = next((s for s in candidates if _covers(s, s0, e0)), None)
+        if cover is None:
+            raise InputError(
+                f"no shift covers session {r.session} {r.start}-{r.end}",
+                file=table.where,
+                row=rn,
+                field="start",
+            )
+        key = (r.week_type, r.weekday, cover.id, r.competence)
+        sess = acc.setdefault(key, {})
+        sess[f"{r.session}@{s0}"] = sess.get(f"{r.session}@{s0}", 0) + r.staff
+    out: list[Demand] = []
+    for d in range(num_days):
+        wd = (start + timedelta(days=d)).weekday()
+        wtype = week_types[d // DAYS_PER_WEEK] if week_types else NORMAL_WEEK
+        for (wk, wday, shift_id, comp), sess in sorted(acc.items()):
+            if wk == wtype and wday == wd:
+                need = max(sess.values())
+                if need > 0:
+                    out.append(
+                        Demand(
+                            day=d, shift=shift_id, competence=comp, required=need, tier=2,
+                            source="activity matrix",
+                        )
+                    )
+    return out
+
+
+def _covers(shift: ShiftType, s0: int, e0: int) -> bool:
+    assert shift.start_minute is not None
+    a, b = shift.start_minute, shift.start_minute + shift.duration_minutes
+    # a session may also be given in the next day's clock (e.g. 02:00 inside a 21:00 night)
+    return any(a <= s0 + k and e0 + k <= b for k in (0, MINUTES_PER_DAY))
+
+
+def _hhmm(m: int) -> str:
+    return f"{m // 60:02d}:{m % 60:02d}"
+
+
+def describe(data: RosterData) -> dict[str, Any]:
+    """Sizes for the summary."""
+    return {
+        "staff": len(data.staff),
+        "days": data.num_days,
+        "shift_types": len(data.shifts),
+        "demand_rows": len(data.demand),
+    }

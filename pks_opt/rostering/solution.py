@@ -1,0 +1,306 @@
+"""Evaluate a roster independently of the solver, and turn it into the output tables.
+
+:func:`evaluate_roster` recomputes every stage value (tier shortfalls, over-staffing, wishes,
+fairness, target hours) and checks every hard rule on real clock times from the roster alone;
+it shares no code with :mod:`pks_opt.rostering.cpsat`, so tests compare the two.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from pks_opt.rostering.data import (
+    DAYS_PER_WEEK,
+    MINUTES_PER_DAY,
+    MINUTES_PER_HOUR,
+    RosterData,
+    StaffMember,
+)
+
+Assignment = Mapping[tuple[str, int], tuple[str, str]]  # (staff, day) -> (shift, competence)
+NIGHT = "night"
+
+
+@dataclass
+class RosterEvaluation:
+    """Stage values, named terms, the coverage table and hard-rule violations of a roster."""
+
+    terms: dict[str, float]
+    coverage: pd.DataFrame
+    violations: list[str] = field(default_factory=list)
+
+    def stage_values(self, lexicographic: bool) -> dict[str, float]:
+        from pks_opt.rostering.cpsat import STAGE_REST, STAGE_SINGLE, STAGE_TIER1, STAGE_TIER2
+
+        t = self.terms
+        if not lexicographic:
+            return {STAGE_SINGLE: sum(t.values())}
+        return {
+            STAGE_TIER1: t["tier1"],
+            STAGE_TIER2: t["tier2"],
+            STAGE_REST: t["tier3"] + t["over"] + t["wishes"] + t["fairness"] + t["target"],
+        }
+
+
+def can_work(data: RosterData, e: StaffMember, d: int, shift: str, demanded: set[tuple[int, str, str]],
+             absent: set[tuple[str, int]]) -> bool:
+    """Whether e could ever be put on ``shift`` on day d (spec R1: not absent, allowed, demanded)."""
+    if (e.id, d) in absent or e.max_shifts.get(shift, 1) <= 0:
+        return False
+    return any((d, shift, c) in demanded for c in e.competences)
+
+
+def evaluate_roster(data: RosterData, roster: Assignment) -> RosterEvaluation:
+    """Recompute objective terms and check the hard rules of ``roster`` (no solver involved)."""
+    shifts = {s.id: s for s in data.shifts}
+    staff = {e.id: e for e in data.staff}
+    absent = {(a.staff, a.day) for a in data.absences}
+    viol: list[str] = []
+    # --- cover, tiers filled in order (tier, then higher under-weight first)
+    count: dict[tuple[int, str, str], int] = {}
+    for (_e, d), (s, c) in roster.items():
+        count[d, s, c] = count.get((d, s, c), 0) + 1
+    groups: dict[tuple[int, str, str], list[int]] = {}
+    for i, dm in enumerate(data.demand):
+        groups.setdefault((dm.day, dm.shift, dm.competence), []).append(i)
+    terms = {"tier1": 0.0, "tier2": 0.0, "tier3": 0.0, "over": 0.0, "wishes": 0.0,
+             "fairness": 0.0, "target": 0.0}
+    rows = []
+    for key in sorted(groups):
+        d, s, c = key
+        idx = sorted(groups[key], key=lambda i: (data.demand[i].tier, -data.demand[i].weight_under))
+        left = count.get(key, 0)
+        req_total = 0
+        for j, i in enumerate(idx):
+            dm = data.demand[i]
+            got = min(left, dm.required)
+            left -= got
+            req_total += dm.required
+            short = dm.required - got
+            terms[f"tier{dm.tier}"] += dm.weight_under * short
+            over = left if j == len(idx) - 1 else 0
+            rows.append({
+                "date": data.date_of(d).isoformat(), "week": data.iso_week(d), "day": d,
+                "shift": s, "competence": c, "tier": dm.tier, "required": dm.required,
+                "assigned": got, "short": short, "over": over,
+                "short_hours": short * shifts[s].paid_minutes / MINUTES_PER_HOUR,
+            })
+        w_over = max(data.demand[i].weight_over for i in idx)
+        terms["over"] += w_over * max(0, count.get(key, 0) - req_total)
+    coverage = pd.DataFrame(rows, columns=["date", "week", "day", "shift", "competence", "tier",
+                                           "required", "assigned", "short", "over", "short_hours"])
+    for (e, d), (s, c) in roster.items():
+        if (d, s, c) not in groups and (e, d) not in {(p.staff, p.day) for p in data.pins}:
+            viol.append(f"{e} on {s} day {d} as {c}: no demand for that competence")
+    # --- wishes
+    for wish in data.wishes:
+        cell = roster.get((wish.staff, wish.day))
+        hit = cell is not None if wish.shift is None else (cell is not None and cell[0] == wish.shift)
+        if hit != wish.work:
+            terms["wishes"] += wish.weight
+    # --- fairness and target hours
+    demanded = {(dm.day, dm.shift, dm.competence) for dm in data.demand}
+    nights = [s.id for s in data.shifts if s.category == NIGHT]
+    if data.rules.fairness_weight:
+        n_counts: list[int] = []
+        w_counts: list[int] = []
+        weekends = data.weekends()
+        for emp in data.staff:
+            if any(can_work(data, emp, d, s, demanded, absent) for d in range(data.num_days) for s in nights):
+                n_counts.append(sum(1 for d in range(data.num_days) if (roster.get((emp.id, d)) or ("", ""))[0] in nights))
+            if any(can_work(data, emp, d, s.id, demanded, absent) for wk in weekends for d in wk for s in data.shifts):
+                w_counts.append(sum(1 for wk in weekends if any((emp.id, d) in roster for d in wk)))
+        for counts in (n_counts, w_counts):
+            if len(counts) >= 2:
+                terms["fairness"] += data.rules.fairness_weight * (max(counts) - min(counts))
+    for person in data.staff:
+        e_id = person.id
+        mins = minutes_worked(data, roster, e_id)
+        if data.rules.target_weight_per_hour and person.target_minutes is not None:
+            excess = abs(mins - person.target_minutes) - person.tolerance_minutes
+            terms["target"] += data.rules.target_weight_per_hour * max(0, math.ceil(excess / MINUTES_PER_HOUR))
+        if person.max_minutes is not None and mins > person.max_minutes:
+            viol.append(f"{e_id}: {mins} paid minutes > cap {person.max_minutes}")
+        if person.min_minutes is not None and mins < person.min_minutes:
+            viol.append(f"{e_id}: {mins} paid minutes < minimum {person.min_minutes}")
+    viol.extend(_hard_rules(data, roster, staff, shifts, absent))
+    return RosterEvaluation(terms, coverage, viol)
+
+
+def minutes_worked(data: RosterData, roster: Assignment, e: str) -> int:
+    shifts = {s.id: s for s in data.shifts}
+    return sum(shifts[s].paid_minutes for (ee, _d), (s, _c) in roster.items() if ee == e)
+
+
+def _hard_rules(data: RosterData, roster: Assignment, staff: Mapping[str, StaffMember],
+                shifts: Mapping[str, object], absent: set[tuple[str, int]]) -> list[str]:
+    out: list[str] = []
+    h = data.num_days
+    sh = {s.id: s for s in data.shifts}
+    clock = all(s.start_minute is not None for s in data.shifts)
+    listed = {(f.first, f.second, f.gap_days) for f in data.forbidden}
+    for (e, d), (s, _c) in roster.items():
+        if e not in staff or s not in shifts or not 0 <= d < h:
+            out.append(f"unknown assignment {e} day {d} shift {s}")
+        if (e, d) in absent:
+            out.append(f"{e}: works {s} on day {d} while absent")
+    for p in data.pins:
+        got = roster.get((p.staff, p.day))
+        if (got[0] if got else None) != p.shift:
+            out.append(f"{p.staff}: pinned {p.shift or 'off'} on day {p.day}, got {got[0] if got else 'off'}")
+    for emp in data.staff:
+        works: list[str | None] = [(roster.get((emp.id, d)) or (None, ""))[0] for d in range(h)]
+        # daily rest (clock times) or the listed successions
+        for d in range(h):
+            a = works[d]
+            if a is None:
+                continue
+            for k in (1, 2):
+                if d + k >= h or works[d + k] is None:
+                    continue
+                b = works[d + k]
+                assert b is not None
+                if clock:
+                    sa, sb = sh[a], sh[b]
+                    rest = k * MINUTES_PER_DAY + (sb.start_minute or 0) - (sa.end_minute or 0)
+                    if rest < data.rules.daily_rest_minutes:
+                        out.append(f"{emp.id}: {rest} min rest between {a} day {d} and {b} day {d + k}")
+                elif (a, b, k) in listed:
+                    out.append(f"{emp.id}: {b} on day {d + k} cannot follow {a} on day {d}")
+        for s, limit in emp.max_shifts.items():
+            n = sum(1 for x in works if x == s)
+            if n > limit:
+                out.append(f"{emp.id}: {n} shifts of {s} > max {limit}")
+        on = [x is not None for x in works]
+        for start, length, worked in runs(on):
+            inside = start > 0 and start + length < h
+            if worked and emp.max_consecutive_days is not None and length > emp.max_consecutive_days:
+                out.append(f"{emp.id}: {length} consecutive working days from day {start}")
+            if worked and inside and length < emp.min_consecutive_days:
+                out.append(f"{emp.id}: only {length} consecutive working days from day {start}")
+            if not worked and inside and length < emp.min_consecutive_days_off:
+                out.append(f"{emp.id}: only {length} days off from day {start}")
+        if emp.max_weekends is not None:
+            n_we = sum(1 for wk in data.weekends() if any(on[d] for d in wk))
+            if n_we > emp.max_weekends:
+                out.append(f"{emp.id}: {n_we} weekends > {emp.max_weekends}")
+        if clock and data.rules.weekly_rest_minutes > 0:
+            for d0 in range(h - DAYS_PER_WEEK + 1):
+                longest = longest_rest(data, works, d0)
+                if longest < data.rules.weekly_rest_minutes:
+                    out.append(f"{emp.id}: longest rest in the 7 days from day {d0} is {longest} min")
+    return out
+
+
+def longest_rest(data: RosterData, works: Sequence[str | None], d0: int) -> int:
+    """Longest shift-free stretch (minutes) inside [d0 00:00, d0+7 00:00) of one person."""
+    sh = {s.id: s for s in data.shifts}
+    w0, w1 = d0 * MINUTES_PER_DAY, (d0 + DAYS_PER_WEEK) * MINUTES_PER_DAY
+    busy = []
+    for d, s in enumerate(works):
+        if s is not None:
+            a = d * MINUTES_PER_DAY + (sh[s].start_minute or 0)
+            busy.append((a, a + sh[s].duration_minutes))
+    busy.sort()
+    best, t = 0, w0
+    for a, b in busy:
+        if b <= w0 or a >= w1:
+            continue
+        best = max(best, min(a, w1) - t)
+        t = max(t, b)
+    return max(best, w1 - t)
+
+
+def runs(flags: list[bool]) -> list[tuple[int, int, bool]]:
+    """Maximal runs of equal values as (start, length, value)."""
+    out: list[tuple[int, int, bool]] = []
+    i = 0
+    while i < len(flags):
+        j = i
+        while j < len(flags) and flags[j] == flags[i]:
+            j += 1
+        out.append((i, j - i, flags[i]))
+        i = j
+    return out
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def roster_table(data: RosterData, roster: Assignment) -> pd.DataFrame:
+    """Staff × date grid: shift id (``:role`` for multi-skilled staff), ``-`` off, absence reason."""
+    reasons = {(a.staff, a.day): a.reason for a in data.absences}
+    rows = []
+    for e in data.staff:
+        row: dict[str, object] = {"staff": e.id, "competences": "|".join(e.competences)}
+        for d in range(data.num_days):
+            got = roster.get((e.id, d))
+            if got is not None:
+                cell = got[0] if len(e.competences) == 1 else f"{got[0]}:{got[1]}"
+            elif (e.id, d) in reasons:
+                cell = f"({reasons[e.id, d]})"
+            else:
+                cell = "-"
+            row[data.date_of(d).isoformat()] = cell
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def hours_table(data: RosterData, roster: Assignment) -> pd.DataFrame:
+    nights = {s.id for s in data.shifts if s.category == NIGHT}
+    rows = []
+    for e in data.staff:
+        mine = [(d, s) for (ee, d), (s, _c) in roster.items() if ee == e.id]
+        worked = minutes_worked(data, roster, e.id) / MINUTES_PER_HOUR
+        target = None if e.target_minutes is None else e.target_minutes / MINUTES_PER_HOUR
+        tol = e.tolerance_minutes / MINUTES_PER_HOUR
+        rows.append({
+            "staff": e.id,
+            "competences": "|".join(e.competences),
+            "target_hours": target,
+            "tolerance_hours": tol,
+            "worked_hours": worked,
+            "deviation_hours": None if target is None else worked - target,
+            "within_tolerance": None if target is None else abs(worked - target) <= tol + 1e-9,
+            "shifts": len(mine),
+            "nights": sum(1 for _d, s in mine if s in nights),
+            "weekends": sum(1 for wk in data.weekends() if any((e.id, d) in roster for d in wk)),
+            "absent_days": sum(1 for a in data.absences if a.staff == e.id),
+        })
+    return pd.DataFrame(rows)
+
+
+def roster_vs_plan(data: RosterData, roster: Assignment, coverage: pd.DataFrame) -> pd.DataFrame:
+    """Per ISO week and competence: hours needed, covered, provided, and the sick-leave buffer.
+
+    ``provided`` counts every paid hour worked in that competence, ``covered`` only the hours
+    that meet a demand; ``buffer = provided − needed`` is what is left to absorb sick leave
+    (negative: the plan is not staffed).
+    """
+    paid = {s.id: s.paid_minutes / MINUTES_PER_HOUR for s in data.shifts}
+    need: dict[tuple[str, str], list[float]] = {}
+    for r in coverage.to_dict("records"):
+        acc = need.setdefault((str(r["week"]), str(r["competence"])), [0.0, 0.0, 0.0, 0.0])
+        hours = paid[str(r["shift"])]
+        acc[0] += int(r["required"]) * hours
+        acc[1] += int(r["assigned"]) * hours
+        acc[2 + (0 if int(r["tier"]) == 1 else 1)] += int(r["short"]) * hours
+    provided: dict[tuple[str, str], float] = {}
+    for (_e, d), (s, c) in roster.items():
+        key = (data.iso_week(d), c)
+        provided[key] = provided.get(key, 0.0) + paid[s]
+    rows = []
+    for key in sorted(set(need) | set(provided)):
+        n = need.get(key, [0.0, 0.0, 0.0, 0.0])
+        p = provided.get(key, 0.0)
+        rows.append({
+            "week": key[0], "competence": key[1], "needed_hours": n[0], "covered_hours": n[1],
+            "provided_hours": p, "short_hours": n[2] + n[3],
+            "buffer_hours": p - n[0],
+            "buffer_pct": round(100 * (p - n[0]) / n[0], 1) if n[0] else None,
+        })
+    return pd.DataFrame(rows)
