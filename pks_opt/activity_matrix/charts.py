@@ -71,7 +71,7 @@ def _figure(result: Result, week_type: str, rooms: pd.DataFrame, staff: pd.DataF
     _grid(
         ax_s, staff, days, colours,
         [f"{s} {k}" if c == 1 else f"{s} (×{c}) {k}" for s, k, c in
-         zip(staff["staff"], staff["session"], staff["count"], strict=True)],
+         zip(staff["name"], staff["session"], staff["count"], strict=True)],
         first="staff",
     )
     ax_r.set_title("Rooms", fontsize=11, loc="left")
@@ -85,6 +85,17 @@ def _figure(result: Result, week_type: str, rooms: pd.DataFrame, staff: pd.DataF
     return fig
 
 
+def parse_cell(text: str) -> list[tuple[str, str]]:
+    """``"gastro @ R4; allergy×2 @ R2, R3"`` → ``[("gastro", "R4"), ("allergy", "R2,R3")]``."""
+    out = []
+    for part in (p.strip() for p in text.split(";")):
+        if not part or part in (CLOSED, ABSENT):
+            continue
+        activity, _, where = part.partition("@")
+        out.append((activity.split("×")[0].strip(), where.replace(" ", "").strip()))
+    return out
+
+
 def _grid(ax: object, df: pd.DataFrame, days: list[str], colours: dict[str, str],
           labels: list[str], *, first: str) -> None:
     from matplotlib.axes import Axes
@@ -96,18 +107,22 @@ def _grid(ax: object, df: pd.DataFrame, days: list[str], colours: dict[str, str]
         y = n - 1 - i
         for j, day in enumerate(days):
             text = str(row[day]) if pd.notna(row[day]) else ""
-            first_type = text.split("@")[0].split("×")[0].split(";")[0].strip()
-            if text in (CLOSED, ABSENT):
-                face = OFF_COLOUR
-            elif text:
-                face = colours.get(first_type, "#bbbbbb")
-            else:
-                face = FREE_COLOUR
-            ax.add_patch(Rectangle((j, y), 1, 1, facecolor=face, edgecolor="#555555", lw=0.6))
-            if text:
-                shown = text if len(text) <= 26 else text[:25] + "…"
-                ax.text(j + 0.5, y + 0.5, shown, ha="center", va="center", fontsize=7.5,
-                        color="#222222" if text not in (CLOSED, ABSENT) else "#666666")
+            parts = parse_cell(text)
+            if text in (CLOSED, ABSENT) or not parts:
+                face = OFF_COLOUR if text else FREE_COLOUR
+                ax.add_patch(Rectangle((j, y), 1, 1, facecolor=face, edgecolor="#555555", lw=0.6))
+                if text:
+                    ax.text(j + 0.5, y + 0.5, text, ha="center", va="center", fontsize=7.5,
+                            color="#666666")
+                continue
+            width = 1 / len(parts)
+            for p, (activity, where) in enumerate(parts):
+                ax.add_patch(Rectangle((j + p * width, y), width, 1,
+                                       facecolor=colours.get(activity, "#bbbbbb"),
+                                       edgecolor="#555555", lw=0.6))
+                shown = (f"{activity} @ {where}" if where else activity) if len(parts) == 1 else where
+                ax.text(j + (p + 0.5) * width, y + 0.5, shown, ha="center", va="center",
+                        fontsize=7.5 if len(parts) < 3 else 6.5, color="#111111")
         # a thicker line between groups (rooms / staff)
         if i > 0 and df.iloc[i][first] != df.iloc[i - 1][first]:
             ax.axhline(y + 1, color="#222222", lw=1.4)

@@ -283,11 +283,14 @@ class MatrixData(Frozen):
         comps |= {s.competence for s in self.staff}
         return tuple(sorted(comps))
 
+    def weekly_need(self, tid: str) -> int:
+        """Sessions of ``tid`` needed a week: its need, raised to the sum of its day minimums."""
+        return max(self.need[tid], sum(max(self.day_min(tid, d)) for d in self.days))
+
     def weekly_cap(self, tid: str) -> int:
-        """Most sessions of ``tid`` a week may hold: its need, raised by day minimums and pins."""
-        mins = sum(max(self.day_min(tid, d)) for d in self.days)
+        """Most sessions of ``tid`` a week may hold: its weekly need, raised by pins."""
         pins = sum(1 for p in self.pins if p.activity_type == tid)
-        return max(self.need[tid], mins, pins)
+        return max(self.weekly_need(tid), pins)
 
     def with_need(self, week_type: str, need: Mapping[str, int], source: Mapping[str, str]) -> MatrixData:
         """The same clinic for another week type (re-validated, not a shallow copy)."""

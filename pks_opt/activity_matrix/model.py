@@ -43,7 +43,7 @@ def priority_weights(data: MatrixData) -> dict[str, int]:
         for t in data.activity_types:
             if t.priority == p:
                 weights[t.id] = w
-        below += sum(w * data.need[t.id] for t in data.activity_types if t.priority == p)
+        below += sum(w * data.weekly_need(t.id) for t in data.activity_types if t.priority == p)
     return weights
 
 
@@ -61,12 +61,12 @@ def day_requirements(data: MatrixData) -> dict[tuple[str, int], int]:
 def spread_types(data: MatrixData) -> list[str]:
     """Planned types whose sessions should spread evenly (not those with a day profile)."""
     profiled = {t for (t, _d) in day_requirements(data)}
-    return [t.id for t in data.activity_types if data.need[t.id] > 0 and t.id not in profiled]
+    return [t.id for t in data.activity_types if data.weekly_need(t.id) > 0 and t.id not in profiled]
 
 
 def even_share(data: MatrixData, tid: str) -> tuple[int, int]:
     """(⌊N/D⌋, ⌈N/D⌉): the fewest and most sessions of ``tid`` a day when spread evenly."""
-    need, days = data.need[tid], len(data.days)
+    need, days = data.weekly_need(tid), len(data.days)
     return need // days, -(-need // days)
 
 
@@ -247,7 +247,7 @@ class MatrixModel:
         weights = priority_weights(self.data)
         terms = []
         for t in self.data.activity_types:
-            need = self.data.need[t.id]
+            need = self.data.weekly_need(t.id)
             if need <= 0:
                 continue
             short = self.model.new_int_var(0, need, f"week_short[{t.id}]")
@@ -259,9 +259,10 @@ class MatrixModel:
         """(O3a) Distinct activity types per grid row (room × part of day) across the week."""
         d = self.data
         terms = []
-        for r in d.rooms:
-            for k in d.sessions:
-                for t in d.activity_types:
+        for t in d.activity_types:
+            rows: list[tuple[int, Any]] = []  # (open days in the row, row uses t)
+            for r in d.rooms:
+                for k in d.sessions:
                     vs = [self.z[(r.id, day, k.id, t.id)] for day in d.days
                           if (r.id, day, k.id, t.id) in self.z]
                     if not vs:
@@ -269,7 +270,11 @@ class MatrixModel:
                     used = self.model.new_bool_var(f"row_uses[{r.id},{k.id},{t.id}]")
                     for v in vs:
                         self.model.add_implication(v, used)
+                    rows.append((len(vs), used))
                     terms.append(used)
+            if rows:
+                # (O3a') implied: t's sessions fit in the rows it uses; tightens the bound
+                self.model.add(sum(n * u for n, u in rows) >= self.sessions_of(t.id))
         return sum(terms)
 
     def _spread(self) -> Any:
@@ -292,26 +297,30 @@ class MatrixModel:
         return sum(terms)
 
     def _room_changes(self) -> Any:
-        """(O3c) A room switching activity between consecutive sessions of a day."""
+        """(O3c) A room switching activity between consecutive sessions of a day.
+
+        change ≥ busy(k) + busy(k+1) − 1 − Σ_t same_t, with same_t ≤ room[k,t], room[k+1,t].
+        """
         d = self.data
         terms = []
         for r in d.rooms:
             for day in d.days:
                 for k0, k1 in zip(d.sessions, d.sessions[1:], strict=False):
-                    nxt = [v for (rr, dd, kk, _t), v in self.z.items()
-                           if rr == r.id and dd == day and kk == k1.id]
-                    if not nxt:
+                    a = {t: v for (rr, dd, kk, t), v in self.z.items()
+                         if rr == r.id and dd == day and kk == k0.id}
+                    b = {t: v for (rr, dd, kk, t), v in self.z.items()
+                         if rr == r.id and dd == day and kk == k1.id}
+                    if not a or not b:
                         continue
-                    change = self.model.new_bool_var(
-                        f"room_change[{r.id},{DAY_NAMES[day]},{k0.id}->{k1.id}]"
-                    )
-                    for t in d.activity_types:
-                        a = self.z.get((r.id, day, k0.id, t.id))
-                        if a is None:
-                            continue
-                        b = self.z.get((r.id, day, k1.id, t.id), 0)
-                        # a used in k0 and the room busy in k1 with something else → change
-                        self.model.add(change >= a + sum(nxt) - b - 1)
+                    tag = f"{r.id},{DAY_NAMES[day]},{k0.id}->{k1.id}"
+                    same = []
+                    for t in sorted(set(a) & set(b)):
+                        st = self.model.new_bool_var(f"same[{tag},{t}]")
+                        self.model.add_implication(st, a[t])
+                        self.model.add_implication(st, b[t])
+                        same.append(st)
+                    change = self.model.new_bool_var(f"room_change[{tag}]")
+                    self.model.add(change >= sum(a.values()) + sum(b.values()) - 1 - sum(same))
                     terms.append(change)
         return sum(terms)
 

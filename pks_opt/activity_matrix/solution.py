@@ -53,7 +53,7 @@ def stage_values(data: MatrixData, rooms: RoomCells) -> dict[str, int]:
     day = sum(max(0, req - n[(t, d)]) for (t, d), req in day_requirements(data).items())
     weights = priority_weights(data)
     planned = sum(
-        weights[t.id] * max(0, data.need[t.id] - sum(n[(t.id, d)] for d in data.days))
+        weights[t.id] * max(0, data.weekly_need(t.id) - sum(n[(t.id, d)] for d in data.days))
         for t in data.activity_types
     )
     return {
@@ -183,33 +183,43 @@ def _joint(data: MatrixData, tid: str, days: tuple[int, ...]) -> int:
     return total
 
 
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 def _reasons(
     data: MatrixData, tid: str, need: int, days: tuple[int, ...], rooms: RoomCells,
-    staff: StaffCells,
+    staff: StaffCells, *, weekly: bool,
 ) -> list[str]:
     """Why ``tid`` cannot get ``need`` sessions on ``days``, in planner terms."""
     t = data.activity(tid)
-    when = "a week" if len(days) > 1 else f"on {DAY_NAMES_LONG[days[0]]}"
+    when = "a week" if weekly else f"on {DAY_NAMES_LONG[days[0]]}"
     reasons: list[str] = []
     cells = _room_cells(data, tid, days)
     where = f"rooms with {t.capability}" if t.capability else "the rooms"
     if len(cells) < need:
-        reasons.append(f"{where} have {len(cells)} open sessions {when}")
+        reasons.append(f"{where} have {_plural(len(cells), 'open session')} {when}")
     for comp, people in sorted(t.staff_per_session.items()):
         avail = _person_sessions(data, tid, comp, days)
         if avail < need * people:
-            able = f"{comp} sessions able to do {tid}" if any(
+            able = (" able to do it" if any(
                 s.competence == comp and tid not in s.activities for s in data.staff
-            ) else f"{comp} sessions"
-            reasons.append(f"{tid} needs {need * people} {comp} sessions; {avail} {able} are available")
+            ) else "")
+            verb = "is" if avail == 1 else "are"
+            reasons.append(
+                f"{tid} needs {_plural(need * people, comp + ' session')} {when}; "
+                f"{avail}{able} {verb} available"
+            )
     caps = [data.day_max(tid, d) for d in days]
     if all(c is not None for c in caps) and sum(c or 0 for c in caps) < need:
-        reasons.append(f"the at-most rules allow {sum(c or 0 for c in caps)} {tid} sessions {when}")
+        reasons.append(f"the at-most rules allow {_plural(sum(c or 0 for c in caps), tid + ' session')} {when}")
     if not reasons:
         joint = _joint(data, tid, days)
         if joint < need:
             comps = " and ".join(sorted(t.staff_per_session)) or "staff"
-            reasons.append(f"{where} and {comps} are free together in only {joint} sessions {when}")
+            reasons.append(
+                f"{where} and {comps} are free together in only {_plural(joint, 'session')} {when}"
+            )
     if not reasons:
         taken: dict[str, int] = defaultdict(int)
         for c in cells:
@@ -242,18 +252,18 @@ def explain(data: MatrixData, rooms: RoomCells, staff: StaffCells) -> list[str]:
         if got < req:
             same, rule = data.day_min(tid, d)
             what = "same-day sessions" if same >= rule else "sessions (at-least rule)"
-            why = "; ".join(_reasons(data, tid, req, (d,), rooms, staff))
+            why = "; ".join(_reasons(data, tid, req, (d,), rooms, staff, weekly=False))
             lines.append(
-                f"{DAY_NAMES_LONG[d]}: {tid} needs {req} {what}, gets {got} "
+                f"{DAY_NAMES_LONG[d]}: {tid} needs {req} {what if req != 1 else what.replace('sessions', 'session')}, gets {got} "
                 f"({req - got} short): {why}"
             )
     for t in sorted(data.activity_types, key=lambda a: (a.priority, a.id)):
-        need = data.need[t.id]
+        need = data.weekly_need(t.id)
         got = sum(n[(t.id, d)] for d in data.days)
         if got < need:
-            why = "; ".join(_reasons(data, t.id, need, data.days, rooms, staff))
+            why = "; ".join(_reasons(data, t.id, need, data.days, rooms, staff, weekly=True))
             lines.append(
-                f"{t.id} (priority {t.priority}) needs {need} sessions a week, gets {got} "
+                f"{t.id} (priority {t.priority}) needs {_plural(need, 'session')} a week, gets {got} "
                 f"({need - got} short): {why}"
             )
     return lines
@@ -341,8 +351,8 @@ def staff_grid(data: MatrixData, rooms: RoomCells, staff: StaffCells) -> pd.Data
     for s in sorted(data.staff, key=lambda x: (x.competence, x.id)):
         for k in data.sessions:
             row: dict[str, Any] = {
-                "week_type": data.week_type, "staff": s.id, "competence": s.competence,
-                "count": s.count, "session": k.id,
+                "week_type": data.week_type, "staff": s.id, "name": s.name,
+                "competence": s.competence, "count": s.count, "session": k.id,
             }
             for d in data.days:
                 label = _label(where.get((s.id, d, k.id), []))
@@ -390,13 +400,16 @@ def coverage(data: MatrixData, rooms: RoomCells) -> pd.DataFrame:
         got = sum(n[(t.id, d)] for d in data.days)
         row: dict[str, Any] = {
             "week_type": data.week_type, "activity_type": t.id, "priority": t.priority,
-            "needed": data.need[t.id], "delivered": got,
-            "shortfall": max(0, data.need[t.id] - got),
+            "needed": data.weekly_need(t.id), "delivered": got,
+            "shortfall": max(0, data.weekly_need(t.id) - got),
         }
         for d in data.days:
             row[DAY_NAMES[d]] = n[(t.id, d)]
         row["same_day_needed"] = sum(data.same_day.get((t.id, d), 0) for d in data.days)
-        row["need_source"] = data.need_source.get(t.id, "instance")
+        source = data.need_source.get(t.id, "instance")
+        if data.weekly_need(t.id) > data.need[t.id]:
+            source += f" ({data.need[t.id]}), raised to the total of its day minimums"
+        row["need_source"] = source
         rows.append(row)
     return pd.DataFrame(rows)
 
