@@ -48,6 +48,13 @@ DEMO_STEPS: list[tuple[str, str, list[str]]] = [
             "{instances}/region-small/scenarios/new_hip_contract.yaml",
         ],
     ),
+    ("Activity matrix (clinic)", "matrix-clinic", ["matrix", "{instances}/clinic-matrix"]),
+    # needs the production-plan step "plan-clinic" (pks plan instances/clinic-plan) before it
+    (
+        "Activity matrix from the production plan",
+        "matrix-from-plan",
+        ["matrix", "{instances}/clinic-plan-matrix", "--from-plan", "pks-demo-out/plan-clinic"],
+    ),
 ]
 
 
