@@ -45,19 +45,24 @@ def solve_pulp(
     mip_gap: float | None = None,
     threads: int | None = None,
     msg: bool = False,
+    warm_start: bool = False,
 ) -> MilpOutcome:
     """Solve ``prob`` (a ``pulp.LpProblem``) in place; variable values are read back by PuLP.
 
     The status distinguishes proven optimal, feasible with a gap, infeasible, and stopped
     without a solution. For HiGHS the best bound comes from the solver; CBC through PuLP does
     not report one, so a non-optimal CBC solution has ``bound = -inf`` (unknown).
+    ``warm_start`` starts CBC from the variables' current values (e.g. a previous stage's
+    solution); PuLP's HiGHS interface has no MIP start, so HiGHS ignores it.
     """
     import pulp
 
     key = check_backend(backend)
     solver: Any
     if key == "cbc":
-        solver = pulp.PULP_CBC_CMD(msg=msg, timeLimit=time_limit_s, gapRel=mip_gap, threads=threads)
+        solver = pulp.PULP_CBC_CMD(
+            msg=msg, timeLimit=time_limit_s, gapRel=mip_gap, threads=threads, warmStart=warm_start
+        )
     else:
         solver = pulp.HiGHS(msg=msg, timeLimit=time_limit_s, gapRel=mip_gap, threads=threads)
     start = time.perf_counter()

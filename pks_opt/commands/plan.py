@@ -1,0 +1,104 @@
+"""`pks plan`: the tactical weekly production plan with waiting lists (issue 3)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from pks_opt.commands.common import finish, handles_input_errors, output_options
+from pks_opt.errors import InputError
+from pks_opt.milp import DEFAULT_MILP_BACKEND, MILP_BACKENDS
+
+DEFAULT_TIME_LIMIT_S = 30.0
+
+
+@click.command()
+@click.argument("instance", type=click.Path(path_type=Path))
+@click.option(
+    "--from-balance",
+    "from_balance",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="A balancing result folder: take the unit's annual goals from its production_goals.csv.",
+)
+@click.option("--unit", default=None, help="The unit whose goals to take (with --from-balance).")
+@click.option(
+    "--year",
+    default=None,
+    help="Plan year of the balance's periods (e.g. 2027); default: the file's first four periods.",
+)
+@click.option(
+    "--solver",
+    type=click.Choice(MILP_BACKENDS, case_sensitive=False),
+    default=DEFAULT_MILP_BACKEND,
+    show_default=True,
+    help="MILP backend.",
+)
+@click.option(
+    "--time-limit",
+    "time_limit",
+    type=click.FloatRange(min=0.1),
+    default=DEFAULT_TIME_LIMIT_S,
+    show_default=True,
+    help="Seconds for each of the two plans (with and without the reduction goal).",
+)
+@output_options
+@handles_input_errors
+def plan(
+    instance: Path,
+    from_balance: Path | None,
+    unit: str | None,
+    year: str | None,
+    solver: str,
+    time_limit: float,
+    out: Path | None,
+    excel: bool,
+    as_json: bool,
+) -> None:
+    """Levelled weekly production plan per planning object, with waiting-list dynamics.
+
+    Solves the plan with the waiting-list reduction goal and without it (for the side-by-side
+    chart), priority by priority, then levels production. Writes production_plan.csv,
+    capacity_use.csv, activity_hours.csv, closed-form checks and the queue chart.
+    """
+    from pks_opt.production_plan.balance_link import apply_balance_goals, read_balance_goals
+    from pks_opt.production_plan.charts import plan_charts
+    from pks_opt.production_plan.data import read_plan
+    from pks_opt.production_plan.milp import solve_plan
+    from pks_opt.production_plan.solution import plan_result, summary
+
+    data = read_plan(instance)
+    warnings: list[str] = []
+    if from_balance is not None:
+        the_unit = unit or data.unit
+        if the_unit is None:
+            raise InputError(
+                "--from-balance needs --unit (or parameters.unit in the instance)", field="--unit"
+            )
+        goals = read_balance_goals(from_balance, the_unit, year)
+        data, warnings = apply_balance_goals(data, goals, from_balance)
+        warnings.insert(
+            0,
+            f"annual goals of unit '{the_unit}' from {from_balance} (periods {', '.join(goals.periods)})",
+        )
+    elif unit is not None or year is not None:
+        raise InputError(
+            "--unit and --year only go with --from-balance", field="--unit" if unit else "--year"
+        )
+    key = solver.lower()
+    with_target = solve_plan(data, backend=key, time_limit_s=time_limit, with_target=True)
+    without = (
+        solve_plan(data, backend=key, time_limit_s=time_limit, with_target=False)
+        if with_target.status.has_solution and any(o.has_target for o in data.objects)
+        else None
+    )
+    result = plan_result(data, with_target, without, warnings=warnings)
+    finish(
+        result,
+        out=out,
+        excel=excel,
+        as_json=as_json,
+        charts=lambda: plan_charts(result, data),
+        summary=summary,
+    )

@@ -1,0 +1,452 @@
+"""Production-plan instances: read, validate and freeze (no solver in sight).
+
+An instance is a folder (``instance.yaml`` + CSVs) or an ``.xlsx`` workbook with ``kind:
+tactical``. Tables (full reference in ``docs/production-plan.md``):
+
+- ``planning_objects``: one row per planning object — priority, maximum wait, start queue,
+  annual inflow and goal, maximum queue and the waiting-list target;
+- ``weeks``: the plan's weeks 1..N with week type, capacity factor and seasonal inflow weight;
+- ``resources``: hours per normal week per limiting resource;
+- ``activity_hours``: hours one activity of a planning object takes of a resource;
+- ``capacity`` (optional): available hours per week and resource, overriding factor × hours;
+- ``inflow`` (optional): inflow and other removals per object and week, overriding the profile.
+
+Everything is turned into one frozen :class:`PlanData` whose weekly series are already expanded
+(inflow, removals, available hours), so the model builder only reads numbers.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, ValidationError, model_validator
+
+from pks_opt.errors import InputError
+from pks_opt.io import (
+    Frozen,
+    RawInstance,
+    Row,
+    check_ref,
+    check_unique,
+    parse_parameters,
+    parse_rows,
+    read_raw,
+    validation_to_input_error,
+)
+
+INSTANCE_KIND = "tactical"
+WEEKS_PER_YEAR = 52
+NORMAL_WEEK = "normal"
+# Removals and inflow are fractional; a queue below this is "empty" (rounding, not a bug).
+QUEUE_TOLERANCE = 1e-6
+
+
+# --------------------------------------------------------------------------- rows
+
+
+class PlanningObjectRow(Row):
+    planning_object: str = Field(min_length=1)
+    name: str | None = None
+    priority: int = Field(ge=1)
+    max_wait_weeks: float = Field(gt=0)
+    queue_start: float = Field(ge=0)
+    annual_inflow: float | None = Field(default=None, ge=0)
+    annual_goal: float | None = Field(default=None, ge=0)
+    max_queue: float | None = Field(default=None, ge=0)
+    target_queue: float | None = Field(default=None, ge=0)
+    target_week: int | None = Field(default=None, ge=1)
+    reduction_per_week: float | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _one_target_kind(self) -> PlanningObjectRow:
+        if self.reduction_per_week is not None and self.target_queue is not None:
+            raise ValueError("give either target_queue or reduction_per_week, not both")
+        if self.target_week is not None and self.target_queue is None:
+            raise ValueError("target_week needs a target_queue")
+        return self
+
+
+class WeekRow(Row):
+    week: int = Field(ge=1)
+    week_type: str = Field(default=NORMAL_WEEK, min_length=1)
+    capacity_factor: float = Field(default=1.0, ge=0)
+    inflow_weight: float = Field(default=1.0, ge=0)
+
+
+class ResourceRow(Row):
+    resource: str = Field(min_length=1)
+    name: str | None = None
+    hours_per_week: float = Field(ge=0)
+
+
+class ActivityHoursRow(Row):
+    planning_object: str = Field(min_length=1)
+    resource: str = Field(min_length=1)
+    hours_per_activity: float = Field(gt=0)
+
+
+class CapacityRow(Row):
+    week: int
+    resource: str = Field(min_length=1)
+    available_hours: float = Field(ge=0)
+
+
+class InflowRow(Row):
+    planning_object: str = Field(min_length=1)
+    week: int
+    inflow: float = Field(ge=0)
+    other_removals: float = Field(default=0.0, ge=0)
+
+
+class PlanParameters(Row):
+    """The manifest's ``parameters`` (weights of the objective terms, see the model spec)."""
+
+    unit: str | None = None
+    goal_shortfall_weight: float = Field(default=10.0, ge=0)
+    queue_excess_weight: float = Field(default=1.0, ge=0)
+    wait_excess_weight: float = Field(default=1.0, ge=0)
+    target_excess_weight: float = Field(default=1.0, ge=0)
+    goal_excess_weight: float = Field(default=1.0, ge=0)
+    change_weight: float = Field(default=1.0, ge=0)
+    steady_weight: float = Field(default=0.2, ge=0)
+    stage_tolerance: float = Field(default=0.01, ge=0)
+
+
+# --------------------------------------------------------------------------- frozen data
+
+
+class PlanningObject(Frozen):
+    id: str
+    name: str
+    priority: int
+    max_wait_weeks: float
+    queue_start: float
+    annual_goal: float | None
+    goal_source: str  # "instance", "balance" or "none"
+    max_queue: float | None
+    target_queue: float | None
+    target_week: int | None
+    reduction_per_week: float | None
+    inflow: tuple[float, ...]
+    other_removals: tuple[float, ...]
+    hours_per_activity: dict[str, float]  # resource -> hours per activity
+
+    @property
+    def horizon_goal(self) -> float | None:
+        """The goal over the plan's horizon: the annual goal × N / 52 (= the annual goal for 52)."""
+        if self.annual_goal is None:
+            return None
+        return self.annual_goal * len(self.inflow) / WEEKS_PER_YEAR
+
+    def target_path(self) -> tuple[float | None, ...]:
+        """Highest queue the waiting-list target allows at the end of each week (None: no target).
+
+        ``reduction_per_week`` r: queue_start − r·w (never below 0) in every week w.
+        ``target_queue`` T by ``target_week`` t (default: the last week): T from week t on.
+        """
+        n = len(self.inflow)
+        if self.reduction_per_week is not None:
+            return tuple(
+                max(0.0, self.queue_start - self.reduction_per_week * w) for w in range(1, n + 1)
+            )
+        if self.target_queue is not None:
+            t = self.target_week or n
+            return tuple(self.target_queue if w >= t else None for w in range(1, n + 1))
+        return tuple(None for _ in range(n))
+
+    @property
+    def has_target(self) -> bool:
+        return self.reduction_per_week is not None or self.target_queue is not None
+
+    @property
+    def target_week_effective(self) -> int | None:
+        """The week by which the target level is to be reached (reduction: the last week)."""
+        if not self.has_target:
+            return None
+        return self.target_week or len(self.inflow)
+
+
+def wait_window(week_index: int, max_wait_weeks: float, num_weeks: int) -> tuple[int, ...]:
+    """0-based weeks whose production serves the queue at the end of week ``week_index``.
+
+    The ⌈max_wait⌉ weeks after it. Past the plan's last week the window wraps round to its
+    first weeks: a 52-week plan is rolling, so next year's week 1 is planned like this year's
+    (a plan shorter than the window counts some weeks more than once).
+    """
+    length = math.ceil(max_wait_weeks - 1e-9)
+    return tuple((week_index + 1 + k) % num_weeks for k in range(length))
+
+
+class Week(Frozen):
+    week: int
+    week_type: str
+    capacity_factor: float
+
+
+class Resource(Frozen):
+    id: str
+    name: str
+    hours_per_week: float
+    available_hours: tuple[float, ...]
+
+
+class PlanData(Frozen):
+    """A validated production-plan instance with every weekly series expanded."""
+
+    name: str
+    unit: str | None
+    weeks: tuple[Week, ...]
+    objects: tuple[PlanningObject, ...]
+    resources: tuple[Resource, ...]
+    parameters: PlanParameters
+
+    @model_validator(mode="after")
+    def _consistent(self) -> PlanData:
+        n = len(self.weeks)
+        if n < 1:
+            raise ValueError("the plan needs at least one week")
+        if [w.week for w in self.weeks] != list(range(1, n + 1)):
+            raise ValueError("weeks must be 1..N in order")
+        rids = {r.id for r in self.resources}
+        for o in self.objects:
+            if len(o.inflow) != n or len(o.other_removals) != n:
+                raise ValueError(f"planning object '{o.id}': weekly series must have {n} weeks")
+            unknown = set(o.hours_per_activity) - rids
+            if unknown:
+                raise ValueError(
+                    f"planning object '{o.id}' uses unknown resource(s) {sorted(unknown)}"
+                )
+            if o.target_week is not None and o.target_week > n:
+                raise ValueError(f"planning object '{o.id}': target_week after the last week {n}")
+        for r in self.resources:
+            if len(r.available_hours) != n:
+                raise ValueError(f"resource '{r.id}': available hours must have {n} weeks")
+        return self
+
+    @property
+    def num_weeks(self) -> int:
+        return len(self.weeks)
+
+    @property
+    def priorities(self) -> tuple[int, ...]:
+        """Distinct priorities, most urgent (lowest number) first."""
+        return tuple(sorted({o.priority for o in self.objects}))
+
+    def object(self, oid: str) -> PlanningObject:
+        return next(o for o in self.objects if o.id == oid)
+
+    def shape(self, o: PlanningObject) -> tuple[float, ...]:
+        """Relative production capacity of ``o`` per week (1 = a normal week).
+
+        The smallest available/normal ratio over the resources ``o`` uses, so the steady rate
+        follows the object's own limiting resources through summer and holidays; the weeks'
+        ``capacity_factor`` when ``o`` uses none.
+        """
+        by_id = {r.id: r for r in self.resources}
+        used = [by_id[r] for r in o.hours_per_activity if by_id[r].hours_per_week > 0]
+        if not used:
+            return tuple(w.capacity_factor for w in self.weeks)
+        return tuple(
+            min(r.available_hours[i] / r.hours_per_week for r in used)
+            for i in range(self.num_weeks)
+        )
+
+    def with_goals(self, goals: Mapping[str, float], source: str) -> PlanData:
+        """A copy whose annual goals are replaced for the objects in ``goals`` (re-validated)."""
+        objects = [
+            o.model_dump()
+            | ({"annual_goal": goals[o.id], "goal_source": source} if o.id in goals else {})
+            for o in self.objects
+        ]
+        return PlanData.model_validate(self.model_dump() | {"objects": objects})
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read_plan(path: str | Path) -> PlanData:
+    """Read and validate a production-plan instance (folder or ``.xlsx``).
+
+    Raises
+    ------
+    InputError
+        Naming file, row and field of the first problem.
+    """
+    return plan_from_raw(read_raw(path, expect_kind=INSTANCE_KIND))
+
+
+def plan_from_raw(raw: RawInstance) -> PlanData:
+    params = parse_parameters(raw, PlanParameters)
+
+    t_obj = raw.table("planning_objects")
+    obj_rows = parse_rows(t_obj, PlanningObjectRow)
+    if not obj_rows:
+        raise InputError("no planning objects", file=t_obj.where)
+    check_unique(obj_rows, t_obj, "planning_object", what="planning object")
+
+    t_weeks = raw.table("weeks")
+    week_rows = parse_rows(t_weeks, WeekRow)
+    if not week_rows:
+        raise InputError("no weeks", file=t_weeks.where)
+    check_unique(week_rows, t_weeks, "week")
+    for i, w in enumerate(week_rows):
+        if w.week != i + 1:
+            raise InputError(
+                f"weeks must be numbered 1, 2, … in order; expected {i + 1}, got {w.week}",
+                file=t_weeks.where,
+                row=t_weeks.row_number(i),
+                field="week",
+            )
+    n = len(week_rows)
+    if sum(w.inflow_weight for w in week_rows) <= 0:
+        raise InputError(
+            "inflow_weight sums to 0 over all weeks", file=t_weeks.where, field="inflow_weight"
+        )
+    for i, o in enumerate(obj_rows):
+        if o.target_week is not None and o.target_week > n:
+            raise InputError(
+                f"week {o.target_week} is after the plan's last week {n}",
+                file=t_obj.where,
+                row=t_obj.row_number(i),
+                field="target_week",
+            )
+
+    t_res = raw.table("resources")
+    res_rows = parse_rows(t_res, ResourceRow)
+    if not res_rows:
+        raise InputError("no resources", file=t_res.where)
+    check_unique(res_rows, t_res, "resource")
+    rids = [r.resource for r in res_rows]
+    oids = [o.planning_object for o in obj_rows]
+
+    t_hours = raw.table("activity_hours")
+    hour_rows = parse_rows(t_hours, ActivityHoursRow)
+    check_ref(hour_rows, t_hours, "planning_object", oids, "planning object")
+    check_ref(hour_rows, t_hours, "resource", rids, "resource")
+    check_unique(hour_rows, t_hours, "planning_object", "resource")
+
+    available = {
+        r.resource: [r.hours_per_week * w.capacity_factor for w in week_rows] for r in res_rows
+    }
+    if raw.has("capacity"):
+        t_cap = raw.table("capacity")
+        cap_rows = parse_rows(t_cap, CapacityRow)
+        check_ref(cap_rows, t_cap, "resource", rids, "resource")
+        check_ref(cap_rows, t_cap, "week", range(1, n + 1), "week")
+        check_unique(cap_rows, t_cap, "week", "resource")
+        for c in cap_rows:
+            available[c.resource][c.week - 1] = c.available_hours
+
+    given: dict[str, dict[int, InflowRow]] = {oid: {} for oid in oids}
+    inflow_row_numbers: dict[tuple[str, int], int] = {}
+    if raw.has("inflow"):
+        t_in = raw.table("inflow")
+        in_rows = parse_rows(t_in, InflowRow)
+        check_ref(in_rows, t_in, "planning_object", oids, "planning object")
+        check_ref(in_rows, t_in, "week", range(1, n + 1), "week")
+        check_unique(in_rows, t_in, "planning_object", "week")
+        for j, r in enumerate(in_rows):
+            given[r.planning_object][r.week] = r
+            inflow_row_numbers[(r.planning_object, r.week)] = t_in.row_number(j)
+
+    total_weight = sum(w.inflow_weight for w in week_rows)
+    objects: list[dict[str, Any]] = []
+    for i, o in enumerate(obj_rows):
+        inflow: list[float] = []
+        removals: list[float] = []
+        for w in week_rows:
+            row = given[o.planning_object].get(w.week)
+            if row is not None:
+                inflow.append(row.inflow)
+                removals.append(row.other_removals)
+            elif o.annual_inflow is not None:
+                # annual volume × this week's share of the seasonal profile, scaled to N weeks
+                inflow.append(o.annual_inflow * w.inflow_weight / total_weight * n / WEEKS_PER_YEAR)
+                removals.append(0.0)
+            else:
+                raise InputError(
+                    f"planning object '{o.planning_object}' has no annual_inflow and no inflow row for week {w.week}",
+                    file=t_obj.where,
+                    row=t_obj.row_number(i),
+                    field="annual_inflow",
+                )
+        _check_removals(o, inflow, removals, raw, inflow_row_numbers)
+        hours = {
+            h.resource: h.hours_per_activity
+            for h in hour_rows
+            if h.planning_object == o.planning_object
+        }
+        objects.append(
+            {
+                "id": o.planning_object,
+                "name": o.name or o.planning_object,
+                "priority": o.priority,
+                "max_wait_weeks": o.max_wait_weeks,
+                "queue_start": o.queue_start,
+                "annual_goal": o.annual_goal,
+                "goal_source": "instance" if o.annual_goal is not None else "none",
+                "max_queue": o.max_queue,
+                "target_queue": o.target_queue,
+                "target_week": o.target_week,
+                "reduction_per_week": o.reduction_per_week,
+                "inflow": tuple(inflow),
+                "other_removals": tuple(removals),
+                "hours_per_activity": hours,
+            }
+        )
+        if not hours:
+            raise InputError(
+                f"planning object '{o.planning_object}' has no row in activity_hours "
+                "(every activity must use at least one resource)",
+                file=t_hours.where,
+                field="planning_object",
+            )
+
+    try:
+        return PlanData.model_validate(
+            {
+                "name": raw.name,
+                "unit": params.unit,
+                "weeks": [
+                    {"week": w.week, "week_type": w.week_type, "capacity_factor": w.capacity_factor}
+                    for w in week_rows
+                ],
+                "objects": objects,
+                "resources": [
+                    {
+                        "id": r.resource,
+                        "name": r.name or r.resource,
+                        "hours_per_week": r.hours_per_week,
+                        "available_hours": tuple(available[r.resource]),
+                    }
+                    for r in res_rows
+                ],
+                "parameters": params,
+            }
+        )
+    except ValidationError as exc:  # pragma: no cover - the checks above catch these first
+        raise validation_to_input_error(exc, str(raw.source), None) from None
+
+
+def _check_removals(
+    o: PlanningObjectRow,
+    inflow: list[float],
+    removals: list[float],
+    raw: RawInstance,
+    row_numbers: Mapping[tuple[str, int], int],
+) -> None:
+    """Other removals may never take more patients than are waiting (with no production at all)."""
+    queue = o.queue_start
+    for w, (a, r) in enumerate(zip(inflow, removals, strict=True), start=1):
+        queue += a - r
+        if queue < -QUEUE_TOLERANCE:
+            raise InputError(
+                f"other removals of '{o.planning_object}' exceed the waiting list in week {w} "
+                f"(queue would be {queue:.2f} even with no production)",
+                file=raw.table("inflow").where,
+                row=row_numbers.get((o.planning_object, w)),
+                field="other_removals",
+            )

@@ -1,0 +1,332 @@
+"""The production-plan MILP (spec: ``models/production_plan.md``), solved in lexicographic stages.
+
+Stages: one per medical priority, most urgent first. Stage k minimises priority k's service
+shortfall (goal shortfall, queue above its maximum, queue above what the Little's-law wait
+allows, queue above the waiting-list target) plus the levelling of the objects of priorities
+≤ k; then its service shortfall is fixed (R9), so a less urgent priority never takes capacity
+from a more urgent one. The last stage's objective is the plan's objective. PuLP is imported
+lazily.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from pks_opt.milp import DEFAULT_MILP_BACKEND, solve_pulp
+from pks_opt.production_plan.data import PlanData, PlanningObject, wait_window
+from pks_opt.result import SolveStatus, StageReport
+
+DEFAULT_TIME_LIMIT_S = 30.0
+STAGE_ABS_TOLERANCE = 1e-4  # absolute slack on a fixed stage value (solver feasibility noise)
+SOLVER_THREADS = 1  # the machine is shared; the plan is small
+
+
+def stage_name(priority: int) -> str:
+    return f"priority {priority}"
+
+
+@dataclass
+class PlanSolution:
+    """Weekly production per planning object from one (multi-stage) solve."""
+
+    status: SolveStatus
+    production: dict[str, tuple[int, ...]]
+    stages: list[StageReport]
+    service_values: dict[str, float]  # service(k) at the solution of stage k (then fixed)
+    runtime_s: float
+    solver: str
+    with_target: bool
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def final_stage(self) -> StageReport | None:
+        return self.stages[-1] if self.stages else None
+
+
+class PlanModel:
+    """R1–R8 of ``models/production_plan.md`` as one PuLP model (stage objectives set later)."""
+
+    def __init__(self, data: PlanData, *, with_target: bool) -> None:
+        import pulp
+
+        self.data = data
+        self.with_target = with_target
+        self.prob = pulp.LpProblem("production_plan", pulp.LpMinimize)
+        self.weeks = range(data.num_weeks)
+        self._variables()
+        self._constraints()
+
+    # ------------------------------------------------------------------ variables
+
+    def _variables(self) -> None:
+        d, p = self.data, self.prob
+        self.x: dict[tuple[str, int], Any] = {}
+        self.q: dict[tuple[str, int], Any] = {}
+        self.queue_excess: dict[tuple[str, int], Any] = {}
+        self.wait_excess: dict[tuple[str, int], Any] = {}
+        self.target_excess: dict[tuple[str, int], Any] = {}
+        self.change: dict[tuple[str, int], Any] = {}
+        self.deviation: dict[tuple[str, int], Any] = {}
+        self.goal_shortfall: dict[str, Any] = {}
+        self.goal_excess: dict[str, Any] = {}
+        self.rate: dict[str, Any] = {}
+        for o in d.objects:
+            paths = o.target_path()
+            for w in self.weeks:
+                wk = w + 1
+                self.x[o.id, w] = p.add_variable(
+                    f"production[{o.id},{wk}]", 0, self._max_production(o, w), "Integer"
+                )
+                self.q[o.id, w] = p.add_variable(f"queue[{o.id},{wk}]", 0)
+                self.wait_excess[o.id, w] = p.add_variable(f"wait_excess[{o.id},{wk}]", 0)
+                self.deviation[o.id, w] = p.add_variable(f"deviation[{o.id},{wk}]", 0)
+                if o.max_queue is not None:
+                    self.queue_excess[o.id, w] = p.add_variable(f"queue_excess[{o.id},{wk}]", 0)
+                if self.with_target and paths[w] is not None:
+                    self.target_excess[o.id, w] = p.add_variable(f"target_excess[{o.id},{wk}]", 0)
+                if w > 0:
+                    self.change[o.id, w] = p.add_variable(f"change[{o.id},{wk}]", 0)
+            if o.horizon_goal is not None:
+                self.goal_shortfall[o.id] = p.add_variable(f"goal_shortfall[{o.id}]", 0)
+                self.goal_excess[o.id] = p.add_variable(f"goal_excess[{o.id}]", 0)
+            self.rate[o.id] = p.add_variable(f"steady_rate[{o.id}]", 0)
+
+    def _max_production(self, o: PlanningObject, w: int) -> int:
+        """Upper bound of production[o,w]: the most activities any one used resource allows."""
+        by_id = {r.id: r for r in self.data.resources}
+        return min(
+            math.floor(by_id[r].available_hours[w] / h + 1e-9)
+            for r, h in o.hours_per_activity.items()
+        )
+
+    # ------------------------------------------------------------------ constraints
+
+    def _constraints(self) -> None:
+        self._queue_dynamics()
+        self._capacity()
+        self._max_queue()
+        self._wait()
+        self._target()
+        self._goal()
+        self._levelling()
+
+    def _queue_dynamics(self) -> None:
+        """(R1) queue[o,w] = queue[o,w−1] + inflow − other removals − production; queue ≥ 0."""
+        for o in self.data.objects:
+            for w in self.weeks:
+                before = self.q[o.id, w - 1] if w > 0 else o.queue_start
+                self.prob += (
+                    self.q[o.id, w] == before + o.inflow[w] - o.other_removals[w] - self.x[o.id, w],
+                    f"queue[{o.id},{w + 1}]",
+                )
+
+    def _capacity(self) -> None:
+        """(R2) Hours used of every resource within its available hours, every week."""
+        import pulp
+
+        for r in self.data.resources:
+            users = [o for o in self.data.objects if r.id in o.hours_per_activity]
+            if not users:
+                continue
+            for w in self.weeks:
+                self.prob += (
+                    pulp.lpSum(o.hours_per_activity[r.id] * self.x[o.id, w] for o in users)
+                    <= r.available_hours[w],
+                    f"capacity[{r.id},{w + 1}]",
+                )
+
+    def _max_queue(self) -> None:
+        """(R3) queue_excess ≥ queue − max_queue (soft maximum queue)."""
+        for o in self.data.objects:
+            if o.max_queue is None:
+                continue
+            for w in self.weeks:
+                self.prob += (
+                    self.queue_excess[o.id, w] >= self.q[o.id, w] - o.max_queue,
+                    f"max_queue[{o.id},{w + 1}]",
+                )
+
+    def _wait(self) -> None:
+        """(R4) wait_excess ≥ queue − max_wait_weeks × mean production of the wait window.
+
+        Little's law (wait = queue ÷ throughput) linearised: the throughput is the mean
+        production over the weeks that will serve this queue (``wait_window``).
+        """
+        import pulp
+
+        n = self.data.num_weeks
+        for o in self.data.objects:
+            for w in self.weeks:
+                window = wait_window(w, o.max_wait_weeks, n)
+                served = pulp.lpSum(self.x[o.id, v] for v in window) * (
+                    o.max_wait_weeks / len(window)
+                )
+                self.prob += (
+                    self.wait_excess[o.id, w] >= self.q[o.id, w] - served,
+                    f"max_wait[{o.id},{w + 1}]",
+                )
+
+    def _target(self) -> None:
+        """(R5) target_excess ≥ queue − target path (only in the plan with the reduction goal)."""
+        if not self.with_target:
+            return
+        for o in self.data.objects:
+            for w, level in enumerate(o.target_path()):
+                if level is None:
+                    continue
+                self.prob += (
+                    self.target_excess[o.id, w] >= self.q[o.id, w] - level,
+                    f"target_queue[{o.id},{w + 1}]",
+                )
+
+    def _goal(self) -> None:
+        """(R6) goal_shortfall ≥ goal − Σ_w production; goal_excess ≥ Σ_w production − goal."""
+        import pulp
+
+        for o in self.data.objects:
+            goal = o.horizon_goal
+            if goal is None:
+                continue
+            total = pulp.lpSum(self.x[o.id, w] for w in self.weeks)
+            self.prob += self.goal_shortfall[o.id] >= goal - total, f"goal[{o.id}]"
+            self.prob += self.goal_excess[o.id] >= total - goal, f"goal_excess[{o.id}]"
+
+    def _levelling(self) -> None:
+        """(R7) change ≥ |Δ production|; (R8) deviation ≥ |production − steady_rate × shape|."""
+        for o in self.data.objects:
+            shape = self.data.shape(o)
+            for w in self.weeks:
+                x = self.x[o.id, w]
+                steady = self.rate[o.id] * shape[w]
+                self.prob += self.deviation[o.id, w] >= x - steady, f"steady_up[{o.id},{w + 1}]"
+                self.prob += self.deviation[o.id, w] >= steady - x, f"steady_down[{o.id},{w + 1}]"
+                if w > 0:
+                    prev = self.x[o.id, w - 1]
+                    self.prob += self.change[o.id, w] >= x - prev, f"change_up[{o.id},{w + 1}]"
+                    self.prob += self.change[o.id, w] >= prev - x, f"change_down[{o.id},{w + 1}]"
+
+    # ------------------------------------------------------------------ objective terms
+
+    def service(self, priority: int) -> Any:
+        """Service shortfall of one priority: weighted goal shortfall and weekly excesses."""
+        import pulp
+
+        par = self.data.parameters
+        terms: list[Any] = []
+        for o in self.data.objects:
+            if o.priority != priority:
+                continue
+            if o.id in self.goal_shortfall:
+                terms.append(par.goal_shortfall_weight * self.goal_shortfall[o.id])
+            for w in self.weeks:
+                terms.append(par.wait_excess_weight * self.wait_excess[o.id, w])
+                if (o.id, w) in self.queue_excess:
+                    terms.append(par.queue_excess_weight * self.queue_excess[o.id, w])
+                if (o.id, w) in self.target_excess:
+                    terms.append(par.target_excess_weight * self.target_excess[o.id, w])
+        return pulp.lpSum(terms)
+
+    def levelling(self, max_priority: int | None = None) -> Any:
+        """Weighted week-to-week change, deviation from the steady rate, production above goal.
+
+        Only of the objects with priority ≤ ``max_priority`` (all when None).
+        """
+        import pulp
+
+        par = self.data.parameters
+        ids = {
+            o.id for o in self.data.objects if max_priority is None or o.priority <= max_priority
+        }
+        return (
+            pulp.lpSum(par.change_weight * v for (o, _), v in self.change.items() if o in ids)
+            + pulp.lpSum(par.steady_weight * v for (o, _), v in self.deviation.items() if o in ids)
+            + pulp.lpSum(
+                par.goal_excess_weight * v for o, v in self.goal_excess.items() if o in ids
+            )
+        )
+
+    def production_values(self) -> dict[str, tuple[int, ...]]:
+        return {
+            o.id: tuple(int(round(self.x[o.id, w].value() or 0.0)) for w in self.weeks)
+            for o in self.data.objects
+        }
+
+
+def solve_plan(
+    data: PlanData,
+    *,
+    backend: str = DEFAULT_MILP_BACKEND,
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+    with_target: bool = True,
+) -> PlanSolution:
+    """Solve the plan priority by priority; the time limit is shared over the stages left.
+
+    Stage k minimises service(k) + levelling(priorities ≤ k) and then fixes service(k) (R9).
+    A stage that ends without a solution keeps the previous stage's plan (status FEASIBLE and a
+    note); when the first stage finds none, there is no plan (status from the solver).
+    """
+    import pulp
+
+    model = PlanModel(data, with_target=with_target)
+    priorities = data.priorities
+    start = time.perf_counter()
+    deadline = start + time_limit_s
+    reports: list[StageReport] = []
+    service_values: dict[str, float] = {}
+    production: dict[str, tuple[int, ...]] | None = None
+    notes: list[str] = []
+    status = SolveStatus.OPTIMAL
+    solver_name = backend
+    for i, k in enumerate(priorities):
+        name = stage_name(k)
+        service = model.service(k)
+        left = max(0.5, (deadline - time.perf_counter()) / (len(priorities) - i))
+        model.prob.setObjective(service + model.levelling(k))
+        out = solve_pulp(
+            model.prob,
+            backend,
+            time_limit_s=left,
+            threads=SOLVER_THREADS,
+            warm_start=production is not None,
+        )
+        solver_name = out.solver
+        reports.append(StageReport(name, out.status, out.objective, out.bound, out.runtime_s))
+        if not out.status.has_solution:
+            if production is None:
+                return PlanSolution(
+                    out.status,
+                    {},
+                    reports,
+                    service_values,
+                    time.perf_counter() - start,
+                    solver_name,
+                    with_target,
+                    [f"stage '{name}' ended {out.status.value}: no plan"],
+                )
+            status = SolveStatus.FEASIBLE
+            notes.append(
+                f"stage '{name}' ended {out.status.value}; the plan is the one of stage "
+                f"'{stage_name(priorities[i - 1])}' (priorities from {k} on not optimised)"
+            )
+            break
+        if out.status is not SolveStatus.OPTIMAL:
+            status = SolveStatus.FEASIBLE
+        production = model.production_values()
+        value = float(pulp.value(service) or 0.0)
+        service_values[name] = value
+        slack = max(STAGE_ABS_TOLERANCE, data.parameters.stage_tolerance * abs(value))
+        model.prob += service <= value + slack, f"stage[{name}]"
+    assert production is not None
+    return PlanSolution(
+        status,
+        production,
+        reports,
+        service_values,
+        time.perf_counter() - start,
+        solver_name,
+        with_target,
+        notes,
+    )

@@ -1,0 +1,458 @@
+"""Turn the two solves (with / without the reduction goal) into the result envelope.
+
+Tables (names are a contract with ``pks matrix --from-plan``; see ``docs/production-plan.md``):
+``production_plan``, ``production_plan_no_reduction``, ``capacity_use``, ``activity_hours``,
+``objects``, ``closed_form_checks``, ``relief_capacity``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from pks_opt.production_plan.data import PlanData, PlanningObject
+from pks_opt.production_plan.evaluate import (
+    EXCESS_TOLERANCE,
+    PlanEvaluation,
+    check_against_solver,
+    evaluate,
+)
+from pks_opt.production_plan.milp import PlanSolution, stage_name
+from pks_opt.result import Result, StageReport
+
+KIND = "production_plan"
+FULL_USE_SHARE = 0.999  # a resource at ≥ 99.9 % of its hours counts as fully used that week
+DECIMALS = 3
+
+
+@dataclass(frozen=True)
+class ClosedForm:
+    """Closed-form checks of one planning object (see ``models/production_plan.md``, C1–C2)."""
+
+    target_week: int | None
+    target_level: float | None
+    needed_by_target_week: float | None  # activities needed by the target week to reach the level
+    relief_production_per_week: float | None  # flat weekly rate reaching the target
+    relief_production_per_normal_week: float | None  # rate × shape (dips in low weeks)
+    mean_net_inflow_per_week: float
+    littles_law_target_queue: float  # mean net inflow × max wait
+
+
+def closed_form(data: PlanData, o: PlanningObject) -> ClosedForm:
+    """(C1) relief capacity and (C2) Little's-law queue, from the data alone."""
+    n = data.num_weeks
+    net = [a - r for a, r in zip(o.inflow, o.other_removals, strict=True)]
+    mean_net = sum(net) / n
+    little = mean_net * o.max_wait_weeks
+    t = o.target_week_effective
+    if t is None:
+        return ClosedForm(None, None, None, None, None, mean_net, little)
+    level = o.target_path()[t - 1]
+    assert level is not None
+    needed = max(0.0, o.queue_start + sum(net[:t]) - level)
+    shape_sum = sum(data.shape(o)[:t])
+    per_normal = needed / shape_sum if shape_sum > 0 else (0.0 if needed == 0 else math.inf)
+    return ClosedForm(t, level, needed, needed / t, per_normal, mean_net, little)
+
+
+def plan_result(
+    data: PlanData,
+    with_target: PlanSolution,
+    without_target: PlanSolution | None,
+    *,
+    warnings: list[str] | None = None,
+) -> Result:
+    """The envelope for the plan with the reduction goal (and the plan without it beside it)."""
+    stages = [_stage(s, "with reduction goal") for s in with_target.stages]
+    runtime = with_target.runtime_s
+    if without_target is not None:
+        stages += [_stage(s, "without reduction goal") for s in without_target.stages]
+        runtime += without_target.runtime_s
+    result = Result(
+        kind=KIND,
+        status=with_target.status,
+        instance=data.name,
+        solver=with_target.solver,
+        runtime_s=runtime,
+        stages=stages,
+        warnings=list(warnings or []),
+        explanation=list(with_target.notes),
+    )
+    if not with_target.status.has_solution:
+        result.explanation.append("no plan: the solver found no production plan in time")
+        return result
+
+    ev = evaluate(data, with_target.production, with_target=True)
+    checks = check_against_solver(data, with_target, ev)
+    ev0: PlanEvaluation | None = None
+    if without_target is not None and without_target.status.has_solution:
+        ev0 = evaluate(data, without_target.production, with_target=False)
+        checks += [
+            f"without reduction goal, {c}" for c in check_against_solver(data, without_target, ev0)
+        ]
+    elif without_target is not None:
+        result.warnings.append(
+            f"the plan without the reduction goal ended {without_target.status.value}: no side-by-side"
+        )
+    last = [k for k in data.priorities if stage_name(k) in with_target.service_values][-1]
+    final = next(s for s in with_target.stages if s.name == stage_name(last))
+    result.objective = ev.stage_objective(last)
+    result.bound = min(final.bound, result.objective)
+    forms = {o.id: closed_form(data, o) for o in data.objects}
+
+    result.tables = {
+        "production_plan": weekly_table(data, ev),
+        "capacity_use": capacity_table(data, ev),
+        "activity_hours": activity_hours_table(data),
+        "objects": objects_table(data, ev, ev0),
+        "closed_form_checks": closed_form_table(data, ev, forms),
+        "relief_capacity": relief_table(data, forms),
+    }
+    if ev0 is not None:
+        result.tables["production_plan_no_reduction"] = weekly_table(data, ev0)
+    result.kpis = kpis(data, ev, ev0)
+    result.explanation += explain(data, ev, forms)
+    result.extra = {
+        "objective_terms": {
+            **{f"service[priority {k}]": round(v, 6) for k, v in ev.service.items()},
+            **{f"levelling[priority {k}]": round(v, 6) for k, v in ev.levelling.items()},
+        },
+        "objective_check": checks,
+        "closed_form": closed_form_lines(data, ev, forms),
+        "unit": data.unit,
+        "goal_sources": {o.id: o.goal_source for o in data.objects},
+    }
+    return result
+
+
+def _stage(s: StageReport, scenario: str) -> StageReport:
+    return StageReport(f"{s.name} ({scenario})", s.status, s.objective, s.bound, s.runtime_s)
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def _r(x: float | None) -> float | None:
+    if x is None or not math.isfinite(x):
+        return None
+    return round(x, DECIMALS)
+
+
+def weekly_table(data: PlanData, ev: PlanEvaluation) -> pd.DataFrame:
+    rows: list[dict[str, Any]] = []
+    for o in data.objects:
+        t = ev.traces[o.id]
+        waits = t.expected_wait_weeks
+        for w, week in enumerate(data.weeks):
+            rows.append(
+                {
+                    "planning_object": o.id,
+                    "week": week.week,
+                    "week_type": week.week_type,
+                    "inflow": _r(o.inflow[w]),
+                    "other_removals": _r(o.other_removals[w]),
+                    "production": t.production[w],
+                    "queue_start": _r(t.queue_start[w]),
+                    "queue_end": _r(t.queue_end[w]),
+                    "expected_wait_weeks": _r(waits[w]),
+                    "max_wait_weeks": o.max_wait_weeks,
+                    "max_queue": o.max_queue,
+                    "target_queue": _r(o.target_path()[w]) if o.has_target else None,
+                    "queue_excess": _r(t.queue_excess[w]),
+                    "wait_excess": _r(t.wait_excess[w]),
+                    "target_excess": _r(t.target_excess[w]),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def capacity_table(data: PlanData, ev: PlanEvaluation) -> pd.DataFrame:
+    rows = []
+    for w, week in enumerate(data.weeks):
+        for r in data.resources:
+            used, avail = ev.used_hours[r.id][w], r.available_hours[w]
+            rows.append(
+                {
+                    "week": week.week,
+                    "week_type": week.week_type,
+                    "resource": r.id,
+                    "used_hours": _r(used),
+                    "available_hours": _r(avail),
+                    "unused_hours": _r(avail - used),
+                    "utilisation": _r(used / avail) if avail > 0 else None,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def activity_hours_table(data: PlanData) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {"planning_object": o.id, "resource": r, "hours_per_activity": h}
+            for o in data.objects
+            for r, h in o.hours_per_activity.items()
+        ],
+        columns=["planning_object", "resource", "hours_per_activity"],
+    )
+
+
+def _count(values: tuple[float | None, ...]) -> int:
+    return sum(1 for v in values if v is not None and v > EXCESS_TOLERANCE)
+
+
+def objects_table(data: PlanData, ev: PlanEvaluation, ev0: PlanEvaluation | None) -> pd.DataFrame:
+    rows = []
+    for o in data.objects:
+        t = ev.traces[o.id]
+        rows.append(
+            {
+                "planning_object": o.id,
+                "name": o.name,
+                "priority": o.priority,
+                "max_wait_weeks": o.max_wait_weeks,
+                "goal_source": o.goal_source,
+                "annual_goal": o.annual_goal,
+                "horizon_goal": _r(o.horizon_goal),
+                "planned_production": sum(t.production),
+                "goal_shortfall": _r(t.goal_shortfall),
+                "inflow": _r(sum(o.inflow)),
+                "queue_start": o.queue_start,
+                "queue_end": _r(t.queue_end[-1]),
+                "queue_end_without_reduction": _r(ev0.traces[o.id].queue_end[-1]) if ev0 else None,
+                "max_queue": o.max_queue,
+                "target_queue": _r(o.target_path()[-1]) if o.has_target else None,
+                "target_week": o.target_week_effective,
+                "weeks_above_max_queue": _count(t.queue_excess),
+                "weeks_above_target_wait": _count(t.wait_excess),
+                "weeks_above_target_queue": _count(t.target_excess),
+                "steady_rate": _r(t.steady_rate),
+                "weekly_change_total": _r(t.change),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def closed_form_table(
+    data: PlanData, ev: PlanEvaluation, forms: dict[str, ClosedForm]
+) -> pd.DataFrame:
+    rows = []
+    for o in data.objects:
+        cf, t = forms[o.id], ev.traces[o.id]
+        tw = cf.target_week
+        plan_mean = sum(t.production[:tw]) / tw if tw else None
+        queue_at = t.queue_end[tw - 1] if tw else None
+        reaches = (
+            None
+            if tw is None or cf.target_level is None or queue_at is None
+            else queue_at <= cf.target_level + EXCESS_TOLERANCE
+        )
+        mean_prod = sum(t.production) / data.num_weeks
+        rows.append(
+            {
+                "planning_object": o.id,
+                "target_week": tw,
+                "target_queue": _r(cf.target_level),
+                "relief_production_per_week": _r(cf.relief_production_per_week),
+                "relief_production_per_normal_week": _r(cf.relief_production_per_normal_week),
+                "plan_mean_production_to_target_week": _r(plan_mean),
+                "plan_queue_at_target_week": _r(queue_at),
+                "plan_reaches_target": reaches,
+                "mean_net_inflow_per_week": _r(cf.mean_net_inflow_per_week),
+                "littles_law_target_queue": _r(cf.littles_law_target_queue),
+                "plan_mean_production_per_week": _r(mean_prod),
+                "littles_law_queue_at_plan_rate": _r(mean_prod * o.max_wait_weeks),
+                "plan_queue_end": _r(t.queue_end[-1]),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def relief_hours(data: PlanData, forms: dict[str, ClosedForm]) -> dict[str, float]:
+    """(C3) Hours per normal week each resource needs to reach every target (or hold the queue)."""
+    out = {r.id: 0.0 for r in data.resources}
+    for o in data.objects:
+        cf = forms[o.id]
+        if cf.relief_production_per_normal_week is not None:
+            rate = cf.relief_production_per_normal_week
+        else:  # no target: produce the net inflow, so the queue stays where it is
+            shape_sum = sum(data.shape(o))
+            rate = (
+                cf.mean_net_inflow_per_week * data.num_weeks / shape_sum
+                if shape_sum > 0
+                else math.inf
+            )
+        for r, h in o.hours_per_activity.items():
+            out[r] += rate * h
+    return out
+
+
+def relief_table(data: PlanData, forms: dict[str, ClosedForm]) -> pd.DataFrame:
+    need = relief_hours(data, forms)
+    return pd.DataFrame(
+        [
+            {
+                "resource": r.id,
+                "relief_hours_per_normal_week": _r(need[r.id]),
+                "hours_per_normal_week": r.hours_per_week,
+                "relief_share_of_capacity": _r(need[r.id] / r.hours_per_week)
+                if r.hours_per_week > 0
+                else None,
+            }
+            for r in data.resources
+        ]
+    )
+
+
+# --------------------------------------------------------------------------- KPIs, explanation
+
+
+def _weeks_any(data: PlanData, ev: PlanEvaluation, attr: str) -> int:
+    return sum(
+        1
+        for w in range(data.num_weeks)
+        if any(
+            (v := getattr(ev.traces[o.id], attr)[w]) is not None and v > EXCESS_TOLERANCE
+            for o in data.objects
+        )
+    )
+
+
+def kpis(data: PlanData, ev: PlanEvaluation, ev0: PlanEvaluation | None) -> dict[str, Any]:
+    tr = ev.traces
+    avail = sum(sum(r.available_hours) for r in data.resources)
+    used = sum(sum(v) for v in ev.used_hours.values())
+    out: dict[str, Any] = {
+        "weeks": data.num_weeks,
+        "planning_objects": len(data.objects),
+        "total_production": sum(sum(t.production) for t in tr.values()),
+        "total_goal": _r(sum(o.horizon_goal or 0.0 for o in data.objects)),
+        "goal_shortfall": _r(sum(t.goal_shortfall for t in tr.values())),
+        "queue_start_total": _r(sum(o.queue_start for o in data.objects)),
+        "queue_end_total": _r(sum(t.queue_end[-1] for t in tr.values())),
+        "weeks_above_max_queue": _weeks_any(data, ev, "queue_excess"),
+        "weeks_above_target_wait": _weeks_any(data, ev, "wait_excess"),
+        "weeks_above_target_queue": _weeks_any(data, ev, "target_excess"),
+        "object_weeks_above_max_queue": sum(_count(t.queue_excess) for t in tr.values()),
+        "object_weeks_above_target_wait": sum(_count(t.wait_excess) for t in tr.values()),
+        "object_weeks_above_target_queue": sum(_count(t.target_excess) for t in tr.values()),
+        "unused_capacity_hours": _r(avail - used),
+        "unused_capacity_share": _r((avail - used) / avail) if avail > 0 else None,
+        "weekly_change_total": _r(sum(t.change for t in tr.values())),
+    }
+    if ev0 is not None:
+        out["queue_end_total_without_reduction"] = _r(
+            sum(t.queue_end[-1] for t in ev0.traces.values())
+        )
+        out["total_production_without_reduction"] = sum(
+            sum(t.production) for t in ev0.traces.values()
+        )
+    return out
+
+
+def _weeks_text(weeks: list[int]) -> str:
+    """[3,4,5,9] -> '3–5, 9'."""
+    parts: list[str] = []
+    start = prev = None
+    for w in weeks:
+        if start is None:
+            start = prev = w
+        elif prev is not None and w == prev + 1:
+            prev = w
+        else:
+            parts.append(f"{start}–{prev}" if start != prev else f"{start}")
+            start = prev = w
+    if start is not None:
+        parts.append(f"{start}–{prev}" if start != prev else f"{start}")
+    return ", ".join(parts)
+
+
+def explain(data: PlanData, ev: PlanEvaluation, forms: dict[str, ClosedForm]) -> list[str]:
+    """Why targets are missed: the shortfall per object, the binding resources, the closed form."""
+    lines: list[str] = []
+    weeks = [wk.week for wk in data.weeks]
+    for o in data.objects:
+        t, cf = ev.traces[o.id], forms[o.id]
+        missed = [
+            weeks[w]
+            for w, e in enumerate(t.target_excess)
+            if e is not None and e > EXCESS_TOLERANCE
+        ]
+        if missed:
+            tw = cf.target_week or data.num_weeks
+            q = t.queue_end[tw - 1]
+            plan_mean = sum(t.production[:tw]) / tw
+            lines.append(
+                f"{o.id} (priority {o.priority}): queue above its target in {len(missed)} week(s) "
+                f"({_weeks_text(missed)}); at week {tw} it is {q:.1f} against {cf.target_level:.1f} "
+                f"(short by {q - (cf.target_level or 0.0):.1f}); reaching it needs "
+                f"{cf.relief_production_per_week:.1f}/week on average, the plan gives {plan_mean:.1f}"
+            )
+        if t.goal_shortfall > EXCESS_TOLERANCE:
+            lines.append(
+                f"{o.id}: production goal {o.horizon_goal:.0f} not met, short by {t.goal_shortfall:.1f} activities"
+            )
+        over = [weeks[w] for w, e in enumerate(t.queue_excess) if e > EXCESS_TOLERANCE]
+        if over:
+            lines.append(
+                f"{o.id}: queue above its maximum {o.max_queue:g} in week(s) {_weeks_text(over)} "
+                f"(at most {max(t.queue_excess):.1f} above)"
+            )
+        late = [weeks[w] for w, e in enumerate(t.wait_excess) if e > EXCESS_TOLERANCE]
+        if late:
+            lines.append(
+                f"{o.id}: expected wait above {o.max_wait_weeks:g} weeks in week(s) {_weeks_text(late)}"
+            )
+    if lines:
+        need = relief_hours(data, forms)
+        for r in data.resources:
+            full = [
+                weeks[w]
+                for w in range(data.num_weeks)
+                if r.available_hours[w] > 0
+                and ev.used_hours[r.id][w] >= FULL_USE_SHARE * r.available_hours[w]
+            ]
+            if full:
+                lines.append(
+                    f"resource {r.id} fully used in {len(full)} week(s): {_weeks_text(full)}"
+                )
+            if need[r.id] > r.hours_per_week + EXCESS_TOLERANCE:
+                lines.append(
+                    f"resource {r.id}: reaching every target needs {need[r.id]:.1f} h per normal week, "
+                    f"{r.hours_per_week:g} h available: the targets exceed capacity"
+                )
+    return lines
+
+
+def closed_form_lines(
+    data: PlanData, ev: PlanEvaluation, forms: dict[str, ClosedForm]
+) -> list[str]:
+    """One line per planning object: closed form beside the optimised plan."""
+    lines = []
+    for o in data.objects:
+        cf, t = forms[o.id], ev.traces[o.id]
+        little = (
+            f"Little's-law queue {cf.littles_law_target_queue:.0f} "
+            f"(net inflow {cf.mean_net_inflow_per_week:.1f}/wk × {o.max_wait_weeks:g} wk), "
+            f"plan ends at {t.queue_end[-1]:.0f}"
+        )
+        if cf.target_week is None:
+            lines.append(f"{o.id}: no waiting-list target; {little}")
+            continue
+        tw = cf.target_week
+        plan_mean = sum(t.production[:tw]) / tw
+        ok = t.queue_end[tw - 1] <= (cf.target_level or 0.0) + EXCESS_TOLERANCE
+        lines.append(
+            f"{o.id}: relief {cf.relief_production_per_week:.1f}/wk to reach {cf.target_level:.0f} by week {tw}, "
+            f"plan {plan_mean:.1f}/wk -> {'in line' if ok else 'SHORT'}; {little}"
+        )
+    return lines
+
+
+def summary(result: Result) -> list[str]:
+    """Extra summary lines after the generic head: the closed-form checks."""
+    lines = ["closed-form checks:"]
+    lines += [f"  {line}" for line in result.extra.get("closed_form", [])]
+    return lines
