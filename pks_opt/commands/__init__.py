@@ -25,6 +25,9 @@ def _register() -> None:
     main.add_command(demo)
     main.add_command(need)
     main.add_command(balance)
+    from pks_opt.commands.plan import plan
+
+    main.add_command(plan)
     from pks_opt.commands.matrix import matrix
 
     main.add_command(matrix)
