@@ -60,14 +60,6 @@ class PlanningObjectRow(Row):
     target_week: int | None = Field(default=None, ge=1)
     reduction_per_week: float | None = Field(default=None, ge=0)
 
-    @model_validator(mode="after")
-    def _one_target_kind(self) -> PlanningObjectRow:
-        if self.reduction_per_week is not None and self.target_queue is not None:
-            raise ValueError("give either target_queue or reduction_per_week, not both")
-        if self.target_week is not None and self.target_queue is None:
-            raise ValueError("target_week needs a target_queue")
-        return self
-
 
 class WeekRow(Row):
     week: int = Field(ge=1)
@@ -306,6 +298,18 @@ def plan_from_raw(raw: RawInstance) -> PlanData:
             "inflow_weight sums to 0 over all weeks", file=t_weeks.where, field="inflow_weight"
         )
     for i, o in enumerate(obj_rows):
+        row = t_obj.row_number(i)
+        if o.reduction_per_week is not None and o.target_queue is not None:
+            raise InputError(
+                "give either target_queue or reduction_per_week, not both",
+                file=t_obj.where,
+                row=row,
+                field="reduction_per_week",
+            )
+        if o.target_week is not None and o.target_queue is None:
+            raise InputError(
+                "target_week needs a target_queue", file=t_obj.where, row=row, field="target_week"
+            )
         if o.target_week is not None and o.target_week > n:
             raise InputError(
                 f"week {o.target_week} is after the plan's last week {n}",
@@ -358,10 +362,10 @@ def plan_from_raw(raw: RawInstance) -> PlanData:
         inflow: list[float] = []
         removals: list[float] = []
         for w in week_rows:
-            row = given[o.planning_object].get(w.week)
-            if row is not None:
-                inflow.append(row.inflow)
-                removals.append(row.other_removals)
+            given_row = given[o.planning_object].get(w.week)
+            if given_row is not None:
+                inflow.append(given_row.inflow)
+                removals.append(given_row.other_removals)
             elif o.annual_inflow is not None:
                 # annual volume × this week's share of the seasonal profile, scaled to N weeks
                 inflow.append(o.annual_inflow * w.inflow_weight / total_weight * n / WEEKS_PER_YEAR)

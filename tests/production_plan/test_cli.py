@@ -1,0 +1,392 @@
+"""`pks plan` through the CLI: outputs contract, closed-form checks, --from-balance, bad input."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner, Result
+
+from pks_opt.commands import main
+from pks_opt.milp import MILP_BACKENDS
+from pks_opt.production_plan.data import read_plan
+from pks_opt.production_plan.solution import closed_form
+
+from .tiny import one_resource, weekly_inflow, write_instance
+
+
+def run(*args: Any) -> Result:
+    return CliRunner().invoke(main, ["plan", *map(str, args)], catch_exceptions=False)
+
+
+def relief_instance(folder: Path, hours_per_week: float) -> Path:
+    # q0 = 100, inflow 10/week for 4 weeks, target 60 by week 4, max wait 6 weeks; weeks 3–4
+    # are summer weeks at half capacity.
+    return write_instance(
+        folder,
+        objects=[
+            {
+                "planning_object": "a",
+                "queue_start": 100,
+                "max_wait_weeks": 6,
+                "target_queue": 60,
+                "target_week": 4,
+            }
+        ],
+        weeks=[
+            {"week": 1},
+            {"week": 2},
+            {"week": 3, "week_type": "summer", "capacity_factor": 0.5},
+            {"week": 4, "week_type": "summer", "capacity_factor": 0.5},
+        ],
+        resources=one_resource(hours_per_week),
+        hours=[("a", "doc", 1.0)],
+        inflow=weekly_inflow("a", [10, 10, 10, 10]),
+    )
+
+
+def test_closed_form_relief_and_littles_law(tmp_path: Path) -> None:
+    # Needed by week 4: 100 + 4·10 − 60 = 80 activities → relief 80 / 4 = 20 per week flat, or
+    # 80 / (1 + 1 + 0.5 + 0.5) = 26.67 per normal week (13.33 in a half week).
+    # Little's law: net inflow 10/week × 6 weeks = a queue of 60 keeps the wait at 6 weeks.
+    data = read_plan(relief_instance(tmp_path / "cf", 30))
+    cf = closed_form(data, data.objects[0])
+    assert cf.needed_by_target_week == pytest.approx(80)
+    assert cf.relief_production_per_week == pytest.approx(20)
+    assert cf.relief_production_per_normal_week == pytest.approx(80 / 3)
+    assert cf.littles_law_target_queue == pytest.approx(60)
+
+
+@pytest.mark.parametrize("backend", MILP_BACKENDS)
+def test_reachable_target_is_in_line_with_the_closed_form(tmp_path: Path, backend: str) -> None:
+    # 30 h per normal week gives up to 30 + 30 + 15 + 15 = 90 ≥ 80: the target is reached, so
+    # the plan's mean production to week 4 is at least the relief rate of 20.
+    out = tmp_path / "out"
+    res = run(relief_instance(tmp_path / "ok", 30), "--solver", backend, "--out", out)
+    assert res.exit_code == 0, res.output
+    cf = pd.read_csv(out / "closed_form_checks.csv")
+    assert bool(cf.loc[0, "plan_reaches_target"]) is True
+    assert (
+        cf.loc[0, "plan_mean_production_to_target_week"]
+        >= cf.loc[0, "relief_production_per_week"] - 1e-9
+    )
+    assert cf.loc[0, "relief_production_per_week"] == pytest.approx(20)
+    assert cf.loc[0, "littles_law_target_queue"] == pytest.approx(60)
+    assert "in line" in res.output
+
+
+@pytest.mark.parametrize("backend", MILP_BACKENDS)
+def test_unreachable_target_gives_a_plan_with_shortfall_and_explanation(
+    tmp_path: Path, backend: str
+) -> None:
+    # 20 h per normal week: at most 20 + 20 + 10 + 10 = 60 < 80, so the best plan produces all
+    # of it (x = 20, 20, 10, 10), the queue is 80 at week 4 (20 above target) and the relief
+    # capacity (26.67 h per normal week) exceeds the 20 h available. Exit 0 with the reasons.
+    out = tmp_path / "out"
+    res = run(relief_instance(tmp_path / "short", 20), "--solver", backend, "--out", out)
+    assert res.exit_code == 0, res.output
+    envelope = json.loads((out / "result.json").read_text())
+    assert envelope["status"] == "OPTIMAL"
+    plan = pd.read_csv(out / "production_plan.csv")
+    assert list(plan["production"]) == [20, 20, 10, 10]
+    assert plan["target_excess"].iloc[-1] == pytest.approx(20)
+    text = "\n".join(envelope["explanation"])
+    assert "short by 20.0" in text and "needs 20.0/week on average, the plan gives 15.0" in text
+    assert (
+        "resource doc: reaching every target needs 26.7 h per normal week, 20 h available" in text
+    )
+    cf = pd.read_csv(out / "closed_form_checks.csv")
+    assert bool(cf.loc[0, "plan_reaches_target"]) is False
+
+
+def test_outputs_keep_the_downstream_contract(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    res = run(relief_instance(tmp_path / "c", 30), "--out", out, "--excel")
+    assert res.exit_code == 0, res.output
+    plan = pd.read_csv(out / "production_plan.csv")
+    for col in (
+        "planning_object",
+        "week",
+        "week_type",
+        "inflow",
+        "production",
+        "queue_start",
+        "queue_end",
+        "expected_wait_weeks",
+    ):
+        assert col in plan.columns
+    assert list(plan["week_type"]) == ["normal", "normal", "summer", "summer"]
+    cap = pd.read_csv(out / "capacity_use.csv")
+    assert list(cap.columns[:1]) == ["week"] and {
+        "resource",
+        "used_hours",
+        "available_hours",
+    } <= set(cap.columns)
+    assert list(cap["available_hours"]) == [30, 30, 15, 15]
+    hours = pd.read_csv(out / "activity_hours.csv")
+    assert list(hours.columns) == ["planning_object", "resource", "hours_per_activity"]
+    for f in (
+        "result.json",
+        "queue_forecast.png",
+        "capacity_use.png",
+        "tables.xlsx",
+        "production_plan_no_reduction.csv",
+    ):
+        assert (out / f).exists(), f
+
+
+def test_same_input_same_output(tmp_path: Path) -> None:
+    folder = relief_instance(tmp_path / "d", 30)
+    run(folder, "--out", tmp_path / "o1")
+    run(folder, "--out", tmp_path / "o2")
+    for f in ("production_plan.csv", "capacity_use.csv", "closed_form_checks.csv"):
+        assert (tmp_path / "o1" / f).read_text() == (tmp_path / "o2" / f).read_text()
+
+
+def test_shipped_clinic_instance_reads() -> None:
+    # The region instance's unit MEDCLIN plans exactly these six objects.
+    from pks_opt.instances import instance_path
+
+    data = read_plan(instance_path("clinic-plan"))
+    assert sorted(o.id for o in data.objects) == [
+        "allergy",
+        "cardio",
+        "diabetes",
+        "gastro",
+        "neuro",
+        "other",
+    ]
+    assert data.num_weeks == 52 and data.unit == "MEDCLIN"
+    assert {w.week_type for w in data.weeks} >= {"normal", "summer", "christmas", "easter"}
+    assert all(o.queue_start > (o.target_path()[-1] or 0) for o in data.objects if o.has_target)
+
+
+# --------------------------------------------------------------------------- --from-balance
+
+
+def balance_instance(folder: Path) -> Path:
+    # Two weeks; a and b each have an instance goal of 520 a year (20 over the horizon).
+    return write_instance(
+        folder,
+        objects=[
+            {"planning_object": "a", "queue_start": 50, "annual_goal": 520},
+            {"planning_object": "b", "queue_start": 50, "annual_goal": 520},
+        ],
+        weeks=2,
+        resources=one_resource(100),
+        hours=[("a", "doc", 1.0), ("b", "doc", 1.0)],
+        inflow=weekly_inflow("a", [0, 0]) + weekly_inflow("b", [0, 0]),
+    )
+
+
+GOALS = """unit,planning_object,period,goal,cost
+U1,a,2027Q1,104,0
+U1,a,2027Q2,104,0
+U1,a,2027Q3,104,0
+U1,a,2027Q4,104,0
+U2,b,2027Q1,999,0
+U1,c,2027Q1,5,0
+U1,a,2028Q1,260,0
+"""
+
+
+def balance_dir(tmp_path: Path, text: str = GOALS) -> Path:
+    d = tmp_path / "balance"
+    d.mkdir(exist_ok=True)
+    (d / "production_goals.csv").write_text(text)
+    return d
+
+
+def test_from_balance_takes_the_units_annual_goals(tmp_path: Path) -> None:
+    # U1's goals for a over the first four periods: 4 × 104 = 416 a year = 16 over 2 weeks, so
+    # a is planned at 8 + 8; b has no U1 goal and keeps its own 520 (20: 10 + 10), with a
+    # warning; c is not in the plan (warning).
+    out = tmp_path / "out"
+    res = run(
+        balance_instance(tmp_path / "i"),
+        "--from-balance",
+        balance_dir(tmp_path),
+        "--unit",
+        "U1",
+        "--out",
+        out,
+    )
+    assert res.exit_code == 0, res.output
+    objects = pd.read_csv(out / "objects.csv").set_index("planning_object")
+    assert objects.loc["a", "annual_goal"] == 416 and objects.loc["a", "goal_source"] == "balance"
+    assert objects.loc["b", "annual_goal"] == 520 and objects.loc["b", "goal_source"] == "instance"
+    plan = pd.read_csv(out / "production_plan.csv")
+    assert list(plan[plan["planning_object"] == "a"]["production"]) == [8, 8]
+    assert list(plan[plan["planning_object"] == "b"]["production"]) == [10, 10]
+    warnings = json.loads((out / "result.json").read_text())["warnings"]
+    assert any("'b' has no goal for unit 'U1'" in w for w in warnings)
+    assert any("'c' (unit 'U1') is not in the plan" in w for w in warnings)
+
+
+def test_from_balance_year_option(tmp_path: Path) -> None:
+    # --year 2028: only 2028Q1 (260 a year → 10 over 2 weeks: 5 + 5).
+    out = tmp_path / "out"
+    res = run(
+        balance_instance(tmp_path / "i"),
+        "--from-balance",
+        balance_dir(tmp_path),
+        "--unit",
+        "U1",
+        "--year",
+        "2028",
+        "--out",
+        out,
+    )
+    assert res.exit_code == 0, res.output
+    objects = pd.read_csv(out / "objects.csv").set_index("planning_object")
+    assert objects.loc["a", "annual_goal"] == 260
+
+
+@pytest.mark.parametrize(
+    ("goals", "extra", "message"),
+    [
+        (GOALS, ["--unit", "NOPE"], "unit 'NOPE' has no goals"),
+        (GOALS, ["--unit", "U1", "--year", "2031"], "no period of year 2031"),
+        (
+            "unit,planning_object,period\nU1,a,2027Q1\n",
+            ["--unit", "U1"],
+            "row 1: missing column 'goal'",
+        ),
+        (
+            "unit,planning_object,period,goal\nU1,a,2027Q1,10\nU1,a,2027Q2,lots\n",
+            ["--unit", "U1"],
+            "row 3, field 'goal': not a number",
+        ),
+        (
+            "unit,planning_object,period,goal\nU1,a,2027Q1,-4\n",
+            ["--unit", "U1"],
+            "row 2, field 'goal'",
+        ),
+        (
+            "unit,planning_object,period,goal\nU3,z,2027Q1,10\n",
+            ["--unit", "U3"],
+            "none of the plan's planning objects",
+        ),
+        (None, ["--unit", "U1"], "production_goals.csv: missing"),
+    ],
+)
+def test_from_balance_bad_input(
+    tmp_path: Path, goals: str | None, extra: list[str], message: str
+) -> None:
+    d = balance_dir(tmp_path, goals) if goals is not None else tmp_path
+    out = tmp_path / "out"
+    res = run(balance_instance(tmp_path / "i"), "--from-balance", d, *extra, "--out", out)
+    assert res.exit_code == 2, res.output
+    assert message in res.stderr
+    assert "Traceback" not in res.output
+    assert not out.exists()
+
+
+def test_unit_without_from_balance_is_a_usage_error(tmp_path: Path) -> None:
+    res = run(balance_instance(tmp_path / "i"), "--unit", "U1")
+    assert res.exit_code == 2 and "only go with --from-balance" in res.stderr
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+def _edit(name: str, fn: Callable[[str], str]) -> Callable[[Path], None]:
+    def apply(folder: Path) -> None:
+        p = folder / name
+        p.write_text(fn(p.read_text()))
+
+    return apply
+
+
+def _remove(name: str) -> Callable[[Path], None]:
+    return lambda folder: (folder / name).unlink()
+
+
+BAD_INPUT = [
+    (_remove("weeks.csv"), "missing table 'weeks'"),
+    (
+        _edit("planning_objects.csv", lambda s: s + s.splitlines()[1] + "\n"),
+        "planning_objects.csv row 3, field 'planning_object': duplicate planning object 'a'",
+    ),
+    (
+        _edit("activity_hours.csv", lambda s: s.replace(",doc,", ",nurse,")),
+        "activity_hours.csv row 2, field 'resource': resource 'nurse' is not defined",
+    ),
+    (
+        _edit("weeks.csv", lambda s: s.replace("\n3,", "\n5,")),
+        "weeks.csv row 4, field 'week': weeks must be numbered",
+    ),
+    (
+        _edit("resources.csv", lambda s: s.replace(",30", ",-30")),
+        "resources.csv row 2, field 'hours_per_week'",
+    ),
+    (
+        _edit("planning_objects.csv", lambda s: s.replace(",60,4", ",60,9")),
+        "planning_objects.csv row 2, field 'target_week': week 9 is after",
+    ),
+    (
+        _edit(
+            "inflow.csv",
+            lambda s: s.replace("a,2,10", "a,2,10,500").replace(
+                "inflow\n", "inflow,other_removals\n"
+            ),
+        ),
+        "inflow.csv row 3, field 'other_removals': other removals of 'a' exceed",
+    ),
+    (
+        _edit("inflow.csv", lambda s: s.replace("a,3,10", "b,3,10")),
+        "inflow.csv row 4, field 'planning_object': planning object 'b' is not defined",
+    ),
+    (
+        _edit("planning_objects.csv", lambda s: s.replace("1,6,100,a", "high,6,100,a")),
+        "planning_objects.csv row 2, field 'priority'",
+    ),
+    (
+        _edit(
+            "planning_objects.csv",
+            lambda s: s.replace("target_week\n", "target_week,reduction_per_week\n").replace(
+                ",60,4\n", ",60,4,5\n"
+            ),
+        ),
+        "planning_objects.csv row 2, field 'reduction_per_week': give either target_queue or reduction_per_week",
+    ),
+    (
+        _edit("activity_hours.csv", lambda s: s.splitlines()[0] + "\n"),
+        "'a' has no row in activity_hours",
+    ),
+    (
+        _edit("instance.yaml", lambda s: s.replace("kind: tactical", "kind: strategic")),
+        "expected 'tactical'",
+    ),
+    (
+        _edit(
+            "instance.yaml",
+            lambda s: s.replace("parameters: {}", "parameters: {change_weight: -1}"),
+        ),
+        "field 'parameters.change_weight'",
+    ),
+    (
+        _edit("capacity.csv", lambda s: s.replace("doc", "room")),
+        "capacity.csv row 2, field 'resource': resource 'room' is not defined",
+    ),
+]
+
+
+@pytest.mark.parametrize(("mutate", "message"), BAD_INPUT)
+def test_bad_input_is_one_line_and_exit_2(
+    tmp_path: Path, mutate: Callable[[Path], None], message: str
+) -> None:
+    folder = relief_instance(tmp_path / "bad", 30)
+    (folder / "capacity.csv").write_text("week,resource,available_hours\n1,doc,30\n")
+    mutate(folder)
+    out = tmp_path / "out"
+    res = run(folder, "--out", out)
+    assert res.exit_code == 2, res.output
+    errors = [line for line in res.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and message in errors[0], res.stderr
+    assert "Traceback" not in res.output
+    assert not out.exists()
