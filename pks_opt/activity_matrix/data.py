@@ -10,7 +10,8 @@ activity_matrix``. Tables (full reference in ``docs/activity-matrix.md``):
 - ``activity_staff``: how many people of which competence one session of a type needs;
 - ``staff``: named staff (``count`` 1) or staff categories (``count`` N), their competence and
   the activity types they can do;
-- optional: ``staff_availability``, ``room_closed``, ``same_day`` (same-day sessions per day),
+- optional: ``staff_availability``, ``room_closed``, ``same_day`` (same-day sessions per day)
+  or ``inflow_profile`` (share of the week's inflow per day, to spread ``same_day_per_week``),
   ``day_rules`` (at least / at most N sessions of a type per day), ``pinned`` (fixed cells),
   ``plan_mapping`` (planning object → activity type for ``--from-plan``).
 
@@ -85,6 +86,7 @@ class ActivityTypeRow(Row):
     capability: str | None = None
     sessions_per_week: int = Field(default=0, ge=0)
     patients_per_session: float | None = Field(default=None, gt=0)
+    same_day_per_week: int = Field(default=0, ge=0)
     color: str | None = None
 
     @field_validator("color")
@@ -126,6 +128,11 @@ class SameDayRow(Row):
     activity_type: str = Field(min_length=1)
     weekday: int = Field(ge=0, le=6)
     sessions: int = Field(ge=0)
+
+
+class ProfileRow(Row):
+    weekday: int = Field(ge=0, le=6)
+    share: float = Field(ge=0)
 
 
 class DayRuleRow(Row):
@@ -410,6 +417,7 @@ def build_matrix(raw: RawInstance) -> MatrixData:
         check_unique(sd_rows, t_sd, "activity_type", "weekday")
         _check_days(sd_rows, t_sd, params.days)
         same_day = {(r.activity_type, r.weekday): r.sessions for r in sd_rows}
+    same_day.update(_same_day_from_profile(raw, types, t_types, params.days, same_day))
 
     rules: list[DayRule] = []
     if (t_ru := _opt(raw, "day_rules")) is not None:
@@ -503,6 +511,52 @@ def build_matrix(raw: RawInstance) -> MatrixData:
         day_rules=tuple(rules),
         pins=tuple(pins),
     )
+
+
+def _same_day_from_profile(
+    raw: RawInstance,
+    types: tuple[ActivityTypeRow, ...],
+    t_types: Table,
+    days: tuple[int, ...],
+    explicit: Mapping[tuple[str, int], int],
+) -> dict[tuple[str, int], int]:
+    """Spread each type's ``same_day_per_week`` over the days in proportion to the inflow.
+
+    Largest-remainder rounding: every day gets ⌊S·share⌋, the sessions left go to the days
+    with the largest remainders (ties: the earlier day). The seeds' Eksjö example: inflow
+    peaks Monday–Tuesday, so that is where the same-day slots go.
+    """
+    wanted = [(i, t) for i, t in enumerate(types) if t.same_day_per_week > 0]
+    if not wanted:
+        return {}
+    t_prof = _opt(raw, "inflow_profile")
+    if t_prof is None:
+        i, t = wanted[0]
+        raise InputError(
+            "same_day_per_week needs an inflow_profile table (weekday, share)",
+            file=t_types.where, row=t_types.row_number(i), field="same_day_per_week",
+        )
+    prof_rows = parse_rows(t_prof, ProfileRow)
+    check_unique(prof_rows, t_prof, "weekday")
+    _check_days(prof_rows, t_prof, days)
+    share = {r.weekday: r.share for r in prof_rows}
+    total = sum(share.values())
+    if total <= 0:
+        raise InputError("the shares must add up to more than 0", file=t_prof.where, field="share")
+    out: dict[tuple[str, int], int] = {}
+    for i, t in wanted:
+        if any(tt == t.activity_type for (tt, _d) in explicit):
+            raise InputError(
+                f"'{t.activity_type}' has same-day sessions in same_day.csv too; give one or the other",
+                file=t_types.where, row=t_types.row_number(i), field="same_day_per_week",
+            )
+        quota = {d: t.same_day_per_week * share.get(d, 0.0) / total for d in days}
+        alloc = {d: math.floor(round(q, 9)) for d, q in quota.items()}
+        left = max(0, t.same_day_per_week - sum(alloc.values()))
+        for d in sorted(days, key=lambda d: (-(quota[d] - alloc[d]), d))[:left]:
+            alloc[d] += 1
+        out.update({(t.activity_type, d): n for d, n in alloc.items() if n > 0})
+    return out
 
 
 def _check_days(rows: tuple[Row, ...], table: Table, days: tuple[int, ...]) -> None:

@@ -90,6 +90,9 @@ BAD_INPUTS = [
     ("day_rules", "activity_type,weekday,min_sessions,max_sessions\nA,0,3,1\n",
      "day_rules.csv row 2, field 'min_sessions': min_sessions 3 is above max_sessions 1"),
     ("same_day", "activity_type,weekday,sessions\nA,0,-1\n", "same_day.csv row 2, field 'sessions'"),
+    ("activity_types", "activity_type,sessions_per_week,same_day_per_week\nA,1,3\n",
+     "activity_types.csv row 2, field 'same_day_per_week': same_day_per_week needs an "
+     "inflow_profile table"),
 ]
 
 

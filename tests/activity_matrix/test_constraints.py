@@ -118,6 +118,23 @@ def test_same_day_shortfall_by_day(tmp_path: Path) -> None:
     )
 
 
+def test_same_day_follows_inflow_profile(tmp_path: Path) -> None:
+    # 7 same-day sessions a week, inflow shares 26/24/18/17/15 %: quotas 1.82, 1.68, 1.26,
+    # 1.19, 1.05 → floors 1 each (5), the 2 left go to the largest remainders (Mon .82,
+    # Tue .68) → 2, 2, 1, 1, 1, all delivered (2 rooms × 1 session a day).
+    inst = write_instance(tmp_path / "i", {
+        "rooms": "room,capabilities\nR1,\nR2,\n",
+        "activity_types": "activity_type,priority,sessions_per_week,same_day_per_week\nother,1,0,7\n",
+        "inflow_profile": "weekday,share\n0,26\n1,24\n2,18\n3,17\n4,15\n",
+    }, days=[0, 1, 2, 3, 4])
+    data = read_matrix(inst)
+    assert [data.same_day.get(("other", d), 0) for d in range(5)] == [2, 2, 1, 1, 1]
+    res = solve(inst)
+    assert res.tables["coverage"][["Mon", "Tue", "Wed", "Thu", "Fri"]].values.tolist() == [
+        [2, 2, 1, 1, 1]
+    ]
+
+
 def test_priority_order_of_shortfalls(tmp_path: Path) -> None:
     # 1 room × 2 sessions. A (priority 1) needs 2, B (priority 2) needs 3.
     # Any split leaves 3 sessions short; strict priority gives both cells to A.
