@@ -351,7 +351,12 @@ class MatrixModel:
             runtime = time.perf_counter() - s0
             if not status.has_solution:
                 run.stages.append(StageReport(name, status, float("inf"), float("-inf"), runtime))
-                run.status = status
+                # a later stage out of time keeps the earlier stages' matrix (still valid)
+                run.status = (
+                    SolveStatus.FEASIBLE
+                    if values and status is SolveStatus.NO_SOLUTION_IN_TIME
+                    else status
+                )
                 break
             obj = int(round(solver.objective_value))
             bound = float(solver.best_objective_bound)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from pks_opt.activity_matrix import read_matrix
 from pks_opt.activity_matrix.model import MatrixModel
 from pks_opt.activity_matrix.solution import room_changes, stage_values, violations
@@ -274,3 +276,40 @@ def test_shipped_instance_optimal_and_recomputed() -> None:
     assert room_changes(data, run.rooms) == run.stage_objectives["room-changes"]
     res = solve_matrices([data], time_limit_s=20)
     assert res.kpis["sessions_short"] == 0 and res.objective == 0
+
+
+def _timeout_from(stage: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make CP-SAT 'run out of time' from the ``stage``-th solve on (0-based)."""
+    from pks_opt.activity_matrix import model
+
+    real = model._status
+    calls = {"n": 0}
+
+    def fake(code: object, cp: object) -> SolveStatus:
+        calls["n"] += 1
+        return SolveStatus.NO_SOLUTION_IN_TIME if calls["n"] > stage else real(code, cp)
+
+    monkeypatch.setattr(model, "_status", fake)
+
+
+def test_later_stage_out_of_time_keeps_the_matrix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Stages 1–2 solve (A gets its 1 session); stage 3 'runs out of time' → the stage-2
+    # matrix stands, status FEASIBLE (not OPTIMAL), the stage is reported without a value.
+    inst = write_instance(tmp_path / "i")
+    _timeout_from(2, monkeypatch)
+    res = solve(inst)
+    assert res.status is SolveStatus.FEASIBLE
+    assert delivered(res) == {"A": 1}
+    assert [s.status for s in res.stages] == [
+        SolveStatus.OPTIMAL, SolveStatus.OPTIMAL, SolveStatus.NO_SOLUTION_IN_TIME
+    ]
+
+
+def test_no_solution_in_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    inst = write_instance(tmp_path / "i")
+    _timeout_from(0, monkeypatch)
+    res = solve(inst)
+    assert res.status is SolveStatus.NO_SOLUTION_IN_TIME
+    assert res.tables == {} and res.explanation == [
+        "[normal] no matrix found within the time limit; raise --time-limit"
+    ]
