@@ -147,7 +147,7 @@ class BalancingParameters(Row):
     ladder_postpone: float = Field(default=1000.0, gt=0)
     levelling_mean_weight: float = Field(default=0.01, ge=0)
     stage_tolerance: float = Field(default=1e-7, ge=0)
-    mip_gap: float = Field(default=1e-6, ge=0)
+    mip_gap: float = Field(default=1e-4, ge=0)
 
 
 DEFAULT_PRIORITY = PriorityRule(priority=1, unmet_weight=1.0)

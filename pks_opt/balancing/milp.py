@@ -80,11 +80,6 @@ class BalancingModel:
         self.prob.addConstraint(con)
         return con
 
-    def integer_vars(self) -> list[Any]:
-        ints = list(self.y.values())
-        ints += [v for k, v in self.z.items() if self.z_factor[k] != 1.0 or v.cat != "Continuous"]
-        return [v for v in ints if v.cat != "Continuous"]
-
 
 # --------------------------------------------------------------------------- building
 
@@ -156,8 +151,10 @@ class _Builder:
                     )
         for a, mv in enumerate(self.data.moves):
             for p in periods:
+                # the tightest bound: the arc's limit or the donor's spare (R4), whichever is less
                 bm.m[(a, p)] = bm.add_var(
-                    f"move[{mv.donor},{mv.receiver},{mv.resource},{p}]", ub=mv.max_per_period
+                    f"move[{mv.donor},{mv.receiver},{mv.resource},{p}]",
+                    ub=min(mv.max_per_period, self.spare((mv.donor, mv.resource, p))),
                 )
                 bm.y[(a, p)] = bm.add_var(
                     f"move_on[{mv.donor},{mv.receiver},{mv.resource},{p}]", cat="B"
@@ -174,6 +171,10 @@ class _Builder:
                 else:
                     bm.z[(i, p)] = bm.add_var(name, ub=inc.max_per_period)
                     bm.z_factor[(i, p)] = 1.0
+
+    def spare(self, key: Key3) -> float:
+        """What a donor can give without being left short: available − own capacity need."""
+        return max(0.0, self.fig.available.get(key, 0.0) - self.fig.capacity_need.get(key, 0.0))
 
     # ------------------------------------------------------------------ constraints
     def constraints(self) -> None:
@@ -242,18 +243,20 @@ class _Builder:
             mv = self.data.moves[a]
             out[(mv.donor, mv.resource, p)][var] = 1.0
         for key, coefs in sorted(out.items(), key=lambda kv: kv[0]):
-            spare = max(
-                0.0, self.fig.available.get(key, 0.0) - self.fig.capacity_need.get(key, 0.0)
-            )
-            bm.add_le(coefs, spare, f"donor[{key[0]},{key[1]},{key[2]}]")
+            if len(coefs) > 1:  # a single arc is already bounded by the spare
+                bm.add_le(coefs, self.spare(key), f"donor[{key[0]},{key[1]},{key[2]}]")
 
     def move_indicator(self) -> None:
         """(R5) A move is at most its limit, and only when its indicator is on."""
         bm = self.bm
         for (a, p), var in bm.m.items():
             mv = self.data.moves[a]
+            big_m = var.upBound
+            if big_m <= 0:
+                bm.y[(a, p)].upBound = 0  # nothing to give this period
+                continue
             bm.add_le(
-                {var: 1.0, bm.y[(a, p)]: -mv.max_per_period},
+                {var: 1.0, bm.y[(a, p)]: -big_m},
                 0.0,
                 f"move_on[{mv.donor},{mv.receiver},{mv.resource},{p}]",
             )
@@ -508,6 +511,9 @@ def _levelling(
     bm.saved_bounds = [(var, var.lowBound, var.upBound) for var, _v in fixed]
     for var, v in fixed:
         if var.cat != pulp.LpContinuous:
+            # fixed integers become continuous: the levelling stage is then a pure LP (a MIP
+            # with every integer fixed can trip the solver's MIP feasibility check)
+            var.cat = pulp.LpContinuous
             var.lowBound = var.upBound = round(v)
         else:
             # a box of solver precision around the value: solvers print values rounded, and
@@ -550,7 +556,7 @@ def _shadow_prices(
         var.cat = pulp.LpContinuous
         var.lowBound = var.upBound = values["y"][k]
     for k, var in bm.z.items():
-        if var.cat != pulp.LpContinuous:
+        if bm.z_factor[k] != 1.0:  # an integer number of steps
             var.cat = pulp.LpContinuous
             var.lowBound = var.upBound = round(values["z"][k] / bm.z_factor[k])
     held = {

@@ -1,0 +1,85 @@
+"""Time the balancing MILP on growing synthetic regions: build and solve separately.
+
+    python benchmarks/bench_balancing.py                 # HiGHS, sizes up to 60x200x12x16
+    python benchmarks/bench_balancing.py --solver cbc --sizes 8x20x4x8 30x100x8x12
+
+Columns: size (units x planning objects x resource types x quarters), variables and
+constraints of the model, ``gen s`` (generating the synthetic data, not part of the target),
+``build s`` (data -> PuLP model), ``solve s`` (all lexicographic stages + the two dual LPs,
+including PuLP handing the model to the solver at each stage), ``total s`` = build + solve,
+and the status. Target (issue 2): the largest size proven optimal in < 60 s end to end, and
+building faster than solving. Threads: 1 by default (the machine is shared).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from balancing_generator import generate  # noqa: E402
+
+from pks_opt.balancing.milp import build_model, solve_balancing  # noqa: E402
+
+DEFAULT_SIZES = ["8x20x4x8", "15x50x6x8", "30x100x8x12", "45x150x10x16", "60x200x12x16"]
+
+
+def parse_size(text: str) -> tuple[int, int, int, int]:
+    parts = [int(x) for x in text.lower().split("x")]
+    if len(parts) != 4:
+        raise argparse.ArgumentTypeError("size is UNITSxOBJECTSxRESOURCESxPERIODS")
+    return parts[0], parts[1], parts[2], parts[3]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description="Benchmark the balancing MILP.")
+    ap.add_argument(
+        "--sizes", nargs="+", type=parse_size, default=[parse_size(s) for s in DEFAULT_SIZES]
+    )
+    ap.add_argument("--solver", default="highs", choices=["highs", "cbc"])
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--time-limit", type=float, default=120.0)
+    ap.add_argument("--stages", action="store_true", help="also print each stage's time")
+    ap.add_argument(
+        "--integer-actions",
+        action="store_true",
+        help="fixed move costs and recruitment in whole steps (a much harder MILP)",
+    )
+    a = ap.parse_args()
+
+    head = f"{'size':>14} {'vars':>7} {'cons':>7} {'ints':>6} {'gen s':>6} {'build s':>8} {'solve s':>8} {'total s':>8}  status"
+    print(
+        f"solver={a.solver} threads={a.threads} seed={a.seed} integer_actions={a.integer_actions}"
+    )
+    print(head)
+    print("-" * len(head))
+    for u, o, r, p in a.sizes:
+        t0 = time.perf_counter()
+        data = generate(u, o, r, p, a.seed, integer_actions=a.integer_actions).data
+        gen_s = time.perf_counter() - t0
+        probe = build_model(data)  # counted once for the size columns
+        num_vars = len(probe.prob.variables())
+        num_cons = len(probe.prob.constraints)
+        num_int = sum(1 for v in probe.prob.variables() if v.cat != "Continuous")
+        del probe
+        run = solve_balancing(data, a.solver, time_limit_s=a.time_limit, threads=a.threads)
+        total = run.build_s + run.solve_s
+        print(
+            f"{f'{u}x{o}x{r}x{p}':>14} {num_vars:>7} {num_cons:>7} {num_int:>6} {gen_s:>6.2f} "
+            f"{run.build_s:>8.2f} {run.solve_s:>8.2f} {total:>8.2f}  {run.status.value}",
+            flush=True,
+        )
+        if a.stages:
+            for st in run.stages:
+                o_ = st.outcome
+                print(
+                    f"{'':>16}stage {st.name:<13} {o_.runtime_s:>7.2f} s  {o_.status.value}  {o_.objective:.6g}"
+                )
+
+
+if __name__ == "__main__":
+    main()
