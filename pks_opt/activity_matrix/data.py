@@ -116,12 +116,14 @@ class AvailabilityRow(Row):
     weekday: int | None = Field(default=None, ge=0, le=6)
     session: str | None = None
     available: int = Field(ge=0)
+    week_type: str | None = None
 
 
 class ClosedRow(Row):
     room: str = Field(min_length=1)
     weekday: int | None = Field(default=None, ge=0, le=6)
     session: str | None = None
+    week_type: str | None = None
 
 
 class SameDayRow(Row):
@@ -240,10 +242,13 @@ class MatrixData(Frozen):
     need: dict[str, int]
     #: where the need came from, per activity type (planner wording)
     need_source: dict[str, str]
-    #: (room, weekday, session) cells that are closed
+    #: (room, weekday, session) cells that are closed (in this week type)
     closed: frozenset[tuple[str, int, str]]
     #: people of a staff row available in (weekday, session); missing keys = the row's count
     availability: dict[tuple[str, int, str], int]
+    #: the rules behind both, per week type (None: every week type), in file order
+    closed_rules: tuple[tuple[str | None, str, int, str], ...] = ()
+    availability_rules: tuple[tuple[str | None, str, int, str, int], ...] = ()
     #: (activity type, weekday) -> same-day sessions needed
     same_day: dict[tuple[str, int], int]
     day_rules: tuple[DayRule, ...]
@@ -302,9 +307,26 @@ class MatrixData(Frozen):
     def with_need(self, week_type: str, need: Mapping[str, int], source: Mapping[str, str]) -> MatrixData:
         """The same clinic for another week type (re-validated, not a shallow copy)."""
         payload = self.model_dump()
-        payload.update(week_type=week_type, need=dict(need), need_source=dict(source))
-        payload["closed"] = self.closed
+        closed, availability = resolve_week_type(
+            week_type, self.closed_rules, self.availability_rules
+        )
+        payload.update(week_type=week_type, need=dict(need), need_source=dict(source),
+                       closed=closed, availability=availability)
         return MatrixData.model_validate(payload)
+
+
+def resolve_week_type(
+    week_type: str,
+    closed_rules: tuple[tuple[str | None, str, int, str], ...],
+    availability_rules: tuple[tuple[str | None, str, int, str, int], ...],
+) -> tuple[frozenset[tuple[str, int, str]], dict[tuple[str, int, str], int]]:
+    """Closed cells and availability of one week type (rows without a week type always apply;
+    for availability, later rows win)."""
+    closed = frozenset((r, d, k) for wt, r, d, k in closed_rules if wt in (None, week_type))
+    availability = {
+        (s, d, k): n for wt, s, d, k, n in availability_rules if wt in (None, week_type)
+    }
+    return closed, availability
 
 
 # --------------------------------------------------------------------------- reading
@@ -384,7 +406,7 @@ def build_matrix(raw: RawInstance) -> MatrixData:
     for n in needs:
         staff_per[n.activity_type][n.competence] = n.staff
 
-    availability: dict[tuple[str, int, str], int] = {}
+    avail_rules: list[tuple[str | None, str, int, str, int]] = []
     count = {s.staff: s.count for s in staff_rows}
     if (t_av := _opt(raw, "staff_availability")) is not None:
         av_rows = parse_rows(t_av, AvailabilityRow)
@@ -398,9 +420,9 @@ def build_matrix(raw: RawInstance) -> MatrixData:
                 )
             for d in params.days if av.weekday is None else (av.weekday,):
                 for k in sids if av.session is None else (av.session,):
-                    availability[(av.staff, d, k)] = av.available
+                    avail_rules.append((av.week_type, av.staff, d, k, av.available))
 
-    closed: set[tuple[str, int, str]] = set()
+    closed_rules: list[tuple[str | None, str, int, str]] = []
     if (t_cl := _opt(raw, "room_closed")) is not None:
         cl_rows = parse_rows(t_cl, ClosedRow)
         check_ref(cl_rows, t_cl, "room", rids, "room")
@@ -408,7 +430,8 @@ def build_matrix(raw: RawInstance) -> MatrixData:
         for c in cl_rows:
             for d in params.days if c.weekday is None else (c.weekday,):
                 for k in sids if c.session is None else (c.session,):
-                    closed.add((c.room, d, k))
+                    closed_rules.append((c.week_type, c.room, d, k))
+    always_closed = {(r, d, k) for wt, r, d, k in closed_rules if wt is None}
 
     same_day: dict[tuple[str, int], int] = {}
     if (t_sd := _opt(raw, "same_day")) is not None:
@@ -453,7 +476,7 @@ def build_matrix(raw: RawInstance) -> MatrixData:
         cap_of = {t.activity_type: t.capability for t in types}
         for i, p in enumerate(pin_rows):
             where = {"file": t_pin.where, "row": t_pin.row_number(i)}
-            if (p.room, p.weekday, p.session) in closed:
+            if (p.room, p.weekday, p.session) in always_closed:
                 raise InputError(
                     f"room '{p.room}' is closed on {DAY_NAMES_LONG[p.weekday]} {p.session}",
                     field="room", **where,  # type: ignore[arg-type]
@@ -492,6 +515,9 @@ def build_matrix(raw: RawInstance) -> MatrixData:
         for s in staff_rows
     )
     need = {t.id: t.sessions_per_week for t in activity_types}
+    closed, availability = resolve_week_type(
+        params.week_type, tuple(closed_rules), tuple(avail_rules)
+    )
     return MatrixData(
         name=raw.name,
         week_type=params.week_type,
@@ -505,8 +531,10 @@ def build_matrix(raw: RawInstance) -> MatrixData:
         staff=staff,
         need=need,
         need_source={t: "instance" for t in need},
-        closed=frozenset(closed),
+        closed=closed,
         availability=availability,
+        closed_rules=tuple(closed_rules),
+        availability_rules=tuple(avail_rules),
         same_day=same_day,
         day_rules=tuple(rules),
         pins=tuple(pins),

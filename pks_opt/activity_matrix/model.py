@@ -203,9 +203,12 @@ class MatrixModel:
     def _pins(self) -> None:
         """(R4) Pinned cells hold their activity."""
         for p in self.data.pins:
-            self.model.add(self.z[(p.room, p.weekday, p.session, p.activity_type)] == 1).with_name(
-                f"pinned[{p.room},{DAY_NAMES[p.weekday]},{p.session}]"
-            )
+            name = f"pinned[{p.room},{DAY_NAMES[p.weekday]},{p.session}]"
+            var = self.z.get((p.room, p.weekday, p.session, p.activity_type))
+            if var is None:  # the room is closed then in this week type: no matrix
+                self.model.add(self.model.new_constant(0) == 1).with_name(name)
+            else:
+                self.model.add(var == 1).with_name(name)
 
     def _at_most_per_day(self) -> None:
         """(R5) At most N sessions of a type per day (day_rules.max_sessions)."""

@@ -277,6 +277,12 @@ def explain_infeasible(data: MatrixData) -> list[str]:
     for p in data.pins:
         per_day[(p.activity_type, p.weekday)] += 1
         per_cell[(p.weekday, p.session, p.activity_type)] += 1
+    for p in data.pins:
+        if not data.is_open(p.room, p.weekday, p.session):
+            lines.append(
+                f"room {p.room} is pinned to {p.activity_type} on {DAY_NAMES_LONG[p.weekday]} "
+                f"{p.session} but closed then in '{data.week_type}' weeks"
+            )
     for (tid, d), k in sorted(per_day.items()):
         cap = data.day_max(tid, d)
         if cap is not None and k > cap:

@@ -109,3 +109,44 @@ def test_week_not_in_plan(tmp_path: Path) -> None:
     plan = _plan(tmp_path, "gastro,1,normal,4,4,0,0,0\n")
     with pytest.raises(InputError, match="week 9 is not in the production plan"):
         solve(_clinic(tmp_path), plan=plan, week=9)
+
+
+def _small(tmp_path: Path, **extra: str) -> Path:
+    # 2 rooms × 1 session × Monday; A needs 1 physician, 4 patients per session; 2 physicians.
+    return write_instance(tmp_path / "small", {
+        "rooms": "room,capabilities\nR1,\nR2,\n",
+        "activity_types": "activity_type,priority,sessions_per_week,patients_per_session\nA,1,0,4\n",
+        "activity_staff": "activity_type,competence,staff\nA,physician,1\n",
+        "staff": "staff,competence,count\nP,physician,2\n",
+        **extra,
+    })
+
+
+def test_availability_per_week_type(tmp_path: Path) -> None:
+    # 8 patients = 2 sessions in both week types; in 'low' weeks only 1 physician works
+    # (vacation) → normal 2 delivered, low 1 with the physician limit named.
+    clinic = _small(tmp_path, staff_availability="staff,weekday,session,available,week_type\n"
+                                                 "P,,,1,low\n")
+    plan = _plan(tmp_path, "A,1,normal,8,8,0,0,0\nA,2,low,8,8,0,0,0\n")
+    res = solve(clinic, plan=plan)
+    cov = res.tables["coverage"].set_index("week_type")
+    assert cov.loc["normal", "delivered"] == 2 and cov.loc["low", "delivered"] == 1
+    assert res.explanation == [
+        "[low] A (priority 1) needs 2 sessions a week, gets 1 (1 short): "
+        "A needs 2 physician sessions a week; 1 is available"
+    ]
+    sd = res.tables["staff_demand"]
+    assert sd.groupby("week_type")["staff"].sum().to_dict() == {"low": 1, "normal": 2}
+
+
+def test_pin_in_a_cell_closed_in_one_week_type(tmp_path: Path) -> None:
+    # R1 is closed on Monday in 'low' weeks but pinned to A: the normal matrix exists, the
+    # low one cannot → INFEASIBLE, and the line names the pin and the week type.
+    clinic = _small(tmp_path, room_closed="room,weekday,session,week_type\nR1,0,am,low\n",
+                    pinned="room,weekday,session,activity_type\nR1,0,am,A\n")
+    plan = _plan(tmp_path, "A,1,normal,4,4,0,0,0\nA,2,low,4,4,0,0,0\n")
+    res = solve(clinic, plan=plan)
+    assert res.status.value == "INFEASIBLE"
+    assert res.explanation == [
+        "[low] room R1 is pinned to A on Monday am but closed then in 'low' weeks"
+    ]
