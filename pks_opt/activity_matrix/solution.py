@@ -235,7 +235,8 @@ def _reasons(
             f"{o} {n}" for o, n in sorted(taken.items(), key=lambda kv: (-kv[1], kv[0]))
         )
         reasons.append(
-            f"the rooms and staff it could use go to activities of higher or equal rank ({busy})"
+            "the rooms and staff it could use go to same-day work, pinned cells or activities "
+            f"of higher or equal priority ({busy})"
         )
     return reasons
 

@@ -162,7 +162,8 @@ def test_competition_is_named(tmp_path: Path) -> None:
     res = solve(inst)
     assert res.explanation == [
         "B (priority 2) needs 1 session a week, gets 0 (1 short): the rooms and staff it "
-        "could use go to activities of higher or equal rank (A 1)"
+        "could use go to same-day work, pinned cells or activities of higher or equal "
+        "priority (A 1)"
     ]
 
 
