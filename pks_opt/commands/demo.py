@@ -56,6 +56,16 @@ DEMO_STEPS: list[tuple[str, str, list[str]]] = [
         "matrix-from-plan",
         ["matrix", "{instances}/clinic-plan-matrix", "--from-plan", "pks-demo-out/plan-clinic"],
     ),
+    (
+        "Roster, big rocks first (ward-roster, 6 weeks, 27 staff)",
+        "roster-ward",
+        ["roster", "{instances}/ward-roster", "--time-limit", "10", "--quiet"],
+    ),
+    (
+        "Roster that cannot be fully covered: named shortfalls (ward-roster-short)",
+        "roster-ward-short",
+        ["roster", "{instances}/ward-roster-short", "--time-limit", "10", "--quiet"],
+    ),
 ]
 
 

@@ -121,3 +121,15 @@ def test_bad_input_exit_2_one_line_nothing_written(tmp_path: Path, what: str,
     assert len(lines) == 1 and message in lines[0], res.output
     assert "Traceback" not in res.output
     assert not out.exists()
+
+
+def test_no_roster_at_all_exit_1(tmp_path: Path) -> None:
+    # A is pinned to E (15-23) on day 0 and D (07-15) on day 1: 8 h rest < 11 h, so no roster
+    # satisfies the hard rules -> INFEASIBLE, exit 1, explanation printed.
+    inst = _tiny(tmp_path, pinned="staff,date,shift\nA,2026-03-30,E\nA,2026-03-31,D\n")
+    out = tmp_path / "out"
+    res = CliRunner().invoke(main, ["roster", str(inst), "--out", str(out), "--time-limit", "5",
+                                    "--workers", "1", "--quiet"])
+    assert res.exit_code == 1, res.output
+    assert "status: INFEASIBLE" in res.output
+    assert "no roster satisfies the hard rules" in res.output
