@@ -80,8 +80,16 @@ def _figure(result: Result, week_type: str, rooms: pd.DataFrame, staff: pd.DataF
     handles.append(Patch(facecolor=OFF_COLOUR, edgecolor="#555555", label="closed / absent"))
     fig.legend(handles=handles, loc="lower center", ncol=min(8, len(handles)), fontsize=9,
                frameon=False, bbox_to_anchor=(0.5, -0.01))
-    fig.suptitle(f"Activity matrix · {result.instance} · week type '{week_type}'", fontsize=12)
-    fig.tight_layout(rect=(0, 0.05, 1, 0.97))
+    cov = result.tables["coverage"]
+    cov = cov[(cov["week_type"] == week_type) & (cov["shortfall"] > 0)]
+    short = ", ".join(
+        f"{t} {d}/{n}" for t, d, n in zip(cov["activity_type"], cov["delivered"], cov["needed"], strict=True)
+    )
+    title = f"Activity matrix · {result.instance} · week type '{week_type}'"
+    if short:
+        title += f"\nshort (delivered/needed sessions): {short}"
+    fig.suptitle(title, fontsize=12, color="#222222" if not short else "#a00000")
+    fig.tight_layout(rect=(0, 0.05, 1, 0.97 if not short else 0.94))
     return fig
 
 
