@@ -150,3 +150,23 @@ def test_pin_in_a_cell_closed_in_one_week_type(tmp_path: Path) -> None:
     assert res.explanation == [
         "[low] room R1 is pinned to A on Monday am but closed then in 'low' weeks"
     ]
+
+
+@pytest.mark.parametrize(("rows", "message"), [
+    ("gastro,1,normal,4,-4,0,0,0\n", "production_plan.csv row 2, field 'production'"),
+    ("gastro,1,normal,4,4,0,0,0\ngastro,1,low,4,4,0,0,0\n",
+     "production_plan.csv row 3, field 'week_type': week 1 is 'low' here but 'normal'"),
+    ("gastro,x,normal,4,4,0,0,0\n", "production_plan.csv row 2, field 'week'"),
+])
+def test_bad_plan_rows_exit_2(tmp_path: Path, rows: str, message: str) -> None:
+    from click.testing import CliRunner
+
+    from pks_opt.commands import main
+
+    plan = _plan(tmp_path, rows)
+    out = tmp_path / "out"
+    res = CliRunner().invoke(main, ["matrix", str(_clinic(tmp_path)), "--from-plan", str(plan),
+                                    "--out", str(out), "--time-limit", "5"])
+    assert res.exit_code == 2
+    assert message in res.stderr
+    assert not out.exists()
