@@ -8,7 +8,7 @@
 
 The region looks like a real one at scale: about a tenth of the units are support units
 (imaging-, ICU-like) whose resources other units' objects use; each producing unit has four to
-six of the resource types; capacity is 80-110 % of the own need with a summer quarter at 80 %;
+six of the resource types; capacity is 85-125 % of the own need with a summer quarter at 80 % and need growing 0.5 % a quarter;
 budgets leave room for roughly a third of the gap, so every action type is used.
 
 Same arguments and seed → the same region (numpy ``default_rng``).
@@ -124,7 +124,7 @@ def generate(
         return tuple(Usage(s or unit, r, a) for (oo, r, a, s) in usage_rows if oo == o)
 
     need = {
-        (home[o], o, p): base_need[o] * (1 + 0.01 * k)
+        (home[o], o, p): base_need[o] * (1 + 0.005 * k)
         for o in objects
         for k, p in enumerate(periods)
     }
@@ -134,7 +134,7 @@ def generate(
         for us in usage[(h, o)]:
             key = (us.at_unit, us.resource, p)
             cap_need[key] = cap_need.get(key, 0.0) + n * us.amount
-    ratio = {(u, r): rng.uniform(0.8, 1.1) for u in units for r in resources}
+    ratio = {(u, r): rng.uniform(0.85, 1.25) for u in units for r in resources}
     available = {
         (u, r, p): float(
             np.round(cap_need.get((u, r, periods[0]), 0.0) * ratio[(u, r)] * season[k], 1)

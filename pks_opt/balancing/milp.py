@@ -33,8 +33,9 @@ STAGE_MOVES = "moves"
 STAGE_LEVELLING = "levelling"
 #: a tiny absolute floor when the tolerance is relative (values near zero)
 STAGE_TOLERANCE_ABS = 1e-7
-#: relative width of the box that "fixes" a continuous action for the levelling stage
-FIX_SLACK = 1e-6
+#: relative widths of the box that "fixes" a continuous action for the levelling stage
+#: (tried in turn until the LP solves: solver precision first)
+FIX_SLACKS = (1e-7, 1e-6, 1e-5)
 
 
 @dataclass
@@ -499,7 +500,12 @@ def _levelling(
     threads: int | None,
     prm: Any,
 ) -> MilpOutcome:
-    """Stage 6: fix every action, then minimise the highest utilisation (an LP)."""
+    """Stage 6: fix every action, then minimise the highest utilisation (an LP).
+
+    Continuous actions are "fixed" to a box of solver precision around their value (solvers
+    report values rounded, and an exact fix can cut off the plan the earlier stages proved,
+    R11); if the LP still fails numerically, the box widens (``FIX_SLACKS``).
+    """
     import pulp
 
     fixed: list[tuple[Any, float]] = []
@@ -515,11 +521,6 @@ def _levelling(
             # with every integer fixed can trip the solver's MIP feasibility check)
             var.cat = pulp.LpContinuous
             var.lowBound = var.upBound = round(v)
-        else:
-            # a box of solver precision around the value: solvers print values rounded, and
-            # an exact fix could cut off the solution the earlier stages proved (R11)
-            slack = FIX_SLACK * max(1.0, abs(v))
-            var.lowBound, var.upBound = max(0.0, v - slack), v + slack
     cap = capacity_after(bm.data, values)
     lam = bm.add_var("max_utilisation")
     lam_u = {u: bm.add_var(f"max_utilisation[{u}]") for u in bm.data.figures.units}
@@ -537,9 +538,26 @@ def _levelling(
     bm.objectives[STAGE_LEVELLING] = obj
     bm.prob.setObjective(pulp.LpAffineExpression(obj))
     bm.prob.name = f"balancing_{STAGE_LEVELLING}"
-    return solve_pulp(
-        bm.prob, backend, time_limit_s=time_limit, mip_gap=prm.mip_gap, threads=threads
-    )
+    out: MilpOutcome | None = None
+    for slack_rel in FIX_SLACKS:
+        for (var, lb0, ub0), (_v, v) in zip(bm.saved_bounds, fixed, strict=True):
+            slack = slack_rel * max(1.0, abs(v))
+            lb = v - slack if lb0 is None else max(lb0, v - slack)
+            ub = v + slack if ub0 is None else min(ub0, v + slack)
+            var.lowBound, var.upBound = min(lb, ub), max(lb, ub)
+        # integers (move indicators, recruitment steps) exactly at their value
+        for k, var in bm.y.items():
+            var.lowBound = var.upBound = round(values["y"][k])
+        for k, var in bm.z.items():
+            if bm.z_factor[k] != 1.0:
+                var.lowBound = var.upBound = round(values["z"][k] / bm.z_factor[k])
+        out = solve_pulp(
+            bm.prob, backend, time_limit_s=time_limit, mip_gap=prm.mip_gap, threads=threads
+        )
+        if out.status.has_solution:
+            break
+    assert out is not None
+    return out
 
 
 def _shadow_prices(

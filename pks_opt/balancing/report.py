@@ -12,12 +12,14 @@ if TYPE_CHECKING:
 
 
 def balancing_charts(data: BalancingData, result: Result) -> dict[str, Figure]:
-    """``need_vs_capacity``: per unit and resource, need and capacity before/after (horizon).
+    """``need_vs_capacity``: per unit, its most limiting resource quarter by quarter.
 
-    One panel per unit; per resource four bars: capacity need if every unit produced its own
-    need, available before, available after the actions, and the load the plan puts there.
-    Values are summed over the horizon and shown relative to the available capacity before
-    (1.0 = today's capacity), so units with hours and bed-days share one scale.
+    One panel per unit, for the resource with the highest need ÷ available before balancing:
+    bars for the capacity need (every unit producing its own need) and the available capacity
+    before; lines for the available capacity after moves and increases and for the load the
+    balanced plan puts there (own production, production for others, waiting lists, support
+    load). Where the red bar towers over the grey one the unit was short; the blue line shows
+    what the actions added, the green line what the plan uses.
     """
     import matplotlib
 
@@ -27,57 +29,71 @@ def balancing_charts(data: BalancingData, result: Result) -> dict[str, Figure]:
     util = result.tables.get("utilisation")
     if util is None or util.empty:
         return {}
-    agg = util.groupby(["unit", "resource"], sort=False)[
-        ["need_before", "available_before", "available_after", "load_after"]
-    ].sum()
-    units = [u for u in data.figures.units if u in agg.index.get_level_values(0)]
-    ncols = min(3, len(units))
-    nrows = (len(units) + ncols - 1) // ncols
-    fig, axes = plt.subplots(
-        nrows, ncols, figsize=(5.2 * ncols, 3.4 * nrows), squeeze=False, sharey=False
-    )
-    colours = {
-        "need_before": "#c0392b",
-        "available_before": "#95a5a6",
-        "available_after": "#2e86c1",
-        "load_after": "#27ae60",
-    }
-    labels = {
-        "need_before": "capacity need (own need)",
-        "available_before": "available before",
-        "available_after": "available after actions",
-        "load_after": "load in the plan",
-    }
-    width = 0.2
-    for idx, u in enumerate(units):
+    periods = list(data.figures.periods)
+    panels: list[tuple[str, str]] = []
+    for u in data.figures.units:
+        sub = util[util["unit"] == u]
+        if sub.empty:
+            continue
+        ratio = sub["need_before"] / sub["available_before"].where(sub["available_before"] > 0)
+        ratio = ratio.fillna(0.0)
+        worst = sub["resource"].iloc[int(ratio.to_numpy().argmax())]
+        panels.append((u, str(worst)))
+    ncols = min(3, len(panels))
+    nrows = (len(panels) + ncols - 1) // ncols
+    fig, axes = plt.subplots(nrows, ncols, figsize=(5.0 * ncols, 3.2 * nrows), squeeze=False)
+    xs = list(range(len(periods)))
+    for idx, (u, r) in enumerate(panels):
         ax = axes[idx // ncols][idx % ncols]
-        sub = agg.loc[u]
-        base = sub["available_before"].where(sub["available_before"] > 0, sub["need_before"])
-        base = base.where(base > 0, 1.0)
-        xs = range(len(sub))
-        for j, col in enumerate(colours):
-            ax.bar(
-                [x + (j - 1.5) * width for x in xs],
-                sub[col] / base,
-                width,
-                color=colours[col],
-                label=labels[col] if idx == 0 else None,
-            )
-        ax.axhline(1.0, color="black", lw=0.6, ls=":")
-        ax.set_xticks(list(xs))
-        ax.set_xticklabels(list(sub.index), rotation=30, ha="right", fontsize=8)
-        ax.set_title(u, fontsize=10)
-        ax.set_ylabel("× available before", fontsize=8)
-    for idx in range(len(units), nrows * ncols):
+        sub = util[(util["unit"] == u) & (util["resource"] == r)].set_index("period")
+        sub = sub.reindex(periods).fillna(0.0)
+        ax.bar(
+            [x - 0.2 for x in xs],
+            sub["need_before"],
+            0.4,
+            color="#c0392b",
+            label="capacity need (own need)",
+        )
+        ax.bar(
+            [x + 0.2 for x in xs],
+            sub["available_before"],
+            0.4,
+            color="#aab7b8",
+            label="available before",
+        )
+        ax.plot(
+            xs,
+            sub["available_after"],
+            color="#2e86c1",
+            lw=2,
+            marker="s",
+            ms=3,
+            label="available after actions",
+        )
+        ax.plot(
+            xs,
+            sub["load_after"],
+            color="#27ae60",
+            lw=2,
+            marker="o",
+            ms=3,
+            label="load in the balanced plan",
+        )
+        ax.set_xticks(xs)
+        ax.set_xticklabels(periods, rotation=45, ha="right", fontsize=7)
+        ax.tick_params(axis="y", labelsize=7)
+        ax.set_title(f"{u}: {r}", fontsize=9)
+        ax.set_ylim(bottom=0)
+    for idx in range(len(panels), nrows * ncols):
         axes[idx // ncols][idx % ncols].axis("off")
-    fig.legend(loc="upper center", ncol=4, fontsize=8, frameon=False)
+    handles, labels = axes[0][0].get_legend_handles_labels()
     fig.suptitle(
-        f"{data.name}: need vs available capacity per unit, before and after balancing "
-        "(horizon totals)",
-        y=1.04,
+        f"{data.name}: need vs available capacity per unit (most limiting resource), "
+        "before and after balancing",
         fontsize=11,
     )
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.05, 1, 0.96))
+    fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8, frameon=False)
     return {"need_vs_capacity": fig}
 
 
