@@ -20,10 +20,12 @@ from pks_opt.result import Result
 @click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
               help="CP-SAT workers (threads).")
 @click.option("--quiet", is_flag=True, help="No progress lines on stderr.")
+@click.option("--wall-clock", "wall_clock", is_flag=True,
+              help="Stop on wall-clock time with CP-SAT's parallel portfolio (not repeatable).")
 @output_options
 @handles_input_errors
 def roster(instance: Path, from_matrix: Path | None, time_limit: float, seed: int, workers: int,
-           quiet: bool, out: Path | None, excel: bool, as_json: bool) -> None:
+           quiet: bool, wall_clock: bool, out: Path | None, excel: bool, as_json: bool) -> None:
     """Lay a roster: tier-1 demand first, then tier 2, then tier 3, wishes and fairness.
 
     INSTANCE is a roster instance folder/workbook (kind: roster) or a Curtois & Qu benchmark
@@ -34,7 +36,7 @@ def roster(instance: Path, from_matrix: Path | None, time_limit: float, seed: in
     from pks_opt.rostering import SolveOptions, benchmark_result, read_roster, roster_result
 
     options = SolveOptions(time_limit_s=time_limit, seed=seed, workers=workers,
-                           progress=not (quiet or as_json))
+                           progress=not (quiet or as_json), deterministic=not wall_clock)
     if is_curtois(instance):
         if from_matrix is not None:
             raise click.UsageError("--from-matrix does not apply to a benchmark instance")
