@@ -133,3 +133,22 @@ def test_no_roster_at_all_exit_1(tmp_path: Path) -> None:
     assert res.exit_code == 1, res.output
     assert "status: INFEASIBLE" in res.output
     assert "no roster satisfies the hard rules" in res.output
+
+
+def test_cli_from_matrix_adds_tier2_demand(tmp_path: Path) -> None:
+    # Monday: matrix says 3 RN on D (tier 2) + 1 USK on E; only 2 RN exist -> tier 2 short 1
+    # on 2026-03-30 D RN, and the E USK cell is covered by C.
+    inst = write_instance(tmp_path / "i", staff=STAFF,
+                          demand="date,shift,competence,staff\n2026-03-31,N,RN,1\n",
+                          params={"days": 3})
+    mdir = tmp_path / "matrix"
+    mdir.mkdir()
+    (mdir / "staff_demand.csv").write_text(MATRIX, encoding="utf-8")
+    out = tmp_path / "out"
+    res = CliRunner().invoke(main, ["roster", str(inst), "--from-matrix", str(mdir), "--out",
+                                    str(out), "--time-limit", "5", "--workers", "1", "--quiet"])
+    assert res.exit_code == 0, res.output
+    env = json.loads((out / "result.json").read_text())
+    assert env["kpis"]["tier2_short_shifts"] == 1
+    short = (out / "shortfalls.csv").read_text().splitlines()[1]
+    assert short.startswith("2026-03-30,2026-W14,D,RN,2,3,2,1,")
