@@ -206,9 +206,19 @@ def _reasons(
                 s.competence == comp and tid not in s.activities for s in data.staff
             ) else "")
             verb = "is" if avail == 1 else "are"
+            elsewhere: dict[str, int] = defaultdict(int)
+            for (sid, d, _k, other), p in staff.items():
+                st = next(x for x in data.staff if x.id == sid)
+                if (d in days and other != tid and st.competence == comp
+                        and data.can_do(st, t)):
+                    elsewhere[other] += p
+            used = "".join(
+                f", {n} of these {'goes' if n == 1 else 'go'} to {o}"
+                for o, n in sorted(elsewhere.items(), key=lambda kv: (-kv[1], kv[0]))
+            )
             reasons.append(
                 f"{tid} needs {_plural(need * people, comp + ' session')} {when}; "
-                f"{avail}{able} {verb} available"
+                f"{avail}{able} {verb} available{used}"
             )
     caps = [data.day_max(tid, d) for d in days]
     if all(c is not None for c in caps) and sum(c or 0 for c in caps) < need:
@@ -238,6 +248,16 @@ def _reasons(
             "the rooms and staff it could use go to same-day work, pinned cells or activities "
             f"of higher or equal priority ({busy})"
         )
+        n_open = sum(1 for r in data.rooms for d in days for k in data.sessions
+                     if data.is_open(r.id, d, k.id))
+        total = sum(data.weekly_need(a.id) for a in data.activity_types) if weekly else sum(
+            req for (_t, dd), req in day_requirements(data).items() if dd in days
+        )
+        if total > n_open:
+            reasons.append(
+                f"the clinic has {_plural(n_open, 'open room session')} {when} "
+                f"for {total} needed"
+            )
     return reasons
 
 

@@ -155,7 +155,8 @@ def test_priority_order_of_shortfalls(tmp_path: Path) -> None:
 
 def test_competition_is_named(tmp_path: Path) -> None:
     # 1 room × 1 session. A (priority 1) needs 1, B (priority 2) needs 1: B's only room goes
-    # to A; B's own room/staff capacity is enough, so the line names the competitor.
+    # to A; B's own room/staff capacity is enough, so the line names the competitor and the
+    # clinic-wide count (1 room session for 1 + 1 needed).
     inst = write_instance(tmp_path / "i", {
         "activity_types": "activity_type,priority,sessions_per_week\nA,1,1\nB,2,1\n",
     })
@@ -163,7 +164,7 @@ def test_competition_is_named(tmp_path: Path) -> None:
     assert res.explanation == [
         "B (priority 2) needs 1 session a week, gets 0 (1 short): the rooms and staff it "
         "could use go to same-day work, pinned cells or activities of higher or equal "
-        "priority (A 1)"
+        "priority (A 1); the clinic has 1 open room session a week for 2 needed"
     ]
 
 
@@ -313,4 +314,22 @@ def test_no_solution_in_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     assert res.status is SolveStatus.NO_SOLUTION_IN_TIME
     assert res.tables == {} and res.explanation == [
         "[normal] no matrix found within the time limit; raise --time-limit"
+    ]
+
+
+def test_staff_taken_by_a_higher_priority_is_named(tmp_path: Path) -> None:
+    # 3 rooms × 1 session. A (priority 1) needs 1, B (priority 2) needs 3; both need one
+    # physician. P1 can do A and B, P2 only B → A takes P1, B gets P2: 1 of 3. The line gives
+    # the 2 physician sessions able to do B and that 1 of them goes to A.
+    inst = write_instance(tmp_path / "i", {
+        "rooms": "room,capabilities\nR1,\nR2,\nR3,\n",
+        "activity_types": "activity_type,priority,sessions_per_week\nA,1,1\nB,2,3\n",
+        "activity_staff": "activity_type,competence,staff\nA,physician,1\nB,physician,1\n",
+        "staff": "staff,competence,count,activities\nP1,physician,1,A;B\nP2,physician,1,B\n",
+    })
+    res = solve(inst)
+    assert delivered(res) == {"A": 1, "B": 1}
+    assert res.explanation == [
+        "B (priority 2) needs 3 sessions a week, gets 1 (2 short): B needs 3 physician "
+        "sessions a week; 2 are available, 1 of these goes to A"
     ]
