@@ -233,9 +233,9 @@ def _reasons(
     if not reasons:
         taken: dict[str, int] = defaultdict(int)
         for c in cells:
-            other = rooms.get(c)
-            if other is not None and other != tid:
-                taken[other] += 1
+            holder = rooms.get(c)
+            if holder is not None and holder != tid:
+                taken[holder] += 1
         if not taken:  # rooms were free: the able people went elsewhere
             for (s, d, _k, other), p in staff.items():
                 st = next(x for x in data.staff if x.id == s)
