@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import ConfigDict, Field, ValidationError, model_validator
 
 from pks_opt.errors import InputError
 from pks_opt.io import (
@@ -55,7 +55,13 @@ class PurchaseTier(StrEnum):
 # --------------------------------------------------------------------------- rows
 
 
-class Budget(Row):
+class BalRow(Row):
+    """A balancing-side row: ids written as numbers in a workbook are read as text."""
+
+    model_config = ConfigDict(coerce_numbers_to_str=True)
+
+
+class Budget(BalRow):
     """budgets.csv: base cost of today's capacity and the budget, per unit (or TOTAL), SEK."""
 
     unit: str
@@ -63,7 +69,7 @@ class Budget(Row):
     budget: float = Field(ge=0)
 
 
-class Capability(Row):
+class Capability(BalRow):
     """capabilities.csv: ``unit`` may produce ``planning_object`` for other units."""
 
     unit: str
@@ -71,7 +77,7 @@ class Capability(Row):
     cost_per_activity: float = Field(default=0.0, ge=0)
 
 
-class Move(Row):
+class Move(BalRow):
     """moves.csv: compatible capacity move donor → receiver of one resource, per period."""
 
     donor: str
@@ -88,7 +94,7 @@ class Move(Row):
         return self
 
 
-class Increase(Row):
+class Increase(BalRow):
     """increases.csv: a capacity increase option of a unit and resource."""
 
     unit: str
@@ -100,7 +106,7 @@ class Increase(Row):
     lead_periods: int = Field(default=0, ge=0)
 
 
-class Purchase(Row):
+class Purchase(BalRow):
     """purchases.csv: an external purchase option for a planning object."""
 
     planning_object: str
@@ -110,7 +116,7 @@ class Purchase(Row):
     capacity_per_period: float | None = Field(default=None, ge=0)
 
 
-class PriorityRule(Row):
+class PriorityRule(BalRow):
     """priorities.csv: weights and postponement rule per medical priority."""
 
     priority: int = Field(ge=1)
@@ -128,7 +134,7 @@ class PriorityRule(Row):
         return self
 
 
-class WaitingList(Row):
+class WaitingList(BalRow):
     """waiting_lists.csv: patients already waiting, to be reduced with surplus capacity."""
 
     unit: str
@@ -137,7 +143,7 @@ class WaitingList(Row):
     max_reduction_per_period: float | None = Field(default=None, ge=0)
 
 
-class BalancingParameters(Row):
+class BalancingParameters(BalRow):
     """Manifest ``parameters.balancing`` (all optional)."""
 
     surplus_to_waiting_list: bool = True

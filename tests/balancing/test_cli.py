@@ -243,3 +243,16 @@ def test_region_small_backends_agree_and_objectives_recompute():
     v = runs["highs"].values
     assert sum(v["m"].values()) > 1 and sum(v["z"].values()) > 1
     assert sum(v["buy"].values()) > 1 and sum(v["d"].values()) > 1
+
+
+def test_close_unit_scenario(tmp_path):
+    # B closed (its staff FTE set to 0): nothing to move, B's 20 activities unmet; A buys
+    # 150 / 100 = 1.5 of its 2 x 5 missing activities -> unmet 8.5 + 20 = 28.5.
+    inst = write_instance(tmp_path / "tiny")
+    sc = tmp_path / "close_b.yaml"
+    sc.write_text("changes:\n  - shortcut: close_unit\n    unit: B\n")
+    res = run(inst, "--scenario", sc, "--out", tmp_path / "out")
+    assert res.exit_code == 0, res.output
+    table = pd.read_csv(tmp_path / "out" / "scenario_comparison.csv").set_index("scenario")
+    assert table.loc["close_b", "unmet_activities"] == pytest.approx(28.5, abs=1e-4)
+    assert table.loc["close_b", "moves"] == 0
