@@ -70,6 +70,7 @@ def plan(
 
     data = read_plan(instance)
     warnings: list[str] = []
+    goal_link: str | None = None
     if from_balance is not None:
         the_unit = unit or data.unit
         if the_unit is None:
@@ -93,7 +94,7 @@ def plan(
         if with_target.status.has_solution and any(o.has_target for o in data.objects)
         else None
     )
-    result = plan_result(data, with_target, without, warnings=warnings)
+    result = plan_result(data, with_target, without, warnings=warnings, goal_link=goal_link)
     finish(
         result,
         out=out,

@@ -64,6 +64,7 @@ def plan_result(
     without_target: PlanSolution | None,
     *,
     warnings: list[str] | None = None,
+    goal_link: str | None = None,
 ) -> Result:
     """The envelope for the plan with the reduction goal (and the plan without it beside it)."""
     stages = [_stage(s, "with reduction goal") for s in with_target.stages]
@@ -124,6 +125,7 @@ def plan_result(
         "closed_form": closed_form_lines(data, ev, forms),
         "unit": data.unit,
         "goal_sources": {o.id: o.goal_source for o in data.objects},
+        "goal_link": goal_link,
     }
     return result
 
@@ -232,7 +234,9 @@ def objects_table(data: PlanData, ev: PlanEvaluation, ev0: PlanEvaluation | None
                 "weekly_change_total": _r(t.change),
             }
         )
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    out["target_week"] = out["target_week"].astype("Int64")
+    return out
 
 
 def closed_form_table(
@@ -267,7 +271,9 @@ def closed_form_table(
                 "plan_queue_end": _r(t.queue_end[-1]),
             }
         )
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    out["target_week"] = out["target_week"].astype("Int64")
+    return out
 
 
 def relief_hours(data: PlanData, forms: dict[str, ClosedForm]) -> dict[str, float]:
@@ -453,6 +459,7 @@ def closed_form_lines(
 
 def summary(result: Result) -> list[str]:
     """Extra summary lines after the generic head: the closed-form checks."""
-    lines = ["closed-form checks:"]
+    lines = [f"goals: {result.extra['goal_link']}"] if result.extra.get("goal_link") else []
+    lines.append("closed-form checks:")
     lines += [f"  {line}" for line in result.extra.get("closed_form", [])]
     return lines
