@@ -23,16 +23,17 @@ def solve_matrices(
     workers: int = 1,
     seed: int = 0,
 ) -> Result:
-    """Solve one matrix per week type (the time limit is shared out evenly) into one Result."""
-    import time
+    """Solve one matrix per week type (the time limit is shared out evenly) into one Result.
 
-    from pks_opt.activity_matrix.model import solve_matrix
+    The time limit is CP-SAT deterministic time (see ``model.WALL_CLOCK_FACTOR``), so with one
+    worker the same input and seed give the same matrix.
+    """
+    from pks_opt.activity_matrix.model import MatrixRun, solve_matrix
     from pks_opt.activity_matrix.solution import build_result
 
-    runs = []
-    t0 = time.perf_counter()
+    runs: list[MatrixRun] = []
     for i, data in enumerate(datas):
-        left = max(0.05, time_limit_s - (time.perf_counter() - t0))
+        left = max(0.05, time_limit_s - sum(r.deterministic_time for r in runs))
         runs.append(
             solve_matrix(data, time_limit_s=left / (len(datas) - i), workers=workers, seed=seed)
         )

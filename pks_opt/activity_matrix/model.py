@@ -26,6 +26,9 @@ STAGE_CHANGES = "room-changes"
 STAGES = (STAGE_DAY, STAGE_PLANNED, STAGE_CONTINUITY, STAGE_SPREAD, STAGE_CHANGES)
 
 Cell = tuple[str, int, str, str]  # (room or staff, weekday, session, activity type)
+#: the time limit is CP-SAT deterministic time (reproducible: the same input and seed give the
+#: same matrix however busy the machine is); wall-clock time is capped at this multiple of it
+WALL_CLOCK_FACTOR = 3.0
 
 
 def priority_weights(data: MatrixData) -> dict[str, int]:
@@ -94,6 +97,7 @@ class MatrixRun:
     rooms: dict[tuple[str, int, str], str] = field(default_factory=dict)  # cell -> activity
     staff: dict[Cell, int] = field(default_factory=dict)  # (staff, d, k, t) -> people
     runtime_s: float = 0.0
+    deterministic_time: float = 0.0
 
 
 class MatrixModel:
@@ -336,9 +340,11 @@ class MatrixModel:
         values: dict[Any, int] = {}
         for i, name in enumerate(STAGES):
             expr = self.objectives[name]
-            left = max(0.01, time_limit_s - (time.perf_counter() - t0))
+            left = max(0.01, time_limit_s - run.deterministic_time)
+            budget = left / (len(STAGES) - i)
             solver = cp.CpSolver()
-            solver.parameters.max_time_in_seconds = left / (len(STAGES) - i)
+            solver.parameters.max_deterministic_time = budget
+            solver.parameters.max_time_in_seconds = WALL_CLOCK_FACTOR * budget
             solver.parameters.num_workers = workers
             solver.parameters.random_seed = seed
             self.model.clear_hints()
@@ -352,6 +358,7 @@ class MatrixModel:
             code = solver.solve(self.model)
             status = _status(code, cp)
             runtime = time.perf_counter() - s0
+            run.deterministic_time += solver.response_proto.deterministic_time
             if not status.has_solution:
                 run.stages.append(StageReport(name, status, float("inf"), float("-inf"), runtime))
                 # a later stage out of time keeps the earlier stages' matrix (still valid)
