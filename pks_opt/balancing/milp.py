@@ -152,10 +152,13 @@ class _Builder:
                     )
         for a, mv in enumerate(self.data.moves):
             for p in periods:
-                # the tightest bound: the arc's limit or the donor's spare (R4), whichever is less
+                # the tightest bound: the arc's limit or the donor's spare (R4), whichever is
+                # less; no variable at all when the donor has nothing to give
+                limit = min(mv.max_per_period, self.spare((mv.donor, mv.resource, p)))
+                if limit <= 0:
+                    continue
                 bm.m[(a, p)] = bm.add_var(
-                    f"move[{mv.donor},{mv.receiver},{mv.resource},{p}]",
-                    ub=min(mv.max_per_period, self.spare((mv.donor, mv.resource, p))),
+                    f"move[{mv.donor},{mv.receiver},{mv.resource},{p}]", ub=limit
                 )
                 bm.y[(a, p)] = bm.add_var(
                     f"move_on[{mv.donor},{mv.receiver},{mv.resource},{p}]", cat="B"
@@ -230,8 +233,9 @@ class _Builder:
             inc = self.data.increases[i]
             actions[(inc.unit, inc.resource, p)][var] = -bm.z_factor[(i, p)]
         avail = self.fig.available
-        for key in sorted(load):
-            coefs = dict(load[key])
+        # a row also where only actions act (no load): every action variable is in some row
+        for key in sorted(set(load) | set(actions)):
+            coefs = dict(load.get(key, {}))
             coefs.update(actions.get(key, {}))
             u, r, p = key
             bm.capacity[key] = bm.add_le(coefs, avail.get(key, 0.0), f"capacity[{u},{r},{p}]")
@@ -252,12 +256,8 @@ class _Builder:
         bm = self.bm
         for (a, p), var in bm.m.items():
             mv = self.data.moves[a]
-            big_m = var.upBound
-            if big_m <= 0:
-                bm.y[(a, p)].upBound = 0  # nothing to give this period
-                continue
             bm.add_le(
-                {var: 1.0, bm.y[(a, p)]: -big_m},
+                {var: 1.0, bm.y[(a, p)]: -var.upBound},
                 0.0,
                 f"move_on[{mv.donor},{mv.receiver},{mv.resource},{p}]",
             )

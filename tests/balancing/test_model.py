@@ -448,3 +448,35 @@ def test_duals_of_limiting_capacity(backend):
     assert run.values["s"][("A", "o", "Q1")] == approx(0.5, abs=1e-4)
     assert run.need_value[("A", "RN", "Q1")] == approx(5)
     assert run.cost_value[("A", "RN", "Q1")] == approx(25)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_donor_without_spare_and_idle_increase(backend):
+    # B has no spare (need = capacity), so the arc B -> A gets no variable at all; the
+    # increase at C acts where nothing is produced. A's 4 h gap is closed by A's increase;
+    # every stage and both dual LPs solve (CBC rejects columns that appear in no row).
+    fig = figures(
+        units=["A", "B", "C"],
+        resources=["RN"],
+        periods=["Q1"],
+        need={("A", "o", "Q1"): 10, ("B", "b", "Q1"): 5},
+        usage={("A", "o"): [("A", "RN", 1.0)], ("B", "b"): [("B", "RN", 1.0)]},
+        available={("A", "RN", "Q1"): 6, ("B", "RN", "Q1"): 5},
+    )
+    data = build_data(
+        fig,
+        moves=[Move(donor="B", receiver="A", resource="RN", max_per_period=5)],
+        increases=[
+            Increase(
+                unit="A", resource="RN", kind="recruitment", cost_per_unit=1, max_per_period=10
+            ),
+            Increase(
+                unit="C", resource="RN", kind="recruitment", cost_per_unit=1, max_per_period=10
+            ),
+        ],
+    )
+    run = solve(data, backend)
+    assert run.values["m"] == {}
+    assert run.values["z"][(0, "Q1")] == approx(4)
+    assert run.values["z"][(1, "Q1")] == approx(0)
+    assert run.need_value and run.cost_value
