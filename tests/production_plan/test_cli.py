@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,9 +13,11 @@ import pytest
 from click.testing import CliRunner, Result
 
 from pks_opt.commands import main
-from pks_opt.milp import MILP_BACKENDS
+from pks_opt.milp import MILP_BACKENDS, MilpOutcome
+from pks_opt.production_plan import milp as plan_milp
 from pks_opt.production_plan.data import read_plan
 from pks_opt.production_plan.solution import closed_form
+from pks_opt.result import SolveStatus
 
 from .tiny import one_resource, weekly_inflow, write_instance
 
@@ -390,3 +393,53 @@ def test_bad_input_is_one_line_and_exit_2(
     assert len(errors) == 1 and message in errors[0], res.stderr
     assert "Traceback" not in res.output
     assert not out.exists()
+
+
+# --------------------------------------------------------------------------- statuses
+
+
+def _no_solution(*_args: Any, **_kwargs: Any) -> MilpOutcome:
+    return MilpOutcome(SolveStatus.NO_SOLUTION_IN_TIME, math.inf, -math.inf, 0.1, "highs")
+
+
+def test_no_plan_at_all_exits_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The solver stops before any solution in the first stage: no plan, exit 1, the envelope says
+    # so and no plan tables or charts are written.
+    monkeypatch.setattr(plan_milp, "solve_pulp", _no_solution)
+    out = tmp_path / "out"
+    res = run(relief_instance(tmp_path / "n", 30), "--out", out)
+    assert res.exit_code == 1, res.output
+    envelope = json.loads((out / "result.json").read_text())
+    assert envelope["status"] == "NO_SOLUTION_IN_TIME" and envelope["objective"] is None
+    assert any("no plan" in e for e in envelope["explanation"])
+    assert not (out / "production_plan.csv").exists() and not (out / "queue_forecast.png").exists()
+
+
+def test_later_stage_without_solution_keeps_the_earlier_plan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two priorities; the real solver runs stage 1, stage 2 "times out": the plan is stage 1's
+    # (a, priority 1, cleared: 10 + 10), reported FEASIBLE with a note — never OPTIMAL.
+    real = plan_milp.solve_pulp
+    calls = iter(range(100))
+
+    def first_only(*args: Any, **kwargs: Any) -> MilpOutcome:
+        return real(*args, **kwargs) if next(calls) == 0 else _no_solution()
+
+    monkeypatch.setattr(plan_milp, "solve_pulp", first_only)
+    folder = write_instance(
+        tmp_path / "two",
+        objects=[
+            {"planning_object": "a", "priority": 1, "queue_start": 20, "target_queue": 0},
+            {"planning_object": "b", "priority": 2, "queue_start": 20, "target_queue": 0},
+        ],
+        weeks=2,
+        resources=one_resource(10),
+        hours=[("a", "doc", 1.0), ("b", "doc", 1.0)],
+        inflow=weekly_inflow("a", [0, 0]) + weekly_inflow("b", [0, 0]),
+    )
+    data = read_plan(folder)
+    sol = plan_milp.solve_plan(data, backend="highs", time_limit_s=10, with_target=True)
+    assert sol.status is SolveStatus.FEASIBLE
+    assert sol.production["a"] == (10, 10)
+    assert any("stage 'priority 2' ended NO_SOLUTION_IN_TIME" in n for n in sol.notes)
