@@ -433,15 +433,18 @@ def service_catalogue(data: BalancingData, values: Values) -> pd.DataFrame:
             if total > EPS:
                 parts.append(f"{r} {total:.0f}")
         promised[u] = "; ".join(parts)
-        lim = sorted(
-            {
-                f"{r} ({p})"
-                for (uu, r, p), x in util.items()
-                if uu == u and x >= LIMITING_UTILISATION
-            },
-            key=lambda s: s,
-        )
-        limits[u] = "; ".join(lim[:6]) + (" …" if len(lim) > 6 else "") if lim else "none"
+        by_res: dict[str, list[str]] = defaultdict(list)
+        for (uu, r, p), x in sorted(util.items()):
+            if uu == u and x >= LIMITING_UTILISATION:
+                by_res[r].append(p)
+        parts_lim = []
+        for r in fig.resources:
+            ps = sorted(by_res.get(r, []), key=lambda p: fig.periods.index(p))
+            if not ps:
+                continue
+            shown = ", ".join(ps) if len(ps) <= 3 else f"{len(ps)} of {len(fig.periods)} periods"
+            parts_lim.append(f"{r} at full use: {shown}")
+        limits[u] = "; ".join(parts_lim) if parts_lim else "none"
     keys = sorted(set(produced) | set(need))
     rows = []
     for u, o in keys:
