@@ -33,6 +33,8 @@ STAGE_MOVES = "moves"
 STAGE_LEVELLING = "levelling"
 #: a tiny absolute floor when the tolerance is relative (values near zero)
 STAGE_TOLERANCE_ABS = 1e-7
+#: a stage reached after the time limit still gets this long (it may find nothing: honest)
+MIN_STAGE_TIME_S = 0.1
 #: relative widths of the box that "fixes" a continuous action for the levelling stage
 #: (tried in turn until the LP solves: solver precision first)
 FIX_SLACKS = (1e-7, 1e-6, 1e-5)
@@ -403,7 +405,7 @@ def solve_balancing(
     def remaining() -> float | None:
         if deadline is None:
             return None
-        return max(1.0, deadline - time.perf_counter())
+        return max(MIN_STAGE_TIME_S, deadline - time.perf_counter())
 
     order = [STAGE_NEED, STAGE_LADDER, STAGE_COST, STAGE_WAITING, STAGE_MOVES]
     for name in order:

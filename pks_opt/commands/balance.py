@@ -35,7 +35,13 @@ from pks_opt.milp import DEFAULT_MILP_BACKEND, MILP_BACKENDS
     default=None,
     help="Seconds for all stages of one solve (default: none).",
 )
-@click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option(
+    "--threads",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Solver threads (the machine may be shared).",
+)
 @output_options
 @handles_input_errors
 def balance(
