@@ -23,7 +23,8 @@ STAGE_PLANNED = "planned"
 STAGE_CONTINUITY = "continuity"
 STAGE_SPREAD = "spread"
 STAGE_CHANGES = "room-changes"
-STAGES = (STAGE_DAY, STAGE_PLANNED, STAGE_CONTINUITY, STAGE_SPREAD, STAGE_CHANGES)
+STAGE_FIT = "room-fit"
+STAGES = (STAGE_DAY, STAGE_PLANNED, STAGE_CONTINUITY, STAGE_SPREAD, STAGE_CHANGES, STAGE_FIT)
 
 Cell = tuple[str, int, str, str]  # (room or staff, weekday, session, activity type)
 #: the time limit is CP-SAT deterministic time (reproducible: the same input and seed give the
@@ -71,6 +72,11 @@ def even_share(data: MatrixData, tid: str) -> tuple[int, int]:
     """(⌊N/D⌋, ⌈N/D⌉): the fewest and most sessions of ``tid`` a day when spread evenly."""
     need, days = data.weekly_need(tid), len(data.days)
     return need // days, -(-need // days)
+
+
+def misplaced(data: MatrixData, room: str, tid: str) -> int:
+    """1 if a session of ``tid``, which needs no equipment, sits in an equipped room."""
+    return int(bool(data.room(room).capabilities) and data.activity(tid).capability is None)
 
 
 def _status(code: Any, cp: Any) -> SolveStatus:
@@ -239,6 +245,7 @@ class MatrixModel:
         self.objectives[STAGE_CONTINUITY] = self._continuity()
         self.objectives[STAGE_SPREAD] = self._spread()
         self.objectives[STAGE_CHANGES] = self._room_changes()
+        self.objectives[STAGE_FIT] = self._room_fit()
 
     def _day_shortfall(self) -> Any:
         """(O1) Sessions missing from each day's minimum (same-day slots, at-least rules)."""
@@ -330,6 +337,14 @@ class MatrixModel:
                     self.model.add(change >= sum(a.values()) + sum(b.values()) - 1 - sum(same))
                     terms.append(change)
         return sum(terms)
+
+    def _room_fit(self) -> Any:
+        """(O3d) Sessions that need no equipment held in equipped rooms.
+
+        Keeps endoscopy, ECG and allergy rooms for their specialties when a general room is
+        free, so a week with more specialist work still finds its rooms.
+        """
+        return sum(v for (r, _d, _k, t), v in self.z.items() if misplaced(self.data, r, t))
 
     # ----------------------------------------------------------------- solving
     def solve(self, *, time_limit_s: float, workers: int, seed: int) -> MatrixRun:

@@ -18,11 +18,13 @@ from pks_opt.activity_matrix.model import (
     STAGE_CHANGES,
     STAGE_CONTINUITY,
     STAGE_DAY,
+    STAGE_FIT,
     STAGE_PLANNED,
     STAGE_SPREAD,
     MatrixRun,
     day_requirements,
     even_share,
+    misplaced,
     priority_weights,
     spread_types,
 )
@@ -62,6 +64,7 @@ def stage_values(data: MatrixData, rooms: RoomCells) -> dict[str, int]:
         STAGE_CONTINUITY: continuity(data, rooms),
         STAGE_SPREAD: spread(data, rooms),
         STAGE_CHANGES: room_changes(data, rooms),
+        STAGE_FIT: room_fit(data, rooms),
     }
 
 
@@ -90,6 +93,11 @@ def room_changes(data: MatrixData, rooms: RoomCells) -> int:
                 if a is not None and b is not None and a != b:
                     out += 1
     return out
+
+
+def room_fit(data: MatrixData, rooms: RoomCells) -> int:
+    """(O3d) Sessions that need no equipment held in equipped rooms."""
+    return sum(misplaced(data, r, t) for (r, _d, _k), t in rooms.items())
 
 
 def violations(data: MatrixData, rooms: RoomCells, staff: StaffCells) -> list[str]:
@@ -528,6 +536,7 @@ def build_result(runs: list[MatrixRun], *, instance: str, workers: int, seed: in
         "week_types": len(runs), "sessions_needed": 0, "sessions_delivered": 0,
         "sessions_short": 0, "same_day_short": 0, "room_sessions_open": 0,
         "room_sessions_used": 0, "room_changes": 0, "continuity_rows": 0, "spread": 0,
+        "misplaced_sessions": 0,
     }
     per_type: dict[str, Any] = {}
     for r in runs:
@@ -562,6 +571,7 @@ def build_result(runs: list[MatrixRun], *, instance: str, workers: int, seed: in
         kpis["room_changes"] += room_changes(d, r.rooms)
         kpis["continuity_rows"] += continuity(d, r.rooms)
         kpis["spread"] += spread(d, r.rooms)
+        kpis["misplaced_sessions"] += room_fit(d, r.rooms)
         per_type[d.week_type] = {
             "needed": int(cov["needed"].sum()), "delivered": int(cov["delivered"].sum()),
             "short": int(cov["shortfall"].sum()), "same_day_short": day_short,
