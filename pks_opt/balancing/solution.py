@@ -469,6 +469,8 @@ def service_catalogue(data: BalancingData, values: Values) -> pd.DataFrame:
                 "purchased": _r(bought[(u, o)]),
                 "postponed": _r(postponed[(u, o)]),
                 "unmet": _r(unmet[(u, o)]),
+                # postponed activity-periods per activity of need: the expected extra wait
+                "mean_delay_periods": _r(postponed[(u, o)] / need[(u, o)]) if need[(u, o)] else 0.0,
                 "promised_capacity": promised.get(u, ""),
                 "limitations": limits.get(u, "none"),
                 "expected_consequence": consequence,
