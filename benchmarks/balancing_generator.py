@@ -137,7 +137,7 @@ def generate(
     ratio = {(u, r): rng.uniform(0.85, 1.25) for u in units for r in resources}
     available = {
         (u, r, p): float(
-            np.round(cap_need.get((u, r, periods[0]), 0.0) * ratio[(u, r)] * season[k], 1)
+            np.round(cap_need.get((u, r, periods[0]), 0.0) * ratio[(u, r)], 1) * season[k]
         )
         for u in units
         for r in unit_resources[u]
