@@ -13,6 +13,8 @@ from pks_opt.instances import instance_path
 DEFAULT_DEMO_OUT = Path("pks-demo-out")
 
 # (title, output sub-folder, argv of the pks command without --out). Order = the PKS chain.
+# argv may use {instances} (the shipped instances folder) and {out} (the demo's output folder,
+# so a step can read an earlier step's result).
 DEMO_STEPS: list[tuple[str, str, list[str]]] = [
     (
         "Need and capacity (seeds' inpatient example)",
@@ -54,7 +56,7 @@ DEMO_STEPS: list[tuple[str, str, list[str]]] = [
     (
         "Activity matrix from the production plan",
         "matrix-from-plan",
-        ["matrix", "{instances}/clinic-plan-matrix", "--from-plan", "pks-demo-out/plan-clinic"],
+        ["matrix", "{instances}/clinic-plan-matrix", "--from-plan", "{out}/plan-clinic"],
     ),
     (
         "Roster, big rocks first (ward-roster, 6 weeks, 27 staff)",
@@ -84,7 +86,7 @@ def demo(out: Path) -> None:
     runner = CliRunner()
     failed = 0
     for title, sub, argv in DEMO_STEPS:
-        args = [a.format(instances=instance_path("")) for a in argv]
+        args = [a.format(instances=instance_path(""), out=out) for a in argv]
         click.echo(f"\n=== {title}: pks {' '.join(args)} --out {out / sub}")
         res = runner.invoke(main, [*args, "--out", str(out / sub)], catch_exceptions=False)
         click.echo(res.output.rstrip())
