@@ -248,6 +248,18 @@ class PlanModel:
             )
         )
 
+    def open_up_to(self, priority: int) -> None:
+        """Let stage ``priority`` decide only the production of priorities ≤ it.
+
+        Less urgent objects are held at 0 for this stage: they are in neither its service nor
+        its levelling term and only compete for capacity, so the stage optimum is unchanged,
+        and the MILP is smaller. Their bounds are restored when their own stage comes.
+        """
+        for o in self.data.objects:
+            for w in self.weeks:
+                var = self.x[o.id, w]
+                var.upBound = self._max_production(o, w) if o.priority <= priority else 0
+
     def production_values(self) -> dict[str, tuple[int, ...]]:
         return {
             o.id: tuple(int(round(self.x[o.id, w].value() or 0.0)) for w in self.weeks)
@@ -284,6 +296,7 @@ def solve_plan(
         name = stage_name(k)
         service = model.service(k)
         left = max(0.5, (deadline - time.perf_counter()) / (len(priorities) - i))
+        model.open_up_to(k)
         model.prob.setObjective(service + model.levelling(k))
         out = solve_pulp(
             model.prob,

@@ -443,3 +443,18 @@ def test_later_stage_without_solution_keeps_the_earlier_plan(
     assert sol.status is SolveStatus.FEASIBLE
     assert sol.production["a"] == (10, 10)
     assert any("stage 'priority 2' ended NO_SOLUTION_IN_TIME" in n for n in sol.notes)
+
+
+def test_workbook_reads_like_the_folder(tmp_path: Path) -> None:
+    # The same instance as one .xlsx (sheet 'instance' with key/value, one sheet per table).
+    folder = relief_instance(tmp_path / "f", 30)
+    book = tmp_path / "plan.xlsx"
+    with pd.ExcelWriter(book, engine="openpyxl") as writer:
+        pd.DataFrame({"key": ["kind", "name"], "value": ["tactical", "f"]}).to_excel(
+            writer, sheet_name="instance", index=False
+        )
+        for csv in sorted(folder.glob("*.csv")):
+            pd.read_csv(csv).to_excel(writer, sheet_name=csv.stem, index=False)
+    from_folder, from_book = read_plan(folder), read_plan(book)
+    assert from_book.objects == from_folder.objects
+    assert from_book.weeks == from_folder.weeks and from_book.resources == from_folder.resources
