@@ -184,9 +184,12 @@ def capacity_chart(result: Result, data: PlanData) -> Figure:
             label="available hours",
         )
         ax.set_ylabel("hours")
+        ax.set_xlim(0.5, data.num_weeks + 0.5)
         ax.set_title(f"{r.name} ({r.id})", fontsize=10, loc="left")
         ax.grid(axis="y", alpha=0.3)
-    axes[0, 0].legend(loc="lower left", fontsize=8, ncol=2)
+    axes[0, 0].legend(
+        loc="upper center", bbox_to_anchor=(0.5, 1.32), fontsize=8, ncol=2, frameon=False
+    )
     axes[-1, 0].set_xlabel("week")
     fig.suptitle(
         f"Capacity use per resource — {data.name} (shaded: low-production weeks)", fontsize=12
