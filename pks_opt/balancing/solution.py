@@ -108,6 +108,106 @@ def stage_values(data: BalancingData, values: Values) -> dict[str, float]:
     return out
 
 
+def violations(data: BalancingData, values: Values, tol: float = 1e-4) -> list[str]:
+    """Constraints R1–R10 checked on the plan, independently of the solver (empty = feasible).
+
+    ``tol`` is relative to the size of each row's terms (solver tolerances).
+    """
+    fig, out = data.figures, []
+    periods = list(fig.periods)
+    pidx = {p: i for i, p in enumerate(periods)}
+
+    def bad(name: str, lhs: float, rhs: float, scale: float) -> None:
+        if lhs > rhs + tol * max(1.0, scale):
+            out.append(f"{name}: {lhs:.6g} > {rhs:.6g}")
+
+    # R1 need balance (as an equality: both directions)
+    supply: dict[tuple[str, str, str], float] = defaultdict(float)
+    for (h, _v, o, p), x in values["x"].items():
+        supply[(h, o, p)] += x
+    for (h, o, p, _t), x in values["buy"].items():
+        supply[(h, o, p)] += x
+    for (h, o, p), x in values["s"].items():
+        supply[(h, o, p)] += x
+    for (h, o, p), x in values["d"].items():
+        supply[(h, o, p)] += x
+        if pidx[p] + 1 < len(periods):
+            supply[(h, o, periods[pidx[p] + 1])] -= x
+        else:
+            out.append(f"postpone[{h},{o},{p}]: carried beyond the horizon")
+    keys = set(supply) | {k for k, v in fig.production_need.items() if v > 0}
+    for h, o, p in sorted(keys):
+        n = fig.production_need.get((h, o, p), 0.0)
+        got = supply.get((h, o, p), 0.0)
+        bad(f"need[{h},{o},{p}]", abs(got - n), 0.0, n)
+    # R2 postponement rule and window
+    for (h, o, p), x in values["d"].items():
+        rule = data.rule(o)
+        if x > tol and not rule.may_postpone:
+            out.append(f"postpone[{h},{o},{p}]: priority may not be postponed")
+        i = pidx[p]
+        window = sum(
+            fig.production_need.get((h, o, periods[j]), 0.0)
+            for j in range(max(0, i - rule.max_postpone_periods + 1), i + 1)
+        )
+        bad(f"postpone_window[{h},{o},{p}]", x, window, window)
+    # R3 capacity after actions (incl. support load), R4 donor spare
+    load = loads(data, values)
+    cap = capacity_after(data, values)
+    for key, ld in load.items():
+        bad(f"capacity[{key[0]},{key[1]},{key[2]}]", ld, cap.get(key, 0.0), ld)
+    given: dict[tuple[str, str, str], float] = defaultdict(float)
+    for (a, p), x in values["m"].items():
+        mv = data.moves[a]
+        given[(mv.donor, mv.resource, p)] += x
+        bad(f"move[{mv.donor},{mv.receiver},{mv.resource},{p}]", x, mv.max_per_period, x)
+        if x > tol and values["y"].get((a, p), 0.0) < 0.5:
+            out.append(f"move_on[{mv.donor},{mv.receiver},{mv.resource},{p}]: moved while off")
+    for key, x in given.items():
+        spare = max(0.0, fig.available.get(key, 0.0) - fig.capacity_need.get(key, 0.0))
+        bad(f"donor[{key[0]},{key[1]},{key[2]}]", x, spare, x)
+    # R6 increases, R7 contracts
+    for (i, p), x in values["z"].items():
+        inc = data.increases[i]
+        bad(f"increase[{inc.unit},{inc.resource},{p}]", x, inc.max_per_period, x)
+        if pidx[p] < inc.lead_periods and x > tol:
+            out.append(f"increase[{inc.unit},{inc.resource},{p}]: before its lead time")
+        if inc.step is not None and abs(x / inc.step - round(x / inc.step)) > 1e-6:
+            out.append(f"increase[{inc.unit},{inc.resource},{p}]: not whole steps of {inc.step:g}")
+    bought: dict[tuple[int, str], float] = defaultdict(float)
+    for (_h, _o, p, t), x in values["buy"].items():
+        bought[(t, p)] += x
+    for (t, p), x in bought.items():
+        cap_t = data.purchases[t].capacity_per_period
+        if cap_t is not None:
+            bad(f"contract[{data.purchases[t].provider},{p}]", x, cap_t, x)
+    # R8, R9 budgets
+    costs = cost_by_unit(data, values)
+    total = 0.0
+    for u, c in costs.items():
+        total += sum(c.values())
+        b = data.budgets.get(u)
+        if b is not None:
+            bad(f"budget[{u}]", b.base_cost + sum(c.values()), b.budget, b.budget)
+    tb = data.budgets.get(TOTAL)
+    if tb is not None:
+        bad("budget[TOTAL]", tb.base_cost + total, tb.budget, tb.budget)
+    # R10 waiting lists
+    reduced: dict[tuple[str, str], float] = defaultdict(float)
+    for (h, o, _p), x in values["q"].items():
+        reduced[(h, o)] += x
+    for w in data.waiting_lists:
+        bad(
+            f"waiting[{w.unit},{w.planning_object}]",
+            reduced[(w.unit, w.planning_object)],
+            w.waiting,
+            w.waiting,
+        )
+    negative = [f"{fam}{k}" for fam, vals in values.items() for k, x in vals.items() if x < -tol]
+    out.extend(f"{n}: negative" for n in negative[:5])
+    return out
+
+
 # --------------------------------------------------------------------------- result
 
 

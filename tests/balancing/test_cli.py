@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from pks_opt.balancing import read_balancing
 from pks_opt.balancing.milp import solve_balancing
-from pks_opt.balancing.solution import stage_values
+from pks_opt.balancing.solution import stage_values, violations
 from pks_opt.commands import main
 from pks_opt.instances import instance_path
 from pks_opt.io import read_raw
@@ -231,6 +231,7 @@ def test_region_small_backends_agree_and_objectives_recompute():
     runs = {b: solve_balancing(data, b, time_limit_s=60, duals=False) for b in ("cbc", "highs")}
     for b, r in runs.items():
         assert r.status.value == "OPTIMAL", b
+        assert violations(data, r.values) == [], b
         again = stage_values(data, r.values)
         for st in r.stages:
             assert again[st.name] == pytest.approx(st.outcome.objective, rel=1e-6, abs=1e-4), (

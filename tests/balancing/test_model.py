@@ -20,7 +20,7 @@ from pks_opt.balancing.data import (
     WaitingList,
 )
 from pks_opt.balancing.milp import solve_balancing
-from pks_opt.balancing.solution import stage_values
+from pks_opt.balancing.solution import stage_values, violations
 from pks_opt.result import SolveStatus
 
 from .helpers import figures
@@ -50,6 +50,8 @@ def solve(data, backend):
     run = solve_balancing(data, backend, time_limit_s=20)
     assert run.status is SolveStatus.OPTIMAL
     # the solver's stage optima equal the objective recomputed from the solution
+    # the plan satisfies every constraint, checked without the solver
+    assert violations(data, run.values) == []
     recomputed = stage_values(data, run.values)
     for st in run.stages:
         assert recomputed[st.name] == pytest.approx(st.outcome.objective, rel=TOL, abs=TOL), st.name
@@ -480,3 +482,24 @@ def test_donor_without_spare_and_idle_increase(backend):
     assert run.values["z"][(0, "Q1")] == approx(4)
     assert run.values["z"][(1, "Q1")] == approx(0)
     assert run.need_value and run.cost_value
+
+
+def test_violations_checker_catches_a_broken_plan():
+    # The checker is not vacuous: take the optimal plan of the donor test and move 2 h more
+    # than B's spare, then drop one produced activity (need no longer balanced).
+    fig = figures(
+        units=["A", "B"],
+        resources=["RN"],
+        periods=["Q1"],
+        need={("A", "a", "Q1"): 10, ("B", "b", "Q1"): 6},
+        usage={("A", "a"): [("A", "RN", 1.0)], ("B", "b"): [("B", "RN", 1.0)]},
+        available={("B", "RN", "Q1"): 10},
+    )
+    data = build_data(fig, moves=[Move(donor="B", receiver="A", resource="RN", max_per_period=10)])
+    run = solve(data, "highs")
+    broken = {fam: dict(vals) for fam, vals in run.values.items()}
+    broken["m"][(0, "Q1")] += 2
+    broken["x"][("A", "A", "a", "Q1")] -= 1
+    found = violations(data, broken)
+    assert any(v.startswith("donor[B,RN,Q1]") for v in found)
+    assert any(v.startswith("need[A,a,Q1]") for v in found)
