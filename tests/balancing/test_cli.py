@@ -257,3 +257,16 @@ def test_close_unit_scenario(tmp_path):
     table = pd.read_csv(tmp_path / "out" / "scenario_comparison.csv").set_index("scenario")
     assert table.loc["close_b", "unmet_activities"] == pytest.approx(28.5, abs=1e-4)
     assert table.loc["close_b", "moves"] == 0
+
+
+def test_json_with_scenarios_prints_only_the_envelope(tmp_path):
+    inst = write_instance(tmp_path / "tiny")
+    sc = tmp_path / "more_budget.yaml"
+    sc.write_text("changes:\n  - shortcut: budget_change\n    unit: A\n    delta: 200\n")
+    res = run(inst, "--scenario", sc, "--json")
+    assert res.exit_code == 0
+    env = json.loads(res.output)  # nothing but JSON on stdout
+    assert env["kpis"]["scenarios"]["more_budget"]["unmet_activities"] == pytest.approx(
+        1.1, abs=1e-4
+    )
+    assert env["tables"]["scenario_comparison"] == "scenario_comparison.csv"
