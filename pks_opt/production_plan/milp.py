@@ -260,6 +260,67 @@ class PlanModel:
                 var = self.x[o.id, w]
                 var.upBound = self._max_production(o, w) if o.priority <= priority else 0
 
+    def set_start(
+        self, priority: int, previous: dict[str, tuple[int, ...]] | None, time_limit_s: float
+    ) -> None:
+        """A MIP start for CBC (HiGHS through PuLP takes none): a rounded LP relaxation.
+
+        More urgent objects keep the previous stage's production (so every fixed stage bound
+        still holds: S_j depends only on priority j's production); this priority's production
+        is the LP relaxation's with its cumulative sum rounded down, then lowered where a
+        resource is over its hours. Producing less never empties a queue below 0, so the start
+        is feasible.
+        """
+        # LP relaxation of the stage, more urgent production held as it was
+        saved = {key: (v.lowBound, v.upBound) for key, v in self.x.items()}
+        for (oid, w), v in self.x.items():
+            v.cat = "Continuous"
+            if previous is not None and self.data.object(oid).priority < priority:
+                v.lowBound = v.upBound = previous[oid][w]
+        try:
+            lp = solve_pulp(
+                self.prob, "cbc", time_limit_s=max(0.5, time_limit_s / 4), threads=SOLVER_THREADS
+            )
+        finally:
+            for key, v in self.x.items():
+                v.cat = "Integer"
+                v.lowBound, v.upBound = saved[key]
+        start: dict[tuple[str, int], int] = {}
+        for o in self.data.objects:
+            done, relaxed = 0, 0.0
+            for w in self.weeks:
+                if o.priority < priority and previous is not None:
+                    start[o.id, w] = previous[o.id][w]
+                elif o.priority == priority and lp.status.has_solution:
+                    # round the cumulative production down: never above the LP's, so the queue
+                    # stays ≥ 0, and never more than one activity behind it
+                    relaxed += self.x[o.id, w].value() or 0.0
+                    start[o.id, w] = max(0, math.floor(relaxed + 1e-6) - done)
+                    done += start[o.id, w]
+                else:
+                    start[o.id, w] = 0
+        for r in self.data.resources:
+            users = sorted(
+                (
+                    o
+                    for o in self.data.objects
+                    if r.id in o.hours_per_activity and o.priority == priority
+                ),
+                key=lambda o: o.id,
+            )
+            for w in self.weeks:
+                used = sum(
+                    o.hours_per_activity.get(r.id, 0.0) * start[o.id, w] for o in self.data.objects
+                )
+                while used > r.available_hours[w] + 1e-9 and users:
+                    top = max(users, key=lambda o, week=w: start[o.id, week])  # type: ignore[misc]
+                    if start[top.id, w] == 0:
+                        break
+                    start[top.id, w] -= 1
+                    used -= top.hours_per_activity[r.id]
+        for key, v in self.x.items():
+            v.setInitialValue(start[key])
+
     def production_values(self) -> dict[str, tuple[int, ...]]:
         return {
             o.id: tuple(int(round(self.x[o.id, w].value() or 0.0)) for w in self.weeks)
@@ -298,6 +359,8 @@ def solve_plan(
         left = max(0.5, (deadline - time.perf_counter()) / (len(priorities) - i))
         model.open_up_to(k)
         model.prob.setObjective(service + model.levelling(k))
+        if backend == "cbc":
+            model.set_start(k, production, left)
         out = solve_pulp(
             model.prob,
             backend,

@@ -458,3 +458,16 @@ def test_workbook_reads_like_the_folder(tmp_path: Path) -> None:
     from_folder, from_book = read_plan(folder), read_plan(book)
     assert from_book.objects == from_folder.objects
     assert from_book.weeks == from_folder.weeks and from_book.resources == from_folder.resources
+
+
+def test_cbc_start_is_a_feasible_plan(tmp_path: Path) -> None:
+    # The rounded LP start handed to CBC: on the relief instance with 20 h per normal week the
+    # LP relaxation is x = 20, 20, 10, 10 (all capacity) — the start must respect capacity,
+    # never produce more than is waiting, and here equals that LP plan.
+    data = read_plan(relief_instance(tmp_path / "s", 20))
+    model = plan_milp.PlanModel(data, with_target=True)
+    model.open_up_to(1)
+    model.prob.setObjective(model.service(1) + model.levelling(1))
+    model.set_start(1, None, 5.0)
+    start = [int(model.x["a", w].varValue) for w in range(4)]
+    assert start == [20, 20, 10, 10]
