@@ -59,8 +59,9 @@ def plan(
     """Levelled weekly production plan per planning object, with waiting-list dynamics.
 
     Solves the plan with the waiting-list reduction goal and without it (for the side-by-side
-    chart), priority by priority, then levels production. Writes production_plan.csv,
-    capacity_use.csv, activity_hours.csv, closed-form checks and the queue chart.
+    chart), priority by priority, levelling production within each stage. Writes
+    production_plan.csv, capacity_use.csv, activity_hours.csv, closed-form checks and the
+    queue chart.
     """
     from pks_opt.production_plan.balance_link import apply_balance_goals, read_balance_goals
     from pks_opt.production_plan.charts import plan_charts
