@@ -390,10 +390,17 @@ def explain(data: PlanData, ev: PlanEvaluation, forms: dict[str, ClosedForm]) ->
             tw = cf.target_week or data.num_weeks
             q = t.queue_end[tw - 1]
             plan_mean = sum(t.production[:tw]) / tw
+            worst = max(range(data.num_weeks), key=lambda w: t.target_excess[w] or 0.0)
+            at_target = (
+                f"at week {tw} it is {q:.1f} against {cf.target_level:.1f} "
+                f"(short by {q - (cf.target_level or 0.0):.1f})"
+                if q > (cf.target_level or 0.0) + EXCESS_TOLERANCE
+                else f"most in week {weeks[worst]}, {t.target_excess[worst] or 0.0:.1f} above; "
+                f"at week {tw} it is on target"
+            )
             lines.append(
                 f"{o.id} (priority {o.priority}): queue above its target in {len(missed)} week(s) "
-                f"({_weeks_text(missed)}); at week {tw} it is {q:.1f} against {cf.target_level:.1f} "
-                f"(short by {q - (cf.target_level or 0.0):.1f}); reaching it needs "
+                f"({_weeks_text(missed)}); {at_target}; reaching it needs "
                 f"{cf.relief_production_per_week:.1f}/week on average, the plan gives {plan_mean:.1f}"
             )
         if t.goal_shortfall > EXCESS_TOLERANCE:

@@ -471,3 +471,31 @@ def test_cbc_start_is_a_feasible_plan(tmp_path: Path) -> None:
     model.set_start(1, None, 5.0)
     start = [int(model.x["a", w].varValue) for w in range(4)]
     assert start == [20, 20, 10, 10]
+
+
+def test_reduction_path_missed_midway_is_explained_without_negative_shortfall(
+    tmp_path: Path,
+) -> None:
+    # Reduction of 10 per week from 30 with no inflow, but only 5 h a week and 3 weeks:
+    # path 20, 10, 0; queue 25, 20, 15 → above the path by 5, 10, 15 every week; at the last
+    # week the queue is 15 against 0: "short by 15.0" (never a negative shortfall).
+    folder = write_instance(
+        tmp_path / "red",
+        objects=[{"planning_object": "a", "queue_start": 30, "reduction_per_week": 10}],
+        weeks=3,
+        resources=one_resource(5),
+        hours=[("a", "doc", 1.0)],
+        inflow=weekly_inflow("a", [0, 0, 0]),
+    )
+    out = tmp_path / "out"
+    res = run(folder, "--out", out)
+    assert res.exit_code == 0, res.output
+    plan = pd.read_csv(out / "production_plan.csv")
+    assert list(plan["target_queue"]) == [20, 10, 0]
+    assert list(plan["target_excess"]) == [5, 10, 15]
+    text = "\n".join(json.loads((out / "result.json").read_text())["explanation"])
+    assert (
+        "queue above its target in 3 week(s) (1–3); at week 3 it is 15.0 against 0.0 (short by 15.0)"
+        in text
+    )
+    assert "short by -" not in text
