@@ -38,6 +38,9 @@ MIN_STAGE_TIME_S = 0.1
 #: relative widths of the box that "fixes" a continuous action for the levelling stage
 #: (tried in turn until the LP solves: solver precision first)
 FIX_SLACKS = (1e-7, 1e-6, 1e-5)
+#: capacity after actions at or below this is "none" for utilisation (solver dust such as a
+#: 1e-7 move with its indicator off must not make a unit look 100 % used)
+CAP_EPS = 1e-6
 
 
 @dataclass
@@ -118,6 +121,8 @@ class _Builder:
             self.purchase_options[pur.planning_object].append(t)
         self.active: dict[tuple[str, str], list[str]] = {}
         self.cost = bm.cost_by_unit
+        self._backlog: dict[Key3, Coefs] | None = None
+        self._s_ub: dict[str, float] = {}
 
     # ------------------------------------------------------------------ variables
     def variables(self) -> None:
@@ -138,6 +143,9 @@ class _Builder:
                 for t in self.purchase_options.get(o, ()):
                     bm.buy[(h, o, p, t)] = bm.add_var(f"buy[{h},{o},{p},{t}]")
                 bm.s[(h, o, p)] = bm.add_var(f"unmet[{h},{o},{p}]")
+                prev_d = bm.d.get((h, o, periods[i - 1])) if i > 0 else None
+                carried = 0.0 if prev_d is None else float(prev_d.upBound or 0.0)
+                self._s_ub[bm.s[(h, o, p)].name] = need[i] + carried
                 if postpone and i < last:
                     # (R2) first-in first-out window: nothing waits more than m periods.
                     m = rule.max_postpone_periods
@@ -243,15 +251,56 @@ class _Builder:
             bm.capacity[key] = bm.add_le(coefs, avail.get(key, 0.0), f"capacity[{u},{r},{p}]")
 
     def donor_not_short(self) -> None:
-        """(R4) A donor gives at most its spare capacity over its own capacity need."""
+        """(R4) A donor gives at most its spare over the need arriving in the period.
+
+        The need is the forecast (``spare`` = available − capacity need) plus, when the donor
+        actually gives (an arc's indicator y is on), the backlog arriving at it: need of p−1
+        postponed to p, and need of p−1 left unmet that could have been postponed (else
+        dropping it would free capacity to give away). Without a move the backlog is free.
+        """
         bm = self.bm
-        out: dict[Key3, Coefs] = defaultdict(dict)
+        out: dict[Key3, dict[int, Any]] = defaultdict(dict)
         for (a, p), var in bm.m.items():
             mv = self.data.moves[a]
-            out[(mv.donor, mv.resource, p)][var] = 1.0
-        for key, coefs in sorted(out.items(), key=lambda kv: kv[0]):
-            if len(coefs) > 1:  # a single arc is already bounded by the spare
-                bm.add_le(coefs, self.spare(key), f"donor[{key[0]},{key[1]},{key[2]}]")
+            out[(mv.donor, mv.resource, p)][a] = var
+        for key, arcs in sorted(out.items(), key=lambda kv: kv[0]):
+            u, r, p = key
+            coefs: Coefs = {var: 1.0 for var in arcs.values()}
+            spare = self.spare(key)
+            backlog = self.backlog(key)
+            if len(coefs) > 1:  # a single arc alone is bounded by the spare
+                bm.add_le(coefs, spare, f"donor[{u},{r},{p}]")
+            if not backlog:
+                continue
+            # big-M: the largest backlog load the variables allow
+            big = sum(c * self._ub(var) for var, c in backlog.items())
+            for a, _var in sorted(arcs.items()):
+                mv = self.data.moves[a]
+                row = {**coefs, **backlog, bm.y[(a, p)]: big}
+                bm.add_le(row, spare + big, f"donor_backlog[{u},{mv.receiver},{r},{p}]")
+
+    def _ub(self, var: Any) -> float:
+        """Upper bound of a backlog variable (d has one; unmet s at most need + carried in)."""
+        if var.upBound is not None:
+            return float(var.upBound)
+        return self._s_ub[var.name]
+
+    def backlog(self, key: Key3) -> Coefs:
+        """Load at (u, r, p) of need carried in from p−1 (postponed, or unmet but postponable)."""
+        if self._backlog is None:
+            index: dict[Key3, Coefs] = defaultdict(dict)
+            for (h, o, pp), dv in self.bm.d.items():
+                i = self.pidx[pp] + 1
+                if i >= len(self.periods):
+                    continue
+                sv = self.bm.s[(h, o, pp)]
+                for us in self.data.usage.get((h, o), ()):
+                    if us.amount:
+                        c = index[(us.at_unit, us.resource, self.periods[i])]
+                        c[dv] = c.get(dv, 0.0) + us.amount
+                        c[sv] = c.get(sv, 0.0) + us.amount
+            self._backlog = dict(index)
+        return dict(self._backlog.get(key, {}))
 
     def move_indicator(self) -> None:
         """(R5) A move is at most its limit, and only when its indicator is on."""
@@ -528,7 +577,7 @@ def _levelling(
     lam_u = {u: bm.add_var(f"max_utilisation[{u}]") for u in bm.data.figures.units}
     for (u, r, p), coefs in sorted(bm.load.items()):
         c = cap.get((u, r, p), 0.0)
-        if c <= 1e-9:
+        if c <= CAP_EPS:
             continue
         row = {var: a / c for var, a in coefs.items()}
         row[lam_u[u]] = -1.0

@@ -14,6 +14,7 @@ import pandas as pd
 
 from pks_opt.balancing.data import TOTAL, BalancingData
 from pks_opt.balancing.milp import (
+    CAP_EPS,
     STAGE_COST,
     STAGE_LADDER,
     STAGE_LEVELLING,
@@ -73,7 +74,9 @@ def cost_by_unit(data: BalancingData, values: Values) -> dict[str, dict[str, flo
 def utilisation_after(data: BalancingData, values: Values) -> dict[Key3, float]:
     cap = capacity_after(data, values)
     return {
-        key: load / cap[key] for key, load in loads(data, values).items() if cap.get(key, 0) > 1e-9
+        key: load / cap[key]
+        for key, load in loads(data, values).items()
+        if cap.get(key, 0) > CAP_EPS
     }
 
 
@@ -163,9 +166,21 @@ def violations(data: BalancingData, values: Values, tol: float = 1e-4) -> list[s
         bad(f"move[{mv.donor},{mv.receiver},{mv.resource},{p}]", x, mv.max_per_period, x)
         if x > tol and values["y"].get((a, p), 0.0) < 0.5:
             out.append(f"move_on[{mv.donor},{mv.receiver},{mv.resource},{p}]: moved while off")
+    # backlog arriving at (u, r, p): need of p-1 postponed, or unmet where it could have been
+    backlog: dict[tuple[str, str, str], float] = defaultdict(float)
+    for (h, o, p), dx in values["d"].items():
+        if pidx[p] + 1 >= len(periods):
+            continue
+        nxt = periods[pidx[p] + 1]
+        carried = dx + values["s"].get((h, o, p), 0.0)
+        for us in data.usage.get((h, o), ()):
+            backlog[(us.at_unit, us.resource, nxt)] += us.amount * carried
     for key, x in given.items():
         spare = max(0.0, fig.available.get(key, 0.0) - fig.capacity_need.get(key, 0.0))
         bad(f"donor[{key[0]},{key[1]},{key[2]}]", x, spare, x)
+        if x > tol:  # a donor that gives keeps what its backlog needs
+            carried = backlog.get(key, 0.0)
+            bad(f"donor_backlog[{key[0]},{key[1]},{key[2]}]", x + carried, spare, x + carried)
     # R6 increases, R7 contracts
     for (i, p), x in values["z"].items():
         inc = data.increases[i]

@@ -257,6 +257,54 @@ def test_donor_never_left_short(backend):
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
+def test_donor_keeps_capacity_for_its_backlog(backend):
+    # B needs 10 h per quarter (weight 10 unmet, may wait 1 quarter at 1 per period) and has
+    # 5 h in Q1, 15 h in Q2: Q1's 5 short wait for Q2, whose 5 h over the forecast are exactly
+    # that backlog. A needs 5 h in Q2 (weight 100), has none. Giving B's Q2 "spare" to A would
+    # leave B's waiting patients untreated (stage 1 = 5 x 10 = 50); R4 counts the backlog
+    # (postponed or unmet-but-postponable) in the donor's need, so nothing moves: B postpones
+    # 5 and serves them in Q2, A's 5 stay unmet -> stage 1 = 5 x 1 + 5 x 100 = 505.
+    fig = figures(
+        units=["A", "B"],
+        resources=["RN"],
+        periods=["Q1", "Q2"],
+        need={("B", "b", "Q1"): 10, ("B", "b", "Q2"): 10, ("A", "a", "Q2"): 5},
+        usage={("A", "a"): [("A", "RN", 1.0)], ("B", "b"): [("B", "RN", 1.0)]},
+        available={("B", "RN", "Q1"): 5, ("B", "RN", "Q2"): 15},
+        priority={"a": 1, "b": 2},
+    )
+    data = build_data(
+        fig,
+        moves=[Move(donor="B", receiver="A", resource="RN", max_per_period=10)],
+        priorities=[
+            PriorityRule(priority=1, unmet_weight=100),
+            PriorityRule(
+                priority=2,
+                unmet_weight=10,
+                may_postpone=True,
+                max_postpone_periods=1,
+                postpone_weight_per_period=1,
+            ),
+        ],
+    )
+    run = solve(data, backend)
+    assert total(run.values["m"]) == approx(0)
+    assert run.values["d"][("B", "b", "Q1")] == approx(5)
+    assert total(run.values["s"], lambda k: k[0] == "B") == approx(0)
+    assert run.stages[0].outcome.objective == approx(505)
+    # the independent checker flags the old plan (move 5, B's backlog dropped as unmet)
+    broken = {fam: dict(vals) for fam, vals in run.values.items()}
+    broken["m"] = {(0, "Q2"): 5.0}
+    broken["y"] = {(0, "Q2"): 1.0}
+    broken["d"][("B", "b", "Q1")] = 0.0
+    broken["s"][("B", "b", "Q1")] = 5.0
+    broken["s"][("A", "a", "Q2")] = 0.0
+    broken["x"][("A", "A", "a", "Q2")] = 5.0
+    broken["x"][("B", "B", "b", "Q2")] = 10.0
+    assert [v for v in violations(data, broken) if v.startswith("donor_backlog[B,RN,Q2]")]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_support_unit_bottleneck_sets_the_pace(backend):
     # An operation takes 1 OR hour at KIR and 0.5 imaging hour at RTG. KIR has 100 OR h but
     # RTG only 20 imaging h -> 40 operations, 60 unmet. One more imaging hour gives 2 more
