@@ -263,9 +263,13 @@ def make_result(data: BalancingData, run: SolveRun) -> Result:
         "service_catalogue": service_catalogue(data, values),
     }
     kpis = kpi_dict(data, values, tables, recomputed)
+    problems = self_check(data, run, recomputed)
+    status = run.status
+    if problems and status is SolveStatus.OPTIMAL:
+        status = SolveStatus.FEASIBLE  # not proven: the plan failed its own check
     return Result(
         kind="balance",
-        status=run.status,
+        status=status,
         instance=data.name,
         solver=solver,
         objective=recomputed[STAGE_NEED],
@@ -275,12 +279,28 @@ def make_result(data: BalancingData, run: SolveRun) -> Result:
         tables=tables,
         stages=stages,
         explanation=explain(data, values, tables),
+        warnings=problems,
         extra={
             "objective_terms": {k: recomputed[k] for k in recomputed if k in _stage_names(run)},
             "build_s": round(run.build_s, 3),
             "solve_s": round(run.solve_s, 3),
         },
     )
+
+
+def self_check(data: BalancingData, run: SolveRun, recomputed: dict[str, float]) -> list[str]:
+    """The plan checked without the solver: constraints R1–R10 (``violations``) and every
+    solved stage's objective recomputed from the plan (relative 1e-5). Empty when all agree."""
+    out = [f"self-check: {v}" for v in violations(data, run.values)[:5]]
+    for so in run.stages:
+        got, want = recomputed.get(so.name), so.outcome.objective
+        if got is None or not so.outcome.status.has_solution or not math.isfinite(want):
+            continue
+        if abs(got - want) > 1e-5 * max(1.0, abs(want)):
+            out.append(
+                f"self-check: stage {so.name} recomputed {got:.8g} but the solver reports {want:.8g}"
+            )
+    return out
 
 
 def _stage_names(run: SolveRun) -> set[str]:

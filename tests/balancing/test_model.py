@@ -551,3 +551,30 @@ def test_violations_checker_catches_a_broken_plan():
     found = violations(data, broken)
     assert any(v.startswith("donor[B,RN,Q1]") for v in found)
     assert any(v.startswith("need[A,a,Q1]") for v in found)
+
+
+def test_result_self_check_flags_a_plan_the_solver_did_not_prove():
+    # A (need 10 h, has 0) gets B's spare 4 h (B: 10 h, own need 6): stage 1 = 6 unmet x 1.
+    # make_result recomputes the plan; a corrupted plan (2 h more moved than B's spare, and
+    # the unmet need no longer matching the solver's stage value) is reported in warnings and
+    # the status is no longer OPTIMAL. The untouched plan passes with no warnings.
+    from pks_opt.balancing.solution import make_result
+
+    fig = figures(
+        units=["A", "B"],
+        resources=["RN"],
+        periods=["Q1"],
+        need={("A", "a", "Q1"): 10, ("B", "b", "Q1"): 6},
+        usage={("A", "a"): [("A", "RN", 1.0)], ("B", "b"): [("B", "RN", 1.0)]},
+        available={("B", "RN", "Q1"): 10},
+    )
+    data = build_data(fig, moves=[Move(donor="B", receiver="A", resource="RN", max_per_period=10)])
+    run = solve(data, "highs")
+    good = make_result(data, run)
+    assert good.status is SolveStatus.OPTIMAL and good.warnings == []
+    run.values["m"][(0, "Q1")] += 2
+    run.values["s"][("A", "a", "Q1")] -= 2
+    bad = make_result(data, run)
+    assert bad.status is SolveStatus.FEASIBLE
+    assert any("donor[B,RN,Q1]" in w for w in bad.warnings)
+    assert any("stage need recomputed" in w for w in bad.warnings)
