@@ -9,6 +9,7 @@ an error names the file, row and field. :class:`BalancingData` is what the MILP 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+import dataclasses
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -181,6 +182,9 @@ class BalancingData:
     budgets: Mapping[str, Budget] = field(default_factory=dict)
     waiting_lists: tuple[WaitingList, ...] = ()
     params: BalancingParameters = field(default_factory=BalancingParameters)
+    #: display only (charts): unit id → name, resource id → measure ("hours", "bed-days")
+    unit_names: Mapping[str, str] = field(default_factory=dict)
+    resource_measures: Mapping[str, str] = field(default_factory=dict)
 
     def rule(self, planning_object: str) -> PriorityRule:
         """The priority rule of an object (the default: weight 1, no postponement)."""
@@ -204,7 +208,12 @@ def read_balancing(raw: RawInstance) -> BalancingData:
 
     need_data = read_need(raw)
     figures = compute_figures(need_data)
-    return read_balancing_tables(raw, figures, lambda unit, obj: usage_for(need_data, unit, obj))
+    data = read_balancing_tables(raw, figures, lambda unit, obj: usage_for(need_data, unit, obj))
+    return dataclasses.replace(
+        data,
+        unit_names={u.unit: u.name for u in need_data.units if u.name},
+        resource_measures={r.resource: r.measure for r in need_data.resources if r.measure},
+    )
 
 
 def read_balancing_tables(

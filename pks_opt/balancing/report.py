@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pks_opt.balancing.data import BalancingData
 from pks_opt.result import Result
@@ -65,10 +65,12 @@ def balancing_charts(data: BalancingData, result: Result) -> dict[str, Figure]:
             xs,
             sub["available_after"],
             color="#2e86c1",
-            lw=2,
+            lw=3.5,
+            ls="--",
             marker="s",
-            ms=3,
-            label="available after actions",
+            ms=4,
+            label="available after actions (moves, increases)",
+            zorder=3,
         )
         ax.plot(
             xs,
@@ -78,11 +80,21 @@ def balancing_charts(data: BalancingData, result: Result) -> dict[str, Figure]:
             marker="o",
             ms=3,
             label="load in the balanced plan",
+            zorder=4,
         )
         ax.set_xticks(xs)
         ax.set_xticklabels(periods, rotation=45, ha="right", fontsize=7)
         ax.tick_params(axis="y", labelsize=7)
-        ax.set_title(f"{u}: {r}", fontsize=9)
+        measure = data.resource_measures.get(r, "")
+        name = data.unit_names.get(u, "")
+        before = _max_ratio(sub["need_before"], sub["available_before"])
+        after = _max_ratio(sub["load_after"], sub["available_after"])
+        ax.set_title(
+            f"{u}{' ' + name if name else ''}: {r}\n"
+            f"highest need/available {before} before, load/available {after} after",
+            fontsize=8,
+        )
+        ax.set_ylabel(f"{measure or r} per period", fontsize=7)
         ax.set_ylim(bottom=0)
     for idx in range(len(panels), nrows * ncols):
         axes[idx // ncols][idx % ncols].axis("off")
@@ -92,9 +104,32 @@ def balancing_charts(data: BalancingData, result: Result) -> dict[str, Figure]:
         "before and after balancing",
         fontsize=11,
     )
-    fig.tight_layout(rect=(0, 0.05, 1, 0.96))
-    fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0.08, 1, 0.96))
+    fig.legend(
+        handles,
+        labels,
+        loc="lower center",
+        bbox_to_anchor=(0.5, 0.025),
+        ncol=4,
+        fontsize=8,
+        frameon=False,
+    )
+    fig.text(
+        0.5,
+        0.005,
+        "bars: before balancing (need if every unit produces its own need, and available); "
+        "lines: after balancing. Need above available = a gap; the panel shows the unit's "
+        "resource with the highest need/available before.",
+        ha="center",
+        fontsize=7,
+    )
     return {"need_vs_capacity": fig}
+
+
+def _max_ratio(num: Any, den: Any) -> str:
+    """The highest num/den over the periods with den > 0, as a percentage ("–" if none)."""
+    ratios = [a / b for a, b in zip(num, den, strict=True) if b > 1e-9]
+    return f"{max(ratios):.0%}" if ratios else "–"
 
 
 def summary(result: Result) -> list[str]:

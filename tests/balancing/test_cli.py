@@ -270,3 +270,19 @@ def test_json_with_scenarios_prints_only_the_envelope(tmp_path):
         1.1, abs=1e-4
     )
     assert env["tables"]["scenario_comparison"] == "scenario_comparison.csv"
+
+
+def test_chart_says_what_it_shows(tmp_path):
+    # The tiny region's chart: one panel per unit titled with the unit's name and resource,
+    # the y axis in the resource's measure, and the gap before/after in the title
+    # (A: need 10 h / 5 h available = 200 % before; after, 8 h load on 8 h = 100 %).
+    from pks_opt.balancing.report import balancing_charts
+    from pks_opt.balancing.solution import make_result
+
+    data = read_balancing(read_raw(write_instance(tmp_path / "tiny")))
+    result = make_result(data, solve_balancing(data, "highs"))
+    fig = balancing_charts(data, result)["need_vs_capacity"]
+    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    assert titles[0].startswith("A Unit A: rn") and "200% before" in titles[0]
+    assert "100% after" in titles[0]
+    assert all(ax.get_ylabel() == "hours per period" for ax in fig.axes if ax.get_title())
