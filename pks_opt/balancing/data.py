@@ -8,8 +8,8 @@ an error names the file, row and field. :class:`BalancingData` is what the MILP 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
 import dataclasses
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -341,7 +341,7 @@ def build_data(
     params = tables.pop("params", BalancingParameters())
     full_usage = dict(figures.usage)
     full_usage.update(usage or {})
-    rows = {k: tuple(v) for k, v in tables.items()}
+    rows: dict[str, Any] = {k: tuple(v) for k, v in tables.items()}
     return BalancingData(
         name=name,
         figures=figures,
