@@ -32,6 +32,9 @@ Key3 = tuple[str, str, str]
 #: utilisation at or above this counts as "limiting" (solver tolerance below 100 %)
 LIMITING_UTILISATION = 0.999
 EPS = 1e-6
+#: smallest amount listed as an action (activities or resource units): solver dust such as
+#: 1e-6 unmet activities within the stage tolerance is not an action a planner can take
+ACTION_EPS = 1e-3
 
 ACTION_ORDER = {"move": 1, "increase": 2, "purchase": 3, "postpone": 4, "unmet": 5}
 
@@ -393,14 +396,14 @@ def actions_table(data: BalancingData, values: Values) -> pd.DataFrame:
     pidx = {p: i for i, p in enumerate(data.figures.periods)}
     rows: list[dict[str, Any]] = []
     for (a, p), v in values["m"].items():
-        if v > EPS:
+        if v > ACTION_EPS:
             mv = data.moves[a]
             cost = mv.cost_per_unit * v + mv.fixed_cost * values["y"].get((a, p), 0.0)
             rows.append(
                 _action("move", mv.receiver, mv.resource, p, v, cost, f"from {mv.donor}", 0)
             )
     for (i, p), v in values["z"].items():
-        if v > EPS:
+        if v > ACTION_EPS:
             inc = data.increases[i]
             rows.append(
                 _action(
@@ -415,17 +418,17 @@ def actions_table(data: BalancingData, values: Values) -> pd.DataFrame:
                 )
             )
     for (h, o, p, t), v in values["buy"].items():
-        if v > EPS:
+        if v > ACTION_EPS:
             pur = data.purchases[t]
             detail = f"{pur.tier.value}: {pur.provider}"
             rows.append(
                 _action("purchase", h, o, p, v, pur.price_per_activity * v, detail, pur.tier.rank)
             )
     for (h, o, p), v in values["d"].items():
-        if v > EPS:
+        if v > ACTION_EPS:
             rows.append(_action("postpone", h, o, p, v, 0.0, "carried to the next period", 0))
     for (h, o, p), v in values["s"].items():
-        if v > EPS:
+        if v > ACTION_EPS:
             rows.append(
                 _action("unmet", h, o, p, v, 0.0, f"priority {data.figures.priority.get(o, 1)}", 0)
             )

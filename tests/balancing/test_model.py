@@ -578,3 +578,18 @@ def test_result_self_check_flags_a_plan_the_solver_did_not_prove():
     assert bad.status is SolveStatus.FEASIBLE
     assert any("donor[B,RN,Q1]" in w for w in bad.warnings)
     assert any("stage need recomputed" in w for w in bad.warnings)
+
+
+def test_actions_table_leaves_out_solver_dust():
+    # One unit, need 10 h, 5 h available: 5 unmet is an action; a 2e-6 activity "unmet"
+    # elsewhere (solver tolerance) is not listed.
+    from pks_opt.balancing.solution import actions_table
+
+    data = build_data(one_unit(10, 5, periods=("Q1", "Q2")))
+    run = solve(data, "highs")
+    values = {fam: dict(v) for fam, v in run.values.items()}
+    values["s"][("A", "o", "Q2")] = 5.000002
+    values["s"][("A", "o", "Q1")] = 2e-6
+    table = actions_table(data, values)
+    assert table["period"].tolist() == ["Q2"]
+    assert table["amount"].tolist() == approx([5.000002])
