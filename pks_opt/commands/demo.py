@@ -58,6 +58,20 @@ DEMO_STEPS: list[tuple[str, str, list[str]]] = [
         "matrix-from-plan",
         ["matrix", "{instances}/clinic-plan-matrix", "--from-plan", "{out}/plan-clinic"],
     ),
+    # needs "matrix-from-plan" before it: tier-2 demand from that matrix's staff_demand.csv
+    (
+        "Roster from the activity matrix (clinic)",
+        "roster-clinic",
+        [
+            "roster",
+            "{instances}/clinic-roster",
+            "--from-matrix",
+            "{out}/matrix-from-plan",
+            "--time-limit",
+            "30",
+            "--quiet",
+        ],
+    ),
     (
         "Roster, big rocks first (ward-roster, 6 weeks, 27 staff)",
         "roster-ward",
