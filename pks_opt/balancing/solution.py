@@ -25,6 +25,7 @@ from pks_opt.balancing.milp import (
     capacity_after,
     equiv,
 )
+from pks_opt.need.calc import unsupplied_warnings
 from pks_opt.result import Result, SolveStatus, StageReport
 
 Values = dict[str, dict[Any, float]]
@@ -282,7 +283,7 @@ def make_result(data: BalancingData, run: SolveRun) -> Result:
         tables=tables,
         stages=stages,
         explanation=explain(data, values, tables),
-        warnings=problems,
+        warnings=unsupplied_warnings(data.figures.capacity_need, data.figures.available) + problems,
         extra={
             "objective_terms": {k: recomputed[k] for k in recomputed if k in _stage_names(run)},
             "build_s": round(run.build_s, 3),

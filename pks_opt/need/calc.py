@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from pks_opt.need.data import (
@@ -189,10 +189,30 @@ def breakdown(data: NeedData, *, acute_share: float | None = None) -> NeedBreakd
     _capacity_need(data, out)
     _beds_and_staff(data, out)
     _available(data, out)
+    out.warnings.extend(unsupplied_warnings(out.capacity_need, out.available))
     _staff_from_hours(data, out)
     share = data.parameters.acute_share if acute_share is None else acute_share
     out.acute = acute_dimensioning(data, share)
     return out
+
+
+def unsupplied_warnings(
+    capacity_need: Mapping[tuple[str, str, str], float],
+    available: Mapping[tuple[str, str, str], float],
+) -> list[str]:
+    """A resource needed somewhere but supplied nowhere (e.g. the staff table is missing)."""
+    needed: dict[str, float] = defaultdict(float)
+    supplied: dict[str, float] = defaultdict(float)
+    for (_u, r, _p), v in capacity_need.items():
+        needed[r] += v
+    for (_u, r, _p), v in available.items():
+        supplied[r] += v
+    return [
+        f"resource '{r}' is needed ({needed[r]:.6g} in all) but no unit has any of it: no"
+        " staff, rooms or beds row supplies it, so all need of it stays unmet"
+        for r in sorted(needed)
+        if needed[r] > 0 and supplied.get(r, 0.0) <= 0
+    ]
 
 
 def _unit_order(data: NeedData) -> list[str]:

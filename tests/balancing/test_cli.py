@@ -286,3 +286,15 @@ def test_chart_says_what_it_shows(tmp_path):
     assert titles[0].startswith("A Unit A: rn") and "200% before" in titles[0]
     assert "100% after" in titles[0]
     assert all(ax.get_ylabel() == "hours per period" for ax in fig.axes if ax.get_title())
+
+
+@pytest.mark.parametrize("command", ["need", "balance"])
+def test_missing_staff_table_warns_that_nothing_supplies_the_resource(tmp_path, command):
+    # staff.csv is optional (rooms or beds may supply capacity), but without it nothing
+    # supplies 'rn', which the tiny region needs: a planner must be told, not just see
+    # everything unmet.
+    inst = write_instance(tmp_path / "tiny")
+    (inst / "staff.csv").unlink()
+    res = CliRunner().invoke(main, [command, str(inst)])
+    assert res.exit_code == 0, res.output
+    assert "resource 'rn' is needed (40 in all) but no unit has any of it" in res.output
