@@ -155,6 +155,9 @@ class BalancingParameters(BalRow):
     levelling_mean_weight: float = Field(default=0.01, ge=0)
     stage_tolerance: float = Field(default=1e-7, ge=0)
     mip_gap: float = Field(default=1e-4, ge=0)
+    #: R4 also keeps a donor's backlog (need carried in from the previous period); exact but
+    #: can make large instances much slower (rows added lazily where a plan breaks it)
+    donor_keeps_backlog: bool = True
 
 
 DEFAULT_PRIORITY = PriorityRule(priority=1, unmet_weight=1.0)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import time
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +42,8 @@ FIX_SLACKS = (1e-7, 1e-6, 1e-5)
 #: capacity after actions at or below this is "none" for utilisation (solver dust such as a
 #: 1e-7 move with its indicator off must not make a unit look 100 % used)
 CAP_EPS = 1e-6
+#: rounds of lazily added donor-backlog rows (R4) before giving up proving optimality
+MAX_LAZY_ROUNDS = 20
 
 
 @dataclass
@@ -64,6 +67,8 @@ class BalancingModel:
     cost_by_unit: dict[str, Coefs] = field(default_factory=dict)
     objectives: dict[str, Coefs] = field(default_factory=dict)
     saved_bounds: list[tuple[Any, Any, Any]] = field(default_factory=list)
+    builder: Any = None  # the _Builder (lazy donor-backlog rows)
+    backlog_keys: set[Key3] = field(default_factory=set)  # donor keys with backlog rows
 
     # ------------------------------------------------------------------ helpers
     def add_var(self, name: str, lb: float = 0.0, ub: float | None = None, cat: str = "C") -> Any:
@@ -97,6 +102,7 @@ def build_model(data: BalancingData) -> BalancingModel:
     prob = pulp.LpProblem("balancing", pulp.LpMinimize)
     bm = BalancingModel(prob, data, tuple(data.figures.periods))
     b = _Builder(bm)
+    bm.builder = b
     b.variables()
     b.constraints()
     b.objectives()
@@ -251,39 +257,72 @@ class _Builder:
             bm.capacity[key] = bm.add_le(coefs, avail.get(key, 0.0), f"capacity[{u},{r},{p}]")
 
     def donor_not_short(self) -> None:
-        """(R4) A donor gives at most its spare over the need arriving in the period.
+        """(R4) A donor gives at most its spare capacity over its own capacity need.
 
-        The need is the forecast (``spare`` = available − capacity need) plus, when the donor
-        actually gives (an arc's indicator y is on), the backlog arriving at it: need of p−1
-        postponed to p, and need of p−1 left unmet that could have been postponed (else
-        dropping it would free capacity to give away). Without a move the backlog is free.
+        The backlog part of R4 (``donor_backlog``) is added lazily by :meth:`backlog_rows`
+        for the donor keys where a solution breaks it (see :func:`solve_balancing`).
         """
         bm = self.bm
+        for key, arcs in sorted(self.donor_arcs().items(), key=lambda kv: kv[0]):
+            if len(arcs) > 1:  # a single arc alone is bounded by the spare
+                coefs: Coefs = {var: 1.0 for var in arcs.values()}
+                bm.add_le(coefs, self.spare(key), f"donor[{key[0]},{key[1]},{key[2]}]")
+
+    def donor_arcs(self) -> dict[Key3, dict[int, Any]]:
+        """(donor, resource, period) → {arc: move variable}."""
         out: dict[Key3, dict[int, Any]] = defaultdict(dict)
-        for (a, p), var in bm.m.items():
+        for (a, p), var in self.bm.m.items():
             mv = self.data.moves[a]
             out[(mv.donor, mv.resource, p)][a] = var
-        for key, arcs in sorted(out.items(), key=lambda kv: kv[0]):
+        return dict(out)
+
+    def backlog_rows(self, keys: Iterable[Key3], *, fixed_moves: bool = False) -> None:
+        """(R4, backlog) When a donor gives (an arc's indicator on), it keeps its backlog.
+
+        Σ_a' m[a',p] + β[u,r,p] ≤ spare + M·(1 − y[a,p]) for each arc a out of (u, r, p),
+        β = load of need of p−1 postponed to p or left unmet though postponable. With
+        ``fixed_moves`` (levelling: y fixed, the donor gives) the row is plain, without M.
+        """
+        bm, arcs_of = self.bm, self.donor_arcs()
+        for key in sorted(keys):
             u, r, p = key
+            arcs, backlog = arcs_of.get(key, {}), self.backlog(key)
+            if not arcs or not backlog:
+                continue
             coefs: Coefs = {var: 1.0 for var in arcs.values()}
             spare = self.spare(key)
-            backlog = self.backlog(key)
-            if len(coefs) > 1:  # a single arc alone is bounded by the spare
-                bm.add_le(coefs, spare, f"donor[{u},{r},{p}]")
-            if not backlog:
+            if fixed_moves:
+                bm.add_le({**coefs, **backlog}, spare, f"donor_backlog_fixed[{u},{r},{p}]")
                 continue
-            # big-M: the largest backlog load the variables allow
-            big = sum(c * self._ub(var) for var, c in backlog.items())
-            for a, _var in sorted(arcs.items()):
+            # big-M: the largest backlog load the variables allow (d + s of p−1 is at most
+            # p−1's need plus what p−2 may carry in, R1), less the spare it may use anyway
+            most = sum(c * self._s_ub[v.name] for v, c in backlog.items() if v.name in self._s_ub)
+            big = max(0.0, most - spare)
+            for a in sorted(arcs):
                 mv = self.data.moves[a]
-                row = {**coefs, **backlog, bm.y[(a, p)]: big}
+                row = {**coefs, **backlog}
+                if big > 0:
+                    row[bm.y[(a, p)]] = big
                 bm.add_le(row, spare + big, f"donor_backlog[{u},{mv.receiver},{r},{p}]")
 
-    def _ub(self, var: Any) -> float:
-        """Upper bound of a backlog variable (d has one; unmet s at most need + carried in)."""
-        if var.upBound is not None:
-            return float(var.upBound)
-        return self._s_ub[var.name]
+    def backlog_breaches(self, values: dict[str, dict[Any, float]], tol: float) -> set[Key3]:
+        """Donor keys where the plan gives and Σ m + β > spare (the lazy rows to add)."""
+        given: dict[Key3, float] = defaultdict(float)
+        for (a, p), v in values["m"].items():
+            mv = self.data.moves[a]
+            given[(mv.donor, mv.resource, p)] += v
+        out: set[Key3] = set()
+        var_value = {}
+        for fam in ("d", "s"):
+            for k, var in getattr(self.bm, fam).items():
+                var_value[var.name] = values[fam].get(k, 0.0)
+        for key, g in given.items():
+            if g <= tol:
+                continue
+            beta = sum(c * var_value.get(v.name, 0.0) for v, c in self.backlog(key).items())
+            if g + beta > self.spare(key) + tol * max(1.0, g + beta):
+                out.add(key)
+        return out
 
     def backlog(self, key: Key3) -> Coefs:
         """Load at (u, r, p) of need carried in from p−1 (postponed, or unmet but postponable)."""
@@ -457,29 +496,53 @@ def solve_balancing(
         return max(MIN_STAGE_TIME_S, deadline - time.perf_counter())
 
     order = [STAGE_NEED, STAGE_LADDER, STAGE_COST, STAGE_WAITING, STAGE_MOVES]
-    for name in order:
-        if not bm.objectives.get(name):
-            continue  # nothing to decide in this stage (no such actions in the instance)
-        out = _solve_stage(bm, name, bm.objectives[name], backend, remaining(), threads, prm)
-        stages.append(StageOutcome(name, out))
-        if not out.status.has_solution:
-            status = out.status if values is None else SolveStatus.FEASIBLE
-            break
-        values = _read_values(bm)
-        if out.status is not SolveStatus.OPTIMAL:
-            status = SolveStatus.FEASIBLE
-        tol = max(STAGE_TOLERANCE_ABS, prm.stage_tolerance * abs(out.objective))
-        bm.add_le(dict(bm.objectives[name]), out.objective + tol, f"stage[{name}]")
-    else:
-        if values is not None:
-            out = _levelling(bm, values, backend, remaining(), threads, prm)
-            stages.append(StageOutcome(STAGE_LEVELLING, out))
-            if out.status.has_solution:
-                values = _read_values(bm)
-                if out.status is not SolveStatus.OPTIMAL:
-                    status = SolveStatus.FEASIBLE
-            else:
+    finished = False
+    for _round in range(MAX_LAZY_ROUNDS):
+        # a round: every MILP stage; if the final plan breaks R4's backlog part at a donor
+        # key without its rows, add them and solve all stages again (lazy rows: the plan is
+        # then feasible for the full model, so each stage optimum is the full model's)
+        stages, values, status = [], None, SolveStatus.OPTIMAL
+        for name in order:
+            if not bm.objectives.get(name):
+                continue  # nothing to decide in this stage (no such actions in the instance)
+            out = _solve_stage(bm, name, bm.objectives[name], backend, remaining(), threads, prm)
+            stages.append(StageOutcome(name, out))
+            if not out.status.has_solution:
+                status = out.status if values is None else SolveStatus.FEASIBLE
+                break
+            values = _read_values(bm)
+            if out.status is not SolveStatus.OPTIMAL:
                 status = SolveStatus.FEASIBLE
+            tol = max(STAGE_TOLERANCE_ABS, prm.stage_tolerance * abs(out.objective))
+            bm.add_le(dict(bm.objectives[name]), out.objective + tol, f"stage[{name}]")
+        else:
+            finished = True
+        breaches = (
+            bm.builder.backlog_breaches(values, 1e-6)
+            if values is not None and prm.donor_keeps_backlog
+            else set()
+        )
+        breaches -= bm.backlog_keys
+        if not breaches:
+            break
+        if deadline is not None and deadline - time.perf_counter() <= MIN_STAGE_TIME_S:
+            status, finished = SolveStatus.FEASIBLE, False  # no time to repair: not proven
+            break
+        for n in [n for n in bm.prob.constraints if n.startswith("stage")]:
+            del bm.prob.constraints[n]
+        bm.builder.backlog_rows(breaches)
+        bm.backlog_keys |= breaches
+    else:
+        status, finished = SolveStatus.FEASIBLE, False
+    if finished and values is not None:
+        out = _levelling(bm, values, backend, remaining(), threads, prm)
+        stages.append(StageOutcome(STAGE_LEVELLING, out))
+        if out.status.has_solution:
+            values = _read_values(bm)
+            if out.status is not SolveStatus.OPTIMAL:
+                status = SolveStatus.FEASIBLE
+        else:
+            status = SolveStatus.FEASIBLE
     solve_s = time.perf_counter() - t0 - build_s
     run = SolveRun(bm, stages, status, values or {}, build_s, solve_s)
     if duals and values is not None:
@@ -572,6 +635,14 @@ def _levelling(
             # with every integer fixed can trip the solver's MIP feasibility check)
             var.cat = pulp.LpContinuous
             var.lowBound = var.upBound = round(v)
+    # (R4, backlog) with the moves fixed, every donor that gives keeps its backlog (plain rows)
+    giving = {
+        (bm.data.moves[a].donor, bm.data.moves[a].resource, p)
+        for (a, p), v in values["m"].items()
+        if v > 1e-6  # as backlog_breaches: dust is not giving
+    }
+    if bm.data.params.donor_keeps_backlog:
+        bm.builder.backlog_rows(giving, fixed_moves=True)
     cap = capacity_after(bm.data, values)
     lam = bm.add_var("max_utilisation")
     lam_u = {u: bm.add_var(f"max_utilisation[{u}]") for u in bm.data.figures.units}

@@ -182,7 +182,7 @@ def violations(data: BalancingData, values: Values, tol: float = 1e-4) -> list[s
     for key, x in given.items():
         spare = max(0.0, fig.available.get(key, 0.0) - fig.capacity_need.get(key, 0.0))
         bad(f"donor[{key[0]},{key[1]},{key[2]}]", x, spare, x)
-        if x > tol:  # a donor that gives keeps what its backlog needs
+        if x > tol and data.params.donor_keeps_backlog:  # a donor that gives keeps its backlog
             carried = backlog.get(key, 0.0)
             bad(f"donor_backlog[{key[0]},{key[1]},{key[2]}]", x + carried, spare, x + carried)
     # R6 increases, R7 contracts

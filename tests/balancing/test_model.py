@@ -302,6 +302,19 @@ def test_donor_keeps_capacity_for_its_backlog(backend):
     broken["x"][("A", "A", "a", "Q2")] = 5.0
     broken["x"][("B", "B", "b", "Q2")] = 10.0
     assert [v for v in violations(data, broken) if v.startswith("donor_backlog[B,RN,Q2]")]
+    # the rows were added lazily, only for the donor key the first plan broke
+    assert run.model.backlog_keys == {("B", "RN", "Q2")}
+    # switched off (parameter), only the forecast spare counts: B gives its 5 h and leaves its
+    # own 5 waiting patients unmet -> stage 1 = 5 x 10 = 50
+    off = build_data(
+        fig,
+        moves=data.moves,
+        priorities=list(data.priorities.values()),
+        params=BalancingParameters(donor_keeps_backlog=False),
+    )
+    run_off = solve(off, backend)
+    assert total(run_off.values["m"]) == approx(5)
+    assert run_off.stages[0].outcome.objective == approx(50)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
