@@ -14,6 +14,7 @@ building faster than solving. Threads: 1 by default (the machine is shared).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import time
 from pathlib import Path
@@ -49,17 +50,26 @@ def main() -> None:
         action="store_true",
         help="fixed move costs and recruitment in whole steps (a much harder MILP)",
     )
+    ap.add_argument(
+        "--no-donor-backlog",
+        action="store_true",
+        help="switch off R4's backlog rows (balancing.donor_keeps_backlog: false)",
+    )
     a = ap.parse_args()
 
     head = f"{'size':>14} {'vars':>7} {'cons':>7} {'ints':>6} {'gen s':>6} {'build s':>8} {'solve s':>8} {'total s':>8}  status"
     print(
         f"solver={a.solver} threads={a.threads} seed={a.seed} integer_actions={a.integer_actions}"
+        f" donor_keeps_backlog={not a.no_donor_backlog}"
     )
     print(head)
     print("-" * len(head))
     for u, o, r, p in a.sizes:
         t0 = time.perf_counter()
         data = generate(u, o, r, p, a.seed, integer_actions=a.integer_actions).data
+        if a.no_donor_backlog:
+            params = data.params.model_copy(update={"donor_keeps_backlog": False})
+            data = dataclasses.replace(data, params=params)
         gen_s = time.perf_counter() - t0
         probe = build_model(data)  # counted once for the size columns
         num_vars = len(probe.prob.variables())
