@@ -498,10 +498,13 @@ def solve_balancing(
     order = [STAGE_NEED, STAGE_LADDER, STAGE_COST, STAGE_WAITING, STAGE_MOVES]
     finished = False
     for _round in range(MAX_LAZY_ROUNDS):
-        # a round: every MILP stage; if the final plan breaks R4's backlog part at a donor
-        # key without its rows, add them and solve all stages again (lazy rows: the plan is
-        # then feasible for the full model, so each stage optimum is the full model's)
+        # a round: the MILP stages in order. As soon as a stage's plan breaks R4's backlog
+        # part at a donor (resource) without its rows, those rows are added (for every
+        # period of that donor and resource) and the stages start again; a round that ends
+        # with no breach gives a plan feasible for the full model, so each stage optimum is
+        # the full model's (lazy rows).
         stages, values, status = [], None, SolveStatus.OPTIMAL
+        breaches: set[Key3] = set()
         for name in order:
             if not bm.objectives.get(name):
                 continue  # nothing to decide in this stage (no such actions in the instance)
@@ -513,16 +516,14 @@ def solve_balancing(
             values = _read_values(bm)
             if out.status is not SolveStatus.OPTIMAL:
                 status = SolveStatus.FEASIBLE
+            if prm.donor_keeps_backlog:
+                breaches = bm.builder.backlog_breaches(values, 1e-6) - bm.backlog_keys
+                if breaches:
+                    break
             tol = max(STAGE_TOLERANCE_ABS, prm.stage_tolerance * abs(out.objective))
             bm.add_le(dict(bm.objectives[name]), out.objective + tol, f"stage[{name}]")
         else:
             finished = True
-        breaches = (
-            bm.builder.backlog_breaches(values, 1e-6)
-            if values is not None and prm.donor_keeps_backlog
-            else set()
-        )
-        breaches -= bm.backlog_keys
         if not breaches:
             break
         if deadline is not None and deadline - time.perf_counter() <= MIN_STAGE_TIME_S:
@@ -530,8 +531,10 @@ def solve_balancing(
             break
         for n in [n for n in bm.prob.constraints if n.startswith("stage")]:
             del bm.prob.constraints[n]
-        bm.builder.backlog_rows(breaches)
-        bm.backlog_keys |= breaches
+        pairs = {(u, r) for u, r, _p in breaches}
+        keys = {(u, r, p) for u, r in pairs for p in bm.periods} - bm.backlog_keys
+        bm.builder.backlog_rows(keys)
+        bm.backlog_keys |= keys
     else:
         status, finished = SolveStatus.FEASIBLE, False
     if finished and values is not None:
