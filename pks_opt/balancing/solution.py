@@ -384,15 +384,20 @@ def budget_table(data: BalancingData, values: Values) -> pd.DataFrame:
 def _budget_row(
     unit: str, base: float, costs: dict[str, float], budget: float | None
 ) -> dict[str, Any]:
+    """Money in SEK to the öre; an overspend under 1 SEK is the solver's tolerance on a budget
+    row that binds (R8/R9 hold), so it is shown as 0 remaining, not as a deficit."""
     action = sum(costs.values())
+    remaining = None if budget is None else budget - base - action
+    if remaining is not None and -1.0 < remaining < 0.0:
+        remaining = 0.0
     return {
         "unit": unit,
-        "base_cost": _r(base),
-        **{f"{k}_cost": _r(v) for k, v in costs.items()},
-        "action_cost": _r(action),
-        "total_cost": _r(base + action),
-        "budget": None if budget is None else _r(budget),
-        "remaining": None if budget is None else _r(budget - base - action),
+        "base_cost": round(base, 2),
+        **{f"{k}_cost": round(v, 2) for k, v in costs.items()},
+        "action_cost": round(action, 2),
+        "total_cost": round(base + action, 2),
+        "budget": None if budget is None else round(budget, 2),
+        "remaining": None if remaining is None else round(remaining, 2),
     }
 
 

@@ -607,3 +607,13 @@ def test_actions_table_leaves_out_solver_dust():
     table = actions_table(data, values)
     assert table["period"].tolist() == ["Q2"]
     assert table["amount"].tolist() == approx([5.000002])
+
+
+def test_budget_row_shows_a_binding_budget_as_spent_not_overspent():
+    # A budget of 150 SEK that binds: base 100 + moves 50.011 (the solver's tolerance on the
+    # budget row) is 0 remaining, to the öre; a real overspend of 5 SEK stays visible.
+    from pks_opt.balancing.solution import _budget_row
+
+    row = _budget_row("A", 100.0, {"move": 50.011}, 150.0)
+    assert row["remaining"] == 0.0 and row["total_cost"] == 150.01
+    assert _budget_row("A", 100.0, {"move": 55.0}, 150.0)["remaining"] == -5.0
