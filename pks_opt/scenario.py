@@ -34,7 +34,9 @@ File format::
 ``where`` that matches no row is an error. Values compare as text, numbers numerically
 (``2026`` matches ``"2026"``), ``null`` matches a blank cell, and a list matches any of its
 values (``{unit: [KIR, ORT]}``). ``scale`` and ``add`` need a
-number in every matched cell; with ``skip_blank: true`` blank cells are left alone.
+number in every matched cell; with ``skip_blank: true`` blank cells are left alone; with
+``if_present: true`` a change whose table is absent or whose ``where`` matches no row does
+nothing (instead of being an error).
 
 **Shortcuts** are registered by a planning level with :func:`register_shortcut`: a function
 from the change's other keys to a list of generic changes. The need level registers
@@ -60,7 +62,7 @@ from pks_opt.io import RawInstance, Table, load_yaml
 T = TypeVar("T")
 
 OPERATIONS = ("set", "scale", "add", "append", "remove")
-CHANGE_KEYS = {"table", "where", "skip_blank", *OPERATIONS}
+CHANGE_KEYS = {"table", "where", "skip_blank", "if_present", *OPERATIONS}
 TOP_KEYS = {"name", "description", "changes"}
 
 Shortcut = Callable[[Mapping[str, Any]], list[dict[str, Any]]]
@@ -356,6 +358,8 @@ def _apply_change(
             st.cell_by.append({})
         return
     if name not in raw.tables and name not in states:
+        if ch.get("if_present") is True:
+            return
         raise InputError(f"the instance has no table '{name}'{label}", file=where, field="table")
     st = state(name)
     cond = {str(k): v for k, v in (ch.get("where") or {}).items()}
@@ -367,6 +371,8 @@ def _apply_change(
     matched = [
         i for i, r in enumerate(st.rows) if all(_matches(r.get(c), v) for c, v in cond.items())
     ]
+    if not matched and ch.get("if_present") is True:
+        return
     if not matched:
         what = " and ".join(f"{c} {v!r}" for c, v in cond.items()) or "any row"
         raise InputError(

@@ -7,8 +7,9 @@ a unit that does not exist is reported as "no row of table … has unit 'X'" (ex
 budget of ``unit``; default ``TOTAL``) or ``pct: 5`` to scale it.
 
 ``close_unit``     ``{shortcut: close_unit, unit: KIR}``: all its staff FTE, rooms and staffed
-beds set to 0 (``tables: [staff, rooms, beds]`` to choose; each named table must have rows for
-the unit); its need must then be produced by capable units, bought, postponed or left unmet.
+beds set to 0 (the unit must exist in ``units``; tables without rows for it are skipped), or
+``tables: [staff, beds]`` to close only those (each named table must have rows for the unit);
+its need must then be produced by capable units, bought, postponed or left unmet.
 
 ``add_contract``   ``{shortcut: add_contract, planning_object: hip_replacement, tier:
 existing_contract, provider: X, price_per_activity: 90000, capacity_per_period: 30}``: a new
@@ -60,7 +61,17 @@ def budget_change(args: Mapping[str, Any]) -> list[dict[str, Any]]:
 def close_unit(args: Mapping[str, Any]) -> list[dict[str, Any]]:
     _no_extra(args, {"unit", "tables"})
     unit = str(args["unit"])
-    tables = args.get("tables", ["staff"])
+    if "tables" not in args:
+        # the whole unit: it must exist; staff, rooms and beds wherever it has rows
+        changes: list[dict[str, Any]] = [
+            {"table": "units", "where": {"unit": unit}, "set": {"unit": unit}}
+        ]
+        for t, col in CLOSE_COLUMNS.items():
+            changes.append(
+                {"table": t, "where": {"unit": unit}, "set": {col: 0}, "if_present": True}
+            )
+        return changes
+    tables = args["tables"]
     if isinstance(tables, str):
         tables = [tables]
     if not isinstance(tables, list) or not tables:

@@ -298,3 +298,29 @@ def test_missing_staff_table_warns_that_nothing_supplies_the_resource(tmp_path, 
     res = CliRunner().invoke(main, [command, str(inst)])
     assert res.exit_code == 0, res.output
     assert "resource 'rn' is needed (40 in all) but no unit has any of it" in res.output
+
+
+def test_close_unit_closes_staff_rooms_and_beds_and_checks_the_unit(tmp_path):
+    # B also has 20 staffed beds of resource 'rn' (beds.csv): closing B must close them too,
+    # so B still has no capacity and the plan is as with staff only: unmet 28.5 (see above).
+    # Only with tables: [staff] do B's 20 beds-hours stay: B's need (10 per quarter) is met.
+    # A unit not in units.csv is one error line naming units.
+    inst = write_instance(
+        tmp_path / "tiny", **{"beds.csv": "unit,resource,staffed_beds\nB,rn,20\n"}
+    )
+    whole, staff = tmp_path / "close_b.yaml", tmp_path / "staff_b.yaml"
+    whole.write_text("changes:\n  - shortcut: close_unit\n    unit: B\n")
+    staff.write_text("changes:\n  - shortcut: close_unit\n    unit: B\n    tables: [staff]\n")
+    res = run(inst, "--scenario", whole, "--scenario", staff, "--out", tmp_path / "out")
+    assert res.exit_code == 0, res.output
+    table = pd.read_csv(tmp_path / "out" / "scenario_comparison.csv").set_index("scenario")
+    assert table.loc["close_b", "unmet_activities"] == pytest.approx(28.5, abs=1e-4)
+    b_unmet = pd.read_csv(tmp_path / "out" / "staff_b" / "actions.csv")
+    assert not ((b_unmet.action == "unmet") & (b_unmet.unit == "B")).any()
+    bad = tmp_path / "nope.yaml"
+    bad.write_text("changes:\n  - shortcut: close_unit\n    unit: NOPE\n")
+    res = CliRunner().invoke(main, ["balance", str(inst), "--scenario", str(bad)])
+    assert res.exit_code == 2
+    assert (
+        "nope.yaml change 1, field 'where': no row of table 'units' has unit 'NOPE'" in res.output
+    )
