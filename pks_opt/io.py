@@ -19,6 +19,7 @@ Row numbers in messages are spreadsheet rows: the header is row 1, the first dat
 
 from __future__ import annotations
 
+import csv
 import math
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
@@ -60,9 +61,14 @@ class Table:
     where: str
     columns: tuple[str, ...]
     rows: tuple[dict[str, Any], ...]
+    #: Spreadsheet row of each data row (blank rows are skipped, so they need not be
+    #: consecutive); empty means "consecutive from row 2".
+    row_numbers: tuple[int, ...] = ()
 
     def row_number(self, index: int) -> int:
         """Spreadsheet row number of data row ``index`` (0-based): header is row 1."""
+        if self.row_numbers:
+            return self.row_numbers[index]
         return index + 2
 
 
@@ -175,8 +181,8 @@ def _read_folder(folder: Path) -> RawInstance:
     declared = manifest.get("tables") or {}
     if not isinstance(declared, dict):
         raise InputError("'tables' must map table names to CSV files", file=str(manifest_path))
-    for csv in sorted(folder.glob("*.csv")):
-        files[csv.stem] = csv
+    for csv_path in sorted(folder.glob("*.csv")):
+        files[csv_path.stem] = csv_path
     for name, rel in declared.items():
         target = folder / str(rel)
         if not target.exists():
@@ -191,15 +197,46 @@ def _read_folder(folder: Path) -> RawInstance:
 
 
 def _read_csv(name: str, path: Path) -> Table:
+    """Read a CSV with the standard library, so every record keeps its row number.
+
+    A record with more fields than the header, or an unterminated quote, is an error naming the
+    row (record number, header = row 1; a quoted field may span lines). Missing trailing fields
+    are blank, as spreadsheets often write them.
+    """
+    where = str(path)
     try:
-        df = pd.read_csv(
-            path, dtype=str, keep_default_na=False, skipinitialspace=True, comment=None
-        )
-    except pd.errors.EmptyDataError:
-        raise InputError("empty file (a header row is needed)", file=str(path)) from None
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise InputError(f"malformed CSV: {str(exc).strip()}", file=str(path)) from None
-    return _frame_to_table(name, str(path), df)
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            reader = csv.reader(fh, skipinitialspace=True, strict=True)
+            records: list[list[str]] = []
+            try:
+                records.extend(reader)
+            except csv.Error as exc:
+                raise InputError(
+                    f"malformed CSV: {exc}", file=where, row=len(records) + 1
+                ) from None
+    except UnicodeDecodeError:
+        raise InputError("malformed CSV: not UTF-8 text", file=where) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", file=where) from None
+    if not records or not any(c.strip() for c in records[0]):
+        raise InputError("empty file (a header row is needed)", file=where)
+    columns = tuple(c.strip() for c in records[0])
+    _check_header(columns, where)
+    rows: list[dict[str, Any]] = []
+    numbers: list[int] = []
+    for i, rec in enumerate(records[1:], start=2):
+        if all(not c.strip() for c in rec):
+            continue
+        if len(rec) > len(columns):
+            raise InputError(
+                f"malformed CSV: {len(rec)} field(s), the header has {len(columns)}",
+                file=where,
+                row=i,
+            )
+        padded = rec + [""] * (len(columns) - len(rec))
+        rows.append({col: _cell(v) for col, v in zip(columns, padded, strict=True)})
+        numbers.append(i)
+    return Table(name, where, columns, tuple(rows), tuple(numbers))
 
 
 def _read_workbook(path: Path) -> RawInstance:
@@ -266,18 +303,23 @@ def _cell(value: Any) -> Any:
 
 def _frame_to_table(name: str, where: str, df: pd.DataFrame) -> Table:
     columns = tuple(str(c).strip() for c in df.columns)
-    bad = [c for c in columns if c == "" or c.startswith("Unnamed:")]
-    if bad:
+    _check_header(columns, where)
+    rows: list[dict[str, Any]] = []
+    numbers: list[int] = []
+    for i, record in enumerate(df.itertuples(index=False, name=None), start=2):
+        if all(_is_blank(v) for v in record):
+            continue
+        rows.append({col: _cell(v) for col, v in zip(columns, record, strict=True)})
+        numbers.append(i)
+    return Table(name, where, columns, tuple(rows), tuple(numbers))
+
+
+def _check_header(columns: tuple[str, ...], where: str) -> None:
+    if any(c == "" or c.startswith("Unnamed:") for c in columns):
         raise InputError("a column has no header", file=where, row=1)
     if len(set(columns)) != len(columns):
         dup = next(c for c in columns if columns.count(c) > 1)
         raise InputError(f"column '{dup}' appears twice", file=where, row=1, field=dup)
-    rows = tuple(
-        {col: _cell(v) for col, v in zip(columns, record, strict=True)}
-        for record in df.itertuples(index=False, name=None)
-        if not all(_is_blank(v) for v in record)
-    )
-    return Table(name, where, columns, rows)
 
 
 # --------------------------------------------------------------------------- parsing

@@ -186,3 +186,34 @@ def test_cli_from_checkout_shows_help() -> None:
     )
     assert out.returncode == 0, out.stderr
     assert "demo" in out.stdout
+
+
+@pytest.mark.parametrize(
+    ("csv", "expected"),
+    [
+        # an extra field on the first data row must not shift the columns (pandas would
+        # silently take the first field as an index)
+        (
+            "unit,fte\nKIR,1,5\nORT,2\n",
+            "units.csv row 2: malformed CSV: 3 field(s), the header has 2",
+        ),
+        ("", "units.csv: empty file"),
+    ],
+)
+def test_malformed_csv_names_the_row(tmp_path: Path, csv: str, expected: str) -> None:
+    with pytest.raises(InputError) as err:
+        read_raw(_folder(tmp_path, csv))
+    assert expected in str(err.value)
+
+
+def test_missing_trailing_fields_are_blank(tmp_path: Path) -> None:
+    raw = read_raw(_folder(tmp_path, "unit,fte\nKIR,1\nORT\n"))
+    with pytest.raises(InputError, match=r"units.csv row 3, field 'fte': missing value"):
+        parse_rows(raw.table("units"), UnitRow)
+
+
+def test_row_numbers_survive_blank_rows(tmp_path: Path) -> None:
+    # Row 3 is blank: the bad value on the 4th spreadsheet row is reported as row 4.
+    raw = read_raw(_folder(tmp_path, "unit,fte\nKIR,1\n,\nORT,x\n"))
+    with pytest.raises(InputError, match=r"units.csv row 4, field 'fte'"):
+        parse_rows(raw.table("units"), UnitRow)

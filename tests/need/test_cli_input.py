@@ -195,7 +195,7 @@ def test_share_needs_parent_demand_in_every_period(tmp_path: Path) -> None:
 def test_malformed_csv_and_yaml(tmp_path: Path) -> None:
     folder = write_folder(tmp_path / "f", {"units": 'unit,name\nSURG,"unclosed\n'})
     res = _invoke(str(folder), "--out", str(tmp_path / "out"))
-    assert res.exit_code == 2 and "units.csv: malformed CSV" in res.output
+    assert res.exit_code == 2 and "units.csv row 2: malformed CSV" in res.output
     folder = write_folder(tmp_path / "g")
     (folder / "instance.yaml").write_text("kind: strategic\nparameters: [unclosed\n")
     res = _invoke(str(folder), "--out", str(tmp_path / "out"))
