@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass
 
 from pks_opt.production_plan.data import PlanData, PlanningObject, wait_window
-from pks_opt.production_plan.milp import STAGE_ABS_TOLERANCE, PlanSolution, stage_name
+from pks_opt.production_plan.milp import PlanSolution, stage_name
 
 EXCESS_TOLERANCE = 1e-6  # an excess below this counts as none (fractional inflow rounding)
 # Recomputed vs solver objective: HiGHS/CBC stop within a relative gap of ~1e-4, and earlier
@@ -164,7 +164,7 @@ def check_against_solver(data: PlanData, sol: PlanSolution, ev: PlanEvaluation) 
         fixed = sol.service_values[name]
         mine = ev.service[k]
         # R9 allows the fixed value plus its slack; the solver's feasibility tolerance on top.
-        slack = max(STAGE_ABS_TOLERANCE, data.parameters.stage_tolerance * abs(fixed))
+        slack = sol.service_slack[name]
         tol = slack + CHECK_REL_TOLERANCE * max(1.0, abs(fixed))
         if mine > fixed + tol:
             raise RuntimeError(

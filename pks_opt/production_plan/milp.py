@@ -20,8 +20,28 @@ from pks_opt.production_plan.data import PlanData, PlanningObject, wait_window
 from pks_opt.result import SolveStatus, StageReport
 
 DEFAULT_TIME_LIMIT_S = 30.0
-STAGE_ABS_TOLERANCE = 1e-4  # absolute slack on a fixed stage value (solver feasibility noise)
+STAGE_ABS_TOLERANCE = 1e-4  # absolute slack on a stage value fixed after a non-proven stage
+EXACT_STAGE_TOLERANCE = 1e-6  # relative slack after a proven stage: solver feasibility noise only
 SOLVER_THREADS = 1  # the machine is shared; the plan is small
+
+
+def _frac(value: float) -> float:
+    """Fractional part of ``value``; 0 when within 10⁻⁶ of an integer (rounding noise)."""
+    f = value - math.floor(value)
+    return 0.0 if f < 1e-6 or f > 1 - 1e-6 else f
+
+
+def stage_slack(value: float, proven: bool, tolerance: float) -> float:
+    """Slack of R9 on a fixed stage value.
+
+    A proven optimal stage is fixed exactly (only the solver's feasibility noise,
+    10⁻⁶ relative); a stage stopped on its limit keeps ``stage_tolerance`` (1 %) so the next
+    stage is not bound to a possibly poor incumbent.
+    """
+    noise = EXACT_STAGE_TOLERANCE * max(1.0, abs(value))
+    if proven:
+        return noise
+    return max(STAGE_ABS_TOLERANCE, noise, tolerance * abs(value))
 
 
 def stage_name(priority: int) -> str:
@@ -36,6 +56,7 @@ class PlanSolution:
     production: dict[str, tuple[int, ...]]
     stages: list[StageReport]
     service_values: dict[str, float]  # service(k) at the solution of stage k (then fixed)
+    service_slack: dict[str, float]  # R9 slack on each fixed service value
     runtime_s: float
     solver: str
     with_target: bool
@@ -82,13 +103,10 @@ class PlanModel:
                 )
                 self.q[o.id, w] = p.add_variable(f"queue[{o.id},{wk}]", 0)
                 self.wait_excess[o.id, w] = p.add_variable(f"wait_excess[{o.id},{wk}]", 0)
-                self.deviation[o.id, w] = p.add_variable(f"deviation[{o.id},{wk}]", 0)
                 if o.max_queue is not None:
                     self.queue_excess[o.id, w] = p.add_variable(f"queue_excess[{o.id},{wk}]", 0)
                 if self.with_target and paths[w] is not None:
                     self.target_excess[o.id, w] = p.add_variable(f"target_excess[{o.id},{wk}]", 0)
-                if w > 0:
-                    self.change[o.id, w] = p.add_variable(f"change[{o.id},{wk}]", 0)
             if o.horizon_goal is not None:
                 self.goal_shortfall[o.id] = p.add_variable(f"goal_shortfall[{o.id}]", 0)
                 self.goal_excess[o.id] = p.add_variable(f"goal_excess[{o.id}]", 0)
@@ -112,6 +130,7 @@ class PlanModel:
         self._target()
         self._goal()
         self._levelling()
+        self._strengthen()
 
     def _queue_dynamics(self) -> None:
         """(R1) queue[o,w] = queue[o,w−1] + inflow − other removals − production; queue ≥ 0."""
@@ -195,18 +214,72 @@ class PlanModel:
             self.prob += self.goal_excess[o.id] >= total - goal, f"goal_excess[{o.id}]"
 
     def _levelling(self) -> None:
-        """(R7) change ≥ |Δ production|; (R8) deviation ≥ |production − steady_rate × shape|."""
+        """(R7) change = |Δ production|; (R8) deviation = |production − steady_rate × shape|.
+
+        Split variables: x[w] − x[w−1] = up − down and x[w] − ρ·s[w] = over − under, one
+        equality row each; minimising up + down (over + under) makes their sum the absolute value.
+        """
+        p = self.prob
         for o in self.data.objects:
             shape = self.data.shape(o)
             for w in self.weeks:
+                wk = w + 1
                 x = self.x[o.id, w]
-                steady = self.rate[o.id] * shape[w]
-                self.prob += self.deviation[o.id, w] >= x - steady, f"steady_up[{o.id},{w + 1}]"
-                self.prob += self.deviation[o.id, w] >= steady - x, f"steady_down[{o.id},{w + 1}]"
+                over = p.add_variable(f"steady_over[{o.id},{wk}]", 0)
+                under = p.add_variable(f"steady_under[{o.id},{wk}]", 0)
+                self.deviation[o.id, w] = over + under
+                p += x - self.rate[o.id] * shape[w] == over - under, f"steady[{o.id},{wk}]"
                 if w > 0:
-                    prev = self.x[o.id, w - 1]
-                    self.prob += self.change[o.id, w] >= x - prev, f"change_up[{o.id},{w + 1}]"
-                    self.prob += self.change[o.id, w] >= prev - x, f"change_down[{o.id},{w + 1}]"
+                    up = p.add_variable(f"change_up[{o.id},{wk}]", 0)
+                    down = p.add_variable(f"change_down[{o.id},{wk}]", 0)
+                    self.change[o.id, w] = up + down
+                    p += x - self.x[o.id, w - 1] == up - down, f"change[{o.id},{wk}]"
+
+    def _strengthen(self) -> None:
+        """(R10) Valid inequalities from integral production; they cut off no integer plan.
+
+        Every excess term has the form e ≥ c − Y with Y an integer combination of production
+        (queue[o,w] = c_w − X_w with c_w = Q0 + Σ_{v≤w}(inflow − removals), X_w cumulative
+        production). For integer Y the convex hull of {e ≥ max(0, c − Y)} adds
+        e ≥ f·(c − Y + 1 − f), f = c − ⌊c⌋ (a mixed-integer rounding cut): the LP relaxation
+        can no longer serve fractional patients. Likewise queue ≥ 0 becomes queue ≥ f(c_w).
+        """
+        n = self.data.num_weeks
+        for o in self.data.objects:
+            paths = o.target_path() if self.with_target else tuple(None for _ in self.weeks)
+            c = o.queue_start
+            for w in self.weeks:
+                c += o.inflow[w] - o.other_removals[w]
+                q = self.q[o.id, w]
+                q.lowBound = _frac(c)  # X_w integer and X_w ≤ c_w, so X_w ≤ ⌊c_w⌋
+                if o.max_queue is not None:
+                    self._mir(
+                        self.queue_excess[o.id, w],
+                        q - o.max_queue,
+                        c - o.max_queue,
+                        "max_queue",
+                        o.id,
+                        w,
+                    )
+                if paths[w] is not None:
+                    level = paths[w]
+                    assert level is not None
+                    self._mir(
+                        self.target_excess[o.id, w], q - level, c - level, "target_queue", o.id, w
+                    )
+                window = wait_window(w, o.max_wait_weeks, n)
+                per_week = o.max_wait_weeks / len(window)
+                if abs(per_week - round(per_week)) < 1e-9:  # Y integer only for whole weights
+                    import pulp
+
+                    served = round(per_week) * pulp.lpSum(self.x[o.id, v] for v in window)
+                    self._mir(self.wait_excess[o.id, w], q - served, c, "max_wait", o.id, w)
+
+    def _mir(self, excess: Any, expr: Any, constant: float, tag: str, oid: str, w: int) -> None:
+        """excess ≥ f·(expr + 1 − f) for expr = constant − (integer); nothing when f ≈ 0 or 1."""
+        f = _frac(constant)
+        if f > 0:
+            self.prob += excess >= f * (expr + (1 - f)), f"{tag}_mir[{oid},{w + 1}]"
 
     # ------------------------------------------------------------------ objective terms
 
@@ -349,6 +422,7 @@ def solve_plan(
     deadline = start + time_limit_s
     reports: list[StageReport] = []
     service_values: dict[str, float] = {}
+    service_slack: dict[str, float] = {}
     production: dict[str, tuple[int, ...]] | None = None
     notes: list[str] = []
     status = SolveStatus.OPTIMAL
@@ -377,6 +451,7 @@ def solve_plan(
                     {},
                     reports,
                     service_values,
+                    service_slack,
                     time.perf_counter() - start,
                     solver_name,
                     with_target,
@@ -393,7 +468,10 @@ def solve_plan(
         production = model.production_values()
         value = float(pulp.value(service) or 0.0)
         service_values[name] = value
-        slack = max(STAGE_ABS_TOLERANCE, data.parameters.stage_tolerance * abs(value))
+        slack = stage_slack(
+            value, out.status is SolveStatus.OPTIMAL, data.parameters.stage_tolerance
+        )
+        service_slack[name] = slack
         model.prob += service <= value + slack, f"stage[{name}]"
     assert production is not None
     return PlanSolution(
@@ -401,6 +479,7 @@ def solve_plan(
         production,
         reports,
         service_values,
+        service_slack,
         time.perf_counter() - start,
         solver_name,
         with_target,
