@@ -93,6 +93,21 @@ def register_shortcut(name: str) -> Callable[[Shortcut], Shortcut]:
     return deco
 
 
+def shortcut_number(args: Mapping[str, Any], key: str) -> float:
+    """The number ``args[key]`` of a shortcut (ValueError, named by the caller, otherwise)."""
+    v = args[key]
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        raise ValueError(f"'{key}' must be a number (got {v!r})")
+    return float(v)
+
+
+def shortcut_no_extra(args: Mapping[str, Any], allowed: set[str]) -> None:
+    """Reject a shortcut argument outside ``allowed`` (a misspelt key would be ignored)."""
+    extra = sorted(set(args) - allowed)
+    if extra:
+        raise ValueError(f"unknown argument '{extra[0]}' (expected {', '.join(sorted(allowed))})")
+
+
 def _load_shortcut_modules() -> None:
     for mod in _SHORTCUT_MODULES:
         try:

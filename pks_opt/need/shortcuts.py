@@ -16,23 +16,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from pks_opt.scenario import register_shortcut
+from pks_opt.scenario import shortcut_no_extra as _no_extra
+from pks_opt.scenario import shortcut_number as _number
 
 
 def _filters(args: Mapping[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
     return {k: args[k] for k in keys if k in args}
-
-
-def _number(args: Mapping[str, Any], key: str) -> float:
-    v = args[key]
-    if isinstance(v, bool) or not isinstance(v, int | float):
-        raise ValueError(f"'{key}' must be a number (got {v!r})")
-    return float(v)
-
-
-def _no_extra(args: Mapping[str, Any], allowed: set[str]) -> None:
-    extra = sorted(set(args) - allowed)
-    if extra:
-        raise ValueError(f"unknown argument '{extra[0]}' (expected {', '.join(sorted(allowed))})")
 
 
 @register_shortcut("demand_pct")
