@@ -46,14 +46,16 @@ def solve_pulp(
     threads: int | None = None,
     msg: bool = False,
     warm_start: bool = False,
+    max_nodes: int | None = None,
 ) -> MilpOutcome:
     """Solve ``prob`` (a ``pulp.LpProblem``) in place; variable values are read back by PuLP.
 
     The status distinguishes proven optimal, feasible with a gap, infeasible, and stopped
     without a solution. For HiGHS the best bound comes from the solver; CBC through PuLP does
     not report one, so a non-optimal CBC solution has ``bound = -inf`` (unknown).
-    ``warm_start`` starts CBC from the variables' current values (e.g. a previous stage's
-    solution); PuLP's HiGHS interface has no MIP start, so HiGHS ignores it.
+    ``warm_start`` starts the search from the variables' current values (e.g. a previous
+    stage's solution): CBC's MIP start; HiGHS gets the integer variables' values as a partial
+    solution (PuLP's HiGHS interface has no MIP start of its own).
     """
     import pulp
 
@@ -61,15 +63,62 @@ def solve_pulp(
     solver: Any
     if key == "cbc":
         solver = pulp.PULP_CBC_CMD(
-            msg=msg, timeLimit=time_limit_s, gapRel=mip_gap, threads=threads, warmStart=warm_start
+            msg=msg,
+            timeLimit=time_limit_s,
+            gapRel=mip_gap,
+            threads=threads,
+            warmStart=warm_start,
+            maxNodes=max_nodes,
         )
     else:
-        solver = pulp.HiGHS(msg=msg, timeLimit=time_limit_s, gapRel=mip_gap, threads=threads)
+        extra: dict[str, Any] = {}
+        if max_nodes is not None:
+            import highspy
+
+            def interrupt(_kind: Any, _msg: Any, out: Any, into: Any, _data: Any) -> None:
+                if out.mip_node_count >= max_nodes:
+                    into.user_interrupt = True
+
+            extra = {
+                "callbackTuple": (interrupt, None),
+                "callbacksToActivate": [highspy.cb.HighsCallbackType.kCallbackMipInterrupt],
+            }
+        solver = _highs_class(warm_start)(
+            msg=msg, timeLimit=time_limit_s, gapRel=mip_gap, threads=threads, **extra
+        )
     start = time.perf_counter()
     prob.solve(solver)
     runtime = time.perf_counter() - start
     name = "pulp-cbc" if key == "cbc" else "highs"
     return _outcome(prob, key, runtime, name)
+
+
+def _highs_class(warm_start: bool) -> Any:
+    """PuLP's HiGHS, or a subclass that hands HiGHS the integer variables' initial values.
+
+    The start is sparse (integer columns only): HiGHS completes the continuous ones by an LP
+    and uses the result as its first incumbent when feasible, else ignores it.
+    """
+    import numpy as np
+    import pulp
+
+    if not warm_start:
+        return pulp.HiGHS
+
+    class _HighsWarm(pulp.HiGHS):
+        def callSolver(self, lp: Any) -> None:
+            index, value = [], []
+            for var in lp.variables():
+                if var.cat == pulp.LpInteger and var.varValue is not None:
+                    index.append(var.index)
+                    value.append(float(var.varValue))
+            if index:
+                lp.solverModel.setSolution(
+                    len(index), np.array(index, dtype=np.int32), np.array(value, dtype=np.float64)
+                )
+            lp.solverModel.run()
+
+    return _HighsWarm
 
 
 def _outcome(prob: Any, key: str, runtime: float, name: str) -> MilpOutcome:
@@ -85,10 +134,24 @@ def _outcome(prob: Any, key: str, runtime: float, name: str) -> MilpOutcome:
     if sol_status == pulp.LpSolutionOptimal:
         bound = _highs_bound(prob) if key == "highs" else objective
         return MilpOutcome(SolveStatus.OPTIMAL, objective, min(bound, objective), runtime, name)
+    if (
+        sol_status == pulp.LpSolutionIntegerFeasible
+        and key == "highs"
+        and not _highs_has_solution(prob)
+    ):
+        # HiGHS stopped by the max_nodes interrupt before any solution (PuLP calls it feasible)
+        return MilpOutcome(SolveStatus.NO_SOLUTION_IN_TIME, math.inf, -math.inf, runtime, name)
     if sol_status == pulp.LpSolutionIntegerFeasible:
         bound = _highs_bound(prob) if key == "highs" else -math.inf
         return MilpOutcome(SolveStatus.FEASIBLE, objective, bound, runtime, name)
     return MilpOutcome(SolveStatus.NO_SOLUTION_IN_TIME, math.inf, -math.inf, runtime, name)
+
+
+def _highs_has_solution(prob: Any) -> bool:
+    model = getattr(prob, "solverModel", None)
+    if model is None:
+        return True
+    return int(getattr(model.getInfo(), "primal_solution_status", 2)) != 0
 
 
 def _highs_bound(prob: Any) -> float:

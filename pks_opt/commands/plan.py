@@ -10,7 +10,9 @@ from pks_opt.commands.common import finish, handles_input_errors, output_options
 from pks_opt.errors import InputError
 from pks_opt.milp import DEFAULT_MILP_BACKEND, MILP_BACKENDS
 
-DEFAULT_TIME_LIMIT_S = 30.0
+DEFAULT_MAX_NODES = 300  # = pks_opt.production_plan.milp.DEFAULT_MAX_NODES (imported lazily there)
+
+DEFAULT_TIME_LIMIT_S = 120.0
 
 
 @click.command()
@@ -41,7 +43,17 @@ DEFAULT_TIME_LIMIT_S = 30.0
     type=click.FloatRange(min=0.1),
     default=DEFAULT_TIME_LIMIT_S,
     show_default=True,
-    help="Seconds for each of the two plans (with and without the reduction goal).",
+    help="Seconds for each of the two plans (with and without the reduction goal): a safety net; "
+    "a plan stopped by it may differ between runs.",
+)
+@click.option(
+    "--max-nodes",
+    "max_nodes",
+    type=click.IntRange(min=1),
+    default=DEFAULT_MAX_NODES,
+    show_default=True,
+    help="Branch-and-bound nodes per stage: a stage not proven optimal within them stops at the "
+    "same plan on every run.",
 )
 @output_options
 @handles_input_errors
@@ -52,6 +64,7 @@ def plan(
     year: str | None,
     solver: str,
     time_limit: float,
+    max_nodes: int,
     out: Path | None,
     excel: bool,
     as_json: bool,
@@ -89,9 +102,13 @@ def plan(
             "--unit and --year only go with --from-balance", field="--unit" if unit else "--year"
         )
     key = solver.lower()
-    with_target = solve_plan(data, backend=key, time_limit_s=time_limit, with_target=True)
+    with_target = solve_plan(
+        data, backend=key, time_limit_s=time_limit, with_target=True, max_nodes=max_nodes
+    )
     without = (
-        solve_plan(data, backend=key, time_limit_s=time_limit, with_target=False)
+        solve_plan(
+            data, backend=key, time_limit_s=time_limit, with_target=False, max_nodes=max_nodes
+        )
         if with_target.status.has_solution and any(o.has_target for o in data.objects)
         else None
     )

@@ -20,6 +20,9 @@ from pks_opt.production_plan.data import PlanData, PlanningObject, wait_window
 from pks_opt.result import SolveStatus, StageReport
 
 DEFAULT_TIME_LIMIT_S = 30.0
+# Branch-and-bound nodes per stage: a work limit, so a stage that is not proven within it stops
+# at the same plan on any machine (the time limit is only the safety net).
+DEFAULT_MAX_NODES = 300
 STAGE_ABS_TOLERANCE = 1e-4  # absolute slack on a stage value fixed after a non-proven stage
 EXACT_STAGE_TOLERANCE = 1e-6  # relative slack after a proven stage: solver feasibility noise only
 SOLVER_THREADS = 1  # the machine is shared; the plan is small
@@ -334,9 +337,13 @@ class PlanModel:
                 var.upBound = self._max_production(o, w) if o.priority <= priority else 0
 
     def set_start(
-        self, priority: int, previous: dict[str, tuple[int, ...]] | None, time_limit_s: float
+        self,
+        priority: int,
+        previous: dict[str, tuple[int, ...]] | None,
+        time_limit_s: float,
+        backend: str = DEFAULT_MILP_BACKEND,
     ) -> None:
-        """A MIP start for CBC (HiGHS through PuLP takes none): a rounded LP relaxation.
+        """A MIP start (CBC's, HiGHS's partial start): a rounded LP relaxation.
 
         More urgent objects keep the previous stage's production (so every fixed stage bound
         still holds: S_j depends only on priority j's production); this priority's production
@@ -352,7 +359,7 @@ class PlanModel:
                 v.lowBound = v.upBound = previous[oid][w]
         try:
             lp = solve_pulp(
-                self.prob, "cbc", time_limit_s=max(0.5, time_limit_s / 4), threads=SOLVER_THREADS
+                self.prob, backend, time_limit_s=max(0.5, time_limit_s / 4), threads=SOLVER_THREADS
             )
         finally:
             for key, v in self.x.items():
@@ -407,6 +414,7 @@ def solve_plan(
     backend: str = DEFAULT_MILP_BACKEND,
     time_limit_s: float = DEFAULT_TIME_LIMIT_S,
     with_target: bool = True,
+    max_nodes: int | None = DEFAULT_MAX_NODES,
 ) -> PlanSolution:
     """Solve the plan priority by priority; the time limit is shared over the stages left.
 
@@ -433,14 +441,14 @@ def solve_plan(
         left = max(0.5, (deadline - time.perf_counter()) / (len(priorities) - i))
         model.open_up_to(k)
         model.prob.setObjective(service + model.levelling(k))
-        if backend == "cbc":
-            model.set_start(k, production, left)
+        model.set_start(k, production, left, backend)
         out = solve_pulp(
             model.prob,
             backend,
             time_limit_s=left,
             threads=SOLVER_THREADS,
-            warm_start=production is not None,
+            warm_start=True,
+            max_nodes=max_nodes,
         )
         solver_name = out.solver
         reports.append(StageReport(name, out.status, out.objective, out.bound, out.runtime_s))
@@ -465,6 +473,12 @@ def solve_plan(
             break
         if out.status is not SolveStatus.OPTIMAL:
             status = SolveStatus.FEASIBLE
+            why = (
+                "its time limit (a rerun on a busier machine may give another plan)"
+                if out.runtime_s >= 0.95 * left
+                else f"the node limit ({max_nodes} nodes; the same plan on every run)"
+            )
+            notes.append(f"stage '{name}' not proven optimal: stopped at {why}")
         production = model.production_values()
         value = float(pulp.value(service) or 0.0)
         service_values[name] = value
