@@ -50,7 +50,7 @@ DEMO_STEPS: list[tuple[str, str, list[str]]] = [
             "{instances}/region-small/scenarios/new_hip_contract.yaml",
         ],
     ),
-    ("Production plan (clinic)", "plan-clinic", ["plan", "{instances}/clinic-plan", "--time-limit", "10"]),
+    ("Production plan (clinic)", "plan-clinic", ["plan", "{instances}/clinic-plan", "--max-nodes", "50"]),
     ("Activity matrix (clinic)", "matrix-clinic", ["matrix", "{instances}/clinic-matrix"]),
     # needs the production-plan step "plan-clinic" (pks plan instances/clinic-plan) before it
     (
