@@ -7,6 +7,7 @@ horizon goal G over N weeks is written as annual_goal = G × 52 / N.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
@@ -323,3 +324,48 @@ def test_wait_window_and_steady_rate(backend: str) -> None:
     # deviation 0 + 0 + 1 (s = 8 would give 2 + 2 + 0).
     assert steady_rate((10, 10, 4), (1.0, 1.0, 0.5)) == 10
     assert steady_rate((0, 0), (0.0, 0.0)) == 0.0
+
+
+def test_rounding_cuts_keep_the_integer_optimum(tmp_path: Path, backend: str) -> None:
+    # R10 cuts (and the queue ≥ frac(c) bounds) only tighten the LP relaxation: with fractional
+    # inflow every excess term gets a rounding cut, yet the proven optimum must equal the best
+    # of all 5³ = 125 whole-activity plans (x ∈ 0..4 a week, 4 h, 1 h each), enumerated here
+    # with the independent evaluation (steady rate = weighted median). Max queue 2, wait 1 week
+    # (window = next week), target 1 by week 3, a capacity dip to 0.5 in week 2.
+    import itertools
+
+    folder = write_instance(
+        tmp_path / "mir",
+        objects=[
+            {
+                "planning_object": "a",
+                "queue_start": 3.3,
+                "max_wait_weeks": 1,
+                "max_queue": 2,
+                "target_queue": 1,
+                "target_week": 3,
+            }
+        ],
+        weeks=[
+            {"week": 1},
+            {"week": 2, "week_type": "easter", "capacity_factor": 0.5},
+            {"week": 3},
+        ],
+        resources=one_resource(4),
+        hours=[("a", "doc", 1.0)],
+        inflow=weekly_inflow("a", [2.6, 1.7, 2.2]),
+    )
+    data = read_plan(folder)
+    best = math.inf
+    for x in itertools.product(range(5), range(3), range(5)):
+        queue = [3.3 + sum((2.6, 1.7, 2.2)[: w + 1]) - sum(x[: w + 1]) for w in range(3)]
+        if min(queue) < -1e-9:
+            continue
+        ev = evaluate(data, {"a": x}, with_target=True)
+        best = min(best, ev.stage_objective(1))
+    sol = solve_plan(data, backend=backend, time_limit_s=20, with_target=True)
+    assert sol.status is SolveStatus.OPTIMAL
+    assert sol.stages[-1].objective == pytest.approx(best, rel=1e-6, abs=1e-6)
+    assert evaluate(data, sol.production, with_target=True).stage_objective(1) == pytest.approx(
+        best, rel=1e-6, abs=1e-6
+    )
