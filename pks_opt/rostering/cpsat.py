@@ -278,16 +278,19 @@ class RosterModel:
                 self.m.Add(sum(lits) <= e.max_weekends)
 
     def _weekly_rest(self) -> None:
-        """(R10) In every 7-day window (from each midnight) a rest of ≥ weekly_rest_minutes.
+        """(R10) In every 7-day period a continuous rest of ≥ weekly_rest_minutes inside it.
+
+        Periods: calendar weeks from Monday 00:00 (default) or every midnight (``rolling``);
+        see ``RosterData.weekly_rest_starts``.
 
         Candidate rests start at the window start or at the end of a shift (a longest rest can
         always be slid back to one of these); ``rest[e,t]`` forbids every shift that overlaps
         ``[t, t + R)``, and each window needs one candidate inside it.
         """
         rest = self.data.rules.weekly_rest_minutes
-        h = self.data.num_days
         span = 7 * MINUTES_PER_DAY
-        if rest <= 0 or h < 7 or any(s.start_minute is None for s in self.data.shifts):
+        windows = self.data.weekly_rest_starts()
+        if rest <= 0 or not windows or any(s.start_minute is None for s in self.data.shifts):
             return
         for e in self.data.staff:
             keys = [k for k in self.x if k[0] == e.id]
@@ -298,7 +301,7 @@ class RosterModel:
                     k[1] * MINUTES_PER_DAY + (self.shift[k[2]].end_minute or 0))
                 for k in keys
             }
-            starts = {d * MINUTES_PER_DAY for d in range(h - 6)} | {b for (_a, b) in intervals.values()}
+            starts = {d * MINUTES_PER_DAY for d in windows} | {b for (_a, b) in intervals.values()}
             cand: dict[int, Any] = {}
             for t in sorted(starts):
                 overl = [self.x[k] for k, (a, b) in intervals.items() if a < t + rest and b > t]
@@ -306,7 +309,7 @@ class RosterModel:
                 for v in overl:
                     self.m.AddImplication(lit, v.Not())
                 cand[t] = lit
-            for d0 in range(h - 6):
+            for d0 in windows:
                 w0, w1 = d0 * MINUTES_PER_DAY, d0 * MINUTES_PER_DAY + span
                 inside = [lit for t, lit in cand.items() if t >= w0 and t + rest <= w1]
                 self.m.AddBoolOr(inside)

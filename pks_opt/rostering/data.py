@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
@@ -131,6 +131,9 @@ class Rules(Frozen):
 
     daily_rest_minutes: int = 11 * MINUTES_PER_HOUR
     weekly_rest_minutes: int = 36 * MINUTES_PER_HOUR  # 0 = not checked
+    # R10 periods: "calendar" = Monday 00:00 → next Monday 00:00 (partial weeks at the horizon
+    # ends are skipped); "rolling" = the 7 days from every midnight
+    weekly_rest_periods: str = "calendar"
     max_avg_weekly_minutes: int | None = 48 * MINUTES_PER_HOUR
     fairness_weight: int = 0
     target_weight_per_hour: int = 0
@@ -158,6 +161,13 @@ class RosterData(Frozen):
 
     def weekday(self, day: int) -> int:
         return self.date_of(day).weekday()
+
+    def weekly_rest_starts(self) -> list[int]:
+        """First days of the 7-day periods R10 checks (see ``Rules.weekly_rest_periods``)."""
+        last = self.num_days - DAYS_PER_WEEK
+        if self.rules.weekly_rest_periods == "rolling":
+            return list(range(last + 1))
+        return [d for d in range(last + 1) if self.weekday(d) == 0]
 
     def shift(self, shift_id: str) -> ShiftType:
         return self._shift_index()[shift_id]
@@ -213,6 +223,7 @@ class RosterParameters(Row):
     days: int | None = Field(default=None, gt=0)
     daily_rest_hours: float = Field(default=11, ge=0, le=24)
     weekly_rest_hours: float = Field(default=36, ge=0, le=7 * 24)
+    weekly_rest_periods: Literal["calendar", "rolling"] = "calendar"
     max_avg_weekly_hours: float | None = Field(default=48, gt=0)
     full_time_weekly_hours: float = Field(default=40, gt=0)
     target_tolerance_hours: float = Field(default=4, ge=0)
@@ -537,6 +548,7 @@ def build_roster(raw: RawInstance, matrix_table: Table | None) -> RosterData:
     rules = Rules(
         daily_rest_minutes=round(params.daily_rest_hours * MINUTES_PER_HOUR),
         weekly_rest_minutes=round(params.weekly_rest_hours * MINUTES_PER_HOUR),
+        weekly_rest_periods=params.weekly_rest_periods,
         max_avg_weekly_minutes=None
         if params.max_avg_weekly_hours is None
         else round(params.max_avg_weekly_hours * MINUTES_PER_HOUR),

@@ -53,7 +53,7 @@ def why_not(data: RosterData, roster: Assignment, e_id: str, d: int, s: str) -> 
             and minutes_worked(data, roster, e_id) + data.shift(s).paid_minutes > e.max_minutes):
         return "hours cap"
     if data.rules.weekly_rest_minutes > 0 and all(x.start_minute is not None for x in data.shifts):
-        for d0 in range(max(0, d - DAYS_PER_WEEK + 1), min(d, data.num_days - DAYS_PER_WEEK) + 1):
+        for d0 in (k for k in data.weekly_rest_starts() if k - 1 <= d < k + DAYS_PER_WEEK):
             if longest_rest(data, works_with, d0) < data.rules.weekly_rest_minutes:
                 return "weekly rest"
     return "free"

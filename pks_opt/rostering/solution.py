@@ -189,7 +189,7 @@ def _hard_rules(data: RosterData, roster: Assignment, staff: Mapping[str, StaffM
             if n_we > emp.max_weekends:
                 out.append(f"{emp.id}: {n_we} weekends > {emp.max_weekends}")
         if clock and data.rules.weekly_rest_minutes > 0:
-            for d0 in range(h - DAYS_PER_WEEK + 1):
+            for d0 in data.weekly_rest_starts():
                 longest = longest_rest(data, works, d0)
                 if longest < data.rules.weekly_rest_minutes:
                     out.append(f"{emp.id}: longest rest in the 7 days from day {d0} is {longest} min")

@@ -63,7 +63,8 @@ def test_weekly_rest_across_week_boundary_on_clock_times(tmp_path: Path) -> None
     # 35 h, so two consecutive days off are needed -> shortfall 2.
     staff = "id,competences\nA,RN\n"
     demand = "weekday,shift,competence,staff\n" + "".join(f"{w},D,RN,1\n" for w in range(7))
-    params = {"start_date": "2026-04-02", "days": 8, "weekly_rest_hours": 36}
+    params = {"start_date": "2026-04-02", "days": 8, "weekly_rest_hours": 36,
+              "weekly_rest_periods": "rolling"}
     for end, short in (("19:00", 1), ("20:00", 2)):
         shifts = f"id,start,end,category\nD,07:00,{end},day\n"
         _, sol, _ = solve(write_instance(tmp_path / end.replace(":", ""), staff=staff,
@@ -74,6 +75,48 @@ def test_weekly_rest_across_week_boundary_on_clock_times(tmp_path: Path) -> None
                                      shifts="id,start,end\nD,07:00,20:00\n",
                                      params={**params, "weekly_rest_hours": 0}))
     assert sol.stage_values[STAGE_TIER1] == 0
+
+
+def test_weekly_rest_calendar_weeks_allow_a_plain_five_day_week(tmp_path: Path) -> None:
+    # One nurse, 2 weeks from Monday, D 08-17 wanted Mon-Fri. Calendar weeks (default): each
+    # Mon-Sun has Fri 17:00 -> Sun 24:00 = 55 h free -> shortfall 0. Rolling windows: the one
+    # from Sunday day 6 to Saturday day 12 has only 32 h (Sun 00 -> Mon 08) and 31 h (Fri 17 ->
+    # Sat 24), so one weekday of week 2 must go -> shortfall 1.
+    staff = "id,competences\nA,RN\n"
+    demand = "weekday,shift,competence,staff\n" + "".join(f"{w},D,RN,1\n" for w in range(5))
+    shifts = "id,start,end,category\nD,08:00,17:00,day\n"
+    params = {"days": 14, "weekly_rest_hours": 36}
+    _, sol, _ = solve(write_instance(tmp_path / "cal", staff=staff, demand=demand, shifts=shifts,
+                                     params=params))
+    assert sol.stage_values[STAGE_TIER1] == 0
+    _, sol, _ = solve(write_instance(tmp_path / "roll", staff=staff, demand=demand, shifts=shifts,
+                                     params={**params, "weekly_rest_periods": "rolling"}))
+    assert sol.stage_values[STAGE_TIER1] == 1
+
+
+def test_weekly_rest_calendar_week_needs_36_h_inside_the_week(tmp_path: Path) -> None:
+    # One nurse, 2 weeks from Monday, S wanted every day. S 07-19: one day off mid-week gives
+    # 19:00 -> 07:00 = 36 h -> one day off per week, shortfall 2. S 07-20: a day off gives 35 h,
+    # and Sat 20:00 -> Mon 07:00 (35 h) counts only with its 28 h inside the week, so two
+    # days off per week are needed -> shortfall 4.
+    staff = "id,competences\nA,RN\n"
+    demand = "weekday,shift,competence,staff\n" + "".join(f"{w},S,RN,1\n" for w in range(7))
+    params = {"days": 14, "weekly_rest_hours": 36}
+    for end, short in (("19:00", 2), ("20:00", 4)):
+        _, sol, _ = solve(write_instance(tmp_path / end.replace(":", ""), staff=staff, demand=demand,
+                                         shifts=f"id,start,end,category\nS,07:00,{end},day\n",
+                                         params=params))
+        assert sol.stage_values[STAGE_TIER1] == short
+    data = read_roster(tmp_path / "2000")
+    # the evaluator: 7 day shifts in a row break week 1; Mon-Sat (Sun off, rest Sat 20:00 ->
+    # Mon 07:00 = 35 h, 28 h of it in week 1) breaks both weeks
+    seven = {("A", d): ("S", "RN") for d in range(7)}
+    assert [v for v in evaluate_roster(data, seven).violations if "rest" in v] == [
+        "A: longest rest in the 7 days from day 0 is 660 min"]
+    mon_sat = {("A", d): ("S", "RN") for d in range(14) if d % 7 != 6}
+    assert [v for v in evaluate_roster(data, mon_sat).violations if "rest" in v] == [
+        "A: longest rest in the 7 days from day 0 is 1680 min",
+        "A: longest rest in the 7 days from day 7 is 1680 min"]
 
 
 def test_max_consecutive_days(tmp_path: Path) -> None:
