@@ -327,6 +327,27 @@ def parse_clock(text: str, *, where: str, row: int, field: str) -> int:
     return int(m.group(1)) * MINUTES_PER_HOUR + int(m.group(2))
 
 
+def _targets_less_absences(staff: list[StaffMember], absences: Sequence[Absence],
+                           daily_minutes: Mapping[str, float], start: date) -> list[StaffMember]:
+    """Target minus the paid hours of approved absences (spec R12).
+
+    Each absent weekday (Mon–Fri) counts the person's contracted daily hours, employment rate ×
+    full-time weekly hours / 5; absent Saturdays and Sundays count nothing. Never below 0.
+    """
+    absent_weekdays: dict[str, int] = {}
+    for e_id, d in sorted({(a.staff, a.day) for a in absences}):  # overlapping rows count once
+        if (start + timedelta(days=d)).weekday() < 5:
+            absent_weekdays[e_id] = absent_weekdays.get(e_id, 0) + 1
+    out = []
+    for e in staff:
+        n = absent_weekdays.get(e.id, 0)
+        if n and e.target_minutes is not None:
+            paid = round(n * daily_minutes[e.id])
+            e = e.model_copy(update={"target_minutes": max(0, e.target_minutes - paid)})
+        out.append(e)
+    return out
+
+
 def read_roster(path: str | Path, *, matrix_dir: Path | None = None) -> RosterData:
     """Read a native roster instance (folder or workbook, kind ``roster``).
 
@@ -544,6 +565,10 @@ def build_roster(raw: RawInstance, matrix_table: Table | None) -> RosterData:
                     field="shift",
                 )
             pins.append(Pin(staff=p.staff, day=d, shift=None if p.shift == "off" else p.shift))
+
+    daily = {sr.id: sr.employment_rate * params.full_time_weekly_hours / 5 * MINUTES_PER_HOUR
+             for sr in staff_rows}
+    staff = _targets_less_absences(staff, absences, daily, start)
 
     rules = Rules(
         daily_rest_minutes=round(params.daily_rest_hours * MINUTES_PER_HOUR),

@@ -119,6 +119,23 @@ def test_weekly_rest_calendar_week_needs_36_h_inside_the_week(tmp_path: Path) ->
         "A: longest rest in the 7 days from day 7 is 1680 min"]
 
 
+def test_target_hours_are_reduced_by_absences(tmp_path: Path) -> None:
+    # Mon-Sun, A and B full time (40 h), tolerance 0; one D (8 h) wanted every day (tier 1).
+    # A is on vacation Mon-Wed and Sat (Sat is not a contracted day): A's target is
+    # 40 - 3 x 8 = 16 h, B's 40 h. Cover 7 x 8 = 56 h = 16 + 40: A works 2 shifts, B 5, no
+    # deviation -> stage 3 = 0. (Unreduced targets 40 + 40 would leave 24 h of deviation.)
+    staff = "id,competences,tolerance_hours\nA,RN,0\nB,RN,0\n"
+    demand = "weekday,shift,competence,staff\n" + "".join(f"{w},D,RN,1\n" for w in range(7))
+    absences = ("staff,start,end,reason\nA,2026-03-30,2026-04-01,vacation\n"
+                "A,2026-04-04,2026-04-04,vacation\nA,2026-03-31,2026-03-31,course\n")
+    data, sol, ev = solve(write_instance(tmp_path / "i", staff=staff, demand=demand, absences=absences,
+                                         params={"days": 7, "target_weight_per_hour": 1}))
+    assert [e.target_minutes for e in data.staff] == [16 * 60, 40 * 60]
+    assert sol.stage_values[STAGE_TIER1] == 0
+    assert sol.stage_values[STAGE_REST] == 0 and ev.terms["target"] == 0
+    assert sum(1 for (e, _d) in sol.assignment if e == "A") == 2
+
+
 def test_max_consecutive_days(tmp_path: Path) -> None:
     # 5 days, D wanted daily, at most 3 days in a row: work 3, off 1, work 1 -> shortfall 1.
     demand = "weekday,shift,competence,staff\n" + "".join(f"{w},D,RN,1\n" for w in range(7))
