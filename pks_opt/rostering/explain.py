@@ -94,9 +94,9 @@ def escalation(data: RosterData, roster: Assignment, shortfalls: pd.DataFrame) -
         n_shifts = int(grp["short"].sum())
         # causes: distinct people per reason across the week's short cells
         people: dict[str, set[str]] = {}
+        busy: set[str] = set()  # qualified for a short cell, on a different shift that day
         absent_reasons: Counter[str] = Counter()
         comps = set(grp["competence"])
-        days = {(d - data.start_date).days for d in pd.to_datetime(grp["date"]).dt.date}
         for e in data.staff:
             if not comps & set(e.competences):
                 continue
@@ -109,6 +109,8 @@ def escalation(data: RosterData, roster: Assignment, shortfalls: pd.DataFrame) -
                     if e.id not in people.setdefault("absent", set()):
                         absent_reasons[why.split(": ", 1)[1]] += 1
                     people["absent"].add(e.id)
+                elif why.startswith("on another shift"):
+                    busy.add(e.id)
                 elif not why.startswith("on ") and why != "free":
                     people.setdefault(why, set()).add(e.id)
         causes = []
@@ -118,19 +120,13 @@ def escalation(data: RosterData, roster: Assignment, shortfalls: pd.DataFrame) -
         for why, ids in sorted(people.items(), key=lambda kv: -len(kv[1])):
             if why != "absent":
                 causes.append(f"{why} ({len(ids)} staff)")
-        busy = _busy_staff(data, roster, comps, days)
         if busy:
-            causes.append(f"{busy} qualified staff already on other shifts")
+            causes.append(f"{len(busy)} qualified staff on other shifts those days")
         lines.append(
             f"week {week}: tier {tier} short by {size} ({n_shifts} shift(s)), cause: "
             + (" + ".join(causes) if causes else "not enough qualified staff")
         )
     return lines
-
-
-def _busy_staff(data: RosterData, roster: Assignment, comps: set[str], days: set[int]) -> int:
-    return len({e for (e, d) in roster if d in days
-                and comps & set(next(x for x in data.staff if x.id == e).competences)})
 
 
 def _num(h: float) -> str:

@@ -136,6 +136,23 @@ def test_target_hours_are_reduced_by_absences(tmp_path: Path) -> None:
     assert sum(1 for (e, _d) in sol.assignment if e == "A") == 2
 
 
+def test_escalation_counts_only_staff_on_other_shifts(tmp_path: Path) -> None:
+    # One day, nurses A and B. Tier 1: one on E; tier 2: two on D. Optimum: one on E, one on D,
+    # D short by 1 (tier 2). Of the qualified staff only the E nurse is on another shift; the D
+    # nurse is on the short shift itself and must not be counted as "on other shifts".
+    from pks_opt.rostering.explain import escalation, explain_shortfalls
+
+    demand = "date,shift,competence,staff,tier\n2026-03-30,E,RN,1,1\n2026-03-30,D,RN,2,2\n"
+    data, sol, ev = solve(write_instance(tmp_path / "i", staff="id,competences\nA,RN\nB,RN\n",
+                                         demand=demand, params={"days": 1}))
+    assert sol.stage_values[STAGE_TIER2] == 1
+    short = explain_shortfalls(data, sol.assignment, ev.coverage)
+    assert short.to_dict("records")[0]["reasons"] == "1 on another shift (E)"
+    assert escalation(data, sol.assignment, short) == [
+        "week 2026-W14: tier 2 short by 8 RN-hours (1 shift(s)), cause: "
+        "1 qualified staff on other shifts those days"]
+
+
 def test_max_consecutive_days(tmp_path: Path) -> None:
     # 5 days, D wanted daily, at most 3 days in a row: work 3, off 1, work 1 -> shortfall 1.
     demand = "weekday,shift,competence,staff\n" + "".join(f"{w},D,RN,1\n" for w in range(7))
