@@ -457,6 +457,7 @@ def build_roster(raw: RawInstance, matrix_table: Table | None) -> RosterData:
 
     # week types (for the matrix conversion)
     week_types = [NORMAL_WEEK] * ((num_days + DAYS_PER_WEEK - 1) // DAYS_PER_WEEK)
+    week_type_rows: list[tuple[str, str, int]] = []  # (type, file, row) for the matrix check
     if raw.has("week_types"):
         wt = raw.table("week_types")
         for i, wr in enumerate(parse_rows(wt, WeekTypeRow)):
@@ -469,6 +470,7 @@ def build_roster(raw: RawInstance, matrix_table: Table | None) -> RosterData:
                     field="week_start",
                 )
             week_types[k // DAYS_PER_WEEK] = wr.week_type
+            week_type_rows.append((wr.week_type, wt.where, wt.row_number(i)))
 
     # demand
     demand: list[Demand] = []
@@ -509,6 +511,18 @@ def build_roster(raw: RawInstance, matrix_table: Table | None) -> RosterData:
                     )
                 )
     if matrix_table is not None:
+        # a week type the matrix does not know (a typo like "sumer") would get no tier-2
+        # demand at all; a week without planned activities needs rows with staff 0
+        known = {r.week_type for r in parse_rows(matrix_table, MatrixRow)}
+        for wtype, wfile, wrow in week_type_rows:
+            if wtype not in known:
+                raise InputError(
+                    f"week type '{wtype}' has no rows in the activity matrix's staff_demand.csv "
+                    f"(it has: {', '.join(sorted(known))})",
+                    file=wfile,
+                    row=wrow,
+                    field="week_type",
+                )
         demand.extend(
             matrix_to_demand(
                 matrix_table, shifts, start=start, num_days=num_days, week_types=week_types,

@@ -105,6 +105,11 @@ BAD = [
      "demand.csv row 2, field 'competence': demand on competence 'LAK', which no staff member has"),
     ("unknown shift", {"demand": "weekday,shift,competence,staff\n0,X,RN,1\n"},
      "demand.csv row 2, field 'shift': shift 'X' is not defined"),
+    # a week type the matrix does not have would silently get no tier-2 demand
+    ("week type not in matrix", {"staff_demand": MATRIX,
+                                 "week_types": "week_start,week_type\n2026-03-30,sumer\n"},
+     "week_types.csv row 2, field 'week_type': week type 'sumer' has no rows in the activity "
+     "matrix's staff_demand.csv (it has: low, normal)"),
 ]
 
 
