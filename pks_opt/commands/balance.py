@@ -7,9 +7,13 @@ from pathlib import Path
 
 import click
 
-from pks_opt.commands.common import finish, handles_input_errors, output_options
+from pks_opt.commands.common import (
+    finish,
+    handles_input_errors,
+    milp_solver_option,
+    output_options,
+)
 from pks_opt.io import read_raw
-from pks_opt.milp import DEFAULT_MILP_BACKEND, MILP_BACKENDS
 
 
 @click.command()
@@ -21,13 +25,7 @@ from pks_opt.milp import DEFAULT_MILP_BACKEND, MILP_BACKENDS
     type=click.Path(dir_okay=False, path_type=Path),
     help="Scenario YAML applied to the base (repeatable); writes a side-by-side comparison.",
 )
-@click.option(
-    "--solver",
-    type=click.Choice(MILP_BACKENDS, case_sensitive=False),
-    default=DEFAULT_MILP_BACKEND,
-    show_default=True,
-    help="MILP backend.",
-)
+@milp_solver_option
 @click.option(
     "--time-limit",
     "time_limit",

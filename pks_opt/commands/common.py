@@ -51,6 +51,19 @@ def output_options(f: F) -> F:
     return f
 
 
+def milp_solver_option(f: F) -> F:
+    """``--solver highs|cbc`` for the MILP levels (see :mod:`pks_opt.milp`)."""
+    from pks_opt.milp import DEFAULT_MILP_BACKEND, MILP_BACKENDS
+
+    return click.option(
+        "--solver",
+        type=click.Choice(MILP_BACKENDS, case_sensitive=False),
+        default=DEFAULT_MILP_BACKEND,
+        show_default=True,
+        help="MILP backend.",
+    )(f)
+
+
 def handles_input_errors(f: F) -> F:
     """Turn :class:`InputError` into one line on stderr and exit code 2; print input warnings."""
 

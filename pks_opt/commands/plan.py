@@ -6,9 +6,13 @@ from pathlib import Path
 
 import click
 
-from pks_opt.commands.common import finish, handles_input_errors, output_options
+from pks_opt.commands.common import (
+    finish,
+    handles_input_errors,
+    milp_solver_option,
+    output_options,
+)
 from pks_opt.errors import InputError
-from pks_opt.milp import DEFAULT_MILP_BACKEND, MILP_BACKENDS
 
 DEFAULT_MAX_NODES = 300  # = pks_opt.production_plan.milp.DEFAULT_MAX_NODES (imported lazily there)
 
@@ -30,13 +34,7 @@ DEFAULT_TIME_LIMIT_S = 120.0
     default=None,
     help="Plan year of the balance's periods (e.g. 2027); default: the file's first four periods.",
 )
-@click.option(
-    "--solver",
-    type=click.Choice(MILP_BACKENDS, case_sensitive=False),
-    default=DEFAULT_MILP_BACKEND,
-    show_default=True,
-    help="MILP backend.",
-)
+@milp_solver_option
 @click.option(
     "--time-limit",
     "time_limit",
