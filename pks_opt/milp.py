@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,6 +48,7 @@ def solve_pulp(
     msg: bool = False,
     warm_start: bool = False,
     max_nodes: int | None = None,
+    highs_options: Mapping[str, Any] | None = None,
 ) -> MilpOutcome:
     """Solve ``prob`` (a ``pulp.LpProblem``) in place; variable values are read back by PuLP.
 
@@ -56,6 +58,7 @@ def solve_pulp(
     ``warm_start`` starts the search from the variables' current values (e.g. a previous
     stage's solution): CBC's MIP start; HiGHS gets the integer variables' values as a partial
     solution (PuLP's HiGHS interface has no MIP start of its own).
+    ``highs_options`` are further HiGHS options by name (ignored by CBC).
     """
     import pulp
 
@@ -83,6 +86,7 @@ def solve_pulp(
                 "callbackTuple": (interrupt, None),
                 "callbacksToActivate": [highspy.cb.HighsCallbackType.kCallbackMipInterrupt],
             }
+        extra.update(highs_options or {})
         solver = _highs_class(warm_start)(
             msg=msg, timeLimit=time_limit_s, gapRel=mip_gap, threads=threads, **extra
         )

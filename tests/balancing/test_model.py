@@ -319,6 +319,57 @@ def test_donor_keeps_capacity_for_its_backlog(backend):
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
+def test_donor_gives_only_what_its_backlog_leaves(backend):
+    # The rule's other branch: the donor gives, but only spare - backlog. B needs 10 h per
+    # quarter (unmet 10, may wait 1 quarter at 1) and has 7 h in Q1, 15 h in Q2: 3 wait from
+    # Q1 (backlog 3 h in Q2), Q2's spare over the forecast is 15 - 10 = 5. A needs 5 h in Q2
+    # (unmet 100), has none. Σm + β ≤ spare: B gives 5 - 3 = 2 h and serves its 3 waiting
+    # patients and its own 10 in the 13 h it keeps -> stage 1 = 3 x 1 + 3 x 100 = 303
+    # (giving nothing: 3 + 500 = 503; giving all 5 would leave B's 3 unmet: 30, breaks R4).
+    # Stage 2 (ladder): 2 moved x 1 + 3 postponed x 1000 = 3 002, less what the stage-1
+    # tolerance (R11, 303 x 1e-7) lets it trade: postponing ε fewer and leaving them unmet
+    # costs 9ε in stage 1 and saves 1000ε here: 3 002 - 1000 x 3.03e-5 / 9 = 3 001.9966.
+    # That leaves HiGHS's presolve a sliver it called infeasible in the moves stage; the stage
+    # is then solved again without presolve (moves = 1).
+    fig = figures(
+        units=["A", "B"],
+        resources=["RN"],
+        periods=["Q1", "Q2"],
+        need={("B", "b", "Q1"): 10, ("B", "b", "Q2"): 10, ("A", "a", "Q2"): 5},
+        usage={("A", "a"): [("A", "RN", 1.0)], ("B", "b"): [("B", "RN", 1.0)]},
+        available={("B", "RN", "Q1"): 7, ("B", "RN", "Q2"): 15},
+        priority={"a": 1, "b": 2},
+    )
+    data = build_data(
+        fig,
+        moves=[Move(donor="B", receiver="A", resource="RN", max_per_period=10)],
+        priorities=[
+            PriorityRule(priority=1, unmet_weight=100),
+            PriorityRule(
+                priority=2,
+                unmet_weight=10,
+                may_postpone=True,
+                max_postpone_periods=1,
+                postpone_weight_per_period=1,
+            ),
+        ],
+    )
+    run = solve(data, backend)
+    assert run.values["m"][(0, "Q2")] == approx(2)
+    assert run.values["y"][(0, "Q2")] == 1
+    assert run.values["d"][("B", "b", "Q1")] == approx(3)
+    assert run.values["s"][("A", "a", "Q2")] == approx(3)
+    assert run.stages[0].outcome.objective == approx(303)
+    assert run.stages[1].name == "ladder"
+    assert run.stages[1].outcome.objective == pytest.approx(3002 - 1000 * 303e-7 / 9, rel=1e-6)
+    assert [st.name for st in run.stages][2:] == ["moves", "levelling"]
+    assert run.stages[2].outcome.objective == approx(1)
+    # every MILP stage ran with the balancing HiGHS options (no sub-MIP heuristics)
+    if backend == "highs":
+        assert run.model.prob.solverModel.getOptionValue("mip_heuristic_run_rins")[1] is False
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_support_unit_bottleneck_sets_the_pace(backend):
     # An operation takes 1 OR hour at KIR and 0.5 imaging hour at RTG. KIR has 100 OR h but
     # RTG only 20 imaging h -> 40 operations, 60 unmet. One more imaging hour gives 2 more
