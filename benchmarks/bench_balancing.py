@@ -7,8 +7,9 @@ Columns: size (units x planning objects x resource types x quarters), variables 
 constraints of the model, ``gen s`` (generating the synthetic data, not part of the target),
 ``build s`` (data -> PuLP model), ``solve s`` (all lexicographic stages + the two dual LPs,
 including PuLP handing the model to the solver at each stage), ``total s`` = build + solve,
-and the status. Target (issue 2): the largest size proven optimal in < 60 s end to end, and
-building faster than solving. Threads: 1 by default (the machine is shared).
+the status, and ``lazy`` = donor keys (unit, resource, period) that got donor-backlog rows
+(R4). Target (issue 2): the largest size proven optimal in < 60 s end to end, and building
+faster than solving. Threads: 1 by default (the machine is shared).
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ def main() -> None:
     )
     a = ap.parse_args()
 
-    head = f"{'size':>14} {'vars':>7} {'cons':>7} {'ints':>6} {'gen s':>6} {'build s':>8} {'solve s':>8} {'total s':>8}  status"
+    head = f"{'size':>14} {'vars':>7} {'cons':>7} {'ints':>6} {'gen s':>6} {'build s':>8} {'solve s':>8} {'total s':>8}  status    lazy"
     print(
         f"solver={a.solver} threads={a.threads} seed={a.seed} integer_actions={a.integer_actions}"
         f" donor_keeps_backlog={not a.no_donor_backlog}"
@@ -80,7 +81,8 @@ def main() -> None:
         total = run.build_s + run.solve_s
         print(
             f"{f'{u}x{o}x{r}x{p}':>14} {num_vars:>7} {num_cons:>7} {num_int:>6} {gen_s:>6.2f} "
-            f"{run.build_s:>8.2f} {run.solve_s:>8.2f} {total:>8.2f}  {run.status.value}",
+            f"{run.build_s:>8.2f} {run.solve_s:>8.2f} {total:>8.2f}  {run.status.value:<9} "
+            f"{len(run.model.backlog_keys):>4}",
             flush=True,
         )
         if a.stages:
