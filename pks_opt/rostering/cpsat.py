@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import math
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from pks_opt.result import SolveStatus, StageReport
 from pks_opt.rostering.data import MINUTES_PER_DAY, MINUTES_PER_HOUR, RosterData
+from pks_opt.rostering.search import Lns, LnsRun, construct, progress_printer
 from pks_opt.rostering.solution import evaluate_roster
 
 STAGE_TIER1 = "tier-1 shortfall"
@@ -53,6 +57,7 @@ class SolveOptions:
     progress: bool = False
     wall_factor: float = 3.0
     hint: bool = True
+    lns: bool = True
 
 
 @dataclass
@@ -420,100 +425,228 @@ def solve_roster(
     model: RosterModel | None = None,
     on_stage: Callable[[StageReport], None] | None = None,
 ) -> RosterSolution:
-    """Build (unless given) and solve the model stage by stage."""
+    """Build (unless given) and solve the model stage by stage.
+
+    With ``options.lns`` (the default): a greedy start (:func:`search.construct`), then per
+    stage a full CP-SAT search hinted with the roster so far (one worker, LP level 2: it
+    proves optimality and gives the bound) side by side with LNS from the same roster
+    (:class:`search.Lns`, on the other core); the better roster is kept. Both are
+    deterministic, and the LNS is only cut short when the full search proves optimality, in
+    which case the full search's roster is taken — so a run is repeatable. Without
+    ``options.lns``: the earlier two-phase interleaved search (see :class:`SolveOptions`).
+    """
     t0 = time.perf_counter()
     rm = model or RosterModel(data)
-    cp = rm.cp
     stages = rm.stage_exprs()
-    reports: list[StageReport] = []
-    values: dict[str, float] = {}
-    assignment: dict[tuple[str, int], tuple[str, str]] = {}
-    hint: list[int] = []
-    have_roster = False  # an empty roster is a roster too
-    repeatable = True
-    status = SolveStatus.OPTIMAL
-    used = 0.0  # budget used so far: deterministic time (repeatable) or wall seconds
+    st = _StageRun(data, rm, options)
+    if options.lns:
+        start, spent = construct(data, options, options.time_limit_s * START_SHARE_OF_TIME)
+        st.used += spent
+        if start is not None:
+            st.assignment, st.have_roster = start, True
+            st.hint = _hint_of(rm, start)
     for i, (name, expr) in enumerate(stages):
-        left = max(0.0, options.time_limit_s - used)
+        left = max(0.0, options.time_limit_s - st.used)
         share = max(0.05, left / (len(stages) - i))
         rm.m.Minimize(expr)
-        # Phase 1 searches from scratch; when it neither proves nor improves enough, phase 2
-        # continues from the best roster so far as a complete hint (a hint alone measurably
-        # traps the interleaved search near the previous stage's roster; no hint at all may
-        # find no roster for a hard stage).
-        two_phase = bool(hint) and options.hint
+        report: StageReport | None
+        if options.lns and st.have_roster:
+            report = st.lns_stage(name, share)
+        else:
+            report = st.plain_stage(name, share)
+        if report is None:  # no roster at all
+            return RosterSolution(st.final_status, {}, st.reports, st.values,
+                                  time.perf_counter() - t0, st.repeatable, len(rm.x))
+        if on_stage is not None:
+            on_stage(report)
+        if i < len(stages) - 1:
+            rm.m.Add(expr <= round(report.objective))  # keep: later stages may not worsen it
+    return RosterSolution(st.status, st.assignment, st.reports, st.values,
+                          time.perf_counter() - t0, st.repeatable, len(rm.x))
+
+
+#: share of the time limit the greedy start may use at most (it usually needs far less)
+START_SHARE_OF_TIME = 0.2
+
+
+def _hint_of(rm: RosterModel, assignment: dict[tuple[str, int], tuple[str, str]]) -> list[int]:
+    """A complete-enough hint: every shift and role literal of ``rm`` from a roster."""
+    vals = [0] * len(rm.m.Proto().variables)
+    for (e, d, s, c), lit in rm.role.items():
+        if assignment.get((e, d)) == (s, c):
+            vals[lit.Index()] = 1
+            vals[rm.x[e, d, s].Index()] = 1
+    return vals
+
+
+class _StageRun:
+    """State carried from stage to stage: the roster so far, its hint, reports, budget used."""
+
+    def __init__(self, data: RosterData, rm: RosterModel, options: SolveOptions) -> None:
+        self.data, self.rm, self.options = data, rm, options
+        self.reports: list[StageReport] = []
+        self.values: dict[str, float] = {}
+        self.assignment: dict[tuple[str, int], tuple[str, str]] = {}
+        self.hint: list[int] = []
+        self.have_roster = False
+        self.repeatable = True
+        self.status = SolveStatus.OPTIMAL
+        self.final_status = SolveStatus.NO_SOLUTION_IN_TIME
+        self.used = 0.0  # deterministic seconds (or wall seconds) used so far
+
+    def value_of(self, assignment: dict[tuple[str, int], tuple[str, str]], name: str) -> float:
+        """The roster's true stage value, recomputed without the solver."""
+        return evaluate_roster(self.data, assignment).stage_values(
+            self.data.rules.lexicographic)[name]
+
+    def roster_of(self, solution: Any) -> dict[tuple[str, int], tuple[str, str]]:
+        return {(e, d): (s_, c) for (e, d, s_, c), lit in self.rm.role.items()
+                if solution[lit.Index()]}
+
+    def _guard(self, solver: Any, code: Any, budget: float) -> None:
+        cp = self.rm.cp
+        if self.options.deterministic and code not in (cp.OPTIMAL, cp.INFEASIBLE) and (
+            solver.WallTime() >= budget * self.options.wall_factor * 0.98
+        ):
+            self.repeatable = False
+
+    def _finish(self, name: str, value: float, bound: float, spent: float, proven: bool
+                ) -> StageReport:
+        proven = proven or value <= bound + 1e-9
+        st = SolveStatus.OPTIMAL if proven else SolveStatus.FEASIBLE
+        if not proven:
+            self.status = SolveStatus.FEASIBLE
+        report = StageReport(name, st, float(value), float(bound), spent)
+        self.reports.append(report)
+        return report
+
+    def lns_stage(self, name: str, share: float) -> StageReport:
+        """Full search (bound, proof) and LNS side by side from the roster so far."""
+        rm, options = self.rm, self.options
+        cp = rm.cp
+        w0 = time.perf_counter()
+        start_value = self.value_of(self.assignment, name)
+        lns = Lns(rm, options, name)
+        start = LnsRun(lns.values_of(self.assignment), start_value)
+        show = progress_printer(name, options.progress)
+        stop = threading.Event()
+        parallel = options.workers >= 2
+        full_budget = share if parallel else share * SEQUENTIAL_FULL_SHARE
+        box: dict[str, LnsRun] = {}
+
+        def run_lns(begin: LnsRun, budget: float) -> None:
+            box["run"] = lns.run(begin, budget, stop, show)
+
+        worker = None
+        if parallel:
+            worker = threading.Thread(target=run_lns, args=(start, share), daemon=True)
+            worker.start()
+        solver, code, _wall, det = _run(rm, full_budget, options, name, hint=self.hint,
+                                        workers=max(1, options.workers - 1), lp_level=2)
+        self._guard(solver, code, full_budget)
+        full_ok = code in (cp.OPTIMAL, cp.FEASIBLE)
+        bound = solver.BestObjectiveBound() if full_ok or code == cp.UNKNOWN else -math.inf
+        if code == cp.OPTIMAL:
+            stop.set()
+        full_sol = list(solver.ResponseProto().solution) if full_ok else None
+        if worker is not None:
+            worker.join()
+            used = max(det, box["run"].used if code != cp.OPTIMAL else det)
+        else:
+            begin = start
+            if full_sol is not None and solver.ObjectiveValue() < start.objective - 1e-9:
+                begin = LnsRun(np.asarray(full_sol, dtype=np.int64)[lns.idx],
+                               solver.ObjectiveValue(), solution=full_sol)
+            if code != cp.OPTIMAL:
+                run_lns(begin, share - det)
+            used = det + (box["run"].used if "run" in box else 0.0)
+        self.used += used if options.deterministic else time.perf_counter() - w0
+        # candidates: the roster so far, the full search's, the LNS's; the best true value wins
+        best, value = self.assignment, start_value
+        cands = []
+        if full_sol is not None:
+            cands.append(full_sol)
+            self.values[name] = round(solver.ObjectiveValue())
+        run = box.get("run")
+        if run is not None and run.solution is not None and code != cp.OPTIMAL:
+            cands.append(run.solution)
+            self.values[name] = min(self.values.get(name, math.inf), round(run.objective))
+        for sol in cands:
+            roster = self.roster_of(sol)
+            v = self.value_of(roster, name)
+            if v < value - 1e-9:
+                best, value = roster, v
+        if best is not self.assignment:
+            self.assignment = best
+            self.hint = _hint_of(rm, best)
+        return self._finish(name, value, bound, time.perf_counter() - w0, code == cp.OPTIMAL)
+
+    def plain_stage(self, name: str, share: float) -> StageReport | None:
+        """Two-phase interleaved search (no LNS): from scratch, then hinted with the roster."""
+        rm, options = self.rm, self.options
+        cp = rm.cp
+        two_phase = bool(self.hint) and options.hint
         phases = [0.5, 1.0] if two_phase else [1.0]
-        stage_used = 0.0
-        spent = 0.0
+        stage_used, spent = 0.0, 0.0
         best_code: Any = None
         bound = -math.inf
-        prev_value = (
-            evaluate_roster(data, assignment).stage_values(data.rules.lexicographic)[name]
-            if have_roster else math.inf
-        )
-        value = prev_value
+        value = self.value_of(self.assignment, name) if self.have_roster else math.inf
         proven = False
         for k, frac in enumerate(phases):
             budget = max(0.05, share * frac - stage_used)
-            rm.m.ClearHints()
-            if k > 0:
-                proto_hint = rm.m.Proto().solution_hint
-                proto_hint.vars.extend(range(len(hint)))
-                proto_hint.values.extend(hint)
-            solver, code, wall, det = _run(rm, budget, options, name)
+            solver, code, wall, det = _run(rm, budget, options, name,
+                                           hint=self.hint if k > 0 else None)
             spent += wall
             stage_used += det
-            if options.deterministic and code not in (cp.OPTIMAL, cp.INFEASIBLE) and (
-                solver.WallTime() >= budget * options.wall_factor * 0.98
-            ):
-                repeatable = False
+            self._guard(solver, code, budget)
             st = _status(cp, code)
-            if st is SolveStatus.INFEASIBLE and not have_roster:
+            if st is SolveStatus.INFEASIBLE and not self.have_roster:
                 best_code = code
                 break
             if st.has_solution:
                 bound = max(bound, solver.BestObjectiveBound())
-                values[name] = min(values.get(name, math.inf), round(solver.ObjectiveValue()))
-                found = {(e, d): (s_, c) for (e, d, s_, c), lit in rm.role.items()
-                         if solver.Value(lit)}
-                # the roster's true stage value, recomputed without the solver
-                found_value = evaluate_roster(data, found).stage_values(
-                    data.rules.lexicographic)[name]
+                self.values[name] = min(self.values.get(name, math.inf),
+                                        round(solver.ObjectiveValue()))
+                sol = solver.ResponseProto().solution
+                found = self.roster_of(sol)
+                found_value = self.value_of(found, name)
                 if found_value <= value:  # else the roster so far is at least as good: keep it
-                    assignment, value, have_roster = found, found_value, True
-                    hint = [int(v) for v in solver.ResponseProto().solution]
+                    self.assignment, value, self.have_roster = found, found_value, True
+                    self.hint = [int(v) for v in sol]
                 best_code = code
                 if st is SolveStatus.OPTIMAL:
                     proven = True
                     break
-        used += stage_used if options.deterministic else spent
-        if not have_roster:
+        self.used += stage_used if options.deterministic else spent
+        if not self.have_roster:
             st = _status(cp, best_code) if best_code is not None else SolveStatus.NO_SOLUTION_IN_TIME
-            reports.append(StageReport(name, st, math.inf, -math.inf, spent))
-            return RosterSolution(st, {}, reports, values, time.perf_counter() - t0, repeatable,
-                                  len(rm.x))
-        proven = proven or value <= bound + 1e-9
-        st = SolveStatus.OPTIMAL if proven else SolveStatus.FEASIBLE
-        if not proven:
-            status = SolveStatus.FEASIBLE
-        reports.append(StageReport(name, st, float(value), float(bound), spent))
-        if on_stage is not None:
-            on_stage(reports[-1])
-        if i < len(stages) - 1:
-            rm.m.Add(expr <= round(value))  # keep: later stages may not worsen this stage
-    return RosterSolution(status, assignment, reports, values, time.perf_counter() - t0,
-                          repeatable, len(rm.x))
+            self.final_status = st
+            self.reports.append(StageReport(name, st, math.inf, -math.inf, spent))
+            return None
+        return self._finish(name, value, bound, spent, proven)
 
 
-def _run(rm: RosterModel, budget: float, options: SolveOptions, name: str
+#: without a second worker the full search gets this share of a stage, LNS the rest
+SEQUENTIAL_FULL_SHARE = 0.4
+
+
+def _run(rm: RosterModel, budget: float, options: SolveOptions, name: str, *,
+         hint: list[int] | None = None, workers: int | None = None, lp_level: int | None = None
          ) -> tuple[Any, Any, float, float]:
     """One CP-SAT call: (solver, status code, wall seconds, deterministic seconds)."""
+    rm.m.ClearHints()
+    if hint:
+        proto_hint = rm.m.Proto().solution_hint
+        proto_hint.vars.extend(range(len(hint)))
+        proto_hint.values.extend(hint)
     solver: Any = rm.cp.CpSolver()
     p = solver.parameters
-    p.num_workers = max(1, options.workers)
+    p.num_workers = max(1, options.workers if workers is None else workers)
     p.random_seed = options.seed
+    if lp_level is not None:
+        p.linearization_level = lp_level
     if options.deterministic:
-        p.interleave_search = True
+        p.interleave_search = p.num_workers > 1
         p.max_deterministic_time = budget
         p.max_time_in_seconds = budget * options.wall_factor
     else:
