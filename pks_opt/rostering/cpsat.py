@@ -521,7 +521,13 @@ class _StageRun:
         return report
 
     def lns_stage(self, name: str, share: float) -> StageReport:
-        """Full search (bound, proof) and LNS side by side from the roster so far."""
+        """Full search (bound, proof) and LNS from the roster so far, then LNS on all cores.
+
+        Phase 1 (``FULL_SHARE`` of the stage): the full CP-SAT search, hinted with the roster
+        so far, on ``workers − 1`` workers (LP level 2: it gives the bound and can prove
+        optimality) beside one LNS thread; with one worker the two run one after the other.
+        A proof ends the stage. Phase 2: LNS on ``workers`` threads from the better roster.
+        """
         rm, options = self.rm, self.options
         cp = rm.cp
         w0 = time.perf_counter()
@@ -531,7 +537,7 @@ class _StageRun:
         show = progress_printer(name, options.progress)
         stop = threading.Event()
         parallel = options.workers >= 2
-        full_budget = share if parallel else share * SEQUENTIAL_FULL_SHARE
+        full_budget = share * FULL_SHARE
         box: dict[str, LnsRun] = {}
 
         def run_lns(begin: LnsRun, budget: float) -> None:
@@ -539,38 +545,39 @@ class _StageRun:
 
         worker = None
         if parallel:
-            worker = threading.Thread(target=run_lns, args=(start, share), daemon=True)
+            worker = threading.Thread(target=run_lns, args=(start, full_budget), daemon=True)
             worker.start()
         solver, code, _wall, det = _run(rm, full_budget, options, name, hint=self.hint,
                                         workers=max(1, options.workers - 1), lp_level=2)
         self._guard(solver, code, full_budget)
         full_ok = code in (cp.OPTIMAL, cp.FEASIBLE)
         bound = solver.BestObjectiveBound() if full_ok or code == cp.UNKNOWN else -math.inf
-        if code == cp.OPTIMAL:
+        proven = code == cp.OPTIMAL
+        if proven:
             stop.set()
-        full_sol = list(solver.ResponseProto().solution) if full_ok else None
         if worker is not None:
             worker.join()
-            used = max(det, box["run"].used if code != cp.OPTIMAL else det)
+        full_sol = list(solver.ResponseProto().solution) if full_ok else None
+        if full_sol is not None:
+            self.values[name] = round(solver.ObjectiveValue())
+        used = max(det, box["run"].used) if parallel else det
+        cands: list[list[int]] = []
+        if proven:
+            assert full_sol is not None
+            cands.append(full_sol)
         else:
-            begin = start
-            if full_sol is not None and solver.ObjectiveValue() < start.objective - 1e-9:
+            begin = box.get("run", start)
+            if full_sol is not None and solver.ObjectiveValue() < begin.objective - 1e-9:
                 begin = LnsRun(np.asarray(full_sol, dtype=np.int64)[lns.idx],
                                solver.ObjectiveValue(), solution=full_sol)
-            if code != cp.OPTIMAL:
-                run_lns(begin, share - det)
-            used = det + (box["run"].used if "run" in box else 0.0)
+            run = lns.run(begin, share - used, None, show, threads=max(1, options.workers))
+            used += run.used
+            if run.solution is not None:
+                cands.append(run.solution)
+                self.values[name] = min(self.values.get(name, math.inf), round(run.objective))
         self.used += used if options.deterministic else time.perf_counter() - w0
-        # candidates: the roster so far, the full search's, the LNS's; the best true value wins
+        # the roster so far and the candidates: the best true value wins
         best, value = self.assignment, start_value
-        cands = []
-        if full_sol is not None:
-            cands.append(full_sol)
-            self.values[name] = round(solver.ObjectiveValue())
-        run = box.get("run")
-        if run is not None and run.solution is not None and code != cp.OPTIMAL:
-            cands.append(run.solution)
-            self.values[name] = min(self.values.get(name, math.inf), round(run.objective))
         for sol in cands:
             roster = self.roster_of(sol)
             v = self.value_of(roster, name)
@@ -579,7 +586,7 @@ class _StageRun:
         if best is not self.assignment:
             self.assignment = best
             self.hint = _hint_of(rm, best)
-        return self._finish(name, value, bound, time.perf_counter() - w0, code == cp.OPTIMAL)
+        return self._finish(name, value, bound, time.perf_counter() - w0, proven)
 
     def plain_stage(self, name: str, share: float) -> StageReport | None:
         """Two-phase interleaved search (no LNS): from scratch, then hinted with the roster."""
@@ -626,8 +633,8 @@ class _StageRun:
         return self._finish(name, value, bound, spent, proven)
 
 
-#: without a second worker the full search gets this share of a stage, LNS the rest
-SEQUENTIAL_FULL_SHARE = 0.4
+#: share of a stage for the full search (beside one LNS thread); LNS on all cores the rest
+FULL_SHARE = 0.5
 
 
 def _run(rm: RosterModel, budget: float, options: SolveOptions, name: str, *,
