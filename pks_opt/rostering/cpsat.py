@@ -21,7 +21,7 @@ import numpy as np
 
 from pks_opt.result import SolveStatus, StageReport
 from pks_opt.rostering.data import MINUTES_PER_DAY, MINUTES_PER_HOUR, RosterData
-from pks_opt.rostering.search import Lns, LnsRun, construct, progress_printer
+from pks_opt.rostering.search import Lns, LnsRun, Stop, construct, progress_printer
 from pks_opt.rostering.solution import evaluate_roster
 
 STAGE_TIER1 = "tier-1 shortfall"
@@ -37,17 +37,21 @@ class SolveOptions:
 
     ``time_limit_s`` is the total for all stages: each stage gets the time still left divided
     by the number of stages still to run, so time a stage does not use passes to the next.
-    With ``deterministic`` (the default) every stage runs CP-SAT's interleaved search with a
-    *deterministic* time limit equal to its share (CP-SAT's work units, ≈ seconds on one
-    core), so the same data, seed and workers give the same roster whatever the machine load;
-    a wall-clock limit of ``wall_factor`` × the share guards against overrun (if it is ever
-    hit, the run is reported as not repeatable in the result's warnings).
 
+    With ``deterministic`` (the default) every CP-SAT call has a *deterministic* time limit
+    (CP-SAT's work units) and LNS rounds are merged in a fixed order, so the same data, seed
+    and workers give the same roster whatever the machine load. Work units are not wall
+    seconds: at LP level 2 (full search and LNS sub-problems) CP-SAT runs 1.5-3.7 wall s per
+    deterministic s on these models on this machine. A wall-clock limit of ``wall_factor`` ×
+    each call's share guards against overrun; if it is ever hit, the run is reported as not
+    repeatable in the result's warnings. Without ``deterministic`` every limit is wall-clock.
+
+    ``lns`` (default): greedy start, then per stage full search beside LNS (see
+    :func:`solve_roster`). Without it, the earlier two-phase interleaved search, where
     ``hint``: after a first half-share searched from scratch, spend the rest of a stage's
-    share hinted with the best roster so far (see :func:`solve_roster`). Measured on
-    ``instances/ward-roster`` (2 workers, 8 deterministic s on tier 2): hint only → 133 short
-    shifts, no hint → 1 (proven); on ``ward-roster-short`` no hint found no tier-2 roster at
-    all in 15 s. Every stage also keeps the previous roster when its own is not better.
+    share hinted with the best roster so far. Measured on ``instances/ward-roster`` (2
+    workers, 8 deterministic s on tier 2): hint only → 133 short shifts, no hint → 1
+    (proven). Every stage keeps the previous roster when its own is not better.
     """
 
     time_limit_s: float = 60.0
@@ -55,7 +59,7 @@ class SolveOptions:
     workers: int = 2
     deterministic: bool = True
     progress: bool = False
-    wall_factor: float = 3.0
+    wall_factor: float = 6.0
     hint: bool = True
     lns: bool = True
 
@@ -440,8 +444,10 @@ def solve_roster(
     stages = rm.stage_exprs()
     st = _StageRun(data, rm, options)
     if options.lns:
-        start, spent = construct(data, options, options.time_limit_s * START_SHARE_OF_TIME)
+        start, spent, guard_hit = construct(data, options,
+                                            options.time_limit_s * START_SHARE_OF_TIME)
         st.used += spent
+        st.repeatable = not guard_hit
         if start is not None:
             st.assignment, st.have_roster = start, True
             st.hint = _hint_of(rm, start)
@@ -533,9 +539,12 @@ class _StageRun:
         w0 = time.perf_counter()
         start_value = self.value_of(self.assignment, name)
         lns = Lns(rm, options, name)
+        if start_value <= lns.lower + 1e-9:  # the roster so far cannot be beaten: proven
+            self.values[name] = round(start_value)
+            return self._finish(name, start_value, lns.lower, time.perf_counter() - w0, True)
         start = LnsRun(lns.values_of(self.assignment), start_value)
         show = progress_printer(name, options.progress)
-        stop = threading.Event()
+        stop = Stop()
         parallel = options.workers >= 2
         full_budget = share * FULL_SHARE
         box: dict[str, LnsRun] = {}
@@ -553,36 +562,47 @@ class _StageRun:
         full_ok = code in (cp.OPTIMAL, cp.FEASIBLE)
         bound = solver.BestObjectiveBound() if full_ok or code == cp.UNKNOWN else -math.inf
         proven = code == cp.OPTIMAL
-        if proven:
-            stop.set()
+        if proven:  # the LNS may go on up to the same (deterministic) time, not further
+            stop.at = det if options.deterministic else 0.0
         if worker is not None:
             worker.join()
+        first = box.get("run", start)
+        at_floor = first.solution is not None and first.objective <= lns.lower + 1e-9
+        if at_floor:  # the LNS reached the floor: nothing can be better (a proof as well)
+            bound = max(bound, lns.lower)
         full_sol = list(solver.ResponseProto().solution) if full_ok else None
-        if full_sol is not None:
-            self.values[name] = round(solver.ObjectiveValue())
         used = max(det, box["run"].used) if parallel else det
-        cands: list[list[int]] = []
-        if proven:
+        cands: list[tuple[list[int], float]] = []  # (solution, the solver's objective)
+        if at_floor:
+            assert first.solution is not None
+            cands.append((first.solution, first.objective))
+            proven = True
+        elif proven:
             assert full_sol is not None
-            cands.append(full_sol)
+            cands.append((full_sol, solver.ObjectiveValue()))
         else:
-            begin = box.get("run", start)
+            begin = first
             if full_sol is not None and solver.ObjectiveValue() < begin.objective - 1e-9:
                 begin = LnsRun(np.asarray(full_sol, dtype=np.int64)[lns.idx],
                                solver.ObjectiveValue(), solution=full_sol)
             run = lns.run(begin, share - used, None, show, threads=max(1, options.workers))
             used += run.used
+            if full_sol is not None:
+                cands.append((full_sol, solver.ObjectiveValue()))
             if run.solution is not None:
-                cands.append(run.solution)
-                self.values[name] = min(self.values.get(name, math.inf), round(run.objective))
+                cands.append((run.solution, run.objective))
         self.used += used if options.deterministic else time.perf_counter() - w0
+        if lns.guard_hit:
+            self.repeatable = False
         # the roster so far and the candidates: the best true value wins
         best, value = self.assignment, start_value
-        for sol in cands:
+        for sol, reported in cands:
+            self.values[name] = min(self.values.get(name, math.inf), round(reported))
             roster = self.roster_of(sol)
             v = self.value_of(roster, name)
             if v < value - 1e-9:
                 best, value = roster, v
+                self.values[name] = round(reported)
         if best is not self.assignment:
             self.assignment = best
             self.hint = _hint_of(rm, best)
@@ -634,7 +654,7 @@ class _StageRun:
 
 
 #: share of a stage for the full search (beside one LNS thread); LNS on all cores the rest
-FULL_SHARE = 0.5
+FULL_SHARE = 0.25
 
 
 def _run(rm: RosterModel, budget: float, options: SolveOptions, name: str, *,

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import random
 import sys
-import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -106,16 +106,18 @@ def person_data(data: RosterData, staff_id: str, covered: dict[tuple[int, str, s
 
 
 def construct(data: RosterData, options: SolveOptions, budget: float
-              ) -> tuple[dict[tuple[str, int], tuple[str, str]] | None, float]:
+              ) -> tuple[dict[tuple[str, int], tuple[str, str]] | None, float, bool]:
     """Greedy roster, person by person (see the module docstring); None if one person fails.
 
-    Returns the roster (or None) and the deterministic (or wall) seconds used. Each person's
+    Returns the roster (or None), the deterministic (or wall) seconds used, and whether a
+    deterministic solve stopped on its wall-clock guard (then not repeatable). Each person's
     weighted objective counts all tiers at their weights (a heuristic start only).
     """
     from pks_opt.rostering.cpsat import RosterModel
 
     assignment: dict[tuple[str, int], tuple[str, str]] = {}
     used = 0.0
+    guard_hit = False
     n = len(data.staff)
     for i, e in enumerate(data.staff):
         rm = RosterModel(person_data(data, e.id, _covered(assignment)))
@@ -126,15 +128,28 @@ def construct(data: RosterData, options: SolveOptions, budget: float
         sub_parameters(solver, share, options, options.seed + i)
         code = solver.Solve(rm.m)
         used += float(solver.deterministic_time) if options.deterministic else solver.WallTime()
+        guard_hit |= options.deterministic and code != rm.cp.OPTIMAL and (
+            solver.WallTime() >= solver.parameters.max_time_in_seconds * 0.98)
         if code not in (rm.cp.OPTIMAL, rm.cp.FEASIBLE):
-            return None, used
+            return None, used, guard_hit
         for (ee, d, s, c), lit in rm.role.items():
             if solver.Value(lit):
                 assignment[ee, d] = (s, c)
-    return assignment, used
+    return assignment, used, guard_hit
 
 
 # ---------------------------------------------------------------------- LNS
+
+
+@dataclass
+class Stop:
+    """Tells a running LNS to stop once it has used ``at`` (deterministic or wall) seconds.
+
+    Set from another thread; comparing against the LNS's own used time (not the moment it
+    is set) keeps a deterministic run repeatable.
+    """
+
+    at: float | None = None
 
 
 @dataclass
@@ -157,6 +172,8 @@ class Lns:
         self.rng = random.Random(options.seed)
         self.share = dict.fromkeys(KINDS, START_SHARE)  # each kind adapts its own size
         self.calls = 0
+        self.guard_hit = False  # a sub-problem stopped on its wall-clock guard
+        self.lower = objective_floor(self.models[0])  # no roster can score below it
         keys = list(rm.x)
         staff_ids = [s.id for s in rm.data.staff]
         code = {s: i for i, s in enumerate(staff_ids)}
@@ -200,11 +217,17 @@ class Lns:
         code = solver.Solve(model)
         cost = float(solver.deterministic_time) if self.options.deterministic \
             else solver.WallTime()
+        if self.options.deterministic and code not in (self.rm.cp.OPTIMAL, self.rm.cp.INFEASIBLE) \
+                and solver.WallTime() >= solver.parameters.max_time_in_seconds * 0.98:
+            self.guard_hit = True
         return solver, code, cost
 
-    def run(self, start: LnsRun, budget: float, stop: threading.Event | None = None,
+    def run(self, start: LnsRun, budget: float, stop: Stop | None = None,
             on_improve: Callable[[float], None] | None = None, threads: int = 1) -> LnsRun:
         """Improve ``start`` for ``budget`` (deterministic or wall) seconds.
+
+        Stops early at the objective's floor (:func:`objective_floor`, e.g. no shortfall) or
+        when ``stop`` says so.
 
         With ``threads`` > 1, each round solves that many neighbourhoods of the same incumbent
         side by side and keeps the best; a round costs its longest sub-problem. Rounds are
@@ -217,7 +240,8 @@ class Lns:
             self.models.append(self.rm.m.Clone())
         pool = ThreadPoolExecutor(threads) if threads > 1 else None
         try:
-            while cur.used < budget - 1e-3 and not (stop is not None and stop.is_set()):
+            while cur.used < budget - 1e-3 and cur.objective > self.lower + 1e-9 and not (
+                    stop is not None and stop.at is not None and cur.used >= stop.at):
                 limit = min(SUB_LIMIT_S, budget - cur.used)
                 draws = []
                 for _t in range(threads):
@@ -254,11 +278,24 @@ class Lns:
         return cur
 
 
+def objective_floor(model: Any) -> float:
+    """The least value the model's objective can take from its variables' bounds alone."""
+    obj = model.Proto().objective
+    lo = float(obj.offset)
+    for v, c in zip(obj.vars, obj.coeffs, strict=True):
+        dom = model.Proto().variables[v].domain
+        lo += c * (dom[0] if c > 0 else dom[-1])
+    return lo
+
+
 def progress_printer(stage: str, enabled: bool) -> Callable[[float], None] | None:
     if not enabled:
         return None
 
+    t0 = time.perf_counter()
+
     def show(value: float) -> None:
-        print(f"  [{stage}] LNS incumbent {value:g}", file=sys.stderr, flush=True)
+        print(f"  [{stage}] LNS incumbent {value:g}  {time.perf_counter() - t0:.1f} s",
+              file=sys.stderr, flush=True)
 
     return show
