@@ -15,13 +15,14 @@ from pks_opt.result import Result
 @click.option("--from-matrix", "from_matrix", type=click.Path(file_okay=False, path_type=Path),
               default=None, help="Folder with the activity matrix's staff_demand.csv (tier-2 demand).")
 @click.option("--time-limit", "time_limit", type=click.FloatRange(min=0.1), default=60.0,
-              show_default=True, help="Total seconds for all stages (CP-SAT deterministic time).")
+              show_default=True, help="Total seconds for all stages, in CP-SAT deterministic time (repeatable; often "
+                   "2-3x as many wall seconds) unless --wall-clock.")
 @click.option("--seed", type=int, default=0, show_default=True, help="CP-SAT random seed.")
 @click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
-              help="CP-SAT workers (threads).")
+              help="Threads: the full search and the LNS share them.")
 @click.option("--quiet", is_flag=True, help="No progress lines on stderr.")
 @click.option("--wall-clock", "wall_clock", is_flag=True,
-              help="Stop on wall-clock time with CP-SAT's parallel portfolio (not repeatable).")
+              help="Count every limit in wall-clock seconds (not repeatable).")
 @output_options
 @handles_input_errors
 def roster(instance: Path, from_matrix: Path | None, time_limit: float, seed: int, workers: int,

@@ -654,7 +654,7 @@ class _StageRun:
 
 
 #: share of a stage for the full search (beside one LNS thread); LNS on all cores the rest
-FULL_SHARE = 0.25
+FULL_SHARE = 0.5
 
 
 def _run(rm: RosterModel, budget: float, options: SolveOptions, name: str, *,

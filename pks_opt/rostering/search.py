@@ -280,10 +280,11 @@ class Lns:
 
 def objective_floor(model: Any) -> float:
     """The least value the model's objective can take from its variables' bounds alone."""
-    obj = model.Proto().objective
+    proto = model.Proto()  # one reference: sub-messages of a dropped one are not safe
+    obj = proto.objective
     lo = float(obj.offset)
-    for v, c in zip(obj.vars, obj.coeffs, strict=True):
-        dom = model.Proto().variables[v].domain
+    for v, c in zip(list(obj.vars), list(obj.coeffs), strict=True):
+        dom = list(proto.variables[v].domain)  # a list: the proto field has no dom[-1]
         lo += c * (dom[0] if c > 0 else dom[-1])
     return lo
 

@@ -1,0 +1,116 @@
+"""Greedy start and LNS (pks_opt/rostering/search.py) on tiny rosters, optimum in each comment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ortools.sat.python import cp_model
+
+from pks_opt.result import SolveStatus
+from pks_opt.rostering import SolveOptions, read_roster, solve_roster
+from pks_opt.rostering.cpsat import STAGE_TIER1, RosterModel
+from pks_opt.rostering.data import RosterData
+from pks_opt.rostering.search import (
+    Lns,
+    LnsRun,
+    Stop,
+    construct,
+    objective_floor,
+    reduced_demand,
+)
+from pks_opt.rostering.solution import evaluate_roster
+
+from .conftest import write_instance
+
+OPTS = SolveOptions(time_limit_s=10, workers=1, seed=1)
+
+
+def trap(tmp_path: Path) -> RosterData:
+    """One day, tier 1: D-RN (weight 2) and D-USK (weight 1); A is RN|USK, B only RN.
+
+    Greedy, A first: A alone covers the heavier D-RN (saves 2, not 1); then B can add nothing
+    (RN is covered, B has no USK) -> tier-1 shortfall 1 (the USK row). Optimum: A on USK,
+    B on RN -> 0.
+    """
+    return read_roster(write_instance(
+        tmp_path / "trap", staff="id,competences\nA,RN|USK\nB,RN\n",
+        demand=("date,shift,competence,staff,weight_under\n"
+                "2026-03-30,D,RN,1,2\n2026-03-30,D,USK,1,1\n"),
+        params={"days": 1}))
+
+
+def tier1_lns(data: RosterData) -> tuple[RosterModel, Lns]:
+    rm = RosterModel(data)
+    expr = dict(rm.stage_exprs())[STAGE_TIER1]
+    rm.m.Minimize(expr)
+    return rm, Lns(rm, OPTS, STAGE_TIER1)
+
+
+def test_greedy_start_falls_in_the_trap_and_keeps_the_rules(tmp_path: Path) -> None:
+    data = trap(tmp_path)
+    roster, used, guard_hit = construct(data, OPTS, budget=5)
+    assert roster is not None and not guard_hit and used >= 0
+    assert roster[("A", 0)] == ("D", "RN")
+    ev = evaluate_roster(data, roster)
+    assert ev.violations == []
+    assert ev.stage_values(True)[STAGE_TIER1] == 1
+
+
+def test_lns_leaves_the_trap_and_stops_at_the_floor(tmp_path: Path) -> None:
+    data = trap(tmp_path)
+    roster, _used, _g = construct(data, OPTS, budget=5)
+    assert roster is not None
+    rm, lns = tier1_lns(data)
+    assert lns.lower == 0  # shortfall cannot go below 0
+    run = lns.run(LnsRun(lns.values_of(roster), 1.0), budget=5)
+    assert run.objective == 0 and run.improvements == 1
+    assert run.solution is not None
+    found = {(e, d): (s, c) for (e, d, s, c), lit in rm.role.items() if run.solution[lit.Index()]}
+    assert found == {("A", 0): ("D", "USK"), ("B", 0): ("D", "RN")}
+    # at the floor it stops long before the budget: a handful of sub-problems
+    assert run.calls <= 10 and run.used < 5
+
+
+def test_lns_is_repeatable_and_obeys_stop(tmp_path: Path) -> None:
+    data = trap(tmp_path)
+    roster, _used, _g = construct(data, OPTS, budget=5)
+    assert roster is not None
+    runs = []
+    for _ in range(2):
+        _rm, lns = tier1_lns(data)
+        r = lns.run(LnsRun(lns.values_of(roster), 1.0), budget=5, threads=2)
+        runs.append((r.objective, r.calls, r.values.tolist()))
+    assert runs[0] == runs[1]
+    _rm, lns = tier1_lns(data)
+    stopped = lns.run(LnsRun(lns.values_of(roster), 1.0), budget=5, stop=Stop(at=0.0))
+    assert stopped.calls == 0 and stopped.objective == 1
+
+
+def test_solve_roster_reaches_the_optimum_from_the_greedy_start(tmp_path: Path) -> None:
+    data = trap(tmp_path)
+    for workers in (1, 2):
+        sol = solve_roster(data, SolveOptions(time_limit_s=10, workers=workers, seed=1))
+        assert sol.status is SolveStatus.OPTIMAL
+        assert sol.stage_values[STAGE_TIER1] == 0
+        assert sol.assignment[("A", 0)] == ("D", "USK")
+
+
+def test_reduced_demand_takes_cover_from_the_first_tier(tmp_path: Path) -> None:
+    # D-RN: 2 wanted in tier 1, 1 more in tier 2. Two already on D-RN: tier 1 is met (0 left),
+    # tier 2 still wants 1. Three on it would leave 0 and 0.
+    data = read_roster(write_instance(
+        tmp_path / "i", staff="id,competences\nA,RN\n",
+        demand="date,shift,competence,staff,tier\n2026-03-30,D,RN,2,1\n2026-03-30,D,RN,1,2\n",
+        params={"days": 1}))
+    left = reduced_demand(data, {(0, "D", "RN"): 2})
+    assert [(d.tier, d.required) for d in left] == [(1, 0), (2, 1)]
+    left = reduced_demand(data, {(0, "D", "RN"): 3})
+    assert [(d.tier, d.required) for d in left] == [(1, 0), (2, 0)]
+
+
+def test_objective_floor_from_variable_bounds() -> None:
+    # minimise 2x - 3y + 4 with x in [0, 3], y in [-2, 5]: floor 4 + 2*0 - 3*5 = -11
+    m = cp_model.CpModel()
+    x, y = m.NewIntVar(0, 3, "x"), m.NewIntVar(-2, 5, "y")
+    m.Minimize(2 * x - 3 * y + 4)
+    assert objective_floor(m) == -11
