@@ -39,6 +39,9 @@ if TYPE_CHECKING:
 
 #: deterministic seconds at most per LNS sub-problem
 SUB_LIMIT_S = 0.5
+#: deterministic s charged at least per sub-problem: tiny ones report ~0 but cost ~0.04 wall s
+#: (without it a proven stage's LNS on instances/clinic-roster spun for 118 s)
+MIN_CALL_COST = 0.02
 #: neighbourhood size as a share of the shift variables: start, least, most
 START_SHARE, MIN_SHARE, MAX_SHARE = 0.08, 0.01, 0.6
 #: neighbourhoods: some staff on all days, some staff in a window of days, everyone on some days
@@ -216,8 +219,8 @@ class Lns:
         sub_parameters(solver, limit, self.options, seed)
         solver.parameters.fix_variables_to_their_hinted_value = True
         code = solver.Solve(model)
-        cost = float(solver.deterministic_time) if self.options.deterministic \
-            else solver.WallTime()
+        cost = max(MIN_CALL_COST, float(solver.deterministic_time)) \
+            if self.options.deterministic else solver.WallTime()
         if self.options.deterministic and code not in (self.rm.cp.OPTIMAL, self.rm.cp.INFEASIBLE) \
                 and solver.WallTime() >= solver.parameters.max_time_in_seconds * 0.98:
             self.guard_hit = True
