@@ -114,3 +114,22 @@ def test_objective_floor_from_variable_bounds() -> None:
     x, y = m.NewIntVar(0, 3, "x"), m.NewIntVar(-2, 5, "y")
     m.Minimize(2 * x - 3 * y + 4)
     assert objective_floor(m) == -11
+
+
+def test_max_run_and_min_days_off_together(tmp_path: Path) -> None:
+    # One nurse, 6 days, D wanted daily (tier 1); at most 2 days in a row, breaks between runs
+    # of at least 2 days (the model then also says: any 4 days hold at most 2 shifts).
+    # Best: W W - - W W -> 4 covered, shortfall 2 (W W - W W - has a 1-day break; 5 shifts
+    # would need one). The redundant 4-day rows must keep this optimum.
+    base = read_roster(write_instance(
+        tmp_path / "i", staff="id,competences\nA,RN\n",
+        demand="weekday,shift,competence,staff\n" + "".join(f"{w},D,RN,1\n" for w in range(7)),
+        params={"days": 6}))
+    nurse = base.staff[0].model_copy(update={"max_consecutive_days": 2,
+                                             "min_consecutive_days_off": 2})
+    data = base.model_copy(update={"staff": (nurse,)})
+    sol = solve_roster(data, OPTS)
+    assert sol.status is SolveStatus.OPTIMAL
+    assert sol.stage_values[STAGE_TIER1] == 2
+    assert sorted(d for (_e, d) in sol.assignment) == [0, 1, 4, 5]
+    assert evaluate_roster(data, sol.assignment).violations == []
