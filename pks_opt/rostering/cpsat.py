@@ -21,7 +21,14 @@ import numpy as np
 
 from pks_opt.result import SolveStatus, StageReport
 from pks_opt.rostering.data import MINUTES_PER_DAY, MINUTES_PER_HOUR, RosterData
-from pks_opt.rostering.search import Lns, LnsRun, Stop, construct, progress_printer
+from pks_opt.rostering.search import (
+    Lns,
+    LnsRun,
+    Stop,
+    construct,
+    hit_wall_guard,
+    progress_printer,
+)
 from pks_opt.rostering.solution import evaluate_roster
 
 STAGE_TIER1 = "tier-1 shortfall"
@@ -402,6 +409,11 @@ class RosterModel:
             self.m.Add(MINUTES_PER_HOUR * dev >= e.target_minutes - e.tolerance_minutes - total)
             out.append((weight, dev))
 
+    def roster_of(self, solution: Any) -> dict[tuple[str, int], tuple[str, str]]:
+        """(staff, day) -> (shift, competence) from a full CP-SAT solution vector."""
+        return {(e, d): (s, c) for (e, d, s, c), lit in self.role.items()
+                if solution[lit.Index()]}
+
     def stage_exprs(self) -> list[tuple[str, Any]]:
         def expr(*names: str) -> Any:
             return sum(w * v for n in names for (w, v) in self.terms[n])
@@ -444,12 +456,10 @@ def solve_roster(
     """Build (unless given) and solve the model stage by stage.
 
     With ``options.lns`` (the default): a greedy start (:func:`search.construct`), then per
-    stage a full CP-SAT search hinted with the roster so far (one worker, LP level 2: it
-    proves optimality and gives the bound) side by side with LNS from the same roster
-    (:class:`search.Lns`, on the other core); the better roster is kept. Both are
-    deterministic, and the LNS is only cut short when the full search proves optimality, in
-    which case the full search's roster is taken — so a run is repeatable. Without
-    ``options.lns``: the earlier two-phase interleaved search (see :class:`SolveOptions`).
+    stage the full CP-SAT search beside LNS, then LNS on all workers
+    (:meth:`_StageRun.lns_stage`); the best roster by its recomputed value is kept. Without
+    ``options.lns`` (or without a greedy start): the earlier two-phase interleaved search
+    (see :class:`SolveOptions`).
     """
     t0 = time.perf_counter()
     rm = model or RosterModel(data)
@@ -517,15 +527,8 @@ class _StageRun:
         return evaluate_roster(self.data, assignment).stage_values(
             self.data.rules.lexicographic)[name]
 
-    def roster_of(self, solution: Any) -> dict[tuple[str, int], tuple[str, str]]:
-        return {(e, d): (s_, c) for (e, d, s_, c), lit in self.rm.role.items()
-                if solution[lit.Index()]}
-
-    def _guard(self, solver: Any, code: Any, budget: float) -> None:
-        cp = self.rm.cp
-        if self.options.deterministic and code not in (cp.OPTIMAL, cp.INFEASIBLE) and (
-            solver.WallTime() >= budget * self.options.wall_factor * 0.98
-        ):
+    def _guard(self, solver: Any, code: Any) -> None:
+        if hit_wall_guard(self.rm.cp, solver, code, self.options):
             self.repeatable = False
 
     def _finish(self, name: str, value: float, bound: float, spent: float, proven: bool
@@ -550,7 +553,7 @@ class _StageRun:
         cp = rm.cp
         w0 = time.perf_counter()
         start_value = self.value_of(self.assignment, name)
-        lns = Lns(rm, options, name)
+        lns = Lns(rm, options)
         if start_value <= lns.lower + 1e-9:  # the roster so far cannot be beaten: proven
             self.values[name] = round(start_value)
             return self._finish(name, start_value, lns.lower, time.perf_counter() - w0, True)
@@ -570,7 +573,7 @@ class _StageRun:
             worker.start()
         solver, code, _wall, det = _run(rm, full_budget, options, name, hint=self.hint,
                                         workers=max(1, options.workers - 1), lp_level=2)
-        self._guard(solver, code, full_budget)
+        self._guard(solver, code)
         full_ok = code in (cp.OPTIMAL, cp.FEASIBLE)
         bound = solver.BestObjectiveBound() if full_ok or code == cp.UNKNOWN else -math.inf
         proven = code == cp.OPTIMAL
@@ -610,7 +613,7 @@ class _StageRun:
         best, value = self.assignment, start_value
         for sol, reported in cands:
             self.values[name] = min(self.values.get(name, math.inf), round(reported))
-            roster = self.roster_of(sol)
+            roster = self.rm.roster_of(sol)
             v = self.value_of(roster, name)
             if v < value - 1e-9:
                 best, value = roster, v
@@ -637,7 +640,7 @@ class _StageRun:
                                            hint=self.hint if k > 0 else None)
             spent += wall
             stage_used += det
-            self._guard(solver, code, budget)
+            self._guard(solver, code)
             st = _status(cp, code)
             if st is SolveStatus.INFEASIBLE and not self.have_roster:
                 best_code = code
@@ -647,7 +650,7 @@ class _StageRun:
                 self.values[name] = min(self.values.get(name, math.inf),
                                         round(solver.ObjectiveValue()))
                 sol = solver.ResponseProto().solution
-                found = self.roster_of(sol)
+                found = self.rm.roster_of(sol)
                 found_value = self.value_of(found, name)
                 if found_value <= value:  # else the roster so far is at least as good: keep it
                     self.assignment, value, self.have_roster = found, found_value, True

@@ -67,14 +67,13 @@ def sub_parameters(solver: Any, budget: float, options: SolveOptions, seed: int)
         p.max_time_in_seconds = budget
 
 
+def hit_wall_guard(cp: Any, solver: Any, code: Any, options: SolveOptions) -> bool:
+    """A deterministic call that stopped on its wall-clock guard: the run is not repeatable."""
+    return options.deterministic and code not in (cp.OPTIMAL, cp.INFEASIBLE) and (
+        solver.WallTime() >= solver.parameters.max_time_in_seconds * 0.98)
+
+
 # ---------------------------------------------------------------------- greedy start
-
-
-def _covered(assignment: dict[tuple[str, int], tuple[str, str]]) -> dict[tuple[int, str, str], int]:
-    out: dict[tuple[int, str, str], int] = {}
-    for (_e, d), (s, c) in assignment.items():
-        out[d, s, c] = out.get((d, s, c), 0) + 1
-    return out
 
 
 def reduced_demand(data: RosterData, covered: dict[tuple[int, str, str], int]) -> tuple[Demand, ...]:
@@ -119,11 +118,12 @@ def construct(data: RosterData, options: SolveOptions, budget: float
     from pks_opt.rostering.cpsat import RosterModel
 
     assignment: dict[tuple[str, int], tuple[str, str]] = {}
+    covered: dict[tuple[int, str, str], int] = {}  # (day, shift, competence) -> people on it
     used = 0.0
     guard_hit = False
     n = len(data.staff)
     for i, e in enumerate(data.staff):
-        rm = RosterModel(person_data(data, e.id, _covered(assignment)))
+        rm = RosterModel(person_data(data, e.id, covered))
         ((_name, expr),) = rm.stage_exprs()
         rm.m.Minimize(expr)
         solver = rm.cp.CpSolver()
@@ -131,13 +131,13 @@ def construct(data: RosterData, options: SolveOptions, budget: float
         sub_parameters(solver, share, options, options.seed + i)
         code = solver.Solve(rm.m)
         used += float(solver.deterministic_time) if options.deterministic else solver.WallTime()
-        guard_hit |= options.deterministic and code != rm.cp.OPTIMAL and (
-            solver.WallTime() >= solver.parameters.max_time_in_seconds * 0.98)
+        guard_hit |= hit_wall_guard(rm.cp, solver, code, options)
         if code not in (rm.cp.OPTIMAL, rm.cp.FEASIBLE):
             return None, used, guard_hit
-        for (ee, d, s, c), lit in rm.role.items():
-            if solver.Value(lit):
-                assignment[ee, d] = (s, c)
+        mine = rm.roster_of(solver.ResponseProto().solution)
+        assignment.update(mine)
+        for (_e, d), (s, c) in mine.items():
+            covered[d, s, c] = covered.get((d, s, c), 0) + 1
     return assignment, used, guard_hit
 
 
@@ -168,8 +168,8 @@ class LnsRun:
 class Lns:
     """LNS over the shift variables of a RosterModel whose objective is already set."""
 
-    def __init__(self, rm: RosterModel, options: SolveOptions, stage: str) -> None:
-        self.rm, self.options, self.stage = rm, options, stage
+    def __init__(self, rm: RosterModel, options: SolveOptions) -> None:
+        self.rm, self.options = rm, options
         # own copies (one per thread): the full search may run on rm.m meanwhile
         self.models: list[Any] = [rm.m.Clone()]
         self.rng = random.Random(options.seed)
@@ -221,9 +221,7 @@ class Lns:
         code = solver.Solve(model)
         cost = max(MIN_CALL_COST, float(solver.deterministic_time)) \
             if self.options.deterministic else solver.WallTime()
-        if self.options.deterministic and code not in (self.rm.cp.OPTIMAL, self.rm.cp.INFEASIBLE) \
-                and solver.WallTime() >= solver.parameters.max_time_in_seconds * 0.98:
-            self.guard_hit = True
+        self.guard_hit |= hit_wall_guard(self.rm.cp, solver, code, self.options)
         return solver, code, cost
 
     def sub_limit(self, cur: LnsRun) -> float:
@@ -301,7 +299,7 @@ class Lns:
 
 def objective_floor(model: Any) -> float:
     """The least value the model's objective can take from its variables' bounds alone."""
-    proto = model.Proto()  # one reference: sub-messages of a dropped one are not safe
+    proto = model.Proto()
     obj = proto.objective
     lo = float(obj.offset)
     for v, c in zip(list(obj.vars), list(obj.coeffs), strict=True):

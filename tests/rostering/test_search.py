@@ -43,7 +43,7 @@ def tier1_lns(data: RosterData) -> tuple[RosterModel, Lns]:
     rm = RosterModel(data)
     expr = dict(rm.stage_exprs())[STAGE_TIER1]
     rm.m.Minimize(expr)
-    return rm, Lns(rm, OPTS, STAGE_TIER1)
+    return rm, Lns(rm, OPTS)
 
 
 def test_greedy_start_falls_in_the_trap_and_keeps_the_rules(tmp_path: Path) -> None:
@@ -65,8 +65,7 @@ def test_lns_leaves_the_trap_and_stops_at_the_floor(tmp_path: Path) -> None:
     run = lns.run(LnsRun(lns.values_of(roster), 1.0), budget=5)
     assert run.objective == 0 and run.improvements == 1
     assert run.solution is not None
-    found = {(e, d): (s, c) for (e, d, s, c), lit in rm.role.items() if run.solution[lit.Index()]}
-    assert found == {("A", 0): ("D", "USK"), ("B", 0): ("D", "RN")}
+    assert rm.roster_of(run.solution) == {("A", 0): ("D", "USK"), ("B", 0): ("D", "RN")}
     # at the floor it stops long before the budget: a handful of sub-problems
     assert run.calls <= 10 and run.used < 5
 
