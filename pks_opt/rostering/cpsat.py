@@ -87,11 +87,14 @@ class RosterSolution:
 class RosterModel:
     """CP-SAT model of a :class:`RosterData` (built in ``__init__``)."""
 
-    def __init__(self, data: RosterData) -> None:
+    def __init__(self, data: RosterData, *, span_rows: bool = False) -> None:
+        """``span_rows``: R7 with cmax + omin day windows (see :meth:`_max_consecutive_days`);
+        used for the one-person models of the greedy start only."""
         from ortools.sat.python import cp_model
 
         self.cp: Any = cp_model
         self.data = data
+        self.span_rows = span_rows
         self.m: Any = cp_model.CpModel()
         self.shift = {s.id: s for s in data.shifts}
         self.absent = {(a.staff, a.day) for a in data.absences}
@@ -239,27 +242,28 @@ class RosterModel:
 
     def _max_consecutive_days(self) -> None:
         """(R7) Every window of cmax+1 days holds a day off (runs at the edges included);
-        with min days off omin ≥ 2 also: every cmax + omin days hold ≤ cmax working days."""
+        with ``span_rows`` and min days off omin ≥ 2: every cmax + omin days hold ≤ cmax
+        working days instead (stronger)."""
         h = self.data.num_days
         for e in self.data.staff:
             cmax = e.max_consecutive_days
             if cmax is None or cmax >= h:
                 continue
-            for d0 in range(h - cmax):
-                ws = [self.work[e.id, d] for d in range(d0, d0 + cmax + 1) if (e.id, d) in self.work]
+            # With ``span_rows`` and min days off omin ≥ 2 between runs, any cmax + omin days
+            # inside the horizon hold at most cmax working days (more would need a run longer
+            # than cmax or an inner break shorter than omin, R8). These rows imply the
+            # cmax + 1 ones (every cmax + 1 days lie inside cmax + omin days of the horizon)
+            # and replace them. They give CP-SAT the global count for one person: a Curtois
+            # Instance22 person (364 days, 232-234 shifts) goes from no roster in 5 s to
+            # proven optimal in 2-4 s. In the whole model they cost: Instance12 in 60 s
+            # ended at 4732-4929 with bound 23 with them, 4617 with bound 2551 without.
+            span = cmax + 1
+            if e.min_consecutive_days_off >= 2 and cmax + e.min_consecutive_days_off <= h and self.span_rows:
+                span = cmax + e.min_consecutive_days_off
+            for d0 in range(h - span + 1):
+                ws = [self.work[e.id, d] for d in range(d0, d0 + span) if (e.id, d) in self.work]
                 if len(ws) > cmax:
                     self.m.Add(sum(ws) <= cmax)
-            # Redundant with R8: with at least omin ≥ 2 days off between runs, any cmax + omin
-            # days inside the horizon hold at most cmax working days (more would need a run
-            # longer than cmax or an inner break shorter than omin). It gives CP-SAT the
-            # global count: one Curtois Instance22 person (364 days, 232-234 shifts) goes from
-            # no roster in 5 s to proven optimal in 2-4 s.
-            span = cmax + e.min_consecutive_days_off
-            if e.min_consecutive_days_off >= 2 and span <= h:
-                for d0 in range(h - span + 1):
-                    ws = [self.work[e.id, d] for d in range(d0, d0 + span) if (e.id, d) in self.work]
-                    if len(ws) > cmax:
-                        self.m.Add(sum(ws) <= cmax)
 
     def _min_runs(self) -> None:
         """(R8) Min consecutive working days / days off, only for runs inside the horizon.
@@ -467,7 +471,8 @@ def solve_roster(
     st = _StageRun(data, rm, options)
     if options.lns:
         start, spent, guard_hit = construct(data, options,
-                                            options.time_limit_s * START_SHARE_OF_TIME)
+                                            options.time_limit_s * START_SHARE_OF_TIME,
+                                            options.time_limit_s * START_CAP_OF_TIME)
         st.used += spent
         st.repeatable = not guard_hit
         if start is not None:
@@ -495,6 +500,8 @@ def solve_roster(
 
 #: share of the time limit the greedy start may use at most (it usually needs far less)
 START_SHARE_OF_TIME = 0.2
+#: ... and at most this share with the retries of people who found no roster in their part
+START_CAP_OF_TIME = 0.4
 
 
 def _hint_of(rm: RosterModel, assignment: dict[tuple[str, int], tuple[str, str]]) -> list[int]:

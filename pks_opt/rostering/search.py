@@ -46,6 +46,12 @@ MIN_CALL_COST = 0.02
 START_SHARE, MIN_SHARE, MAX_SHARE = 0.08, 0.01, 0.6
 #: neighbourhoods: some staff on all days, some staff in a window of days, everyone on some days
 KINDS = ("staff", "window", "days")
+#: share of window and day neighbourhoods placed where the incumbent costs most
+GUIDED = 0.5
+#: a person of the greedy start with no roster in their part of the time gets this many times
+#: that part once more (measured: one Curtois Instance22 person needs 1.2-3.5 wall s, the
+#: part of each of its 50 people in a 600 s solve is 2.4 s)
+RETRY_FACTOR = 4.0
 
 
 def sub_parameters(solver: Any, budget: float, options: SolveOptions, seed: int) -> None:
@@ -107,9 +113,15 @@ def person_data(data: RosterData, staff_id: str, covered: dict[tuple[int, str, s
     })
 
 
-def construct(data: RosterData, options: SolveOptions, budget: float
+def construct(data: RosterData, options: SolveOptions, budget: float, cap: float | None = None
               ) -> tuple[dict[tuple[str, int], tuple[str, str]] | None, float, bool]:
     """Greedy roster, person by person (see the module docstring); None if one person fails.
+
+    Each person gets an equal part of what is left of ``budget``. A person whose solve ends
+    without any roster (not proven impossible) is solved once more with ``RETRY_FACTOR``
+    times that part, taken from ``cap`` (≥ ``budget``, the most the whole start may use):
+    on long horizons one person's year is a hard counting and sequence problem, and a
+    start that fails for one person of fifty wastes the other forty-nine.
 
     Returns the roster (or None), the deterministic (or wall) seconds used, and whether a
     deterministic solve stopped on its wall-clock guard (then not repeatable). Each person's
@@ -117,28 +129,53 @@ def construct(data: RosterData, options: SolveOptions, budget: float
     """
     from pks_opt.rostering.cpsat import RosterModel
 
+    cap = budget if cap is None else max(cap, budget)
     assignment: dict[tuple[str, int], tuple[str, str]] = {}
     covered: dict[tuple[int, str, str], int] = {}  # (day, shift, competence) -> people on it
-    used = 0.0
+    used = first = 0.0  # all seconds, and those of first attempts (they share ``budget``)
     guard_hit = False
+    last: dict[int, str] = {}  # day -> shift of the last person rostered (retry hint)
     n = len(data.staff)
     for i, e in enumerate(data.staff):
-        rm = RosterModel(person_data(data, e.id, covered))
+        w0 = time.perf_counter()
+        rm = RosterModel(person_data(data, e.id, covered), span_rows=True)
         ((_name, expr),) = rm.stage_exprs()
         rm.m.Minimize(expr)
-        solver = rm.cp.CpSolver()
-        share = max(0.05, (budget - used) / (n - i))
-        sub_parameters(solver, share, options, options.seed + i)
-        code = solver.Solve(rm.m)
-        used += float(solver.deterministic_time) if options.deterministic else solver.WallTime()
+        share = max(0.05, (budget - first) / (n - i))
+        solver, code = _solve_person(rm, share, options, options.seed + i)
+        # wall-clock mode: the person's model building counts too (50 x 0.5 s on Instance22)
+        spent = _spent(solver, options) if options.deterministic else time.perf_counter() - w0
+        used, first = used + spent, first + spent
         guard_hit |= hit_wall_guard(rm.cp, solver, code, options)
+        retry = min(RETRY_FACTOR * share, cap - used)
+        if code == rm.cp.UNKNOWN and retry > share:
+            if options.progress:
+                print(f"  [start] staff {e.id}: no roster in {share:.2f} s, once more with "
+                      f"{retry:.2f} s", file=sys.stderr, flush=True)
+            for (_e, d, sh), x in rm.x.items():  # from the last person's pattern
+                rm.m.AddHint(x, last.get(d) == sh)
+            solver, code = _solve_person(rm, retry, options, options.seed + i + n)
+            used += _spent(solver, options)
+            guard_hit |= hit_wall_guard(rm.cp, solver, code, options)
         if code not in (rm.cp.OPTIMAL, rm.cp.FEASIBLE):
             return None, used, guard_hit
         mine = rm.roster_of(solver.ResponseProto().solution)
         assignment.update(mine)
+        last = {d: sc[0] for (_e, d), sc in mine.items()}
         for (_e, d), (s, c) in mine.items():
             covered[d, s, c] = covered.get((d, s, c), 0) + 1
     return assignment, used, guard_hit
+
+
+def _solve_person(rm: RosterModel, limit: float, options: SolveOptions, seed: int
+                  ) -> tuple[Any, Any]:
+    solver = rm.cp.CpSolver()
+    sub_parameters(solver, limit, options, seed)
+    return solver, solver.Solve(rm.m)
+
+
+def _spent(solver: Any, options: SolveOptions) -> float:
+    return float(solver.deterministic_time) if options.deterministic else solver.WallTime()
 
 
 # ---------------------------------------------------------------------- LNS
@@ -185,13 +222,70 @@ class Lns:
         self.idx = np.array([rm.x[k].Index() for k in keys], dtype=np.int64)
         self.staff = np.array([code[k[0]] for k in keys], dtype=np.int64)
         self.day = np.array([k[1] for k in keys], dtype=np.int64)
+        self._penalty_index(rm, keys)
+
+    def _penalty_index(self, rm: RosterModel, keys: list[tuple[str, int, str]]) -> None:
+        """Arrays for :meth:`day_penalty`: cover cells and wishes of the shift variables."""
+        data = rm.data
+        shifts = {s.id: i for i, s in enumerate(data.shifts)}
+        n_cells = max(1, self.n_days * len(shifts))
+        self.cell = np.array([k[1] * len(shifts) + shifts[k[2]] for k in keys], dtype=np.int64)
+        self.req = np.zeros(n_cells)
+        self.w_under = np.zeros(n_cells)
+        self.w_over = np.zeros(n_cells)
+        for dm in data.demand:
+            if dm.shift in shifts and 0 <= dm.day < self.n_days:
+                c = dm.day * len(shifts) + shifts[dm.shift]
+                self.req[c] += dm.required
+                self.w_under[c] = max(self.w_under[c], dm.weight_under)
+                self.w_over[c] = max(self.w_over[c], dm.weight_over)
+        pos = {k: i for i, k in enumerate(keys)}
+        wish_of: list[int] = []
+        var_pos: list[int] = []
+        wish_day: list[int] = []
+        wish_work: list[bool] = []
+        wish_weight: list[int] = []
+        for w in data.wishes:
+            vs = [pos[(w.staff, w.day, s)] for s in shifts
+                  if (w.shift is None or s == w.shift) and (w.staff, w.day, s) in pos]
+            wish_of += [len(wish_day)] * len(vs)
+            var_pos += vs
+            wish_day.append(w.day)
+            wish_work.append(w.work)
+            wish_weight.append(w.weight)
+        self.wish_of = np.array(wish_of, dtype=np.int64)
+        self.wish_var = np.array(var_pos, dtype=np.int64)
+        self.wish_day = np.array(wish_day, dtype=np.int64)
+        self.wish_work = np.array(wish_work, dtype=bool)
+        self.wish_weight = np.array(wish_weight, dtype=float)
+
+    def day_penalty(self, values: np.ndarray) -> np.ndarray:
+        """Rough cost of each day in a roster: weighted cover shortfall and surplus per shift
+        (all competences and tiers of a shift together) and the wishes it breaks. Only a guide
+        for choosing neighbourhoods; the objective itself is the model's."""
+        cov = np.bincount(self.cell, weights=values, minlength=len(self.req))
+        cell = (np.maximum(0.0, self.req - cov) * self.w_under
+                + np.maximum(0.0, cov - self.req) * self.w_over)
+        out = cell.reshape(self.n_days, -1).sum(axis=1)
+        if len(self.wish_day):
+            worked = np.bincount(self.wish_of, weights=values[self.wish_var],
+                                 minlength=len(self.wish_day))
+            broken = np.where(self.wish_work, worked < 0.5, worked > 0.5)
+            out += np.bincount(self.wish_day, weights=self.wish_weight * broken,
+                               minlength=self.n_days)
+        return out
 
     def values_of(self, assignment: dict[tuple[str, int], tuple[str, str]]) -> np.ndarray:
         return np.array([1 if assignment.get((e, d), ("", ""))[0] == s else 0
                          for (e, d, s) in self.rm.x], dtype=np.int64)
 
-    def neighbourhood(self, rng: random.Random, kind: str, share: float) -> np.ndarray:
-        """Mask of the shift variables freed: about ``share`` of them, chosen as ``kind``."""
+    def neighbourhood(self, rng: random.Random, kind: str, share: float,
+                      values: np.ndarray | None = None) -> np.ndarray:
+        """Mask of the shift variables freed: about ``share`` of them, chosen as ``kind``.
+
+        Given the incumbent's ``values``, a window or run of days starts, every other draw
+        (``GUIDED``), where the roster costs most (:meth:`day_penalty`), else anywhere.
+        """
         e_n, h = self.n_staff, self.n_days
         if kind == "staff" or h <= 2:
             k = min(e_n, max(1, round(share * e_n)))
@@ -200,12 +294,25 @@ class Lns:
         if kind == "window":
             length = min(h, rng.randint(7, 14))
             k = min(e_n, max(2, round(share * e_n * h / length)))
-            a = rng.randrange(0, h - length + 1)
+            a = self._start(rng, h, length, values)
             free = rng.sample(range(e_n), k)
             return np.isin(self.staff, free) & (self.day >= a) & (self.day < a + length)
         length = min(h, max(2, round(share * h)))
-        a = rng.randrange(0, h - length + 1)
+        a = self._start(rng, h, length, values)
         return (self.day >= a) & (self.day < a + length)
+
+    def _start(self, rng: random.Random, h: int, length: int, values: np.ndarray | None
+               ) -> int:
+        """First day of a run of ``length`` days: by the cost in the run, or uniform."""
+        starts = h - length + 1
+        if values is None or rng.random() >= GUIDED:
+            return rng.randrange(0, starts)
+        run = np.convolve(self.day_penalty(values), np.ones(length), mode="valid")[:starts]
+        total = float(run.sum())
+        if total <= 0:
+            return rng.randrange(0, starts)
+        return int(np.searchsorted(np.cumsum(run), rng.random() * total, side="right")
+                   .clip(0, starts - 1))
 
     def _solve(self, model: Any, values: np.ndarray, free: np.ndarray, limit: float, seed: int
                ) -> tuple[Any, Any, float]:
@@ -265,8 +372,8 @@ class Lns:
                 draws = []
                 for _t in range(threads):
                     kind = self.rng.choice(KINDS)
-                    draws.append((kind, self.neighbourhood(self.rng, kind, self.share[kind]),
-                                  self.calls))
+                    draws.append((kind, self.neighbourhood(self.rng, kind, self.share[kind],
+                                                           cur.values), self.calls))
                     self.calls += 1
                 jobs = [(self.models[t], cur.values, free, limit, self.options.seed + c)
                         for t, (_k, free, c) in enumerate(draws)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 from ortools.sat.python import cp_model
@@ -9,7 +10,7 @@ from ortools.sat.python import cp_model
 from pks_opt.result import SolveStatus
 from pks_opt.rostering import SolveOptions, read_roster, solve_roster
 from pks_opt.rostering.cpsat import STAGE_TIER1, RosterModel
-from pks_opt.rostering.data import RosterData
+from pks_opt.rostering.data import RosterData, Wish
 from pks_opt.rostering.search import (
     Lns,
     LnsRun,
@@ -117,9 +118,9 @@ def test_objective_floor_from_variable_bounds() -> None:
 
 def test_max_run_and_min_days_off_together(tmp_path: Path) -> None:
     # One nurse, 6 days, D wanted daily (tier 1); at most 2 days in a row, breaks between runs
-    # of at least 2 days (the model then also says: any 4 days hold at most 2 shifts).
-    # Best: W W - - W W -> 4 covered, shortfall 2 (W W - W W - has a 1-day break; 5 shifts
-    # would need one). The redundant 4-day rows must keep this optimum.
+    # of at least 2 days (the greedy start's one-person model then says instead: any 4 days
+    # hold at most 2 shifts). Best: W W - - W W -> 4 covered, shortfall 2 (W W - W W - has a
+    # 1-day break; 5 shifts would need one). Both forms of the rule must keep this optimum.
     base = read_roster(write_instance(
         tmp_path / "i", staff="id,competences\nA,RN\n",
         demand="weekday,shift,competence,staff\n" + "".join(f"{w},D,RN,1\n" for w in range(7)),
@@ -132,3 +133,31 @@ def test_max_run_and_min_days_off_together(tmp_path: Path) -> None:
     assert sol.stage_values[STAGE_TIER1] == 2
     assert sorted(d for (_e, d) in sol.assignment) == [0, 1, 4, 5]
     assert evaluate_roster(data, sol.assignment).violations == []
+    for span_rows in (False, True):
+        rm = RosterModel(data, span_rows=span_rows)
+        rm.m.Minimize(rm.stage_exprs()[0][1])
+        solver = cp_model.CpSolver()
+        assert solver.Solve(rm.m) == cp_model.OPTIMAL
+        assert solver.ObjectiveValue() == 2
+
+
+def test_day_penalty_prices_cover_and_wishes_per_day(tmp_path: Path) -> None:
+    # Three days, one nurse, D wanted on each day (weight 1 under, 0 over); the nurse wishes
+    # day 2 off (weight 5). Roster: works day 0 and day 2. Day 0 costs 0, day 1 costs 1
+    # (shortfall), day 2 costs 5 (broken wish; cover met). The guided draw of a one-day run
+    # then starts on day 2 with 5/6 and on day 1 with 1/6, never on day 0.
+    data = read_roster(write_instance(
+        tmp_path / "p", staff="id,competences\nA,RN\n",
+        demand="weekday,shift,competence,staff\n" + "".join(f"{w},D,RN,1\n" for w in range(7)),
+        params={"days": 3}))
+    data = data.model_copy(update={"wishes": (Wish(staff="A", day=2, shift=None, work=False,
+                                                   weight=5),)})
+    rm = RosterModel(data)
+    rm.m.Minimize(rm.stage_exprs()[0][1])
+    lns = Lns(rm, OPTS)
+    values = lns.values_of({("A", 0): ("D", "RN"), ("A", 2): ("D", "RN")})
+    assert lns.day_penalty(values).tolist() == [0.0, 1.0, 5.0]
+    rng = random.Random(3)
+    starts = [lns._start(rng, 3, 1, values) for _ in range(400)]
+    assert 0 in starts  # the unguided half draws uniformly
+    assert starts.count(2) > starts.count(1) > starts.count(0)
