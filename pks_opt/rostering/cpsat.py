@@ -499,9 +499,9 @@ def solve_roster(
 
 
 #: share of the time limit the greedy start may use at most (it usually needs far less)
-START_SHARE_OF_TIME = 0.2
+START_SHARE_OF_TIME = 0.3
 #: ... and at most this share with the retries of people who found no roster in their part
-START_CAP_OF_TIME = 0.4
+START_CAP_OF_TIME = 0.5
 
 
 def _hint_of(rm: RosterModel, assignment: dict[tuple[str, int], tuple[str, str]]) -> list[int]:
