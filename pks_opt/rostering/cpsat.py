@@ -257,9 +257,8 @@ class RosterModel:
             # Instance22 person (364 days, 232-234 shifts) goes from no roster in 5 s to
             # proven optimal in 2-4 s. In the whole model they cost: Instance12 in 60 s
             # ended at 4732-4929 with bound 23 with them, 4617 with bound 2551 without.
-            span = cmax + 1
-            if e.min_consecutive_days_off >= 2 and cmax + e.min_consecutive_days_off <= h and self.span_rows:
-                span = cmax + e.min_consecutive_days_off
+            omin = e.min_consecutive_days_off
+            span = cmax + omin if self.span_rows and omin >= 2 and cmax + omin <= h else cmax + 1
             for d0 in range(h - span + 1):
                 ws = [self.work[e.id, d] for d in range(d0, d0 + span) if (e.id, d) in self.work]
                 if len(ws) > cmax:

@@ -49,8 +49,8 @@ KINDS = ("staff", "window", "days")
 #: share of window and day neighbourhoods placed where the incumbent costs most
 GUIDED = 0.5
 #: a person of the greedy start with no roster in their part of the time gets this many times
-#: that part once more (measured: one Curtois Instance22 person needs 1.2-3.5 wall s, the
-#: part of each of its 50 people in a 600 s solve is 2.4 s)
+#: that part once more (measured: one Curtois Instance22 person needs 1.2-3.5 wall s to solve
+#: and 0.5 s to build; each of its 50 people has a part of 3.6 s in a 600 s solve)
 RETRY_FACTOR = 4.0
 
 
