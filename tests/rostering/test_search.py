@@ -144,8 +144,9 @@ def test_max_run_and_min_days_off_together(tmp_path: Path) -> None:
 def test_day_penalty_prices_cover_and_wishes_per_day(tmp_path: Path) -> None:
     # Three days, one nurse, D wanted on each day (weight 1 under, 0 over); the nurse wishes
     # day 2 off (weight 5). Roster: works day 0 and day 2. Day 0 costs 0, day 1 costs 1
-    # (shortfall), day 2 costs 5 (broken wish; cover met). The guided draw of a one-day run
-    # then starts on day 2 with 5/6 and on day 1 with 1/6, never on day 0.
+    # (shortfall), day 2 costs 5 (broken wish; cover met). A guided draw of a one-day run
+    # starts on day 2 with 5/6 and on day 1 with 1/6, never on day 0; the other half of the
+    # draws (GUIDED = 0.5) is uniform: day 2 ~7/12, day 1 ~1/4, day 0 ~1/6.
     data = read_roster(write_instance(
         tmp_path / "p", staff="id,competences\nA,RN\n",
         demand="weekday,shift,competence,staff\n" + "".join(f"{w},D,RN,1\n" for w in range(7)),
