@@ -569,9 +569,13 @@ class _StageRun:
         parallel = options.workers >= 2
         full_budget = share * FULL_SHARE
         box: dict[str, LnsRun] = {}
+        failed: list[BaseException] = []
 
         def run_lns(begin: LnsRun, budget: float) -> None:
-            box["run"] = lns.run(begin, budget, stop, show)
+            try:
+                box["run"] = lns.run(begin, budget, stop, show)
+            except BaseException as exc:  # re-raised below, in this thread
+                failed.append(exc)
 
         worker = None
         if parallel:
@@ -587,6 +591,8 @@ class _StageRun:
             stop.at = det if options.deterministic else 0.0
         if worker is not None:
             worker.join()
+            if failed:
+                raise failed[0]
         first = box.get("run", start)
         at_floor = first.solution is not None and first.objective <= lns.lower + 1e-9
         if at_floor:  # the LNS reached the floor: nothing can be better (a proof as well)

@@ -9,10 +9,13 @@ native and benchmark rosters:
   roster is greedy-good. All hard rules are per person, so this never fails where one
   person's rules can be met at all.
 * :class:`Lns` improves a roster: it frees a neighbourhood (some staff over all days, a
-  window of days for some staff, or a few days for everyone), fixes every other shift
-  variable to the incumbent (CP-SAT ``fix_variables_to_their_hinted_value``) and re-solves
-  the stage's objective on a clone of the model; better rosters are kept. The size of the
-  neighbourhoods adapts: grown after a sub-problem is closed (proven), shrunk when it is not.
+  window of days for some staff, or a few days for everyone), keeps every other shift at
+  the incumbent and re-solves the stage's objective; better rosters are kept. The
+  sub-problem is a small model of the constraints that touch the freed part
+  (:class:`SubModels`); for a model with a constraint kind it cannot read, the whole model
+  with the other shifts fixed by hint (CP-SAT ``fix_variables_to_their_hinted_value``). The
+  size of the neighbourhoods adapts: grown after a sub-problem is closed (proven), shrunk
+  when it is not.
 
 Sub-problems run on one worker with ``linearization_level = 2``: measured on Curtois
 Instance7, 12 three-staff sub-problems took 0.14 deterministic s in all at level 2 against
@@ -46,6 +49,8 @@ MIN_CALL_COST = 0.02
 START_SHARE, MIN_SHARE, MAX_SHARE = 0.08, 0.01, 0.6
 #: neighbourhoods: some staff on all days, some staff in a window of days, everyone on some days
 KINDS = ("staff", "window", "days")
+#: LNS sub-problems as small models (:class:`SubModels`); False: the whole model fixed by hint
+SUB_MODELS = True
 #: share of window and day neighbourhoods placed where the incumbent costs most
 GUIDED = 0.5
 #: a person of the greedy start with no roster in their part of the time gets this many times
@@ -202,6 +207,150 @@ class LnsRun:
     used: float = 0.0
 
 
+def _literals(ct: Any) -> list[int]:
+    """Variables and literals of one constraint (the kinds RosterModel adds; else ValueError)."""
+    out = list(ct.enforcement_literal)
+    if ct.has_linear():
+        out += list(ct.linear.vars)
+    elif ct.has_bool_or():
+        out += list(ct.bool_or.literals)
+    elif ct.has_bool_and():
+        out += list(ct.bool_and.literals)
+    elif ct.has_at_most_one():
+        out += list(ct.at_most_one.literals)
+    elif ct.has_exactly_one():
+        out += list(ct.exactly_one.literals)
+    elif ct.has_lin_max():
+        out += list(ct.lin_max.target.vars)
+        for ex in ct.lin_max.exprs:
+            out += list(ex.vars)
+    else:
+        raise ValueError("constraint kind without a sub-model rule")
+    return out
+
+
+class SubModels:
+    """LNS sub-problems as small models: only the constraints that touch what is freed.
+
+    Fixing the incumbent by hint (``fix_variables_to_their_hinted_value``) on the whole model
+    makes CP-SAT load and presolve every constraint for every sub-problem: 0.5 s on Curtois
+    Instance20 (84 700 constraints) before the search starts. A sub-model holds the freed
+    shift variables with their work-day variables, every other auxiliary variable (roles,
+    cover shortfall and surplus, weekends, ...) linked to them through constraints of
+    auxiliary variables, every constraint touching one of those, the other variables of those
+    constraints fixed at the incumbent, and the objective on the freed variables with the rest
+    as a constant. Shift and work-day variables of the rest stay fixed as in the whole-model
+    way (fixing every shift pins its work day); auxiliary ones reachable from the freed part
+    may change there too (a fixed nurse's role may switch to let a freed one cover). Every
+    constraint left out holds only fixed variables, which the incumbent satisfies, so a
+    sub-model's solution put into the incumbent is a roster of the whole model, with the
+    same objective value.
+    """
+
+    def __init__(self, base: Any, shift_idx: np.ndarray, work_idx: np.ndarray) -> None:
+        """``base``: the whole model's proto; ``shift_idx``: its shift variables;
+        ``work_idx``: the work-day variable of each shift variable (−1: none)."""
+        from ortools.sat.python import cp_model
+
+        self.cp_model = cp_model
+        self.base = base  # the whole model (CpModelProto), kept alive
+        rows: list[int] = []
+        cols: list[int] = []
+        for j, ct in enumerate(base.constraints):
+            vs = {v if v >= 0 else -v - 1 for v in _literals(ct)}
+            rows += [j] * len(vs)
+            cols += vs
+        self.rows = np.array(rows, dtype=np.int64)
+        self.cols = np.array(cols, dtype=np.int64)
+        self.n_vars, self.n_cons = len(base.variables), len(base.constraints)
+        self.shift_idx, self.work_idx = shift_idx, work_idx
+        self.barrier = np.zeros(self.n_vars, dtype=bool)  # freed only with their shift
+        self.barrier[shift_idx] = True
+        self.barrier[work_idx[work_idx >= 0]] = True
+        obj = base.objective
+        self.obj_vars = np.array(list(obj.vars), dtype=np.int64)
+        self.obj_coeffs = np.array(list(obj.coeffs), dtype=np.int64)
+        self.obj_offset, self.obj_scale = float(obj.offset), float(obj.scaling_factor)
+        self.constraints = list(base.constraints)  # wrappers, indexed without a C++ call
+        self.domains = [list(v.domain) for v in base.variables]
+        # the variables only, each fixed at the value of ``fixed_at`` (see :meth:`sync`)
+        self.fixed = cp_model.CpModel().Proto()
+        self.fixed.copy_from(base)
+        self.fixed.constraints.clear()
+        self.fixed.clear_objective()
+        self.fixed.clear_solution_hint()
+        self.fixed_at: np.ndarray | None = None
+
+    @classmethod
+    def of(cls, base: Any, shift_idx: np.ndarray, work_idx: np.ndarray) -> SubModels | None:
+        try:
+            return cls(base, shift_idx, work_idx)
+        except ValueError:  # a constraint kind it cannot read: LNS fixes by hint instead
+            return None
+
+    def _touching(self, var_mask: np.ndarray) -> np.ndarray:
+        hit = np.zeros(self.n_cons, dtype=bool)
+        hit[self.rows[var_mask[self.cols]]] = True
+        return hit
+
+    def freed(self, free: np.ndarray) -> np.ndarray:
+        """Mask of the variables a sub-model frees, from the mask ``free`` of shift variables
+        (positions in ``shift_idx``)."""
+        out = np.zeros(self.n_vars, dtype=bool)
+        out[self.shift_idx[free]] = True
+        work = self.work_idx[free]
+        out[work[work >= 0]] = True
+        frontier = out
+        while True:
+            near = np.zeros(self.n_vars, dtype=bool)
+            near[self.cols[self._touching(frontier)[self.rows]]] = True
+            near &= ~self.barrier & ~out
+            if not near.any():
+                return out
+            out |= near
+            frontier = near
+
+    def sync(self, incumbent: np.ndarray) -> None:
+        """Fix the template's variables at ``incumbent`` (a full solution); only the values
+        that changed since the last call are rewritten."""
+        changed = np.arange(self.n_vars) if self.fixed_at is None \
+            else np.flatnonzero(self.fixed_at != incumbent)
+        for v in changed.tolist():
+            dom = self.fixed.variables[v].domain
+            dom.clear()
+            dom.extend([int(incumbent[v])] * 2)
+        self.fixed_at = incumbent.copy()
+
+    def build(self, shift_free: np.ndarray, model: Any = None) -> tuple[Any, np.ndarray]:
+        """The sub-model freeing the shift variables ``shift_free`` (mask over ``shift_idx``)
+        around the incumbent of the last :meth:`sync`, hinted with it, written into ``model``
+        (a CpModel to reuse; a new one if None); and the mask of its free variables."""
+        incumbent = self.fixed_at
+        assert incumbent is not None, "sync first"
+        free = self.freed(shift_free)
+        if model is None:
+            model = self.cp_model.CpModel()
+        p = model.Proto()
+        p.copy_from(self.fixed)
+        fv = np.flatnonzero(free)
+        variables, domains = p.variables, self.domains
+        for v in fv.tolist():
+            dom = variables[v].domain
+            dom.clear()
+            dom.extend(domains[v])
+        cons = self.constraints
+        p.constraints.extend([cons[j] for j in np.flatnonzero(self._touching(free)).tolist()])
+        on = free[self.obj_vars]
+        p.objective.vars.extend(self.obj_vars[on].tolist())
+        p.objective.coeffs.extend(self.obj_coeffs[on].tolist())
+        p.objective.offset = self.obj_offset + float(
+            self.obj_coeffs[~on] @ incumbent[self.obj_vars[~on]])
+        p.objective.scaling_factor = self.obj_scale
+        p.solution_hint.vars.extend(fv.tolist())
+        p.solution_hint.values.extend(incumbent[fv].tolist())
+        return model, free
+
+
 class Lns:
     """LNS over the shift variables of a RosterModel whose objective is already set."""
 
@@ -209,6 +358,7 @@ class Lns:
         self.rm, self.options = rm, options
         # own copies (one per thread): the full search may run on rm.m meanwhile
         self.models: list[Any] = [rm.m.Clone()]
+        self.shells: list[Any] = []  # CpModels the sub-models are written into, one per thread
         self.rng = random.Random(options.seed)
         self.share = dict.fromkeys(KINDS, START_SHARE)  # each kind adapts its own size
         self.calls = 0
@@ -223,6 +373,9 @@ class Lns:
         self.staff = np.array([code[k[0]] for k in keys], dtype=np.int64)
         self.day = np.array([k[1] for k in keys], dtype=np.int64)
         self._penalty_index(rm, keys)
+        work = np.array([rm.work[k[0], k[1]].Index() if (k[0], k[1]) in rm.work else -1
+                         for k in keys], dtype=np.int64)
+        self.sub = SubModels.of(self.models[0].Proto(), self.idx, work) if SUB_MODELS else None
 
     def _penalty_index(self, rm: RosterModel, keys: list[tuple[str, int, str]]) -> None:
         """Arrays for :meth:`day_penalty`: cover cells and wishes of the shift variables."""
@@ -325,11 +478,42 @@ class Lns:
         solver = self.rm.cp.CpSolver()
         sub_parameters(solver, limit, self.options, seed)
         solver.parameters.fix_variables_to_their_hinted_value = True
-        code = solver.Solve(model)
-        cost = max(MIN_CALL_COST, float(solver.deterministic_time)) \
+        return solver, solver.Solve(model), self._cost(solver)
+
+    def _cost(self, solver: Any) -> float:
+        return max(MIN_CALL_COST, float(solver.deterministic_time)) \
             if self.options.deterministic else solver.WallTime()
-        self.guard_hit |= hit_wall_guard(self.rm.cp, solver, code, self.options)
-        return solver, code, cost
+
+    def _attempt(self, model: Any, cur: LnsRun, free: np.ndarray, limit: float, seed: int
+                 ) -> tuple[float | None, list[int] | None, Any, float]:
+        """One neighbourhood: (objective, full solution) if a roster was found, the status
+        code and the cost; a small sub-model (:class:`SubModels`, written into ``model``)
+        when the incumbent's full solution is known, else the whole ``model`` (a clone)
+        fixed by hint."""
+        cp = self.rm.cp
+        if self.sub is not None and cur.solution is not None:
+            w0 = time.perf_counter()
+            sub, freed = self.sub.build(free, model)
+            solver = cp.CpSolver()
+            sub_parameters(solver, limit, self.options, seed)
+            code = solver.Solve(sub)
+            # wall-clock mode: building the sub-model counts too
+            cost = self._cost(solver) if self.options.deterministic \
+                else time.perf_counter() - w0
+            solution: list[int] | None = None
+            if code in (cp.OPTIMAL, cp.FEASIBLE):
+                found = np.asarray(solver.ResponseProto().solution, dtype=np.int64)
+                full = np.asarray(cur.solution, dtype=np.int64)
+                full[freed] = found[freed]
+                solution = full.tolist()
+        else:
+            solver, code, cost = self._solve(model, cur.values, free, limit, seed)
+            solution = list(solver.ResponseProto().solution) \
+                if code in (cp.OPTIMAL, cp.FEASIBLE) else None
+        self.guard_hit |= hit_wall_guard(cp, solver, code, self.options)
+        if not solution:
+            return None, None, code, cost
+        return float(solver.ObjectiveValue()), solution, code, cost
 
     def sub_limit(self, cur: LnsRun) -> float:
         """Time limit of one sub-problem: ``SUB_LIMIT_S`` deterministic s, or in wall-clock
@@ -342,11 +526,29 @@ class Lns:
         if self.options.deterministic:
             return SUB_LIMIT_S
         if self.load_s is None:
-            t0 = time.perf_counter()
-            self._solve(self.models[0], cur.values, np.zeros(len(self.idx), dtype=bool), 60.0,
-                        self.options.seed)
-            self.load_s = time.perf_counter() - t0
+            self._fixed_solve(cur)
+        assert self.load_s is not None
         return SUB_LIMIT_S + 2 * self.load_s
+
+    def _fixed_solve(self, cur: LnsRun) -> tuple[Any, Any, float]:
+        """The whole model with every shift fixed at ``cur`` (sets ``load_s``)."""
+        t0 = time.perf_counter()
+        out = self._solve(self.models[0], cur.values, np.zeros(len(self.idx), dtype=bool),
+                          60.0, self.options.seed)
+        self.load_s = time.perf_counter() - t0
+        return out
+
+    def complete(self, cur: LnsRun) -> None:
+        """Give ``cur`` its full CP-SAT solution (auxiliary variables too), which sub-models
+        fix their boundary to: the whole model solved with every shift fixed. In wall-clock
+        mode this also times loading the model (``load_s``)."""
+        if self.sub is None or cur.solution is not None:
+            return
+        solver, code, cost = self._fixed_solve(cur)
+        cur.used += cost if self.options.deterministic else self.load_s or 0.0
+        self.guard_hit |= hit_wall_guard(self.rm.cp, solver, code, self.options)
+        if code in (self.rm.cp.OPTIMAL, self.rm.cp.FEASIBLE):
+            cur.solution = list(solver.ResponseProto().solution)
 
     def run(self, start: LnsRun, budget: float, stop: Stop | None = None,
             on_improve: Callable[[float], None] | None = None, threads: int = 1) -> LnsRun:
@@ -362,35 +564,40 @@ class Lns:
         """
         cp = self.rm.cp
         cur = LnsRun(start.values.copy(), start.objective, start.solution)
-        while len(self.models) < threads:
+        self.complete(cur)
+        whole = self.sub is None or cur.solution is None  # sub-problems on model clones
+        while whole and len(self.models) < threads:
             self.models.append(self.rm.m.Clone())
+        while not whole and len(self.shells) < threads:  # one reused sub-model per thread
+            self.shells.append(cp.CpModel())
+        models = self.models if whole else self.shells
         pool = ThreadPoolExecutor(threads) if threads > 1 else None
         try:
             while cur.used < budget - 1e-3 and cur.objective > self.lower + 1e-9 and not (
                     stop is not None and stop.at is not None and cur.used >= stop.at):
                 limit = min(self.sub_limit(cur), budget - cur.used)
+                if not whole:
+                    assert self.sub is not None and cur.solution is not None
+                    self.sub.sync(np.asarray(cur.solution, dtype=np.int64))
                 draws = []
                 for _t in range(threads):
                     kind = self.rng.choice(KINDS)
                     draws.append((kind, self.neighbourhood(self.rng, kind, self.share[kind],
                                                            cur.values), self.calls))
                     self.calls += 1
-                jobs = [(self.models[t], cur.values, free, limit, self.options.seed + c)
+                jobs = [(models[t], cur, free, limit, self.options.seed + c)
                         for t, (_k, free, c) in enumerate(draws)]
-                results = list(pool.map(lambda a: self._solve(*a), jobs)) if pool is not None \
-                    else [self._solve(*jobs[0])]
+                results = list(pool.map(lambda a: self._attempt(*a), jobs)) \
+                    if pool is not None else [self._attempt(*jobs[0])]
                 cur.calls += len(draws)
-                cur.used += max(cost for _s, _c, cost in results)
+                cur.used += max(cost for *_r, cost in results)
                 best: tuple[float, list[int]] | None = None
-                for (kind, _f, _c), (solver, code, _cost) in zip(draws, results, strict=True):
+                for (kind, _f, _c), (value, sol, code, _cost) in zip(draws, results, strict=True):
                     self.share[kind] = min(MAX_SHARE, self.share[kind] * 1.1) \
                         if code == cp.OPTIMAL else max(MIN_SHARE, self.share[kind] / 1.1)
-                    if code in (cp.OPTIMAL, cp.FEASIBLE):
-                        value = solver.ObjectiveValue()
-                        sol = solver.ResponseProto().solution
-                        if len(sol) and value <= cur.objective + 1e-9 and (
-                                best is None or value < best[0] - 1e-9):
-                            best = (value, list(sol))
+                    if value is not None and sol is not None and value <= cur.objective + 1e-9 \
+                            and (best is None or value < best[0] - 1e-9):
+                        best = (value, sol)
                 if best is not None:
                     if best[0] < cur.objective - 1e-9:
                         cur.improvements += 1

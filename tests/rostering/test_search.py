@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import numpy as np
 from ortools.sat.python import cp_model
 
 from pks_opt.result import SolveStatus
@@ -15,6 +16,7 @@ from pks_opt.rostering.search import (
     Lns,
     LnsRun,
     Stop,
+    SubModels,
     construct,
     objective_floor,
     reduced_demand,
@@ -162,3 +164,39 @@ def test_day_penalty_prices_cover_and_wishes_per_day(tmp_path: Path) -> None:
     starts = [lns._start(rng, 3, 1, values) for _ in range(400)]
     assert 0 in starts  # the unguided half draws uniformly
     assert starts.count(2) > starts.count(1) > starts.count(0)
+
+
+def test_sub_models_free_the_roles_of_fixed_staff(tmp_path: Path) -> None:
+    # The trap's greedy roster: A on D as RN, B off; tier-1 shortfall 1 (USK). A sub-model
+    # freeing B alone also frees A's role literals (linked to B through the cover rows), not
+    # A's shift: its optimum is 0 (A switches to USK while staying on D, B takes RN), which
+    # the whole model fixed by hint reaches the same way. Freeing A alone: A could move to USK,
+    # but B stays off and RN (weight 2) would go short, so the best is still 1. Nothing free:
+    # the constant part alone gives the incumbent's value 1.
+    data = trap(tmp_path)
+    roster, _used, _g = construct(data, OPTS, budget=5)
+    assert roster is not None
+    rm, lns = tier1_lns(data)
+    assert lns.sub is not None
+    cur = LnsRun(lns.values_of(roster), 1.0)
+    lns.complete(cur)
+    assert cur.solution is not None
+    lns.sub.sync(np.asarray(cur.solution))
+    keys = list(rm.x)
+    by_staff = {e: np.array([k[0] == e for k in keys]) for e in ("A", "B")}
+    solver = cp_model.CpSolver()
+    for free, best in ((by_staff["B"], 0), (by_staff["A"], 1), (np.zeros(len(keys), bool), 1)):
+        model, freed = lns.sub.build(free)
+        assert solver.Solve(model) == cp_model.OPTIMAL
+        assert solver.ObjectiveValue() == best
+    _model, freed = lns.sub.build(by_staff["B"])
+    assert freed[rm.role["A", 0, "D", "USK"].Index()]
+    assert not freed[rm.x["A", 0, "D"].Index()] and not freed[rm.work["A", 0].Index()]
+
+
+def test_sub_models_fall_back_on_unknown_constraints() -> None:
+    # A constraint kind SubModels cannot read (all-different) -> None: LNS then fixes by hint.
+    m = cp_model.CpModel()
+    x, y = m.NewIntVar(0, 3, "x"), m.NewIntVar(0, 3, "y")
+    m.AddAllDifferent([x, y])
+    assert SubModels.of(m.Proto(), np.array([0]), np.array([-1])) is None
