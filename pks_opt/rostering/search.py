@@ -79,9 +79,16 @@ def sub_parameters(solver: Any, budget: float, options: SolveOptions, seed: int)
 
 
 def hit_wall_guard(cp: Any, solver: Any, code: Any, options: SolveOptions) -> bool:
-    """A deterministic call that stopped on its wall-clock guard: the run is not repeatable."""
+    """A deterministic call that stopped on its wall-clock guard: the run is not repeatable.
+
+    A call that used its whole deterministic limit stopped on that (or would have, at the
+    same point), even when the wall clock ran out about then too: a full search of
+    instances/ward-roster ends at 1.534 of 1.534 deterministic s and 9.06 of 9.20 wall s.
+    """
+    p = solver.parameters
     return options.deterministic and code not in (cp.OPTIMAL, cp.INFEASIBLE) and (
-        solver.WallTime() >= solver.parameters.max_time_in_seconds * 0.98)
+        solver.WallTime() >= p.max_time_in_seconds * 0.98) and (
+        solver.deterministic_time < p.max_deterministic_time)
 
 
 # ---------------------------------------------------------------------- greedy start
