@@ -328,12 +328,16 @@ class SubModels:
             dom.extend([int(incumbent[v])] * 2)
         self.fixed_at = incumbent.copy()
 
+    def incumbent(self) -> np.ndarray:
+        """The full solution of the last :meth:`sync`."""
+        assert self.fixed_at is not None, "sync first"
+        return self.fixed_at
+
     def build(self, shift_free: np.ndarray, model: Any = None) -> tuple[Any, np.ndarray]:
         """The sub-model freeing the shift variables ``shift_free`` (mask over ``shift_idx``)
         around the incumbent of the last :meth:`sync`, hinted with it, written into ``model``
         (a CpModel to reuse; a new one if None); and the mask of its free variables."""
-        incumbent = self.fixed_at
-        assert incumbent is not None, "sync first"
+        incumbent = self.incumbent()
         free = self.freed(shift_free)
         if model is None:
             model = self.cp_model.CpModel()
@@ -510,7 +514,7 @@ class Lns:
             solution: list[int] | None = None
             if code in (cp.OPTIMAL, cp.FEASIBLE):
                 found = np.asarray(solver.ResponseProto().solution, dtype=np.int64)
-                full = np.asarray(cur.solution, dtype=np.int64)
+                full = self.sub.incumbent().copy()  # synced with cur.solution
                 full[freed] = found[freed]
                 solution = full.tolist()
         else:
@@ -578,14 +582,14 @@ class Lns:
         while not whole and len(self.shells) < threads:  # one reused sub-model per thread
             self.shells.append(cp.CpModel())
         models = self.models if whole else self.shells
+        if not whole:
+            assert self.sub is not None and cur.solution is not None
+            self.sub.sync(np.asarray(cur.solution, dtype=np.int64))
         pool = ThreadPoolExecutor(threads) if threads > 1 else None
         try:
             while cur.used < budget - 1e-3 and cur.objective > self.lower + 1e-9 and not (
                     stop is not None and stop.at is not None and cur.used >= stop.at):
                 limit = min(self.sub_limit(cur), budget - cur.used)
-                if not whole:
-                    assert self.sub is not None and cur.solution is not None
-                    self.sub.sync(np.asarray(cur.solution, dtype=np.int64))
                 draws = []
                 for _t in range(threads):
                     kind = self.rng.choice(KINDS)
@@ -611,7 +615,11 @@ class Lns:
                         if on_improve is not None:
                             on_improve(best[0])
                     cur.objective, cur.solution = best
-                    cur.values = np.asarray(cur.solution, dtype=np.int64)[self.idx]
+                    full = np.asarray(cur.solution, dtype=np.int64)
+                    cur.values = full[self.idx]
+                    if not whole:  # the sub-models' fixed part follows the incumbent
+                        assert self.sub is not None
+                        self.sub.sync(full)
         finally:
             if pool is not None:
                 pool.shutdown()
