@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from balancing_generator import generate  # noqa: E402
 
+from pks_opt.balancing.data import DonorBacklog  # noqa: E402
 from pks_opt.balancing.milp import build_model, solve_balancing  # noqa: E402
 
 DEFAULT_SIZES = ["8x20x4x8", "15x50x6x8", "30x100x8x12", "45x150x10x16", "60x200x12x16"]
@@ -52,25 +53,25 @@ def main() -> None:
         help="fixed move costs and recruitment in whole steps (a much harder MILP)",
     )
     ap.add_argument(
-        "--no-donor-backlog",
-        action="store_true",
-        help="switch off R4's backlog rows (balancing.donor_keeps_backlog: false)",
+        "--donor-backlog",
+        choices=[m.value for m in DonorBacklog],
+        default=DonorBacklog.forecast.value,
+        help="R4's backlog rule (balancing.donor_backlog; default forecast)",
     )
     a = ap.parse_args()
 
     head = f"{'size':>14} {'vars':>7} {'cons':>7} {'ints':>6} {'gen s':>6} {'build s':>8} {'solve s':>8} {'total s':>8}  status    lazy"
     print(
         f"solver={a.solver} threads={a.threads} seed={a.seed} integer_actions={a.integer_actions}"
-        f" donor_keeps_backlog={not a.no_donor_backlog}"
+        f" donor_backlog={a.donor_backlog}"
     )
     print(head)
     print("-" * len(head))
     for u, o, r, p in a.sizes:
         t0 = time.perf_counter()
         data = generate(u, o, r, p, a.seed, integer_actions=a.integer_actions).data
-        if a.no_donor_backlog:
-            params = data.params.model_copy(update={"donor_keeps_backlog": False})
-            data = dataclasses.replace(data, params=params)
+        params = data.params.model_copy(update={"donor_backlog": DonorBacklog(a.donor_backlog)})
+        data = dataclasses.replace(data, params=params)
         gen_s = time.perf_counter() - t0
         probe = build_model(data)  # counted once for the size columns
         num_vars = len(probe.prob.variables())

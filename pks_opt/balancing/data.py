@@ -9,6 +9,8 @@ an error names the file, row and field. :class:`BalancingData` is what the MILP 
 from __future__ import annotations
 
 import dataclasses
+import functools
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -38,6 +40,19 @@ class IncreaseKind(StrEnum):
     budget_increase = "budget_increase"
     recruitment = "recruitment"
     temporary_staff = "temporary_staff"
+
+
+class DonorBacklog(StrEnum):
+    """How R4 protects a donor's backlog (``parameters.balancing.donor_backlog``)."""
+
+    #: the donor's spare is net of the backlog its own forecast carries in from the previous
+    #: period (:func:`forecast_backlog`): a bound on the moves, linear (default)
+    forecast = "forecast"
+    #: the backlog of the plan itself, when the donor gives: big-M rows on the move
+    #: indicators, added lazily; a real MILP, much slower on large instances
+    plan = "plan"
+    #: only the donor's forecast need of the period counts
+    none = "none"
 
 
 class PurchaseTier(StrEnum):
@@ -155,9 +170,8 @@ class BalancingParameters(BalRow):
     levelling_mean_weight: float = Field(default=0.01, ge=0)
     stage_tolerance: float = Field(default=1e-7, ge=0)
     mip_gap: float = Field(default=1e-4, ge=0)
-    #: R4 also keeps a donor's backlog (need carried in from the previous period); exact but
-    #: can make large instances much slower (rows added lazily where a plan breaks it)
-    donor_keeps_backlog: bool = True
+    #: R4: what of a donor's backlog (need carried in from the previous period) it keeps
+    donor_backlog: DonorBacklog = DonorBacklog.forecast
 
 
 DEFAULT_PRIORITY = PriorityRule(priority=1, unmet_weight=1.0)
@@ -194,12 +208,75 @@ class BalancingData:
         prio = self.figures.priority.get(planning_object, 1)
         return self.priorities.get(prio, DEFAULT_PRIORITY)
 
+    @functools.cached_property
+    def forecast_backlog(self) -> dict[tuple[str, str, str], float]:
+        """(unit, resource, period) → the unit's forecast backlog: see :func:`forecast_backlog`."""
+        return forecast_backlog(self)
+
+    def spare(self, key: tuple[str, str, str]) -> float:
+        """(R4) What a donor can give: available − own capacity need (− forecast backlog)."""
+        fig = self.figures
+        spare = fig.available.get(key, 0.0) - fig.capacity_need.get(key, 0.0)
+        if self.params.donor_backlog is DonorBacklog.forecast:
+            spare -= self.forecast_backlog.get(key, 0.0)
+        return max(0.0, spare)
+
     def producers(self) -> dict[str, tuple[str, ...]]:
         """Planning object → units capable of producing it for other units."""
         out: dict[str, list[str]] = {}
         for c in self.capabilities:
             out.setdefault(c.planning_object, []).append(c.unit)
         return {o: tuple(us) for o, us in out.items()}
+
+
+def forecast_backlog(data: BalancingData) -> dict[tuple[str, str, str], float]:
+    """The backlog each unit's own forecast carries into a period, per resource (R4).
+
+    Per (unit, resource), period by period, the unit produces its own need with its own
+    available capacity, as the need level forecasts it (``capacity_need``): need that may not
+    wait first, then need carried in from earlier periods (oldest first, then most urgent),
+    then this period's need that may wait. What may wait and is not produced is the backlog of
+    the next period (the forecast counterpart of β in R4: postponed, or unmet though it could
+    have waited); of it, what is still within its priority's postponement window is carried on.
+    Only keys with a backlog are returned.
+    """
+    fig = data.figures
+    periods = fig.periods
+    pidx = {p: i for i, p in enumerate(periods)}
+    # (unit, resource) -> period index -> (priority, window) -> load of need that may wait
+    fresh: dict[tuple[str, str], dict[int, dict[tuple[int, int], float]]] = defaultdict(
+        lambda: defaultdict(lambda: defaultdict(float))
+    )
+    for (h, o, p), n in fig.production_need.items():
+        rule = data.rule(o)
+        if n <= 0 or p not in pidx or not rule.may_postpone:
+            continue
+        klass = (rule.priority, rule.max_postpone_periods)
+        for us in data.usage.get((h, o), ()):
+            if us.amount:
+                fresh[(us.at_unit, us.resource)][pidx[p]][klass] += us.amount * n
+    eps = 1e-9
+    out: dict[tuple[str, str, str], float] = {}
+    for (u, r), by_period in sorted(fresh.items()):
+        queue: list[tuple[int, int, int, float]] = []  # (age, priority, window, load) carried in
+        for i, p in enumerate(periods):
+            new = by_period.get(i, {})
+            waits = sum(new.values())
+            must = max(0.0, fig.capacity_need.get((u, r, p), 0.0) - waits)
+            cap = max(0.0, fig.available.get((u, r, p), 0.0) - must)
+            order = sorted(queue, key=lambda q: (-q[0], q[1]))
+            order += [(0, prio, window, load) for (prio, window), load in sorted(new.items())]
+            left: list[tuple[int, int, int, float]] = []
+            for age, prio, window, load in order:
+                take = min(cap, load)
+                cap -= take
+                if load - take > eps:
+                    left.append((age, prio, window, load - take))
+            backlog = sum(q[3] for q in left)
+            if i + 1 < len(periods) and backlog > eps:
+                out[(u, r, periods[i + 1])] = backlog
+            queue = [(age + 1, prio, w, load) for age, prio, w, load in left if age + 1 <= w]
+    return out
 
 
 # --------------------------------------------------------------------------- reading

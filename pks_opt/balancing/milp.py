@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from pks_opt.balancing.data import BalancingData
+from pks_opt.balancing.data import BalancingData, DonorBacklog
 from pks_opt.milp import MilpOutcome, check_backend, solve_pulp
 from pks_opt.result import SolveStatus
 
@@ -203,8 +203,8 @@ class _Builder:
                     bm.z_factor[(i, p)] = 1.0
 
     def spare(self, key: Key3) -> float:
-        """What a donor can give without being left short: available − own capacity need."""
-        return max(0.0, self.fig.available.get(key, 0.0) - self.fig.capacity_need.get(key, 0.0))
+        """What a donor can give without being left short (R4, :meth:`BalancingData.spare`)."""
+        return self.data.spare(key)
 
     # ------------------------------------------------------------------ constraints
     def constraints(self) -> None:
@@ -540,7 +540,7 @@ def solve_balancing(
             values = _read_values(bm)
             if out.status is not SolveStatus.OPTIMAL:
                 status = SolveStatus.FEASIBLE
-            if prm.donor_keeps_backlog:
+            if prm.donor_backlog is DonorBacklog.plan:
                 breaches = bm.builder.backlog_breaches(values, 1e-6) - bm.backlog_keys
                 if breaches:
                     break
@@ -676,7 +676,7 @@ def _levelling(
         for (a, p), v in values["m"].items()
         if v > 1e-6  # as backlog_breaches: dust is not giving
     }
-    if bm.data.params.donor_keeps_backlog:
+    if bm.data.params.donor_backlog is DonorBacklog.plan:
         bm.builder.backlog_rows(giving, fixed_moves=True)
     cap = capacity_after(bm.data, values)
     lam = bm.add_var("max_utilisation")

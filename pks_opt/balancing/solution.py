@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from pks_opt.balancing.data import TOTAL, BalancingData
+from pks_opt.balancing.data import TOTAL, BalancingData, DonorBacklog
 from pks_opt.balancing.milp import (
     CAP_EPS,
     STAGE_COST,
@@ -180,9 +180,9 @@ def violations(data: BalancingData, values: Values, tol: float = 1e-4) -> list[s
         for us in data.usage.get((h, o), ()):
             backlog[(us.at_unit, us.resource, nxt)] += us.amount * carried
     for key, x in given.items():
-        spare = max(0.0, fig.available.get(key, 0.0) - fig.capacity_need.get(key, 0.0))
+        spare = data.spare(key)  # net of the forecast backlog when donor_backlog = forecast
         bad(f"donor[{key[0]},{key[1]},{key[2]}]", x, spare, x)
-        if x > tol and data.params.donor_keeps_backlog:  # a donor that gives keeps its backlog
+        if x > tol and data.params.donor_backlog is DonorBacklog.plan:  # keeps the plan's backlog
             carried = backlog.get(key, 0.0)
             bad(f"donor_backlog[{key[0]},{key[1]},{key[2]}]", x + carried, spare, x + carried)
     # R6 increases, R7 contracts

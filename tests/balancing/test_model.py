@@ -13,6 +13,7 @@ from pks_opt.balancing.data import (
     BalancingParameters,
     Budget,
     Capability,
+    DonorBacklog,
     Increase,
     Move,
     PriorityRule,
@@ -256,24 +257,20 @@ def test_donor_never_left_short(backend):
     assert run.stages[0].outcome.objective == approx(600)
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
-def test_donor_keeps_capacity_for_its_backlog(backend):
-    # B needs 10 h per quarter (weight 10 unmet, may wait 1 quarter at 1 per period) and has
-    # 5 h in Q1, 15 h in Q2: Q1's 5 short wait for Q2, whose 5 h over the forecast are exactly
-    # that backlog. A needs 5 h in Q2 (weight 100), has none. Giving B's Q2 "spare" to A would
-    # leave B's waiting patients untreated (stage 1 = 5 x 10 = 50); R4 counts the backlog
-    # (postponed or unmet-but-postponable) in the donor's need, so nothing moves: B postpones
-    # 5 and serves them in Q2, A's 5 stay unmet -> stage 1 = 5 x 1 + 5 x 100 = 505.
+def _backlog_instance(q1_hours: float, mode: DonorBacklog):
+    """B needs 10 h a quarter (object b: unmet 10, may wait 1 quarter at 1 per quarter), has
+    ``q1_hours`` in Q1 and 15 h in Q2; A needs 5 h in Q2 (object a: unmet 100), has none; B may
+    give A up to 10 h a quarter."""
     fig = figures(
         units=["A", "B"],
         resources=["RN"],
         periods=["Q1", "Q2"],
         need={("B", "b", "Q1"): 10, ("B", "b", "Q2"): 10, ("A", "a", "Q2"): 5},
         usage={("A", "a"): [("A", "RN", 1.0)], ("B", "b"): [("B", "RN", 1.0)]},
-        available={("B", "RN", "Q1"): 5, ("B", "RN", "Q2"): 15},
+        available={("B", "RN", "Q1"): q1_hours, ("B", "RN", "Q2"): 15},
         priority={"a": 1, "b": 2},
     )
-    data = build_data(
+    return build_data(
         fig,
         moves=[Move(donor="B", receiver="A", resource="RN", max_per_period=10)],
         priorities=[
@@ -286,13 +283,26 @@ def test_donor_keeps_capacity_for_its_backlog(backend):
                 postpone_weight_per_period=1,
             ),
         ],
+        params=BalancingParameters(donor_backlog=mode),
     )
+
+
+@pytest.mark.parametrize("mode", [DonorBacklog.forecast, DonorBacklog.plan])
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_donor_keeps_capacity_for_its_backlog(backend, mode):
+    # B has 5 h in Q1: Q1's 5 short wait for Q2, whose 5 h over the forecast need are exactly
+    # that backlog. Giving B's Q2 "spare" to A would leave B's waiting patients untreated
+    # (stage 1 = 5 x 10 = 50). R4 keeps the backlog: forecast mode takes B's own forecast
+    # backlog (5) off its spare (15 - 10 - 5 = 0), plan mode counts the plan's backlog
+    # (postponed or unmet-but-postponable) when B gives. Either way nothing moves: B postpones
+    # 5 and serves them in Q2, A's 5 stay unmet -> stage 1 = 5 x 1 + 5 x 100 = 505.
+    data = _backlog_instance(5, mode)
     run = solve(data, backend)
     assert total(run.values["m"]) == approx(0)
     assert run.values["d"][("B", "b", "Q1")] == approx(5)
     assert total(run.values["s"], lambda k: k[0] == "B") == approx(0)
     assert run.stages[0].outcome.objective == approx(505)
-    # the independent checker flags the old plan (move 5, B's backlog dropped as unmet)
+    # the independent checker flags the other plan (move 5, B's backlog dropped as unmet)
     broken = {fam: dict(vals) for fam, vals in run.values.items()}
     broken["m"] = {(0, "Q2"): 5.0}
     broken["y"] = {(0, "Q2"): 1.0}
@@ -301,59 +311,38 @@ def test_donor_keeps_capacity_for_its_backlog(backend):
     broken["s"][("A", "a", "Q2")] = 0.0
     broken["x"][("A", "A", "a", "Q2")] = 5.0
     broken["x"][("B", "B", "b", "Q2")] = 10.0
-    assert [v for v in violations(data, broken) if v.startswith("donor_backlog[B,RN,Q2]")]
-    # the rows were added lazily, only for the donor and resource the first plan broke
-    assert ("B", "RN", "Q2") in run.model.backlog_keys
-    assert {k[:2] for k in run.model.backlog_keys} == {("B", "RN")}
-    # switched off (parameter), only the forecast spare counts: B gives its 5 h and leaves its
+    row = "donor[B,RN,Q2]" if mode is DonorBacklog.forecast else "donor_backlog[B,RN,Q2]"
+    assert [v for v in violations(data, broken) if v.startswith(row)]
+    if mode is DonorBacklog.plan:
+        # the rows were added lazily, only for the donor and resource the first plan broke
+        assert ("B", "RN", "Q2") in run.model.backlog_keys
+        assert {k[:2] for k in run.model.backlog_keys} == {("B", "RN")}
+    else:
+        assert not run.model.backlog_keys and not run.model.y  # a bound: no move at all
+    # switched off (none), only the forecast need counts: B gives its 5 h and leaves its
     # own 5 waiting patients unmet -> stage 1 = 5 x 10 = 50
-    off = build_data(
-        fig,
-        moves=data.moves,
-        priorities=list(data.priorities.values()),
-        params=BalancingParameters(donor_keeps_backlog=False),
-    )
-    run_off = solve(off, backend)
+    run_off = solve(_backlog_instance(5, DonorBacklog.none), backend)
     assert total(run_off.values["m"]) == approx(5)
     assert run_off.stages[0].outcome.objective == approx(50)
 
 
+@pytest.mark.parametrize("mode", [DonorBacklog.forecast, DonorBacklog.plan])
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_donor_gives_only_what_its_backlog_leaves(backend):
-    # The rule's other branch: the donor gives, but only spare - backlog. B needs 10 h per
-    # quarter (unmet 10, may wait 1 quarter at 1) and has 7 h in Q1, 15 h in Q2: 3 wait from
-    # Q1 (backlog 3 h in Q2), Q2's spare over the forecast is 15 - 10 = 5. A needs 5 h in Q2
-    # (unmet 100), has none. Σm + β ≤ spare: B gives 5 - 3 = 2 h and serves its 3 waiting
-    # patients and its own 10 in the 13 h it keeps -> stage 1 = 3 x 1 + 3 x 100 = 303
-    # (giving nothing: 3 + 500 = 503; giving all 5 would leave B's 3 unmet: 30, breaks R4).
+def test_donor_gives_only_what_its_backlog_leaves(backend, mode):
+    # The donor gives, but only spare - backlog. B has 7 h in Q1: 3 wait from Q1 (backlog 3 h
+    # in Q2, in its forecast and in the plan), Q2's spare over the forecast need is
+    # 15 - 10 = 5. B gives 5 - 3 = 2 h and serves its 3 waiting patients and its own 10 in the
+    # 13 h it keeps -> stage 1 = 3 x 1 + 3 x 100 = 303 (giving nothing: 3 + 500 = 503; giving
+    # all 5 would leave B's 3 unmet: 30, breaks R4).
     # Stage 2 (ladder): 2 moved x 1 + 3 postponed x 1000 = 3 002, less what the stage-1
     # tolerance (R11, 303 x 1e-7) lets it trade: postponing ε fewer and leaving them unmet
     # costs 9ε in stage 1 and saves 1000ε here: 3 002 - 1000 x 3.03e-5 / 9 = 3 001.9966.
-    # That leaves HiGHS's presolve a sliver it called infeasible in the moves stage; the stage
-    # is then solved again without presolve (moves = 1).
-    fig = figures(
-        units=["A", "B"],
-        resources=["RN"],
-        periods=["Q1", "Q2"],
-        need={("B", "b", "Q1"): 10, ("B", "b", "Q2"): 10, ("A", "a", "Q2"): 5},
-        usage={("A", "a"): [("A", "RN", 1.0)], ("B", "b"): [("B", "RN", 1.0)]},
-        available={("B", "RN", "Q1"): 7, ("B", "RN", "Q2"): 15},
-        priority={"a": 1, "b": 2},
-    )
-    data = build_data(
-        fig,
-        moves=[Move(donor="B", receiver="A", resource="RN", max_per_period=10)],
-        priorities=[
-            PriorityRule(priority=1, unmet_weight=100),
-            PriorityRule(
-                priority=2,
-                unmet_weight=10,
-                may_postpone=True,
-                max_postpone_periods=1,
-                postpone_weight_per_period=1,
-            ),
-        ],
-    )
+    # In plan mode that leaves HiGHS's presolve a sliver it called infeasible in the moves
+    # stage; the stage is then solved again without presolve (moves = 1).
+    data = _backlog_instance(7, mode)
+    if mode is DonorBacklog.forecast:
+        assert data.forecast_backlog == {("B", "RN", "Q2"): approx(3)}
+        assert data.spare(("B", "RN", "Q2")) == approx(2)
     run = solve(data, backend)
     assert run.values["m"][(0, "Q2")] == approx(2)
     assert run.values["y"][(0, "Q2")] == 1
@@ -367,6 +356,59 @@ def test_donor_gives_only_what_its_backlog_leaves(backend):
     # every MILP stage ran with the balancing HiGHS options (no sub-MIP heuristics)
     if backend == "highs":
         assert run.model.prob.solverModel.getOptionValue("mip_heuristic_run_rins")[1] is False
+
+
+def test_forecast_backlog_first_in_first_out_within_windows():
+    # Unit B, RN, four quarters, 4 h a quarter each of: u (priority 1, may not wait),
+    # w2 (priority 2, may wait 1 quarter), w3 (priority 3, may wait 2). Hours 6, 5, 20, 12.
+    # Q1: u takes 4, 2 h left: w2 gets 2 -> w2 2 + w3 4 not produced: backlog into Q2 = 6.
+    # Q2: u 4, 1 h left: oldest first (age 1: w2 2, then w3 4), w2-old gets 1 -> not produced
+    #     w2-old 1 (its window is over: unmet, but counts), w3-old 4, w2 4, w3 4 -> Q3 = 13.
+    #     Carried on: w3-old (age 2 <= 2), w2 and w3 of Q2 (age 1).
+    # Q3: u 4, 16 h left: w3-old 4, w2-Q2 4, w3-Q2 4, w2-Q3 4 -> w3-Q3 4 left -> Q4 = 4.
+    # Q4 is the last quarter: nothing carried beyond it. A unit with no need that may wait
+    # has no backlog (A).
+    hours = {"Q1": 6, "Q2": 5, "Q3": 20, "Q4": 12}
+    periods = list(hours)
+    fig = figures(
+        units=["A", "B"],
+        resources=["RN"],
+        periods=periods,
+        need={
+            (h, o, p): 4
+            for p in periods
+            for h, o in [("B", "u"), ("B", "w2"), ("B", "w3"), ("A", "a")]
+        },
+        usage={
+            ("B", "u"): [("B", "RN", 1.0)],
+            ("B", "w2"): [("B", "RN", 1.0)],
+            ("B", "w3"): [("B", "RN", 1.0)],
+            ("A", "a"): [("A", "RN", 1.0)],
+        },
+        available={
+            **{("B", "RN", p): h for p, h in hours.items()},
+            **{("A", "RN", p): 1 for p in periods},
+        },
+        priority={"u": 1, "a": 1, "w2": 2, "w3": 3},
+    )
+    wait = {"may_postpone": True, "postpone_weight_per_period": 1}
+    data = build_data(
+        fig,
+        priorities=[
+            PriorityRule(priority=1, unmet_weight=100),
+            PriorityRule(priority=2, unmet_weight=10, max_postpone_periods=1, **wait),
+            PriorityRule(priority=3, unmet_weight=5, max_postpone_periods=2, **wait),
+        ],
+    )
+    assert data.forecast_backlog == {
+        ("B", "RN", "Q2"): approx(6),
+        ("B", "RN", "Q3"): approx(13),
+        ("B", "RN", "Q4"): approx(4),
+    }
+    # spare = available - forecast need - forecast backlog, never below 0: Q3 20 - 12 - 13
+    assert data.spare(("B", "RN", "Q3")) == 0
+    none = build_data(fig, params=BalancingParameters(donor_backlog="none"))
+    assert none.spare(("B", "RN", "Q3")) == approx(8)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
