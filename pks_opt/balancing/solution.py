@@ -485,6 +485,7 @@ def utilisation_table(data: BalancingData, values: Values) -> pd.DataFrame:
     cap = capacity_after(data, values)
     keys = set(fig.available) | set(fig.capacity_need) | set(load)
     pidx = {p: i for i, p in enumerate(fig.periods)}
+    backlog = data.forecast_backlog
     rows = []
     for u, r, p in sorted(keys, key=lambda k: (k[0], k[1], pidx.get(k[2], 0))):
         need = fig.capacity_need.get((u, r, p), 0.0)
@@ -499,6 +500,8 @@ def utilisation_table(data: BalancingData, values: Values) -> pd.DataFrame:
                 "need_before": _r(need),
                 "available_before": _r(avail),
                 "utilisation_before": _ratio(need, avail),
+                "backlog_forecast": _r(backlog.get((u, r, p), 0.0)),
+                "spare": _r(data.spare((u, r, p))),
                 "load_after": _r(ld),
                 "available_after": _r(after),
                 "utilisation_after": _ratio(ld, after),
