@@ -49,6 +49,7 @@ def solve_pulp(
     warm_start: bool = False,
     max_nodes: int | None = None,
     highs_options: Mapping[str, Any] | None = None,
+    presolve: bool = True,
 ) -> MilpOutcome:
     """Solve ``prob`` (a ``pulp.LpProblem``) in place; variable values are read back by PuLP.
 
@@ -58,7 +59,8 @@ def solve_pulp(
     ``warm_start`` starts the search from the variables' current values (e.g. a previous
     stage's solution): CBC's MIP start; HiGHS gets the integer variables' values as a partial
     solution (PuLP's HiGHS interface has no MIP start of its own).
-    ``highs_options`` are further HiGHS options by name (ignored by CBC).
+    ``highs_options`` are further HiGHS options by name (ignored by CBC). ``presolve=False``
+    switches off HiGHS's presolve, or CBC's presolve and integer preprocessing.
     """
     import pulp
 
@@ -72,6 +74,7 @@ def solve_pulp(
             threads=threads,
             warmStart=warm_start,
             maxNodes=max_nodes,
+            **({} if presolve else {"presolve": False, "options": ["preprocess off"]}),
         )
     else:
         extra: dict[str, Any] = {}
@@ -87,6 +90,8 @@ def solve_pulp(
                 "callbacksToActivate": [highspy.cb.HighsCallbackType.kCallbackMipInterrupt],
             }
         extra.update(highs_options or {})
+        if not presolve:
+            extra["presolve"] = "off"
         solver = _highs_class(warm_start)(
             msg=msg, timeLimit=time_limit_s, gapRel=mip_gap, threads=threads, **extra
         )

@@ -42,6 +42,8 @@ FIX_SLACKS = (1e-7, 1e-6, 1e-5)
 #: capacity after actions at or below this is "none" for utilisation (solver dust such as a
 #: 1e-7 move with its indicator off must not make a unit look 100 % used)
 CAP_EPS = 1e-6
+#: a stage's plan breaking a row by more than this (relative) is not taken (see row_violation)
+ROW_TOLERANCE = 1e-5
 #: rounds of lazily added donor-backlog rows (R4) before giving up proving optimality
 MAX_LAZY_ROUNDS = 20
 #: HiGHS options for every stage: no sub-MIP heuristics (RINS, RENS) and no root
@@ -519,10 +521,14 @@ def solve_balancing(
             if not bm.objectives.get(name):
                 continue  # nothing to decide in this stage (no such actions in the instance)
             out = _solve_stage(bm, name, bm.objectives[name], backend, remaining(), threads, prm)
-            if out.status is SolveStatus.INFEASIBLE and values is not None and backend == "highs":
-                # The previous stage's plan meets every row of this one, so this is HiGHS's
-                # presolve misjudging the thin sliver the stage rows (R11) leave when a stage
-                # spends an earlier stage's tolerance: solve again without presolve.
+            if (out.status is SolveStatus.INFEASIBLE and values is not None) or (
+                out.status.has_solution and row_violation(bm.prob) > ROW_TOLERANCE
+            ):
+                # The previous stage's plan meets every row of this one, so "infeasible" is
+                # the solver's presolve misjudging the thin sliver the stage rows (R11) leave
+                # when a stage spends an earlier stage's tolerance (HiGHS); CBC may instead
+                # return a plan that breaks rows ("postprocessed model is infeasible") and
+                # call it optimal. Either way: solve again without presolve.
                 out = _solve_stage(
                     bm,
                     name,
@@ -578,6 +584,20 @@ def solve_balancing(
     return run
 
 
+def row_violation(prob: Any) -> float:
+    """Largest violation of a row of ``prob`` by the variables' values, relative to the row's
+    right-hand side (at least 1): a check that a solver's plan is one."""
+    worst = 0.0
+    for con in prob.constraints.values():
+        act = con.value()  # lhs - rhs
+        if act is None:
+            continue
+        viol = abs(act) if con.sense == 0 else max(0.0, -act * con.sense)
+        if viol > 0.0:
+            worst = max(worst, viol / max(1.0, abs(con.constant)))
+    return worst
+
+
 def _solve_stage(
     bm: BalancingModel,
     name: str,
@@ -593,14 +613,14 @@ def _solve_stage(
 
     bm.prob.setObjective(pulp.LpAffineExpression(coefs))
     bm.prob.name = f"balancing_{name}"
-    options = dict(HIGHS_OPTIONS) if presolve else {**HIGHS_OPTIONS, "presolve": "off"}
     return solve_pulp(
         bm.prob,
         backend,
         time_limit_s=time_limit,
         mip_gap=prm.mip_gap,
         threads=threads,
-        highs_options=options,
+        highs_options=HIGHS_OPTIONS,
+        presolve=presolve,
     )
 
 
@@ -657,10 +677,15 @@ def _levelling(
     """
     import pulp
 
+    # move indicators at the solver's own values: one within the integrality tolerance of 0
+    # (CBC: 5e-6) may carry solver dust of a move (m <= limit * y) that the plan's rows need
+    raw_y = {k: min(1.0, max(0.0, var.varValue or 0.0)) for k, var in bm.y.items()}
     fixed: list[tuple[Any, float]] = []
-    for fam in ("m", "y", "buy"):
+    for fam in ("m", "buy"):
         for k, var in getattr(bm, fam).items():
             fixed.append((var, values[fam][k]))
+    fixed += [(var, raw_y[k]) for k, var in bm.y.items()]
+    y_names = {var.name for var in bm.y.values()}
     for k, var in bm.z.items():
         fixed.append((var, values["z"][k] / bm.z_factor[k]))
     bm.saved_bounds = [(var, var.lowBound, var.upBound) for var, _v in fixed]
@@ -669,7 +694,7 @@ def _levelling(
             # fixed integers become continuous: the levelling stage is then a pure LP (a MIP
             # with every integer fixed can trip the solver's MIP feasibility check)
             var.cat = pulp.LpContinuous
-            var.lowBound = var.upBound = round(v)
+            var.lowBound = var.upBound = v if var.name in y_names else round(v)
     # (R4, backlog) with the moves fixed, every donor that gives keeps its backlog (plain rows)
     giving = {
         (bm.data.moves[a].donor, bm.data.moves[a].resource, p)
@@ -704,7 +729,7 @@ def _levelling(
             var.lowBound, var.upBound = min(lb, ub), max(lb, ub)
         # integers (move indicators, recruitment steps) exactly at their value
         for k, var in bm.y.items():
-            var.lowBound = var.upBound = round(values["y"][k])
+            var.lowBound = var.upBound = raw_y[k]
         for k, var in bm.z.items():
             if bm.z_factor[k] != 1.0:
                 var.lowBound = var.upBound = round(values["z"][k] / bm.z_factor[k])

@@ -168,7 +168,9 @@ def violations(data: BalancingData, values: Values, tol: float = 1e-4) -> list[s
         mv = data.moves[a]
         given[(mv.donor, mv.resource, p)] += x
         bad(f"move[{mv.donor},{mv.receiver},{mv.resource},{p}]", x, mv.max_per_period, x)
-        if x > tol and values["y"].get((a, p), 0.0) < 0.5:
+        # R5 relative to the row's term (limit x indicator): an indicator within the solver's
+        # integrality tolerance of 0 may carry that much dust of a move
+        if x > tol * max(1.0, mv.max_per_period) and values["y"].get((a, p), 0.0) < 0.5:
             out.append(f"move_on[{mv.donor},{mv.receiver},{mv.resource},{p}]: moved while off")
     # backlog arriving at (u, r, p): need of p-1 postponed, or unmet where it could have been
     backlog: dict[tuple[str, str, str], float] = defaultdict(float)

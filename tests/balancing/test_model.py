@@ -509,21 +509,66 @@ def test_increase_in_whole_steps_after_lead_time(backend):
 def test_fewest_moves(backend):
     # A short by 5 h; B and C each have 5 h spare, moves cost nothing. One arc suffices: the
     # moves stage (binary indicators) uses exactly one.
-    fig = figures(
-        units=["A", "B", "C"],
-        resources=["RN"],
-        periods=["Q1"],
-        need={("A", "o", "Q1"): 5},
-        usage={("A", "o"): [("A", "RN", 1.0)]},
-        available={("B", "RN", "Q1"): 5, ("C", "RN", "Q1"): 5},
-    )
-    data = build_data(
-        fig,
-        moves=[Move(donor=d, receiver="A", resource="RN", max_per_period=5) for d in ("B", "C")],
-    )
-    run = solve(data, backend)
+    run = solve(_fewest_moves_data(), backend)
     assert sum(run.values["y"].values()) == approx(1)
     assert total(run.values["m"]) == approx(5)
+
+
+def _fewest_moves_data():
+    return build_data(
+        figures(
+            units=["A", "B", "C"],
+            resources=["RN"],
+            periods=["Q1"],
+            need={("A", "o", "Q1"): 5},
+            usage={("A", "o"): [("A", "RN", 1.0)]},
+            available={("B", "RN", "Q1"): 5, ("C", "RN", "Q1"): 5},
+        ),
+        moves=[Move(donor=d, receiver="A", resource="RN", max_per_period=5) for d in ("B", "C")],
+    )
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_stage_plan_that_breaks_rows_is_solved_again_without_presolve(backend, monkeypatch):
+    # CBC has returned "optimal" plans that break rows when its preprocessing fails
+    # ("postprocessed model is infeasible"; seen on a generated 30 x 100 x 8 x 12 region in the
+    # moves stage: 3.9 M hours moved with every indicator off). Injected here: the first
+    # moves-stage plan comes back with the indicators zeroed (5 h moved "while off"). The
+    # stage is solved again without presolve and the result is the proven one (1 move).
+    import pks_opt.balancing.milp as milp
+
+    calls = []
+    real = milp.solve_pulp
+
+    def solver(prob, backend, **kw):
+        out = real(prob, backend, **kw)
+        calls.append((prob.name, kw.get("presolve", True)))
+        if prob.name == "balancing_moves" and len([c for c in calls if c[0] == prob.name]) == 1:
+            for var in prob.variables():
+                if var.name.startswith("move_on"):
+                    var.varValue = 0.0
+        return out
+
+    monkeypatch.setattr(milp, "solve_pulp", solver)
+    run = solve(_fewest_moves_data(), backend)
+    assert ("balancing_moves", False) in calls
+    assert sum(run.values["y"].values()) == approx(1)
+    assert total(run.values["m"]) == approx(5)
+
+
+def test_row_violation_reads_each_sense():
+    # x = 3: x <= 2 broken by 1 (relative to rhs 2: 0.5), x >= 5 by 2 (/5 = 0.4),
+    # x == 3 holds, x <= 10 holds
+    import pulp
+
+    from pks_opt.balancing.milp import row_violation
+
+    x = pulp.LpVariable("x")
+    for row, expected in [(x <= 2, 0.5), (x >= 5, 0.4), (x == 3, 0.0), (x <= 10, 0.0)]:
+        prob = pulp.LpProblem("p")
+        prob += row
+        x.varValue = 3.0
+        assert row_violation(prob) == pytest.approx(expected)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
