@@ -7,8 +7,9 @@ Columns: size (units x planning objects x resource types x quarters), variables 
 constraints of the model, ``gen s`` (generating the synthetic data, not part of the target),
 ``build s`` (data -> PuLP model), ``solve s`` (all lexicographic stages + the two dual LPs,
 including PuLP handing the model to the solver at each stage), ``total s`` = build + solve,
-the status, and ``lazy`` = donor keys (unit, resource, period) that got donor-backlog rows
-(R4). Target (issue 2): the largest size proven optimal in < 60 s end to end, and building
+the status, ``lazy`` = donor keys (unit, resource, period) that got donor-backlog rows
+(R4, ``--donor-backlog plan``), and ``check`` = rows R1-R10 the plan breaks by the
+independent checker (``ok`` = none). Target (issue 2): the largest size proven optimal in < 60 s end to end, and building
 faster than solving. Threads: 1 by default (the machine is shared).
 """
 
@@ -26,6 +27,7 @@ from balancing_generator import generate  # noqa: E402
 
 from pks_opt.balancing.data import DonorBacklog  # noqa: E402
 from pks_opt.balancing.milp import build_model, solve_balancing  # noqa: E402
+from pks_opt.balancing.solution import violations  # noqa: E402
 
 DEFAULT_SIZES = ["8x20x4x8", "15x50x6x8", "30x100x8x12", "45x150x10x16", "60x200x12x16"]
 
@@ -60,7 +62,7 @@ def main() -> None:
     )
     a = ap.parse_args()
 
-    head = f"{'size':>14} {'vars':>7} {'cons':>7} {'ints':>6} {'gen s':>6} {'build s':>8} {'solve s':>8} {'total s':>8}  status    lazy"
+    head = f"{'size':>14} {'vars':>7} {'cons':>7} {'ints':>6} {'gen s':>6} {'build s':>8} {'solve s':>8} {'total s':>8}  status    lazy  check"
     print(
         f"solver={a.solver} threads={a.threads} seed={a.seed} integer_actions={a.integer_actions}"
         f" donor_backlog={a.donor_backlog}"
@@ -83,7 +85,7 @@ def main() -> None:
         print(
             f"{f'{u}x{o}x{r}x{p}':>14} {num_vars:>7} {num_cons:>7} {num_int:>6} {gen_s:>6.2f} "
             f"{run.build_s:>8.2f} {run.solve_s:>8.2f} {total:>8.2f}  {run.status.value:<9} "
-            f"{len(run.model.backlog_keys):>4}",
+            f"{len(run.model.backlog_keys):>4}  {len(violations(data, run.values)) or 'ok':>5}",
             flush=True,
         )
         if a.stages:

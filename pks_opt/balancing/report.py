@@ -10,11 +10,15 @@ from pks_opt.result import Result
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+#: most unit panels in the need-vs-capacity chart: beyond that, the most limited units
+MAX_PANELS = 12
+
 
 def balancing_charts(data: BalancingData, result: Result) -> dict[str, Figure]:
     """``need_vs_capacity``: per unit, its most limiting resource quarter by quarter.
 
-    One panel per unit, for the resource with the highest need ÷ available before balancing:
+    One panel per unit (at most ``MAX_PANELS``: then the units with the highest need ÷
+    available), for the resource with the highest need ÷ available before balancing:
     bars for the capacity need (every unit producing its own need) and the available capacity
     before; lines for the available capacity after moves and increases and for the load the
     balanced plan puts there (own production, production for others, waiting lists, support
@@ -30,15 +34,20 @@ def balancing_charts(data: BalancingData, result: Result) -> dict[str, Figure]:
     if util is None or util.empty:
         return {}
     periods = list(data.figures.periods)
-    panels: list[tuple[str, str]] = []
-    for u in data.figures.units:
+    ranked: list[tuple[float, int, str, str]] = []
+    for i, u in enumerate(data.figures.units):
         sub = util[util["unit"] == u]
         if sub.empty:
             continue
         ratio = sub["need_before"] / sub["available_before"].where(sub["available_before"] > 0)
-        ratio = ratio.fillna(0.0)
-        worst = sub["resource"].iloc[int(ratio.to_numpy().argmax())]
-        panels.append((u, str(worst)))
+        ratio = ratio.fillna(0.0).to_numpy()
+        worst = int(ratio.argmax())
+        ranked.append((float(ratio[worst]), i, u, str(sub["resource"].iloc[worst])))
+    shown = ranked
+    if len(ranked) > MAX_PANELS:  # the most limited units, in the instance's order
+        top = sorted(ranked, key=lambda t: (-t[0], t[1]))[:MAX_PANELS]
+        shown = sorted(top, key=lambda t: t[1])
+    panels = [(u, r) for _ratio, _i, u, r in shown]
     ncols = min(3, len(panels))
     nrows = (len(panels) + ncols - 1) // ncols
     fig, axes = plt.subplots(nrows, ncols, figsize=(5.0 * ncols, 3.2 * nrows), squeeze=False)
@@ -99,8 +108,16 @@ def balancing_charts(data: BalancingData, result: Result) -> dict[str, Figure]:
     for idx in range(len(panels), nrows * ncols):
         axes[idx // ncols][idx % ncols].axis("off")
     handles, labels = axes[0][0].get_legend_handles_labels()
+    which = (
+        "per unit"
+        if len(panels) == len(ranked)
+        else (
+            f"for the {len(panels)} of {len(ranked)} units with the highest need/available "
+            "(all in utilisation.csv)"
+        )
+    )
     fig.suptitle(
-        f"{data.name}: need vs available capacity per unit (most limiting resource), "
+        f"{data.name}: need vs available capacity {which}, most limiting resource, "
         "before and after balancing",
         fontsize=11,
     )

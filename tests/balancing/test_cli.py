@@ -286,6 +286,22 @@ def test_chart_says_what_it_shows(tmp_path):
     assert titles[0].startswith("A Unit A: rn") and "200% before" in titles[0]
     assert "100% after" in titles[0]
     assert all(ax.get_ylabel() == "hours per period" for ax in fig.axes if ax.get_title())
+    assert "per unit" in fig._suptitle.get_text()
+
+
+def test_chart_of_many_units_shows_the_most_limited(tmp_path, monkeypatch):
+    # More units than panels: only the units with the highest need/available before are
+    # drawn (here 1 panel of the tiny region's 2 units: A at 200 %), and the title says so.
+    import pks_opt.balancing.report as report
+    from pks_opt.balancing.solution import make_result
+
+    data = read_balancing(read_raw(write_instance(tmp_path / "tiny")))
+    result = make_result(data, solve_balancing(data, "highs"))
+    monkeypatch.setattr(report, "MAX_PANELS", 1)
+    fig = report.balancing_charts(data, result)["need_vs_capacity"]
+    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    assert len(titles) == 1 and titles[0].startswith("A Unit A: rn")
+    assert "the 1 of 2 units with the highest need/available" in fig._suptitle.get_text()
 
 
 @pytest.mark.parametrize("command", ["need", "balance"])
