@@ -11,6 +11,7 @@ one ``LpAffineExpression`` call, so building stays well below solving time at be
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections import defaultdict
@@ -539,6 +540,9 @@ def solve_balancing(
                     prm,
                     presolve=False,
                 )
+                if out.status.has_solution and row_violation(bm.prob) > ROW_TOLERANCE:
+                    # still not a plan: the stage has none (the previous stage's is returned)
+                    out = dataclasses.replace(out, status=SolveStatus.NO_SOLUTION_IN_TIME)
             stages.append(StageOutcome(name, out))
             if not out.status.has_solution:
                 status = out.status if values is None else SolveStatus.FEASIBLE

@@ -39,8 +39,8 @@ def balancing_charts(data: BalancingData, result: Result) -> dict[str, Figure]:
         sub = util[util["unit"] == u]
         if sub.empty:
             continue
-        ratio = sub["need_before"] / sub["available_before"].where(sub["available_before"] > 0)
-        ratio = ratio.fillna(0.0).to_numpy()
+        ratios = sub["need_before"] / sub["available_before"].where(sub["available_before"] > 0)
+        ratio = ratios.fillna(0.0).to_numpy()
         worst = int(ratio.argmax())
         ranked.append((float(ratio[worst]), i, u, str(sub["resource"].iloc[worst])))
     shown = ranked

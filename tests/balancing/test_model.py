@@ -535,15 +535,21 @@ def test_stage_plan_that_breaks_rows_is_solved_again_without_presolve(backend, m
     # moves stage: 3.9 M hours moved with every indicator off). Injected here: the first
     # moves-stage plan comes back with the indicators zeroed (5 h moved "while off"). The
     # stage is solved again without presolve and the result is the proven one (1 move).
+    # If the second plan breaks rows too, the stage has no plan: the ladder stage's plan is
+    # returned, FEASIBLE, and it is a plan (no violated row).
     import pks_opt.balancing.milp as milp
 
     calls = []
     real = milp.solve_pulp
+    broken = {"times": 1}
 
     def solver(prob, backend, **kw):
         out = real(prob, backend, **kw)
         calls.append((prob.name, kw.get("presolve", True)))
-        if prob.name == "balancing_moves" and len([c for c in calls if c[0] == prob.name]) == 1:
+        if (
+            prob.name == "balancing_moves"
+            and sum(c[0] == prob.name for c in calls) <= broken["times"]
+        ):
             for var in prob.variables():
                 if var.name.startswith("move_on"):
                     var.varValue = 0.0
@@ -554,6 +560,17 @@ def test_stage_plan_that_breaks_rows_is_solved_again_without_presolve(backend, m
     assert ("balancing_moves", False) in calls
     assert sum(run.values["y"].values()) == approx(1)
     assert total(run.values["m"]) == approx(5)
+
+    broken["times"] = 2
+    calls.clear()
+    data = _fewest_moves_data()
+    run = solve_balancing(data, backend, time_limit_s=20)
+    assert run.status is SolveStatus.FEASIBLE
+    assert [(st.name, st.outcome.status) for st in run.stages][-1] == (
+        "moves",
+        SolveStatus.NO_SOLUTION_IN_TIME,
+    )
+    assert total(run.values["m"]) == approx(5) and violations(data, run.values) == []
 
 
 def test_row_violation_reads_each_sense():
