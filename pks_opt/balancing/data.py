@@ -232,13 +232,15 @@ class BalancingData:
 def forecast_backlog(data: BalancingData) -> dict[tuple[str, str, str], float]:
     """The backlog each unit's own forecast carries into a period, per resource (R4).
 
-    Per (unit, resource), period by period, the unit produces its own need with its own
-    available capacity, as the need level forecasts it (``capacity_need``): need that may not
-    wait first, then need carried in from earlier periods (oldest first, then most urgent),
-    then this period's need that may wait. What may wait and is not produced is the backlog of
-    the next period (the forecast counterpart of β in R4: postponed, or unmet though it could
-    have waited); of it, what is still within its priority's postponement window is carried on.
-    Only keys with a backlog are returned.
+    Per (unit, resource), period by period, the unit serves the load the need level forecasts
+    on it (``capacity_need``: its own need, and for a support unit the other units' need
+    that uses it) with its own available capacity: need that may not wait first, then need
+    carried in from earlier periods (oldest first, then most urgent), then this period's need
+    that may wait. What may wait, is not produced and is still within its priority's
+    postponement window (R2) is carried into the next period: that is the next period's
+    backlog, the capacity the unit keeps for it. Need whose window has run out is not carried
+    (the unit may no longer produce it) and so reserves nothing. Only keys with a backlog are
+    returned.
     """
     fig = data.figures
     periods = fig.periods
@@ -272,10 +274,10 @@ def forecast_backlog(data: BalancingData) -> dict[tuple[str, str, str], float]:
                 cap -= take
                 if load - take > eps:
                     left.append((age, prio, window, load - take))
-            backlog = sum(q[3] for q in left)
+            queue = [(age + 1, prio, w, load) for age, prio, w, load in left if age + 1 <= w]
+            backlog = sum(q[3] for q in queue)
             if i + 1 < len(periods) and backlog > eps:
                 out[(u, r, periods[i + 1])] = backlog
-            queue = [(age + 1, prio, w, load) for age, prio, w, load in left if age + 1 <= w]
     return out
 
 

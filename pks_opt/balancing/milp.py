@@ -15,7 +15,7 @@ import dataclasses
 import math
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,6 +81,7 @@ class BalancingModel:
     objectives: dict[str, Coefs] = field(default_factory=dict)
     saved_bounds: list[tuple[Any, Any, Any]] = field(default_factory=list)
     builder: Any = None  # the _Builder (lazy donor-backlog rows)
+    raw_y: dict[tuple[int, str], float] = field(default_factory=dict)  # y as the solver left it
     backlog_keys: set[Key3] = field(default_factory=set)  # donor keys with backlog rows
 
     # ------------------------------------------------------------------ helpers
@@ -482,6 +483,7 @@ class SolveRun:
     solve_s: float
     need_value: dict[Key3, float] = field(default_factory=dict)
     cost_value: dict[Key3, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
 
 def solve_balancing(
@@ -509,6 +511,7 @@ def solve_balancing(
         return max(MIN_STAGE_TIME_S, deadline - time.perf_counter())
 
     order = [STAGE_NEED, STAGE_LADDER, STAGE_COST, STAGE_WAITING, STAGE_MOVES]
+    warnings: list[str] = []
     finished = False
     for _round in range(MAX_LAZY_ROUNDS):
         # a round: the MILP stages in order. As soon as a stage's plan breaks R4's backlog
@@ -521,28 +524,26 @@ def solve_balancing(
         for name in order:
             if not bm.objectives.get(name):
                 continue  # nothing to decide in this stage (no such actions in the instance)
-            out = _solve_stage(bm, name, bm.objectives[name], backend, remaining(), threads, prm)
-            if (out.status is SolveStatus.INFEASIBLE and values is not None) or (
-                out.status.has_solution and row_violation(bm.prob) > ROW_TOLERANCE
-            ):
-                # The previous stage's plan meets every row of this one, so "infeasible" is
-                # the solver's presolve misjudging the thin sliver the stage rows (R11) leave
-                # when a stage spends an earlier stage's tolerance (HiGHS); CBC may instead
-                # return a plan that breaks rows ("postprocessed model is infeasible") and
-                # call it optimal. Either way: solve again without presolve.
-                out = _solve_stage(
+            out, broke = _solve_checked(
+                bm.prob,
+                lambda presolve: _solve_stage(  # called at once, inside this iteration
                     bm,
-                    name,
-                    bm.objectives[name],
+                    name,  # noqa: B023
+                    bm.objectives[name],  # noqa: B023
                     backend,
                     remaining(),
                     threads,
                     prm,
-                    presolve=False,
+                    presolve=presolve,
+                ),
+                # the previous stage's plan meets every row of this one
+                infeasible_is_presolve=values is not None,
+            )
+            if broke:
+                warnings.append(
+                    f"stage {name}: the solver's plan broke the model's rows, also when "
+                    "solved again without presolve; the stage counts as without a plan"
                 )
-                if out.status.has_solution and row_violation(bm.prob) > ROW_TOLERANCE:
-                    # still not a plan: the stage has none (the previous stage's is returned)
-                    out = dataclasses.replace(out, status=SolveStatus.NO_SOLUTION_IN_TIME)
             stages.append(StageOutcome(name, out))
             if not out.status.has_solution:
                 status = out.status if values is None else SolveStatus.FEASIBLE
@@ -581,16 +582,35 @@ def solve_balancing(
         else:
             status = SolveStatus.FEASIBLE
     solve_s = time.perf_counter() - t0 - build_s
-    run = SolveRun(bm, stages, status, values or {}, build_s, solve_s)
+    run = SolveRun(bm, stages, status, values or {}, build_s, solve_s, warnings=warnings)
     if duals and values is not None:
         _shadow_prices(run, backend, remaining(), threads)
         run.solve_s = time.perf_counter() - t0 - build_s
     return run
 
 
+def _solve_checked(
+    prob: Any, solve: Callable[[bool], MilpOutcome], *, infeasible_is_presolve: bool
+) -> tuple[MilpOutcome, bool]:
+    """Solve (``solve(presolve)``); if the plan breaks a row of ``prob`` (CBC has called such a
+    plan optimal when its preprocessing failed), or the solver says infeasible where a plan is
+    known to exist (HiGHS's presolve misjudging the thin sliver the stage rows R11 leave when a
+    stage spends an earlier stage's tolerance), solve again without presolve. A plan that still
+    breaks rows is none: returned as ``NO_SOLUTION_IN_TIME``, with True."""
+    out = solve(True)
+    retry = out.status.has_solution and row_violation(prob) > ROW_TOLERANCE
+    if retry or (infeasible_is_presolve and out.status is SolveStatus.INFEASIBLE):
+        out = solve(False)
+        if out.status.has_solution and row_violation(prob) > ROW_TOLERANCE:
+            none = SolveStatus.NO_SOLUTION_IN_TIME
+            return dataclasses.replace(out, status=none, objective=math.inf, bound=-math.inf), True
+    return out, False
+
+
 def row_violation(prob: Any) -> float:
     """Largest violation of a row of ``prob`` by the variables' values, relative to the row's
-    right-hand side (at least 1): a check that a solver's plan is one."""
+    size (the largest of 1, its right-hand side and the sum of its terms' magnitudes): a check
+    that a solver's plan is one."""
     worst = 0.0
     for con in prob.constraints.values():
         act = con.value()  # lhs - rhs
@@ -598,7 +618,8 @@ def row_violation(prob: Any) -> float:
             continue
         viol = abs(act) if con.sense == 0 else max(0.0, -act * con.sense)
         if viol > 0.0:
-            worst = max(worst, viol / max(1.0, abs(con.constant)))
+            size = sum(abs(a * (v.varValue or 0.0)) for v, a in con.items())
+            worst = max(worst, viol / max(1.0, abs(con.constant), size))
     return worst
 
 
@@ -684,6 +705,7 @@ def _levelling(
     # move indicators at the solver's own values: one within the integrality tolerance of 0
     # (CBC: 5e-6) may carry solver dust of a move (m <= limit * y) that the plan's rows need
     raw_y = {k: min(1.0, max(0.0, var.varValue or 0.0)) for k, var in bm.y.items()}
+    bm.raw_y = raw_y
     fixed: list[tuple[Any, float]] = []
     for fam in ("m", "buy"):
         for k, var in getattr(bm, fam).items():
@@ -737,8 +759,17 @@ def _levelling(
         for k, var in bm.z.items():
             if bm.z_factor[k] != 1.0:
                 var.lowBound = var.upBound = round(values["z"][k] / bm.z_factor[k])
-        out = solve_pulp(
-            bm.prob, backend, time_limit_s=time_limit, mip_gap=prm.mip_gap, threads=threads
+        out, _broke = _solve_checked(  # as the MILP stages: a plan must meet the rows
+            bm.prob,
+            lambda presolve: solve_pulp(
+                bm.prob,
+                backend,
+                time_limit_s=time_limit,
+                mip_gap=prm.mip_gap,
+                threads=threads,
+                presolve=presolve,
+            ),
+            infeasible_is_presolve=False,
         )
         if out.status.has_solution:
             break
@@ -758,7 +789,8 @@ def _shadow_prices(
         var.lowBound, var.upBound = lb, ub
     for k, var in bm.y.items():
         var.cat = pulp.LpContinuous
-        var.lowBound = var.upBound = values["y"][k]
+        # as in levelling: the solver's value (dust of a move may sit on an indicator near 0)
+        var.lowBound = var.upBound = bm.raw_y.get(k, values["y"][k])
     for k, var in bm.z.items():
         if bm.z_factor[k] != 1.0:  # an integer number of steps
             var.cat = pulp.LpContinuous

@@ -26,6 +26,7 @@ def balancing_charts(data: BalancingData, result: Result) -> dict[str, Figure]:
     what the actions added, the green line what the plan uses.
     """
     import matplotlib
+    import numpy as np
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -39,8 +40,10 @@ def balancing_charts(data: BalancingData, result: Result) -> dict[str, Figure]:
         sub = util[util["unit"] == u]
         if sub.empty:
             continue
-        ratios = sub["need_before"] / sub["available_before"].where(sub["available_before"] > 0)
-        ratio = ratios.fillna(0.0).to_numpy()
+        need, avail = sub["need_before"].to_numpy(), sub["available_before"].to_numpy()
+        # need with nothing available is the most limited of all (a receiving unit)
+        ratio = np.where(avail > 0, need / np.where(avail > 0, avail, 1.0), np.inf)
+        ratio = np.where(need > 0, ratio, 0.0)
         worst = int(ratio.argmax())
         ranked.append((float(ratio[worst]), i, u, str(sub["resource"].iloc[worst])))
     shown = ranked

@@ -168,9 +168,10 @@ def violations(data: BalancingData, values: Values, tol: float = 1e-4) -> list[s
         mv = data.moves[a]
         given[(mv.donor, mv.resource, p)] += x
         bad(f"move[{mv.donor},{mv.receiver},{mv.resource},{p}]", x, mv.max_per_period, x)
-        # R5 relative to the row's term (limit x indicator): an indicator within the solver's
-        # integrality tolerance of 0 may carry that much dust of a move
-        if x > tol * max(1.0, mv.max_per_period) and values["y"].get((a, p), 0.0) < 0.5:
+        # R5 relative to the row's term (limit x indicator, the limit as in the model): an
+        # indicator within the solver's integrality tolerance of 0 may carry that much dust
+        limit = min(mv.max_per_period, data.spare((mv.donor, mv.resource, p)))
+        if x > tol * max(1.0, limit) and values["y"].get((a, p), 0.0) < 0.5:
             out.append(f"move_on[{mv.donor},{mv.receiver},{mv.resource},{p}]: moved while off")
     # backlog arriving at (u, r, p): need of p-1 postponed, or unmet where it could have been
     backlog: dict[tuple[str, str, str], float] = defaultdict(float)
@@ -255,6 +256,7 @@ def make_result(data: BalancingData, run: SolveRun) -> Result:
             runtime_s=run.build_s + run.solve_s,
             stages=stages,
             explanation=["no plan was found: " + status.value.lower().replace("_", " ")],
+            warnings=list(run.warnings),
         )
     values = run.values
     recomputed = stage_values(data, values)
@@ -285,7 +287,9 @@ def make_result(data: BalancingData, run: SolveRun) -> Result:
         tables=tables,
         stages=stages,
         explanation=explain(data, values, tables),
-        warnings=unsupplied_warnings(data.figures.capacity_need, data.figures.available) + problems,
+        warnings=unsupplied_warnings(data.figures.capacity_need, data.figures.available)
+        + run.warnings
+        + problems,
         extra={
             "objective_terms": {k: recomputed[k] for k in recomputed if k in _stage_names(run)},
             "build_s": round(run.build_s, 3),

@@ -337,8 +337,8 @@ def test_donor_gives_only_what_its_backlog_leaves(backend, mode):
     # Stage 2 (ladder): 2 moved x 1 + 3 postponed x 1000 = 3 002, less what the stage-1
     # tolerance (R11, 303 x 1e-7) lets it trade: postponing ε fewer and leaving them unmet
     # costs 9ε in stage 1 and saves 1000ε here: 3 002 - 1000 x 3.03e-5 / 9 = 3 001.9966.
-    # In plan mode that leaves HiGHS's presolve a sliver it called infeasible in the moves
-    # stage; the stage is then solved again without presolve (moves = 1).
+    # (In plan mode this left HiGHS's presolve a sliver it called infeasible in the moves
+    # stage when the test was written; the stage is then solved again without presolve.)
     data = _backlog_instance(7, mode)
     if mode is DonorBacklog.forecast:
         assert data.forecast_backlog == {("B", "RN", "Q2"): approx(3)}
@@ -363,8 +363,8 @@ def test_forecast_backlog_first_in_first_out_within_windows():
     # w2 (priority 2, may wait 1 quarter), w3 (priority 3, may wait 2). Hours 6, 5, 20, 12.
     # Q1: u takes 4, 2 h left: w2 gets 2 -> w2 2 + w3 4 not produced: backlog into Q2 = 6.
     # Q2: u 4, 1 h left: oldest first (age 1: w2 2, then w3 4), w2-old gets 1 -> not produced
-    #     w2-old 1 (its window is over: unmet, but counts), w3-old 4, w2 4, w3 4 -> Q3 = 13.
-    #     Carried on: w3-old (age 2 <= 2), w2 and w3 of Q2 (age 1).
+    #     w2-old 1 (its 1-quarter window is over: unmet, not carried, reserves nothing),
+    #     w3-old 4 (age 2 <= 2), w2 4 and w3 4 of Q2 -> Q3 = 12.
     # Q3: u 4, 16 h left: w3-old 4, w2-Q2 4, w3-Q2 4, w2-Q3 4 -> w3-Q3 4 left -> Q4 = 4.
     # Q4 is the last quarter: nothing carried beyond it. A unit with no need that may wait
     # has no backlog (A).
@@ -402,10 +402,10 @@ def test_forecast_backlog_first_in_first_out_within_windows():
     )
     assert data.forecast_backlog == {
         ("B", "RN", "Q2"): approx(6),
-        ("B", "RN", "Q3"): approx(13),
+        ("B", "RN", "Q3"): approx(12),
         ("B", "RN", "Q4"): approx(4),
     }
-    # spare = available - forecast need - forecast backlog, never below 0: Q3 20 - 12 - 13
+    # spare = available - forecast need - forecast backlog, never below 0: Q3 20 - 12 - 12
     assert data.spare(("B", "RN", "Q3")) == 0
     none = build_data(fig, params=BalancingParameters(donor_backlog="none"))
     assert none.spare(("B", "RN", "Q3")) == approx(8)
@@ -571,17 +571,19 @@ def test_stage_plan_that_breaks_rows_is_solved_again_without_presolve(backend, m
         SolveStatus.NO_SOLUTION_IN_TIME,
     )
     assert total(run.values["m"]) == approx(5) and violations(data, run.values) == []
+    assert run.stages[-1].outcome.objective == float("inf")  # not the broken plan's value
+    assert [w for w in run.warnings if w.startswith("stage moves: the solver's plan broke")]
 
 
 def test_row_violation_reads_each_sense():
-    # x = 3: x <= 2 broken by 1 (relative to rhs 2: 0.5), x >= 5 by 2 (/5 = 0.4),
-    # x == 3 holds, x <= 10 holds
+    # x = 3; a row's size is the largest of 1, |rhs| and its terms' magnitudes (here 3):
+    # x <= 2 broken by 1 (/ max(2, 3) = 1/3), x >= 5 by 2 (/ 5 = 0.4), x == 3 and x <= 10 hold
     import pulp
 
     from pks_opt.balancing.milp import row_violation
 
     x = pulp.LpVariable("x")
-    for row, expected in [(x <= 2, 0.5), (x >= 5, 0.4), (x == 3, 0.0), (x <= 10, 0.0)]:
+    for row, expected in [(x <= 2, 1 / 3), (x >= 5, 0.4), (x == 3, 0.0), (x <= 10, 0.0)]:
         prob = pulp.LpProblem("p")
         prob += row
         x.varValue = 3.0
