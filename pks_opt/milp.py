@@ -71,7 +71,10 @@ def solve_pulp(
             msg=msg,
             timeLimit=time_limit_s,
             gapRel=mip_gap,
-            threads=threads,
+            # one thread = CBC's serial code: "-threads 1" runs its threaded search with one
+            # worker, which CBC 2.10.3 (PuLP's bundled binary) sometimes never starts — the
+            # search then waits for the time limit (seen: a 48-row plan, 10 s instead of 0.1)
+            threads=threads if threads is not None and threads > 1 else None,
             warmStart=warm_start,
             maxNodes=max_nodes,
             **({} if presolve else {"presolve": False, "options": ["preprocess off"]}),

@@ -59,6 +59,33 @@ def test_milp_infeasible_is_reported(backend: str) -> None:
     assert math.isinf(res.objective)
 
 
+def test_cbc_one_thread_runs_serial() -> None:
+    # PuLP's CBC 2.10.3 with "-threads 1" runs its threaded search with one worker that it
+    # sometimes never starts; the search then idles until the time limit (a 48-row plan took
+    # 10 s instead of 0.1 s, about one run in 20). One thread must mean CBC's serial code: no
+    # "-threads" on its command line; more threads are passed on.
+    import pulp
+
+    seen = []
+
+    class Spy(pulp.PULP_CBC_CMD):  # the real solver, its command line recorded
+        def solve_CBC(self, lp, use_mps=True):  # noqa: N802 (PuLP's name)
+            seen.append(self.optionsDict.get("threads"))
+            return super().solve_CBC(lp, use_mps)
+
+    real = pulp.PULP_CBC_CMD
+    pulp.PULP_CBC_CMD = Spy
+    try:
+        for threads in (1, 2):
+            prob = pulp.LpProblem("t", pulp.LpMaximize)
+            x = pulp.LpVariable("x", 0, 3, cat="Integer")
+            prob += x
+            assert solve_pulp(prob, "cbc", threads=threads).objective == 3
+    finally:
+        pulp.PULP_CBC_CMD = real
+    assert seen == [None, 2]
+
+
 def test_unknown_backend_fails_at_once() -> None:
     with pytest.raises(ValueError, match="cbc, highs"):
         check_backend("gurobi")
