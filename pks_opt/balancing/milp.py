@@ -711,16 +711,13 @@ def _levelling(
         for k, var in getattr(bm, fam).items():
             fixed.append((var, values[fam][k]))
     fixed += [(var, raw_y[k]) for k, var in bm.y.items()]
-    y_names = {var.name for var in bm.y.values()}
     for k, var in bm.z.items():
         fixed.append((var, values["z"][k] / bm.z_factor[k]))
     bm.saved_bounds = [(var, var.lowBound, var.upBound) for var, _v in fixed]
-    for var, v in fixed:
-        if var.cat != pulp.LpContinuous:
-            # fixed integers become continuous: the levelling stage is then a pure LP (a MIP
-            # with every integer fixed can trip the solver's MIP feasibility check)
-            var.cat = pulp.LpContinuous
-            var.lowBound = var.upBound = v if var.name in y_names else round(v)
+    for var, _v in fixed:
+        # fixed integers become continuous: the levelling stage is then a pure LP (a MIP with
+        # every integer fixed can trip the solver's MIP feasibility check); bounds set below
+        var.cat = pulp.LpContinuous
     # (R4, backlog) with the moves fixed, every donor that gives keeps its backlog (plain rows)
     giving = {
         (bm.data.moves[a].donor, bm.data.moves[a].resource, p)
@@ -744,8 +741,6 @@ def _levelling(
     weight = prm.levelling_mean_weight / max(1, len(lam_u))
     obj: Coefs = {lam: 1.0, **{var: weight for var in lam_u.values()}}
     bm.objectives[STAGE_LEVELLING] = obj
-    bm.prob.setObjective(pulp.LpAffineExpression(obj))
-    bm.prob.name = f"balancing_{STAGE_LEVELLING}"
     out: MilpOutcome | None = None
     for slack_rel in FIX_SLACKS:
         for (var, lb0, ub0), (_v, v) in zip(bm.saved_bounds, fixed, strict=True):
@@ -761,13 +756,8 @@ def _levelling(
                 var.lowBound = var.upBound = round(values["z"][k] / bm.z_factor[k])
         out, _broke = _solve_checked(  # as the MILP stages: a plan must meet the rows
             bm.prob,
-            lambda presolve: solve_pulp(
-                bm.prob,
-                backend,
-                time_limit_s=time_limit,
-                mip_gap=prm.mip_gap,
-                threads=threads,
-                presolve=presolve,
+            lambda presolve: _solve_stage(
+                bm, STAGE_LEVELLING, obj, backend, time_limit, threads, prm, presolve=presolve
             ),
             infeasible_is_presolve=False,
         )
