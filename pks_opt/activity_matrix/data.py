@@ -161,6 +161,8 @@ class MatrixParameters(Row):
 
     days: tuple[int, ...] = (0, 1, 2, 3, 4)
     week_type: str = Field(default=NORMAL_WEEK, min_length=1)
+    #: the unit in feedback.csv and trace.csv (default: the instance name)
+    unit: str | None = Field(default=None, min_length=1)
 
     @field_validator("days")
     @classmethod
@@ -228,10 +230,30 @@ class Pin(Frozen):
     activity_type: str
 
 
+class PlanAsk(Frozen):
+    """What the production plan asks of one activity type in one matrix (``--from-plan``).
+
+    ``week`` is the plan week that decided the need (the peak of the week type, or
+    ``--week``); ``patients_by_week`` holds every plan week the matrix stands for.
+    """
+
+    activity_type: str
+    planning_objects: tuple[str, ...]
+    week: int
+    patients: float  # patients the plan asks in ``week``
+    patients_per_session: float
+    sessions: int  # sessions asked = ⌈patients ÷ patients_per_session⌉
+    patients_by_week: dict[int, float]
+    #: ids of the plan's trace.csv rows behind ``week`` (plan:{unit}:{object}:w{week})
+    parent_ids: tuple[str, ...]
+
+
 class MatrixData(Frozen):
     """A validated activity-matrix instance for one week type."""
 
     name: str
+    #: the unit in feedback.csv and trace.csv (parameter ``unit``, else the instance name)
+    unit: str = ""
     week_type: str
     days: tuple[int, ...]
     sessions: tuple[Session, ...]
@@ -253,6 +275,8 @@ class MatrixData(Frozen):
     same_day: dict[tuple[str, int], int]
     day_rules: tuple[DayRule, ...]
     pins: tuple[Pin, ...]
+    #: activity type -> what the production plan asks (empty without --from-plan)
+    plan_asks: dict[str, PlanAsk] = Field(default_factory=dict)
 
     # ---------------------------------------------------------------- lookups
     def activity(self, tid: str) -> ActivityType:
@@ -304,7 +328,13 @@ class MatrixData(Frozen):
         pins = sum(1 for p in self.pins if p.activity_type == tid)
         return max(self.weekly_need(tid), pins)
 
-    def with_need(self, week_type: str, need: Mapping[str, int], source: Mapping[str, str]) -> MatrixData:
+    def with_need(
+        self,
+        week_type: str,
+        need: Mapping[str, int],
+        source: Mapping[str, str],
+        plan_asks: Mapping[str, PlanAsk] | None = None,
+    ) -> MatrixData:
         """The same clinic for another week type (re-validated, not a shallow copy)."""
         payload = self.model_dump()
         closed, availability = resolve_week_type(
@@ -312,6 +342,8 @@ class MatrixData(Frozen):
         )
         payload.update(week_type=week_type, need=dict(need), need_source=dict(source),
                        closed=closed, availability=availability)
+        if plan_asks is not None:
+            payload["plan_asks"] = {t: a.model_dump() for t, a in plan_asks.items()}
         return MatrixData.model_validate(payload)
 
 
@@ -520,6 +552,7 @@ def build_matrix(raw: RawInstance) -> MatrixData:
     )
     return MatrixData(
         name=raw.name,
+        unit=params.unit or raw.name,
         week_type=params.week_type,
         days=params.days,
         sessions=tuple(Session(id=s.session, start=s.start, end=s.end) for s in sessions),

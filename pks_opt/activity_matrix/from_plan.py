@@ -17,21 +17,31 @@ week, with ``week_type`` and ``production`` in patients) and ``DIR/activity_hour
    patients unplanned — the seeds schedule "just above the production plan");
 4. ``--week N`` instead builds one matrix for week N (labelled with its week type);
 5. activity types the plan does not mention keep the instance's ``sessions_per_week``.
+
+What the plan asked is kept per matrix and activity type (:class:`PlanAsk`: patients and
+sessions of the deciding week, every week's patients, the plan's trace ids) so that the
+result can compare it with what the matrix places (``feedback.csv``) and trace every cell
+back to the plan (``trace.csv``). Plan trace ids follow ``plan:{unit}:{planning_object}:w{week}``;
+the plan's unit is ``unit`` in ``DIR/result.json`` (else its ``instance``, else this
+instance's unit). When ``DIR/trace.csv`` exists every parent id is checked against it.
 """
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from pathlib import Path
 
 from pydantic import Field
 
-from pks_opt.activity_matrix.data import MatrixData, plan_mapping, sessions_for
+from pks_opt.activity_matrix.data import MatrixData, PlanAsk, plan_mapping, sessions_for
 from pks_opt.errors import InputError
 from pks_opt.io import RawInstance, Row, Table, _read_csv, parse_rows
 
 PLAN_FILE = "production_plan.csv"
 HOURS_FILE = "activity_hours.csv"
+TRACE_FILE = "trace.csv"
+RESULT_FILE = "result.json"
 
 
 class PlanRow(Row):
@@ -39,6 +49,15 @@ class PlanRow(Row):
     week: int = Field(ge=1)
     week_type: str = Field(default="normal", min_length=1)
     production: float = Field(ge=0)
+
+
+class TraceRow(Row):
+    """A row of a level's ``trace.csv`` (only the columns used to resolve parent ids)."""
+
+    id: str = Field(min_length=1)
+    level: str | None = None
+    object: str | None = None
+    period: str | None = None
 
 
 class HoursRow(Row):
@@ -105,6 +124,23 @@ def matrices_from_plan(
         _how, pps = per_session[tid]
         return sessions_for(patients[(w, tid)], pps)
 
+    plan_unit = _plan_unit(plan_dir, base.unit)
+    parents = _ParentIds(plan_dir, plan_unit)
+    objects_of = {t: tuple(o for o, ty in obj2type.items() if ty == t) for t in planned_types}
+    rows_of: dict[tuple[str, int], bool] = {(r.planning_object, r.week): True for r in rows}
+
+    def ask(tid: str, w: int, weeks: list[int]) -> PlanAsk:
+        return PlanAsk(
+            activity_type=tid,
+            planning_objects=objects_of[tid],
+            week=w,
+            patients=patients[(w, tid)],
+            patients_per_session=per_session[tid][1],
+            sessions=sessions(w, tid),
+            patients_by_week={k: patients[(k, tid)] for k in weeks},
+            parent_ids=tuple(parents.of(o, w) for o in objects_of[tid] if (o, w) in rows_of),
+        )
+
     if week is not None:
         if week not in week_type:
             raise InputError(f"week {week} is not in the production plan", file=t_plan.where,
@@ -117,13 +153,15 @@ def matrices_from_plan(
                 f"plan week {week}: {patients[(week, tid)]:.4g} patients ÷ "
                 f"{per_session[tid][0]}"
             )
-        return [base.with_need(week_type[week], need, source)]
+        return [base.with_need(week_type[week], need, source,
+                               {t: ask(t, week, [week]) for t in planned_types})]
 
     out: list[MatrixData] = []
     for wt in dict.fromkeys(week_type[w] for w in sorted(week_type)):
         weeks = [w for w in sorted(week_type) if week_type[w] == wt]
         need = dict(base.need)
         source = dict(base.need_source)
+        asks: dict[str, PlanAsk] = {}
         for tid in planned_types:
             peak = max(weeks, key=lambda w, t=tid: (sessions(w, t), -w))  # type: ignore[misc]
             need[tid] = sessions(peak, tid)
@@ -131,8 +169,66 @@ def matrices_from_plan(
                 f"plan: peak of {len(weeks)} '{wt}' week(s) is week {peak}, "
                 f"{patients[(peak, tid)]:.4g} patients ÷ {per_session[tid][0]}"
             )
-        out.append(base.with_need(wt, need, source))
+            asks[tid] = ask(tid, peak, weeks)
+        out.append(base.with_need(wt, need, source, asks))
     return out
+
+
+def plan_trace_id(unit: str, planning_object: str, week: int) -> str:
+    """The plan level's trace id of one planning object × week (the convention both share)."""
+    return f"plan:{unit}:{planning_object}:w{week}"
+
+
+def _plan_unit(plan_dir: Path, default: str) -> str:
+    """The plan's unit: ``unit`` in its result.json, else its ``instance``, else ``default``."""
+    f = plan_dir / RESULT_FILE
+    if not f.exists():
+        return default
+    try:
+        env = json.loads(f.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot read the plan's result.json: {exc}", file=str(f)) from exc
+    for key in ("unit", "instance"):
+        value = env.get(key) if isinstance(env, dict) else None
+        if isinstance(value, str) and value:
+            return value
+    return default
+
+
+class _ParentIds:
+    """Plan trace ids by the shared convention, checked against the plan's trace.csv if any.
+
+    An id the convention gives but trace.csv lacks is looked up by the row's ``object`` and
+    ``period`` (``w{week}`` or ``{week}``) among the plan-level rows; if that fails too the
+    hand-over is broken and the error names the file and the id.
+    """
+
+    def __init__(self, plan_dir: Path, unit: str) -> None:
+        self.unit = unit
+        self.path = plan_dir / TRACE_FILE
+        self.ids: set[str] | None = None
+        self.by_object: dict[tuple[str, str], str] = {}
+        if self.path.exists():
+            table = _only(_read_csv("trace", self.path), TraceRow)
+            rows = parse_rows(table, TraceRow)
+            self.ids = {r.id for r in rows}
+            for r in rows:
+                if r.level in (None, "plan") and r.object and r.period:
+                    self.by_object.setdefault((r.object, r.period), r.id)
+
+    def of(self, planning_object: str, week: int) -> str:
+        pid = plan_trace_id(self.unit, planning_object, week)
+        if self.ids is None or pid in self.ids:
+            return pid
+        for period in (f"w{week}", str(week)):
+            found = self.by_object.get((planning_object, period))
+            if found is not None:
+                return found
+        raise InputError(
+            f"the plan's trace has no row for planning object '{planning_object}' in week "
+            f"{week} (expected id '{pid}')",
+            file=str(self.path), field="id",
+        )
 
 
 def _read_hours(path: Path) -> dict[tuple[str, str], float]:

@@ -441,6 +441,10 @@ def coverage(data: MatrixData, rooms: RoomCells) -> pd.DataFrame:
         for d in data.days:
             row[DAY_NAMES[d]] = n[(t.id, d)]
         row["same_day_needed"] = sum(data.same_day.get((t.id, d), 0) for d in data.days)
+        ask = data.plan_asks.get(t.id)
+        pps = patients_per_session(data, t.id)
+        row["patients_asked"] = None if ask is None else round(ask.patients, 3)
+        row["patients_capacity"] = None if pps is None else round(got * pps, 3)
         source = data.need_source.get(t.id, "instance")
         if data.weekly_need(t.id) > data.need[t.id]:
             source += f" ({data.need[t.id]}), raised to the total of its day minimums"
@@ -467,14 +471,39 @@ def day_coverage(data: MatrixData, rooms: RoomCells) -> pd.DataFrame:
 
 STAFF_DEMAND_COLUMNS = [
     "week_type", "weekday", "session", "start", "end", "competence", "staff", "activity_type",
+    "named_staff", "trace_ids",
 ]
 
 
-def staff_demand(data: MatrixData, rooms: RoomCells) -> pd.DataFrame:
-    """People per competence per session: the rostering level's tier-2 demand."""
+def cell_id(week_type: str, tid: str, day: int, session: str, room: str) -> str:
+    """Trace id of one placed room cell: ``matrix:{week_type}:{activity_type}:{day}:{session}:{room}``."""
+    return f"matrix:{week_type}:{tid}:{DAY_NAMES[day]}:{session}:{room}"
+
+
+def named(data: MatrixData) -> set[str]:
+    """Staff rows that are one named person (count 1), not a category of interchangeable people."""
+    return {s.id for s in data.staff if s.count == 1}
+
+
+def staff_demand(data: MatrixData, rooms: RoomCells, staff: StaffCells | None = None) -> pd.DataFrame:
+    """People per competence per session: the rostering level's tier-2 demand.
+
+    ``named_staff`` lists the named people (staff rows of count 1, e.g. a physician with a
+    specialty) the matrix put on those sessions, so the roster can ask for them by name;
+    ``trace_ids`` the ids of the room cells behind the row (``trace.csv``).
+    """
     n_cell: dict[tuple[int, str, str], int] = defaultdict(int)
-    for (_r, d, k), t in rooms.items():
+    cells: dict[tuple[int, str, str], list[str]] = defaultdict(list)
+    room_ids = [r.id for r in data.rooms]
+    for (r, d, k), t in sorted(rooms.items(), key=lambda kv: room_ids.index(kv[0][0])):
         n_cell[(d, k, t)] += 1
+        cells[(d, k, t)].append(cell_id(data.week_type, t, d, k, r))
+    persons = named(data)
+    comp = {s.id: s.competence for s in data.staff}
+    who: dict[tuple[int, str, str, str], list[str]] = defaultdict(list)
+    for (s, d, k, t), p in sorted((staff or {}).items()):
+        if p > 0 and s in persons:
+            who[(d, k, t, comp[s])].append(s)
     rows = []
     for d in data.days:
         for sess in data.sessions:
@@ -482,13 +511,132 @@ def staff_demand(data: MatrixData, rooms: RoomCells) -> pd.DataFrame:
                 sessions = n_cell[(d, sess.id, at.id)]
                 if not sessions:
                     continue
-                for comp, people in sorted(at.staff_per_session.items()):
+                for c, people in sorted(at.staff_per_session.items()):
                     rows.append({
                         "week_type": data.week_type, "weekday": d, "session": sess.id,
-                        "start": sess.start, "end": sess.end, "competence": comp,
+                        "start": sess.start, "end": sess.end, "competence": c,
                         "staff": people * sessions, "activity_type": at.id,
+                        "named_staff": ";".join(who[(d, sess.id, at.id, c)]),
+                        "trace_ids": ";".join(cells[(d, sess.id, at.id)]),
                     })
     return pd.DataFrame(rows, columns=STAFF_DEMAND_COLUMNS)
+
+
+# --------------------------------------------------------------------------- hand-over
+
+FEEDBACK_COLUMNS = [
+    "level", "unit", "object", "resource", "period", "agreed", "achievable", "gap", "cause",
+]
+TRACE_COLUMNS = [
+    "id", "level", "unit", "object", "period", "quantity", "measure", "parent_ids", "note",
+]
+LEVEL = "matrix"
+#: patients compared with this tolerance (the plan's production may carry float noise)
+PATIENTS_TOLERANCE = 1e-6
+
+
+def patients_per_session(data: MatrixData, tid: str) -> float | None:
+    """Patients one session of ``tid`` takes: as the plan conversion used it, else the instance's."""
+    ask = data.plan_asks.get(tid)
+    return ask.patients_per_session if ask is not None else data.activity(tid).patients_per_session
+
+
+def _weeks_text(weeks: list[int]) -> str:
+    """1, 2, 3, 7 → '1–3, 7'."""
+    parts: list[str] = []
+    for w in weeks:
+        if parts and parts[-1].split("–")[-1] == str(w - 1):
+            parts[-1] = f"{parts[-1].split('–')[0]}–{w}"
+        else:
+            parts.append(str(w))
+    return ", ".join(parts)
+
+
+def _fb(data: MatrixData, obj: str, period: str, agreed: float, achievable: float,
+        cause: str) -> dict[str, Any]:
+    return {
+        "level": LEVEL, "unit": data.unit, "object": obj, "resource": "",
+        "period": period, "agreed": round(agreed, 3), "achievable": round(achievable, 3),
+        "gap": round(achievable - agreed, 3), "cause": cause,
+    }
+
+
+def feedback(data: MatrixData, rooms: RoomCells, staff: StaffCells) -> pd.DataFrame:
+    """One row per shortfall against what was asked; ``object`` = the activity type.
+
+    ``resource`` stays empty (the row is about an object: one of the two, as
+    :mod:`pks_opt.feedback` reads it). The measure: **patients a week** when the need came
+    from the production plan (agreed = patients the plan asks in the week that decided the
+    need, achievable = placed sessions × patients per session), else **sessions** (a week,
+    or on one day for a same-day / at-least minimum, period ``{week type} {day}``); the
+    cause names it and gives the sessions and the limiting rooms, staff or rules.
+    """
+    rows: list[dict[str, Any]] = []
+    n = counts(data, rooms)
+    wt = data.week_type
+    for (tid, d), req in day_requirements(data).items():
+        got = n[(tid, d)]
+        if got < req:
+            why = "; ".join(_reasons(data, tid, req, (d,), rooms, staff, weekly=False))
+            rows.append(_fb(data, tid, f"{wt} {DAY_NAMES[d]}", req, got,
+                            f"sessions on {DAY_NAMES_LONG[d]} (same-day / at-least minimum): "
+                            f"{why}"))
+    for t in sorted(data.activity_types, key=lambda a: (a.priority, a.id)):
+        need = data.weekly_need(t.id)
+        got = sum(n[(t.id, d)] for d in data.days)
+        why = ""
+        if got < need:
+            why = "; ".join(_reasons(data, t.id, need, data.days, rooms, staff, weekly=True))
+        gap = patients_gap(data, t.id, got)
+        if gap is not None:
+            asked, cap, cause = gap
+            rows.append(_fb(data, t.id, wt, asked, cap, f"patients a week: {got} of {need} "
+                            f"sessions placed; {cause}" + (f": {why}" if why else "")))
+        elif got < need:
+            source = data.need_source.get(t.id, "instance")
+            rows.append(_fb(data, t.id, wt, need, got,
+                            f"sessions a week (need from {source}): {why}"))
+    return pd.DataFrame(rows, columns=FEEDBACK_COLUMNS)
+
+
+def patients_gap(data: MatrixData, tid: str, got: int) -> tuple[float, float, str] | None:
+    """(patients asked, patients the ``got`` sessions take, wording) when the plan asks more."""
+    ask = data.plan_asks.get(tid)
+    if ask is None:
+        return None
+    cap = got * ask.patients_per_session
+    if cap >= ask.patients - PATIENTS_TOLERANCE:
+        return None
+    over = [w for w, p in sorted(ask.patients_by_week.items()) if p > cap + PATIENTS_TOLERANCE]
+    return ask.patients, cap, (
+        f"{_plural(got, 'session')} × {ask.patients_per_session:.3g} patients take {cap:.4g} "
+        f"a week; the plan asks {ask.patients:.4g} in week {ask.week} and more than {cap:.4g} "
+        f"in {len(over)} of {len(ask.patients_by_week)} '{data.week_type}' week(s) "
+        f"({_weeks_text(over)})"
+    )
+
+
+def trace(data: MatrixData, rooms: RoomCells, staff: StaffCells) -> pd.DataFrame:
+    """One row per placed room cell, its parents the plan rows that decided its need."""
+    rows: list[dict[str, Any]] = []
+    for a in assignments(data, rooms, staff).to_dict("records"):
+        tid, d, k, r = str(a["activity_type"]), int(a["weekday"]), str(a["session"]), str(a["room"])
+        pps = patients_per_session(data, tid)
+        ask = data.plan_asks.get(tid)
+        note = f"room {r} {DAY_NAMES_LONG[d]} {k} {a['start']}-{a['end']}"
+        if a["staff"]:
+            note += f"; staff {a['staff']}"
+        if ask is not None:
+            note += f"; need from plan week {ask.week}"
+        rows.append({
+            "id": cell_id(data.week_type, tid, d, k, r), "level": LEVEL, "unit": data.unit,
+            "object": tid, "period": f"{data.week_type} {DAY_NAMES[d]} {k}",
+            "quantity": 1 if pps is None else pps,
+            "measure": "sessions" if pps is None else "patients",
+            "parent_ids": "" if ask is None else ";".join(ask.parent_ids),
+            "note": note,
+        })
+    return pd.DataFrame(rows, columns=TRACE_COLUMNS)
 
 
 # --------------------------------------------------------------------------- result
@@ -527,6 +675,9 @@ def build_result(runs: list[MatrixRun], *, instance: str, workers: int, seed: in
                 result.explanation.append(
                     f"[{r.data.week_type}] no matrix found within the time limit; raise --time-limit"
                 )
+        # the hand-over files exist in every output folder (header only: nothing placed)
+        result.tables = {"feedback": pd.DataFrame(columns=FEEDBACK_COLUMNS),
+                         "trace": pd.DataFrame(columns=TRACE_COLUMNS)}
         return result
 
     objective = 0.0
@@ -536,7 +687,7 @@ def build_result(runs: list[MatrixRun], *, instance: str, workers: int, seed: in
         "week_types": len(runs), "sessions_needed": 0, "sessions_delivered": 0,
         "sessions_short": 0, "same_day_short": 0, "room_sessions_open": 0,
         "room_sessions_used": 0, "room_changes": 0, "continuity_rows": 0, "spread": 0,
-        "misplaced_sessions": 0,
+        "misplaced_sessions": 0, "feedback_rows": 0,
     }
     per_type: dict[str, Any] = {}
     for r in runs:
@@ -558,7 +709,9 @@ def build_result(runs: list[MatrixRun], *, instance: str, workers: int, seed: in
         tables["coverage"].append(cov := coverage(d, r.rooms))
         tables["day_coverage"].append(day_coverage(d, r.rooms))
         tables["assignments"].append(assignments(d, r.rooms, r.staff))
-        tables["staff_demand"].append(staff_demand(d, r.rooms))
+        tables["staff_demand"].append(staff_demand(d, r.rooms, r.staff))
+        tables["feedback"].append(fb := feedback(d, r.rooms, r.staff))
+        tables["trace"].append(trace(d, r.rooms, r.staff))
         n_open = sum(1 for rm in d.rooms for dd in d.days for k in d.sessions
                      if d.is_open(rm.id, dd, k.id))
         day_short = values[STAGE_DAY]
@@ -579,6 +732,14 @@ def build_result(runs: list[MatrixRun], *, instance: str, workers: int, seed: in
         }
         pre = f"[{d.week_type}] " if multi else ""
         result.explanation += [pre + line for line in explain(d, r.rooms, r.staff)]
+        for t in d.activity_types:
+            gap = patients_gap(d, t.id, sum(counts(d, r.rooms)[(t.id, dd)] for dd in d.days))
+            if gap is not None:
+                result.explanation.append(
+                    f"{pre}{t.id}: {gap[2]} — {gap[0] - gap[1]:.4g} patients a week short of "
+                    "the plan (feedback.csv)"
+                )
+        kpis["feedback_rows"] += len(fb)
     kpis["room_utilisation"] = (
         kpis["room_sessions_used"] / kpis["room_sessions_open"] if kpis["room_sessions_open"] else 0.0
     )

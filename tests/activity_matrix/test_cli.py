@@ -29,12 +29,14 @@ def test_shipped_instance_writes_everything(tmp_path: Path) -> None:
     env = json.loads((out / "result.json").read_text())
     assert env["status"] == "OPTIMAL" and env["kind"] == "activity_matrix"
     assert set(env["tables"]) == {
-        "room_grid", "staff_grid", "coverage", "day_coverage", "assignments", "staff_demand"
+        "room_grid", "staff_grid", "coverage", "day_coverage", "assignments", "staff_demand",
+        "feedback", "trace",
     }
     assert env["charts"] == {"matrix": "matrix.png"}
     assert (out / "matrix.png").stat().st_size > 10_000
     header = (out / "staff_demand.csv").read_text().splitlines()[0]
-    assert header == "week_type,weekday,session,start,end,competence,staff,activity_type"
+    assert header == ("week_type,weekday,session,start,end,competence,staff,activity_type,"
+                      "named_staff,trace_ids")
     grid = (out / "room_grid.csv").read_text().splitlines()
     assert grid[0] == "week_type,room,session,Mon,Tue,Wed,Thu,Fri"
     assert len(grid) == 1 + 5 * 2  # 5 rooms × am/pm

@@ -133,7 +133,9 @@ def test_availability_per_week_type(tmp_path: Path) -> None:
     assert cov.loc["normal", "delivered"] == 2 and cov.loc["low", "delivered"] == 1
     assert res.explanation == [
         "[low] A (priority 1) needs 2 sessions a week, gets 1 (1 short): "
-        "A needs 2 physician sessions a week; 1 is available"
+        "A needs 2 physician sessions a week; 1 is available",
+        "[low] A: 1 session × 4 patients take 4 a week; the plan asks 8 in week 2 and more "
+        "than 4 in 1 of 1 'low' week(s) (2) — 4 patients a week short of the plan (feedback.csv)",
     ]
     sd = res.tables["staff_demand"]
     assert sd.groupby("week_type")["staff"].sum().to_dict() == {"low": 1, "normal": 2}
