@@ -14,6 +14,12 @@ from pks_opt.result import Result
 @click.argument("instance", type=click.Path(path_type=Path))
 @click.option("--from-matrix", "from_matrix", type=click.Path(file_okay=False, path_type=Path),
               default=None, help="Folder with the activity matrix's staff_demand.csv (tier-2 demand).")
+@click.option("--from-need", "from_need", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="Folder with the need level's acute_dimensioning.csv (pks need "
+                                 "--out): tier-1 demand through the instance's acute_staffing table.")
+@click.option("--unit", default=None,
+              help="With --from-need: the unit whose acute dimensioning to take (default: the "
+                   "instance parameter 'unit', or the only unit in the file).")
 @click.option("--time-limit", "time_limit", type=click.FloatRange(min=0.1), default=60.0,
               show_default=True, help="Total seconds for all stages, in CP-SAT deterministic time (repeatable; often "
                    "2-3x as many wall seconds) unless --wall-clock.")
@@ -25,9 +31,13 @@ from pks_opt.result import Result
               help="Count every limit in wall-clock seconds (not repeatable).")
 @output_options
 @handles_input_errors
-def roster(instance: Path, from_matrix: Path | None, time_limit: float, seed: int, workers: int,
-           quiet: bool, wall_clock: bool, out: Path | None, excel: bool, as_json: bool) -> None:
+def roster(instance: Path, from_matrix: Path | None, from_need: Path | None, unit: str | None,
+           time_limit: float, seed: int, workers: int, quiet: bool, wall_clock: bool,
+           out: Path | None, excel: bool, as_json: bool) -> None:
     """Lay a roster: tier-1 demand first, then tier 2, then tier 3, wishes and fairness.
+
+    Writes feedback.csv (short demand, upward) and trace.csv (demand rows with the matrix
+    cells behind them) beside the roster tables.
 
     INSTANCE is a roster instance folder/workbook (kind: roster) or a Curtois & Qu benchmark
     file InstanceN.txt (then --out gets roster.csv as staff,day,shift and the benchmark
@@ -39,12 +49,12 @@ def roster(instance: Path, from_matrix: Path | None, time_limit: float, seed: in
     options = SolveOptions(time_limit_s=time_limit, seed=seed, workers=workers,
                            progress=not (quiet or as_json), deterministic=not wall_clock)
     if is_curtois(instance):
-        if from_matrix is not None:
-            raise click.UsageError("--from-matrix does not apply to a benchmark instance")
+        if from_matrix is not None or from_need is not None:
+            raise click.UsageError("--from-matrix and --from-need do not apply to a benchmark instance")
         result, _ = benchmark_result(instance, options)
         finish(result, out=out, excel=excel, as_json=as_json)
         return
-    data = read_roster(instance, matrix_dir=from_matrix)
+    data = read_roster(instance, matrix_dir=from_matrix, need_dir=from_need, unit=unit)
     result, sol = roster_result(data, options)
 
     def charts() -> dict[str, object]:

@@ -15,6 +15,7 @@ from pks_opt.result import Result, SolveStatus
 from pks_opt.rostering.cpsat import RosterSolution, SolveOptions, solve_roster
 from pks_opt.rostering.data import RosterData, read_roster
 from pks_opt.rostering.explain import escalation, explain_shortfalls
+from pks_opt.rostering.handover import FEEDBACK_COLUMNS, feedback_table, trace_table
 from pks_opt.rostering.solution import (
     evaluate_roster,
     hours_table,
@@ -56,6 +57,9 @@ def roster_result(data: RosterData, options: SolveOptions) -> tuple[Result, Rost
             if sol.status is SolveStatus.INFEASIBLE
             else "no roster found within the time limit; raise --time-limit"
         )
+        # the hand-over files exist in every output folder: the demand asked, no feedback rows
+        res.tables = {"feedback": pd.DataFrame(columns=FEEDBACK_COLUMNS),
+                      "trace": trace_table(data)}
         return res, sol
     roster = sol.assignment
     ev = evaluate_roster(data, roster)
@@ -68,10 +72,14 @@ def roster_result(data: RosterData, options: SolveOptions) -> tuple[Result, Rost
     if not sol.repeatable:
         res.warnings.append("a stage hit the wall-clock guard: this run may not be repeatable")
     shortfalls = explain_shortfalls(data, roster, ev.coverage)
+    cover_rows = ev.coverage[ev.coverage["staff"] == ""]
+    named_rows = ev.coverage[ev.coverage["staff"] != ""]
     for tier in (1, 2, 3):
-        part = ev.coverage[ev.coverage["tier"] == tier]
+        part = cover_rows[cover_rows["tier"] == tier]
         res.kpis[f"tier{tier}_short_shifts"] = int(part["short"].sum())
         res.kpis[f"tier{tier}_short_hours"] = float(part["short_hours"].sum())
+    res.kpis["named_staff_asked"] = len(named_rows)
+    res.kpis["named_staff_short"] = int(named_rows["short"].sum())
     res.kpis.update({f"term_{k}": v for k, v in ev.terms.items()})
     res.kpis["hard_rule_violations"] = len(ev.violations)
     hours = hours_table(data, roster)
@@ -87,7 +95,10 @@ def roster_result(data: RosterData, options: SolveOptions) -> tuple[Result, Rost
             [{"staff": e, "date": data.date_of(d).isoformat(), "shift": s, "competence": c}
              for (e, d), (s, c) in sorted(roster.items(), key=lambda kv: (kv[0][1], kv[0][0]))],
             columns=["staff", "date", "shift", "competence"]),
+        "feedback": feedback_table(data, shortfalls),
+        "trace": trace_table(data),
     }
+    res.kpis["feedback_rows"] = len(res.tables["feedback"])
     if shortfalls.empty:
         res.explanation.append("every demand is covered (tiers 1-3)")
     else:

@@ -103,6 +103,7 @@ class RosterModel:
         self.role: dict[tuple[str, int, str, str], Any] = {}  # (e,d,s,c) -> literal
         self.work: dict[tuple[str, int], Any] = {}
         self.under: dict[int, Any] = {}  # demand index -> int var
+        self.named_under: dict[int, Any] = {}  # named-demand index -> bool var
         self.over: dict[tuple[int, str, str], Any] = {}
         self.terms: dict[str, list[tuple[int, Any]]] = {}
         self._variables()
@@ -159,6 +160,7 @@ class RosterModel:
     def _constraints(self) -> None:
         self._pins()
         self._cover()
+        self._named_cover()
         self._max_shifts_per_type()
         self._successions()
         self._total_minutes()
@@ -207,6 +209,19 @@ class RosterModel:
             o = self.m.NewIntVar(0, n_staff, f"over[day={d},shift={s},skill={c}]")
             self.m.Add(o >= n - prefix_req)
             self.over[d, s, c] = o
+
+    def _named_cover(self) -> None:
+        """(R3b) A named person the level above asked for works that shift in that role."""
+        for i, nd in enumerate(self.data.named_demand):
+            u = self.m.NewBoolVar(
+                f"named_shortfall[day={nd.day},shift={nd.shift},skill={nd.competence},"
+                f"staff={nd.staff}]")
+            lit = self.role.get((nd.staff, nd.day, nd.shift, nd.competence))
+            if lit is None:  # absent, or may not work it: short whatever the roster
+                self.m.Add(u == 1)
+            else:
+                self.m.AddBoolOr([u, lit])
+            self.named_under[i] = u
 
     def _max_shifts_per_type(self) -> None:
         """(R4) At most max_shifts[e][s] shifts of type s over the horizon."""
@@ -354,6 +369,9 @@ class RosterModel:
         for i, u in self.under.items():
             dm = self.data.demand[i]
             t[f"tier{dm.tier}"].append((dm.weight_under, u))
+        for i, u in self.named_under.items():
+            nd = self.data.named_demand[i]
+            t[f"tier{nd.tier}"].append((nd.weight_under, u))
         over_w: dict[tuple[int, str, str], int] = {}
         for dm in self.data.demand:
             key = (dm.day, dm.shift, dm.competence)

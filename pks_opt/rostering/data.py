@@ -8,6 +8,7 @@ The spec is ``models/rostering.md``; tags (R1, R2, …) refer to it.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
@@ -38,6 +39,8 @@ SATURDAY, SUNDAY = 5, 6
 NORMAL_WEEK = "normal"
 _Date = date  # row classes have a field named "date"
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
+#: capacity ÷ arrivals_per_staff within this of an integer is that integer (float noise)
+RATIO_TOLERANCE = 1e-6
 
 
 # --------------------------------------------------------------------------- validated data
@@ -91,6 +94,28 @@ class Demand(Frozen):
     weight_under: int = Field(default=1, ge=0)
     weight_over: int = Field(default=0, ge=0)
     source: str = ""
+    #: what the row is for: the matrix's activity types, ``acute <block>``… (feedback, trace)
+    objects: tuple[str, ...] = ()
+    #: ids of the level above's trace rows behind it (the matrix cells; empty otherwise)
+    parent_ids: tuple[str, ...] = ()
+
+
+class NamedDemand(Frozen):
+    """A named person the level above put on ``shift`` on ``day`` (the matrix's specialist).
+
+    Soft, counted in ``tier`` like a missing person of a cover row; it sits inside the
+    competence's cover row (the person counts there too), so it asks *who*, not how many more.
+    """
+
+    day: int
+    shift: str
+    competence: str
+    staff: str
+    tier: int = 2
+    weight_under: int = Field(default=1, ge=0)
+    source: str = ""
+    objects: tuple[str, ...] = ()
+    parent_ids: tuple[str, ...] = ()
 
 
 class Absence(Frozen):
@@ -149,6 +174,9 @@ class RosterData(Frozen):
     shifts: tuple[ShiftType, ...]
     staff: tuple[StaffMember, ...]
     demand: tuple[Demand, ...] = ()
+    named_demand: tuple[NamedDemand, ...] = ()
+    #: the unit in feedback.csv and trace.csv (parameter ``unit``, else the instance name)
+    unit: str = ""
     absences: tuple[Absence, ...] = ()
     wishes: tuple[Wish, ...] = ()
     pins: tuple[Pin, ...] = ()
@@ -219,6 +247,7 @@ def forbidden_from_clock(shifts: Sequence[ShiftType], daily_rest_minutes: int) -
 
 class RosterParameters(Row):
     start_date: date
+    unit: str | None = Field(default=None, min_length=1)
     weeks: int | None = Field(default=None, gt=0)
     days: int | None = Field(default=None, gt=0)
     daily_rest_hours: float = Field(default=11, ge=0, le=24)
@@ -281,6 +310,27 @@ class MatrixRow(Row):
     competence: str
     staff: int = Field(ge=0)
     activity_type: str = ""
+    named_staff: str = ""  # ;-list of named people the matrix put on the session
+    trace_ids: str = ""  # ;-list of the matrix cells behind the row (its trace.csv ids)
+
+
+class AcuteStaffingRow(Row):
+    """``acute_staffing.csv``: how a need block's acute dimensioning becomes tier-1 staff."""
+
+    block: str = Field(min_length=1)
+    shift: str = Field(min_length=1)
+    competence: str = Field(min_length=1)
+    arrivals_per_staff: float = Field(gt=0)
+    weight_under: int = Field(default=1, ge=0)
+
+
+class AcuteRow(Row):
+    """A row of the need level's ``acute_dimensioning.csv`` (the columns used)."""
+
+    unit: str = Field(min_length=1)
+    block: str = Field(min_length=1)
+    capacity: float = Field(ge=0)
+    share_target: float | None = None
 
 
 class AbsenceRow(Row):
@@ -348,19 +398,55 @@ def _targets_less_absences(staff: list[StaffMember], absences: Sequence[Absence]
     return out
 
 
-def read_roster(path: str | Path, *, matrix_dir: Path | None = None) -> RosterData:
+def read_roster(path: str | Path, *, matrix_dir: Path | None = None,
+                need_dir: Path | None = None, unit: str | None = None) -> RosterData:
     """Read a native roster instance (folder or workbook, kind ``roster``).
 
     ``matrix_dir`` holds the activity matrix's ``staff_demand.csv``; it replaces the
     instance's own ``staff_demand`` table (both become tier-2 demand, see
-    :func:`matrix_to_demand`).
+    :func:`matrix_to_demand`); the matrix cells named in its ``trace_ids`` are checked against
+    ``matrix_dir/trace.csv`` when that exists. ``need_dir`` holds the need level's
+    ``acute_dimensioning.csv``: the acute capacity of ``unit`` becomes tier-1 demand through
+    the instance's ``acute_staffing`` table (:func:`acute_to_demand`).
     """
     raw = read_raw(path, expect_kind="roster")
     matrix_table: Table | None = raw.tables.get("staff_demand")
+    matrix_ids: set[str] | None = None
     if matrix_dir is not None:
-        mraw = _read_matrix_folder(matrix_dir)
-        matrix_table = mraw
-    return build_roster(raw, matrix_table)
+        matrix_table = _read_matrix_folder(matrix_dir)
+        matrix_ids = _trace_ids(Path(matrix_dir) / "trace.csv")
+    acute: tuple[Table, str] | None = None
+    if need_dir is not None:
+        acute = (_read_need_folder(need_dir), unit or "")
+    elif unit is not None:
+        raise InputError("--unit needs --from-need", field="--unit")
+    return build_roster(raw, matrix_table, acute=acute, matrix_ids=matrix_ids)
+
+
+def _trace_ids(path: Path) -> set[str] | None:
+    """The ids of a level's ``trace.csv`` (None when the file is absent)."""
+    from pks_opt.io import _read_csv
+
+    if not path.exists():
+        return None
+    table = _read_csv("trace", path)
+    if "id" not in table.columns:
+        raise InputError("missing column 'id'", file=table.where, row=1)
+    return {str(r.get("id") or "") for r in table.rows}
+
+
+def _read_need_folder(folder: Path) -> Table:
+    from pks_opt.io import _read_csv
+
+    f = Path(folder) / "acute_dimensioning.csv"
+    if not Path(folder).is_dir():
+        raise InputError("the --from-need folder does not exist", file=str(folder))
+    if not f.exists():
+        raise InputError("no acute_dimensioning.csv in the --from-need folder (pks need --out)",
+                         file=str(folder))
+    t = _read_csv("acute_dimensioning", f)
+    cols = tuple(c for c in t.columns if c in AcuteRow.model_fields)
+    return Table(t.name, t.where, cols, tuple({c: r.get(c) for c in cols} for r in t.rows))
 
 
 def _read_matrix_folder(folder: Path) -> Table:
@@ -372,7 +458,12 @@ def _read_matrix_folder(folder: Path) -> Table:
     return _read_csv("staff_demand", f)
 
 
-def build_roster(raw: RawInstance, matrix_table: Table | None) -> RosterData:
+def build_roster(raw: RawInstance, matrix_table: Table | None, *,
+                 acute: tuple[Table, str] | None = None,
+                 matrix_ids: set[str] | None = None) -> RosterData:
+    """Validate a raw roster instance; ``matrix_table`` is tier 2 (staff_demand), ``acute``
+    the need level's acute dimensioning and the unit to take (tier 1), ``matrix_ids`` the ids
+    of the matrix's trace.csv (to check the parents of tier-2 rows)."""
     params = parse_parameters(raw, RosterParameters)
     where = raw.manifest_where
     if (params.weeks is None) == (params.days is None):
@@ -474,6 +565,11 @@ def build_roster(raw: RawInstance, matrix_table: Table | None) -> RosterData:
 
     # demand
     demand: list[Demand] = []
+    named: list[NamedDemand] = []
+    unit = params.unit or raw.name
+    if acute is not None:
+        demand.extend(acute_to_demand(raw, acute[0], acute[1] or params.unit, shift_ids,
+                                      all_comps, num_days))
     if raw.has("demand"):
         dt = raw.table("demand")
         rows = parse_rows(dt, DemandRow)
@@ -523,12 +619,12 @@ def build_roster(raw: RawInstance, matrix_table: Table | None) -> RosterData:
                     row=wrow,
                     field="week_type",
                 )
-        demand.extend(
-            matrix_to_demand(
-                matrix_table, shifts, start=start, num_days=num_days, week_types=week_types,
-                competences=all_comps,
-            )
+        tier2, named = matrix_demand(
+            matrix_table, shifts, start=start, num_days=num_days, week_types=week_types,
+            competences=all_comps, staff={s.id: s.competences for s in staff},
+            trace_ids=matrix_ids,
         )
+        demand.extend(tier2)
     if not demand:
         raise InputError("no demand: give a 'demand' table or a staff_demand matrix", file=where)
     demand = _merge_demand(demand)
@@ -602,6 +698,8 @@ def build_roster(raw: RawInstance, matrix_table: Table | None) -> RosterData:
         shifts=tuple(shifts),
         staff=tuple(staff),
         demand=tuple(demand),
+        named_demand=tuple(named),
+        unit=unit,
         absences=tuple(absences),
         wishes=tuple(wishes),
         pins=tuple(pins),
@@ -624,6 +722,8 @@ def _merge_demand(demand: list[Demand]) -> list[Demand]:
                     "weight_under": max(m.weight_under, d.weight_under),
                     "weight_over": max(m.weight_over, d.weight_over),
                     "source": f"{m.source}; {d.source}" if d.source not in m.source else m.source,
+                    "objects": tuple(dict.fromkeys(m.objects + d.objects)),
+                    "parent_ids": tuple(dict.fromkeys(m.parent_ids + d.parent_ids)),
                 }
             )
         else:
@@ -640,6 +740,22 @@ def matrix_to_demand(
     week_types: Sequence[str],
     competences: set[str],
 ) -> list[Demand]:
+    """The tier-2 cover rows of :func:`matrix_demand` (named people are not checked)."""
+    return matrix_demand(table, shifts, start=start, num_days=num_days, week_types=week_types,
+                         competences=competences)[0]
+
+
+def matrix_demand(
+    table: Table,
+    shifts: Sequence[ShiftType],
+    *,
+    start: date,
+    num_days: int,
+    week_types: Sequence[str],
+    competences: set[str],
+    staff: Mapping[str, tuple[str, ...]] | None = None,
+    trace_ids: set[str] | None = None,
+) -> tuple[list[Demand], list[NamedDemand]]:
     """Turn the activity matrix's ``staff_demand.csv`` into tier-2 demand on dates.
 
     Rule (documented in ``docs/rostering.md``):
@@ -651,6 +767,12 @@ def matrix_to_demand(
        single shift covers is an input error.
     3. Rows of the same session (different activity types) add up; sessions that fall on the
        same shift take the maximum, because the same people work both sessions of a shift.
+    4. Every person in ``named_staff`` (the matrix's named specialists) becomes a
+       :class:`NamedDemand` on that date and shift: that person, in that competence. A name
+       the roster's staff does not have, or without that competence, is an input error
+       (``staff`` given); without ``staff`` named people are not read.
+    5. ``trace_ids`` (the matrix cells behind a row) become the rows' ``parent_ids``; with
+       ``trace_ids`` given (the matrix's trace.csv) an id it lacks is an input error.
     """
     rows = parse_rows(table, MatrixRow)
     candidates = sorted(
@@ -659,6 +781,10 @@ def matrix_to_demand(
     )
     # (week_type, weekday, shift, competence) -> session -> staff
     acc: dict[tuple[str, int, str, str], dict[str, int]] = {}
+    what: dict[tuple[str, int, str, str], list[str]] = {}  # activity types
+    parents: dict[tuple[str, int, str, str], list[str]] = {}
+    # (week_type, weekday, shift, competence) -> person -> (activity types, cells) named for
+    persons: dict[tuple[str, int, str, str], dict[str, tuple[list[str], list[str]]]] = {}
     for i, r in enumerate(rows):
         rn = table.row_number(i)
         s0 = parse_clock(r.start, where=table.where, row=rn, field="start")
@@ -683,20 +809,127 @@ def matrix_to_demand(
         key = (r.week_type, r.weekday, cover.id, r.competence)
         sess = acc.setdefault(key, {})
         sess[f"{r.session}@{s0}"] = sess.get(f"{r.session}@{s0}", 0) + r.staff
+        if r.activity_type and r.staff > 0:
+            what.setdefault(key, []).append(r.activity_type)
+        for tid in _split(r.trace_ids):
+            if trace_ids is not None and tid not in trace_ids:
+                raise InputError(
+                    f"matrix cell '{tid}' is not in the matrix's trace.csv",
+                    file=table.where, row=rn, field="trace_ids",
+                )
+            parents.setdefault(key, []).append(tid)
+        if staff is not None:
+            for p in _split(r.named_staff):
+                if p not in staff:
+                    raise InputError(
+                        f"'{p}', named by the activity matrix, is not in the roster's staff",
+                        file=table.where, row=rn, field="named_staff",
+                    )
+                if r.competence not in staff[p]:
+                    raise InputError(
+                        f"'{p}', named by the activity matrix as {r.competence}, does not have "
+                        f"that competence in the roster's staff",
+                        file=table.where, row=rn, field="named_staff",
+                    )
+                mine = persons.setdefault(key, {}).setdefault(p, ([], []))
+                mine[0].append(r.activity_type)
+                mine[1].extend(_split(r.trace_ids))
     out: list[Demand] = []
+    named: list[NamedDemand] = []
     for d in range(num_days):
         wd = (start + timedelta(days=d)).weekday()
         wtype = week_types[d // DAYS_PER_WEEK] if week_types else NORMAL_WEEK
-        for (wk, wday, shift_id, comp), sess in sorted(acc.items()):
+        for key, sess in sorted(acc.items()):
+            wk, wday, shift_id, comp = key
             if wk == wtype and wday == wd:
                 need = max(sess.values())
+                objects = tuple(dict.fromkeys(what.get(key, [])))
+                pids = tuple(dict.fromkeys(parents.get(key, [])))
                 if need > 0:
                     out.append(
                         Demand(
                             day=d, shift=shift_id, competence=comp, required=need, tier=2,
-                            source="activity matrix",
+                            source="activity matrix", objects=objects, parent_ids=pids,
                         )
                     )
+                for p, (types, cells) in persons.get(key, {}).items():
+                    named.append(NamedDemand(
+                        day=d, shift=shift_id, competence=comp, staff=p, tier=2,
+                        source=f"activity matrix names {p}",
+                        objects=tuple(dict.fromkeys(t for t in types if t)),
+                        parent_ids=tuple(dict.fromkeys(cells)),
+                    ))
+    return out, named
+
+
+def _split(text: str) -> list[str]:
+    return [p.strip() for p in text.split(";") if p.strip()]
+
+
+def acute_to_demand(raw: RawInstance, table: Table, unit: str | None, shift_ids: Sequence[str],
+                    competences: set[str], num_days: int) -> list[Demand]:
+    """Tier-1 demand from the need level's acute dimensioning (``--from-need``).
+
+    Rule (documented in ``docs/rostering.md``): the need level dimensions acute care per unit
+    × time block as the arrivals per block that cover the target share of days (the 85 %
+    rule). Each row of the roster instance's ``acute_staffing`` table maps a block to a
+    roster shift and competence with ``arrivals_per_staff`` (arrivals one person handles in
+    that block); staff needed = ⌈capacity ÷ arrivals_per_staff⌉ on every day of the horizon,
+    tier 1. A block may map to several shifts or competences (several rows). Every block of
+    the unit needs at least one row (else its acute need would be lost), and every row's
+    block must be one of the unit's blocks.
+    """
+    if not raw.has("acute_staffing"):
+        raise InputError("--from-need needs an acute_staffing table in the roster instance "
+                         "(block, shift, competence, arrivals_per_staff)",
+                         file=raw.manifest_where)
+    rows = parse_rows(table, AcuteRow)
+    units = list(dict.fromkeys(r.unit for r in rows))
+    if unit is None:
+        if len(units) != 1:
+            raise InputError(
+                f"acute dimensioning has units {', '.join(units) or '(none)'}: choose one with "
+                "--unit or the roster parameter 'unit'", file=table.where, field="unit")
+        unit = units[0]
+    if unit not in units:
+        raise InputError(f"unit '{unit}' has no acute dimensioning (units in the file: "
+                         f"{', '.join(units) or 'none'})", file=table.where, field="unit")
+    capacity: dict[str, tuple[float, int]] = {}
+    for i, r in enumerate(rows):
+        if r.unit == unit:
+            capacity[r.block] = (r.capacity, table.row_number(i))
+    st = raw.table("acute_staffing")
+    staffing = parse_rows(st, AcuteStaffingRow)
+    check_ref(staffing, st, "shift", list(shift_ids), "shift")
+    check_unique(staffing, st, "block", "shift", "competence", what="block/shift/competence")
+    mapped = {a.block for a in staffing}
+    for block, (_cap, rn) in capacity.items():
+        if block not in mapped:
+            raise InputError(
+                f"block '{block}' of unit '{unit}' has no row in acute_staffing (its acute need "
+                "would be lost)", file=table.where, row=rn, field="block")
+    out: list[Demand] = []
+    for i, a in enumerate(staffing):
+        where = {"file": st.where, "row": st.row_number(i)}
+        if a.block not in capacity:
+            raise InputError(f"block '{a.block}' is not in the acute dimensioning of unit "
+                             f"'{unit}' (blocks: {', '.join(capacity)})", field="block",
+                             **where)  # type: ignore[arg-type]
+        if a.competence not in competences:
+            raise InputError(f"competence '{a.competence}', which no staff member has",
+                             field="competence", **where)  # type: ignore[arg-type]
+        cap = capacity[a.block][0]
+        need = math.ceil(cap / a.arrivals_per_staff - RATIO_TOLERANCE)
+        if need <= 0:
+            continue
+        for d in range(num_days):
+            out.append(Demand(
+                day=d, shift=a.shift, competence=a.competence, required=need, tier=1,
+                weight_under=a.weight_under,
+                source=(f"acute dimensioning {unit} {a.block}: {cap:g} arrivals ÷ "
+                        f"{a.arrivals_per_staff:g} per staff"),
+                objects=(f"acute {a.block}",),
+            ))
     return out
 
 

@@ -64,7 +64,9 @@ def explain_shortfalls(data: RosterData, roster: Assignment, coverage: pd.DataFr
     rows = []
     short = coverage[coverage["short"] > 0]
     for r in short.to_dict("records"):
-        qualified = [e.id for e in data.staff if str(r["competence"]) in e.competences]
+        person = str(r.get("staff") or "")
+        qualified = ([person] if person else
+                     [e.id for e in data.staff if str(r["competence"]) in e.competences])
         reasons = Counter(why_not(data, roster, e, int(r["day"]), str(r["shift"])) for e in qualified)
         on_it = sum(1 for e in qualified
                     if roster.get((e, int(r["day"]))) == (str(r["shift"]), str(r["competence"])))
@@ -76,11 +78,11 @@ def explain_shortfalls(data: RosterData, roster: Assignment, coverage: pd.DataFr
             "date": r["date"], "week": r["week"], "shift": r["shift"], "competence": r["competence"],
             "tier": int(r["tier"]), "required": int(r["required"]), "assigned": int(r["assigned"]),
             "short": int(r["short"]), "short_hours": float(r["short_hours"]), "qualified_staff": len(qualified),
-            "on_this_shift": on_it, "reasons": text,
+            "on_this_shift": on_it, "reasons": text, "staff": person,
         })
     return pd.DataFrame(rows, columns=["date", "week", "shift", "competence", "tier", "required",
                                        "assigned", "short", "short_hours", "qualified_staff",
-                                       "on_this_shift", "reasons"])
+                                       "on_this_shift", "reasons", "staff"])
 
 
 def escalation(data: RosterData, roster: Assignment, shortfalls: pd.DataFrame) -> list[str]:
@@ -88,6 +90,13 @@ def escalation(data: RosterData, roster: Assignment, shortfalls: pd.DataFrame) -
     lines: list[str] = []
     if shortfalls.empty:
         return lines
+    is_named = shortfalls["staff"].astype(str) != ""
+    for (week, tier), grp in shortfalls[is_named].groupby(["week", "tier"], sort=True):
+        who = ", ".join(f"{r['staff']} on {r['date']} ({r['reasons']})"
+                        for r in grp.to_dict("records"))
+        lines.append(f"week {week}: tier {tier} named staff not on the shifts the matrix "
+                     f"gave them: {who}")
+    shortfalls = shortfalls[~is_named]
     for (week, tier), grp in shortfalls.groupby(["week", "tier"], sort=True):
         by_comp = grp.groupby("competence")["short_hours"].sum()
         size = " + ".join(f"{_num(h)} {c}-hours" for c, h in by_comp.items())

@@ -118,6 +118,7 @@ def person_data(data: RosterData, staff_id: str, covered: dict[tuple[int, str, s
     return data.model_copy(update={
         "staff": tuple(s for s in data.staff if s.id == staff_id),
         "demand": reduced_demand(data, covered),
+        "named_demand": tuple(n for n in data.named_demand if n.staff == staff_id),
         "absences": tuple(a for a in data.absences if a.staff == staff_id),
         "wishes": tuple(w for w in data.wishes if w.staff == staff_id),
         "pins": tuple(p for p in data.pins if p.staff == staff_id),

@@ -23,6 +23,9 @@ from pks_opt.rostering.data import (
 
 Assignment = Mapping[tuple[str, int], tuple[str, str]]  # (staff, day) -> (shift, competence)
 NIGHT = "night"
+#: ``staff`` is empty on cover rows and names the person on a named-demand row
+COVERAGE_COLUMNS = ["date", "week", "day", "shift", "competence", "tier", "required", "assigned",
+                    "short", "over", "short_hours", "staff"]
 
 
 @dataclass
@@ -87,12 +90,22 @@ def evaluate_roster(data: RosterData, roster: Assignment) -> RosterEvaluation:
                 "date": data.date_of(d).isoformat(), "week": data.iso_week(d), "day": d,
                 "shift": s, "competence": c, "tier": dm.tier, "required": dm.required,
                 "assigned": got, "short": short, "over": over,
-                "short_hours": short * shifts[s].paid_minutes / MINUTES_PER_HOUR,
+                "short_hours": short * shifts[s].paid_minutes / MINUTES_PER_HOUR, "staff": "",
             })
         w_over = max(data.demand[i].weight_over for i in idx)
         terms["over"] += w_over * max(0, count.get(key, 0) - req_total)
-    coverage = pd.DataFrame(rows, columns=["date", "week", "day", "shift", "competence", "tier",
-                                           "required", "assigned", "short", "over", "short_hours"])
+    # named people the level above asked for (R3b): one row each, inside the cover rows
+    for nd in data.named_demand:
+        on = roster.get((nd.staff, nd.day)) == (nd.shift, nd.competence)
+        terms[f"tier{nd.tier}"] += nd.weight_under * (0 if on else 1)
+        rows.append({
+            "date": data.date_of(nd.day).isoformat(), "week": data.iso_week(nd.day),
+            "day": nd.day, "shift": nd.shift, "competence": nd.competence, "tier": nd.tier,
+            "required": 1, "assigned": int(on), "short": int(not on), "over": 0,
+            "short_hours": (0 if on else shifts[nd.shift].paid_minutes / MINUTES_PER_HOUR),
+            "staff": nd.staff,
+        })
+    coverage = pd.DataFrame(rows, columns=COVERAGE_COLUMNS)
     for (e, d), (s, c) in roster.items():
         if (d, s, c) not in groups and (e, d) not in {(p.staff, p.day) for p in data.pins}:
             viol.append(f"{e} on {s} day {d} as {c}: no demand for that competence")
@@ -284,6 +297,8 @@ def roster_vs_plan(data: RosterData, roster: Assignment, coverage: pd.DataFrame)
     paid = {s.id: s.paid_minutes / MINUTES_PER_HOUR for s in data.shifts}
     need: dict[tuple[str, str], list[float]] = {}
     for r in coverage.to_dict("records"):
+        if r["staff"]:  # a named person is inside a cover row's need already
+            continue
         acc = need.setdefault((str(r["week"]), str(r["competence"])), [0.0, 0.0, 0.0, 0.0])
         hours = paid[str(r["shift"])]
         acc[0] += int(r["required"]) * hours
