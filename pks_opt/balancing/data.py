@@ -202,6 +202,9 @@ class BalancingData:
     #: display only (charts): unit id → name, resource id → measure ("hours", "bed-days")
     unit_names: Mapping[str, str] = field(default_factory=dict)
     resource_measures: Mapping[str, str] = field(default_factory=dict)
+    #: (R12) feedback from the tactical level: (unit, planning object, period) → the most the
+    #: unit can produce of the object in the period (``pks balance --feedback``)
+    production_caps: Mapping[tuple[str, str, str], float] = field(default_factory=dict)
 
     def rule(self, planning_object: str) -> PriorityRule:
         """The priority rule of an object (the default: weight 1, no postponement)."""

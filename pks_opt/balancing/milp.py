@@ -218,6 +218,7 @@ class _Builder:
         self.move_indicator()
         self.contract_capacity()
         self.budgets()
+        self.production_caps()
 
     def need_balance(self) -> None:
         """(R1) Need of (h, o, p) = production at capable units + purchases + unmet + carried."""
@@ -416,6 +417,24 @@ class _Builder:
         tot = data.budgets.get("TOTAL")
         if tot is not None:
             bm.add_le(total, tot.budget - tot.base_cost, "budget[TOTAL]")
+
+    def production_caps(self) -> None:
+        """(R12) What the tactical level found achievable caps a unit's production.
+
+        Σ_h x[h,v,o,p] + q[v,o,p] ≤ cap[v,o,p] for every (v, o, p) in ``production_caps``
+        (feedback rows of ``pks balance --feedback``).
+        """
+        bm = self.bm
+        per: dict[Key3, Coefs] = defaultdict(dict)
+        for (_h, v, o, p), var in bm.x.items():
+            if (v, o, p) in self.data.production_caps:
+                per[(v, o, p)][var] = 1.0
+        for (h, o, p), var in bm.q.items():
+            if (h, o, p) in self.data.production_caps:
+                per[(h, o, p)][var] = 1.0
+        for key, cap in sorted(self.data.production_caps.items()):
+            if per.get(key):
+                bm.add_le(per[key], cap, f"feedback[{key[0]},{key[1]},{key[2]}]")
 
     # ------------------------------------------------------------------ objectives
     def objectives(self) -> None:

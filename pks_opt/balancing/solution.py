@@ -57,6 +57,17 @@ def loads(data: BalancingData, values: Values) -> dict[Key3, float]:
     return dict(out)
 
 
+def own_production(values: Values) -> dict[Key3, float]:
+    """(unit, planning object, period) → what the unit produces: its own and others' need
+    (x at the unit) plus its waiting-list production."""
+    out: dict[Key3, float] = defaultdict(float)
+    for (_h, v, o, p), val in values.get("x", {}).items():
+        out[(v, o, p)] += val
+    for (h, o, p), val in values.get("q", {}).items():
+        out[(h, o, p)] += val
+    return dict(out)
+
+
 def cost_by_unit(data: BalancingData, values: Values) -> dict[str, dict[str, float]]:
     """Unit → {move, increase, purchase, capability} cost (SEK), charged as in R8."""
     cost: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
@@ -225,6 +236,11 @@ def violations(data: BalancingData, values: Values, tol: float = 1e-4) -> list[s
             w.waiting,
             w.waiting,
         )
+    # R12 feedback caps
+    made = own_production(values)
+    for (v, o, p), limit in data.production_caps.items():
+        amount = made.get((v, o, p), 0.0)
+        bad(f"feedback[{v},{o},{p}]", amount, limit, amount)
     negative = [f"{fam}{k}" for fam, vals in values.items() for k, x in vals.items() if x < -tol]
     out.extend(f"{n}: negative" for n in negative[:5])
     return out
@@ -321,13 +337,38 @@ def _stage_names(run: SolveRun) -> set[str]:
     return {so.name for so in run.stages}
 
 
+#: production_goals.csv: the goal (what the unit produces) and, for the unit's own need, where
+#: it went: produced here, by other units, bought, carried to the next period, unmet
+GOAL_COLUMNS = (
+    "unit",
+    "planning_object",
+    "period",
+    "goal",
+    "need",
+    "own_need",
+    "for_other_units",
+    "waiting_list",
+    "by_other_units",
+    "purchased",
+    "postponed",
+    "unmet",
+)
+
+
 def production_goals(data: BalancingData, values: Values) -> pd.DataFrame:
     """unit, planning_object, period, goal (+ breakdown): what each unit is to produce."""
     own: dict[Key3, float] = defaultdict(float)
     others: dict[Key3, float] = defaultdict(float)
     wl: dict[Key3, float] = defaultdict(float)
+    elsewhere: dict[Key3, float] = defaultdict(float)
+    bought: dict[Key3, float] = defaultdict(float)
     for (h, v, o, p), val in values["x"].items():
         (own if v == h else others)[(v, o, p)] += val
+        if v != h:
+            elsewhere[(h, o, p)] += val
+    for (h, o, p, _t), val in values["buy"].items():
+        bought[(h, o, p)] += val
+    postponed, unmet = values["d"], values["s"]
     for (h, o, p), val in values["q"].items():
         wl[(h, o, p)] += val
     keys = set(own) | set(others) | set(wl)
@@ -346,21 +387,13 @@ def production_goals(data: BalancingData, values: Values) -> pd.DataFrame:
                 "own_need": _r(own[(u, o, p)]),
                 "for_other_units": _r(others[(u, o, p)]),
                 "waiting_list": _r(wl[(u, o, p)]),
+                "by_other_units": _r(elsewhere[(u, o, p)]),
+                "purchased": _r(bought[(u, o, p)]),
+                "postponed": _r(postponed.get((u, o, p), 0.0)),
+                "unmet": _r(unmet.get((u, o, p), 0.0)),
             }
         )
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "unit",
-            "planning_object",
-            "period",
-            "goal",
-            "need",
-            "own_need",
-            "for_other_units",
-            "waiting_list",
-        ],
-    )
+    return pd.DataFrame(rows, columns=list(GOAL_COLUMNS))
 
 
 def budget_table(data: BalancingData, values: Values) -> pd.DataFrame:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -25,6 +26,14 @@ from pks_opt.io import read_raw
     type=click.Path(dir_okay=False, path_type=Path),
     help="Scenario YAML applied to the base (repeatable); writes a side-by-side comparison.",
 )
+@click.option(
+    "--feedback",
+    "feedback",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="A lower level's result folder (or its feedback.csv): re-balance with what it found "
+    "achievable (repeatable).",
+)
 @milp_solver_option
 @click.option(
     "--time-limit",
@@ -45,6 +54,7 @@ from pks_opt.io import read_raw
 def balance(
     instance: Path,
     scenarios: tuple[Path, ...],
+    feedback: tuple[Path, ...],
     solver: str,
     time_limit: float | None,
     threads: int,
@@ -61,15 +71,27 @@ def balance(
     from pks_opt.balancing import balance as solve
     from pks_opt.balancing import read_balancing
     from pks_opt.balancing.compare import compare, comparison_lines, read_variants
+    from pks_opt.balancing.feedback import apply_feedback
     from pks_opt.balancing.report import balancing_charts, summary
+    from pks_opt.feedback import read_feedback
 
     raw = read_raw(instance, expect_kind="strategic")
     # every input is read and validated before anything is solved or written
-    variants = [("base", read_balancing(raw))]
-    variants += read_variants(raw, scenarios, read_balancing)
+    rows = [f for source in feedback for f in read_feedback(source)]
+    notes: list[str] = []
+
+    def read(r: Any) -> Any:
+        data, found = apply_feedback(read_balancing(r), rows)
+        if not notes:
+            notes.extend(found)
+        return data
+
+    variants = [("base", read(raw))]
+    variants += read_variants(raw, scenarios, read)
     if len(variants) == 1:
         data = variants[0][1]
         result = solve(data, solver, time_limit_s=time_limit, threads=threads)
+        result.explanation[:0] = [f"feedback: {n}" for n in notes]
         finish(
             result,
             out=out,

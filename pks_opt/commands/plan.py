@@ -26,13 +26,22 @@ DEFAULT_TIME_LIMIT_S = 120.0
     "from_balance",
     type=click.Path(path_type=Path),
     default=None,
-    help="A balancing result folder: take the unit's annual goals from its production_goals.csv.",
+    help="A balancing result folder: take the unit's goals per period, the need that stays with "
+    "it and its capacity after the balance's actions.",
 )
 @click.option("--unit", default=None, help="The unit whose goals to take (with --from-balance).")
 @click.option(
     "--year",
     default=None,
     help="Plan year of the balance's periods (e.g. 2027); default: the file's first four periods.",
+)
+@click.option(
+    "--goal-tolerance",
+    "goal_tolerance",
+    type=click.FloatRange(min=0, max=1),
+    default=None,
+    help="Share by which a period's production may miss its agreed goal before it is a request "
+    "for a new agreement (default: parameters.goal_tolerance, 0.01).",
 )
 @milp_solver_option
 @click.option(
@@ -60,6 +69,7 @@ def plan(
     from_balance: Path | None,
     unit: str | None,
     year: str | None,
+    goal_tolerance: float | None,
     solver: str,
     time_limit: float,
     max_nodes: int,
@@ -74,26 +84,37 @@ def plan(
     production_plan.csv, capacity_use.csv, activity_hours.csv, closed-form checks and the
     queue chart.
     """
-    from pks_opt.production_plan.balance_link import apply_balance_goals, read_balance_goals
+    from pks_opt.production_plan.balance_link import (
+        apply_balance_handover,
+        read_balance_handover,
+    )
     from pks_opt.production_plan.charts import plan_charts
     from pks_opt.production_plan.data import read_plan
     from pks_opt.production_plan.milp import solve_plan
     from pks_opt.production_plan.solution import plan_result, summary
 
     data = read_plan(instance)
+    if goal_tolerance is not None:
+        data = data.model_copy(
+            update={
+                "parameters": data.parameters.model_copy(update={"goal_tolerance": goal_tolerance})
+            }
+        )
     warnings: list[str] = []
     goal_link: str | None = None
+    handover = None
     if from_balance is not None:
         the_unit = unit or data.unit
         if the_unit is None:
             raise InputError(
                 "--from-balance needs --unit (or parameters.unit in the instance)", field="--unit"
             )
-        goals = read_balance_goals(from_balance, the_unit, year)
-        data, warnings = apply_balance_goals(data, goals, from_balance)
-        warnings.insert(
-            0,
-            f"annual goals of unit '{the_unit}' from {from_balance} (periods {', '.join(goals.periods)})",
+        ho = read_balance_handover(from_balance, the_unit, year)
+        data, warnings, handover = apply_balance_handover(data, ho)
+        data = data.model_copy(update={"unit": the_unit})
+        goal_link = (
+            f"unit {the_unit} from {from_balance}: goals per period ({', '.join(ho.periods)}), "
+            "the need that stays with the unit, capacity after the balance's actions"
         )
     elif unit is not None or year is not None:
         raise InputError(
@@ -110,7 +131,9 @@ def plan(
         if with_target.status.has_solution and any(o.has_target for o in data.objects)
         else None
     )
-    result = plan_result(data, with_target, without, warnings=warnings, goal_link=goal_link)
+    result = plan_result(
+        data, with_target, without, warnings=warnings, goal_link=goal_link, handover=handover
+    )
     finish(
         result,
         out=out,

@@ -1,9 +1,24 @@
-"""Take a unit's annual production goals from a balancing result (``--from-balance DIR``).
+"""The hand-over from the strategic level (``pks plan --from-balance DIR --unit U``).
 
-The balancing level writes ``DIR/production_goals.csv`` whose first columns are
-``unit, planning_object, period, goal`` (goal = activities in that period, periods such as
-``2027Q1``). The plan year's goals are the sum over its periods: those starting with ``--year``,
-or, without it, the first four distinct periods in the file.
+The plan is built on the *balanced* goals (seed 000, area 2), so everything the balance agreed
+for the unit comes down, per period of the plan year:
+
+- **goals**: ``production_goals.csv`` ``goal`` per planning object and period — what the unit
+  is to produce (its own need, need of other units it produces, waiting-list reduction). They
+  bind per period (``models/production_plan.md`` R6); a period's weeks are the plan's weeks
+  split evenly over the year's periods, in order (52 weeks, 4 quarters: 13 each).
+- **need that stays**: of the unit's own need in a period, the share produced by other units
+  (``by_other_units``) or bought (``purchased``) leaves the unit's waiting list; the plan's
+  inflow in that period's weeks is scaled by (need − by others − bought) ÷ need. Need the
+  unit produces for other units (``for_other_units``) joins its inflow, spread like it.
+- **capacity after the balance's actions**: a plan resource with a ``balance_resource``
+  (``resources.csv``) gets, per period, the balance's ``available_after`` from
+  ``utilisation.csv`` (after moves in and out and increases), spread over the period's weeks by
+  the instance's own weekly profile (its available hours). Resources without one (rooms the
+  balance does not plan) keep the instance's hours.
+
+Everything that was changed is reported in two tables (``handover_goals``,
+``handover_capacity``) so the hand-over can be checked against the balance line by line.
 """
 
 from __future__ import annotations
@@ -11,6 +26,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -18,75 +34,99 @@ from pks_opt.errors import InputError
 from pks_opt.production_plan.data import PlanData
 
 GOALS_FILE = "production_goals.csv"
+UTILISATION_FILE = "utilisation.csv"
 GOAL_COLUMNS = ("unit", "planning_object", "period", "goal")
+#: breakdown columns of production_goals.csv (0 when an older result lacks them)
+SHARE_COLUMNS = ("need", "for_other_units", "by_other_units", "purchased")
+CAPACITY_COLUMNS = ("unit", "resource", "period", "available_after")
 PERIODS_PER_YEAR = 4
 
 
 @dataclass(frozen=True)
-class BalanceGoals:
-    """Annual goals of one unit per planning object, and which periods were summed."""
+class BalanceHandover:
+    """What the balance agreed for one unit in the plan year's periods."""
 
     unit: str
+    source: Path
     periods: tuple[str, ...]
-    goals: dict[str, float]
+    goals: dict[tuple[str, str], float]  # (planning object, period) → goal
+    breakdown: dict[tuple[str, str], dict[str, float]]  # (object, period) → need, by others…
+    capacity: dict[tuple[str, str], float]  # (balance resource, period) → available after
+    has_capacity: bool  # utilisation.csv was there
+
+    @property
+    def objects(self) -> list[str]:
+        return sorted({o for o, _ in self.goals})
 
 
-def read_balance_goals(folder: Path, unit: str, year: str | None = None) -> BalanceGoals:
-    """Sum the goals of ``unit`` over the plan year's periods.
-
-    Raises
-    ------
-    InputError
-        Missing folder/file/columns, a goal that is not a number ≥ 0, an unknown unit, or no
-        period of the year.
-    """
-    path = Path(folder) / GOALS_FILE
-    if not Path(folder).is_dir():
-        raise InputError("no such folder (expected a balancing result)", file=str(folder))
+def _read_table(path: Path, required: tuple[str, ...], what: str) -> list[tuple[int, dict[str, str]]]:
     if not path.is_file():
-        raise InputError(
-            "missing: --from-balance needs the balancing result's production goals", file=str(path)
-        )
+        raise InputError(f"missing: --from-balance needs the balancing result's {what}", file=str(path))
     try:
         df = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
     except pd.errors.EmptyDataError:
         raise InputError("empty file (a header row is needed)", file=str(path)) from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise InputError(f"malformed CSV: {str(exc).strip()}", file=str(path)) from None
-    columns = [str(c).strip() for c in df.columns]
-    for col in GOAL_COLUMNS:
-        if col not in columns:
+    df.columns = [str(c).strip() for c in df.columns]
+    for col in required:
+        if col not in df.columns:
             raise InputError(f"missing column '{col}'", file=str(path), row=1)
-    df.columns = columns
-    rows = []
-    for i, rec in enumerate(df[list(GOAL_COLUMNS)].itertuples(index=False, name=None)):
-        u, obj, period, goal_text = (str(v).strip() for v in rec)
-        row = i + 2
+    return [
+        (i + 2, {str(k): str(v).strip() for k, v in rec.items()})
+        for i, rec in enumerate(df.to_dict("records"))
+    ]
+
+
+def _number(text: str, path: Path, row: int, field: str) -> float:
+    try:
+        value = float(text) if text != "" else 0.0
+    except ValueError:
+        raise InputError(f"not a number (got {text!r})", file=str(path), row=row, field=field) from None
+    if not math.isfinite(value) or value < 0:
+        raise InputError(
+            f"must be a finite number ≥ 0 (got {text!r})", file=str(path), row=row, field=field
+        )
+    return value
+
+
+def read_balance_handover(folder: Path, unit: str, year: str | None = None) -> BalanceHandover:
+    """Read what the balance in ``folder`` agreed for ``unit`` in the plan year.
+
+    The plan year's periods are those starting with ``year``, or without it the first four
+    distinct periods of ``production_goals.csv``.
+
+    Raises
+    ------
+    InputError
+        Missing folder, file or column; a number that is not finite and ≥ 0; an unknown unit;
+        no period of the year.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError("no such folder (expected a balancing result)", file=str(folder))
+    path = folder / GOALS_FILE
+    rows = _read_table(path, GOAL_COLUMNS, "production goals")
+    parsed: list[tuple[str, str, str, dict[str, float]]] = []
+    for row, rec in rows:
+        u, obj, period = rec["unit"], rec["planning_object"], rec["period"]
         if not u or not obj or not period:
             field = "unit" if not u else "planning_object" if not obj else "period"
             raise InputError("missing value", file=str(path), row=row, field=field)
-        try:
-            goal = float(goal_text)
-        except ValueError:
-            raise InputError(
-                f"not a number (got {goal_text!r})", file=str(path), row=row, field="goal"
-            ) from None
-        if not math.isfinite(goal) or goal < 0:
-            raise InputError(
-                f"must be a finite number ≥ 0 (got {goal_text!r})",
-                file=str(path),
-                row=row,
-                field="goal",
-            )
-        rows.append((u, obj, period, goal))
-    units = sorted({r[0] for r in rows})
+        if rec["goal"] == "":
+            raise InputError("missing value", file=str(path), row=row, field="goal")
+        nums = {"goal": _number(rec["goal"], path, row, "goal")}
+        for col in SHARE_COLUMNS:
+            nums[col] = _number(rec.get(col, ""), path, row, col)
+        parsed.append((u, obj, period, nums))
+    units = sorted({p[0] for p in parsed})
     if unit not in units:
         raise InputError(
             f"unit '{unit}' has no goals (units in the file: {', '.join(units) or 'none'})",
             file=str(path),
             field="unit",
         )
-    all_periods = list(dict.fromkeys(r[2] for r in rows))
+    all_periods = list(dict.fromkeys(p[2] for p in parsed))
     if year is not None:
         periods = [p for p in all_periods if p.startswith(str(year))]
         if not periods:
@@ -98,34 +138,184 @@ def read_balance_goals(folder: Path, unit: str, year: str | None = None) -> Bala
     else:
         periods = all_periods[:PERIODS_PER_YEAR]
     chosen = set(periods)
-    goals: dict[str, float] = {}
-    for u, obj, period, goal in rows:
+    goals: dict[tuple[str, str], float] = {}
+    breakdown: dict[tuple[str, str], dict[str, float]] = {}
+    for u, obj, period, nums in parsed:
         if u == unit and period in chosen:
-            goals[obj] = goals.get(obj, 0.0) + goal
-    return BalanceGoals(unit, tuple(periods), goals)
+            goals[(obj, period)] = goals.get((obj, period), 0.0) + nums["goal"]
+            acc = breakdown.setdefault((obj, period), dict.fromkeys(SHARE_COLUMNS, 0.0))
+            for col in SHARE_COLUMNS:
+                acc[col] += nums[col]
+    capacity: dict[tuple[str, str], float] = {}
+    cap_path = folder / UTILISATION_FILE
+    has_capacity = cap_path.is_file()
+    if has_capacity:
+        for row, rec in _read_table(cap_path, CAPACITY_COLUMNS, "utilisation table"):
+            if rec["unit"] == unit and rec["period"] in chosen:
+                capacity[(rec["resource"], rec["period"])] = _number(
+                    rec["available_after"], cap_path, row, "available_after"
+                )
+    return BalanceHandover(
+        unit, folder, tuple(periods), goals, breakdown, capacity, has_capacity
+    )
 
 
-def apply_balance_goals(
-    data: PlanData, bg: BalanceGoals, source: Path
-) -> tuple[PlanData, list[str]]:
-    """Replace the instance's annual goals by the balance's; warn about objects on one side only."""
+def period_weeks(num_weeks: int, periods: tuple[str, ...]) -> dict[str, tuple[int, int]]:
+    """Period → (first, last) week, 1-based: the weeks split evenly over the periods, in order.
+
+    With N weeks and k periods, the first N mod k periods get one week more (52 / 4 = 13 each).
+    """
+    k = len(periods)
+    if num_weeks < k:
+        raise InputError(
+            f"the plan has {num_weeks} week(s), fewer than the balance's {k} periods of the year",
+            field="weeks",
+        )
+    size, extra = divmod(num_weeks, k)
+    out: dict[str, tuple[int, int]] = {}
+    first = 1
+    for i, p in enumerate(periods):
+        length = size + (1 if i < extra else 0)
+        out[p] = (first, first + length - 1)
+        first += length
+    return out
+
+
+def apply_balance_handover(
+    data: PlanData, ho: BalanceHandover
+) -> tuple[PlanData, list[str], dict[str, pd.DataFrame]]:
+    """The plan data with the balance's goals, the need that stays and its capacity.
+
+    Returns the new data, warnings (objects on one side only, resources the balance does not
+    plan) and the hand-over tables.
+    """
+    source = str(ho.source / GOALS_FILE)
     ids = [o.id for o in data.objects]
-    matched = {oid: g for oid, g in bg.goals.items() if oid in ids}
+    matched = [oid for oid in ids if any(o == oid for o, _ in ho.goals)]
     if not matched:
         raise InputError(
-            f"none of the plan's planning objects ({', '.join(ids)}) has a goal for unit '{bg.unit}' "
-            f"(the balance has: {', '.join(sorted(bg.goals)) or 'none'})",
-            file=str(Path(source) / GOALS_FILE),
+            f"none of the plan's planning objects ({', '.join(ids)}) has a goal for unit "
+            f"'{ho.unit}' (the balance has: {', '.join(ho.objects) or 'none'})",
+            file=source,
             field="planning_object",
         )
     warnings = [
-        f"planning object '{oid}' has no goal for unit '{bg.unit}' in the balance: keeps the instance's goal"
+        f"planning object '{oid}' has no goal for unit '{ho.unit}' in the balance: keeps the "
+        "instance's goal"
         for oid in ids
         if oid not in matched
     ]
     warnings += [
-        f"the balance's planning object '{oid}' (unit '{bg.unit}') is not in the plan: ignored"
-        for oid in sorted(bg.goals)
+        f"the balance's planning object '{oid}' (unit '{ho.unit}') is not in the plan: ignored"
+        for oid in ho.objects
         if oid not in ids
     ]
-    return data.with_goals(matched, source="balance"), warnings
+    weeks = period_weeks(data.num_weeks, ho.periods)
+    goal_rows: list[dict[str, Any]] = []
+    changes: dict[str, dict[str, Any]] = {}
+    for o in data.objects:
+        if o.id not in matched:
+            continue
+        inflow = list(o.inflow)
+        goal_periods = []
+        for p in ho.periods:
+            first, last = weeks[p]
+            span = range(first - 1, last)
+            goal = ho.goals.get((o.id, p), 0.0)
+            b = ho.breakdown.get((o.id, p), dict.fromkeys(SHARE_COLUMNS, 0.0))
+            need = b["need"]
+            gone = b["by_other_units"] + b["purchased"]
+            stays = max(0.0, need - gone) / need if need > 0 else 1.0
+            before = sum(inflow[w] for w in span)
+            weights = [inflow[w] for w in span] if before > 0 else [1.0 for _ in span]
+            total_w = sum(weights)
+            for w, wt in zip(span, weights, strict=True):
+                inflow[w] = inflow[w] * stays + b["for_other_units"] * wt / total_w
+            goal_periods.append(
+                {"period": p, "first_week": first, "last_week": last, "goal": goal}
+            )
+            goal_rows.append(
+                {
+                    "planning_object": o.id,
+                    "period": p,
+                    "weeks": f"{first}–{last}",
+                    "agreed_goal": round(goal, 2),
+                    "balance_need": round(need, 2),
+                    "by_other_units": round(b["by_other_units"], 2),
+                    "purchased": round(b["purchased"], 2),
+                    "for_other_units": round(b["for_other_units"], 2),
+                    "share_staying": round(stays, 4),
+                    "plan_inflow_before": round(before, 2),
+                    "plan_inflow_after": round(sum(inflow[w] for w in span), 2),
+                }
+            )
+        changes[o.id] = {
+            "goal_periods": goal_periods,
+            "goal_source": "balance",
+            "annual_goal": None,
+            "inflow": tuple(inflow),
+        }
+    cap_rows: list[dict[str, Any]] = []
+    res_changes: dict[str, dict[str, Any]] = {}
+    balance_resources = sorted({r for r, _ in ho.capacity})
+    for r in data.resources:
+        if r.balance_resource is None:
+            warnings.append(
+                f"resource '{r.id}' has no balance_resource: keeps the instance's hours"
+            )
+            continue
+        if not ho.has_capacity:
+            warnings.append(
+                f"{ho.source / UTILISATION_FILE} is missing: resource '{r.id}' keeps the "
+                "instance's hours"
+            )
+            continue
+        if r.balance_resource not in balance_resources:
+            raise InputError(
+                f"balance_resource '{r.balance_resource}' of resource '{r.id}' has no capacity "
+                f"for unit '{ho.unit}' in the balance (it has: "
+                f"{', '.join(balance_resources) or 'none'})",
+                file=str(ho.source / UTILISATION_FILE),
+                field="resource",
+            )
+        hours = list(r.available_hours)
+        for p in ho.periods:
+            first, last = weeks[p]
+            span = range(first - 1, last)
+            given = ho.capacity.get((r.balance_resource, p), 0.0)
+            before = sum(hours[w] for w in span)
+            weights = [hours[w] for w in span] if before > 0 else [1.0 for _ in span]
+            total_w = sum(weights)
+            for w, wt in zip(span, weights, strict=True):
+                hours[w] = given * wt / total_w
+            cap_rows.append(
+                {
+                    "resource": r.id,
+                    "balance_resource": r.balance_resource,
+                    "period": p,
+                    "weeks": f"{first}–{last}",
+                    "balance_available": round(given, 2),
+                    "plan_hours_before": round(before, 2),
+                    "plan_hours_after": round(given, 2),
+                    "per_week_after": round(given / len(span), 2),
+                }
+            )
+        res_changes[r.id] = {"available_hours": tuple(hours)}
+    tables = {
+        "handover_goals": pd.DataFrame(goal_rows),
+        "handover_capacity": pd.DataFrame(
+            cap_rows,
+            columns=[
+                "resource",
+                "balance_resource",
+                "period",
+                "weeks",
+                "balance_available",
+                "plan_hours_before",
+                "plan_hours_after",
+                "per_week_after",
+            ],
+        ),
+    }
+    return data.replace(changes, res_changes), warnings, tables
+

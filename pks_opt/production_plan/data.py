@@ -72,6 +72,7 @@ class ResourceRow(Row):
     resource: str = Field(min_length=1)
     name: str | None = None
     hours_per_week: float = Field(ge=0)
+    balance_resource: str | None = None
 
 
 class ActivityHoursRow(Row):
@@ -102,12 +103,33 @@ class PlanParameters(Row):
     wait_excess_weight: float = Field(default=1.0, ge=0)
     target_excess_weight: float = Field(default=1.0, ge=0)
     goal_excess_weight: float = Field(default=1.0, ge=0)
+    overproduction_weight: float = Field(default=1.0, ge=0)
+    behind_need_weight: float = Field(default=1.0, ge=0)
+    goal_tolerance: float = Field(default=0.01, ge=0, le=1)
     change_weight: float = Field(default=1.0, ge=0)
     steady_weight: float = Field(default=0.2, ge=0)
     stage_tolerance: float = Field(default=0.01, ge=0)
 
 
 # --------------------------------------------------------------------------- frozen data
+
+
+class GoalPeriod(Frozen):
+    """An agreed production goal over consecutive weeks (a balance period, or the whole plan)."""
+
+    period: str
+    first_week: int  # 1-based, inclusive
+    last_week: int  # 1-based, inclusive
+    goal: float = Field(ge=0)
+
+    @property
+    def weeks(self) -> range:
+        """0-based week indices of the period."""
+        return range(self.first_week - 1, self.last_week)
+
+
+#: name of the single goal period of an instance's annual goal (the whole plan)
+WHOLE_PLAN = "plan"
 
 
 class PlanningObject(Frozen):
@@ -118,6 +140,8 @@ class PlanningObject(Frozen):
     queue_start: float
     annual_goal: float | None
     goal_source: str  # "instance", "balance" or "none"
+    #: the goals that bind, per period; empty: no goal (production follows need)
+    goal_periods: tuple[GoalPeriod, ...] = ()
     max_queue: float | None
     target_queue: float | None
     target_week: int | None
@@ -128,10 +152,17 @@ class PlanningObject(Frozen):
 
     @property
     def horizon_goal(self) -> float | None:
-        """The goal over the plan's horizon: the annual goal × N / 52 (= the annual goal for 52)."""
-        if self.annual_goal is None:
+        """The goal over the plan's horizon: the sum of its goal periods (None: no goal).
+
+        An instance's annual goal is one period over the whole plan, annual goal × N / 52.
+        """
+        if not self.goal_periods:
             return None
-        return self.annual_goal * len(self.inflow) / WEEKS_PER_YEAR
+        return sum(g.goal for g in self.goal_periods)
+
+    @property
+    def has_goal(self) -> bool:
+        return bool(self.goal_periods)
 
     def target_path(self) -> tuple[float | None, ...]:
         """Highest queue the waiting-list target allows at the end of each week (None: no target).
@@ -183,6 +214,8 @@ class Resource(Frozen):
     name: str
     hours_per_week: float
     available_hours: tuple[float, ...]
+    #: the strategic level's resource these hours belong to (``--from-balance``)
+    balance_resource: str | None = None
 
 
 class PlanData(Frozen):
@@ -213,6 +246,9 @@ class PlanData(Frozen):
                 )
             if o.target_week is not None and o.target_week > n:
                 raise ValueError(f"planning object '{o.id}': target_week after the last week {n}")
+            for g in o.goal_periods:
+                if not 1 <= g.first_week <= g.last_week <= n:
+                    raise ValueError(f"planning object '{o.id}': goal period {g.period} off the plan")
         for r in self.resources:
             if len(r.available_hours) != n:
                 raise ValueError(f"resource '{r.id}': available hours must have {n} weeks")
@@ -246,14 +282,54 @@ class PlanData(Frozen):
             for i in range(self.num_weeks)
         )
 
-    def with_goals(self, goals: Mapping[str, float], source: str) -> PlanData:
-        """A copy whose annual goals are replaced for the objects in ``goals`` (re-validated)."""
-        objects = [
-            o.model_dump()
-            | ({"annual_goal": goals[o.id], "goal_source": source} if o.id in goals else {})
-            for o in self.objects
-        ]
-        return PlanData.model_validate(self.model_dump() | {"objects": objects})
+    def need_path(self, o: PlanningObject, with_target: bool) -> tuple[float, ...]:
+        """Lowest queue the agreed need allows at the end of each week (objects with no goal).
+
+        With no goal, production follows need: the net inflow plus the agreed reduction of the
+        queue, levelled along the object's capacity shape. Cumulative need-production N_w runs
+        ∝ Σ_{v≤w} shape[v] between anchors: from week 0 to the target week t it produces
+        Q0 + Σ_{v≤t}(inflow − removals) − T (the closed form's relief, C1), after t the net
+        inflow of the remaining weeks (the queue ends at T); without a target, or in the plan
+        without the reduction goal, the net inflow of the whole plan (the queue ends where it
+        started). ``reduction_per_week`` r is an explicit path: Q0 − r·w. The path is
+        Q0 + Σ_{v≤w}(inflow − removals) − N_w. A queue below it means production above need.
+        """
+        n = self.num_weeks
+        q0 = o.queue_start
+        if with_target and o.reduction_per_week is not None:
+            return tuple(max(0.0, q0 - o.reduction_per_week * w) for w in range(1, n + 1))
+        net = [a - e for a, e in zip(o.inflow, o.other_removals, strict=True)]
+        shape = self.shape(o)
+        anchors = [(0, 0.0)]  # (week, cumulative need-production)
+        if with_target and o.target_queue is not None:
+            t = o.target_week or n
+            level = min(q0, o.target_queue)
+            anchors.append((t, q0 + sum(net[:t]) - level))
+        if anchors[-1][0] < n:
+            anchors.append((n, anchors[-1][1] + sum(net[anchors[-1][0] :])))
+        produced: list[float] = []
+        for (w0, n0), (w1, n1) in zip(anchors, anchors[1:], strict=False):
+            weights = shape[w0:w1] if sum(shape[w0:w1]) > 0 else [1.0] * (w1 - w0)
+            total, acc = sum(weights), 0.0
+            for f in weights:
+                acc += f
+                produced.append(n0 + (n1 - n0) * acc / total)
+        path: list[float] = []
+        c = q0
+        for w in range(n):
+            c += net[w]
+            path.append(c - produced[w])
+        return tuple(path)
+
+    def replace(
+        self,
+        objects: Mapping[str, Mapping[str, Any]] | None = None,
+        resources: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> PlanData:
+        """A copy with some fields of some objects / resources replaced (re-validated)."""
+        objs = [o.model_dump() | dict((objects or {}).get(o.id, {})) for o in self.objects]
+        res = [r.model_dump() | dict((resources or {}).get(r.id, {})) for r in self.resources]
+        return PlanData.model_validate(self.model_dump() | {"objects": objs, "resources": res})
 
 
 # --------------------------------------------------------------------------- reading
@@ -392,6 +468,18 @@ def plan_from_raw(raw: RawInstance) -> PlanData:
                 "queue_start": o.queue_start,
                 "annual_goal": o.annual_goal,
                 "goal_source": "instance" if o.annual_goal is not None else "none",
+                "goal_periods": (
+                    []
+                    if o.annual_goal is None
+                    else [
+                        {
+                            "period": WHOLE_PLAN,
+                            "first_week": 1,
+                            "last_week": n,
+                            "goal": o.annual_goal * n / WEEKS_PER_YEAR,
+                        }
+                    ]
+                ),
                 "max_queue": o.max_queue,
                 "target_queue": o.target_queue,
                 "target_week": o.target_week,
@@ -425,6 +513,7 @@ def plan_from_raw(raw: RawInstance) -> PlanData:
                         "name": r.name or r.resource,
                         "hours_per_week": r.hours_per_week,
                         "available_hours": tuple(available[r.resource]),
+                        "balance_resource": r.balance_resource,
                     }
                     for r in res_rows
                 ],

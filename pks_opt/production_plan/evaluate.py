@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass
 
 from pks_opt.production_plan.data import PlanData, PlanningObject, wait_window
-from pks_opt.production_plan.milp import PlanSolution, stage_name
+from pks_opt.production_plan.milp import PlanSolution, goal_stage_name, stage_name
 
 EXCESS_TOLERANCE = 1e-6  # an excess below this counts as none (fractional inflow rounding)
 # Recomputed vs solver objective: HiGHS/CBC stop within a relative gap of ~1e-4, and earlier
@@ -28,13 +28,25 @@ class ObjectTrace:
     queue_excess: tuple[float, ...]  # patients above max_queue (0 without a maximum)
     wait_excess: tuple[float, ...]  # patients above max_wait_weeks × production
     target_excess: tuple[float | None, ...]  # patients above the target path (None: no target)
-    goal_shortfall: float  # activities below the horizon goal (0 without a goal)
-    goal_excess: float  # activities above the horizon goal (0 without a goal)
+    period_production: tuple[int, ...]  # production in each goal period
+    period_shortfall: tuple[float, ...]  # activities below each goal period's goal
+    period_excess: tuple[float, ...]  # activities above each goal period's goal
+    overproduction: tuple[float, ...]  # patients below the need path (objects with no goal)
+    behind_need: tuple[float, ...]  # patients above the need path (objects with no goal)
     steady_rate: float  # the best steady rate for this production (weighted median)
     change: float  # Σ_w |production[w] − production[w−1]|
     deviation: float  # Σ_w |production[w] − steady_rate × shape[w]|
 
     throughput: tuple[float, ...]  # mean production per week over each week's wait window
+
+    @property
+    def goal_shortfall(self) -> float:
+        """Activities below the goals, summed over the goal periods (0 without a goal)."""
+        return sum(self.period_shortfall)
+
+    @property
+    def goal_excess(self) -> float:
+        return sum(self.period_excess)
 
     @property
     def expected_wait_weeks(self) -> tuple[float, ...]:
@@ -48,6 +60,7 @@ class ObjectTrace:
 @dataclass(frozen=True)
 class PlanEvaluation:
     traces: dict[str, ObjectTrace]
+    goal: dict[int, float]  # priority -> weighted deviation from what was agreed
     service: dict[int, float]  # priority -> weighted service shortfall
     levelling: dict[int, float]  # priority -> weighted levelling of its objects
     used_hours: dict[str, tuple[float, ...]]  # resource -> hours used per week
@@ -55,6 +68,14 @@ class PlanEvaluation:
     def stage_objective(self, priority: int) -> float:
         """Objective of stage ``priority``: its service plus the levelling of priorities ≤ it."""
         return self.service[priority] + sum(v for k, v in self.levelling.items() if k <= priority)
+
+    def stage_values(self, priorities: tuple[int, ...]) -> dict[str, tuple[float, float]]:
+        """Stage name → (fixed term, stage objective), in solve order."""
+        out: dict[str, tuple[float, float]] = {}
+        for k in priorities:
+            out[goal_stage_name(k)] = (self.goal[k], self.goal[k])
+            out[stage_name(k)] = (self.service[k], self.stage_objective(k))
+        return out
 
 
 def evaluate(
@@ -65,20 +86,25 @@ def evaluate(
     traces: dict[str, ObjectTrace] = {}
     for o in data.objects:
         traces[o.id] = _trace(data, o, production[o.id], with_target)
+    goal = {k: 0.0 for k in data.priorities}
     service = {k: 0.0 for k in data.priorities}
     levelling = {k: 0.0 for k in data.priorities}
     for o in data.objects:
         t = traces[o.id]
-        service[o.priority] += (
+        goal[o.priority] += (
             par.goal_shortfall_weight * t.goal_shortfall
-            + par.wait_excess_weight * sum(t.wait_excess)
+            + par.goal_excess_weight * t.goal_excess
+            + par.overproduction_weight * sum(t.overproduction)
+            + par.behind_need_weight * sum(t.behind_need)
+        )
+        service[o.priority] += (
+            par.wait_excess_weight * sum(t.wait_excess)
             + par.queue_excess_weight * sum(t.queue_excess)
             + par.target_excess_weight * sum(e for e in t.target_excess if e is not None)
         )
         levelling[o.priority] += (
             par.change_weight * t.change
             + par.steady_weight * t.deviation
-            + par.goal_excess_weight * t.goal_excess
         )
     used = {
         r.id: tuple(
@@ -87,7 +113,7 @@ def evaluate(
         )
         for r in data.resources
     }
-    return PlanEvaluation(traces, service, levelling, used)
+    return PlanEvaluation(traces, goal, service, levelling, used)
 
 
 def _trace(data: PlanData, o: PlanningObject, x: tuple[int, ...], with_target: bool) -> ObjectTrace:
@@ -102,7 +128,8 @@ def _trace(data: PlanData, o: PlanningObject, x: tuple[int, ...], with_target: b
     served = serving_capacity(o, x)
     shape = data.shape(o)
     rate = steady_rate(x, shape)
-    goal = o.horizon_goal
+    per_period = tuple(sum(x[w] for w in g.weeks) for g in o.goal_periods)
+    need = data.need_path(o, with_target) if not o.has_goal else None
     return ObjectTrace(
         production=tuple(x),
         queue_start=tuple(starts),
@@ -114,8 +141,21 @@ def _trace(data: PlanData, o: PlanningObject, x: tuple[int, ...], with_target: b
         target_excess=tuple(
             None if lv is None else max(0.0, q - lv) for q, lv in zip(ends, path, strict=True)
         ),
-        goal_shortfall=max(0.0, goal - sum(x)) if goal is not None else 0.0,
-        goal_excess=max(0.0, sum(x) - goal) if goal is not None else 0.0,
+        period_production=per_period,
+        period_shortfall=tuple(
+            max(0.0, g.goal - p) for g, p in zip(o.goal_periods, per_period, strict=True)
+        ),
+        period_excess=tuple(
+            max(0.0, p - g.goal) for g, p in zip(o.goal_periods, per_period, strict=True)
+        ),
+        overproduction=tuple(
+            max(0.0, lv - q) for lv, q in zip(need, ends, strict=True)
+        )
+        if need is not None
+        else tuple(0.0 for _ in x),
+        behind_need=tuple(max(0.0, q - lv) for lv, q in zip(need, ends, strict=True))
+        if need is not None
+        else tuple(0.0 for _ in x),
         steady_rate=rate,
         throughput=tuple(served[w] / o.max_wait_weeks for w in range(len(x))),
         change=float(sum(abs(x[w] - x[w - 1]) for w in range(1, len(x)))),
@@ -153,35 +193,33 @@ def steady_rate(x: tuple[int, ...], shape: tuple[float, ...]) -> float:
 def check_against_solver(data: PlanData, sol: PlanSolution, ev: PlanEvaluation) -> list[str]:
     """Compare recomputed objectives with the solver's; raise on a real mismatch.
 
-    The last completed stage (its objective is the plan's) must be equal when proven optimal
-    and never above the solver's value; every earlier stage's service, fixed with a small
-    slack, may not exceed its fixed value. Returns check lines for the report.
+    Every completed stage's fixed term (goal deviation, or service), fixed with a small slack,
+    may not exceed its fixed value; the last completed stage's objective (the plan's) must be
+    equal when proven optimal and never above the solver's value. Returns check lines.
     """
     lines: list[str] = []
-    done = [k for k in data.priorities if stage_name(k) in sol.service_values]
-    for k in done:
-        name = stage_name(k)
+    values = ev.stage_values(data.priorities)
+    done = [name for name in values if name in sol.service_values]
+    for name in done:
         fixed = sol.service_values[name]
-        mine = ev.service[k]
+        mine = values[name][0]
         # R9 allows the fixed value plus its slack; the solver's feasibility tolerance on top.
         slack = sol.service_slack[name]
         tol = slack + CHECK_REL_TOLERANCE * max(1.0, abs(fixed))
         if mine > fixed + tol:
             raise RuntimeError(
-                f"objective check failed: {name} service recomputed {mine:.6f} exceeds the fixed {fixed:.6f}"
+                f"objective check failed: {name} recomputed {mine:.6f} exceeds the fixed {fixed:.6f}"
             )
-        lines.append(f"{name}: service solver {fixed:.4f}, recomputed {mine:.4f}")
+        lines.append(f"{name}: solver {fixed:.4f}, recomputed {mine:.4f}")
     last = done[-1]
-    report = next(s for s in sol.stages if s.name == stage_name(last))
-    mine = ev.stage_objective(last)
+    report = next(s for s in sol.stages if s.name == last)
+    mine = values[last][1]
     tol = CHECK_REL_TOLERANCE * max(1.0, abs(report.objective))
     if mine > report.objective + tol or (
         report.status.value == "OPTIMAL" and abs(mine - report.objective) > tol
     ):
         raise RuntimeError(
-            f"objective check failed: stage {stage_name(last)} solver {report.objective:.6f}, recomputed {mine:.6f}"
+            f"objective check failed: stage {last} solver {report.objective:.6f}, recomputed {mine:.6f}"
         )
-    lines.append(
-        f"objective ({stage_name(last)} stage): solver {report.objective:.4f}, recomputed {mine:.4f}"
-    )
+    lines.append(f"objective ({last} stage): solver {report.objective:.4f}, recomputed {mine:.4f}")
     return lines

@@ -51,6 +51,10 @@ def stage_name(priority: int) -> str:
     return f"priority {priority}"
 
 
+def goal_stage_name(priority: int) -> str:
+    return f"priority {priority} goals"
+
+
 @dataclass
 class PlanSolution:
     """Weekly production per planning object from one (multi-stage) solve."""
@@ -94,8 +98,10 @@ class PlanModel:
         self.target_excess: dict[tuple[str, int], Any] = {}
         self.change: dict[tuple[str, int], Any] = {}
         self.deviation: dict[tuple[str, int], Any] = {}
-        self.goal_shortfall: dict[str, Any] = {}
-        self.goal_excess: dict[str, Any] = {}
+        self.goal_shortfall: dict[tuple[str, int], Any] = {}  # (object, goal period index)
+        self.goal_excess: dict[tuple[str, int], Any] = {}
+        self.overproduction: dict[tuple[str, int], Any] = {}  # queue below the need path
+        self.behind_need: dict[tuple[str, int], Any] = {}  # queue above the need path
         self.rate: dict[str, Any] = {}
         for o in d.objects:
             paths = o.target_path()
@@ -110,9 +116,17 @@ class PlanModel:
                     self.queue_excess[o.id, w] = p.add_variable(f"queue_excess[{o.id},{wk}]", 0)
                 if self.with_target and paths[w] is not None:
                     self.target_excess[o.id, w] = p.add_variable(f"target_excess[{o.id},{wk}]", 0)
-            if o.horizon_goal is not None:
-                self.goal_shortfall[o.id] = p.add_variable(f"goal_shortfall[{o.id}]", 0)
-                self.goal_excess[o.id] = p.add_variable(f"goal_excess[{o.id}]", 0)
+            for i, g in enumerate(o.goal_periods):
+                self.goal_shortfall[o.id, i] = p.add_variable(
+                    f"goal_shortfall[{o.id},{g.period}]", 0
+                )
+                self.goal_excess[o.id, i] = p.add_variable(f"goal_excess[{o.id},{g.period}]", 0)
+            if not o.has_goal:
+                for w in self.weeks:
+                    self.overproduction[o.id, w] = p.add_variable(
+                        f"overproduction[{o.id},{w + 1}]", 0
+                    )
+                    self.behind_need[o.id, w] = p.add_variable(f"behind_need[{o.id},{w + 1}]", 0)
             self.rate[o.id] = p.add_variable(f"steady_rate[{o.id}]", 0)
 
     def _max_production(self, o: PlanningObject, w: int) -> int:
@@ -205,16 +219,30 @@ class PlanModel:
                 )
 
     def _goal(self) -> None:
-        """(R6) goal_shortfall ≥ goal − Σ_w production; goal_excess ≥ Σ_w production − goal."""
+        """(R6) Per goal period p: shortfall ≥ G_p − Σ_{w∈p} x; excess ≥ Σ_{w∈p} x − G_p.
+
+        (R11) An object with no goal follows need: overproduction ≥ need path − queue
+        (production ahead of need), behind_need ≥ queue − need path (behind it).
+        """
         import pulp
 
         for o in self.data.objects:
-            goal = o.horizon_goal
-            if goal is None:
-                continue
-            total = pulp.lpSum(self.x[o.id, w] for w in self.weeks)
-            self.prob += self.goal_shortfall[o.id] >= goal - total, f"goal[{o.id}]"
-            self.prob += self.goal_excess[o.id] >= total - goal, f"goal_excess[{o.id}]"
+            for i, g in enumerate(o.goal_periods):
+                total = pulp.lpSum(self.x[o.id, w] for w in g.weeks)
+                tag = f"{o.id},{g.period}"
+                self.prob += self.goal_shortfall[o.id, i] >= g.goal - total, f"goal[{tag}]"
+                self.prob += self.goal_excess[o.id, i] >= total - g.goal, f"goal_excess[{tag}]"
+            if not o.has_goal:
+                path = self.data.need_path(o, self.with_target)
+                for w in self.weeks:
+                    self.prob += (
+                        self.overproduction[o.id, w] >= path[w] - self.q[o.id, w],
+                        f"need_path[{o.id},{w + 1}]",
+                    )
+                    self.prob += (
+                        self.behind_need[o.id, w] >= self.q[o.id, w] - path[w],
+                        f"behind_need[{o.id},{w + 1}]",
+                    )
 
     def _levelling(self) -> None:
         """(R7) change = |Δ production|; (R8) deviation = |production − steady_rate × shape|.
@@ -250,6 +278,7 @@ class PlanModel:
         n = self.data.num_weeks
         for o in self.data.objects:
             paths = o.target_path() if self.with_target else tuple(None for _ in self.weeks)
+            need = None if o.has_goal else self.data.need_path(o, self.with_target)
             c = o.queue_start
             for w in self.weeks:
                 c += o.inflow[w] - o.other_removals[w]
@@ -270,6 +299,14 @@ class PlanModel:
                     self._mir(
                         self.target_excess[o.id, w], q - level, c - level, "target_queue", o.id, w
                     )
+                if need is not None:
+                    # overproduction ≥ need − q = (need − c_w) + X_w: Y = −X_w integer
+                    self._mir(
+                        self.overproduction[o.id, w], need[w] - q, need[w] - c, "need_path", o.id, w
+                    )
+                    self._mir(
+                        self.behind_need[o.id, w], q - need[w], c - need[w], "behind_need", o.id, w
+                    )
                 window = wait_window(w, o.max_wait_weeks, n)
                 per_week = o.max_wait_weeks / len(window)
                 if abs(per_week - round(per_week)) < 1e-9:  # Y integer only for whole weights
@@ -286,8 +323,9 @@ class PlanModel:
 
     # ------------------------------------------------------------------ objective terms
 
-    def service(self, priority: int) -> Any:
-        """Service shortfall of one priority: weighted goal shortfall and weekly excesses."""
+    def goal(self, priority: int) -> Any:
+        """Deviation of one priority from what was agreed: goal shortfall and excess per
+        period; production above need (queue below the need path) for objects with no goal."""
         import pulp
 
         par = self.data.parameters
@@ -295,8 +333,24 @@ class PlanModel:
         for o in self.data.objects:
             if o.priority != priority:
                 continue
-            if o.id in self.goal_shortfall:
-                terms.append(par.goal_shortfall_weight * self.goal_shortfall[o.id])
+            for i in range(len(o.goal_periods)):
+                terms.append(par.goal_shortfall_weight * self.goal_shortfall[o.id, i])
+                terms.append(par.goal_excess_weight * self.goal_excess[o.id, i])
+            for w in self.weeks:
+                if (o.id, w) in self.overproduction:
+                    terms.append(par.overproduction_weight * self.overproduction[o.id, w])
+                    terms.append(par.behind_need_weight * self.behind_need[o.id, w])
+        return pulp.lpSum(terms)
+
+    def service(self, priority: int) -> Any:
+        """Service shortfall of one priority: weighted weekly queue excesses."""
+        import pulp
+
+        par = self.data.parameters
+        terms: list[Any] = []
+        for o in self.data.objects:
+            if o.priority != priority:
+                continue
             for w in self.weeks:
                 terms.append(par.wait_excess_weight * self.wait_excess[o.id, w])
                 if (o.id, w) in self.queue_excess:
@@ -306,7 +360,7 @@ class PlanModel:
         return pulp.lpSum(terms)
 
     def levelling(self, max_priority: int | None = None) -> Any:
-        """Weighted week-to-week change, deviation from the steady rate, production above goal.
+        """Weighted week-to-week change and deviation from the steady rate.
 
         Only of the objects with priority ≤ ``max_priority`` (all when None).
         """
@@ -319,9 +373,6 @@ class PlanModel:
         return (
             pulp.lpSum(par.change_weight * v for (o, _), v in self.change.items() if o in ids)
             + pulp.lpSum(par.steady_weight * v for (o, _), v in self.deviation.items() if o in ids)
-            + pulp.lpSum(
-                par.goal_excess_weight * v for o, v in self.goal_excess.items() if o in ids
-            )
         )
 
     def open_up_to(self, priority: int) -> None:
@@ -342,8 +393,14 @@ class PlanModel:
         previous: dict[str, tuple[int, ...]] | None,
         time_limit_s: float,
         backend: str = DEFAULT_MILP_BACKEND,
+        *,
+        keep: bool = False,
     ) -> None:
         """A MIP start (CBC's, HiGHS's partial start): a rounded LP relaxation.
+
+        ``keep``: the previous stage's plan itself (a service stage after its priority's goal
+        stage: that plan meets every row, the new stage bound included, so the start is
+        feasible by construction; a rounded LP plan could break the goal bound).
 
         More urgent objects keep the previous stage's production (so every fixed stage bound
         still holds: S_j depends only on priority j's production); this priority's production
@@ -351,6 +408,11 @@ class PlanModel:
         resource is over its hours. Producing less never empties a queue below 0, so the start
         is feasible.
         """
+        if keep and previous is not None:
+            for o in self.data.objects:
+                for w in self.weeks:
+                    self.x[o.id, w].setInitialValue(previous[o.id][w])
+            return
         # LP relaxation of the stage, more urgent production held as it was
         saved = {key: (v.lowBound, v.upBound) for key, v in self.x.items()}
         for (oid, w), v in self.x.items():
@@ -425,7 +487,14 @@ def solve_plan(
     import pulp
 
     model = PlanModel(data, with_target=with_target)
-    priorities = data.priorities
+    # first what was agreed, priority by priority (goals, or need when there is no goal), then
+    # service (queue terms) with levelling, priority by priority
+    plan: list[tuple[int, str, Any, Any]] = []
+    for k in data.priorities:
+        plan.append((k, goal_stage_name(k), model.goal(k), None))
+    for k in data.priorities:
+        service = model.service(k)
+        plan.append((k, stage_name(k), service, service + model.levelling(k)))
     start = time.perf_counter()
     deadline = start + time_limit_s
     reports: list[StageReport] = []
@@ -435,13 +504,12 @@ def solve_plan(
     notes: list[str] = []
     status = SolveStatus.OPTIMAL
     solver_name = backend
-    for i, k in enumerate(priorities):
-        name = stage_name(k)
-        service = model.service(k)
-        left = max(0.5, (deadline - time.perf_counter()) / (len(priorities) - i))
-        model.open_up_to(k)
-        model.prob.setObjective(service + model.levelling(k))
-        model.set_start(k, production, left, backend)
+    for i, (k, name, fixed, objective) in enumerate(plan):
+        left = max(0.5, (deadline - time.perf_counter()) / (len(plan) - i))
+        # a goal stage decides priorities ≤ k; a service stage runs with every goal fixed
+        model.open_up_to(k if objective is None else data.priorities[-1])
+        model.prob.setObjective(fixed if objective is None else objective)
+        model.set_start(k, production, left, backend, keep=objective is not None)
         out = solve_pulp(
             model.prob,
             backend,
@@ -468,7 +536,7 @@ def solve_plan(
             status = SolveStatus.FEASIBLE
             notes.append(
                 f"stage '{name}' ended {out.status.value}; the plan is the one of stage "
-                f"'{stage_name(priorities[i - 1])}' (priorities from {k} on not optimised)"
+                f"'{plan[i - 1][1]}' (later stages not optimised)"
             )
             break
         if out.status is not SolveStatus.OPTIMAL:
@@ -480,13 +548,13 @@ def solve_plan(
             )
             notes.append(f"stage '{name}' not proven optimal: stopped at {why}")
         production = model.production_values()
-        value = float(pulp.value(service) or 0.0)
+        value = float(pulp.value(fixed) or 0.0)
         service_values[name] = value
         slack = stage_slack(
             value, out.status is SolveStatus.OPTIMAL, data.parameters.stage_tolerance
         )
         service_slack[name] = slack
-        model.prob += service <= value + slack, f"stage[{name}]"
+        model.prob += fixed <= value + slack, f"stage[{name}]"
     assert production is not None
     return PlanSolution(
         status,

@@ -13,15 +13,23 @@ from typing import Any
 
 import pandas as pd
 
-from pks_opt.production_plan.data import PlanData, PlanningObject
+from pks_opt.feedback import feedback_table
+from pks_opt.production_plan.agreement import (
+    feedback_lines,
+    feedback_rows,
+    free_capacity_table,
+    goal_table,
+)
+from pks_opt.production_plan.data import WHOLE_PLAN, PlanData, PlanningObject
 from pks_opt.production_plan.evaluate import (
     EXCESS_TOLERANCE,
     PlanEvaluation,
     check_against_solver,
     evaluate,
 )
-from pks_opt.production_plan.milp import PlanSolution, stage_name
+from pks_opt.production_plan.milp import PlanSolution
 from pks_opt.result import Result, StageReport
+from pks_opt.trace import TRACE_COLUMNS
 
 KIND = "production_plan"
 FULL_USE_SHARE = 0.999  # a resource at ≥ 99.9 % of its hours counts as fully used that week
@@ -65,6 +73,7 @@ def plan_result(
     *,
     warnings: list[str] | None = None,
     goal_link: str | None = None,
+    handover: dict[str, pd.DataFrame] | None = None,
 ) -> Result:
     """The envelope for the plan with the reduction goal (and the plan without it beside it)."""
     stages = [_stage(s, "with reduction goal") for s in with_target.stages]
@@ -98,9 +107,10 @@ def plan_result(
         result.warnings.append(
             f"the plan without the reduction goal ended {without_target.status.value}: no side-by-side"
         )
-    last = [k for k in data.priorities if stage_name(k) in with_target.service_values][-1]
-    final = next(s for s in with_target.stages if s.name == stage_name(last))
-    result.objective = ev.stage_objective(last)
+    values = ev.stage_values(data.priorities)
+    last = [name for name in values if name in with_target.service_values][-1]
+    final = next(s for s in with_target.stages if s.name == last)
+    result.objective = values[last][1]
     result.bound = min(final.bound, result.objective)
     forms = {o.id: closed_form(data, o) for o in data.objects}
 
@@ -114,10 +124,25 @@ def plan_result(
     }
     if ev0 is not None:
         result.tables["production_plan_no_reduction"] = weekly_table(data, ev0)
+    unit = data.unit or data.name
+    requests = feedback_rows(data, ev, unit)
+    goals = goal_table(data, ev)
+    free = free_capacity_table(data, ev)
+    result.tables["goals"] = goals
+    result.tables["feedback"] = feedback_table(requests)
+    result.tables["free_capacity"] = free
+    result.tables["trace"] = trace_table(data, ev, unit)
+    result.tables.update(handover or {})
     result.kpis = kpis(data, ev, ev0)
+    result.kpis["goal_periods"] = len(goals)
+    result.kpis["goal_periods_met"] = int(goals["met"].sum()) if len(goals) else 0
+    result.kpis["requests_for_new_agreement"] = len(requests)
+    result.kpis["free_capacity_hours"] = _r(float(free["free_hours"].sum()))
+    result.explanation += feedback_lines(requests)
     result.explanation += explain(data, ev, forms)
     result.extra = {
         "objective_terms": {
+            **{f"goal[priority {k}]": round(v, 6) for k, v in ev.goal.items()},
             **{f"service[priority {k}]": round(v, 6) for k, v in ev.service.items()},
             **{f"levelling[priority {k}]": round(v, 6) for k, v in ev.levelling.items()},
         },
@@ -169,6 +194,41 @@ def weekly_table(data: PlanData, ev: PlanEvaluation) -> pd.DataFrame:
                 }
             )
     return pd.DataFrame(rows)
+
+
+def trace_table(data: PlanData, ev: PlanEvaluation, unit: str) -> pd.DataFrame:
+    """One row per planning object × week (id ``plan:{unit}:{object}:w{week}``), its parent the
+    agreed goal it serves (``goal:{unit}:{object}:{period}`` in the balance's trace.csv)."""
+    rows: list[dict[str, Any]] = []
+    for o in data.objects:
+        t = ev.traces[o.id]
+        for w, week in enumerate(data.weeks):
+            goal = next((g for g in o.goal_periods if w in g.weeks), None)
+            parent = (
+                f"goal:{unit}:{o.id}:{goal.period}"
+                if goal is not None and goal.period != WHOLE_PLAN and o.goal_source == "balance"
+                else ""
+            )
+            note = (
+                f"week {week.week} ({week.week_type}) of goal period {goal.period}: "
+                f"{goal.goal:.0f} agreed"
+                if goal is not None
+                else f"week {week.week} ({week.week_type}): no goal, production follows need"
+            )
+            rows.append(
+                {
+                    "id": f"plan:{unit}:{o.id}:w{week.week}",
+                    "level": "plan",
+                    "unit": unit,
+                    "object": o.id,
+                    "period": f"w{week.week}",
+                    "quantity": t.production[w],
+                    "measure": "activities",
+                    "parent_ids": parent,
+                    "note": note,
+                }
+            )
+    return pd.DataFrame(rows, columns=list(TRACE_COLUMNS))
 
 
 def capacity_table(data: PlanData, ev: PlanEvaluation) -> pd.DataFrame:
@@ -402,10 +462,6 @@ def explain(data: PlanData, ev: PlanEvaluation, forms: dict[str, ClosedForm]) ->
                 f"{o.id} (priority {o.priority}): queue above its target in {len(missed)} week(s) "
                 f"({_weeks_text(missed)}); {at_target}; reaching it needs "
                 f"{cf.relief_production_per_week:.1f}/week on average, the plan gives {plan_mean:.1f}"
-            )
-        if t.goal_shortfall > EXCESS_TOLERANCE:
-            lines.append(
-                f"{o.id}: production goal {o.horizon_goal:.0f} not met, short by {t.goal_shortfall:.1f} activities"
             )
         over = [weeks[w] for w, e in enumerate(t.queue_excess) if e > EXCESS_TOLERANCE]
         if over:

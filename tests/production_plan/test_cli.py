@@ -172,66 +172,110 @@ def test_shipped_clinic_instance_reads() -> None:
 
 
 def balance_instance(folder: Path) -> Path:
-    # Two weeks; a and b each have an instance goal of 520 a year (20 over the horizon).
+    # Four weeks (one per quarter of the balance's year). a: queue 50, inflow 10 a week, uses
+    # doc (the balance's doc_h); b: queue 50, no inflow, an instance goal of 520 a year
+    # (40 over the 4 weeks), uses room (not planned by the balance).
     return write_instance(
         folder,
         objects=[
             {"planning_object": "a", "queue_start": 50, "annual_goal": 520},
             {"planning_object": "b", "queue_start": 50, "annual_goal": 520},
         ],
-        weeks=2,
-        resources=one_resource(100),
-        hours=[("a", "doc", 1.0), ("b", "doc", 1.0)],
-        inflow=weekly_inflow("a", [0, 0]) + weekly_inflow("b", [0, 0]),
+        weeks=4,
+        resources=[
+            {"resource": "doc", "hours_per_week": 100, "balance_resource": "doc_h"},
+            {"resource": "room", "hours_per_week": 100},
+        ],
+        hours=[("a", "doc", 1.0), ("b", "room", 1.0)],
+        inflow=weekly_inflow("a", [10, 10, 10, 10]) + weekly_inflow("b", [0, 0, 0, 0]),
     )
 
 
-GOALS = """unit,planning_object,period,goal,cost
-U1,a,2027Q1,104,0
-U1,a,2027Q2,104,0
-U1,a,2027Q3,104,0
-U1,a,2027Q4,104,0
-U2,b,2027Q1,999,0
-U1,c,2027Q1,5,0
-U1,a,2028Q1,260,0
+GOALS = """unit,planning_object,period,goal,need,for_other_units,by_other_units,purchased
+U1,a,2027Q1,12,10,0,0,0
+U1,a,2027Q2,8,10,0,0,4
+U1,a,2027Q3,0,10,0,10,0
+U1,a,2027Q4,10,10,3,0,0
+U2,b,2027Q1,999,999,0,0,0
+U1,c,2027Q1,5,5,0,0,0
+U1,a,2028Q1,260,260,0,0,0
+"""
+
+UTILISATION = """unit,resource,period,available_after
+U1,doc_h,2027Q1,30
+U1,doc_h,2027Q2,30
+U1,doc_h,2027Q3,30
+U1,doc_h,2027Q4,5
+U2,doc_h,2027Q4,500
 """
 
 
-def balance_dir(tmp_path: Path, text: str = GOALS) -> Path:
+def balance_dir(tmp_path: Path, text: str = GOALS, utilisation: str | None = None) -> Path:
     d = tmp_path / "balance"
     d.mkdir(exist_ok=True)
     (d / "production_goals.csv").write_text(text)
+    if utilisation is not None:
+        (d / "utilisation.csv").write_text(utilisation)
     return d
 
 
-def test_from_balance_takes_the_units_annual_goals(tmp_path: Path) -> None:
-    # U1's goals for a over the first four periods: 4 × 104 = 416 a year = 16 over 2 weeks, so
-    # a is planned at 8 + 8; b has no U1 goal and keeps its own 520 (20: 10 + 10), with a
-    # warning; c is not in the plan (warning).
+def test_from_balance_hands_over_goals_need_and_capacity(tmp_path: Path) -> None:
+    # Week w is quarter w. a's goals bind per quarter: 12, 8, 0, 10. Its inflow keeps only the
+    # need that stays: Q2 buys 4 of 10 (10 × 6/10 = 6), Q3 gives all 10 to another unit (0),
+    # Q4 adds 3 produced for another unit (13). doc has the balance's hours after its actions:
+    # 30, 30, 30, 5 — so Q4 can give only 5 of the 10 agreed: a request for a new agreement
+    # (a, 2027Q4, agreed 10, achievable 5), naming doc. b has no U1 goal and keeps its own
+    # (40 over the plan: 10 a week, room keeps the instance's hours, with a warning); c is not
+    # in the plan (warning). Queue of a: 50 + 10 − 12 = 48, + 6 − 8 = 46, 46, + 13 − 5 = 54.
     out = tmp_path / "out"
     res = run(
         balance_instance(tmp_path / "i"),
         "--from-balance",
-        balance_dir(tmp_path),
+        balance_dir(tmp_path, utilisation=UTILISATION),
         "--unit",
         "U1",
         "--out",
         out,
     )
     assert res.exit_code == 0, res.output
-    objects = pd.read_csv(out / "objects.csv").set_index("planning_object")
-    assert objects.loc["a", "annual_goal"] == 416 and objects.loc["a", "goal_source"] == "balance"
-    assert objects.loc["b", "annual_goal"] == 520 and objects.loc["b", "goal_source"] == "instance"
     plan = pd.read_csv(out / "production_plan.csv")
-    assert list(plan[plan["planning_object"] == "a"]["production"]) == [8, 8]
-    assert list(plan[plan["planning_object"] == "b"]["production"]) == [10, 10]
-    warnings = json.loads((out / "result.json").read_text())["warnings"]
+    a = plan[plan["planning_object"] == "a"]
+    assert list(a["production"]) == [12, 8, 0, 5]
+    assert list(a["inflow"]) == [10, 6, 0, 13]
+    assert list(a["queue_end"]) == [48, 46, 46, 54]
+    assert list(plan[plan["planning_object"] == "b"]["production"]) == [10, 10, 10, 10]
+    cap = pd.read_csv(out / "capacity_use.csv")
+    assert list(cap[cap["resource"] == "doc"]["available_hours"]) == [30, 30, 30, 5]
+    assert list(cap[cap["resource"] == "room"]["available_hours"]) == [100] * 4
+    goals = pd.read_csv(out / "goals.csv")
+    ga = goals[goals["planning_object"] == "a"]
+    assert list(ga["period"]) == ["2027Q1", "2027Q2", "2027Q3", "2027Q4"]
+    assert list(ga["met"]) == [True, True, True, False]
+    feedback = pd.read_csv(out / "feedback.csv", keep_default_na=False)
+    assert len(feedback) == 1
+    row = feedback.iloc[0]
+    assert (row["level"], row["unit"], row["object"], row["period"]) == ("plan", "U1", "a", "2027Q4")
+    assert (row["agreed"], row["achievable"], row["gap"]) == (10, 5, -5)
+    assert "doc (doc_h)" in row["cause"]
+    handover = pd.read_csv(out / "handover_goals.csv")
+    assert list(handover["share_staying"]) == [1.0, 0.6, 0.0, 1.0]
+    result = json.loads((out / "result.json").read_text())
+    assert result["kpis"]["requests_for_new_agreement"] == 1
+    assert any("request for a new agreement: a 2027Q4 agreed 10" in e for e in result["explanation"])
+    warnings = result["warnings"]
     assert any("'b' has no goal for unit 'U1'" in w for w in warnings)
     assert any("'c' (unit 'U1') is not in the plan" in w for w in warnings)
+    assert any("resource 'room' has no balance_resource" in w for w in warnings)
+    trace = pd.read_csv(out / "trace.csv", keep_default_na=False).set_index("id")
+    assert trace.loc["plan:U1:a:w4", "parent_ids"] == "goal:U1:a:2027Q4"
+    assert trace.loc["plan:U1:a:w4", "quantity"] == 5
+    assert trace.loc["plan:U1:b:w1", "parent_ids"] == ""
 
 
 def test_from_balance_year_option(tmp_path: Path) -> None:
-    # --year 2028: only 2028Q1 (260 a year → 10 over 2 weeks: 5 + 5).
+    # --year 2028: only 2028Q1, so all four weeks are one goal period of 260; without
+    # utilisation.csv doc keeps the instance's 100 h (a warning). Only 50 + 4 × 10 = 90
+    # patients ever wait, so 90 is achievable: the request names the empty queue.
     out = tmp_path / "out"
     res = run(
         balance_instance(tmp_path / "i"),
@@ -245,8 +289,31 @@ def test_from_balance_year_option(tmp_path: Path) -> None:
         out,
     )
     assert res.exit_code == 0, res.output
-    objects = pd.read_csv(out / "objects.csv").set_index("planning_object")
-    assert objects.loc["a", "annual_goal"] == 260
+    goals = pd.read_csv(out / "goals.csv").set_index("planning_object")
+    assert goals.loc["a", "period"] == "2028Q1" and goals.loc["a", "weeks"] == "1–4"
+    assert goals.loc["a", "agreed"] == 260 and goals.loc["a", "planned"] == 90
+    feedback = pd.read_csv(out / "feedback.csv")
+    assert list(feedback["achievable"]) == [90]
+    assert feedback.loc[0, "cause"].startswith("not enough patients waiting")
+    warnings = json.loads((out / "result.json").read_text())["warnings"]
+    assert any("utilisation.csv is missing" in w for w in warnings)
+
+
+def test_from_balance_unknown_balance_resource_is_bad_input(tmp_path: Path) -> None:
+    bad = UTILISATION.replace("U1,doc_h", "U1,nurse_h")
+    out = tmp_path / "out"
+    res = run(
+        balance_instance(tmp_path / "i"),
+        "--from-balance",
+        balance_dir(tmp_path, utilisation=bad),
+        "--unit",
+        "U1",
+        "--out",
+        out,
+    )
+    assert res.exit_code == 2
+    assert "balance_resource 'doc_h' of resource 'doc' has no capacity for unit 'U1'" in res.stderr
+    assert not out.exists()
 
 
 @pytest.mark.parametrize(
@@ -426,7 +493,8 @@ def test_later_stage_without_solution_keeps_the_earlier_plan(
     def first_only(*args: Any, **kwargs: Any) -> MilpOutcome:
         if not kwargs.get("warm_start"):  # the LP relaxation behind a stage's MIP start
             return real(*args, **kwargs)
-        return real(*args, **kwargs) if next(calls) == 0 else _no_solution()
+        # goals of priorities 1 and 2, then priority 1's service; priority 2's service fails
+        return real(*args, **kwargs) if next(calls) < 3 else _no_solution()
 
     monkeypatch.setattr(plan_milp, "solve_pulp", first_only)
     folder = write_instance(

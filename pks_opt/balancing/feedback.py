@@ -1,0 +1,112 @@
+"""Re-balancing with the lower levels' feedback (``pks balance --feedback DIR``).
+
+A feedback row (:mod:`pks_opt.feedback`) at the balance's grain — a unit, a planning object or
+a resource, and one of the balance's periods — becomes a limit of the new balance:
+
+- an **object row** with a shortfall (achievable < agreed) caps the unit's production of the
+  object in the period at ``achievable`` (R12 in ``models/balancing.md``); the balance must
+  place the rest elsewhere: another unit, a purchase, a later period, or leave it unmet;
+- a **resource row** with a shortfall lowers the unit's available capacity of the resource in
+  the period by the gap (the capacity the level below found it really has).
+
+Rows with no shortfall, and rows at a finer grain than the balance's periods (a matrix week
+type, a roster date), are not limits; they are listed as notes. Several caps on one key: the
+smallest holds.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+
+from pks_opt.balancing.data import BalancingData
+from pks_opt.errors import InputError
+from pks_opt.feedback import Feedback
+
+#: a gap smaller than this (activities or resource units) is rounding, not a request
+GAP_EPS = 1e-6
+
+
+def apply_feedback(
+    data: BalancingData, rows: Iterable[Feedback]
+) -> tuple[BalancingData, list[str]]:
+    """The data with the feedback's limits, and one note per row (used or not, and why).
+
+    Raises
+    ------
+    InputError
+        A row naming a unit, planning object or resource the instance does not have, or a
+        plan-level row whose period is not one of the instance's periods.
+    """
+    fig = data.figures
+    caps: dict[tuple[str, str, str], float] = dict(data.production_caps)
+    loss: dict[tuple[str, str, str], float] = {}
+    notes: list[str] = []
+    for f in rows:
+        if f.unit not in fig.units:
+            raise InputError(
+                f"unit '{f.unit}' is not a unit of the strategic instance",
+                file=f.file,
+                row=f.row,
+                field="unit",
+            )
+        if f.object and f.object not in fig.planning_objects:
+            raise InputError(
+                f"planning object '{f.object}' is not in the strategic instance",
+                file=f.file,
+                row=f.row,
+                field="object",
+            )
+        if f.resource and f.resource not in fig.resources:
+            if f.level == "plan":
+                raise InputError(
+                    f"resource '{f.resource}' is not a resource of the strategic instance",
+                    file=f.file,
+                    row=f.row,
+                    field="resource",
+                )
+            notes.append(
+                f"{f.level} feedback on {f.unit} {f.resource} {f.period}: not a resource of "
+                "the balance, not used"
+            )
+            continue
+        what = f.object or f.resource
+        if f.period not in fig.periods:
+            if f.level == "plan":
+                raise InputError(
+                    f"period '{f.period}' is not a period of the strategic instance "
+                    f"({', '.join(fig.periods)})",
+                    file=f.file,
+                    row=f.row,
+                    field="period",
+                )
+            notes.append(
+                f"{f.level} feedback on {f.unit} {what} '{f.period}': finer than the "
+                "balance's periods, not used (the plan level takes it)"
+            )
+            continue
+        if f.gap >= -GAP_EPS:
+            notes.append(
+                f"{f.level} feedback on {f.unit} {what} {f.period}: no shortfall "
+                f"({f.achievable:.0f} achievable of {f.agreed:.0f}), no limit"
+            )
+            continue
+        key = (f.unit, what, f.period)
+        if f.object:
+            caps[key] = min(caps.get(key, f.achievable), f.achievable)
+            notes.append(
+                f"{f.unit} produces at most {caps[key]:.0f} {f.object} in {f.period} "
+                f"({f.level}: {f.cause or 'no cause given'})"
+            )
+        else:
+            loss[key] = max(loss.get(key, 0.0), -f.gap)
+            notes.append(
+                f"{f.unit} has {loss[key]:.0f} less {f.resource} in {f.period} "
+                f"({f.level}: {f.cause or 'no cause given'})"
+            )
+    if loss:
+        available = dict(fig.available)
+        for key, amount in loss.items():
+            available[key] = max(0.0, available.get(key, 0.0) - amount)
+        fig = dataclasses.replace(fig, available=available)
+    return dataclasses.replace(data, figures=fig, production_caps=caps), notes

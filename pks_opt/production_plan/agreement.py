@@ -1,0 +1,183 @@
+"""The plan against what was agreed: goals met per period, requests for a new agreement, free
+capacity (``goals.csv``, ``feedback.csv``, ``free_capacity.csv``).
+
+A goal period is **met** when the planned production is within the tolerance of the agreed
+goal: |planned − agreed| ≤ max(goal_tolerance × agreed, 0.5) — the parameter (1 %) or half an
+activity, since production is in whole activities. Every period not met is a feedback row
+(:mod:`pks_opt.feedback`) naming what was agreed, what is achievable and the cause, for the
+level above to re-balance with (``pks balance --feedback``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+from pks_opt.feedback import Feedback
+from pks_opt.production_plan.data import WHOLE_PLAN, GoalPeriod, PlanData, PlanningObject
+from pks_opt.production_plan.evaluate import EXCESS_TOLERANCE, PlanEvaluation
+
+#: an agreed goal is met within max(tolerance × goal, this many activities): whole activities
+ROUNDING_ALLOWANCE = 0.5
+FULL_USE_SHARE = 0.999
+
+
+def allowed_gap(goal: float, tolerance: float) -> float:
+    return max(tolerance * goal, ROUNDING_ALLOWANCE)
+
+
+def _r(x: float) -> float:
+    return round(x, 2)
+
+
+def goal_table(data: PlanData, ev: PlanEvaluation) -> pd.DataFrame:
+    """One row per planning object × goal period: agreed, planned, gap, met or not."""
+    tol = data.parameters.goal_tolerance
+    rows: list[dict[str, Any]] = []
+    for o in data.objects:
+        t = ev.traces[o.id]
+        for g, planned in zip(o.goal_periods, t.period_production, strict=True):
+            gap = planned - g.goal
+            rows.append(
+                {
+                    "planning_object": o.id,
+                    "priority": o.priority,
+                    "goal_source": o.goal_source,
+                    "period": g.period,
+                    "weeks": f"{g.first_week}–{g.last_week}",
+                    "agreed": _r(g.goal),
+                    "planned": planned,
+                    "gap": _r(gap),
+                    "gap_share": _r(gap / g.goal) if g.goal > 0 else None,
+                    "met": abs(gap) <= allowed_gap(g.goal, tol) + 1e-9,
+                }
+            )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "planning_object",
+            "priority",
+            "goal_source",
+            "period",
+            "weeks",
+            "agreed",
+            "planned",
+            "gap",
+            "gap_share",
+            "met",
+        ],
+    )
+
+
+def plan_periods(data: PlanData) -> list[GoalPeriod]:
+    """The periods the plan reports in: the balance's (goal periods of the objects that have
+    them), or the whole plan."""
+    seen: dict[str, GoalPeriod] = {}
+    for o in data.objects:
+        for g in o.goal_periods:
+            if g.period != WHOLE_PLAN:
+                seen.setdefault(g.period, g.model_copy(update={"goal": 0.0}))
+    if seen:
+        return sorted(seen.values(), key=lambda g: g.first_week)
+    return [GoalPeriod(period=WHOLE_PLAN, first_week=1, last_week=data.num_weeks, goal=0.0)]
+
+
+def free_capacity_table(data: PlanData, ev: PlanEvaluation) -> pd.DataFrame:
+    """Hours left over per resource and period: what the unit can offer for moves or other work."""
+    rows: list[dict[str, Any]] = []
+    for r in data.resources:
+        for g in plan_periods(data):
+            avail = sum(r.available_hours[w] for w in g.weeks)
+            used = sum(ev.used_hours[r.id][w] for w in g.weeks)
+            rows.append(
+                {
+                    "resource": r.id,
+                    "balance_resource": r.balance_resource or "",
+                    "period": g.period,
+                    "weeks": f"{g.first_week}–{g.last_week}",
+                    "available_hours": _r(avail),
+                    "used_hours": _r(used),
+                    "free_hours": _r(max(0.0, avail - used)),
+                    "free_share": _r((avail - used) / avail) if avail > 0 else None,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _weeks_text(weeks: Sequence[int]) -> str:
+    from pks_opt.production_plan.solution import _weeks_text as text
+
+    return text(list(weeks))
+
+
+def shortfall_cause(
+    data: PlanData, ev: PlanEvaluation, o: PlanningObject, g: GoalPeriod
+) -> str:
+    """Plain words: why the plan cannot produce the agreed goal of ``o`` in ``g``."""
+    t = ev.traces[o.id]
+    empty = [w + 1 for w in g.weeks if t.queue_end[w] <= 0.5]
+    if empty:
+        return (
+            f"not enough patients waiting: the queue is empty in week(s) {_weeks_text(empty)} "
+            "(the goal is above the need that stays with the unit)"
+        )
+    parts: list[str] = []
+    for rid in o.hours_per_activity:
+        r = next(x for x in data.resources if x.id == rid)
+        avail = sum(r.available_hours[w] for w in g.weeks)
+        asked = sum(
+            p.hours_per_activity.get(rid, 0.0) * q.goal
+            for p in data.objects
+            for q in p.goal_periods
+            if q.period == g.period
+        )
+        name = f"{rid} ({r.balance_resource})" if r.balance_resource else rid
+        if asked > avail + EXCESS_TOLERANCE:
+            parts.append(
+                f"the goals of {g.period} need {asked:.0f} h of {name}, the unit has {avail:.0f} h"
+            )
+            continue
+        full = [
+            w + 1
+            for w in g.weeks
+            if r.available_hours[w] > 0
+            and ev.used_hours[rid][w] >= FULL_USE_SHARE * r.available_hours[w]
+        ]
+        if full:
+            parts.append(f"{name} fully used in {len(full)} of {len(g.weeks)} weeks")
+    if not parts:
+        return "capacity shared with more urgent priorities and whole activities per week"
+    return "; ".join(parts)
+
+
+def feedback_rows(data: PlanData, ev: PlanEvaluation, unit: str) -> list[Feedback]:
+    """A request for a new agreement for every goal period not met within the tolerance."""
+    tol = data.parameters.goal_tolerance
+    out: list[Feedback] = []
+    for o in data.objects:
+        t = ev.traces[o.id]
+        for g, planned in zip(o.goal_periods, t.period_production, strict=True):
+            gap = planned - g.goal
+            if abs(gap) <= allowed_gap(g.goal, tol) + 1e-9:
+                continue
+            cause = (
+                shortfall_cause(data, ev, o, g)
+                if gap < 0
+                else "planned above the agreed goal"
+            )
+            out.append(Feedback("plan", unit, o.id, "", g.period, g.goal, float(planned), cause))
+    return out
+
+
+def feedback_lines(rows: Sequence[Feedback], limit: int = 8) -> list[str]:
+    """Explanation lines: one per request, the first ``limit`` of them."""
+    lines = [
+        f"request for a new agreement: {f.object} {f.period} agreed {f.agreed:.0f}, "
+        f"achievable {f.achievable:.0f} ({f.gap:+.0f}): {f.cause}"
+        for f in rows[:limit]
+    ]
+    if len(rows) > limit:
+        lines.append(f"… and {len(rows) - limit} more requests in feedback.csv")
+    return lines
