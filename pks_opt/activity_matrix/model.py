@@ -6,13 +6,19 @@ constraints R1–R6, soft day minimums (stage 1), weekly need by priority (stage
 shape of the week (stage 3: continuity, even spread, few room changes). Each stage's optimum
 is fixed before the next stage is solved ("big rocks first").
 
+Every objective term is an *exact* reification of what it counts (not only a bound that the
+minimisation would pull tight): a stage that stops at the time limit, and every later stage
+that merely keeps it ``≤`` its value, can leave the auxiliary variables anywhere their
+constraints allow, so only exact terms make the solver's stage value equal the count of the
+returned cells (``solution.stage_values``).
+
 OR-Tools is imported lazily (inside :class:`MatrixModel`), as for every solver backend.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pks_opt.activity_matrix.data import DAY_NAMES, MatrixData
@@ -252,7 +258,7 @@ class MatrixModel:
         terms = []
         for (tid, day), req in day_requirements(self.data).items():
             short = self.model.new_int_var(0, req, f"day_short[{tid},{DAY_NAMES[day]}]")
-            self.model.add(short >= req - self.sessions_of(tid, day))
+            self.model.add_max_equality(short, [0, req - self.sessions_of(tid, day)])
             terms.append(short)
         return sum(terms)
 
@@ -265,12 +271,15 @@ class MatrixModel:
             if need <= 0:
                 continue
             short = self.model.new_int_var(0, need, f"week_short[{t.id}]")
-            self.model.add(short >= need - self.sessions_of(t.id))
+            self.model.add_max_equality(short, [0, need - self.sessions_of(t.id)])
             terms.append(weights[t.id] * short)
         return sum(terms)
 
     def _continuity(self) -> Any:
-        """(O3a) Distinct activity types per grid row (room × part of day) across the week."""
+        """(O3a) Distinct activity types per grid row (room × part of day) across the week.
+
+        row_uses[r,k,t] = OR_d room[r,d,k,t] (both directions: a row used on no day counts 0).
+        """
         d = self.data
         terms = []
         for t in d.activity_types:
@@ -284,6 +293,7 @@ class MatrixModel:
                     used = self.model.new_bool_var(f"row_uses[{r.id},{k.id},{t.id}]")
                     for v in vs:
                         self.model.add_implication(v, used)
+                    self.model.add_bool_or(vs).only_enforce_if(used)
                     rows.append((len(vs), used))
                     terms.append(used)
             if rows:
@@ -305,15 +315,17 @@ class MatrixModel:
                 over = self.model.new_int_var(0, len(d.rooms) * len(d.sessions),
                                               f"over_share[{tid},{DAY_NAMES[day]}]")
                 under = self.model.new_int_var(0, lo, f"under_share[{tid},{DAY_NAMES[day]}]")
-                self.model.add(over >= n - hi)
-                self.model.add(under >= lo - n)
+                self.model.add_max_equality(over, [0, n - hi])
+                self.model.add_max_equality(under, [0, lo - n])
                 terms += [over, under]
         return sum(terms)
 
     def _room_changes(self) -> Any:
         """(O3c) A room switching activity between consecutive sessions of a day.
 
-        change ≥ busy(k) + busy(k+1) − 1 − Σ_t same_t, with same_t ≤ room[k,t], room[k+1,t].
+        change = 1 exactly when the room is busy in k and in k+1 with different activities:
+        same_t = room[k,t] ∧ room[k+1,t]; change ≥ busy(k) + busy(k+1) − 1 − Σ_t same_t and
+        change ≤ busy(k), change ≤ busy(k+1), change ≤ 1 − Σ_t same_t (busy ≤ 1 by R1).
         """
         d = self.data
         terms = []
@@ -332,9 +344,14 @@ class MatrixModel:
                         st = self.model.new_bool_var(f"same[{tag},{t}]")
                         self.model.add_implication(st, a[t])
                         self.model.add_implication(st, b[t])
+                        self.model.add_bool_or([a[t].Not(), b[t].Not(), st])
                         same.append(st)
                     change = self.model.new_bool_var(f"room_change[{tag}]")
-                    self.model.add(change >= sum(a.values()) + sum(b.values()) - 1 - sum(same))
+                    busy_a, busy_b = sum(a.values()), sum(b.values())
+                    self.model.add(change >= busy_a + busy_b - 1 - sum(same))
+                    self.model.add(change <= busy_a)
+                    self.model.add(change <= busy_b)
+                    self.model.add(change + sum(same) <= 1)
                     terms.append(change)
         return sum(terms)
 
@@ -347,12 +364,24 @@ class MatrixModel:
         return sum(v for (r, _d, _k, t), v in self.z.items() if misplaced(self.data, r, t))
 
     # ----------------------------------------------------------------- solving
+    @staticmethod
+    def _value(solver: Any, expr: Any) -> int:
+        """Value of a stage expression in ``solver``'s solution (a constant stays itself)."""
+        return int(expr) if isinstance(expr, int) else int(round(solver.value(expr)))
+
     def solve(self, *, time_limit_s: float, workers: int, seed: int) -> MatrixRun:
-        """Solve the stages in order, fixing each optimum (or best found) for the next."""
+        """Solve the stages in order, fixing each optimum (or best found) for the next.
+
+        Each stage is kept as ``value ≤ its best found`` in the later stages, so a stage that
+        stopped at the time limit (FEASIBLE) can still improve while a later stage is solved.
+        The stage values reported are therefore those of the returned cells: every stage's
+        expression is read from the last solution (exact terms, see the module docstring).
+        """
         cp = self.cp
         run = MatrixRun(data=self.data, status=SolveStatus.OPTIMAL)
         t0 = time.perf_counter()
         values: dict[Any, int] = {}
+        last: Any = None  # the solver holding the returned solution
         for i, name in enumerate(STAGES):
             expr = self.objectives[name]
             left = max(0.01, time_limit_s - run.deterministic_time)
@@ -390,9 +419,20 @@ class MatrixModel:
             if status is SolveStatus.FEASIBLE:
                 run.status = SolveStatus.FEASIBLE
             values = {v: int(solver.value(v)) for v in [*self.z.values(), *self.y.values()]}
+            last = solver
             if not isinstance(expr, int):
                 self.model.add(expr <= obj).with_name(f"stage[{name}]")
         run.runtime_s = time.perf_counter() - t0
+        if last is not None:
+            # the returned cells' value of every stage solved (≤ the value found in its own
+            # solve; lower when a later stage improved a stage stopped at the time limit)
+            final = {name: float(self._value(last, self.objectives[name]))
+                     for name in run.stage_objectives}
+            run.stage_objectives = final
+            run.stages = [
+                replace(st, objective=final[st.name]) if st.name in final else st
+                for st in run.stages
+            ]
         if run.status.has_solution:
             for (r, dd, kk, tt), v in self.z.items():
                 if values.get(v, 0):

@@ -88,17 +88,19 @@ def test_trace_one_row_per_cell_parents_resolve_to_plan_trace(tmp_path: Path) ->
     tr = res.tables["trace"]
     assert list(tr.columns) == TRACE_COLUMNS
     assert tr["id"].is_unique
-    assert sorted(tr["id"]) == ["matrix:low:A:Mon:am:R1", "matrix:normal:A:Mon:am:R1",
-                                "matrix:normal:A:Mon:am:R2"]
+    # the low week's one session may take either room (a tie on every stage)
+    low = next(i for i in tr["id"] if i.startswith("matrix:low:"))
+    assert low in ("matrix:low:A:Mon:am:R1", "matrix:low:A:Mon:am:R2")
+    assert sorted(tr["id"]) == [low, "matrix:normal:A:Mon:am:R1", "matrix:normal:A:Mon:am:R2"]
     plan_ids = {line.split(",")[0] for line in trace.splitlines()[1:]}
     parents = {i: p for i, p in zip(tr["id"], tr["parent_ids"], strict=True)}
     assert parents["matrix:normal:A:Mon:am:R2"] == "plan:MED:A:w2"
-    assert parents["matrix:low:A:Mon:am:R1"] == "plan:MED:A:w3"
+    assert parents[low] == "plan:MED:A:w3"
     assert all(set(p.split(";")) <= plan_ids for p in parents.values())
     assert set(tr["quantity"]) == {4} and set(tr["measure"]) == {"patients"}
     # staff_demand carries the cells (for the roster's trace) and the named people
     sd = res.tables["staff_demand"].set_index("week_type")
-    assert sd.loc["low", "trace_ids"] == "matrix:low:A:Mon:am:R1"
+    assert sd.loc["low", "trace_ids"] == low
     assert sd.loc["normal", "named_staff"] == "P1;P2"
 
 
