@@ -205,6 +205,9 @@ class BalancingData:
     #: (R12) feedback from the tactical level: (unit, planning object, period) → the most the
     #: unit can produce of the object in the period (``pks balance --feedback``)
     production_caps: Mapping[tuple[str, str, str], float] = field(default_factory=dict)
+    #: (R13) (unit, resource, period) → capacity after actions the unit keeps at least: the
+    #: capacity its plan's answer was made on
+    capacity_floors: Mapping[tuple[str, str, str], float] = field(default_factory=dict)
 
     def rule(self, planning_object: str) -> PriorityRule:
         """The priority rule of an object (the default: weight 1, no postponement)."""

@@ -3,13 +3,16 @@
 A feedback row (:mod:`pks_opt.feedback`) at the balance's grain — a unit, a planning object or
 a resource, and one of the balance's periods — becomes a limit of the new balance:
 
-- an **object row** with a shortfall (achievable < agreed) caps the unit's production of the
-  object in the period at ``achievable`` (R12 in ``models/balancing.md``); the balance must
-  place the rest elsewhere: another unit, a purchase, a later period, or leave it unmet;
+- an **object row** caps the unit's production of the object in the period at ``achievable``
+  (R12 in ``models/balancing.md``): a shortfall (achievable < agreed) makes the balance place
+  the rest elsewhere — another unit, a purchase, a later period, or unmet; a goal the unit
+  confirms alongside its requests (the plan answers with all its goals) is not raised;
 - a **resource row** with a shortfall lowers the unit's available capacity of the resource in
-  the period by the gap (the capacity the level below found it really has).
+  the period by the gap (the capacity the level below found it really has); one without a
+  shortfall is the capacity a plan's answer was made on: the unit keeps at least that much
+  after the balance's actions (R13), so a re-balance cannot take away what the answer rests on.
 
-Rows with no shortfall, and rows at a finer grain than the balance's periods (a matrix week
+Resource rows with no shortfall, and rows at a finer grain than the balance's periods (a matrix week
 type, a roster date), are not limits; they are listed as notes. Several caps on one key: the
 smallest holds.
 """
@@ -41,6 +44,7 @@ def apply_feedback(
     fig = data.figures
     caps: dict[tuple[str, str, str], float] = dict(data.production_caps)
     loss: dict[tuple[str, str, str], float] = {}
+    floors: dict[tuple[str, str, str], float] = dict(data.capacity_floors)
     notes: list[str] = []
     for f in rows:
         if f.unit not in fig.units:
@@ -85,28 +89,36 @@ def apply_feedback(
                 "balance's periods, not used (the plan level takes it)"
             )
             continue
-        if f.gap >= -GAP_EPS:
-            notes.append(
-                f"{f.level} feedback on {f.unit} {what} {f.period}: no shortfall "
-                f"({f.achievable:.0f} achievable of {f.agreed:.0f}), no limit"
-            )
-            continue
         key = (f.unit, what, f.period)
         if f.object:
+            # a shortfall, or a goal the unit confirms with its requests: not more than that
             caps[key] = min(caps.get(key, f.achievable), f.achievable)
-            notes.append(
-                f"{f.unit} produces at most {caps[key]:.0f} {f.object} in {f.period} "
-                f"({f.level}: {f.cause or 'no cause given'})"
-            )
-        else:
-            loss[key] = max(loss.get(key, 0.0), -f.gap)
-            notes.append(
-                f"{f.unit} has {loss[key]:.0f} less {f.resource} in {f.period} "
-                f"({f.level}: {f.cause or 'no cause given'})"
-            )
+            if f.gap < -GAP_EPS:
+                notes.append(
+                    f"{f.unit} produces at most {caps[key]:.0f} {f.object} in {f.period} "
+                    f"({f.level}: {f.cause or 'no cause given'})"
+                )
+            continue
+        if f.gap >= -GAP_EPS:
+            # the capacity the unit's answer rests on: kept at least (R13)
+            floors[key] = max(floors.get(key, f.achievable), f.achievable)
+            continue
+        loss[key] = max(loss.get(key, 0.0), -f.gap)
+        notes.append(
+            f"{f.unit} has {loss[key]:.0f} less {f.resource} in {f.period} "
+            f"({f.level}: {f.cause or 'no cause given'})"
+        )
     if loss:
         available = dict(fig.available)
         for key, amount in loss.items():
             available[key] = max(0.0, available.get(key, 0.0) - amount)
         fig = dataclasses.replace(fig, available=available)
-    return dataclasses.replace(data, figures=fig, production_caps=caps), notes
+    if floors:
+        notes.append(
+            f"{len(floors)} unit × resource × period capacities kept at least at what the "
+            "plans were made on"
+        )
+    return (
+        dataclasses.replace(data, figures=fig, production_caps=caps, capacity_floors=floors),
+        notes,
+    )

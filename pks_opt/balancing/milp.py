@@ -270,6 +270,16 @@ class _Builder:
             coefs.update(actions.get(key, {}))
             u, r, p = key
             bm.capacity[key] = bm.add_le(coefs, avail.get(key, 0.0), f"capacity[{u},{r},{p}]")
+        # (R13) capacity after actions ≥ the floor: −(in − out + increases) ≤ available − floor
+        for key, floor in sorted(self.data.capacity_floors.items()):
+            u, r, p = key
+            if floor <= avail.get(key, 0.0) - CAP_EPS and not actions.get(key):
+                continue  # nothing can take it away
+            bm.add_le(
+                dict(actions.get(key, {})),
+                avail.get(key, 0.0) - floor,
+                f"capacity_floor[{u},{r},{p}]",
+            )
 
     def donor_not_short(self) -> None:
         """(R4) A donor gives at most its spare capacity over its own capacity need.

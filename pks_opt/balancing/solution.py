@@ -236,6 +236,10 @@ def violations(data: BalancingData, values: Values, tol: float = 1e-4) -> list[s
             w.waiting,
             w.waiting,
         )
+    # R13 capacity floors
+    for key, floor in data.capacity_floors.items():
+        got = cap.get(key, data.figures.available.get(key, 0.0))
+        bad(f"capacity_floor[{key[0]},{key[1]},{key[2]}]", floor, got, floor)
     # R12 feedback caps
     made = own_production(values)
     for (v, o, p), limit in data.production_caps.items():
@@ -286,6 +290,7 @@ def make_result(data: BalancingData, run: SolveRun) -> Result:
         "shadow_prices": shadow_table(data, values, run),
         "service_catalogue": service_catalogue(data, values),
     }
+    tables["trace"] = trace_table(data, values, tables["production_goals"])
     kpis = kpi_dict(data, values, tables, recomputed)
     problems = self_check(data, run, recomputed)
     status = run.status
@@ -394,6 +399,60 @@ def production_goals(data: BalancingData, values: Values) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows, columns=list(GOAL_COLUMNS))
+
+
+def trace_table(data: BalancingData, values: Values, goals: pd.DataFrame) -> pd.DataFrame:
+    """``trace.csv``: the need (``need:U:O:P``) and the balanced goals (``goal:U:O:P``), each
+    goal's parents the need rows it produces (the unit's own, and other units' it took over)."""
+    from pks_opt.trace import TRACE_COLUMNS
+
+    rows: list[dict[str, Any]] = []
+    pidx = {p: i for i, p in enumerate(data.figures.periods)}
+    need = data.figures.production_need
+    for (h, o, p), n in sorted(need.items(), key=lambda kv: (kv[0][0], kv[0][1], pidx.get(kv[0][2], 0))):
+        if n <= 0:
+            continue
+        rows.append(
+            {
+                "id": f"need:{h}:{o}:{p}",
+                "level": "need",
+                "unit": h,
+                "object": o,
+                "period": p,
+                "quantity": _r(n),
+                "measure": "activities",
+                "parent_ids": "",
+                "note": f"production need of {h} in {p}",
+            }
+        )
+    served: dict[Key3, list[str]] = defaultdict(list)
+    for (h, v, o, p), val in sorted(values["x"].items()):
+        if val > ACTION_EPS:
+            served[(v, o, p)].append(f"need:{h}:{o}:{p}")
+    for r in goals.to_dict("records"):
+        key = (r["unit"], r["planning_object"], r["period"])
+        parents = served.get(key, [])
+        if not parents and need.get(key, 0.0) > 0:
+            parents = [f"need:{key[0]}:{key[1]}:{key[2]}"]
+        rows.append(
+            {
+                "id": f"goal:{key[0]}:{key[1]}:{key[2]}",
+                "level": "balance",
+                "unit": key[0],
+                "object": key[1],
+                "period": key[2],
+                "quantity": r["goal"],
+                "measure": "activities",
+                "parent_ids": ";".join(dict.fromkeys(parents)),
+                "note": (
+                    f"balanced goal: own need {r['own_need']:.0f}, for other units "
+                    f"{r['for_other_units']:.0f}, waiting list {r['waiting_list']:.0f}; of its "
+                    f"need {r['by_other_units']:.0f} by other units, {r['purchased']:.0f} bought, "
+                    f"{r['postponed']:.0f} postponed, {r['unmet']:.0f} unmet"
+                ),
+            }
+        )
+    return pd.DataFrame(rows, columns=list(TRACE_COLUMNS))
 
 
 def budget_table(data: BalancingData, values: Values) -> pd.DataFrame:

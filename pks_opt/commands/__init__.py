@@ -35,6 +35,11 @@ def _register() -> None:
     from pks_opt.commands.roster import roster
 
     main.add_command(roster)
+    from pks_opt.commands.cycle import cycle
+    from pks_opt.commands.trace import trace
+
+    main.add_command(cycle)
+    main.add_command(trace)
 
 
 _register()

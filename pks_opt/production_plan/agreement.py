@@ -2,8 +2,8 @@
 capacity (``goals.csv``, ``feedback.csv``, ``free_capacity.csv``).
 
 A goal period is **met** when the planned production is within the tolerance of the agreed
-goal: |planned − agreed| ≤ max(goal_tolerance × agreed, 0.5) — the parameter (1 %) or half an
-activity, since production is in whole activities. Every period not met is a feedback row
+goal: |planned − agreed| ≤ max(goal_tolerance × agreed, 1) — the parameter (1 %) or one
+activity, since production is in whole activities and agreed goals are not. Every period not met is a feedback row
 (:mod:`pks_opt.feedback`) naming what was agreed, what is achievable and the cause, for the
 level above to re-balance with (``pks balance --feedback``).
 """
@@ -20,7 +20,11 @@ from pks_opt.production_plan.data import WHOLE_PLAN, GoalPeriod, PlanData, Plann
 from pks_opt.production_plan.evaluate import EXCESS_TOLERANCE, PlanEvaluation
 
 #: an agreed goal is met within max(tolerance × goal, this many activities): whole activities
-ROUNDING_ALLOWANCE = 0.5
+ROUNDING_ALLOWANCE = 1.0
+#: cause of a feedback row confirming a goal the plan meets (sent with the requests)
+CONFIRMED = "met: confirmed as achievable"
+#: cause of a feedback row giving the capacity the plan was made on (sent with the requests)
+PLANNED_ON = "the capacity this plan is made on"
 FULL_USE_SHARE = 0.999
 
 
@@ -153,26 +157,69 @@ def shortfall_cause(
 
 
 def feedback_rows(data: PlanData, ev: PlanEvaluation, unit: str) -> list[Feedback]:
-    """A request for a new agreement for every goal period not met within the tolerance."""
+    """The unit's answer to the goals: empty when it accepts them all.
+
+    A request for a new agreement for every goal period not met within the tolerance. When
+    there is at least one, the unit answers with its whole plan: every other goal period of
+    the balance's goals is confirmed at its planned production (gap within the tolerance,
+    cause "met: …"), and every resource the balance gave is confirmed at the hours the plan
+    was made on. A re-balance then lowers goals where the unit cannot deliver, does not push
+    the capacity this frees into the unit's other goals, and does not take away the capacity
+    the answer rests on (``models/balancing.md`` R12, R13).
+    """
     tol = data.parameters.goal_tolerance
-    out: list[Feedback] = []
+    requests: list[Feedback] = []
+    confirmed: list[Feedback] = []
     for o in data.objects:
         t = ev.traces[o.id]
         for g, planned in zip(o.goal_periods, t.period_production, strict=True):
             gap = planned - g.goal
             if abs(gap) <= allowed_gap(g.goal, tol) + 1e-9:
+                if o.goal_source == "balance":
+                    confirmed.append(
+                        Feedback(
+                            "plan",
+                            unit,
+                            o.id,
+                            "",
+                            g.period,
+                            g.goal,
+                            float(planned),
+                            CONFIRMED,
+                        )
+                    )
                 continue
             cause = (
                 shortfall_cause(data, ev, o, g)
                 if gap < 0
                 else "planned above the agreed goal"
             )
-            out.append(Feedback("plan", unit, o.id, "", g.period, g.goal, float(planned), cause))
-    return out
+            requests.append(
+                Feedback("plan", unit, o.id, "", g.period, g.goal, float(planned), cause)
+            )
+    if not requests:
+        return []
+    for r in data.resources:
+        if r.balance_resource is None:
+            continue
+        for g in plan_periods(data):
+            if g.period == WHOLE_PLAN:
+                continue
+            hours = sum(r.available_hours[w] for w in g.weeks)
+            confirmed.append(
+                Feedback("plan", unit, "", r.balance_resource, g.period, hours, hours, PLANNED_ON)
+            )
+    return requests + confirmed
+
+
+def is_request(f: Feedback) -> bool:
+    """A row asking for a new agreement (not a confirmation of a goal the plan meets)."""
+    return f.cause not in (CONFIRMED, PLANNED_ON)
 
 
 def feedback_lines(rows: Sequence[Feedback], limit: int = 8) -> list[str]:
     """Explanation lines: one per request, the first ``limit`` of them."""
+    rows = [f for f in rows if is_request(f)]
     lines = [
         f"request for a new agreement: {f.object} {f.period} agreed {f.agreed:.0f}, "
         f"achievable {f.achievable:.0f} ({f.gap:+.0f}): {f.cause}"

@@ -19,6 +19,7 @@ from pks_opt.production_plan.agreement import (
     feedback_rows,
     free_capacity_table,
     goal_table,
+    is_request,
 )
 from pks_opt.production_plan.data import WHOLE_PLAN, PlanData, PlanningObject
 from pks_opt.production_plan.evaluate import (
@@ -136,7 +137,7 @@ def plan_result(
     result.kpis = kpis(data, ev, ev0)
     result.kpis["goal_periods"] = len(goals)
     result.kpis["goal_periods_met"] = int(goals["met"].sum()) if len(goals) else 0
-    result.kpis["requests_for_new_agreement"] = len(requests)
+    result.kpis["requests_for_new_agreement"] = sum(1 for f in requests if is_request(f))
     result.kpis["free_capacity_hours"] = _r(float(free["free_hours"].sum()))
     result.explanation += feedback_lines(requests)
     result.explanation += explain(data, ev, forms)

@@ -1,0 +1,66 @@
+"""`pks cycle CYCLE_DIR`: the three planning rounds (preliminary mission, handshake, dimensioning)."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from pks_opt.commands.common import handles_input_errors, milp_solver_option, summary_lines
+
+
+@click.command()
+@click.argument("cycle_dir", type=click.Path(path_type=Path))
+@milp_solver_option
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Write every round's results here (round1/, round2/, round3/, rounds.csv, "
+    "handshake.csv, result.json, goals_and_gaps.png): all or nothing.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the cycle's envelope as JSON.")
+@handles_input_errors
+def cycle(cycle_dir: Path, solver: str, out: Path | None, as_json: bool) -> None:
+    """Run the three planning rounds of a cycle folder (cycle.yaml).
+
+    Round 1: need with today's resources and the balance (the preliminary mission). Round 2:
+    each unit's production plan from the balance; a unit accepts or raises feedback, and the
+    balance is redone with it until every unit accepts or max_handshakes is reached. Round 3:
+    staff and beds for the agreed mission.
+    """
+    import json
+
+    from pks_opt.cycle import read_cycle, run_cycle
+    from pks_opt.cycle.charts import cycle_charts
+    from pks_opt.report.output import write_result
+
+    spec = read_cycle(cycle_dir)  # every instance read and validated before any solve
+    parent = out.parent if out is not None else None
+    if parent is not None:
+        parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=".cycle.", dir=parent))
+    echo = (lambda _line: None) if as_json else (lambda line: click.echo(line, err=True))
+    try:
+        outcome = run_cycle(spec, work, solver=solver.lower(), echo=echo)
+        result = outcome.result
+        figures = cycle_charts(result) if result.status.has_solution else {}
+        envelope = write_result(result, work, charts=figures)
+        if out is not None:
+            out.mkdir(parents=True, exist_ok=True)
+            for f in sorted(work.iterdir()):
+                target = out / f.name
+                if target.is_dir():
+                    shutil.rmtree(target)
+                f.replace(target)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    if as_json:
+        click.echo(json.dumps(envelope, indent=2, ensure_ascii=False))
+    else:
+        for line in summary_lines(result, out):
+            click.echo(line)
+    sys.exit(result.status.exit_code)

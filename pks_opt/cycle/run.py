@@ -1,0 +1,463 @@
+"""The three planning rounds of the seeds (004: "tre omgångar … formell 'handskakning'").
+
+1. **Round 1, the preliminary mission**: need with today's resources (``round1/need``) and the
+   balance (``round1/balance``): goals per unit, object and period.
+2. **Round 2, the handshake**: every unit of the cycle makes its production plan from the
+   balance (``pks plan --from-balance``, only the plan with the reduction goal). A unit whose
+   plan meets every goal within the tolerance **accepts**; the others raise feedback
+   (``feedback.csv``). The balance is redone with all feedback so far
+   (``pks balance --feedback``) and the plans made again, until every unit accepts or
+   ``max_handshakes`` is reached; what is still raised then is an **open disagreement**,
+   named per unit, object and period.
+3. **Round 3, dimensioning** for the agreed mission: staff (FTE per function) and beds per
+   unit and period for the load the last balance agreed.
+
+Each step writes its level's usual result folder under ``work`` as it goes (the plans read
+the balance's folder exactly as ``pks plan --from-balance`` does); the command writes into a
+temporary folder and moves it into place at the end, so the output is all or nothing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pks_opt.cycle.spec import CycleSpec
+from pks_opt.feedback import Feedback
+from pks_opt.need.calc import round_by
+from pks_opt.need.data import per_period
+from pks_opt.production_plan.agreement import is_request
+from pks_opt.report.output import write_result
+from pks_opt.result import Result, SolveStatus
+
+Echo = Callable[[str], None]
+
+ACCEPTED = "accepted"
+FEEDBACK = "feedback raised"
+OPEN = "open disagreement"
+NO_PLAN = "no plan"
+CHANGE_EPS = 0.5  # activities: a goal change smaller than this is rounding
+
+
+@dataclass
+class Handshake:
+    """One pass of round 2: the balance the plans were made from, and each unit's answer."""
+
+    number: int
+    balance_dir: Path
+    balance: Result
+    plans: dict[str, Result] = field(default_factory=dict)
+    feedback: dict[str, list[Feedback]] = field(default_factory=dict)
+    status: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class CycleOutcome:
+    spec: CycleSpec
+    need: Result
+    handshakes: list[Handshake]
+    dimensioning: Result
+    result: Result  # the cycle's own envelope (tables: rounds, handshake, …)
+
+
+def run_cycle(
+    spec: CycleSpec,
+    work: Path,
+    *,
+    solver: str = "highs",
+    echo: Echo = lambda _: None,
+) -> CycleOutcome:
+    """Run the three rounds, writing every level's result under ``work``."""
+    from pks_opt.balancing import balance
+    from pks_opt.balancing.feedback import apply_feedback
+    from pks_opt.need import compute_need
+
+    work = Path(work)
+    need = compute_need(spec.need)
+    write_result(need, work / "round1" / "need")
+    echo(f"round 1: need with today's resources: {need.status.value}")
+    first = balance(spec.balancing, solver)
+    write_result(first, work / "round1" / "balance")
+    echo(f"round 1: preliminary mission (balance): {first.status.value}")
+    handshakes: list[Handshake] = []
+    raised: list[Feedback] = []
+    current, current_dir = first, work / "round1" / "balance"
+    for k in range(1, spec.max_handshakes + 1):
+        if k > 1:
+            data, notes = apply_feedback(spec.balancing, raised)
+            current = balance(data, solver)
+            current.explanation[:0] = [f"feedback: {n}" for n in notes]
+            current_dir = work / "round2" / f"handshake-{k}" / "balance"
+            write_result(current, current_dir)
+            echo(f"round 2, handshake {k}: balance redone with {len(raised)} feedback row(s)")
+        hs = Handshake(k, current_dir, current)
+        handshakes.append(hs)
+        if not current.status.has_solution:
+            for unit in spec.plans:
+                hs.status[unit] = NO_PLAN
+            echo(f"round 2, handshake {k}: the balance found no plan; stopping")
+            break
+        for unit in spec.plans:
+            res = _plan(spec, unit, current_dir)
+            write_result(res, work / "round2" / f"handshake-{k}" / f"plan-{unit}")
+            hs.plans[unit] = res
+            rows = _feedback_of(res, unit)
+            hs.feedback[unit] = rows
+            asks = [f for f in rows if is_request(f)]
+            if not res.status.has_solution:
+                hs.status[unit] = NO_PLAN
+            else:
+                hs.status[unit] = ACCEPTED if not rows else FEEDBACK
+            echo(
+                f"round 2, handshake {k}: {unit} "
+                + (
+                    "accepts"
+                    if not rows and res.status.has_solution
+                    else f"raises {len(asks)} request(s) for a new agreement"
+                )
+            )
+        if all(s == ACCEPTED for s in hs.status.values()):
+            break
+        raised += [f for rows in hs.feedback.values() for f in rows]
+    last = handshakes[-1]
+    for unit, s in last.status.items():
+        if s == FEEDBACK:
+            last.status[unit] = OPEN
+    dim = dimensioning(spec, last.balance)
+    write_result(dim, work / "round3" / "dimensioning")
+    echo("round 3: staff and beds for the agreed mission")
+    result = cycle_result(spec, need, first, handshakes, dim)
+    return CycleOutcome(spec, need, handshakes, dim, result)
+
+
+def _plan(spec: CycleSpec, unit: str, balance_dir: Path) -> Result:
+    """The unit's production plan from the balance in ``balance_dir`` (as ``pks plan``)."""
+    from pks_opt.production_plan.balance_link import apply_balance_handover, read_balance_handover
+    from pks_opt.production_plan.milp import solve_plan
+    from pks_opt.production_plan.solution import plan_result
+
+    opts = spec.plan_options
+    data = spec.plans[unit]
+    if opts.goal_tolerance is not None:
+        data = data.model_copy(
+            update={
+                "parameters": data.parameters.model_copy(
+                    update={"goal_tolerance": opts.goal_tolerance}
+                )
+            }
+        )
+    ho = read_balance_handover(balance_dir, unit, spec.year)
+    data, warnings, tables = apply_balance_handover(data, ho)
+    data = data.model_copy(update={"unit": unit})
+    sol = solve_plan(data, time_limit_s=opts.time_limit, max_nodes=opts.max_nodes)
+    return plan_result(
+        data,
+        sol,
+        None,
+        warnings=warnings,
+        goal_link=f"unit {unit} from {balance_dir.name}: goals per period ({', '.join(ho.periods)})",
+        handover=tables,
+    )
+
+
+def _feedback_of(res: Result, unit: str) -> list[Feedback]:
+    df = res.tables.get("feedback")
+    if df is None or df.empty:
+        return []
+    return [
+        Feedback(
+            str(r["level"]),
+            str(r["unit"]),
+            str(r["object"] or ""),
+            str(r["resource"] or ""),
+            str(r["period"]),
+            float(r["agreed"]),
+            float(r["achievable"]),
+            str(r["cause"]),
+        )
+        for r in df.to_dict("records")
+    ]
+
+
+# --------------------------------------------------------------------------- round 3
+
+
+def dimensioning(spec: CycleSpec, agreed: Result) -> Result:
+    """Staff (FTE per function) and beds per unit and period for the agreed mission's load.
+
+    The load the balance agreed on (``utilisation.load_after``: production of the unit's own
+    and other units' need, support-unit load included) of each staff resource is split over
+    the unit's functions supplying it, pro rata to their available hours, and divided by the
+    hours one FTE gives in the period (annual hours × days ÷ days per year × (1 − absence) ×
+    patient-time share × low-production factor), as the need level does for today's need.
+    A bed resource (measure ``bed-days``, or a unit's ``beds`` row) needs load ÷ (days ×
+    low-production factor) beds. FTE and beds are rounded up: the mission must fit.
+    """
+    nd = spec.need
+    if not agreed.status.has_solution:
+        return Result("dimensioning", agreed.status, spec.name, agreed.solver,
+                      explanation=["no agreed balance: nothing to dimension"])
+    util = agreed.tables["utilisation"]
+    load = {
+        (r["unit"], r["resource"], r["period"]): float(r["load_after"])
+        for r in util.to_dict("records")
+    }
+    periods = {p.period: p for p in nd.periods}
+    per_year = nd.parameters.days_per_year
+    groups: dict[tuple[str, str, str], list[tuple[str, float, float]]] = defaultdict(list)
+    for ((unit, function), p), s in per_period(
+        nd.staff, lambda s: (s.unit, s.function), list(periods)
+    ).items():
+        per = periods[p]
+        per_fte = (
+            s.annual_hours
+            * per.days
+            / per_year
+            * (1 - s.absence_share)
+            * s.patient_time_share
+            * per.low_production_factor
+        )
+        groups[(str(unit), s.resource, p)].append((str(function), s.fte, per_fte))
+    staff_rows: list[dict[str, Any]] = []
+    for (unit, res, p), funcs in sorted(groups.items()):
+        need = load.get((unit, res, p), 0.0)
+        total = sum(fte * per for _, fte, per in funcs)
+        for function, fte, per_fte in funcs:
+            share = fte * per_fte / total if total > 0 else 1 / len(funcs)
+            exact = need * share / per_fte if per_fte > 0 else math.inf
+            planned = round_by(exact, "up") if math.isfinite(exact) else exact
+            staff_rows.append(
+                {
+                    "unit": unit,
+                    "period": p,
+                    "function": function,
+                    "resource": res,
+                    "agreed_load": round(need * share, 1),
+                    "hours_per_fte": round(per_fte, 1),
+                    "fte_exact": round(exact, 2),
+                    "fte": planned,
+                    "fte_today": fte,
+                    "change": round(planned - fte, 2),
+                }
+            )
+    bed_rows: list[dict[str, Any]] = []
+    for ((bunit, bres), p), b in sorted(
+        per_period(nd.beds, lambda b: (b.unit, b.resource), list(periods)).items(),
+        key=lambda kv: (str(kv[0][0]), kv[0][1]),
+    ):
+        unit, res = str(bunit), str(bres)
+        per = periods[p]
+        days = per.days * per.low_production_factor
+        need = load.get((unit, res, p), 0.0)
+        exact = need / days if days > 0 else math.inf
+        bed_rows.append(
+            {
+                "unit": unit,
+                "period": p,
+                "resource": res,
+                "agreed_bed_days": round(need, 1),
+                "beds_exact": round(exact, 2),
+                "beds": round_by(exact, "up"),
+                "beds_today": b.staffed_beds,
+                "change": round(round_by(exact, "up") - b.staffed_beds, 2),
+            }
+        )
+    staff = pd.DataFrame(staff_rows)
+    beds = pd.DataFrame(bed_rows)
+    lines = []
+    if not staff.empty:
+        first = staff["period"].iloc[0]
+        for r in staff[staff["period"] == first].to_dict("records"):
+            if r["change"] > 0:
+                lines.append(
+                    f"{r['unit']} {r['function']}: {r['fte']:.0f} FTE for the agreed mission in "
+                    f"{first}, {r['fte_today']:g} today (+{r['change']:g})"
+                )
+    return Result(
+        "dimensioning",
+        SolveStatus.OPTIMAL,
+        spec.name,
+        "closed form",
+        objective=0.0,
+        bound=0.0,
+        kpis={
+            "fte_first_period": float(staff[staff["period"] == staff["period"].iloc[0]]["fte"].sum())
+            if not staff.empty
+            else 0.0,
+            "beds_first_period": float(beds[beds["period"] == beds["period"].iloc[0]]["beds"].sum())
+            if not beds.empty
+            else 0.0,
+        },
+        tables={"staff": staff, "beds": beds},
+        explanation=lines,
+    )
+
+
+# --------------------------------------------------------------------------- the cycle's result
+
+
+def _goals(res: Result, units: list[str] | None = None) -> dict[tuple[str, str, str], float]:
+    df = res.tables.get("production_goals")
+    if df is None:
+        return {}
+    return {
+        (r["unit"], r["planning_object"], r["period"]): float(r["goal"])
+        for r in df.to_dict("records")
+        if units is None or r["unit"] in units
+    }
+
+
+def cycle_result(
+    spec: CycleSpec,
+    need: Result,
+    first: Result,
+    handshakes: list[Handshake],
+    dim: Result,
+) -> Result:
+    """The cycle's envelope: round-by-round goal changes, handshake per unit, status."""
+    diff_rows: list[dict[str, Any]] = []
+    prev = _goals(first)
+    prev_name = "round 1"
+    for before_hs, hs in zip(handshakes, handshakes[1:], strict=False):
+        # the feedback of the handshake before explains the changes into this one
+        raised = {
+            (f.unit, f.object, f.period): f
+            for rows in before_hs.feedback.values()
+            for f in rows
+            if is_request(f)
+        }
+        now = _goals(hs.balance)
+        name = f"round 2, handshake {hs.number}"
+        for key in sorted(set(prev) | set(now)):
+            before, after = prev.get(key, 0.0), now.get(key, 0.0)
+            if abs(after - before) <= CHANGE_EPS:
+                continue
+            fb = raised.get(key)
+            why = (
+                f"{fb.unit}'s plan: {fb.achievable:.0f} achievable of {fb.agreed:.0f} ({fb.cause})"
+                if fb is not None
+                else "re-balanced around the feedback"
+            )
+            diff_rows.append(
+                {
+                    "from": prev_name,
+                    "to": name,
+                    "unit": key[0],
+                    "planning_object": key[1],
+                    "period": key[2],
+                    "goal_before": round(before, 1),
+                    "goal_after": round(after, 1),
+                    "change": round(after - before, 1),
+                    "why": why,
+                }
+            )
+        prev, prev_name = now, name
+    hs_rows: list[dict[str, Any]] = []
+    for hs in handshakes:
+        goals = _goals(hs.balance)
+        for unit in spec.plans:
+            res = hs.plans.get(unit)
+            agreed = sum(
+                v for (u, _o, p), v in goals.items() if u == unit and _in_year(p, spec, goals)
+            )
+            achievable = (
+                float(res.tables["goals"]["planned"].sum())
+                if res is not None and "goals" in res.tables and not res.tables["goals"].empty
+                else None
+            )
+            hs_rows.append(
+                {
+                    "handshake": hs.number,
+                    "unit": unit,
+                    "status": hs.status.get(unit, NO_PLAN),
+                    "agreed": round(agreed, 1),
+                    "achievable": achievable,
+                    "gap": round(achievable - agreed, 1) if achievable is not None else None,
+                    "requests": sum(1 for f in hs.feedback.get(unit, []) if is_request(f)),
+                    "balance": str(hs.balance_dir.relative_to(hs.balance_dir.parents[2]))
+                    if hs.number > 1
+                    else "round1/balance",
+                }
+            )
+    last = handshakes[-1]
+    open_units = sorted(u for u, s in last.status.items() if s != ACCEPTED)
+    lines = [
+        f"handshake {last.number}: "
+        + ", ".join(f"{u} {s}" for u, s in last.status.items())
+    ]
+    for u in open_units:
+        for f in [f for f in last.feedback.get(u, []) if is_request(f)][:5]:
+            lines.append(
+                f"open: {u} {f.object} {f.period} agreed {f.agreed:.0f}, achievable "
+                f"{f.achievable:.0f}: {f.cause}"
+            )
+    for hs in handshakes[:-1]:
+        for u, rows in hs.feedback.items():
+            asks = [f for f in rows if is_request(f)]
+            if asks:
+                lines.append(
+                    f"handshake {hs.number}: {u} raised {len(asks)} request(s); the balance was redone"
+                )
+    lines += dim.explanation[:6]
+    statuses = [need.status, first.status, dim.status]
+    statuses += [hs.balance.status for hs in handshakes]
+    statuses += [p.status for hs in handshakes for p in hs.plans.values()]
+    if any(not s.has_solution for s in statuses[:2]):
+        status = first.status if not first.status.has_solution else need.status
+    elif all(s is SolveStatus.OPTIMAL for s in statuses):
+        status = SolveStatus.OPTIMAL
+    else:
+        status = SolveStatus.FEASIBLE
+    return Result(
+        "cycle",
+        status,
+        spec.name,
+        first.solver,
+        runtime_s=sum(
+            r.runtime_s
+            for r in [need, first, dim, *(hs.balance for hs in handshakes[1:])]
+            + [p for hs in handshakes for p in hs.plans.values()]
+        ),
+        kpis={
+            "handshakes": len(handshakes),
+            "units": len(spec.plans),
+            "units_accepted": sum(1 for s in last.status.values() if s == ACCEPTED),
+            "open_disagreements": len(open_units),
+            "goal_changes": len(diff_rows),
+            "requests_raised": sum(
+                1 for hs in handshakes for r in hs.feedback.values() for f in r if is_request(f)
+            ),
+        },
+        tables={
+            "rounds": pd.DataFrame(
+                diff_rows,
+                columns=[
+                    "from",
+                    "to",
+                    "unit",
+                    "planning_object",
+                    "period",
+                    "goal_before",
+                    "goal_after",
+                    "change",
+                    "why",
+                ],
+            ),
+            "handshake": pd.DataFrame(hs_rows),
+        },
+        explanation=lines,
+        extra={"open_units": open_units},
+    )
+
+
+def _in_year(period: str, spec: CycleSpec, goals: dict[tuple[str, str, str], float]) -> bool:
+    if spec.year is not None:
+        return period.startswith(spec.year)
+    periods = list(dict.fromkeys(p for _u, _o, p in goals))
+    return period in periods[:4]
