@@ -15,7 +15,7 @@ DEFAULT_DEMO_OUT = Path("pks-demo-out")
 # (title, output sub-folder, argv of the pks command without --out). Order = the PKS chain.
 # argv may use {instances} (the shipped instances folder) and {out} (the demo's output folder,
 # so a step can read an earlier step's result).
-DEMO_STEPS: list[tuple[str, str, list[str]]] = [
+DEMO_STEPS: list[tuple[str, str | None, list[str]]] = [
     (
         "Need and capacity (seeds' inpatient example)",
         "need-seed",
@@ -50,7 +50,21 @@ DEMO_STEPS: list[tuple[str, str, list[str]]] = [
             "{instances}/region-small/scenarios/new_hip_contract.yaml",
         ],
     ),
-    ("Production plan (clinic)", "plan-clinic", ["plan", "{instances}/clinic-plan", "--max-nodes", "50"]),
+    # needs "balance-region": the plan takes MEDCLIN's balanced goals, need and capacity
+    (
+        "Production plan on the balanced goals (clinic MEDCLIN)",
+        "plan-clinic",
+        [
+            "plan",
+            "{instances}/clinic-plan",
+            "--from-balance",
+            "{out}/balance-region",
+            "--unit",
+            "MEDCLIN",
+            "--max-nodes",
+            "50",
+        ],
+    ),
     ("Activity matrix (clinic)", "matrix-clinic", ["matrix", "{instances}/clinic-matrix"]),
     # needs the production-plan step "plan-clinic" (pks plan instances/clinic-plan) before it
     (
@@ -72,6 +86,22 @@ DEMO_STEPS: list[tuple[str, str, list[str]]] = [
             "--quiet",
         ],
     ),
+    # no output folder: prints one roster row's chain back to its goal and need
+    (
+        "Trace one roster row back to its goal and need (cardio at MEDCLIN)",
+        None,
+        [
+            "trace",
+            "{out}/balance-region",
+            "{out}/plan-clinic",
+            "{out}/matrix-from-plan",
+            "{out}/roster-clinic",
+            "--unit",
+            "MEDCLIN",
+            "--object",
+            "cardio",
+        ],
+    ),
     (
         "Roster, big rocks first (ward-roster, 6 weeks, 27 staff)",
         "roster-ward",
@@ -81,6 +111,11 @@ DEMO_STEPS: list[tuple[str, str, list[str]]] = [
         "Roster that cannot be fully covered: named shortfalls (ward-roster-short)",
         "roster-ward-short",
         ["roster", "{instances}/ward-roster-short", "--time-limit", "10", "--quiet"],
+    ),
+    (
+        "The three planning rounds: balance, plans, feedback, handshake (region-cycle)",
+        "cycle-region",
+        ["cycle", "{instances}/region-cycle"],
     ),
 ]
 
@@ -101,8 +136,10 @@ def demo(out: Path) -> None:
     failed = 0
     for title, sub, argv in DEMO_STEPS:
         args = [a.format(instances=instance_path(""), out=out) for a in argv]
-        click.echo(f"\n=== {title}: pks {' '.join(args)} --out {out / sub}")
-        res = runner.invoke(main, [*args, "--out", str(out / sub)], catch_exceptions=False)
+        if sub is not None:
+            args += ["--out", str(out / sub)]
+        click.echo(f"\n=== {title}: pks {' '.join(args)}")
+        res = runner.invoke(main, args, catch_exceptions=False)
         click.echo(res.output.rstrip())
         if res.exit_code not in (0, 1):
             failed += 1

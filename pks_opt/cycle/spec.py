@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError
 
 from pks_opt.balancing.data import BalancingData
 from pks_opt.errors import InputError
@@ -34,12 +34,14 @@ KIND = "cycle"
 
 
 class PlanOptions(Row):
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
     max_nodes: int = Field(default=200, ge=1)
     time_limit: float = Field(default=60.0, gt=0)
     goal_tolerance: float | None = Field(default=None, ge=0, le=1)
 
 
 class CycleManifest(Row):
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
     kind: str
     name: str | None = None
     strategic: str = Field(min_length=1)
