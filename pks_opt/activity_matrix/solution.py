@@ -28,7 +28,9 @@ from pks_opt.activity_matrix.model import (
     priority_weights,
     spread_types,
 )
+from pks_opt.feedback import FEEDBACK_COLUMNS as _FEEDBACK
 from pks_opt.result import Result, SolveStatus
+from pks_opt.trace import TRACE_COLUMNS as _TRACE
 
 KIND = "activity_matrix"
 CLOSED = "closed"
@@ -524,12 +526,8 @@ def staff_demand(data: MatrixData, rooms: RoomCells, staff: StaffCells | None = 
 
 # --------------------------------------------------------------------------- hand-over
 
-FEEDBACK_COLUMNS = [
-    "level", "unit", "object", "resource", "period", "agreed", "achievable", "gap", "cause",
-]
-TRACE_COLUMNS = [
-    "id", "level", "unit", "object", "period", "quantity", "measure", "parent_ids", "note",
-]
+FEEDBACK_COLUMNS = list(_FEEDBACK)  # the shared contract (pks_opt/feedback.py)
+TRACE_COLUMNS = list(_TRACE)  # the shared contract (pks_opt/trace.py)
 LEVEL = "matrix"
 #: patients compared with this tolerance (the plan's production may carry float noise)
 PATIENTS_TOLERANCE = 1e-6

@@ -19,15 +19,13 @@ from typing import Any
 
 import pandas as pd
 
+from pks_opt.feedback import FEEDBACK_COLUMNS as _FEEDBACK
 from pks_opt.rostering.data import Demand, NamedDemand, RosterData
+from pks_opt.trace import TRACE_COLUMNS as _TRACE
 
 LEVEL = "roster"
-FEEDBACK_COLUMNS = [
-    "level", "unit", "object", "resource", "period", "agreed", "achievable", "gap", "cause",
-]
-TRACE_COLUMNS = [
-    "id", "level", "unit", "object", "period", "quantity", "measure", "parent_ids", "note",
-]
+FEEDBACK_COLUMNS = list(_FEEDBACK)  # the shared contract (pks_opt/feedback.py)
+TRACE_COLUMNS = list(_TRACE)  # the shared contract (pks_opt/trace.py)
 
 
 def trace_id(data: RosterData, row: Demand | NamedDemand) -> str:
