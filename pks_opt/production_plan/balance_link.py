@@ -269,6 +269,8 @@ def apply_balance_handover(
                 f"{ho.source / UTILISATION_FILE} is missing: resource '{r.id}' keeps the "
                 "instance's hours"
             )
+            # its hours are not the balance's: nothing to confirm upward (feedback.csv)
+            res_changes[r.id] = {"balance_resource": None}
             continue
         if r.balance_resource not in balance_resources:
             raise InputError(

@@ -398,9 +398,9 @@ class PlanModel:
     ) -> None:
         """A MIP start (CBC's, HiGHS's partial start): a rounded LP relaxation.
 
-        ``keep``: the previous stage's plan itself (a service stage after its priority's goal
-        stage: that plan meets every row, the new stage bound included, so the start is
-        feasible by construction; a rounded LP plan could break the goal bound).
+        ``keep`` (a service stage, every goal already fixed): the previous stage's plan itself,
+        feasible for every row including the new stage bound (a rounded LP plan could break
+        the fixed goal totals).
 
         More urgent objects keep the previous stage's production (so every fixed stage bound
         still holds: S_j depends only on priority j's production); this priority's production
@@ -463,6 +463,20 @@ class PlanModel:
         for key, v in self.x.items():
             v.setInitialValue(start[key])
 
+    def fix_period_totals(self, production: dict[str, tuple[int, ...]]) -> None:
+        """(R9b) After the goal stages: each goal object's production per goal period is held
+        at the goal stages' (whole) totals, so the service stages re-spread weeks within a
+        period but never change what is delivered against a goal."""
+        import pulp
+
+        for o in self.data.objects:
+            for g in o.goal_periods:
+                total = sum(production[o.id][w] for w in g.weeks)
+                self.prob += (
+                    pulp.lpSum(self.x[o.id, w] for w in g.weeks) == total,
+                    f"period_total[{o.id},{g.period}]",
+                )
+
     def production_values(self) -> dict[str, tuple[int, ...]]:
         return {
             o.id: tuple(int(round(self.x[o.id, w].value() or 0.0)) for w in self.weeks)
@@ -489,12 +503,14 @@ def solve_plan(
     model = PlanModel(data, with_target=with_target)
     # first what was agreed, priority by priority (goals, or need when there is no goal), then
     # service (queue terms) with levelling, priority by priority
-    plan: list[tuple[int, str, Any, Any]] = []
+    # (priority, name, the term fixed after the stage, the stage's objective, goal stage?)
+    plan: list[tuple[int, str, Any, Any, bool]] = []
     for k in data.priorities:
-        plan.append((k, goal_stage_name(k), model.goal(k), None))
+        goal = model.goal(k)
+        plan.append((k, goal_stage_name(k), goal, goal, True))
     for k in data.priorities:
         service = model.service(k)
-        plan.append((k, stage_name(k), service, service + model.levelling(k)))
+        plan.append((k, stage_name(k), service, service + model.levelling(k), False))
     start = time.perf_counter()
     deadline = start + time_limit_s
     reports: list[StageReport] = []
@@ -504,12 +520,14 @@ def solve_plan(
     notes: list[str] = []
     status = SolveStatus.OPTIMAL
     solver_name = backend
-    for i, (k, name, fixed, objective) in enumerate(plan):
+    for i, (k, name, fixed, objective, is_goal) in enumerate(plan):
         left = max(0.5, (deadline - time.perf_counter()) / (len(plan) - i))
+        if not is_goal and plan[i - 1][4] and production is not None:
+            model.fix_period_totals(production)  # the first service stage
         # a goal stage decides priorities ≤ k; a service stage runs with every goal fixed
-        model.open_up_to(k if objective is None else data.priorities[-1])
-        model.prob.setObjective(fixed if objective is None else objective)
-        model.set_start(k, production, left, backend, keep=objective is not None)
+        model.open_up_to(k if is_goal else data.priorities[-1])
+        model.prob.setObjective(objective)
+        model.set_start(k, production, left, backend, keep=not is_goal)
         out = solve_pulp(
             model.prob,
             backend,

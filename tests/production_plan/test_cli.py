@@ -251,8 +251,14 @@ def test_from_balance_hands_over_goals_need_and_capacity(tmp_path: Path) -> None
     ga = goals[goals["planning_object"] == "a"]
     assert list(ga["period"]) == ["2027Q1", "2027Q2", "2027Q3", "2027Q4"]
     assert list(ga["met"]) == [True, True, True, False]
+    # one request; with it the plan answers with its whole plan: a's three goals it meets
+    # (confirmed at 12, 8, 0) and the doc_h hours it was made on (30, 30, 30, 5)
     feedback = pd.read_csv(out / "feedback.csv", keep_default_na=False)
-    assert len(feedback) == 1
+    assert len(feedback) == 1 + 3 + 4
+    confirmed = feedback[feedback["cause"] == "met: confirmed as achievable"]
+    assert list(confirmed["achievable"]) == [12, 8, 0]
+    planned_on = feedback[feedback["resource"] == "doc_h"]
+    assert list(planned_on["achievable"]) == [30, 30, 30, 5]
     row = feedback.iloc[0]
     assert (row["level"], row["unit"], row["object"], row["period"]) == ("plan", "U1", "a", "2027Q4")
     assert (row["agreed"], row["achievable"], row["gap"]) == (10, 5, -5)
@@ -293,7 +299,7 @@ def test_from_balance_year_option(tmp_path: Path) -> None:
     assert goals.loc["a", "period"] == "2028Q1" and goals.loc["a", "weeks"] == "1–4"
     assert goals.loc["a", "agreed"] == 260 and goals.loc["a", "planned"] == 90
     feedback = pd.read_csv(out / "feedback.csv")
-    assert list(feedback["achievable"]) == [90]
+    assert list(feedback["achievable"]) == [90]  # no doc_h row: doc kept the instance's hours
     assert feedback.loc[0, "cause"].startswith("not enough patients waiting")
     warnings = json.loads((out / "result.json").read_text())["warnings"]
     assert any("utilisation.csv is missing" in w for w in warnings)
