@@ -330,7 +330,7 @@ def cycle_result(
             (f.unit, f.object, f.period): f
             for rows in before_hs.feedback.values()
             for f in rows
-            if is_request(f)
+            if f.object
         }
         now = _goals(hs.balance)
         name = f"round 2, handshake {hs.number}"
@@ -339,11 +339,15 @@ def cycle_result(
             if abs(after - before) <= CHANGE_EPS:
                 continue
             fb = raised.get(key)
-            why = (
-                f"{fb.unit}'s plan: {fb.achievable:.0f} achievable of {fb.agreed:.0f} ({fb.cause})"
-                if fb is not None
-                else "re-balanced around the feedback"
-            )
+            if fb is None:
+                why = "re-balanced around the feedback"
+            elif is_request(fb):
+                why = f"{fb.unit}'s plan: {fb.achievable:.0f} achievable of {fb.agreed:.0f} ({fb.cause})"
+            else:
+                why = (
+                    f"{fb.unit}'s plan delivers {fb.achievable:.0f} of {fb.agreed:.0f} "
+                    "(confirmed with its requests: not more)"
+                )
             diff_rows.append(
                 {
                     "from": prev_name,

@@ -17,7 +17,7 @@ import pandas as pd
 
 from pks_opt.feedback import Feedback
 from pks_opt.production_plan.data import WHOLE_PLAN, GoalPeriod, PlanData, PlanningObject
-from pks_opt.production_plan.evaluate import EXCESS_TOLERANCE, PlanEvaluation
+from pks_opt.production_plan.evaluate import PlanEvaluation
 
 #: an agreed goal is met within max(tolerance × goal, this many activities): whole activities
 ROUNDING_ALLOWANCE = 1.0
@@ -138,7 +138,7 @@ def shortfall_cause(
             if q.period == g.period
         )
         name = f"{rid} ({r.balance_resource})" if r.balance_resource else rid
-        if asked > avail + EXCESS_TOLERANCE:
+        if asked > avail + max(0.5, 1e-3 * avail):
             parts.append(
                 f"the goals of {g.period} need {asked:.0f} h of {name}, the unit has {avail:.0f} h"
             )
