@@ -388,3 +388,37 @@ def test_rounding_cuts_keep_the_integer_optimum(tmp_path: Path, backend: str) ->
     assert evaluate(data, sol.production, with_target=True).stage_objective(1) == pytest.approx(
         best, rel=1e-6, abs=1e-6
     )
+
+
+def test_no_goal_plans_the_relief_not_more(tmp_path: Path, backend: str) -> None:
+    # The 26-week example: inflow 30 a week, 1 200 waiting, target 390 by week 26, max
+    # wait 13 weeks, 100 h a week (1 h each), no goal. Need = inflow + the agreed reduction:
+    # 26 × 30 + 1 200 − 390 = 1 590, levelled over 26 equal weeks = 61.15 a week (the relief,
+    # C1): cumulative production may not run ahead of 61.15·w (R11), and the target makes it
+    # reach 1 590 by week 26, so the plan ends at 390 — not at 0, as it would if the wait excess
+    # (1 200 > 13 × 61) could draw production up to 100 a week. Without the reduction goal the
+    # need is the inflow alone: 30 a week, the queue stays at 1 200.
+    folder = write_instance(
+        tmp_path / "relief26",
+        objects=[
+            {
+                "planning_object": "a",
+                "queue_start": 1200,
+                "max_wait_weeks": 13,
+                "target_queue": 390,
+                "target_week": 26,
+            }
+        ],
+        weeks=26,
+        resources=one_resource(100),
+        hours=[("a", "doc", 1.0)],
+        inflow=weekly_inflow("a", [30] * 26),
+    )
+    res = solve(folder, backend)
+    x = production(res, "a")
+    assert sum(x) == 1590 and max(x) <= 62 and min(x) >= 61
+    assert column(res, "a", "queue_end")[-1] == 390
+    cf = res.tables["closed_form_checks"]
+    assert cf.loc[0, "relief_production_per_week"] == pytest.approx(1590 / 26, abs=1e-3)
+    assert production(res, "a", "production_plan_no_reduction") == [30] * 26
+    assert column(res, "a", "queue_end", "production_plan_no_reduction") == [1200] * 26
