@@ -59,3 +59,15 @@ class InputError(ValueError):
 
 class InputWarning(UserWarning):
     """Legal but suspicious input (printed as ``warning: ...``, never fatal)."""
+
+
+class OutputError(Exception):
+    """An output location that cannot be written: printed as one line, exit code 2.
+
+    The message reads ``cannot write to OUT: <reason>``; nothing partial is left behind.
+    """
+
+    def __init__(self, out: object, reason: str) -> None:
+        self.out = out
+        self.reason = reason
+        super().__init__(f"cannot write to {out}: {reason}")

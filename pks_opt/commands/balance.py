@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from pks_opt.commands.common import (
     milp_solver_option,
     output_options,
 )
+from pks_opt.errors import OutputError
 from pks_opt.io import read_raw
 
 
@@ -106,12 +108,27 @@ def balance(
         for name, data in variants
     ]
     base = compare(results)
+    staging: Path | None = None
+    subfolders: dict[str, Path] = {}
     if out is not None:
-        from pks_opt.report.output import write_result
+        # the scenarios' folders are written first, beside OUT, and moved into the base's
+        # result folder, which then replaces OUT whole
+        import tempfile
 
+        from pks_opt.report.output import output_error, write_result
+
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.scenarios.", dir=out.parent))
+        except OSError as exc:
+            raise output_error(out, exc) from None
         for name, data, res in results[1:]:
             figs = balancing_charts(data, res) if res.status.has_solution else {}
-            write_result(res, out / name, excel=excel, charts=figs)
+            try:
+                write_result(res, staging / name, excel=excel, charts=figs)
+            except OutputError as exc:
+                raise OutputError(out, exc.reason) from None
+            subfolders[name] = staging / name
     if not as_json:
         for line in comparison_lines(base):
             click.echo(line)
@@ -127,6 +144,10 @@ def balance(
             as_json=as_json,
             charts=lambda: balancing_charts(data0, base),
             summary=summary,
+            subfolders=subfolders,
         )
     except SystemExit as exc:
         sys.exit(max(int(exc.code or 0), status_code))
+    finally:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)

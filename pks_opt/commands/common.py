@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from pks_opt.errors import InputError, InputWarning
+from pks_opt.errors import InputError, InputWarning, OutputError
 from pks_opt.result import Result, jsonable
 
 if TYPE_CHECKING:
@@ -65,7 +65,8 @@ def milp_solver_option(f: F) -> F:
 
 
 def handles_input_errors(f: F) -> F:
-    """Turn :class:`InputError` into one line on stderr and exit code 2; print input warnings."""
+    """Turn :class:`InputError` and :class:`OutputError` (an output location that cannot be
+    written) into one line on stderr and exit code 2; print input warnings."""
 
     @functools.wraps(f)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -73,7 +74,7 @@ def handles_input_errors(f: F) -> F:
             warnings.simplefilter("always", InputWarning)
             try:
                 return f(*args, **kwargs)
-            except InputError as exc:
+            except (InputError, OutputError) as exc:
                 click.echo(f"error: {exc}", err=True)
                 sys.exit(EXIT_BAD_INPUT)
             finally:
@@ -96,13 +97,16 @@ def finish(
     as_json: bool,
     charts: Callable[[], Mapping[str, Figure]] | None = None,
     summary: Callable[[Result], list[str]] | None = None,
+    subfolders: Mapping[str, Path] | None = None,
 ) -> None:
     """Write outputs, print the summary (or the JSON envelope) and exit with the status code."""
     from pks_opt.report.output import write_result
 
     if out is not None:
         figures = charts() if (charts is not None and result.status.has_solution) else {}
-        envelope = write_result(result, out, excel=excel, charts=figures)
+        envelope = write_result(
+            result, out, excel=excel, charts=figures, replace=True, subfolders=subfolders
+        )
     else:
         envelope = result.envelope({name: f"{name}.csv" for name in result.tables})
     if as_json:

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from pks_opt.commands.common import handles_input_errors, milp_solver_option, summary_lines
+from pks_opt.errors import OutputError
 
 
 @click.command()
@@ -36,13 +37,16 @@ def cycle(cycle_dir: Path, solver: str, out: Path | None, as_json: bool) -> None
 
     from pks_opt.cycle import read_cycle, run_cycle
     from pks_opt.cycle.charts import cycle_charts
-    from pks_opt.report.output import write_result
+    from pks_opt.report.output import output_error, replace_folder, write_result
 
     spec = read_cycle(cycle_dir)  # every instance read and validated before any solve
     parent = out.parent if out is not None else None
-    if parent is not None:
-        parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=".cycle.", dir=parent))
+    try:
+        if parent is not None:
+            parent.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(prefix=".cycle.", dir=parent))
+    except OSError as exc:
+        raise output_error(out or Path(tempfile.gettempdir()), exc) from None
     echo = (lambda _line: None) if as_json else (lambda line: click.echo(line, err=True))
     try:
         outcome = run_cycle(spec, work, solver=solver.lower(), echo=echo)
@@ -50,12 +54,12 @@ def cycle(cycle_dir: Path, solver: str, out: Path | None, as_json: bool) -> None
         figures = cycle_charts(result) if result.status.has_solution else {}
         envelope = write_result(result, work, charts=figures)
         if out is not None:
-            out.mkdir(parents=True, exist_ok=True)
-            for f in sorted(work.iterdir()):
-                target = out / f.name
-                if target.is_dir():
-                    shutil.rmtree(target)
-                f.replace(target)
+            try:  # the whole folder replaces OUT: no stale files of an earlier run stay
+                replace_folder(work, out)
+            except OSError as exc:
+                raise output_error(out, exc) from None
+    except OutputError as exc:  # a write into the work folder failed: name OUT
+        raise OutputError(out or exc.out, exc.reason) from None
     finally:
         shutil.rmtree(work, ignore_errors=True)
     if as_json:

@@ -2,17 +2,23 @@
 
 Everything is first written to a temporary folder beside ``out_dir`` and only then moved in,
 so an error half-way (or bad input found late) never leaves a half-written output folder.
+An output location that cannot be written (read-only folder or file system, full disk, a
+parent that is a file, a name too long) raises :class:`~pks_opt.errors.OutputError`, which
+the command line prints as one line ``cannot write to OUT: <reason>`` with exit code 2.
 """
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import shutil
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pks_opt.errors import OutputError
 from pks_opt.result import Result
 
 if TYPE_CHECKING:
@@ -29,16 +35,25 @@ def write_result(
     *,
     excel: bool = False,
     charts: Mapping[str, Figure] | None = None,
+    replace: bool = False,
+    subfolders: Mapping[str, Path] | None = None,
 ) -> dict[str, Any]:
     """Write ``result.json``, one CSV per table, optional ``tables.xlsx`` and PNG charts.
 
-    Returns the envelope that was written.
+    With ``replace`` the finished folder replaces ``out_dir`` whole (no stale files from an
+    earlier run stay); without it the files are moved into ``out_dir`` beside what is there.
+    ``subfolders`` (name → a finished folder) are moved in as sub-folders of the result.
+    Returns the envelope that was written; raises :class:`OutputError` when ``out_dir``
+    cannot be written, leaving nothing behind.
     """
     import matplotlib.pyplot as plt
 
     out = Path(out_dir)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    except OSError as exc:
+        raise output_error(out, exc) from None
     try:
         table_files: dict[str, str] = {}
         for name, df in result.tables.items():
@@ -60,12 +75,82 @@ def write_result(
         (tmp / RESULT_FILE).write_text(
             json.dumps(envelope, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
-        out.mkdir(parents=True, exist_ok=True)
-        for f in tmp.iterdir():
-            f.replace(out / f.name)
+        for name, folder in (subfolders or {}).items():
+            Path(folder).replace(tmp / name)
+        if replace:
+            replace_folder(tmp, out)
+        else:
+            out.mkdir(parents=True, exist_ok=True)
+            for f in tmp.iterdir():
+                f.replace(out / f.name)
+    except OSError as exc:
+        raise output_error(out, exc) from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return envelope
+
+
+def replace_folder(src: Path, out: Path) -> None:
+    """Put the finished folder ``src`` at ``out``, replacing an earlier ``out`` whole.
+
+    Two renames on the same file system: the old folder steps aside, the new one takes its
+    place, then the old one is deleted; if the second rename fails the old folder is put back.
+    Raises ``OSError``; :func:`write_result` turns it into :class:`OutputError`.
+    """
+    if not out.exists():
+        src.rename(out)
+        return
+    check_replaceable(out)
+    old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
+    old.rmdir()
+    out.rename(old)
+    try:
+        src.rename(out)
+    except OSError:
+        old.rename(out)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def check_replaceable(out: Path) -> None:
+    """Refuse to replace a folder that is neither empty nor a pks result folder.
+
+    A result folder (one with ``result.json``) is replaced whole; any other folder with
+    files in it may hold the user's own work, so it is never deleted.
+    """
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise OutputError(out, "it is a file, not a folder")
+    if (out / RESULT_FILE).is_file() or not any(out.iterdir()):
+        return
+    raise OutputError(
+        out,
+        f"the folder exists and is not a pks result folder (no {RESULT_FILE}); "
+        "choose a new or empty folder",
+    )
+
+
+def output_error(out: Path, exc: OSError) -> OutputError:
+    """One-line :class:`OutputError` for an ``OSError`` met while writing ``out``."""
+    return OutputError(out, os_reason(out, exc))
+
+
+def os_reason(out: Path, exc: OSError) -> str:
+    """The reason in the user's terms: a parent that is a file is named; else the OS's words."""
+    for p in [out, *out.parents]:
+        try:
+            if p.exists() and not p.is_dir():
+                return f"{p} is a file, not a folder"
+        except OSError:
+            break
+    code = exc.errno
+    if code is None:
+        return str(exc)
+    text = os.strerror(code).lower()
+    if code in (errno.EPERM, errno.EACCES):
+        return f"{text} (read-only folder or no write access)"
+    return text
 
 
 def _excel_writer(path: Path) -> Any:
