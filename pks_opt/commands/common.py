@@ -66,14 +66,25 @@ def milp_solver_option(f: F) -> F:
 
 def handles_input_errors(f: F) -> F:
     """Turn :class:`InputError` and :class:`OutputError` (an output location that cannot be
-    written) into one line on stderr and exit code 2; print input warnings."""
+    written) into one line on stderr and exit code 2; print input warnings.
+
+    With ``--out``, the folder is claimed before the command runs
+    (:func:`pks_opt.report.claim.claim_out`): not an input or inside one, new, empty or an
+    earlier result folder, and locked against a second run.
+    """
 
     @functools.wraps(f)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", InputWarning)
             try:
-                return f(*args, **kwargs)
+                out = kwargs.get("out")
+                if not isinstance(out, Path):
+                    return f(*args, **kwargs)
+                from pks_opt.report.claim import claim_out
+
+                with claim_out(out, _input_paths(kwargs)):
+                    return f(*args, **kwargs)
             except (InputError, OutputError) as exc:
                 click.echo(f"error: {exc}", err=True)
                 sys.exit(EXIT_BAD_INPUT)
@@ -87,6 +98,18 @@ def handles_input_errors(f: F) -> F:
                         )
 
     return wrapper  # type: ignore[return-value]
+
+
+def _input_paths(kwargs: Mapping[str, Any]) -> list[Path]:
+    """Every path argument but ``out``: the inputs --out must stay clear of."""
+    paths: list[Path] = []
+    for key, value in kwargs.items():
+        if key == "out":
+            continue
+        for v in value if isinstance(value, tuple | list) else [value]:
+            if isinstance(v, Path):
+                paths.append(v)
+    return paths
 
 
 def finish(
