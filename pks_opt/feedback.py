@@ -73,9 +73,11 @@ def feedback_table(rows: Iterable[Feedback]) -> pd.DataFrame:
             "object": f.object,
             "resource": f.resource,
             "period": f.period,
-            "agreed": round(f.agreed, 2),
-            "achievable": round(f.achievable, 2),
-            "gap": round(f.gap, 2),
+            # 6 decimals, as the balance's own tables: a confirmed capacity read back as a
+            # floor (R13) must not be rounded up above what the balance gave
+            "agreed": round(f.agreed, 6),
+            "achievable": round(f.achievable, 6),
+            "gap": round(f.gap, 6),
             "cause": f.cause,
         }
         for f in rows

@@ -12,9 +12,10 @@ a resource, and one of the balance's periods — becomes a limit of the new bala
   shortfall is the capacity a plan's answer was made on: the unit keeps at least that much
   after the balance's actions (R13), so a re-balance cannot take away what the answer rests on.
 
-Resource rows with no shortfall, and rows at a finer grain than the balance's periods (a matrix week
-type, a roster date), are not limits; they are listed as notes. Several caps on one key: the
-smallest holds.
+Rows about a plan instance's own goal (period ``plan``: not from a balance) and rows at a finer
+grain than the balance's periods (a matrix week type, a roster date) are not limits; they are
+listed as notes. Several caps on one key: the smallest holds; a floor is taken 10⁻⁶ below the
+file's number (6 decimals), so rounding up asks for no capacity.
 """
 
 from __future__ import annotations
@@ -28,6 +29,10 @@ from pks_opt.feedback import Feedback
 
 #: a gap smaller than this (activities or resource units) is rounding, not a request
 GAP_EPS = 1e-6
+#: feedback.csv carries 6 decimals: a capacity floor is taken this much below the number read
+FLOOR_ROUNDING = 1e-6
+#: period of a plan instance's own annual goal (pks_opt.production_plan.data.WHOLE_PLAN)
+WHOLE_PLAN = "plan"
 
 
 def apply_feedback(
@@ -47,6 +52,12 @@ def apply_feedback(
     floors: dict[tuple[str, str, str], float] = dict(data.capacity_floors)
     notes: list[str] = []
     for f in rows:
+        if f.level == "plan" and f.period == WHOLE_PLAN:
+            notes.append(
+                f"plan feedback on {f.unit} {f.object or f.resource}: a goal of the plan "
+                "instance itself (not from a balance), not used"
+            )
+            continue
         if f.unit not in fig.units:
             raise InputError(
                 f"unit '{f.unit}' is not a unit of the strategic instance",
@@ -100,8 +111,10 @@ def apply_feedback(
                 )
             continue
         if f.gap >= -GAP_EPS:
-            # the capacity the unit's answer rests on: kept at least (R13)
-            floors[key] = max(floors.get(key, f.achievable), f.achievable)
+            # the capacity the unit's answer rests on: kept at least (R13), less the file's
+            # rounding (6 decimals), so a value rounded up is no demand for more capacity
+            floor = max(0.0, f.achievable - FLOOR_ROUNDING)
+            floors[key] = max(floors.get(key, floor), floor)
             continue
         loss[key] = max(loss.get(key, 0.0), -f.gap)
         notes.append(

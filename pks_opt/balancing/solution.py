@@ -275,7 +275,16 @@ def make_result(data: BalancingData, run: SolveRun) -> Result:
             solver,
             runtime_s=run.build_s + run.solve_s,
             stages=stages,
-            explanation=["no plan was found: " + status.value.lower().replace("_", " ")],
+            explanation=["no plan was found: " + status.value.lower().replace("_", " ")]
+            + (
+                [
+                    f"with the lower levels' feedback: {len(data.production_caps)} production "
+                    f"cap(s) (R12) and {len(data.capacity_floors)} capacity floor(s) (R13) — "
+                    "they may not all hold together with the budgets and the need"
+                ]
+                if data.production_caps or data.capacity_floors
+                else []
+            ),
             warnings=list(run.warnings),
         )
     values = run.values

@@ -129,7 +129,10 @@ def run_cycle(
     for unit, s in last.status.items():
         if s == FEEDBACK:
             last.status[unit] = OPEN
-    dim = dimensioning(spec, last.balance)
+    agreed = next(hs for hs in reversed(handshakes) if hs.balance.status.has_solution) if any(
+        hs.balance.status.has_solution for hs in handshakes
+    ) else last
+    dim = dimensioning(spec, agreed.balance, agreed.plans, need)
     write_result(dim, work / "round3" / "dimensioning")
     echo("round 3: staff and beds for the agreed mission")
     result = cycle_result(spec, need, first, handshakes, dim)
@@ -188,7 +191,12 @@ def _feedback_of(res: Result, unit: str) -> list[Feedback]:
 # --------------------------------------------------------------------------- round 3
 
 
-def dimensioning(spec: CycleSpec, agreed: Result) -> Result:
+def dimensioning(
+    spec: CycleSpec,
+    agreed: Result,
+    plans: dict[str, Result] | None = None,
+    need_result: Result | None = None,
+) -> Result:
     """Staff (FTE per function) and beds per unit and period for the agreed mission's load.
 
     The load the balance agreed on (``utilisation.load_after``: production of the unit's own
@@ -198,6 +206,12 @@ def dimensioning(spec: CycleSpec, agreed: Result) -> Result:
     patient-time share × low-production factor), as the need level does for today's need.
     A bed resource (measure ``bed-days``, or a unit's ``beds`` row) needs load ÷ (days ×
     low-production factor) beds. FTE and beds are rounded up: the mission must fit.
+
+    For a unit of the cycle the load is the larger of the balance's and the hours its accepted
+    plan uses (``free_capacity.used_hours`` per balance resource): the plan may count more hours
+    per activity than the region (``basis`` says which). Units with acute arrivals (round 1's
+    ``acute_dimensioning``) are marked ``acute``: the average load does not dimension them for
+    the share of days the 85 % rule asks.
     """
     nd = spec.need
     if not agreed.status.has_solution:
@@ -208,6 +222,25 @@ def dimensioning(spec: CycleSpec, agreed: Result) -> Result:
         (r["unit"], r["resource"], r["period"]): float(r["load_after"])
         for r in util.to_dict("records")
     }
+    plan_used: dict[tuple[str, str, str], float] = defaultdict(float)
+    for punit, pres in (plans or {}).items():
+        free = pres.tables.get("free_capacity")
+        if free is None or free.empty:
+            continue
+        for r in free.to_dict("records"):
+            if r["balance_resource"]:
+                plan_used[(punit, str(r["balance_resource"]), str(r["period"]))] += float(
+                    r["used_hours"]
+                )
+    basis: dict[tuple[str, str, str], str] = {}
+    for key, used in plan_used.items():
+        if used > load.get(key, 0.0):
+            load[key] = used
+            basis[key] = "plan"
+    acute_units: set[str] = set()
+    if need_result is not None and "acute_dimensioning" in need_result.tables:
+        acute = need_result.tables["acute_dimensioning"]
+        acute_units = {str(u) for u in acute["unit"]} if "unit" in acute else set()
     periods = {p.period: p for p in nd.periods}
     per_year = nd.parameters.days_per_year
     groups: dict[tuple[str, str, str], list[tuple[str, float, float]]] = defaultdict(list)
@@ -244,6 +277,8 @@ def dimensioning(spec: CycleSpec, agreed: Result) -> Result:
                     "fte": planned,
                     "fte_today": fte,
                     "change": round(planned - fte, 2),
+                    "basis": basis.get((unit, res, p), "balance"),
+                    "acute": unit in acute_units,
                 }
             )
     bed_rows: list[dict[str, Any]] = []
@@ -266,11 +301,18 @@ def dimensioning(spec: CycleSpec, agreed: Result) -> Result:
                 "beds": round_by(exact, "up"),
                 "beds_today": b.staffed_beds,
                 "change": round(round_by(exact, "up") - b.staffed_beds, 2),
+                "acute": unit in acute_units,
             }
         )
     staff = pd.DataFrame(staff_rows)
     beds = pd.DataFrame(bed_rows)
     lines = []
+    if acute_units:
+        lines.append(
+            f"acute units ({', '.join(sorted(acute_units))}): dimensioned here on their average "
+            "load; round 1's acute_dimensioning.csv gives the arrivals to cover on the agreed "
+            "share of days (85 % rule)"
+        )
     if not staff.empty:
         first = staff["period"].iloc[0]
         for r in staff[staff["period"] == first].to_dict("records"):
@@ -325,6 +367,8 @@ def cycle_result(
     prev = _goals(first)
     prev_name = "round 1"
     for before_hs, hs in zip(handshakes, handshakes[1:], strict=False):
+        if not hs.balance.status.has_solution:
+            break  # no goals to compare: the cycle failed there (status and explanation)
         # the feedback of the handshake before explains the changes into this one
         raised = {
             (f.unit, f.object, f.period): f
@@ -408,12 +452,22 @@ def cycle_result(
                 lines.append(
                     f"handshake {hs.number}: {u} raised {len(asks)} request(s); the balance was redone"
                 )
+    lines += _beyond_the_year(spec, last)
+    failed = [hs for hs in handshakes if not hs.balance.status.has_solution]
+    if failed:
+        lines.insert(
+            0,
+            f"handshake {failed[0].number}: the balance with the units' feedback found no plan "
+            f"({failed[0].balance.status.value}); round 3 dimensions the last agreed balance",
+        )
     lines += dim.explanation[:6]
     statuses = [need.status, first.status, dim.status]
     statuses += [hs.balance.status for hs in handshakes]
     statuses += [p.status for hs in handshakes for p in hs.plans.values()]
     if any(not s.has_solution for s in statuses[:2]):
         status = first.status if not first.status.has_solution else need.status
+    elif failed:
+        status = failed[0].balance.status
     elif all(s is SolveStatus.OPTIMAL for s in statuses):
         status = SolveStatus.OPTIMAL
     else:
@@ -458,6 +512,35 @@ def cycle_result(
         explanation=lines,
         extra={"open_units": open_units},
     )
+
+
+def _beyond_the_year(spec: CycleSpec, last: Handshake) -> list[str]:
+    """Goals after the plan year that the last balance raised above need at a unit of the
+    cycle: the handshake agrees the plan year only, and what a unit could not do may have been
+    carried into a later year it has not planned yet."""
+    df = last.balance.tables.get("production_goals")
+    if df is None or df.empty:
+        return []
+    goals = _goals(last.balance)
+    rows = [
+        r
+        for r in df.to_dict("records")
+        if r["unit"] in spec.plans
+        and not _in_year(str(r["period"]), spec, goals)
+        and float(r["goal"]) > float(r["need"]) * 1.5 + 1
+    ]
+    if not rows:
+        return []
+    shown = ", ".join(
+        f"{r['unit']} {r['planning_object']} {r['period']} {float(r['goal']):.0f} (need "
+        f"{float(r['need']):.0f})"
+        for r in rows[:4]
+    )
+    more = f" and {len(rows) - 4} more" if len(rows) > 4 else ""
+    return [
+        "the handshake agrees the plan year only; after it the balance puts goals well above "
+        f"need on units of the cycle, not yet checked by their plans: {shown}{more}"
+    ]
 
 
 def _in_year(period: str, spec: CycleSpec, goals: dict[tuple[str, str, str], float]) -> bool:

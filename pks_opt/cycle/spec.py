@@ -112,6 +112,7 @@ def read_cycle(folder: str | Path) -> CycleSpec:
             )
         paths[unit] = base / rel
         plans[unit] = read_plan(base / rel)
+        _check_plan_fits(plans[unit], base / rel, unit, balancing)
     return CycleSpec(
         name=manifest.name or folder.name,
         folder=base,
@@ -124,3 +125,25 @@ def read_cycle(folder: str | Path) -> CycleSpec:
         plan_paths=paths,
         plan_options=manifest.plan,
     )
+
+
+def _check_plan_fits(plan: PlanData, where: Path, unit: str, balancing: BalancingData) -> None:
+    """The tactical instance speaks the strategic one's language: its ``balance_resource``
+    names are strategic resources, and some of its planning objects are strategic ones."""
+    fig = balancing.figures
+    for r in plan.resources:
+        if r.balance_resource is not None and r.balance_resource not in fig.resources:
+            raise InputError(
+                f"balance_resource '{r.balance_resource}' of resource '{r.id}' is not a "
+                f"resource of the strategic instance ({', '.join(fig.resources)})",
+                file=str(where / "resources.csv") if where.is_dir() else str(where),
+                field="balance_resource",
+            )
+    ids = [o.id for o in plan.objects]
+    if not set(ids) & set(fig.planning_objects):
+        raise InputError(
+            f"none of unit {unit}'s planning objects ({', '.join(ids)}) is a planning object of "
+            "the strategic instance",
+            file=str(where / "planning_objects.csv") if where.is_dir() else str(where),
+            field="planning_object",
+        )

@@ -24,6 +24,7 @@ Everything that was changed is reported in two tables (``handover_goals``,
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -128,7 +129,7 @@ def read_balance_handover(folder: Path, unit: str, year: str | None = None) -> B
         )
     all_periods = list(dict.fromkeys(p[2] for p in parsed))
     if year is not None:
-        periods = [p for p in all_periods if p.startswith(str(year))]
+        periods = [p for p in all_periods if _of_year(p, str(year))]
         if not periods:
             raise InputError(
                 f"no period of year {year} (periods: {', '.join(all_periods)})",
@@ -160,12 +161,69 @@ def read_balance_handover(folder: Path, unit: str, year: str | None = None) -> B
     )
 
 
-def period_weeks(num_weeks: int, periods: tuple[str, ...]) -> dict[str, tuple[int, int]]:
-    """Period → (first, last) week, 1-based: the weeks split evenly over the periods, in order.
+def _of_year(period: str, year: str) -> bool:
+    """``2027Q1`` is of year ``2027``; ``20271`` or ``2027`` of ``202`` is not."""
+    return period == year or (period.startswith(year) and not period[len(year)].isdigit())
 
-    With N weeks and k periods, the first N mod k periods get one week more (52 / 4 = 13 each).
+
+QUARTER = re.compile(r"^\d{4}-?Q[1-4]$")
+WEEKS_PER_QUARTER = 13
+
+
+def plan_periods_of(num_weeks: int, periods: tuple[str, ...]) -> tuple[tuple[str, ...], list[str]]:
+    """The periods a plan of ``num_weeks`` covers, and warnings.
+
+    Quarters (``2027Q1``) are 13 weeks each: a 26-week plan covers the first two, a 52-week
+    plan four; a plan that is no whole number of quarters (± 1 week) is bad input. Other
+    periods are all taken and the weeks split evenly over them (a warning when uneven).
+    """
+    if periods and all(QUARTER.match(p) for p in periods):
+        k = max(1, round(num_weeks / WEEKS_PER_QUARTER))
+        if abs(num_weeks - WEEKS_PER_QUARTER * k) > 1:
+            raise InputError(
+                f"the plan has {num_weeks} weeks, not a whole number of 13-week quarters of the "
+                f"balance ({', '.join(periods)})",
+                field="weeks",
+            )
+        if k > len(periods):
+            raise InputError(
+                f"the plan's {num_weeks} weeks cover {k} quarters, the balance's year has "
+                f"{len(periods)} ({', '.join(periods)})",
+                field="weeks",
+            )
+        chosen = periods[:k]
+        warnings = (
+            [f"the plan's {num_weeks} weeks cover the quarters {', '.join(chosen)} only"]
+            if k < len(periods)
+            else []
+        )
+        return chosen, warnings
+    warnings = (
+        [
+            f"the plan's {num_weeks} weeks are split evenly over the balance's periods "
+            f"{', '.join(periods)} (not equally long)"
+        ]
+        if periods and num_weeks % len(periods)
+        else []
+    )
+    return periods, warnings
+
+
+def period_weeks(num_weeks: int, periods: tuple[str, ...]) -> dict[str, tuple[int, int]]:
+    """Period → (first, last) week, 1-based, in order.
+
+    Quarters are 13 weeks each (the last takes what is left, ± 1); other periods share the
+    weeks evenly, the first N mod k one week more.
     """
     k = len(periods)
+    if k and all(QUARTER.match(p) for p in periods) and abs(num_weeks - 13 * k) <= 1:
+        return {
+            p: (
+                WEEKS_PER_QUARTER * i + 1,
+                num_weeks if i == k - 1 else WEEKS_PER_QUARTER * (i + 1),
+            )
+            for i, p in enumerate(periods)
+        }
     if num_weeks < k:
         raise InputError(
             f"the plan has {num_weeks} week(s), fewer than the balance's {k} periods of the year",
@@ -210,7 +268,9 @@ def apply_balance_handover(
         for oid in ho.objects
         if oid not in ids
     ]
-    weeks = period_weeks(data.num_weeks, ho.periods)
+    periods, more = plan_periods_of(data.num_weeks, ho.periods)
+    warnings += more
+    weeks = period_weeks(data.num_weeks, periods)
     goal_rows: list[dict[str, Any]] = []
     changes: dict[str, dict[str, Any]] = {}
     for o in data.objects:
@@ -218,7 +278,7 @@ def apply_balance_handover(
             continue
         inflow = list(o.inflow)
         goal_periods = []
-        for p in ho.periods:
+        for p in periods:
             first, last = weeks[p]
             span = range(first - 1, last)
             goal = ho.goals.get((o.id, p), 0.0)
@@ -281,7 +341,7 @@ def apply_balance_handover(
                 field="resource",
             )
         hours = list(r.available_hours)
-        for p in ho.periods:
+        for p in periods:
             first, last = weeks[p]
             span = range(first - 1, last)
             given = ho.capacity.get((r.balance_resource, p), 0.0)
@@ -302,7 +362,15 @@ def apply_balance_handover(
                     "per_week_after": round(given / len(span), 2),
                 }
             )
-        res_changes[r.id] = {"available_hours": tuple(hours)}
+        # hours of a normal week as the balance gives them: its hours over the plan ÷ the
+        # instance's weeks counted in normal weeks (relief_capacity and the explanation)
+        normal_weeks = (
+            sum(r.available_hours) / r.hours_per_week if r.hours_per_week > 0 else 0.0
+        )
+        res_changes[r.id] = {
+            "available_hours": tuple(hours),
+            "hours_per_week": sum(hours) / normal_weeks if normal_weeks > 0 else r.hours_per_week,
+        }
     tables = {
         "handover_goals": pd.DataFrame(goal_rows),
         "handover_capacity": pd.DataFrame(

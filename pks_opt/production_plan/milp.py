@@ -24,7 +24,8 @@ DEFAULT_TIME_LIMIT_S = 30.0
 # at the same plan on any machine (the time limit is only the safety net).
 DEFAULT_MAX_NODES = 300
 STAGE_ABS_TOLERANCE = 1e-4  # absolute slack on a stage value fixed after a non-proven stage
-EXACT_STAGE_TOLERANCE = 1e-6  # relative slack after a proven stage: solver feasibility noise only
+EXACT_STAGE_TOLERANCE = 1e-6
+CAPACITY_SLACK = 1e-6  # relative, on available hours (R2): rounding of handed-down hours  # relative slack after a proven stage: solver feasibility noise only
 SOLVER_THREADS = 1  # the machine is shared; the plan is small
 
 
@@ -32,6 +33,12 @@ def _frac(value: float) -> float:
     """Fractional part of ``value``; 0 when within 10⁻⁶ of an integer (rounding noise)."""
     f = value - math.floor(value)
     return 0.0 if f < 1e-6 or f > 1 - 1e-6 else f
+
+
+def hours_with_slack(hours: float) -> float:
+    """Available hours plus 10⁻⁶ relative: hours handed down from the balance carry its
+    rounding (6 decimals), which must not cost a whole activity (R2)."""
+    return hours + CAPACITY_SLACK * max(1.0, hours)
 
 
 def stage_slack(value: float, proven: bool, tolerance: float) -> float:
@@ -133,7 +140,7 @@ class PlanModel:
         """Upper bound of production[o,w]: the most activities any one used resource allows."""
         by_id = {r.id: r for r in self.data.resources}
         return min(
-            math.floor(by_id[r].available_hours[w] / h + 1e-9)
+            math.floor(hours_with_slack(by_id[r].available_hours[w]) / h + 1e-9)
             for r, h in o.hours_per_activity.items()
         )
 
@@ -170,7 +177,7 @@ class PlanModel:
             for w in self.weeks:
                 self.prob += (
                     pulp.lpSum(o.hours_per_activity[r.id] * self.x[o.id, w] for o in users)
-                    <= r.available_hours[w],
+                    <= hours_with_slack(r.available_hours[w]),
                     f"capacity[{r.id},{w + 1}]",
                 )
 
@@ -454,7 +461,7 @@ class PlanModel:
                 used = sum(
                     o.hours_per_activity.get(r.id, 0.0) * start[o.id, w] for o in self.data.objects
                 )
-                while used > r.available_hours[w] + 1e-9 and users:
+                while used > hours_with_slack(r.available_hours[w]) + 1e-9 and users:
                     top = max(users, key=lambda o, week=w: start[o.id, week])  # type: ignore[misc]
                     if start[top.id, w] == 0:
                         break

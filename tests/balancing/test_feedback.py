@@ -89,14 +89,16 @@ def test_feedback_rows_become_caps_floors_losses_or_notes() -> None:
         _row(unit="B", object="", resource="RN", agreed=10.0, achievable=8.0),  # B lost 2 h
         _row(level="roster", object="", resource="RN", period="2027-03-02 D"),  # finer: note
         _row(level="roster", object="", resource="porter", period="Q1"),  # not ours: note
+        _row(object="spine", period="plan"),  # a plan instance's own goal: note
     ]
     new, notes = apply_feedback(data, rows)
     assert new.production_caps == {("A", "o", "Q1"): 7.0}
-    assert new.capacity_floors == {("A", "RN", "Q1"): 10.0}
+    assert new.capacity_floors == {("A", "RN", "Q1"): pytest.approx(10.0, abs=2e-6)}
     assert new.figures.available[("B", "RN", "Q1")] == 8.0
     assert new.figures.available[("A", "RN", "Q1")] == 6.0
     assert any("finer than the balance's periods" in n for n in notes)
     assert any("not a resource of the balance" in n for n in notes)
+    assert any("a goal of the plan instance itself" in n for n in notes)
     assert any(n.startswith("A produces at most 7 o in Q1") for n in notes)
 
 

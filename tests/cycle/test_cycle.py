@@ -52,6 +52,8 @@ def _write(folder: Path, files: dict[str, str]) -> Path:
 def cycle_folder(tmp_path: Path, **manifest: object) -> Path:
     _write(tmp_path / "region", STRATEGIC)
     _write(tmp_path / "a-plan", TACTICAL)
+    bad = dict(TACTICAL, **{"resources.csv": TACTICAL["resources.csv"].replace(",rn", ",rn2")})
+    _write(tmp_path / "a-plan-bad", bad)
     spec = {"kind": "cycle", "name": "tiny-cycle", "strategic": "../region",
             "units": {"A": "../a-plan"}, **manifest}
     folder = tmp_path / "cycle"
@@ -68,7 +70,8 @@ def test_handshake_feedback_changes_the_next_round_until_the_unit_accepts(tmp_pa
     # Handshake 1: A's plan produces 4 of 8 in each quarter (8 h ÷ 2 h) and raises two requests,
     # confirming the 8 h it planned on. Handshake 2: the balance caps A's o1 at 4 a quarter
     # (R12) and keeps A's 8 h (R13, the 3 h moves stay), so the goals are 4 and 4: A accepts.
-    # Round 3: A's nurses carry 4 h a quarter, 10 h per FTE (40 h/year × 91.25/365): 0.4 FTE,
+    # Round 3: the balance counts 4 h a quarter for A's nurses, A's accepted plan uses 8 h (4
+    # visits × 2 h): the larger, 8 h at 10 h per FTE (40 h/year × 91.25/365), is 0.8 FTE,
     # rounded up to 1 (0.5 today).
     out = tmp_path / "out"
     res = run("cycle", cycle_folder(tmp_path, max_handshakes=3), "--out", out)
@@ -95,10 +98,11 @@ def test_handshake_feedback_changes_the_next_round_until_the_unit_accepts(tmp_pa
     planned_on = feedback[feedback["resource"] == "rn"]
     assert list(planned_on["achievable"]) == [8, 8]
     moves = pd.read_csv(out / "round2/handshake-2/balance/actions.csv")
-    assert moves[moves["action"] == "move"]["amount"].sum() == pytest.approx(6, abs=1e-6)
+    assert moves[moves["action"] == "move"]["amount"].sum() == pytest.approx(6, abs=1e-5)
     staff = pd.read_csv(out / "round3/dimensioning/staff.csv").set_index(["unit", "period"])
     a = staff.loc[("A", "Q1")]
-    assert (a["agreed_load"], a["fte_exact"], a["fte"], a["fte_today"]) == (4, 0.4, 1, 0.5)
+    assert (a["agreed_load"], a["fte_exact"], a["fte"], a["fte_today"]) == (8, 0.8, 1, 0.5)
+    assert a["basis"] == "plan"
 
 
 def test_round_limit_ends_with_a_named_open_disagreement(tmp_path: Path) -> None:
@@ -120,6 +124,7 @@ def test_round_limit_ends_with_a_named_open_disagreement(tmp_path: Path) -> None
         ({"max_handshakes": 0}, "field 'max_handshakes'"),
         ({"surprise": 1}, "field 'surprise'"),
         ({"units": {"A": "../nowhere"}}, "nowhere"),
+        ({"units": {"A": "../a-plan-bad"}}, "field 'balance_resource': balance_resource 'rn2'"),
     ],
 )
 def test_bad_cycle_exit_2_nothing_written(tmp_path: Path, manifest: dict, message: str) -> None:

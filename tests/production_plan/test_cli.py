@@ -192,21 +192,21 @@ def balance_instance(folder: Path) -> Path:
 
 
 GOALS = """unit,planning_object,period,goal,need,for_other_units,by_other_units,purchased
-U1,a,2027Q1,12,10,0,0,0
-U1,a,2027Q2,8,10,0,0,4
-U1,a,2027Q3,0,10,0,10,0
-U1,a,2027Q4,10,10,3,0,0
-U2,b,2027Q1,999,999,0,0,0
-U1,c,2027Q1,5,5,0,0,0
-U1,a,2028Q1,260,260,0,0,0
+U1,a,2027P1,12,10,0,0,0
+U1,a,2027P2,8,10,0,0,4
+U1,a,2027P3,0,10,0,10,0
+U1,a,2027P4,10,10,3,0,0
+U2,b,2027P1,999,999,0,0,0
+U1,c,2027P1,5,5,0,0,0
+U1,a,2028P1,260,260,0,0,0
 """
 
 UTILISATION = """unit,resource,period,available_after
-U1,doc_h,2027Q1,30
-U1,doc_h,2027Q2,30
-U1,doc_h,2027Q3,30
-U1,doc_h,2027Q4,5
-U2,doc_h,2027Q4,500
+U1,doc_h,2027P1,30
+U1,doc_h,2027P2,30
+U1,doc_h,2027P3,30
+U1,doc_h,2027P4,5
+U2,doc_h,2027P4,500
 """
 
 
@@ -220,11 +220,11 @@ def balance_dir(tmp_path: Path, text: str = GOALS, utilisation: str | None = Non
 
 
 def test_from_balance_hands_over_goals_need_and_capacity(tmp_path: Path) -> None:
-    # Week w is quarter w. a's goals bind per quarter: 12, 8, 0, 10. Its inflow keeps only the
+    # Week w is period w (periods P1..P4: not quarters, so the weeks are split evenly). a's goals bind per quarter: 12, 8, 0, 10. Its inflow keeps only the
     # need that stays: Q2 buys 4 of 10 (10 × 6/10 = 6), Q3 gives all 10 to another unit (0),
     # Q4 adds 3 produced for another unit (13). doc has the balance's hours after its actions:
     # 30, 30, 30, 5 — so Q4 can give only 5 of the 10 agreed: a request for a new agreement
-    # (a, 2027Q4, agreed 10, achievable 5), naming doc. b has no U1 goal and keeps its own
+    # (a, 2027P4, agreed 10, achievable 5), naming doc. b has no U1 goal and keeps its own
     # (40 over the plan: 10 a week, room keeps the instance's hours, with a warning); c is not
     # in the plan (warning). Queue of a: 50 + 10 − 12 = 48, + 6 − 8 = 46, 46, + 13 − 5 = 54.
     out = tmp_path / "out"
@@ -249,7 +249,7 @@ def test_from_balance_hands_over_goals_need_and_capacity(tmp_path: Path) -> None
     assert list(cap[cap["resource"] == "room"]["available_hours"]) == [100] * 4
     goals = pd.read_csv(out / "goals.csv")
     ga = goals[goals["planning_object"] == "a"]
-    assert list(ga["period"]) == ["2027Q1", "2027Q2", "2027Q3", "2027Q4"]
+    assert list(ga["period"]) == ["2027P1", "2027P2", "2027P3", "2027P4"]
     assert list(ga["met"]) == [True, True, True, False]
     # one request; with it the plan answers with its whole plan: a's three goals it meets
     # (confirmed at 12, 8, 0) and the doc_h hours it was made on (30, 30, 30, 5)
@@ -260,26 +260,26 @@ def test_from_balance_hands_over_goals_need_and_capacity(tmp_path: Path) -> None
     planned_on = feedback[feedback["resource"] == "doc_h"]
     assert list(planned_on["achievable"]) == [30, 30, 30, 5]
     row = feedback.iloc[0]
-    assert (row["level"], row["unit"], row["object"], row["period"]) == ("plan", "U1", "a", "2027Q4")
+    assert (row["level"], row["unit"], row["object"], row["period"]) == ("plan", "U1", "a", "2027P4")
     assert (row["agreed"], row["achievable"], row["gap"]) == (10, 5, -5)
     assert "doc (doc_h)" in row["cause"]
     handover = pd.read_csv(out / "handover_goals.csv")
     assert list(handover["share_staying"]) == [1.0, 0.6, 0.0, 1.0]
     result = json.loads((out / "result.json").read_text())
     assert result["kpis"]["requests_for_new_agreement"] == 1
-    assert any("request for a new agreement: a 2027Q4 agreed 10" in e for e in result["explanation"])
+    assert any("request for a new agreement: a 2027P4 agreed 10" in e for e in result["explanation"])
     warnings = result["warnings"]
     assert any("'b' has no goal for unit 'U1'" in w for w in warnings)
     assert any("'c' (unit 'U1') is not in the plan" in w for w in warnings)
     assert any("resource 'room' has no balance_resource" in w for w in warnings)
     trace = pd.read_csv(out / "trace.csv", keep_default_na=False).set_index("id")
-    assert trace.loc["plan:U1:a:w4", "parent_ids"] == "goal:U1:a:2027Q4"
+    assert trace.loc["plan:U1:a:w4", "parent_ids"] == "goal:U1:a:2027P4"
     assert trace.loc["plan:U1:a:w4", "quantity"] == 5
     assert trace.loc["plan:U1:b:w1", "parent_ids"] == ""
 
 
 def test_from_balance_year_option(tmp_path: Path) -> None:
-    # --year 2028: only 2028Q1, so all four weeks are one goal period of 260; without
+    # --year 2028: only 2028P1, so all four weeks are one goal period of 260; without
     # utilisation.csv doc keeps the instance's 100 h (a warning). Only 50 + 4 × 10 = 90
     # patients ever wait, so 90 is achievable: the request names the empty queue.
     out = tmp_path / "out"
@@ -296,7 +296,7 @@ def test_from_balance_year_option(tmp_path: Path) -> None:
     )
     assert res.exit_code == 0, res.output
     goals = pd.read_csv(out / "goals.csv").set_index("planning_object")
-    assert goals.loc["a", "period"] == "2028Q1" and goals.loc["a", "weeks"] == "1–4"
+    assert goals.loc["a", "period"] == "2028P1" and goals.loc["a", "weeks"] == "1–4"
     assert goals.loc["a", "agreed"] == 260 and goals.loc["a", "planned"] == 90
     feedback = pd.read_csv(out / "feedback.csv")
     assert list(feedback["achievable"]) == [90]  # no doc_h row: doc kept the instance's hours
@@ -353,7 +353,8 @@ def test_from_balance_unknown_balance_resource_is_bad_input(tmp_path: Path) -> N
 def test_from_balance_bad_input(
     tmp_path: Path, goals: str | None, extra: list[str], message: str
 ) -> None:
-    d = balance_dir(tmp_path, goals) if goals is not None else tmp_path
+    d = balance_dir(tmp_path, goals) if goals is not None else tmp_path / "no-goals"
+    d.mkdir(exist_ok=True)
     out = tmp_path / "out"
     res = run(balance_instance(tmp_path / "i"), "--from-balance", d, *extra, "--out", out)
     assert res.exit_code == 2, res.output
@@ -575,3 +576,25 @@ def test_reduction_path_missed_midway_is_explained_without_negative_shortfall(
         in text
     )
     assert "short by -" not in text
+
+
+def test_quarters_are_13_weeks_and_a_half_year_plan_takes_two() -> None:
+    # 52 weeks over 2027Q1..Q4: 13 each. 26 weeks: the first two quarters (a warning), weeks
+    # 1-13 and 14-26. 20 weeks is no whole number of quarters: bad input. Other period names
+    # share the weeks evenly (10 weeks over 4 periods: 3, 3, 2, 2).
+    from pks_opt.errors import InputError
+    from pks_opt.production_plan.balance_link import _of_year, period_weeks, plan_periods_of
+
+    year = ("2027Q1", "2027Q2", "2027Q3", "2027Q4")
+    assert period_weeks(52, year) == {
+        "2027Q1": (1, 13), "2027Q2": (14, 26), "2027Q3": (27, 39), "2027Q4": (40, 52)
+    }
+    chosen, warnings = plan_periods_of(26, year)
+    assert chosen == ("2027Q1", "2027Q2") and warnings
+    assert period_weeks(26, chosen) == {"2027Q1": (1, 13), "2027Q2": (14, 26)}
+    with pytest.raises(InputError, match="not a whole number of 13-week quarters"):
+        plan_periods_of(20, year)
+    assert period_weeks(10, ("a", "b", "c", "d")) == {
+        "a": (1, 3), "b": (4, 6), "c": (7, 8), "d": (9, 10)
+    }
+    assert _of_year("2027Q1", "2027") and not _of_year("2027Q1", "202")
