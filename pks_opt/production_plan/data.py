@@ -142,6 +142,8 @@ class PlanningObject(Frozen):
     goal_source: str  # "instance", "balance" or "none"
     #: the goals that bind, per period; empty: no goal (production follows need)
     goal_periods: tuple[GoalPeriod, ...] = ()
+    #: production of the weeks already done (re-planning from actuals): weeks 1..len(locked)
+    locked: tuple[int, ...] = ()
     max_queue: float | None
     target_queue: float | None
     target_week: int | None
@@ -227,6 +229,8 @@ class PlanData(Frozen):
     objects: tuple[PlanningObject, ...]
     resources: tuple[Resource, ...]
     parameters: PlanParameters
+    #: weeks 1..locked_weeks are done: their production is the actuals' (R0 in the model)
+    locked_weeks: int = 0
 
     @model_validator(mode="after")
     def _consistent(self) -> PlanData:
@@ -249,6 +253,8 @@ class PlanData(Frozen):
             for g in o.goal_periods:
                 if not 1 <= g.first_week <= g.last_week <= n:
                     raise ValueError(f"planning object '{o.id}': goal period {g.period} off the plan")
+            if len(o.locked) not in (0, self.locked_weeks):
+                raise ValueError(f"planning object '{o.id}': {self.locked_weeks} locked weeks")
         for r in self.resources:
             if len(r.available_hours) != n:
                 raise ValueError(f"resource '{r.id}': available hours must have {n} weeks")
@@ -325,11 +331,15 @@ class PlanData(Frozen):
         self,
         objects: Mapping[str, Mapping[str, Any]] | None = None,
         resources: Mapping[str, Mapping[str, Any]] | None = None,
+        **fields: Any,
     ) -> PlanData:
-        """A copy with some fields of some objects / resources replaced (re-validated)."""
+        """A copy with some fields of some objects / resources (and of the plan) replaced,
+        re-validated."""
         objs = [o.model_dump() | dict((objects or {}).get(o.id, {})) for o in self.objects]
         res = [r.model_dump() | dict((resources or {}).get(r.id, {})) for r in self.resources]
-        return PlanData.model_validate(self.model_dump() | {"objects": objs, "resources": res})
+        return PlanData.model_validate(
+            self.model_dump() | fields | {"objects": objs, "resources": res}
+        )
 
 
 # --------------------------------------------------------------------------- reading

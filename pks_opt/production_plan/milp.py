@@ -115,7 +115,10 @@ class PlanModel:
             for w in self.weeks:
                 wk = w + 1
                 self.x[o.id, w] = p.add_variable(
-                    f"production[{o.id},{wk}]", 0, self._max_production(o, w), "Integer"
+                    f"production[{o.id},{wk}]",
+                    self._min_production(o, w),
+                    self._max_production(o, w),
+                    "Integer",
                 )
                 self.q[o.id, w] = p.add_variable(f"queue[{o.id},{wk}]", 0)
                 self.wait_excess[o.id, w] = p.add_variable(f"wait_excess[{o.id},{wk}]", 0)
@@ -136,8 +139,15 @@ class PlanModel:
                     self.behind_need[o.id, w] = p.add_variable(f"behind_need[{o.id},{w + 1}]", 0)
             self.rate[o.id] = p.add_variable(f"steady_rate[{o.id}]", 0)
 
+    def _min_production(self, o: PlanningObject, w: int) -> int:
+        """(R0) A week already done is fixed at what was produced; otherwise 0."""
+        return o.locked[w] if w < self.data.locked_weeks else 0
+
     def _max_production(self, o: PlanningObject, w: int) -> int:
-        """Upper bound of production[o,w]: the most activities any one used resource allows."""
+        """Upper bound of production[o,w]: the most activities any one used resource allows
+        (a week already done: what was produced, R0)."""
+        if w < self.data.locked_weeks:
+            return o.locked[w]
         by_id = {r.id: r for r in self.data.resources}
         return min(
             math.floor(hours_with_slack(by_id[r].available_hours[w]) / h + 1e-9)
@@ -175,6 +185,8 @@ class PlanModel:
             if not users:
                 continue
             for w in self.weeks:
+                if w < self.data.locked_weeks:
+                    continue  # a week already done: what happened is a fact, not a choice
                 self.prob += (
                     pulp.lpSum(o.hours_per_activity[r.id] * self.x[o.id, w] for o in users)
                     <= hours_with_slack(r.available_hours[w]),
@@ -392,7 +404,11 @@ class PlanModel:
         for o in self.data.objects:
             for w in self.weeks:
                 var = self.x[o.id, w]
-                var.upBound = self._max_production(o, w) if o.priority <= priority else 0
+                var.upBound = (
+                    self._max_production(o, w)
+                    if o.priority <= priority or w < self.data.locked_weeks
+                    else 0
+                )
 
     def set_start(
         self,
@@ -448,6 +464,9 @@ class PlanModel:
                     done += start[o.id, w]
                 else:
                     start[o.id, w] = 0
+        for o in self.data.objects:  # weeks already done are what they were (R0)
+            for w in range(self.data.locked_weeks):
+                start[o.id, w] = o.locked[w]
         for r in self.data.resources:
             users = sorted(
                 (
@@ -457,7 +476,7 @@ class PlanModel:
                 ),
                 key=lambda o: o.id,
             )
-            for w in self.weeks:
+            for w in range(self.data.locked_weeks, self.data.num_weeks):
                 used = sum(
                     o.hours_per_activity.get(r.id, 0.0) * start[o.id, w] for o in self.data.objects
                 )

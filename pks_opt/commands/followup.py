@@ -1,0 +1,46 @@
+"""`pks follow-up PLAN_DIR ACTUALS`: what happened against the production plan."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from pks_opt.commands.common import finish, handles_input_errors, output_options
+
+
+@click.command("follow-up")
+@click.argument("plan_dir", type=click.Path(path_type=Path))
+@click.argument("actuals", type=click.Path(path_type=Path))
+@click.option(
+    "--threshold",
+    type=click.FloatRange(min=0, min_open=True),
+    default=0.10,
+    show_default=True,
+    help="The unit's threshold: a week's deviation below this share of the plan is not flagged.",
+)
+@output_options
+@handles_input_errors
+def follow_up(
+    plan_dir: Path,
+    actuals: Path,
+    threshold: float,
+    out: Path | None,
+    excel: bool,
+    as_json: bool,
+) -> None:
+    """Actuals against a production plan: production, inflow, waiting list and capacity.
+
+    Flags a week's deviation when it is beyond --threshold and not noise (outside the XmR
+    control limits, or a run of three weeks on one side); normal and low-production weeks are
+    summarised apart; writes followup.csv, capacity_followup.csv, followup_summary.csv,
+    escalation.csv (plain words for the level above) and the two follow-up charts.
+    """
+    from pks_opt.followup import follow_up as compare
+    from pks_opt.followup import read_actuals, read_plan_folder
+    from pks_opt.followup.charts import followup_charts
+
+    pf = read_plan_folder(plan_dir)
+    data = read_actuals(actuals)
+    result = compare(pf, data, threshold=threshold)
+    finish(result, out=out, excel=excel, as_json=as_json, charts=lambda: followup_charts(result))

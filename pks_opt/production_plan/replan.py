@@ -1,0 +1,168 @@
+"""Rolling re-planning from what really happened (``pks plan --actuals A --from-week W``).
+
+The weeks before W are done: their production, inflow and other removals are the actuals
+(R0 in ``models/production_plan.md``: production fixed, no capacity row, a fact). The queue
+starts so that it ends week W − 1 at the actual waiting list (the actuals' ``waiting``), the
+inflow of the weeks ahead is re-forecast from the recent weeks, and weeks W..N are optimised
+again under the same goals — what was produced counts towards its goal period, so a shortfall
+so far is caught up where capacity allows, or named in ``feedback.csv``.
+
+Re-forecast (a level correction, documented in ``docs/follow-up.md``): per planning object,
+the ratio of actual to forecast inflow over the last up to 8 weeks done, bounded to
+[0.5, 2], multiplies the forecast of every week ahead. (``pks forecast`` refits the whole
+model from history; this keeps the plan's seasonal profile and corrects its level.)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from pks_opt.errors import InputError
+from pks_opt.followup.actuals import Actuals, check_against_plan
+from pks_opt.production_plan.data import PlanData
+
+REFORECAST_WEEKS = 8
+RATIO_BOUNDS = (0.5, 2.0)
+
+
+def apply_actuals(
+    data: PlanData, actuals: Actuals, unit: str, from_week: int
+) -> tuple[PlanData, list[str], pd.DataFrame]:
+    """The plan data with weeks 1..from_week − 1 locked to the actuals.
+
+    Raises
+    ------
+    InputError
+        Actuals naming an object, resource or week the plan does not have, a week before W
+        without actuals, or actuals whose waiting lists cannot follow from their own flows.
+    """
+    n = data.num_weeks
+    if not 2 <= from_week <= n:
+        raise InputError(
+            f"--from-week must be between 2 and the plan's last week {n} (got {from_week})",
+            field="--from-week",
+        )
+    check_against_plan(
+        actuals, unit, [o.id for o in data.objects], [r.id for r in data.resources], n
+    )
+    done = from_week - 1
+    t_prod = actuals.tables["production"]
+    if actuals.last_week(unit) < done:
+        raise InputError(
+            f"--from-week {from_week} needs actuals of weeks 1–{done}; they end at week "
+            f"{actuals.last_week(unit)}",
+            file=t_prod.where,
+            field="week",
+        )
+    act = {(p.planning_object, p.week): p for p in actuals.production if p.unit == unit}
+    warnings: list[str] = []
+    rows: list[dict[str, Any]] = []
+    changes: dict[str, dict[str, Any]] = {}
+    for o in data.objects:
+        if (o.id, 1) not in act:
+            raise InputError(
+                f"planning object '{o.id}' of the plan has no actuals",
+                file=t_prod.where,
+                field="planning_object",
+            )
+        past = [act[(o.id, w)] for w in range(1, done + 1)]
+        locked = []
+        for p in past:
+            whole = round(p.production)
+            if abs(whole - p.production) > 1e-6:
+                warnings.append(
+                    f"{o.id} week {p.week}: production {p.production:g} taken as {whole} "
+                    "(whole activities)"
+                )
+            locked.append(int(whole))
+        inflow = list(o.inflow)
+        removals = list(o.other_removals)
+        recent = range(max(0, done - REFORECAST_WEEKS), done)
+        forecast_recent = sum(inflow[w] for w in recent)
+        actual_recent = sum(past[w].inflow for w in recent)
+        ratio = actual_recent / forecast_recent if forecast_recent > 0 else 1.0
+        ratio = min(max(ratio, RATIO_BOUNDS[0]), RATIO_BOUNDS[1])
+        for w in range(done):
+            inflow[w] = past[w].inflow
+            removals[w] = past[w].other_removals
+        for w in range(done, n):
+            inflow[w] *= ratio
+        flows = sum(inflow[w] - removals[w] - locked[w] for w in range(done))
+        queue_start = o.queue_start
+        waiting = past[-1].waiting
+        if waiting is not None:
+            queue_start = waiting - flows
+            if abs(queue_start - o.queue_start) > 0.5:
+                warnings.append(
+                    f"{o.id}: queue at the start taken as {queue_start:.1f} (instance "
+                    f"{o.queue_start:g}) so that week {done} ends at the actual {waiting:g}"
+                )
+        q = queue_start
+        for w in range(done):
+            q += inflow[w] - removals[w] - locked[w]
+            if q < -1e-6:
+                raise InputError(
+                    f"the actuals of '{o.id}' cannot hold: with their inflow, removals and "
+                    f"production the waiting list would be {q:.1f} at the end of week {w + 1}",
+                    file=t_prod.where,
+                    field="waiting",
+                )
+        if queue_start < 0:
+            raise InputError(
+                f"the actual waiting list of '{o.id}' at week {done} ({waiting:g}) is below "
+                "what its own flows leave",
+                file=t_prod.where,
+                field="waiting",
+            )
+        changes[o.id] = {
+            "locked": tuple(locked),
+            "inflow": tuple(inflow),
+            "other_removals": tuple(removals),
+            "queue_start": queue_start,
+        }
+        rows.append(
+            {
+                "planning_object": o.id,
+                "weeks_done": done,
+                "produced_so_far": sum(locked),
+                "inflow_so_far": round(sum(p.inflow for p in past), 2),
+                "forecast_so_far": round(sum(o.inflow[:done]), 2),
+                "reforecast_ratio": round(ratio, 4),
+                "queue_at_week": done,
+                "queue_actual": waiting,
+                "queue_start_used": round(queue_start, 3),
+            }
+        )
+    res_changes: dict[str, dict[str, Any]] = {}
+    cap = {(c.resource, c.week): c for c in actuals.capacity if c.unit == unit}
+    for r in data.resources:
+        hours = list(r.available_hours)
+        for w in range(done):
+            c = cap.get((r.id, w + 1))
+            if c is not None:
+                hours[w] = c.available_hours
+        res_changes[r.id] = {"available_hours": tuple(hours)}
+    return data.replace(changes, res_changes, locked_weeks=done), warnings, pd.DataFrame(rows)
+
+
+def replan_diff(
+    data: PlanData, original: dict[str, tuple[int, ...]], new: dict[str, tuple[int, ...]]
+) -> pd.DataFrame:
+    """Per planning object × week: the original plan's production, the re-plan's, the change."""
+    rows = []
+    for o in data.objects:
+        for w in range(data.num_weeks):
+            a, b = original[o.id][w], new[o.id][w]
+            rows.append(
+                {
+                    "planning_object": o.id,
+                    "week": w + 1,
+                    "done": w < data.locked_weeks,
+                    "original": a,
+                    "replan": b,
+                    "change": b - a,
+                }
+            )
+    return pd.DataFrame(rows)

@@ -1,0 +1,190 @@
+"""`pks follow-up` and `pks plan --actuals --from-week` on tiny instances with worked numbers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from production_plan.tiny import one_resource, weekly_inflow, write_instance
+
+from pks_opt.commands import main
+from pks_opt.followup.compare import flags
+
+
+def run(*args: object):  # noqa: ANN201
+    return CliRunner().invoke(main, [*map(str, args)], catch_exceptions=False)
+
+
+def plan_folder(folder: Path) -> Path:
+    # A plan result as `pks plan` writes it: object a, 8 weeks, week 4 is Easter (half
+    # capacity): production 10 a week (5 in week 4), forecast inflow the same, queue 50.
+    folder.mkdir(parents=True)
+    weeks = range(1, 9)
+    easter = {4}
+    pd.DataFrame(
+        {
+            "planning_object": "a",
+            "week": list(weeks),
+            "week_type": ["easter" if w in easter else "normal" for w in weeks],
+            "inflow": [5 if w in easter else 10 for w in weeks],
+            "production": [5 if w in easter else 10 for w in weeks],
+            "queue_end": [50] * 8,
+        }
+    ).to_csv(folder / "production_plan.csv", index=False)
+    pd.DataFrame(
+        {
+            "week": list(weeks),
+            "resource": "doc",
+            "available_hours": [10 if w in easter else 20 for w in weeks],
+        }
+    ).to_csv(folder / "capacity_use.csv", index=False)
+    (folder / "result.json").write_text(json.dumps({"unit": "U", "instance": "tiny"}))
+    return folder
+
+
+def actuals_folder(folder: Path, production: str | None = None) -> Path:
+    # What happened: production as planned (Easter too); inflow 13 from week 5 (+30 %), so the
+    # queue ends 53, 56, 59, 62; doc lost 30 % of its hours in weeks 6-7 (sick leave).
+    folder.mkdir(parents=True)
+    (folder / "instance.yaml").write_text("kind: actuals\nname: tiny-actuals\n")
+    rows = []
+    queue = 50
+    for w in range(1, 9):
+        planned = 5 if w == 4 else 10
+        inflow = 13 if w >= 5 else planned
+        queue += inflow - planned
+        rows.append(f"U,a,{w},{planned},{inflow},{queue},0,{'referrals' if w >= 5 else ''}")
+    text = "unit,planning_object,week,production,inflow,waiting,other_removals,comment\n"
+    (folder / "production.csv").write_text(production or text + "\n".join(rows) + "\n")
+    cap = ["unit,resource,week,available_hours,comment"]
+    for w in range(1, 9):
+        hours = 10 if w == 4 else (14 if w in (6, 7) else 20)
+        cap.append(f"U,doc,{w},{hours},{'sick leave' if w in (6, 7) else ''}")
+    (folder / "capacity.csv").write_text("\n".join(cap) + "\n")
+    return folder
+
+
+def test_flags_need_the_threshold_and_either_the_limits_or_a_run() -> None:
+    # Normal weeks' relative deviations 0, 0, 0, 0.3, 0.3, 0.3, 0.3: moving ranges 0, 0, 0,
+    # 0.3, 0, 0 → mean 0.05 → limits ±0.133; every 0.3 is beyond 10 % and the limits.
+    r = [0, 0, 0, 0, 0.3, 0.3, 0.3, 0.3]
+    normal = [True, True, True, False, True, True, True, True]
+    flagged, limit = flags(r, normal, 0.10)
+    assert limit == pytest.approx(2.66 * 0.3 / 6)
+    assert flagged == [False] * 4 + [True] * 4
+    # noisy ±12 % alternating: beyond 10 % but inside wide limits and never three on one side
+    noisy = [0.12, -0.12, 0.12, -0.12, 0.12, -0.12]
+    assert flags(noisy, [True] * 6, 0.10)[0] == [False] * 6
+
+
+def test_follow_up_flags_inflow_queue_and_capacity_not_the_planned_low_week(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    res = run("follow-up", plan_folder(tmp_path / "plan"), actuals_folder(tmp_path / "act"),
+              "--out", out)
+    assert res.exit_code == 0, res.output
+    f = pd.read_csv(out / "followup.csv")
+    assert list(f["inflow_flag"]) == [False] * 4 + [True] * 4
+    # the queue is 3, 6, 9, 12 above 50: 6 %, 12 %, 18 %, 24 % — beyond 10 % from week 6
+    assert list(f["queue_flag"]) == [False] * 5 + [True] * 3
+    assert not f["production_flag"].any()  # Easter week 4 went as planned: no flag
+    assert list(f["cumulative_deviation"]) == [0] * 8
+    cap = pd.read_csv(out / "capacity_followup.csv")
+    # -30 % in weeks 6-7: normal-week moving ranges 0,0,0,0,.3,0,.3 → mean 0.1 → limit 0.266
+    assert list(cap["available_flag"]) == [False] * 5 + [True, True, False]
+    esc = json.loads((out / "result.json").read_text())["explanation"]
+    assert esc[0] == (
+        "weeks 5–8: a inflow +30% against the forecast (+12 patients), waiting list +12 "
+        "against the forecast queue (comment: referrals)"
+    )
+    assert any(e.startswith("weeks 6–7: doc available hours -30% against the plan (-12 h)") and
+               "sick leave" in e for e in esc)
+    summary = pd.read_csv(out / "followup_summary.csv")
+    assert set(summary["week_class"]) == {"normal", "low-production"}
+    low = summary[summary["week_class"] == "low-production"].iloc[0]
+    assert (low["weeks"], low["production_plan"], low["production_actual"]) == (1, 5, 5)
+    assert (out / "production_followup.png").is_file() and (out / "queue_followup.png").is_file()
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda t: t.replace("U,a,3,", "U,zz,3,"), "field 'planning_object': planning object 'zz'"),
+        (lambda t: t.replace("U,a,8,", "U,a,9,"), "field 'week': week 9 is after the plan's last"),
+        (lambda t: t.replace("U,a,2,10,", "U,a,2,-10,"), "row 3, field 'production'"),
+        (lambda t: t.replace("U,a,2,", "U,a,1,"), "row 3, field 'unit': duplicate"),
+    ],
+)
+def test_bad_actuals_exit_2_with_file_row_field(tmp_path: Path, edit, message: str) -> None:  # noqa: ANN001
+    good = actuals_folder(tmp_path / "good")
+    text = edit((good / "production.csv").read_text())
+    out = tmp_path / "out"
+    res = run("follow-up", plan_folder(tmp_path / "plan"),
+              actuals_folder(tmp_path / "bad", production=text), "--out", out)
+    assert res.exit_code == 2, res.output
+    assert "production.csv" in res.stderr and message in res.stderr
+    assert not out.exists()
+
+
+def test_replan_locks_the_weeks_done_and_catches_up_the_goal(tmp_path: Path) -> None:
+    # 4 weeks, goal 40 (annual 520 × 4/52), 20 waiting, 10 joining a week, 20 h a week (1 h
+    # each). Weeks 1-2 went 5, 5 (sick leave), the queue 25, 30. From week 3 the goal needs
+    # 30 more: 15, 15 (levelled), the queue 25, 20. The original plan was 10 a week.
+    inst = write_instance(
+        tmp_path / "p",
+        objects=[{"planning_object": "a", "queue_start": 20, "annual_goal": 520}],
+        weeks=4,
+        resources=one_resource(20),
+        hours=[("a", "doc", 1.0)],
+        inflow=weekly_inflow("a", [10, 10, 10, 10]),
+        parameters={"unit": "U"},
+    )
+    act = tmp_path / "act"
+    act.mkdir()
+    (act / "instance.yaml").write_text("kind: actuals\n")
+    (act / "production.csv").write_text(
+        "unit,planning_object,week,production,inflow,waiting\nU,a,1,5,10,25\nU,a,2,5,10,30\n"
+    )
+    out = tmp_path / "out"
+    res = run("plan", inst, "--actuals", act, "--from-week", 3, "--out", out)
+    assert res.exit_code == 0, res.output
+    plan = pd.read_csv(out / "production_plan.csv")
+    assert list(plan["production"]) == [5, 5, 15, 15]
+    assert list(plan["queue_end"]) == [25, 30, 25, 20]
+    diff = pd.read_csv(out / "replan_diff.csv")
+    assert list(diff["original"]) == [10, 10, 10, 10] and list(diff["change"]) == [-5, -5, 5, 5]
+    inputs = pd.read_csv(out / "replan_inputs.csv")
+    assert inputs.loc[0, "reforecast_ratio"] == 1.0 and inputs.loc[0, "queue_start_used"] == 20
+    assert pd.read_csv(out / "feedback.csv").empty
+    # With 12 h a week only 12 + 12 can be caught up: the goal is short by 6, named upward.
+    (inst / "resources.csv").write_text("resource,hours_per_week\ndoc,12\n")
+    out2 = tmp_path / "out2"
+    res = run("plan", inst, "--actuals", act, "--from-week", 3, "--out", out2)
+    assert res.exit_code == 0, res.output
+    assert list(pd.read_csv(out2 / "production_plan.csv")["production"]) == [5, 5, 12, 12]
+    fb = pd.read_csv(out2 / "feedback.csv")
+    assert (fb.loc[0, "agreed"], fb.loc[0, "achievable"]) == (40, 34)
+
+
+def test_replan_needs_actuals_of_every_week_before(tmp_path: Path) -> None:
+    inst = write_instance(
+        tmp_path / "p",
+        objects=[{"planning_object": "a", "queue_start": 20}],
+        weeks=4,
+        resources=one_resource(20),
+        hours=[("a", "doc", 1.0)],
+        inflow=weekly_inflow("a", [10, 10, 10, 10]),
+        parameters={"unit": "U"},
+    )
+    act = tmp_path / "act"
+    act.mkdir()
+    (act / "instance.yaml").write_text("kind: actuals\n")
+    (act / "production.csv").write_text(
+        "unit,planning_object,week,production,inflow\nU,a,1,5,10\n"
+    )
+    res = run("plan", inst, "--actuals", act, "--from-week", 3)
+    assert res.exit_code == 2 and "needs actuals of weeks 1–2" in res.stderr
+    res = run("plan", inst, "--from-week", 3)
+    assert res.exit_code == 2 and "--actuals and --from-week go together" in res.stderr
