@@ -20,9 +20,11 @@ def main() -> None:
 def _register() -> None:
     from pks_opt.commands.balance import balance
     from pks_opt.commands.demo import demo
+    from pks_opt.commands.forecast import forecast
     from pks_opt.commands.need import need
 
     main.add_command(demo)
+    main.add_command(forecast)
     main.add_command(need)
     main.add_command(balance)
     from pks_opt.commands.plan import plan

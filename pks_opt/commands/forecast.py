@@ -1,0 +1,79 @@
+"""`pks forecast HISTORY`: weekly inflow forecast per planning object from two or more years of
+weekly history, with a back-test and prediction intervals, in the formats `pks plan` and
+`pks need` read."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+from pks_opt.commands.common import finish, handles_input_errors, output_options
+from pks_opt.result import Result
+
+
+@click.command()
+@click.argument("history", type=click.Path(path_type=Path))
+@click.option("--horizon", type=click.IntRange(1, 156), default=52, show_default=True,
+              help="Weeks to forecast (inflow.csv has weeks 1..horizon).")
+@click.option("--holdout", type=click.Choice(["13", "26"]), default="13", show_default=True,
+              help="Weeks at the end of the history held out for the back-test.")
+@click.option("--start", "start_week", default=None, metavar="YYYY-Www",
+              help="First forecast week (default: the week after the history).")
+@click.option("--seasonality", type=click.Choice(["unit", "object"]), default="unit",
+              show_default=True,
+              help="Estimate the week-of-year profile on the unit's total (shared by its "
+              "objects) or per object.")
+@output_options
+@handles_input_errors
+def forecast(
+    history: Path,
+    horizon: int,
+    holdout: str,
+    start_week: str | None,
+    seasonality: str,
+    out: Path | None,
+    excel: bool,
+    as_json: bool,
+) -> None:
+    """Forecast weekly inflow per unit × planning object from a history instance.
+
+    Writes forecast (with 80 % and 95 % intervals), backtest (MAPE, MASE against the seasonal
+    naive forecast), seasonal_profile, holiday_effects, fit, weekday_profile (with daily data),
+    and for the other levels inflow.csv (`pks plan`), demand_forecast.csv (base_volume per
+    13-week quarter, `pks need`) and waiting_lists.csv (the waiting list at the end of the
+    history). The objective is the mean back-test MASE.
+    """
+    from pks_opt.errors import InputError
+    from pks_opt.forecast import forecast_charts, read_history, run_forecast
+    from pks_opt.forecast.weeks import parse_week, week_label
+
+    n_holdout = int(holdout)
+    start: dt.date | None = None
+    if start_week is not None:
+        try:
+            start = parse_week(start_week)
+        except ValueError as exc:
+            raise InputError(str(exc), field="--start") from None
+    data = read_history(history, holdout_weeks=n_holdout)
+    first = data.last_week + dt.timedelta(weeks=1)
+    if start is not None and start < first:
+        raise InputError(
+            f"{week_label(start)} is inside the history (it ends in "
+            f"{week_label(data.last_week)}); the forecast starts at {week_label(first)} or later",
+            field="--start",
+        )
+    result = run_forecast(data, horizon=horizon, holdout=n_holdout, start=start,
+                          seasonality=seasonality)
+    finish(result, out=out, excel=excel, as_json=as_json,
+           charts=lambda: forecast_charts(result), summary=_summary)
+
+
+def _summary(result: Result) -> list[str]:
+    bt = result.tables["backtest"]
+    lines = ["back-test (held-out weeks): object  MAPE %  MASE  model MAE  seasonal-naive MAE"]
+    for _, r in bt.iterrows():
+        lines.append(f"  {r['unit']}/{r['planning_object']}: {r['MAPE']:.1f}  {r['MASE']:.2f}  "
+                     f"{r['model_MAE']:.1f}  {r['seasonal_naive_MAE']:.1f}")
+    return lines
