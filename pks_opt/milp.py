@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from pks_opt import interrupt
 from pks_opt.result import SolveStatus
 
 MILP_BACKENDS = ("cbc", "highs")
@@ -65,6 +66,9 @@ def solve_pulp(
     import pulp
 
     key = check_backend(backend)
+    name = "pulp-cbc" if key == "cbc" else "highs"
+    if interrupt.requested():  # stopped by a signal: no more solving (pks_opt.interrupt)
+        return MilpOutcome(SolveStatus.NO_SOLUTION_IN_TIME, math.inf, -math.inf, 0.0, name)
     solver: Any
     if key == "cbc":
         solver = pulp.PULP_CBC_CMD(
@@ -80,18 +84,28 @@ def solve_pulp(
             **({} if presolve else {"presolve": False, "options": ["preprocess off"]}),
         )
     else:
-        extra: dict[str, Any] = {}
-        if max_nodes is not None:
-            import highspy
+        import highspy
 
-            def interrupt(_kind: Any, _msg: Any, out: Any, into: Any, _data: Any) -> None:
-                if out.mip_node_count >= max_nodes:
-                    into.user_interrupt = True
+        kinds = highspy.cb.HighsCallbackType
+        mip_kind = int(kinds.kCallbackMipInterrupt)
 
-            extra = {
-                "callbackTuple": (interrupt, None),
-                "callbacksToActivate": [highspy.cb.HighsCallbackType.kCallbackMipInterrupt],
-            }
+        def stop(kind: Any, _msg: Any, out: Any, into: Any, _data: Any) -> None:
+            # HiGHS asks at every node (MIP) and iteration (simplex, IPM): a signal stops it
+            # with its incumbent; max_nodes only counts branch-and-bound nodes
+            if interrupt.requested() or (
+                max_nodes is not None and int(kind) == mip_kind
+                and out.mip_node_count >= max_nodes
+            ):
+                into.user_interrupt = True
+
+        extra: dict[str, Any] = {
+            "callbackTuple": (stop, None),
+            "callbacksToActivate": [
+                kinds.kCallbackMipInterrupt,
+                kinds.kCallbackSimplexInterrupt,
+                kinds.kCallbackIpmInterrupt,
+            ],
+        }
         extra.update(highs_options or {})
         if not presolve:
             extra["presolve"] = "off"
@@ -99,10 +113,44 @@ def solve_pulp(
             msg=msg, timeLimit=time_limit_s, gapRel=mip_gap, threads=threads, **extra
         )
     start = time.perf_counter()
-    prob.solve(solver)
+    if key == "cbc":
+        # CBC runs as a subprocess: a signal sends it SIGINT, its own Ctrl-C handling, which
+        # stops the search and writes the best solution; if it has not ended after
+        # CBC_KILL_AFTER_S it is killed (and the stage has no solution)
+        with interrupt.stoppable(_CbcStop()):
+            try:
+                prob.solve(solver)
+            except pulp.PulpSolverError:
+                if not interrupt.requested():
+                    raise
+                return MilpOutcome(
+                    SolveStatus.NO_SOLUTION_IN_TIME, math.inf, -math.inf,
+                    time.perf_counter() - start, name,
+                )
+    else:
+        prob.solve(solver)
     runtime = time.perf_counter() - start
-    name = "pulp-cbc" if key == "cbc" else "highs"
     return _outcome(prob, key, runtime, name)
+
+
+#: seconds a CBC subprocess gets to stop on SIGINT before it is killed
+CBC_KILL_AFTER_S = 1.0
+
+
+class _CbcStop:
+    """Called (repeatedly) once a signal arrived: SIGINT to the CBC subprocess, then SIGKILL."""
+
+    def __init__(self) -> None:
+        self.sent: float | None = None
+
+    def __call__(self) -> None:
+        import signal
+
+        if self.sent is None:
+            self.sent = time.monotonic()
+            interrupt.kill_children(signal.SIGINT)
+        elif time.monotonic() - self.sent > CBC_KILL_AFTER_S:
+            interrupt.kill_children(signal.SIGKILL)
 
 
 def _highs_class(warm_start: bool) -> Any:

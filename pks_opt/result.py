@@ -10,7 +10,7 @@ the README: ``kind, status, objective, bound, runtime_s, solver, instance, kpis,
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum, StrEnum
 from typing import Any
 
@@ -24,15 +24,23 @@ class SolveStatus(StrEnum):
     FEASIBLE = "FEASIBLE"  # a solution, not proven optimal; see bound / gap
     INFEASIBLE = "INFEASIBLE"  # proven that no solution exists
     NO_SOLUTION_IN_TIME = "NO_SOLUTION_IN_TIME"  # stopped (time limit) before finding one
+    INTERRUPTED = "INTERRUPTED"  # stopped by Ctrl-C/SIGTERM; the best solution so far, if any
 
     @property
     def has_solution(self) -> bool:
+        """A solution for sure (OPTIMAL, FEASIBLE). An INTERRUPTED result may hold one too:
+        :attr:`Result.has_solution` tells."""
         return self in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE)
 
     @property
     def exit_code(self) -> int:
-        """Command-line exit code: 0 solved, 1 infeasible or no solution."""
+        """Command-line exit code: 0 solved, 1 infeasible or no solution, 130 interrupted."""
+        if self is SolveStatus.INTERRUPTED:
+            return EXIT_INTERRUPTED
         return 0 if self.has_solution else 1
+
+
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report an interrupted command
 
 
 @dataclass(frozen=True)
@@ -78,6 +86,33 @@ class Result:
     explanation: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def has_solution(self) -> bool:
+        """A solution to show: solved, or interrupted with an incumbent (finite objective)."""
+        if self.status is SolveStatus.INTERRUPTED:
+            return math.isfinite(self.objective)
+        return self.status.has_solution
+
+    def interrupted(self, signame: str, after_s: float) -> Result:
+        """This result marked INTERRUPTED: the best solution so far (if any) is kept."""
+        if self.status is SolveStatus.INTERRUPTED:
+            return self
+        keeps = (
+            f"the best solution found so far is kept (status when stopped: {self.status.value})"
+            if self.status.has_solution
+            else f"no solution was found before the stop ({self.status.value})"
+        )
+        return replace(
+            self,
+            status=SolveStatus.INTERRUPTED,
+            objective=self.objective if self.status.has_solution else math.inf,
+            explanation=[f"interrupted by {signame} after {after_s:.1f} s: {keeps}",
+                         *self.explanation],
+            extra={**self.extra, "interrupted": {"signal": signame,
+                                                 "status_when_stopped": self.status.value,
+                                                 "after_s": round(after_s, 2)}},
+        )
 
     @property
     def gap(self) -> float:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pks_opt.activity_matrix.data import DAY_NAMES, MatrixData
+from pks_opt.interrupt import run_cp
 from pks_opt.result import SolveStatus, StageReport
 
 STAGE_DAY = "same-day"
@@ -399,7 +400,7 @@ class MatrixModel:
             else:
                 self.model.minimize(expr)
             s0 = time.perf_counter()
-            code = solver.solve(self.model)
+            code = run_cp(solver, self.model)  # stoppable by SIGINT/SIGTERM
             status = _status(code, cp)
             runtime = time.perf_counter() - s0
             run.deterministic_time += solver.response_proto.deterministic_time

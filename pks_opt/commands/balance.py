@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from pks_opt import interrupt
 from pks_opt.commands.common import (
     finish,
     handles_input_errors,
@@ -92,7 +93,8 @@ def balance(
     variants += read_variants(raw, scenarios, read)
     if len(variants) == 1:
         data = variants[0][1]
-        result = solve(data, solver, time_limit_s=time_limit, threads=threads)
+        with interrupt.solving():  # a signal stops the stage running; the plan so far is kept
+            result = solve(data, solver, time_limit_s=time_limit, threads=threads)
         result.explanation[:0] = [f"feedback: {n}" for n in notes]
         finish(
             result,
@@ -103,11 +105,12 @@ def balance(
             summary=summary,
         )
         return
-    results = [
-        (name, data, solve(data, solver, time_limit_s=time_limit, threads=threads))
-        for name, data in variants
-    ]
-    base = compare(results)
+    with interrupt.solving():
+        results = [
+            (name, data, solve(data, solver, time_limit_s=time_limit, threads=threads))
+            for name, data in variants
+        ]
+        base = compare(results)
     staging: Path | None = None
     subfolders: dict[str, Path] = {}
     if out is not None:
@@ -122,8 +125,11 @@ def balance(
             staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.scenarios.", dir=out.parent))
         except OSError as exc:
             raise output_error(out, exc) from None
+        signame = interrupt.requested()
         for name, data, res in results[1:]:
-            figs = balancing_charts(data, res) if res.status.has_solution else {}
+            if signame is not None:
+                res = res.interrupted(signame, interrupt.seconds_since_start())
+            figs = balancing_charts(data, res) if res.has_solution else {}
             try:
                 write_result(res, staging / name, excel=excel, charts=figs)
             except OutputError as exc:

@@ -1,7 +1,9 @@
 """What every `pks` command shares: output options, error handling, summary and exit codes.
 
 Exit codes: 0 solved (OPTIMAL or FEASIBLE), 1 infeasible or no solution in time (the
-explanation is printed), 2 bad input or usage (one line naming file, row and field).
+explanation is printed), 2 bad input or usage (one line naming file, row and field) or an
+output location that cannot be written, 130 interrupted (SIGINT/SIGTERM; see
+:mod:`pks_opt.interrupt`).
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from pks_opt import interrupt
 from pks_opt.errors import InputError, InputWarning, OutputError
-from pks_opt.result import Result, jsonable
+from pks_opt.result import EXIT_INTERRUPTED, Result, jsonable
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -28,6 +31,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 EXIT_OK = 0
 EXIT_NO_SOLUTION = 1
 EXIT_BAD_INPUT = 2
+# EXIT_INTERRUPTED = 130, from pks_opt.result
 
 
 def output_options(f: F) -> F:
@@ -78,16 +82,20 @@ def handles_input_errors(f: F) -> F:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", InputWarning)
             try:
-                out = kwargs.get("out")
-                if not isinstance(out, Path):
-                    return f(*args, **kwargs)
-                from pks_opt.report.claim import claim_out
+                with interrupt.installed():
+                    out = kwargs.get("out")
+                    if not isinstance(out, Path):
+                        return f(*args, **kwargs)
+                    from pks_opt.report.claim import claim_out
 
-                with claim_out(out, _input_paths(kwargs)):
-                    return f(*args, **kwargs)
+                    with claim_out(out, _input_paths(kwargs)):
+                        return f(*args, **kwargs)
             except (InputError, OutputError) as exc:
                 click.echo(f"error: {exc}", err=True)
                 sys.exit(EXIT_BAD_INPUT)
+            except interrupt.Interrupted as exc:
+                click.echo(f"interrupted by {exc.signame}: stopped, nothing written", err=True)
+                sys.exit(EXIT_INTERRUPTED)
             finally:
                 for w in caught:
                     if issubclass(w.category, InputWarning):
@@ -122,11 +130,18 @@ def finish(
     summary: Callable[[Result], list[str]] | None = None,
     subfolders: Mapping[str, Path] | None = None,
 ) -> None:
-    """Write outputs, print the summary (or the JSON envelope) and exit with the status code."""
+    """Write outputs, print the summary (or the JSON envelope) and exit with the status code.
+
+    A run stopped by SIGINT/SIGTERM is marked INTERRUPTED (its best solution so far kept),
+    written only with --out, and exits 130.
+    """
     from pks_opt.report.output import write_result
 
+    signame = interrupt.requested()
+    if signame is not None:
+        result = result.interrupted(signame, interrupt.seconds_since_start())
     if out is not None:
-        figures = charts() if (charts is not None and result.status.has_solution) else {}
+        figures = charts() if (charts is not None and result.has_solution) else {}
         envelope = write_result(
             result, out, excel=excel, charts=figures, replace=True, subfolders=subfolders
         )
@@ -137,7 +152,7 @@ def finish(
     else:
         for line in summary_lines(result, out):
             click.echo(line)
-        if summary is not None and result.status.has_solution:
+        if summary is not None and result.has_solution:
             for line in summary(result):
                 click.echo(line)
     sys.exit(result.status.exit_code)
@@ -146,10 +161,12 @@ def finish(
 def summary_lines(result: Result, out: Path | None) -> list[str]:
     """The generic head of every summary: status, objective, bound, time, KPIs, explanation."""
     lines = [f"{result.kind} · {result.instance} · {result.solver}"]
+    if result.status.value == "INTERRUPTED":
+        lines.insert(0, f"INTERRUPTED: {result.explanation[0] if result.explanation else ''}")
     status = f"status: {result.status.value}"
     if math.isfinite(result.objective):
         status += f"  objective: {_fmt(result.objective)}"
-    if math.isfinite(result.bound) and result.status.has_solution:
+    if math.isfinite(result.bound) and result.has_solution:
         status += f"  bound: {_fmt(result.bound)}"
         if math.isfinite(result.gap) and result.status.value == "FEASIBLE":
             status += f"  gap: {100 * result.gap:.2f} %"

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from pks_opt import interrupt
 from pks_opt.commands.common import (
     finish,
     handles_input_errors,
@@ -121,19 +122,24 @@ def plan(
             "--unit and --year only go with --from-balance", field="--unit" if unit else "--year"
         )
     key = solver.lower()
-    with_target = solve_plan(
-        data, backend=key, time_limit_s=time_limit, with_target=True, max_nodes=max_nodes
-    )
-    without = (
-        solve_plan(
-            data, backend=key, time_limit_s=time_limit, with_target=False, max_nodes=max_nodes
+    with interrupt.solving():  # a signal stops the stage running; the plan so far is kept
+        with_target = solve_plan(
+            data, backend=key, time_limit_s=time_limit, with_target=True, max_nodes=max_nodes
         )
-        if with_target.status.has_solution and any(o.has_target for o in data.objects)
-        else None
-    )
-    result = plan_result(
-        data, with_target, without, warnings=warnings, goal_link=goal_link, handover=handover
-    )
+        without = (
+            solve_plan(
+                data, backend=key, time_limit_s=time_limit, with_target=False,
+                max_nodes=max_nodes,
+            )
+            if with_target.status.has_solution
+            and any(o.has_target for o in data.objects)
+            and not interrupt.requested()
+            else None
+        )
+        result = plan_result(
+            data, with_target, without, warnings=warnings, goal_link=goal_link,
+            handover=handover,
+        )
     finish(
         result,
         out=out,

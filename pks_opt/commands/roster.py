@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from pks_opt import interrupt
 from pks_opt.commands.common import finish, handles_input_errors, output_options
 from pks_opt.result import Result
 
@@ -51,11 +52,13 @@ def roster(instance: Path, from_matrix: Path | None, from_need: Path | None, uni
     if is_curtois(instance):
         if from_matrix is not None or from_need is not None:
             raise click.UsageError("--from-matrix and --from-need do not apply to a benchmark instance")
-        result, _ = benchmark_result(instance, options)
+        with interrupt.solving():
+            result, _ = benchmark_result(instance, options)
         finish(result, out=out, excel=excel, as_json=as_json)
         return
     data = read_roster(instance, matrix_dir=from_matrix, need_dir=from_need, unit=unit)
-    result, sol = roster_result(data, options)
+    with interrupt.solving():  # a signal stops the search; the roster so far is kept
+        result, sol = roster_result(data, options)
 
     def charts() -> dict[str, object]:
         from pks_opt.rostering.charts import roster_heatmap

@@ -24,6 +24,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from pks_opt import interrupt
 from pks_opt.errors import OutputError
 from pks_opt.report.output import check_replaceable, output_error
 
@@ -55,19 +56,16 @@ def claim_out(out: Path, inputs: Iterable[Path] = ()) -> Iterator[Path]:
     lock = lock_path(target)
     try:
         _acquire(out, lock)
+        forget = interrupt.on_hard_exit(lambda: _release(lock))
         try:
             yield lock
         finally:
+            forget()
             _release(lock)
     finally:
         for folder in reversed(made):
             with contextlib.suppress(OSError):
                 folder.rmdir()  # only when empty: a written result keeps its parents
-
-
-def release_now(lock: Path) -> None:
-    """Remove the lock at once (the second Ctrl-C, which ends the process without unwinding)."""
-    _release(lock)
 
 
 def _absolute(p: Path) -> Path:

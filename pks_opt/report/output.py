@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pks_opt import interrupt
 from pks_opt.errors import OutputError
 from pks_opt.result import Result
 
@@ -54,6 +55,7 @@ def write_result(
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     except OSError as exc:
         raise output_error(out, exc) from None
+    forget = interrupt.on_hard_exit(lambda: shutil.rmtree(tmp, ignore_errors=True))
     try:
         table_files: dict[str, str] = {}
         for name, df in result.tables.items():
@@ -77,15 +79,17 @@ def write_result(
         )
         for name, folder in (subfolders or {}).items():
             Path(folder).replace(tmp / name)
-        if replace:
-            replace_folder(tmp, out)
-        else:
-            out.mkdir(parents=True, exist_ok=True)
-            for f in tmp.iterdir():
-                f.replace(out / f.name)
+        with interrupt.shielded():  # a signal now waits until the folder is in place
+            if replace:
+                replace_folder(tmp, out)
+            else:
+                out.mkdir(parents=True, exist_ok=True)
+                for f in tmp.iterdir():
+                    f.replace(out / f.name)
     except OSError as exc:
         raise output_error(out, exc) from None
     finally:
+        forget()
         shutil.rmtree(tmp, ignore_errors=True)
     return envelope
 

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from pks_opt import interrupt
 from pks_opt.result import SolveStatus, StageReport
 from pks_opt.rostering.data import MINUTES_PER_DAY, MINUTES_PER_HOUR, RosterData
 from pks_opt.rostering.search import (
@@ -496,6 +497,8 @@ def solve_roster(
             st.assignment, st.have_roster = start, True
             st.hint = _hint_of(rm, start)
     for i, (name, expr) in enumerate(stages):
+        if interrupt.requested() and st.have_roster:
+            break  # stopped by a signal: the roster so far is the result
         left = max(0.0, options.time_limit_s - st.used)
         share = max(0.05, left / (len(stages) - i))
         rm.m.Minimize(expr)
@@ -725,7 +728,7 @@ def _run(rm: RosterModel, budget: float, options: SolveOptions, name: str, *,
         p.max_time_in_seconds = budget
     s0 = time.perf_counter()
     cb = _Progress(rm.cp, name).callback if options.progress else None
-    code = solver.Solve(rm.m, cb) if cb is not None else solver.Solve(rm.m)
+    code = interrupt.run_cp(solver, rm.m, cb)
     return solver, code, time.perf_counter() - s0, float(solver.deterministic_time)
 
 

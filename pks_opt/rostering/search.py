@@ -35,6 +35,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from pks_opt import interrupt
+from pks_opt.interrupt import run_cp
 from pks_opt.rostering.data import Demand, RosterData
 
 if TYPE_CHECKING:
@@ -150,6 +152,8 @@ def construct(data: RosterData, options: SolveOptions, budget: float, cap: float
     last: dict[int, str] = {}  # day -> shift of the last person rostered (retry hint)
     n = len(data.staff)
     for i, e in enumerate(data.staff):
+        if interrupt.requested():
+            return None, used, guard_hit  # stopped by a signal: no complete start
         w0 = time.perf_counter()
         rm = RosterModel(person_data(data, e.id, covered), span_rows=True)
         ((_name, expr),) = rm.stage_exprs()
@@ -184,7 +188,7 @@ def _solve_person(rm: RosterModel, limit: float, options: SolveOptions, seed: in
                   ) -> tuple[Any, Any]:
     solver = rm.cp.CpSolver()
     sub_parameters(solver, limit, options, seed)
-    return solver, solver.Solve(rm.m)
+    return solver, run_cp(solver, rm.m)
 
 
 def _spent(solver: Any, options: SolveOptions) -> float:
@@ -490,7 +494,7 @@ class Lns:
         solver = self.rm.cp.CpSolver()
         sub_parameters(solver, limit, self.options, seed)
         solver.parameters.fix_variables_to_their_hinted_value = True
-        return solver, solver.Solve(model), self._cost(solver)
+        return solver, run_cp(solver, model), self._cost(solver)
 
     def _cost(self, solver: Any) -> float:
         return max(MIN_CALL_COST, float(solver.deterministic_time)) \
@@ -508,7 +512,7 @@ class Lns:
             sub, freed = self.sub.build(free, model)
             solver = cp.CpSolver()
             sub_parameters(solver, limit, self.options, seed)
-            code = solver.Solve(sub)
+            code = run_cp(solver, sub)
             # wall-clock mode: building the sub-model counts too
             cost = self._cost(solver) if self.options.deterministic \
                 else time.perf_counter() - w0
@@ -589,7 +593,8 @@ class Lns:
         pool = ThreadPoolExecutor(threads) if threads > 1 else None
         try:
             while cur.used < budget - 1e-3 and cur.objective > self.lower + 1e-9 and not (
-                    stop is not None and stop.at is not None and cur.used >= stop.at):
+                    stop is not None and stop.at is not None and cur.used >= stop.at) \
+                    and not interrupt.requested():  # a signal: keep the incumbent
                 limit = min(self.sub_limit(cur), budget - cur.used)
                 draws = []
                 for _t in range(threads):
