@@ -168,10 +168,12 @@ def _weekday_profile(raw: RawInstance, known: set[tuple[str, str]]) -> tuple[Wee
         counts.setdefault(key, [0] * 7)[r.date.weekday()] += 1
     out: list[WeekdayShare] = []
     for key, tot in totals.items():
-        s = sum(tot)
+        # mean inflow per weekday, so that a weekday seen more often does not weigh more
+        means = [t / c if c else 0.0 for t, c in zip(tot, counts[key], strict=True)]
+        s = sum(means)
         if s <= 0:
             continue
         for d in range(7):
             out.append(WeekdayShare(unit=key[0], planning_object=key[1], weekday=d + 1,
-                                    share=tot[d] / s, days=counts[key][d]))
+                                    share=means[d] / s, days=counts[key][d]))
     return tuple(out)

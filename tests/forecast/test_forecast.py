@@ -192,6 +192,23 @@ def test_forecast_inflow_loads_into_clinic_plan(shipped: Any, tmp_path: Path) ->
     assert {o.id for o in plan.objects} == set(inflow["planning_object"])
 
 
+def test_need_and_balance_formats(shipped: Any) -> None:
+    from pks_opt.balancing.data import WaitingList
+    from pks_opt.need.data import DemandRow
+
+    demand = shipped.tables["demand_forecast"]
+    rows = [DemandRow.model_validate(r) for r in demand.to_dict("records")]
+    assert sorted({r.period for r in rows}) == ["2027Q1", "2027Q2", "2027Q3", "2027Q4"]
+    total = shipped.tables["forecast"].groupby("planning_object")["inflow"].sum()
+    by_obj = demand.groupby("planning_object")["base_volume"].sum()
+    assert by_obj.to_dict() == pytest.approx(total.to_dict(), abs=0.3)
+    waiting = shipped.tables["waiting_lists"]
+    lists = [WaitingList.model_validate({k: v for k, v in r.items() if v is not None})
+             for r in waiting.to_dict("records")]
+    # the waiting list at the end of 2026-W53, as committed in weekly_history.csv
+    assert {w.planning_object: w.waiting for w in lists}["cardio"] == 267
+
+
 # ------------------------------------------------------------------ bad input
 
 
