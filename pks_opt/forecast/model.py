@@ -120,6 +120,11 @@ def fit_forecast(
         ETSModel,
     )
 
+    if max(inflow) <= 0:  # no inflow in the history: none forecast, no interval
+        zeros = np.zeros(len(future))
+        return ObjectForecast(mean=zeros, bounds={f"{b}_{lvl}": zeros for b in ("lower", "upper")
+                                                  for lvl in ALPHAS},
+                              fitted=np.zeros(len(weeks)), trend="none (no inflow)")
     keep = np.array([iso_week(m) <= WEEKS_PER_YEAR for m in weeks])
     mondays = [m for m, k in zip(weeks, keep, strict=True) if k]
     seas = profile.at(mondays)

@@ -256,3 +256,38 @@ def test_daily_history_of_an_unknown_object_is_refused(tmp_path: Path) -> None:
     res = run(folder, "--out", tmp_path / "out")
     assert res.exit_code == 2
     assert "daily_history.csv row 3, field 'planning_object'" in res.output
+
+
+def test_xlsx_history_and_excel_output(tmp_path: Path) -> None:
+    rows = synthetic_rows(40.0, objects=("a",))
+    book = tmp_path / "history.xlsx"
+    with pd.ExcelWriter(book) as xw:
+        pd.DataFrame({"key": ["kind", "name"], "value": ["history", "xlsx-history"]}).to_excel(
+            xw, sheet_name="instance", index=False)
+        pd.DataFrame(rows, columns=["unit", "planning_object", "week", "inflow", "waiting"]
+                     ).to_excel(xw, sheet_name="weekly_history", index=False)
+    out = tmp_path / "out"
+    res = run(book, "--out", out, "--excel", "--horizon", 13)
+    assert res.exit_code == 0, res.output
+    assert (out / "tables.xlsx").exists()
+    assert len(pd.read_csv(out / "inflow.csv")) == 13
+    bad = tmp_path / "bad.xlsx"
+    rows[9][3] = -2
+    with pd.ExcelWriter(bad) as xw:
+        pd.DataFrame({"key": ["kind"], "value": ["history"]}).to_excel(
+            xw, sheet_name="instance", index=False)
+        pd.DataFrame(rows, columns=["unit", "planning_object", "week", "inflow", "waiting"]
+                     ).to_excel(xw, sheet_name="weekly_history", index=False)
+    res = run(bad, "--out", tmp_path / "out2")
+    assert res.exit_code == 2
+    assert "bad.xlsx[weekly_history] row 11, field 'inflow'" in res.output
+    assert not (tmp_path / "out2").exists()
+
+
+def test_an_object_without_inflow_is_forecast_as_zero(tmp_path: Path) -> None:
+    rows = synthetic_rows(30.0, objects=("a",))
+    rows += [["U", "z", r[2], 0, 0] for r in rows]
+    result = run_forecast(read_history(write_history(tmp_path / "h", rows)))
+    fc = result.tables["forecast"]
+    z = fc[fc["planning_object"] == "z"]
+    assert (z[["inflow", "lower_95", "upper_95"]] == 0).all().all()
