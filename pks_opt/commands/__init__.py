@@ -42,6 +42,9 @@ def _register() -> None:
 
     main.add_command(cycle)
     main.add_command(trace)
+    from pks_opt.commands.followup import follow_up
+
+    main.add_command(follow_up)
 
 
 _register()
