@@ -117,6 +117,36 @@ DEMO_STEPS: list[tuple[str, str | None, list[str]]] = [
         "cycle-region",
         ["cycle", "{instances}/region-cycle"],
     ),
+    (
+        "Forecast of 2027's inflow from two years of history (clinic-followup)",
+        "forecast-clinic",
+        ["forecast", "{instances}/clinic-followup/history"],
+    ),
+    (
+        "Production plan on the clinic's own goals (the plan followed up below)",
+        "plan-clinic-own",
+        ["plan", "{instances}/clinic-plan", "--max-nodes", "50"],
+    ),
+    # needs "plan-clinic-own": weeks 1-20 as they happened against that plan
+    (
+        "Follow-up of weeks 1-20: actuals against the plan (clinic-followup)",
+        "followup-clinic",
+        ["follow-up", "{out}/plan-clinic-own", "{instances}/clinic-followup/actuals"],
+    ),
+    (
+        "Re-plan from week 21 on the actuals",
+        "replan-clinic",
+        [
+            "plan",
+            "{instances}/clinic-plan",
+            "--actuals",
+            "{instances}/clinic-followup/actuals",
+            "--from-week",
+            "21",
+            "--max-nodes",
+            "50",
+        ],
+    ),
 ]
 
 
