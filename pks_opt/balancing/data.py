@@ -208,6 +208,11 @@ class BalancingData:
     #: (R13) (unit, resource, period) → capacity after actions the unit keeps at least: the
     #: capacity its plan's answer was made on
     capacity_floors: Mapping[tuple[str, str, str], float] = field(default_factory=dict)
+    #: (R0) periods already done (``pks balance --actuals``): their capacity rows do not bind
+    #: and every decision in them is fixed (``fixed``: (family, key) → value, as in the values
+    #: of a solve: x, buy, d, s, q, m, y, z)
+    past_periods: frozenset[str] = frozenset()
+    fixed: Mapping[tuple[str, Any], float] = field(default_factory=dict)
 
     def rule(self, planning_object: str) -> PriorityRule:
         """The priority rule of an object (the default: weight 1, no postponement)."""

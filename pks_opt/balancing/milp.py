@@ -120,6 +120,7 @@ def build_model(data: BalancingData) -> BalancingModel:
     b.variables()
     b.constraints()
     b.objectives()
+    b.fix_past()
     return bm
 
 
@@ -269,6 +270,8 @@ class _Builder:
             coefs = dict(load.get(key, {}))
             coefs.update(actions.get(key, {}))
             u, r, p = key
+            if p in self.data.past_periods:
+                continue  # (R0) a period already done: what was produced is a fact
             bm.capacity[key] = bm.add_le(coefs, avail.get(key, 0.0), f"capacity[{u},{r},{p}]")
         # (R13) capacity after actions ≥ the floor: −(in − out + increases) ≤ available − floor
         for key, floor in sorted(self.data.capacity_floors.items()):
@@ -427,6 +430,27 @@ class _Builder:
         tot = data.budgets.get("TOTAL")
         if tot is not None:
             bm.add_le(total, tot.budget - tot.base_cost, "budget[TOTAL]")
+
+    def fix_past(self) -> None:
+        """(R0) Fix every decision of ``data.fixed`` (periods already done) at its value."""
+        bm = self.bm
+        families: dict[str, tuple[dict[Any, Any], dict[Any, float] | None]] = {
+            "x": (bm.x, None),
+            "buy": (bm.buy, None),
+            "d": (bm.d, None),
+            "s": (bm.s, None),
+            "q": (bm.q, None),
+            "m": (bm.m, None),
+            "y": (bm.y, None),
+            "z": (bm.z, bm.z_factor),
+        }
+        for (family, key), value in self.data.fixed.items():
+            store, factor = families[family]
+            var = store.get(key)
+            if var is None:
+                continue
+            raw = value / factor[key] if factor is not None else value
+            var.lowBound = var.upBound = max(0.0, raw)
 
     def production_caps(self) -> None:
         """(R12) What the tactical level found achievable caps a unit's production.

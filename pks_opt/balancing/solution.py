@@ -173,6 +173,8 @@ def violations(data: BalancingData, values: Values, tol: float = 1e-4) -> list[s
     load = loads(data, values)
     cap = capacity_after(data, values)
     for key, ld in load.items():
+        if key[2] in data.past_periods:
+            continue  # R0: a period already done
         bad(f"capacity[{key[0]},{key[1]},{key[2]}]", ld, cap.get(key, 0.0), ld)
     given: dict[tuple[str, str, str], float] = defaultdict(float)
     for (a, p), x in values["m"].items():

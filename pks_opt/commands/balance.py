@@ -37,6 +37,19 @@ from pks_opt.io import read_raw
     help="A lower level's result folder (or its feedback.csv): re-balance with what it found "
     "achievable (repeatable).",
 )
+@click.option(
+    "--actuals",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="An actuals instance (kind: actuals): the quarters it covers are done; re-balance the "
+    "rest of the year.",
+)
+@click.option(
+    "--year",
+    default=None,
+    help="With --actuals: the plan year whose quarters the actuals' weeks fall in (default: the "
+    "first four periods).",
+)
 @milp_solver_option
 @click.option(
     "--time-limit",
@@ -58,6 +71,8 @@ def balance(
     instance: Path,
     scenarios: tuple[Path, ...],
     feedback: tuple[Path, ...],
+    actuals: Path | None,
+    year: str | None,
     solver: str,
     time_limit: float | None,
     threads: int,
@@ -91,11 +106,40 @@ def balance(
 
     variants = [("base", read(raw))]
     variants += read_variants(raw, scenarios, read)
+    if actuals is not None and len(variants) > 1:
+        raise click.UsageError("--actuals does not go with --scenario")
+    if year is not None and actuals is None:
+        raise click.UsageError("--year only goes with --actuals")
+    acts = None
+    if actuals is not None:
+        from pks_opt.followup.actuals import read_actuals
+
+        acts = read_actuals(actuals)
     if len(variants) == 1:
         data = variants[0][1]
+        done_notes: list[str] = []
+        extra_tables = {}
         with interrupt.solving():  # a signal stops the stage running; the plan so far is kept
+            if acts is not None:
+                from pks_opt.balancing.actuals import apply_actuals
+                from pks_opt.balancing.solve import balance_run
+
+                first, first_result = balance_run(
+                    data, solver, time_limit_s=time_limit, threads=threads
+                )
+                if not first_result.status.has_solution:
+                    first_result.explanation.insert(
+                        0, "the balance before the actuals found no plan: nothing to re-balance"
+                    )
+                    finish(first_result, out=out, excel=excel, as_json=as_json)
+                    return
+                data, done_notes, used = apply_actuals(data, first.values, acts, year)
+                extra_tables["actuals_used"] = used
             result = solve(data, solver, time_limit_s=time_limit, threads=threads)
-        result.explanation[:0] = [f"feedback: {n}" for n in notes]
+        result.explanation[:0] = [f"feedback: {n}" for n in notes] + [
+            f"actuals: {n}" for n in done_notes
+        ]
+        result.tables.update(extra_tables)
         finish(
             result,
             out=out,

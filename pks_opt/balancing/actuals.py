@@ -1,0 +1,171 @@
+"""Re-balancing the rest of the year from what happened (``pks balance --actuals A``).
+
+The actuals (:mod:`pks_opt.followup.actuals`) are weekly, per unit and planning object, in the
+plan's weeks; the plan year's quarters are 13 weeks each, in order (as ``pks plan
+--from-balance`` maps them). A quarter is **done** when every unit in the actuals has all its 13
+weeks. In a done quarter (R0 of ``models/balancing.md``):
+
+- every decision of the balance made before (moves, increases, purchases, production at other
+  units, waiting-list production) stays as it was: the past happened;
+- a unit with actuals produced what it did: its own production of an object is the actual
+  production, and the need of that quarter is what really joined (the actual inflow, or the
+  production when more was produced than joined: the queue was worked down); what it did not
+  produce is postponed to the next quarter or unmet, as the balance's rules allow;
+- no capacity row binds (the past's capacity is not a choice).
+
+Quarters after the last done one are balanced again, with the backlog the actuals left.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections import defaultdict
+from typing import Any
+
+import pandas as pd
+
+from pks_opt.balancing.data import BalancingData
+from pks_opt.errors import InputError
+from pks_opt.followup.actuals import Actuals
+
+WEEKS_PER_QUARTER = 13
+QUARTER = re.compile(r"^\d{4}-?Q[1-4]$")
+
+
+def year_periods(data: BalancingData, year: str | None) -> list[str]:
+    """The plan year's periods: those of ``year`` (``2027Q1``…), or the first four."""
+    periods = list(data.figures.periods)
+    if year is not None:
+        chosen = [
+            p for p in periods if p == year or (p.startswith(year) and not p[len(year)].isdigit())
+        ]
+        if not chosen:
+            raise InputError(
+                f"no period of year {year} (periods: {', '.join(periods)})", field="--year"
+            )
+        return chosen
+    return periods[:4]
+
+
+def apply_actuals(
+    data: BalancingData,
+    original: dict[str, dict[Any, float]],
+    actuals: Actuals,
+    year: str | None = None,
+) -> tuple[BalancingData, list[str], pd.DataFrame]:
+    """The data with the done quarters fixed (R0) from ``original`` (a solve's values) and the
+    actuals; notes and one row per unit × object × done quarter.
+
+    Raises
+    ------
+    InputError
+        Periods that are not quarters, a unit or planning object the instance does not have,
+        or no quarter done.
+    """
+    fig = data.figures
+    t_prod = actuals.tables["production"]
+    periods = year_periods(data, year)
+    if not all(QUARTER.match(p) for p in periods):
+        raise InputError(
+            f"--actuals needs quarterly periods (2027Q1…) to map weeks to; the instance has "
+            f"{', '.join(periods)}",
+            field="--actuals",
+        )
+    for i, p in enumerate(actuals.production):
+        if p.unit not in fig.units:
+            raise InputError(
+                f"unit '{p.unit}' is not a unit of the strategic instance",
+                file=t_prod.where,
+                row=t_prod.row_number(i),
+                field="unit",
+            )
+        if p.planning_object not in fig.planning_objects:
+            raise InputError(
+                f"planning object '{p.planning_object}' is not in the strategic instance",
+                file=t_prod.where,
+                row=t_prod.row_number(i),
+                field="planning_object",
+            )
+        if p.week > WEEKS_PER_QUARTER * len(periods):
+            raise InputError(
+                f"week {p.week} is after the plan year's last week {WEEKS_PER_QUARTER * len(periods)}",
+                file=t_prod.where,
+                row=t_prod.row_number(i),
+                field="week",
+            )
+    units = actuals.units()
+    done = min(len(_complete_weeks(actuals, u)) // WEEKS_PER_QUARTER for u in units)
+    if done == 0:
+        raise InputError(
+            "no quarter is done: every unit in the actuals needs weeks 1–13 at least",
+            file=t_prod.where,
+            field="week",
+        )
+    past = periods[:done]
+    produced: dict[tuple[str, str, str], float] = defaultdict(float)
+    joined: dict[tuple[str, str, str], float] = defaultdict(float)
+    for p in actuals.production:
+        q = (p.week - 1) // WEEKS_PER_QUARTER
+        if q < done:
+            produced[(p.unit, p.planning_object, periods[q])] += p.production
+            joined[(p.unit, p.planning_object, periods[q])] += p.inflow
+    actual_keys = {(u, o) for (u, o, _p) in produced}
+    fixed: dict[tuple[str, Any], float] = dict(data.fixed)
+    for family, values in original.items():
+        pos = {"x": 3, "buy": 2, "d": 2, "s": 2, "q": 2, "m": 1, "y": 1, "z": 1}[family]
+        for key, value in values.items():
+            if key[pos] not in past:
+                continue
+            if family in ("s", "d") and (key[0], key[1]) in actual_keys:
+                continue  # what was left of the unit's need follows from its actuals
+            if family == "x" and key[0] == key[1] and (key[0], key[2]) in actual_keys:
+                continue  # set below from the actuals
+            fixed[(family, key)] = value
+    need = dict(fig.production_need)
+    rows: list[dict[str, Any]] = []
+    for (u, o, p), amount in sorted(produced.items()):
+        others = sum(
+            v
+            for (h, v_, oo, pp), v in original.get("x", {}).items()
+            if h == u and oo == o and pp == p and v_ != u
+        ) + sum(
+            v for (h, oo, pp, _t), v in original.get("buy", {}).items() if h == u and oo == o and pp == p
+        )
+        before = need.get((u, o, p), 0.0)
+        need[(u, o, p)] = max(joined[(u, o, p)], amount + others)
+        fixed[("x", (u, u, o, p))] = amount
+        rows.append(
+            {
+                "unit": u,
+                "planning_object": o,
+                "period": p,
+                "need_planned": round(before, 2),
+                "joined": round(joined[(u, o, p)], 2),
+                "produced": amount,
+                "planned_production": round(original.get("x", {}).get((u, u, o, p), 0.0), 2),
+                "by_others_or_bought": round(others, 2),
+                "need_used": round(need[(u, o, p)], 2),
+            }
+        )
+    new_fig = dataclasses.replace(fig, production_need=need)
+    notes = [
+        f"{', '.join(past)} done: decisions fixed as balanced, capacity not binding; "
+        f"{len(actual_keys)} unit × object(s) at their actual production and need"
+    ]
+    return (
+        dataclasses.replace(data, figures=new_fig, fixed=fixed, past_periods=frozenset(past)),
+        notes,
+        pd.DataFrame(rows),
+    )
+
+
+def _complete_weeks(actuals: Actuals, unit: str) -> list[int]:
+    """Weeks 1, 2, … of ``unit`` without a gap."""
+    weeks = actuals.weeks(unit)
+    out = []
+    for w in weeks:
+        if w != len(out) + 1:
+            break
+        out.append(w)
+    return out
