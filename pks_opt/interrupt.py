@@ -82,6 +82,9 @@ def uninstall() -> None:
     if not _active["on"]:
         return
     _active["on"] = False
+    with _lock:  # a later solve outside a run (e.g. the library in a test) is not stopped
+        _event.clear()
+        _state.update(count=0, signal=None, at=None)
     signal.set_wakeup_fd(_saved["fd"])
     signal.signal(signal.SIGINT, _saved["int"])
     signal.signal(signal.SIGTERM, _saved["term"])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pks_opt import interrupt
@@ -55,7 +55,8 @@ def solve_pulp(
     """Solve ``prob`` (a ``pulp.LpProblem``) in place; variable values are read back by PuLP.
 
     The status distinguishes proven optimal, feasible with a gap, infeasible, and stopped
-    without a solution. For HiGHS the best bound comes from the solver; CBC through PuLP does
+    without a solution: ``NO_SOLUTION_IN_TIME`` by the time or node limit, ``INTERRUPTED`` by
+    SIGINT/SIGTERM (:mod:`pks_opt.interrupt`; stopped with an incumbent it is ``FEASIBLE``). For HiGHS the best bound comes from the solver; CBC through PuLP does
     not report one, so a non-optimal CBC solution has ``bound = -inf`` (unknown).
     ``warm_start`` starts the search from the variables' current values (e.g. a previous
     stage's solution): CBC's MIP start; HiGHS gets the integer variables' values as a partial
@@ -68,7 +69,7 @@ def solve_pulp(
     key = check_backend(backend)
     name = "pulp-cbc" if key == "cbc" else "highs"
     if interrupt.requested():  # stopped by a signal: no more solving (pks_opt.interrupt)
-        return MilpOutcome(SolveStatus.NO_SOLUTION_IN_TIME, math.inf, -math.inf, 0.0, name)
+        return MilpOutcome(SolveStatus.INTERRUPTED, math.inf, -math.inf, 0.0, name)
     solver: Any
     if key == "cbc":
         solver = pulp.PULP_CBC_CMD(
@@ -124,13 +125,17 @@ def solve_pulp(
                 if not interrupt.requested():
                     raise
                 return MilpOutcome(
-                    SolveStatus.NO_SOLUTION_IN_TIME, math.inf, -math.inf,
+                    SolveStatus.INTERRUPTED, math.inf, -math.inf,
                     time.perf_counter() - start, name,
                 )
     else:
         prob.solve(solver)
     runtime = time.perf_counter() - start
-    return _outcome(prob, key, runtime, name)
+    out = _outcome(prob, key, runtime, name)
+    if out.status is SolveStatus.NO_SOLUTION_IN_TIME and interrupt.requested():
+        # stopped by the signal before any solution, not by the time limit
+        return replace(out, status=SolveStatus.INTERRUPTED)
+    return out
 
 
 #: seconds a CBC subprocess gets to stop on SIGINT before it is killed

@@ -96,13 +96,17 @@ class Result:
 
     def interrupted(self, signame: str, after_s: float) -> Result:
         """This result marked INTERRUPTED: the best solution so far (if any) is kept."""
-        if self.status is SolveStatus.INTERRUPTED:
+        if "interrupted" in self.extra:  # marked already
             return self
-        keeps = (
-            f"the best solution found so far is kept (status when stopped: {self.status.value})"
-            if self.status.has_solution
-            else f"no solution was found before the stop ({self.status.value})"
-        )
+        if self.status.has_solution:
+            keeps = (
+                "the best solution found so far is kept "
+                f"(status when stopped: {self.status.value})"
+            )
+        elif self.status is SolveStatus.INTERRUPTED:  # a stage stopped before any solution
+            keeps = "no solution was found before the stop"
+        else:
+            keeps = f"no solution was found before the stop ({self.status.value})"
         return replace(
             self,
             status=SolveStatus.INTERRUPTED,

@@ -28,11 +28,14 @@ def solve_matrices(
     The time limit is CP-SAT deterministic time (see ``model.WALL_CLOCK_FACTOR``), so with one
     worker the same input and seed give the same matrix.
     """
+    from pks_opt import interrupt
     from pks_opt.activity_matrix.model import MatrixRun, solve_matrix
     from pks_opt.activity_matrix.solution import build_result
 
     runs: list[MatrixRun] = []
     for i, data in enumerate(datas):
+        if runs and interrupt.requested():  # stopped by a signal: no further week type
+            break
         left = max(0.05, time_limit_s - sum(r.deterministic_time for r in runs))
         runs.append(
             solve_matrix(data, time_limit_s=left / (len(datas) - i), workers=workers, seed=seed)

@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from pks_opt import interrupt
 from pks_opt.activity_matrix.data import DAY_NAMES, MatrixData
 from pks_opt.interrupt import run_cp
 from pks_opt.result import SolveStatus, StageReport
@@ -95,7 +96,8 @@ def _status(code: Any, cp: Any) -> SolveStatus:
         return SolveStatus.INFEASIBLE
     if code == cp.MODEL_INVALID:  # a bug in the builder, never the user's input
         raise RuntimeError("CP-SAT: model invalid")
-    return SolveStatus.NO_SOLUTION_IN_TIME
+    # stopped before any solution: by SIGINT/SIGTERM (pks_opt.interrupt) or the time limit
+    return SolveStatus.INTERRUPTED if interrupt.requested() else SolveStatus.NO_SOLUTION_IN_TIME
 
 
 @dataclass
@@ -409,7 +411,8 @@ class MatrixModel:
                 # a later stage out of time keeps the earlier stages' matrix (still valid)
                 run.status = (
                     SolveStatus.FEASIBLE
-                    if values and status is SolveStatus.NO_SOLUTION_IN_TIME
+                    if values
+                    and status in (SolveStatus.NO_SOLUTION_IN_TIME, SolveStatus.INTERRUPTED)
                     else status
                 )
                 break
@@ -423,6 +426,8 @@ class MatrixModel:
             last = solver
             if not isinstance(expr, int):
                 self.model.add(expr <= obj).with_name(f"stage[{name}]")
+            if interrupt.requested():  # stopped by a signal: no later stage starts
+                break
         run.runtime_s = time.perf_counter() - t0
         if last is not None:
             # the returned cells' value of every stage solved (≤ the value found in its own

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from pks_opt import interrupt
 from pks_opt.commands.common import finish, handles_input_errors, output_options
 from pks_opt.result import Result
 
@@ -59,7 +60,8 @@ def matrix(
     raw = read_raw(instance, expect_kind="activity_matrix")
     base = build_matrix(raw)
     datas = [base] if from_plan is None else matrices_from_plan(base, raw, from_plan, week=week)
-    result = solve_matrices(datas, time_limit_s=time_limit, workers=workers, seed=seed)
+    with interrupt.solving():  # a signal stops the search; the matrix so far is kept
+        result = solve_matrices(datas, time_limit_s=time_limit, workers=workers, seed=seed)
     finish(result, out=out, excel=excel, as_json=as_json,
            charts=lambda: matrix_charts(result), summary=_summary)
 

@@ -694,7 +694,7 @@ class _StageRun:
                     break
         self.used += stage_used if options.deterministic else spent
         if not self.have_roster:
-            st = _status(cp, best_code) if best_code is not None else SolveStatus.NO_SOLUTION_IN_TIME
+            st = _status(cp, best_code) if best_code is not None else _no_solution()
             self.final_status = st
             self.reports.append(StageReport(name, st, math.inf, -math.inf, spent))
             return None
@@ -739,4 +739,9 @@ def _status(cp: Any, code: Any) -> SolveStatus:
         return SolveStatus.FEASIBLE
     if code == cp.INFEASIBLE:
         return SolveStatus.INFEASIBLE
-    return SolveStatus.NO_SOLUTION_IN_TIME
+    return _no_solution()
+
+
+def _no_solution() -> SolveStatus:
+    """Stopped before any solution: by SIGINT/SIGTERM, or by the time limit."""
+    return SolveStatus.INTERRUPTED if interrupt.requested() else SolveStatus.NO_SOLUTION_IN_TIME
