@@ -6,11 +6,16 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
+from pks_opt import interrupt
 from pks_opt.commands.common import handles_input_errors, milp_solver_option, summary_lines
 from pks_opt.errors import OutputError
+
+if TYPE_CHECKING:
+    from pks_opt.cycle.spec import CycleSpec
 
 
 @click.command()
@@ -40,6 +45,10 @@ def cycle(cycle_dir: Path, solver: str, out: Path | None, as_json: bool) -> None
     from pks_opt.report.output import output_error, replace_folder, write_result
 
     spec = read_cycle(cycle_dir)  # every instance read and validated before any solve
+    if out is not None:  # OUT may not be, lie in or hold an instance cycle.yaml names
+        from pks_opt.report.claim import check_clear_of_inputs
+
+        check_clear_of_inputs(out, cycle_inputs(spec))
     parent = out.parent if out is not None else None
     try:
         if parent is not None:
@@ -47,9 +56,12 @@ def cycle(cycle_dir: Path, solver: str, out: Path | None, as_json: bool) -> None
         work = Path(tempfile.mkdtemp(prefix=".cycle.", dir=parent))
     except OSError as exc:
         raise output_error(out or Path(tempfile.gettempdir()), exc) from None
+    forget = interrupt.on_hard_exit(lambda: shutil.rmtree(work, ignore_errors=True))
     echo = (lambda _line: None) if as_json else (lambda line: click.echo(line, err=True))
     try:
-        outcome = run_cycle(spec, work, solver=solver.lower(), echo=echo)
+        # a signal stops the round running; the rounds done so far are kept (INTERRUPTED)
+        with interrupt.solving():
+            outcome = run_cycle(spec, work, solver=solver.lower(), echo=echo)
         result = outcome.result
         figures = cycle_charts(result) if result.status.has_solution else {}
         envelope = write_result(result, work, charts=figures)
@@ -61,6 +73,7 @@ def cycle(cycle_dir: Path, solver: str, out: Path | None, as_json: bool) -> None
     except OutputError as exc:  # a write into the work folder failed: name OUT
         raise OutputError(out or exc.out, exc.reason) from None
     finally:
+        forget()
         shutil.rmtree(work, ignore_errors=True)
     if as_json:
         click.echo(json.dumps(envelope, indent=2, ensure_ascii=False))
@@ -68,3 +81,8 @@ def cycle(cycle_dir: Path, solver: str, out: Path | None, as_json: bool) -> None
         for line in summary_lines(result, out):
             click.echo(line)
     sys.exit(result.status.exit_code)
+
+
+def cycle_inputs(spec: CycleSpec) -> list[Path]:
+    """The cycle folder, its strategic instance and every unit's tactical instance."""
+    return [spec.folder, spec.raw.source, *spec.plan_paths.values()]

@@ -28,6 +28,7 @@ from typing import Any
 
 import pandas as pd
 
+from pks_opt import interrupt
 from pks_opt.cycle.spec import CycleSpec
 from pks_opt.feedback import Feedback
 from pks_opt.need.calc import round_by
@@ -43,6 +44,10 @@ FEEDBACK = "feedback raised"
 OPEN = "open disagreement"
 NO_PLAN = "no plan"
 CHANGE_EPS = 0.5  # activities: a goal change smaller than this is rounding
+_ROUND_COLUMNS = [
+    "from", "to", "unit", "planning_object", "period", "goal_before", "goal_after", "change",
+    "why",
+]
 
 
 @dataclass
@@ -82,7 +87,9 @@ def run_cycle(
     need = compute_need(spec.need)
     write_result(need, work / "round1" / "need")
     echo(f"round 1: need with today's resources: {need.status.value}")
-    first = balance(spec.balancing, solver)
+    if interrupt.requested():
+        return _interrupted(spec, work, need, None, [], "round 1, before the balance")
+    first = _marked(balance(spec.balancing, solver))
     write_result(first, work / "round1" / "balance")
     echo(f"round 1: preliminary mission (balance): {first.status.value}")
     handshakes: list[Handshake] = []
@@ -91,26 +98,31 @@ def run_cycle(
     for k in range(1, spec.max_handshakes + 1):
         if k > 1:
             data, notes = apply_feedback(spec.balancing, raised)
-            current = balance(data, solver)
+            current = _marked(balance(data, solver))
             current.explanation[:0] = [f"feedback: {n}" for n in notes]
             current_dir = work / "round2" / f"handshake-{k}" / "balance"
             write_result(current, current_dir)
             echo(f"round 2, handshake {k}: balance redone with {len(raised)} feedback row(s)")
         hs = Handshake(k, current_dir, current)
         handshakes.append(hs)
+        if interrupt.requested():
+            at = "round 1, the balance" if k == 1 else f"round 2, handshake {k}: the balance"
+            return _interrupted(spec, work, need, first, handshakes, at)
         if not current.status.has_solution:
             for unit in spec.plans:
                 hs.status[unit] = NO_PLAN
             echo(f"round 2, handshake {k}: the balance found no plan; stopping")
             break
         for unit in spec.plans:
-            res = _plan(spec, unit, current_dir)
+            res = _marked(_plan(spec, unit, current_dir))
             write_result(res, work / "round2" / f"handshake-{k}" / f"plan-{unit}")
             hs.plans[unit] = res
             rows = _feedback_of(res, unit)
             hs.feedback[unit] = rows
             asks = [f for f in rows if is_request(f)]
-            if not res.status.has_solution:
+            if res.status is SolveStatus.INTERRUPTED:
+                hs.status[unit] = PLAN_INTERRUPTED
+            elif not res.status.has_solution:
                 hs.status[unit] = NO_PLAN
             else:
                 hs.status[unit] = ACCEPTED if not rows else FEEDBACK
@@ -122,6 +134,11 @@ def run_cycle(
                     else f"raises {len(asks)} request(s) for a new agreement"
                 )
             )
+            if interrupt.requested():
+                return _interrupted(
+                    spec, work, need, first, handshakes,
+                    f"round 2, handshake {k}: {unit}'s plan",
+                )
         if all(s == ACCEPTED for s in hs.status.values()):
             break
         raised += [f for rows in hs.feedback.values() for f in rows]
@@ -137,6 +154,55 @@ def run_cycle(
     echo("round 3: staff and beds for the agreed mission")
     result = cycle_result(spec, need, first, handshakes, dim)
     return CycleOutcome(spec, need, handshakes, dim, result)
+
+
+NOT_RUN = "not run (interrupted)"
+PLAN_INTERRUPTED = "plan interrupted"
+
+
+def _marked(res: Result) -> Result:
+    """A step's result, marked INTERRUPTED when a signal arrived while it ran."""
+    signame = interrupt.requested()
+    return res if signame is None else res.interrupted(signame, interrupt.seconds_since_start())
+
+
+def _interrupted(
+    spec: CycleSpec,
+    work: Path,
+    need: Result,
+    first: Result | None,
+    handshakes: list[Handshake],
+    at: str,
+) -> CycleOutcome:
+    """The cycle stopped by SIGINT/SIGTERM during step ``at``: no later step runs, round 3
+    is not run; the cycle's envelope (status INTERRUPTED) holds the handshakes so far, and
+    the folders of the steps done (the interrupted step's own marked INTERRUPTED) stay."""
+    signame = interrupt.requested() or "SIGINT"
+    done = sorted(
+        str(p.parent.relative_to(work)) for p in work.glob("round*/**/result.json")
+    )
+    not_run = Result("dimensioning", SolveStatus.NO_SOLUTION_IN_TIME, spec.name, "")
+    if first is None:
+        base = Result("cycle", SolveStatus.NO_SOLUTION_IN_TIME, spec.name, "",
+                      runtime_s=need.runtime_s, tables={
+                          "rounds": pd.DataFrame(columns=_ROUND_COLUMNS),
+                          "handshake": pd.DataFrame(),
+                      })
+    else:
+        for hs in handshakes:
+            for unit in spec.plans:
+                hs.status.setdefault(unit, NOT_RUN)
+        base = cycle_result(spec, need, first, handshakes, not_run, stopped=True)
+    after = interrupt.seconds_since_start()
+    res = base.interrupted(signame, after)
+    res.explanation[0:1] = [
+        f"interrupted by {signame} after {after:.1f} s: the cycle stopped at {at}; "
+        "round 3 was not run",
+        "written: " + (", ".join(f"{d}/" for d in done) or "nothing"),
+    ]
+    res.kpis["interrupted_during"] = at
+    res.extra["interrupted"] = {"signal": signame, "stopped_during": at, "after_s": round(after, 2)}
+    return CycleOutcome(spec, need, handshakes, not_run, res)
 
 
 def _plan(spec: CycleSpec, unit: str, balance_dir: Path) -> Result:
@@ -361,8 +427,12 @@ def cycle_result(
     first: Result,
     handshakes: list[Handshake],
     dim: Result,
+    *,
+    stopped: bool = False,
 ) -> Result:
-    """The cycle's envelope: round-by-round goal changes, handshake per unit, status."""
+    """The cycle's envelope: round-by-round goal changes, handshake per unit, status.
+
+    ``stopped``: the cycle was interrupted (round 3 not run; no failed-balance note)."""
     diff_rows: list[dict[str, Any]] = []
     prev = _goals(first)
     prev_name = "round 1"
@@ -434,7 +504,10 @@ def cycle_result(
                 }
             )
     last = handshakes[-1]
-    open_units = sorted(u for u, s in last.status.items() if s != ACCEPTED)
+    # interrupted: only what the handshake left open, not the units stopped or not reached
+    open_units = sorted(
+        u for u, s in last.status.items() if (s == OPEN if stopped else s != ACCEPTED)
+    )
     lines = [
         f"handshake {last.number}: "
         + ", ".join(f"{u} {s}" for u, s in last.status.items())
@@ -454,7 +527,7 @@ def cycle_result(
                 )
     lines += _beyond_the_year(spec, last)
     failed = [hs for hs in handshakes if not hs.balance.status.has_solution]
-    if failed:
+    if failed and not stopped:
         lines.insert(
             0,
             f"handshake {failed[0].number}: the balance with the units' feedback found no plan "
@@ -493,20 +566,7 @@ def cycle_result(
             ),
         },
         tables={
-            "rounds": pd.DataFrame(
-                diff_rows,
-                columns=[
-                    "from",
-                    "to",
-                    "unit",
-                    "planning_object",
-                    "period",
-                    "goal_before",
-                    "goal_after",
-                    "change",
-                    "why",
-                ],
-            ),
+            "rounds": pd.DataFrame(diff_rows, columns=_ROUND_COLUMNS),
             "handshake": pd.DataFrame(hs_rows),
         },
         explanation=lines,

@@ -46,9 +46,8 @@ def claim_out(out: Path, inputs: Iterable[Path] = ()) -> Iterator[Path]:
     leaves them empty.
     """
     target = _absolute(out)
+    check_clear_of_inputs(out, inputs)
     try:
-        for given in inputs:
-            _check_against_input(out, target, given)
         check_replaceable(target)
     except OSError as exc:  # e.g. a name too long, a parent that cannot be read
         raise output_error(out, exc) from None
@@ -66,6 +65,21 @@ def claim_out(out: Path, inputs: Iterable[Path] = ()) -> Iterator[Path]:
         for folder in reversed(made):
             with contextlib.suppress(OSError):
                 folder.rmdir()  # only when empty: a written result keeps its parents
+
+
+def check_clear_of_inputs(out: Path, inputs: Iterable[Path]) -> None:
+    """Refuse ``out`` when it is one of the ``inputs``, lies inside one or holds one.
+
+    :func:`claim_out` calls it with the command's path arguments; a command that learns of
+    more inputs while reading (``pks cycle``: the instances its ``cycle.yaml`` names) calls it
+    again with those before anything is solved or written. Raises :class:`OutputError`.
+    """
+    target = _absolute(out)
+    try:
+        for given in inputs:
+            _check_against_input(out, target, given)
+    except OSError as exc:  # e.g. a name too long, a parent that cannot be read
+        raise output_error(out, exc) from None
 
 
 def _absolute(p: Path) -> Path:

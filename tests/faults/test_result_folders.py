@@ -142,3 +142,72 @@ def test_concurrent_runs_into_one_folder(tmp_path: Path) -> None:
     res = CliRunner().invoke(main, ["need", str(instance_path("seed-inpatient")),
                                     "--out", str(out)])
     assert res.exit_code == 0, res.output
+
+
+# ------------------------------------------------- pks cycle: the instances cycle.yaml names
+
+
+def _cycle(tmp_path: Path) -> Path:
+    """The tiny cycle of tests/cycle, its instances in data/ beside (not in) the cycle folder."""
+    import yaml
+
+    from tests.cycle.test_cycle import STRATEGIC, TACTICAL
+
+    for folder, files in (("data/region", STRATEGIC), ("data/plans/a-plan", TACTICAL)):
+        (tmp_path / folder).mkdir(parents=True)
+        for name, text in files.items():
+            (tmp_path / folder / name).write_text(text)
+    cyc = tmp_path / "cycle"
+    cyc.mkdir()
+    (cyc / "cycle.yaml").write_text(yaml.safe_dump({
+        "kind": "cycle", "name": "tiny-cycle", "strategic": "../data/region",
+        "units": {"A": "../data/plans/a-plan"}}))
+    return cyc
+
+
+def _untouched(tmp_path: Path, before: list[str]) -> None:
+    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")) == before
+
+
+def _tree(tmp_path: Path) -> list[str]:
+    return sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*"))
+
+
+def test_cycle_out_equal_to_its_strategic_instance_is_refused(tmp_path: Path) -> None:
+    cyc = _cycle(tmp_path)
+    out = tmp_path / "data" / "region"
+    before = _tree(tmp_path)
+    # a folder with files and no result.json is refused by the general rule already
+    _refused(["cycle", str(cyc), "--out", str(out)], out, "not a pks result folder")
+    # one that looks like a result folder is refused because cycle.yaml names it
+    (out / "result.json").write_text("{}")
+    before = _tree(tmp_path)
+    _refused(["cycle", str(cyc), "--out", str(out)], out, "it is the input")
+    _untouched(tmp_path, before)
+
+
+def test_cycle_out_inside_a_units_tactical_instance_is_refused(tmp_path: Path) -> None:
+    cyc = _cycle(tmp_path)
+    before = _tree(tmp_path)
+    out = tmp_path / "data" / "plans" / "a-plan" / "results"
+    _refused(["cycle", str(cyc), "--out", str(out)], out, "inside the input folder")
+    _untouched(tmp_path, before)  # no result, lock or temporary folder
+
+
+def test_cycle_out_holding_the_instances_is_refused(tmp_path: Path) -> None:
+    """An earlier result folder that now holds the instances: replacing it would delete them."""
+    cyc = _cycle(tmp_path)
+    (tmp_path / "data" / "result.json").write_text("{}")
+    (tmp_path / "data" / "plans" / "result.json").write_text("{}")
+    before = _tree(tmp_path)
+    for out in (tmp_path / "data", tmp_path / "data" / "plans"):
+        _refused(["cycle", str(cyc), "--out", str(out)], out, "holds the input")
+    _untouched(tmp_path, before)
+
+
+def test_cycle_out_beside_its_instances_is_written(tmp_path: Path) -> None:
+    cyc = _cycle(tmp_path)
+    out = tmp_path / "data" / "cycle-out"  # a sibling of the instances: allowed
+    res = CliRunner().invoke(main, ["cycle", str(cyc), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert (out / "result.json").is_file() and not (tmp_path / "data" / "cycle-out.lock").exists()
