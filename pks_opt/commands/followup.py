@@ -1,4 +1,5 @@
-"""`pks follow-up PLAN_DIR ACTUALS`: what happened against the production plan."""
+"""`pks follow-up PLAN_DIR ACTUALS`: what happened against the production plan — or, when the
+folder is a `pks roster` result (result.json kind `roster`), the shifts worked against the roster."""
 
 from __future__ import annotations
 
@@ -31,11 +32,20 @@ def follow_up(
 ) -> None:
     """Actuals against a production plan: production, inflow, waiting list and capacity.
 
+    PLAN_DIR may also be a roster result (pks roster --out): then the actuals' shifts.csv
+    (staff, date, shift[, comment]) is compared with the roster and its demand per tier,
+    writing staff_followup.csv, cover_followup.csv, escalation.csv and cover_followup.png.
+
     Flags a week's deviation when it is beyond --threshold and not noise (outside the XmR
     control limits, or a run of three weeks on one side); normal and low-production weeks are
     summarised apart; writes followup.csv, capacity_followup.csv, followup_summary.csv,
     escalation.csv (plain words for the level above) and the two follow-up charts.
     """
+    from pks_opt.followup.roster import ROSTER_KIND, result_kind
+
+    if result_kind(plan_dir) == ROSTER_KIND:
+        _roster(plan_dir, actuals, threshold, out, excel, as_json)
+        return
     from pks_opt.followup import follow_up as compare
     from pks_opt.followup import read_actuals, read_plan_folder
     from pks_opt.followup.charts import followup_charts
@@ -44,3 +54,15 @@ def follow_up(
     data = read_actuals(actuals)
     result = compare(pf, data, threshold=threshold)
     finish(result, out=out, excel=excel, as_json=as_json, charts=lambda: followup_charts(result))
+
+
+def _roster(roster_dir: Path, actuals: Path, threshold: float, out: Path | None, excel: bool,
+            as_json: bool) -> None:
+    from pks_opt.followup.charts import roster_followup_chart
+    from pks_opt.followup.roster import read_roster_folder, read_shift_actuals, roster_follow_up
+
+    rf = read_roster_folder(roster_dir)
+    rows, table = read_shift_actuals(actuals)
+    result = roster_follow_up(rf, rows, table, threshold=threshold, actuals=str(actuals))
+    finish(result, out=out, excel=excel, as_json=as_json,
+           charts=lambda: roster_followup_chart(result))

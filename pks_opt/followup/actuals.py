@@ -8,7 +8,8 @@ An actuals instance is a folder (``instance.yaml`` with ``kind: actuals`` + CSVs
   other_removals, comment`` — what was produced, how many joined the waiting list, the list at
   the end of the week, who left it otherwise, and the unit's comment;
 - ``capacity`` (optional): ``unit, resource, week, available_hours, used_hours, comment``;
-- ``shifts`` (optional): ``staff, date, shift`` — worked shifts, for the roster's follow-up.
+- ``shifts`` (optional): ``staff, date, shift, comment`` — worked shifts (``-``: not worked,
+  a row for the comment), for the roster's follow-up.
 
 :func:`check_against_plan` checks the actuals against the plan they follow (unknown unit,
 object or resource, a week outside the plan) with file, row and field.
@@ -52,6 +53,7 @@ class ShiftActual(Row):
     staff: str = Field(min_length=1)
     date: str = Field(min_length=1)
     shift: str = Field(min_length=1)
+    comment: str | None = None
 
 
 @dataclass(frozen=True)

@@ -79,3 +79,53 @@ def followup_charts(result: Result) -> dict[str, Figure]:
     fig.tight_layout()
     out["queue_followup"] = fig
     return out
+
+
+TIER_NAMES = {1: "tier 1 (time-critical)", 2: "tier 2 (planned patient activities)",
+              3: "tier 3 (other)"}
+
+
+def roster_followup_chart(result: Result) -> dict[str, Figure]:
+    """Cover per day, one panel per tier: asked (grey bars), rostered and worked (lines), the
+    days with a flagged cell marked red. People-shifts summed over the tier's cells."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
+    df = result.tables.get("cover_followup")
+    if df is None or df.empty:
+        return {}
+    df = df[df["staff"] == ""]
+    tiers = sorted(int(t) for t in df["tier"].unique())
+    days = sorted(df["date"].unique())
+    x = list(range(len(days)))
+    fig, axes = plt.subplots(len(tiers), 1, figsize=(max(7.0, 0.45 * len(days) + 2), 2.8 * len(tiers)),
+                             squeeze=False, sharex=True)
+    for ax, t in zip(axes[:, 0], tiers, strict=True):
+        g = df[df["tier"] == t].groupby("date")[["asked", "rostered", "worked", "flag"]]
+        d = g.agg({"asked": "sum", "rostered": "sum", "worked": "sum", "flag": "any"})
+        d = d.reindex(days)
+        d[["asked", "rostered", "worked"]] = d[["asked", "rostered", "worked"]].fillna(0)
+        d["flag"] = d["flag"].astype("boolean").fillna(False).astype(bool)
+        ax.bar(x, d["asked"], color="#dddddd", edgecolor="#999999", label="asked")
+        ax.plot(x, d["rostered"], color="#4c72b0", marker="o", lw=2, label="rostered")
+        ax.plot(x, d["worked"], color="#dd8452", marker="s", lw=2, ls="--", label="worked")
+        bad = [i for i, f in enumerate(d["flag"]) if bool(f)]
+        ax.scatter(bad, [d["worked"].iloc[i] for i in bad], s=120, facecolors="none",
+                   edgecolors="red", lw=2, zorder=4, label="flagged short")
+        ax.set_title(TIER_NAMES.get(t, f"tier {t}"), fontsize=10)
+        ax.set_ylabel("people-shifts")
+        ax.set_ylim(0, max(1.0, float(d[["asked", "rostered", "worked"]].max().max())) * 1.2)
+        ax.grid(axis="y", alpha=0.3)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax = axes[-1, 0]
+    ax.set_xticks(x)
+    ax.set_xticklabels(days, rotation=60, ha="right", fontsize=8)
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.suptitle(f"{result.instance}: cover per day, asked / rostered / worked", fontsize=11,
+                 y=0.995)
+    fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.97), fontsize=8, ncol=4)
+    fig.tight_layout(rect=(0, 0, 1, 0.93))
+    return {"cover_followup": fig}
