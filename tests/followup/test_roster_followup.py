@@ -157,3 +157,40 @@ def test_no_shifts_table_is_an_input_error(roster_dir: Path, tmp_path: Path) -> 
                                     str(tmp_path / "fu")])
     assert res.exit_code == 2
     assert "shifts" in res.output
+
+
+def _cover(tier: int, worked: list[int], asked: int = 2) -> pd.DataFrame:
+    from pks_opt.followup.roster import COVER_COLUMNS
+
+    rows = []
+    for i, w in enumerate(worked):
+        rows.append({"date": f"2026-04-{i + 1:02d}", "shift": "D", "competence": "RN",
+                     "tier": tier, "staff": "", "asked": asked, "rostered": asked, "worked": w,
+                     "short": asked - w, "change": w - asked, "share_short": 0.0, "flag": False,
+                     "rostered_people": "", "worked_people": ""})
+    return pd.DataFrame(rows, columns=COVER_COLUMNS)
+
+
+@pytest.mark.parametrize(
+    ("tier", "worked", "flagged"),
+    [
+        # tier 1: every short day, whatever the series
+        (1, [2, 1, 2, 2, 1, 2, 2, 2], [1, 4]),
+        # tier 2: r = -50% on days 1 and 4, beyond 10% -> both
+        (2, [2, 1, 2, 2, 1, 2, 2, 2], [1, 4]),
+        # tier 3, same series: r = 0,-.5,0,0,-.5,0,0,0; moving ranges .5 x4 over 7 -> mean
+        # 0.2857, limit 2.66 x 0.2857 = 0.76 > 0.5: noise, not flagged
+        (3, [2, 1, 2, 2, 1, 2, 2, 2], []),
+        # tier 3, one short day in 8: mean MR = 1/7 x .5 x 2 = 0.143, limit 0.38 < 0.5 -> flagged
+        (3, [2, 2, 2, 2, 1, 2, 2, 2], [4]),
+        # tier 3, r = 0,-.5,0,-.5,-.5,-.5,0,-.5: mean MR = 2.5/7 = 0.357, limit 0.95: the
+        # single short days 1 and 7 are noise, days 3-5 are a run of three -> flagged
+        (3, [2, 1, 2, 1, 1, 1, 2, 1], [3, 4, 5]),
+    ],
+)
+def test_flag_rules_per_tier(tier: int, worked: list[int], flagged: list[int]) -> None:
+    from pks_opt.followup.roster import _flag
+
+    cover = _cover(tier, worked)
+    _flag(cover, list(cover["date"]), 0.10)
+    assert [i for i, f in enumerate(cover["flag"]) if f] == flagged
