@@ -336,7 +336,7 @@ def _escalate(rf: RosterFolder, r: dict[str, Any], by_staff: dict[tuple[str, str
     else:
         text = f"{d} {s}: {c} cover {r['worked']} of {r['asked']} asked (tier {r['tier']})"
         if r["rostered"] < r["asked"]:
-            text += f"; the roster had {r['rostered']}"
+            text += f"; rostered {r['rostered']}: short in the roster already"
     parts = []
     for e in absent:
         row = by_staff.get((e, d))
