@@ -72,24 +72,24 @@ def apply_actuals(
             f"{', '.join(periods)}",
             field="--actuals",
         )
-    for i, p in enumerate(actuals.production):
-        if p.unit not in fig.units:
+    for i, a in enumerate(actuals.production):
+        if a.unit not in fig.units:
             raise InputError(
-                f"unit '{p.unit}' is not a unit of the strategic instance",
+                f"unit '{a.unit}' is not a unit of the strategic instance",
                 file=t_prod.where,
                 row=t_prod.row_number(i),
                 field="unit",
             )
-        if p.planning_object not in fig.planning_objects:
+        if a.planning_object not in fig.planning_objects:
             raise InputError(
-                f"planning object '{p.planning_object}' is not in the strategic instance",
+                f"planning object '{a.planning_object}' is not in the strategic instance",
                 file=t_prod.where,
                 row=t_prod.row_number(i),
                 field="planning_object",
             )
-        if p.week > WEEKS_PER_QUARTER * len(periods):
+        if a.week > WEEKS_PER_QUARTER * len(periods):
             raise InputError(
-                f"week {p.week} is after the plan year's last week {WEEKS_PER_QUARTER * len(periods)}",
+                f"week {a.week} is after the plan year's last week {WEEKS_PER_QUARTER * len(periods)}",
                 file=t_prod.where,
                 row=t_prod.row_number(i),
                 field="week",
@@ -105,11 +105,11 @@ def apply_actuals(
     past = periods[:done]
     produced: dict[tuple[str, str, str], float] = defaultdict(float)
     joined: dict[tuple[str, str, str], float] = defaultdict(float)
-    for p in actuals.production:
-        q = (p.week - 1) // WEEKS_PER_QUARTER
+    for row in actuals.production:
+        q = (row.week - 1) // WEEKS_PER_QUARTER
         if q < done:
-            produced[(p.unit, p.planning_object, periods[q])] += p.production
-            joined[(p.unit, p.planning_object, periods[q])] += p.inflow
+            produced[(row.unit, row.planning_object, periods[q])] += row.production
+            joined[(row.unit, row.planning_object, periods[q])] += row.inflow
     actual_keys = {(u, o) for (u, o, _p) in produced}
     fixed: dict[tuple[str, Any], float] = dict(data.fixed)
     for family, values in original.items():
@@ -163,7 +163,7 @@ def apply_actuals(
 def _complete_weeks(actuals: Actuals, unit: str) -> list[int]:
     """Weeks 1, 2, … of ``unit`` without a gap."""
     weeks = actuals.weeks(unit)
-    out = []
+    out: list[int] = []
     for w in weeks:
         if w != len(out) + 1:
             break
