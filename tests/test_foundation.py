@@ -244,3 +244,24 @@ def test_row_numbers_survive_blank_rows(tmp_path: Path) -> None:
     raw = read_raw(_folder(tmp_path, "unit,fte\nKIR,1\n,\nORT,x\n"))
     with pytest.raises(InputError, match=r"units.csv row 4, field 'fte'"):
         parse_rows(raw.table("units"), UnitRow)
+
+
+def test_a_warning_that_is_not_about_input_is_shown_once_after_the_command() -> None:
+    # A library warning (a pandas FutureWarning, say) inside a command: shown once after it,
+    # never re-recorded into the list being shown (that loop did not end).
+    import warnings
+
+    import click
+    from click.testing import CliRunner
+
+    from pks_opt.commands.common import handles_input_errors
+
+    @click.command()
+    @handles_input_errors
+    def cmd() -> None:
+        warnings.warn("a library warning", FutureWarning, stacklevel=1)
+        click.echo("done")
+
+    res = CliRunner().invoke(cmd, [])
+    assert res.exit_code == 0
+    assert res.output.count("FutureWarning: a library warning") == 1

@@ -79,31 +79,37 @@ def handles_input_errors(f: F) -> F:
 
     @functools.wraps(f)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", InputWarning)
-            try:
-                with interrupt.installed():
-                    out = kwargs.get("out")
-                    if not isinstance(out, Path):
-                        return f(*args, **kwargs)
-                    from pks_opt.report.claim import claim_out
+        caught: list[warnings.WarningMessage] = []
+        try:
+            with warnings.catch_warnings(record=True) as recorded:
+                warnings.simplefilter("always", InputWarning)
+                try:
+                    with interrupt.installed():
+                        out = kwargs.get("out")
+                        if not isinstance(out, Path):
+                            return f(*args, **kwargs)
+                        from pks_opt.report.claim import claim_out
 
-                    with claim_out(out, _input_paths(kwargs)):
-                        return f(*args, **kwargs)
-            except (InputError, OutputError) as exc:
-                click.echo(f"error: {exc}", err=True)
-                sys.exit(EXIT_BAD_INPUT)
-            except interrupt.Interrupted as exc:
-                click.echo(f"interrupted by {exc.signame}: stopped, nothing written", err=True)
-                sys.exit(EXIT_INTERRUPTED)
-            finally:
-                for w in caught:
-                    if issubclass(w.category, InputWarning):
-                        click.echo(f"warning: {w.message}", err=True)
-                    else:
-                        warnings.showwarning(
-                            w.message, w.category, w.filename, w.lineno, w.file, w.line
-                        )
+                        with claim_out(out, _input_paths(kwargs)):
+                            return f(*args, **kwargs)
+                except (InputError, OutputError) as exc:
+                    click.echo(f"error: {exc}", err=True)
+                    sys.exit(EXIT_BAD_INPUT)
+                except interrupt.Interrupted as exc:
+                    click.echo(f"interrupted by {exc.signame}: stopped, nothing written", err=True)
+                    sys.exit(EXIT_INTERRUPTED)
+                finally:
+                    caught = list(recorded)
+        finally:
+            # shown once the recording has ended: inside it, showwarning appends to the very
+            # list being read (a loop without end)
+            for w in caught:
+                if issubclass(w.category, InputWarning):
+                    click.echo(f"warning: {w.message}", err=True)
+                else:
+                    warnings.showwarning(
+                        w.message, w.category, w.filename, w.lineno, w.file, w.line
+                    )
 
     return wrapper  # type: ignore[return-value]
 
