@@ -243,3 +243,65 @@ def test_a_stage_stopped_before_any_solution_says_interrupted() -> None:
         for backend in ("highs", "cbc"):
             assert solve_pulp(prob, backend).status is SolveStatus.INTERRUPTED
     assert interrupt.requested() is None  # uninstalled: later solves are not stopped
+
+
+# ---------------------------------------------------------------------- reading
+
+
+@pytest.mark.parametrize(
+    ("module", "attr", "command"),
+    [
+        ("pks_opt.production_plan.data", "read_plan", ["plan", str(instance_path("clinic-plan"))]),
+        ("pks_opt.balancing", "read_balancing", ["balance", str(instance_path("region-small"))]),
+    ],
+)
+def test_sigint_while_reading_the_instance_writes_nothing(
+    tmp_path: Path, module: str, attr: str, command: list[str]
+) -> None:
+    """A signal while the instance is read: nothing was solved, so nothing is written — one
+    line, exit 130, no output folder and no lock."""
+    out = tmp_path / "out"
+    code, delay, _stdout, err = _interrupt_at_marker(
+        tmp_path, module, attr, [*command, "--out", str(out)])
+    assert code == EXIT_INTERRUPTED and delay < STOP_S, (code, delay)
+    assert "interrupted by SIGINT: stopped, nothing written" in err
+    assert "Traceback" not in err
+    _nothing_left(tmp_path)
+
+
+def test_roster_sigint_while_building_the_model(tmp_path: Path) -> None:
+    """The roster's CP-SAT model being built: it is finished, no search starts, the result is
+    INTERRUPTED (a search stopped before any roster has none)."""
+    code, delay, stdout, _err = _interrupt_at_marker(
+        tmp_path, "pks_opt.rostering.cpsat", "RosterModel.__init__",
+        ["roster", str(instance_path("ward-roster-short")), "--time-limit", "20", "--quiet",
+         "--json"])
+    assert code == EXIT_INTERRUPTED and delay - SLOW_S < STOP_S, (code, delay)
+    env = json.loads(stdout)
+    assert env["status"] == "INTERRUPTED"
+
+
+@pytest.mark.parametrize("command", ["plan", "balance"])
+def test_sigint_while_writing_the_charts_leaves_nothing(tmp_path: Path, command: str) -> None:
+    """plan (a two-week instance) and balance (region-small) being written: nothing is left."""
+    if command == "plan":
+        inst = tmp_path / "inst"
+        inst.mkdir()
+        (inst / "instance.yaml").write_text("kind: tactical\nname: two-weeks\n")
+        (inst / "planning_objects.csv").write_text(
+            "planning_object,priority,max_wait_weeks,queue_start,annual_inflow\na,1,4,20,520\n")
+        (inst / "weeks.csv").write_text("week\n1\n2\n")
+        (inst / "resources.csv").write_text("resource,hours_per_week\ndoc,30\n")
+        (inst / "activity_hours.csv").write_text(
+            "planning_object,resource,hours_per_activity\na,doc,1\n")
+        args = ["plan", str(inst)]
+    else:
+        args = ["balance", str(instance_path("region-small"))]
+    work = tmp_path / "work"
+    work.mkdir()
+    out = work / "out"
+    code, delay, stdout, err = _interrupt_at_marker(
+        work, "matplotlib.figure", "Figure.savefig", [*args, "--out", str(out)])
+    assert code == EXIT_INTERRUPTED and delay < STOP_S, (code, delay)
+    assert err.strip().splitlines()[-1] == "interrupted by SIGINT: stopped, nothing written"
+    assert not out.exists() and sorted(p.name for p in work.iterdir()) == []
