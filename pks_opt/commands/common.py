@@ -139,7 +139,8 @@ def finish(
     """Write outputs, print the summary (or the JSON envelope) and exit with the status code.
 
     A run stopped by SIGINT/SIGTERM is marked INTERRUPTED (its best solution so far kept),
-    written only with --out, and exits 130.
+    written only with --out — its tables and result.json, not its charts (drawing them took
+    1–2 s of the stop) — and exits 130.
     """
     from pks_opt.report.output import write_result
 
@@ -147,7 +148,9 @@ def finish(
     if signame is not None:
         result = result.interrupted(signame, interrupt.seconds_since_start())
     if out is not None:
-        figures = charts() if (charts is not None and result.has_solution) else {}
+        figures = (
+            charts() if (charts is not None and result.has_solution and signame is None) else {}
+        )
         envelope = write_result(
             result, out, excel=excel, charts=figures, replace=True, subfolders=subfolders
         )
