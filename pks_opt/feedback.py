@@ -27,6 +27,7 @@ from pathlib import Path
 import pandas as pd
 
 from pks_opt.errors import InputError
+from pks_opt.io import read_result_csv
 
 FEEDBACK_FILE = "feedback.csv"
 FEEDBACK_COLUMNS = (
@@ -102,21 +103,11 @@ def read_feedback(source: Path) -> list[Feedback]:
     """
     path = feedback_path(source)
     where = str(path)
-    if not path.is_file():
-        raise InputError(
-            "missing: --feedback needs a result folder with feedback.csv (or the file)",
-            file=where,
-        )
-    try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
-    except pd.errors.EmptyDataError:
-        raise InputError("empty file (a header row is needed)", file=where) from None
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise InputError(f"malformed CSV: {str(exc).strip()}", file=where) from None
-    df.columns = [str(c).strip() for c in df.columns]
-    for col in FEEDBACK_COLUMNS:
-        if col != "gap" and col not in df.columns:
-            raise InputError(f"missing column '{col}'", file=where, row=1)
+    df = read_result_csv(
+        path,
+        [c for c in FEEDBACK_COLUMNS if c != "gap"],
+        missing="missing: --feedback needs a result folder with feedback.csv (or the file)",
+    )
     out: list[Feedback] = []
     for i, rec in enumerate(df.to_dict("records")):
         row = i + 2

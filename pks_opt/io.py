@@ -196,6 +196,40 @@ def _read_folder(folder: Path) -> RawInstance:
     return RawInstance(folder, manifest, tables, str(manifest_path))
 
 
+def read_result_csv(
+    path: Path, required: Iterable[str], *, missing: str, text: bool = True
+) -> pd.DataFrame:
+    """A table of an earlier result folder (``production_goals.csv``, ``feedback.csv``…).
+
+    ``missing`` is the message when the file is not there. ``text``: every cell as stripped
+    text (the caller validates numbers with row numbers); otherwise pandas' own types.
+
+    Raises
+    ------
+    InputError
+        Missing file, an empty or malformed file, a missing column (row 1).
+    """
+    where = str(path)
+    if not Path(path).is_file():
+        raise InputError(missing, file=where)
+    try:
+        if text:
+            df = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+        else:
+            df = pd.read_csv(path)
+    except pd.errors.EmptyDataError:
+        raise InputError("empty file (a header row is needed)", file=where) from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise InputError(f"malformed CSV: {str(exc).strip()}", file=where) from None
+    df.columns = [str(c).strip() for c in df.columns]
+    for col in required:
+        if col not in df.columns:
+            raise InputError(f"missing column '{col}'", file=where, row=1)
+    if text:
+        df = df.apply(lambda c: c.str.strip())
+    return df
+
+
 def _read_csv(name: str, path: Path) -> Table:
     """Read a CSV with the standard library, so every record keeps its row number.
 

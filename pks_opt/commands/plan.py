@@ -111,13 +111,7 @@ def plan(
     from pks_opt.production_plan.milp import solve_plan
     from pks_opt.production_plan.solution import plan_result, summary
 
-    data = read_plan(instance)
-    if goal_tolerance is not None:
-        data = data.model_copy(
-            update={
-                "parameters": data.parameters.model_copy(update={"goal_tolerance": goal_tolerance})
-            }
-        )
+    data = read_plan(instance).with_goal_tolerance(goal_tolerance)
     warnings: list[str] = []
     goal_link: str | None = None
     handover = None
@@ -129,7 +123,6 @@ def plan(
             )
         ho = read_balance_handover(from_balance, the_unit, year)
         data, warnings, handover = apply_balance_handover(data, ho)
-        data = data.model_copy(update={"unit": the_unit})
         goal_link = (
             f"unit {the_unit} from {from_balance}: goals per period ({', '.join(ho.periods)}), "
             "the need that stays with the unit, capacity after the balance's actions"

@@ -212,18 +212,9 @@ def _plan(spec: CycleSpec, unit: str, balance_dir: Path) -> Result:
     from pks_opt.production_plan.solution import plan_result
 
     opts = spec.plan_options
-    data = spec.plans[unit]
-    if opts.goal_tolerance is not None:
-        data = data.model_copy(
-            update={
-                "parameters": data.parameters.model_copy(
-                    update={"goal_tolerance": opts.goal_tolerance}
-                )
-            }
-        )
+    data = spec.plans[unit].with_goal_tolerance(opts.goal_tolerance)
     ho = read_balance_handover(balance_dir, unit, spec.year)
     data, warnings, tables = apply_balance_handover(data, ho)
-    data = data.model_copy(update={"unit": unit})
     sol = solve_plan(data, time_limit_s=opts.time_limit, max_nodes=opts.max_nodes)
     return plan_result(
         data,

@@ -27,6 +27,7 @@ import pandas as pd
 
 from pks_opt.errors import InputError
 from pks_opt.followup.actuals import Actuals, check_against_plan
+from pks_opt.io import read_result_csv
 from pks_opt.result import Result, SolveStatus
 
 PLAN_FILE = "production_plan.csv"
@@ -50,16 +51,7 @@ class PlanFolder:
 
 
 def _csv(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
-    if not path.is_file():
-        raise InputError("missing: follow-up needs a production-plan result folder", file=str(path))
-    try:
-        df = pd.read_csv(path)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise InputError(f"malformed CSV: {str(exc).strip()}", file=str(path)) from None
-    for col in required:
-        if col not in df.columns:
-            raise InputError(f"missing column '{col}'", file=str(path), row=1)
-    return df
+    return read_result_csv(path, required, missing="missing: follow-up needs a production-plan result folder", text=False)
 
 
 def read_plan_folder(folder: str | Path) -> PlanFolder:

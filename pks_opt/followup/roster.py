@@ -40,7 +40,7 @@ import pandas as pd
 from pks_opt.errors import InputError
 from pks_opt.followup.actuals import INSTANCE_KIND, ShiftActual
 from pks_opt.followup.compare import DEFAULT_THRESHOLD, flags, relative
-from pks_opt.io import Table, check_unique, parse_rows, read_raw
+from pks_opt.io import Table, check_unique, parse_rows, read_raw, read_result_csv
 from pks_opt.result import Result, SolveStatus
 
 ROSTER_KIND = "roster"
@@ -79,17 +79,7 @@ def result_kind(folder: str | Path) -> str | None:
 
 
 def _csv(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
-    if not path.is_file():
-        raise InputError("missing: follow-up needs a roster result folder (pks roster --out)",
-                         file=str(path))
-    try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise InputError(f"malformed CSV: {str(exc).strip()}", file=str(path)) from None
-    for col in required:
-        if col not in df.columns:
-            raise InputError(f"missing column '{col}'", file=str(path), row=1)
-    return df
+    return read_result_csv(path, required, missing="missing: follow-up needs a roster result folder (pks roster --out)", text=True)
 
 
 def read_roster_folder(folder: str | Path) -> RosterFolder:

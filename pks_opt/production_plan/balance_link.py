@@ -32,6 +32,7 @@ from typing import Any
 import pandas as pd
 
 from pks_opt.errors import InputError
+from pks_opt.io import read_result_csv
 from pks_opt.production_plan.data import PlanData
 
 GOALS_FILE = "production_goals.csv"
@@ -61,22 +62,11 @@ class BalanceHandover:
 
 
 def _read_table(path: Path, required: tuple[str, ...], what: str) -> list[tuple[int, dict[str, str]]]:
-    if not path.is_file():
-        raise InputError(f"missing: --from-balance needs the balancing result's {what}", file=str(path))
-    try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
-    except pd.errors.EmptyDataError:
-        raise InputError("empty file (a header row is needed)", file=str(path)) from None
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise InputError(f"malformed CSV: {str(exc).strip()}", file=str(path)) from None
-    df.columns = [str(c).strip() for c in df.columns]
-    for col in required:
-        if col not in df.columns:
-            raise InputError(f"missing column '{col}'", file=str(path), row=1)
-    return [
-        (i + 2, {str(k): str(v).strip() for k, v in rec.items()})
-        for i, rec in enumerate(df.to_dict("records"))
-    ]
+    """(spreadsheet row, record) of a balancing result's table."""
+    df = read_result_csv(
+        path, required, missing=f"missing: --from-balance needs the balancing result's {what}"
+    )
+    return [(i + 2, {str(k): str(v) for k, v in rec.items()}) for i, rec in enumerate(df.to_dict("records"))]
 
 
 def _number(text: str, path: Path, row: int, field: str) -> float:
@@ -242,7 +232,8 @@ def period_weeks(num_weeks: int, periods: tuple[str, ...]) -> dict[str, tuple[in
 def apply_balance_handover(
     data: PlanData, ho: BalanceHandover
 ) -> tuple[PlanData, list[str], dict[str, pd.DataFrame]]:
-    """The plan data with the balance's goals, the need that stays and its capacity.
+    """The plan data of unit ``ho.unit`` with the balance's goals, the need that stays and its
+    capacity.
 
     Returns the new data, warnings (objects on one side only, resources the balance does not
     plan) and the hand-over tables.
@@ -387,5 +378,5 @@ def apply_balance_handover(
             ],
         ),
     }
-    return data.replace(changes, res_changes), warnings, tables
+    return data.replace(changes, res_changes, unit=ho.unit), warnings, tables
 

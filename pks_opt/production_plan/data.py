@@ -327,6 +327,13 @@ class PlanData(Frozen):
             path.append(c - produced[w])
         return tuple(path)
 
+    def with_goal_tolerance(self, tolerance: float | None) -> PlanData:
+        """A copy with ``parameters.goal_tolerance`` set (unchanged when None)."""
+        if tolerance is None:
+            return self
+        params = self.parameters.model_copy(update={"goal_tolerance": tolerance})
+        return self.model_copy(update={"parameters": params})
+
     def replace(
         self,
         objects: Mapping[str, Mapping[str, Any]] | None = None,
