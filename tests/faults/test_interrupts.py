@@ -16,8 +16,10 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
+from typing import IO
 
 import pytest
 from click.testing import CliRunner
@@ -34,11 +36,33 @@ STOP_AND_WRITE_S = 6.0
 
 
 def _interrupt(args: list[str], at: float, *, sig: int = signal.SIGINT,
-               again_after: float | None = None) -> tuple[int, float, str, str]:
+               again_after: float | None = None, after_line: str | None = None
+               ) -> tuple[int, float, str, str]:
     """Run ``pks ARGS``, send ``sig`` after ``at`` s (and SIGINT again after ``again_after``);
-    return the exit code, the seconds from the (first) signal to the end, stdout, stderr."""
+    return the exit code, the seconds from the (first) signal to the end, stdout, stderr.
+
+    With ``after_line``, ``at`` counts from the first stderr line that contains it (say the
+    first incumbent of the progress output), so the test does not depend on how fast this
+    machine reaches that point."""
     proc = subprocess.Popen([PKS, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, cwd=REPO)
+    out_lines: list[str] = []
+    err_lines: list[str] = []
+    seen = threading.Event()
+
+    def read(stream: IO[str] | None, into: list[str]) -> None:
+        assert stream is not None
+        for line in stream:
+            into.append(line)
+            if after_line is not None and after_line in line:
+                seen.set()
+
+    readers = [threading.Thread(target=read, args=(proc.stdout, out_lines), daemon=True),
+               threading.Thread(target=read, args=(proc.stderr, err_lines), daemon=True)]
+    for reader in readers:
+        reader.start()
+    if after_line is not None:
+        assert seen.wait(60), f"no stderr line with {after_line!r} within 60 s"
     time.sleep(at)
     assert proc.poll() is None, "the run ended before the signal"
     sent = time.monotonic()
@@ -47,12 +71,15 @@ def _interrupt(args: list[str], at: float, *, sig: int = signal.SIGINT,
         time.sleep(again_after)
         proc.send_signal(signal.SIGINT)
     try:
-        out, err = proc.communicate(timeout=30)
+        proc.wait(timeout=30)
     except subprocess.TimeoutExpired:
         proc.kill()
-        proc.communicate()
+        proc.wait()
         pytest.fail("the run did not stop within 30 s of the signal")
-    return proc.returncode, time.monotonic() - sent, out, err
+    delay = time.monotonic() - sent
+    for reader in readers:
+        reader.join(5)
+    return proc.returncode, delay, "".join(out_lines), "".join(err_lines)
 
 
 def _interrupted_result(out: Path) -> dict[str, object]:
@@ -80,9 +107,10 @@ def test_roster_sigint_while_starting_writes_nothing(tmp_path: Path) -> None:
 
 def test_roster_sigint_during_the_search_keeps_the_roster(tmp_path: Path) -> None:
     out = tmp_path / "out"
+    # 1 s after the first incumbent: a roster exists however slow the machine is
     code, delay, stdout, _err = _interrupt(
         ["roster", str(instance_path("ward-roster")), "--time-limit", "30", "--wall-clock",
-         "--quiet", "--out", str(out)], 3.5)
+         "--out", str(out)], 1.0, after_line="incumbent")
     assert code == EXIT_INTERRUPTED and delay < STOP_AND_WRITE_S, (code, delay)
     assert stdout.startswith("INTERRUPTED: interrupted by SIGINT")
     env = _interrupted_result(out)
@@ -93,8 +121,8 @@ def test_roster_sigint_during_the_search_keeps_the_roster(tmp_path: Path) -> Non
 
 def test_roster_sigterm_without_out_prints_and_writes_nothing(tmp_path: Path) -> None:
     code, delay, stdout, _err = _interrupt(
-        ["roster", str(instance_path("ward-roster")), "--time-limit", "30", "--wall-clock",
-         "--quiet"], 3.0, sig=signal.SIGTERM)
+        ["roster", str(instance_path("ward-roster")), "--time-limit", "30", "--wall-clock"],
+        0.5, sig=signal.SIGTERM, after_line="incumbent")
     assert code == EXIT_INTERRUPTED and delay < STOP_S, (code, delay)
     assert stdout.startswith("INTERRUPTED: interrupted by SIGTERM")
     _nothing_left(tmp_path)
@@ -103,7 +131,7 @@ def test_roster_sigterm_without_out_prints_and_writes_nothing(tmp_path: Path) ->
 def test_roster_second_sigint_exits_at_once_writing_nothing(tmp_path: Path) -> None:
     code, delay, _out, err = _interrupt(
         ["roster", str(instance_path("ward-roster")), "--time-limit", "30", "--wall-clock",
-         "--quiet", "--out", str(tmp_path / "out")], 3.0, again_after=0.05)
+         "--out", str(tmp_path / "out")], 0.5, again_after=0.05, after_line="incumbent")
     assert code == EXIT_INTERRUPTED and delay < STOP_S, (code, delay)
     assert "stopped at once, nothing written" in err
     _nothing_left(tmp_path)
