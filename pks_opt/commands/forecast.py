@@ -17,8 +17,10 @@ from pks_opt.result import Result
 @click.argument("history", type=click.Path(path_type=Path))
 @click.option("--horizon", type=click.IntRange(1, 156), default=52, show_default=True,
               help="Weeks to forecast (inflow.csv has weeks 1..horizon).")
-@click.option("--holdout", type=click.Choice(["13", "26"]), default="13", show_default=True,
-              help="Weeks at the end of the history held out for the back-test.")
+@click.option("--holdout", type=click.Choice(["auto", "13", "26"]), default="auto",
+              show_default=True,
+              help="Weeks at the end of the history held out for the back-test; auto: 26 "
+              "when the history has at least 130 weeks, else 13.")
 @click.option("--start", "start_week", default=None, metavar="YYYY-Www",
               help="First forecast week (default: the week after the history).")
 @click.option("--seasonality", type=click.Choice(["unit", "object"]), default="unit",
@@ -49,14 +51,13 @@ def forecast(
     from pks_opt.forecast import forecast_charts, read_history, run_forecast
     from pks_opt.forecast.weeks import parse_week, week_label
 
-    n_holdout = int(holdout)
     start: dt.date | None = None
     if start_week is not None:
         try:
             start = parse_week(start_week)
         except ValueError as exc:
             raise InputError(str(exc), field="--start") from None
-    data = read_history(history, holdout_weeks=n_holdout)
+    data = read_history(history, holdout_weeks=None if holdout == "auto" else int(holdout))
     first = data.last_week + dt.timedelta(weeks=1)
     if start is not None and start < first:
         raise InputError(
@@ -64,7 +65,7 @@ def forecast(
             f"{week_label(data.last_week)}); the forecast starts at {week_label(first)} or later",
             field="--start",
         )
-    result = run_forecast(data, horizon=horizon, holdout=n_holdout, start=start,
+    result = run_forecast(data, horizon=horizon, start=start,
                           seasonality=seasonality)
     finish(result, out=out, excel=excel, as_json=as_json,
            charts=lambda: forecast_charts(result), summary=_summary)

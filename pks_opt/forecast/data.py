@@ -23,6 +23,8 @@ from pks_opt.io import Frozen, RawInstance, Row, check_unique, parse_rows, read_
 WEEKS_PER_YEAR = 52
 #: The shortest history that can carry a week-of-year seasonal profile: two full years.
 MIN_FIT_WEEKS = 2 * WEEKS_PER_YEAR
+#: weeks held out for the back-test: half a year when the history allows, else a quarter
+LONG_HOLDOUT, SHORT_HOLDOUT = 26, 13
 
 
 class WeeklyRow(Row):
@@ -75,6 +77,8 @@ class HistoryData(Frozen):
     name: str
     series: tuple[Series, ...]
     weekday: tuple[WeekdayShare, ...] = ()
+    #: weeks at the end held out for the back-test (13 or 26)
+    holdout_weeks: int = SHORT_HOLDOUT
 
     @property
     def last_week(self) -> dt.date:
@@ -85,12 +89,14 @@ class HistoryData(Frozen):
         return tuple(dict.fromkeys(s.unit for s in self.series))
 
 
-def read_history(path: str | Path, *, holdout_weeks: int = 13) -> HistoryData:
+def read_history(path: str | Path, *, holdout_weeks: int | None = None) -> HistoryData:
     """Read and validate a history instance (folder or .xlsx); raises :class:`InputError`."""
     return history_from_raw(read_raw(path, expect_kind="history"), holdout_weeks=holdout_weeks)
 
 
-def history_from_raw(raw: RawInstance, *, holdout_weeks: int = 13) -> HistoryData:
+def history_from_raw(raw: RawInstance, *, holdout_weeks: int | None = None) -> HistoryData:
+    """Validate a history instance. ``holdout_weeks`` None: 26 weeks held out for the back-test
+    when every series has at least ``MIN_FIT_WEEKS`` + 26 weeks, else 13."""
     table = raw.table("weekly_history")
     rows = parse_rows(table, WeeklyRow)
     if not rows:
@@ -100,7 +106,8 @@ def history_from_raw(raw: RawInstance, *, holdout_weeks: int = 13) -> HistoryDat
     by_key: dict[tuple[str, str], list[int]] = {}
     for i, r in enumerate(rows):
         by_key.setdefault((r.unit, r.planning_object), []).append(i)
-    need = MIN_FIT_WEEKS + holdout_weeks
+    held = SHORT_HOLDOUT if holdout_weeks is None else holdout_weeks
+    need = MIN_FIT_WEEKS + held
     series: list[Series] = []
     for (unit, obj), idx in by_key.items():
         idx.sort(key=lambda i: parse_week(rows[i].week))
@@ -117,7 +124,7 @@ def history_from_raw(raw: RawInstance, *, holdout_weeks: int = 13) -> HistoryDat
             raise InputError(
                 f"{unit}/{obj} has {len(weeks)} weeks of history; the forecast needs at least "
                 f"{need} (two years = {MIN_FIT_WEEKS} weeks to fit the week-of-year profile, plus "
-                f"the {holdout_weeks} weeks held out for the back-test)",
+                f"the {held} weeks held out for the back-test)",
                 file=table.where, row=table.row_number(idx[0]), field="week",
             )
         series.append(Series(
@@ -147,7 +154,10 @@ def history_from_raw(raw: RawInstance, *, holdout_weeks: int = 13) -> HistoryDat
                 file=table.where, row=table.row_number(i), field="week",
             )
     weekday = _weekday_profile(raw, set(by_key)) if raw.has("daily_history") else ()
-    return HistoryData(name=raw.name, series=tuple(series), weekday=weekday)
+    if holdout_weeks is None:
+        shortest = min(len(s.weeks) for s in series)
+        held = LONG_HOLDOUT if shortest >= MIN_FIT_WEEKS + LONG_HOLDOUT else SHORT_HOLDOUT
+    return HistoryData(name=raw.name, series=tuple(series), weekday=weekday, holdout_weeks=held)
 
 
 def _weekday_profile(raw: RawInstance, known: set[tuple[str, str]]) -> tuple[WeekdayShare, ...]:

@@ -46,6 +46,8 @@ STL_SEASONAL_WINDOW = 35  # odd; wide with seasonal_deg=0 → a per-week average
 ALPHAS = {80: 0.20, 95: 0.05}
 SEASONALITY = ("unit", "object")
 QUARTER_WEEKS = 13
+#: a week keeps its own seasonal factor when it is this many standard errors from its neighbours
+PROFILE_KEEP_SE = 2.5
 
 
 @dataclass(frozen=True)
@@ -106,9 +108,31 @@ def fit_profile(weeks: Sequence[dt.date], inflow: Sequence[float]) -> Profile:
     by_week = np.zeros(WEEKS_PER_YEAR)
     for i, m in enumerate(mondays):  # the last year's value of each week wins
         by_week[iso_week(m) - 1] = seasonal[i]
-    by_week -= by_week.mean()
+    by_week = _smooth_profile(by_week, z_fill, len(z) / WEEKS_PER_YEAR)
     effect = float(np.mean(z[easter] - trend[easter] - seasonal[easter])) if easter.any() else 0.0
     return Profile(seasonal=by_week, easter=effect, easter_weeks=int(easter.sum()))
+
+
+def _smooth_profile(by_week: np.ndarray, z: np.ndarray, years: float) -> np.ndarray:
+    """Each week's factor, or the median of its five neighbouring weeks where the two differ by
+    less than ``PROFILE_KEEP_SE`` standard errors of a week's factor (mean 0 on return).
+
+    A week's factor is an average of only 2–3 noisy weeks (one per year), so ordinary weeks
+    scatter around their neighbours by noise alone; a running median of five weeks keeps steps
+    and plateaus (the summer weeks), and a significant one-week dip (Christmas) stays its own.
+    The noise of one week is measured on the same week a year apart (``z[t] − z[t−52]`` has
+    twice its variance; robust spread), so it does not depend on the seasonal fit itself.
+    """
+    if len(z) <= WEEKS_PER_YEAR:
+        return np.asarray(by_week - by_week.mean())
+    diff = z[WEEKS_PER_YEAR:] - z[:-WEEKS_PER_YEAR]
+    sd = 1.4826 * float(np.median(np.abs(diff - np.median(diff)))) / math.sqrt(2.0)
+    se = sd / math.sqrt(max(years, 1.0))
+    ring = np.concatenate([by_week[-2:], by_week, by_week[:2]])
+    median = np.array([np.median(ring[i:i + 5]) for i in range(len(by_week))])
+    own = by_week - median
+    out = median + np.where(np.abs(own) > PROFILE_KEEP_SE * se, own, 0.0)
+    return np.asarray(out - out.mean())
 
 
 def fit_forecast(
@@ -207,12 +231,14 @@ def run_forecast(
     data: HistoryData,
     *,
     horizon: int = 52,
-    holdout: int = 13,
+    holdout: int | None = None,
     start: dt.date | None = None,
     seasonality: str = "unit",
 ) -> Result:
     """Fit, back-test and forecast every series of ``data``; a :class:`Result` of kind ``forecast``."""
     t0 = time.perf_counter()
+    if holdout is None:
+        holdout = data.holdout_weeks
     series = data.series
     last = data.last_week
     first = start if start is not None else last + dt.timedelta(weeks=1)

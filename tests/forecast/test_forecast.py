@@ -173,10 +173,13 @@ def test_shipped_profile_is_reproduced(shipped: Any) -> None:
 
 
 def test_shipped_backtest_beats_the_seasonal_naive_forecast(shipped: Any) -> None:
+    # 157 weeks of history: 26 held out by default. The generator's own expected values score
+    # MASE 0.60–0.88 on these weeks (docs/forecast.md), the noise floor; the model is near it.
     bt = shipped.tables["backtest"]
-    assert bt["MASE"].mean() < 1
-    assert (bt["MASE"] < 1).sum() >= 4  # two small objects are at the noise floor (docs)
-    assert (bt["model_MAE"] < bt["seasonal_naive_MAE"]).sum() >= 5
+    assert (bt["holdout_weeks"] == 26).all()
+    assert (bt["MASE"] < 1).all()
+    assert bt["MASE"].mean() < 0.8
+    assert (bt["model_MAE"] < bt["seasonal_naive_MAE"]).all()
 
 
 def test_forecast_inflow_loads_into_clinic_plan(shipped: Any, tmp_path: Path) -> None:
@@ -291,3 +294,31 @@ def test_an_object_without_inflow_is_forecast_as_zero(tmp_path: Path) -> None:
     fc = result.tables["forecast"]
     z = fc[fc["planning_object"] == "z"]
     assert (z[["inflow", "lower_95", "upper_95"]] == 0).all().all()
+
+
+def test_profile_keeps_real_dips_and_smooths_noise() -> None:
+    # Log profile: flat 0 except a one-week dip of −0.7 (Christmas) at week 52 and a noise
+    # bump of +0.05 at week 10. History z: year 2 is year 1 ± 0.1 (alternating), year 3 is
+    # year 1 again, so every year-on-year difference is ±0.1: robust spread 1.4826 · 0.1,
+    # one week's noise 0.148/√2 ≈ 0.105, a 3-year factor's se ≈ 0.061. The bump (0.8 se) goes
+    # back to its neighbours' median 0, the dip (11 se) stays. Mean 0 on return: +0.7/52.
+    from pks_opt.forecast.model import _smooth_profile
+
+    by_week = np.zeros(52)
+    by_week[51], by_week[9] = -0.7, 0.05
+    z = np.zeros(156)
+    z[52:104] = np.tile([0.1, -0.1], 26)
+    out = _smooth_profile(by_week, z, 3.0)
+    shift = 0.7 / 52
+    assert out[9] == pytest.approx(shift)
+    assert out[51] == pytest.approx(-0.7 + shift)
+    assert out.mean() == pytest.approx(0.0)
+
+
+def test_holdout_is_26_weeks_when_the_history_allows(tmp_path: Path) -> None:
+    # 2 years + 26 weeks = 130 weeks: half a year held out; 129 weeks: a quarter.
+    rows = synthetic_rows(50.0, years=(2023, 2024, 2025), objects=("a",))
+    assert read_history(write_history(tmp_path / "long", rows[:130])).holdout_weeks == 26
+    assert read_history(write_history(tmp_path / "short", rows[:129])).holdout_weeks == 13
+    assert read_history(write_history(tmp_path / "set", rows[:130]),
+                        holdout_weeks=13).holdout_weeks == 13
