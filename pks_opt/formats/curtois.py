@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 
 from pks_opt.errors import InputError
+from pks_opt.limits import MAX_ROSTER_CELLS, MAX_ROSTER_DAYS, check_size
 from pks_opt.rostering.data import (
     Absence,
     Demand,
@@ -78,14 +79,21 @@ def is_curtois(path: Path) -> bool:
 
 
 def read_curtois(path: str | Path) -> CurtoisInstance:
-    """Parse a benchmark file (CRLF or LF)."""
+    """Parse a benchmark file (CRLF or LF, an optional UTF-8 byte-order mark).
+
+    Every value is checked against the ranges of ``docs/rostering.md`` ("Curtois & Qu
+    benchmark files") before anything of the horizon's size is built; errors name the file,
+    the line (as ``row``), the section and the field.
+    """
     p = Path(path)
     try:
-        text = p.read_text(encoding="ascii")
+        data = p.read_bytes()
+        text = data.removeprefix(b"\xef\xbb\xbf").decode("ascii")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read: {exc}", file=str(p)) from None
     where = str(p)
     sections: dict[str, list[tuple[int, list[str]]]] = {}
+    section_line: dict[str, int] = {}
     current: str | None = None
     for lineno, line in enumerate(text.replace("\r", "").split("\n"), start=1):
         s = line.strip()
@@ -97,8 +105,12 @@ def read_curtois(path: str | Path) -> CurtoisInstance:
         if s.startswith("SECTION_"):
             if s not in SECTIONS:
                 raise InputError(f"unknown section {s}", file=where, row=lineno)
+            if s in sections:
+                raise InputError(f"{s} appears twice (first on line {section_line[s]})",
+                                 file=where, row=lineno)
             current = s
             sections[s] = []
+            section_line[s] = lineno
             continue
         if current is None:
             raise InputError("line outside any section", file=where, row=lineno)
@@ -107,18 +119,27 @@ def read_curtois(path: str | Path) -> CurtoisInstance:
         if sec not in sections:
             raise InputError(f"missing {sec}", file=where)
 
-    def num(v: str, lineno: int, fld: str) -> int:
+    def num(v: str, lineno: int, fld: str, section: str = "") -> int:
+        """A non-negative integer (every number of the format is a count, minutes or a
+        weight)."""
         try:
-            return int(v)
+            n = int(v)
         except ValueError:
-            raise InputError(f"expected an integer (got {v!r})", file=where, row=lineno, field=fld) from None
+            raise InputError(f"{section + ': ' if section else ''}expected an integer "
+                             f"(got {v!r})", file=where, row=lineno, field=fld) from None
+        if n < 0:
+            raise InputError(f"{section + ': ' if section else ''}must not be negative "
+                             f"(got {n})", file=where, row=lineno, field=fld)
+        return n
 
     hz = sections["SECTION_HORIZON"]
     if len(hz) != 1:
-        raise InputError("SECTION_HORIZON must hold one number", file=where)
-    horizon = num(hz[0][1][0], hz[0][0], "horizon")
-    if horizon <= 0:
-        raise InputError("the horizon must be positive", file=where, row=hz[0][0], field="horizon")
+        raise InputError("SECTION_HORIZON must hold one number", file=where,
+                         row=section_line["SECTION_HORIZON"])
+    horizon = num(hz[0][1][0], hz[0][0], "horizon", "SECTION_HORIZON")
+    if not 0 < horizon <= MAX_ROSTER_DAYS:
+        raise InputError(f"SECTION_HORIZON: the horizon must be 1..{MAX_ROSTER_DAYS} days "
+                         f"(got {horizon})", file=where, row=hz[0][0], field="horizon")
     shift_minutes: dict[str, int] = {}
     follow_raw: dict[str, tuple[int, list[str]]] = {}
     for lineno, f in sections["SECTION_SHIFTS"]:
@@ -126,7 +147,7 @@ def read_curtois(path: str | Path) -> CurtoisInstance:
             raise InputError("expected ShiftID, Length, CannotFollow", file=where, row=lineno)
         if f[0] in shift_minutes:
             raise InputError(f"duplicate shift id {f[0]!r}", file=where, row=lineno, field="ShiftID")
-        length = num(f[1], lineno, "LengthInMinutes")
+        length = num(f[1], lineno, "LengthInMinutes", "SECTION_SHIFTS")
         if not 0 < length <= 24 * 60:
             raise InputError("shift length must be in (0, 1440] minutes", file=where, row=lineno,
                              field="LengthInMinutes")
@@ -139,6 +160,7 @@ def read_curtois(path: str | Path) -> CurtoisInstance:
                 raise InputError(f"shift {t!r} is not defined", file=where, row=lineno, field="CannotFollow")
         cannot_follow[s] = tuple(lst)
     staff: list[CStaff] = []
+    staff_line: dict[str, int] = {}
     for lineno, f in sections["SECTION_STAFF"]:
         if len(f) != 8:
             raise InputError(f"expected 8 fields, got {len(f)}", file=where, row=lineno)
@@ -149,22 +171,26 @@ def read_curtois(path: str | Path) -> CurtoisInstance:
             k, _, v = item.partition("=")
             if k not in shift_minutes:
                 raise InputError(f"shift {k!r} is not defined", file=where, row=lineno, field="MaxShifts")
-            ms[k] = num(v, lineno, "MaxShifts")
+            ms[k] = num(v, lineno, "MaxShifts", "SECTION_STAFF")
         names = ["MaxTotalMinutes", "MinTotalMinutes", "MaxConsecutiveShifts",
                  "MinConsecutiveShifts", "MinConsecutiveDaysOff", "MaxWeekends"]
-        vals = [num(v, lineno, n) for v, n in zip(f[2:], names, strict=True)]
+        vals = [num(v, lineno, n, "SECTION_STAFF") for v, n in zip(f[2:], names, strict=True)]
         staff.append(CStaff(f[0], ms, *vals))
+        staff_line[f[0]] = lineno
     ids = {s.id for s in staff}
+    check_size("staff × days × shift types", len(staff) * horizon * len(shift_minutes),
+               MAX_ROSTER_CELLS, file=where, field="SECTION_STAFF")
 
     def staff_ref(v: str, lineno: int) -> str:
         if v not in ids:
             raise InputError(f"staff {v!r} is not defined", file=where, row=lineno, field="EmployeeID")
         return v
 
-    def day_ref(v: str, lineno: int, fld: str) -> int:
-        d = num(v, lineno, fld)
+    def day_ref(v: str, lineno: int, fld: str, sec: str) -> int:
+        d = num(v, lineno, fld, sec)
         if not 0 <= d < horizon:
-            raise InputError(f"day {d} outside 0..{horizon - 1}", file=where, row=lineno, field=fld)
+            raise InputError(f"{sec}: day {d} outside 0..{horizon - 1}", file=where, row=lineno,
+                             field=fld)
         return d
 
     def shift_ref(v: str, lineno: int) -> str:
@@ -175,24 +201,74 @@ def read_curtois(path: str | Path) -> CurtoisInstance:
     days_off: dict[str, tuple[int, ...]] = {}
     for lineno, f in sections["SECTION_DAYS_OFF"]:
         e = staff_ref(f[0], lineno)
-        days_off[e] = days_off.get(e, ()) + tuple(day_ref(v, lineno, "Day") for v in f[1:] if v)
+        days_off[e] = days_off.get(e, ()) + tuple(
+            day_ref(v, lineno, "Day", "SECTION_DAYS_OFF") for v in f[1:] if v)
     reqs: dict[str, list[tuple[str, int, str, int]]] = {"on": [], "off": []}
-    for kind, sec in (("on", "SECTION_SHIFT_ON_REQUESTS"), ("off", "SECTION_SHIFT_OFF_REQUESTS")):
+    for kind, sec in (("on", "SECTION_SHIFT_ON_REQUESTS"),
+                      ("off", "SECTION_SHIFT_OFF_REQUESTS")):
         for lineno, f in sections[sec]:
             if len(f) != 4:
                 raise InputError("expected EmployeeID, Day, ShiftID, Weight", file=where, row=lineno)
-            reqs[kind].append((staff_ref(f[0], lineno), day_ref(f[1], lineno, "Day"),
-                               shift_ref(f[2], lineno), num(f[3], lineno, "Weight")))
+            reqs[kind].append((staff_ref(f[0], lineno), day_ref(f[1], lineno, "Day", sec),
+                               shift_ref(f[2], lineno), num(f[3], lineno, "Weight", sec)))
     cover: list[tuple[int, str, int, int, int]] = []
-    for lineno, f in sections["SECTION_COVER"]:
+    cover_line: dict[tuple[int, str], int] = {}
+    sec = "SECTION_COVER"
+    for lineno, f in sections[sec]:
         if len(f) != 5:
-            raise InputError("expected Day, ShiftID, Requirement, WeightUnder, WeightOver",
+            raise InputError(f"{sec}: expected Day, ShiftID, Requirement, WeightUnder, "
+                             f"WeightOver, got {len(f)} field(s) (is the file cut?)",
                              file=where, row=lineno)
-        cover.append((day_ref(f[0], lineno, "Day"), shift_ref(f[1], lineno),
-                      num(f[2], lineno, "Requirement"), num(f[3], lineno, "WeightUnder"),
-                      num(f[4], lineno, "WeightOver")))
+        key = (day_ref(f[0], lineno, "Day", sec), shift_ref(f[1], lineno))
+        if key in cover_line:
+            raise InputError(f"{sec}: a second line for day {key[0]}, shift {key[1]} (first on "
+                             f"line {cover_line[key]})", file=where, row=lineno, field="Day")
+        cover_line[key] = lineno
+        cover.append((*key, num(f[2], lineno, "Requirement", sec),
+                      num(f[3], lineno, "WeightUnder", sec), num(f[4], lineno, "WeightOver", sec)))
+    # the format has one line per (day, shift): a missing one means a cut or damaged file
+    for d in range(horizon):
+        for t in shift_minutes:
+            if (d, t) not in cover_line:
+                last = max(cover_line.values(), default=section_line[sec])
+                raise InputError(
+                    f"{sec} has no line for day {d}, shift {t} ({len(cover_line)} of "
+                    f"{horizon * len(shift_minutes)} lines; is the file cut after line {last}?)",
+                    file=where, row=last, field="Day")
+    _check_staff_plausible(staff, staff_line, shift_minutes, horizon, days_off, where)
     return CurtoisInstance(p.stem, horizon, shift_minutes, cannot_follow, tuple(staff), days_off,
                            tuple(reqs["on"]), tuple(reqs["off"]), tuple(cover))
+
+
+def _check_staff_plausible(staff: list[CStaff], line: Mapping[str, int],
+                           shift_minutes: Mapping[str, int], horizon: int,
+                           days_off: Mapping[str, tuple[int, ...]], where: str) -> None:
+    """Contradictions inside one employee's line: input errors, not an "infeasible" result.
+
+    Each check compares a lower limit with an upper bound that holds for every roster, so a
+    legitimately tight instance is never refused.
+    """
+    for e in staff:
+        at = {"file": where, "row": line[e.id]}
+        if e.min_minutes > e.max_minutes:
+            raise InputError(f"SECTION_STAFF: {e.id} has MinTotalMinutes {e.min_minutes} > "
+                             f"MaxTotalMinutes {e.max_minutes}", field="MinTotalMinutes",
+                             **at)  # type: ignore[arg-type]
+        # most minutes any roster can give: per shift type at most MaxShifts of it (a type
+        # missing from the list is unlimited), on at most the days that are not days off
+        free_days = horizon - len(set(days_off.get(e.id, ())))
+        per_type = sorted(((m, e.max_shifts.get(t, horizon)) for t, m in shift_minutes.items()),
+                          reverse=True)
+        most, days_left = 0, free_days
+        for minutes, count in per_type:
+            take = min(count, days_left)
+            most += take * minutes
+            days_left -= take
+        if e.min_minutes > most:
+            raise InputError(f"SECTION_STAFF: {e.id} has MinTotalMinutes {e.min_minutes}, but "
+                             f"at most {most} minutes can be worked ({free_days} days without "
+                             "a day off, MaxShifts per type)", field="MinTotalMinutes",
+                             **at)  # type: ignore[arg-type]
 
 
 def to_roster_data(inst: CurtoisInstance) -> RosterData:

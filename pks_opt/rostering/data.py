@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
-from pks_opt.errors import InputError
+from pks_opt.errors import InputError, InputWarning
 from pks_opt.io import (
     Frozen,
     RawInstance,
@@ -29,6 +30,17 @@ from pks_opt.io import (
     parse_rows,
     read_raw,
 )
+from pks_opt.limits import (
+    EVENING_LATEST_END_MINUTE,
+    MAX_ROSTER_CELLS,
+    MAX_ROSTER_DAYS,
+    MAX_ROSTER_WEEKS,
+    MAX_ROSTER_WEIGHT,
+    MAX_SHIFT_HOURS,
+    MAX_STAFF_PER_SHIFT,
+    CalendarDate,
+    check_size,
+)
 
 MINUTES_PER_DAY = 24 * 60
 MINUTES_PER_HOUR = 60
@@ -37,7 +49,7 @@ CATEGORIES = ("day", "evening", "night", "oncall")
 TIERS = (1, 2, 3)
 SATURDAY, SUNDAY = 5, 6
 NORMAL_WEEK = "normal"
-_Date = date  # row classes have a field named "date"
+_Date = CalendarDate  # row classes have a field named "date"
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
 #: capacity ÷ arrivals_per_staff within this of an integer is that integer (float noise)
 RATIO_TOLERANCE = 1e-6
@@ -246,27 +258,29 @@ def forbidden_from_clock(shifts: Sequence[ShiftType], daily_rest_minutes: int) -
 
 
 class RosterParameters(Row):
-    start_date: date
+    """The manifest's ``parameters``; ranges in ``docs/rostering.md`` ("Ranges")."""
+
+    start_date: CalendarDate
     unit: str | None = Field(default=None, min_length=1)
-    weeks: int | None = Field(default=None, gt=0)
-    days: int | None = Field(default=None, gt=0)
+    weeks: int | None = Field(default=None, gt=0, le=MAX_ROSTER_WEEKS)
+    days: int | None = Field(default=None, gt=0, le=MAX_ROSTER_DAYS)
     daily_rest_hours: float = Field(default=11, ge=0, le=24)
     weekly_rest_hours: float = Field(default=36, ge=0, le=7 * 24)
     weekly_rest_periods: Literal["calendar", "rolling"] = "calendar"
-    max_avg_weekly_hours: float | None = Field(default=48, gt=0)
-    full_time_weekly_hours: float = Field(default=40, gt=0)
-    target_tolerance_hours: float = Field(default=4, ge=0)
-    max_consecutive_days: int | None = Field(default=6, gt=0)
-    max_weekends: int | None = Field(default=None, ge=0)
-    fairness_weight: int = Field(default=5, ge=0)
-    target_weight_per_hour: int = Field(default=1, ge=0)
+    max_avg_weekly_hours: float | None = Field(default=48, gt=0, le=7 * 24)
+    full_time_weekly_hours: float = Field(default=40, gt=0, le=7 * 24)
+    target_tolerance_hours: float = Field(default=4, ge=0, le=MAX_ROSTER_WEEKS * 7 * 24)
+    max_consecutive_days: int | None = Field(default=6, gt=0, le=MAX_ROSTER_DAYS)
+    max_weekends: int | None = Field(default=None, ge=0, le=MAX_ROSTER_WEEKS + 1)
+    fairness_weight: int = Field(default=5, ge=0, le=MAX_ROSTER_WEIGHT)
+    target_weight_per_hour: int = Field(default=1, ge=0, le=MAX_ROSTER_WEIGHT)
 
 
 class ShiftRow(Row):
     id: str = Field(min_length=1)
     start: str
     end: str
-    paid_minutes: int | None = Field(default=None, ge=0)
+    paid_minutes: int | None = Field(default=None, ge=0, le=MINUTES_PER_DAY)
     category: str = "day"
 
     @field_validator("category")
@@ -281,9 +295,9 @@ class StaffRow(Row):
     id: str = Field(min_length=1)
     competences: str = Field(min_length=1)
     employment_rate: float = Field(default=1.0, gt=0, le=1.0)
-    tolerance_hours: float | None = Field(default=None, ge=0)
-    max_consecutive_days: int | None = Field(default=None, gt=0)
-    max_weekends: int | None = Field(default=None, ge=0)
+    tolerance_hours: float | None = Field(default=None, ge=0, le=MAX_ROSTER_WEEKS * 7 * 24)
+    max_consecutive_days: int | None = Field(default=None, gt=0, le=MAX_ROSTER_DAYS)
+    max_weekends: int | None = Field(default=None, ge=0, le=MAX_ROSTER_WEEKS + 1)
     nights_allowed: bool = True
 
 
@@ -292,10 +306,10 @@ class DemandRow(Row):
     weekday: int | None = Field(default=None, ge=0, le=6)
     shift: str
     competence: str
-    staff: int = Field(ge=0)
+    staff: int = Field(ge=0, le=MAX_STAFF_PER_SHIFT)
     tier: int = Field(default=1, ge=1, le=3)
-    weight_under: int = Field(default=1, ge=0)
-    weight_over: int = Field(default=0, ge=0)
+    weight_under: int = Field(default=1, ge=0, le=MAX_ROSTER_WEIGHT)
+    weight_over: int = Field(default=0, ge=0, le=MAX_ROSTER_WEIGHT)
     note: str = ""
 
 
@@ -308,7 +322,7 @@ class MatrixRow(Row):
     start: str
     end: str
     competence: str
-    staff: int = Field(ge=0)
+    staff: int = Field(ge=0, le=MAX_STAFF_PER_SHIFT)
     activity_type: str = ""
     named_staff: str = ""  # ;-list of named people the matrix put on the session
     trace_ids: str = ""  # ;-list of the matrix cells behind the row (its trace.csv ids)
@@ -321,7 +335,7 @@ class AcuteStaffingRow(Row):
     shift: str = Field(min_length=1)
     competence: str = Field(min_length=1)
     arrivals_per_staff: float = Field(gt=0)
-    weight_under: int = Field(default=1, ge=0)
+    weight_under: int = Field(default=1, ge=0, le=MAX_ROSTER_WEIGHT)
 
 
 class AcuteRow(Row):
@@ -335,8 +349,8 @@ class AcuteRow(Row):
 
 class AbsenceRow(Row):
     staff: str
-    start: date
-    end: date
+    start: CalendarDate
+    end: CalendarDate
     reason: str = "absence"
 
 
@@ -345,7 +359,7 @@ class WishRow(Row):
     date: _Date
     shift: str | None = None
     want: str
-    weight: int = Field(default=1, ge=0)
+    weight: int = Field(default=1, ge=0, le=MAX_ROSTER_WEIGHT)
 
     @field_validator("want")
     @classmethod
@@ -362,7 +376,7 @@ class PinRow(Row):
 
 
 class WeekTypeRow(Row):
-    week_start: date
+    week_start: CalendarDate
     week_type: str
 
 
@@ -375,6 +389,30 @@ def parse_clock(text: str, *, where: str, row: int, field: str) -> int:
     if not m or int(m.group(2)) >= 60 or int(m.group(1)) >= 48:
         raise InputError(f"expected a time HH:MM (got {text!r})", file=where, row=row, field=field)
     return int(m.group(1)) * MINUTES_PER_HOUR + int(m.group(2))
+
+
+def _check_shift_clock(r: ShiftRow, s0: int, dur: int, *, where: str, row: int) -> None:
+    """Shift length and midnight rules (``docs/rostering.md``, "shifts"): at most 16 h unless
+    the shift is on call (category ``oncall``, up to 24 h); a ``day`` shift ends by 24:00, an
+    ``evening`` shift by 02:00; only ``night`` and ``oncall`` shifts run on into the morning.
+    A typo such as 15:30-03:30 (meant 15:30) or 17:00-08:00 marked ``day`` is refused."""
+    limit = MINUTES_PER_DAY if r.category == "oncall" else MAX_SHIFT_HOURS * MINUTES_PER_HOUR
+    if dur > limit:
+        hint = "" if r.category == "oncall" else " (mark an on-call shift with category oncall)"
+        raise InputError(
+            f"shift {r.start}-{r.end} is {_hours(dur)} long, more than "
+            f"{_hours(limit)}{hint}", file=where, row=row, field="end")
+    end = s0 + dur
+    latest = {"day": MINUTES_PER_DAY, "evening": EVENING_LATEST_END_MINUTE}.get(r.category)
+    if latest is not None and end > latest:
+        raise InputError(
+            f"{r.category} shift {r.start}-{r.end} runs past {_hhmm(latest % MINUTES_PER_DAY)} "
+            "the next morning: give it category night (or oncall), or correct the end",
+            file=where, row=row, field="category")
+
+
+def _hours(minutes: int) -> str:
+    return f"{minutes // 60} h" + (f" {minutes % 60} min" if minutes % 60 else "")
 
 
 def _targets_less_absences(staff: list[StaffMember], absences: Sequence[Absence],
@@ -496,10 +534,7 @@ def build_roster(raw: RawInstance, matrix_table: Table | None, *,
         if e0 == s0:
             raise InputError("shift has zero length", file=st.where, row=rn, field="end")
         dur = e0 - s0 if e0 > s0 else e0 + MINUTES_PER_DAY - s0
-        if dur > MINUTES_PER_DAY:
-            raise InputError(
-                f"shift is longer than 24 h ({dur} min)", file=st.where, row=rn, field="end"
-            )
+        _check_shift_clock(r, s0, dur, where=st.where, row=rn)
         paid = dur if r.paid_minutes is None else r.paid_minutes
         if paid > dur:
             raise InputError(
@@ -545,6 +580,8 @@ def build_roster(raw: RawInstance, matrix_table: Table | None, *,
         )
     staff_ids = [s.id for s in staff]
     all_comps = {c for s in staff for c in s.competences}
+    check_size("staff × days × shift types", len(staff) * num_days * len(shifts),
+               MAX_ROSTER_CELLS, file=sft.where)
 
     # week types (for the matrix conversion)
     week_types = [NORMAL_WEEK] * ((num_days + DAYS_PER_WEEK - 1) // DAYS_PER_WEEK)
@@ -589,6 +626,13 @@ def build_roster(raw: RawInstance, matrix_table: Table | None, *,
                     row=dt.row_number(i),
                     field="date",
                 )
+            qualified = sum(1 for s in staff if dr.competence in s.competences)
+            if dr.staff > qualified:
+                warnings.warn(
+                    f"{dt.where} row {dt.row_number(i)}, field 'staff': asks {dr.staff} "
+                    f"{dr.competence} on {dr.shift}, but only {qualified} staff member(s) have "
+                    f"{dr.competence}: at least {dr.staff - qualified} will be short",
+                    InputWarning, stacklevel=2)
             if dr.date is not None:
                 days = [day_of(dr.date, dt, i, "date")]
             else:
@@ -665,8 +709,14 @@ def build_roster(raw: RawInstance, matrix_table: Table | None, *,
         check_ref(rows_p, pt, "shift", [*shift_ids, "off"], "shift")
         check_unique(rows_p, pt, "staff", "date", what="pin staff/date")
         absent = {(a.staff, a.day) for a in absences}
+        no_nights = {sr.id for sr in staff_rows if not sr.nights_allowed}
         for i, p in enumerate(rows_p):
             d = day_of(p.date, pt, i, "date")
+            if p.shift in night_ids and p.staff in no_nights:
+                raise InputError(
+                    f"{p.staff} is pinned to night shift {p.shift} on {p.date} but has "
+                    "nights_allowed false in staff.csv",
+                    file=pt.where, row=pt.row_number(i), field="shift")
             if p.shift != "off" and (p.staff, d) in absent:
                 raise InputError(
                     f"{p.staff} is pinned to {p.shift} on {p.date} but is absent that day",
@@ -920,6 +970,11 @@ def acute_to_demand(raw: RawInstance, table: Table, unit: str | None, shift_ids:
                              field="competence", **where)  # type: ignore[arg-type]
         cap = capacity[a.block][0]
         need = math.ceil(cap / a.arrivals_per_staff - RATIO_TOLERANCE)
+        if need > MAX_STAFF_PER_SHIFT:
+            raise InputError(
+                f"{cap:g} arrivals ÷ {a.arrivals_per_staff:g} per staff = {need} staff on one "
+                f"shift, more than the documented maximum {MAX_STAFF_PER_SHIFT}",
+                field="arrivals_per_staff", **where)  # type: ignore[arg-type]
         if need <= 0:
             continue
         for d in range(num_days):

@@ -97,8 +97,10 @@ def test_cli_names_shortfalls_and_escalates(tmp_path: Path) -> None:
 BAD = [
     ("zero-length shift", {"shifts": "id,start,end\nD,07:00,07:00\n"},
      "shifts.csv row 2, field 'end': shift has zero length"),
-    ("longer than 24 h", {"shifts": "id,start,end\nD,06:00,31:00\n"},
-     "shifts.csv row 2, field 'end': shift is longer than 24 h"),
+    ("longer than 16 h", {"shifts": "id,start,end\nD,06:00,31:00\n"},
+     "shifts.csv row 2, field 'end': shift 06:00-31:00 is 25 h long, more than 16 h"),
+    ("on call longer than 24 h", {"shifts": "id,start,end,category\nD,06:00,31:00,oncall\n"},
+     "shifts.csv row 2, field 'end': shift 06:00-31:00 is 25 h long, more than 24 h"),
     ("duplicate staff", {"staff": "id,competences\nA,RN\nA,USK\n"},
      "staff.csv row 3, field 'id': duplicate staff id 'A'"),
     ("unknown competence", {"demand": "weekday,shift,competence,staff\n0,D,LAK,1\n"},

@@ -1,0 +1,64 @@
+"""Documented limits on input sizes and values, checked before anything large is built.
+
+Every level's row models take their upper bounds from here, so the format references
+(``docs/*.md``, "Ranges") and the checks cannot drift apart. A value outside its range is an
+:class:`~pks_opt.errors.InputError` naming the file, row and field, never a crash, a hang or
+an "infeasible" result.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator
+from pydantic_core import PydanticCustomError
+
+from pks_opt.errors import InputError
+
+#: a roster covers at most one year (52 weeks = 364 days); the Curtois horizon the same
+MAX_ROSTER_WEEKS = 52
+MAX_ROSTER_DAYS = 7 * MAX_ROSTER_WEEKS
+#: staff × days × shift types of a roster (its assignment variables), checked before the
+#: model is built (the largest Curtois instance, 24, has 150 × 364 × 16 = 873,600)
+MAX_ROSTER_CELLS = 2_000_000
+#: a shift is at most 16 h unless it is an on-call shift (category ``oncall``: up to 24 h)
+MAX_SHIFT_HOURS = 16
+#: an evening shift may run past midnight until 02:00; day shifts end by 24:00
+EVENING_LATEST_END_MINUTE = 24 * 60 + 2 * 60
+#: people one demand row may ask for on one shift
+MAX_STAFF_PER_SHIFT = 1000
+#: objective weights of the roster (integers in CP-SAT: larger ones overflow its sums)
+MAX_ROSTER_WEIGHT = 1_000_000
+#: a production plan covers at most three years of weeks
+MAX_PLAN_WEEKS = 156
+
+
+def calendar_date(value: Any) -> Any:
+    """A real calendar date from a ``date`` or an ISO text ``YYYY-MM-DD`` (``2027-02-30`` is
+    refused with the reason); other values are left to pydantic's ``date`` validation."""
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            return date.fromisoformat(text)
+        except ValueError as exc:
+            parts = text.split("-")
+            if len(parts) == 3 and all(p.isdigit() for p in parts):
+                raise PydanticCustomError(
+                    "calendar_date", "not a calendar date ({reason})", {"reason": str(exc)}
+                ) from None
+    return value
+
+
+#: a ``date`` field that names impossible dates ("2027-02-30 is not a calendar date")
+CalendarDate = Annotated[date, BeforeValidator(calendar_date)]
+
+
+def check_size(what: str, size: int, maximum: int, *, file: str | None = None,
+               field: str | None = None) -> None:
+    """Refuse a problem larger than ``maximum`` before anything of that size is allocated."""
+    if size > maximum:
+        raise InputError(f"{what} is {size:,}, more than the documented maximum {maximum:,}",
+                         file=file, field=field)
