@@ -129,3 +129,48 @@ def roster_followup_chart(result: Result) -> dict[str, Figure]:
     fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.97), fontsize=8, ncol=4)
     fig.tight_layout(rect=(0, 0, 1, 0.93))
     return {"cover_followup": fig}
+
+
+def balance_followup_chart(result: Result) -> dict[str, Figure]:
+    """Per unit × planning object: the goal to date and the actual production per quarter."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    df = result.tables.get("balance_followup")
+    if df is None or df.empty:
+        return {}
+    keys = list(dict.fromkeys(zip(df["unit"], df["planning_object"], strict=True)))[:MAX_PANELS]
+    cols = min(3, len(keys))
+    rows = (len(keys) + cols - 1) // cols
+    fig, axes = plt.subplots(rows, cols, figsize=(5 * cols, 3.2 * rows), squeeze=False)
+    for ax, (u, o) in zip(axes.flat, keys, strict=False):
+        d = df[(df["unit"] == u) & (df["planning_object"] == o)]
+        x = np.arange(len(d))
+        ax.bar(x - 0.2, d["goal_to_date"], width=0.4, color="#dd8452", label="goal to date")
+        colours = ["red" if f else "#4c72b0" for f in d["production_flag"]]
+        ax.bar(x + 0.2, d["production_actual"], width=0.4, color=colours, label="actual")
+        ax.plot(x, d["need_to_date"], "k_", markersize=24, label="need to date")
+        ax.plot(x, d["inflow_actual"], "kx", label="inflow")
+        ax.set_xticks(x, [f"{p}\nweeks {w}" for p, w in zip(d["period"], d["weeks"], strict=True)],
+                      fontsize=8)
+        ax.set_title(f"{u} {o}", fontsize=10)
+        ax.set_ylabel("activities / patients")
+    for ax in list(axes.flat)[len(keys):]:
+        ax.axis("off")
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    handles = [Patch(color="#dd8452", label="goal to date"),
+               Patch(color="#4c72b0", label="actual production"),
+               Patch(color="red", label="actual, beyond the threshold"),
+               Line2D([], [], color="black", marker="_", ls="", markersize=12,
+                      label="need to date"),
+               Line2D([], [], color="black", marker="x", ls="", label="actual inflow")]
+    fig.legend(handles=handles, loc="lower center", ncol=5, fontsize=8)
+    fig.suptitle(f"{result.instance}: production against the balance's goals, quarter to date",
+                 fontsize=11)
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    return {"balance_followup": fig}
