@@ -167,22 +167,24 @@ def balance_follow_up(bf: BalanceFolder, actuals: Actuals, *, threshold: float =
         goal_to_date, need_to_date = full_goal * share, full_need * share
         act, inflow = produced[(u, o, q)], joined[(u, o, q)]
         outlook = act / n * WEEKS_PER_QUARTER if n else 0.0
-        row = {
+        prod_share = round(_share(act, goal_to_date), 4)
+        inflow_share = round(_share(inflow, need_to_date), 4)
+        row: dict[str, Any] = {
             "unit": u, "planning_object": o, "period": period,
             "weeks": f"{first}–{end}", "weeks_done": n,
             "goal": round(full_goal, 1), "goal_to_date": round(goal_to_date, 1),
             "production_actual": round(act, 1),
             "production_deviation": round(act - goal_to_date, 1),
-            "production_deviation_share": round(_share(act, goal_to_date), 4),
+            "production_deviation_share": prod_share,
             "need_to_date": round(need_to_date, 1), "inflow_actual": round(inflow, 1),
             "inflow_deviation": round(inflow - need_to_date, 1),
-            "inflow_deviation_share": round(_share(inflow, need_to_date), 4),
+            "inflow_deviation_share": inflow_share,
             "production_at_this_rate": round(outlook, 1),
             "goal_gap_at_this_rate": round(outlook - full_goal, 1),
             "comment": "; ".join(sorted(comments[(u, o, q)])),
+            "production_flag": abs(prod_share) > threshold,
+            "inflow_flag": abs(inflow_share) > threshold,
         }
-        row["production_flag"] = abs(row["production_deviation_share"]) > threshold
-        row["inflow_flag"] = abs(row["inflow_deviation_share"]) > threshold
         rows.append(row)
         if row["production_flag"] or row["inflow_flag"]:
             escalation.append(_escalate(row))
