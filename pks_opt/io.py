@@ -19,16 +19,29 @@ Row numbers in messages are spreadsheet rows: the header is row 1, the first dat
 
 from __future__ import annotations
 
+import codecs
 import csv
+import functools
+import io
 import math
+import re
+import stat
 import warnings
+import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from types import UnionType
+from typing import Any, TypeVar, Union, get_args, get_origin
 
+import openpyxl  # type: ignore[import-untyped]
 import pandas as pd
 import yaml
+from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
+from openpyxl.worksheet._read_only import (  # type: ignore[import-untyped]
+    ReadOnlyWorksheet,
+)
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from pks_opt.errors import InputError, InputWarning
@@ -40,10 +53,19 @@ RowT = TypeVar("RowT", bound=BaseModel)
 
 
 class Row(BaseModel):
-    """Base of every table row: immutable, no NaN/inf, surrounding blanks stripped."""
+    """Base of every table row: immutable, no NaN/inf, surrounding blanks stripped.
+
+    Ids are text: a number given for a text field (a workbook cell ``1001``) reads as ``"1001"``.
+    A true/false value for a numeric field is refused by :func:`parse_rows` and
+    :func:`parse_parameters` (pydantic alone would read ``True`` as 1).
+    """
 
     model_config = ConfigDict(
-        frozen=True, extra="ignore", allow_inf_nan=False, str_strip_whitespace=True
+        frozen=True,
+        extra="ignore",
+        allow_inf_nan=False,
+        str_strip_whitespace=True,
+        coerce_numbers_to_str=True,
     )
 
 
@@ -119,27 +141,176 @@ class RawInstance:
         )
 
 
+# --------------------------------------------------------------------------- reading rules
+#
+# The rules below are documented for users in docs/reading-rules.md ("Reading rules (all
+# instances)"); keep the two in step.
+
+#: Largest CSV table read (bytes); a bigger file is refused before it is read.
+MAX_CSV_BYTES = 200 * 1024 * 1024
+#: Largest ``.xlsx`` workbook read (bytes, as stored) …
+MAX_XLSX_BYTES = 100 * 1024 * 1024
+#: … and the most its parts may unpack to (a zip bomb is refused before it is unpacked).
+MAX_XLSX_UNPACKED_BYTES = 1024 * 1024 * 1024
+#: Largest YAML file read (``instance.yaml``, scenario and cycle files).
+MAX_YAML_BYTES = 10 * 1024 * 1024
+#: Most YAML aliases (``*name`` references) one file may use: a "billion laughs" file is
+#: refused instead of being expanded.
+MAX_YAML_ALIASES = 100
+#: … and at most this many nodes in all the aliases expand to.
+MAX_YAML_ALIAS_NODES = 10_000
+
+SAVE_AS = "save it as UTF-8 (CSV UTF-8) or as Swedish Excel CSV (semicolon-separated)"
+
+# A well-formed UTF-8 multi-byte sequence: in a file that is not valid UTF-8 as a whole, one of
+# these means UTF-8 and Windows-1252 text are mixed (decoding either way would garble letters).
+_UTF8_SEQUENCE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+# Swedish Excel numbers, as it writes them in "CSV (semikolonavgränsad)": decimal comma, and
+# (when the cell has a number format with grouping) thousands separated by a space, a
+# non-breaking space or a narrow non-breaking space. The first group never starts with 0, so
+# "08 123 456" (a phone number) stays text.
+_DECIMAL_COMMA = re.compile(r"-?\d+,\d+")
+_GROUPED_NUMBER = re.compile(r"-?[1-9]\d{0,2}(?:[ \u00a0\u202f]\d{3})+(?:,\d+)?")
+_SWEDISH_BOOLEANS = {"SANT": "TRUE", "FALSKT": "FALSE"}
+
+
+def check_regular_file(path: Path, *, limit: int, what: str) -> None:
+    """Refuse before reading: a missing path, a folder/device/pipe, a file over ``limit`` bytes."""
+    where = str(path)
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise InputError("no such file", file=where) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", file=where) from None
+    if not stat.S_ISREG(st.st_mode):
+        raise InputError(
+            f"not a regular file (a folder, device or pipe cannot be read as {what})", file=where
+        )
+    if st.st_size > limit:
+        raise InputError(
+            f"the file is {st.st_size / 2**20:.0f} MB, more than the {limit // 2**20} MB"
+            f" {what} may have",
+            file=where,
+        )
+
+
+def decode_text(data: bytes, where: str) -> str:
+    """Text of a file: UTF-8 (with or without byte-order mark), else Windows-1252 (cp1252).
+
+    Never guesses: a file that is neither, that mixes the two, or that holds NUL bytes
+    (UTF-16 "Unicode text") is refused with a line number and how to save it instead.
+    """
+    if b"\x00" in data:
+        line = data.count(b"\n", 0, data.index(b"\x00")) + 1
+        raise InputError(
+            f"not a text file (line {line} holds a NUL byte, as UTF-16 'Unicode text' does):"
+            f" {SAVE_AS}",
+            file=where,
+        )
+    if data.startswith(codecs.BOM_UTF8):
+        try:
+            return data[len(codecs.BOM_UTF8) :].decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"starts as UTF-8 but line {_line_of(data, exc.start + 3)} is not UTF-8: {SAVE_AS}",
+                file=where,
+            ) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        bad = exc.start
+    if _UTF8_SEQUENCE.search(data):
+        raise InputError(
+            f"mixes UTF-8 and Windows-1252 text (line {_line_of(data, bad)} is not UTF-8):"
+            f" {SAVE_AS}",
+            file=where,
+        )
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"neither UTF-8 nor Windows-1252 text (byte 0x{data[exc.start]:02x} on line"
+            f" {_line_of(data, exc.start)}): {SAVE_AS}",
+            file=where,
+        ) from None
+
+
+def _line_of(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
+
+
+def read_text(path: Path, *, limit: int, what: str) -> str:
+    """A text file's content after the regular-file and size checks (see :func:`decode_text`)."""
+    check_regular_file(path, limit=limit, what=what)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", file=str(path)) from None
+    return decode_text(data, str(path))
+
+
+def csv_separator(text: str) -> str:
+    """``;`` when the header line holds a ``;`` and no ``,`` outside quotes, else ``,``."""
+    quoted = False
+    semicolons = commas = 0
+    for ch in text:
+        if ch == '"':
+            quoted = not quoted
+        elif quoted:
+            continue
+        elif ch in "\r\n":
+            break
+        elif ch == ";":
+            semicolons += 1
+        elif ch == ",":
+            commas += 1
+    return ";" if semicolons and not commas else ","
+
+
+def swedish_cell(value: str) -> str:
+    """A cell of a semicolon-separated (Swedish Excel) CSV in the form the models read.
+
+    ``0,25`` → ``0.25``; ``1 234,5`` → ``1234.5``; ``SANT``/``FALSKT`` → ``TRUE``/``FALSE``;
+    anything else unchanged.
+    """
+    s = value.strip()
+    if _DECIMAL_COMMA.fullmatch(s):
+        return s.replace(",", ".")
+    if _GROUPED_NUMBER.fullmatch(s):
+        return re.sub(r"[ \u00a0\u202f]", "", s).replace(",", ".")
+    return _SWEDISH_BOOLEANS.get(s, value)
+
+
 # --------------------------------------------------------------------------- reading
 
 
-def read_raw(path: str | Path, *, expect_kind: str | None = None) -> RawInstance:
+def read_raw(
+    path: str | Path, *, expect_kind: str | None = None, allow_outside: bool = False
+) -> RawInstance:
     """Read an instance folder (``instance.yaml`` + CSVs) or an ``.xlsx`` workbook.
+
+    ``allow_outside``: a table path under the manifest's ``tables:`` may point outside the
+    instance folder (refused by default: an instance is the folder, and a manifest must not
+    make the program read files elsewhere).
 
     Raises
     ------
     InputError
-        The path does not exist, YAML/CSV/xlsx is malformed, or the manifest's ``kind``
-        differs from ``expect_kind``.
+        The path does not exist, YAML/CSV/xlsx is malformed or breaks a reading rule (see
+        ``docs/reading-rules.md``), or the manifest's ``kind`` differs from ``expect_kind``.
     """
     p = Path(path)
     if not p.exists():
         raise InputError("no such file or folder", file=str(p))
     if p.is_dir():
-        raw = _read_folder(p)
+        raw = _read_folder(p, allow_outside=allow_outside)
     elif p.suffix.lower() == ".xlsx":
         raw = _read_workbook(p)
     elif p.suffix.lower() in (".yaml", ".yml") and p.name == MANIFEST_NAME:
-        raw = _read_folder(p.parent)
+        raw = _read_folder(p.parent, allow_outside=allow_outside)
     else:
         raise InputError(
             f"expected a folder with {MANIFEST_NAME} or an .xlsx workbook", file=str(p)
@@ -153,22 +324,94 @@ def read_raw(path: str | Path, *, expect_kind: str | None = None) -> RawInstance
     return raw
 
 
-def load_yaml(path: Path) -> Any:
-    """Parse a YAML file; syntax errors become an :class:`InputError` with the line."""
+class _TooManyAliases(yaml.YAMLError):
+    def __init__(self, line: int) -> None:
+        super().__init__(f"too many YAML aliases (line {line})")
+        self.line = line
+
+
+class _SafeLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, with two guards.
+
+    * At most :data:`MAX_YAML_ALIASES` aliases, expanding to at most
+      :data:`MAX_YAML_ALIAS_NODES` nodes in all: a "billion laughs" file (aliases of aliases,
+      each level multiplying the size) is refused while it is parsed, before anything walks
+      the expansion.
+    * An impossible date (``2027-02-30``) stays text instead of raising ``ValueError`` deep in
+      the loader, so the model that expects a date names the field.
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._aliases = 0
+        self._expanded = 0
+        self._sizes: dict[int, int] = {}
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            self._aliases += 1
+            target = self.anchors.get(event.anchor)
+            if target is not None:
+                self._expanded += self._size(target)
+            if self._aliases > MAX_YAML_ALIASES or self._expanded > MAX_YAML_ALIAS_NODES:
+                raise _TooManyAliases(event.start_mark.line + 1)
+        return super().compose_node(parent, index)
+
+    def _size(self, node: yaml.Node) -> int:
+        """Nodes in ``node`` with every alias expanded (memoised; a node being built counts 1)."""
+        key = id(node)
+        if key not in self._sizes:
+            self._sizes[key] = 1  # guards a recursive alias
+            children: list[Any] = []
+            if isinstance(node, yaml.SequenceNode):
+                children = list(node.value)
+            elif isinstance(node, yaml.MappingNode):
+                children = [n for pair in node.value for n in pair]
+            self._sizes[key] = 1 + sum(self._size(c) for c in children)
+        return self._sizes[key]
+
+    def construct_yaml_timestamp(self, node: Any) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:
+            return self.construct_scalar(node)
+
+
+_SafeLoader.add_constructor("tag:yaml.org,2002:timestamp", _SafeLoader.construct_yaml_timestamp)
+
+
+def parse_yaml(text: str, where: str) -> Any:
+    """Parse YAML text with the guarded safe loader; problems are an :class:`InputError`."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", file=str(path)) from None
-    try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_SafeLoader)  # noqa: S506 - a SafeLoader subclass
+    except _TooManyAliases as exc:
+        raise InputError(
+            f"too many YAML aliases (more than {MAX_YAML_ALIASES} aliases or"
+            f" {MAX_YAML_ALIAS_NODES} values through aliases, at line {exc.line}):"
+            " write the values out instead of referring to anchors",
+            file=where,
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f" (line {mark.line + 1})" if mark is not None else ""
         problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise InputError(f"malformed YAML{line}: {problem}", file=str(path)) from None
+        raise InputError(f"malformed YAML{line}: {problem}", file=where) from None
+    except RecursionError:
+        raise InputError("malformed YAML: nested too deeply", file=where) from None
 
 
-def _read_folder(folder: Path) -> RawInstance:
+def load_yaml(path: Path) -> Any:
+    """Parse a YAML file (UTF-8 or Windows-1252, at most :data:`MAX_YAML_BYTES`).
+
+    Syntax errors, too many aliases, an undecodable or oversized file, or a path that is not a
+    regular file become an :class:`InputError` (with the line where there is one).
+    """
+    text = read_text(path, limit=MAX_YAML_BYTES, what="a YAML file")
+    return parse_yaml(text, str(path))
+
+
+def _read_folder(folder: Path, *, allow_outside: bool = False) -> RawInstance:
     manifest_path = folder / MANIFEST_NAME
     if not manifest_path.exists():
         raise InputError(f"missing {MANIFEST_NAME}", file=str(folder))
@@ -183,8 +426,16 @@ def _read_folder(folder: Path) -> RawInstance:
         raise InputError("'tables' must map table names to CSV files", file=str(manifest_path))
     for csv_path in sorted(folder.glob("*.csv")):
         files[csv_path.stem] = csv_path
+    inside = folder.resolve()
     for name, rel in declared.items():
         target = folder / str(rel)
+        if not allow_outside and not target.resolve().is_relative_to(inside):
+            raise InputError(
+                f"table '{name}' points to '{rel}', outside the instance folder"
+                " (copy the file into the folder)",
+                file=str(manifest_path),
+                field="tables",
+            )
         if not target.exists():
             raise InputError(
                 f"table '{name}' points to '{rel}', which does not exist",
@@ -202,7 +453,9 @@ def read_result_csv(
     """A table of an earlier result folder (``production_goals.csv``, ``feedback.csv``…).
 
     ``missing`` is the message when the file is not there. ``text``: every cell as stripped
-    text (the caller validates numbers with row numbers); otherwise pandas' own types.
+    text (the caller validates numbers with row numbers); otherwise pandas' own types. Result
+    tables are read as pks wrote them (comma-separated UTF-8): a file re-saved by Swedish Excel
+    (semicolons, decimal commas) is refused rather than misread.
 
     Raises
     ------
@@ -210,8 +463,18 @@ def read_result_csv(
         Missing file, an empty or malformed file, a missing column (row 1).
     """
     where = str(path)
-    if not Path(path).is_file():
+    if not Path(path).exists():
         raise InputError(missing, file=where)
+    check_regular_file(Path(path), limit=MAX_CSV_BYTES, what="a CSV table")
+    with open(path, "rb") as fh:
+        first_line = fh.readline(1 << 16).decode("utf-8", errors="replace")
+    if csv_separator(first_line) == ";":
+        raise InputError(
+            "semicolon-separated (as Swedish Excel saves CSV): a result table must stay as"
+            " pks wrote it (comma-separated, decimal point); use the result folder's own file",
+            file=where,
+            row=1,
+        )
     try:
         if text:
             df = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
@@ -233,27 +496,32 @@ def read_result_csv(
 def _read_csv(name: str, path: Path) -> Table:
     """Read a CSV with the standard library, so every record keeps its row number.
 
-    A record with more fields than the header, or an unterminated quote, is an error naming the
-    row (record number, header = row 1; a quoted field may span lines). Missing trailing fields
-    are blank, as spreadsheets often write them.
+    Comma- or semicolon-separated (Swedish Excel, decimal comma: see :func:`swedish_cell`),
+    UTF-8 or Windows-1252 (:func:`decode_text`). A record with more or fewer fields than the
+    header, an unterminated quote, or a last row without a line break (the file may be cut) is
+    an error naming the row (record number, header = row 1; a quoted field may span lines).
+    Blank rows are skipped.
     """
     where = str(path)
+    text = read_text(path, limit=MAX_CSV_BYTES, what="a CSV table")
+    sep = csv_separator(text)
+    reader = csv.reader(
+        io.StringIO(text, newline=""), delimiter=sep, skipinitialspace=True, strict=True
+    )
+    records: list[list[str]] = []
     try:
-        with path.open(newline="", encoding="utf-8-sig") as fh:
-            reader = csv.reader(fh, skipinitialspace=True, strict=True)
-            records: list[list[str]] = []
-            try:
-                records.extend(reader)
-            except csv.Error as exc:
-                raise InputError(
-                    f"malformed CSV: {exc}", file=where, row=len(records) + 1
-                ) from None
-    except UnicodeDecodeError:
-        raise InputError("malformed CSV: not UTF-8 text", file=where) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", file=where) from None
+        records.extend(reader)
+    except csv.Error as exc:
+        raise InputError(f"malformed CSV: {exc}", file=where, row=len(records) + 1) from None
     if not records or not any(c.strip() for c in records[0]):
         raise InputError("empty file (a header row is needed)", file=where)
+    if text[-1] not in "\r\n" and any(c.strip() for c in records[-1]):
+        raise InputError(
+            f"the file ends inside row {len(records)} without a line break: it may be cut;"
+            " if the row is complete, end the file with a line break",
+            file=where,
+            row=len(records),
+        )
     columns = tuple(c.strip() for c in records[0])
     _check_header(columns, where)
     rows: list[dict[str, Any]] = []
@@ -261,50 +529,231 @@ def _read_csv(name: str, path: Path) -> Table:
     for i, rec in enumerate(records[1:], start=2):
         if all(not c.strip() for c in rec):
             continue
-        if len(rec) > len(columns):
+        if len(rec) != len(columns):
+            hint = (
+                ""
+                if len(rec) > len(columns)
+                else (f": a field is missing (a blank cell still needs its '{sep}')")
+            )
             raise InputError(
-                f"malformed CSV: {len(rec)} field(s), the header has {len(columns)}",
+                f"malformed CSV: {len(rec)} field(s), the header has {len(columns)}{hint}",
                 file=where,
                 row=i,
             )
-        padded = rec + [""] * (len(columns) - len(rec))
-        rows.append({col: _cell(v) for col, v in zip(columns, padded, strict=True)})
+        if sep == ";":
+            rec = [swedish_cell(v) for v in rec]
+        rows.append({col: _cell(v) for col, v in zip(columns, rec, strict=True)})
         numbers.append(i)
     return Table(name, where, columns, tuple(rows), tuple(numbers))
 
 
+class _Sheet:
+    """One worksheet's cells, checked: ``rows`` maps spreadsheet row → values by column."""
+
+    def __init__(self, where: str, columns: tuple[str, ...], rows: list[tuple[int, list[Any]]]):
+        self.where = where
+        self.columns = columns
+        self.rows = rows
+
+
 def _read_workbook(path: Path) -> RawInstance:
+    """Read a workbook with openpyxl, cell by cell, so every cell's kind is known.
+
+    Formula cells without a stored value, error cells (``#DIV/0!``…) and NaN/inf numbers are
+    refused naming sheet, row, column and cell; booleans become ``TRUE``/``FALSE`` (what the
+    same CSV holds: bool columns accept them, numeric columns refuse them); dates become ISO
+    text, times ``HH:MM``; whole-number floats become integers (an id ``1001.0`` reads ``1001``).
+    """
+    where = str(path)
+    check_regular_file(path, limit=MAX_XLSX_BYTES, what="a workbook")
+    _check_unpacked_size(path)
     try:
-        sheets = pd.read_excel(path, sheet_name=None, dtype=object, engine="openpyxl")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl warns about unsupported extensions
+            values = openpyxl.load_workbook(path, read_only=True, data_only=True)
+            formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many types for a broken file
-        raise InputError(f"cannot read workbook: {exc}", file=str(path)) from None
+        raise InputError(f"cannot read workbook: {exc}", file=where) from None
+    try:
+        sheets = {
+            name: _read_sheet(values[name], formulas[name], f"{path}[{name}]")
+            for name in values.sheetnames
+            if isinstance(values[name], ReadOnlyWorksheet)
+        }
+    except InputError:
+        raise
+    except Exception as exc:  # a broken sheet part
+        raise InputError(f"cannot read workbook: {exc}", file=where) from None
+    finally:
+        values.close()
+        formulas.close()
     manifest: dict[str, Any] = {}
-    where = f"{path}[{MANIFEST_SHEET}]"
+    manifest_where = f"{path}[{MANIFEST_SHEET}]"
     if MANIFEST_SHEET in sheets:
-        df = sheets.pop(MANIFEST_SHEET)
-        if not {"key", "value"} <= set(map(str, df.columns)):
-            raise InputError("the 'instance' sheet needs columns 'key' and 'value'", file=where)
-        for i, (key, value) in enumerate(zip(df["key"], df["value"], strict=True)):
-            if _is_blank(key):
+        sheet = sheets.pop(MANIFEST_SHEET)
+        if not {"key", "value"} <= set(sheet.columns):
+            raise InputError(
+                "the 'instance' sheet needs columns 'key' and 'value'", file=manifest_where
+            )
+        k, v = sheet.columns.index("key"), sheet.columns.index("value")
+        for row, cells in sheet.rows:
+            key = cells[k]
+            if key is None:
                 continue
-            parsed = _yaml_scalar(value, where, i + 2)
-            _set_dotted(manifest, str(key).strip(), parsed)
+            parsed = _manifest_value(cells[v], manifest_where, row)
+            _set_dotted(manifest, str(_table_cell(key)).strip(), parsed)
     tables = {
-        str(name): _frame_to_table(str(name), f"{path}[{name}]", df.astype(object))
-        for name, df in sheets.items()
+        name: Table(
+            name,
+            sheet.where,
+            sheet.columns,
+            tuple(
+                {c: _table_cell(x) for c, x in zip(sheet.columns, cells, strict=True)}
+                for _, cells in sheet.rows
+            ),
+            tuple(row for row, _ in sheet.rows),
+        )
+        for name, sheet in sheets.items()
     }
-    return RawInstance(path, manifest, tables, where)
+    return RawInstance(path, manifest, tables, manifest_where)
 
 
-def _yaml_scalar(value: Any, where: str, row: int) -> Any:
-    if _is_blank(value):
+def _check_unpacked_size(path: Path) -> None:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            unpacked = sum(info.file_size for info in zf.infolist())
+    except (zipfile.BadZipFile, OSError):
+        raise InputError(
+            "cannot read workbook: not an .xlsx file (not a zip archive)", file=str(path)
+        ) from None
+    if unpacked > MAX_XLSX_UNPACKED_BYTES:
+        raise InputError(
+            f"the workbook unpacks to {unpacked / 2**20:.0f} MB, more than the"
+            f" {MAX_XLSX_UNPACKED_BYTES // 2**20} MB a workbook may hold",
+            file=str(path),
+        )
+
+
+def _read_sheet(values: ReadOnlyWorksheet, formulas: ReadOnlyWorksheet, where: str) -> _Sheet:
+    values.reset_dimensions()  # the stored size may be wrong (files written by other tools)
+    formulas.reset_dimensions()
+    has_formula = {
+        (cell.row, cell.column)
+        for row in formulas.iter_rows()
+        for cell in row
+        if getattr(cell, "data_type", None) == "f"
+    }
+    grid: list[list[Any]] = []
+    for r, row in enumerate(values.iter_rows(), start=1):
+        grid.append([_sheet_cell(cell, r, c, has_formula) for c, cell in enumerate(row, start=1)])
+    if not grid:
+        return _Sheet(where, (), [])
+    width = max(len(cells) for cells in grid)
+    for cells in grid:
+        cells.extend([None] * (width - len(cells)))
+    header = grid[0]
+    # A column without a header is dropped when it is empty, refused when it holds data.
+    keep = []
+    for c in range(width):
+        if header[c] is not None:
+            keep.append(c)
+            continue
+        used = next((r for r, cells in enumerate(grid[1:], start=2) if cells[c] is not None), None)
+        if used is not None:
+            raise InputError(
+                f"a column has no header (column {get_column_letter(c + 1)}, used on row {used})",
+                file=where,
+                row=1,
+            )
+    columns = tuple(str(_table_cell(header[c])).strip() for c in keep)
+    _check_header(columns, where)
+    rows = []
+    for r, cells in enumerate(grid[1:], start=2):
+        kept = [cells[c] for c in keep]
+        if any(x is not None for x in kept):
+            rows.append((r, kept))
+    # Only now are the column names known: name them in cell problems.
+    for r, cells in enumerate(grid, start=1):
+        for c in keep:
+            if isinstance(cells[c], _CellProblem):
+                raise InputError(
+                    cells[c].message,
+                    file=where,
+                    row=r,
+                    field=None if r == 1 else columns[keep.index(c)],
+                )
+    return _Sheet(where, columns, rows)
+
+
+@dataclass(frozen=True)
+class _CellProblem:
+    """A cell that cannot be read (reported once the column's name is known)."""
+
+    message: str
+
+
+def _sheet_cell(cell: Any, row: int, column: int, has_formula: set[tuple[int, int]]) -> Any:
+    """One cell as read: None (blank), stripped text, int/float, bool, date/time, or a problem."""
+    value = cell.value
+    ref = f"{get_column_letter(column)}{row}"
+    if getattr(cell, "data_type", None) == "e":
+        return _CellProblem(
+            f"cell {ref} holds the error {value}: correct the formula or the cells it uses"
+        )
+    if value is None:
+        if (row, column) in has_formula:
+            return _CellProblem(
+                f"cell {ref} holds a formula without a stored value: open and save the"
+                " workbook in Excel so the values are stored"
+            )
+        return None
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return _CellProblem(f"cell {ref} holds {value}, not a number")
+        return int(value) if value.is_integer() else value
+    return value
+
+
+def _table_cell(value: Any) -> Any:
+    """A checked cell as a table value: what the same cell in a CSV would read as."""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    return _temporal_text(value)
+
+
+def _manifest_value(value: Any, where: str, row: int) -> Any:
+    """A value of the ``instance`` sheet: text is parsed as YAML (``[a, b]`` is a list)."""
+    if value is None:
         return None
     if not isinstance(value, str):
-        return value
+        return _temporal_text(value)
     try:
-        return yaml.safe_load(value)
-    except yaml.YAMLError:
+        return parse_yaml(value, where)
+    except InputError:
         raise InputError("value is not valid YAML", file=where, row=row, field="value") from None
+
+
+def _temporal_text(value: Any) -> Any:
+    """Date cells as ISO dates, date-times as ``2027-03-01T07:30``, times as ``HH:MM``."""
+    if isinstance(value, datetime):
+        if value.time() == time(0, 0):
+            return value.date().isoformat()
+        spec = "minutes" if value.second == 0 and value.microsecond == 0 else "seconds"
+        return value.isoformat(timespec=spec)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, time):
+        spec = "minutes" if value.second == 0 and value.microsecond == 0 else "seconds"
+        return value.isoformat(timespec=spec)
+    if isinstance(value, timedelta):  # a duration format such as [h]:mm
+        minutes = round(value.total_seconds() / 60)
+        sign = "-" if minutes < 0 else ""
+        return f"{sign}{abs(minutes) // 60}:{abs(minutes) % 60:02d}"
+    return value
 
 
 def _set_dotted(target: dict[str, Any], key: str, value: Any) -> None:
@@ -314,38 +763,10 @@ def _set_dotted(target: dict[str, Any], key: str, value: Any) -> None:
     target[parts[-1]] = value
 
 
-def _is_blank(value: Any) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    return isinstance(value, str) and value.strip() == ""
-
-
-def _cell(value: Any) -> Any:
-    """Blank cells become None; numbers from Excel stay numbers; text is stripped."""
-    if _is_blank(value):
-        return None
-    if isinstance(value, str):
-        return value.strip()
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if hasattr(value, "item"):  # numpy scalar
-        return value.item()
-    return value
-
-
-def _frame_to_table(name: str, where: str, df: pd.DataFrame) -> Table:
-    columns = tuple(str(c).strip() for c in df.columns)
-    _check_header(columns, where)
-    rows: list[dict[str, Any]] = []
-    numbers: list[int] = []
-    for i, record in enumerate(df.itertuples(index=False, name=None), start=2):
-        if all(_is_blank(v) for v in record):
-            continue
-        rows.append({col: _cell(v) for col, v in zip(columns, record, strict=True)})
-        numbers.append(i)
-    return Table(name, where, columns, tuple(rows), tuple(numbers))
+def _cell(value: str) -> str | None:
+    """A CSV cell: blank becomes None, text is stripped."""
+    value = value.strip()
+    return value or None
 
 
 def _check_header(columns: tuple[str, ...], where: str) -> None:
@@ -388,6 +809,15 @@ def parse_rows(
     out: list[RowT] = []
     for i, row in enumerate(table.rows):
         data = {k: v for k, v in row.items() if k in fields and v is not None}
+        if any(v.__class__ is bool for v in data.values()):
+            bad = bool_for_number(model, data)
+            if bad is not None:
+                raise InputError(
+                    f"must be a number, not a true/false value (got {data[bad]!r})",
+                    file=table.where,
+                    row=table.row_number(i),
+                    field=bad,
+                )
         try:
             out.append(model.model_validate(data))
         except ValidationError as exc:
@@ -408,8 +838,33 @@ def validation_to_input_error(exc: ValidationError, where: str, row: int | None)
     return InputError(msg, file=where, row=row, field=loc or None)
 
 
+@functools.cache
+def numeric_fields(model: type[BaseModel]) -> frozenset[str]:
+    """The fields of ``model`` that take a number (``int``/``float``, optional or not)."""
+    out = set()
+    for name, info in model.model_fields.items():
+        ann = info.annotation
+        kinds = set(get_args(ann)) if get_origin(ann) in (Union, UnionType) else {ann}
+        if kinds & {int, float} and not kinds & {bool, str}:
+            out.add(name)
+    return frozenset(out)
+
+
+def bool_for_number(model: type[BaseModel], data: Mapping[str, Any]) -> str | None:
+    """The first field of ``model`` given ``True``/``False`` where a number belongs, or None."""
+    numeric = numeric_fields(model)
+    return next((k for k, v in data.items() if v.__class__ is bool and k in numeric), None)
+
+
 def parse_parameters(raw: RawInstance, model: type[RowT]) -> RowT:
     """Validate the manifest's ``parameters`` mapping (defaults fill what is not given)."""
+    bad = bool_for_number(model, raw.parameters)
+    if bad is not None:
+        raise InputError(
+            f"must be a number, not a true/false value (got {raw.parameters[bad]!r})",
+            file=raw.manifest_where,
+            field=f"parameters.{bad}",
+        )
     try:
         return model.model_validate(dict(raw.parameters))
     except ValidationError as exc:

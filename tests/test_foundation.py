@@ -233,8 +233,12 @@ def test_malformed_csv_names_the_row(tmp_path: Path, csv: str, expected: str) ->
     assert expected in str(err.value)
 
 
-def test_missing_trailing_fields_are_blank(tmp_path: Path) -> None:
-    raw = read_raw(_folder(tmp_path, "unit,fte\nKIR,1\nORT\n"))
+def test_missing_trailing_fields_are_an_error(tmp_path: Path) -> None:
+    # A row with fewer fields than the header may have lost its last value (a blank cell keeps
+    # its separator, as spreadsheets write it): never padded with blanks.
+    with pytest.raises(InputError, match=r"units.csv row 3: malformed CSV: 1 field\(s\), the h"):
+        read_raw(_folder(tmp_path, "unit,fte\nKIR,1\nORT\n"))
+    raw = read_raw(_folder(tmp_path, "unit,fte\nKIR,1\nORT,\n"))
     with pytest.raises(InputError, match=r"units.csv row 3, field 'fte': missing value"):
         parse_rows(raw.table("units"), UnitRow)
 

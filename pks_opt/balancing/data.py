@@ -23,6 +23,7 @@ from pks_opt.io import (
     RawInstance,
     Row,
     Table,
+    bool_for_number,
     check_ref,
     check_unique,
     parse_rows,
@@ -380,6 +381,13 @@ def _parameters(raw: RawInstance) -> BalancingParameters:
     if not isinstance(block, Mapping):
         raise InputError(
             "must be a mapping", file=raw.manifest_where, field=f"parameters.{PARAMETERS_KEY}"
+        )
+    bad = bool_for_number(BalancingParameters, block)
+    if bad is not None:
+        raise InputError(
+            f"must be a number, not a true/false value (got {block[bad]!r})",
+            file=raw.manifest_where,
+            field=f"parameters.{PARAMETERS_KEY}.{bad}",
         )
     try:
         return BalancingParameters.model_validate(dict(block))

@@ -147,6 +147,7 @@ def test_unused_column_is_a_warning_not_an_error(tmp_path: Path) -> None:
         TABLES["units"]
         .replace("unit,name,parent", "unit,name,parent,colour")
         .replace("Surgery,", "Surgery,,red")
+        .replace("Imaging,", "Imaging,,")  # every row has the new field (blank)
     )
     res = _invoke(str(write_folder(tmp_path / "f", {"units": units})))
     assert res.exit_code == 0

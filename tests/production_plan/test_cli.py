@@ -408,9 +408,9 @@ BAD_INPUT = [
     (
         _edit(
             "inflow.csv",
-            lambda s: s.replace("a,2,10", "a,2,10,500").replace(
-                "inflow\n", "inflow,other_removals\n"
-            ),
+            lambda s: s.replace("inflow\n", "inflow,other_removals\n")
+            .replace(",10\n", ",10,\n")  # every row has the new field (blank)
+            .replace("a,2,10,", "a,2,10,500"),
         ),
         "inflow.csv row 3, field 'other_removals': other removals of 'a' exceed",
     ),
