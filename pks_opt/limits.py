@@ -30,8 +30,12 @@ EVENING_LATEST_END_MINUTE = 24 * 60 + 2 * 60
 MAX_STAFF_PER_SHIFT = 1000
 #: objective weights of the roster (integers in CP-SAT: larger ones overflow its sums)
 MAX_ROSTER_WEIGHT = 1_000_000
-#: a production plan covers at most three years of weeks
+#: activity matrix counts (sessions a week, staff, patients per session): at most this
+MAX_MATRIX_COUNT = 1000
+#: a production plan covers at most three years of weeks (also its waits and target week)
 MAX_PLAN_WEEKS = 156
+#: a week's capacity factor (1 = a normal week; extra shifts may lift it, not tenfold)
+MAX_CAPACITY_FACTOR = 10.0
 
 
 def calendar_date(value: Any) -> Any:

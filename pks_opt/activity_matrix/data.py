@@ -40,6 +40,7 @@ from pks_opt.io import (
     parse_rows,
     read_raw,
 )
+from pks_opt.limits import MAX_MATRIX_COUNT
 
 INSTANCE_KIND = "activity_matrix"
 NORMAL_WEEK = "normal"
@@ -84,9 +85,9 @@ class ActivityTypeRow(Row):
     name: str | None = None
     priority: int = Field(default=1, ge=1)
     capability: str | None = None
-    sessions_per_week: int = Field(default=0, ge=0)
-    patients_per_session: float | None = Field(default=None, gt=0)
-    same_day_per_week: int = Field(default=0, ge=0)
+    sessions_per_week: int = Field(default=0, ge=0, le=MAX_MATRIX_COUNT)
+    patients_per_session: float | None = Field(default=None, gt=0, le=MAX_MATRIX_COUNT)
+    same_day_per_week: int = Field(default=0, ge=0, le=MAX_MATRIX_COUNT)
     color: str | None = None
 
     @field_validator("color")
@@ -100,14 +101,14 @@ class ActivityTypeRow(Row):
 class ActivityStaffRow(Row):
     activity_type: str = Field(min_length=1)
     competence: str = Field(min_length=1)
-    staff: int = Field(ge=1)
+    staff: int = Field(ge=1, le=MAX_MATRIX_COUNT)
 
 
 class StaffRow(Row):
     staff: str = Field(min_length=1)
     name: str | None = None
     competence: str = Field(min_length=1)
-    count: int = Field(default=1, ge=1)
+    count: int = Field(default=1, ge=1, le=MAX_MATRIX_COUNT)
     activities: str | None = None
 
 
@@ -115,7 +116,7 @@ class AvailabilityRow(Row):
     staff: str = Field(min_length=1)
     weekday: int | None = Field(default=None, ge=0, le=6)
     session: str | None = None
-    available: int = Field(ge=0)
+    available: int = Field(ge=0, le=MAX_MATRIX_COUNT)
     week_type: str | None = None
 
 
@@ -129,7 +130,7 @@ class ClosedRow(Row):
 class SameDayRow(Row):
     activity_type: str = Field(min_length=1)
     weekday: int = Field(ge=0, le=6)
-    sessions: int = Field(ge=0)
+    sessions: int = Field(ge=0, le=MAX_MATRIX_COUNT)
 
 
 class ProfileRow(Row):
@@ -140,8 +141,8 @@ class ProfileRow(Row):
 class DayRuleRow(Row):
     activity_type: str = Field(min_length=1)
     weekday: int | None = Field(default=None, ge=0, le=6)
-    min_sessions: int | None = Field(default=None, ge=0)
-    max_sessions: int | None = Field(default=None, ge=0)
+    min_sessions: int | None = Field(default=None, ge=0, le=MAX_MATRIX_COUNT)
+    max_sessions: int | None = Field(default=None, ge=0, le=MAX_MATRIX_COUNT)
 
 
 class PinnedRow(Row):

@@ -36,6 +36,7 @@ from pks_opt.io import (
     read_raw,
     validation_to_input_error,
 )
+from pks_opt.limits import MAX_CAPACITY_FACTOR, MAX_PLAN_WEEKS
 
 INSTANCE_KIND = "tactical"
 WEEKS_PER_YEAR = 52
@@ -51,20 +52,20 @@ class PlanningObjectRow(Row):
     planning_object: str = Field(min_length=1)
     name: str | None = None
     priority: int = Field(ge=1)
-    max_wait_weeks: float = Field(gt=0)
+    max_wait_weeks: float = Field(gt=0, le=MAX_PLAN_WEEKS)
     queue_start: float = Field(ge=0)
     annual_inflow: float | None = Field(default=None, ge=0)
     annual_goal: float | None = Field(default=None, ge=0)
     max_queue: float | None = Field(default=None, ge=0)
     target_queue: float | None = Field(default=None, ge=0)
-    target_week: int | None = Field(default=None, ge=1)
+    target_week: int | None = Field(default=None, ge=1, le=MAX_PLAN_WEEKS)
     reduction_per_week: float | None = Field(default=None, ge=0)
 
 
 class WeekRow(Row):
-    week: int = Field(ge=1)
+    week: int = Field(ge=1, le=MAX_PLAN_WEEKS)
     week_type: str = Field(default=NORMAL_WEEK, min_length=1)
-    capacity_factor: float = Field(default=1.0, ge=0)
+    capacity_factor: float = Field(default=1.0, ge=0, le=MAX_CAPACITY_FACTOR)
     inflow_weight: float = Field(default=1.0, ge=0)
 
 
