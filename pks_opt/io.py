@@ -35,13 +35,8 @@ from pathlib import Path
 from types import UnionType
 from typing import Any, TypeVar, Union, get_args, get_origin
 
-import openpyxl  # type: ignore[import-untyped]
 import pandas as pd
 import yaml
-from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
-from openpyxl.worksheet._read_only import (  # type: ignore[import-untyped]
-    ReadOnlyWorksheet,
-)
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from pks_opt.errors import InputError, InputWarning
@@ -564,6 +559,11 @@ def _read_workbook(path: Path) -> RawInstance:
     same CSV holds: bool columns accept them, numeric columns refuse them); dates become ISO
     text, times ``HH:MM``; whole-number floats become integers (an id ``1001.0`` reads ``1001``).
     """
+    import openpyxl  # type: ignore[import-untyped]  # not at start-up: 0.1-0.2 s
+    from openpyxl.worksheet._read_only import (  # type: ignore[import-untyped]
+        ReadOnlyWorksheet,
+    )
+
     where = str(path)
     check_regular_file(path, limit=MAX_XLSX_BYTES, what="a workbook")
     _check_unpacked_size(path)
@@ -571,12 +571,20 @@ def _read_workbook(path: Path) -> RawInstance:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about unsupported extensions
             values = openpyxl.load_workbook(path, read_only=True, data_only=True)
-            formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
+            # the formulas themselves, to tell "blank" from "formula without a stored value"
+            # (read only when a sheet holds a formula: it doubles the reading time)
+            formulas = (
+                openpyxl.load_workbook(path, read_only=True, data_only=False)
+                if _has_formulas(path)
+                else None
+            )
     except Exception as exc:  # openpyxl raises many types for a broken file
         raise InputError(f"cannot read workbook: {exc}", file=where) from None
     try:
         sheets = {
-            name: _read_sheet(values[name], formulas[name], f"{path}[{name}]")
+            name: _read_sheet(
+                values[name], None if formulas is None else formulas[name], f"{path}[{name}]"
+            )
             for name in values.sheetnames
             if isinstance(values[name], ReadOnlyWorksheet)
         }
@@ -586,7 +594,8 @@ def _read_workbook(path: Path) -> RawInstance:
         raise InputError(f"cannot read workbook: {exc}", file=where) from None
     finally:
         values.close()
-        formulas.close()
+        if formulas is not None:
+            formulas.close()
     manifest: dict[str, Any] = {}
     manifest_where = f"{path}[{MANIFEST_SHEET}]"
     if MANIFEST_SHEET in sheets:
@@ -634,15 +643,36 @@ def _check_unpacked_size(path: Path) -> None:
         )
 
 
-def _read_sheet(values: ReadOnlyWorksheet, formulas: ReadOnlyWorksheet, where: str) -> _Sheet:
+_FORMULA_ELEMENT = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
+def _has_formulas(path: Path) -> bool:
+    """Whether any worksheet part of the workbook holds a formula element (``<f>``)."""
+    with zipfile.ZipFile(path) as zf:
+        for info in zf.infolist():
+            if not info.filename.startswith("xl/worksheets/"):
+                continue
+            with zf.open(info) as part:
+                tail = b""
+                while chunk := part.read(1 << 20):
+                    if _FORMULA_ELEMENT.search(tail + chunk):
+                        return True
+                    tail = chunk[-16:]
+    return False
+
+
+def _read_sheet(values: Any, formulas: Any, where: str) -> _Sheet:
+    """The cells of one worksheet (openpyxl read-only; ``formulas`` None: the book has none)."""
     values.reset_dimensions()  # the stored size may be wrong (files written by other tools)
-    formulas.reset_dimensions()
-    has_formula = {
-        (cell.row, cell.column)
-        for row in formulas.iter_rows()
-        for cell in row
-        if getattr(cell, "data_type", None) == "f"
-    }
+    has_formula: set[tuple[int, int]] = set()
+    if formulas is not None:
+        formulas.reset_dimensions()
+        has_formula = {
+            (cell.row, cell.column)
+            for row in formulas.iter_rows()
+            for cell in row
+            if getattr(cell, "data_type", None) == "f"
+        }
     grid: list[list[Any]] = []
     for r, row in enumerate(values.iter_rows(), start=1):
         grid.append([_sheet_cell(cell, r, c, has_formula) for c, cell in enumerate(row, start=1)])
@@ -661,7 +691,7 @@ def _read_sheet(values: ReadOnlyWorksheet, formulas: ReadOnlyWorksheet, where: s
         used = next((r for r, cells in enumerate(grid[1:], start=2) if cells[c] is not None), None)
         if used is not None:
             raise InputError(
-                f"a column has no header (column {get_column_letter(c + 1)}, used on row {used})",
+                f"a column has no header (column {_ref(1, c + 1)[:-1]}, used on row {used})",
                 file=where,
                 row=1,
             )
@@ -695,27 +725,34 @@ class _CellProblem:
 def _sheet_cell(cell: Any, row: int, column: int, has_formula: set[tuple[int, int]]) -> Any:
     """One cell as read: None (blank), stripped text, int/float, bool, date/time, or a problem."""
     value = cell.value
-    ref = f"{get_column_letter(column)}{row}"
-    if getattr(cell, "data_type", None) == "e":
-        return _CellProblem(
-            f"cell {ref} holds the error {value}: correct the formula or the cells it uses"
-        )
+    kind = value.__class__
+    if kind is str:
+        if cell.data_type == "e":  # an error such as #DIV/0! (text would be type "s")
+            return _CellProblem(
+                f"cell {_ref(row, column)} holds the error {value}: correct the formula or the"
+                " cells it uses"
+            )
+        return value.strip() or None
+    if kind is int or kind is bool:
+        return value
+    if kind is float:
+        if not math.isfinite(value):
+            return _CellProblem(f"cell {_ref(row, column)} holds {value}, not a number")
+        return int(value) if value.is_integer() else value
     if value is None:
         if (row, column) in has_formula:
             return _CellProblem(
-                f"cell {ref} holds a formula without a stored value: open and save the"
-                " workbook in Excel so the values are stored"
+                f"cell {_ref(row, column)} holds a formula without a stored value: open and"
+                " save the workbook in Excel so the values are stored"
             )
         return None
-    if isinstance(value, str):
-        return value.strip() or None
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            return _CellProblem(f"cell {ref} holds {value}, not a number")
-        return int(value) if value.is_integer() else value
     return value
+
+
+def _ref(row: int, column: int) -> str:
+    from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
+
+    return f"{get_column_letter(column)}{row}"
 
 
 def _table_cell(value: Any) -> Any:
