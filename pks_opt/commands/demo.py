@@ -134,6 +134,15 @@ DEMO_STEPS: list[tuple[str, str | None, list[str]]] = [
         ["follow-up", "{out}/plan-clinic-own", "{instances}/clinic-followup/actuals"],
     ),
     (
+        "Follow-up of the published ward roster's first two weeks (ward-followup)",
+        "followup-roster",
+        [
+            "follow-up",
+            "{instances}/ward-followup/published-roster",
+            "{instances}/ward-followup/actuals",
+        ],
+    ),
+    (
         "Re-plan from week 21 on the actuals",
         "replan-clinic",
         [

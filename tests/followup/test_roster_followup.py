@@ -194,3 +194,40 @@ def test_flag_rules_per_tier(tier: int, worked: list[int], flagged: list[int]) -
     cover = _cover(tier, worked)
     _flag(cover, list(cover["date"]), 0.10)
     assert [i for i, f in enumerate(cover["flag"]) if f] == flagged
+
+
+def test_shipped_ward_followup(tmp_path: Path) -> None:
+    # instances/ward-followup: the published ward-roster roster and its first two weeks as
+    # worked (README): two tier-1 cells short (LAK2's course, USK04's swap); RN02's sick day is
+    # absorbed by an RN over the asked cover, RN04's by RN01 called in.
+    from pks_opt.instances import instance_path
+
+    folder = instance_path("ward-followup")
+    out = tmp_path / "out"
+    res = CliRunner().invoke(main, ["follow-up", str(folder / "published-roster"),
+                                    str(folder / "actuals"), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    esc = pd.read_csv(out / "escalation.csv")
+    assert list(zip(esc["date"], esc["shift"], esc["competence"], esc["tier"], strict=True)) == [
+        ("2026-04-06", "J", "LAK", 1), ("2026-04-08", "E", "USK", 1)]
+    staff = pd.read_csv(out / "staff_followup.csv").set_index(["staff", "date"])
+    assert staff.loc[("RN01", "2026-04-03"), "status"] == "extra"
+    assert staff.loc[("RN02", "2026-04-01"), "status"] == "absent"
+    assert staff.loc[("USK04", "2026-04-08"), "status"] == "other shift"
+    env = json.loads((out / "result.json").read_text())
+    assert (env["kpis"]["days_followed"], env["kpis"]["absent"], env["kpis"]["extra"]) == (14, 3, 1)
+
+
+def test_shipped_shifts_are_the_generator_output(tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+    import sys
+
+    from pks_opt.instances import instance_path
+
+    copy = tmp_path / "ward-followup"
+    shutil.copytree(instance_path("ward-followup"), copy)
+    subprocess.run([sys.executable, str(copy / "make_shifts.py")], check=True,
+                   capture_output=True)
+    shipped = (instance_path("ward-followup") / "actuals" / "shifts.csv").read_text()
+    assert (copy / "actuals" / "shifts.csv").read_text() == shipped
