@@ -1,7 +1,8 @@
 """Write the synthetic actuals of weeks 1-20 (``actuals/``) from a plan of instances/clinic-plan.
 
-    pks plan instances/clinic-plan --out out/plan
-    python instances/clinic-followup/make_actuals.py out/plan
+    python instances/clinic-followup/make_actuals.py instances/clinic-followup/published-plan
+
+(``published-plan/`` is ``pks plan instances/clinic-plan --out …`` at the defaults.)
 
 What happened, by design (seeded, so the same plan gives the same actuals):
 - every object's inflow is the plan's forecast with ±4 % noise, and production is the plan's

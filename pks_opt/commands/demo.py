@@ -122,16 +122,28 @@ DEMO_STEPS: list[tuple[str, str | None, list[str]]] = [
         "forecast-clinic",
         ["forecast", "{instances}/clinic-followup/history"],
     ),
+    # the clinic's published 2027 plan (pks plan instances/clinic-plan at the defaults, shipped:
+    # the actuals were written against it), weeks 1-20 as they happened
     (
-        "Production plan on the clinic's own goals (the plan followed up below)",
-        "plan-clinic-own",
-        ["plan", "{instances}/clinic-plan", "--max-nodes", "50"],
-    ),
-    # needs "plan-clinic-own": weeks 1-20 as they happened against that plan
-    (
-        "Follow-up of weeks 1-20: actuals against the plan (clinic-followup)",
+        "Follow-up of weeks 1-20: actuals against the published plan (clinic-followup)",
         "followup-clinic",
-        ["follow-up", "{out}/plan-clinic-own", "{instances}/clinic-followup/actuals"],
+        [
+            "follow-up",
+            "{instances}/clinic-followup/published-plan",
+            "{instances}/clinic-followup/actuals",
+        ],
+    ),
+    # needs "balance-region": the same actuals, quarter to date, against the balance
+    (
+        "Follow-up of the same weeks against the region's balance (MEDCLIN, quarter to date)",
+        "followup-balance",
+        [
+            "follow-up",
+            "{out}/balance-region",
+            "{instances}/clinic-followup/actuals",
+            "--resources-from",
+            "{instances}/clinic-plan",
+        ],
     ),
     (
         "Follow-up of the published ward roster's first two weeks (ward-followup)",

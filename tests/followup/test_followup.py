@@ -188,3 +188,45 @@ def test_replan_needs_actuals_of_every_week_before(tmp_path: Path) -> None:
     assert res.exit_code == 2 and "needs actuals of weeks 1–2" in res.stderr
     res = run("plan", inst, "--from-week", 3)
     assert res.exit_code == 2 and "--actuals and --from-week go together" in res.stderr
+
+
+# ---------------------------------------------------------------- the shipped clinic-followup
+
+
+def test_shipped_followup_flags_inflow_and_capacity_not_easter(tmp_path: Path) -> None:
+    # instances/clinic-followup: the published plan and weeks 1–20 as they happened (README):
+    # gastro inflow +15 % in weeks 10–20, nurses −25 % in weeks 14–16, Easter (12–13) as planned.
+    from pks_opt.instances import instance_path
+
+    folder = instance_path("clinic-followup")
+    out = tmp_path / "out"
+    res = run("follow-up", folder / "published-plan", folder / "actuals", "--out", out)
+    assert res.exit_code == 0, res.output
+    esc = pd.read_csv(out / "escalation.csv", dtype={"weeks": str})
+    lines = set(zip(esc["object"].fillna(""), esc["resource"].fillna(""), esc["measure"],
+                    esc["weeks"].fillna(""), strict=True))
+    assert ("gastro", "", "inflow", "10–20") in lines
+    assert ("", "nurse", "available capacity", "14–16") in lines
+    table = pd.read_csv(out / "followup.csv")
+    easter = table[table["week"].isin([12, 13])]
+    assert set(easter["week_type"]) != {"normal"}  # the plan's low-production weeks
+    assert not easter["production_flag"].any()
+    summary = pd.read_csv(out / "followup_summary.csv")
+    assert set(summary["week_class"]) == {"normal", "low-production"}
+    assert (out / "production_followup.png").is_file() and (out / "queue_followup.png").is_file()
+
+
+def test_shipped_actuals_are_the_generator_output_on_the_published_plan(tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+    import sys
+
+    from pks_opt.instances import instance_path
+
+    folder = instance_path("clinic-followup")
+    copy = tmp_path / "clinic-followup"
+    shutil.copytree(folder, copy)
+    subprocess.run([sys.executable, str(copy / "make_actuals.py"), str(folder / "published-plan")],
+                   check=True, capture_output=True)
+    for name in ("production.csv", "capacity.csv"):
+        assert (copy / "actuals" / name).read_text() == (folder / "actuals" / name).read_text()
