@@ -79,6 +79,7 @@ def test_swedish_thousands_grouping_and_booleans(tmp_path: Path) -> None:
     assert rows[1] == {"a": "123 45", "b": "12,5 %", "c": "FALSE", "d": "1.5"}
 
 
+@pytest.mark.filterwarnings("ignore:.*not used")
 def test_comma_csv_keeps_a_quoted_decimal_comma_as_text(tmp_path: Path) -> None:
     # In a comma-separated file "0,25" is ambiguous (English 1,234 is 1234): it stays text and
     # a numeric column refuses it.
@@ -318,6 +319,7 @@ class _Staff(Row):
     day: date | None = None
 
 
+@pytest.mark.filterwarnings("ignore:.*not used")
 def test_xlsx_cell_kinds(tmp_path: Path) -> None:
     book = _book(
         tmp_path / "b.xlsx",
