@@ -10,8 +10,10 @@ the README: ``kind, status, objective, bound, runtime_s, solver, instance, kpis,
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import Enum, StrEnum
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -86,6 +88,30 @@ class Result:
     explanation: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+    #: sub-results written as sub-folders (a balance's scenarios)
+    parts: dict[str, Result] = field(default_factory=dict)
+    #: draws the charts (name → matplotlib Figure); set by the level, not serialised
+    draw: Callable[[], Mapping[str, Any]] | None = field(default=None, repr=False,
+                                                         compare=False)
+
+    def write(self, folder: str | Path, *, excel: bool = False, charts: bool = True) -> dict[str, Any]:
+        """Write ``result.json``, one CSV per table, PNG charts (with ``charts`` and a
+        solution), ``tables.xlsx`` (with ``excel``) and the parts as sub-folders; the folder is
+        replaced whole. Returns the envelope written.
+
+        Raises
+        ------
+        OutputError
+            The folder cannot be written, or holds something that is not a pks result.
+        """
+        from pks_opt.report.output import write_result
+
+        return write_result(self, folder, excel=excel, charts=self.charts() if charts else {},
+                            replace=True)
+
+    def charts(self) -> Mapping[str, Any]:
+        """The level's charts of this result (none without a solution or a drawer)."""
+        return self.draw() if self.draw is not None and self.has_solution else {}
 
     @property
     def has_solution(self) -> bool:
@@ -109,6 +135,7 @@ class Result:
             keeps = f"no solution was found before the stop ({self.status.value})"
         return replace(
             self,
+            parts={n: p.interrupted(signame, after_s) for n, p in self.parts.items()},
             status=SolveStatus.INTERRUPTED,
             objective=self.objective if self.status.has_solution else math.inf,
             explanation=[f"interrupted by {signame} after {after_s:.1f} s: {keeps}",
@@ -144,6 +171,7 @@ class Result:
             "stages": [s.to_json() for s in self.stages],
             "explanation": list(self.explanation),
             "warnings": list(self.warnings),
+            **({"parts": sorted(self.parts)} if self.parts else {}),
             **jsonable(self.extra),
         }
 

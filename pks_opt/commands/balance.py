@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import shutil
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
 
-from pks_opt import interrupt
 from pks_opt.commands.common import (
     finish,
     handles_input_errors,
     milp_solver_option,
     output_options,
 )
-from pks_opt.errors import OutputError
-from pks_opt.io import read_raw
 
 
 @click.command()
@@ -86,118 +81,24 @@ def balance(
     service_catalogue tables, a need-vs-capacity chart per unit, and with --scenario a
     scenario_comparison.csv plus one sub-folder per scenario.
     """
-    from pks_opt.balancing import balance as solve
-    from pks_opt.balancing import read_balancing
-    from pks_opt.balancing.compare import compare, comparison_lines, read_variants
-    from pks_opt.balancing.feedback import apply_feedback
-    from pks_opt.balancing.report import balancing_charts, summary
-    from pks_opt.feedback import read_feedback
+    from pks_opt import api
+    from pks_opt.balancing.compare import comparison_lines
+    from pks_opt.balancing.report import summary
 
-    raw = read_raw(instance, expect_kind="strategic")
-    # every input is read and validated before anything is solved or written
-    rows = [f for source in feedback for f in read_feedback(source)]
-    notes: list[str] = []
-
-    def read(r: Any) -> Any:
-        data, found = apply_feedback(read_balancing(r), rows)
-        if not notes:
-            notes.extend(found)
-        return data
-
-    variants = [("base", read(raw))]
-    variants += read_variants(raw, scenarios, read)
-    if actuals is not None and len(variants) > 1:
+    if actuals is not None and scenarios:
         raise click.UsageError("--actuals does not go with --scenario")
     if year is not None and actuals is None:
         raise click.UsageError("--year only goes with --actuals")
-    acts = None
-    if actuals is not None:
-        from pks_opt.followup.actuals import read_actuals
-
-        acts = read_actuals(actuals)
-    if len(variants) == 1:
-        data = variants[0][1]
-        done_notes: list[str] = []
-        extra_tables = {}
-        with interrupt.solving():  # a signal stops the stage running; the plan so far is kept
-            if acts is not None:
-                from pks_opt.balancing.actuals import apply_actuals
-                from pks_opt.balancing.solve import balance_run
-
-                first, first_result = balance_run(
-                    data, solver, time_limit_s=time_limit, threads=threads
-                )
-                if not first_result.status.has_solution:
-                    first_result.explanation.insert(
-                        0, "the balance before the actuals found no plan: nothing to re-balance"
-                    )
-                    finish(first_result, out=out, excel=excel, as_json=as_json)
-                    return
-                data, done_notes, used = apply_actuals(data, first.values, acts, year)
-                extra_tables["actuals_used"] = used
-            result = solve(data, solver, time_limit_s=time_limit, threads=threads)
-        result.explanation[:0] = [f"feedback: {n}" for n in notes] + [
-            f"actuals: {n}" for n in done_notes
-        ]
-        result.tables.update(extra_tables)
-        finish(
-            result,
-            out=out,
-            excel=excel,
-            as_json=as_json,
-            charts=lambda: balancing_charts(data, result),
-            summary=summary,
-        )
-        return
-    with interrupt.solving():
-        results = [
-            (name, data, solve(data, solver, time_limit_s=time_limit, threads=threads))
-            for name, data in variants
-        ]
-        base = compare(results)
-    staging: Path | None = None
-    subfolders: dict[str, Path] = {}
-    if out is not None:
-        # the scenarios' folders are written first, beside OUT, and moved into the base's
-        # result folder, which then replaces OUT whole
-        import tempfile
-
-        from pks_opt.report.output import output_error, write_result
-
-        try:
-            out.parent.mkdir(parents=True, exist_ok=True)
-            staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.scenarios.", dir=out.parent))
-        except OSError as exc:
-            raise output_error(out, exc) from None
-        signame = interrupt.requested()
-        for name, data, res in results[1:]:
-            if signame is not None:
-                res = res.interrupted(signame, interrupt.seconds_since_start())
-            figs = balancing_charts(data, res) if res.has_solution else {}
-            try:
-                write_result(res, staging / name, excel=excel, charts=figs)
-            except OutputError as exc:
-                raise OutputError(out, exc.reason) from None
-            subfolders[name] = staging / name
-    if not as_json:
-        for line in comparison_lines(base):
+    result = api.balance(instance, solver=solver, time_limit=time_limit, threads=threads,
+                         scenarios=scenarios, feedback=feedback, actuals=actuals, year=year)
+    status_code = max([p.status.exit_code for p in result.parts.values()], default=0)
+    if result.parts and not as_json:
+        for line in comparison_lines(result):
             click.echo(line)
-    _, data0, _ = results[0]
-    status_code = max(res.status.exit_code for _, _, res in results)
-    if status_code and not as_json:
-        click.echo("some scenario has no solution: see its explanation", err=True)
+        if status_code:
+            click.echo("some scenario has no solution: see its explanation", err=True)
     try:
-        finish(
-            base,
-            out=out,
-            excel=excel,
-            as_json=as_json,
-            charts=lambda: balancing_charts(data0, base),
-            summary=summary,
-            subfolders=subfolders,
-        )
+        finish(result, out=out, excel=excel, as_json=as_json, charts=result.charts,
+               summary=summary)
     except SystemExit as exc:
         sys.exit(max(int(exc.code or 0), status_code))
-    finally:
-        if staging is not None:
-            shutil.rmtree(staging, ignore_errors=True)

@@ -152,7 +152,8 @@ def finish(
             charts() if (charts is not None and result.has_solution and signame is None) else {}
         )
         envelope = write_result(
-            result, out, excel=excel, charts=figures, replace=True, subfolders=subfolders
+            result, out, excel=excel, charts=figures, replace=True, subfolders=subfolders,
+            part_charts=signame is None,
         )
     else:
         envelope = result.envelope({name: f"{name}.csv" for name in result.tables})

@@ -57,52 +57,8 @@ def follow_up(
     summarised apart; writes followup.csv, capacity_followup.csv, followup_summary.csv,
     escalation.csv (plain words for the level above) and the two follow-up charts.
     """
-    from pks_opt.followup.balance import BALANCE_KIND
-    from pks_opt.followup.roster import ROSTER_KIND, result_kind
+    from pks_opt import api
 
-    kind = result_kind(plan_dir)
-    if kind == ROSTER_KIND:
-        _roster(plan_dir, actuals, threshold, out, excel, as_json)
-        return
-    if kind == BALANCE_KIND:
-        _balance(plan_dir, actuals, threshold, year, resources_from, out, excel, as_json)
-        return
-    from pks_opt.followup import follow_up as compare
-    from pks_opt.followup import read_actuals, read_plan_folder
-    from pks_opt.followup.charts import followup_charts
-
-    pf = read_plan_folder(plan_dir)
-    data = read_actuals(actuals)
-    result = compare(pf, data, threshold=threshold)
-    finish(result, out=out, excel=excel, as_json=as_json, charts=lambda: followup_charts(result))
-
-
-def _roster(roster_dir: Path, actuals: Path, threshold: float, out: Path | None, excel: bool,
-            as_json: bool) -> None:
-    from pks_opt.followup.charts import roster_followup_chart
-    from pks_opt.followup.roster import read_roster_folder, read_shift_actuals, roster_follow_up
-
-    rf = read_roster_folder(roster_dir)
-    rows, table = read_shift_actuals(actuals)
-    result = roster_follow_up(rf, rows, table, threshold=threshold, actuals=str(actuals))
-    finish(result, out=out, excel=excel, as_json=as_json,
-           charts=lambda: roster_followup_chart(result))
-
-
-def _balance(balance_dir: Path, actuals: Path, threshold: float, year: str | None,
-             resources_from: Path | None, out: Path | None, excel: bool, as_json: bool) -> None:
-    from pks_opt.followup import read_actuals
-    from pks_opt.followup.balance import balance_follow_up, read_balance_folder
-    from pks_opt.followup.charts import balance_followup_chart
-
-    bf = read_balance_folder(balance_dir, year)
-    mapping: dict[str, str] = {}
-    if resources_from is not None:
-        from pks_opt.production_plan.data import read_plan
-
-        plan = read_plan(resources_from)
-        mapping = {r.id: r.balance_resource for r in plan.resources if r.balance_resource}
-    result = balance_follow_up(bf, read_actuals(actuals), threshold=threshold,
-                               resource_map=mapping)
-    finish(result, out=out, excel=excel, as_json=as_json,
-           charts=lambda: balance_followup_chart(result))
+    result = api.follow_up(plan_dir, actuals, threshold=threshold, year=year,
+                           resources_from=resources_from)
+    finish(result, out=out, excel=excel, as_json=as_json, charts=result.charts)

@@ -4,7 +4,6 @@ weekly history, with a back-test and prediction intervals, in the formats `pks p
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import click
@@ -47,28 +46,13 @@ def forecast(
     13-week quarter, `pks need`) and waiting_lists.csv (the waiting list at the end of the
     history). The objective is the mean back-test MASE.
     """
-    from pks_opt.errors import InputError
-    from pks_opt.forecast import forecast_charts, read_history, run_forecast
-    from pks_opt.forecast.weeks import parse_week, week_label
+    from pks_opt import api
 
-    start: dt.date | None = None
-    if start_week is not None:
-        try:
-            start = parse_week(start_week)
-        except ValueError as exc:
-            raise InputError(str(exc), field="--start") from None
-    data = read_history(history, holdout_weeks=None if holdout == "auto" else int(holdout))
-    first = data.last_week + dt.timedelta(weeks=1)
-    if start is not None and start < first:
-        raise InputError(
-            f"{week_label(start)} is inside the history (it ends in "
-            f"{week_label(data.last_week)}); the forecast starts at {week_label(first)} or later",
-            field="--start",
-        )
-    result = run_forecast(data, horizon=horizon, start=start,
+    result = api.forecast(history, horizon=horizon,
+                          holdout=None if holdout == "auto" else int(holdout), start=start_week,
                           seasonality=seasonality)
-    finish(result, out=out, excel=excel, as_json=as_json,
-           charts=lambda: forecast_charts(result), summary=_summary)
+    finish(result, out=out, excel=excel, as_json=as_json, charts=result.charts,
+           summary=_summary)
 
 
 def _summary(result: Result) -> list[str]:

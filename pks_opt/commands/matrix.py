@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 
-from pks_opt import interrupt
 from pks_opt.commands.common import finish, handles_input_errors, output_options
 from pks_opt.result import Result
 
@@ -50,20 +49,12 @@ def matrix(
     continuity, even spread and few room changes. Writes the room and staff grids, coverage,
     staff_demand.csv (for `pks roster --from-matrix`) and a PNG per week type.
     """
-    from pks_opt.activity_matrix import build_matrix, matrices_from_plan, solve_matrices
-    from pks_opt.activity_matrix.charts import matrix_charts
-    from pks_opt.errors import InputError
-    from pks_opt.io import read_raw
+    from pks_opt import api
 
-    if week is not None and from_plan is None:
-        raise InputError("--week needs --from-plan", field="--week")
-    raw = read_raw(instance, expect_kind="activity_matrix")
-    base = build_matrix(raw)
-    datas = [base] if from_plan is None else matrices_from_plan(base, raw, from_plan, week=week)
-    with interrupt.solving():  # a signal stops the search; the matrix so far is kept
-        result = solve_matrices(datas, time_limit_s=time_limit, workers=workers, seed=seed)
-    finish(result, out=out, excel=excel, as_json=as_json,
-           charts=lambda: matrix_charts(result), summary=_summary)
+    result = api.matrix(instance, from_plan=from_plan, week=week, time_limit=time_limit,
+                        workers=workers, seed=seed)
+    finish(result, out=out, excel=excel, as_json=as_json, charts=result.charts,
+           summary=_summary)
 
 
 def _summary(result: Result) -> list[str]:

@@ -43,19 +43,9 @@ def need(
     need_vs_available chart. The objective is the total positive gap (need above available,
     summed in each resource's measure).
     """
-    from pks_opt.io import read_raw
-    from pks_opt.need import compute_need, need_charts, need_summary, read_need
-    from pks_opt.scenario import load_scenario, read_variant
+    from pks_opt import api
+    from pks_opt.need import need_summary
 
-    raw = read_raw(instance, expect_kind="strategic")
-    loaded = [load_scenario(s) for s in scenarios]
-    data = read_variant(raw, loaded, read_need)
-    result = compute_need(data, acute_share=share)
-    finish(
-        result,
-        out=out,
-        excel=excel,
-        as_json=as_json,
-        charts=lambda: need_charts(result),
-        summary=need_summary,
-    )
+    result = api.need(instance, scenarios=scenarios, share=share)
+    finish(result, out=out, excel=excel, as_json=as_json, charts=result.charts,
+           summary=need_summary)

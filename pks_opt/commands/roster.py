@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 
-from pks_opt import interrupt
 from pks_opt.commands.common import finish, handles_input_errors, output_options
 from pks_opt.result import Result
 
@@ -44,29 +43,16 @@ def roster(instance: Path, from_matrix: Path | None, from_need: Path | None, uni
     file InstanceN.txt (then --out gets roster.csv as staff,day,shift and the benchmark
     objective recomputed by an independent evaluator).
     """
+    from pks_opt import api
     from pks_opt.formats.curtois import is_curtois
-    from pks_opt.rostering import SolveOptions, benchmark_result, read_roster, roster_result
 
-    options = SolveOptions(time_limit_s=time_limit, seed=seed, workers=workers,
-                           progress=not (quiet or as_json), deterministic=not wall_clock)
-    if is_curtois(instance):
-        if from_matrix is not None or from_need is not None:
-            raise click.UsageError("--from-matrix and --from-need do not apply to a benchmark instance")
-        with interrupt.solving():
-            result, _ = benchmark_result(instance, options)
-        finish(result, out=out, excel=excel, as_json=as_json)
-        return
-    data = read_roster(instance, matrix_dir=from_matrix, need_dir=from_need, unit=unit)
-    with interrupt.solving():  # a signal stops the search; the roster so far is kept
-        result, sol = roster_result(data, options)
-
-    def charts() -> dict[str, object]:
-        from pks_opt.rostering.charts import roster_heatmap
-
-        return {"roster_heatmap": roster_heatmap(data, sol.assignment)}
-
-    finish(result, out=out, excel=excel, as_json=as_json, charts=charts,  # type: ignore[arg-type]
-           summary=_summary)
+    if is_curtois(instance) and (from_matrix is not None or from_need is not None):
+        raise click.UsageError("--from-matrix and --from-need do not apply to a benchmark instance")
+    result = api.roster(instance, from_matrix=from_matrix, from_need=from_need, unit=unit,
+                        time_limit=time_limit, seed=seed, workers=workers, wall_clock=wall_clock,
+                        progress=not (quiet or as_json))
+    finish(result, out=out, excel=excel, as_json=as_json, charts=result.charts,
+           summary=None if result.kind != "roster" else _summary)
 
 
 def _summary(result: Result) -> list[str]:

@@ -166,3 +166,20 @@ def replan_diff(
                 }
             )
     return pd.DataFrame(rows)
+
+
+def replan_lines(diff: pd.DataFrame, from_week: int, num_weeks: int) -> list[str]:
+    """The explanation's head of a re-plan: the weeks done, and per object the change ahead."""
+    done, ahead = diff[diff["done"]], diff[~diff["done"]]
+    lines = [
+        f"re-plan from week {from_week}: weeks 1–{from_week - 1} are the actuals "
+        f"({int(done['replan'].sum())} produced against {int(done['original'].sum())} planned)"
+    ]
+    for o, g in ahead.groupby("planning_object", sort=False):
+        change = int(g["change"].sum())
+        if change:
+            lines.append(
+                f"{o}: weeks {from_week}–{num_weeks} {int(g['replan'].sum())} against "
+                f"{int(g['original'].sum())} in the original plan ({change:+d})"
+            )
+    return lines

@@ -38,17 +38,17 @@ def write_result(
     charts: Mapping[str, Figure] | None = None,
     replace: bool = False,
     subfolders: Mapping[str, Path] | None = None,
+    part_charts: bool = True,
 ) -> dict[str, Any]:
     """Write ``result.json``, one CSV per table, optional ``tables.xlsx`` and PNG charts.
 
     With ``replace`` the finished folder replaces ``out_dir`` whole (no stale files from an
     earlier run stay); without it the files are moved into ``out_dir`` beside what is there.
-    ``subfolders`` (name → a finished folder) are moved in as sub-folders of the result.
+    ``subfolders`` (name → a finished folder) are moved in as sub-folders of the result, and
+    ``result.parts`` are written as sub-folders (with their charts when ``part_charts``).
     Returns the envelope that was written; raises :class:`OutputError` when ``out_dir``
     cannot be written, leaving nothing behind.
     """
-    import matplotlib.pyplot as plt
-
     out = Path(out_dir)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -57,26 +57,11 @@ def write_result(
         raise output_error(out, exc) from None
     forget = interrupt.on_hard_exit(lambda: shutil.rmtree(tmp, ignore_errors=True))
     try:
-        table_files: dict[str, str] = {}
-        for name, df in result.tables.items():
-            fname = f"{name}.csv"
-            df.to_csv(tmp / fname, index=False)
-            table_files[name] = fname
-        if excel and result.tables:
-            with _excel_writer(tmp / EXCEL_FILE) as writer:
-                for name, df in result.tables.items():
-                    df.to_excel(writer, sheet_name=name[:MAX_SHEET_NAME], index=False)
-            table_files["excel"] = EXCEL_FILE
-        chart_files: dict[str, str] = {}
-        for name, fig in (charts or {}).items():
-            fname = f"{name}.png"
-            fig.savefig(tmp / fname, dpi=110, bbox_inches="tight")
-            plt.close(fig)
-            chart_files[name] = fname
-        envelope = result.envelope(table_files, chart_files)
-        (tmp / RESULT_FILE).write_text(
-            json.dumps(envelope, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-        )
+        envelope = _write_into(result, tmp, excel=excel, charts=charts)
+        for name, part in result.parts.items():
+            (tmp / name).mkdir()
+            _write_into(part, tmp / name, excel=excel,
+                        charts=part.charts() if part_charts else {})
         for name, folder in (subfolders or {}).items():
             Path(folder).replace(tmp / name)
         with interrupt.shielded():  # a signal now waits until the folder is in place
@@ -91,6 +76,34 @@ def write_result(
     finally:
         forget()
         shutil.rmtree(tmp, ignore_errors=True)
+    return envelope
+
+
+def _write_into(result: Result, folder: Path, *, excel: bool,
+                charts: Mapping[str, Figure] | None) -> dict[str, Any]:
+    """Tables, workbook, charts and ``result.json`` of ``result`` into an empty ``folder``."""
+    import matplotlib.pyplot as plt
+
+    table_files: dict[str, str] = {}
+    for name, df in result.tables.items():
+        fname = f"{name}.csv"
+        df.to_csv(folder / fname, index=False)
+        table_files[name] = fname
+    if excel and result.tables:
+        with _excel_writer(folder / EXCEL_FILE) as writer:
+            for name, df in result.tables.items():
+                df.to_excel(writer, sheet_name=name[:MAX_SHEET_NAME], index=False)
+        table_files["excel"] = EXCEL_FILE
+    chart_files: dict[str, str] = {}
+    for name, fig in (charts or {}).items():
+        fname = f"{name}.png"
+        fig.savefig(folder / fname, dpi=110, bbox_inches="tight")
+        plt.close(fig)
+        chart_files[name] = fname
+    envelope = result.envelope(table_files, chart_files)
+    (folder / RESULT_FILE).write_text(
+        json.dumps(envelope, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     return envelope
 
 

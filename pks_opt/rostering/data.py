@@ -447,7 +447,13 @@ def read_roster(path: str | Path, *, matrix_dir: Path | None = None,
     ``acute_dimensioning.csv``: the acute capacity of ``unit`` becomes tier-1 demand through
     the instance's ``acute_staffing`` table (:func:`acute_to_demand`).
     """
-    raw = read_raw(path, expect_kind="roster")
+    return roster_from_raw(read_raw(path, expect_kind="roster"), matrix_dir=matrix_dir,
+                           need_dir=need_dir, unit=unit)
+
+
+def roster_from_raw(raw: RawInstance, *, matrix_dir: Path | None = None,
+                    need_dir: Path | None = None, unit: str | None = None) -> RosterData:
+    """:func:`read_roster` on an instance already read."""
     matrix_table: Table | None = raw.tables.get("staff_demand")
     matrix_ids: set[str] | None = None
     if matrix_dir is not None:

@@ -251,7 +251,7 @@ def test_a_stage_stopped_before_any_solution_says_interrupted() -> None:
 @pytest.mark.parametrize(
     ("module", "attr", "command"),
     [
-        ("pks_opt.production_plan.data", "read_plan", ["plan", str(instance_path("clinic-plan"))]),
+        ("pks_opt.production_plan.data", "plan_from_raw", ["plan", str(instance_path("clinic-plan"))]),
         ("pks_opt.balancing", "read_balancing", ["balance", str(instance_path("region-small"))]),
     ],
 )

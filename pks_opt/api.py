@@ -1,0 +1,523 @@
+"""The Python API: every planning level as a function from an instance and options to a
+:class:`~pks_opt.result.Result`, reading like the command line.
+
+>>> import pks_opt as pks
+>>> inst = pks.read("instances/region-small")            # doctest: +SKIP
+>>> res = pks.balance(inst, solver="highs", time_limit=60)  # doctest: +SKIP
+>>> res.tables["actions"].head()                          # doctest: +SKIP
+>>> res.write("out/balance")                              # doctest: +SKIP
+>>> pks.load_result("out/balance").objective              # doctest: +SKIP
+
+An *instance* argument is a path (folder, ``.xlsx``, a Curtois ``.txt`` for :func:`roster`) or
+an :class:`Instance` from :func:`read` (read once, solved many times). Result folders of an
+earlier level (``from_balance``, ``from_plan``, ``from_matrix``…) are paths. Bad input raises
+:class:`~pks_opt.errors.InputError` naming file, row and field; nothing is printed and no
+global state is changed (a command adds the printing, the exit codes and signal handling).
+
+The commands in :mod:`pks_opt.commands` are thin shells over these functions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pks_opt import interrupt
+from pks_opt.errors import InputError
+from pks_opt.io import RawInstance, read_raw
+from pks_opt.result import Result, SolveStatus, StageReport
+
+PathLike = str | Path
+
+
+@dataclass(frozen=True)
+class Instance:
+    """An instance as read: its path, ``kind`` and raw tables (``raw`` is None for a Curtois
+    benchmark file, which :func:`roster` reads itself)."""
+
+    path: Path
+    kind: str | None
+    raw: RawInstance | None
+
+    @property
+    def name(self) -> str:
+        return self.raw.name if self.raw is not None else self.path.stem
+
+
+def read(path: PathLike) -> Instance:
+    """Read an instance folder, ``.xlsx`` workbook or Curtois benchmark file (no solving).
+
+    Raises
+    ------
+    InputError
+        The path does not exist, or a file is malformed.
+    """
+    from pks_opt.formats.curtois import is_curtois
+
+    p = Path(path)
+    if p.is_file() and is_curtois(p):
+        return Instance(p, "roster-benchmark", None)
+    raw = read_raw(p)
+    return Instance(p, raw.kind, raw)
+
+
+def _raw(instance: Instance | PathLike, kind: str) -> RawInstance:
+    inst = instance if isinstance(instance, Instance) else read(instance)
+    if inst.raw is None:
+        raise InputError(f"expected a '{kind}' instance, not a benchmark file", file=str(inst.path))
+    if inst.kind is not None and inst.kind != kind:
+        raise InputError(f"this is a '{inst.kind}' instance, expected '{kind}'",
+                         file=inst.raw.manifest_where, field="kind")
+    return inst.raw
+
+
+# ------------------------------------------------------------------------------ need
+
+
+def need(instance: Instance | PathLike, *, scenarios: Sequence[PathLike] = (),
+         share: float | None = None) -> Result:
+    """Need vs available capacity per unit, resource and period (no solver).
+
+    ``scenarios``: scenario YAML files applied in order first. ``share``: the share of days the
+    acute capacity must cover (default: the instance's ``acute_share``, else 0.85).
+    """
+    from pks_opt.need import compute_need, need_charts, read_need
+    from pks_opt.scenario import load_scenario, read_variant
+
+    raw = _raw(instance, "strategic")
+    data = read_variant(raw, [load_scenario(s) for s in scenarios], read_need)
+    result = compute_need(data, acute_share=share)
+    result.draw = lambda: need_charts(result)
+    return result
+
+
+# ------------------------------------------------------------------------------ balance
+
+
+def balance(
+    instance: Instance | PathLike,
+    *,
+    solver: str = "highs",
+    time_limit: float | None = None,
+    threads: int = 1,
+    scenarios: Sequence[PathLike] = (),
+    feedback: Sequence[PathLike] = (),
+    actuals: PathLike | None = None,
+    year: str | None = None,
+) -> Result:
+    """Balance need and capacity across units under budget (``models/balancing.md``).
+
+    ``scenarios``: each applied to the base on its own; the result is the base with a
+    ``scenario_comparison`` table and one part per scenario (:attr:`Result.parts`, written
+    as sub-folders). ``feedback``: lower levels' result folders (or ``feedback.csv`` files) to
+    re-balance on. ``actuals``: an actuals instance; the quarters it covers are done and the
+    rest of ``year`` is re-balanced.
+    """
+    from pks_opt.balancing import balance as solve
+    from pks_opt.balancing import read_balancing
+    from pks_opt.balancing.compare import compare, read_variants
+    from pks_opt.balancing.feedback import apply_feedback
+    from pks_opt.balancing.report import balancing_charts
+    from pks_opt.feedback import read_feedback
+
+    raw = _raw(instance, "strategic")
+    rows = [f for source in feedback for f in read_feedback(Path(source))]
+    notes: list[str] = []
+
+    def reader(r: RawInstance) -> Any:
+        data, found = apply_feedback(read_balancing(r), rows)
+        if not notes:
+            notes.extend(found)
+        return data
+
+    variants = [("base", reader(raw)), *read_variants(raw, [Path(s) for s in scenarios], reader)]
+    if actuals is not None and len(variants) > 1:
+        raise InputError("actuals do not go with scenarios", field="--actuals")
+    if year is not None and actuals is None:
+        raise InputError("--year only goes with --actuals", field="--year")
+    acts = _read_actuals(actuals) if actuals is not None else None
+    if len(variants) > 1:
+        with interrupt.solving():
+            results = [(name, data, solve(data, solver, time_limit_s=time_limit,
+                                          threads=threads))
+                       for name, data in variants]
+        for _name, data, res in results:
+            res.draw = _balance_draw(balancing_charts, data, res)
+        base = compare(results)
+        base.draw = _balance_draw(balancing_charts, results[0][1], base)
+        base.parts = {name: res for name, _data, res in results[1:]}
+        return base
+    data = variants[0][1]
+    done_notes: list[str] = []
+    extra_tables: dict[str, pd.DataFrame] = {}
+    with interrupt.solving():  # a signal stops the stage running; the plan so far is kept
+        if acts is not None:
+            from pks_opt.balancing.actuals import apply_actuals
+            from pks_opt.balancing.solve import balance_run
+
+            first, first_result = balance_run(data, solver, time_limit_s=time_limit,
+                                              threads=threads)
+            if not first_result.status.has_solution:
+                first_result.explanation.insert(
+                    0, "the balance before the actuals found no plan: nothing to re-balance")
+                return first_result
+            data, done_notes, used = apply_actuals(data, first.values, acts, year)
+            extra_tables["actuals_used"] = used
+        result = solve(data, solver, time_limit_s=time_limit, threads=threads)
+    result.explanation[:0] = [f"feedback: {n}" for n in notes] + [
+        f"actuals: {n}" for n in done_notes]
+    result.tables.update(extra_tables)
+    result.draw = _balance_draw(balancing_charts, data, result)
+    return result
+
+
+def _balance_draw(charts: Any, data: Any, result: Result) -> Any:
+    return lambda: charts(data, result)
+
+
+def _read_actuals(path: PathLike) -> Any:
+    from pks_opt.followup.actuals import read_actuals
+
+    return read_actuals(Path(path))
+
+
+# ------------------------------------------------------------------------------ plan
+
+
+def plan(
+    instance: Instance | PathLike,
+    *,
+    from_balance: PathLike | None = None,
+    unit: str | None = None,
+    year: str | None = None,
+    goal_tolerance: float | None = None,
+    actuals: PathLike | None = None,
+    from_week: int | None = None,
+    solver: str = "highs",
+    time_limit: float = 120.0,
+    max_nodes: int | None = None,
+) -> Result:
+    """Levelled weekly production plan per planning object (``models/production_plan.md``).
+
+    ``from_balance``: a balance result folder whose goals per period, need and capacity for
+    ``unit`` the plan is built on (``year`` picks the plan year's quarters). ``actuals`` with
+    ``from_week``: re-plan weeks ``from_week``… with the weeks before locked to the actuals.
+    ``max_nodes``: branch-and-bound nodes per stage (default ``DEFAULT_MAX_NODES``).
+    """
+    from pks_opt.production_plan.balance_link import apply_balance_handover, read_balance_handover
+    from pks_opt.production_plan.data import plan_from_raw
+    from pks_opt.production_plan.milp import DEFAULT_MAX_NODES
+
+    nodes = DEFAULT_MAX_NODES if max_nodes is None else max_nodes
+    data = plan_from_raw(_raw(instance, "tactical")).with_goal_tolerance(goal_tolerance)
+    warnings: list[str] = []
+    goal_link: str | None = None
+    handover: dict[str, pd.DataFrame] | None = None
+    if from_balance is not None:
+        the_unit = unit or data.unit
+        if the_unit is None:
+            raise InputError("--from-balance needs --unit (or parameters.unit in the instance)",
+                             field="--unit")
+        ho = read_balance_handover(Path(from_balance), the_unit, year)
+        data, warnings, handover = apply_balance_handover(data, ho)
+        goal_link = (f"unit {the_unit} from {from_balance}: goals per period "
+                     f"({', '.join(ho.periods)}), the need that stays with the unit, capacity "
+                     "after the balance's actions")
+    elif year is not None or (unit is not None and actuals is None):
+        raise InputError("--unit and --year only go with --from-balance",
+                         field="--unit" if unit else "--year")
+    if (actuals is None) != (from_week is None):
+        raise InputError("--actuals and --from-week go together",
+                         field="--from-week" if actuals else "--actuals")
+    key = solver.lower()
+    if actuals is not None and from_week is not None:
+        return _replan(data, Path(actuals), from_week, unit or data.unit, key, time_limit, nodes,
+                       warnings, goal_link, handover)
+    from pks_opt.production_plan.charts import plan_charts
+    from pks_opt.production_plan.milp import solve_plan
+    from pks_opt.production_plan.solution import plan_result
+
+    with interrupt.solving():  # a signal stops the stage running; the plan so far is kept
+        with_target = solve_plan(data, backend=key, time_limit_s=time_limit, with_target=True,
+                                 max_nodes=nodes)
+        without = (
+            solve_plan(data, backend=key, time_limit_s=time_limit, with_target=False,
+                       max_nodes=nodes)
+            if with_target.status.has_solution and any(o.has_target for o in data.objects)
+            and not interrupt.requested()
+            else None
+        )
+        result = plan_result(data, with_target, without, warnings=warnings,
+                             goal_link=goal_link, handover=handover)
+    result.draw = lambda: plan_charts(result, data)
+    return result
+
+
+def _replan(data: Any, actuals_path: Path, from_week: int, unit: str | None, key: str,
+            time_limit: float, max_nodes: int, warnings: list[str], goal_link: str | None,
+            handover: dict[str, pd.DataFrame] | None) -> Result:
+    """Re-plan weeks from_week..N on the actuals; the original plan is solved beside it."""
+    from pks_opt.production_plan.charts import plan_charts
+    from pks_opt.production_plan.milp import solve_plan
+    from pks_opt.production_plan.replan import apply_actuals, replan_diff, replan_lines
+    from pks_opt.production_plan.solution import plan_result
+
+    if unit is None:
+        raise InputError("--actuals needs --unit (or parameters.unit in the instance)",
+                         field="--unit")
+    new, more, inputs = apply_actuals(data, _read_actuals(actuals_path), unit, from_week)
+    new = new.model_copy(update={"unit": unit})
+    with interrupt.solving():  # a signal stops the stage running; the plan so far is kept
+        replan = solve_plan(new, backend=key, time_limit_s=time_limit, with_target=True,
+                            max_nodes=max_nodes)
+        original = (
+            solve_plan(data, backend=key, time_limit_s=time_limit, with_target=True,
+                       max_nodes=max_nodes)
+            if not interrupt.requested() else replan
+        )
+    tables = dict(handover or {})
+    tables["replan_inputs"] = inputs
+    if original.status.has_solution and replan.status.has_solution:
+        tables["replan_diff"] = replan_diff(new, original.production, replan.production)
+    result = plan_result(new, replan, None, warnings=warnings + more, goal_link=goal_link,
+                         handover=tables)
+    if "replan_diff" in tables:
+        result.explanation[:0] = replan_lines(tables["replan_diff"], from_week, new.num_weeks)
+    result.draw = lambda: plan_charts(result, new)
+    return result
+
+
+# ------------------------------------------------------------------------------ matrix
+
+
+def matrix(instance: Instance | PathLike, *, from_plan: PathLike | None = None,
+           week: int | None = None, time_limit: float = 60.0, workers: int = 1,
+           seed: int = 0) -> Result:
+    """The weekly activity matrix of a clinic (``models/activity_matrix.md``).
+
+    ``from_plan``: a production-plan result folder; one matrix per week type (or for plan week
+    ``week``) with the sessions that plan needs.
+    """
+    from pks_opt.activity_matrix import build_matrix, matrices_from_plan, solve_matrices
+    from pks_opt.activity_matrix.charts import matrix_charts
+
+    if week is not None and from_plan is None:
+        raise InputError("--week needs --from-plan", field="--week")
+    raw = _raw(instance, "activity_matrix")
+    base = build_matrix(raw)
+    datas = [base] if from_plan is None else matrices_from_plan(base, raw, Path(from_plan),
+                                                                  week=week)
+    with interrupt.solving():  # a signal stops the search; the matrix so far is kept
+        result = solve_matrices(datas, time_limit_s=time_limit, workers=workers, seed=seed)
+    result.draw = lambda: matrix_charts(result)
+    return result
+
+
+# ------------------------------------------------------------------------------ roster
+
+
+def roster(
+    instance: Instance | PathLike,
+    *,
+    from_matrix: PathLike | None = None,
+    from_need: PathLike | None = None,
+    unit: str | None = None,
+    time_limit: float = 60.0,
+    seed: int = 0,
+    workers: int = 2,
+    wall_clock: bool = False,
+    progress: bool = False,
+) -> Result:
+    """A need-based roster, big rocks first (``models/rostering.md``); also a Curtois & Qu
+    benchmark file.
+
+    ``time_limit`` counts CP-SAT's deterministic seconds (repeatable) unless ``wall_clock``.
+    ``progress`` prints incumbents to stderr.
+    """
+    from pks_opt.rostering import SolveOptions, benchmark_result, roster_result
+    from pks_opt.rostering.data import roster_from_raw
+
+    options = SolveOptions(time_limit_s=time_limit, seed=seed, workers=workers,
+                           progress=progress, deterministic=not wall_clock)
+    inst = instance if isinstance(instance, Instance) else read(instance)
+    if inst.raw is None:
+        if from_matrix is not None or from_need is not None:
+            raise InputError("--from-matrix and --from-need do not apply to a benchmark "
+                             "instance", field="--from-matrix" if from_matrix else "--from-need")
+        with interrupt.solving():
+            result, _ = benchmark_result(inst.path, options)
+        return result
+    data = roster_from_raw(_raw(inst, "roster"),
+                           matrix_dir=None if from_matrix is None else Path(from_matrix),
+                           need_dir=None if from_need is None else Path(from_need), unit=unit)
+    with interrupt.solving():  # a signal stops the search; the roster so far is kept
+        result, sol = roster_result(data, options)
+
+    def draw() -> dict[str, Any]:
+        from pks_opt.rostering.charts import roster_heatmap
+
+        return {"roster_heatmap": roster_heatmap(data, sol.assignment)}
+
+    result.draw = draw
+    return result
+
+
+# ------------------------------------------------------------------------------ forecast
+
+
+def forecast(history: Instance | PathLike, *, horizon: int = 52, holdout: int | None = None,
+             start: str | dt.date | None = None, seasonality: str = "unit") -> Result:
+    """Weekly inflow forecast per unit × planning object from a history instance
+    (``docs/forecast.md``). ``holdout``: 13 or 26 weeks (default: 26 when the history has at
+    least 130 weeks); ``start``: the first forecast week (``2027-W10`` or a Monday)."""
+    from pks_opt.forecast import forecast_charts, run_forecast
+    from pks_opt.forecast.data import history_from_raw
+    from pks_opt.forecast.weeks import parse_week, week_label
+
+    if seasonality not in ("unit", "object"):
+        raise InputError(f"seasonality must be 'unit' or 'object', not {seasonality!r}",
+                         field="--seasonality")
+    if holdout not in (None, 13, 26):
+        raise InputError(f"holdout must be 13 or 26 weeks, not {holdout!r}", field="--holdout")
+    first: dt.date | None = None
+    if isinstance(start, str):
+        try:
+            first = parse_week(start)
+        except ValueError as exc:
+            raise InputError(str(exc), field="--start") from None
+    else:
+        first = start
+    data = history_from_raw(_raw(history, "history"), holdout_weeks=holdout)
+    after = data.last_week + dt.timedelta(weeks=1)
+    if first is not None and first < after:
+        raise InputError(
+            f"{week_label(first)} is inside the history (it ends in {week_label(data.last_week)}"
+            f"); the forecast starts at {week_label(after)} or later", field="--start")
+    result = run_forecast(data, horizon=horizon, start=first, seasonality=seasonality)
+    result.draw = lambda: forecast_charts(result)
+    return result
+
+
+# ------------------------------------------------------------------------------ follow-up
+
+
+def follow_up(result_dir: PathLike, actuals: PathLike, *, threshold: float = 0.10,
+              year: str | None = None, resources_from: PathLike | None = None) -> Result:
+    """What happened against a plan, a balance or a roster result folder
+    (``docs/follow-up.md``); the kind is taken from the folder's ``result.json``.
+
+    ``year`` and ``resources_from`` (a plan instance whose ``balance_resource`` column maps the
+    actuals' resources) apply to a balance result.
+    """
+    from pks_opt.followup import follow_up as plan_follow_up
+    from pks_opt.followup import read_actuals, read_plan_folder
+    from pks_opt.followup.balance import BALANCE_KIND, balance_follow_up, read_balance_folder
+    from pks_opt.followup.charts import (
+        balance_followup_chart,
+        followup_charts,
+        roster_followup_chart,
+    )
+    from pks_opt.followup.roster import (
+        ROSTER_KIND,
+        read_roster_folder,
+        read_shift_actuals,
+        result_kind,
+    )
+
+    folder = Path(result_dir)
+    kind = result_kind(folder)
+    if kind == ROSTER_KIND:
+        rows, table = read_shift_actuals(Path(actuals))
+        from pks_opt.followup.roster import roster_follow_up
+
+        result = roster_follow_up(read_roster_folder(folder), rows, table, threshold=threshold,
+                                  actuals=str(actuals))
+        result.draw = _draw(roster_followup_chart, result)
+        return result
+    if kind == BALANCE_KIND:
+        mapping: dict[str, str] = {}
+        if resources_from is not None:
+            from pks_opt.production_plan.data import read_plan
+
+            p = read_plan(Path(resources_from))
+            mapping = {r.id: r.balance_resource for r in p.resources if r.balance_resource}
+        result = balance_follow_up(read_balance_folder(folder, year), read_actuals(Path(actuals)),
+                                   threshold=threshold, resource_map=mapping)
+        result.draw = _draw(balance_followup_chart, result)
+        return result
+    if year is not None or resources_from is not None:
+        raise InputError("--year and --resources-from go with a balance result",
+                         field="--year" if year is not None else "--resources-from")
+    result = plan_follow_up(read_plan_folder(folder), read_actuals(Path(actuals)),
+                            threshold=threshold)
+    result.draw = _draw(followup_charts, result)
+    return result
+
+
+def _draw(charts: Any, result: Result) -> Any:
+    return lambda: charts(result)
+
+
+# ------------------------------------------------------------------------------ results
+
+
+def load_result(folder: PathLike) -> Result:
+    """A result folder read back (``result.json`` and its CSV tables; charts stay files).
+
+    Raises
+    ------
+    InputError
+        No ``result.json``, malformed JSON, or a table file it lists is missing.
+    """
+    from pks_opt.report.output import RESULT_FILE
+
+    folder = Path(folder)
+    meta = folder / RESULT_FILE
+    if not meta.is_file():
+        raise InputError(f"no {RESULT_FILE}: not a pks result folder", file=str(folder))
+    try:
+        env = json.loads(meta.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise InputError("malformed JSON", file=str(meta)) from None
+    if not isinstance(env, dict) or "kind" not in env or "status" not in env:
+        raise InputError("not a pks result envelope (kind and status needed)", file=str(meta))
+    tables: dict[str, pd.DataFrame] = {}
+    for name, fname in (env.get("tables") or {}).items():
+        if not str(fname).endswith(".csv"):
+            continue
+        path = folder / str(fname)
+        if not path.is_file():
+            raise InputError(f"table '{name}' is listed but {fname} is missing", file=str(meta))
+        try:
+            tables[str(name)] = pd.read_csv(path)
+        except pd.errors.EmptyDataError:
+            tables[str(name)] = pd.DataFrame()
+    known = {"kind", "status", "objective", "bound", "gap", "runtime_s", "solver", "instance",
+             "kpis", "tables", "charts", "stages", "explanation", "warnings"}
+    stages = [
+        StageReport(str(s["name"]), SolveStatus(s["status"]), _num(s.get("objective"), math.inf),
+                    _num(s.get("bound"), -math.inf), float(s.get("runtime_s") or 0.0))
+        for s in env.get("stages") or []
+    ]
+    parts = {p.name: load_result(p) for p in sorted(folder.iterdir())
+             if p.is_dir() and (p / RESULT_FILE).is_file()}
+    return Result(
+        kind=str(env["kind"]), status=SolveStatus(env["status"]),
+        instance=str(env.get("instance") or folder.name), solver=str(env.get("solver") or ""),
+        objective=_num(env.get("objective"), math.inf), bound=_num(env.get("bound"), -math.inf),
+        runtime_s=float(env.get("runtime_s") or 0.0), kpis=dict(env.get("kpis") or {}),
+        tables=tables, stages=stages, explanation=list(env.get("explanation") or []),
+        warnings=list(env.get("warnings") or []),
+        extra={k: v for k, v in env.items() if k not in known}, parts=parts,
+    )
+
+
+def _num(value: Any, missing: float) -> float:
+    return missing if value is None else float(value)
