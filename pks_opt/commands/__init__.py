@@ -45,6 +45,10 @@ def _register() -> None:
     from pks_opt.commands.followup import follow_up
 
     main.add_command(follow_up)
+    from pks_opt.commands.batch import batch, batch_report
+
+    main.add_command(batch)
+    main.add_command(batch_report)
 
 
 _register()
