@@ -34,7 +34,7 @@ from pks_opt.balancing.data import (
     WaitingList,
     build_data,
 )
-from pks_opt.need.figures import NeedFigures, Usage
+from pks_opt.capacity_need.figures import NeedFigures, Usage
 
 KINDS = ("budget_increase", "recruitment", "temporary_staff")
 TIERS = ("existing_contract", "other_region_contract", "other_region_capacity", "new_procurement")

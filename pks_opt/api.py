@@ -88,7 +88,7 @@ def need(instance: Instance | PathLike, *, scenarios: Sequence[PathLike] = (),
     ``scenarios``: scenario YAML files applied in order first. ``share``: the share of days the
     acute capacity must cover (default: the instance's ``acute_share``, else 0.85).
     """
-    from pks_opt.need import compute_need, need_charts, read_need
+    from pks_opt.capacity_need import compute_need, need_charts, read_need
     from pks_opt.scenario import load_scenario, read_variant
 
     raw = _raw(instance, "strategic")
@@ -377,9 +377,9 @@ def forecast(history: Instance | PathLike, *, horizon: int = 52, holdout: int | 
     """Weekly inflow forecast per unit × planning object from a history instance
     (``docs/forecast.md``). ``holdout``: 13 or 26 weeks (default: 26 when the history has at
     least 130 weeks); ``start``: the first forecast week (``2027-W10`` or a Monday)."""
-    from pks_opt.forecast import forecast_charts, run_forecast
-    from pks_opt.forecast.data import history_from_raw
-    from pks_opt.forecast.weeks import parse_week, week_label
+    from pks_opt.forecasting import forecast_charts, run_forecast
+    from pks_opt.forecasting.data import history_from_raw
+    from pks_opt.forecasting.weeks import parse_week, week_label
 
     if seasonality not in ("unit", "object"):
         raise InputError(f"seasonality must be 'unit' or 'object', not {seasonality!r}",
@@ -488,6 +488,7 @@ def load_result(folder: PathLike) -> Result:
         raise InputError("malformed JSON", file=str(meta)) from None
     if not isinstance(env, dict) or "kind" not in env or "status" not in env:
         raise InputError("not a pks result envelope (kind and status needed)", file=str(meta))
+    types = env.get("column_types") or {}
     tables: dict[str, pd.DataFrame] = {}
     for name, fname in (env.get("tables") or {}).items():
         if not str(fname).endswith(".csv"):
@@ -495,12 +496,10 @@ def load_result(folder: PathLike) -> Result:
         path = folder / str(fname)
         if not path.is_file():
             raise InputError(f"table '{name}' is listed but {fname} is missing", file=str(meta))
-        try:
-            tables[str(name)] = pd.read_csv(path)
-        except pd.errors.EmptyDataError:
-            tables[str(name)] = pd.DataFrame()
+        tables[str(name)] = _read_table(path, types.get(name) or {})
     known = {"kind", "status", "objective", "bound", "gap", "runtime_s", "solver", "instance",
-             "kpis", "tables", "charts", "stages", "explanation", "warnings"}
+             "kpis", "tables", "charts", "stages", "explanation", "warnings", "column_types",
+             "parts"}
     stages = [
         StageReport(str(s["name"]), SolveStatus(s["status"]), _num(s.get("objective"), math.inf),
                     _num(s.get("bound"), -math.inf), float(s.get("runtime_s") or 0.0))
@@ -517,6 +516,15 @@ def load_result(folder: PathLike) -> Result:
         warnings=list(env.get("warnings") or []),
         extra={k: v for k, v in env.items() if k not in known}, parts=parts,
     )
+
+
+def _read_table(path: Path, types: dict[str, str]) -> pd.DataFrame:
+    """A written table with its columns' types: text stays text (``2026``, ``NA``, ``007``)."""
+    text = {c: str for c, t in types.items() if t == "text"}
+    try:
+        return pd.read_csv(path, dtype=text, keep_default_na=False, na_values=[""])
+    except pd.errors.EmptyDataError:
+        return pd.DataFrame()
 
 
 def _num(value: Any, missing: float) -> float:

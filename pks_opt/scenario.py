@@ -40,7 +40,7 @@ nothing (instead of being an error).
 
 **Shortcuts** are registered by a planning level with :func:`register_shortcut`: a function
 from the change's other keys to a list of generic changes. The need level registers
-``demand_pct`` and ``staff_fte`` (:mod:`pks_opt.need.shortcuts`).
+``demand_pct`` and ``staff_fte`` (:mod:`pks_opt.capacity_need.shortcuts`).
 
 Public API: :func:`load_scenario`, :func:`apply_scenario`, :func:`read_variant`,
 :func:`explain`, :func:`register_shortcut`.
@@ -69,7 +69,7 @@ Shortcut = Callable[[Mapping[str, Any]], list[dict[str, Any]]]
 SHORTCUTS: dict[str, Shortcut] = {}
 # Modules that register shortcuts; imported on first use so a scenario can name them even if
 # the caller did not import the level (missing modules are skipped).
-_SHORTCUT_MODULES = ("pks_opt.need.shortcuts", "pks_opt.balancing.shortcuts")
+_SHORTCUT_MODULES = ("pks_opt.capacity_need.shortcuts", "pks_opt.balancing.shortcuts")
 
 
 def register_shortcut(name: str) -> Callable[[Shortcut], Shortcut]:
@@ -564,7 +564,7 @@ def read_variant(
     raw: RawInstance, scenarios: Sequence[Scenario], reader: Callable[[RawInstance], T]
 ) -> T:
     """Apply ``scenarios`` in order to ``raw`` and read the variant with ``reader``
-    (e.g. :func:`pks_opt.need.read_need`), naming the scenario change in any error."""
+    (e.g. :func:`pks_opt.capacity_need.read_need`), naming the scenario change in any error."""
     variant: RawInstance = raw
     for s in scenarios:
         variant = apply_scenario(variant, s)

@@ -8,11 +8,11 @@ import pytest
 from click.testing import CliRunner
 from need.tiny import write_folder  # tests/ is on sys.path (rootdir-relative import)
 
+from pks_opt.capacity_need import compute_figures, compute_need, read_need
 from pks_opt.commands import main
 from pks_opt.errors import InputError
 from pks_opt.instances import instance_path
 from pks_opt.io import read_raw
-from pks_opt.need import compute_figures, compute_need, read_need
 from pks_opt.scenario import (
     apply_scenario,
     load_scenario,

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pks_opt.forecast.weeks import EASTER, week_label, week_type
+from pks_opt.forecasting.weeks import EASTER, week_label, week_type
 
 SEED = 20270101
 UNIT = "MEDCLIN"

@@ -1,6 +1,6 @@
 """Balancing-side tables of a strategic instance, validated, plus the need figures they act on.
 
-The need level (:mod:`pks_opt.need`) turns the need-side tables into :class:`NeedFigures`; this
+The need level (:mod:`pks_opt.capacity_need`) turns the need-side tables into :class:`NeedFigures`; this
 module parses the balancing-side tables (budgets, capabilities, moves, increases, purchases,
 priorities, waiting lists — all optional) and checks every reference against the figures, so
 an error names the file, row and field. :class:`BalancingData` is what the MILP consumes.
@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic import ConfigDict, Field, ValidationError, model_validator
 
+from pks_opt.capacity_need.figures import NeedFigures, Usage
 from pks_opt.errors import InputError
 from pks_opt.io import (
     RawInstance,
@@ -29,7 +30,6 @@ from pks_opt.io import (
     parse_rows,
     validation_to_input_error,
 )
-from pks_opt.need.figures import NeedFigures, Usage
 
 TOTAL = "TOTAL"  # reserved unit id of the region-wide row in budgets.csv
 PARAMETERS_KEY = "balancing"  # manifest: parameters.balancing.{...}
@@ -297,8 +297,8 @@ def forecast_backlog(data: BalancingData) -> dict[tuple[str, str, str], float]:
 
 
 def read_balancing(raw: RawInstance) -> BalancingData:
-    """Read a strategic instance: need side through :mod:`pks_opt.need`, then our tables."""
-    from pks_opt.need import compute_figures, read_need, usage_for
+    """Read a strategic instance: need side through :mod:`pks_opt.capacity_need`, then our tables."""
+    from pks_opt.capacity_need import compute_figures, read_need, usage_for
 
     need_data = read_need(raw)
     figures = compute_figures(need_data)

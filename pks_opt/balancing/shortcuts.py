@@ -18,7 +18,7 @@ purchase option (appended to ``purchases``).
 ``fte_change``     ``{shortcut: fte_change, unit: MEDCLIN, function: specialists, delta: 2}``:
 the need level's ``staff_fte`` under the name the balancing docs use.
 
-``demand_pct`` is registered by the need level (:mod:`pks_opt.need.shortcuts`).
+``demand_pct`` is registered by the need level (:mod:`pks_opt.capacity_need.shortcuts`).
 """
 
 from __future__ import annotations
@@ -85,6 +85,6 @@ def add_contract(args: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 @register_shortcut("fte_change")
 def fte_change(args: Mapping[str, Any]) -> list[dict[str, Any]]:
-    from pks_opt.need.shortcuts import staff_fte
+    from pks_opt.capacity_need.shortcuts import staff_fte
 
     return staff_fte(args)

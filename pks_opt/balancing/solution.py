@@ -25,7 +25,7 @@ from pks_opt.balancing.milp import (
     capacity_after,
     equiv,
 )
-from pks_opt.need.calc import unsupplied_warnings
+from pks_opt.capacity_need.calc import unsupplied_warnings
 from pks_opt.result import Result, SolveStatus, StageReport
 
 Values = dict[str, dict[Any, float]]

@@ -6,17 +6,28 @@ Public API
 read_need(raw) -> NeedData
     Validate the need-side tables of a strategic instance.
 compute_figures(data) -> NeedFigures
-    The numbers the balancing level consumes (the contract in :mod:`pks_opt.need.figures`).
+    The numbers the balancing level consumes (the contract in :mod:`pks_opt.capacity_need.figures`).
 usage_for(data, unit, planning_object) -> tuple[Usage, ...]
     Resource use of one activity at any unit (own unit and support units).
 compute_need(data) -> Result
     The ``need`` result: tables, KPIs; objective = total positive gap.
 """
 
-from pks_opt.need.calc import breakdown, compute_figures, coverage_quantile, round_by, usage_for
-from pks_opt.need.data import NeedData, NeedParameters, read_need
-from pks_opt.need.figures import NeedFigures, Usage
-from pks_opt.need.solution import compute_need, need_charts, need_summary, total_positive_gap
+from pks_opt.capacity_need.calc import (
+    breakdown,
+    compute_figures,
+    coverage_quantile,
+    round_by,
+    usage_for,
+)
+from pks_opt.capacity_need.data import NeedData, NeedParameters, read_need
+from pks_opt.capacity_need.figures import NeedFigures, Usage
+from pks_opt.capacity_need.solution import (
+    compute_need,
+    need_charts,
+    need_summary,
+    total_positive_gap,
+)
 
 __all__ = [
     "NeedData",

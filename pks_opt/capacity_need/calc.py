@@ -1,4 +1,4 @@
-"""The need-level calculations: pure functions of :class:`~pks_opt.need.data.NeedData`.
+"""The need-level calculations: pure functions of :class:`~pks_opt.capacity_need.data.NeedData`.
 
 Formulas (all per period; docs/need.md gives them with the seed's numbers):
 
@@ -27,14 +27,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from pks_opt.need.data import (
+from pks_opt.capacity_need.data import (
     DAYS_PER_WEEK,
     InpatientRow,
     NeedData,
     Rounding,
     per_period,
 )
-from pks_opt.need.figures import NeedFigures, Usage
+from pks_opt.capacity_need.figures import NeedFigures, Usage
 
 EPS = 1e-9
 
@@ -516,7 +516,7 @@ def acute_dimensioning(data: NeedData, share: float) -> list[AcuteLine]:
 
 
 def compute_figures(data: NeedData) -> NeedFigures:
-    """The numbers the balancing level needs (see :class:`~pks_opt.need.figures.NeedFigures`).
+    """The numbers the balancing level needs (see :class:`~pks_opt.capacity_need.figures.NeedFigures`).
 
     ``units`` are the producing units (organisational levels that only distribute a mission
     are left out); ``usage`` is filled for each (home unit, planning object) with demand — call

@@ -1,6 +1,6 @@
 """The contract between the need level and the balancing level.
 
-:func:`pks_opt.need.compute_figures` (the need level) produces :class:`NeedFigures` from a
+:func:`pks_opt.capacity_need.compute_figures` (the need level) produces :class:`NeedFigures` from a
 strategic instance; the balancing MILP (:mod:`pks_opt.balancing`) consumes it. Both read the
 same instance folder; only these numbers cross the boundary.
 

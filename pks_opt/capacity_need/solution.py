@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from pks_opt.need.calc import NeedBreakdown, breakdown, usage_for
-from pks_opt.need.data import NeedData
+from pks_opt.capacity_need.calc import NeedBreakdown, breakdown, usage_for
+from pks_opt.capacity_need.data import NeedData
 from pks_opt.result import Result, SolveStatus
 
 if TYPE_CHECKING:

@@ -44,7 +44,7 @@ def need(
     summed in each resource's measure).
     """
     from pks_opt import api
-    from pks_opt.need import need_summary
+    from pks_opt.capacity_need import need_summary
 
     result = api.need(instance, scenarios=scenarios, share=share)
     finish(result, out=out, excel=excel, as_json=as_json, charts=result.charts,

@@ -29,10 +29,10 @@ from typing import Any
 import pandas as pd
 
 from pks_opt import interrupt
+from pks_opt.capacity_need.calc import round_by
+from pks_opt.capacity_need.data import per_period
 from pks_opt.cycle.spec import CycleSpec
 from pks_opt.feedback import Feedback
-from pks_opt.need.calc import round_by
-from pks_opt.need.data import per_period
 from pks_opt.production_plan.agreement import is_request
 from pks_opt.report.output import write_result
 from pks_opt.result import Result, SolveStatus
@@ -81,7 +81,7 @@ def run_cycle(
     """Run the three rounds, writing every level's result under ``work``."""
     from pks_opt.balancing import balance
     from pks_opt.balancing.feedback import apply_feedback
-    from pks_opt.need import compute_need
+    from pks_opt.capacity_need import compute_need
 
     work = Path(work)
     need = compute_need(spec.need)

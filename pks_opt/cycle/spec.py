@@ -24,9 +24,9 @@ from typing import Any
 from pydantic import ConfigDict, Field, ValidationError
 
 from pks_opt.balancing.data import BalancingData
+from pks_opt.capacity_need.data import NeedData
 from pks_opt.errors import InputError
 from pks_opt.io import RawInstance, Row, load_yaml, read_raw, validation_to_input_error
-from pks_opt.need.data import NeedData
 from pks_opt.production_plan.data import PlanData
 
 CYCLE_FILE = "cycle.yaml"
@@ -77,7 +77,7 @@ def read_cycle(folder: str | Path) -> CycleSpec:
         does not have, or any problem in the named instances (their own file, row, field).
     """
     from pks_opt.balancing import read_balancing
-    from pks_opt.need import read_need
+    from pks_opt.capacity_need import read_need
     from pks_opt.production_plan.data import read_plan
 
     folder = Path(folder)

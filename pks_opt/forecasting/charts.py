@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pks_opt.forecast.weeks import parse_week
+from pks_opt.forecasting.weeks import parse_week
 from pks_opt.result import Result
 
 if TYPE_CHECKING:

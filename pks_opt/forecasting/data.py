@@ -17,7 +17,7 @@ from pathlib import Path
 from pydantic import Field, field_validator
 
 from pks_opt.errors import InputError
-from pks_opt.forecast.weeks import parse_week, week_label
+from pks_opt.forecasting.weeks import parse_week, week_label
 from pks_opt.io import Frozen, RawInstance, Row, check_unique, parse_rows, read_raw
 
 WEEKS_PER_YEAR = 52

@@ -9,7 +9,7 @@ The model, per unit × planning object, on the log scale ``z = log(inflow + 0.5)
    (group seasonal indices: an object's own 2–3 noisy points per week would make a noisy
    profile); ``'object'`` estimates them per object.
 2. **Easter** moves between ISO weeks 12 and 17, so it is not in ``s``: the Easter weeks
-   (Good Friday, Easter Monday; :mod:`pks_opt.forecast.weeks`) are interpolated before STL and
+   (Good Friday, Easter Monday; :mod:`pks_opt.forecasting.weeks`) are interpolated before STL and
    their mean log residual is the Easter effect, applied to the Easter weeks of the forecast.
    Christmas/New Year and midsummer are aligned on ISO week and live in ``s``.
 3. **Level and trend**: statsmodels ``ETSModel`` (additive error) on ``z − s − easter``, with a
@@ -37,8 +37,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from pks_opt.forecast.data import WEEKS_PER_YEAR, HistoryData, Series
-from pks_opt.forecast.weeks import EASTER, iso_week, next_weeks, week_label, week_type
+from pks_opt.forecasting.data import WEEKS_PER_YEAR, HistoryData, Series
+from pks_opt.forecasting.weeks import EASTER, iso_week, next_weeks, week_label, week_type
 from pks_opt.result import Result, SolveStatus
 
 LOG_OFFSET = 0.5  # log(inflow + 0.5): weeks with no inflow stay finite

@@ -18,6 +18,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
 from pks_opt import interrupt
 from pks_opt.errors import OutputError
 from pks_opt.result import Result
@@ -101,10 +103,21 @@ def _write_into(result: Result, folder: Path, *, excel: bool,
         plt.close(fig)
         chart_files[name] = fname
     envelope = result.envelope(table_files, chart_files)
+    envelope["column_types"] = {name: {str(c): _column_type(df[c]) for c in df.columns}
+                                for name, df in result.tables.items()}
     (folder / RESULT_FILE).write_text(
         json.dumps(envelope, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )
     return envelope
+
+
+def _column_type(column: pd.Series) -> str:
+    """``number``, ``bool`` or ``text``: how :func:`pks_opt.api.load_result` reads it back."""
+    if pd.api.types.is_bool_dtype(column):
+        return "bool"
+    if pd.api.types.is_numeric_dtype(column):
+        return "number"
+    return "text"
 
 
 def replace_folder(src: Path, out: Path) -> None:
@@ -171,6 +184,4 @@ def os_reason(out: Path, exc: OSError) -> str:
 
 
 def _excel_writer(path: Path) -> Any:
-    import pandas as pd
-
     return pd.ExcelWriter(path, engine="openpyxl")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from pks_opt.need.figures import NeedFigures, Usage
+from pks_opt.capacity_need.figures import NeedFigures, Usage
 
 
 def figures(

@@ -18,8 +18,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from pks_opt.commands import main
-from pks_opt.forecast import read_history, run_forecast
-from pks_opt.forecast.weeks import EASTER, week_label, week_type
+from pks_opt.forecasting import read_history, run_forecast
+from pks_opt.forecasting.weeks import EASTER, week_label, week_type
 from pks_opt.instances import instance_path
 from pks_opt.production_plan.data import read_plan
 
@@ -197,7 +197,7 @@ def test_forecast_inflow_loads_into_clinic_plan(shipped: Any, tmp_path: Path) ->
 
 def test_need_and_balance_formats(shipped: Any) -> None:
     from pks_opt.balancing.data import WaitingList
-    from pks_opt.need.data import DemandRow
+    from pks_opt.capacity_need.data import DemandRow
 
     demand = shipped.tables["demand_forecast"]
     rows = [DemandRow.model_validate(r) for r in demand.to_dict("records")]
@@ -302,7 +302,7 @@ def test_profile_keeps_real_dips_and_smooths_noise() -> None:
     # year 1 again, so every year-on-year difference is ±0.1: robust spread 1.4826 · 0.1,
     # one week's noise 0.148/√2 ≈ 0.105, a 3-year factor's se ≈ 0.061. The bump (0.8 se) goes
     # back to its neighbours' median 0, the dip (11 se) stays. Mean 0 on return: +0.7/52.
-    from pks_opt.forecast.model import _smooth_profile
+    from pks_opt.forecasting.model import _smooth_profile
 
     by_week = np.zeros(52)
     by_week[51], by_week[9] = -0.7, 0.05

@@ -33,8 +33,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pks_opt.io import read_raw
-from pks_opt.need import (
+from pks_opt.capacity_need import (
     Usage,
     breakdown,
     compute_figures,
@@ -44,7 +43,8 @@ from pks_opt.need import (
     round_by,
     usage_for,
 )
-from pks_opt.need.data import NeedData
+from pks_opt.capacity_need.data import NeedData
+from pks_opt.io import read_raw
 
 from .tiny import MANIFEST, TABLES, write_folder
 

@@ -1,0 +1,74 @@
+"""The Python API (pks_opt.api): the README's example runs as written, results round-trip
+through a folder, a balance's scenarios come back as parts, bad input raises InputError."""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import pks_opt as pks
+from pks_opt.instances import instance_path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_readme_python_example_runs_as_written(tmp_path: Path) -> None:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("## Python API"):]
+    code = re.search(r"```python\n(.*?)```", section, re.S)
+    assert code is not None
+    (tmp_path / "instances").symlink_to(REPO / "instances")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    run = subprocess.run([sys.executable, "-c", code.group(1)], cwd=tmp_path, env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert lines[0] == "OPTIMAL 1256150"  # as the comment in the README says
+    assert lines[-1] == "24.22"
+    assert (tmp_path / "out" / "api-balance" / "result.json").is_file()
+
+
+def test_result_round_trips_through_a_folder(tmp_path: Path) -> None:
+    # seed-inpatient's need (no solver): 2 000 admissions × 3.5 days = 7 000 bed-days.
+    res = pks.need(pks.read(instance_path("seed-inpatient")))
+    env = res.write(tmp_path / "need")
+    back = pks.load_result(tmp_path / "need")
+    assert (back.kind, back.status, back.instance) == (res.kind, res.status, res.instance)
+    assert back.objective == pytest.approx(res.objective)
+    assert set(back.tables) == set(res.tables)
+    beds = back.tables["inpatient_beds"]
+    assert beds.loc[0, "bed_days"] == pytest.approx(7000)
+    pd.testing.assert_frame_equal(back.tables["inpatient_beds"],
+                                  res.tables["inpatient_beds"].reset_index(drop=True),
+                                  check_dtype=False)
+    assert back.explanation == res.explanation and back.kpis == env["kpis"]
+    assert set(env["charts"]) and all((tmp_path / "need" / f).is_file()
+                                      for f in env["charts"].values())
+
+
+def test_balance_scenarios_are_parts_written_as_subfolders(tmp_path: Path) -> None:
+    region = instance_path("region-small")
+    res = pks.balance(region, scenarios=[region / "scenarios" / "demand_up.yaml"])
+    assert set(res.parts) == {"demand_up"} and "scenario_comparison" in res.tables
+    res.write(tmp_path / "b")
+    assert (tmp_path / "b" / "demand_up" / "result.json").is_file()
+    back = pks.load_result(tmp_path / "b")
+    assert set(back.parts) == {"demand_up"}
+    assert back.parts["demand_up"].objective == pytest.approx(res.parts["demand_up"].objective)
+    assert math.isfinite(back.objective)
+
+
+def test_a_level_refuses_another_kind_and_bad_input(tmp_path: Path) -> None:
+    with pytest.raises(pks.InputError, match="this is a 'strategic' instance, expected 'tactical'"):
+        pks.plan(instance_path("region-small"))
+    with pytest.raises(pks.InputError, match="no such file or folder"):
+        pks.read(tmp_path / "nothing")
+    with pytest.raises(pks.InputError, match="not a pks result folder"):
+        pks.load_result(tmp_path)
