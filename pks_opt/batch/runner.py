@@ -326,7 +326,7 @@ def _run_dask(todo: Iterable[RunSpec], address: str, got: Callable[[RunRecord], 
     if not specs:
         return
     try:
-        client = Client(address, timeout=30, set_as_default=False)
+        client = Client(address, timeout=30)
     except (OSError, TimeoutError) as exc:
         raise InputError(f"cannot reach the Dask scheduler: {exc}", field="--dask") from None
     try:
