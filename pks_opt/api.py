@@ -20,21 +20,50 @@ The commands in :mod:`pks_opt.commands` are thin shells over these functions.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import math
-from collections.abc import Sequence
+import warnings
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 
 from pks_opt import interrupt
-from pks_opt.errors import InputError
+from pks_opt.errors import InputError, InputWarning
 from pks_opt.io import RawInstance, read_raw
 from pks_opt.result import Result, SolveStatus, StageReport
 
 PathLike = str | Path
+F = TypeVar("F", bound=Callable[..., Result])
+
+
+def _keeps_warnings(fn: F) -> F:
+    """Input warnings raised while the level reads and solves go into ``Result.warnings``
+    (so into ``result.json`` and the summary's first lines); with an error they are warned
+    again for the caller."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Result:
+        caught: list[warnings.WarningMessage] = []
+        try:
+            with warnings.catch_warnings(record=True) as recorded:
+                warnings.simplefilter("always", InputWarning)
+                try:
+                    result = fn(*args, **kwargs)
+                finally:
+                    caught = list(recorded)
+        except BaseException:
+            _warn_again(caught)
+            raise
+        _warn_again([w for w in caught if not issubclass(w.category, InputWarning)])
+        found = [str(w.message) for w in caught if issubclass(w.category, InputWarning)]
+        result.warnings[:0] = [m for m in dict.fromkeys(found) if m not in result.warnings]
+        return result
+
+    return wrapper  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
@@ -49,6 +78,11 @@ class Instance:
     @property
     def name(self) -> str:
         return self.raw.name if self.raw is not None else self.path.stem
+
+
+def _warn_again(caught: Sequence[warnings.WarningMessage]) -> None:
+    for w in caught:
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
 
 def read(path: PathLike) -> Instance:
@@ -81,6 +115,7 @@ def _raw(instance: Instance | PathLike, kind: str) -> RawInstance:
 # ------------------------------------------------------------------------------ need
 
 
+@_keeps_warnings
 def need(instance: Instance | PathLike, *, scenarios: Sequence[PathLike] = (),
          share: float | None = None) -> Result:
     """Need vs available capacity per unit, resource and period (no solver).
@@ -101,6 +136,7 @@ def need(instance: Instance | PathLike, *, scenarios: Sequence[PathLike] = (),
 # ------------------------------------------------------------------------------ balance
 
 
+@_keeps_warnings
 def balance(
     instance: Instance | PathLike,
     *,
@@ -191,6 +227,7 @@ def _read_actuals(path: PathLike) -> Any:
 # ------------------------------------------------------------------------------ plan
 
 
+@_keeps_warnings
 def plan(
     instance: Instance | PathLike,
     *,
@@ -297,6 +334,7 @@ def _replan(data: Any, actuals_path: Path, from_week: int, unit: str | None, key
 # ------------------------------------------------------------------------------ matrix
 
 
+@_keeps_warnings
 def matrix(instance: Instance | PathLike, *, from_plan: PathLike | None = None,
            week: int | None = None, time_limit: float = 60.0, workers: int = 1,
            seed: int = 0) -> Result:
@@ -323,6 +361,7 @@ def matrix(instance: Instance | PathLike, *, from_plan: PathLike | None = None,
 # ------------------------------------------------------------------------------ roster
 
 
+@_keeps_warnings
 def roster(
     instance: Instance | PathLike,
     *,
@@ -372,6 +411,7 @@ def roster(
 # ------------------------------------------------------------------------------ forecast
 
 
+@_keeps_warnings
 def forecast(history: Instance | PathLike, *, horizon: int = 52, holdout: int | None = None,
              start: str | dt.date | None = None, seasonality: str = "unit") -> Result:
     """Weekly inflow forecast per unit × planning object from a history instance
@@ -408,6 +448,7 @@ def forecast(history: Instance | PathLike, *, horizon: int = 52, holdout: int | 
 # ------------------------------------------------------------------------------ follow-up
 
 
+@_keeps_warnings
 def follow_up(result_dir: PathLike, actuals: PathLike, *, threshold: float = 0.10,
               year: str | None = None, resources_from: PathLike | None = None) -> Result:
     """What happened against a plan, a balance or a roster result folder

@@ -165,6 +165,9 @@ def finish(
         if summary is not None and result.has_solution:
             for line in summary(result):
                 click.echo(line)
+        if out is None and result.tables:
+            click.echo(f"nothing written: add --out DIR to save result.json, the "
+                       f"{len(result.tables)} table(s) and the charts (e.g. --out out/{result.kind})")
     sys.exit(result.status.exit_code)
 
 
@@ -182,6 +185,8 @@ def summary_lines(result: Result, out: Path | None) -> list[str]:
             status += f"  gap: {100 * result.gap:.2f} %"
     status += f"  time: {result.runtime_s:.2f} s"
     lines.append(status)
+    for w in result.warnings:
+        lines.append(f"warning: {w}")
     for stage in result.stages:
         proven = "optimal" if stage.status.value == "OPTIMAL" else stage.status.value.lower()
         lines.append(
@@ -192,8 +197,6 @@ def summary_lines(result: Result, out: Path | None) -> list[str]:
         for k, v in jsonable(result.kpis).items():
             if not isinstance(v, dict | list):
                 lines.append(f"  {k}: {_fmt(v)}")
-    for w in result.warnings:
-        lines.append(f"warning: {w}")
     if result.explanation:
         lines.append("explanation:")
         lines.extend(f"  {e}" for e in result.explanation)

@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 import click
-from click.testing import CliRunner
 
 from pks_opt.instances import instance_path
 
@@ -180,19 +179,45 @@ DEMO_STEPS: list[tuple[str, str | None, list[str]]] = [
     help="Folder that receives one sub-folder per step.",
 )
 def demo(out: Path) -> None:
-    """Run every level of the chain on the shipped instances."""
-    from pks_opt.commands import main
+    """Run every level of the chain on the shipped instances.
 
-    runner = CliRunner()
+    Each step is the `pks` command it prints, run in this process with its output shown as it
+    comes (progress included); a step that fails is reported and the demo goes on; Ctrl-C
+    stops the demo (exit 130).
+    """
+    from pks_opt import interrupt
+    from pks_opt.commands import main
+    from pks_opt.result import EXIT_INTERRUPTED
+
     failed = 0
-    for title, sub, argv in DEMO_STEPS:
-        args = [a.format(instances=instance_path(""), out=out) for a in argv]
-        if sub is not None:
-            args += ["--out", str(out / sub)]
-        click.echo(f"\n=== {title}: pks {' '.join(args)}")
-        res = runner.invoke(main, args, catch_exceptions=False)
-        click.echo(res.output.rstrip())
-        if res.exit_code not in (0, 1):
-            failed += 1
+    with interrupt.installed():
+        for title, sub, argv in DEMO_STEPS:
+            args = [a.format(instances=instance_path(""), out=out) for a in argv]
+            if sub is not None:
+                args += ["--out", str(out / sub)]
+            click.echo(f"\n=== {title}: pks {' '.join(args)}")
+            try:
+                code = _run(main, args)
+            except interrupt.Interrupted as exc:
+                click.echo(f"demo interrupted by {exc.signame}", err=True)
+                sys.exit(EXIT_INTERRUPTED)
+            if code == EXIT_INTERRUPTED or interrupt.requested():
+                click.echo("demo interrupted", err=True)
+                sys.exit(EXIT_INTERRUPTED)
+            if code not in (0, 1):
+                failed += 1
+                click.echo(f"step failed (exit code {code})", err=True)
     click.echo(f"\ndemo finished: {len(DEMO_STEPS)} step(s), outputs in {out}/")
     sys.exit(1 if failed else 0)
+
+
+def _run(main: click.Group, args: list[str]) -> int:
+    """One `pks` command in this process; its exit code."""
+    try:
+        main.main(args, prog_name="pks", standalone_mode=False)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    return 0

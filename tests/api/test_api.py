@@ -72,3 +72,31 @@ def test_a_level_refuses_another_kind_and_bad_input(tmp_path: Path) -> None:
         pks.read(tmp_path / "nothing")
     with pytest.raises(pks.InputError, match="not a pks result folder"):
         pks.load_result(tmp_path)
+
+
+def test_input_warnings_are_kept_in_the_result_and_shown_first(tmp_path: Path) -> None:
+    # An unused column is a warning (a misspelt optional column would run on its default):
+    # it is in Result.warnings, result.json and the summary's first lines, not only on stderr.
+    import shutil
+
+    from click.testing import CliRunner
+
+    from pks_opt.commands import main
+
+    folder = tmp_path / "inst"
+    shutil.copytree(instance_path("seed-inpatient"), folder)
+    units = folder / "units.csv"
+    lines = units.read_text().splitlines()
+    lines[0] += ",colour"
+    lines[1:] = [line + ",red" for line in lines[1:]]
+    units.write_text("\n".join(lines) + "\n")
+    res = pks.need(folder)
+    assert any("'colour' not used" in w for w in res.warnings)
+    run = CliRunner().invoke(main, ["need", str(folder), "--out", str(tmp_path / "out")])
+    assert run.exit_code == 0, run.output
+    out_lines = run.output.splitlines()
+    assert out_lines[2].startswith("warning:") and "'colour' not used" in out_lines[2]
+    env = pks.load_result(tmp_path / "out")
+    assert any("'colour' not used" in w for w in env.warnings)
+    no_out = CliRunner().invoke(main, ["need", str(folder)])
+    assert no_out.output.splitlines()[-1].startswith("nothing written: add --out DIR")
