@@ -21,10 +21,9 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from pks_opt import interrupt
 from pks_opt.activity_matrix.data import DAY_NAMES, MatrixData
-from pks_opt.interrupt import run_cp
 from pks_opt.result import SolveStatus, StageReport
+from pks_opt.stages import CpSatAdapter, Stage, TimeSplit, cp_status, exact, run_stages
 
 STAGE_DAY = "same-day"
 STAGE_PLANNED = "planned"
@@ -38,6 +37,8 @@ Cell = tuple[str, int, str, str]  # (room or staff, weekday, session, activity t
 #: the time limit is CP-SAT deterministic time (reproducible: the same input and seed give the
 #: same matrix however busy the machine is); wall-clock time is capped at this multiple of it
 WALL_CLOCK_FACTOR = 3.0
+#: a stage reached with (almost) no time left still gets this many deterministic seconds
+MIN_STAGE_S = 0.01
 
 
 def priority_weights(data: MatrixData) -> dict[str, int]:
@@ -88,16 +89,8 @@ def misplaced(data: MatrixData, room: str, tid: str) -> int:
 
 
 def _status(code: Any, cp: Any) -> SolveStatus:
-    if code == cp.OPTIMAL:
-        return SolveStatus.OPTIMAL
-    if code == cp.FEASIBLE:
-        return SolveStatus.FEASIBLE
-    if code == cp.INFEASIBLE:
-        return SolveStatus.INFEASIBLE
-    if code == cp.MODEL_INVALID:  # a bug in the builder, never the user's input
-        raise RuntimeError("CP-SAT: model invalid")
-    # stopped before any solution: by SIGINT/SIGTERM (pks_opt.interrupt) or the time limit
-    return SolveStatus.INTERRUPTED if interrupt.requested() else SolveStatus.NO_SOLUTION_IN_TIME
+    """CP-SAT's status of a stage solve (:func:`pks_opt.stages.cp_status`)."""
+    return cp_status(code, cp)
 
 
 @dataclass
@@ -373,67 +366,32 @@ class MatrixModel:
         return int(expr) if isinstance(expr, int) else int(round(solver.value(expr)))
 
     def solve(self, *, time_limit_s: float, workers: int, seed: int) -> MatrixRun:
-        """Solve the stages in order, fixing each optimum (or best found) for the next.
+        """Solve the stages in order (:func:`pks_opt.stages.run_stages`), each held exactly.
 
         Each stage is kept as ``value ≤ its best found`` in the later stages, so a stage that
         stopped at the time limit (FEASIBLE) can still improve while a later stage is solved.
-        The stage values reported are therefore those of the returned cells: every stage's
-        expression is read from the last solution (exact terms, see the module docstring).
+        The time is counted in CP-SAT's deterministic seconds (repeatable) and shared by the
+        stages left. The stage values reported are those of the returned cells: every
+        stage's expression is read from the last solution (exact terms, see the module
+        docstring).
         """
-        cp = self.cp
-        run = MatrixRun(data=self.data, status=SolveStatus.OPTIMAL)
+        adapter = CpSatAdapter(self.model, workers=workers, seed=seed,
+                               wall_factor=WALL_CLOCK_FACTOR,
+                               hint_vars=[*self.z.values(), *self.y.values()],
+                               status=lambda code, cp: _status(code, cp))
         t0 = time.perf_counter()
-        values: dict[Any, int] = {}
-        last: Any = None  # the solver holding the returned solution
-        for i, name in enumerate(STAGES):
-            expr = self.objectives[name]
-            left = max(0.01, time_limit_s - run.deterministic_time)
-            budget = left / (len(STAGES) - i)
-            solver = cp.CpSolver()
-            solver.parameters.max_deterministic_time = budget
-            solver.parameters.max_time_in_seconds = WALL_CLOCK_FACTOR * budget
-            solver.parameters.num_workers = workers
-            solver.parameters.random_seed = seed
-            self.model.clear_hints()
-            for var, val in values.items():
-                self.model.add_hint(var, val)
-            if isinstance(expr, int):
-                self.model.minimize(0)
-            else:
-                self.model.minimize(expr)
-            s0 = time.perf_counter()
-            code = run_cp(solver, self.model)  # stoppable by SIGINT/SIGTERM
-            status = _status(code, cp)
-            runtime = time.perf_counter() - s0
-            run.deterministic_time += solver.response_proto.deterministic_time
-            if not status.has_solution:
-                run.stages.append(StageReport(name, status, float("inf"), float("-inf"), runtime))
-                # a later stage out of time keeps the earlier stages' matrix (still valid)
-                run.status = (
-                    SolveStatus.FEASIBLE
-                    if values
-                    and status in (SolveStatus.NO_SOLUTION_IN_TIME, SolveStatus.INTERRUPTED)
-                    else status
-                )
-                break
-            obj = int(round(solver.objective_value))
-            bound = float(solver.best_objective_bound)
-            run.stages.append(StageReport(name, status, float(obj), bound, runtime))
-            run.stage_objectives[name] = float(obj)
-            if status is SolveStatus.FEASIBLE:
-                run.status = SolveStatus.FEASIBLE
-            values = {v: int(solver.value(v)) for v in [*self.z.values(), *self.y.values()]}
-            last = solver
-            if not isinstance(expr, int):
-                self.model.add(expr <= obj).with_name(f"stage[{name}]")
-            if interrupt.requested():  # stopped by a signal: no later stage starts
-                break
+        stages = [Stage(name, self.objectives[name]) for name in STAGES]
+        done = run_stages(stages, adapter, TimeSplit(time_limit_s, MIN_STAGE_S), exact)
+        run = MatrixRun(data=self.data, status=done.status, stages=done.reports,
+                        deterministic_time=adapter.deterministic_s)
+        values = adapter.hints
+        last = adapter.last
         run.runtime_s = time.perf_counter() - t0
         if last is not None:
             # the returned cells' value of every stage solved (≤ the value found in its own
             # solve; lower when a later stage improved a stage stopped at the time limit)
             final = {name: float(self._value(last, self.objectives[name]))
-                     for name in run.stage_objectives}
+                     for name in done.held}
             run.stage_objectives = final
             run.stages = [
                 replace(st, objective=final[st.name]) if st.name in final else st

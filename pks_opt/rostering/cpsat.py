@@ -31,6 +31,7 @@ from pks_opt.rostering.search import (
     progress_printer,
 )
 from pks_opt.rostering.solution import evaluate_roster
+from pks_opt.stages import cp_status
 
 STAGE_TIER1 = "tier-1 shortfall"
 STAGE_TIER2 = "tier-2 shortfall"
@@ -674,7 +675,7 @@ class _StageRun:
             spent += wall
             stage_used += det
             self._guard(solver, code)
-            st = _status(cp, code)
+            st = cp_status(code, cp)
             if st is SolveStatus.INFEASIBLE and not self.have_roster:
                 best_code = code
                 break
@@ -694,7 +695,7 @@ class _StageRun:
                     break
         self.used += stage_used if options.deterministic else spent
         if not self.have_roster:
-            st = _status(cp, best_code) if best_code is not None else _no_solution()
+            st = cp_status(best_code, cp) if best_code is not None else _no_solution()
             self.final_status = st
             self.reports.append(StageReport(name, st, math.inf, -math.inf, spent))
             return None
@@ -730,16 +731,6 @@ def _run(rm: RosterModel, budget: float, options: SolveOptions, name: str, *,
     cb = _Progress(rm.cp, name).callback if options.progress else None
     code = interrupt.run_cp(solver, rm.m, cb)
     return solver, code, time.perf_counter() - s0, float(solver.deterministic_time)
-
-
-def _status(cp: Any, code: Any) -> SolveStatus:
-    if code == cp.OPTIMAL:
-        return SolveStatus.OPTIMAL
-    if code == cp.FEASIBLE:
-        return SolveStatus.FEASIBLE
-    if code == cp.INFEASIBLE:
-        return SolveStatus.INFEASIBLE
-    return _no_solution()
 
 
 def _no_solution() -> SolveStatus:
