@@ -49,6 +49,12 @@ def _register() -> None:
 
     main.add_command(batch)
     main.add_command(batch_report)
+    from pks_opt.commands.assess import assess
+
+    main.add_command(assess)
+    from pks_opt.commands.convert import convert
+
+    main.add_command(convert)
 
 
 _register()

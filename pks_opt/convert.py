@@ -1,0 +1,168 @@
+"""Convert an instance between its two formats (``pks convert``): a folder (``instance.yaml`` +
+one CSV per table) and one ``.xlsx`` workbook (a sheet ``instance`` with ``key, value`` rows and
+one sheet per table), so a planner can edit an instance in Excel and hand it back.
+
+Nothing is lost: the manifest's keys (``parameters.x`` dotted in the workbook), every table,
+its columns in order and every cell. A CSV cell that is exactly how a number is written
+(``12``, ``-0.5``) becomes a number cell in the workbook; everything else stays text (``007``,
+``NA``, ``1.50``, ``1.0``), and a number-looking id is read back as text by every level (ids are always
+text). A workbook's number cells are written to CSV as the shortest text that reads back as the
+same number, so folder → workbook → folder gives the same CSV text.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import math
+import re
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pks_opt.errors import InputError, OutputError
+from pks_opt.io import MANIFEST_NAME, MANIFEST_SHEET, RawInstance, read_raw
+
+#: a number as a CSV writes it canonically: no leading zeros, no leading '+', no spaces
+CANONICAL_NUMBER = re.compile(r"^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$")
+
+
+def convert(source: str | Path, target: str | Path) -> Path:
+    """Write the instance ``source`` (folder or ``.xlsx``) as ``target``: a workbook when
+    ``target`` ends in ``.xlsx``, else a folder. ``target`` must not exist yet.
+
+    Raises
+    ------
+    InputError
+        ``source`` cannot be read, or ``target`` exists or is the source.
+    OutputError
+        ``target`` cannot be written (nothing is left behind).
+    """
+    raw = read_raw(source)
+    out = Path(target)
+    if out.exists():
+        raise InputError("exists already: convert writes a new file or folder", file=str(out))
+    to_xlsx = out.suffix.lower() == ".xlsx"
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    except OSError as exc:
+        raise OutputError(out, exc.strerror or str(exc)) from None
+    try:
+        staged = tmp / out.name
+        if to_xlsx:
+            write_workbook(raw, staged)
+        else:
+            write_folder(raw, staged)
+        staged.replace(out)
+    except OSError as exc:
+        raise OutputError(out, exc.strerror or str(exc)) from None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return out
+
+
+def manifest_of(raw: RawInstance) -> dict[str, Any]:
+    """The manifest without ``tables`` (file names are the table names in both formats)."""
+    return {k: v for k, v in raw.manifest.items() if k != "tables"}
+
+
+def write_folder(raw: RawInstance, folder: Path) -> None:
+    """``instance.yaml`` and one CSV per table (UTF-8, comma, a line break after every row)."""
+    folder.mkdir(parents=True)
+    text = yaml.safe_dump(_plain(manifest_of(raw)), sort_keys=False, allow_unicode=True)
+    (folder / MANIFEST_NAME).write_text(text, encoding="utf-8")
+    for name, table in raw.tables.items():
+        with (folder / f"{name}.csv").open("w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh, lineterminator="\n")
+            w.writerow(table.columns)
+            for row in table.rows:
+                w.writerow([_csv_text(row.get(c)) for c in table.columns])
+
+
+def write_workbook(raw: RawInstance, path: Path) -> None:
+    """Sheet ``instance`` (``key, value``; nested keys dotted, values as YAML) and one sheet
+    per table, numbers as number cells."""
+    import openpyxl  # type: ignore[import-untyped]
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = MANIFEST_SHEET
+    ws.append(["key", "value"])
+    for key, value in _flatten(manifest_of(raw)):
+        ws.append([key, _yaml_text(value)])
+    for name, table in raw.tables.items():
+        if len(name) > 31:
+            raise InputError(f"table name '{name}' is longer than Excel's 31 characters for a "
+                             "sheet name", file=table.where)
+        sheet = wb.create_sheet(name)
+        sheet.append(list(table.columns))
+        for row in table.rows:
+            sheet.append([_cell(row.get(c)) for c in table.columns])
+    wb.save(path)
+
+
+def _flatten(manifest: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    """``parameters: {a: 1}`` → ``("parameters.a", 1)``; lists and scalars stay whole."""
+    out: list[tuple[str, Any]] = []
+    for key, value in manifest.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            out.extend(_flatten(value, f"{name}."))
+        else:
+            out.append((name, value))
+    return out
+
+
+def _yaml_text(value: Any) -> Any:
+    """A manifest value as the workbook's ``value`` cell: numbers as numbers, the rest YAML."""
+    if isinstance(value, bool) or value is None:
+        return yaml.safe_dump(value, default_flow_style=True).strip().removesuffix("...").strip()
+    if isinstance(value, int | float):
+        return value
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, str):
+        dumped = yaml.safe_dump(value, default_flow_style=True, allow_unicode=True).strip()
+        dumped = dumped.removesuffix("...").strip()
+        return value if dumped == value else dumped
+    return yaml.safe_dump(_plain(value), default_flow_style=True, allow_unicode=True,
+                          width=10_000).strip()
+
+
+def _plain(value: Any) -> Any:
+    """Dates as ISO text for YAML (PyYAML writes them as dates, which is what it reads)."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _cell(value: Any) -> Any:
+    """A CSV cell for the workbook: a number cell when the text is exactly how that number is
+    written (``12``, ``0.25``), so the CSV written back is the same text; else text."""
+    if value is None:
+        return None
+    if isinstance(value, str) and CANONICAL_NUMBER.match(value):
+        if "." not in value and "e" not in value.lower():
+            number = int(value)
+            if abs(number) < 2**53 and str(number) == value:
+                return number
+        elif (math.isfinite(float(value)) and repr(float(value)) == value
+              and not float(value).is_integer()):  # '1.0' stays text: a cell 1.0 reads as 1
+            return float(value)
+    return value
+
+
+def _csv_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 2**53 else repr(value)
+    return str(value)
