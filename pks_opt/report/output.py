@@ -93,6 +93,8 @@ def _write_into(result: Result, folder: Path, *, excel: bool,
         table_files[name] = fname
     if excel and result.tables:
         with _excel_writer(folder / EXCEL_FILE) as writer:
+            first = SUMMARY_SHEET if SUMMARY_SHEET not in result.tables else "run_summary"
+            summary_sheet(result).to_excel(writer, sheet_name=first, index=False)
             for name, df in result.tables.items():
                 df.to_excel(writer, sheet_name=name[:MAX_SHEET_NAME], index=False)
         table_files["excel"] = EXCEL_FILE
@@ -109,6 +111,33 @@ def _write_into(result: Result, folder: Path, *, excel: bool,
         json.dumps(envelope, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )
     return envelope
+
+
+SUMMARY_SHEET = "summary"
+
+
+def summary_sheet(result: Result) -> pd.DataFrame:
+    """The workbook's first sheet: what was solved, its status, the KPIs, the stages, the
+    warnings and the explanation, one item per row (``section, item, value``)."""
+    from pks_opt.result import jsonable
+
+    rows: list[tuple[str, str, Any]] = [
+        ("run", "kind", result.kind), ("run", "instance", result.instance),
+        ("run", "status", result.status.value),
+        ("run", "objective", jsonable(result.objective)),
+        ("run", "bound", jsonable(result.bound)),
+        ("run", "gap", jsonable(result.gap)),
+        ("run", "runtime_s", round(result.runtime_s, 2)),
+    ]
+    for key, value in jsonable(result.kpis).items():
+        if not isinstance(value, dict | list):
+            rows.append(("kpi", str(key), value))
+    for stage in result.stages:
+        proven = "proven optimal" if stage.status.value == "OPTIMAL" else stage.status.value.lower()
+        rows.append(("stage", stage.name, f"{jsonable(stage.objective)} ({proven})"))
+    rows += [("warning", str(i + 1), w) for i, w in enumerate(result.warnings)]
+    rows += [("explanation", str(i + 1), e) for i, e in enumerate(result.explanation)]
+    return pd.DataFrame(rows, columns=["section", "item", "value"])
 
 
 def _column_type(column: pd.Series) -> str:

@@ -100,3 +100,18 @@ def test_input_warnings_are_kept_in_the_result_and_shown_first(tmp_path: Path) -
     assert any("'colour' not used" in w for w in env.warnings)
     no_out = CliRunner().invoke(main, ["need", str(folder)])
     assert no_out.output.splitlines()[-1].startswith("nothing written: add --out DIR")
+
+
+def test_excel_workbook_opens_on_a_summary_sheet(tmp_path: Path) -> None:
+    import openpyxl  # type: ignore[import-untyped]
+
+    res = pks.need(instance_path("seed-inpatient"))
+    res.explanation.append("7 000 bed-days")
+    res.write(tmp_path / "o", excel=True)
+    wb = openpyxl.load_workbook(tmp_path / "o" / "tables.xlsx")
+    assert wb.sheetnames[0] == "summary" and set(res.tables) <= set(wb.sheetnames)
+    rows = {(r[0], r[1]): r[2] for r in wb["summary"].iter_rows(min_row=2, values_only=True)}
+    assert rows[("run", "status")] == "OPTIMAL"
+    assert rows[("run", "instance")] == "seed-inpatient"
+    assert rows[("explanation", "1")] == "7 000 bed-days"
+    assert rows[("kpi", "bed_days_total")] == 7000
