@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 
 from pks_opt.capacity_need.data import (
     DAYS_PER_WEEK,
+    MESSAGE,
+    DemandRow,
     InpatientRow,
     NeedData,
     Rounding,
@@ -259,10 +261,12 @@ def _demand(data: NeedData, out: NeedBreakdown) -> None:
         else:
             base = float(d.base_volume or 0.0)
         years = data.period(p).years_from_base
-        c = base * (1 + d.demographic_growth) ** years + d.mission_change
+        grown = base * (1 + d.demographic_growth) ** years
+        c = grown + d.mission_change
         if c < -EPS:
             out.warnings.append(
-                f"care need of {unit}/{obj}/{p} is negative ({c:.4g}) after the mission change; 0 used"
+                _demand_row(data, d, f"care need of {unit}/{obj}/{p} is negative ({grown:.4g} + "
+                            f"mission_change {d.mission_change:.4g} = {c:.4g}); 0 used")
             )
         c = max(c, 0.0)
         care[(unit, obj, p)] = c
@@ -295,6 +299,15 @@ def _demand(data: NeedData, out: NeedBreakdown) -> None:
         lines.values(),
         key=lambda x: (uo[x.unit], oo[x.planning_object], pidx[x.period]),
     )
+
+
+def _demand_row(data: NeedData, row: DemandRow, message: str) -> str:
+    """``message`` located at the demand row's ``mission_change`` (file, row and field, or the
+    scenario change that set it)."""
+    for r, where in zip(data.demand, data.demand_where, strict=False):
+        if r is row:
+            return where.replace(MESSAGE, message)
+    return message
 
 
 def _capacity_need(data: NeedData, out: NeedBreakdown) -> None:

@@ -178,6 +178,10 @@ class NeedData(Frozen):
     rooms: tuple[RoomRow, ...] = ()
     beds: tuple[BedRow, ...] = ()
     improvements: tuple[ImprovementRow, ...] = ()
+    #: per demand row, where its ``mission_change`` came from, as a message template
+    #: (``demand.csv row 4, field 'mission_change': {MESSAGE}``, or the scenario change that
+    #: set it), for the warning about a negative care need; see :func:`mission_change_where`
+    demand_where: tuple[str, ...] = ()
 
     # ------------------------------------------------------------------ derived look-ups
 
@@ -338,6 +342,7 @@ def _read_need(raw: RawInstance) -> NeedData:
         periods=periods,
         planning_objects=objects,
         demand=demand,
+        demand_where=tuple(mission_change_where(raw, t_dem, i) for i in range(len(demand))),
         activity_hours=activity,
         inpatient=inpatient,
         staffing_keys=keys,
@@ -419,6 +424,19 @@ def _check_improvements(rows: Sequence[ImprovementRow], table: Table) -> None:
                 row=table.row_number(i),
                 field=need,
             )
+
+
+#: stands for the message in :attr:`NeedData.demand_where`
+MESSAGE = "\x00"
+
+
+def mission_change_where(raw: RawInstance, table: Table, i: int) -> str:
+    """Where row ``i``'s ``mission_change`` comes from, as a message template: the file, row
+    and field, or the scenario change that set the value (:func:`pks_opt.scenario.explain`)."""
+    from pks_opt.scenario import explain
+
+    err = InputError(MESSAGE, file=table.where, row=table.row_number(i), field="mission_change")
+    return str(explain(err, raw))
 
 
 def per_period(

@@ -1,0 +1,388 @@
+"""The fixed corpus of issue 16: every case the outside fuzz test found, as a regression test.
+
+Cases that already have a test elsewhere (tests/test_reading.py, tests/test_limits.py,
+tests/rostering/test_curtois_input.py) are listed in :data:`ELSEWHERE` and only checked to be
+still there; the rest are tested here through the command line, each asserting the exact
+behaviour: exit 2 with one line naming the file, row and field and nothing written, or
+accepted (exit 0) with the right numbers.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import shutil
+import time
+from datetime import datetime
+from datetime import time as dtime
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from click.testing import CliRunner, Result
+
+from fuzz.harness import CURTOIS, INSTANCES, alias_bomb, check_result_folder, to_workbook
+from pks_opt.commands import main
+
+SEED = INSTANCES / "seed-inpatient"
+REGION = INSTANCES / "region-small"
+#: the seed with round2: 8 400 bed-days needed at 95 % occupancy against 7 300 available
+ROUND2_OBJECTIVE = 8400 / 0.95 - 7300
+
+# ----------------------------------------------------------------------------- elsewhere
+
+#: issue case -> the existing test(s) that hold it (module, function[, parametrize id])
+ELSEWHERE: list[tuple[str, str, str, str | None]] = [
+    ("latin-1 instance.yaml and scenario (reader)", "test_reading",
+     "test_latin1_instance_yaml_and_scenario_are_read", None),
+    ("/dev/zero as a table (reader)", "test_reading",
+     "test_device_or_folder_as_table_is_refused_before_reading", "/dev/zero"),
+    ("start_date 2027-02-30", "test_limits", "test_roster_value_out_of_range",
+     "start_date 2027-02-30"),
+    ("start_date 2027-02-30 (CLI, one line)", "test_reading",
+     "test_impossible_yaml_date_names_file_and_field", None),
+    ("roster weeks 1e12 (folder)", "test_limits", "test_roster_value_out_of_range",
+     "weeks 10**12"),
+    ("roster weeks 1e12 (.xlsx)", "test_limits", "test_roster_workbook_weeks_10_12", None),
+    ("all rooms closed", "test_limits", "test_matrix_every_room_closed_is_explained", None),
+    ("Curtois negative cover", "rostering.test_curtois_input",
+     "test_bad_value_names_line_section_and_field", "negative requirement"),
+    ("Curtois negative under-cover weight", "rostering.test_curtois_input",
+     "test_bad_value_names_line_section_and_field", "negative under weight"),
+    ("Curtois negative request weight", "rostering.test_curtois_input",
+     "test_bad_value_names_line_section_and_field", "negative request weight"),
+    ("Curtois horizon 1e12 (tiny file)", "rostering.test_curtois_input",
+     "test_bad_value_names_line_section_and_field", "horizon 10**12"),
+    ("alias bomb as instance.yaml", "test_reading", "test_yaml_alias_bomb_is_refused_quickly",
+     None),
+    ("cut file: fewer fields than the header", "test_reading",
+     "test_fewer_fields_than_the_header_is_an_error_naming_the_row", None),
+    ("cut file: last row without line break", "test_reading",
+     "test_last_row_without_line_break_is_an_error", None),
+    (".xlsx formula without a stored value (CLI)", "test_reading",
+     "test_xlsx_formula_through_the_cli_exit_2_nothing_written", None),
+    (".xlsx #DIV/0! (reader)", "test_reading", "test_xlsx_error_cells_are_refused", "#DIV/0!"),
+    (".xlsx TRUE in a numeric column (reader)", "test_reading",
+     "test_xlsx_boolean_in_a_numeric_column_is_refused", None),
+    ("day shift 17:00-08:00", "test_limits", "test_roster_value_out_of_range",
+     "day shift over midnight"),
+    ("shift end 03:30 (20.5 h)", "test_limits", "test_roster_value_out_of_range", "20.5 h shift"),
+    ("Curtois cut inside SECTION_COVER", "rostering.test_curtois_input",
+     "test_file_cut_inside_cover_is_an_input_error", None),
+    ("Curtois section repeated", "rostering.test_curtois_input",
+     "test_repeated_section_is_an_input_error", None),
+    ("Curtois MaxShifts -1", "rostering.test_curtois_input",
+     "test_bad_value_names_line_section_and_field", "MaxShifts -1"),
+    ("Excel date and time cells (reader)", "test_reading", "test_xlsx_cell_kinds", None),
+    ("ids 1001, 007, NA (CSV)", "test_reading", "test_csv_ids_are_kept_as_written", None),
+    ("Curtois UTF-8 BOM", "rostering.test_curtois_input", "test_utf8_bom_is_accepted", None),
+]
+
+
+@pytest.mark.parametrize(("case", "module", "function", "param"), ELSEWHERE,
+                         ids=[c[0] for c in ELSEWHERE])
+def test_case_is_held_by_an_existing_test(case: str, module: str, function: str,
+                                          param: str | None) -> None:
+    test = getattr(importlib.import_module(module), function, None)
+    assert callable(test), f"{case}: {module}.{function} is gone"
+    if param is not None:
+        marks = [m for m in getattr(test, "pytestmark", []) if m.name == "parametrize"]
+        ids = [i for m in marks for i in (m.kwargs.get("ids") or [])]
+        values = [v for m in marks for v in m.args[1]]
+        assert param in ids or param in values, f"{case}: {function}[{param}] is gone"
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _run(tmp_path: Path, *args: str) -> tuple[Result, Path]:
+    out = tmp_path / "out"
+    res = CliRunner().invoke(main, [*args, "--out", str(out)])
+    assert res.exception is None or isinstance(res.exception, SystemExit), res.exception
+    return res, out
+
+
+def _refused(tmp_path: Path, *args: str) -> str:
+    res, out = _run(tmp_path, *args)
+    assert res.exit_code == 2, res.output
+    lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: "), res.stderr
+    assert not out.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith((".out.", "out.lock"))]
+    return lines[0]
+
+
+def _accepted(tmp_path: Path, *args: str) -> tuple[dict, Path, str]:
+    res, out = _run(tmp_path, *args)
+    assert res.exit_code == 0, res.output
+    assert check_result_folder(out) == []
+    return json.loads((out / "result.json").read_text()), out, res.stderr
+
+
+def _copy(tmp_path: Path, src: Path, name: str | None = None) -> Path:
+    dst = tmp_path / (name or src.name)
+    shutil.copytree(src, dst)
+    return dst
+
+
+def _cut_after(path: Path, text: str) -> int:
+    """Cut the file right after ``text``; the row it is cut in (the header is row 1)."""
+    data = path.read_bytes()
+    i = data.index(text.encode())
+    path.write_bytes(data[: i + len(text)])
+    return data[:i].count(b"\n") + 1
+
+
+def _set_cell(book: Path, sheet: str, ref: str, value: object) -> None:
+    wb = openpyxl.load_workbook(book)
+    wb[sheet][ref].value = value
+    wb.save(book)
+
+
+def _need_objective(tmp_path: Path, instance: Path, *scenarios: Path) -> float:
+    args = ["need", str(instance)]
+    for s in scenarios:
+        args += ["--scenario", str(s)]
+    env, _, _ = _accepted(tmp_path, *args)
+    return float(env["objective"])
+
+
+# ----------------------------------------------------------------------------- encodings
+
+
+def test_latin1_scenario_through_need(tmp_path: Path) -> None:
+    scen = tmp_path / "omgång2.yaml"
+    text = (SEED / "round2.yaml").read_text().replace("name: round2", "name: Förändring på Årsta")
+    scen.write_bytes(text.encode("latin-1"))
+    env, _, _ = _accepted(tmp_path, "need", str(SEED), "--scenario", str(scen))
+    assert env["objective"] == pytest.approx(ROUND2_OBJECTIVE)
+    assert env["instance"] == "seed-inpatient + Förändring på Årsta"
+
+
+def test_latin1_instance_yaml_through_need(tmp_path: Path) -> None:
+    inst = _copy(tmp_path, SEED)
+    manifest = (inst / "instance.yaml").read_text()
+    assert "name: seed-inpatient" in manifest
+    (inst / "instance.yaml").write_bytes(
+        manifest.replace("name: seed-inpatient", "name: Södra Älvsborg").encode("latin-1"))
+    env, _, _ = _accepted(tmp_path, "need", str(inst), "--scenario", str(SEED / "round2.yaml"))
+    assert env["instance"] == "Södra Älvsborg + round2"
+    assert env["objective"] == pytest.approx(ROUND2_OBJECTIVE)
+
+
+# ----------------------------------------------------------------------------- special files
+
+
+def test_dev_zero_as_a_table_path_is_outside_the_folder(tmp_path: Path) -> None:
+    inst = _copy(tmp_path, SEED)
+    with (inst / "instance.yaml").open("a") as f:
+        f.write("tables:\n  units: /dev/zero\n")
+    line = _refused(tmp_path, "need", str(inst))
+    assert line == (f"error: {inst / 'instance.yaml'}, field 'tables': table 'units' points to "
+                    "'/dev/zero', outside the instance folder (copy the file into the folder)")
+
+
+def test_dev_zero_linked_as_a_table_is_not_read(tmp_path: Path) -> None:
+    inst = _copy(tmp_path, SEED)
+    (inst / "units.csv").unlink()
+    (inst / "units.csv").symlink_to("/dev/zero")
+    t0 = time.perf_counter()
+    line = _refused(tmp_path, "need", str(inst))
+    assert time.perf_counter() - t0 < 5
+    assert line.startswith(f"error: {inst / 'units.csv'}: not a regular file"), line
+
+
+# ----------------------------------------------------------------------------- dates
+
+
+def test_impossible_date_in_a_scenario(tmp_path: Path) -> None:
+    scen = tmp_path / "s.yaml"
+    scen.write_text("changes:\n  - table: demand\n    where: {unit: WARD}\n"
+                    "    set: {period: 2027-02-30}\n")
+    line = _refused(tmp_path, "need", str(SEED), "--scenario", str(scen))
+    assert line == (f"error: {scen} change 1, field 'period': period '2027-02-30' is not "
+                    "defined (demand row 4)")
+
+
+# ----------------------------------------------------------------------------- YAML alias bomb
+
+
+@pytest.mark.parametrize("command", ["need", "balance"])
+def test_alias_bomb_as_a_scenario_where_list(tmp_path: Path, command: str) -> None:
+    scen = tmp_path / "bomb.yaml"
+    scen.write_text("changes:\n  - table: demand\n    where: {unit: " + alias_bomb() + "}\n"
+                    "    scale: {base_volume: 1.1}\n")
+    t0 = time.perf_counter()
+    line = _refused(tmp_path, command, str(REGION), "--scenario", str(scen))
+    assert time.perf_counter() - t0 < 5
+    assert line.startswith(f"error: {scen}: too many YAML aliases"), line
+
+
+# ----------------------------------------------------------------------------- Curtois
+
+
+@pytest.mark.skipif(not (CURTOIS / "Instance1.txt").exists(), reason="no Curtois files here")
+def test_curtois_horizon_10_12_is_refused_quickly(tmp_path: Path) -> None:
+    f = tmp_path / "Instance1.txt"
+    text = (CURTOIS / "Instance1.txt").read_text()
+    assert "\n14\n" in text
+    f.write_text(text.replace("\n14\n", "\n1000000000000\n", 1))
+    t0 = time.perf_counter()
+    line = _refused(tmp_path, "roster", str(f), "--quiet")
+    assert time.perf_counter() - t0 < 5
+    assert line == (f"error: {f} row 5, field 'horizon': SECTION_HORIZON: the horizon must be "
+                    "1..364 days (got 1000000000000)")
+
+
+# ----------------------------------------------------------------------------- cut files
+
+CUTS: list[tuple[str, str, str, str, list[str], int]] = [
+    # (case, instance, file, cut after, extra args, the row it is cut in)
+    ("demand.csv cut mid-number", "seed-inpatient", "demand.csv", "WARD,admission,,,0.2", [],
+     4),
+    ("staff.csv cut after n09,nurse,", "clinic-roster", "staff.csv", "n09,nurse,", ["--quiet"],
+     17),
+    ("room_closed.csv cut after R3,4", "clinic-matrix", "room_closed.csv", "R3,4", [], 4),
+    ("demand file cut mid-row", "ward-roster-short", "demand.csv", ",3,E,RN,2,1,1", ["--quiet"],
+     24),
+]
+COMMAND = {"seed-inpatient": "need", "clinic-roster": "roster", "clinic-matrix": "matrix",
+           "ward-roster-short": "roster"}
+
+
+@pytest.mark.parametrize(("case", "instance", "file", "after", "extra", "row"), CUTS,
+                         ids=[c[0] for c in CUTS])
+def test_cut_file(tmp_path: Path, case: str, instance: str, file: str, after: str,
+                  extra: list[str], row: int) -> None:
+    inst = _copy(tmp_path, INSTANCES / instance)
+    assert _cut_after(inst / file, after) == row
+    line = _refused(tmp_path, COMMAND[instance], str(inst), *extra)
+    assert line == (f"error: {inst / file} row {row}: the file ends inside row {row} without a "
+                    "line break: it may be cut; if the row is complete, end the file with a "
+                    "line break"), line
+
+
+# ----------------------------------------------------------------------------- .xlsx cells
+
+
+def _seed_book(tmp_path: Path) -> Path:
+    book = tmp_path / "seed.xlsx"
+    to_workbook(SEED, book)
+    return book
+
+
+def test_seed_workbook_gives_the_seed_numbers(tmp_path: Path) -> None:
+    book = _seed_book(tmp_path)
+    assert _need_objective(tmp_path, book, SEED / "round2.yaml") == pytest.approx(
+        ROUND2_OBJECTIVE)
+
+
+XLSX_BAD: list[tuple[str, str, str, object, str]] = [
+    # (case, sheet, cell, value, message after "book[sheet] row N, field 'f': ")
+    ("formula without a stored value", "beds", "C2", "=0.02*1",
+     "row 2, field 'staffed_beds': cell C2 holds a formula without a stored value: open and save "
+     "the workbook in Excel so the values are stored"),
+    ("#DIV/0!", "beds", "C2", "#DIV/0!",
+     "row 2, field 'staffed_beds': cell C2 holds the error #DIV/0!: correct the formula or the "
+     "cells it uses"),
+    ("TRUE in a numeric column", "beds", "C2", True,
+     "row 2, field 'staffed_beds': Input should be a valid number, unable to parse string as a "
+     "number (got 'TRUE')"),
+    # (a NaN number openpyxl writes as an empty <v/>, a blank cell: "missing value")
+    ("NaN", "beds", "C2", "NaN",
+     "row 2, field 'staffed_beds': Input should be a finite number (got 'NaN')"),
+    ("NaN number", "beds", "C2", float("nan"), "row 2, field 'staffed_beds': missing value"),
+]
+
+
+@pytest.mark.parametrize(("case", "sheet", "cell", "value", "message"), XLSX_BAD,
+                         ids=[c[0] for c in XLSX_BAD])
+def test_xlsx_cell_through_need(tmp_path: Path, case: str, sheet: str, cell: str,
+                                value: object, message: str) -> None:
+    book = _seed_book(tmp_path)
+    wb = openpyxl.load_workbook(book)
+    assert wb[sheet]["C1"].value == "staffed_beds"
+    _set_cell(book, sheet, cell, value)
+    line = _refused(tmp_path, "need", str(book))
+    assert line.startswith(f"error: {book}[{sheet}] {message}"), line
+
+
+# ----------------------------------------------------------------------------- care need
+
+
+def test_negative_base_volume_is_an_error(tmp_path: Path) -> None:
+    inst = _copy(tmp_path, SEED)
+    text = (inst / "demand.csv").read_text()
+    (inst / "demand.csv").write_text(text.replace("REGION,admission,,40000,", "REGION,admission,,-5,"))
+    line = _refused(tmp_path, "need", str(inst))
+    assert line == (f"error: {inst / 'demand.csv'} row 2, field 'base_volume': Input should be "
+                    "greater than or equal to 0 (got '-5')")
+
+
+def test_negative_care_need_from_a_mission_change_cell_names_the_row(tmp_path: Path) -> None:
+    inst = _copy(tmp_path, SEED)
+    text = (inst / "demand.csv").read_text()
+    (inst / "demand.csv").write_text(text.replace("WARD,admission,,,0.25,0,0,", "WARD,admission,,,0.25,0,-3000,"))
+    env, out, stderr = _accepted(tmp_path, "need", str(inst))
+    warning = (f"{inst / 'demand.csv'} row 4, field 'mission_change': care need of "
+               "WARD/admission/2026 is negative (2000 + mission_change -3000 = -1000); 0 used")
+    assert warning in env["warnings"]
+    need = pd.read_csv(out / "production_need.csv")
+    ward = need[(need.unit == "WARD") & (need.planning_object == "admission")]
+    assert ward["care_need"].tolist() == [0.0] and ward["production_need"].tolist() == [0.0]
+
+
+def test_negative_care_need_from_a_scenario_names_the_change(tmp_path: Path) -> None:
+    scen = tmp_path / "move.yaml"
+    scen.write_text("changes:\n  - table: demand\n    where: {unit: WARD, planning_object: "
+                    "admission}\n    set: {mission_change: -5000}\n")
+    env, _, _ = _accepted(tmp_path, "need", str(SEED), "--scenario", str(scen))
+    assert (f"{scen} change 1, field 'mission_change': care need of WARD/admission/2026 is "
+            "negative (2000 + mission_change -5000 = -3000); 0 used (demand row 4)"
+            ) in env["warnings"]
+
+
+# ----------------------------------------------------------------------------- legal input
+
+TINY_SHIFTS = "id,start,end,paid_minutes,category\nD,07:00,15:00,480,day\n"
+
+
+def _tiny_roster(folder: Path, staff_ids: list[str]) -> Path:
+    from rostering.conftest import write_instance
+
+    staff = "id,competences\n" + "".join(f"{s},RN\n" for s in staff_ids)
+    return write_instance(folder, staff=staff, shifts=TINY_SHIFTS,
+                          demand="weekday,shift,competence,staff\n"
+                                 + "".join(f"{d},D,RN,1\n" for d in range(7)))
+
+
+def _roster(tmp_path: Path, instance: Path) -> pd.DataFrame:
+    env, out, _ = _accepted(tmp_path, "roster", str(instance), "--quiet", "--time-limit", "5")
+    assert env["kpis"]["tier1_short_shifts"] == 0
+    return pd.read_csv(out / "assignments.csv", dtype=str, keep_default_na=False)
+
+
+def test_excel_date_and_time_cells_and_numeric_ids_are_accepted(tmp_path: Path) -> None:
+    folder = _tiny_roster(tmp_path / "tiny", ["1001", "1002"])
+    book = tmp_path / "tiny.xlsx"
+    to_workbook(folder, book)
+    wb = openpyxl.load_workbook(book)
+    params = {ws_row[0].value: ws_row[1] for ws_row in wb["instance"].iter_rows(min_row=2)}
+    params["parameters.start_date"].value = datetime(2026, 3, 30)  # a real date cell
+    wb["shifts"]["B2"].value = dtime(7, 0)  # real time cells
+    wb["shifts"]["C2"].value = dtime(15, 0)
+    assert wb["staff"]["A2"].value == 1001  # a number cell, as Excel stores 1001
+    wb.save(book)
+    expected = _roster(tmp_path / "a", folder)
+    got = _roster(tmp_path / "b", book)
+    assert set(got["staff"]) <= {"1001", "1002"} and len(got) == 3
+    pd.testing.assert_frame_equal(expected, got)
+
+
+def test_staff_id_na_is_an_id(tmp_path: Path) -> None:
+    folder = _tiny_roster(tmp_path / "tiny", ["NA", "N/A"])
+    got = _roster(tmp_path, folder)
+    assert set(got["staff"]) <= {"NA", "N/A"} and len(got) == 3
+
+
