@@ -537,10 +537,11 @@ def load_result(folder: PathLike) -> Result:
         path = folder / str(fname)
         if not path.is_file():
             raise InputError(f"table '{name}' is listed but {fname} is missing", file=str(meta))
-        tables[str(name)] = _read_table(path, types.get(name) or {})
+        tables[str(name)] = _read_table(path, types.get(name) or {},
+                                        swedish=env.get("csv_dialect") == "sv")
     known = {"kind", "status", "objective", "bound", "gap", "runtime_s", "solver", "instance",
              "kpis", "tables", "charts", "stages", "explanation", "warnings", "column_types",
-             "parts"}
+             "parts", "csv_dialect"}
     stages = [
         StageReport(str(s["name"]), SolveStatus(s["status"]), _num(s.get("objective"), math.inf),
                     _num(s.get("bound"), -math.inf), float(s.get("runtime_s") or 0.0))
@@ -559,11 +560,13 @@ def load_result(folder: PathLike) -> Result:
     )
 
 
-def _read_table(path: Path, types: dict[str, str]) -> pd.DataFrame:
+def _read_table(path: Path, types: dict[str, str], *, swedish: bool = False) -> pd.DataFrame:
     """A written table with its columns' types: text stays text (``2026``, ``NA``, ``007``)."""
     text = {c: str for c, t in types.items() if t == "text"}
+    sep, decimal = (";", ",") if swedish else (",", ".")
     try:
-        return pd.read_csv(path, dtype=text, keep_default_na=False, na_values=[""])
+        return pd.read_csv(path, dtype=text, keep_default_na=False, na_values=[""], sep=sep,
+                           decimal=decimal, encoding="utf-8-sig")
     except pd.errors.EmptyDataError:
         return pd.DataFrame()
 

@@ -449,8 +449,9 @@ def read_result_csv(
 
     ``missing`` is the message when the file is not there. ``text``: every cell as stripped
     text (the caller validates numbers with row numbers); otherwise pandas' own types. Result
-    tables are read as pks wrote them (comma-separated UTF-8): a file re-saved by Swedish Excel
-    (semicolons, decimal commas) is refused rather than misread.
+    tables are read as pks writes them: comma-separated UTF-8, or with ``--csv-dialect sv``
+    semicolons and decimal commas (UTF-8 with a BOM), which is also how Swedish Excel saves a
+    table it opened; a number Excel re-saves with a thousands separator is read as a number.
 
     Raises
     ------
@@ -463,18 +464,18 @@ def read_result_csv(
     check_regular_file(Path(path), limit=MAX_CSV_BYTES, what="a CSV table")
     with open(path, "rb") as fh:
         first_line = fh.readline(1 << 16).decode("utf-8", errors="replace")
-    if csv_separator(first_line) == ";":
-        raise InputError(
-            "semicolon-separated (as Swedish Excel saves CSV): a result table must stay as"
-            " pks wrote it (comma-separated, decimal point); use the result folder's own file",
-            file=where,
-            row=1,
-        )
+    swedish = csv_separator(first_line) == ";"
+    sep, decimal = (";", ",") if swedish else (",", ".")
     try:
-        if text:
-            df = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+        if text or swedish:
+            df = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True,
+                             sep=sep, encoding="utf-8-sig")
+            if swedish:
+                df = df.apply(lambda c: c.map(swedish_cell))
+            if not text:  # pandas' own types, from the cells as a comma file holds them
+                df = df.apply(_as_numbers)
         else:
-            df = pd.read_csv(path)
+            df = pd.read_csv(path, sep=sep, decimal=decimal, encoding="utf-8-sig")
     except pd.errors.EmptyDataError:
         raise InputError("empty file (a header row is needed)", file=where) from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
@@ -486,6 +487,16 @@ def read_result_csv(
     if text:
         df = df.apply(lambda c: c.str.strip())
     return df
+
+
+def _as_numbers(column: pd.Series) -> pd.Series:
+    """A text column as numbers when every non-blank cell is one (blanks become NaN)."""
+    blank = column.str.strip() == ""
+    try:
+        numbers = pd.to_numeric(column.where(~blank, None))
+    except (ValueError, TypeError):
+        return column.where(~blank, None) if blank.any() else column
+    return numbers
 
 
 def _read_csv(name: str, path: Path) -> Table:

@@ -94,10 +94,12 @@ class Result:
     draw: Callable[[], Mapping[str, Any]] | None = field(default=None, repr=False,
                                                          compare=False)
 
-    def write(self, folder: str | Path, *, excel: bool = False, charts: bool = True) -> dict[str, Any]:
+    def write(self, folder: str | Path, *, excel: bool = False, charts: bool = True,
+              csv_dialect: str = "comma") -> dict[str, Any]:
         """Write ``result.json``, one CSV per table, PNG charts (with ``charts`` and a
         solution), ``tables.xlsx`` (with ``excel``) and the parts as sub-folders; the folder is
-        replaced whole. Returns the envelope written.
+        replaced whole. ``csv_dialect="sv"`` writes the CSVs as Swedish Excel opens them (``;``,
+        decimal comma). Returns the envelope written.
 
         Raises
         ------
@@ -107,7 +109,7 @@ class Result:
         from pks_opt.report.output import write_result
 
         return write_result(self, folder, excel=excel, charts=self.charts() if charts else {},
-                            replace=True)
+                            replace=True, csv_dialect=csv_dialect)
 
     def charts(self) -> Mapping[str, Any]:
         """The level's charts of this result (none without a solution or a drawer)."""

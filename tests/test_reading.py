@@ -143,11 +143,14 @@ def test_seed_inpatient_as_swedish_excel_csv_gives_the_same_need(tmp_path: Path)
             )
 
 
-def test_result_csv_saved_by_swedish_excel_is_refused_not_misread(tmp_path: Path) -> None:
+def test_result_csv_saved_by_swedish_excel_is_read_as_written(tmp_path: Path) -> None:
+    # A result table in the Swedish dialect (--csv-dialect sv, or re-saved by Swedish Excel,
+    # cp1252 aside): ';', decimal comma, CRLF; a thousands space is a number, not text.
     f = tmp_path / "feedback.csv"
-    f.write_bytes(b"unit;planning_object;volume\r\nKIR;op;1,5\r\n")
-    with pytest.raises(InputError, match=r"feedback\.csv row 1: semicolon-separated"):
-        read_result_csv(f, ["unit"], missing="no feedback")
+    f.write_bytes(b"unit;planning_object;volume\r\nKIR;op;1,5\r\nORT;hip;1 234,5\r\n")
+    df = read_result_csv(f, ["unit"], missing="no feedback")
+    assert df["volume"].tolist() == ["1.5", "1234.5"]
+    assert read_result_csv(f, ["unit"], missing="x", text=False)["volume"].tolist()[0] == 1.5
     f.write_bytes(b"unit,volume\nKIR,1.5\n")
     assert read_result_csv(f, ["unit"], missing="x")["volume"].tolist() == ["1.5"]
 

@@ -35,7 +35,7 @@ EXIT_BAD_INPUT = 2
 
 
 def output_options(f: F) -> F:
-    """``--out DIR``, ``--excel`` and ``--json`` for every solving command."""
+    """``--out DIR``, ``--excel``, ``--csv-dialect`` and ``--json`` for every solving command."""
     f = click.option(
         "--json",
         "as_json",
@@ -46,6 +46,15 @@ def output_options(f: F) -> F:
         "--excel", is_flag=True, help="Also write all tables to one tables.xlsx in --out."
     )(f)
     f = click.option(
+        "--csv-dialect",
+        type=click.Choice(["comma", "sv"]),
+        default="comma",
+        show_default=True,
+        expose_value=False,
+        callback=_remember_dialect,
+        help="sv: write the CSV tables as Swedish Excel opens them (';', decimal comma).",
+    )(f)
+    f = click.option(
         "--out",
         "out",
         type=click.Path(file_okay=False, path_type=Path),
@@ -53,6 +62,16 @@ def output_options(f: F) -> F:
         help="Folder for result.json, the CSV tables and PNG charts.",
     )(f)
     return f
+
+
+def _remember_dialect(ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    ctx.meta["pks.csv_dialect"] = value
+    return value
+
+
+def _csv_dialect() -> str:
+    ctx = click.get_current_context(silent=True)
+    return str(ctx.meta.get("pks.csv_dialect", "comma")) if ctx is not None else "comma"
 
 
 def milp_solver_option(f: F) -> F:
@@ -153,7 +172,7 @@ def finish(
         )
         envelope = write_result(
             result, out, excel=excel, charts=figures, replace=True, subfolders=subfolders,
-            part_charts=signame is None,
+            part_charts=signame is None, csv_dialect=_csv_dialect(),
         )
     else:
         envelope = result.envelope({name: f"{name}.csv" for name in result.tables})

@@ -41,6 +41,7 @@ def write_result(
     replace: bool = False,
     subfolders: Mapping[str, Path] | None = None,
     part_charts: bool = True,
+    csv_dialect: str = "comma",
 ) -> dict[str, Any]:
     """Write ``result.json``, one CSV per table, optional ``tables.xlsx`` and PNG charts.
 
@@ -48,6 +49,8 @@ def write_result(
     earlier run stay); without it the files are moved into ``out_dir`` beside what is there.
     ``subfolders`` (name → a finished folder) are moved in as sub-folders of the result, and
     ``result.parts`` are written as sub-folders (with their charts when ``part_charts``).
+    ``csv_dialect`` ``sv``: the CSV tables as Swedish Excel opens them (``;``, decimal comma,
+    UTF-8 with a BOM); ``comma`` (default): comma-separated UTF-8.
     Returns the envelope that was written; raises :class:`OutputError` when ``out_dir``
     cannot be written, leaving nothing behind.
     """
@@ -59,11 +62,13 @@ def write_result(
         raise output_error(out, exc) from None
     forget = interrupt.on_hard_exit(lambda: shutil.rmtree(tmp, ignore_errors=True))
     try:
-        envelope = _write_into(result, tmp, excel=excel, charts=charts)
+        if csv_dialect not in CSV_DIALECTS:
+            raise ValueError(f"csv_dialect must be one of {', '.join(CSV_DIALECTS)}")
+        envelope = _write_into(result, tmp, excel=excel, charts=charts, dialect=csv_dialect)
         for name, part in result.parts.items():
             (tmp / name).mkdir()
             _write_into(part, tmp / name, excel=excel,
-                        charts=part.charts() if part_charts else {})
+                        charts=part.charts() if part_charts else {}, dialect=csv_dialect)
         for name, folder in (subfolders or {}).items():
             Path(folder).replace(tmp / name)
         with interrupt.shielded():  # a signal now waits until the folder is in place
@@ -82,14 +87,17 @@ def write_result(
 
 
 def _write_into(result: Result, folder: Path, *, excel: bool,
-                charts: Mapping[str, Figure] | None) -> dict[str, Any]:
+                charts: Mapping[str, Figure] | None, dialect: str = "comma") -> dict[str, Any]:
     """Tables, workbook, charts and ``result.json`` of ``result`` into an empty ``folder``."""
     import matplotlib.pyplot as plt
 
     table_files: dict[str, str] = {}
     for name, df in result.tables.items():
         fname = f"{name}.csv"
-        df.to_csv(folder / fname, index=False)
+        if dialect == "sv":
+            df.to_csv(folder / fname, index=False, sep=";", decimal=",", encoding="utf-8-sig")
+        else:
+            df.to_csv(folder / fname, index=False)
         table_files[name] = fname
     if excel and result.tables:
         with _excel_writer(folder / EXCEL_FILE) as writer:
@@ -105,6 +113,8 @@ def _write_into(result: Result, folder: Path, *, excel: bool,
         plt.close(fig)
         chart_files[name] = fname
     envelope = result.envelope(table_files, chart_files)
+    if dialect != "comma":
+        envelope["csv_dialect"] = dialect
     envelope["column_types"] = {name: {str(c): _column_type(df[c]) for c in df.columns}
                                 for name, df in result.tables.items()}
     (folder / RESULT_FILE).write_text(
@@ -114,6 +124,8 @@ def _write_into(result: Result, folder: Path, *, excel: bool,
 
 
 SUMMARY_SHEET = "summary"
+#: how the CSV tables are written: comma + decimal point, or Swedish Excel's ';' + decimal comma
+CSV_DIALECTS = ("comma", "sv")
 
 
 def summary_sheet(result: Result) -> pd.DataFrame:

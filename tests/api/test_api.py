@@ -115,3 +115,32 @@ def test_excel_workbook_opens_on_a_summary_sheet(tmp_path: Path) -> None:
     assert rows[("run", "instance")] == "seed-inpatient"
     assert rows[("explanation", "1")] == "7 000 bed-days"
     assert rows[("kpi", "bed_days_total")] == 7000
+
+
+def test_swedish_csv_dialect_is_written_and_read_back_by_the_next_level(tmp_path: Path) -> None:
+    # --csv-dialect sv: ';' and decimal comma (Swedish Excel opens it as columns); the next
+    # level (the plan's hand-over, follow-up) and load_result read it as the comma version.
+    from click.testing import CliRunner
+
+    from pks_opt.commands import main
+    from pks_opt.production_plan.balance_link import read_balance_handover
+
+    region = instance_path("region-small")
+    res = pks.balance(region)
+    res.write(tmp_path / "comma")
+    res.write(tmp_path / "sv", csv_dialect="sv")
+    head = (tmp_path / "sv" / "production_goals.csv").read_text(encoding="utf-8-sig")
+    assert head.startswith("unit;planning_object;period;goal;") and "56,1" in head
+    a = read_balance_handover(tmp_path / "comma", "MEDCLIN", None)
+    b = read_balance_handover(tmp_path / "sv", "MEDCLIN", None)
+    import dataclasses
+
+    assert dataclasses.replace(b, source=a.source) == a
+    back = pks.load_result(tmp_path / "sv")
+    pd.testing.assert_frame_equal(back.tables["production_goals"],
+                                  pks.load_result(tmp_path / "comma").tables["production_goals"])
+    run = CliRunner().invoke(main, ["need", str(instance_path("seed-inpatient")), "--out",
+                                    str(tmp_path / "need"), "--csv-dialect", "sv"])
+    assert run.exit_code == 0, run.output
+    beds = (tmp_path / "need" / "inpatient_beds.csv").read_text(encoding="utf-8-sig")
+    assert beds.splitlines()[0].count(";") >= 5 and "20,18" in beds
