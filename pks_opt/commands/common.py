@@ -91,6 +91,9 @@ def handles_input_errors(f: F) -> F:
     """Turn :class:`InputError` and :class:`OutputError` (an output location that cannot be
     written) into one line on stderr and exit code 2; print input warnings.
 
+    The error is the last line on stderr: input warnings found before it (a column not used,
+    which may be the misspelt column the error is about) are printed above it.
+
     With ``--out``, the folder is claimed before the command runs
     (:func:`pks_opt.report.claim.claim_out`): not an input or inside one, new, empty or an
     earlier result folder, and locked against a second run.
@@ -99,6 +102,7 @@ def handles_input_errors(f: F) -> F:
     @functools.wraps(f)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         caught: list[warnings.WarningMessage] = []
+        error: str | None = None
         try:
             with warnings.catch_warnings(record=True) as recorded:
                 warnings.simplefilter("always", InputWarning)
@@ -112,7 +116,7 @@ def handles_input_errors(f: F) -> F:
                         with claim_out(out, _input_paths(kwargs)):
                             return f(*args, **kwargs)
                 except (InputError, OutputError) as exc:
-                    click.echo(f"error: {exc}", err=True)
+                    error = f"error: {exc}"  # printed after the warnings: the last line
                     sys.exit(EXIT_BAD_INPUT)
                 except interrupt.Interrupted as exc:
                     click.echo(f"interrupted by {exc.signame}: stopped, nothing written", err=True)
@@ -129,6 +133,8 @@ def handles_input_errors(f: F) -> F:
                     warnings.showwarning(
                         w.message, w.category, w.filename, w.lineno, w.file, w.line
                     )
+            if error is not None:
+                click.echo(error, err=True)
 
     return wrapper  # type: ignore[return-value]
 

@@ -158,13 +158,14 @@ cell_values = st.one_of(
 
 
 def _read_csv(path: Path) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
+    text = path.read_bytes().decode("utf-8", errors="surrogateescape")
+    return list(csv.reader(io.StringIO(text, newline="")))
 
 
 def _write_csv(path: Path, rows: list[list[str]]) -> None:
     buf = io.StringIO(newline="")
     csv.writer(buf, lineterminator="\n").writerows(rows)
-    path.write_text(buf.getvalue(), encoding="utf-8", newline="")
+    path.write_bytes(buf.getvalue().encode("utf-8", errors="surrogateescape"))
 
 
 def _pick(data: st.DataObject, files: list[Path], suffix: str | None = None) -> Path:
@@ -194,7 +195,10 @@ def mutate_parameter(data: st.DataObject, work: Path, files: list[Path]) -> str:
     path = work / rel
     if path.suffix != ".yaml":
         return mutate_cell(data, work, files)
-    doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (UnicodeDecodeError, yaml.YAMLError):
+        return f"{rel}: not YAML any more, unchanged"
     params = doc.get("parameters") if isinstance(doc, dict) else None
     value: Any = data.draw(st.one_of(
         cell_values, st.integers(-(10**13), 10**13), st.floats(allow_nan=True),
@@ -229,7 +233,7 @@ ENCODINGS = ["cp1252", "utf-16", "utf-8-sig", "latin-1+å", "utf-8-crlf", "utf-3
 def reencode(data: st.DataObject, work: Path, files: list[Path]) -> str:
     rel = _pick(data, files)
     path = work / rel
-    text = path.read_text(encoding="utf-8")
+    text = path.read_bytes().decode("utf-8", errors="replace")
     how = data.draw(st.sampled_from(ENCODINGS), label="encoding")
     if how == "latin-1+å":
         lines = text.split("\n")
@@ -321,6 +325,7 @@ def mutate_folder(data: st.DataObject, work: Path, target: Target) -> str:
     files = target.mutable(work)
     kinds = data.draw(st.lists(st.sampled_from(sorted(MUTATIONS)), min_size=1, max_size=2),
                       label="mutations")
+    kinds.sort(key=lambda k: k in ("encoding", "truncate"))  # the byte-level ones last
     return "; ".join(MUTATIONS[k](data, work, files) for k in kinds)
 
 
@@ -480,8 +485,10 @@ class Outcome:
     kind: str = ""
 
 
-def run(args: list[str], out: Path, *, inputs: Path) -> Outcome:
-    """Run ``pks ARGS --out OUT`` in process and check the contract."""
+def run(args: list[str], out: Path, *, inputs: Path | tuple[Path, ...]) -> Outcome:
+    """Run ``pks ARGS --out OUT`` in process and check the contract; an error must name a
+    file under one of ``inputs``."""
+    roots = (inputs,) if isinstance(inputs, Path) else inputs
     t0 = time.perf_counter()
     hang = False
     try:
@@ -520,7 +527,7 @@ def run(args: list[str], out: Path, *, inputs: Path) -> Outcome:
         last = lines[-1] if lines else ""
         if not last.startswith("error: "):
             problems.append(f"exit 2 without an 'error:' last line on stderr: {stderr!r}")
-        elif str(inputs) not in last:
+        elif not any(str(r) in last for r in roots):
             problems.append(f"the error names no input file: {last!r}")
         if out.exists():
             kind = kind or "partial"
@@ -647,3 +654,73 @@ def mutate_scenario(data: st.DataObject, path: Path) -> str:
     path.write_text(yaml.safe_dump(doc, allow_unicode=True, default_flow_style=None),
                     encoding="utf-8")
     return what
+
+
+# ----------------------------------------------------------------------------- cases
+
+#: one fuzz example: mutate a fresh copy under ``work`` and run; returns what was mutated and
+#: the outcome (the caller asserts or counts)
+Example = Callable[[st.DataObject, Path], tuple[str, Outcome]]
+
+
+def folder_example(name: str) -> Example:
+    target = TARGETS[name]
+
+    def example(data: st.DataObject, work: Path) -> tuple[str, Outcome]:
+        copy_target(target, work)
+        what = mutate_folder(data, work, target)
+        return f"{name}: {what}", run(target.args(work), work / "out", inputs=work)
+
+    return example
+
+
+def workbook_args(target: Target, work: Path) -> tuple[Path, Path, list[str]]:
+    """The instance folder, its workbook and the command line reading the workbook."""
+    folder = work / str(target.workbook)
+    book = work / f"{target.workbook}.xlsx"
+    args = [str(book) if a == str(folder) else a for a in target.args(work)]
+    return folder, book, args
+
+
+def workbook_example(name: str) -> Example:
+    target = TARGETS[name]
+
+    def example(data: st.DataObject, work: Path) -> tuple[str, Outcome]:
+        copy_target(target, work)
+        folder, book, args = workbook_args(target, work)
+        to_workbook(folder, book)
+        what = mutate_workbook(data, book)
+        return f"{name} workbook: {what}", run(args, work / "out", inputs=work)
+
+    return example
+
+
+def scenario_example(name: str) -> Example:
+    source, args = SCENARIOS[name]
+    instance = source.parent if source.parent.name != "scenarios" else source.parent.parent
+
+    def example(data: st.DataObject, work: Path) -> tuple[str, Outcome]:
+        scen = work / source.name
+        shutil.copyfile(source, scen)
+        what = mutate_scenario(data, scen)
+        outcome = run(args(instance, scen), work / "out", inputs=(work, instance))
+        return f"scenario {name}: {what}", outcome
+
+    return example
+
+
+def curtois_example(data: st.DataObject, work: Path) -> tuple[str, Outcome]:
+    f = work / curtois_source().name
+    shutil.copyfile(curtois_source(), f)
+    what = mutate_curtois(data, f)
+    outcome = run(["roster", str(f), "--time-limit", "5", "--quiet"], work / "out", inputs=work)
+    return f"Curtois {f.name}: {what}", outcome
+
+
+#: every fuzz case by name: command on instance, as folder, workbook, scenario or Curtois file
+CASES: dict[str, Example] = {
+    **{name: folder_example(name) for name in TARGETS},
+    **{f"{name}.xlsx": workbook_example(name) for name, t in TARGETS.items() if t.workbook},
+    **{f"scenario-{name}": scenario_example(name) for name in SCENARIOS},
+    "curtois": curtois_example,
+}

@@ -386,3 +386,24 @@ def test_staff_id_na_is_an_id(tmp_path: Path) -> None:
     assert set(got["staff"]) <= {"NA", "N/A"} and len(got) == 3
 
 
+
+
+# ----------------------------------------------------------------------------- found by fuzzing
+
+
+def test_an_error_after_warnings_is_the_last_line(tmp_path: Path) -> None:
+    # a renamed column (warned: not used) and a bad reference (the error): the warning is
+    # printed above the error, which stays the last line on stderr
+    inst = _copy(tmp_path, SEED)
+    units = (inst / "units.csv").read_text()
+    (inst / "units.csv").write_text(units.replace("unit,name,", "unit,x,", 1))
+    inpatient = (inst / "inpatient.csv").read_text()
+    (inst / "inpatient.csv").write_text(inpatient.replace("WARD,admission,", "WARD,0x10,", 1))
+    res, out = _run(tmp_path, "need", str(inst))
+    assert res.exit_code == 2
+    assert res.stderr.splitlines() == [
+        f"warning: {inst / 'units.csv'}: column(s) 'x' not used",
+        f"error: {inst / 'inpatient.csv'} row 2, field 'planning_object': planning object "
+        "'0x10' is not defined",
+    ]
+    assert not out.exists()
