@@ -50,8 +50,20 @@ def roster_heatmap(data: RosterData, roster: Assignment) -> Figure:
     for d in range(data.num_days):
         if data.weekday(d) == 0 and d:
             ax.axvline(d - 0.5, color="black", lw=0.6)
-    ax.legend(handles=[Patch(color=c, label=k) for k, c in zip(CATEGORY_CODES, COLOURS, strict=True)],
-              loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7, frameon=False)
+    handles = [Patch(color=c, label=k) for k, c in zip(CATEGORY_CODES, COLOURS, strict=True)]
+    if data.holidays:  # public holidays: a red frame and the name on top
+        from matplotlib.patches import Rectangle
+
+        for d, _name in data.holidays:
+            ax.add_patch(Rectangle((d - 0.5, -0.5), 1, len(data.staff), fill=False,
+                                   edgecolor="red", lw=1.2))
+        top = ax.secondary_xaxis("top")
+        top.set_xticks([d for d, _ in data.holidays])
+        top.set_xticklabels([f"{n} {data.date_of(d).strftime('%d/%m')}" for d, n in data.holidays],
+                            rotation=45, ha="left", fontsize=7, color="red")
+        handles.append(Patch(facecolor="none", edgecolor="red", label="public holiday"))
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7,
+              frameon=False)
     ax.set_title(f"Roster {data.name}")
     fig.tight_layout()
     return fig

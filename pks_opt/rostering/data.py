@@ -195,9 +195,15 @@ class RosterData(Frozen):
     forbidden: tuple[Succession, ...] = ()
     rules: Rules = Rules()
     week_types: tuple[str, ...] = ()  # per week index from start_date; empty = all normal
+    #: (day, name) of the public holidays and holiday eves in the horizon (``holidays``)
+    holidays: tuple[tuple[int, str], ...] = ()
 
     def date_of(self, day: int) -> date:
         return self.start_date + timedelta(days=day)
+
+    def holiday(self, day: int) -> str:
+        """The holiday's name on ``day`` ("Långfredagen"), or "" on an ordinary day."""
+        return dict(self.holidays).get(day, "")
 
     def weekday(self, day: int) -> int:
         return self.date_of(day).weekday()
@@ -274,6 +280,8 @@ class RosterParameters(Row):
     max_weekends: int | None = Field(default=None, ge=0, le=MAX_ROSTER_WEEKS + 1)
     fairness_weight: int = Field(default=5, ge=0, le=MAX_ROSTER_WEIGHT)
     target_weight_per_hour: int = Field(default=1, ge=0, le=MAX_ROSTER_WEIGHT)
+    #: "sweden": Swedish public holidays and holiday eves take Sunday's weekday demand
+    holidays: Literal["sweden", "none"] = "sweden"
 
 
 class ShiftRow(Row):
@@ -514,6 +522,7 @@ def build_roster(raw: RawInstance, matrix_table: Table | None, *,
         raise InputError("give exactly one of 'weeks' and 'days'", file=where, field="parameters")
     num_days = params.days if params.days is not None else DAYS_PER_WEEK * (params.weeks or 0)
     start = params.start_date
+    holidays = _holidays(start, num_days) if params.holidays == "sweden" else {}
 
     def day_of(d: date, table: Table, i: int, fld: str) -> int:
         k = (d - start).days
@@ -641,8 +650,9 @@ def build_roster(raw: RawInstance, matrix_table: Table | None, *,
                     InputWarning, stacklevel=2)
             if dr.date is not None:
                 days = [day_of(dr.date, dt, i, "date")]
-            else:
-                days = [d for d in range(num_days) if (start + timedelta(days=d)).weekday() == dr.weekday]
+            else:  # a holiday takes Sunday's rows
+                days = [d for d in range(num_days)
+                        if _demand_weekday(start, d, holidays) == dr.weekday]
             for d in days:
                 demand.append(
                     Demand(
@@ -672,7 +682,7 @@ def build_roster(raw: RawInstance, matrix_table: Table | None, *,
         tier2, named = matrix_demand(
             matrix_table, shifts, start=start, num_days=num_days, week_types=week_types,
             competences=all_comps, staff={s.id: s.competences for s in staff},
-            trace_ids=matrix_ids,
+            trace_ids=matrix_ids, holidays=holidays,
         )
         demand.extend(tier2)
     if not demand:
@@ -762,7 +772,21 @@ def build_roster(raw: RawInstance, matrix_table: Table | None, *,
         forbidden=tuple(forbidden_from_clock(shifts, rules.daily_rest_minutes)),
         rules=rules,
         week_types=tuple(week_types),
+        holidays=tuple(sorted(holidays.items())),
     )
+
+
+def _holidays(start: date, num_days: int) -> dict[int, str]:
+    """Day index → Swedish holiday name in the horizon (:mod:`pks_opt.calendar`)."""
+    from pks_opt.calendar import holidays_between
+
+    last = start + timedelta(days=num_days - 1)
+    return {(day - start).days: name for day, name in holidays_between(start, last).items()}
+
+
+def _demand_weekday(start: date, day: int, holidays: Mapping[int, str]) -> int:
+    """The weekday whose demand ``day`` takes: Sunday on a holiday, else its own."""
+    return SUNDAY if day in holidays else (start + timedelta(days=day)).weekday()
 
 
 def _merge_demand(demand: list[Demand]) -> list[Demand]:
@@ -811,13 +835,15 @@ def matrix_demand(
     competences: set[str],
     staff: Mapping[str, tuple[str, ...]] | None = None,
     trace_ids: set[str] | None = None,
+    holidays: Mapping[int, str] | None = None,
 ) -> tuple[list[Demand], list[NamedDemand]]:
     """Turn the activity matrix's ``staff_demand.csv`` into tier-2 demand on dates.
 
     Rule (documented in ``docs/rostering.md``):
 
     1. Each date takes the rows of its weekday and its week's type (``normal`` unless the
-       instance's ``week_types`` table says otherwise).
+       instance's ``week_types`` table says otherwise); a Swedish holiday (``holidays``) takes
+       Sunday's rows.
     2. A session ``[start, end)`` is placed on the *covering* shift: the shortest non-on-call
        shift whose clock interval contains the whole session (ties by shift id). A session no
        single shift covers is an input error.
@@ -893,7 +919,7 @@ def matrix_demand(
     out: list[Demand] = []
     named: list[NamedDemand] = []
     for d in range(num_days):
-        wd = (start + timedelta(days=d)).weekday()
+        wd = _demand_weekday(start, d, holidays or {})  # a holiday takes Sunday's sessions
         wtype = week_types[d // DAYS_PER_WEEK] if week_types else NORMAL_WEEK
         for key, sess in sorted(acc.items()):
             wk, wday, shift_id, comp = key

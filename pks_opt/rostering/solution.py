@@ -24,8 +24,8 @@ from pks_opt.rostering.data import (
 Assignment = Mapping[tuple[str, int], tuple[str, str]]  # (staff, day) -> (shift, competence)
 NIGHT = "night"
 #: ``staff`` is empty on cover rows and names the person on a named-demand row
-COVERAGE_COLUMNS = ["date", "week", "day", "shift", "competence", "tier", "required", "assigned",
-                    "short", "over", "short_hours", "staff"]
+COVERAGE_COLUMNS = ["date", "week", "day", "holiday", "shift", "competence", "tier", "required",
+                    "assigned", "short", "over", "short_hours", "staff"]
 
 
 @dataclass
@@ -88,7 +88,7 @@ def evaluate_roster(data: RosterData, roster: Assignment) -> RosterEvaluation:
             over = left if j == len(idx) - 1 else 0
             rows.append({
                 "date": data.date_of(d).isoformat(), "week": data.iso_week(d), "day": d,
-                "shift": s, "competence": c, "tier": dm.tier, "required": dm.required,
+                "holiday": data.holiday(d), "shift": s, "competence": c, "tier": dm.tier, "required": dm.required,
                 "assigned": got, "short": short, "over": over,
                 "short_hours": short * shifts[s].paid_minutes / MINUTES_PER_HOUR, "staff": "",
             })
@@ -100,7 +100,7 @@ def evaluate_roster(data: RosterData, roster: Assignment) -> RosterEvaluation:
         terms[f"tier{nd.tier}"] += nd.weight_under * (0 if on else 1)
         rows.append({
             "date": data.date_of(nd.day).isoformat(), "week": data.iso_week(nd.day),
-            "day": nd.day, "shift": nd.shift, "competence": nd.competence, "tier": nd.tier,
+            "day": nd.day, "holiday": data.holiday(nd.day), "shift": nd.shift, "competence": nd.competence, "tier": nd.tier,
             "required": 1, "assigned": int(on), "short": int(not on), "over": 0,
             "short_hours": (0 if on else shifts[nd.shift].paid_minutes / MINUTES_PER_HOUR),
             "staff": nd.staff,

@@ -1,0 +1,35 @@
+"""The Swedish calendar shared by the levels: public holidays (röda dagar) and the de facto
+holiday eves (midsommarafton, julafton, nyårsafton), from the well-kept ``holidays`` package.
+
+A level takes a holiday as a day of its own type: by default like a Sunday (a roster's weekday
+demand, an activity matrix's sessions), and marks it in its outputs and charts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+
+COUNTRY = "SE"
+#: the holidays package's categories taken: official public holidays and the de facto eves
+CATEGORIES = ("public", "de_facto")
+
+
+@lru_cache(maxsize=32)
+def _year(year: int) -> dict[dt.date, str]:
+    import holidays
+
+    cal = holidays.country_holidays(COUNTRY, years=[year], language="sv", categories=CATEGORIES)
+    # Sundays are "söndag" in the Swedish calendar (include_sundays): not holidays here
+    return {day: str(name) for day, name in cal.items() if str(name).lower() != "söndag"}
+
+
+def holidays_between(first: dt.date, last: dt.date) -> dict[dt.date, str]:
+    """Swedish holidays from ``first`` to ``last`` (both included), with their Swedish names
+    (``2026-04-03: Långfredagen``); two names on one day are joined with ``; ``."""
+    out: dict[dt.date, str] = {}
+    for year in range(first.year, last.year + 1):
+        for day, name in _year(year).items():
+            if first <= day <= last:
+                out[day] = name
+    return dict(sorted(out.items()))
