@@ -158,10 +158,11 @@ def balance(
     """
     from pks_opt.balancing import balance as solve
     from pks_opt.balancing import read_balancing
-    from pks_opt.balancing.compare import compare, read_variants
+    from pks_opt.balancing.compare import compare
     from pks_opt.balancing.feedback import apply_feedback
     from pks_opt.balancing.report import balancing_charts
     from pks_opt.feedback import read_feedback
+    from pks_opt.scenario import read_variants
 
     raw = _raw(instance, "strategic")
     rows = [f for source in feedback for f in read_feedback(Path(source))]
@@ -240,6 +241,7 @@ def plan(
     solver: str = "highs",
     time_limit: float = 120.0,
     max_nodes: int | None = None,
+    scenarios: Sequence[PathLike] = (),
 ) -> Result:
     """Levelled weekly production plan per planning object (``models/production_plan.md``).
 
@@ -247,13 +249,31 @@ def plan(
     ``unit`` the plan is built on (``year`` picks the plan year's quarters). ``actuals`` with
     ``from_week``: re-plan weeks ``from_week``… with the weeks before locked to the actuals.
     ``max_nodes``: branch-and-bound nodes per stage (default ``DEFAULT_MAX_NODES``).
+    ``scenarios``: what-if variants of the instance, each planned beside the base
+    (:mod:`pks_opt.whatif`).
     """
+    from pks_opt.whatif import solve_with_scenarios
+
+    def prepare(raw: RawInstance) -> Callable[[], Result]:
+        return _prepare_plan(raw, from_balance=from_balance, unit=unit, year=year,
+                             goal_tolerance=goal_tolerance, actuals=actuals,
+                             from_week=from_week, solver=solver, time_limit=time_limit,
+                             max_nodes=max_nodes)
+
+    return solve_with_scenarios(_raw(instance, "tactical"), scenarios, prepare)
+
+
+def _prepare_plan(raw: RawInstance, *, from_balance: PathLike | None, unit: str | None,
+                  year: str | None, goal_tolerance: float | None, actuals: PathLike | None,
+                  from_week: int | None, solver: str, time_limit: float,
+                  max_nodes: int | None) -> Callable[[], Result]:
+    """Read and validate a plan instance with its hand-over and actuals; the solve to run."""
     from pks_opt.production_plan.balance_link import apply_balance_handover, read_balance_handover
     from pks_opt.production_plan.data import plan_from_raw
     from pks_opt.production_plan.milp import DEFAULT_MAX_NODES
 
     nodes = DEFAULT_MAX_NODES if max_nodes is None else max_nodes
-    data = plan_from_raw(_raw(instance, "tactical")).with_goal_tolerance(goal_tolerance)
+    data = plan_from_raw(raw).with_goal_tolerance(goal_tolerance)
     warnings: list[str] = []
     goal_link: str | None = None
     handover: dict[str, pd.DataFrame] | None = None
@@ -275,8 +295,22 @@ def plan(
                          field="--from-week" if actuals else "--actuals")
     key = solver.lower()
     if actuals is not None and from_week is not None:
-        return _replan(data, Path(actuals), from_week, unit or data.unit, key, time_limit, nodes,
-                       warnings, goal_link, handover)
+        from pks_opt.production_plan.replan import apply_actuals
+
+        the_unit = unit or data.unit
+        if the_unit is None:
+            raise InputError("--actuals needs --unit (or parameters.unit in the instance)",
+                             field="--unit")
+        new, more, inputs = apply_actuals(data, _read_actuals(actuals), the_unit, from_week)
+        new = new.model_copy(update={"unit": the_unit})
+        return lambda: _replan(data, new, inputs, from_week, key, time_limit, nodes,
+                               warnings + more, goal_link, handover)
+    return lambda: _solve_plan(data, key, time_limit, nodes, warnings, goal_link, handover)
+
+
+def _solve_plan(data: Any, key: str, time_limit: float, nodes: int, warnings: list[str],
+                goal_link: str | None, handover: dict[str, pd.DataFrame] | None) -> Result:
+    """The plan with the reduction goal and without it (for the side-by-side chart)."""
     from pks_opt.production_plan.charts import plan_charts
     from pks_opt.production_plan.milp import solve_plan
     from pks_opt.production_plan.solution import plan_result
@@ -297,20 +331,16 @@ def plan(
     return result
 
 
-def _replan(data: Any, actuals_path: Path, from_week: int, unit: str | None, key: str,
+def _replan(data: Any, new: Any, inputs: pd.DataFrame, from_week: int, key: str,
             time_limit: float, max_nodes: int, warnings: list[str], goal_link: str | None,
             handover: dict[str, pd.DataFrame] | None) -> Result:
-    """Re-plan weeks from_week..N on the actuals; the original plan is solved beside it."""
+    """Re-plan weeks from_week..N on the actuals (``new``: the plan data with the weeks before
+    locked); the original plan is solved beside it."""
     from pks_opt.production_plan.charts import plan_charts
     from pks_opt.production_plan.milp import solve_plan
-    from pks_opt.production_plan.replan import apply_actuals, replan_diff, replan_lines
+    from pks_opt.production_plan.replan import replan_diff, replan_lines
     from pks_opt.production_plan.solution import plan_result
 
-    if unit is None:
-        raise InputError("--actuals needs --unit (or parameters.unit in the instance)",
-                         field="--unit")
-    new, more, inputs = apply_actuals(data, _read_actuals(actuals_path), unit, from_week)
-    new = new.model_copy(update={"unit": unit})
     with interrupt.solving():  # a signal stops the stage running; the plan so far is kept
         replan = solve_plan(new, backend=key, time_limit_s=time_limit, with_target=True,
                             max_nodes=max_nodes)
@@ -323,7 +353,7 @@ def _replan(data: Any, actuals_path: Path, from_week: int, unit: str | None, key
     tables["replan_inputs"] = inputs
     if original.status.has_solution and replan.status.has_solution:
         tables["replan_diff"] = replan_diff(new, original.production, replan.production)
-    result = plan_result(new, replan, None, warnings=warnings + more, goal_link=goal_link,
+    result = plan_result(new, replan, None, warnings=warnings, goal_link=goal_link,
                          handover=tables)
     if "replan_diff" in tables:
         result.explanation[:0] = replan_lines(tables["replan_diff"], from_week, new.num_weeks)
@@ -337,25 +367,35 @@ def _replan(data: Any, actuals_path: Path, from_week: int, unit: str | None, key
 @_keeps_warnings
 def matrix(instance: Instance | PathLike, *, from_plan: PathLike | None = None,
            week: int | None = None, time_limit: float = 60.0, workers: int = 1,
-           seed: int = 0) -> Result:
+           seed: int = 0, scenarios: Sequence[PathLike] = ()) -> Result:
     """The weekly activity matrix of a clinic (``models/activity_matrix.md``).
 
     ``from_plan``: a production-plan result folder; one matrix per week type (or for plan week
-    ``week``) with the sessions that plan needs.
+    ``week``) with the sessions that plan needs. ``scenarios``: what-if variants of the
+    instance, each solved beside the base (:mod:`pks_opt.whatif`).
     """
     from pks_opt.activity_matrix import build_matrix, matrices_from_plan, solve_matrices
     from pks_opt.activity_matrix.charts import matrix_charts
+    from pks_opt.whatif import solve_with_scenarios
 
     if week is not None and from_plan is None:
         raise InputError("--week needs --from-plan", field="--week")
-    raw = _raw(instance, "activity_matrix")
-    base = build_matrix(raw)
-    datas = [base] if from_plan is None else matrices_from_plan(base, raw, Path(from_plan),
-                                                                  week=week)
-    with interrupt.solving():  # a signal stops the search; the matrix so far is kept
-        result = solve_matrices(datas, time_limit_s=time_limit, workers=workers, seed=seed)
-    result.draw = lambda: matrix_charts(result)
-    return result
+
+    def prepare(raw: RawInstance) -> Callable[[], Result]:
+        base = build_matrix(raw)
+        datas = [base] if from_plan is None else matrices_from_plan(base, raw, Path(from_plan),
+                                                                      week=week)
+
+        def solve() -> Result:
+            with interrupt.solving():  # a signal stops the search; the matrix so far is kept
+                result = solve_matrices(datas, time_limit_s=time_limit, workers=workers,
+                                        seed=seed)
+            result.draw = lambda: matrix_charts(result)
+            return result
+
+        return solve
+
+    return solve_with_scenarios(_raw(instance, "activity_matrix"), scenarios, prepare)
 
 
 # ------------------------------------------------------------------------------ roster
@@ -373,29 +413,43 @@ def roster(
     workers: int = 2,
     wall_clock: bool = False,
     progress: bool = False,
+    scenarios: Sequence[PathLike] = (),
 ) -> Result:
     """A need-based roster, big rocks first (``models/rostering.md``); also a Curtois & Qu
     benchmark file.
 
     ``time_limit`` counts CP-SAT's deterministic seconds (repeatable) unless ``wall_clock``.
-    ``progress`` prints incumbents to stderr.
+    ``progress`` prints incumbents to stderr. ``scenarios``: what-if variants of the instance,
+    each rostered beside the base (:mod:`pks_opt.whatif`; not for a benchmark file).
     """
-    from pks_opt.rostering import SolveOptions, benchmark_result, roster_result
+    from pks_opt.rostering import SolveOptions, benchmark_result
     from pks_opt.rostering.data import roster_from_raw
 
     options = SolveOptions(time_limit_s=time_limit, seed=seed, workers=workers,
                            progress=progress, deterministic=not wall_clock)
     inst = instance if isinstance(instance, Instance) else read(instance)
     if inst.raw is None:
-        if from_matrix is not None or from_need is not None:
-            raise InputError("--from-matrix and --from-need do not apply to a benchmark "
-                             "instance", field="--from-matrix" if from_matrix else "--from-need")
+        if from_matrix is not None or from_need is not None or scenarios:
+            raise InputError("--from-matrix, --from-need and --scenario do not apply to a "
+                             "benchmark instance", field="--from-matrix" if from_matrix
+                             else "--from-need" if from_need else "--scenario")
         with interrupt.solving():
             result, _ = benchmark_result(inst.path, options)
         return result
-    data = roster_from_raw(_raw(inst, "roster"),
-                           matrix_dir=None if from_matrix is None else Path(from_matrix),
-                           need_dir=None if from_need is None else Path(from_need), unit=unit)
+    from pks_opt.whatif import solve_with_scenarios
+
+    def prepare(raw: RawInstance) -> Callable[[], Result]:
+        data = roster_from_raw(raw, matrix_dir=None if from_matrix is None else Path(from_matrix),
+                               need_dir=None if from_need is None else Path(from_need),
+                               unit=unit)
+        return lambda: _solve_roster(data, options)
+
+    return solve_with_scenarios(_raw(inst, "roster"), scenarios, prepare)
+
+
+def _solve_roster(data: Any, options: Any) -> Result:
+    from pks_opt.rostering import roster_result
+
     with interrupt.solving():  # a signal stops the search; the roster so far is kept
         result, sol = roster_result(data, options)
 

@@ -570,3 +570,35 @@ def read_variant(
         variant = apply_scenario(variant, s)
     with scenario_errors(variant):
         return reader(variant)
+
+
+def read_variants(
+    raw: RawInstance, paths: Sequence[Path], reader: Callable[[RawInstance], T]
+) -> list[tuple[str, T]]:
+    """Apply each scenario file to ``raw`` and read the variant with ``reader``.
+
+    Each scenario applies to the base on its own (not cumulatively). Errors in a variant name
+    the scenario file and change number. Names become folder names, made unique.
+    """
+    paths = list(paths)
+    if not paths:
+        return []
+    import pks_opt.balancing.shortcuts  # noqa: F401  (registers the balancing shortcuts)
+
+    out: list[tuple[str, T]] = []
+    seen: set[str] = {"base"}
+    for path in paths:
+        sc = load_scenario(path)
+        name = _folder_name(sc.name or Path(path).stem)
+        while name in seen:
+            name += "_2"
+        seen.add(name)
+        variant = apply_scenario(raw, sc)
+        with scenario_errors(variant):
+            out.append((name, reader(variant)))
+    return out
+
+
+def _folder_name(name: str) -> str:
+    keep = "".join(c if c.isalnum() or c in "-_." else "_" for c in name.strip())
+    return keep or "scenario"

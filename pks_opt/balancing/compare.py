@@ -9,50 +9,15 @@ balancing shortcuts (``demand_pct``, ``budget_change``, ``fte_change``, ``close_
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
 
 from pks_opt.balancing.data import BalancingData
-from pks_opt.io import RawInstance
 from pks_opt.result import Result
 
 COMPARISON_TABLE = "scenario_comparison"
-
-
-def read_variants(
-    raw: RawInstance, paths: Iterable[Path], reader: Callable[[RawInstance], BalancingData]
-) -> list[tuple[str, BalancingData]]:
-    """Apply each scenario file to ``raw`` and read the variant with ``reader``.
-
-    Each scenario applies to the base on its own (not cumulatively). Errors in a variant name
-    the scenario file and change number. Names become folder names, made unique.
-    """
-    paths = list(paths)
-    if not paths:
-        return []
-    import pks_opt.balancing.shortcuts  # noqa: F401  (registers the balancing shortcuts)
-    from pks_opt.scenario import apply_scenario, load_scenario, scenario_errors
-
-    out: list[tuple[str, BalancingData]] = []
-    seen: set[str] = {"base"}
-    for path in paths:
-        sc = load_scenario(path)
-        name = _folder_name(sc.name or path.stem)
-        while name in seen:
-            name += "_2"
-        seen.add(name)
-        variant = apply_scenario(raw, sc)
-        with scenario_errors(variant):
-            out.append((name, reader(variant)))
-    return out
-
-
-def _folder_name(name: str) -> str:
-    keep = "".join(c if c.isalnum() or c in "-_." else "_" for c in name.strip())
-    return keep or "scenario"
 
 
 def comparison_table(results: Sequence[tuple[str, BalancingData, Result]]) -> pd.DataFrame:

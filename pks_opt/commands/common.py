@@ -193,7 +193,7 @@ def finish(
         if out is None and result.tables:
             click.echo(f"nothing written: add --out DIR to save result.json, the "
                        f"{len(result.tables)} table(s) and the charts (e.g. --out out/{result.kind})")
-    sys.exit(result.status.exit_code)
+    sys.exit(max([result.status.exit_code, *(p.status.exit_code for p in result.parts.values())]))
 
 
 def summary_lines(result: Result, out: Path | None) -> list[str]:

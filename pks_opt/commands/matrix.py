@@ -30,6 +30,14 @@ from pks_opt.result import Result
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
               help="CP-SAT search workers (1 = reproducible).")
 @click.option("--seed", type=int, default=0, show_default=True, help="CP-SAT random seed.")
+@click.option(
+    "--scenario",
+    "scenarios",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Scenario YAML (repeatable): each variant is solved beside the base; writes "
+    "scenario_comparison.csv, its chart and one sub-folder per scenario.",
+)
 @output_options
 @handles_input_errors
 def matrix(
@@ -39,6 +47,7 @@ def matrix(
     time_limit: float,
     workers: int,
     seed: int,
+    scenarios: tuple[Path, ...],
     out: Path | None,
     excel: bool,
     as_json: bool,
@@ -52,7 +61,7 @@ def matrix(
     from pks_opt import api
 
     result = api.matrix(instance, from_plan=from_plan, week=week, time_limit=time_limit,
-                        workers=workers, seed=seed)
+                        workers=workers, seed=seed, scenarios=scenarios)
     finish(result, out=out, excel=excel, as_json=as_json, charts=result.charts,
            summary=_summary)
 

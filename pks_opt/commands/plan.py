@@ -12,10 +12,7 @@ from pks_opt.commands.common import (
     milp_solver_option,
     output_options,
 )
-
-DEFAULT_MAX_NODES = 300  # = pks_opt.production_plan.milp.DEFAULT_MAX_NODES (imported lazily there)
-
-DEFAULT_TIME_LIMIT_S = 120.0
+from pks_opt.production_plan import DEFAULT_MAX_NODES, DEFAULT_TIME_LIMIT_S
 
 
 @click.command()
@@ -56,6 +53,14 @@ DEFAULT_TIME_LIMIT_S = 120.0
     default=None,
     help="With --actuals: the first week to plan again (weeks before it are the actuals).",
 )
+@click.option(
+    "--scenario",
+    "scenarios",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Scenario YAML (repeatable): each variant is solved beside the base; writes "
+    "scenario_comparison.csv, its chart and one sub-folder per scenario.",
+)
 @milp_solver_option
 @click.option(
     "--time-limit",
@@ -85,6 +90,7 @@ def plan(
     goal_tolerance: float | None,
     actuals: Path | None,
     from_week: int | None,
+    scenarios: tuple[Path, ...],
     solver: str,
     time_limit: float,
     max_nodes: int,
@@ -104,5 +110,6 @@ def plan(
 
     result = api.plan(instance, from_balance=from_balance, unit=unit, year=year,
                       goal_tolerance=goal_tolerance, actuals=actuals, from_week=from_week,
-                      solver=solver, time_limit=time_limit, max_nodes=max_nodes)
+                      solver=solver, time_limit=time_limit, max_nodes=max_nodes,
+                      scenarios=scenarios)
     finish(result, out=out, excel=excel, as_json=as_json, charts=result.charts, summary=summary)

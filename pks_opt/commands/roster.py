@@ -29,11 +29,19 @@ from pks_opt.result import Result
 @click.option("--quiet", is_flag=True, help="No progress lines on stderr.")
 @click.option("--wall-clock", "wall_clock", is_flag=True,
               help="Count every limit in wall-clock seconds (not repeatable).")
+@click.option(
+    "--scenario",
+    "scenarios",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Scenario YAML (repeatable): each variant is solved beside the base; writes "
+    "scenario_comparison.csv, its chart and one sub-folder per scenario.",
+)
 @output_options
 @handles_input_errors
 def roster(instance: Path, from_matrix: Path | None, from_need: Path | None, unit: str | None,
            time_limit: float, seed: int, workers: int, quiet: bool, wall_clock: bool,
-           out: Path | None, excel: bool, as_json: bool) -> None:
+           scenarios: tuple[Path, ...], out: Path | None, excel: bool, as_json: bool) -> None:
     """Lay a roster: tier-1 demand first, then tier 2, then tier 3, wishes and fairness.
 
     Writes feedback.csv (short demand, upward) and trace.csv (demand rows with the matrix
@@ -50,7 +58,7 @@ def roster(instance: Path, from_matrix: Path | None, from_need: Path | None, uni
         raise click.UsageError("--from-matrix and --from-need do not apply to a benchmark instance")
     result = api.roster(instance, from_matrix=from_matrix, from_need=from_need, unit=unit,
                         time_limit=time_limit, seed=seed, workers=workers, wall_clock=wall_clock,
-                        progress=not (quiet or as_json))
+                        progress=not (quiet or as_json), scenarios=scenarios)
     finish(result, out=out, excel=excel, as_json=as_json, charts=result.charts,
            summary=None if result.kind != "roster" else _summary)
 
