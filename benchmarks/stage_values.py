@@ -1,12 +1,13 @@
 """Stage values of every shipped instance through its level, as a CSV (issue 17, part 2).
 
 Runs region-small's balance (the strategic part of region-cycle too) with HiGHS and CBC,
-clinic-plan's plan (default max-nodes), clinic-matrix's matrix, clinic-plan-matrix's matrices
+clinic-plan's plan (default max-nodes; a 900 s safety net so that the node limit, not the
+machine's load, ends every stage: the shipped 120 s can cut the last stage on a busy machine), clinic-matrix's matrix, clinic-plan-matrix's matrices
 from the clinic-plan plan, and ward-roster-short's roster (seed 0, deterministic time), and
 writes one row per stage: case, stage, value, status, plus the case's overall status.
 
     .venv/bin/python benchmarks/stage_values.py [--out benchmarks/results/stage_values_before.csv]
-        [--only balance,plan,matrix,roster]
+        [--only balance,plan,matrix,roster] [--plan-time-limit 900]
 
 The stage driver (``pks_opt/stages.py``) must keep every value equal or lower (better).
 """
@@ -40,7 +41,7 @@ def rows_of(case: str, res: Result, seconds: float) -> list[dict[str, str]]:
     return out
 
 
-def run(only: set[str]) -> list[dict[str, str]]:
+def run(only: set[str], plan_time_limit: float = 900.0) -> list[dict[str, str]]:
     rows: list[dict[str, str]] = []
 
     def timed(case: str, fn):  # type: ignore[no-untyped-def]
@@ -57,7 +58,8 @@ def run(only: set[str]) -> list[dict[str, str]]:
                   lambda s=solver: pks.balance(INST / "region-small", solver=s))
     plan_res = None
     if "plan" in only or "matrix" in only:
-        plan_res = timed("plan clinic-plan", lambda: pks.plan(INST / "clinic-plan"))
+        plan_res = timed("plan clinic-plan", lambda: pks.plan(INST / "clinic-plan",
+                                                        time_limit=plan_time_limit))
     if "matrix" in only:
         timed("matrix clinic-matrix", lambda: pks.matrix(INST / "clinic-matrix"))
         with tempfile.TemporaryDirectory() as tmp:
@@ -75,8 +77,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=None)
     ap.add_argument("--only", default="balance,plan,matrix,roster")
+    ap.add_argument("--plan-time-limit", type=float, default=900.0)
     args = ap.parse_args()
-    rows = run(set(args.only.split(",")))
+    rows = run(set(args.only.split(",")), args.plan_time_limit)
     w = csv.DictWriter(sys.stdout, FIELDS)
     w.writeheader()
     w.writerows(rows)

@@ -11,6 +11,7 @@ one ``LpAffineExpression`` call, so building stays well below solving time at be
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import math
 import time
@@ -22,6 +23,7 @@ from typing import Any
 from pks_opt.balancing.data import BalancingData, DonorBacklog
 from pks_opt.milp import MilpOutcome, check_backend, solve_pulp
 from pks_opt.result import SolveStatus
+from pks_opt.stages import Outcome, PulpAdapter, Stage, TimeSplit, relative, run_stages
 
 Key4 = tuple[str, str, str, str]
 Key3 = tuple[str, str, str]
@@ -554,9 +556,6 @@ def solve_balancing(
     build_s = time.perf_counter() - t0
     prm = data.params
     deadline = None if time_limit_s is None else time.perf_counter() + time_limit_s
-    stages: list[StageOutcome] = []
-    values: dict[str, dict[Any, float]] | None = None
-    status = SolveStatus.OPTIMAL
 
     def remaining() -> float | None:
         if deadline is None:
@@ -564,54 +563,36 @@ def solve_balancing(
         return max(MIN_STAGE_TIME_S, deadline - time.perf_counter())
 
     order = [STAGE_NEED, STAGE_LADDER, STAGE_COST, STAGE_WAITING, STAGE_MOVES]
-    warnings: list[str] = []
+    # every stage gets all the time left (the first stage is the one that matters most)
+    split = TimeSplit(time_limit_s, MIN_STAGE_TIME_S, shared=False)
+    tolerance = relative(prm.stage_tolerance, STAGE_TOLERANCE_ABS)
+    adapter = _BalancingStages(bm, backend, threads, prm)
+    breaches: set[Key3] = set()
+
+    def accept(_stage: Stage, _out: Outcome) -> bool:
+        """A plan breaking R4's backlog part at a donor without its rows ends the round."""
+        nonlocal breaches
+        if prm.donor_backlog is DonorBacklog.plan:
+            assert adapter.values is not None
+            breaches = bm.builder.backlog_breaches(adapter.values, 1e-6) - bm.backlog_keys
+        return not breaches
+
+    stages: list[StageOutcome] = []
+    values: dict[str, dict[Any, float]] | None = None
+    status = SolveStatus.OPTIMAL
     finished = False
     for _round in range(MAX_LAZY_ROUNDS):
-        # a round: the MILP stages in order. As soon as a stage's plan breaks R4's backlog
-        # part at a donor (resource) without its rows, those rows are added (for every
-        # period of that donor and resource) and the stages start again; a round that ends
-        # with no breach gives a plan feasible for the full model, so each stage optimum is
-        # the full model's (lazy rows).
-        stages, values, status = [], None, SolveStatus.OPTIMAL
-        breaches: set[Key3] = set()
-        for name in order:
-            if not bm.objectives.get(name):
-                continue  # nothing to decide in this stage (no such actions in the instance)
-            out, broke = _solve_checked(
-                bm.prob,
-                lambda presolve: _solve_stage(  # called at once, inside this iteration
-                    bm,
-                    name,  # noqa: B023
-                    bm.objectives[name],  # noqa: B023
-                    backend,
-                    remaining(),
-                    threads,
-                    prm,
-                    presolve=presolve,
-                ),
-                # the previous stage's plan meets every row of this one
-                infeasible_is_presolve=values is not None,
-            )
-            if broke:
-                warnings.append(
-                    f"stage {name}: the solver's plan broke the model's rows, also when "
-                    "solved again without presolve; the stage counts as without a plan"
-                )
-            stages.append(StageOutcome(name, out))
-            if not out.status.has_solution:
-                status = out.status if values is None else SolveStatus.FEASIBLE
-                break
-            values = _read_values(bm)
-            if out.status is not SolveStatus.OPTIMAL:
-                status = SolveStatus.FEASIBLE
-            if prm.donor_backlog is DonorBacklog.plan:
-                breaches = bm.builder.backlog_breaches(values, 1e-6) - bm.backlog_keys
-                if breaches:
-                    break
-            tol = max(STAGE_TOLERANCE_ABS, prm.stage_tolerance * abs(out.objective))
-            bm.add_le(dict(bm.objectives[name]), out.objective + tol, f"stage[{name}]")
-        else:
-            finished = True
+        # a round: the MILP stages in order (pks_opt.stages.run_stages). As soon as a stage's
+        # plan breaks R4's backlog part at a donor (resource) without its rows, those rows are
+        # added (for every period of that donor and resource) and the stages start again; a
+        # round that ends with no breach gives a plan feasible for the full model, so each
+        # stage optimum is the full model's (lazy rows).
+        breaches, adapter.values = set(), None
+        todo = [Stage(name, bm.objectives[name]) for name in order if bm.objectives.get(name)]
+        done = run_stages(todo, adapter, split, tolerance, accept=accept)
+        stages = [StageOutcome(r.name, adapter.outcomes[r.name]) for r in done.reports]
+        values, status = adapter.values, done.status
+        finished = done.stopped is None
         if not breaches:
             break
         if deadline is not None and deadline - time.perf_counter() <= MIN_STAGE_TIME_S:
@@ -625,11 +606,16 @@ def solve_balancing(
         bm.backlog_keys |= keys
     else:
         status, finished = SolveStatus.FEASIBLE, False
+    warnings = adapter.warnings
+    # the post-solve steps change their model (integers fixed and made continuous, stage
+    # rows taken out): they work on a copy, so run.model stays the model the stages solved
+    post: BalancingModel | None = None
     if finished and values is not None:
-        out = _levelling(bm, values, backend, remaining(), threads, prm)
+        post = copy_model(bm)
+        out = _levelling(post, values, backend, remaining(), threads, prm)
         stages.append(StageOutcome(STAGE_LEVELLING, out))
         if out.status.has_solution:
-            values = _read_values(bm)
+            values = _read_values(post)
             if out.status is not SolveStatus.OPTIMAL:
                 status = SolveStatus.FEASIBLE
         else:
@@ -637,9 +623,73 @@ def solve_balancing(
     solve_s = time.perf_counter() - t0 - build_s
     run = SolveRun(bm, stages, status, values or {}, build_s, solve_s, warnings=warnings)
     if duals and values is not None:
-        _shadow_prices(run, backend, remaining(), threads)
+        _shadow_prices(run, post or copy_model(bm), backend, remaining(), threads)
         run.solve_s = time.perf_counter() - t0 - build_s
     return run
+
+
+def copy_model(bm: BalancingModel) -> BalancingModel:
+    """A copy of ``bm`` with its own PuLP problem and variables (values, bounds and kinds as
+    they are now), every index mapped to the copy's variables and rows by name."""
+    import pulp
+
+    names, prob = pulp.LpProblem.fromDataclass(bm.prob.toDataclass())
+    prob.name = bm.prob.name
+
+    def fam(d: dict[Any, Any]) -> dict[Any, Any]:
+        return {k: names[var.name] for k, var in d.items()}
+
+    def coefs(c: Coefs) -> Coefs:
+        return {names[var.name]: a for var, a in c.items()}
+
+    out = dataclasses.replace(
+        bm, prob=prob, x=fam(bm.x), buy=fam(bm.buy), d=fam(bm.d), s=fam(bm.s), q=fam(bm.q),
+        m=fam(bm.m), y=fam(bm.y), z=fam(bm.z),
+        load={k: coefs(c) for k, c in bm.load.items()},
+        capacity={k: prob.constraints[c.name] for k, c in bm.capacity.items()},
+        cost_by_unit={u: coefs(c) for u, c in bm.cost_by_unit.items()},
+        objectives={n: coefs(c) for n, c in bm.objectives.items()},
+        saved_bounds=[], raw_y={}, backlog_keys=set(bm.backlog_keys),
+    )
+    builder = copy.copy(bm.builder)
+    builder.bm, builder._backlog, builder.cost = out, None, out.cost_by_unit
+    out.builder = builder
+    return out
+
+
+class _BalancingStages(PulpAdapter):
+    """Balancing's stages on the driver: each solve checked against the model's rows
+    (:func:`_solve_checked`), the plan read back after each stage with one."""
+
+    def __init__(self, bm: BalancingModel, backend: str, threads: int | None, prm: Any) -> None:
+        super().__init__(bm.prob, backend)
+        self.bm, self.threads, self.prm = bm, threads, prm
+        self.values: dict[str, dict[Any, float]] | None = None  # the plan of the last stage
+        self.outcomes: dict[str, MilpOutcome] = {}
+        self.warnings: list[str] = []
+
+    def solve(self, stage: Stage, budget_s: float | None) -> Outcome:
+        bm, name = self.bm, stage.name
+        out, broke = _solve_checked(
+            bm.prob,
+            lambda presolve: _solve_stage(bm, name, stage.objective, self.backend, budget_s,
+                                          self.threads, self.prm, presolve=presolve),
+            # the previous stage's plan meets every row of this one
+            infeasible_is_presolve=self.values is not None,
+        )
+        if broke:
+            self.warnings.append(
+                f"stage {name}: the solver's plan broke the model's rows, also when "
+                "solved again without presolve; the stage counts as without a plan"
+            )
+        self.outcomes[name] = out
+        return Outcome(out.status, out.objective, out.bound, out.runtime_s, out.solver)
+
+    def keep(self) -> None:
+        self.values = _read_values(self.bm)
+
+    def hold(self, stage: Stage, expr: Any, upper: float) -> None:
+        self.bm.add_le(dict(expr), upper, f"stage[{stage.name}]")
 
 
 def _solve_checked(
@@ -821,12 +871,14 @@ def _levelling(
 
 
 def _shadow_prices(
-    run: SolveRun, backend: str, time_limit: float | None, threads: int | None
+    run: SolveRun, bm: BalancingModel, backend: str, time_limit: float | None,
+    threads: int | None
 ) -> None:
-    """Duals of R3 in the stage-1 and stage-3 LPs with the integers fixed (spec, last part)."""
+    """Duals of R3 in the stage-1 and stage-3 LPs with the integers fixed (spec, last part),
+    solved on ``bm``, a copy of ``run.model`` (:func:`copy_model`; its rows change)."""
     import pulp
 
-    bm, values = run.model, run.values
+    values = run.values
     # continuous actions free again, integers fixed at the final solution
     for var, lb, ub in bm.saved_bounds:
         var.lowBound, var.upBound = lb, ub

@@ -27,6 +27,8 @@ from pks_opt.balancing.milp import (
 )
 from pks_opt.capacity_need.calc import unsupplied_warnings
 from pks_opt.result import Result, SolveStatus, StageReport
+from pks_opt.stages import Check, no_better_than_feasible
+from pks_opt.stages import self_check as stages_self_check
 
 Values = dict[str, dict[Any, float]]
 Key3 = tuple[str, str, str]
@@ -304,9 +306,8 @@ def make_result(data: BalancingData, run: SolveRun) -> Result:
     tables["trace"] = trace_table(data, values, tables["production_goals"])
     kpis = kpi_dict(data, values, tables, recomputed)
     problems = self_check(data, run, recomputed)
-    status = run.status
-    if problems and status is SolveStatus.OPTIMAL:
-        status = SolveStatus.FEASIBLE  # not proven: the plan failed its own check
+    # not proven when the plan failed its own check (pks_opt.stages policy)
+    status = no_better_than_feasible(run.status, bool(problems))
     return Result(
         kind="balance",
         status=status,
@@ -332,21 +333,18 @@ def make_result(data: BalancingData, run: SolveRun) -> Result:
 
 def self_check(data: BalancingData, run: SolveRun, recomputed: dict[str, float]) -> list[str]:
     """The plan checked without the solver: constraints R1–R10 (``violations``) and every
-    solved stage's objective recomputed from the plan (relative 1e-5). Empty when all agree."""
+    solved stage's objective recomputed from the plan (relative 1e-5, the one policy of
+    :func:`pks_opt.stages.self_check`). Empty when all agree."""
     out = [f"self-check: {v}" for v in violations(data, run.values)[:5]]
+    checks = []
     for so in run.stages:
         got, want, bound = recomputed.get(so.name), so.outcome.objective, so.outcome.bound
         if got is None or not so.outcome.status.has_solution or not math.isfinite(want):
             continue
         # later stages keep each stage within its tolerance (R11) and may improve a stage
         # that was only solved to its gap, but never beyond the stage's proven bound
-        tol = 1e-5 * max(1.0, abs(want))
-        if got > want + tol or (math.isfinite(bound) and got < bound - tol):
-            out.append(
-                f"self-check: stage {so.name} recomputed {got:.8g} but the solver reports"
-                f" {want:.8g} (bound {bound:.8g})"
-            )
-    return out
+        checks.append(Check(so.name, want, got, 1e-5 * max(1.0, abs(want)), bound=bound))
+    return out + stages_self_check(run.status, checks)[1]
 
 
 def _stage_names(run: SolveRun) -> set[str]:

@@ -16,16 +16,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pks_opt.milp import DEFAULT_MILP_BACKEND, solve_pulp
+from pks_opt.production_plan import DEFAULT_MAX_NODES, DEFAULT_TIME_LIMIT_S
 from pks_opt.production_plan.data import PlanData, PlanningObject, wait_window
 from pks_opt.result import SolveStatus, StageReport
+from pks_opt.stages import PulpAdapter, Stage, StagesRun, TimeSplit, proven_noise, run_stages
 
-DEFAULT_TIME_LIMIT_S = 30.0
-# Branch-and-bound nodes per stage: a work limit, so a stage that is not proven within it stops
-# at the same plan on any machine (the time limit is only the safety net).
-DEFAULT_MAX_NODES = 300
+#: a stage reached with (almost) no time left still gets this many seconds
+MIN_STAGE_S = 0.5
 STAGE_ABS_TOLERANCE = 1e-4  # absolute slack on a stage value fixed after a non-proven stage
-EXACT_STAGE_TOLERANCE = 1e-6
-CAPACITY_SLACK = 1e-6  # relative, on available hours (R2): rounding of handed-down hours  # relative slack after a proven stage: solver feasibility noise only
+EXACT_STAGE_TOLERANCE = 1e-6  # relative slack after a proven stage: solver feasibility noise
+CAPACITY_SLACK = 1e-6  # relative, on available hours (R2): rounding of handed-down hours
 SOLVER_THREADS = 1  # the machine is shared; the plan is small
 
 
@@ -48,10 +48,7 @@ def stage_slack(value: float, proven: bool, tolerance: float) -> float:
     10⁻⁶ relative); a stage stopped on its limit keeps ``stage_tolerance`` (1 %) so the next
     stage is not bound to a possibly poor incumbent.
     """
-    noise = EXACT_STAGE_TOLERANCE * max(1.0, abs(value))
-    if proven:
-        return noise
-    return max(STAGE_ABS_TOLERANCE, noise, tolerance * abs(value))
+    return proven_noise(EXACT_STAGE_TOLERANCE, tolerance, STAGE_ABS_TOLERANCE)(value, proven)
 
 
 def stage_name(priority: int) -> str:
@@ -510,6 +507,36 @@ class PlanModel:
         }
 
 
+class _PlanStages(PulpAdapter):
+    """The plan's preparation of a stage: the goal totals held before the first service
+    stage (R9b), the objects the stage decides, and a MIP start (:meth:`PlanModel.set_start`)."""
+
+    def __init__(self, model: PlanModel, backend: str, max_nodes: int | None) -> None:
+        super().__init__(model.prob, backend, threads=SOLVER_THREADS, warm_start=True,
+                         max_nodes=max_nodes)
+        self.model = model
+        self.production: dict[str, tuple[int, ...]] | None = None
+        self.goal_stage = True  # the stage before was a goal stage
+
+    def prepare(self, index: int, stage: Stage, budget_s: float | None) -> None:
+        k, is_goal = stage.info
+        model, data = self.model, self.model.data
+        if not is_goal and self.goal_stage and self.production is not None:
+            model.fix_period_totals(self.production)  # the first service stage
+        self.goal_stage = is_goal
+        # a goal stage decides priorities ≤ k; a service stage runs with every goal fixed
+        model.open_up_to(k if is_goal else data.priorities[-1])
+        model.prob.setObjective(stage.objective)
+        assert budget_s is not None
+        model.set_start(k, self.production, budget_s, self.backend, keep=not is_goal)
+
+    def solve_pulp(self, prob: Any, backend: str, **options: Any) -> Any:
+        return solve_pulp(prob, backend, **options)  # this module's (a test may replace it)
+
+    def keep(self) -> None:
+        self.production = self.model.production_values()
+
+
 def solve_plan(
     data: PlanData,
     *,
@@ -520,94 +547,59 @@ def solve_plan(
 ) -> PlanSolution:
     """Solve the plan priority by priority; the time limit is shared over the stages left.
 
-    Stage k minimises service(k) + levelling(priorities ≤ k) and then fixes service(k) (R9).
-    A stage that ends without a solution keeps the previous stage's plan (status FEASIBLE and a
-    note); when the first stage finds none, there is no plan (status from the solver).
+    Stage k minimises service(k) + levelling(priorities ≤ k) and then fixes service(k) (R9);
+    the stages run on :func:`pks_opt.stages.run_stages`. A stage that ends without a solution
+    keeps the previous stage's plan (status FEASIBLE and a note); when the first stage finds
+    none, there is no plan (status from the solver).
     """
-    import pulp
-
     model = PlanModel(data, with_target=with_target)
     # first what was agreed, priority by priority (goals, or need when there is no goal), then
-    # service (queue terms) with levelling, priority by priority
-    # (priority, name, the term fixed after the stage, the stage's objective, goal stage?)
-    plan: list[tuple[int, str, Any, Any, bool]] = []
+    # service (queue terms) with levelling, priority by priority; a stage holds its goal or
+    # service term (R9), not the levelling
+    stages: list[Stage] = []
     for k in data.priorities:
         goal = model.goal(k)
-        plan.append((k, goal_stage_name(k), goal, goal, True))
+        stages.append(Stage(goal_stage_name(k), goal, goal, info=(k, True)))
     for k in data.priorities:
         service = model.service(k)
-        plan.append((k, stage_name(k), service, service + model.levelling(k), False))
+        stages.append(Stage(stage_name(k), service + model.levelling(k), service,
+                            info=(k, False)))
     start = time.perf_counter()
-    deadline = start + time_limit_s
-    reports: list[StageReport] = []
-    service_values: dict[str, float] = {}
-    service_slack: dict[str, float] = {}
-    production: dict[str, tuple[int, ...]] | None = None
+    adapter = _PlanStages(model, backend, max_nodes)
+    tol = data.parameters.stage_tolerance
+    done = run_stages(stages, adapter, TimeSplit(time_limit_s, MIN_STAGE_S),
+                      lambda value, proven: stage_slack(value, proven, tol))
+    notes = _notes(done, stages, max_nodes)
+    if adapter.production is None:
+        return PlanSolution(done.status, {}, done.reports, done.held, done.slack,
+                            time.perf_counter() - start, done.solver or backend, with_target,
+                            notes)
+    return PlanSolution(done.status, adapter.production, done.reports, done.held, done.slack,
+                        time.perf_counter() - start, done.solver or backend, with_target, notes)
+
+
+def _notes(done: StagesRun, stages: list[Stage], max_nodes: int | None) -> list[str]:
+    """Why a stage is not proven, and where the stages ended early."""
     notes: list[str] = []
-    status = SolveStatus.OPTIMAL
-    solver_name = backend
-    for i, (k, name, fixed, objective, is_goal) in enumerate(plan):
-        left = max(0.5, (deadline - time.perf_counter()) / (len(plan) - i))
-        if not is_goal and plan[i - 1][4] and production is not None:
-            model.fix_period_totals(production)  # the first service stage
-        # a goal stage decides priorities ≤ k; a service stage runs with every goal fixed
-        model.open_up_to(k if is_goal else data.priorities[-1])
-        model.prob.setObjective(objective)
-        model.set_start(k, production, left, backend, keep=not is_goal)
-        out = solve_pulp(
-            model.prob,
-            backend,
-            time_limit_s=left,
-            threads=SOLVER_THREADS,
-            warm_start=True,
-            max_nodes=max_nodes,
-        )
-        solver_name = out.solver
-        reports.append(StageReport(name, out.status, out.objective, out.bound, out.runtime_s))
-        if not out.status.has_solution:
-            if production is None:
-                return PlanSolution(
-                    out.status,
-                    {},
-                    reports,
-                    service_values,
-                    service_slack,
-                    time.perf_counter() - start,
-                    solver_name,
-                    with_target,
-                    [f"stage '{name}' ended {out.status.value}: no plan"],
+    names = [s.name for s in stages]
+    for i, rep in enumerate(done.reports):
+        if not rep.status.has_solution:
+            if i == 0:
+                notes.append(f"stage '{rep.name}' ended {rep.status.value}: no plan")
+            else:
+                notes.append(
+                    f"stage '{rep.name}' ended {rep.status.value}; the plan is the one of stage "
+                    f"'{names[i - 1]}' (later stages not optimised)"
                 )
-            status = SolveStatus.FEASIBLE
-            notes.append(
-                f"stage '{name}' ended {out.status.value}; the plan is the one of stage "
-                f"'{plan[i - 1][1]}' (later stages not optimised)"
-            )
-            break
-        if out.status is not SolveStatus.OPTIMAL:
-            status = SolveStatus.FEASIBLE
+        elif rep.status is not SolveStatus.OPTIMAL:
+            left = done.budgets.get(rep.name) or math.inf
             why = (
                 "its time limit (a rerun on a busier machine may give another plan)"
-                if out.runtime_s >= 0.95 * left
+                if rep.runtime_s >= 0.95 * left
                 else f"the node limit ({max_nodes} nodes; the same plan on every run)"
             )
-            notes.append(f"stage '{name}' not proven optimal: stopped at {why}")
-        production = model.production_values()
-        value = float(pulp.value(fixed) or 0.0)
-        service_values[name] = value
-        slack = stage_slack(
-            value, out.status is SolveStatus.OPTIMAL, data.parameters.stage_tolerance
-        )
-        service_slack[name] = slack
-        model.prob += fixed <= value + slack, f"stage[{name}]"
-    assert production is not None
-    return PlanSolution(
-        status,
-        production,
-        reports,
-        service_values,
-        service_slack,
-        time.perf_counter() - start,
-        solver_name,
-        with_target,
-        notes,
-    )
+            notes.append(f"stage '{rep.name}' not proven optimal: stopped at {why}")
+    if done.stopped == "signal":
+        last = done.reports[-1].name
+        notes.append(f"stopped by a signal after stage '{last}' (later stages not optimised)")
+    return notes

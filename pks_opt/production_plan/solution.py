@@ -30,6 +30,7 @@ from pks_opt.production_plan.evaluate import (
 )
 from pks_opt.production_plan.milp import PlanSolution
 from pks_opt.result import Result, StageReport
+from pks_opt.stages import no_better_than_feasible, self_check
 from pks_opt.trace import TRACE_COLUMNS
 
 KIND = "production_plan"
@@ -97,17 +98,24 @@ def plan_result(
         return result
 
     ev = evaluate(data, with_target.production, with_target=True)
-    checks = check_against_solver(data, with_target, ev)
+    checks, to_check = check_against_solver(data, with_target, ev)
+    # the self-check without the solver (pks_opt.stages.self_check): a mismatch is a warning
+    # and the plan is no longer proven optimal
+    result.status, problems = self_check(result.status, to_check)
     ev0: PlanEvaluation | None = None
     if without_target is not None and without_target.status.has_solution:
         ev0 = evaluate(data, without_target.production, with_target=False)
-        checks += [
-            f"without reduction goal, {c}" for c in check_against_solver(data, without_target, ev0)
-        ]
+        lines0, to_check0 = check_against_solver(data, without_target, ev0)
+        checks += [f"without reduction goal, {c}" for c in lines0]
+        _, problems0 = self_check(without_target.status, to_check0,
+                                  prefix="without reduction goal, ")
+        problems += problems0
     elif without_target is not None:
         result.warnings.append(
             f"the plan without the reduction goal ended {without_target.status.value}: no side-by-side"
         )
+    result.warnings += problems  # the side-by-side plan's too: it is part of the result
+    result.status = no_better_than_feasible(result.status, bool(problems))
     values = ev.stage_values(data.priorities)
     last = [name for name in values if name in with_target.service_values][-1]
     final = next(s for s in with_target.stages if s.name == last)

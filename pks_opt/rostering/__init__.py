@@ -22,6 +22,7 @@ from pks_opt.rostering.solution import (
     roster_table,
     roster_vs_plan,
 )
+from pks_opt.stages import Check, self_check
 
 SOLVER = "ortools-cpsat"
 
@@ -35,13 +36,11 @@ __all__ = [
 ]
 
 
-def _check_values(sol: RosterSolution, recomputed: dict[str, float]) -> list[str]:
-    """Warnings when the solver's stage values differ from the independent recomputation."""
-    out = []
-    for name, v in sol.stage_values.items():
-        if name in recomputed and recomputed[name] > v + 1e-6:
-            out.append(f"stage '{name}': solver value {v:g}, recomputed {recomputed[name]:g}")
-    return out
+def _check_values(sol: RosterSolution, recomputed: dict[str, float]) -> list[Check]:
+    """The solver's stage values beside the independent recomputation
+    (:func:`pks_opt.stages.self_check`: the roster's value may not exceed the solver's)."""
+    return [Check(name, v, recomputed[name], 1e-6)
+            for name, v in sol.stage_values.items() if name in recomputed]
 
 
 def roster_result(data: RosterData, options: SolveOptions) -> tuple[Result, RosterSolution]:
@@ -67,7 +66,9 @@ def roster_result(data: RosterData, options: SolveOptions) -> tuple[Result, Rost
     last = sol.stages[-1]
     res.objective = list(values.values())[-1]
     res.bound = last.bound if math.isfinite(last.bound) else -math.inf
-    res.warnings.extend(_check_values(sol, values))
+    # the one self-check policy: a mismatch is a warning and the roster is not proven
+    res.status, problems = self_check(res.status, _check_values(sol, values))
+    res.warnings.extend(problems)
     res.warnings.extend(f"hard rule broken: {v}" for v in ev.violations)
     if not sol.repeatable:
         res.warnings.append("a stage hit the wall-clock guard: this run may not be repeatable")
