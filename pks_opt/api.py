@@ -34,6 +34,7 @@ import pandas as pd
 from pks_opt import interrupt
 from pks_opt.errors import InputError, InputWarning
 from pks_opt.io import RawInstance, read_raw
+from pks_opt.production_plan import DEFAULT_TIME_LIMIT_S as PLAN_TIME_LIMIT_S
 from pks_opt.result import Result, SolveStatus, StageReport
 
 PathLike = str | Path
@@ -239,7 +240,7 @@ def plan(
     actuals: PathLike | None = None,
     from_week: int | None = None,
     solver: str = "highs",
-    time_limit: float = 120.0,
+    time_limit: float = PLAN_TIME_LIMIT_S,
     max_nodes: int | None = None,
     scenarios: Sequence[PathLike] = (),
 ) -> Result:
