@@ -39,7 +39,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from pks_opt.errors import InputError, InputWarning
+from pks_opt.errors import InputError
 
 MANIFEST_NAME = "instance.yaml"
 MANIFEST_SHEET = "instance"
@@ -836,9 +836,9 @@ def parse_rows(
 ) -> tuple[RowT, ...]:
     """Validate every row of ``table`` into ``model``; errors name file, row and field.
 
-    Columns the model requires must be present (checked once, with a clear message); columns
-    the model does not know are reported as a warning (a misspelt optional column would
-    otherwise be silently ignored).
+    Columns the model requires must be present (checked once, with a clear message); a column
+    the model does not know is an error with "did you mean" (a misspelt optional column would
+    otherwise run on its default), unless it is a comment column (:func:`is_comment_column`).
     """
     fields = model.model_fields
     needed = (
@@ -847,13 +847,9 @@ def parse_rows(
     missing = [c for c in fields if c in needed and c not in table.columns]
     if missing:
         raise InputError(f"missing column '{missing[0]}'", file=table.where, row=1)
-    unknown = [c for c in table.columns if c not in fields]
+    unknown = [c for c in table.columns if c not in fields and not is_comment_column(c)]
     if unknown:
-        warnings.warn(
-            f"{table.where}: column(s) {', '.join(repr(c) for c in unknown)} not used",
-            InputWarning,
-            stacklevel=2,
-        )
+        raise unknown_column_error(unknown[0], table, fields)
     out: list[RowT] = []
     for i, row in enumerate(table.rows):
         data = {k: v for k, v in row.items() if k in fields and v is not None}
@@ -871,6 +867,31 @@ def parse_rows(
         except ValidationError as exc:
             raise validation_to_input_error(exc, table.where, table.row_number(i)) from None
     return tuple(out)
+
+
+#: column names a planner may add for notes: never read, never an error
+COMMENT_COLUMNS = frozenset({"comment", "comments", "note", "notes", "kommentar",
+                             "kommentarer", "anteckning", "anteckningar"})
+
+
+def is_comment_column(name: str) -> bool:
+    """A column for the planner's own notes: named ``comment``/``note`` (or the Swedish
+    ``kommentar``/``anteckning``), or starting with ``#``."""
+    return name.startswith("#") or name.strip().lower() in COMMENT_COLUMNS
+
+
+def unknown_column_error(column: str, table: Table, fields: Iterable[str]) -> InputError:
+    """``unknown column 'staf' (did you mean 'staff'?)`` on row 1 of ``table``."""
+    import difflib
+
+    known = sorted(fields)
+    close = difflib.get_close_matches(column, known, n=1, cutoff=0.6)
+    hint = f"did you mean '{close[0]}'?" if close else f"the columns are {', '.join(known)}"
+    return InputError(
+        f"unknown column '{column}' ({hint}); a column for your own notes must be named "
+        "'comment' or 'note' or start with '#'",
+        file=table.where, row=1, field=column,
+    )
 
 
 def validation_to_input_error(exc: ValidationError, where: str, row: int | None) -> InputError:

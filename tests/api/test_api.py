@@ -75,30 +75,25 @@ def test_a_level_refuses_another_kind_and_bad_input(tmp_path: Path) -> None:
 
 
 def test_input_warnings_are_kept_in_the_result_and_shown_first(tmp_path: Path) -> None:
-    # An unused column is a warning (a misspelt optional column would run on its default):
-    # it is in Result.warnings, result.json and the summary's first lines, not only on stderr.
-    import shutil
-
+    # Demand for 2 RN where only 1 person has RN is a warning (at least 1 will be short): it
+    # is in Result.warnings, result.json and the summary's first lines, not only on stderr.
     from click.testing import CliRunner
+    from rostering.conftest import write_instance
 
     from pks_opt.commands import main
 
-    folder = tmp_path / "inst"
-    shutil.copytree(instance_path("seed-inpatient"), folder)
-    units = folder / "units.csv"
-    lines = units.read_text().splitlines()
-    lines[0] += ",colour"
-    lines[1:] = [line + ",red" for line in lines[1:]]
-    units.write_text("\n".join(lines) + "\n")
-    res = pks.need(folder)
-    assert any("'colour' not used" in w for w in res.warnings)
-    run = CliRunner().invoke(main, ["need", str(folder), "--out", str(tmp_path / "out")])
+    folder = write_instance(tmp_path / "inst", staff="id,competences\nann,RN\n",
+                            demand="weekday,shift,competence,staff,tier\n0,D,RN,2,1\n")
+    res = pks.roster(folder, time_limit=2)
+    assert any("only 1 staff member(s) have RN" in w for w in res.warnings)
+    run = CliRunner().invoke(main, ["roster", str(folder), "--time-limit", "2", "--quiet",
+                                    "--out", str(tmp_path / "out")])
     assert run.exit_code == 0, run.output
     out_lines = run.output.splitlines()
-    assert out_lines[2].startswith("warning:") and "'colour' not used" in out_lines[2]
+    assert out_lines[2].startswith("warning:") and "only 1 staff member(s)" in out_lines[2]
     env = pks.load_result(tmp_path / "out")
-    assert any("'colour' not used" in w for w in env.warnings)
-    no_out = CliRunner().invoke(main, ["need", str(folder)])
+    assert any("only 1 staff member(s)" in w for w in env.warnings)
+    no_out = CliRunner().invoke(main, ["roster", str(folder), "--time-limit", "2", "--quiet"])
     assert no_out.output.splitlines()[-1].startswith("nothing written: add --out DIR")
 
 

@@ -392,18 +392,32 @@ def test_staff_id_na_is_an_id(tmp_path: Path) -> None:
 
 
 def test_an_error_after_warnings_is_the_last_line(tmp_path: Path) -> None:
-    # a renamed column (warned: not used) and a bad reference (the error): the warning is
-    # printed above the error, which stays the last line on stderr
+    # a demand row asking for more people than hold the competence (warned: at least 1 short)
+    # and a bad reference (the error): the warning is printed above the error, which stays
+    # the last line on stderr
+    inst = tmp_path / "roster"
+    shutil.copytree(INSTANCES / "ward-roster-short", inst)
+    demand = (inst / "demand.csv").read_text().splitlines()
+    demand[1] = ",".join([*demand[1].split(",")[:4], "40", *demand[1].split(",")[5:]])
+    (inst / "demand.csv").write_text("\n".join(demand) + "\n")
+    (inst / "wishes.csv").write_text((inst / "wishes.csv").read_text().replace("RN", "XX", 1))
+    res, out = _run(tmp_path, "roster", str(inst), "--time-limit", "1")
+    assert res.exit_code == 2
+    lines = res.stderr.splitlines()
+    assert lines[0].startswith(f"warning: {inst / 'demand.csv'} row 2, field 'staff': asks 40")
+    assert lines[-1].startswith(f"error: {inst / 'wishes.csv'} row ")
+    assert "is not defined" in lines[-1]
+
+
+def test_a_misspelt_column_is_an_error_with_did_you_mean(tmp_path: Path) -> None:
     inst = _copy(tmp_path, SEED)
     units = (inst / "units.csv").read_text()
-    (inst / "units.csv").write_text(units.replace("unit,name,", "unit,x,", 1))
-    inpatient = (inst / "inpatient.csv").read_text()
-    (inst / "inpatient.csv").write_text(inpatient.replace("WARD,admission,", "WARD,0x10,", 1))
+    (inst / "units.csv").write_text(units.replace("unit,name,parent", "unit,name,parnet", 1))
     res, out = _run(tmp_path, "need", str(inst))
     assert res.exit_code == 2
     assert res.stderr.splitlines() == [
-        f"warning: {inst / 'units.csv'}: column(s) 'x' not used",
-        f"error: {inst / 'inpatient.csv'} row 2, field 'planning_object': planning object "
-        "'0x10' is not defined",
+        f"error: {inst / 'units.csv'} row 1, field 'parnet': unknown column 'parnet' (did you "
+        "mean 'parent'?); a column for your own notes must be named 'comment' or 'note' or "
+        "start with '#'"
     ]
     assert not out.exists()

@@ -142,16 +142,23 @@ def test_wrong_kind_and_malformed_manifest(tmp_path: Path) -> None:
     assert res.exit_code == 2 and "field 'parameters.bed_rounding'" in res.output
 
 
-def test_unused_column_is_a_warning_not_an_error(tmp_path: Path) -> None:
+def test_unknown_column_is_an_error_with_did_you_mean(tmp_path: Path) -> None:
+    # A misspelt optional column would run on its default: an error naming it, with the
+    # nearest known column; a notes column ('comment', or starting with '#') is fine.
     units = (
         TABLES["units"]
-        .replace("unit,name,parent", "unit,name,parent,colour")
-        .replace("Surgery,", "Surgery,,red")
-        .replace("Imaging,", "Imaging,,")  # every row has the new field (blank)
+        .replace("unit,name,parent", "unit,name,parnet")
     )
     res = _invoke(str(write_folder(tmp_path / "f", {"units": units})))
-    assert res.exit_code == 0
-    assert "warning:" in res.output and "'colour' not used" in res.output
+    assert res.exit_code == 2
+    assert "row 1, field 'parnet': unknown column 'parnet' (did you mean 'parent'?)" in res.output
+    notes = (
+        TABLES["units"]
+        .replace("unit,name,parent", "unit,name,parent,comment")
+        .replace("Surgery,", "Surgery,,our biggest")
+        .replace("Imaging,", "Imaging,,")  # every row has the new field (blank)
+    )
+    assert _invoke(str(write_folder(tmp_path / "g", {"units": notes}))).exit_code == 0
 
 
 def test_summary_compacts_many_periods(tmp_path: Path) -> None:
