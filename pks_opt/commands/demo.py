@@ -176,13 +176,16 @@ DEMO_STEPS: list[tuple[str, str | None, list[str]]] = [
     type=click.Path(file_okay=False, path_type=Path),
     default=DEFAULT_DEMO_OUT,
     show_default=True,
-    help="Folder that receives one sub-folder per step.",
+    help="Folder that receives one sub-folder per step and report.html.",
 )
-def demo(out: Path) -> None:
-    """Run every level of the chain on the shipped instances.
+@click.option("--lang", type=click.Choice(["sv", "en"]), default="en", show_default=True,
+              help="Language of the report (report.html).")
+def demo(out: Path, lang: str) -> None:
+    """Run every level of the chain on the shipped instances, then write OUT/report.html.
 
-    Each step is the `pks` command it prints, run in this process with its output shown as it
-    comes (progress included); a step that fails is reported and the demo goes on; Ctrl-C
+    Each step is the `pks` command it names, run in this process; the terminal shows one line
+    per step with its status and headline figure (the step's full output is in its
+    result.json); a step that fails is reported with its error and the demo goes on; Ctrl-C
     stops the demo (exit 130).
     """
     from pks_opt import interrupt
@@ -191,24 +194,68 @@ def demo(out: Path) -> None:
 
     failed = 0
     with interrupt.installed():
-        for title, sub, argv in DEMO_STEPS:
+        for i, (title, sub, argv) in enumerate(DEMO_STEPS, start=1):
             args = [a.format(instances=instance_path(""), out=out) for a in argv]
             if sub is not None:
                 args += ["--out", str(out / sub)]
-            click.echo(f"\n=== {title}: pks {' '.join(args)}")
+            click.echo(f"[{i:2}/{len(DEMO_STEPS)}] {title} ... ", nl=False)
             try:
-                code = _run(main, args)
+                code, err = _run_quiet(main, args)
             except interrupt.Interrupted as exc:
+                click.echo("")
                 click.echo(f"demo interrupted by {exc.signame}", err=True)
                 sys.exit(EXIT_INTERRUPTED)
             if code == EXIT_INTERRUPTED or interrupt.requested():
+                click.echo("")
                 click.echo("demo interrupted", err=True)
                 sys.exit(EXIT_INTERRUPTED)
             if code not in (0, 1):
                 failed += 1
-                click.echo(f"step failed (exit code {code})", err=True)
-    click.echo(f"\ndemo finished: {len(DEMO_STEPS)} step(s), outputs in {out}/")
+                last = err.strip().splitlines()[-1:] or [""]
+                click.echo(f"FAILED (exit code {code}) {last[0]}")
+                continue
+            click.echo(_step_line(out / sub if sub else None, code))
+    report = _report(out, lang)
+    click.echo(f"demo finished: {len(DEMO_STEPS)} step(s), {failed} failed, outputs in {out}/")
+    if report is not None:
+        click.echo(f"open {report} in a browser to read the report")
     sys.exit(1 if failed else 0)
+
+
+def _step_line(folder: Path | None, code: int) -> str:
+    """A step's status and headline figure, read back from its result.json."""
+    if folder is None or not (folder / "result.json").is_file():
+        return "done" if code == 0 else f"exit code {code}"
+    from pks_opt.report.html.collect import read_run
+    from pks_opt.report.html.findings import headline
+    from pks_opt.report.html.i18n import Messages
+
+    run = read_run(folder)
+    figure = headline(run, Messages("en"))
+    return f"{run.status}{' · ' + figure if figure else ''} -> {folder}/result.json"
+
+
+def _report(out: Path, lang: str) -> Path | None:
+    """OUT/report.html of the steps' result folders (None when no step wrote one)."""
+    from pks_opt.errors import InputError, OutputError
+    from pks_opt.report.html import build_report
+
+    try:
+        return build_report([out], out / "report.html", lang=lang)
+    except (InputError, OutputError) as exc:
+        click.echo(f"no report: {exc}", err=True)
+        return None
+
+
+def _run_quiet(main: click.Group, args: list[str]) -> tuple[int, str]:
+    """One `pks` command in this process with its output captured; (exit code, stderr)."""
+    import contextlib
+    import io
+
+    captured_out, captured_err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(captured_out), contextlib.redirect_stderr(captured_err):
+        code = _run(main, args)
+    return code, captured_err.getvalue()
 
 
 def _run(main: click.Group, args: list[str]) -> int:

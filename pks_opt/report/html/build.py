@@ -51,6 +51,11 @@ WHOLE = re.compile(
     r"sessions_\w+|staff|days|weeks|.*_shifts|.*_count|actual|planned_activities|inflow)$")
 
 
+#: columns of free text a level writes in English (kept as written; see docs/report.md)
+FREE_TEXT = {"detail", "note", "reasons", "limitations", "expected_consequence", "cause",
+             "basis", "source", "goal_source", "need_source", "effect"}
+
+
 @dataclass
 class Table:
     id: str
@@ -185,31 +190,12 @@ def _summary(run: Run, m: Messages) -> dict[str, Any]:
 def stage(s: dict[str, Any], m: Messages) -> dict[str, Any]:
     proven = bool(s.get("proven_optimal"))
     return {
-        "name": stage_name(str(s.get("name", "")), m),
+        "name": explain.stage_name(str(s.get("name", "")), m),
         "status": str(s.get("status", "")),
         "proven": m.ui("proven_yes") if proven else m.get("status_stage", s.get("status", "")),
         "objective": value_text("objective", s.get("objective"), m),
         "bound": value_text("bound", s.get("bound"), m),
     }
-
-
-_STAGE_SUFFIX = re.compile(r"^(?P<base>.*?) \((?P<suffix>with|without) reduction goal\)$")
-_PRIORITY = re.compile(r"^priority (?P<n>\d+)(?P<goals> goals)?$")
-
-
-def stage_name(name: str, m: Messages) -> str:
-    """A stage's name in the reader's language (``priority 2 goals (with reduction goal)``)."""
-    suffix = ""
-    hit = _STAGE_SUFFIX.match(name)
-    if hit:
-        name, suffix = hit["base"], " " + m.ui(f"stage_{hit['suffix']}_reduction")
-    if m.has("stages", name):
-        return m.get("stages", name) + suffix
-    p = _PRIORITY.match(name)
-    if p:
-        key = "stage_priority_goals" if p["goals"] else "stage_priority"
-        return m.ui(key, n=p["n"]) + suffix
-    return explain.readable(name, m) + suffix
 
 
 def kpi_items(kpis: dict[str, Any], m: Messages, prefix: str = "") -> list[dict[str, str]]:
@@ -261,7 +247,8 @@ def table(run: Run, name: str, m: Messages) -> Table:
         cells = []
         for c, v in zip(df.columns, rec, strict=True):
             raw = "" if v is None or (isinstance(v, float) and math.isnan(v)) else v
-            cells.append({"text": value_text(str(c), raw, m), "v": raw, "num": numeric[c]})
+            cells.append({"text": value_text(str(c), raw, m), "v": raw, "num": numeric[c],
+                          "free": str(c) in FREE_TEXT})
         rows.append({"id": None, "cells": cells})
     return Table(
         id=f"{run.anchor}-{re.sub(r'[^A-Za-z0-9_-]+', '-', name)}", name=name,
@@ -300,7 +287,7 @@ def trace_table(run: Run, m: Messages, index: dict[str, str],
             parents = [p for p in str(cell["v"]).split(";") if p]
             cell["links"] = [{"text": p, "href": index.get(p, "")} for p in parents]
         kids = child_map.get(tid, [])
-        row["cells"].append({"text": "", "v": ";".join(kids), "num": False,
+        row["cells"].append({"text": "", "v": ";".join(kids), "num": False, "free": False,
                              "links": [{"text": k, "href": index.get(k, "")} for k in kids[:6]]
                              + ([{"text": m.ui("and_more", n=len(kids) - 6), "href": ""}]
                                 if len(kids) > 6 else [])})

@@ -38,10 +38,30 @@ def line(text: str, m: Messages) -> Line:
         hit = pattern.fullmatch(text.strip())
         if hit is None:
             continue
-        values = {k: readable(v or "", m) for k, v in hit.groupdict().items()}
+        values = {k: stage_name(v, m) if k == "stage" else readable(v or "", m)
+                  for k, v in hit.groupdict().items()}
         return Line(m.get("explain", key).format(**values), untranslated=False)
     return Line(readable(text, m), untranslated=m.lang != "en")
 
 
 def lines(texts: list[str], m: Messages) -> list[Line]:
     return [line(str(t), m) for t in texts]
+
+
+_STAGE_SUFFIX = re.compile(r"^(?P<base>.*?) \((?P<suffix>with|without) reduction goal\)$")
+_PRIORITY = re.compile(r"^priority (?P<n>\d+)(?P<goals> goals)?$")
+
+
+def stage_name(name: str, m: Messages) -> str:
+    """A stage's name in the reader's language (``priority 2 goals (with reduction goal)``)."""
+    suffix = ""
+    hit = _STAGE_SUFFIX.match(name)
+    if hit:
+        name, suffix = hit["base"], " " + m.ui(f"stage_{hit['suffix']}_reduction")
+    if m.has("stages", name):
+        return m.get("stages", name) + suffix
+    p = _PRIORITY.match(name)
+    if p:
+        key = "stage_priority_goals" if p["goals"] else "stage_priority"
+        return m.ui(key, n=p["n"]) + suffix
+    return readable(name, m) + suffix

@@ -48,7 +48,8 @@
     var q = text.trim().toLowerCase();
     var shown = 0;
     Array.prototype.forEach.call(table.tBodies[0].rows, function (r) {
-      var hit = !q || r.textContent.toLowerCase().indexOf(q) >= 0;
+      var hay = r.textContent + " " + Array.prototype.map.call(r.cells, function (c) { return c.getAttribute("data-v") || ""; }).join(" ");
+      var hit = !q || hay.toLowerCase().indexOf(q) >= 0;
       r.style.display = hit ? "" : "none";
       if (hit) { shown += 1; }
     });

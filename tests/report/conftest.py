@@ -1,0 +1,69 @@
+"""A small chain made once per session: need + balance run here, the shipped published plan
+and roster beside them; its report in English and Swedish."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pks_opt.commands import main
+from pks_opt.instances import instance_path
+
+CHROMIUM = Path("/usr/bin/chromium")
+#: the system browser, headless, with nothing that would reach the network on its own
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def pks(*args: str) -> str:
+    res = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    assert res.exit_code in (0, 1), res.output
+    return res.output
+
+
+@pytest.fixture(scope="session")
+def chain(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("chain")
+    pks("need", str(instance_path("seed-inpatient")), "--out", str(root / "need-seed"))
+    pks("balance", str(instance_path("region-small")), "--out", str(root / "balance-region"))
+    shutil.copytree(instance_path("clinic-followup") / "published-plan", root / "plan-clinic")
+    shutil.copytree(instance_path("ward-followup") / "published-roster", root / "roster-ward")
+    return root
+
+
+@pytest.fixture(scope="session")
+def reports(chain: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    out = tmp_path_factory.mktemp("reports")
+    paths = {}
+    for lang in ("en", "sv"):
+        paths[lang] = out / f"report-{lang}.html"
+        pks("report", str(chain), "--out", str(paths[lang]), "--lang", lang)
+    return paths
+
+
+@pytest.fixture(scope="session")
+def browser():  # type: ignore[no-untyped-def]
+    """Playwright on the system Chromium (never a downloaded browser)."""
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail("no /usr/bin/chromium: .ci/run installs it (apt-get install chromium)")
+        pytest.skip("no /usr/bin/chromium (apt-get install chromium chromium-driver)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="session")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the screenshots go (PKS_REPORT_SHOTS to keep them somewhere else)."""
+    keep = os.environ.get("PKS_REPORT_SHOTS")
+    if keep:
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        return Path(keep)
+    return tmp_path_factory.mktemp("shots")
