@@ -28,6 +28,7 @@ import pandas as pd
 from pks_opt.errors import InputError
 from pks_opt.followup.actuals import Actuals, check_against_plan
 from pks_opt.io import read_result_csv
+from pks_opt.limits import MAX_PLAN_WEEKS
 from pks_opt.result import Result, SolveStatus
 
 PLAN_FILE = "production_plan.csv"
@@ -54,17 +55,72 @@ def _csv(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
     return read_result_csv(path, required, missing="missing: follow-up needs a production-plan result folder", text=False)
 
 
+def _typed(df: pd.DataFrame, path: Path, *, text: tuple[str, ...] = (),
+           whole: tuple[str, ...] = (), numbers: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The columns follow-up computes with, checked cell by cell (a result table edited by
+    hand, cut or re-saved): ids not blank, weeks whole numbers 1..MAX_PLAN_WEEKS, hours and
+    counts finite numbers. Errors name the file, row and field."""
+    df = df.copy()
+    for col in text:
+        for i, v in enumerate(df[col]):
+            if pd.isna(v) or not str(v).strip():
+                raise InputError("missing value", file=str(path), row=i + 2, field=col)
+        df[col] = df[col].map(lambda v: str(v).strip())
+    for col in (*whole, *numbers):
+        values = pd.to_numeric(df[col], errors="coerce")
+        for i, (raw, v) in enumerate(zip(df[col], values, strict=True)):
+            bad = pd.isna(v) or not math.isfinite(float(v))
+            if col in whole and not bad:
+                bad = float(v) != int(v) or not 1 <= int(v) <= MAX_PLAN_WEEKS
+            if bad:
+                what = (f"a week number 1..{MAX_PLAN_WEEKS}" if col in whole
+                        else "a number")
+                raw_text = "" if pd.isna(raw) else raw
+                raise InputError(f"expected {what} (got {raw_text!r})", file=str(path),
+                                 row=i + 2, field=col)
+        df[col] = values.astype(int) if col in whole else values.astype(float)
+    return df
+
+
+def _complete(df: pd.DataFrame, path: Path, key: str) -> None:
+    """One row per ``key`` × week 1..the last week, none missing, none twice."""
+    if df.empty:
+        raise InputError("no rows (the table has only its header)", file=str(path), row=1)
+    last = int(df["week"].max())
+    seen: dict[tuple[str, int], int] = {}
+    for i, (k, w) in enumerate(zip(df[key], df["week"], strict=True)):
+        if (k, w) in seen:
+            raise InputError(f"a second row for {key} '{k}', week {w} (first on row "
+                             f"{seen[(k, w)]})", file=str(path), row=i + 2, field="week")
+        seen[(k, w)] = i + 2
+    for k in dict.fromkeys(df[key]):
+        missing = [w for w in range(1, last + 1) if (k, w) not in seen]
+        if missing:
+            raise InputError(f"{key} '{k}' has no row for week {missing[0]} (the plan runs to "
+                             f"week {last}; is the file cut?)", file=str(path), field="week")
+
+
 def read_plan_folder(folder: str | Path) -> PlanFolder:
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError("no such folder (expected a production-plan result)", file=str(folder))
-    plan = _csv(
-        folder / PLAN_FILE,
-        ("planning_object", "week", "week_type", "inflow", "production", "queue_end"),
+    plan = _typed(
+        _csv(folder / PLAN_FILE,
+             ("planning_object", "week", "week_type", "inflow", "production", "queue_end")),
+        folder / PLAN_FILE, text=("planning_object", "week_type"), whole=("week",),
+        numbers=("inflow", "production", "queue_end"),
     )
-    capacity = _csv(folder / CAPACITY_FILE, ("week", "resource", "available_hours"))
+    _complete(plan, folder / PLAN_FILE, "planning_object")
+    capacity = _typed(
+        _csv(folder / CAPACITY_FILE, ("week", "resource", "available_hours")),
+        folder / CAPACITY_FILE, text=("resource",), whole=("week",),
+        numbers=("available_hours",),
+    )
+    _complete(capacity, folder / CAPACITY_FILE, "resource")
     goals = (
-        _csv(folder / GOALS_FILE, ("planning_object", "period", "weeks", "agreed"))
+        _typed(_csv(folder / GOALS_FILE, ("planning_object", "period", "weeks", "agreed")),
+               folder / GOALS_FILE, text=("planning_object", "period", "weeks"),
+               numbers=("agreed",))
         if (folder / GOALS_FILE).is_file()
         else None
     )

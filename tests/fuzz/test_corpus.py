@@ -13,6 +13,7 @@ import importlib
 import json
 import shutil
 import time
+from collections.abc import Callable
 from datetime import datetime
 from datetime import time as dtime
 from pathlib import Path
@@ -421,3 +422,49 @@ def test_a_misspelt_column_is_an_error_with_did_you_mean(tmp_path: Path) -> None
         "start with '#'"
     ]
     assert not out.exists()
+
+
+PUBLISHED = INSTANCES / "clinic-followup" / "published-plan"
+ACTUALS = INSTANCES / "clinic-followup" / "actuals"
+
+_CAPACITY_ROWS = len((PUBLISHED / "capacity_use.csv").read_text().splitlines())
+
+
+def _header_again(text: str) -> str:
+    lines = text.split("\n")
+    return "\n".join([*lines[:2], lines[0], *lines[2:]])  # the header again as row 3
+
+
+PLAN_FOLDER_BAD: list[tuple[str, str, Callable[[str], str], str]] = [
+    # (case, file, edit, message after "<file> ") — the first three were tracebacks
+    ("week 1.109", "production_plan.csv",
+     lambda t: t.replace("\nneuro,3,normal,", "\nneuro,1.109,normal,", 1),
+     "row 56, field 'week': expected a week number 1..156 (got 1.109)"),
+    ("header only", "production_plan.csv", lambda t: t.split("\n", 1)[0] + "\n",
+     "row 1: no rows (the table has only its header)"),
+    ("header repeated", "capacity_use.csv", _header_again,
+     "row 3, field 'week': expected a week number 1..156 (got 'week')"),
+    ("a week missing", "production_plan.csv",
+     lambda t: t.replace(next(ln for ln in t.split("\n") if ln.startswith("neuro,7,")) + "\n",
+                         "", 1),
+     ", field 'week': planning_object 'neuro' has no row for week 7 (the plan runs to week 52; "
+     "is the file cut?)"),
+    ("a week twice", "capacity_use.csv",
+     lambda t: t + next(ln for ln in t.split("\n") if ln.startswith("2,")) + "\n",
+     f"row {_CAPACITY_ROWS + 1}, field 'week': a second row for resource 'physician', week 2 "
+     "(first on row 5)"),
+]
+
+
+@pytest.mark.parametrize(("case", "file", "edit", "message"), PLAN_FOLDER_BAD,
+                         ids=[c[0] for c in PLAN_FOLDER_BAD])
+def test_follow_up_plan_folder_damaged(tmp_path: Path, case: str, file: str,
+                                       edit: Callable[[str], str], message: str) -> None:
+    published = _copy(tmp_path, PUBLISHED)
+    before = (published / file).read_text()
+    after = edit(before)
+    assert after != before
+    (published / file).write_text(after)
+    line = _refused(tmp_path, "follow-up", str(published), str(ACTUALS))
+    sep = "" if message.startswith(",") else " "
+    assert line == f"error: {published / file}{sep}{message}", line
