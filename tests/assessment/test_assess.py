@@ -126,12 +126,12 @@ def test_areas_ranked_by_the_seeds_rule(tmp_path: Path) -> None:
     #   S6 "vet ej" / "delvis"                     → develop 50 %, analyse 50 %
     #   S7 "vet ej" / "i hög grad"                 → develop 50 %, analyse 0, score 100
     #   S8 "delvis" / "i hög grad"                 → analyse 50 %
-    H, D, I, V = "Instämmer i hög grad", "Instämmer delvis", "Instämmer inte alls", "Vet ej"
+    H, D, N, V = "Instämmer i hög grad", "Instämmer delvis", "Instämmer inte alls", "Vet ej"
 
     def answer(r: int, area: str, k: int) -> str:
         return {
-            "S1": H, "S2": D, "S3": I if (r, k) == (0, 0) else H, "S4": V,
-            "S5": I if r == 0 else H, "S6": V if r == 0 else D, "S7": V if r == 0 else H,
+            "S1": H, "S2": D, "S3": N if (r, k) == (0, 0) else H, "S4": V,
+            "S5": N if r == 0 else H, "S6": V if r == 0 else D, "S7": V if r == 0 else H,
             "S8": D if r == 0 else H,
         }[area]
 
