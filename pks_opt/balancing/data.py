@@ -41,6 +41,9 @@ class IncreaseKind(StrEnum):
     budget_increase = "budget_increase"
     recruitment = "recruitment"
     temporary_staff = "temporary_staff"
+    #: a savings measure: capacity taken away (posts not refilled, beds closed), and
+    #: ``cost_per_unit`` is the saving per unit (a budget below today's cost needs them)
+    reduction = "reduction"
 
 
 class DonorBacklog(StrEnum):
@@ -121,6 +124,11 @@ class Increase(BalRow):
     max_per_period: float = Field(gt=0)
     step: float | None = Field(default=None, gt=0)
     lead_periods: int = Field(default=0, ge=0)
+
+    @property
+    def sign(self) -> float:
+        """+1: capacity added at a cost; −1 (a ``reduction``): capacity taken away, a saving."""
+        return -1.0 if self.kind is IncreaseKind.reduction else 1.0
 
 
 class Purchase(BalRow):
@@ -415,11 +423,24 @@ def _usage(
 
 
 def _check_budgets(data: BalancingData, table: Table) -> None:
-    """A base cost above its budget can never be met: say so at once, with the row."""
+    """A base cost above its budget is a savings requirement: the unit's ``reduction`` rows
+    must be able to save the gap (TOTAL: all units' reductions); else say so at once."""
+    periods = data.figures.periods
+    saving: dict[str, float] = defaultdict(float)
+    for inc in data.increases:
+        if inc.kind is IncreaseKind.reduction:
+            open_periods = max(0, len(periods) - inc.lead_periods)
+            saving[inc.unit] += inc.cost_per_unit * inc.max_per_period * open_periods
     for i, b in enumerate(data.budgets.values()):
-        if b.base_cost > b.budget:
+        gap = b.base_cost - b.budget
+        can = sum(saving.values()) if b.unit == TOTAL else saving.get(b.unit, 0.0)
+        if gap > can + 1e-6:
+            how = (f"its reductions save at most {can:,.0f} SEK".replace(",", " ") if can
+                   else "add savings options: rows of kind 'reduction' in increases.csv "
+                   "(cost_per_unit = the saving per unit taken away)")
             raise InputError(
-                f"base_cost {b.base_cost:g} exceeds budget {b.budget:g}",
+                f"base_cost {b.base_cost:g} exceeds budget {b.budget:g} by "
+                f"{gap:,.0f} SEK".replace(",", " ") + f"; {how}",
                 file=table.where,
                 row=table.row_number(i),
                 field="budget",

@@ -265,7 +265,7 @@ class _Builder:
             actions[(mv.donor, mv.resource, p)][var] = 1.0
         for (i, p), var in bm.z.items():
             inc = self.data.increases[i]
-            actions[(inc.unit, inc.resource, p)][var] = -bm.z_factor[(i, p)]
+            actions[(inc.unit, inc.resource, p)][var] = -inc.sign * bm.z_factor[(i, p)]
         avail = self.fig.available
         # a row also where only actions act (no load): every action variable is in some row
         for key in sorted(set(load) | set(actions)):
@@ -414,7 +414,7 @@ class _Builder:
             charge(mv.receiver, bm.y[(a, p)], mv.fixed_cost)
         for (i, p), var in bm.z.items():
             inc = data.increases[i]
-            charge(inc.unit, var, inc.cost_per_unit * bm.z_factor[(i, p)])
+            charge(inc.unit, var, inc.sign * inc.cost_per_unit * bm.z_factor[(i, p)])
         for (h, _o, _p, t), var in bm.buy.items():
             charge(h, var, data.purchases[t].price_per_activity)
         cap_cost = {(c.unit, c.planning_object): c.cost_per_activity for c in data.capabilities}
@@ -775,7 +775,7 @@ def _read_values(bm: BalancingModel) -> dict[str, dict[Any, float]]:
 
 
 def capacity_after(data: BalancingData, values: dict[str, dict[Any, float]]) -> dict[Key3, float]:
-    """Available capacity after moves and increases, per (unit, resource, period)."""
+    """Available capacity after moves, increases and reductions, per (unit, resource, period)."""
     cap: dict[Key3, float] = defaultdict(float)
     for key, v in data.figures.available.items():
         cap[key] += v
@@ -785,7 +785,7 @@ def capacity_after(data: BalancingData, values: dict[str, dict[Any, float]]) -> 
         cap[(mv.donor, mv.resource, p)] -= v
     for (i, p), v in values.get("z", {}).items():
         inc = data.increases[i]
-        cap[(inc.unit, inc.resource, p)] += v
+        cap[(inc.unit, inc.resource, p)] += inc.sign * v
     return dict(cap)
 
 

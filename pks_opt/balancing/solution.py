@@ -39,7 +39,8 @@ EPS = 1e-6
 #: 1e-6 unmet activities within the stage tolerance is not an action a planner can take
 ACTION_EPS = 1e-3
 
-ACTION_ORDER = {"move": 1, "increase": 2, "purchase": 3, "postpone": 4, "unmet": 5}
+ACTION_ORDER = {"move": 1, "increase": 2, "purchase": 3, "postpone": 4, "unmet": 5,
+                "reduce": 6}
 
 
 # --------------------------------------------------------------------------- recomputation
@@ -78,7 +79,9 @@ def cost_by_unit(data: BalancingData, values: Values) -> dict[str, dict[str, flo
         cost[mv.receiver]["move"] += mv.cost_per_unit * val
         cost[mv.receiver]["move"] += mv.fixed_cost * values["y"].get((a, p), 0.0)
     for (i, _p), val in values.get("z", {}).items():
-        cost[data.increases[i].unit]["increase"] += data.increases[i].cost_per_unit * val
+        inc = data.increases[i]
+        what = "reduction" if inc.sign < 0 else "increase"
+        cost[inc.unit][what] += inc.sign * inc.cost_per_unit * val
     for (h, _o, _p, t), val in values.get("buy", {}).items():
         cost[h]["purchase"] += data.purchases[t].price_per_activity * val
     cap_cost = {(c.unit, c.planning_object): c.cost_per_activity for c in data.capabilities}
@@ -467,7 +470,7 @@ def trace_table(data: BalancingData, values: Values, goals: pd.DataFrame) -> pd.
 def budget_table(data: BalancingData, values: Values) -> pd.DataFrame:
     """Per unit (and TOTAL): base cost + action costs by type, budget, remaining (SEK)."""
     cost = cost_by_unit(data, values)
-    kinds = ("move", "increase", "purchase", "capability")
+    kinds = ("move", "increase", "purchase", "capability", "reduction")
     rows: list[dict[str, Any]] = []
     totals = dict.fromkeys(kinds, 0.0)
     base_sum = 0.0
@@ -524,12 +527,12 @@ def actions_table(data: BalancingData, values: Values) -> pd.DataFrame:
             inc = data.increases[i]
             rows.append(
                 _action(
-                    "increase",
+                    "reduce" if inc.sign < 0 else "increase",
                     inc.unit,
                     inc.resource,
                     p,
                     v,
-                    inc.cost_per_unit * v,
+                    inc.sign * inc.cost_per_unit * v,
                     inc.kind.value,
                     0,
                 )
@@ -757,6 +760,8 @@ def kpi_dict(
         "purchased_activities": _r(amounts["purchase"]),
         "moved_capacity": _r(amounts["move"]),
         "increased_capacity": _r(amounts["increase"]),
+        "reduced_capacity": _r(amounts["reduce"]),
+        "savings": _r(-sum(c.get("reduction", 0.0) for c in cost_by_unit(data, values).values())),
         "waiting_list_reduction": _r(sum(values["q"].values())),
         "action_cost": _r(terms[STAGE_COST]),
         "actions": counts,
@@ -791,7 +796,20 @@ def explain(data: BalancingData, values: Values, tables: dict[str, pd.DataFrame]
         spent = rec.get("action_cost") or 0.0
         if isinstance(rem, int | float) and not math.isnan(rem) and abs(rem) < 1.0 and spent > 0:
             lines.append(f"budget[{rec['unit']}] is fully used ({rec['total_cost']:,.0f} SEK)")
+    for rec in tables["budget"].to_dict("records"):
+        if rec["unit"] != TOTAL and rec["base_cost"] > (rec.get("budget") or math.inf) + 1.0:
+            saved = -float(rec.get("reduction_cost") or 0.0)
+            lines.append(
+                f"savings requirement at {rec['unit']}: budget {rec['budget']:,.0f} SEK is "
+                f"{rec['base_cost'] - rec['budget']:,.0f} below today's cost; capacity taken "
+                f"away saves {saved:,.0f} SEK".replace(",", " "))
     post = tables["actions"]
+    if len(post) and (post["action"] == "reduce").any():
+        red = post[post["action"] == "reduce"]
+        by = red.groupby(["unit", "resource_or_object"], sort=False)["amount"].sum()
+        top = ", ".join(f"{key[0]} {key[1]} {v:,.0f}".replace(",", " ")  # type: ignore[index]
+                        for key, v in by.sort_values(ascending=False).head(4).items())
+        lines.append(f"capacity taken away to save money: {top}")
     if len(post) and (post["action"] == "postpone").any():
         total = float(post.loc[post["action"] == "postpone", "amount"].sum())
         lines.append(

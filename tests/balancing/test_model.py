@@ -774,3 +774,33 @@ def test_budget_row_shows_a_binding_budget_as_spent_not_overspent():
     row = _budget_row("A", 100.0, {"move": 50.011}, 150.0)
     assert row["remaining"] == 0.0 and row["total_cost"] == 150.01
     assert _budget_row("A", 100.0, {"move": 55.0}, 150.0)["remaining"] == -5.0
+
+
+def _cut(saving_per_hour: float, gap: float):
+    # A needs 6 h a period in Q1 and Q2 and has 10 (spare 4 a period, 8 in all); its budget is
+    # `gap` SEK below today's cost; a reduction saves `saving_per_hour` per hour taken away.
+    return build_data(
+        one_unit(6, 10, periods=("Q1", "Q2")),
+        increases=[Increase(unit="A", resource="RN", kind="reduction",
+                            cost_per_unit=saving_per_hour, max_per_period=10)],
+        budgets=[Budget(unit="A", base_cost=10_000, budget=10_000 - gap)],
+    )
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_savings_requirement_takes_spare_capacity_first(backend):
+    # Saving 500 SEK at 100 SEK/h = 5 h, within the 8 h spare: no need is lost. The ladder
+    # keeps the cut at exactly 5 h (ladder_increase × 5), the budget row binds (cost −500).
+    run = solve(_cut(100, 500), backend)
+    assert total(run.values["z"]) == approx(5)
+    assert total(run.values["s"]) == approx(0)
+    assert stage_values(_cut(100, 500), run.values)["cost"] == approx(-500)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_savings_beyond_the_spare_cost_need(backend):
+    # Saving 1 000 SEK = 10 h; the spare is 8 h, so 2 h of needed capacity go: 2 activities
+    # (1 h each) unmet, weight 100 each (priority 1 default).
+    run = solve(_cut(100, 1000), backend)
+    assert total(run.values["z"]) == approx(10)
+    assert total(run.values["s"]) == approx(2)
