@@ -19,10 +19,12 @@ The commands in :mod:`pks_opt.commands` are thin shells over these functions.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import json
 import math
+import time
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -412,14 +414,15 @@ def roster(
     time_limit: float = 60.0,
     seed: int = 0,
     workers: int = 2,
-    wall_clock: bool = False,
+    deterministic: bool = False,
     progress: bool = False,
     scenarios: Sequence[PathLike] = (),
 ) -> Result:
     """A need-based roster, big rocks first (``models/rostering.md``); also a Curtois & Qu
     benchmark file.
 
-    ``time_limit`` counts CP-SAT's deterministic seconds (repeatable) unless ``wall_clock``.
+    ``time_limit`` is wall-clock seconds; with ``deterministic`` it counts CP-SAT's work units
+    instead, so the same input, seed and workers give the same roster under any load.
     ``progress`` prints incumbents to stderr. ``scenarios``: what-if variants of the instance,
     each rostered beside the base (:mod:`pks_opt.whatif`; not for a benchmark file).
     """
@@ -427,7 +430,7 @@ def roster(
     from pks_opt.rostering.data import roster_from_raw
 
     options = SolveOptions(time_limit_s=time_limit, seed=seed, workers=workers,
-                           progress=progress, deterministic=not wall_clock)
+                           progress=progress, deterministic=deterministic)
     inst = instance if isinstance(instance, Instance) else read(instance)
     if inst.raw is None:
         if from_matrix is not None or from_need is not None or scenarios:
@@ -439,11 +442,23 @@ def roster(
         return result
     from pks_opt.whatif import solve_with_scenarios
 
+    since = [time.perf_counter()]  # the base's reading starts at the call
+
     def prepare(raw: RawInstance) -> Callable[[], Result]:
         data = roster_from_raw(raw, matrix_dir=None if from_matrix is None else Path(from_matrix),
                                need_dir=None if from_need is None else Path(from_need),
                                unit=unit)
-        return lambda: _solve_roster(data, options)
+        read_s = time.perf_counter() - since[0]
+        since[0] = time.perf_counter()
+
+        def solve() -> Result:
+            if deterministic:
+                return _solve_roster(data, options)
+            # wall-clock: the limit covers reading this instance (or variant) too
+            left = max(0.1, time_limit - read_s)
+            return _solve_roster(data, dataclasses.replace(options, time_limit_s=left))
+
+        return solve
 
     return solve_with_scenarios(_raw(inst, "roster"), scenarios, prepare)
 

@@ -21,14 +21,17 @@ from pks_opt.result import Result
               help="With --from-need: the unit whose acute dimensioning to take (default: the "
                    "instance parameter 'unit', or the only unit in the file).")
 @click.option("--time-limit", "time_limit", type=click.FloatRange(min=0.1), default=60.0,
-              show_default=True, help="Total seconds for all stages, in CP-SAT deterministic time (repeatable; often "
-                   "2-3x as many wall seconds) unless --wall-clock.")
+              show_default=True, help="Wall-clock seconds for all stages (with --deterministic: "
+                   "CP-SAT work units, repeatable, often 2-3x as many wall seconds).")
 @click.option("--seed", type=int, default=0, show_default=True, help="CP-SAT random seed.")
 @click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
               help="Threads: the full search and the LNS share them.")
 @click.option("--quiet", is_flag=True, help="No progress lines on stderr.")
-@click.option("--wall-clock", "wall_clock", is_flag=True,
-              help="Count every limit in wall-clock seconds (not repeatable).")
+@click.option("--deterministic/--wall-clock", "deterministic", default=False,
+              help="--deterministic: count every limit in CP-SAT's deterministic work units, so "
+                   "the same input, seed and workers give the same roster on any machine and under "
+                   "any load (the wall time is longer and varies). Default --wall-clock: the limit "
+                   "is wall-clock seconds (a search stopped by it may differ between runs).")
 @click.option(
     "--scenario",
     "scenarios",
@@ -40,7 +43,7 @@ from pks_opt.result import Result
 @output_options
 @handles_input_errors
 def roster(instance: Path, from_matrix: Path | None, from_need: Path | None, unit: str | None,
-           time_limit: float, seed: int, workers: int, quiet: bool, wall_clock: bool,
+           time_limit: float, seed: int, workers: int, quiet: bool, deterministic: bool,
            scenarios: tuple[Path, ...], out: Path | None, excel: bool, as_json: bool) -> None:
     """Lay a roster: tier-1 demand first, then tier 2, then tier 3, wishes and fairness.
 
@@ -57,7 +60,7 @@ def roster(instance: Path, from_matrix: Path | None, from_need: Path | None, uni
     if is_curtois(instance) and (from_matrix is not None or from_need is not None):
         raise click.UsageError("--from-matrix and --from-need do not apply to a benchmark instance")
     result = api.roster(instance, from_matrix=from_matrix, from_need=from_need, unit=unit,
-                        time_limit=time_limit, seed=seed, workers=workers, wall_clock=wall_clock,
+                        time_limit=time_limit, seed=seed, workers=workers, deterministic=deterministic,
                         progress=not (quiet or as_json), scenarios=scenarios)
     finish(result, out=out, excel=excel, as_json=as_json, charts=result.charts,
            summary=None if result.kind != "roster" else _summary)
