@@ -167,6 +167,16 @@ DEMO_STEPS: list[tuple[str, str | None, list[str]]] = [
             "50",
         ],
     ),
+    (
+        "Self-assessment of the PKS work, 2025 against 2026 (three respondents)",
+        "assessment",
+        [
+            "assess",
+            "report",
+            "{instances}/assessment-example/answers-2025.xlsx",
+            "{instances}/assessment-example/answers.xlsx",
+        ],
+    ),
 ]
 
 
