@@ -168,6 +168,11 @@ DEMO_STEPS: list[tuple[str, str | None, list[str]]] = [
         ],
     ),
     (
+        "Batch: 6 balances of region-small, budget margin x demand growth (sweep-demo.yaml)",
+        "batch-sweep",
+        ["batch", "{instances}/region-small/sweep-demo.yaml", "--workers", "1"],
+    ),
+    (
         "Self-assessment of the PKS work, 2025 against 2026 (three respondents)",
         "assessment",
         [

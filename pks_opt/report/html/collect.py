@@ -104,6 +104,8 @@ def collect(dirs: list[Path]) -> list[Run]:
 def _result_folders(d: Path) -> list[Path]:
     if (d / RESULT_FILE).is_file():
         return [d]
+    if (d / "batch.json").is_file():  # a batch's runs are summarised by pks batch-report
+        return []
     out: list[Path] = []
     for sub in sorted(p for p in d.iterdir() if p.is_dir() and not p.name.startswith(".")):
         out += _result_folders(sub)
