@@ -139,7 +139,8 @@ def test_on_call_shift_may_run_overnight_and_long(tmp_path: Path) -> None:
     # J 16:30-08:00 (15.5 h, oncall) is shipped; an on-call 08:00-08:00 (24 h) is accepted too
     inst = _copy(tmp_path, ROSTER)
     _edit(inst / "shifts.csv", "J,16:30,08:00,480,oncall", "J,08:00,07:59,480,oncall")
-    code, output, _ = _run(tmp_path, "roster", str(inst), "--quiet", "--time-limit", "1")
+    code, output, _ = _run(tmp_path, "roster", str(inst), "--quiet", "--time-limit", "1",
+                           "--deterministic")  # work, not wall time: a roster on a busy machine
     assert code == 0, output
 
 
@@ -147,7 +148,8 @@ def test_demand_above_qualified_staff_is_warned_not_refused(tmp_path: Path) -> N
     # 200 RN asked, 11 have RN: a legitimately short roster (tier-1 shortfall), with a warning
     inst = _copy(tmp_path, ROSTER)
     _edit(inst / "demand.csv", ",0,D,RN,2,1,10,0", ",0,D,RN,200,1,10,0")
-    code, output, out = _run(tmp_path, "roster", str(inst), "--quiet", "--time-limit", "1")
+    code, output, out = _run(tmp_path, "roster", str(inst), "--quiet", "--time-limit", "1",
+                             "--deterministic")
     assert code == 0, output
     assert ("demand.csv row 2, field 'staff': asks 200 RN on D, but only 11 staff member(s) "
             "have RN: at least 189 will be short") in output
