@@ -466,6 +466,7 @@ def read_result_csv(
         first_line = fh.readline(1 << 16).decode("utf-8", errors="replace")
     swedish = csv_separator(first_line) == ";"
     sep, decimal = (";", ",") if swedish else (",", ".")
+    _check_whole_records(Path(path), sep, where)
     try:
         if text or swedish:
             df = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True,
@@ -487,6 +488,31 @@ def read_result_csv(
     if text:
         df = df.apply(lambda c: c.str.strip())
     return df
+
+
+def _check_whole_records(path: Path, sep: str, where: str) -> None:
+    """A result table cut or damaged after it was written: a last row without a line break
+    (the file may be cut) or a row with more or fewer fields than the header is an error
+    naming the row, as for an instance table (pandas would fill the missing cells)."""
+    text = path.read_bytes().decode("utf-8-sig", errors="replace")
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True))
+    except csv.Error as exc:
+        raise InputError(f"malformed CSV: {exc}", file=where) from None
+    if not records:
+        return  # empty: refused by the caller
+    if text[-1] not in "\r\n" and any(c.strip() for c in records[-1]):
+        raise InputError(
+            f"the file ends inside row {len(records)} without a line break: it may be cut;"
+            " if the row is complete, end the file with a line break",
+            file=where,
+            row=len(records),
+        )
+    width = len(records[0])
+    for i, rec in enumerate(records[1:], start=2):
+        if any(c.strip() for c in rec) and len(rec) != width:
+            raise InputError(f"malformed CSV: {len(rec)} field(s), the header has {width}",
+                             file=where, row=i)
 
 
 def _as_numbers(column: pd.Series) -> pd.Series:

@@ -82,6 +82,22 @@ def _csv(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
     return read_result_csv(path, required, missing="missing: follow-up needs a roster result folder (pks roster --out)", text=True)
 
 
+def _counts(column: pd.Series, path: Path, field: str) -> pd.Series:
+    """A column of whole numbers >= 0 (a result table edited by hand is checked cell by
+    cell; errors name the file, row and field)."""
+    values: list[int] = []
+    for i, v in enumerate(column):
+        try:
+            n = int(str(v).strip())
+        except ValueError:
+            n = -1
+        if n < 0:
+            raise InputError(f"expected a whole number >= 0 (got {v!r})", file=str(path),
+                             row=i + 2, field=field)
+        values.append(n)
+    return pd.Series(values, index=column.index, dtype=int)
+
+
 def read_roster_folder(folder: str | Path) -> RosterFolder:
     folder = Path(folder)
     if not folder.is_dir():
@@ -98,12 +114,18 @@ def read_roster_folder(folder: str | Path) -> RosterFolder:
     staff = {str(r["staff"]): str(r["competences"]).split("|") for r in grid.to_dict("records")}
     cells = {(str(r["staff"]), d): str(r[d]) for r in grid.to_dict("records") for d in dates}
     assignments = _csv(folder / "assignments.csv", ("staff", "date", "shift", "competence"))
+    for i, (who, day) in enumerate(zip(assignments["staff"], assignments["date"], strict=True)):
+        if who not in staff or day not in dates:
+            what = f"staff '{who}'" if who not in staff else f"date '{day}'"
+            raise InputError(f"{what} is not in roster.csv (the result folder's tables do not "
+                             "belong together)", file=str(folder / "assignments.csv"),
+                             row=i + 2, field="staff" if who not in staff else "date")
     coverage = _csv(folder / "coverage.csv",
                     ("date", "shift", "competence", "tier", "required", "assigned"))
     if "staff" not in coverage.columns:
         coverage["staff"] = ""
     for col in ("tier", "required", "assigned"):
-        coverage[col] = coverage[col].astype(int)
+        coverage[col] = _counts(coverage[col], folder / "coverage.csv", col)
     shifts = sorted(set(assignments["shift"]) | set(coverage["shift"]))
     return RosterFolder(name, folder, staff, dates, cells, assignments, coverage, shifts)
 

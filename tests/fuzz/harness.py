@@ -122,6 +122,10 @@ TARGETS: dict[str, Target] = {
         Target("follow-up", {"published": INSTANCES / "clinic-followup" / "published-plan",
                              "actuals": INSTANCES / "clinic-followup" / "actuals"},
                lambda w: ["follow-up", str(w / "published"), str(w / "actuals")]),
+        Target("follow-up-roster",
+               {"published": INSTANCES / "ward-followup" / "published-roster",
+                "actuals": INSTANCES / "ward-followup" / "actuals"},
+               lambda w: ["follow-up", str(w / "published"), str(w / "actuals")]),
     ]
 }
 

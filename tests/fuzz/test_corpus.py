@@ -468,3 +468,48 @@ def test_follow_up_plan_folder_damaged(tmp_path: Path, case: str, file: str,
     line = _refused(tmp_path, "follow-up", str(published), str(ACTUALS))
     sep = "" if message.startswith(",") else " "
     assert line == f"error: {published / file}{sep}{message}", line
+
+
+ROSTER_PUBLISHED = INSTANCES / "ward-followup" / "published-roster"
+ROSTER_ACTUALS = INSTANCES / "ward-followup" / "actuals"
+
+
+def _coverage_cut(t: str) -> str:
+    return t[: t.index("\n", t.index("\n") + 1) + 12]  # inside row 3
+
+
+RESULT_TABLE_BAD: list[tuple[str, Path, Path, str, Callable[[str], str], str]] = [
+    # (case, result folder, actuals, file, edit, message after "<file> ") — tracebacks before
+    ("roster coverage.csv cut", ROSTER_PUBLISHED, ROSTER_ACTUALS, "coverage.csv", _coverage_cut,
+     "row 3: the file ends inside row 3 without a line break: it may be cut; if the row is "
+     "complete, end the file with a line break"),
+    ("roster coverage row with a field missing", ROSTER_PUBLISHED, ROSTER_ACTUALS,
+     "coverage.csv", lambda t: t.replace("\n", "\n2026-03-30\n", 1),
+     "row 2: malformed CSV: 1 field(s), the header has 11"),
+    ("roster coverage 'required' not a count", ROSTER_PUBLISHED, ROSTER_ACTUALS, "coverage.csv",
+     lambda t: "\n".join([t.split("\n")[0], ",".join(
+         "1.5" if h == "required" else v for h, v in zip(t.split("\n")[0].split(","),
+                                                         t.split("\n")[1].split(","),
+                                                         strict=True)), *t.split("\n")[2:]]),
+     "row 2, field 'required': expected a whole number >= 0 (got '1.5')"),
+    ("roster assignment of someone not in the roster", ROSTER_PUBLISHED, ROSTER_ACTUALS,
+     "assignments.csv", lambda t: t.replace("\nLAK1,2026-03-30,J,", "\nX9,2026-03-30,J,", 1),
+     "row 2, field 'staff': staff 'X9' is not in roster.csv (the result folder's tables do not "
+     "belong together)"),
+    ("plan production_plan.csv cut mid-row", PUBLISHED, ACTUALS, "production_plan.csv",
+     lambda t: t[: t.index("\nneuro,3,") + 9],
+     "row 56: the file ends inside row 56 without a line break: it may be cut; if the row is "
+     "complete, end the file with a line break"),
+]
+
+
+@pytest.mark.parametrize(("case", "folder", "actuals", "file", "edit", "message"),
+                         RESULT_TABLE_BAD, ids=[c[0] for c in RESULT_TABLE_BAD])
+def test_follow_up_result_table_damaged(tmp_path: Path, case: str, folder: Path, actuals: Path,
+                                        file: str, edit: Callable[[str], str],
+                                        message: str) -> None:
+    published = _copy(tmp_path, folder)
+    before = (published / file).read_text()
+    (published / file).write_text(edit(before))
+    line = _refused(tmp_path, "follow-up", str(published), str(actuals))
+    assert line == f"error: {published / file} {message}", line

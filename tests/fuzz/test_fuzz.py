@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 from fuzz.harness import CASES, assert_contract, curtois_source, fuzz_settings
 
-#: examples per case in the ci profile (175 in all: 30-60 s on the 2-core machine, more when it
+#: examples per case in the ci profile (190 in all: 30-60 s on the 2-core machine, more when it
 #: is shared). A refused input takes
 #: milliseconds, a valid one the command's whole run (plan ~10 s, roster, forecast and
 #: balance ~5 s, need on region-small ~3 s on a loaded machine), so the fast cases (the seed,
@@ -34,7 +34,7 @@ from fuzz.harness import CASES, assert_contract, curtois_source, fuzz_settings
 #: case gets its thousands in the long run (benchmarks/fuzz.py).
 CI_EXAMPLES = {
     "need-seed": 40, "need-region": 2, "balance": 2, "plan": 4, "matrix": 5, "roster": 4,
-    "forecast": 2, "follow-up": 10,
+    "forecast": 2, "follow-up": 10, "follow-up-roster": 15,
     "need-seed.xlsx": 20, "plan.xlsx": 3, "matrix.xlsx": 5, "roster.xlsx": 3,
     "scenario-round2": 30, "scenario-demand_up": 2, "scenario-new_hip_contract": 2,
     "scenario-summer_budget": 1,
