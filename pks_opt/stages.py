@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pks_opt import interrupt
+from pks_opt import interrupt, progress
 from pks_opt.result import SolveStatus, StageReport
 
 #: tolerance(value, proven) -> slack kept on a fixed stage value (objective units)
@@ -314,12 +314,14 @@ def run_stages(
             break
         budget = split.budget(adapter.used_s(), len(stages) - i)
         run.budgets[stage.name] = budget
+        progress.stage_started(stage.name, budget)
         adapter.prepare(i, stage, budget)
         out = adapter.solve(stage, budget)
         run.solver = out.solver or run.solver
         run.outcomes[stage.name] = out
         report = StageReport(stage.name, out.status, out.objective, out.bound, out.runtime_s)
         run.reports.append(report)
+        progress.stage_done(report)
         if on_stage is not None:
             on_stage(report)
         if not out.status.has_solution:

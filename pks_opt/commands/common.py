@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from pks_opt import interrupt
+from pks_opt import interrupt, progress
 from pks_opt.errors import InputError, InputWarning, OutputError
 from pks_opt.result import EXIT_INTERRUPTED, Result, jsonable
 
@@ -107,7 +107,8 @@ def handles_input_errors(f: F) -> F:
             with warnings.catch_warnings(record=True) as recorded:
                 warnings.simplefilter("always", InputWarning)
                 try:
-                    with interrupt.installed():
+                    quiet = bool(kwargs.get("as_json") or kwargs.get("quiet"))
+                    with interrupt.installed(), progress.to(None if quiet else _to_stderr):
                         out = kwargs.get("out")
                         if not isinstance(out, Path):
                             return f(*args, **kwargs)
@@ -137,6 +138,10 @@ def handles_input_errors(f: F) -> F:
                 click.echo(error, err=True)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _to_stderr(line: str) -> None:
+    click.echo(line, err=True)
 
 
 def _input_paths(kwargs: Mapping[str, Any]) -> list[Path]:

@@ -142,8 +142,10 @@ def test_roster_second_sigint_exits_at_once_writing_nothing(tmp_path: Path) -> N
 
 def test_plan_sigint_during_a_stage_keeps_the_plan_so_far(tmp_path: Path) -> None:
     out = tmp_path / "out"
+    # 1 s into the service stage of priority 2 (it runs ~15 s): a stage is under way
     code, delay, stdout, _err = _interrupt(
-        ["plan", str(instance_path("clinic-plan")), "--out", str(out)], 4.0)
+        ["plan", str(instance_path("clinic-plan")), "--out", str(out)], 1.0,
+        after_line="stage priority 2: started")
     assert code == EXIT_INTERRUPTED and delay < STOP_AND_WRITE_S, (code, delay)
     assert stdout.startswith("INTERRUPTED")
     env = _interrupted_result(out)
@@ -151,15 +153,17 @@ def test_plan_sigint_during_a_stage_keeps_the_plan_so_far(tmp_path: Path) -> Non
 
 
 def test_plan_sigterm_in_highs_stops_within_2s(tmp_path: Path) -> None:
-    code, delay, stdout, _err = _interrupt(["plan", str(instance_path("clinic-plan"))], 6.0,
-                                           sig=signal.SIGTERM)
+    code, delay, stdout, _err = _interrupt(["plan", str(instance_path("clinic-plan"))], 1.0,
+                                           sig=signal.SIGTERM,
+                                           after_line="stage priority 2: started")
     assert code == EXIT_INTERRUPTED and delay < STOP_S, (code, delay)
     assert stdout.startswith("INTERRUPTED: interrupted by SIGTERM")
 
 
 def test_plan_sigint_in_cbc_stops_within_2s() -> None:
     code, delay, stdout, _err = _interrupt(
-        ["plan", str(instance_path("clinic-plan")), "--solver", "cbc"], 5.0)
+        ["plan", str(instance_path("clinic-plan")), "--solver", "cbc"], 1.0,
+        after_line="stage priority 2: started")
     assert code == EXIT_INTERRUPTED and delay < STOP_S, (code, delay)
     assert stdout.startswith("INTERRUPTED")
 
@@ -179,7 +183,9 @@ def region(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_balance_sigint_during_the_stages(region: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    code, delay, stdout, _err = _interrupt(["balance", str(region), "--out", str(out)], 1.2)
+    # after the first stage ended: a later stage is under way
+    code, delay, stdout, _err = _interrupt(["balance", str(region), "--out", str(out)], 0.2,
+                                           after_line="stage ladder: started")
     assert code == EXIT_INTERRUPTED and delay < STOP_AND_WRITE_S, (code, delay)
     assert stdout.startswith("INTERRUPTED")
     env = _interrupted_result(out)
@@ -187,15 +193,16 @@ def test_balance_sigint_during_the_stages(region: Path, tmp_path: Path) -> None:
 
 
 def test_balance_sigint_in_cbc(region: Path, tmp_path: Path) -> None:
-    code, delay, stdout, _err = _interrupt(["balance", str(region), "--solver", "cbc"], 1.5)
+    code, delay, stdout, _err = _interrupt(["balance", str(region), "--solver", "cbc"], 0.2,
+                                           after_line="stage ladder: started")
     assert code == EXIT_INTERRUPTED and delay < STOP_S, (code, delay)
     assert stdout.startswith("INTERRUPTED")
 
 
 def test_balance_second_sigint_kills_cbc_and_writes_nothing(region: Path, tmp_path: Path) -> None:
     code, delay, _out, err = _interrupt(
-        ["balance", str(region), "--solver", "cbc", "--out", str(tmp_path / "out")], 1.5,
-        again_after=0.05)
+        ["balance", str(region), "--solver", "cbc", "--out", str(tmp_path / "out")], 0.2,
+        again_after=0.05, after_line="stage ladder: started")
     assert code == EXIT_INTERRUPTED and delay < STOP_S, (code, delay)
     assert "nothing written" in err
     _nothing_left(tmp_path)

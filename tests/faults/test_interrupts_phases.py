@@ -92,7 +92,8 @@ def _interrupt_at_marker(tmp_path: Path, module: str, attr: str, args: list[str]
 def test_matrix_sigint_during_the_search_keeps_the_matrix(tmp_path: Path) -> None:
     out = tmp_path / "out"
     code, delay, stdout, _err = _interrupt(
-        ["matrix", str(instance_path("clinic-plan-matrix")), "--out", str(out)], 4.0)
+        ["matrix", str(instance_path("clinic-plan-matrix")), "--out", str(out)], 0.3,
+        after_line="stage continuity: started")
     assert code == EXIT_INTERRUPTED and delay < STOP_AND_WRITE_S, (code, delay)
     assert stdout.startswith("INTERRUPTED: interrupted by SIGINT")
     env = _interrupted_result(out)
@@ -104,7 +105,8 @@ def test_matrix_sigint_during_the_search_keeps_the_matrix(tmp_path: Path) -> Non
 
 def test_matrix_sigterm_without_out_stops_within_2s(tmp_path: Path) -> None:
     code, delay, stdout, _err = _interrupt(
-        ["matrix", str(instance_path("clinic-plan-matrix"))], 4.0, sig=signal.SIGTERM)
+        ["matrix", str(instance_path("clinic-plan-matrix"))], 0.3, sig=signal.SIGTERM,
+        after_line="stage continuity: started")
     assert code == EXIT_INTERRUPTED and delay < STOP_S, (code, delay)
     assert stdout.startswith("INTERRUPTED: interrupted by SIGTERM")
     _nothing_left(tmp_path)
