@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from pks_opt import interrupt
+from pks_opt import interrupt, progress
 from pks_opt.commands.common import handles_input_errors, milp_solver_option, summary_lines
 from pks_opt.errors import OutputError
 
@@ -60,7 +60,8 @@ def cycle(cycle_dir: Path, solver: str, out: Path | None, as_json: bool) -> None
     echo = (lambda _line: None) if as_json else (lambda line: click.echo(line, err=True))
     try:
         # a signal stops the round running; the rounds done so far are kept (INTERRUPTED)
-        with interrupt.solving():
+        # the rounds print their own progress; the stage lines of its many solves would drown it
+        with interrupt.solving(), progress.to(None):
             outcome = run_cycle(spec, work, solver=solver.lower(), echo=echo)
         result = outcome.result
         figures = cycle_charts(result) if result.status.has_solution else {}
