@@ -36,6 +36,12 @@ MAX_MATRIX_COUNT = 1000
 MAX_PLAN_WEEKS = 156
 #: a week's capacity factor (1 = a normal week; extra shifts may lift it, not tenfold)
 MAX_CAPACITY_FACTOR = 10.0
+#: hours of a resource one planned activity takes: at most a week's 168 hours
+MAX_HOURS_PER_ACTIVITY = 168.0
+#: patients, activities and hours of a production plan (queues, inflow, goals, a resource's
+#: hours): at most ten million; larger values (1e16 from a damaged cell) made the MILP
+#: numerically meaningless and HiGHS fail inside PuLP instead of solving
+MAX_PLAN_VOLUME = 10_000_000.0
 
 
 def calendar_date(value: Any) -> Any:

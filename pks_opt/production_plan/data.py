@@ -36,7 +36,12 @@ from pks_opt.io import (
     read_raw,
     validation_to_input_error,
 )
-from pks_opt.limits import MAX_CAPACITY_FACTOR, MAX_PLAN_WEEKS
+from pks_opt.limits import (
+    MAX_CAPACITY_FACTOR,
+    MAX_HOURS_PER_ACTIVITY,
+    MAX_PLAN_VOLUME,
+    MAX_PLAN_WEEKS,
+)
 
 INSTANCE_KIND = "tactical"
 WEEKS_PER_YEAR = 52
@@ -53,13 +58,13 @@ class PlanningObjectRow(Row):
     name: str | None = None
     priority: int = Field(ge=1)
     max_wait_weeks: float = Field(gt=0, le=MAX_PLAN_WEEKS)
-    queue_start: float = Field(ge=0)
-    annual_inflow: float | None = Field(default=None, ge=0)
-    annual_goal: float | None = Field(default=None, ge=0)
-    max_queue: float | None = Field(default=None, ge=0)
-    target_queue: float | None = Field(default=None, ge=0)
+    queue_start: float = Field(ge=0, le=MAX_PLAN_VOLUME)
+    annual_inflow: float | None = Field(default=None, ge=0, le=MAX_PLAN_VOLUME)
+    annual_goal: float | None = Field(default=None, ge=0, le=MAX_PLAN_VOLUME)
+    max_queue: float | None = Field(default=None, ge=0, le=MAX_PLAN_VOLUME)
+    target_queue: float | None = Field(default=None, ge=0, le=MAX_PLAN_VOLUME)
     target_week: int | None = Field(default=None, ge=1, le=MAX_PLAN_WEEKS)
-    reduction_per_week: float | None = Field(default=None, ge=0)
+    reduction_per_week: float | None = Field(default=None, ge=0, le=MAX_PLAN_VOLUME)
 
 
 class WeekRow(Row):
@@ -72,27 +77,27 @@ class WeekRow(Row):
 class ResourceRow(Row):
     resource: str = Field(min_length=1)
     name: str | None = None
-    hours_per_week: float = Field(ge=0)
+    hours_per_week: float = Field(ge=0, le=MAX_PLAN_VOLUME)
     balance_resource: str | None = None
 
 
 class ActivityHoursRow(Row):
     planning_object: str = Field(min_length=1)
     resource: str = Field(min_length=1)
-    hours_per_activity: float = Field(gt=0)
+    hours_per_activity: float = Field(gt=0, le=MAX_HOURS_PER_ACTIVITY)
 
 
 class CapacityRow(Row):
     week: int
     resource: str = Field(min_length=1)
-    available_hours: float = Field(ge=0)
+    available_hours: float = Field(ge=0, le=MAX_PLAN_VOLUME)
 
 
 class InflowRow(Row):
     planning_object: str = Field(min_length=1)
     week: int
-    inflow: float = Field(ge=0)
-    other_removals: float = Field(default=0.0, ge=0)
+    inflow: float = Field(ge=0, le=MAX_PLAN_VOLUME)
+    other_removals: float = Field(default=0.0, ge=0, le=MAX_PLAN_VOLUME)
 
 
 class PlanParameters(Row):
@@ -121,7 +126,7 @@ class GoalPeriod(Frozen):
     period: str
     first_week: int  # 1-based, inclusive
     last_week: int  # 1-based, inclusive
-    goal: float = Field(ge=0)
+    goal: float = Field(ge=0, le=MAX_PLAN_VOLUME)
 
     @property
     def weeks(self) -> range:

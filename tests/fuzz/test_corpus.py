@@ -513,3 +513,33 @@ def test_follow_up_result_table_damaged(tmp_path: Path, case: str, folder: Path,
     (published / file).write_text(edit(before))
     line = _refused(tmp_path, "follow-up", str(published), str(actuals))
     assert line == f"error: {published / file} {message}", line
+
+
+PLAN_HUGE: list[tuple[str, str, str, str, str]] = [
+    # (case, file, old, new, message after "<file> ") — the first was an IndexError in PuLP's
+    # HiGHS interface (found by the fuzzer in the workbook form of clinic-plan)
+    ("hours_per_activity 3.46e16", "activity_hours.csv", "neuro,room,1.0",
+     "neuro,room,3.4573428023361536e+16",
+     "row 7, field 'hours_per_activity': Input should be less than or equal to 168 (got "
+     "'3.4573428023361536e+16')"),
+    ("hours_per_week 1e12", "resources.csv", "physician,Physician hours (specialists),200,",
+     "physician,Physician hours (specialists),1e12,",
+     "row 2, field 'hours_per_week': Input should be less than or equal to 10000000 (got "
+     "'1e12')"),
+    ("queue_start 1e12", "planning_objects.csv", "cardio,Cardiology visits,1,4,270,",
+     "cardio,Cardiology visits,1,4,1000000000000,",
+     "row 2, field 'queue_start': Input should be less than or equal to 10000000 (got "
+     "'1000000000000')"),
+]
+
+
+@pytest.mark.parametrize(("case", "file", "old", "new", "message"), PLAN_HUGE,
+                         ids=[c[0] for c in PLAN_HUGE])
+def test_plan_huge_value_is_an_input_error(tmp_path: Path, case: str, file: str, old: str,
+                                           new: str, message: str) -> None:
+    inst = _copy(tmp_path, INSTANCES / "clinic-plan")
+    text = (inst / file).read_text()
+    assert old in text
+    (inst / file).write_text(text.replace(old, new, 1))
+    line = _refused(tmp_path, "plan", str(inst), "--max-nodes", "20", "--time-limit", "5")
+    assert line == f"error: {inst / file} {message}", line
