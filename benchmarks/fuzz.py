@@ -32,6 +32,7 @@ os.environ.setdefault("PKS_FUZZ_PROFILE", "long")
 from fuzz.harness import CASES, curtois_source  # noqa: E402
 from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
+from hypothesis.errors import UnsatisfiedAssumption  # noqa: E402
 
 #: share of the wall time per case (valid runs of plan, roster, forecast take seconds)
 WEIGHT = collections.defaultdict(lambda: 1.0, {
@@ -54,6 +55,8 @@ def run_case(name: str, seconds: float, scratch: Path, keep: int = 5) -> dict[st
         work = Path(tempfile.mkdtemp(dir=scratch))
         try:
             what, outcome = example(data, work)
+        except UnsatisfiedAssumption:
+            raise  # hypothesis rejects the example (a filtered draw): not a result
         except Exception as exc:  # a broken mutation is the harness's fault, not the command's
             what, outcome = f"harness: {type(exc).__name__}: {exc}", None
         finally:
