@@ -99,7 +99,11 @@ def test_matrix_sigint_during_the_search_keeps_the_matrix(tmp_path: Path) -> Non
     env = _interrupted_result(out)
     assert env["objective"] is not None and (out / "room_grid.csv").is_file()
     stages = env["stages"]
-    assert stages and stages[-1]["status"] in ("FEASIBLE", "OPTIMAL")  # type: ignore[index]
+    # the stages before the signal have their matrix; the one it stopped may have none yet
+    # (status INTERRUPTED, no value): the matrix so far is kept
+    assert stages and all(s["status"] in ("FEASIBLE", "OPTIMAL")  # type: ignore[index]
+                          for s in stages[:-1])  # type: ignore[index]
+    assert stages[-1]["status"] in ("FEASIBLE", "OPTIMAL", "INTERRUPTED")  # type: ignore[index]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # lock removed
 
 
