@@ -11,6 +11,8 @@ import datetime as dt
 from functools import lru_cache
 
 COUNTRY = "SE"
+#: a plan year of the strategic level: four quarters
+PERIODS_PER_YEAR = 4
 #: the holidays package's categories taken: official public holidays and the de facto eves
 CATEGORIES = ("public", "de_facto")
 
@@ -33,3 +35,28 @@ def holidays_between(first: dt.date, last: dt.date) -> dict[dt.date, str]:
             if first <= day <= last:
                 out[day] = name
     return dict(sorted(out.items()))
+
+
+def of_year(period: str, year: str) -> bool:
+    """``2027Q1`` is of year ``2027``; ``20271`` or ``2027`` of ``202`` is not."""
+    return period == year or (period.startswith(year) and not period[len(year)].isdigit())
+
+
+def plan_year_periods(periods: list[str], year: str | None, *, file: str | None = None,
+                      field: str = "--year") -> list[str]:
+    """The plan year's periods: those of ``year`` (``2027Q1``…), or the first four.
+
+    Raises
+    ------
+    InputError
+        No period of ``year`` (naming ``file`` and ``field``).
+    """
+    if year is None:
+        return periods[:PERIODS_PER_YEAR]
+    chosen = [p for p in periods if of_year(p, year)]
+    if not chosen:
+        from pks_opt.errors import InputError
+
+        raise InputError(f"no period of year {year} (periods: {', '.join(periods)})",
+                         file=file, field=field)
+    return chosen

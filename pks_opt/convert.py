@@ -73,7 +73,7 @@ def manifest_of(raw: RawInstance) -> dict[str, Any]:
 def write_folder(raw: RawInstance, folder: Path) -> None:
     """``instance.yaml`` and one CSV per table (UTF-8, comma, a line break after every row)."""
     folder.mkdir(parents=True)
-    text = yaml.safe_dump(_plain(manifest_of(raw)), sort_keys=False, allow_unicode=True)
+    text = yaml.safe_dump(manifest_of(raw), sort_keys=False, allow_unicode=True)
     (folder / MANIFEST_NAME).write_text(text, encoding="utf-8")
     for name, table in raw.tables.items():
         with (folder / f"{name}.csv").open("w", newline="", encoding="utf-8") as fh:
@@ -129,17 +129,8 @@ def _yaml_text(value: Any) -> Any:
         dumped = yaml.safe_dump(value, default_flow_style=True, allow_unicode=True).strip()
         dumped = dumped.removesuffix("...").strip()
         return value if dumped == value else dumped
-    return yaml.safe_dump(_plain(value), default_flow_style=True, allow_unicode=True,
+    return yaml.safe_dump(value, default_flow_style=True, allow_unicode=True,
                           width=10_000).strip()
-
-
-def _plain(value: Any) -> Any:
-    """Dates as ISO text for YAML (PyYAML writes them as dates, which is what it reads)."""
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
 
 
 def _cell(value: Any) -> Any:

@@ -35,17 +35,9 @@ QUARTER = re.compile(r"^\d{4}-?Q[1-4]$")
 
 def year_periods(data: BalancingData, year: str | None) -> list[str]:
     """The plan year's periods: those of ``year`` (``2027Q1``…), or the first four."""
-    periods = list(data.figures.periods)
-    if year is not None:
-        chosen = [
-            p for p in periods if p == year or (p.startswith(year) and not p[len(year)].isdigit())
-        ]
-        if not chosen:
-            raise InputError(
-                f"no period of year {year} (periods: {', '.join(periods)})", field="--year"
-            )
-        return chosen
-    return periods[:4]
+    from pks_opt.calendar import plan_year_periods
+
+    return plan_year_periods(list(data.figures.periods), year)
 
 
 def apply_actuals(

@@ -113,6 +113,19 @@ def actuals_from_raw(raw: RawInstance) -> Actuals:
     return Actuals(raw.name, raw.source, production, capacity, shifts, tables)
 
 
+def consecutive_weeks(actuals: Actuals, unit: str) -> list[int]:
+    """The weeks with production actuals of ``unit``: 1, 2, … without a gap, or an error."""
+    weeks = actuals.weeks(unit)
+    if weeks != list(range(1, len(weeks) + 1)):
+        gap = next(w for w in range(1, weeks[-1] + 1) if w not in weeks)
+        raise InputError(
+            f"actuals of unit '{unit}' must cover weeks 1, 2, … without a gap; week {gap} is missing",
+            file=actuals.tables["production"].where,
+            field="week",
+        )
+    return weeks
+
+
 def check_against_plan(
     actuals: Actuals,
     unit: str,
@@ -147,14 +160,7 @@ def check_against_plan(
                 row=t_prod.row_number(i),
                 field="week",
             )
-    weeks = actuals.weeks(unit)
-    if weeks != list(range(1, len(weeks) + 1)):
-        gap = next(w for w in range(1, weeks[-1] + 1) if w not in weeks)
-        raise InputError(
-            f"actuals of unit '{unit}' must cover weeks 1, 2, … without a gap; week {gap} is missing",
-            file=t_prod.where,
-            field="week",
-        )
+    weeks = consecutive_weeks(actuals, unit)
     for o in sorted({p.planning_object for _, p in mine}):
         got = sorted(p.week for _, p in mine if p.planning_object == o)
         if got != weeks:

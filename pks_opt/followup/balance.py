@@ -34,8 +34,9 @@ from typing import Any
 
 import pandas as pd
 
+from pks_opt.calendar import plan_year_periods
 from pks_opt.errors import InputError
-from pks_opt.followup.actuals import Actuals
+from pks_opt.followup.actuals import Actuals, consecutive_weeks
 from pks_opt.io import read_result_csv
 from pks_opt.result import Result, SolveStatus
 
@@ -78,15 +79,7 @@ def read_balance_folder(folder: str | Path, year: str | None = None) -> BalanceF
             df[col] = df[col].astype(str)
     goals["planning_object"] = goals["planning_object"].astype(str)
     capacity["resource"] = capacity["resource"].astype(str)
-    periods = list(dict.fromkeys(goals["period"]))
-    if year is not None:
-        chosen = [p for p in periods
-                  if p == year or (p.startswith(year) and not p[len(year)].isdigit())]
-        if not chosen:
-            raise InputError(f"no period of year {year} (periods: {', '.join(periods)})",
-                             field="--year")
-        periods = chosen
-    periods = periods[:4]
+    periods = plan_year_periods(list(dict.fromkeys(goals["period"])), year)
     if not all(QUARTER.match(p) for p in periods):
         raise InputError(
             "follow-up of a balance needs quarterly periods (2027Q1…) to map weeks to; the "
@@ -121,12 +114,7 @@ def _check(bf: BalanceFolder, actuals: Actuals) -> None:
                 f"({bf.periods[0]}…{bf.periods[-1]})",
                 file=t_prod.where, row=t_prod.row_number(i), field="week")
     for u in actuals.units():
-        weeks = actuals.weeks(u)
-        if weeks != list(range(1, len(weeks) + 1)):
-            gap = next(w for w in range(1, weeks[-1] + 1) if w not in weeks)
-            raise InputError(
-                f"actuals of unit '{u}' must cover weeks 1, 2, … without a gap; week {gap} is "
-                "missing", file=t_prod.where, field="week")
+        consecutive_weeks(actuals, u)
 
 
 def _weeks_of(q: int, last: int) -> tuple[int, int, int]:

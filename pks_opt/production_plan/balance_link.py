@@ -31,6 +31,7 @@ from typing import Any
 
 import pandas as pd
 
+from pks_opt.calendar import plan_year_periods
 from pks_opt.errors import InputError
 from pks_opt.io import read_result_csv
 from pks_opt.production_plan.data import PlanData
@@ -41,7 +42,6 @@ GOAL_COLUMNS = ("unit", "planning_object", "period", "goal")
 #: breakdown columns of production_goals.csv (0 when an older result lacks them)
 SHARE_COLUMNS = ("need", "for_other_units", "by_other_units", "purchased")
 CAPACITY_COLUMNS = ("unit", "resource", "period", "available_after")
-PERIODS_PER_YEAR = 4
 
 
 @dataclass(frozen=True)
@@ -117,17 +117,9 @@ def read_balance_handover(folder: Path, unit: str, year: str | None = None) -> B
             file=str(path),
             field="unit",
         )
-    all_periods = list(dict.fromkeys(p[2] for p in parsed))
-    if year is not None:
-        periods = [p for p in all_periods if _of_year(p, str(year))]
-        if not periods:
-            raise InputError(
-                f"no period of year {year} (periods: {', '.join(all_periods)})",
-                file=str(path),
-                field="period",
-            )
-    else:
-        periods = all_periods[:PERIODS_PER_YEAR]
+    periods = plan_year_periods(list(dict.fromkeys(p[2] for p in parsed)),
+                                None if year is None else str(year), file=str(path),
+                                field="period")
     chosen = set(periods)
     goals: dict[tuple[str, str], float] = {}
     breakdown: dict[tuple[str, str], dict[str, float]] = {}
@@ -150,10 +142,6 @@ def read_balance_handover(folder: Path, unit: str, year: str | None = None) -> B
         unit, folder, tuple(periods), goals, breakdown, capacity, has_capacity
     )
 
-
-def _of_year(period: str, year: str) -> bool:
-    """``2027Q1`` is of year ``2027``; ``20271`` or ``2027`` of ``202`` is not."""
-    return period == year or (period.startswith(year) and not period[len(year)].isdigit())
 
 
 QUARTER = re.compile(r"^\d{4}-?Q[1-4]$")

@@ -582,8 +582,9 @@ def test_quarters_are_13_weeks_and_a_half_year_plan_takes_two() -> None:
     # 52 weeks over 2027Q1..Q4: 13 each. 26 weeks: the first two quarters (a warning), weeks
     # 1-13 and 14-26. 20 weeks is no whole number of quarters: bad input. Other period names
     # share the weeks evenly (10 weeks over 4 periods: 3, 3, 2, 2).
+    from pks_opt.calendar import of_year
     from pks_opt.errors import InputError
-    from pks_opt.production_plan.balance_link import _of_year, period_weeks, plan_periods_of
+    from pks_opt.production_plan.balance_link import period_weeks, plan_periods_of
 
     year = ("2027Q1", "2027Q2", "2027Q3", "2027Q4")
     assert period_weeks(52, year) == {
@@ -597,4 +598,4 @@ def test_quarters_are_13_weeks_and_a_half_year_plan_takes_two() -> None:
     assert period_weeks(10, ("a", "b", "c", "d")) == {
         "a": (1, 3), "b": (4, 6), "c": (7, 8), "d": (9, 10)
     }
-    assert _of_year("2027Q1", "2027") and not _of_year("2027Q1", "202")
+    assert of_year("2027Q1", "2027") and not of_year("2027Q1", "202")
