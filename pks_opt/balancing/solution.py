@@ -761,7 +761,7 @@ def kpi_dict(
         "moved_capacity": _r(amounts["move"]),
         "increased_capacity": _r(amounts["increase"]),
         "reduced_capacity": _r(amounts["reduce"]),
-        "savings": _r(-sum(c.get("reduction", 0.0) for c in cost_by_unit(data, values).values())),
+        "savings": _r(-float(tables["budget"]["reduction_cost"].iloc[-1])),  # the TOTAL row
         "waiting_list_reduction": _r(sum(values["q"].values())),
         "action_cost": _r(terms[STAGE_COST]),
         "actions": counts,
