@@ -79,15 +79,43 @@ def dask_cluster(tmp: Path) -> tuple[str, list[subprocess.Popen[bytes]]]:
 
     port = free_port()
     addr = f"tcp://127.0.0.1:{port}"
-    procs = [subprocess.Popen([str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port",
-                               str(port), "--dashboard-address", f"127.0.0.1:{free_port()}"],
-                              cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                              start_new_session=True)]
+    procs = [
+        subprocess.Popen(
+            [
+                str(BIN / "dask"),
+                "scheduler",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--dashboard-address",
+                f"127.0.0.1:{free_port()}",
+            ],
+            cwd=tmp,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    ]
     for _ in range(2):
-        procs.append(subprocess.Popen([str(BIN / "dask"), "worker", addr, "--nthreads", "1",
-                                       "--no-dashboard", "--local-directory", str(tmp / "w")],
-                                      cwd=tmp, stdout=subprocess.DEVNULL,
-                                      stderr=subprocess.DEVNULL, start_new_session=True))
+        procs.append(
+            subprocess.Popen(
+                [
+                    str(BIN / "dask"),
+                    "worker",
+                    addr,
+                    "--nthreads",
+                    "1",
+                    "--no-dashboard",
+                    "--local-directory",
+                    str(tmp / "w"),
+                ],
+                cwd=tmp,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        )
     with Client(addr, timeout=60) as c:
         c.wait_for_workers(2, timeout=60)
     return addr, procs
@@ -119,33 +147,58 @@ def main() -> None:
         for label, extra in modes:
             out = tmp / label.split()[0].strip("-")
             wall, info = run([str(m), "--out", str(out), *extra])
-            print(f"{label:28s} {n} runs in {wall:6.1f} s = {60 * n / wall:6.1f} scenarios/min"
-                  f"  (solved {info['succeeded']}/{n}; per-run overhead "
-                  f"{overhead(out):.0%} of run time)")
+            print(
+                f"{label:28s} {n} runs in {wall:6.1f} s = {60 * n / wall:6.1f} scenarios/min"
+                f"  (solved {info['succeeded']}/{n}; per-run overhead "
+                f"{overhead(out):.0%} of run time)"
+            )
         if "dask" not in a.skip:
             addr, procs = dask_cluster(tmp)
             try:
                 out = tmp / "dask"
                 wall, info = run([str(m), "--out", str(out), "--dask", addr])
-                print(f"{'Dask, 2 local workers':28s} {n} runs in {wall:6.1f} s = "
-                      f"{60 * n / wall:6.1f} scenarios/min  (solved {info['succeeded']}/{n}; "
-                      f"per-run overhead {overhead(out):.0%} of run time)")
+                print(
+                    f"{'Dask, 2 local workers':28s} {n} runs in {wall:6.1f} s = "
+                    f"{60 * n / wall:6.1f} scenarios/min  (solved {info['succeeded']}/{n}; "
+                    f"per-run overhead {overhead(out):.0%} of run time)"
+                )
             finally:
                 stop(procs)
         if "resume" not in a.skip:
-            budgets = [-4000000, -3000000, -2000000, -1000000, 0, 1000000, 2000000, 4000000,
-                       6000000, 8000000]
+            budgets = [
+                -4000000,
+                -3000000,
+                -2000000,
+                -1000000,
+                0,
+                1000000,
+                2000000,
+                4000000,
+                6000000,
+                8000000,
+            ]
             m2 = manifest(tmp, a.resume_runs, budgets)
             total = len(__import__("pks_opt.batch", fromlist=["x"]).load_manifest(m2).runs)
             out = tmp / "resume"
-            p = subprocess.Popen([PKS, "batch", str(m2), "--out", str(out), "--workers", "2"],
-                                 cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                 start_new_session=True)
+            p = subprocess.Popen(
+                [PKS, "batch", str(m2), "--out", str(out), "--workers", "2"],
+                cwd=ROOT,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
 
             def complete() -> int:
                 runs = out / "runs"
-                return sum(1 for d in runs.iterdir() if not d.name.startswith(".")
-                           and (d / "result.json").is_file()) if runs.is_dir() else 0
+                return (
+                    sum(
+                        1
+                        for d in runs.iterdir()
+                        if not d.name.startswith(".") and (d / "result.json").is_file()
+                    )
+                    if runs.is_dir()
+                    else 0
+                )
 
             while complete() < total // 2 and p.poll() is None:
                 time.sleep(0.02)
@@ -155,10 +208,12 @@ def main() -> None:
             done = complete()
             leftovers = sum(1 for d in (out / "runs").iterdir() if d.name.startswith("."))
             wall, info = run([str(m2), "--out", str(out), "--workers", "2"])
-            print(f"resume: {total} runs, SIGKILL after {done} complete ({leftovers} half-written "
-                  f"folders left); rerun redid {info['ran']} (= {total} - {done}: "
-                  f"{'only the unfinished' if info['ran'] == total - done else 'MORE'}), "
-                  f"skipped {info['skipped']}, all solved: {info['succeeded'] == total}")
+            print(
+                f"resume: {total} runs, SIGKILL after {done} complete ({leftovers} half-written "
+                f"folders left); rerun redid {info['ran']} (= {total} - {done}: "
+                f"{'only the unfinished' if info['ran'] == total - done else 'MORE'}), "
+                f"skipped {info['skipped']}, all solved: {info['succeeded'] == total}"
+            )
 
 
 if __name__ == "__main__":

@@ -34,8 +34,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--time-limit", type=float, default=60.0)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--deterministic", action="store_true",
-                    help="limit in CP-SAT deterministic time (repeatable) instead of wall seconds")
+    ap.add_argument(
+        "--deterministic",
+        action="store_true",
+        help="limit in CP-SAT deterministic time (repeatable) instead of wall seconds",
+    )
     args = ap.parse_args(argv)
     best: dict[str, int] = {}
     with open(args.dir / "best_known.csv", newline="") as f:
@@ -43,14 +46,22 @@ def main(argv: list[str] | None = None) -> int:
             best[row["instance"]] = int(row["best_known"])
     mode = "deterministic" if args.deterministic else "wall-clock"
     print(f"# limit {args.time_limit:g} s ({mode}), {args.workers} workers, seed {args.seed}")
-    print(f"{'instance':<11} {'objective':>9} {'best':>7} {'gap %':>7} {'bound':>7} {'time s':>7}"
-          "  status      viol")
+    print(
+        f"{'instance':<11} {'objective':>9} {'best':>7} {'gap %':>7} {'bound':>7} {'time s':>7}"
+        "  status      viol"
+    )
     for name in args.instances:
         inst = read_curtois(args.dir / f"{name}.txt")
         t0 = time.perf_counter()
-        sol = solve_roster(to_roster_data(inst), SolveOptions(
-            time_limit_s=args.time_limit, workers=args.workers, seed=args.seed,
-            deterministic=args.deterministic))
+        sol = solve_roster(
+            to_roster_data(inst),
+            SolveOptions(
+                time_limit_s=args.time_limit,
+                workers=args.workers,
+                seed=args.seed,
+                deterministic=args.deterministic,
+            ),
+        )
         wall = time.perf_counter() - t0
         if sol.status.has_solution:
             ev = evaluate(inst, {k: v[0] for k, v in sol.assignment.items()})
@@ -60,8 +71,11 @@ def main(argv: list[str] | None = None) -> int:
             obj, viol, gap = "-", 0, "-"
         bound = sol.stages[-1].bound if sol.stages else float("-inf")
         shown = f"{bound:.0f}" if bound > float("-inf") else "-"
-        print(f"{name:<11} {obj:>9} {best.get(name, '-'):>7} {gap:>7} {shown:>7} {wall:>7.1f}  "
-              f"{sol.status.value:<11} {viol}", flush=True)
+        print(
+            f"{name:<11} {obj:>9} {best.get(name, '-'):>7} {gap:>7} {shown:>7} {wall:>7.1f}  "
+            f"{sol.status.value:<11} {viol}",
+            flush=True,
+        )
     return 0
 
 

@@ -35,21 +35,43 @@ from hypothesis import strategies as st  # noqa: E402
 from hypothesis.errors import UnsatisfiedAssumption  # noqa: E402
 
 #: share of the wall time per case (valid runs of plan, roster, forecast take seconds)
-WEIGHT = collections.defaultdict(lambda: 1.0, {
-    "plan": 2.5, "roster": 2.0, "forecast": 1.5, "balance": 1.5, "plan.xlsx": 1.5,
-    "roster.xlsx": 1.5, "scenario-new_hip_contract": 1.0, "scenario-summer_budget": 1.0,
-})
+WEIGHT = collections.defaultdict(
+    lambda: 1.0,
+    {
+        "plan": 2.5,
+        "roster": 2.0,
+        "forecast": 1.5,
+        "balance": 1.5,
+        "plan.xlsx": 1.5,
+        "roster.xlsx": 1.5,
+        "scenario-new_hip_contract": 1.0,
+        "scenario-summer_budget": 1.0,
+    },
+)
 
 
 def run_case(name: str, seconds: float, scratch: Path, keep: int = 5) -> dict[str, Any]:
     example = CASES[name]
-    stats: dict[str, Any] = {"examples": 0, "exit": collections.Counter(), "traceback": 0,
-                             "hang": 0, "partial": 0, "other": 0, "failures": [],
-                             "slowest_s": 0.0}
+    stats: dict[str, Any] = {
+        "examples": 0,
+        "exit": collections.Counter(),
+        "traceback": 0,
+        "hang": 0,
+        "partial": 0,
+        "other": 0,
+        "failures": [],
+        "slowest_s": 0.0,
+    }
     deadline = time.monotonic() + seconds
 
-    @settings(max_examples=5, deadline=None, database=None, derandomize=False,
-              phases=[Phase.generate], suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=5,
+        deadline=None,
+        database=None,
+        derandomize=False,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
     @given(st.data())
     def one(data: st.DataObject) -> None:
         work = Path(tempfile.mkdtemp(dir=scratch))
@@ -71,9 +93,14 @@ def run_case(name: str, seconds: float, scratch: Path, keep: int = 5) -> dict[st
         if outcome.problems:
             stats[outcome.kind or "other"] += 1
             if len(stats["failures"]) < keep:
-                stats["failures"].append({"what": what, "exit": outcome.exit_code,
-                                          "problems": outcome.problems,
-                                          "stderr": outcome.stderr[-1500:]})
+                stats["failures"].append(
+                    {
+                        "what": what,
+                        "exit": outcome.exit_code,
+                        "problems": outcome.problems,
+                        "stderr": outcome.stderr[-1500:],
+                    }
+                )
 
     while time.monotonic() < deadline:  # rounds of a few examples: checked between rounds
         one()
@@ -84,8 +111,9 @@ def run_case(name: str, seconds: float, scratch: Path, keep: int = 5) -> dict[st
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--minutes", type=float, default=15.0, help="total wall time")
-    ap.add_argument("--case", action="append", choices=sorted(CASES),
-                    help="run only these cases (repeatable)")
+    ap.add_argument(
+        "--case", action="append", choices=sorted(CASES), help="run only these cases (repeatable)"
+    )
     ap.add_argument("--report", type=Path, default=Path("fuzz-report.json"))
     args = ap.parse_args()
     cases = args.case or [c for c in CASES if c != "curtois" or curtois_source().exists()]
@@ -93,27 +121,40 @@ def main() -> int:
     scratch = Path(tempfile.mkdtemp(prefix="pks-fuzz-long-"))
     report: dict[str, Any] = {}
     t0 = time.monotonic()
-    print(f"{'case':28} {'examples':>8} {'exit 0/1/2':>14} {'tracebacks':>10} {'hangs':>6} "
-          f"{'partial':>8} {'other':>6} {'slowest s':>9}", flush=True)
+    print(
+        f"{'case':28} {'examples':>8} {'exit 0/1/2':>14} {'tracebacks':>10} {'hangs':>6} "
+        f"{'partial':>8} {'other':>6} {'slowest s':>9}",
+        flush=True,
+    )
     try:
         for c in cases:
             s = run_case(c, 60 * args.minutes * WEIGHT[c] / total_weight, scratch)
             report[c] = s
             ex = s["exit"]
-            print(f"{c:28} {s['examples']:8d} "
-                  f"{ex.get('0', 0):>4}/{ex.get('1', 0)}/{ex.get('2', 0):<5} "
-                  f"{s['traceback']:10d} {s['hang']:6d} {s['partial']:8d} {s['other']:6d} "
-                  f"{s['slowest_s']:9.1f}", flush=True)
+            print(
+                f"{c:28} {s['examples']:8d} "
+                f"{ex.get('0', 0):>4}/{ex.get('1', 0)}/{ex.get('2', 0):<5} "
+                f"{s['traceback']:10d} {s['hang']:6d} {s['partial']:8d} {s['other']:6d} "
+                f"{s['slowest_s']:9.1f}",
+                flush=True,
+            )
             for f in s["failures"]:
-                print("   ", f["what"], "\n       ", "\n        ".join(
-                    p.splitlines()[0] for p in f.get("problems", [])), flush=True)
+                print(
+                    "   ",
+                    f["what"],
+                    "\n       ",
+                    "\n        ".join(p.splitlines()[0] for p in f.get("problems", [])),
+                    flush=True,
+                )
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     n = sum(s["examples"] for s in report.values())
-    bad = {k: sum(s[k] for s in report.values()) for k in ("traceback", "hang", "partial",
-                                                            "other")}
-    print(f"total: {n} examples in {(time.monotonic() - t0) / 60:.1f} min; "
-          + ", ".join(f"{v} {k}" for k, v in bad.items()), flush=True)
+    bad = {k: sum(s[k] for s in report.values()) for k in ("traceback", "hang", "partial", "other")}
+    print(
+        f"total: {n} examples in {(time.monotonic() - t0) / 60:.1f} min; "
+        + ", ".join(f"{v} {k}" for k, v in bad.items()),
+        flush=True,
+    )
     args.report.write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
     return 1 if any(bad.values()) else 0
 

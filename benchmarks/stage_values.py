@@ -36,8 +36,16 @@ def rows_of(case: str, res: Result, seconds: float) -> list[dict[str, str]]:
     out = []
     for st in res.stages:
         val = "" if not math.isfinite(st.objective) else f"{st.objective:.6f}"
-        out.append({"case": case, "stage": st.name, "value": val, "status": st.status.value,
-                    "case_status": res.status.value, "runtime_s": f"{seconds:.1f}"})
+        out.append(
+            {
+                "case": case,
+                "stage": st.name,
+                "value": val,
+                "status": st.status.value,
+                "case_status": res.status.value,
+                "runtime_s": f"{seconds:.1f}",
+            }
+        )
     return out
 
 
@@ -54,22 +62,29 @@ def run(only: set[str], plan_time_limit: float = 900.0) -> list[dict[str, str]]:
 
     if "balance" in only:
         for solver in ("highs", "cbc"):
-            timed(f"balance region-small {solver}",
-                  lambda s=solver: pks.balance(INST / "region-small", solver=s))
+            timed(
+                f"balance region-small {solver}",
+                lambda s=solver: pks.balance(INST / "region-small", solver=s),
+            )
     plan_res = None
     if "plan" in only or "matrix" in only:
-        plan_res = timed("plan clinic-plan", lambda: pks.plan(INST / "clinic-plan",
-                                                        time_limit=plan_time_limit))
+        plan_res = timed(
+            "plan clinic-plan", lambda: pks.plan(INST / "clinic-plan", time_limit=plan_time_limit)
+        )
     if "matrix" in only:
         timed("matrix clinic-matrix", lambda: pks.matrix(INST / "clinic-matrix"))
         with tempfile.TemporaryDirectory() as tmp:
             assert plan_res is not None
             plan_res.write(Path(tmp) / "plan", charts=False)
-            timed("matrix clinic-plan-matrix",
-                  lambda: pks.matrix(INST / "clinic-plan-matrix", from_plan=Path(tmp) / "plan"))
+            timed(
+                "matrix clinic-plan-matrix",
+                lambda: pks.matrix(INST / "clinic-plan-matrix", from_plan=Path(tmp) / "plan"),
+            )
     if "roster" in only:
-        timed("roster ward-roster-short seed0 det10",
-              lambda: pks.roster(INST / "ward-roster-short", time_limit=10, seed=0))
+        timed(
+            "roster ward-roster-short seed0 det10",
+            lambda: pks.roster(INST / "ward-roster-short", time_limit=10, seed=0),
+        )
     return rows
 
 

@@ -110,8 +110,11 @@ def _raw(instance: Instance | PathLike, kind: str) -> RawInstance:
     if inst.raw is None:
         raise InputError(f"expected a '{kind}' instance, not a benchmark file", file=str(inst.path))
     if inst.kind is not None and inst.kind != kind:
-        raise InputError(f"this is a '{inst.kind}' instance, expected '{kind}'",
-                         file=inst.raw.manifest_where, field="kind")
+        raise InputError(
+            f"this is a '{inst.kind}' instance, expected '{kind}'",
+            file=inst.raw.manifest_where,
+            field="kind",
+        )
     return inst.raw
 
 
@@ -119,8 +122,9 @@ def _raw(instance: Instance | PathLike, kind: str) -> RawInstance:
 
 
 @_keeps_warnings
-def need(instance: Instance | PathLike, *, scenarios: Sequence[PathLike] = (),
-         share: float | None = None) -> Result:
+def need(
+    instance: Instance | PathLike, *, scenarios: Sequence[PathLike] = (), share: float | None = None
+) -> Result:
     """Need vs available capacity per unit, resource and period (no solver).
 
     ``scenarios``: scenario YAML files applied in order first. ``share``: the share of days the
@@ -185,9 +189,10 @@ def balance(
     acts = _read_actuals(actuals) if actuals is not None else None
     if len(variants) > 1:
         with interrupt.solving():
-            results = [(name, data, solve(data, solver, time_limit_s=time_limit,
-                                          threads=threads))
-                       for name, data in variants]
+            results = [
+                (name, data, solve(data, solver, time_limit_s=time_limit, threads=threads))
+                for name, data in variants
+            ]
         for _name, data, res in results:
             res.draw = _balance_draw(balancing_charts, data, res)
         base = compare(results)
@@ -202,17 +207,20 @@ def balance(
             from pks_opt.balancing.actuals import apply_actuals
             from pks_opt.balancing.solve import balance_run
 
-            first, first_result = balance_run(data, solver, time_limit_s=time_limit,
-                                              threads=threads)
+            first, first_result = balance_run(
+                data, solver, time_limit_s=time_limit, threads=threads
+            )
             if not first_result.status.has_solution:
                 first_result.explanation.insert(
-                    0, "the balance before the actuals found no plan: nothing to re-balance")
+                    0, "the balance before the actuals found no plan: nothing to re-balance"
+                )
                 return first_result
             data, done_notes, used = apply_actuals(data, first.values, acts, year)
             extra_tables["actuals_used"] = used
         result = solve(data, solver, time_limit_s=time_limit, threads=threads)
     result.explanation[:0] = [f"feedback: {n}" for n in notes] + [
-        f"actuals: {n}" for n in done_notes]
+        f"actuals: {n}" for n in done_notes
+    ]
     result.tables.update(extra_tables)
     result.draw = _balance_draw(balancing_charts, data, result)
     return result
@@ -258,18 +266,35 @@ def plan(
     from pks_opt.whatif import solve_with_scenarios
 
     def prepare(raw: RawInstance) -> Callable[[], Result]:
-        return _prepare_plan(raw, from_balance=from_balance, unit=unit, year=year,
-                             goal_tolerance=goal_tolerance, actuals=actuals,
-                             from_week=from_week, solver=solver, time_limit=time_limit,
-                             max_nodes=max_nodes)
+        return _prepare_plan(
+            raw,
+            from_balance=from_balance,
+            unit=unit,
+            year=year,
+            goal_tolerance=goal_tolerance,
+            actuals=actuals,
+            from_week=from_week,
+            solver=solver,
+            time_limit=time_limit,
+            max_nodes=max_nodes,
+        )
 
     return solve_with_scenarios(_raw(instance, "tactical"), scenarios, prepare)
 
 
-def _prepare_plan(raw: RawInstance, *, from_balance: PathLike | None, unit: str | None,
-                  year: str | None, goal_tolerance: float | None, actuals: PathLike | None,
-                  from_week: int | None, solver: str, time_limit: float,
-                  max_nodes: int | None) -> Callable[[], Result]:
+def _prepare_plan(
+    raw: RawInstance,
+    *,
+    from_balance: PathLike | None,
+    unit: str | None,
+    year: str | None,
+    goal_tolerance: float | None,
+    actuals: PathLike | None,
+    from_week: int | None,
+    solver: str,
+    time_limit: float,
+    max_nodes: int | None,
+) -> Callable[[], Result]:
     """Read and validate a plan instance with its hand-over and actuals; the solve to run."""
     from pks_opt.production_plan.balance_link import apply_balance_handover, read_balance_handover
     from pks_opt.production_plan.data import plan_from_raw
@@ -283,60 +308,96 @@ def _prepare_plan(raw: RawInstance, *, from_balance: PathLike | None, unit: str 
     if from_balance is not None:
         the_unit = unit or data.unit
         if the_unit is None:
-            raise InputError("--from-balance needs --unit (or parameters.unit in the instance)",
-                             field="--unit")
+            raise InputError(
+                "--from-balance needs --unit (or parameters.unit in the instance)", field="--unit"
+            )
         ho = read_balance_handover(Path(from_balance), the_unit, year)
         data, warnings, handover = apply_balance_handover(data, ho)
-        goal_link = (f"unit {the_unit} from {from_balance}: goals per period "
-                     f"({', '.join(ho.periods)}), the need that stays with the unit, capacity "
-                     "after the balance's actions")
+        goal_link = (
+            f"unit {the_unit} from {from_balance}: goals per period "
+            f"({', '.join(ho.periods)}), the need that stays with the unit, capacity "
+            "after the balance's actions"
+        )
     elif year is not None or (unit is not None and actuals is None):
-        raise InputError("--unit and --year only go with --from-balance",
-                         field="--unit" if unit else "--year")
+        raise InputError(
+            "--unit and --year only go with --from-balance", field="--unit" if unit else "--year"
+        )
     if (actuals is None) != (from_week is None):
-        raise InputError("--actuals and --from-week go together",
-                         field="--from-week" if actuals else "--actuals")
+        raise InputError(
+            "--actuals and --from-week go together", field="--from-week" if actuals else "--actuals"
+        )
     key = solver.lower()
     if actuals is not None and from_week is not None:
         from pks_opt.production_plan.replan import apply_actuals
 
         the_unit = unit or data.unit
         if the_unit is None:
-            raise InputError("--actuals needs --unit (or parameters.unit in the instance)",
-                             field="--unit")
+            raise InputError(
+                "--actuals needs --unit (or parameters.unit in the instance)", field="--unit"
+            )
         new, more, inputs = apply_actuals(data, _read_actuals(actuals), the_unit, from_week)
         new = new.model_copy(update={"unit": the_unit})
-        return lambda: _replan(data, new, inputs, from_week, key, time_limit, nodes,
-                               warnings + more, goal_link, handover)
+        return lambda: _replan(
+            data,
+            new,
+            inputs,
+            from_week,
+            key,
+            time_limit,
+            nodes,
+            warnings + more,
+            goal_link,
+            handover,
+        )
     return lambda: _solve_plan(data, key, time_limit, nodes, warnings, goal_link, handover)
 
 
-def _solve_plan(data: Any, key: str, time_limit: float, nodes: int, warnings: list[str],
-                goal_link: str | None, handover: dict[str, pd.DataFrame] | None) -> Result:
+def _solve_plan(
+    data: Any,
+    key: str,
+    time_limit: float,
+    nodes: int,
+    warnings: list[str],
+    goal_link: str | None,
+    handover: dict[str, pd.DataFrame] | None,
+) -> Result:
     """The plan with the reduction goal and without it (for the side-by-side chart)."""
     from pks_opt.production_plan.charts import plan_charts
     from pks_opt.production_plan.milp import solve_plan
     from pks_opt.production_plan.solution import plan_result
 
     with interrupt.solving():  # a signal stops the stage running; the plan so far is kept
-        with_target = solve_plan(data, backend=key, time_limit_s=time_limit, with_target=True,
-                                 max_nodes=nodes)
+        with_target = solve_plan(
+            data, backend=key, time_limit_s=time_limit, with_target=True, max_nodes=nodes
+        )
         without = (
-            solve_plan(data, backend=key, time_limit_s=time_limit, with_target=False,
-                       max_nodes=nodes)
-            if with_target.status.has_solution and any(o.has_target for o in data.objects)
+            solve_plan(
+                data, backend=key, time_limit_s=time_limit, with_target=False, max_nodes=nodes
+            )
+            if with_target.status.has_solution
+            and any(o.has_target for o in data.objects)
             and not interrupt.requested()
             else None
         )
-        result = plan_result(data, with_target, without, warnings=warnings,
-                             goal_link=goal_link, handover=handover)
+        result = plan_result(
+            data, with_target, without, warnings=warnings, goal_link=goal_link, handover=handover
+        )
     result.draw = lambda: plan_charts(result, data)
     return result
 
 
-def _replan(data: Any, new: Any, inputs: pd.DataFrame, from_week: int, key: str,
-            time_limit: float, max_nodes: int, warnings: list[str], goal_link: str | None,
-            handover: dict[str, pd.DataFrame] | None) -> Result:
+def _replan(
+    data: Any,
+    new: Any,
+    inputs: pd.DataFrame,
+    from_week: int,
+    key: str,
+    time_limit: float,
+    max_nodes: int,
+    warnings: list[str],
+    goal_link: str | None,
+    handover: dict[str, pd.DataFrame] | None,
+) -> Result:
     """Re-plan weeks from_week..N on the actuals (``new``: the plan data with the weeks before
     locked); the original plan is solved beside it."""
     from pks_opt.production_plan.charts import plan_charts
@@ -345,19 +406,21 @@ def _replan(data: Any, new: Any, inputs: pd.DataFrame, from_week: int, key: str,
     from pks_opt.production_plan.solution import plan_result
 
     with interrupt.solving():  # a signal stops the stage running; the plan so far is kept
-        replan = solve_plan(new, backend=key, time_limit_s=time_limit, with_target=True,
-                            max_nodes=max_nodes)
+        replan = solve_plan(
+            new, backend=key, time_limit_s=time_limit, with_target=True, max_nodes=max_nodes
+        )
         original = (
-            solve_plan(data, backend=key, time_limit_s=time_limit, with_target=True,
-                       max_nodes=max_nodes)
-            if not interrupt.requested() else replan
+            solve_plan(
+                data, backend=key, time_limit_s=time_limit, with_target=True, max_nodes=max_nodes
+            )
+            if not interrupt.requested()
+            else replan
         )
     tables = dict(handover or {})
     tables["replan_inputs"] = inputs
     if original.status.has_solution and replan.status.has_solution:
         tables["replan_diff"] = replan_diff(new, original.production, replan.production)
-    result = plan_result(new, replan, None, warnings=warnings, goal_link=goal_link,
-                         handover=tables)
+    result = plan_result(new, replan, None, warnings=warnings, goal_link=goal_link, handover=tables)
     if "replan_diff" in tables:
         result.explanation[:0] = replan_lines(tables["replan_diff"], from_week, new.num_weeks)
     result.draw = lambda: plan_charts(result, new)
@@ -368,9 +431,16 @@ def _replan(data: Any, new: Any, inputs: pd.DataFrame, from_week: int, key: str,
 
 
 @_keeps_warnings
-def matrix(instance: Instance | PathLike, *, from_plan: PathLike | None = None,
-           week: int | None = None, time_limit: float = 60.0, workers: int = 1,
-           seed: int = 0, scenarios: Sequence[PathLike] = ()) -> Result:
+def matrix(
+    instance: Instance | PathLike,
+    *,
+    from_plan: PathLike | None = None,
+    week: int | None = None,
+    time_limit: float = 60.0,
+    workers: int = 1,
+    seed: int = 0,
+    scenarios: Sequence[PathLike] = (),
+) -> Result:
     """The weekly activity matrix of a clinic (``models/activity_matrix.md``).
 
     ``from_plan``: a production-plan result folder; one matrix per week type (or for plan week
@@ -386,13 +456,15 @@ def matrix(instance: Instance | PathLike, *, from_plan: PathLike | None = None,
 
     def prepare(raw: RawInstance) -> Callable[[], Result]:
         base = build_matrix(raw)
-        datas = [base] if from_plan is None else matrices_from_plan(base, raw, Path(from_plan),
-                                                                      week=week)
+        datas = (
+            [base]
+            if from_plan is None
+            else matrices_from_plan(base, raw, Path(from_plan), week=week)
+        )
 
         def solve() -> Result:
             with interrupt.solving():  # a signal stops the search; the matrix so far is kept
-                result = solve_matrices(datas, time_limit_s=time_limit, workers=workers,
-                                        seed=seed)
+                result = solve_matrices(datas, time_limit_s=time_limit, workers=workers, seed=seed)
             result.draw = lambda: matrix_charts(result)
             return result
 
@@ -429,14 +501,24 @@ def roster(
     from pks_opt.rostering import SolveOptions, benchmark_result
     from pks_opt.rostering.data import roster_from_raw
 
-    options = SolveOptions(time_limit_s=time_limit, seed=seed, workers=workers,
-                           progress=progress, deterministic=deterministic)
+    options = SolveOptions(
+        time_limit_s=time_limit,
+        seed=seed,
+        workers=workers,
+        progress=progress,
+        deterministic=deterministic,
+    )
     inst = instance if isinstance(instance, Instance) else read(instance)
     if inst.raw is None:
         if from_matrix is not None or from_need is not None or scenarios:
-            raise InputError("--from-matrix, --from-need and --scenario do not apply to a "
-                             "benchmark instance", field="--from-matrix" if from_matrix
-                             else "--from-need" if from_need else "--scenario")
+            raise InputError(
+                "--from-matrix, --from-need and --scenario do not apply to a benchmark instance",
+                field="--from-matrix"
+                if from_matrix
+                else "--from-need"
+                if from_need
+                else "--scenario",
+            )
         with interrupt.solving():
             result, _ = benchmark_result(inst.path, options)
         return result
@@ -445,9 +527,12 @@ def roster(
     since = [time.perf_counter()]  # the base's reading starts at the call
 
     def prepare(raw: RawInstance) -> Callable[[], Result]:
-        data = roster_from_raw(raw, matrix_dir=None if from_matrix is None else Path(from_matrix),
-                               need_dir=None if from_need is None else Path(from_need),
-                               unit=unit)
+        data = roster_from_raw(
+            raw,
+            matrix_dir=None if from_matrix is None else Path(from_matrix),
+            need_dir=None if from_need is None else Path(from_need),
+            unit=unit,
+        )
         read_s = time.perf_counter() - since[0]
         since[0] = time.perf_counter()
 
@@ -482,8 +567,14 @@ def _solve_roster(data: Any, options: Any) -> Result:
 
 
 @_keeps_warnings
-def forecast(history: Instance | PathLike, *, horizon: int = 52, holdout: int | None = None,
-             start: str | dt.date | None = None, seasonality: str = "unit") -> Result:
+def forecast(
+    history: Instance | PathLike,
+    *,
+    horizon: int = 52,
+    holdout: int | None = None,
+    start: str | dt.date | None = None,
+    seasonality: str = "unit",
+) -> Result:
     """Weekly inflow forecast per unit × planning object from a history instance
     (``docs/forecast.md``). ``holdout``: 13 or 26 weeks (default: 26 when the history has at
     least 130 weeks); ``start``: the first forecast week (``2027-W10`` or a Monday)."""
@@ -492,8 +583,9 @@ def forecast(history: Instance | PathLike, *, horizon: int = 52, holdout: int | 
     from pks_opt.forecasting.weeks import parse_week, week_label
 
     if seasonality not in ("unit", "object"):
-        raise InputError(f"seasonality must be 'unit' or 'object', not {seasonality!r}",
-                         field="--seasonality")
+        raise InputError(
+            f"seasonality must be 'unit' or 'object', not {seasonality!r}", field="--seasonality"
+        )
     if holdout not in (None, 13, 26):
         raise InputError(f"holdout must be 13 or 26 weeks, not {holdout!r}", field="--holdout")
     first: dt.date | None = None
@@ -509,7 +601,9 @@ def forecast(history: Instance | PathLike, *, horizon: int = 52, holdout: int | 
     if first is not None and first < after:
         raise InputError(
             f"{week_label(first)} is inside the history (it ends in {week_label(data.last_week)}"
-            f"); the forecast starts at {week_label(after)} or later", field="--start")
+            f"); the forecast starts at {week_label(after)} or later",
+            field="--start",
+        )
     result = run_forecast(data, horizon=horizon, start=first, seasonality=seasonality)
     result.draw = lambda: forecast_charts(result)
     return result
@@ -519,8 +613,14 @@ def forecast(history: Instance | PathLike, *, horizon: int = 52, holdout: int | 
 
 
 @_keeps_warnings
-def follow_up(result_dir: PathLike, actuals: PathLike, *, threshold: float = 0.10,
-              year: str | None = None, resources_from: PathLike | None = None) -> Result:
+def follow_up(
+    result_dir: PathLike,
+    actuals: PathLike,
+    *,
+    threshold: float = 0.10,
+    year: str | None = None,
+    resources_from: PathLike | None = None,
+) -> Result:
     """What happened against a plan, a balance or a roster result folder
     (``docs/follow-up.md``); the kind is taken from the folder's ``result.json``.
 
@@ -548,8 +648,9 @@ def follow_up(result_dir: PathLike, actuals: PathLike, *, threshold: float = 0.1
         rows, table = read_shift_actuals(Path(actuals))
         from pks_opt.followup.roster import roster_follow_up
 
-        result = roster_follow_up(read_roster_folder(folder), rows, table, threshold=threshold,
-                                  actuals=str(actuals))
+        result = roster_follow_up(
+            read_roster_folder(folder), rows, table, threshold=threshold, actuals=str(actuals)
+        )
         result.draw = _draw(roster_followup_chart, result)
         return result
     if kind == BALANCE_KIND:
@@ -559,15 +660,22 @@ def follow_up(result_dir: PathLike, actuals: PathLike, *, threshold: float = 0.1
 
             p = read_plan(Path(resources_from))
             mapping = {r.id: r.balance_resource for r in p.resources if r.balance_resource}
-        result = balance_follow_up(read_balance_folder(folder, year), read_actuals(Path(actuals)),
-                                   threshold=threshold, resource_map=mapping)
+        result = balance_follow_up(
+            read_balance_folder(folder, year),
+            read_actuals(Path(actuals)),
+            threshold=threshold,
+            resource_map=mapping,
+        )
         result.draw = _draw(balance_followup_chart, result)
         return result
     if year is not None or resources_from is not None:
-        raise InputError("--year and --resources-from go with a balance result",
-                         field="--year" if year is not None else "--resources-from")
-    result = plan_follow_up(read_plan_folder(folder), read_actuals(Path(actuals)),
-                            threshold=threshold)
+        raise InputError(
+            "--year and --resources-from go with a balance result",
+            field="--year" if year is not None else "--resources-from",
+        )
+    result = plan_follow_up(
+        read_plan_folder(folder), read_actuals(Path(actuals)), threshold=threshold
+    )
     result.draw = _draw(followup_charts, result)
     return result
 
@@ -607,26 +715,58 @@ def load_result(folder: PathLike) -> Result:
         path = folder / str(fname)
         if not path.is_file():
             raise InputError(f"table '{name}' is listed but {fname} is missing", file=str(meta))
-        tables[str(name)] = _read_table(path, types.get(name) or {},
-                                        swedish=env.get("csv_dialect") == "sv")
-    known = {"kind", "status", "objective", "bound", "gap", "runtime_s", "solver", "instance",
-             "kpis", "tables", "charts", "stages", "explanation", "warnings", "column_types",
-             "parts", "csv_dialect"}
+        tables[str(name)] = _read_table(
+            path, types.get(name) or {}, swedish=env.get("csv_dialect") == "sv"
+        )
+    known = {
+        "kind",
+        "status",
+        "objective",
+        "bound",
+        "gap",
+        "runtime_s",
+        "solver",
+        "instance",
+        "kpis",
+        "tables",
+        "charts",
+        "stages",
+        "explanation",
+        "warnings",
+        "column_types",
+        "parts",
+        "csv_dialect",
+    }
     stages = [
-        StageReport(str(s["name"]), SolveStatus(s["status"]), _num(s.get("objective"), math.inf),
-                    _num(s.get("bound"), -math.inf), float(s.get("runtime_s") or 0.0))
+        StageReport(
+            str(s["name"]),
+            SolveStatus(s["status"]),
+            _num(s.get("objective"), math.inf),
+            _num(s.get("bound"), -math.inf),
+            float(s.get("runtime_s") or 0.0),
+        )
         for s in env.get("stages") or []
     ]
-    parts = {p.name: load_result(p) for p in sorted(folder.iterdir())
-             if p.is_dir() and (p / RESULT_FILE).is_file()}
+    parts = {
+        p.name: load_result(p)
+        for p in sorted(folder.iterdir())
+        if p.is_dir() and (p / RESULT_FILE).is_file()
+    }
     return Result(
-        kind=str(env["kind"]), status=SolveStatus(env["status"]),
-        instance=str(env.get("instance") or folder.name), solver=str(env.get("solver") or ""),
-        objective=_num(env.get("objective"), math.inf), bound=_num(env.get("bound"), -math.inf),
-        runtime_s=float(env.get("runtime_s") or 0.0), kpis=dict(env.get("kpis") or {}),
-        tables=tables, stages=stages, explanation=list(env.get("explanation") or []),
+        kind=str(env["kind"]),
+        status=SolveStatus(env["status"]),
+        instance=str(env.get("instance") or folder.name),
+        solver=str(env.get("solver") or ""),
+        objective=_num(env.get("objective"), math.inf),
+        bound=_num(env.get("bound"), -math.inf),
+        runtime_s=float(env.get("runtime_s") or 0.0),
+        kpis=dict(env.get("kpis") or {}),
+        tables=tables,
+        stages=stages,
+        explanation=list(env.get("explanation") or []),
         warnings=list(env.get("warnings") or []),
-        extra={k: v for k, v in env.items() if k not in known}, parts=parts,
+        extra={k: v for k, v in env.items() if k not in known},
+        parts=parts,
     )
 
 
@@ -635,8 +775,15 @@ def _read_table(path: Path, types: dict[str, str], *, swedish: bool = False) -> 
     text = {c: str for c, t in types.items() if t == "text"}
     sep, decimal = (";", ",") if swedish else (",", ".")
     try:
-        return pd.read_csv(path, dtype=text, keep_default_na=False, na_values=[""], sep=sep,
-                           decimal=decimal, encoding="utf-8-sig")
+        return pd.read_csv(
+            path,
+            dtype=text,
+            keep_default_na=False,
+            na_values=[""],
+            sep=sep,
+            decimal=decimal,
+            encoding="utf-8-sig",
+        )
     except pd.errors.EmptyDataError:
         return pd.DataFrame()
 

@@ -42,8 +42,9 @@ def of_year(period: str, year: str) -> bool:
     return period == year or (period.startswith(year) and not period[len(year)].isdigit())
 
 
-def plan_year_periods(periods: list[str], year: str | None, *, file: str | None = None,
-                      field: str = "--year") -> list[str]:
+def plan_year_periods(
+    periods: list[str], year: str | None, *, file: str | None = None, field: str = "--year"
+) -> list[str]:
     """The plan year's periods: those of ``year`` (``2027Q1``…), or the first four.
 
     Raises
@@ -57,6 +58,7 @@ def plan_year_periods(periods: list[str], year: str | None, *, file: str | None 
     if not chosen:
         from pks_opt.errors import InputError
 
-        raise InputError(f"no period of year {year} (periods: {', '.join(periods)})",
-                         file=file, field=field)
+        raise InputError(
+            f"no period of year {year} (periods: {', '.join(periods)})", file=file, field=field
+        )
     return chosen

@@ -96,8 +96,10 @@ def write_workbook(raw: RawInstance, path: Path) -> None:
         ws.append([key, _yaml_text(value)])
     for name, table in raw.tables.items():
         if len(name) > 31:
-            raise InputError(f"table name '{name}' is longer than Excel's 31 characters for a "
-                             "sheet name", file=table.where)
+            raise InputError(
+                f"table name '{name}' is longer than Excel's 31 characters for a sheet name",
+                file=table.where,
+            )
         sheet = wb.create_sheet(name)
         sheet.append(list(table.columns))
         for row in table.rows:
@@ -129,8 +131,7 @@ def _yaml_text(value: Any) -> Any:
         dumped = yaml.safe_dump(value, default_flow_style=True, allow_unicode=True).strip()
         dumped = dumped.removesuffix("...").strip()
         return value if dumped == value else dumped
-    return yaml.safe_dump(value, default_flow_style=True, allow_unicode=True,
-                          width=10_000).strip()
+    return yaml.safe_dump(value, default_flow_style=True, allow_unicode=True, width=10_000).strip()
 
 
 def _cell(value: Any) -> Any:
@@ -143,8 +144,11 @@ def _cell(value: Any) -> Any:
             number = int(value)
             if abs(number) < 2**53 and str(number) == value:
                 return number
-        elif (math.isfinite(float(value)) and repr(float(value)) == value
-              and not float(value).is_integer()):  # '1.0' stays text: a cell 1.0 reads as 1
+        elif (
+            math.isfinite(float(value))
+            and repr(float(value)) == value
+            and not float(value).is_integer()
+        ):  # '1.0' stays text: a cell 1.0 reads as 1
             return float(value)
     return value
 

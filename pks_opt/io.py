@@ -469,8 +469,14 @@ def read_result_csv(
     _check_whole_records(Path(path), sep, where)
     try:
         if text or swedish:
-            df = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True,
-                             sep=sep, encoding="utf-8-sig")
+            df = pd.read_csv(
+                path,
+                dtype=str,
+                keep_default_na=False,
+                skipinitialspace=True,
+                sep=sep,
+                encoding="utf-8-sig",
+            )
             if swedish:
                 df = df.apply(lambda c: c.map(swedish_cell))
             if not text:  # pandas' own types, from the cells as a comma file holds them
@@ -511,8 +517,9 @@ def _check_whole_records(path: Path, sep: str, where: str) -> None:
     width = len(records[0])
     for i, rec in enumerate(records[1:], start=2):
         if any(c.strip() for c in rec) and len(rec) != width:
-            raise InputError(f"malformed CSV: {len(rec)} field(s), the header has {width}",
-                             file=where, row=i)
+            raise InputError(
+                f"malformed CSV: {len(rec)} field(s), the header has {width}", file=where, row=i
+            )
 
 
 def _as_numbers(column: pd.Series) -> pd.Series:
@@ -896,8 +903,18 @@ def parse_rows(
 
 
 #: column names a planner may add for notes: never read, never an error
-COMMENT_COLUMNS = frozenset({"comment", "comments", "note", "notes", "kommentar",
-                             "kommentarer", "anteckning", "anteckningar"})
+COMMENT_COLUMNS = frozenset(
+    {
+        "comment",
+        "comments",
+        "note",
+        "notes",
+        "kommentar",
+        "kommentarer",
+        "anteckning",
+        "anteckningar",
+    }
+)
 
 
 def is_comment_column(name: str) -> bool:
@@ -916,7 +933,9 @@ def unknown_column_error(column: str, table: Table, fields: Iterable[str]) -> In
     return InputError(
         f"unknown column '{column}' ({hint}); a column for your own notes must be named "
         "'comment' or 'note' or start with '#'",
-        file=table.where, row=1, field=column,
+        file=table.where,
+        row=1,
+        field=column,
     )
 
 

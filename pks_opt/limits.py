@@ -66,9 +66,13 @@ def calendar_date(value: Any) -> Any:
 CalendarDate = Annotated[date, BeforeValidator(calendar_date)]
 
 
-def check_size(what: str, size: int, maximum: int, *, file: str | None = None,
-               field: str | None = None) -> None:
+def check_size(
+    what: str, size: int, maximum: int, *, file: str | None = None, field: str | None = None
+) -> None:
     """Refuse a problem larger than ``maximum`` before anything of that size is allocated."""
     if size > maximum:
-        raise InputError(f"{what} is {size:,}, more than the documented maximum {maximum:,}",
-                         file=file, field=field)
+        raise InputError(
+            f"{what} is {size:,}, more than the documented maximum {maximum:,}",
+            file=file,
+            field=field,
+        )

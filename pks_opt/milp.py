@@ -94,8 +94,7 @@ def solve_pulp(
             # HiGHS asks at every node (MIP) and iteration (simplex, IPM): a signal stops it
             # with its incumbent; max_nodes only counts branch-and-bound nodes
             if interrupt.requested() or (
-                max_nodes is not None and int(kind) == mip_kind
-                and out.mip_node_count >= max_nodes
+                max_nodes is not None and int(kind) == mip_kind and out.mip_node_count >= max_nodes
             ):
                 into.user_interrupt = True
 
@@ -125,8 +124,11 @@ def solve_pulp(
                 if not interrupt.requested():
                     raise
                 return MilpOutcome(
-                    SolveStatus.INTERRUPTED, math.inf, -math.inf,
-                    time.perf_counter() - start, name,
+                    SolveStatus.INTERRUPTED,
+                    math.inf,
+                    -math.inf,
+                    time.perf_counter() - start,
+                    name,
                 )
     else:
         prob.solve(solver)

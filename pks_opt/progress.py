@@ -45,7 +45,9 @@ def _num(v: float) -> str:
 def stage_started(name: str, budget_s: float | None) -> None:
     sink = _sink.get()
     if sink is not None:
-        limit = "" if budget_s is None or not math.isfinite(budget_s) else f", up to {budget_s:.0f} s"
+        limit = (
+            "" if budget_s is None or not math.isfinite(budget_s) else f", up to {budget_s:.0f} s"
+        )
         sink(f"  stage {name}: started ({_elapsed():.1f} s{limit})")
 
 
@@ -54,11 +56,21 @@ def stage_done(report: StageReport) -> None:
     if sink is None:
         return
     if report.status.has_solution:
-        proven = "proven best" if report.status is SolveStatus.OPTIMAL else (
-            "best found, not proven" + (f"; cannot be better than {_num(report.bound)}"
-                                        if math.isfinite(report.bound) else ""))
-        sink(f"  stage {report.name}: {_num(report.objective)} ({proven}) after "
-             f"{_elapsed():.1f} s")
+        proven = (
+            "proven best"
+            if report.status is SolveStatus.OPTIMAL
+            else (
+                "best found, not proven"
+                + (
+                    f"; cannot be better than {_num(report.bound)}"
+                    if math.isfinite(report.bound)
+                    else ""
+                )
+            )
+        )
+        sink(f"  stage {report.name}: {_num(report.objective)} ({proven}) after {_elapsed():.1f} s")
     else:
-        sink(f"  stage {report.name}: no solution ({report.status.value.lower()}) after "
-             f"{_elapsed():.1f} s")
+        sink(
+            f"  stage {report.name}: no solution ({report.status.value.lower()}) after "
+            f"{_elapsed():.1f} s"
+        )

@@ -91,11 +91,16 @@ class Result:
     #: sub-results written as sub-folders (a balance's scenarios)
     parts: dict[str, Result] = field(default_factory=dict)
     #: draws the charts (name → matplotlib Figure); set by the level, not serialised
-    draw: Callable[[], Mapping[str, Any]] | None = field(default=None, repr=False,
-                                                         compare=False)
+    draw: Callable[[], Mapping[str, Any]] | None = field(default=None, repr=False, compare=False)
 
-    def write(self, folder: str | Path, *, excel: bool = False, charts: bool = True,
-              csv_dialect: str = "comma") -> dict[str, Any]:
+    def write(
+        self,
+        folder: str | Path,
+        *,
+        excel: bool = False,
+        charts: bool = True,
+        csv_dialect: str = "comma",
+    ) -> dict[str, Any]:
         """Write ``result.json``, one CSV per table, PNG charts (with ``charts`` and a
         solution), ``tables.xlsx`` (with ``excel``) and the parts as sub-folders; the folder is
         replaced whole. ``csv_dialect="sv"`` writes the CSVs as Swedish Excel opens them (``;``,
@@ -108,8 +113,14 @@ class Result:
         """
         from pks_opt.report.output import write_result
 
-        return write_result(self, folder, excel=excel, charts=self.charts() if charts else {},
-                            replace=True, csv_dialect=csv_dialect)
+        return write_result(
+            self,
+            folder,
+            excel=excel,
+            charts=self.charts() if charts else {},
+            replace=True,
+            csv_dialect=csv_dialect,
+        )
 
     def charts(self) -> Mapping[str, Any]:
         """The level's charts of this result (none without a solution or a drawer)."""
@@ -128,8 +139,7 @@ class Result:
             return self
         if self.status.has_solution:
             keeps = (
-                "the best solution found so far is kept "
-                f"(status when stopped: {self.status.value})"
+                f"the best solution found so far is kept (status when stopped: {self.status.value})"
             )
         elif self.status is SolveStatus.INTERRUPTED:  # a stage stopped before any solution
             keeps = "no solution was found before the stop"
@@ -140,11 +150,18 @@ class Result:
             parts={n: p.interrupted(signame, after_s) for n, p in self.parts.items()},
             status=SolveStatus.INTERRUPTED,
             objective=self.objective if self.status.has_solution else math.inf,
-            explanation=[f"interrupted by {signame} after {after_s:.1f} s: {keeps}",
-                         *self.explanation],
-            extra={**self.extra, "interrupted": {"signal": signame,
-                                                 "status_when_stopped": self.status.value,
-                                                 "after_s": round(after_s, 2)}},
+            explanation=[
+                f"interrupted by {signame} after {after_s:.1f} s: {keeps}",
+                *self.explanation,
+            ],
+            extra={
+                **self.extra,
+                "interrupted": {
+                    "signal": signame,
+                    "status_when_stopped": self.status.value,
+                    "after_s": round(after_s, 2),
+                },
+            },
         )
 
     @property

@@ -191,9 +191,16 @@ class CpSatAdapter(Adapter):
 
     solver_name = "cp-sat"
 
-    def __init__(self, model: Any, *, workers: int = 1, seed: int = 0,
-                 wall_factor: float = 3.0, hint_vars: Sequence[Any] = (),
-                 status: Callable[[Any, Any], SolveStatus] | None = None) -> None:
+    def __init__(
+        self,
+        model: Any,
+        *,
+        workers: int = 1,
+        seed: int = 0,
+        wall_factor: float = 3.0,
+        hint_vars: Sequence[Any] = (),
+        status: Callable[[Any, Any], SolveStatus] | None = None,
+    ) -> None:
         super().__init__()
         self.status = status or cp_status  # (code, cp module) -> SolveStatus
         from ortools.sat.python import cp_model
@@ -230,8 +237,13 @@ class CpSatAdapter(Adapter):
         status = self.status(code, self.cp)
         if not status.has_solution:
             return Outcome(status, math.inf, -math.inf, runtime, self.solver_name)
-        return Outcome(status, float(int(round(solver.objective_value))),
-                       float(solver.best_objective_bound), runtime, self.solver_name)
+        return Outcome(
+            status,
+            float(int(round(solver.objective_value))),
+            float(solver.best_objective_bound),
+            runtime,
+            self.solver_name,
+        )
 
     def value(self, expr: Any) -> float:
         if isinstance(expr, int):
@@ -366,17 +378,22 @@ class Check:
         got, want, tol = self.recomputed, self.solver, self.tolerance
         if not math.isfinite(want):
             return None
-        if got > want + tol or (math.isfinite(self.bound) and got < self.bound - tol) or (
-            self.exact and abs(got - want) > tol
+        if (
+            got > want + tol
+            or (math.isfinite(self.bound) and got < self.bound - tol)
+            or (self.exact and abs(got - want) > tol)
         ):
             bound = f" (bound {self.bound:.8g})" if math.isfinite(self.bound) else ""
-            return (f"self-check: stage {self.stage} recomputed {got:.8g} but the solver "
-                    f"reports {want:.8g}{bound}")
+            return (
+                f"self-check: stage {self.stage} recomputed {got:.8g} but the solver "
+                f"reports {want:.8g}{bound}"
+            )
         return None
 
 
-def self_check(status: SolveStatus, checks: Iterable[Check], *, prefix: str = ""
-               ) -> tuple[SolveStatus, list[str]]:
+def self_check(
+    status: SolveStatus, checks: Iterable[Check], *, prefix: str = ""
+) -> tuple[SolveStatus, list[str]]:
     """The one self-check policy: each mismatch is a warning line, and the status is no
     better than FEASIBLE when there is one (the solution stands, its proof does not)."""
     problems = [prefix + p for c in checks if (p := c.problem()) is not None]

@@ -59,8 +59,10 @@ def trace_files(folders: list[Path]) -> list[Path]:
         else:
             found += sorted(f.rglob(TRACE_FILE))
     if not found:
-        raise InputError(f"no {TRACE_FILE} here or below (run a level with --out first)",
-                         file=", ".join(str(f) for f in folders))
+        raise InputError(
+            f"no {TRACE_FILE} here or below (run a level with --out first)",
+            file=", ".join(str(f) for f in folders),
+        )
     return found
 
 
@@ -133,7 +135,11 @@ def explain_chain(
         first = None
         for level in LEVEL_ORDER:
             first = next(
-                (r for r in rows.values() if r.level == level and r.unit == unit and obj in r.objects),
+                (
+                    r
+                    for r in rows.values()
+                    if r.level == level and r.unit == unit and obj in r.objects
+                ),
                 None,
             )
             if first is not None:

@@ -24,8 +24,11 @@ COMPARISON_TABLE = "scenario_comparison"
 MAX_PANELS = 12
 
 
-def solve_with_scenarios(raw: RawInstance, scenarios: Sequence[str | Path],
-                         prepare: Callable[[RawInstance], Callable[[], Result]]) -> Result:
+def solve_with_scenarios(
+    raw: RawInstance,
+    scenarios: Sequence[str | Path],
+    prepare: Callable[[RawInstance], Callable[[], Result]],
+) -> Result:
     """The base and each scenario variant, ``prepare``d (read and validated: a bad scenario
     stops the run before anything is solved, naming the scenario file, change number and
     field), then solved in turn; the base with the comparison (above)."""
@@ -76,13 +79,15 @@ def comparison_table(base: Result, parts: Mapping[str, Result]) -> pd.DataFrame:
     names = list(dict.fromkeys(k for d in kpis for k in d))
     rows = []
     for (name, res), values in zip(runs, kpis, strict=True):
-        row: dict[str, Any] = {"scenario": name, "status": res.status.value,
-                               "objective": res.objective if math.isfinite(res.objective) else None}
+        row: dict[str, Any] = {
+            "scenario": name,
+            "status": res.status.value,
+            "objective": res.objective if math.isfinite(res.objective) else None,
+        }
         row.update({k: values.get(k) for k in names})
         rows.append(row)
     table = pd.DataFrame(rows)
-    changed = [k for k in ["objective", *names]
-               if table[k].nunique(dropna=False) > 1]
+    changed = [k for k in ["objective", *names] if table[k].nunique(dropna=False) > 1]
     for k in changed:
         table[f"change {k}"] = table[k] - table[k].iloc[0]
     return table
@@ -101,8 +106,10 @@ def change_lines(table: pd.DataFrame) -> list[str]:
             a, b = base[k], row[k]
             if _same(a, b):
                 continue
-            parts.append(f"{k} {_fmt(a)} → {_fmt(b)}" + (
-                f" ({b - a:+.4g})" if _number(a) and _number(b) else ""))
+            parts.append(
+                f"{k} {_fmt(a)} → {_fmt(b)}"
+                + (f" ({b - a:+.4g})" if _number(a) and _number(b) else "")
+            )
         what = ", ".join(parts) if parts else "the same as the base"
         lines.append(f"scenario {row['scenario']}: {what}")
     return lines
@@ -145,7 +152,7 @@ def comparison_chart(table: pd.DataFrame, title: str) -> Any:
         ax.set_xticks(range(len(names)), names, rotation=30, ha="right", fontsize=8)
         ax.set_title(k, fontsize=9)
         ax.axhline(values[0], color="#7f7f7f", lw=0.8, ls="--")
-    for ax in list(axes.flat)[len(changed):]:
+    for ax in list(axes.flat)[len(changed) :]:
         ax.axis("off")
     fig.suptitle(f"{title}: scenarios against the base (grey; dashed line = base)", fontsize=10)
     fig.tight_layout()

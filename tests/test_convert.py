@@ -55,8 +55,10 @@ def _validated(path: Path) -> Any:
 
 def _cells(path: Path) -> dict[str, tuple[tuple[str, ...], list[list[str]]]]:
     raw = read_raw(path)
-    return {name: (t.columns, [[str(r.get(c)) for c in t.columns] for r in t.rows])
-            for name, t in raw.tables.items()}
+    return {
+        name: (t.columns, [[str(r.get(c)) for c in t.columns] for r in t.rows])
+        for name, t in raw.tables.items()
+    }
 
 
 @pytest.mark.parametrize("folder", SHIPPED, ids=lambda p: str(p.relative_to(instance_path(""))))
@@ -67,8 +69,9 @@ def test_folder_to_workbook_to_folder_loses_nothing(folder: Path, tmp_path: Path
         assert res.exit_code == 0, res.output
     assert (back / "instance.yaml").is_file()
     assert _cells(back) == _cells(folder)
-    assert read_raw(back).manifest == {k: v for k, v in read_raw(folder).manifest.items()
-                                       if k != "tables"}
+    assert read_raw(back).manifest == {
+        k: v for k, v in read_raw(folder).manifest.items() if k != "tables"
+    }
     assert _same(_validated(back), _validated(folder))
     assert _same(_validated(book), _validated(folder))
 
@@ -95,12 +98,16 @@ def test_number_cells_and_text_ids(tmp_path: Path) -> None:
     ws = openpyxl.load_workbook(tmp_path / "t.xlsx")["t"]
     assert [c.value for c in ws[2]] == ["007", 12, 0.25]
     assert [c.value for c in ws[3]] == ["NA", "1.50", 1001]
-    params = {r[0].value: r[1].value for r in openpyxl.load_workbook(tmp_path / "t.xlsx")["instance"].iter_rows(min_row=2)}
+    params = {
+        r[0].value: r[1].value
+        for r in openpyxl.load_workbook(tmp_path / "t.xlsx")["instance"].iter_rows(min_row=2)
+    }
     assert params == {"kind": "roster", "name": "t", "parameters.weeks": 1}
 
 
 def test_existing_target_is_refused(tmp_path: Path) -> None:
     (tmp_path / "x.xlsx").write_text("")
-    res = CliRunner().invoke(main, ["convert", str(instance_path("clinic-plan")),
-                                    str(tmp_path / "x.xlsx")])
+    res = CliRunner().invoke(
+        main, ["convert", str(instance_path("clinic-plan")), str(tmp_path / "x.xlsx")]
+    )
     assert res.exit_code == 2 and "exists already" in res.output

@@ -16,8 +16,19 @@ def test_every_demo_step_is_runnable_in_principle(tmp_path: Path) -> None:
     for name in commands:
         assert name in main.commands, f"demo step uses unknown command {name!r}"
     # the PKS chain, top to bottom
-    order = ["need", "balance", "plan", "matrix", "roster", "trace", "cycle", "forecast", "follow-up",
-             "batch", "assess"]
+    order = [
+        "need",
+        "balance",
+        "plan",
+        "matrix",
+        "roster",
+        "trace",
+        "cycle",
+        "forecast",
+        "follow-up",
+        "batch",
+        "assess",
+    ]
     assert [c for c in dict.fromkeys(commands)] == [c for c in order if c in commands]
     for _, sub, argv in DEMO_STEPS:
         for arg in argv[1:]:

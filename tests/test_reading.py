@@ -191,14 +191,19 @@ def test_undecodable_text_is_refused_with_how_to_save(
 ) -> None:
     msg = _refused(tmp_path, data)
     assert "t.csv: " + expected in msg
-    assert msg.endswith("save it as UTF-8 (CSV UTF-8) or as Swedish Excel CSV (semicolon-separated)")
+    assert msg.endswith(
+        "save it as UTF-8 (CSV UTF-8) or as Swedish Excel CSV (semicolon-separated)"
+    )
 
 
 # --------------------------------------------------------------------------- cut files
 
 
 def test_fewer_fields_than_the_header_is_an_error_naming_the_row(tmp_path: Path) -> None:
-    msg = _refused(tmp_path, b"id,competences,employment_rate,nights_allowed\nn08,nurse,1,true\nn09,nurse,0.8\n")
+    msg = _refused(
+        tmp_path,
+        b"id,competences,employment_rate,nights_allowed\nn08,nurse,1,true\nn09,nurse,0.8\n",
+    )
     assert msg == (
         f"{tmp_path / 'inst' / 't.csv'} row 3: malformed CSV: 3 field(s), the header has 4:"
         " a field is missing (a blank cell still needs its ',')"
@@ -309,7 +314,9 @@ def test_xlsx_error_cells_are_refused(tmp_path: Path, error: str) -> None:
 def test_xlsx_infinite_number_is_refused(tmp_path: Path) -> None:
     book = _book(tmp_path / "b.xlsx", {"staff": [["id", "rate"], ["n1", 2]]})
     _patch_sheet(book, 1, '<c r="B2" t="n"><v>2</v>', '<c r="B2" t="n"><v>1e999</v>')
-    assert _book_error(book) == f"{book}[staff] row 2, field 'rate': cell B2 holds inf, not a number"
+    assert (
+        _book_error(book) == f"{book}[staff] row 2, field 'rate': cell B2 holds inf, not a number"
+    )
 
 
 class _Staff(Row):
@@ -403,7 +410,9 @@ def test_xlsx_formula_through_the_cli_exit_2_nothing_written(tmp_path: Path) -> 
     )
     assert len(res.output.strip().splitlines()) == 1
     assert not out.exists()
-    _patch_sheet(book, list(sheets).index("staff") + 1, "<f>0.25*2</f><v />", "<f>0.25*2</f><v>0.5</v>")
+    _patch_sheet(
+        book, list(sheets).index("staff") + 1, "<f>0.25*2</f><v />", "<f>0.25*2</f><v>0.5</v>"
+    )
     assert CliRunner().invoke(main, ["need", str(book), "--out", str(out)]).exit_code == 0
 
 
@@ -445,7 +454,9 @@ def test_impossible_yaml_date_names_file_and_field(tmp_path: Path) -> None:
     from rostering.conftest import write_instance
 
     inst = write_instance(
-        tmp_path / "r", staff="id,competences\nA,RN\n", demand="weekday,shift,competence,staff\n0,D,RN,1\n"
+        tmp_path / "r",
+        staff="id,competences\nA,RN\n",
+        demand="weekday,shift,competence,staff\n0,D,RN,1\n",
     )
     manifest = (inst / "instance.yaml").read_text()
     assert "start_date: '2026-03-30'" in manifest
@@ -525,7 +536,9 @@ def test_size_limits_are_checked_before_reading(
     monkeypatch.setattr(pio, "MAX_CSV_BYTES", 100)
     big = folder / "acute_arrivals.csv"
     assert big.stat().st_size > 100
-    with pytest.raises(InputError, match=r"\.csv: the file is 0 MB, more than the 0 MB a CSV table may have"):
+    with pytest.raises(
+        InputError, match=r"\.csv: the file is 0 MB, more than the 0 MB a CSV table may have"
+    ):
         read_raw(folder)
     monkeypatch.setattr(pio, "MAX_XLSX_BYTES", 100)
     book = _book(tmp_path / "b.xlsx", {"staff": [["id"], ["n1"]]})

@@ -98,9 +98,13 @@ def test_negative_care_need_is_zero_with_a_warning(tmp_path: Path) -> None:
     prod = res.tables["production_need"].set_index(["planning_object", "period"])
     assert prod.loc[("op", "Q1"), "care_need"] == 0
     assert prod.loc[("op", "Q1"), "production_need"] == pytest.approx(5)
-    assert any(w.startswith(f"{p} change 1, field 'mission_change': care need of SURG/op/Q1 "
-                            "is negative (110 + mission_change -200 = -90); 0 used")
-               for w in res.warnings), res.warnings
+    assert any(
+        w.startswith(
+            f"{p} change 1, field 'mission_change': care need of SURG/op/Q1 "
+            "is negative (110 + mission_change -200 = -90); 0 used"
+        )
+        for w in res.warnings
+    ), res.warnings
 
 
 def test_parameters_change_and_stacking(tmp_path: Path) -> None:

@@ -51,8 +51,13 @@ def _pulp_two_stages() -> tuple[Any, Any, Any, list[Stage]]:
 def test_pulp_two_stages_exact_hold(backend: str) -> None:
     prob, x, y, two = _pulp_two_stages()
     seen: list[str] = []
-    run = run_stages(two, PulpAdapter(prob, backend), TimeSplit(10.0), exact,
-                     on_stage=lambda r: seen.append(r.name))
+    run = run_stages(
+        two,
+        PulpAdapter(prob, backend),
+        TimeSplit(10.0),
+        exact,
+        on_stage=lambda r: seen.append(r.name),
+    )
     assert run.status is SolveStatus.OPTIMAL and run.stopped is None
     assert [(r.name, r.status, r.objective) for r in run.reports] == [
         ("cost", SolveStatus.OPTIMAL, pytest.approx(4)),
@@ -85,8 +90,9 @@ def test_cpsat_two_stages() -> None:
     a, b, c = (m.new_bool_var(n) for n in "abc")
     m.add(a + b + c >= 2)
     adapter = CpSatAdapter(m, hint_vars=[a, b, c])
-    run = run_stages([Stage("ab", a + b), Stage("weighted", 2 * a + c)], adapter,
-                     TimeSplit(10.0, 0.01), exact)
+    run = run_stages(
+        [Stage("ab", a + b), Stage("weighted", 2 * a + c)], adapter, TimeSplit(10.0, 0.01), exact
+    )
     assert run.status is SolveStatus.OPTIMAL
     assert [r.objective for r in run.reports] == [1.0, 1.0]
     assert adapter.hints == {a: 0, b: 1, c: 1}
@@ -147,21 +153,25 @@ def test_time_split_shares_what_is_left() -> None:
 def test_status_combination() -> None:
     ok, feas = (SolveStatus.OPTIMAL, 3.0), (SolveStatus.FEASIBLE, 2.0)
     none = (SolveStatus.NO_SOLUTION_IN_TIME, 0.0)
-    assert run_stages(_three(), _Scripted([ok, ok, ok]), TimeSplit(None), exact).status \
+    assert (
+        run_stages(_three(), _Scripted([ok, ok, ok]), TimeSplit(None), exact).status
         is SolveStatus.OPTIMAL
-    assert run_stages(_three(), _Scripted([ok, feas, ok]), TimeSplit(None), exact).status \
+    )
+    assert (
+        run_stages(_three(), _Scripted([ok, feas, ok]), TimeSplit(None), exact).status
         is SolveStatus.FEASIBLE
+    )
     later = run_stages(_three(), _Scripted([ok, none]), TimeSplit(None), exact)
     assert later.status is SolveStatus.FEASIBLE and later.stopped == "no solution"
     assert [r.status for r in later.reports] == [SolveStatus.OPTIMAL, none[0]]
-    first = run_stages(_three(), _Scripted([(SolveStatus.INFEASIBLE, 0.0)]), TimeSplit(None),
-                       exact)
+    first = run_stages(_three(), _Scripted([(SolveStatus.INFEASIBLE, 0.0)]), TimeSplit(None), exact)
     assert first.status is SolveStatus.INFEASIBLE and not first.has_solution
 
 
 def test_hold_is_exact_when_proven_and_tolerant_otherwise() -> None:
-    ad = _Scripted([(SolveStatus.OPTIMAL, 100.0), (SolveStatus.FEASIBLE, 100.0),
-                    (SolveStatus.OPTIMAL, 1.0)])
+    ad = _Scripted(
+        [(SolveStatus.OPTIMAL, 100.0), (SolveStatus.FEASIBLE, 100.0), (SolveStatus.OPTIMAL, 1.0)]
+    )
     tol = stages.proven_noise(1e-6, 0.01, 1e-4)
     run_stages(_three(), ad, TimeSplit(None), tol)
     assert ad.held[0] == ("s1", pytest.approx(100.0001))  # proven: solver noise only
@@ -185,8 +195,9 @@ def test_a_signal_stops_the_stages_and_keeps_the_solution(monkeypatch: pytest.Mo
 
 def test_accept_ends_the_stages_for_the_level() -> None:
     ad = _Scripted([(SolveStatus.OPTIMAL, 1.0)] * 3)
-    run = run_stages(_three(), ad, TimeSplit(None), exact,
-                     accept=lambda stage, _out: stage.name != "s2")
+    run = run_stages(
+        _three(), ad, TimeSplit(None), exact, accept=lambda stage, _out: stage.name != "s2"
+    )
     assert [r.name for r in run.reports] == ["s1", "s2"] and run.stopped == "by the level"
     assert ad.held == [("s1", 1.0)]  # s2 was not held
 
@@ -201,31 +212,38 @@ def test_self_check_policy() -> None:
     status, problems = self_check(SolveStatus.OPTIMAL, [ok, above, below_bound, not_equal])
     assert status is SolveStatus.FEASIBLE
     assert [p.split(" recomputed")[0] for p in problems] == [
-        "self-check: stage b", "self-check: stage c", "self-check: stage d"]
+        "self-check: stage b",
+        "self-check: stage c",
+        "self-check: stage d",
+    ]
     # never better than the status it had
-    assert self_check(SolveStatus.NO_SOLUTION_IN_TIME, [above])[0] \
-        is SolveStatus.NO_SOLUTION_IN_TIME
+    assert (
+        self_check(SolveStatus.NO_SOLUTION_IN_TIME, [above])[0] is SolveStatus.NO_SOLUTION_IN_TIME
+    )
 
 
 # ------------------------------------------------------------------------------ levels
 
 
 def test_matrix_self_check_mismatch_warns_and_is_feasible(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from pks_opt.activity_matrix import solution
 
     folder = write_matrix(tmp_path / "m")
     assert solve_matrix_folder(folder).status is SolveStatus.OPTIMAL
     real = solution.stage_values
-    monkeypatch.setattr(solution, "stage_values",
-                        lambda d, rooms: {k: v + 1 for k, v in real(d, rooms).items()})
+    monkeypatch.setattr(
+        solution, "stage_values", lambda d, rooms: {k: v + 1 for k, v in real(d, rooms).items()}
+    )
     res = solve_matrix_folder(folder)
     assert res.status is SolveStatus.FEASIBLE
     assert any(w.startswith("self-check: stage same-day recomputed 1") for w in res.warnings)
 
 
 def test_plan_self_check_mismatch_warns_and_is_feasible(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from pks_opt.production_plan.evaluate import PlanEvaluation
     from tests.production_plan.tiny import solve as solve_plan_folder
     from tests.production_plan.tiny import weekly_inflow
@@ -235,8 +253,10 @@ def test_plan_self_check_mismatch_warns_and_is_feasible(
     folder = write_plan(
         tmp_path / "p",
         objects=[{"planning_object": "a", "queue_start": 10, "max_wait_weeks": 1}],
-        weeks=2, resources=[{"resource": "doc", "hours_per_week": 10}],
-        hours=[("a", "doc", 1.0)], inflow=weekly_inflow("a", [0, 0]),
+        weeks=2,
+        resources=[{"resource": "doc", "hours_per_week": 10}],
+        hours=[("a", "doc", 1.0)],
+        inflow=weekly_inflow("a", [0, 0]),
     )
     good = solve_plan_folder(folder, "highs")
     assert good.status is SolveStatus.OPTIMAL and good.warnings == []
@@ -248,7 +268,9 @@ def test_plan_self_check_mismatch_warns_and_is_feasible(
     monkeypatch.setattr(PlanEvaluation, "stage_values", off)
     bad = solve_plan_folder(folder, "highs")
     assert bad.status is SolveStatus.FEASIBLE
-    assert any(w.startswith("self-check: stage priority 1 goals recomputed 5") for w in bad.warnings)
+    assert any(
+        w.startswith("self-check: stage priority 1 goals recomputed 5") for w in bad.warnings
+    )
 
 
 def test_balance_self_check_mismatch_warns_and_is_feasible(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -258,29 +280,48 @@ def test_balance_self_check_mismatch_warns_and_is_feasible(monkeypatch: pytest.M
     from tests.balancing.helpers import figures
 
     # A short by 4 h; a recruitment of 4 h closes it: every stage proven
-    fig = figures(units=["A"], resources=["RN"], periods=["Q1"], need={("A", "o", "Q1"): 10},
-                  usage={("A", "o"): [("A", "RN", 1.0)]}, available={("A", "RN", "Q1"): 6})
-    data = build_data(fig, increases=[Increase(unit="A", resource="RN", kind="recruitment",
-                                               cost_per_unit=1, max_per_period=10)])
+    fig = figures(
+        units=["A"],
+        resources=["RN"],
+        periods=["Q1"],
+        need={("A", "o", "Q1"): 10},
+        usage={("A", "o"): [("A", "RN", 1.0)]},
+        available={("A", "RN", "Q1"): 6},
+    )
+    data = build_data(
+        fig,
+        increases=[
+            Increase(
+                unit="A", resource="RN", kind="recruitment", cost_per_unit=1, max_per_period=10
+            )
+        ],
+    )
     good = balance(data, "highs")
     assert good.status is SolveStatus.OPTIMAL and good.warnings == []
     real = bal_solution.stage_values
-    monkeypatch.setattr(bal_solution, "stage_values",
-                        lambda d, v: {k: x + 3 for k, x in real(d, v).items()})
+    monkeypatch.setattr(
+        bal_solution, "stage_values", lambda d, v: {k: x + 3 for k, x in real(d, v).items()}
+    )
     bad = balance(data, "highs")
     assert bad.status is SolveStatus.FEASIBLE
     assert any(w.startswith("self-check: stage need recomputed 3") for w in bad.warnings)
 
 
 def test_roster_self_check_mismatch_warns_and_is_feasible(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import pks_opt.rostering as rostering
     from pks_opt.rostering import SolveOptions, read_roster, roster_result
     from tests.rostering.conftest import write_instance as write_roster
 
     # one nurse, one day shift asked on day 0: covered, every stage proven (all values 0)
-    data = read_roster(write_roster(tmp_path / "r", staff="id,competences\nA,RN\n",
-                                    demand="weekday,shift,competence,staff\n0,D,RN,1\n"))
+    data = read_roster(
+        write_roster(
+            tmp_path / "r",
+            staff="id,competences\nA,RN\n",
+            demand="weekday,shift,competence,staff\n0,D,RN,1\n",
+        )
+    )
     opts = SolveOptions(time_limit_s=5, workers=1, seed=1)
     good, _ = roster_result(data, opts)
     assert good.status is SolveStatus.OPTIMAL and good.warnings == []
@@ -301,4 +342,6 @@ def test_roster_self_check_mismatch_warns_and_is_feasible(
     monkeypatch.setattr(rostering, "evaluate_roster", lambda d, r: Off(real(d, r)))
     bad, _ = roster_result(data, opts)
     assert bad.status is SolveStatus.FEASIBLE
-    assert any(w.startswith("self-check: stage tier-1 shortfall recomputed 2") for w in bad.warnings)
+    assert any(
+        w.startswith("self-check: stage tier-1 shortfall recomputed 2") for w in bad.warnings
+    )

@@ -24,12 +24,17 @@ def test_plan_scenario_with_fewer_hours_produces_less(tmp_path: Path) -> None:
     # One object, 4 weeks, inflow 10 a week, queue 0, 1 h an activity. Base: 10 h a week, so
     # production 10 a week = 40. Scenario: 5 h a week, so at most 5 a week = 20 (queue 20).
     folder = write_plan(
-        tmp_path / "p", objects=[{"planning_object": "a", "annual_inflow": 130}], weeks=4,
-        resources=[{"resource": "doc", "hours_per_week": 10}], hours=[("a", "doc", 1.0)],
+        tmp_path / "p",
+        objects=[{"planning_object": "a", "annual_inflow": 130}],
+        weeks=4,
+        resources=[{"resource": "doc", "hours_per_week": 10}],
+        hours=[("a", "doc", 1.0)],
         inflow=[{"planning_object": "a", "week": w, "inflow": 10} for w in range(1, 5)],
     )
-    half = _scenario(tmp_path / "half.yaml", "name: half\nchanges:\n  - table: resources\n"
-                     "    set: {hours_per_week: 5}\n")
+    half = _scenario(
+        tmp_path / "half.yaml",
+        "name: half\nchanges:\n  - table: resources\n    set: {hours_per_week: 5}\n",
+    )
     res = pks.plan(folder, scenarios=[half])
     assert set(res.parts) == {"half"}
     table = res.tables["scenario_comparison"].set_index("scenario")
@@ -46,11 +51,17 @@ def test_plan_scenario_with_fewer_hours_produces_less(tmp_path: Path) -> None:
 def test_roster_scenario_absence_shows_as_shortfall(tmp_path: Path) -> None:
     # Two nurses, one D shift a day for 3 days asking 2 (tier 1): the base covers it; with ann
     # absent all 3 days the scenario is 3 shifts short (1 a day).
-    folder = write_roster(tmp_path / "r", staff="id,competences\nann,RN\nbo,RN\n",
-                          demand="weekday,shift,competence,staff,tier\n"
-                                 + "".join(f"{d},D,RN,2,1\n" for d in range(7)))
-    away = _scenario(tmp_path / "away.yaml", "name: away\nchanges:\n  - table: absences\n"
-                     "    append: [{staff: ann, start: 2026-03-30, end: 2026-04-01}]\n")
+    folder = write_roster(
+        tmp_path / "r",
+        staff="id,competences\nann,RN\nbo,RN\n",
+        demand="weekday,shift,competence,staff,tier\n"
+        + "".join(f"{d},D,RN,2,1\n" for d in range(7)),
+    )
+    away = _scenario(
+        tmp_path / "away.yaml",
+        "name: away\nchanges:\n  - table: absences\n"
+        "    append: [{staff: ann, start: 2026-03-30, end: 2026-04-01}]\n",
+    )
     res = pks.roster(folder, scenarios=[away], time_limit=5)
     table = res.tables["scenario_comparison"].set_index("scenario")
     assert table.loc["base", "tier1_short_shifts"] == 0
@@ -62,20 +73,33 @@ def test_matrix_scenario_cli_prints_changes_and_writes_subfolders(tmp_path: Path
     # clinic-matrix with room 3 closed on Monday and Tuesday: 4 room sessions fewer.
     inst = instance_path("clinic-matrix")
     out = tmp_path / "m"
-    run = CliRunner().invoke(main, ["matrix", str(inst), "--scenario",
-                                    str(inst / "scenarios" / "room3_closed.yaml"),
-                                    "--out", str(out)])
+    run = CliRunner().invoke(
+        main,
+        [
+            "matrix",
+            str(inst),
+            "--scenario",
+            str(inst / "scenarios" / "room3_closed.yaml"),
+            "--out",
+            str(out),
+        ],
+    )
     assert run.exit_code == 0, run.output
-    assert "scenario room3_closed: " in run.output and "room_sessions_open 47 → 43 (-4)" in run.output
+    assert (
+        "scenario room3_closed: " in run.output and "room_sessions_open 47 → 43 (-4)" in run.output
+    )
     assert (out / "room3_closed" / "result.json").is_file()
     assert (out / "scenario_comparison.png").is_file()
 
 
 def test_a_bad_scenario_stops_before_anything_is_solved(tmp_path: Path) -> None:
     inst = instance_path("clinic-matrix")
-    bad = _scenario(tmp_path / "bad.yaml", "changes:\n  - table: rooms\n"
-                    "    where: {room: R9}\n    set: {name: x}\n")
-    run = CliRunner().invoke(main, ["matrix", str(inst), "--scenario", str(bad), "--out",
-                                    str(tmp_path / "o")])
+    bad = _scenario(
+        tmp_path / "bad.yaml",
+        "changes:\n  - table: rooms\n    where: {room: R9}\n    set: {name: x}\n",
+    )
+    run = CliRunner().invoke(
+        main, ["matrix", str(inst), "--scenario", str(bad), "--out", str(tmp_path / "o")]
+    )
     assert run.exit_code == 2 and "bad.yaml change 1" in run.output
     assert not (tmp_path / "o").exists()

@@ -27,35 +27,45 @@ RESPONDENTS = [
     ("Verksamhetschef kirurgi", "Kirurgkliniken"),
 ]
 # self-assessment, area by area: H i hög grad, D delvis, I inte alls, V vet ej
-SA_CODES = {"H": "Instämmer i hög grad", "D": "Instämmer delvis", "I": "Instämmer inte alls",
-            "V": "Vet ej/ej relevant"}
+SA_CODES = {
+    "H": "Instämmer i hög grad",
+    "D": "Instämmer delvis",
+    "I": "Instämmer inte alls",
+    "V": "Vet ej/ej relevant",
+}
 # checklist, area by area: J ja, M majoritet, m minoritet, N nej, V vet ej
 CK_CODES = {"J": "Ja", "M": "Majoritet", "m": "Minoritet", "N": "Nej", "V": "Vet ej"}
 ROUNDS = {
-    "answers.xlsx": ("2026-03-12", {
-        "self-assessment": [
-            "HHDHDHD HHHDDDD DDIDDDI DIDI DHD HVDD DIIVI DDI",
-            "HDDHDDD HDHHDID DDDHIDD DIDV DDI DVVD DVIIV IDD",
-            "DDVDIDI DDDDHDI DDIDDID IIDI IDV DVIH HIIVI DII",
-        ],
-        "checklist": [
-            "J JJM JMM JMN M MJJM JVM JJN MN",
-            "J JMN MMN MNV N MJMJ MVM JMN MM",
-            "J MmN mmV mNV V mMJm mVm MmV mV",
-        ],
-    }),
-    "answers-2025.xlsx": ("2025-03-13", {
-        "self-assessment": [
-            "DDDDIDI DDDIDII IDIDIDI IIDI IDI DVDD DIIVI III",
-            "DDDDIDD DIDDIID DIDDIVD IIIV DVI VVVD VVIIV IID",
-            "DIVIIDI IDIDDDI DDIDIID IIIV IVV IVII DIIVI III",
-        ],
-        "checklist": [
-            "J MMN MmN mNN N mJMm mVm JmN mN",
-            "J MNN mNN NVV V mMNm mVN MNN NV",
-            "M mNV NNV NVV V NmMN NVN mNV NV",
-        ],
-    }),
+    "answers.xlsx": (
+        "2026-03-12",
+        {
+            "self-assessment": [
+                "HHDHDHD HHHDDDD DDIDDDI DIDI DHD HVDD DIIVI DDI",
+                "HDDHDDD HDHHDID DDDHIDD DIDV DDI DVVD DVIIV IDD",
+                "DDVDIDI DDDDHDI DDIDDID IIDI IDV DVIH HIIVI DII",
+            ],
+            "checklist": [
+                "J JJM JMM JMN M MJJM JVM JJN MN",
+                "J JMN MMN MNV N MJMJ MVM JMN MM",
+                "J MmN mmV mNV V mMJm mVm MmV mV",
+            ],
+        },
+    ),
+    "answers-2025.xlsx": (
+        "2025-03-13",
+        {
+            "self-assessment": [
+                "DDDDIDI DDDIDII IDIDIDI IIDI IDI DVDD DIIVI III",
+                "DDDDIDD DIDDIID DIDDIVD IIIV DVI VVVD VVIIV IID",
+                "DIVIIDI IDIDDDI DDIDIID IIIV IVV IVII DIIVI III",
+            ],
+            "checklist": [
+                "J MMN MmN mNN N mJMm mVm JmN mN",
+                "J MNN mNN NVV V mMNm mVN MNN NV",
+                "M mNV NNV NVV V NmMN NVN mNV NV",
+            ],
+        },
+    ),
 }
 
 

@@ -51,12 +51,40 @@ OBJECTS = {
 # ISO week -> inflow factor (clinic-plan weeks.csv inflow_weight; its Easter weeks 12-13 of 2027
 # are 1.0 here, Easter is applied by date). Week 53 is the New Year week of a 53-week year.
 TRUE_PROFILE = {w: 1.0 for w in range(1, 54)}
-TRUE_PROFILE.update({1: 0.8, 26: 0.9, 27: 0.8, 28: 0.6, 29: 0.6, 30: 0.6, 31: 0.6, 32: 0.8,
-                     33: 0.9, 51: 0.8, 52: 0.5, 53: 0.6})
+TRUE_PROFILE.update(
+    {
+        1: 0.8,
+        26: 0.9,
+        27: 0.8,
+        28: 0.6,
+        29: 0.6,
+        30: 0.6,
+        31: 0.6,
+        32: 0.8,
+        33: 0.9,
+        51: 0.8,
+        52: 0.5,
+        53: 0.6,
+    }
+)
 # clinic-plan weeks.csv capacity_factor, by ISO week (Easter by date, as the inflow).
 CAPACITY = {w: 1.0 for w in range(1, 54)}
-CAPACITY.update({1: 0.8, 26: 0.8, 27: 0.6, 28: 0.4, 29: 0.4, 30: 0.4, 31: 0.4, 32: 0.6,
-                 33: 0.8, 51: 0.8, 52: 0.4, 53: 0.6})
+CAPACITY.update(
+    {
+        1: 0.8,
+        26: 0.8,
+        27: 0.6,
+        28: 0.4,
+        29: 0.4,
+        30: 0.4,
+        31: 0.4,
+        32: 0.6,
+        33: 0.8,
+        51: 0.8,
+        52: 0.4,
+        53: 0.6,
+    }
+)
 EASTER_CAPACITY = 0.8
 WEEKDAY_SHARE = (0.25, 0.22, 0.20, 0.17, 0.14, 0.01, 0.01)
 

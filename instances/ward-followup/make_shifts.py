@@ -32,12 +32,18 @@ def main() -> None:
     comp = {r["staff"]: r["competences"].split("|") for r in grid}
     cell = {(r["staff"], d): r[d] for r in grid for d in dates}
     with (HERE / "published-roster" / "assignments.csv").open(newline="") as fh:
-        worked = {(r["staff"], r["date"]): [r["shift"], ""] for r in csv.DictReader(fh)
-                  if r["date"] in dates}
+        worked = {
+            (r["staff"], r["date"]): [r["shift"], ""]
+            for r in csv.DictReader(fh)
+            if r["date"] in dates
+        }
 
     def first(day: int, shift: str, competence: str) -> str:
-        return next(r["staff"] for r in grid
-                    if cell[(r["staff"], dates[day])] == shift and competence in comp[r["staff"]])
+        return next(
+            r["staff"]
+            for r in grid
+            if cell[(r["staff"], dates[day])] == shift and competence in comp[r["staff"]]
+        )
 
     # 1. day 3 (index 2): an RN on D sick, no replacement
     sick = first(2, "D", "RN")
@@ -47,8 +53,9 @@ def main() -> None:
     sick = first(4, "E", "RN")
     del worked[(sick, dates[4])]
     notes[(sick, dates[4])] = "sick"
-    called = next(r["staff"] for r in grid
-                  if "RN" in comp[r["staff"]] and cell[(r["staff"], dates[4])] == "-")
+    called = next(
+        r["staff"] for r in grid if "RN" in comp[r["staff"]] and cell[(r["staff"], dates[4])] == "-"
+    )
     worked[(called, dates[4])] = ["E", f"called in for {sick}"]
     # 3. day 10 (index 9): a USK swaps E for D
     swapped = first(9, "E", "USK")

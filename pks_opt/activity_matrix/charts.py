@@ -19,8 +19,18 @@ if TYPE_CHECKING:
 
 #: colour-blind-friendly qualitative palette (Okabe–Ito + extra), used when no colour is given
 PALETTE = (
-    "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7",
-    "#999933", "#88CCEE", "#AA4499", "#44AA99", "#DDCC77",
+    "#E69F00",
+    "#56B4E9",
+    "#009E73",
+    "#F0E442",
+    "#0072B2",
+    "#D55E00",
+    "#CC79A7",
+    "#999933",
+    "#88CCEE",
+    "#AA4499",
+    "#44AA99",
+    "#DDCC77",
 )
 FREE_COLOUR = "#ffffff"
 OFF_COLOUR = "#d9d9d9"
@@ -46,9 +56,7 @@ def matrix_charts(result: Result) -> dict[str, Figure]:
     figs: dict[str, Figure] = {}
     for wt in week_types:
         name = "matrix" if len(week_types) == 1 else f"matrix_{_slug(wt)}"
-        figs[name] = _figure(
-            result, wt, rg[rg["week_type"] == wt], sg[sg["week_type"] == wt]
-        )
+        figs[name] = _figure(result, wt, rg[rg["week_type"] == wt], sg[sg["week_type"] == wt])
     return figs
 
 
@@ -64,26 +72,47 @@ def _figure(result: Result, week_type: str, rooms: pd.DataFrame, staff: pd.DataF
     days = [c for c in DAY_NAMES if c in rooms.columns]
     n_rows = max(len(rooms), len(staff), 1)
     fig, (ax_r, ax_s) = plt.subplots(
-        1, 2, figsize=(7 + 1.9 * len(days), 0.9 + 0.36 * n_rows),
+        1,
+        2,
+        figsize=(7 + 1.9 * len(days), 0.9 + 0.36 * n_rows),
         gridspec_kw={"width_ratios": [1, 1.55]},
     )
-    _grid(ax_r, rooms, days, colours, [f"{r} {s}" for r, s in zip(rooms["room"], rooms["session"], strict=True)], first="room")
     _grid(
-        ax_s, staff, days, colours,
-        [f"{s} {k}" if c == 1 else f"{s} (×{c}) {k}" for s, k, c in
-         zip(staff["name"], staff["session"], staff["count"], strict=True)],
+        ax_r,
+        rooms,
+        days,
+        colours,
+        [f"{r} {s}" for r, s in zip(rooms["room"], rooms["session"], strict=True)],
+        first="room",
+    )
+    _grid(
+        ax_s,
+        staff,
+        days,
+        colours,
+        [
+            f"{s} {k}" if c == 1 else f"{s} (×{c}) {k}"
+            for s, k, c in zip(staff["name"], staff["session"], staff["count"], strict=True)
+        ],
         first="staff",
     )
     ax_r.set_title("Rooms", fontsize=11, loc="left")
     ax_s.set_title("Staff (activity @ room)", fontsize=11, loc="left")
     handles = [Patch(facecolor=c, edgecolor="#555555", label=t) for t, c in colours.items()]
     handles.append(Patch(facecolor=OFF_COLOUR, edgecolor="#555555", label="closed / absent"))
-    fig.legend(handles=handles, loc="lower center", ncol=min(8, len(handles)), fontsize=9,
-               frameon=False, bbox_to_anchor=(0.5, -0.01))
+    fig.legend(
+        handles=handles,
+        loc="lower center",
+        ncol=min(8, len(handles)),
+        fontsize=9,
+        frameon=False,
+        bbox_to_anchor=(0.5, -0.01),
+    )
     cov = result.tables["coverage"]
     cov = cov[(cov["week_type"] == week_type) & (cov["shortfall"] > 0)]
     short = ", ".join(
-        f"{t} {d}/{n}" for t, d, n in zip(cov["activity_type"], cov["delivered"], cov["needed"], strict=True)
+        f"{t} {d}/{n}"
+        for t, d, n in zip(cov["activity_type"], cov["delivered"], cov["needed"], strict=True)
     )
     title = f"Activity matrix · {result.instance} · week type '{week_type}'"
     if short:
@@ -104,8 +133,15 @@ def parse_cell(text: str) -> list[tuple[str, str]]:
     return out
 
 
-def _grid(ax: object, df: pd.DataFrame, days: list[str], colours: dict[str, str],
-          labels: list[str], *, first: str) -> None:
+def _grid(
+    ax: object,
+    df: pd.DataFrame,
+    days: list[str],
+    colours: dict[str, str],
+    labels: list[str],
+    *,
+    first: str,
+) -> None:
     from matplotlib.axes import Axes
     from matplotlib.patches import Rectangle
 
@@ -120,17 +156,40 @@ def _grid(ax: object, df: pd.DataFrame, days: list[str], colours: dict[str, str]
                 face = OFF_COLOUR if text else FREE_COLOUR
                 ax.add_patch(Rectangle((j, y), 1, 1, facecolor=face, edgecolor="#555555", lw=0.6))
                 if text:
-                    ax.text(j + 0.5, y + 0.5, text, ha="center", va="center", fontsize=7.5,
-                            color="#666666")
+                    ax.text(
+                        j + 0.5,
+                        y + 0.5,
+                        text,
+                        ha="center",
+                        va="center",
+                        fontsize=7.5,
+                        color="#666666",
+                    )
                 continue
             width = 1 / len(parts)
             for p, (activity, where) in enumerate(parts):
-                ax.add_patch(Rectangle((j + p * width, y), width, 1,
-                                       facecolor=colours.get(activity, "#bbbbbb"),
-                                       edgecolor="#555555", lw=0.6))
-                shown = (f"{activity} @ {where}" if where else activity) if len(parts) == 1 else where
-                ax.text(j + (p + 0.5) * width, y + 0.5, shown, ha="center", va="center",
-                        fontsize=7.5 if len(parts) < 3 else 6.5, color="#111111")
+                ax.add_patch(
+                    Rectangle(
+                        (j + p * width, y),
+                        width,
+                        1,
+                        facecolor=colours.get(activity, "#bbbbbb"),
+                        edgecolor="#555555",
+                        lw=0.6,
+                    )
+                )
+                shown = (
+                    (f"{activity} @ {where}" if where else activity) if len(parts) == 1 else where
+                )
+                ax.text(
+                    j + (p + 0.5) * width,
+                    y + 0.5,
+                    shown,
+                    ha="center",
+                    va="center",
+                    fontsize=7.5 if len(parts) < 3 else 6.5,
+                    color="#111111",
+                )
         # a thicker line between groups (rooms / staff)
         if i > 0 and df.iloc[i][first] != df.iloc[i - 1][first]:
             ax.axhline(y + 1, color="#222222", lw=1.4)

@@ -341,8 +341,13 @@ class MatrixData(Frozen):
         closed, availability = resolve_week_type(
             week_type, self.closed_rules, self.availability_rules
         )
-        payload.update(week_type=week_type, need=dict(need), need_source=dict(source),
-                       closed=closed, availability=availability)
+        payload.update(
+            week_type=week_type,
+            need=dict(need),
+            need_source=dict(source),
+            closed=closed,
+            availability=availability,
+        )
         if plan_asks is not None:
             payload["plan_asks"] = {t: a.model_dump() for t, a in plan_asks.items()}
         return MatrixData.model_validate(payload)
@@ -393,7 +398,9 @@ def build_matrix(raw: RawInstance) -> MatrixData:
         if s.end <= s.start:
             raise InputError(
                 f"session ends ({s.end}) before it starts ({s.start})",
-                file=t_sess.where, row=t_sess.row_number(i), field="end",
+                file=t_sess.where,
+                row=t_sess.row_number(i),
+                field="end",
             )
     sids = [s.session for s in sessions]
 
@@ -415,7 +422,9 @@ def build_matrix(raw: RawInstance) -> MatrixData:
         if t.capability is not None and t.capability not in all_caps:
             raise InputError(
                 f"no room has capability '{t.capability}'",
-                file=t_types.where, row=t_types.row_number(i), field="capability",
+                file=t_types.where,
+                row=t_types.row_number(i),
+                field="capability",
             )
 
     t_need = raw.table("activity_staff")
@@ -432,7 +441,9 @@ def build_matrix(raw: RawInstance) -> MatrixData:
             if a not in tids:
                 raise InputError(
                     f"activity type '{a}' is not defined",
-                    file=t_staff.where, row=t_staff.row_number(i), field="activities",
+                    file=t_staff.where,
+                    row=t_staff.row_number(i),
+                    field="activities",
                 )
 
     staff_per: dict[str, dict[str, int]] = {t: {} for t in tids}
@@ -449,7 +460,9 @@ def build_matrix(raw: RawInstance) -> MatrixData:
             if av.available > count[av.staff]:
                 raise InputError(
                     f"{av.available} available but staff '{av.staff}' has count {count[av.staff]}",
-                    file=t_av.where, row=t_av.row_number(i), field="available",
+                    file=t_av.where,
+                    row=t_av.row_number(i),
+                    field="available",
                 )
             for d in params.days if av.weekday is None else (av.weekday,):
                 for k in sids if av.session is None else (av.session,):
@@ -484,18 +497,30 @@ def build_matrix(raw: RawInstance) -> MatrixData:
             if r.min_sessions is None and r.max_sessions is None:
                 raise InputError(
                     "give min_sessions, max_sessions or both",
-                    file=t_ru.where, row=t_ru.row_number(i), field="min_sessions",
+                    file=t_ru.where,
+                    row=t_ru.row_number(i),
+                    field="min_sessions",
                 )
-            if r.min_sessions is not None and r.max_sessions is not None and r.min_sessions > r.max_sessions:
+            if (
+                r.min_sessions is not None
+                and r.max_sessions is not None
+                and r.min_sessions > r.max_sessions
+            ):
                 raise InputError(
                     f"min_sessions {r.min_sessions} is above max_sessions {r.max_sessions}",
-                    file=t_ru.where, row=t_ru.row_number(i), field="min_sessions",
+                    file=t_ru.where,
+                    row=t_ru.row_number(i),
+                    field="min_sessions",
                 )
             for d in params.days if r.weekday is None else (r.weekday,):
-                rules.append(DayRule(
-                    activity_type=r.activity_type, weekday=d,
-                    min_sessions=r.min_sessions or 0, max_sessions=r.max_sessions,
-                ))
+                rules.append(
+                    DayRule(
+                        activity_type=r.activity_type,
+                        weekday=d,
+                        min_sessions=r.min_sessions or 0,
+                        max_sessions=r.max_sessions,
+                    )
+                )
 
     pins: list[Pin] = []
     if (t_pin := _opt(raw, "pinned")) is not None:
@@ -512,16 +537,21 @@ def build_matrix(raw: RawInstance) -> MatrixData:
             if (p.room, p.weekday, p.session) in always_closed:
                 raise InputError(
                     f"room '{p.room}' is closed on {DAY_NAMES_LONG[p.weekday]} {p.session}",
-                    field="room", **where,  # type: ignore[arg-type]
+                    field="room",
+                    **where,  # type: ignore[arg-type]
                 )
             need_cap = cap_of[p.activity_type]
             if need_cap is not None and need_cap not in caps[p.room]:
                 raise InputError(
                     f"room '{p.room}' lacks capability '{need_cap}' needed by '{p.activity_type}'",
-                    field="activity_type", **where,  # type: ignore[arg-type]
+                    field="activity_type",
+                    **where,  # type: ignore[arg-type]
                 )
-            pins.append(Pin(room=p.room, weekday=p.weekday, session=p.session,
-                            activity_type=p.activity_type))
+            pins.append(
+                Pin(
+                    room=p.room, weekday=p.weekday, session=p.session, activity_type=p.activity_type
+                )
+            )
 
     activity_types = tuple(
         ActivityType(
@@ -596,7 +626,9 @@ def _same_day_from_profile(
         i, t = wanted[0]
         raise InputError(
             "same_day_per_week needs an inflow_profile table (weekday, share)",
-            file=t_types.where, row=t_types.row_number(i), field="same_day_per_week",
+            file=t_types.where,
+            row=t_types.row_number(i),
+            field="same_day_per_week",
         )
     prof_rows = parse_rows(t_prof, ProfileRow)
     check_unique(prof_rows, t_prof, "weekday")
@@ -610,7 +642,9 @@ def _same_day_from_profile(
         if any(tt == t.activity_type for (tt, _d) in explicit):
             raise InputError(
                 f"'{t.activity_type}' has same-day sessions in same_day.csv too; give one or the other",
-                file=t_types.where, row=t_types.row_number(i), field="same_day_per_week",
+                file=t_types.where,
+                row=t_types.row_number(i),
+                field="same_day_per_week",
             )
         quota = {d: t.same_day_per_week * share.get(d, 0.0) / total for d in days}
         alloc = {d: math.floor(round(q, 9)) for d, q in quota.items()}
@@ -627,7 +661,9 @@ def _check_days(rows: tuple[Row, ...], table: Table, days: tuple[int, ...]) -> N
         if d is not None and d not in days:
             raise InputError(
                 f"{DAY_NAMES_LONG[d]} is not one of the matrix's days {list(days)}",
-                file=table.where, row=table.row_number(i), field="weekday",
+                file=table.where,
+                row=table.row_number(i),
+                field="weekday",
             )
 
 

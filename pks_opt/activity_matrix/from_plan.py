@@ -97,7 +97,9 @@ def matrices_from_plan(
             raise InputError(
                 f"planning object '{r.planning_object}' is not an activity type of the instance "
                 "(add it to plan_mapping.csv)",
-                file=t_plan.where, row=t_plan.row_number(i), field="planning_object",
+                file=t_plan.where,
+                row=t_plan.row_number(i),
+                field="planning_object",
             )
         obj2type[r.planning_object] = tid
 
@@ -111,7 +113,9 @@ def matrices_from_plan(
         if week_type.setdefault(r.week, r.week_type) != r.week_type:
             raise InputError(
                 f"week {r.week} is '{r.week_type}' here but '{week_type[r.week]}' on an earlier row",
-                file=t_plan.where, row=t_plan.row_number(i), field="week_type",
+                file=t_plan.where,
+                row=t_plan.row_number(i),
+                field="week_type",
             )
         patients[(r.week, obj2type[r.planning_object])] += r.production
 
@@ -143,18 +147,21 @@ def matrices_from_plan(
 
     if week is not None:
         if week not in week_type:
-            raise InputError(f"week {week} is not in the production plan", file=t_plan.where,
-                             field="week")
+            raise InputError(
+                f"week {week} is not in the production plan", file=t_plan.where, field="week"
+            )
         need = dict(base.need)
         source = dict(base.need_source)
         for tid in planned_types:
             need[tid] = sessions(week, tid)
             source[tid] = (
-                f"plan week {week}: {patients[(week, tid)]:.4g} patients ÷ "
-                f"{per_session[tid][0]}"
+                f"plan week {week}: {patients[(week, tid)]:.4g} patients ÷ {per_session[tid][0]}"
             )
-        return [base.with_need(week_type[week], need, source,
-                               {t: ask(t, week, [week]) for t in planned_types})]
+        return [
+            base.with_need(
+                week_type[week], need, source, {t: ask(t, week, [week]) for t in planned_types}
+            )
+        ]
 
     out: list[MatrixData] = []
     for wt in dict.fromkeys(week_type[w] for w in sorted(week_type)):
@@ -227,7 +234,8 @@ class _ParentIds:
         raise InputError(
             f"the plan's trace has no row for planning object '{planning_object}' in week "
             f"{week} (expected id '{pid}')",
-            file=str(self.path), field="id",
+            file=str(self.path),
+            field="id",
         )
 
 
@@ -235,7 +243,9 @@ def _read_hours(path: Path) -> dict[tuple[str, str], float]:
     if not path.exists():
         return {}
     table = _only(_read_csv("activity_hours", path), HoursRow)
-    return {(r.planning_object, r.resource): r.hours_per_activity for r in parse_rows(table, HoursRow)}
+    return {
+        (r.planning_object, r.resource): r.hours_per_activity for r in parse_rows(table, HoursRow)
+    }
 
 
 def _patients_per_session(

@@ -74,7 +74,9 @@ def day_requirements(data: MatrixData) -> dict[tuple[str, int], int]:
 def spread_types(data: MatrixData) -> list[str]:
     """Planned types whose sessions should spread evenly (not those with a day profile)."""
     profiled = {t for (t, _d) in day_requirements(data)}
-    return [t.id for t in data.activity_types if data.weekly_need(t.id) > 0 and t.id not in profiled]
+    return [
+        t.id for t in data.activity_types if data.weekly_need(t.id) > 0 and t.id not in profiled
+    ]
 
 
 def even_share(data: MatrixData, tid: str) -> tuple[int, int]:
@@ -191,8 +193,11 @@ class MatrixModel:
                         continue
                     for comp, people in t.staff_per_session.items():
                         staff = sum(
-                            v for (s, dd, kk, tt), v in self.y.items()
-                            if dd == day and kk == k.id and tt == t.id
+                            v
+                            for (s, dd, kk, tt), v in self.y.items()
+                            if dd == day
+                            and kk == k.id
+                            and tt == t.id
                             and self._competence[s] == comp
                         )
                         self.model.add(staff == people * rooms).with_name(
@@ -205,8 +210,11 @@ class MatrixModel:
         for s in d.staff:
             for day in d.days:
                 for k in d.sessions:
-                    vs = [v for (ss, dd, kk, _t), v in self.y.items()
-                          if ss == s.id and dd == day and kk == k.id]
+                    vs = [
+                        v
+                        for (ss, dd, kk, _t), v in self.y.items()
+                        if ss == s.id and dd == day and kk == k.id
+                    ]
                     if len(vs) > 1:
                         self.model.add(sum(vs) <= d.available(s, day, k.id)).with_name(
                             f"staff_available[{s.id},{DAY_NAMES[day]},{k.id}]"
@@ -282,8 +290,11 @@ class MatrixModel:
             rows: list[tuple[int, Any]] = []  # (open days in the row, row uses t)
             for r in d.rooms:
                 for k in d.sessions:
-                    vs = [self.z[(r.id, day, k.id, t.id)] for day in d.days
-                          if (r.id, day, k.id, t.id) in self.z]
+                    vs = [
+                        self.z[(r.id, day, k.id, t.id)]
+                        for day in d.days
+                        if (r.id, day, k.id, t.id) in self.z
+                    ]
                     if not vs:
                         continue
                     used = self.model.new_bool_var(f"row_uses[{r.id},{k.id},{t.id}]")
@@ -308,8 +319,9 @@ class MatrixModel:
                 if isinstance(n, int):
                     terms.append(max(0, lo - n) + max(0, n - hi))
                     continue
-                over = self.model.new_int_var(0, len(d.rooms) * len(d.sessions),
-                                              f"over_share[{tid},{DAY_NAMES[day]}]")
+                over = self.model.new_int_var(
+                    0, len(d.rooms) * len(d.sessions), f"over_share[{tid},{DAY_NAMES[day]}]"
+                )
                 under = self.model.new_int_var(0, lo, f"under_share[{tid},{DAY_NAMES[day]}]")
                 self.model.add_max_equality(over, [0, n - hi])
                 self.model.add_max_equality(under, [0, lo - n])
@@ -328,10 +340,16 @@ class MatrixModel:
         for r in d.rooms:
             for day in d.days:
                 for k0, k1 in zip(d.sessions, d.sessions[1:], strict=False):
-                    a = {t: v for (rr, dd, kk, t), v in self.z.items()
-                         if rr == r.id and dd == day and kk == k0.id}
-                    b = {t: v for (rr, dd, kk, t), v in self.z.items()
-                         if rr == r.id and dd == day and kk == k1.id}
+                    a = {
+                        t: v
+                        for (rr, dd, kk, t), v in self.z.items()
+                        if rr == r.id and dd == day and kk == k0.id
+                    }
+                    b = {
+                        t: v
+                        for (rr, dd, kk, t), v in self.z.items()
+                        if rr == r.id and dd == day and kk == k1.id
+                    }
                     if not a or not b:
                         continue
                     tag = f"{r.id},{DAY_NAMES[day]},{k0.id}->{k1.id}"
@@ -375,23 +393,30 @@ class MatrixModel:
         stage's expression is read from the last solution (exact terms, see the module
         docstring).
         """
-        adapter = CpSatAdapter(self.model, workers=workers, seed=seed,
-                               wall_factor=WALL_CLOCK_FACTOR,
-                               hint_vars=[*self.z.values(), *self.y.values()],
-                               status=lambda code, cp: _status(code, cp))
+        adapter = CpSatAdapter(
+            self.model,
+            workers=workers,
+            seed=seed,
+            wall_factor=WALL_CLOCK_FACTOR,
+            hint_vars=[*self.z.values(), *self.y.values()],
+            status=lambda code, cp: _status(code, cp),
+        )
         t0 = time.perf_counter()
         stages = [Stage(name, self.objectives[name]) for name in STAGES]
         done = run_stages(stages, adapter, TimeSplit(time_limit_s, MIN_STAGE_S), exact)
-        run = MatrixRun(data=self.data, status=done.status, stages=done.reports,
-                        deterministic_time=adapter.deterministic_s)
+        run = MatrixRun(
+            data=self.data,
+            status=done.status,
+            stages=done.reports,
+            deterministic_time=adapter.deterministic_s,
+        )
         values = adapter.hints
         last = adapter.last
         run.runtime_s = time.perf_counter() - t0
         if last is not None:
             # the returned cells' value of every stage solved (≤ the value found in its own
             # solve; lower when a later stage improved a stage stopped at the time limit)
-            final = {name: float(self._value(last, self.objectives[name]))
-                     for name in done.held}
+            final = {name: float(self._value(last, self.objectives[name])) for name in done.held}
             run.stage_objectives = final
             run.stages = [
                 replace(st, objective=final[st.name]) if st.name in final else st

@@ -199,8 +199,14 @@ def _plural(n: int, word: str) -> str:
 
 
 def _reasons(
-    data: MatrixData, tid: str, need: int, days: tuple[int, ...], rooms: RoomCells,
-    staff: StaffCells, *, weekly: bool,
+    data: MatrixData,
+    tid: str,
+    need: int,
+    days: tuple[int, ...],
+    rooms: RoomCells,
+    staff: StaffCells,
+    *,
+    weekly: bool,
 ) -> list[str]:
     """Why ``tid`` cannot get ``need`` sessions on ``days``, in planner terms."""
     t = data.activity(tid)
@@ -213,15 +219,16 @@ def _reasons(
     for comp, people in sorted(t.staff_per_session.items()):
         avail = _person_sessions(data, tid, comp, days)
         if avail < need * people:
-            able = (" able to do it" if any(
-                s.competence == comp and tid not in s.activities for s in data.staff
-            ) else "")
+            able = (
+                " able to do it"
+                if any(s.competence == comp and tid not in s.activities for s in data.staff)
+                else ""
+            )
             verb = "is" if avail == 1 else "are"
             elsewhere: dict[str, int] = defaultdict(int)
             for (sid, d, _k, other), p in staff.items():
                 st = next(x for x in data.staff if x.id == sid)
-                if (d in days and other != tid and st.competence == comp
-                        and data.can_do(st, t)):
+                if d in days and other != tid and st.competence == comp and data.can_do(st, t):
                     elsewhere[other] += p
             used = "".join(
                 f", {n} of these {'goes' if n == 1 else 'go'} to {o}"
@@ -233,7 +240,9 @@ def _reasons(
             )
     caps = [data.day_max(tid, d) for d in days]
     if all(c is not None for c in caps) and sum(c or 0 for c in caps) < need:
-        reasons.append(f"the at-most rules allow {_plural(sum(c or 0 for c in caps), tid + ' session')} {when}")
+        reasons.append(
+            f"the at-most rules allow {_plural(sum(c or 0 for c in caps), tid + ' session')} {when}"
+        )
     if not reasons:
         joint = _joint(data, tid, days)
         if joint < need:
@@ -259,15 +268,21 @@ def _reasons(
             "the rooms and staff it could use go to same-day work, pinned cells or activities "
             f"of higher or equal priority ({busy})"
         )
-        n_open = sum(1 for r in data.rooms for d in days for k in data.sessions
-                     if data.is_open(r.id, d, k.id))
-        total = sum(data.weekly_need(a.id) for a in data.activity_types) if weekly else sum(
-            req for (_t, dd), req in day_requirements(data).items() if dd in days
+        n_open = sum(
+            1
+            for r in data.rooms
+            for d in days
+            for k in data.sessions
+            if data.is_open(r.id, d, k.id)
+        )
+        total = (
+            sum(data.weekly_need(a.id) for a in data.activity_types)
+            if weekly
+            else sum(req for (_t, dd), req in day_requirements(data).items() if dd in days)
         )
         if total > n_open:
             reasons.append(
-                f"the clinic has {_plural(n_open, 'open room session')} {when} "
-                f"for {total} needed"
+                f"the clinic has {_plural(n_open, 'open room session')} {when} for {total} needed"
             )
     return reasons
 
@@ -318,12 +333,15 @@ def explain_infeasible(data: MatrixData) -> list[str]:
     for (tid, d), k in sorted(per_day.items()):
         cap = data.day_max(tid, d)
         if cap is not None and k > cap:
-            lines.append(f"{k} {tid} sessions are pinned on {DAY_NAMES_LONG[d]} but at most {cap} are allowed")
+            lines.append(
+                f"{k} {tid} sessions are pinned on {DAY_NAMES_LONG[d]} but at most {cap} are allowed"
+            )
     for (d, sess, tid), k in sorted(per_cell.items()):
         t = data.activity(tid)
         for comp, people in sorted(t.staff_per_session.items()):
             avail = sum(
-                data.available(s, d, sess) for s in data.staff
+                data.available(s, d, sess)
+                for s in data.staff
                 if s.competence == comp and data.can_do(s, t)
             )
             if avail < k * people:
@@ -332,7 +350,9 @@ def explain_infeasible(data: MatrixData) -> list[str]:
                     f"able to do {tid}; {avail} are available"
                 )
     if not lines:
-        lines.append("the pinned cells need more staff than are available in their sessions together")
+        lines.append(
+            "the pinned cells need more staff than are available in their sessions together"
+        )
     return lines
 
 
@@ -346,7 +366,9 @@ def _label(rows: list[tuple[str, list[str]]]) -> str:
     )
 
 
-def staff_rooms(data: MatrixData, rooms: RoomCells, staff: StaffCells) -> dict[tuple[str, int, str], list[tuple[str, list[str]]]]:
+def staff_rooms(
+    data: MatrixData, rooms: RoomCells, staff: StaffCells
+) -> dict[tuple[str, int, str], list[tuple[str, list[str]]]]:
     """(staff, day, session) → [(activity, [rooms])]: people matched to rooms in id order."""
     out: dict[tuple[str, int, str], list[tuple[str, list[str]]]] = defaultdict(list)
     room_ids = [r.id for r in data.rooms]
@@ -354,12 +376,22 @@ def staff_rooms(data: MatrixData, rooms: RoomCells, staff: StaffCells) -> dict[t
     for d in data.days:
         for k in data.sessions:
             for t in data.activity_types:
-                held = sorted((r for (r, dd, kk), tt in rooms.items()
-                               if dd == d and kk == k.id and tt == t.id), key=room_ids.index)
+                held = sorted(
+                    (
+                        r
+                        for (r, dd, kk), tt in rooms.items()
+                        if dd == d and kk == k.id and tt == t.id
+                    ),
+                    key=room_ids.index,
+                )
                 for c, per in t.staff_per_session.items():
-                    people = [s for s in sorted(comp) for (ss, dd, kk, tt), p in staff.items()
-                              if ss == s and dd == d and kk == k.id and tt == t.id and comp[s] == c
-                              for _ in range(p)]
+                    people = [
+                        s
+                        for s in sorted(comp)
+                        for (ss, dd, kk, tt), p in staff.items()
+                        if ss == s and dd == d and kk == k.id and tt == t.id and comp[s] == c
+                        for _ in range(p)
+                    ]
                     mine: dict[str, list[str]] = defaultdict(list)
                     for i, s in enumerate(people):
                         mine[s].append(held[i // per] if i // per < len(held) else "?")
@@ -389,8 +421,12 @@ def staff_grid(data: MatrixData, rooms: RoomCells, staff: StaffCells) -> pd.Data
     for s in sorted(data.staff, key=lambda x: (x.competence, x.id)):
         for k in data.sessions:
             row: dict[str, Any] = {
-                "week_type": data.week_type, "staff": s.id, "name": s.name,
-                "competence": s.competence, "count": s.count, "session": k.id,
+                "week_type": data.week_type,
+                "staff": s.id,
+                "name": s.name,
+                "competence": s.competence,
+                "count": s.count,
+                "session": k.id,
             }
             for d in data.days:
                 label = _label(where.get((s.id, d, k.id), []))
@@ -418,17 +454,38 @@ def assignments(data: MatrixData, rooms: RoomCells, staff: StaffCells) -> pd.Dat
                 if t is None:
                     continue
                 people = by_room[(room.id, d, sess.id)]
-                rows.append({
-                    "week_type": data.week_type, "weekday": d, "day": DAY_NAMES[d],
-                    "session": sess.id, "start": sess.start, "end": sess.end, "room": room.id,
-                    "activity_type": t, "pinned": (room.id, d, sess.id) in pinned,
-                    "staff": "; ".join(f"{s}×{people.count(s)}" if people.count(s) > 1 else s
-                                       for s in dict.fromkeys(people)),
-                })
-    return pd.DataFrame(rows, columns=[
-        "week_type", "weekday", "day", "session", "start", "end", "room", "activity_type",
-        "pinned", "staff",
-    ])
+                rows.append(
+                    {
+                        "week_type": data.week_type,
+                        "weekday": d,
+                        "day": DAY_NAMES[d],
+                        "session": sess.id,
+                        "start": sess.start,
+                        "end": sess.end,
+                        "room": room.id,
+                        "activity_type": t,
+                        "pinned": (room.id, d, sess.id) in pinned,
+                        "staff": "; ".join(
+                            f"{s}×{people.count(s)}" if people.count(s) > 1 else s
+                            for s in dict.fromkeys(people)
+                        ),
+                    }
+                )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "week_type",
+            "weekday",
+            "day",
+            "session",
+            "start",
+            "end",
+            "room",
+            "activity_type",
+            "pinned",
+            "staff",
+        ],
+    )
 
 
 def coverage(data: MatrixData, rooms: RoomCells) -> pd.DataFrame:
@@ -437,8 +494,11 @@ def coverage(data: MatrixData, rooms: RoomCells) -> pd.DataFrame:
     for t in data.activity_types:
         got = sum(n[(t.id, d)] for d in data.days)
         row: dict[str, Any] = {
-            "week_type": data.week_type, "activity_type": t.id, "priority": t.priority,
-            "needed": data.weekly_need(t.id), "delivered": got,
+            "week_type": data.week_type,
+            "activity_type": t.id,
+            "priority": t.priority,
+            "needed": data.weekly_need(t.id),
+            "delivered": got,
             "shortfall": max(0, data.weekly_need(t.id) - got),
         }
         for d in data.days:
@@ -461,20 +521,44 @@ def day_coverage(data: MatrixData, rooms: RoomCells) -> pd.DataFrame:
     rows = []
     for (tid, d), req in day_requirements(data).items():
         same, rule = data.day_min(tid, d)
-        rows.append({
-            "week_type": data.week_type, "activity_type": tid, "weekday": d,
-            "day": DAY_NAMES[d], "same_day_needed": same, "at_least": rule,
-            "delivered": n[(tid, d)], "shortfall": max(0, req - n[(tid, d)]),
-        })
-    return pd.DataFrame(rows, columns=[
-        "week_type", "activity_type", "weekday", "day", "same_day_needed", "at_least",
-        "delivered", "shortfall",
-    ])
+        rows.append(
+            {
+                "week_type": data.week_type,
+                "activity_type": tid,
+                "weekday": d,
+                "day": DAY_NAMES[d],
+                "same_day_needed": same,
+                "at_least": rule,
+                "delivered": n[(tid, d)],
+                "shortfall": max(0, req - n[(tid, d)]),
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "week_type",
+            "activity_type",
+            "weekday",
+            "day",
+            "same_day_needed",
+            "at_least",
+            "delivered",
+            "shortfall",
+        ],
+    )
 
 
 STAFF_DEMAND_COLUMNS = [
-    "week_type", "weekday", "session", "start", "end", "competence", "staff", "activity_type",
-    "named_staff", "trace_ids",
+    "week_type",
+    "weekday",
+    "session",
+    "start",
+    "end",
+    "competence",
+    "staff",
+    "activity_type",
+    "named_staff",
+    "trace_ids",
 ]
 
 
@@ -488,7 +572,9 @@ def named(data: MatrixData) -> set[str]:
     return {s.id for s in data.staff if s.count == 1}
 
 
-def staff_demand(data: MatrixData, rooms: RoomCells, staff: StaffCells | None = None) -> pd.DataFrame:
+def staff_demand(
+    data: MatrixData, rooms: RoomCells, staff: StaffCells | None = None
+) -> pd.DataFrame:
     """People per competence per session: the rostering level's tier-2 demand.
 
     ``named_staff`` lists the named people (staff rows of count 1, e.g. a physician with a
@@ -515,13 +601,20 @@ def staff_demand(data: MatrixData, rooms: RoomCells, staff: StaffCells | None = 
                 if not sessions:
                     continue
                 for c, people in sorted(at.staff_per_session.items()):
-                    rows.append({
-                        "week_type": data.week_type, "weekday": d, "session": sess.id,
-                        "start": sess.start, "end": sess.end, "competence": c,
-                        "staff": people * sessions, "activity_type": at.id,
-                        "named_staff": ";".join(who[(d, sess.id, at.id, c)]),
-                        "trace_ids": ";".join(cells[(d, sess.id, at.id)]),
-                    })
+                    rows.append(
+                        {
+                            "week_type": data.week_type,
+                            "weekday": d,
+                            "session": sess.id,
+                            "start": sess.start,
+                            "end": sess.end,
+                            "competence": c,
+                            "staff": people * sessions,
+                            "activity_type": at.id,
+                            "named_staff": ";".join(who[(d, sess.id, at.id, c)]),
+                            "trace_ids": ";".join(cells[(d, sess.id, at.id)]),
+                        }
+                    )
     return pd.DataFrame(rows, columns=STAFF_DEMAND_COLUMNS)
 
 
@@ -551,12 +644,19 @@ def _weeks_text(weeks: list[int]) -> str:
     return ", ".join(parts)
 
 
-def _fb(data: MatrixData, obj: str, period: str, agreed: float, achievable: float,
-        cause: str) -> dict[str, Any]:
+def _fb(
+    data: MatrixData, obj: str, period: str, agreed: float, achievable: float, cause: str
+) -> dict[str, Any]:
     return {
-        "level": LEVEL, "unit": data.unit, "object": obj, "resource": "",
-        "period": period, "agreed": round(agreed, 3), "achievable": round(achievable, 3),
-        "gap": round(achievable - agreed, 3), "cause": cause,
+        "level": LEVEL,
+        "unit": data.unit,
+        "object": obj,
+        "resource": "",
+        "period": period,
+        "agreed": round(agreed, 3),
+        "achievable": round(achievable, 3),
+        "gap": round(achievable - agreed, 3),
+        "cause": cause,
     }
 
 
@@ -577,9 +677,16 @@ def feedback(data: MatrixData, rooms: RoomCells, staff: StaffCells) -> pd.DataFr
         got = n[(tid, d)]
         if got < req:
             why = "; ".join(_reasons(data, tid, req, (d,), rooms, staff, weekly=False))
-            rows.append(_fb(data, tid, f"{wt} {DAY_NAMES[d]}", req, got,
-                            f"sessions on {DAY_NAMES_LONG[d]} (same-day / at-least minimum): "
-                            f"{why}"))
+            rows.append(
+                _fb(
+                    data,
+                    tid,
+                    f"{wt} {DAY_NAMES[d]}",
+                    req,
+                    got,
+                    f"sessions on {DAY_NAMES_LONG[d]} (same-day / at-least minimum): {why}",
+                )
+            )
     for t in sorted(data.activity_types, key=lambda a: (a.priority, a.id)):
         need = data.weekly_need(t.id)
         got = sum(n[(t.id, d)] for d in data.days)
@@ -589,12 +696,22 @@ def feedback(data: MatrixData, rooms: RoomCells, staff: StaffCells) -> pd.DataFr
         gap = patients_gap(data, t.id, got)
         if gap is not None:
             asked, cap, cause = gap
-            rows.append(_fb(data, t.id, wt, asked, cap, f"patients a week: {got} of {need} "
-                            f"sessions placed; {cause}" + (f": {why}" if why else "")))
+            rows.append(
+                _fb(
+                    data,
+                    t.id,
+                    wt,
+                    asked,
+                    cap,
+                    f"patients a week: {got} of {need} "
+                    f"sessions placed; {cause}" + (f": {why}" if why else ""),
+                )
+            )
         elif got < need:
             source = data.need_source.get(t.id, "instance")
-            rows.append(_fb(data, t.id, wt, need, got,
-                            f"sessions a week (need from {source}): {why}"))
+            rows.append(
+                _fb(data, t.id, wt, need, got, f"sessions a week (need from {source}): {why}")
+            )
     return pd.DataFrame(rows, columns=FEEDBACK_COLUMNS)
 
 
@@ -607,11 +724,15 @@ def patients_gap(data: MatrixData, tid: str, got: int) -> tuple[float, float, st
     if cap >= ask.patients - PATIENTS_TOLERANCE:
         return None
     over = [w for w, p in sorted(ask.patients_by_week.items()) if p > cap + PATIENTS_TOLERANCE]
-    return ask.patients, cap, (
-        f"{_plural(got, 'session')} × {ask.patients_per_session:.3g} patients take {cap:.4g} "
-        f"a week; the plan asks {ask.patients:.4g} in week {ask.week} and more than {cap:.4g} "
-        f"in {len(over)} of {len(ask.patients_by_week)} '{data.week_type}' week(s) "
-        f"({_weeks_text(over)})"
+    return (
+        ask.patients,
+        cap,
+        (
+            f"{_plural(got, 'session')} × {ask.patients_per_session:.3g} patients take {cap:.4g} "
+            f"a week; the plan asks {ask.patients:.4g} in week {ask.week} and more than {cap:.4g} "
+            f"in {len(over)} of {len(ask.patients_by_week)} '{data.week_type}' week(s) "
+            f"({_weeks_text(over)})"
+        ),
     )
 
 
@@ -627,14 +748,19 @@ def trace(data: MatrixData, rooms: RoomCells, staff: StaffCells) -> pd.DataFrame
             note += f"; staff {a['staff']}"
         if ask is not None:
             note += f"; need from plan week {ask.week}"
-        rows.append({
-            "id": cell_id(data.week_type, tid, d, k, r), "level": LEVEL, "unit": data.unit,
-            "object": tid, "period": f"{data.week_type} {DAY_NAMES[d]} {k}",
-            "quantity": 1 if pps is None else pps,
-            "measure": "sessions" if pps is None else "patients",
-            "parent_ids": "" if ask is None else ";".join(ask.parent_ids),
-            "note": note,
-        })
+        rows.append(
+            {
+                "id": cell_id(data.week_type, tid, d, k, r),
+                "level": LEVEL,
+                "unit": data.unit,
+                "object": tid,
+                "period": f"{data.week_type} {DAY_NAMES[d]} {k}",
+                "quantity": 1 if pps is None else pps,
+                "measure": "sessions" if pps is None else "patients",
+                "parent_ids": "" if ask is None else ";".join(ask.parent_ids),
+                "note": note,
+            }
+        )
     return pd.DataFrame(rows, columns=TRACE_COLUMNS)
 
 
@@ -657,13 +783,22 @@ def build_result(runs: list[MatrixRun], *, instance: str, workers: int, seed: in
     stages = []
     for r in runs:
         for st in r.stages:
-            stages.append(type(st)(
-                f"{r.data.week_type}: {st.name}" if multi else st.name,
-                st.status, st.objective, st.bound, st.runtime_s,
-            ))
+            stages.append(
+                type(st)(
+                    f"{r.data.week_type}: {st.name}" if multi else st.name,
+                    st.status,
+                    st.objective,
+                    st.bound,
+                    st.runtime_s,
+                )
+            )
     result = Result(
-        kind=KIND, status=status, instance=instance, solver=solver,
-        runtime_s=sum(r.runtime_s for r in runs), stages=stages,
+        kind=KIND,
+        status=status,
+        instance=instance,
+        solver=solver,
+        runtime_s=sum(r.runtime_s for r in runs),
+        stages=stages,
     )
     if not status.has_solution:
         for r in runs:
@@ -675,18 +810,28 @@ def build_result(runs: list[MatrixRun], *, instance: str, workers: int, seed: in
                     f"[{r.data.week_type}] no matrix found within the time limit; raise --time-limit"
                 )
         # the hand-over files exist in every output folder (header only: nothing placed)
-        result.tables = {"feedback": pd.DataFrame(columns=FEEDBACK_COLUMNS),
-                         "trace": pd.DataFrame(columns=TRACE_COLUMNS)}
+        result.tables = {
+            "feedback": pd.DataFrame(columns=FEEDBACK_COLUMNS),
+            "trace": pd.DataFrame(columns=TRACE_COLUMNS),
+        }
         return result
 
     objective = 0.0
     bound = 0.0
     tables: dict[str, list[pd.DataFrame]] = defaultdict(list)
     kpis: dict[str, Any] = {
-        "week_types": len(runs), "sessions_needed": 0, "sessions_delivered": 0,
-        "sessions_short": 0, "same_day_short": 0, "room_sessions_open": 0,
-        "room_sessions_used": 0, "room_changes": 0, "continuity_rows": 0, "spread": 0,
-        "misplaced_sessions": 0, "feedback_rows": 0,
+        "week_types": len(runs),
+        "sessions_needed": 0,
+        "sessions_delivered": 0,
+        "sessions_short": 0,
+        "same_day_short": 0,
+        "room_sessions_open": 0,
+        "room_sessions_used": 0,
+        "room_changes": 0,
+        "continuity_rows": 0,
+        "spread": 0,
+        "misplaced_sessions": 0,
+        "feedback_rows": 0,
     }
     per_type: dict[str, Any] = {}
     for r in runs:
@@ -695,9 +840,10 @@ def build_result(runs: list[MatrixRun], *, instance: str, workers: int, seed: in
         # the self-check without the solver (pks_opt.stages.self_check): a stage value the
         # cells do not give is a warning, and the matrix is no longer proven optimal
         status, problems = self_check(
-            status, [Check(name, v, values[name], exact=True)
-                     for name, v in r.stage_objectives.items()],
-            prefix=f"{d.week_type}: " if multi else "")
+            status,
+            [Check(name, v, values[name], exact=True) for name, v in r.stage_objectives.items()],
+            prefix=f"{d.week_type}: " if multi else "",
+        )
         result.warnings += problems
         bad = violations(d, r.rooms, r.staff)
         if bad:
@@ -713,8 +859,9 @@ def build_result(runs: list[MatrixRun], *, instance: str, workers: int, seed: in
         tables["staff_demand"].append(staff_demand(d, r.rooms, r.staff))
         tables["feedback"].append(fb := feedback(d, r.rooms, r.staff))
         tables["trace"].append(trace(d, r.rooms, r.staff))
-        n_open = sum(1 for rm in d.rooms for dd in d.days for k in d.sessions
-                     if d.is_open(rm.id, dd, k.id))
+        n_open = sum(
+            1 for rm in d.rooms for dd in d.days for k in d.sessions if d.is_open(rm.id, dd, k.id)
+        )
         day_short = values[STAGE_DAY]
         kpis["sessions_needed"] += int(cov["needed"].sum())
         kpis["sessions_delivered"] += int(cov["delivered"].sum())
@@ -727,8 +874,10 @@ def build_result(runs: list[MatrixRun], *, instance: str, workers: int, seed: in
         kpis["spread"] += spread(d, r.rooms)
         kpis["misplaced_sessions"] += room_fit(d, r.rooms)
         per_type[d.week_type] = {
-            "needed": int(cov["needed"].sum()), "delivered": int(cov["delivered"].sum()),
-            "short": int(cov["shortfall"].sum()), "same_day_short": day_short,
+            "needed": int(cov["needed"].sum()),
+            "delivered": int(cov["delivered"].sum()),
+            "short": int(cov["shortfall"].sum()),
+            "same_day_short": day_short,
             "stage_values": values,
         }
         pre = f"[{d.week_type}] " if multi else ""
@@ -742,7 +891,9 @@ def build_result(runs: list[MatrixRun], *, instance: str, workers: int, seed: in
                 )
         kpis["feedback_rows"] += len(fb)
     kpis["room_utilisation"] = (
-        kpis["room_sessions_used"] / kpis["room_sessions_open"] if kpis["room_sessions_open"] else 0.0
+        kpis["room_sessions_used"] / kpis["room_sessions_open"]
+        if kpis["room_sessions_open"]
+        else 0.0
     )
     kpis["by_week_type"] = per_type
     result.status = status
@@ -750,10 +901,12 @@ def build_result(runs: list[MatrixRun], *, instance: str, workers: int, seed: in
     result.bound = bound if status is not SolveStatus.OPTIMAL else min(bound, objective)
     result.kpis = kpis
     result.tables = {name: pd.concat(dfs, ignore_index=True) for name, dfs in tables.items()}
-    result.extra = {"week_types": [r.data.week_type for r in runs],
-                    "activity_types": [t.id for t in runs[0].data.activity_types],
-                    "colours": {t.id: t.color for t in runs[0].data.activity_types if t.color},
-                    "objective_definition": "same-day shortfall + priority-weighted planned shortfall"}
+    result.extra = {
+        "week_types": [r.data.week_type for r in runs],
+        "activity_types": [t.id for t in runs[0].data.activity_types],
+        "colours": {t.id: t.color for t in runs[0].data.activity_types if t.color},
+        "objective_definition": "same-day shortfall + priority-weighted planned shortfall",
+    }
     if not result.explanation:
         result.explanation.append("every session needed is in the matrix; no shortfall")
     if not math.isfinite(result.bound):

@@ -69,8 +69,15 @@ def write_template(path: Path, lang: Lang) -> Path:
     about["A1"].font = Font(bold=True)
 
     columns = ["respondent", "unit", "date", "item_id", "area", "text", "answer"]
-    widths = {"respondent": 16, "unit": 14, "date": 12, "item_id": 8, "area": 34, "text": 90,
-              "answer": 24}
+    widths = {
+        "respondent": 16,
+        "unit": 14,
+        "date": 12,
+        "item_id": 8,
+        "area": 34,
+        "text": 90,
+        "answer": 24,
+    }
     for ins in instruments():
         ws = wb.create_sheet(ins.sheet[lang])
         ws.append([header(c, lang) for c in columns])
@@ -139,13 +146,16 @@ def _instructions(lang: Lang) -> list[str]:
             "ett annat namn i kolumnen respondent. Eller en arbetsbok per person.",
             "Lämna svar tomt för det du inte vill besvara (räknas inte); 'Vet ej' räknas.",
             "",
-            f"{sa.title['sv']} (Socialstyrelsen): svarsalternativ " + ", ".join(sa.labels("sv"))
+            f"{sa.title['sv']} (Socialstyrelsen): svarsalternativ "
+            + ", ".join(sa.labels("sv"))
             + ".",
             "Påståenden som besvarats med ”Instämmer inte alls” eller ”Vet ej/ej relevant” är "
             "särskilt relevanta för fortsatt utvecklingsarbete. Där svaret är ”Instämmer delvis” "
             "kan fördjupad analys behövas. ”Instämmer i hög grad”: fokus på att bibehålla.",
             "",
-            f"{ck.title['sv']}: svarsalternativ " + ", ".join(ck.labels("sv")) + ". "
+            f"{ck.title['sv']}: svarsalternativ "
+            + ", ".join(ck.labels("sv"))
+            + ". "
             + ck.note.get("sv", ""),
             "",
             "Resultat: pks assess report ARBETSBOK.xlsx [FLER.xlsx …] --out MAPP (se "
@@ -167,7 +177,9 @@ def _instructions(lang: Lang) -> list[str]:
             "most relevant for further development; 'Agree partly' may need deeper analysis; "
             "'Agree to a high degree': keep it up.",
             "",
-            f"{ck.title['en']}: answers " + ", ".join(ck.labels("en")) + ". "
+            f"{ck.title['en']}: answers "
+            + ", ".join(ck.labels("en"))
+            + ". "
             + ck.note.get("en", ""),
             "",
             "Result: pks assess report WORKBOOK.xlsx [MORE.xlsx …] --out FOLDER (see "
@@ -219,16 +231,22 @@ def read_answers(paths: Sequence[Path]) -> ReadAnswers:
     seen: dict[tuple[str, str, str, str, str], tuple[str, int]] = {}
     for path in paths:
         if path.suffix.lower() != ".xlsx":
-            raise InputError("expected an .xlsx answers workbook (pks assess template writes "
-                             "one)", file=str(path))
+            raise InputError(
+                "expected an .xlsx answers workbook (pks assess template writes one)",
+                file=str(path),
+            )
         raw = read_raw(path)
         used = False
         for name, table in raw.tables.items():
             ins = _sheet_instrument(name)
             if ins is None:
                 if name.strip().lower() not in INSTRUCTIONS_SHEET.values():
-                    warnings.warn(f"{table.where}: sheet '{name}' is not an instrument's sheet "
-                                  "and is not read", InputWarning, stacklevel=2)
+                    warnings.warn(
+                        f"{table.where}: sheet '{name}' is not an instrument's sheet "
+                        "and is not read",
+                        InputWarning,
+                        stacklevel=2,
+                    )
                 continue
             used = True
             cols = _columns(table.columns, table.where)
@@ -247,17 +265,19 @@ def read_answers(paths: Sequence[Path]) -> ReadAnswers:
                         f"respondent '{got.respondent}' answers {got.item_id} twice in the "
                         f"round {got.round} (also {where} row {earlier}): give each respondent "
                         "a name of their own in the respondent column",
-                        file=table.where, row=number, field=cols["item_id"],
+                        file=table.where,
+                        row=number,
+                        field=cols["item_id"],
                     )
                 seen[key] = (table.where, number)
                 answers.append(got)
         if not used:
             names = " or ".join(f"'{s}'" for ins in instruments() for s in ins.sheet.values())
-            raise InputError(f"no instrument sheet: expected a sheet named {names}",
-                             file=str(path))
+            raise InputError(f"no instrument sheet: expected a sheet named {names}", file=str(path))
     if not answers:
-        raise InputError("no answers: every answer cell is blank",
-                         file=", ".join(str(p) for p in paths))
+        raise InputError(
+            "no answers: every answer cell is blank", file=", ".join(str(p) for p in paths)
+        )
     return ReadAnswers(tuple(answers), unanswered)
 
 
@@ -274,7 +294,8 @@ def _columns(columns: Iterable[str], where: str) -> dict[str, str]:
             raise InputError(
                 f"missing column '{canon}' (or '{COLUMNS[canon][1]}'): the sheet needs "
                 "columns " + ", ".join(COLUMNS[c][0] for c in COLUMNS),
-                file=where, row=1,
+                file=where,
+                row=1,
             )
     return found
 
@@ -283,8 +304,9 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
 
-def _row(row: dict[str, Any], cols: dict[str, str], ins: Instrument, where: str, number: int,
-         path: Path) -> Answer | int | None:
+def _row(
+    row: dict[str, Any], cols: dict[str, str], ins: Instrument, where: str, number: int, path: Path
+) -> Answer | int | None:
     """The answer of one row; None for an empty template row; 1 for an unanswered item of a
     named respondent."""
     item_id = _text(row.get(cols["item_id"]))
@@ -292,8 +314,12 @@ def _row(row: dict[str, Any], cols: dict[str, str], ins: Instrument, where: str,
     respondent = _text(row.get(cols["respondent"])) if "respondent" in cols else ""
     if not item_id:
         if answer:
-            raise InputError(f"the answer '{answer}' has no item id", file=where, row=number,
-                             field=cols["item_id"])
+            raise InputError(
+                f"the answer '{answer}' has no item id",
+                file=where,
+                row=number,
+                field=cols["item_id"],
+            )
         return None
     item = ins.item(item_id)
     if item is None:
@@ -301,7 +327,9 @@ def _row(row: dict[str, Any], cols: dict[str, str], ins: Instrument, where: str,
         raise InputError(
             f"unknown item id '{item_id}' on the {ins.key} sheet (its ids are {ids[0].id} … "
             f"{ids[-1].id})",
-            file=where, row=number, field=cols["item_id"],
+            file=where,
+            row=number,
+            field=cols["item_id"],
         )
     if not answer:
         return 1 if respondent else None
@@ -309,14 +337,25 @@ def _row(row: dict[str, Any], cols: dict[str, str], ins: Instrument, where: str,
     if option is None:
         raise InputError(
             f"'{answer}' is not on the {ins.key} answer scale: one of "
-            + ", ".join(ins.labels("sv")) + " (or " + ", ".join(ins.labels("en")) + ")",
-            file=where, row=number, field=cols["answer"],
+            + ", ".join(ins.labels("sv"))
+            + " (or "
+            + ", ".join(ins.labels("en"))
+            + ")",
+            file=where,
+            row=number,
+            field=cols["answer"],
         )
     date = _text(row.get(cols["date"])) if "date" in cols else ""
     unit = _text(row.get(cols["unit"])) if "unit" in cols else ""
     return Answer(
-        file=str(path), sheet=where, row=number,
+        file=str(path),
+        sheet=where,
+        row=number,
         round=date or path.stem,
         respondent=respondent or path.stem,
-        unit=unit, date=date, instrument=ins.key, item_id=item.id, answer=option.key,
+        unit=unit,
+        date=date,
+        instrument=ins.key,
+        item_id=item.id,
+        answer=option.key,
     )

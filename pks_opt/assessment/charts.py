@@ -40,43 +40,78 @@ def assessment_charts(result: Result) -> dict[str, Figure]:
     rounds = list(result.extra["rounds"])
     latest = rounds[-1]
     lang = result.extra.get("lang", "sv")
-    present = [i for i in instruments()
-               if not dist[(dist["round"] == latest) & (dist["instrument"] == i.key)].empty]
+    present = [
+        i
+        for i in instruments()
+        if not dist[(dist["round"] == latest) & (dist["instrument"] == i.key)].empty
+    ]
     out: dict[str, Figure] = {}
     if not present:
         return out
     heights = [len(i.areas) for i in present]
-    fig, axes = plt.subplots(len(present), 1, figsize=(11, 1.2 + 0.55 * sum(heights)
-                                                       + 0.9 * len(present)),
-                             gridspec_kw={"height_ratios": heights}, squeeze=False)
+    fig, axes = plt.subplots(
+        len(present),
+        1,
+        figsize=(11, 1.2 + 0.55 * sum(heights) + 0.9 * len(present)),
+        gridspec_kw={"height_ratios": heights},
+        squeeze=False,
+    )
     for ax, ins in zip(axes[:, 0], present, strict=True):
         d = dist[(dist["round"] == latest) & (dist["instrument"] == ins.key)]
         areas = list(dict.fromkeys(d["area_id"]))
         prof = result.tables["profile"]
-        rank = {r.area_id: r.rank for r in prof[(prof["round"] == latest)
-                                                & (prof["instrument"] == ins.key)].itertuples()}
-        labels = [f"#{rank[a]}  {a}  " + textwrap.shorten(d[d["area_id"] == a]["area"].iloc[0],
-                                                          58, placeholder="…") for a in areas]
+        rank = {
+            r.area_id: r.rank
+            for r in prof[(prof["round"] == latest) & (prof["instrument"] == ins.key)].itertuples()
+        }
+        labels = [
+            f"#{rank[a]}  {a}  "
+            + textwrap.shorten(d[d["area_id"] == a]["area"].iloc[0], 58, placeholder="…")
+            for a in areas
+        ]
         left = [0.0] * len(areas)
         for opt, colour in zip(ins.scale, _colours([o.band for o in ins.scale]), strict=True):
-            share = [100 * float(d[(d["area_id"] == a) & (d["answer_key"] == opt.key)]["share"]
-                                 .iloc[0]) for a in areas]
-            ax.barh(range(len(areas)), share, left=left, color=colour,
-                    label=opt.text(lang), edgecolor="white")
+            share = [
+                100 * float(d[(d["area_id"] == a) & (d["answer_key"] == opt.key)]["share"].iloc[0])
+                for a in areas
+            ]
+            ax.barh(
+                range(len(areas)),
+                share,
+                left=left,
+                color=colour,
+                label=opt.text(lang),
+                edgecolor="white",
+            )
             for y, (x0, w) in enumerate(zip(left, share, strict=True)):
                 if w >= 6:
-                    ax.text(x0 + w / 2, y, f"{w:.0f}", ha="center", va="center", fontsize=7,
-                            color="white" if opt.band != "analyse" else "black")
+                    ax.text(
+                        x0 + w / 2,
+                        y,
+                        f"{w:.0f}",
+                        ha="center",
+                        va="center",
+                        fontsize=7,
+                        color="white" if opt.band != "analyse" else "black",
+                    )
             left = [x + w for x, w in zip(left, share, strict=True)]
         ax.set_yticks(range(len(areas)), labels, fontsize=8)
         ax.invert_yaxis()
         ax.set_xlim(0, 100)
         ax.set_xlabel("% of answers" if lang == "en" else "% av svaren", fontsize=8)
-        ax.set_title(f"{ins.title[lang]} — {latest}"
-                     + (" (#: prioritet)" if lang == "sv" else " (#: priority)"),
-                     fontsize=10, loc="left")
-        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.06), ncol=len(ins.scale),
-                  fontsize=7, frameon=False)
+        ax.set_title(
+            f"{ins.title[lang]} — {latest}"
+            + (" (#: prioritet)" if lang == "sv" else " (#: priority)"),
+            fontsize=10,
+            loc="left",
+        )
+        ax.legend(
+            loc="lower center",
+            bbox_to_anchor=(0.5, 1.06),
+            ncol=len(ins.scale),
+            fontsize=7,
+            frameon=False,
+        )
     fig.tight_layout()
     out["profile"] = fig
 
@@ -84,23 +119,39 @@ def assessment_charts(result: Result) -> dict[str, Figure]:
     if trend is not None and not trend.empty:
         present = [i for i in instruments() if (trend["instrument"] == i.key).any()]
         heights = [int((trend["instrument"] == i.key).sum()) for i in present]
-        fig, axes = plt.subplots(len(present), 1, figsize=(11, 1.2 + 0.25 * len(rounds)
-                                                           * sum(heights) + 0.9 * len(present)),
-                                 gridspec_kw={"height_ratios": heights}, squeeze=False)
+        fig, axes = plt.subplots(
+            len(present),
+            1,
+            figsize=(11, 1.2 + 0.25 * len(rounds) * sum(heights) + 0.9 * len(present)),
+            gridspec_kw={"height_ratios": heights},
+            squeeze=False,
+        )
         cmap = plt.get_cmap("Blues")
         for ax, ins in zip(axes[:, 0], present, strict=True):
             t = trend[trend["instrument"] == ins.key].reset_index(drop=True)
             width = 0.8 / len(rounds)
             for k, rnd in enumerate(rounds):
                 ys = [y - 0.4 + width * (k + 0.5) for y in range(len(t))]
-                ax.barh(ys, t[f"score_pct {rnd}"], height=width, label=rnd,
-                        color=cmap(0.35 + 0.6 * k / max(1, len(rounds) - 1)))
-            ax.set_yticks(range(len(t)), [f"{r.area_id}  " + textwrap.shorten(str(r.area), 60,
-                                          placeholder="…") for r in t.itertuples()], fontsize=8)
+                ax.barh(
+                    ys,
+                    t[f"score_pct {rnd}"],
+                    height=width,
+                    label=rnd,
+                    color=cmap(0.35 + 0.6 * k / max(1, len(rounds) - 1)),
+                )
+            ax.set_yticks(
+                range(len(t)),
+                [
+                    f"{r.area_id}  " + textwrap.shorten(str(r.area), 60, placeholder="…")
+                    for r in t.itertuples()
+                ],
+                fontsize=8,
+            )
             ax.invert_yaxis()
             ax.set_xlim(0, 100)
-            ax.set_xlabel("score, % of the top score" if lang == "en"
-                          else "poäng, % av högsta", fontsize=8)
+            ax.set_xlabel(
+                "score, % of the top score" if lang == "en" else "poäng, % av högsta", fontsize=8
+            )
             ax.set_title(f"{ins.title[lang]}: " + " → ".join(rounds), fontsize=10, loc="left")
             ax.legend(fontsize=7, loc="lower right")
         fig.tight_layout()

@@ -193,25 +193,52 @@ def _instrument(data: dict[str, Any]) -> Instrument:
     scores = [o["score"] for o in data["scale"] if o["score"] is not None]
     top = max(scores)
     scale = tuple(
-        ScaleOption(str(o["key"]), str(o["sv"]), str(o["en"]), o["score"],
-                    _band(o["score"], top), tuple(str(a) for a in o.get("aliases") or ()))
+        ScaleOption(
+            str(o["key"]),
+            str(o["sv"]),
+            str(o["en"]),
+            o["score"],
+            _band(o["score"], top),
+            tuple(str(a) for a in o.get("aliases") or ()),
+        )
         for o in data["scale"]
     )
     areas = []
     for n, a in enumerate(data["areas"], start=1):
         items = tuple(
             Item(
-                str(i["id"]), key, str(a["id"]), str(i["sv"]).strip(), str(i["en"]).strip(),
+                str(i["id"]),
+                key,
+                str(a["id"]),
+                str(i["sv"]).strip(),
+                str(i["en"]).strip(),
                 tuple(i.get("capabilities") or ()),
-                f"000 area {n}, statement {k}" if key == "self-assessment"
+                f"000 area {n}, statement {k}"
+                if key == "self-assessment"
                 else f"003 D, question {str(i['id']).lstrip('C')}",
             )
             for k, i in enumerate(a["items"], start=1)
         )
-        areas.append(Area(str(a["id"]), key, str(a["sv"]), str(a["en"]), a.get("section"),
-                          tuple(a.get("see") or ()), items))
-    return Instrument(key, str(data["seed"]), dict(data["title"]), dict(data["sheet"]),
-                      dict(data.get("note") or {}), scale, tuple(areas))
+        areas.append(
+            Area(
+                str(a["id"]),
+                key,
+                str(a["sv"]),
+                str(a["en"]),
+                a.get("section"),
+                tuple(a.get("see") or ()),
+                items,
+            )
+        )
+    return Instrument(
+        key,
+        str(data["seed"]),
+        dict(data["title"]),
+        dict(data["sheet"]),
+        dict(data.get("note") or {}),
+        scale,
+        tuple(areas),
+    )
 
 
 @functools.cache
@@ -227,8 +254,9 @@ def instrument(key: str) -> Instrument:
 @functools.cache
 def capabilities() -> dict[str, Capability]:
     data = _load("capabilities.yaml")["capabilities"]
-    return {k: Capability(k, v.get("command"), v.get("doc"), v["sv"], v["en"])
-            for k, v in data.items()}
+    return {
+        k: Capability(k, v.get("command"), v.get("doc"), v["sv"], v["en"]) for k, v in data.items()
+    }
 
 
 @functools.cache

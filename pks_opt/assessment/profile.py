@@ -59,8 +59,13 @@ def assess(paths: Sequence[str | Path], *, lang: Lang = "sv") -> Result:
     distribution, profile = _profile(read.answers, rounds, lang)
     priorities = _priorities(profile[profile["round"] == latest], lang)
     items = _priority_items([a for a in read.answers if a.round == latest], lang)
-    tables = {"answers": answers, "distribution": distribution, "profile": profile,
-              "priorities": priorities, "priority_items": items}
+    tables = {
+        "answers": answers,
+        "distribution": distribution,
+        "profile": profile,
+        "priorities": priorities,
+        "priority_items": items,
+    }
     if len(rounds) > 1:
         tables["trend"] = _trend(profile, rounds, lang)
     latest_answers = [a for a in read.answers if a.round == latest]
@@ -77,11 +82,17 @@ def assess(paths: Sequence[str | Path], *, lang: Lang = "sv") -> Result:
             kpis[f"first_{ins.key}"] = str(top.iloc[0]["area_id"])
     warnings_ = []
     if read.unanswered:
-        warnings_.append(f"{read.unanswered} item(s) of named respondents have no answer "
-                         "(not counted)")
+        warnings_.append(
+            f"{read.unanswered} item(s) of named respondents have no answer (not counted)"
+        )
     result = Result(
-        "assessment", SolveStatus.OPTIMAL, files[0].stem if len(files) == 1 else "assessment",
-        "closed form", runtime_s=0.0, kpis=kpis, tables=tables,
+        "assessment",
+        SolveStatus.OPTIMAL,
+        files[0].stem if len(files) == 1 else "assessment",
+        "closed form",
+        runtime_s=0.0,
+        kpis=kpis,
+        tables=tables,
         explanation=_explain(priorities, rounds, tables.get("trend"), lang),
         warnings=warnings_,
         extra={"lang": lang, "inputs": [str(p) for p in files], "rounds": rounds},
@@ -102,13 +113,24 @@ def _answers_table(answers: Sequence[Answer], lang: Lang) -> pd.DataFrame:
         item = ins.item(a.item_id)
         assert item is not None
         opt = ins.option(a.answer)
-        rows.append({
-            "round": a.round, "instrument": a.instrument, "respondent": a.respondent,
-            "unit": a.unit, "date": a.date, "item_id": a.item_id, "area_id": item.area,
-            "answer": opt.text(lang), "answer_key": opt.key,
-            "score": opt.score if opt.score is not None else math.nan, "band": opt.band,
-            "file": a.file, "sheet": a.sheet, "row": a.row,
-        })
+        rows.append(
+            {
+                "round": a.round,
+                "instrument": a.instrument,
+                "respondent": a.respondent,
+                "unit": a.unit,
+                "date": a.date,
+                "item_id": a.item_id,
+                "area_id": item.area,
+                "answer": opt.text(lang),
+                "answer_key": opt.key,
+                "score": opt.score if opt.score is not None else math.nan,
+                "band": opt.band,
+                "file": a.file,
+                "sheet": a.sheet,
+                "row": a.row,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -155,12 +177,17 @@ def _rank_key(stats: dict[str, Any], order: int) -> tuple[float, float, float, i
     """The seeds' rule: develop-first share, then analyse share (both highest first), then the
     lower score (no score first), then the seed's order."""
     score = stats["score_pct"]
-    return (-stats["develop_share"], -stats["analyse_share"],
-            -1.0 if math.isnan(score) else score, order)
+    return (
+        -stats["develop_share"],
+        -stats["analyse_share"],
+        -1.0 if math.isnan(score) else score,
+        order,
+    )
 
 
-def _profile(answers: Sequence[Answer], rounds: list[str],
-             lang: Lang) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _profile(
+    answers: Sequence[Answer], rounds: list[str], lang: Lang
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     dist_rows: list[dict[str, Any]] = []
     prof_rows: list[dict[str, Any]] = []
     for rnd in rounds:
@@ -175,37 +202,55 @@ def _profile(answers: Sequence[Answer], rounds: list[str],
                     continue
                 st = _stats(ins, got, area.items)
                 for opt in ins.scale:
-                    dist_rows.append({
-                        "round": rnd, "instrument": ins.key, "area_id": area.id,
-                        "area": area.text(lang), "answer": opt.text(lang), "answer_key": opt.key,
-                        "band": opt.band, "n": st["counts"].get(opt.key, 0),
-                        "share": round(st["counts"].get(opt.key, 0) / st["answers"], 4),
-                    })
+                    dist_rows.append(
+                        {
+                            "round": rnd,
+                            "instrument": ins.key,
+                            "area_id": area.id,
+                            "area": area.text(lang),
+                            "answer": opt.text(lang),
+                            "answer_key": opt.key,
+                            "band": opt.band,
+                            "n": st["counts"].get(opt.key, 0),
+                            "share": round(st["counts"].get(opt.key, 0) / st["answers"], 4),
+                        }
+                    )
                 area_rows.append((_rank_key(st, order), area, st, got))
-            for rank, (_, area, st, got) in enumerate(sorted(area_rows, key=lambda r: r[0]),
-                                                      start=1):
-                prof_rows.append({
-                    "round": rnd, "instrument": ins.key, "area_id": area.id,
-                    "area": area.text(lang),
-                    "respondents": len({(a.unit, a.respondent) for a in got}),
-                    "answers": st["answers"],
-                    "develop_share": round(st["develop_share"], 4),
-                    "analyse_share": round(st["analyse_share"], 4),
-                    "maintain_share": round(st["maintain_share"], 4),
-                    "dont_know": st["dont_know"],
-                    "score_mean": _r(st["score_mean"], 3),
-                    "score_pct": _r(st["score_pct"], 1),
-                    "agreement": _r(st["agreement"], 3),
-                    "spread": _r(st["spread"], 2),
-                    "band": _band(st),
-                    "priority": BAND_TEXT[_band(st)][lang],
-                    "rank": rank,
-                    "order": next(i for i, a in enumerate(ins.areas) if a.id == area.id),
-                })
+            for rank, (_, area, st, got) in enumerate(
+                sorted(area_rows, key=lambda r: r[0]), start=1
+            ):
+                prof_rows.append(
+                    {
+                        "round": rnd,
+                        "instrument": ins.key,
+                        "area_id": area.id,
+                        "area": area.text(lang),
+                        "respondents": len({(a.unit, a.respondent) for a in got}),
+                        "answers": st["answers"],
+                        "develop_share": round(st["develop_share"], 4),
+                        "analyse_share": round(st["analyse_share"], 4),
+                        "maintain_share": round(st["maintain_share"], 4),
+                        "dont_know": st["dont_know"],
+                        "score_mean": _r(st["score_mean"], 3),
+                        "score_pct": _r(st["score_pct"], 1),
+                        "agreement": _r(st["agreement"], 3),
+                        "spread": _r(st["spread"], 2),
+                        "band": _band(st),
+                        "priority": BAND_TEXT[_band(st)][lang],
+                        "rank": rank,
+                        "order": next(i for i, a in enumerate(ins.areas) if a.id == area.id),
+                    }
+                )
     profile = pd.DataFrame(prof_rows)
-    profile = profile.sort_values(["round", "instrument", "order"], kind="stable",
-                                  key=lambda c: c.map(_instrument_order) if c.name == "instrument"
-                                  else c).drop(columns="order").reset_index(drop=True)
+    profile = (
+        profile.sort_values(
+            ["round", "instrument", "order"],
+            kind="stable",
+            key=lambda c: c.map(_instrument_order) if c.name == "instrument" else c,
+        )
+        .drop(columns="order")
+        .reset_index(drop=True)
+    )
     return pd.DataFrame(dist_rows), profile
 
 
@@ -237,20 +282,31 @@ def _links(area_or_item: Area | Item, lang: Lang) -> tuple[str, str]:
 def _priorities(latest: pd.DataFrame, lang: Lang) -> pd.DataFrame:
     rows = []
     for _, r in latest.sort_values(
-        ["instrument", "rank"], key=lambda c: c.map(_instrument_order) if c.name == "instrument"
-        else c,
+        ["instrument", "rank"],
+        key=lambda c: c.map(_instrument_order) if c.name == "instrument" else c,
     ).iterrows():
         ins = _ins(r["instrument"])
         area = ins.area(r["area_id"])
         caps, see = _links(area, lang)
-        rows.append({
-            "instrument": r["instrument"], "rank": r["rank"], "area_id": r["area_id"],
-            "area": r["area"], "priority": r["priority"], "band": r["band"],
-            "develop_share": r["develop_share"], "analyse_share": r["analyse_share"],
-            "score_pct": r["score_pct"], "agreement": r["agreement"],
-            "respondents": r["respondents"], "answers": r["answers"],
-            "capabilities": caps, "see": see, "seed": ins.seed,
-        })
+        rows.append(
+            {
+                "instrument": r["instrument"],
+                "rank": r["rank"],
+                "area_id": r["area_id"],
+                "area": r["area"],
+                "priority": r["priority"],
+                "band": r["band"],
+                "develop_share": r["develop_share"],
+                "analyse_share": r["analyse_share"],
+                "score_pct": r["score_pct"],
+                "agreement": r["agreement"],
+                "respondents": r["respondents"],
+                "answers": r["answers"],
+                "capabilities": caps,
+                "see": see,
+                "seed": ins.seed,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -268,19 +324,46 @@ def _priority_items(answers: Sequence[Answer], lang: Lang) -> pd.DataFrame:
             ranked.append((_rank_key(st, order), item, st))
         for rank, (_, item, st) in enumerate(sorted(ranked, key=lambda r: r[0]), start=1):
             caps, seed = _links(item, lang)
-            words = ", ".join(f"{ins.option(o.key).text(lang)} {st['counts'][o.key]}"
-                              for o in ins.scale if st["counts"].get(o.key))
-            rows.append({
-                "instrument": ins.key, "rank": rank, "item_id": item.id, "area_id": item.area,
-                "text": item.text(lang), "priority": BAND_TEXT[_band(st)][lang],
-                "band": _band(st), "answers": words,
-                "develop_share": round(st["develop_share"], 4),
-                "analyse_share": round(st["analyse_share"], 4),
-                "score_pct": _r(st["score_pct"], 1), "capabilities": caps, "seed": seed,
-            })
-    return pd.DataFrame(rows, columns=[
-        "instrument", "rank", "item_id", "area_id", "text", "priority", "band", "answers",
-        "develop_share", "analyse_share", "score_pct", "capabilities", "seed"])
+            words = ", ".join(
+                f"{ins.option(o.key).text(lang)} {st['counts'][o.key]}"
+                for o in ins.scale
+                if st["counts"].get(o.key)
+            )
+            rows.append(
+                {
+                    "instrument": ins.key,
+                    "rank": rank,
+                    "item_id": item.id,
+                    "area_id": item.area,
+                    "text": item.text(lang),
+                    "priority": BAND_TEXT[_band(st)][lang],
+                    "band": _band(st),
+                    "answers": words,
+                    "develop_share": round(st["develop_share"], 4),
+                    "analyse_share": round(st["analyse_share"], 4),
+                    "score_pct": _r(st["score_pct"], 1),
+                    "capabilities": caps,
+                    "seed": seed,
+                }
+            )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "instrument",
+            "rank",
+            "item_id",
+            "area_id",
+            "text",
+            "priority",
+            "band",
+            "answers",
+            "develop_share",
+            "analyse_share",
+            "score_pct",
+            "capabilities",
+            "seed",
+        ],
+    )
 
 
 def _trend(profile: pd.DataFrame, rounds: list[str], lang: Lang) -> pd.DataFrame:
@@ -292,29 +375,38 @@ def _trend(profile: pd.DataFrame, rounds: list[str], lang: Lang) -> pd.DataFrame
             mine = profile[(profile["instrument"] == ins.key) & (profile["area_id"] == area.id)]
             if mine.empty:
                 continue
-            row: dict[str, Any] = {"instrument": ins.key, "area_id": area.id,
-                                   "area": area.text(lang)}
+            row: dict[str, Any] = {
+                "instrument": ins.key,
+                "area_id": area.id,
+                "area": area.text(lang),
+            }
             by_round = mine.set_index("round")
             for rnd in rounds:
-                row[f"score_pct {rnd}"] = (by_round.at[rnd, "score_pct"]
-                                           if rnd in by_round.index else math.nan)
+                row[f"score_pct {rnd}"] = (
+                    by_round.at[rnd, "score_pct"] if rnd in by_round.index else math.nan
+                )
             for rnd in rounds:
-                row[f"develop_share {rnd}"] = (by_round.at[rnd, "develop_share"]
-                                               if rnd in by_round.index else math.nan)
+                row[f"develop_share {rnd}"] = (
+                    by_round.at[rnd, "develop_share"] if rnd in by_round.index else math.nan
+                )
             first, last = mine.iloc[0], mine.iloc[-1]
             row["score_change"] = _r(float(last["score_pct"]) - float(first["score_pct"]), 1)
             row["develop_share_change"] = round(
-                float(last["develop_share"]) - float(first["develop_share"]), 4)
+                float(last["develop_share"]) - float(first["develop_share"]), 4
+            )
             rows.append(row)
     return pd.DataFrame(rows)
 
 
-def _explain(priorities: pd.DataFrame, rounds: list[str], trend: pd.DataFrame | None,
-             lang: Lang) -> list[str]:
-    lines = [f"round {rounds[-1]}" + (f" (earlier: {', '.join(rounds[:-1])})"
-                                      if len(rounds) > 1 else "")
-             + ": areas ranked by the seeds' rule (develop first: 'inte alls'/'vet ej', "
-             "then 'delvis')"]
+def _explain(
+    priorities: pd.DataFrame, rounds: list[str], trend: pd.DataFrame | None, lang: Lang
+) -> list[str]:
+    lines = [
+        f"round {rounds[-1]}"
+        + (f" (earlier: {', '.join(rounds[:-1])})" if len(rounds) > 1 else "")
+        + ": areas ranked by the seeds' rule (develop first: 'inte alls'/'vet ej', "
+        "then 'delvis')"
+    ]
     for _, r in priorities.iterrows():
         if r["rank"] > 3:
             continue

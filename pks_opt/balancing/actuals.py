@@ -122,7 +122,9 @@ def apply_actuals(
             for (h, v_, oo, pp), v in original.get("x", {}).items()
             if h == u and oo == o and pp == p and v_ != u
         ) + sum(
-            v for (h, oo, pp, _t), v in original.get("buy", {}).items() if h == u and oo == o and pp == p
+            v
+            for (h, oo, pp, _t), v in original.get("buy", {}).items()
+            if h == u and oo == o and pp == p
         )
         before = need.get((u, o, p), 0.0)
         need[(u, o, p)] = max(joined[(u, o, p)], amount + others)

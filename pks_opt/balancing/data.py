@@ -435,12 +435,17 @@ def _check_budgets(data: BalancingData, table: Table) -> None:
         gap = b.base_cost - b.budget
         can = sum(saving.values()) if b.unit == TOTAL else saving.get(b.unit, 0.0)
         if gap > can + 1e-6:
-            how = (f"its reductions save at most {can:,.0f} SEK".replace(",", " ") if can
-                   else "add savings options: rows of kind 'reduction' in increases.csv "
-                   "(cost_per_unit = the saving per unit taken away)")
+            how = (
+                f"its reductions save at most {can:,.0f} SEK".replace(",", " ")
+                if can
+                else "add savings options: rows of kind 'reduction' in increases.csv "
+                "(cost_per_unit = the saving per unit taken away)"
+            )
             raise InputError(
-                f"base_cost {b.base_cost:g} exceeds budget {b.budget:g} by "
-                f"{gap:,.0f} SEK".replace(",", " ") + f"; {how}",
+                f"base_cost {b.base_cost:g} exceeds budget {b.budget:g} by {gap:,.0f} SEK".replace(
+                    ",", " "
+                )
+                + f"; {how}",
                 file=table.where,
                 row=table.row_number(i),
                 field="budget",

@@ -643,13 +643,23 @@ def copy_model(bm: BalancingModel) -> BalancingModel:
         return {names[var.name]: a for var, a in c.items()}
 
     out = dataclasses.replace(
-        bm, prob=prob, x=fam(bm.x), buy=fam(bm.buy), d=fam(bm.d), s=fam(bm.s), q=fam(bm.q),
-        m=fam(bm.m), y=fam(bm.y), z=fam(bm.z),
+        bm,
+        prob=prob,
+        x=fam(bm.x),
+        buy=fam(bm.buy),
+        d=fam(bm.d),
+        s=fam(bm.s),
+        q=fam(bm.q),
+        m=fam(bm.m),
+        y=fam(bm.y),
+        z=fam(bm.z),
         load={k: coefs(c) for k, c in bm.load.items()},
         capacity={k: prob.constraints[c.name] for k, c in bm.capacity.items()},
         cost_by_unit={u: coefs(c) for u, c in bm.cost_by_unit.items()},
         objectives={n: coefs(c) for n, c in bm.objectives.items()},
-        saved_bounds=[], raw_y={}, backlog_keys=set(bm.backlog_keys),
+        saved_bounds=[],
+        raw_y={},
+        backlog_keys=set(bm.backlog_keys),
     )
     builder = copy.copy(bm.builder)
     builder.bm, builder._backlog, builder.cost = out, None, out.cost_by_unit
@@ -672,8 +682,16 @@ class _BalancingStages(PulpAdapter):
         bm, name = self.bm, stage.name
         out, broke = _solve_checked(
             bm.prob,
-            lambda presolve: _solve_stage(bm, name, stage.objective, self.backend, budget_s,
-                                          self.threads, self.prm, presolve=presolve),
+            lambda presolve: _solve_stage(
+                bm,
+                name,
+                stage.objective,
+                self.backend,
+                budget_s,
+                self.threads,
+                self.prm,
+                presolve=presolve,
+            ),
             # the previous stage's plan meets every row of this one
             infeasible_is_presolve=self.values is not None,
         )
@@ -871,8 +889,7 @@ def _levelling(
 
 
 def _shadow_prices(
-    run: SolveRun, bm: BalancingModel, backend: str, time_limit: float | None,
-    threads: int | None
+    run: SolveRun, bm: BalancingModel, backend: str, time_limit: float | None, threads: int | None
 ) -> None:
     """Duals of R3 in the stage-1 and stage-3 LPs with the integers fixed (spec, last part),
     solved on ``bm``, a copy of ``run.model`` (:func:`copy_model`; its rows change)."""

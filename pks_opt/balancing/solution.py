@@ -39,8 +39,7 @@ EPS = 1e-6
 #: 1e-6 unmet activities within the stage tolerance is not an action a planner can take
 ACTION_EPS = 1e-3
 
-ACTION_ORDER = {"move": 1, "increase": 2, "purchase": 3, "postpone": 4, "unmet": 5,
-                "reduce": 6}
+ACTION_ORDER = {"move": 1, "increase": 2, "purchase": 3, "postpone": 4, "unmet": 5, "reduce": 6}
 
 
 # --------------------------------------------------------------------------- recomputation
@@ -421,7 +420,9 @@ def trace_table(data: BalancingData, values: Values, goals: pd.DataFrame) -> pd.
     rows: list[dict[str, Any]] = []
     pidx = {p: i for i, p in enumerate(data.figures.periods)}
     need = data.figures.production_need
-    for (h, o, p), n in sorted(need.items(), key=lambda kv: (kv[0][0], kv[0][1], pidx.get(kv[0][2], 0))):
+    for (h, o, p), n in sorted(
+        need.items(), key=lambda kv: (kv[0][0], kv[0][1], pidx.get(kv[0][2], 0))
+    ):
         if n <= 0:
             continue
         rows.append(
@@ -802,13 +803,16 @@ def explain(data: BalancingData, values: Values, tables: dict[str, pd.DataFrame]
             lines.append(
                 f"savings requirement at {rec['unit']}: budget {rec['budget']:,.0f} SEK is "
                 f"{rec['base_cost'] - rec['budget']:,.0f} below today's cost; capacity taken "
-                f"away saves {saved:,.0f} SEK".replace(",", " "))
+                f"away saves {saved:,.0f} SEK".replace(",", " ")
+            )
     post = tables["actions"]
     if len(post) and (post["action"] == "reduce").any():
         red = post[post["action"] == "reduce"]
         by = red.groupby(["unit", "resource_or_object"], sort=False)["amount"].sum()
-        top = ", ".join(f"{key[0]} {key[1]} {v:,.0f}".replace(",", " ")  # type: ignore[index]
-                        for key, v in by.sort_values(ascending=False).head(4).items())
+        top = ", ".join(
+            f"{key[0]} {key[1]} {v:,.0f}".replace(",", " ")  # type: ignore[index]
+            for key, v in by.sort_values(ascending=False).head(4).items()
+        )
         lines.append(f"capacity taken away to save money: {top}")
     if len(post) and (post["action"] == "postpone").any():
         total = float(post.loc[post["action"] == "postpone", "amount"].sum())

@@ -25,8 +25,9 @@ from pks_opt.io import load_yaml
 Command = Literal["need", "balance", "plan", "matrix", "roster"]
 COMMANDS: tuple[str, ...] = ("need", "balance", "plan", "matrix", "roster")
 #: options that name a path (resolved against the manifest's folder; their content is hashed)
-PATH_OPTIONS = frozenset({"from_balance", "from_plan", "from_matrix", "from_need", "actuals",
-                          "feedback"})
+PATH_OPTIONS = frozenset(
+    {"from_balance", "from_plan", "from_matrix", "from_need", "actuals", "feedback"}
+)
 #: options the batch sets itself (not from the manifest)
 MANAGED_OPTIONS = frozenset({"scenarios", "progress"})
 #: one solver thread per run: the batch's parallelism is in its processes
@@ -146,8 +147,9 @@ def load_manifest(path: str | Path) -> Batch:
         raise InputError("no such batch manifest", file=str(p))
     doc = load_yaml(p)
     if not isinstance(doc, dict):
-        raise InputError("a batch manifest must be a YAML mapping with 'runs' or 'defaults'",
-                         file=str(p))
+        raise InputError(
+            "a batch manifest must be a YAML mapping with 'runs' or 'defaults'", file=str(p)
+        )
     try:
         m = ManifestModel.model_validate(doc)
     except ValidationError as exc:
@@ -171,19 +173,26 @@ def load_manifest(path: str | Path) -> Batch:
     seen: dict[str, str] = {}
     for s in specs:
         if s.id in seen:
-            raise InputError(f"runs '{seen[s.id]}' and '{s.name}' are the same run (same inputs"
-                             " and options)", file=str(p), field="runs")
+            raise InputError(
+                f"runs '{seen[s.id]}' and '{s.name}' are the same run (same inputs and options)",
+                file=str(p),
+                field="runs",
+            )
         seen[s.id] = s.name
     return Batch(p, m.name or p.stem, tuple(specs), tuple(params), dict(m.report))
 
 
-def _expand(path: Path, m: ManifestModel, entry: RunEntry, at: str, hasher: _Hasher,
-            params: list[str]) -> list[RunSpec]:
+def _expand(
+    path: Path, m: ManifestModel, entry: RunEntry, at: str, hasher: _Hasher, params: list[str]
+) -> list[RunSpec]:
     d = m.defaults
     command = entry.command or d.command
     if command is None:
-        raise InputError("missing command (need, balance, plan, matrix or roster)",
-                         file=str(path), field=f"{at}.command")
+        raise InputError(
+            "missing command (need, balance, plan, matrix or roster)",
+            file=str(path),
+            field=f"{at}.command",
+        )
     instance = entry.instance or d.instance
     if instance is None:
         raise InputError("missing instance", file=str(path), field=f"{at}.instance")
@@ -192,16 +201,24 @@ def _expand(path: Path, m: ManifestModel, entry: RunEntry, at: str, hasher: _Has
     options = {k: _resolve_option(path.parent, k, v) for k, v in options.items()}
     if command in THREAD_OPTIONS:
         options.setdefault(THREAD_OPTIONS[command], 1)
-    seeds = entry.seeds if entry.seeds is not None else (d.seeds if d.seeds is not None
-                                                        else m.seeds)
+    seeds = (
+        entry.seeds if entry.seeds is not None else (d.seeds if d.seeds is not None else m.seeds)
+    )
     if seeds is not None and command not in SEED_COMMANDS:
-        raise InputError(f"'{command}' takes no seed (seeds repeat matrix and roster runs)",
-                         file=str(path), field=f"{at}.seeds" if entry.seeds else "seeds")
+        raise InputError(
+            f"'{command}' takes no seed (seeds repeat matrix and roster runs)",
+            file=str(path),
+            field=f"{at}.seeds" if entry.seeds else "seeds",
+        )
     if seeds is not None and "seed" in options:
-        raise InputError("give 'seeds' or options.seed, not both", file=str(path),
-                         field=f"{at}.options.seed")
-    charts = entry.charts if entry.charts is not None else (
-        d.charts if d.charts is not None else m.charts)
+        raise InputError(
+            "give 'seeds' or options.seed, not both", file=str(path), field=f"{at}.options.seed"
+        )
+    charts = (
+        entry.charts
+        if entry.charts is not None
+        else (d.charts if d.charts is not None else m.charts)
+    )
     files = [*d.scenarios, *entry.scenarios]
     scenarios = []
     for j, f in enumerate(files):
@@ -212,8 +229,9 @@ def _expand(path: Path, m: ManifestModel, entry: RunEntry, at: str, hasher: _Has
             s = load_scenario(sp)
         except InputError as exc:
             if not sp.is_file():
-                raise InputError("no such scenario file", file=str(path),
-                                 field=f"{at}.scenarios.{j}") from None
+                raise InputError(
+                    "no such scenario file", file=str(path), field=f"{at}.scenarios.{j}"
+                ) from None
             raise exc from None
         scenarios.append(ScenarioSpec(s.name, str(sp), tuple(s.changes)))
     grid = {**m.grid, **d.grid, **entry.grid}
@@ -225,20 +243,28 @@ def _expand(path: Path, m: ManifestModel, entry: RunEntry, at: str, hasher: _Has
         _check_grid(path, g, gp)
     inst_path = (path.parent / instance).resolve()
     inst_hash, inst_error = hasher.instance(inst_path)
-    base_name = entry.name or d.name or (
-        command if not scenarios else f"{command}+{'+'.join(s.name for s in scenarios)}")
+    base_name = (
+        entry.name
+        or d.name
+        or (command if not scenarios else f"{command}+{'+'.join(s.name for s in scenarios)}")
+    )
     out: list[RunSpec] = []
     for combo in itertools.product(*axes):
         overrides = {g: label for g, label, _ in combo}
         cells = tuple(
             ScenarioSpec(f"{g}={label}", f"{path} grid.{g}={label}", tuple(chs))
-            for g, label, chs in combo if chs)
+            for g, label, chs in combo
+            if chs
+        )
         for seed in seeds if seeds is not None else [None]:
             opts = dict(options)
             if seed is not None:
                 opts["seed"] = seed
-            name = base_name + "".join(f" {g}={label}" for g, label, _ in combo) + (
-                f" seed={seed}" if seed is not None else "")
+            name = (
+                base_name
+                + "".join(f" {g}={label}" for g, label, _ in combo)
+                + (f" seed={seed}" if seed is not None else "")
+            )
             key = {
                 "v": ID_VERSION,
                 "command": command,
@@ -248,11 +274,21 @@ def _expand(path: Path, m: ManifestModel, entry: RunEntry, at: str, hasher: _Has
                 "options": {k: hasher.option(k, v) for k, v in sorted(opts.items())},
             }
             rid = hashlib.sha256(_canonical(key).encode()).hexdigest()[:16]
-            out.append(RunSpec(
-                id=rid, name=name, command=command, instance=str(inst_path),
-                scenarios=(*scenarios, *cells), options=opts, seed=seed,
-                overrides=overrides, charts=charts, instance_hash=inst_hash, error=inst_error,
-            ))
+            out.append(
+                RunSpec(
+                    id=rid,
+                    name=name,
+                    command=command,
+                    instance=str(inst_path),
+                    scenarios=(*scenarios, *cells),
+                    options=opts,
+                    seed=seed,
+                    overrides=overrides,
+                    charts=charts,
+                    instance_hash=inst_hash,
+                    error=inst_error,
+                )
+            )
     return out
 
 
@@ -263,9 +299,12 @@ def _check_options(path: Path, command: str, options: Mapping[str, Any], at: str
     allowed = {n for n, p in sig.parameters.items() if p.kind is p.KEYWORD_ONLY} - MANAGED_OPTIONS
     for k in options:
         if k not in allowed:
-            raise InputError(f"'{command}' takes no option '{k}' (it takes "
-                             f"{', '.join(sorted(allowed))}; scenarios go under 'scenarios')",
-                             file=str(path), field=f"{at}.options.{k}")
+            raise InputError(
+                f"'{command}' takes no option '{k}' (it takes "
+                f"{', '.join(sorted(allowed))}; scenarios go under 'scenarios')",
+                file=str(path),
+                field=f"{at}.options.{k}",
+            )
 
 
 def _check_grid(path: Path, g: str, gp: GridParameter) -> None:
@@ -353,13 +392,17 @@ def instance_files(path: Path) -> list[tuple[str, bytes]]:
         return [(path.name, path.read_bytes())]
     raw = read_raw(path)
     root = raw.source if raw.source.is_dir() else raw.source.parent
-    names = {Path(raw.manifest_where)} | {Path(t.where.split("[", 1)[0])
-                                           for t in raw.tables.values()}
+    names = {Path(raw.manifest_where)} | {
+        Path(t.where.split("[", 1)[0]) for t in raw.tables.values()
+    }
     out = []
     for f in sorted(names):
         if f.is_file():
-            rel = f.resolve().relative_to(root.resolve()).as_posix() if f.resolve().is_relative_to(
-                root.resolve()) else f.name
+            rel = (
+                f.resolve().relative_to(root.resolve()).as_posix()
+                if f.resolve().is_relative_to(root.resolve())
+                else f.name
+            )
             out.append((rel, f.read_bytes()))
     return sorted(out)
 
@@ -384,4 +427,3 @@ def spec_with_files(spec: RunSpec) -> RunSpec:
     if spec.error is not None:
         return spec
     return replace(spec, files=dict(instance_files(Path(spec.instance))))
-

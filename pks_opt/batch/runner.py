@@ -81,8 +81,12 @@ def execute(spec: RunSpec, runs_dir: str | None) -> RunRecord:
         if spec.error is not None:
             raise InputError(spec.error)
         result = _solve(spec)
-        result.extra["batch"] = {"id": spec.id, "name": spec.name,
-                                 "overrides": dict(spec.overrides), "seed": spec.seed}
+        result.extra["batch"] = {
+            "id": spec.id,
+            "name": spec.name,
+            "overrides": dict(spec.overrides),
+            "seed": spec.seed,
+        }
         rec.status = result.status.value
         rec.objective = result.objective if math.isfinite(result.objective) else None
         rec.runtime_s = result.runtime_s
@@ -185,8 +189,16 @@ def complete_record(folder: Path, spec: RunSpec) -> RunRecord | None:
         return None
     if not _files_present(folder, env):
         return None
-    return RunRecord(spec.id, spec.name, str(env.get("status")), env.get("objective"),
-                     env.get("runtime_s"), None, dict(env.get("kpis") or {}), skipped=True)
+    return RunRecord(
+        spec.id,
+        spec.name,
+        str(env.get("status")),
+        env.get("objective"),
+        env.get("runtime_s"),
+        None,
+        dict(env.get("kpis") or {}),
+        skipped=True,
+    )
 
 
 def _files_present(folder: Path, env: Mapping[str, Any]) -> bool:
@@ -220,10 +232,16 @@ def clean_stale(runs_dir: Path) -> int:
 Progress = Callable[[RunRecord], None]
 
 
-def run_batch(batch: Batch, out: Path, *, workers: int = 1, dask: str | None = None,
-              on_start: Callable[[int, int], None] | None = None,
-              on_done: Progress | None = None,
-              records: dict[str, RunRecord] | None = None) -> list[RunRecord]:
+def run_batch(
+    batch: Batch,
+    out: Path,
+    *,
+    workers: int = 1,
+    dask: str | None = None,
+    on_start: Callable[[int, int], None] | None = None,
+    on_done: Progress | None = None,
+    records: dict[str, RunRecord] | None = None,
+) -> list[RunRecord]:
     """Run every run of ``batch`` not yet complete in ``out``; records in manifest order.
 
     ``on_start(total, skipped)`` is called once the complete runs are known; ``on_done`` after
@@ -269,8 +287,9 @@ def init_threads() -> None:
         os.environ.setdefault(var, "1")
 
 
-def _run_pool(todo: Iterable[RunSpec], runs_dir: str, workers: int,
-              got: Callable[[RunRecord], None]) -> None:
+def _run_pool(
+    todo: Iterable[RunSpec], runs_dir: str, workers: int, got: Callable[[RunRecord], None]
+) -> None:
     import multiprocessing as mp
     from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
@@ -295,15 +314,27 @@ def _run_pool(todo: Iterable[RunSpec], runs_dir: str, workers: int,
                         # a worker died (a crash in a solver, or killed): this run is
                         # recorded; the ones not started go to a new pool
                         broken = True
-                        got(RunRecord(spec.id, spec.name, ERROR,
-                                      message="the worker process died (crash or killed)"))
+                        got(
+                            RunRecord(
+                                spec.id,
+                                spec.name,
+                                ERROR,
+                                message="the worker process died (crash or killed)",
+                            )
+                        )
                 if broken:
                     pending = [futures[f] for f in left if not f.running()]
                     for f in left:
                         if f.running():
                             s = futures[f]
-                            got(RunRecord(s.id, s.name, ERROR,
-                                          message="the worker process died (crash or killed)"))
+                            got(
+                                RunRecord(
+                                    s.id,
+                                    s.name,
+                                    ERROR,
+                                    message="the worker process died (crash or killed)",
+                                )
+                            )
                     break
         except BaseException:
             _stop_pool(pool)
@@ -331,8 +362,14 @@ def _run_dask(todo: Iterable[RunSpec], address: str, got: Callable[[RunRecord], 
         raise InputError(f"cannot reach the Dask scheduler: {exc}", field="--dask") from None
     try:
         futures = {
-            client.submit(execute, spec_with_files(s), None, key=f"pks-batch-{s.id}-{uuid.uuid4().hex[:8]}",
-                          pure=False, retries=0): s
+            client.submit(
+                execute,
+                spec_with_files(s),
+                None,
+                key=f"pks-batch-{s.id}-{uuid.uuid4().hex[:8]}",
+                pure=False,
+                retries=0,
+            ): s
             for s in specs
         }
         for fut in as_completed(list(futures)):
@@ -341,7 +378,13 @@ def _run_dask(todo: Iterable[RunSpec], address: str, got: Callable[[RunRecord], 
                 got(fut.result())
             else:  # a worker died (KilledWorker) or the task was lost
                 err = fut.exception()
-                got(RunRecord(spec.id, spec.name, ERROR,
-                              message=f"{type(err).__name__}: {err} (on the Dask cluster)"))
+                got(
+                    RunRecord(
+                        spec.id,
+                        spec.name,
+                        ERROR,
+                        message=f"{type(err).__name__}: {err} (on the Dask cluster)",
+                    )
+                )
     finally:
         client.close()

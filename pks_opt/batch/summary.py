@@ -21,8 +21,18 @@ BATCH_JSON = "batch.json"
 CHART = "comparison.png"
 #: KPIs tried in order when the manifest's ``report.kpi`` is not given (lower is better)
 DEFAULT_KPIS = ("unmet_activities", "weighted_unmet_and_postponed", "objective")
-FIXED = ("id", "name", "command", "status", "ok", "objective", "runtime_s", "wall_s",
-         "skipped", "message")
+FIXED = (
+    "id",
+    "name",
+    "command",
+    "status",
+    "ok",
+    "objective",
+    "runtime_s",
+    "wall_s",
+    "skipped",
+    "message",
+)
 
 
 def flatten(kpis: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -50,9 +60,17 @@ def summary_frame(batch: Batch, records: Sequence[RunRecord]) -> pd.DataFrame:
         row.update({p: spec.overrides.get(p) for p in batch.parameters})
         if any(s.seed is not None for s in batch.runs):
             row["seed"] = spec.seed
-        row.update({"status": r.status, "ok": r.ok, "objective": _num(r.objective),
-                    "runtime_s": _num(r.runtime_s), "wall_s": _num(r.wall_s),
-                    "skipped": r.skipped, "message": r.message})
+        row.update(
+            {
+                "status": r.status,
+                "ok": r.ok,
+                "objective": _num(r.objective),
+                "runtime_s": _num(r.runtime_s),
+                "wall_s": _num(r.wall_s),
+                "skipped": r.skipped,
+                "message": r.message,
+            }
+        )
         for k, v in flatten(r.kpis).items():
             row[f"kpi.{k}" if k in row else k] = v
         rows.append(row)
@@ -63,8 +81,9 @@ def _num(x: Any) -> float:
     return float(x) if x is not None and math.isfinite(float(x)) else math.nan
 
 
-def write_summary(out: Path, batch: Batch, frame: pd.DataFrame, *,
-                  meta: Mapping[str, Any]) -> dict[str, Any]:
+def write_summary(
+    out: Path, batch: Batch, frame: pd.DataFrame, *, meta: Mapping[str, Any]
+) -> dict[str, Any]:
     """``summary.csv``, ``summary.parquet`` (when pyarrow is installed), ``batch.json`` and
     the comparison chart in ``out`` (each written to a temporary file, then renamed).
     Returns what was written (file names, or why not)."""
@@ -88,11 +107,21 @@ def write_summary(out: Path, batch: Batch, frame: pd.DataFrame, *,
 
         plt.close(fig)
         written["chart"] = CHART
-    info = {**meta, "name": batch.name, "manifest": str(batch.path),
-            "parameters": list(batch.parameters), "kpi": kpi, "chart_parameters": axes,
-            "files": written}
-    _atomic(out / BATCH_JSON, lambda p: Path(p).write_text(
-        json.dumps(info, indent=2, ensure_ascii=False, default=str), encoding="utf-8"))
+    info = {
+        **meta,
+        "name": batch.name,
+        "manifest": str(batch.path),
+        "parameters": list(batch.parameters),
+        "kpi": kpi,
+        "chart_parameters": axes,
+        "files": written,
+    }
+    _atomic(
+        out / BATCH_JSON,
+        lambda p: Path(p).write_text(
+            json.dumps(info, indent=2, ensure_ascii=False, default=str), encoding="utf-8"
+        ),
+    )
     return written
 
 
@@ -119,8 +148,9 @@ def chosen_kpi(frame: pd.DataFrame, asked: Any = None) -> str | None:
     return None
 
 
-def chart_parameters(frame: pd.DataFrame, params: Sequence[str],
-                     report: Mapping[str, Any]) -> list[str]:
+def chart_parameters(
+    frame: pd.DataFrame, params: Sequence[str], report: Mapping[str, Any]
+) -> list[str]:
     """The parameters the chart is drawn against: ``report.x``/``report.y`` or the first two
     swept parameters with more than one level."""
     chosen = [str(report[k]) for k in ("x", "y", "panels") if report.get(k)]
@@ -129,8 +159,7 @@ def chart_parameters(frame: pd.DataFrame, params: Sequence[str],
     return [p for p in params if p in frame.columns and frame[p].nunique(dropna=False) > 1][:3]
 
 
-def comparison_chart(frame: pd.DataFrame, kpi: str, axes: Sequence[str], *,
-                     title: str) -> Any:
+def comparison_chart(frame: pd.DataFrame, kpi: str, axes: Sequence[str], *, title: str) -> Any:
     """The KPI (mean over the other parameters) against the first swept parameter, one line
     per level of the second, one panel per level of the third."""
     import matplotlib
@@ -151,8 +180,9 @@ def comparison_chart(frame: pd.DataFrame, kpi: str, axes: Sequence[str], *,
     line = axes[1] if len(axes) > 1 else None
     panel = axes[2] if len(axes) > 2 else None
     panels = list(_levels(ok[panel])) if panel else [None]
-    fig, axs = plt.subplots(1, len(panels), figsize=(4.2 * len(panels) + 1.5, 4.5),
-                            sharey=True, squeeze=False)
+    fig, axs = plt.subplots(
+        1, len(panels), figsize=(4.2 * len(panels) + 1.5, 4.5), sharey=True, squeeze=False
+    )
     xs = list(_levels(ok[x]))
     for ax, pv in zip(axs[0], panels, strict=True):
         sub = ok if panel is None else ok[ok[panel] == pv]
@@ -214,8 +244,14 @@ def read_summary(out: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     return frame, meta
 
 
-def report_lines(frame: pd.DataFrame, meta: Mapping[str, Any], *, kpi: str | None = None,
-                 top: int = 5, maximize: bool = False) -> list[str]:
+def report_lines(
+    frame: pd.DataFrame,
+    meta: Mapping[str, Any],
+    *,
+    kpi: str | None = None,
+    top: int = 5,
+    maximize: bool = False,
+) -> list[str]:
     """Counts by status, the best and worst runs by the KPI, and each parameter's effect: the
     KPI's mean per level, the spread of those means and the share of the KPI's variance the
     parameter explains (between-level variance / total), largest first."""
@@ -226,8 +262,10 @@ def report_lines(frame: pd.DataFrame, meta: Mapping[str, Any], *, kpi: str | Non
     failed = frame[~frame["ok"].astype(bool)]
     for _, r in failed.head(10).iterrows():
         msg = r.get("message")
-        lines.append(f"  not solved: {r['name']} [{r['id']}] {r['status']}"
-                     + (f": {msg}" if isinstance(msg, str) and msg else ""))
+        lines.append(
+            f"  not solved: {r['name']} [{r['id']}] {r['status']}"
+            + (f": {msg}" if isinstance(msg, str) and msg else "")
+        )
     if len(failed) > 10:
         lines.append(f"  ... and {len(failed) - 10} more (see summary.csv)")
     kpi = kpi or meta.get("kpi") or chosen_kpi(frame)
@@ -243,24 +281,29 @@ def report_lines(frame: pd.DataFrame, meta: Mapping[str, Any], *, kpi: str | Non
     params = [p for p in meta.get("parameters") or [] if p in ok.columns]
     order = ok.sort_values(kpi, ascending=not maximize)
     better = "highest" if maximize else "lowest"
-    lines.append(f"KPI {kpi} ({better} is best): mean {ok[kpi].mean():.6g}, "
-                 f"min {ok[kpi].min():.6g}, max {ok[kpi].max():.6g}")
+    lines.append(
+        f"KPI {kpi} ({better} is best): mean {ok[kpi].mean():.6g}, "
+        f"min {ok[kpi].min():.6g}, max {ok[kpi].max():.6g}"
+    )
     for label, part in (("best", order.head(top)), ("worst", order.tail(top).iloc[::-1])):
         lines.append(f"{label} {len(part)}:")
         for _, r in part.iterrows():
             lines.append(f"  {r[kpi]:>14.6g}  {r['name']} [{r['id']}]")
     effects = parameter_effects(ok, kpi, params)
     if effects:
-        lines.append("parameters by effect on the KPI (spread of the level means; share of "
-                     "variance explained):")
+        lines.append(
+            "parameters by effect on the KPI (spread of the level means; share of "
+            "variance explained):"
+        )
         for p, spread, share, means in effects:
             lvls = ", ".join(f"{_fmt(k)}: {v:.6g}" for k, v in means.items())
             lines.append(f"  {p}: spread {spread:.6g}, {share:.0%} of variance  [{lvls}]")
     return lines
 
 
-def parameter_effects(ok: pd.DataFrame, kpi: str, params: Sequence[str]
-                      ) -> list[tuple[str, float, float, dict[Any, float]]]:
+def parameter_effects(
+    ok: pd.DataFrame, kpi: str, params: Sequence[str]
+) -> list[tuple[str, float, float, dict[Any, float]]]:
     total = float(((ok[kpi] - ok[kpi].mean()) ** 2).sum())
     out = []
     for p in params:
@@ -270,6 +313,7 @@ def parameter_effects(ok: pd.DataFrame, kpi: str, params: Sequence[str]
         means = g.mean()
         between = float((g.count() * (means - ok[kpi].mean()) ** 2).sum())
         share = between / total if total > 0 else 0.0
-        out.append((p, float(means.max() - means.min()), share,
-                    {k: float(v) for k, v in means.items()}))
+        out.append(
+            (p, float(means.max() - means.min()), share, {k: float(v) for k, v in means.items()})
+        )
     return sorted(out, key=lambda t: -t[1])

@@ -265,8 +265,12 @@ def _demand(data: NeedData, out: NeedBreakdown) -> None:
         c = grown + d.mission_change
         if c < -EPS:
             out.warnings.append(
-                _demand_row(data, d, f"care need of {unit}/{obj}/{p} is negative ({grown:.4g} + "
-                            f"mission_change {d.mission_change:.4g} = {c:.4g}); 0 used")
+                _demand_row(
+                    data,
+                    d,
+                    f"care need of {unit}/{obj}/{p} is negative ({grown:.4g} + "
+                    f"mission_change {d.mission_change:.4g} = {c:.4g}); 0 used",
+                )
             )
         c = max(c, 0.0)
         care[(unit, obj, p)] = c

@@ -24,11 +24,20 @@ def assess() -> None:
 
 
 @assess.command("template")
-@click.option("--lang", type=LANG, default="sv", show_default=True,
-              help="Language of the texts and of the answer drop-downs.")
-@click.option("--out", "out_file", required=True,
-              type=click.Path(dir_okay=False, path_type=Path),
-              help="The workbook to write (.xlsx; an existing file is never replaced).")
+@click.option(
+    "--lang",
+    type=LANG,
+    default="sv",
+    show_default=True,
+    help="Language of the texts and of the answer drop-downs.",
+)
+@click.option(
+    "--out",
+    "out_file",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The workbook to write (.xlsx; an existing file is never replaced).",
+)
 @handles_input_errors
 def template(lang: str, out_file: Path) -> None:
     """Write the fill-in workbook: one sheet per instrument (self-assessment, checklist),
@@ -37,19 +46,28 @@ def template(lang: str, out_file: Path) -> None:
     from pks_opt.assessment.answers import write_template
 
     write_template(out_file, "en" if lang.lower() == "en" else "sv")
-    click.echo(f"wrote {out_file}: fill in respondent, unit, date and answer, then "
-               f"`pks assess report {out_file} --out FOLDER`")
+    click.echo(
+        f"wrote {out_file}: fill in respondent, unit, date and answer, then "
+        f"`pks assess report {out_file} --out FOLDER`"
+    )
 
 
 @assess.command("report")
-@click.argument("workbooks", nargs=-1, required=True,
-                type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--lang", type=LANG, default="sv", show_default=True,
-              help="Language of the area and item texts in the tables and charts.")
+@click.argument(
+    "workbooks", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path)
+)
+@click.option(
+    "--lang",
+    type=LANG,
+    default="sv",
+    show_default=True,
+    help="Language of the area and item texts in the tables and charts.",
+)
 @output_options
 @handles_input_errors
-def report(workbooks: tuple[Path, ...], lang: str, out: Path | None, excel: bool,
-           as_json: bool) -> None:
+def report(
+    workbooks: tuple[Path, ...], lang: str, out: Path | None, excel: bool, as_json: bool
+) -> None:
     """Profile of the answers in WORKBOOKS (one or many respondents, one or many rounds).
 
     Per area: the distribution of answers, a score, the agreement between respondents

@@ -89,8 +89,16 @@ def balance(
         raise click.UsageError("--actuals does not go with --scenario")
     if year is not None and actuals is None:
         raise click.UsageError("--year only goes with --actuals")
-    result = api.balance(instance, solver=solver, time_limit=time_limit, threads=threads,
-                         scenarios=scenarios, feedback=feedback, actuals=actuals, year=year)
+    result = api.balance(
+        instance,
+        solver=solver,
+        time_limit=time_limit,
+        threads=threads,
+        scenarios=scenarios,
+        feedback=feedback,
+        actuals=actuals,
+        year=year,
+    )
     status_code = max([p.status.exit_code for p in result.parts.values()], default=0)
     if result.parts and not as_json:
         for line in comparison_lines(result):
@@ -98,7 +106,6 @@ def balance(
         if status_code:
             click.echo("some scenario has no solution: see its explanation", err=True)
     try:
-        finish(result, out=out, excel=excel, as_json=as_json, charts=result.charts,
-               summary=summary)
+        finish(result, out=out, excel=excel, as_json=as_json, charts=result.charts, summary=summary)
     except SystemExit as exc:
         sys.exit(max(int(exc.code or 0), status_code))

@@ -18,18 +18,32 @@ from pks_opt.result import EXIT_INTERRUPTED
 
 @click.command()
 @click.argument("manifest", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Batch folder: runs/<id>/ per run, summary.csv, summary.parquet, "
-              "comparison.png. Rerun with the same folder to resume.")
-@click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="Local worker processes (default: the number of cores; 1 runs in this "
-              "process). Each solver gets one thread.")
-@click.option("--dask", "dask", metavar="ADDRESS", default=None,
-              help="Submit the runs to a running Dask cluster (tcp://HOST:8786) instead.")
-@click.option("--json", "as_json", is_flag=True,
-              help="Print a machine-readable summary as JSON on stdout.")
-def batch(manifest: Path, out: Path, workers: int | None, dask: str | None,
-          as_json: bool) -> None:
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Batch folder: runs/<id>/ per run, summary.csv, summary.parquet, "
+    "comparison.png. Rerun with the same folder to resume.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Local worker processes (default: the number of cores; 1 runs in this "
+    "process). Each solver gets one thread.",
+)
+@click.option(
+    "--dask",
+    "dask",
+    metavar="ADDRESS",
+    default=None,
+    help="Submit the runs to a running Dask cluster (tcp://HOST:8786) instead.",
+)
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print a machine-readable summary as JSON on stdout."
+)
+def batch(manifest: Path, out: Path, workers: int | None, dask: str | None, as_json: bool) -> None:
     """Run every run of a batch MANIFEST (runs × grid × seeds) that is not yet complete in
     --out; write summary.csv and a comparison chart.
 
@@ -63,15 +77,25 @@ def batch(manifest: Path, out: Path, workers: int | None, dask: str | None,
     def on_done(rec: RunRecord) -> None:
         counts["done"] += 1
         counts["failed"] += 0 if rec.ok else 1
-        progress.update(task, advance=1, failed=counts["failed"],
-                        left=progress.tasks[0].total - counts["done"])
+        progress.update(
+            task, advance=1, failed=counts["failed"], left=progress.tasks[0].total - counts["done"]
+        )
         if not rec.ok:
-            progress.console.print(f"[red]{rec.status}[/red] {rec.name} [{rec.id}]"
-                                   + (f": {rec.message}" if rec.message else ""))
+            progress.console.print(
+                f"[red]{rec.status}[/red] {rec.name} [{rec.id}]"
+                + (f": {rec.message}" if rec.message else "")
+            )
 
     try:
-        run_batch(spec, out, workers=n_workers, dask=dask, on_start=on_start, on_done=on_done,
-                  records=records)
+        run_batch(
+            spec,
+            out,
+            workers=n_workers,
+            dask=dask,
+            on_start=on_start,
+            on_done=on_done,
+            records=records,
+        )
     except KeyboardInterrupt:
         interrupted = True
     except InputError as exc:
@@ -84,33 +108,56 @@ def batch(manifest: Path, out: Path, workers: int | None, dask: str | None,
     recs = [records[s.id] for s in spec.runs if s.id in records]
     frame = summary_frame(spec, recs)
     ran = [r for r in recs if not r.skipped]
-    meta = {"runs": len(spec.runs), "finished": len(recs), "ran": len(ran),
-            "skipped": counts["skipped"], "succeeded": sum(r.ok for r in recs),
-            "failed": sum(not r.ok for r in recs), "interrupted": interrupted,
-            "wall_s": round(elapsed, 2),
-            "runs_per_minute": round(60 * len(ran) / elapsed, 1) if ran and elapsed else None,
-            "mode": f"dask {dask}" if dask else f"{n_workers} process(es)"}
+    meta = {
+        "runs": len(spec.runs),
+        "finished": len(recs),
+        "ran": len(ran),
+        "skipped": counts["skipped"],
+        "succeeded": sum(r.ok for r in recs),
+        "failed": sum(not r.ok for r in recs),
+        "interrupted": interrupted,
+        "wall_s": round(elapsed, 2),
+        "runs_per_minute": round(60 * len(ran) / elapsed, 1) if ran and elapsed else None,
+        "mode": f"dask {dask}" if dask else f"{n_workers} process(es)",
+    }
     written = write_summary(out, spec, frame, meta=meta) if recs else {}
-    failures = [{"id": r.id, "name": r.name, "status": r.status, "message": r.message}
-                for r in recs if not r.ok]
+    failures = [
+        {"id": r.id, "name": r.name, "status": r.status, "message": r.message}
+        for r in recs
+        if not r.ok
+    ]
     if as_json:
-        click.echo(json.dumps({**meta, "out": str(out), "files": written,
-                               "failures": failures}, indent=2, ensure_ascii=False))
+        click.echo(
+            json.dumps(
+                {**meta, "out": str(out), "files": written, "failures": failures},
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
     else:
-        click.echo(f"{meta['succeeded']}/{len(spec.runs)} runs solved, {meta['failed']} not, "
-                   f"{counts['skipped']} complete from before; ran {len(ran)} in "
-                   f"{elapsed:.1f} s ({meta['mode']})")
+        click.echo(
+            f"{meta['succeeded']}/{len(spec.runs)} runs solved, {meta['failed']} not, "
+            f"{counts['skipped']} complete from before; ran {len(ran)} in "
+            f"{elapsed:.1f} s ({meta['mode']})"
+        )
         for f in failures:
-            click.echo(f"  {f['status']}: {f['name']} [{f['id']}]"
-                       + (f": {f['message']}" if f["message"] else ""))
+            click.echo(
+                f"  {f['status']}: {f['name']} [{f['id']}]"
+                + (f": {f['message']}" if f["message"] else "")
+            )
         if written:
-            click.echo(f"summary: {out / 'summary.csv'}"
-                       + (f", chart: {out / written['chart']}" if written.get("chart") else ""))
+            click.echo(
+                f"summary: {out / 'summary.csv'}"
+                + (f", chart: {out / written['chart']}" if written.get("chart") else "")
+            )
             if written.get("parquet_note"):
                 click.echo(f"note: {written['parquet_note']}")
     if interrupted:
-        click.echo(f"interrupted: {len(spec.runs) - len(recs)} runs left; rerun the same "
-                   "command to do them", err=True)
+        click.echo(
+            f"interrupted: {len(spec.runs) - len(recs)} runs left; rerun the same "
+            "command to do them",
+            err=True,
+        )
         sys.exit(EXIT_INTERRUPTED)
     sys.exit(0 if not failures and len(recs) == len(spec.runs) else 1)
 
@@ -137,10 +184,16 @@ def _progress(quiet: bool) -> tuple[Any, Any]:
 
     console = Console(stderr=True)
     progress = Progress(
-        TextColumn("batch"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("batch"),
+        BarColumn(),
+        MofNCompleteColumn(),
         TextColumn("failed {task.fields[failed]}  left {task.fields[left]}"),
-        TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
-        console=console, disable=quiet and not console.is_terminal, transient=False,
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=console,
+        disable=quiet and not console.is_terminal,
+        transient=False,
     )
     task = progress.add_task("batch", total=None, failed=0, left=0)
     return progress, task
@@ -149,8 +202,13 @@ def _progress(quiet: bool) -> tuple[Any, Any]:
 @click.command("batch-report")
 @click.argument("out", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--kpi", default=None, help="The KPI column to rank by (default: the batch's).")
-@click.option("--top", type=click.IntRange(min=1), default=5, show_default=True,
-              help="How many best and worst runs to print.")
+@click.option(
+    "--top",
+    type=click.IntRange(min=1),
+    default=5,
+    show_default=True,
+    help="How many best and worst runs to print.",
+)
 @click.option("--maximize", is_flag=True, help="Higher KPI is better (default: lower).")
 def batch_report(out: Path, kpi: str | None, top: int, maximize: bool) -> None:
     """Best and worst runs of a batch folder and the parameters that matter most."""

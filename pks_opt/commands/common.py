@@ -182,8 +182,14 @@ def finish(
             charts() if (charts is not None and result.has_solution and signame is None) else {}
         )
         envelope = write_result(
-            result, out, excel=excel, charts=figures, replace=True, subfolders=subfolders,
-            part_charts=signame is None, csv_dialect=_csv_dialect(),
+            result,
+            out,
+            excel=excel,
+            charts=figures,
+            replace=True,
+            subfolders=subfolders,
+            part_charts=signame is None,
+            csv_dialect=_csv_dialect(),
         )
     else:
         envelope = result.envelope({name: f"{name}.csv" for name in result.tables})
@@ -196,8 +202,10 @@ def finish(
             for line in summary(result):
                 click.echo(line)
         if out is None and result.tables:
-            click.echo(f"nothing written: add --out DIR to save result.json, the "
-                       f"{len(result.tables)} table(s) and the charts (e.g. --out out/{result.kind})")
+            click.echo(
+                f"nothing written: add --out DIR to save result.json, the "
+                f"{len(result.tables)} table(s) and the charts (e.g. --out out/{result.kind})"
+            )
     sys.exit(max([result.status.exit_code, *(p.status.exit_code for p in result.parts.values())]))
 
 

@@ -193,8 +193,13 @@ DEMO_STEPS: list[tuple[str, str | None, list[str]]] = [
     show_default=True,
     help="Folder that receives one sub-folder per step and report.html.",
 )
-@click.option("--lang", type=click.Choice(["sv", "en"]), default="en", show_default=True,
-              help="Language of the report (report.html).")
+@click.option(
+    "--lang",
+    type=click.Choice(["sv", "en"]),
+    default="en",
+    show_default=True,
+    help="Language of the report (report.html).",
+)
 def demo(out: Path, lang: str) -> None:
     """Run every level of the chain on the shipped instances, then write OUT/report.html.
 

@@ -21,13 +21,22 @@ from pks_opt.commands.common import finish, handles_input_errors, output_options
     show_default=True,
     help="The unit's threshold: a week's deviation below this share of the plan is not flagged.",
 )
-@click.option("--year", default=None, metavar="YEAR",
-              help="With a balance result: the plan year whose quarters the actuals' weeks "
-              "belong to (default: the first four periods).")
-@click.option("--resources-from", "resources_from", default=None,
-              type=click.Path(path_type=Path), metavar="PLAN_INSTANCE",
-              help="With a balance result: follow up the actuals' plan-level hours against the "
-              "balance's resources through this plan instance's balance_resource column.")
+@click.option(
+    "--year",
+    default=None,
+    metavar="YEAR",
+    help="With a balance result: the plan year whose quarters the actuals' weeks "
+    "belong to (default: the first four periods).",
+)
+@click.option(
+    "--resources-from",
+    "resources_from",
+    default=None,
+    type=click.Path(path_type=Path),
+    metavar="PLAN_INSTANCE",
+    help="With a balance result: follow up the actuals' plan-level hours against the "
+    "balance's resources through this plan instance's balance_resource column.",
+)
 @output_options
 @handles_input_errors
 def follow_up(
@@ -59,6 +68,7 @@ def follow_up(
     """
     from pks_opt import api
 
-    result = api.follow_up(plan_dir, actuals, threshold=threshold, year=year,
-                           resources_from=resources_from)
+    result = api.follow_up(
+        plan_dir, actuals, threshold=threshold, year=year, resources_from=resources_from
+    )
     finish(result, out=out, excel=excel, as_json=as_json, charts=result.charts)

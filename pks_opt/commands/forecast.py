@@ -14,18 +14,36 @@ from pks_opt.result import Result
 
 @click.command()
 @click.argument("history", type=click.Path(path_type=Path))
-@click.option("--horizon", type=click.IntRange(1, 156), default=52, show_default=True,
-              help="Weeks to forecast (inflow.csv has weeks 1..horizon).")
-@click.option("--holdout", type=click.Choice(["auto", "13", "26"]), default="auto",
-              show_default=True,
-              help="Weeks at the end of the history held out for the back-test; auto: 26 "
-              "when the history has at least 130 weeks, else 13.")
-@click.option("--start", "start_week", default=None, metavar="YYYY-Www",
-              help="First forecast week (default: the week after the history).")
-@click.option("--seasonality", type=click.Choice(["unit", "object"]), default="unit",
-              show_default=True,
-              help="Estimate the week-of-year profile on the unit's total (shared by its "
-              "objects) or per object.")
+@click.option(
+    "--horizon",
+    type=click.IntRange(1, 156),
+    default=52,
+    show_default=True,
+    help="Weeks to forecast (inflow.csv has weeks 1..horizon).",
+)
+@click.option(
+    "--holdout",
+    type=click.Choice(["auto", "13", "26"]),
+    default="auto",
+    show_default=True,
+    help="Weeks at the end of the history held out for the back-test; auto: 26 "
+    "when the history has at least 130 weeks, else 13.",
+)
+@click.option(
+    "--start",
+    "start_week",
+    default=None,
+    metavar="YYYY-Www",
+    help="First forecast week (default: the week after the history).",
+)
+@click.option(
+    "--seasonality",
+    type=click.Choice(["unit", "object"]),
+    default="unit",
+    show_default=True,
+    help="Estimate the week-of-year profile on the unit's total (shared by its "
+    "objects) or per object.",
+)
 @output_options
 @handles_input_errors
 def forecast(
@@ -48,17 +66,22 @@ def forecast(
     """
     from pks_opt import api
 
-    result = api.forecast(history, horizon=horizon,
-                          holdout=None if holdout == "auto" else int(holdout), start=start_week,
-                          seasonality=seasonality)
-    finish(result, out=out, excel=excel, as_json=as_json, charts=result.charts,
-           summary=_summary)
+    result = api.forecast(
+        history,
+        horizon=horizon,
+        holdout=None if holdout == "auto" else int(holdout),
+        start=start_week,
+        seasonality=seasonality,
+    )
+    finish(result, out=out, excel=excel, as_json=as_json, charts=result.charts, summary=_summary)
 
 
 def _summary(result: Result) -> list[str]:
     bt = result.tables["backtest"]
     lines = ["back-test (held-out weeks): object  MAPE %  MASE  model MAE  seasonal-naive MAE"]
     for _, r in bt.iterrows():
-        lines.append(f"  {r['unit']}/{r['planning_object']}: {r['MAPE']:.1f}  {r['MASE']:.2f}  "
-                     f"{r['model_MAE']:.1f}  {r['seasonal_naive_MAE']:.1f}")
+        lines.append(
+            f"  {r['unit']}/{r['planning_object']}: {r['MAPE']:.1f}  {r['MASE']:.2f}  "
+            f"{r['model_MAE']:.1f}  {r['seasonal_naive_MAE']:.1f}"
+        )
     return lines

@@ -25,10 +25,21 @@ from pks_opt.result import Result
     default=None,
     help="With --from-plan: one matrix for this plan week instead of one per week type.",
 )
-@click.option("--time-limit", "time_limit", type=click.FloatRange(min=0.1), default=60.0,
-              show_default=True, help="Seconds for the whole solve (shared by the stages).")
-@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
-              help="CP-SAT search workers (1 = reproducible).")
+@click.option(
+    "--time-limit",
+    "time_limit",
+    type=click.FloatRange(min=0.1),
+    default=60.0,
+    show_default=True,
+    help="Seconds for the whole solve (shared by the stages).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="CP-SAT search workers (1 = reproducible).",
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="CP-SAT random seed.")
 @click.option(
     "--scenario",
@@ -60,10 +71,16 @@ def matrix(
     """
     from pks_opt import api
 
-    result = api.matrix(instance, from_plan=from_plan, week=week, time_limit=time_limit,
-                        workers=workers, seed=seed, scenarios=scenarios)
-    finish(result, out=out, excel=excel, as_json=as_json, charts=result.charts,
-           summary=_summary)
+    result = api.matrix(
+        instance,
+        from_plan=from_plan,
+        week=week,
+        time_limit=time_limit,
+        workers=workers,
+        seed=seed,
+        scenarios=scenarios,
+    )
+    finish(result, out=out, excel=excel, as_json=as_json, charts=result.charts, summary=_summary)
 
 
 def _summary(result: Result) -> list[str]:
@@ -71,7 +88,8 @@ def _summary(result: Result) -> list[str]:
     lines = ["coverage (delivered / needed sessions per week):"]
     for wt, grp in cov.groupby("week_type", sort=False):
         parts = ", ".join(
-            f"{t} {d}/{n}" for t, d, n in zip(grp["activity_type"], grp["delivered"], grp["needed"], strict=True)
+            f"{t} {d}/{n}"
+            for t, d, n in zip(grp["activity_type"], grp["delivered"], grp["needed"], strict=True)
         )
         lines.append(f"  {wt}: {parts}")
     return lines

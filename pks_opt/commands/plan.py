@@ -108,8 +108,17 @@ def plan(
     from pks_opt import api
     from pks_opt.production_plan.solution import summary
 
-    result = api.plan(instance, from_balance=from_balance, unit=unit, year=year,
-                      goal_tolerance=goal_tolerance, actuals=actuals, from_week=from_week,
-                      solver=solver, time_limit=time_limit, max_nodes=max_nodes,
-                      scenarios=scenarios)
+    result = api.plan(
+        instance,
+        from_balance=from_balance,
+        unit=unit,
+        year=year,
+        goal_tolerance=goal_tolerance,
+        actuals=actuals,
+        from_week=from_week,
+        solver=solver,
+        time_limit=time_limit,
+        max_nodes=max_nodes,
+        scenarios=scenarios,
+    )
     finish(result, out=out, excel=excel, as_json=as_json, charts=result.charts, summary=summary)

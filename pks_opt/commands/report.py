@@ -10,12 +10,22 @@ from pks_opt.commands.common import handles_input_errors
 
 
 @click.command("report")
-@click.argument("dirs", nargs=-1, required=True,
-                type=click.Path(file_okay=False, path_type=Path))
-@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path),
-              default=Path("report.html"), show_default=True, help="The HTML file to write.")
-@click.option("--lang", type=click.Choice(["sv", "en"]), default="en", show_default=True,
-              help="Language of the report's texts.")
+@click.argument("dirs", nargs=-1, required=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("report.html"),
+    show_default=True,
+    help="The HTML file to write.",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["sv", "en"]),
+    default="en",
+    show_default=True,
+    help="Language of the report's texts.",
+)
 @click.option("--title", default=None, help="The report's title (default: by language).")
 @handles_input_errors
 def report(dirs: tuple[Path, ...], out_file: Path, lang: str, title: str | None) -> None:

@@ -12,26 +12,54 @@ from pks_opt.result import Result
 
 @click.command()
 @click.argument("instance", type=click.Path(path_type=Path))
-@click.option("--from-matrix", "from_matrix", type=click.Path(file_okay=False, path_type=Path),
-              default=None, help="Folder with the activity matrix's staff_demand.csv (tier-2 demand).")
-@click.option("--from-need", "from_need", type=click.Path(file_okay=False, path_type=Path),
-              default=None, help="Folder with the need level's acute_dimensioning.csv (pks need "
-                                 "--out): tier-1 demand through the instance's acute_staffing table.")
-@click.option("--unit", default=None,
-              help="With --from-need: the unit whose acute dimensioning to take (default: the "
-                   "instance parameter 'unit', or the only unit in the file).")
-@click.option("--time-limit", "time_limit", type=click.FloatRange(min=0.1), default=60.0,
-              show_default=True, help="Wall-clock seconds for all stages (with --deterministic: "
-                   "CP-SAT work units, repeatable, often 2-3x as many wall seconds).")
+@click.option(
+    "--from-matrix",
+    "from_matrix",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder with the activity matrix's staff_demand.csv (tier-2 demand).",
+)
+@click.option(
+    "--from-need",
+    "from_need",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder with the need level's acute_dimensioning.csv (pks need "
+    "--out): tier-1 demand through the instance's acute_staffing table.",
+)
+@click.option(
+    "--unit",
+    default=None,
+    help="With --from-need: the unit whose acute dimensioning to take (default: the "
+    "instance parameter 'unit', or the only unit in the file).",
+)
+@click.option(
+    "--time-limit",
+    "time_limit",
+    type=click.FloatRange(min=0.1),
+    default=60.0,
+    show_default=True,
+    help="Wall-clock seconds for all stages (with --deterministic: "
+    "CP-SAT work units, repeatable, often 2-3x as many wall seconds).",
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="CP-SAT random seed.")
-@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
-              help="Threads: the full search and the LNS share them.")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=2,
+    show_default=True,
+    help="Threads: the full search and the LNS share them.",
+)
 @click.option("--quiet", is_flag=True, help="No progress lines on stderr.")
-@click.option("--deterministic/--wall-clock", "deterministic", default=False,
-              help="--deterministic: count every limit in CP-SAT's deterministic work units, so "
-                   "the same input, seed and workers give the same roster on any machine and under "
-                   "any load (the wall time is longer and varies). Default --wall-clock: the limit "
-                   "is wall-clock seconds (a search stopped by it may differ between runs).")
+@click.option(
+    "--deterministic/--wall-clock",
+    "deterministic",
+    default=False,
+    help="--deterministic: count every limit in CP-SAT's deterministic work units, so "
+    "the same input, seed and workers give the same roster on any machine and under "
+    "any load (the wall time is longer and varies). Default --wall-clock: the limit "
+    "is wall-clock seconds (a search stopped by it may differ between runs).",
+)
 @click.option(
     "--scenario",
     "scenarios",
@@ -42,9 +70,21 @@ from pks_opt.result import Result
 )
 @output_options
 @handles_input_errors
-def roster(instance: Path, from_matrix: Path | None, from_need: Path | None, unit: str | None,
-           time_limit: float, seed: int, workers: int, quiet: bool, deterministic: bool,
-           scenarios: tuple[Path, ...], out: Path | None, excel: bool, as_json: bool) -> None:
+def roster(
+    instance: Path,
+    from_matrix: Path | None,
+    from_need: Path | None,
+    unit: str | None,
+    time_limit: float,
+    seed: int,
+    workers: int,
+    quiet: bool,
+    deterministic: bool,
+    scenarios: tuple[Path, ...],
+    out: Path | None,
+    excel: bool,
+    as_json: bool,
+) -> None:
     """Lay a roster: tier-1 demand first, then tier 2, then tier 3, wishes and fairness.
 
     Writes feedback.csv (short demand, upward) and trace.csv (demand rows with the matrix
@@ -59,17 +99,34 @@ def roster(instance: Path, from_matrix: Path | None, from_need: Path | None, uni
 
     if is_curtois(instance) and (from_matrix is not None or from_need is not None):
         raise click.UsageError("--from-matrix and --from-need do not apply to a benchmark instance")
-    result = api.roster(instance, from_matrix=from_matrix, from_need=from_need, unit=unit,
-                        time_limit=time_limit, seed=seed, workers=workers, deterministic=deterministic,
-                        progress=not (quiet or as_json), scenarios=scenarios)
-    finish(result, out=out, excel=excel, as_json=as_json, charts=result.charts,
-           summary=None if result.kind != "roster" else _summary)
+    result = api.roster(
+        instance,
+        from_matrix=from_matrix,
+        from_need=from_need,
+        unit=unit,
+        time_limit=time_limit,
+        seed=seed,
+        workers=workers,
+        deterministic=deterministic,
+        progress=not (quiet or as_json),
+        scenarios=scenarios,
+    )
+    finish(
+        result,
+        out=out,
+        excel=excel,
+        as_json=as_json,
+        charts=result.charts,
+        summary=None if result.kind != "roster" else _summary,
+    )
 
 
 def _summary(result: Result) -> list[str]:
     k = result.kpis
     return [
         "shortfall (shifts / hours): "
-        + ", ".join(f"tier {t}: {k.get(f'tier{t}_short_shifts', 0)} / "
-                    f"{k.get(f'tier{t}_short_hours', 0):g}" for t in (1, 2, 3))
+        + ", ".join(
+            f"tier {t}: {k.get(f'tier{t}_short_shifts', 0)} / {k.get(f'tier{t}_short_hours', 0):g}"
+            for t in (1, 2, 3)
+        )
     ]

@@ -13,7 +13,9 @@ from pks_opt.commands.common import handles_input_errors
 @click.argument("folders", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--unit", required=True, help="The unit whose chain to explain.")
 @click.option("--object", "obj", required=True, help="The planning object / activity type.")
-@click.option("--id", "start", default=None, help="Start at this trace id instead of the lowest row.")
+@click.option(
+    "--id", "start", default=None, help="Start at this trace id instead of the lowest row."
+)
 @handles_input_errors
 def trace(folders: tuple[Path, ...], unit: str, obj: str, start: str | None) -> None:
     """Explain the chain need → balance → plan → matrix → roster in plain words.

@@ -45,7 +45,14 @@ OPEN = "open disagreement"
 NO_PLAN = "no plan"
 CHANGE_EPS = 0.5  # activities: a goal change smaller than this is rounding
 _ROUND_COLUMNS = [
-    "from", "to", "unit", "planning_object", "period", "goal_before", "goal_after", "change",
+    "from",
+    "to",
+    "unit",
+    "planning_object",
+    "period",
+    "goal_before",
+    "goal_after",
+    "change",
     "why",
 ]
 
@@ -136,7 +143,11 @@ def run_cycle(
             )
             if interrupt.requested():
                 return _interrupted(
-                    spec, work, need, first, handshakes,
+                    spec,
+                    work,
+                    need,
+                    first,
+                    handshakes,
                     f"round 2, handshake {k}: {unit}'s plan",
                 )
         if all(s == ACCEPTED for s in hs.status.values()):
@@ -146,9 +157,11 @@ def run_cycle(
     for unit, s in last.status.items():
         if s == FEEDBACK:
             last.status[unit] = OPEN
-    agreed = next(hs for hs in reversed(handshakes) if hs.balance.status.has_solution) if any(
-        hs.balance.status.has_solution for hs in handshakes
-    ) else last
+    agreed = (
+        next(hs for hs in reversed(handshakes) if hs.balance.status.has_solution)
+        if any(hs.balance.status.has_solution for hs in handshakes)
+        else last
+    )
     dim = dimensioning(spec, agreed.balance, agreed.plans, need)
     write_result(dim, work / "round3" / "dimensioning")
     echo("round 3: staff and beds for the agreed mission")
@@ -178,16 +191,20 @@ def _interrupted(
     is not run; the cycle's envelope (status INTERRUPTED) holds the handshakes so far, and
     the folders of the steps done (the interrupted step's own marked INTERRUPTED) stay."""
     signame = interrupt.requested() or "SIGINT"
-    done = sorted(
-        str(p.parent.relative_to(work)) for p in work.glob("round*/**/result.json")
-    )
+    done = sorted(str(p.parent.relative_to(work)) for p in work.glob("round*/**/result.json"))
     not_run = Result("dimensioning", SolveStatus.NO_SOLUTION_IN_TIME, spec.name, "")
     if first is None:
-        base = Result("cycle", SolveStatus.NO_SOLUTION_IN_TIME, spec.name, "",
-                      runtime_s=need.runtime_s, tables={
-                          "rounds": pd.DataFrame(columns=_ROUND_COLUMNS),
-                          "handshake": pd.DataFrame(),
-                      })
+        base = Result(
+            "cycle",
+            SolveStatus.NO_SOLUTION_IN_TIME,
+            spec.name,
+            "",
+            runtime_s=need.runtime_s,
+            tables={
+                "rounds": pd.DataFrame(columns=_ROUND_COLUMNS),
+                "handshake": pd.DataFrame(),
+            },
+        )
     else:
         for hs in handshakes:
             for unit in spec.plans:
@@ -272,8 +289,13 @@ def dimensioning(
     """
     nd = spec.need
     if not agreed.status.has_solution:
-        return Result("dimensioning", agreed.status, spec.name, agreed.solver,
-                      explanation=["no agreed balance: nothing to dimension"])
+        return Result(
+            "dimensioning",
+            agreed.status,
+            spec.name,
+            agreed.solver,
+            explanation=["no agreed balance: nothing to dimension"],
+        )
     util = agreed.tables["utilisation"]
     load = {
         (r["unit"], r["resource"], r["period"]): float(r["load_after"])
@@ -386,7 +408,9 @@ def dimensioning(
         objective=0.0,
         bound=0.0,
         kpis={
-            "fte_first_period": float(staff[staff["period"] == staff["period"].iloc[0]]["fte"].sum())
+            "fte_first_period": float(
+                staff[staff["period"] == staff["period"].iloc[0]]["fte"].sum()
+            )
             if not staff.empty
             else 0.0,
             "beds_first_period": float(beds[beds["period"] == beds["period"].iloc[0]]["beds"].sum())
@@ -499,10 +523,7 @@ def cycle_result(
     open_units = sorted(
         u for u, s in last.status.items() if (s == OPEN if stopped else s != ACCEPTED)
     )
-    lines = [
-        f"handshake {last.number}: "
-        + ", ".join(f"{u} {s}" for u, s in last.status.items())
-    ]
+    lines = [f"handshake {last.number}: " + ", ".join(f"{u} {s}" for u, s in last.status.items())]
     for u in open_units:
         for f in [f for f in last.feedback.get(u, []) if is_request(f)][:5]:
             lines.append(

@@ -95,7 +95,9 @@ def read_cycle(folder: str | Path) -> CycleSpec:
     if manifest.kind != KIND:
         raise InputError(f"kind must be '{KIND}' (got {manifest.kind!r})", file=where, field="kind")
     if not manifest.units:
-        raise InputError("name at least one unit and its tactical instance", file=where, field="units")
+        raise InputError(
+            "name at least one unit and its tactical instance", file=where, field="units"
+        )
     base = path.parent
     raw = read_raw(base / manifest.strategic, expect_kind="strategic")
     need = read_need(raw)

@@ -143,7 +143,9 @@ def check_against_plan(
     mine = [(i, p) for i, p in enumerate(actuals.production) if p.unit == unit]
     if not mine:
         units = ", ".join(actuals.units()) or "none"
-        raise InputError(f"no actuals of unit '{unit}' (units: {units})", file=t_prod.where, field="unit")
+        raise InputError(
+            f"no actuals of unit '{unit}' (units: {units})", file=t_prod.where, field="unit"
+        )
     for i, p in mine:
         if p.planning_object not in objs:
             raise InputError(

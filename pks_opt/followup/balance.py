@@ -69,11 +69,18 @@ def read_balance_folder(folder: str | Path, year: str | None = None) -> BalanceF
     """
     folder = Path(folder)
     missing = "missing: follow-up needs a balance result folder (pks balance --out)"
-    goals = read_result_csv(folder / GOALS_FILE, ("unit", "planning_object", "period", "goal", "need"),
-                            missing=missing, text=False)
-    capacity = read_result_csv(folder / UTILISATION_FILE,
-                               ("unit", "resource", "period", "available_after"),
-                               missing=missing, text=False)
+    goals = read_result_csv(
+        folder / GOALS_FILE,
+        ("unit", "planning_object", "period", "goal", "need"),
+        missing=missing,
+        text=False,
+    )
+    capacity = read_result_csv(
+        folder / UTILISATION_FILE,
+        ("unit", "resource", "period", "available_after"),
+        missing=missing,
+        text=False,
+    )
     for df in (goals, capacity):
         for col in ("unit", "period"):
             df[col] = df[col].astype(str)
@@ -83,7 +90,10 @@ def read_balance_folder(folder: str | Path, year: str | None = None) -> BalanceF
     if not all(QUARTER.match(p) for p in periods):
         raise InputError(
             "follow-up of a balance needs quarterly periods (2027Q1…) to map weeks to; the "
-            f"balance has {', '.join(periods)}", file=str(folder / GOALS_FILE), field="period")
+            f"balance has {', '.join(periods)}",
+            file=str(folder / GOALS_FILE),
+            field="period",
+        )
     name = folder.name
     meta = folder / "result.json"
     if meta.is_file():
@@ -102,17 +112,28 @@ def _check(bf: BalanceFolder, actuals: Actuals) -> None:
     last = WEEKS_PER_QUARTER * len(bf.periods)
     for i, a in enumerate(actuals.production):
         if a.unit not in units:
-            raise InputError(f"unit '{a.unit}' is not a unit of the balance",
-                             file=t_prod.where, row=t_prod.row_number(i), field="unit")
+            raise InputError(
+                f"unit '{a.unit}' is not a unit of the balance",
+                file=t_prod.where,
+                row=t_prod.row_number(i),
+                field="unit",
+            )
         if (a.unit, a.planning_object) not in pairs:
             raise InputError(
                 f"planning object '{a.planning_object}' has no goal at unit '{a.unit}' in the "
-                "balance", file=t_prod.where, row=t_prod.row_number(i), field="planning_object")
+                "balance",
+                file=t_prod.where,
+                row=t_prod.row_number(i),
+                field="planning_object",
+            )
         if a.week > last:
             raise InputError(
                 f"week {a.week} is after the balance year's last week {last} "
                 f"({bf.periods[0]}…{bf.periods[-1]})",
-                file=t_prod.where, row=t_prod.row_number(i), field="week")
+                file=t_prod.where,
+                row=t_prod.row_number(i),
+                field="week",
+            )
     for u in actuals.units():
         consecutive_weeks(actuals, u)
 
@@ -124,16 +145,23 @@ def _weeks_of(q: int, last: int) -> tuple[int, int, int]:
     return first, end, max(0, end - first + 1)
 
 
-def balance_follow_up(bf: BalanceFolder, actuals: Actuals, *, threshold: float = 0.10,
-                      resource_map: Mapping[str, str] | None = None) -> Result:
+def balance_follow_up(
+    bf: BalanceFolder,
+    actuals: Actuals,
+    *,
+    threshold: float = 0.10,
+    resource_map: Mapping[str, str] | None = None,
+) -> Result:
     """Actuals against a balance's goals and capacity, quarter by quarter (pure).
 
     ``resource_map``: the actuals' (plan-level) resource → the balance's resource, e.g. from a
     plan instance's ``balance_resource`` column; hours of resources mapped to one are added.
     """
     _check(bf, actuals)
-    goal = {(str(r["unit"]), str(r["planning_object"]), str(r["period"])): r
-            for r in bf.goals.to_dict("records")}
+    goal = {
+        (str(r["unit"]), str(r["planning_object"]), str(r["period"])): r
+        for r in bf.goals.to_dict("records")
+    }
     produced: dict[tuple[str, str, int], float] = defaultdict(float)
     joined: dict[tuple[str, str, int], float] = defaultdict(float)
     comments: dict[tuple[str, str, int], set[str]] = defaultdict(set)
@@ -145,7 +173,7 @@ def balance_follow_up(bf: BalanceFolder, actuals: Actuals, *, threshold: float =
             comments[key].add(a.comment)
     rows: list[dict[str, Any]] = []
     escalation: list[dict[str, Any]] = []
-    for (u, o, q) in sorted(produced):
+    for u, o, q in sorted(produced):
         period = bf.periods[q]
         first, end, n = _weeks_of(q, actuals.last_week(u))
         g = goal.get((u, o, period))
@@ -158,13 +186,18 @@ def balance_follow_up(bf: BalanceFolder, actuals: Actuals, *, threshold: float =
         prod_share = round(_share(act, goal_to_date), 4)
         inflow_share = round(_share(inflow, need_to_date), 4)
         row: dict[str, Any] = {
-            "unit": u, "planning_object": o, "period": period,
-            "weeks": f"{first}–{end}", "weeks_done": n,
-            "goal": round(full_goal, 1), "goal_to_date": round(goal_to_date, 1),
+            "unit": u,
+            "planning_object": o,
+            "period": period,
+            "weeks": f"{first}–{end}",
+            "weeks_done": n,
+            "goal": round(full_goal, 1),
+            "goal_to_date": round(goal_to_date, 1),
             "production_actual": round(act, 1),
             "production_deviation": round(act - goal_to_date, 1),
             "production_deviation_share": prod_share,
-            "need_to_date": round(need_to_date, 1), "inflow_actual": round(inflow, 1),
+            "need_to_date": round(need_to_date, 1),
+            "inflow_actual": round(inflow, 1),
             "inflow_deviation": round(inflow - need_to_date, 1),
             "inflow_deviation_share": inflow_share,
             "production_at_this_rate": round(outlook, 1),
@@ -179,40 +212,72 @@ def balance_follow_up(bf: BalanceFolder, actuals: Actuals, *, threshold: float =
     cap_rows, warns = _capacity(bf, actuals, threshold, resource_map or {})
     for r in cap_rows:
         if r["available_flag"]:
-            text = (f"{r['unit']} {r['resource']} {r['period']} (weeks {r['weeks']}): available "
-                    f"{r['available_deviation_share']:+.0%} against the balanced capacity "
-                    f"({r['available_deviation']:+.0f} hours)")
+            text = (
+                f"{r['unit']} {r['resource']} {r['period']} (weeks {r['weeks']}): available "
+                f"{r['available_deviation_share']:+.0%} against the balanced capacity "
+                f"({r['available_deviation']:+.0f} hours)"
+            )
             if r["comment"]:
                 text += f" (comment: {r['comment']})"
-            escalation.append({"level": "balance", "unit": r["unit"], "object": "",
-                               "resource": r["resource"], "measure": "capacity",
-                               "period": r["period"], "deviation": r["available_deviation"],
-                               "text": text, "comment": r["comment"]})
+            escalation.append(
+                {
+                    "level": "balance",
+                    "unit": r["unit"],
+                    "object": "",
+                    "resource": r["resource"],
+                    "measure": "capacity",
+                    "period": r["period"],
+                    "deviation": r["available_deviation"],
+                    "text": text,
+                    "comment": r["comment"],
+                }
+            )
     table = pd.DataFrame(rows)
     explanation = [e["text"] for e in escalation] or [
         f"{', '.join(sorted({r['period'] for r in rows}))}: no deviation beyond "
-        f"{threshold:.0%} from the balance's goals, need or capacity"]
-    explanation.append("goal and need to date are the quarter's × the share of its 13 weeks "
-                       "with actuals (the strategic goals have no weekly shape)")
+        f"{threshold:.0%} from the balance's goals, need or capacity"
+    ]
+    explanation.append(
+        "goal and need to date are the quarter's × the share of its 13 weeks "
+        "with actuals (the strategic goals have no weekly shape)"
+    )
     return Result(
-        "follow_up", SolveStatus.OPTIMAL, bf.name, "closed form", objective=0.0, bound=0.0,
+        "follow_up",
+        SolveStatus.OPTIMAL,
+        bf.name,
+        "closed form",
+        objective=0.0,
+        bound=0.0,
         kpis={
             "level": "balance",
             "quarters_followed": len({r["period"] for r in rows}),
             "weeks_followed": max(actuals.last_week(u) for u in actuals.units()),
             "flagged_rows": int(table["production_flag"].sum() + table["inflow_flag"].sum())
-            if not table.empty else 0,
+            if not table.empty
+            else 0,
             "flagged_capacity_rows": sum(1 for r in cap_rows if r["available_flag"]),
             "escalations": len(escalation),
             "production_deviation_total": round(float(table["production_deviation"].sum()), 1)
-            if not table.empty else 0.0,
+            if not table.empty
+            else 0.0,
         },
         tables={
             "balance_followup": table,
             "balance_capacity_followup": pd.DataFrame(cap_rows),
-            "escalation": pd.DataFrame(escalation, columns=[
-                "level", "unit", "object", "resource", "measure", "period", "deviation", "text",
-                "comment"]),
+            "escalation": pd.DataFrame(
+                escalation,
+                columns=[
+                    "level",
+                    "unit",
+                    "object",
+                    "resource",
+                    "measure",
+                    "period",
+                    "deviation",
+                    "text",
+                    "comment",
+                ],
+            ),
         },
         explanation=explanation,
         warnings=warns,
@@ -227,11 +292,17 @@ def _share(actual: float, planned: float) -> float:
 def _escalate(r: dict[str, Any]) -> dict[str, Any]:
     parts = []
     if r["inflow_flag"]:
-        parts.append(f"inflow {r['inflow_deviation_share']:+.0%} against the balance's need "
-                     f"({r['inflow_deviation']:+.0f} patients)")
-    parts.append(f"production {r['production_deviation_share']:+.0%} against the goal to date "
-                 f"({r['production_deviation']:+.0f} activities)")
-    text = f"{r['unit']} {r['planning_object']} {r['period']} (weeks {r['weeks']}): " + ", ".join(parts)
+        parts.append(
+            f"inflow {r['inflow_deviation_share']:+.0%} against the balance's need "
+            f"({r['inflow_deviation']:+.0f} patients)"
+        )
+    parts.append(
+        f"production {r['production_deviation_share']:+.0%} against the goal to date "
+        f"({r['production_deviation']:+.0f} activities)"
+    )
+    text = f"{r['unit']} {r['planning_object']} {r['period']} (weeks {r['weeks']}): " + ", ".join(
+        parts
+    )
     gap = r["goal_gap_at_this_rate"]
     if gap < -0.5:
         text += f"; at this rate the {r['period']} goal of {r['goal']:.0f} is missed by {-gap:.0f}"
@@ -239,15 +310,26 @@ def _escalate(r: dict[str, Any]) -> dict[str, Any]:
         text += f"; at this rate the {r['period']} goal of {r['goal']:.0f} is passed by {gap:.0f}"
     if r["comment"]:
         text += f" (comment: {r['comment']})"
-    return {"level": "balance", "unit": r["unit"], "object": r["planning_object"], "resource": "",
-            "measure": "inflow" if r["inflow_flag"] else "production", "period": r["period"],
-            "deviation": r["production_deviation"], "text": text, "comment": r["comment"]}
+    return {
+        "level": "balance",
+        "unit": r["unit"],
+        "object": r["planning_object"],
+        "resource": "",
+        "measure": "inflow" if r["inflow_flag"] else "production",
+        "period": r["period"],
+        "deviation": r["production_deviation"],
+        "text": text,
+        "comment": r["comment"],
+    }
 
 
-def _capacity(bf: BalanceFolder, actuals: Actuals, threshold: float,
-              resource_map: Mapping[str, str]) -> tuple[list[dict[str, Any]], list[str]]:
-    cap = {(str(r["unit"]), str(r["resource"]), str(r["period"])): float(r["available_after"])
-           for r in bf.capacity.to_dict("records")}
+def _capacity(
+    bf: BalanceFolder, actuals: Actuals, threshold: float, resource_map: Mapping[str, str]
+) -> tuple[list[dict[str, Any]], list[str]]:
+    cap = {
+        (str(r["unit"]), str(r["resource"]), str(r["period"])): float(r["available_after"])
+        for r in bf.capacity.to_dict("records")
+    }
     known = {(u, res) for (u, res, _p) in cap}
     hours: dict[tuple[str, str, int], float] = defaultdict(float)
     comments: dict[tuple[str, str, int], set[str]] = defaultdict(set)
@@ -266,20 +348,27 @@ def _capacity(bf: BalanceFolder, actuals: Actuals, threshold: float,
         if c.comment:
             comments[key].add(c.comment)
     rows = []
-    for (u, res, q) in sorted(hours):
+    for u, res, q in sorted(hours):
         period = bf.periods[q]
         first, end, n = _weeks_of(q, weeks_with[(u, res)])
         planned = cap.get((u, res, period), 0.0) * n / WEEKS_PER_QUARTER
         act = hours[(u, res, q)]
         share = _share(act, planned)
-        rows.append({
-            "unit": u, "resource": res, "period": period, "weeks": f"{first}–{end}",
-            "weeks_done": n, "available_balanced_to_date": round(planned, 1),
-            "available_actual": round(act, 1), "available_deviation": round(act - planned, 1),
-            "available_deviation_share": round(share, 4),
-            "available_flag": abs(share) > threshold,
-            "comment": "; ".join(sorted(comments[(u, res, q)])),
-        })
+        rows.append(
+            {
+                "unit": u,
+                "resource": res,
+                "period": period,
+                "weeks": f"{first}–{end}",
+                "weeks_done": n,
+                "available_balanced_to_date": round(planned, 1),
+                "available_actual": round(act, 1),
+                "available_deviation": round(act - planned, 1),
+                "available_deviation_share": round(share, 4),
+                "available_flag": abs(share) > threshold,
+                "comment": "; ".join(sorted(comments[(u, res, q)])),
+            }
+        )
     warns = [
         f"capacity of {u} not followed up at this level: {', '.join(sorted(r))} "
         f"{'is' if len(r) == 1 else 'are'} not a resource of the balance "

@@ -52,11 +52,22 @@ class PlanFolder:
 
 
 def _csv(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
-    return read_result_csv(path, required, missing="missing: follow-up needs a production-plan result folder", text=False)
+    return read_result_csv(
+        path,
+        required,
+        missing="missing: follow-up needs a production-plan result folder",
+        text=False,
+    )
 
 
-def _typed(df: pd.DataFrame, path: Path, *, text: tuple[str, ...] = (),
-           whole: tuple[str, ...] = (), numbers: tuple[str, ...] = ()) -> pd.DataFrame:
+def _typed(
+    df: pd.DataFrame,
+    path: Path,
+    *,
+    text: tuple[str, ...] = (),
+    whole: tuple[str, ...] = (),
+    numbers: tuple[str, ...] = (),
+) -> pd.DataFrame:
     """The columns follow-up computes with, checked cell by cell (a result table edited by
     hand, cut or re-saved): ids not blank, weeks whole numbers 1..MAX_PLAN_WEEKS, hours and
     counts finite numbers. Errors name the file, row and field."""
@@ -73,11 +84,11 @@ def _typed(df: pd.DataFrame, path: Path, *, text: tuple[str, ...] = (),
             if col in whole and not bad:
                 bad = float(v) != int(v) or not 1 <= int(v) <= MAX_PLAN_WEEKS
             if bad:
-                what = (f"a week number 1..{MAX_PLAN_WEEKS}" if col in whole
-                        else "a number")
+                what = f"a week number 1..{MAX_PLAN_WEEKS}" if col in whole else "a number"
                 raw_text = "" if pd.isna(raw) else raw
-                raise InputError(f"expected {what} (got {raw_text!r})", file=str(path),
-                                 row=i + 2, field=col)
+                raise InputError(
+                    f"expected {what} (got {raw_text!r})", file=str(path), row=i + 2, field=col
+                )
         df[col] = values.astype(int) if col in whole else values.astype(float)
     return df
 
@@ -90,14 +101,22 @@ def _complete(df: pd.DataFrame, path: Path, key: str) -> None:
     seen: dict[tuple[str, int], int] = {}
     for i, (k, w) in enumerate(zip(df[key], df["week"], strict=True)):
         if (k, w) in seen:
-            raise InputError(f"a second row for {key} '{k}', week {w} (first on row "
-                             f"{seen[(k, w)]})", file=str(path), row=i + 2, field="week")
+            raise InputError(
+                f"a second row for {key} '{k}', week {w} (first on row {seen[(k, w)]})",
+                file=str(path),
+                row=i + 2,
+                field="week",
+            )
         seen[(k, w)] = i + 2
     for k in dict.fromkeys(df[key]):
         missing = [w for w in range(1, last + 1) if (k, w) not in seen]
         if missing:
-            raise InputError(f"{key} '{k}' has no row for week {missing[0]} (the plan runs to "
-                             f"week {last}; is the file cut?)", file=str(path), field="week")
+            raise InputError(
+                f"{key} '{k}' has no row for week {missing[0]} (the plan runs to "
+                f"week {last}; is the file cut?)",
+                file=str(path),
+                field="week",
+            )
 
 
 def read_plan_folder(folder: str | Path) -> PlanFolder:
@@ -105,22 +124,31 @@ def read_plan_folder(folder: str | Path) -> PlanFolder:
     if not folder.is_dir():
         raise InputError("no such folder (expected a production-plan result)", file=str(folder))
     plan = _typed(
-        _csv(folder / PLAN_FILE,
-             ("planning_object", "week", "week_type", "inflow", "production", "queue_end")),
-        folder / PLAN_FILE, text=("planning_object", "week_type"), whole=("week",),
+        _csv(
+            folder / PLAN_FILE,
+            ("planning_object", "week", "week_type", "inflow", "production", "queue_end"),
+        ),
+        folder / PLAN_FILE,
+        text=("planning_object", "week_type"),
+        whole=("week",),
         numbers=("inflow", "production", "queue_end"),
     )
     _complete(plan, folder / PLAN_FILE, "planning_object")
     capacity = _typed(
         _csv(folder / CAPACITY_FILE, ("week", "resource", "available_hours")),
-        folder / CAPACITY_FILE, text=("resource",), whole=("week",),
+        folder / CAPACITY_FILE,
+        text=("resource",),
+        whole=("week",),
         numbers=("available_hours",),
     )
     _complete(capacity, folder / CAPACITY_FILE, "resource")
     goals = (
-        _typed(_csv(folder / GOALS_FILE, ("planning_object", "period", "weeks", "agreed")),
-               folder / GOALS_FILE, text=("planning_object", "period", "weeks"),
-               numbers=("agreed",))
+        _typed(
+            _csv(folder / GOALS_FILE, ("planning_object", "period", "weeks", "agreed")),
+            folder / GOALS_FILE,
+            text=("planning_object", "period", "weeks"),
+            numbers=("agreed",),
+        )
         if (folder / GOALS_FILE).is_file()
         else None
     )
@@ -177,9 +205,7 @@ def _weeks_text(a: int, b: int) -> str:
     return f"week {a}" if a == b else f"weeks {a}–{b}"
 
 
-def follow_up(
-    pf: PlanFolder, actuals: Actuals, *, threshold: float = DEFAULT_THRESHOLD
-) -> Result:
+def follow_up(pf: PlanFolder, actuals: Actuals, *, threshold: float = DEFAULT_THRESHOLD) -> Result:
     """Compare the actuals of the plan's unit with the plan (pure)."""
     plan = pf.plan
     objects = list(dict.fromkeys(plan["planning_object"]))
@@ -236,9 +262,7 @@ def follow_up(
                 row[f"{measure}_deviation_share"] = round(r, 4)
                 row[f"{measure}_flag"] = f
             for a_w, b_w in _ranges([w for w, f in zip(weeks, flagged, strict=True) if f]):
-                escalation.append(
-                    _escalate(o, measure, a_w, b_w, obj_rows, limit, pf, threshold)
-                )
+                escalation.append(_escalate(o, measure, a_w, b_w, obj_rows, limit, pf, threshold))
         rows += obj_rows
     cap_rows, cap_escalation = _capacity(pf, actuals, weeks, normal, week_type, threshold)
     escalation += cap_escalation
@@ -277,7 +301,17 @@ def follow_up(
             "followup_summary": summary,
             "escalation": pd.DataFrame(
                 escalation,
-                columns=["level", "unit", "object", "resource", "measure", "weeks", "deviation", "text", "comment"],
+                columns=[
+                    "level",
+                    "unit",
+                    "object",
+                    "resource",
+                    "measure",
+                    "weeks",
+                    "deviation",
+                    "text",
+                    "comment",
+                ],
             ),
         },
         explanation=explanation,
@@ -297,7 +331,10 @@ def _escalate(
     threshold: float,
 ) -> dict[str, Any]:
     span = [r for r in rows if a <= r["week"] <= b]
-    planned = sum(r[f"{measure}_forecast" if measure != "production" else "production_plan"] or 0 for r in span)
+    planned = sum(
+        r[f"{measure}_forecast" if measure != "production" else "production_plan"] or 0
+        for r in span
+    )
     if measure == "queue":
         dev = span[-1]["queue_deviation"] or 0.0
         text = f"{_weeks_text(a, b)}: {o} waiting list {dev:+.0f} against the forecast queue"
@@ -403,7 +440,10 @@ def _goal_risks(pf: PlanFolder, rows: list[dict[str, Any]], last: int) -> list[d
     if pf.goals is None or pf.goals.empty:
         return []
     out: list[dict[str, Any]] = []
-    plan = {(str(r["planning_object"]), int(r["week"])): float(r["production"]) for r in pf.plan.to_dict("records")}
+    plan = {
+        (str(r["planning_object"]), int(r["week"])): float(r["production"])
+        for r in pf.plan.to_dict("records")
+    }
     actual = {(r["planning_object"], r["week"]): r["production_actual"] for r in rows}
     for g in pf.goals.to_dict("records"):
         first, _, lastw = str(g["weeks"]).replace("-", "–").partition("–")
@@ -453,7 +493,9 @@ def _summary(table: pd.DataFrame) -> pd.DataFrame:
     if table.empty:
         return pd.DataFrame()
     t = table.assign(
-        week_class=lambda d: d["week_type"].map(lambda x: NORMAL if x == NORMAL else "low-production")
+        week_class=lambda d: d["week_type"].map(
+            lambda x: NORMAL if x == NORMAL else "low-production"
+        )
     )
     g = t.groupby(["planning_object", "week_class"], sort=False)
     out = g.agg(

@@ -79,7 +79,12 @@ def result_kind(folder: str | Path) -> str | None:
 
 
 def _csv(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
-    return read_result_csv(path, required, missing="missing: follow-up needs a roster result folder (pks roster --out)", text=True)
+    return read_result_csv(
+        path,
+        required,
+        missing="missing: follow-up needs a roster result folder (pks roster --out)",
+        text=True,
+    )
 
 
 def _counts(column: pd.Series, path: Path, field: str) -> pd.Series:
@@ -92,8 +97,9 @@ def _counts(column: pd.Series, path: Path, field: str) -> pd.Series:
         except ValueError:
             n = -1
         if n < 0:
-            raise InputError(f"expected a whole number >= 0 (got {v!r})", file=str(path),
-                             row=i + 2, field=field)
+            raise InputError(
+                f"expected a whole number >= 0 (got {v!r})", file=str(path), row=i + 2, field=field
+            )
         values.append(n)
     return pd.Series(values, index=column.index, dtype=int)
 
@@ -117,11 +123,15 @@ def read_roster_folder(folder: str | Path) -> RosterFolder:
     for i, (who, day) in enumerate(zip(assignments["staff"], assignments["date"], strict=True)):
         if who not in staff or day not in dates:
             what = f"staff '{who}'" if who not in staff else f"date '{day}'"
-            raise InputError(f"{what} is not in roster.csv (the result folder's tables do not "
-                             "belong together)", file=str(folder / "assignments.csv"),
-                             row=i + 2, field="staff" if who not in staff else "date")
-    coverage = _csv(folder / "coverage.csv",
-                    ("date", "shift", "competence", "tier", "required", "assigned"))
+            raise InputError(
+                f"{what} is not in roster.csv (the result folder's tables do not belong together)",
+                file=str(folder / "assignments.csv"),
+                row=i + 2,
+                field="staff" if who not in staff else "date",
+            )
+    coverage = _csv(
+        folder / "coverage.csv", ("date", "shift", "competence", "tier", "required", "assigned")
+    )
     if "staff" not in coverage.columns:
         coverage["staff"] = ""
     for col in ("tier", "required", "assigned"):
@@ -134,8 +144,10 @@ def read_shift_actuals(path: str | Path) -> tuple[tuple[ShiftActual, ...], Table
     """The actuals' ``shifts`` table (the production table is not needed for a roster)."""
     raw = read_raw(path, expect_kind=INSTANCE_KIND)
     if not raw.has("shifts"):
-        raise InputError("no shifts table: the roster's follow-up needs shifts.csv "
-                         "(staff, date, shift)", file=str(raw.source))
+        raise InputError(
+            "no shifts table: the roster's follow-up needs shifts.csv (staff, date, shift)",
+            file=str(raw.source),
+        )
     table = raw.table("shifts")
     rows = parse_rows(table, ShiftActual)
     return rows, table
@@ -151,37 +163,54 @@ def check_shifts(rows: tuple[ShiftActual, ...], table: Table, rf: RosterFolder) 
 
     for i, s in enumerate(rows):
         if s.staff not in rf.staff:
-            raise error(f"staff '{s.staff}' is not in the roster ({', '.join(rf.staff)})", i,
-                        "staff")
+            raise error(
+                f"staff '{s.staff}' is not in the roster ({', '.join(rf.staff)})", i, "staff"
+            )
         try:
             Date.fromisoformat(s.date)
         except ValueError:
             raise error(f"'{s.date}' is not a date (YYYY-MM-DD)", i, "date") from None
         if s.date not in horizon:
-            raise error(f"date {s.date} is outside the roster's horizon "
-                        f"{rf.dates[0]}..{rf.dates[-1]}", i, "date")
+            raise error(
+                f"date {s.date} is outside the roster's horizon {rf.dates[0]}..{rf.dates[-1]}",
+                i,
+                "date",
+            )
         if s.shift != NOT_WORKED and s.shift not in rf.shifts:
-            raise error(f"shift '{s.shift}' is not a shift of the roster "
-                        f"({', '.join(rf.shifts)}; '-' = not worked)", i, "shift")
+            raise error(
+                f"shift '{s.shift}' is not a shift of the roster "
+                f"({', '.join(rf.shifts)}; '-' = not worked)",
+                i,
+                "shift",
+            )
     check_unique(rows, table, "staff", "date", what="person and date")
 
 
-def roster_follow_up(rf: RosterFolder, rows: tuple[ShiftActual, ...], table: Table, *,
-                     threshold: float = DEFAULT_THRESHOLD, actuals: str = "") -> Result:
+def roster_follow_up(
+    rf: RosterFolder,
+    rows: tuple[ShiftActual, ...],
+    table: Table,
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    actuals: str = "",
+) -> Result:
     """Compare the shifts worked with the roster and its demand (pure but for the check)."""
     check_shifts(rows, table, rf)
     last = max((s.date for s in rows), default="")
     followed = [d for d in rf.dates if d <= last]
     days = set(followed)
     worked = {(s.staff, s.date): s for s in rows}
-    rostered = {(str(r["staff"]), str(r["date"])): (str(r["shift"]), str(r["competence"]))
-                for r in rf.assignments.to_dict("records")}
+    rostered = {
+        (str(r["staff"]), str(r["date"])): (str(r["shift"]), str(r["competence"]))
+        for r in rf.assignments.to_dict("records")
+    }
 
     # ---- per staff × date
     staff_rows: list[dict[str, Any]] = []
     order = {e: i for i, e in enumerate(rf.staff)}
-    keys = sorted({k for k in rostered if k[1] in days} | set(worked),
-                  key=lambda k: (k[1], order[k[0]]))
+    keys = sorted(
+        {k for k in rostered if k[1] in days} | set(worked), key=lambda k: (k[1], order[k[0]])
+    )
     for e, d in keys:
         r_shift, r_comp = rostered.get((e, d), ("", ""))
         w = worked.get((e, d))
@@ -196,17 +225,25 @@ def roster_follow_up(rf: RosterFolder, rows: tuple[ShiftActual, ...], table: Tab
             status = OTHER_SHIFT
         else:
             status = EXTRA
-        staff_rows.append({
-            "staff": e, "date": d, "rostered_shift": r_shift, "rostered_competence": r_comp,
-            "worked_shift": w_shift, "worked_competence": "", "status": status,
-            "roster_cell": rf.cells.get((e, d), ""),
-            "comment": (w.comment or "") if w is not None else "",
-        })
+        staff_rows.append(
+            {
+                "staff": e,
+                "date": d,
+                "rostered_shift": r_shift,
+                "rostered_competence": r_comp,
+                "worked_shift": w_shift,
+                "worked_competence": "",
+                "status": status,
+                "roster_cell": rf.cells.get((e, d), ""),
+                "comment": (w.comment or "") if w is not None else "",
+            }
+        )
 
     # ---- worked people into cells: as rostered first, then the others (competence rule)
     cover = rf.coverage[rf.coverage["date"].isin(days)]
-    records: list[dict[str, Any]] = [{str(k): v for k, v in r.items()}
-                                     for r in cover.to_dict("records")]
+    records: list[dict[str, Any]] = [
+        {str(k): v for k, v in r.items()} for r in cover.to_dict("records")
+    ]
     cell_rows = [r for r in records if not r["staff"]]
     named_rows = [r for r in records if r["staff"]]
     asked_cell: dict[tuple[str, str, str], int] = defaultdict(int)
@@ -221,8 +258,13 @@ def roster_follow_up(rf: RosterFolder, rows: tuple[ShiftActual, ...], table: Tab
         if row["status"] in (OTHER_SHIFT, EXTRA):
             d, s = row["date"], row["worked_shift"]
             comps = rf.staff[row["staff"]]
-            comp = max(comps, key=lambda c: (asked_cell.get((d, s, c), 0) - len(in_cell[d, s, c]),
-                                             -comps.index(c)))
+            comp = max(
+                comps,
+                key=lambda c: (
+                    asked_cell.get((d, s, c), 0) - len(in_cell[d, s, c]),
+                    -comps.index(c),
+                ),
+            )
             row["worked_competence"] = comp
             in_cell[d, s, comp].append(row["staff"])
     rostered_in: dict[tuple[str, str, str], list[str]] = defaultdict(list)
@@ -238,33 +280,42 @@ def roster_follow_up(rf: RosterFolder, rows: tuple[ShiftActual, ...], table: Tab
         left.setdefault(key, len(in_cell[key]))
         got = min(left[key], int(r["required"]))
         left[key] -= got
-        cover_rows.append(_cover_row(r, int(r["assigned"]), got, "", rostered_in[key], in_cell[key]))
+        cover_rows.append(
+            _cover_row(r, int(r["assigned"]), got, "", rostered_in[key], in_cell[key])
+        )
     for r in named_rows:
         key = (r["date"], r["shift"], r["competence"])
         on = int(r["staff"] in in_cell[key])
-        cover_rows.append(_cover_row(r, int(r["assigned"]), on, r["staff"], rostered_in[key],
-                                     in_cell[key]))
+        cover_rows.append(
+            _cover_row(r, int(r["assigned"]), on, r["staff"], rostered_in[key], in_cell[key])
+        )
     cover_df = pd.DataFrame(cover_rows, columns=COVER_COLUMNS)
 
     # ---- flags
     _flag(cover_df, followed, threshold)
     by_staff = {(row["staff"], row["date"]): row for row in staff_rows}
-    escalation = [_escalate(rf, {str(k): v for k, v in r.items()}, by_staff, rostered, worked)
-                  for r in cover_df[cover_df["flag"]].to_dict("records")]
+    escalation = [
+        _escalate(rf, {str(k): v for k, v in r.items()}, by_staff, rostered, worked)
+        for r in cover_df[cover_df["flag"]].to_dict("records")
+    ]
     staff_df = pd.DataFrame(staff_rows, columns=STAFF_COLUMNS)
     explanation = [e["text"] for e in escalation]
     if not followed:
         explanation.append("no shifts worked in the roster's horizon")
     elif not explanation:
-        explanation.append(f"{followed[0]}..{followed[-1]}: every demand was covered as asked "
-                           "(or short by no more than the threshold, as noise)")
+        explanation.append(
+            f"{followed[0]}..{followed[-1]}: every demand was covered as asked "
+            "(or short by no more than the threshold, as noise)"
+        )
     counts = staff_df["status"].value_counts() if not staff_df.empty else pd.Series(dtype=int)
     kpis: dict[str, Any] = {
         "days_followed": len(followed),
         "rostered_shifts": int(sum(1 for k in rostered if k[1] in days)),
         "worked_shifts": int(sum(1 for s in rows if s.shift != NOT_WORKED)),
-        **{k.replace(" ", "_"): int(counts.get(k, 0))
-           for k in (AS_ROSTERED, ABSENT, OTHER_SHIFT, EXTRA)},
+        **{
+            k.replace(" ", "_"): int(counts.get(k, 0))
+            for k in (AS_ROSTERED, ABSENT, OTHER_SHIFT, EXTRA)
+        },
     }
     cov = cover_df[cover_df["staff"] == ""]
     for t in (1, 2, 3):
@@ -275,7 +326,12 @@ def roster_follow_up(rf: RosterFolder, rows: tuple[ShiftActual, ...], table: Tab
     kpis["flagged_cells"] = int(cover_df["flag"].sum())
     kpis["escalations"] = len(escalation)
     return Result(
-        "roster_follow_up", SolveStatus.OPTIMAL, rf.name, "closed form", objective=0.0, bound=0.0,
+        "roster_follow_up",
+        SolveStatus.OPTIMAL,
+        rf.name,
+        "closed form",
+        objective=0.0,
+        bound=0.0,
         kpis=kpis,
         tables={
             "staff_followup": staff_df,
@@ -283,27 +339,82 @@ def roster_follow_up(rf: RosterFolder, rows: tuple[ShiftActual, ...], table: Tab
             "escalation": pd.DataFrame(escalation, columns=ESCALATION_COLUMNS),
         },
         explanation=explanation,
-        extra={"level": "roster", "threshold": threshold, "roster": str(rf.folder),
-               "actuals": actuals, "days": [followed[0], followed[-1]] if followed else []},
+        extra={
+            "level": "roster",
+            "threshold": threshold,
+            "roster": str(rf.folder),
+            "actuals": actuals,
+            "days": [followed[0], followed[-1]] if followed else [],
+        },
     )
 
 
-STAFF_COLUMNS = ["staff", "date", "rostered_shift", "rostered_competence", "worked_shift",
-                 "worked_competence", "status", "roster_cell", "comment"]
-COVER_COLUMNS = ["date", "shift", "competence", "tier", "staff", "asked", "rostered", "worked",
-                 "short", "change", "share_short", "flag", "rostered_people", "worked_people"]
-ESCALATION_COLUMNS = ["level", "unit", "date", "shift", "competence", "tier", "asked",
-                      "rostered", "worked", "absent", "stood_in", "text", "comment"]
+STAFF_COLUMNS = [
+    "staff",
+    "date",
+    "rostered_shift",
+    "rostered_competence",
+    "worked_shift",
+    "worked_competence",
+    "status",
+    "roster_cell",
+    "comment",
+]
+COVER_COLUMNS = [
+    "date",
+    "shift",
+    "competence",
+    "tier",
+    "staff",
+    "asked",
+    "rostered",
+    "worked",
+    "short",
+    "change",
+    "share_short",
+    "flag",
+    "rostered_people",
+    "worked_people",
+]
+ESCALATION_COLUMNS = [
+    "level",
+    "unit",
+    "date",
+    "shift",
+    "competence",
+    "tier",
+    "asked",
+    "rostered",
+    "worked",
+    "absent",
+    "stood_in",
+    "text",
+    "comment",
+]
 
 
-def _cover_row(r: dict[str, Any], rostered: int, worked: int, staff: str, rostered_people: list[str],
-               worked_people: list[str]) -> dict[str, Any]:
+def _cover_row(
+    r: dict[str, Any],
+    rostered: int,
+    worked: int,
+    staff: str,
+    rostered_people: list[str],
+    worked_people: list[str],
+) -> dict[str, Any]:
     asked = int(r["required"])
     return {
-        "date": r["date"], "shift": r["shift"], "competence": r["competence"],
-        "tier": int(r["tier"]), "staff": staff, "asked": asked, "rostered": rostered,
-        "worked": worked, "short": asked - worked, "change": worked - rostered,
-        "share_short": round(relative(worked, asked), 4), "flag": False,
+        "date": r["date"],
+        "shift": r["shift"],
+        "competence": r["competence"],
+        "tier": int(r["tier"]),
+        "staff": staff,
+        "asked": asked,
+        "rostered": rostered,
+        "worked": worked,
+        "short": asked - worked,
+        "change": worked - rostered,
+        "share_short": round(relative(worked, asked), 4),
+        "flag": False,
         "rostered_people": "|".join(sorted(rostered_people)),
         "worked_people": "|".join(sorted(worked_people)),
     }
@@ -335,9 +446,13 @@ def _flag(cover: pd.DataFrame, followed: list[str], threshold: float) -> None:
     cover.loc[named & (cover["rostered"] > 0), "flag"] = True  # rostered, then not there
 
 
-def _escalate(rf: RosterFolder, r: dict[str, Any], by_staff: dict[tuple[str, str], dict[str, Any]],
-              rostered: dict[tuple[str, str], tuple[str, str]],
-              worked: dict[tuple[str, str], ShiftActual]) -> dict[str, Any]:
+def _escalate(
+    rf: RosterFolder,
+    r: dict[str, Any],
+    by_staff: dict[tuple[str, str], dict[str, Any]],
+    rostered: dict[tuple[str, str], tuple[str, str]],
+    worked: dict[tuple[str, str], ShiftActual],
+) -> dict[str, Any]:
     d, s, c = r["date"], r["shift"], r["competence"]
     planned = set(filter(None, r["rostered_people"].split("|")))
     came = set(filter(None, r["worked_people"].split("|")))
@@ -356,8 +471,7 @@ def _escalate(rf: RosterFolder, r: dict[str, Any], by_staff: dict[tuple[str, str
         parts.append(f"{e} {'moved to ' + moved if moved else 'absent'}")
     if absent:
         text += ": " + ", ".join(parts)
-        text += (f" — stood in: {', '.join(stood_in)}" if stood_in
-                 else " — no replacement")
+        text += f" — stood in: {', '.join(stood_in)}" if stood_in else " — no replacement"
     elif stood_in:
         text += f": stood in: {', '.join(stood_in)}"
     comments = []
@@ -368,8 +482,17 @@ def _escalate(rf: RosterFolder, r: dict[str, Any], by_staff: dict[tuple[str, str
     if comments:
         text += f" (comment: {'; '.join(comments)})"
     return {
-        "level": "roster", "unit": rf.name, "date": d, "shift": s, "competence": c,
-        "tier": r["tier"], "asked": r["asked"], "rostered": r["rostered"], "worked": r["worked"],
-        "absent": "|".join(absent), "stood_in": "|".join(stood_in), "text": text,
+        "level": "roster",
+        "unit": rf.name,
+        "date": d,
+        "shift": s,
+        "competence": c,
+        "tier": r["tier"],
+        "asked": r["asked"],
+        "rostered": r["rostered"],
+        "worked": r["worked"],
+        "absent": "|".join(absent),
+        "stood_in": "|".join(stood_in),
+        "text": text,
         "comment": "; ".join(comments),
     }

@@ -25,11 +25,12 @@ def forecast_charts(result: Result) -> dict[str, Figure]:
     keys = list(dict.fromkeys(zip(fit["unit"], fit["planning_object"], strict=True)))
     figures: dict[str, Figure] = {}
     for start in range(0, len(keys), MAX_PANELS):
-        chunk = keys[start:start + MAX_PANELS]
+        chunk = keys[start : start + MAX_PANELS]
         cols = 2 if len(chunk) > 1 else 1
         rows = (len(chunk) + cols - 1) // cols
-        fig, axes = plt.subplots(rows, cols, figsize=(7 * cols, 2.6 * rows), squeeze=False,
-                                 sharex=True)
+        fig, axes = plt.subplots(
+            rows, cols, figsize=(7 * cols, 2.6 * rows), squeeze=False, sharex=True
+        )
         for ax, (unit, obj) in zip(axes.flat, chunk, strict=False):
             h = fit[(fit["unit"] == unit) & (fit["planning_object"] == obj)]
             f = fc[(fc["unit"] == unit) & (fc["planning_object"] == obj)]
@@ -38,17 +39,25 @@ def forecast_charts(result: Result) -> dict[str, Figure]:
             ax.plot(hx, h["inflow"], color="0.55", lw=0.9, label="history")
             ax.plot(hx, h["fitted"], color="tab:blue", lw=0.8, alpha=0.7, label="fit")
             bt = h[h["backtest"].notna()]
-            ax.plot([parse_week(w) for w in bt["week"]], bt["backtest"], color="tab:orange",
-                    lw=1.3, ls="--", label="back-test")
-            ax.fill_between(fx, f["lower_95"], f["upper_95"], color="tab:green", alpha=0.15,
-                            label="95 %")
-            ax.fill_between(fx, f["lower_80"], f["upper_80"], color="tab:green", alpha=0.3,
-                            label="80 %")
+            ax.plot(
+                [parse_week(w) for w in bt["week"]],
+                bt["backtest"],
+                color="tab:orange",
+                lw=1.3,
+                ls="--",
+                label="back-test",
+            )
+            ax.fill_between(
+                fx, f["lower_95"], f["upper_95"], color="tab:green", alpha=0.15, label="95 %"
+            )
+            ax.fill_between(
+                fx, f["lower_80"], f["upper_80"], color="tab:green", alpha=0.3, label="80 %"
+            )
             ax.plot(fx, f["inflow"], color="tab:green", lw=1.2, label="forecast")
             ax.set_title(f"{unit} / {obj}", fontsize=9)
             ax.set_ylabel("inflow / week", fontsize=8)
             ax.tick_params(labelsize=7)
-        for ax in list(axes.flat)[len(chunk):]:
+        for ax in list(axes.flat)[len(chunk) :]:
             ax.set_visible(False)
         axes.flat[0].legend(fontsize=6, ncol=3, loc="lower left")
         fig.tight_layout()

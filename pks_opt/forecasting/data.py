@@ -101,8 +101,7 @@ def history_from_raw(raw: RawInstance, *, holdout_weeks: int | None = None) -> H
     rows = parse_rows(table, WeeklyRow)
     if not rows:
         raise InputError("no rows", file=table.where)
-    check_unique(rows, table, "week", "unit", "planning_object",
-                 what="week/unit/planning_object")
+    check_unique(rows, table, "week", "unit", "planning_object", what="week/unit/planning_object")
     by_key: dict[tuple[str, str], list[int]] = {}
     for i, r in enumerate(rows):
         by_key.setdefault((r.unit, r.planning_object), []).append(i)
@@ -118,20 +117,28 @@ def history_from_raw(raw: RawInstance, *, holdout_weeks: int | None = None) -> H
                 raise InputError(
                     f"week {missing} is missing for {unit}/{obj} (the history jumps from "
                     f"{week_label(prev)} to {week_label(cur)}; every week is needed, 0 for none)",
-                    file=table.where, row=table.row_number(i), field="week",
+                    file=table.where,
+                    row=table.row_number(i),
+                    field="week",
                 )
         if len(weeks) < need:
             raise InputError(
                 f"{unit}/{obj} has {len(weeks)} weeks of history; the forecast needs at least "
                 f"{need} (two years = {MIN_FIT_WEEKS} weeks to fit the week-of-year profile, plus "
                 f"the {held} weeks held out for the back-test)",
-                file=table.where, row=table.row_number(idx[0]), field="week",
+                file=table.where,
+                row=table.row_number(idx[0]),
+                field="week",
             )
-        series.append(Series(
-            unit=unit, planning_object=obj, weeks=tuple(weeks),
-            inflow=tuple(rows[i].inflow for i in idx),
-            waiting=tuple(rows[i].waiting for i in idx),
-        ))
+        series.append(
+            Series(
+                unit=unit,
+                planning_object=obj,
+                weeks=tuple(weeks),
+                inflow=tuple(rows[i].inflow for i in idx),
+                waiting=tuple(rows[i].waiting for i in idx),
+            )
+        )
     first_of: dict[str, Series] = {}
     for s in series:
         ref = first_of.setdefault(s.unit, s)
@@ -142,7 +149,9 @@ def history_from_raw(raw: RawInstance, *, holdout_weeks: int | None = None) -> H
                 f"{week_label(s.weeks[-1])} but {ref.unit}/{ref.planning_object} covers "
                 f"{week_label(ref.weeks[0])}…{week_label(ref.weeks[-1])}: every object of a unit "
                 "needs the same weeks",
-                file=table.where, row=table.row_number(i), field="week",
+                file=table.where,
+                row=table.row_number(i),
+                field="week",
             )
     last = series[0].weeks[-1]
     for s in series:
@@ -151,7 +160,9 @@ def history_from_raw(raw: RawInstance, *, holdout_weeks: int | None = None) -> H
             raise InputError(
                 f"the history of {s.unit} ends in {week_label(s.weeks[-1])}, that of "
                 f"{series[0].unit} in {week_label(last)}: every series must end in the same week",
-                file=table.where, row=table.row_number(i), field="week",
+                file=table.where,
+                row=table.row_number(i),
+                field="week",
             )
     weekday = _weekday_profile(raw, set(by_key)) if raw.has("daily_history") else ()
     if holdout_weeks is None:
@@ -172,7 +183,9 @@ def _weekday_profile(raw: RawInstance, known: set[tuple[str, str]]) -> tuple[Wee
         if key not in known:
             raise InputError(
                 f"{r.unit}/{r.planning_object} has no weekly history (weekly_history.csv)",
-                file=table.where, row=table.row_number(i), field="planning_object",
+                file=table.where,
+                row=table.row_number(i),
+                field="planning_object",
             )
         totals.setdefault(key, [0.0] * 7)[r.date.weekday()] += r.inflow
         counts.setdefault(key, [0] * 7)[r.date.weekday()] += 1
@@ -184,6 +197,13 @@ def _weekday_profile(raw: RawInstance, known: set[tuple[str, str]]) -> tuple[Wee
         if s <= 0:
             continue
         for d in range(7):
-            out.append(WeekdayShare(unit=key[0], planning_object=key[1], weekday=d + 1,
-                                    share=means[d] / s, days=counts[key][d]))
+            out.append(
+                WeekdayShare(
+                    unit=key[0],
+                    planning_object=key[1],
+                    weekday=d + 1,
+                    share=means[d] / s,
+                    days=counts[key][d],
+                )
+            )
     return tuple(out)

@@ -59,8 +59,12 @@ class Profile:
     easter_weeks: int
 
     def at(self, mondays: Sequence[dt.date]) -> np.ndarray:
-        return np.array([self._week(iso_week(m)) + (self.easter if week_type(m) == EASTER else 0.0)
-                         for m in mondays])
+        return np.array(
+            [
+                self._week(iso_week(m)) + (self.easter if week_type(m) == EASTER else 0.0)
+                for m in mondays
+            ]
+        )
 
     def _week(self, week: int) -> float:
         if week > WEEKS_PER_YEAR:  # week 53 lies between week 52 and week 1
@@ -101,8 +105,9 @@ def fit_profile(weeks: Sequence[dt.date], inflow: Sequence[float]) -> Profile:
     z_fill = z.copy()
     if easter.any():
         z_fill[easter] = np.interp(pos[easter], pos[~easter], z[~easter])
-    stl = STL(z_fill, period=WEEKS_PER_YEAR, seasonal=STL_SEASONAL_WINDOW, seasonal_deg=0,
-              robust=True).fit()
+    stl = STL(
+        z_fill, period=WEEKS_PER_YEAR, seasonal=STL_SEASONAL_WINDOW, seasonal_deg=0, robust=True
+    ).fit()
     seasonal = np.asarray(stl.seasonal)
     trend = np.asarray(stl.trend)
     by_week = np.zeros(WEEKS_PER_YEAR)
@@ -129,14 +134,16 @@ def _smooth_profile(by_week: np.ndarray, z: np.ndarray, years: float) -> np.ndar
     sd = 1.4826 * float(np.median(np.abs(diff - np.median(diff)))) / math.sqrt(2.0)
     se = sd / math.sqrt(max(years, 1.0))
     ring = np.concatenate([by_week[-2:], by_week, by_week[:2]])
-    median = np.array([np.median(ring[i:i + 5]) for i in range(len(by_week))])
+    median = np.array([np.median(ring[i : i + 5]) for i in range(len(by_week))])
     own = by_week - median
     out = median + np.where(np.abs(own) > PROFILE_KEEP_SE * se, own, 0.0)
     return np.asarray(out - out.mean())
 
 
 def fit_forecast(
-    weeks: Sequence[dt.date], inflow: Sequence[float], profile: Profile,
+    weeks: Sequence[dt.date],
+    inflow: Sequence[float],
+    profile: Profile,
     future: Sequence[dt.date],
 ) -> ObjectForecast:
     """ETS on the deseasonalised log series; forecast of the ``future`` weeks with intervals."""
@@ -146,9 +153,12 @@ def fit_forecast(
 
     if max(inflow) <= 0:  # no inflow in the history: none forecast, no interval
         zeros = np.zeros(len(future))
-        return ObjectForecast(mean=zeros, bounds={f"{b}_{lvl}": zeros for b in ("lower", "upper")
-                                                  for lvl in ALPHAS},
-                              fitted=np.zeros(len(weeks)), trend="none (no inflow)")
+        return ObjectForecast(
+            mean=zeros,
+            bounds={f"{b}_{lvl}": zeros for b in ("lower", "upper") for lvl in ALPHAS},
+            fitted=np.zeros(len(weeks)),
+            trend="none (no inflow)",
+        )
     keep = np.array([iso_week(m) <= WEEKS_PER_YEAR for m in weeks])
     mondays = [m for m, k in zip(weeks, keep, strict=True) if k]
     seas = profile.at(mondays)
@@ -180,7 +190,9 @@ def fit_forecast(
     return ObjectForecast(mean=mean, bounds=bounds, fitted=fitted, trend=trend)
 
 
-def _profiles(series: Sequence[Series], cut: int, seasonality: str) -> dict[tuple[str, str], Profile]:
+def _profiles(
+    series: Sequence[Series], cut: int, seasonality: str
+) -> dict[tuple[str, str], Profile]:
     """Profile per series key, fitted on each series' first ``cut`` weeks."""
     out: dict[tuple[str, str], Profile] = {}
     if seasonality == "object":
@@ -196,8 +208,9 @@ def _profiles(series: Sequence[Series], cut: int, seasonality: str) -> dict[tupl
     return out
 
 
-def seasonal_naive(weeks: Sequence[dt.date], inflow: Sequence[float],
-                   targets: Sequence[dt.date]) -> np.ndarray:
+def seasonal_naive(
+    weeks: Sequence[dt.date], inflow: Sequence[float], targets: Sequence[dt.date]
+) -> np.ndarray:
     """The same ISO week a year earlier (week 53 → week 52 of the year before)."""
     by_label = {week_label(m): v for m, v in zip(weeks, inflow, strict=True)}
     out = []
@@ -274,60 +287,108 @@ def run_forecast(
         pos = actual > 0
         mape = float(100 * np.mean(err[pos] / actual[pos])) if pos.any() else math.nan
         cover = {
-            lvl: float(np.mean((actual >= bt.bounds[f"lower_{lvl}"])
-                               & (actual <= bt.bounds[f"upper_{lvl}"])))
+            lvl: float(
+                np.mean(
+                    (actual >= bt.bounds[f"lower_{lvl}"]) & (actual <= bt.bounds[f"upper_{lvl}"])
+                )
+            )
             for lvl in ALPHAS
         }
-        bt_rows.append({
-            "unit": s.unit, "planning_object": s.planning_object,
-            "holdout_weeks": holdout,
-            "first_week": week_label(test_weeks[0]), "last_week": week_label(test_weeks[-1]),
-            "MAPE": round(mape, 2),
-            "MASE": round(model_mae / scale, 3) if scale > 0 else math.nan,
-            "relative_MAE": round(model_mae / naive_mae, 3) if naive_mae > 0 else math.nan,
-            "seasonal_naive_MAE": round(naive_mae, 2), "model_MAE": round(model_mae, 2),
-            "coverage_80": round(cover[80], 3), "coverage_95": round(cover[95], 3),
-            "trend": bt.trend,
-        })
+        bt_rows.append(
+            {
+                "unit": s.unit,
+                "planning_object": s.planning_object,
+                "holdout_weeks": holdout,
+                "first_week": week_label(test_weeks[0]),
+                "last_week": week_label(test_weeks[-1]),
+                "MAPE": round(mape, 2),
+                "MASE": round(model_mae / scale, 3) if scale > 0 else math.nan,
+                "relative_MAE": round(model_mae / naive_mae, 3) if naive_mae > 0 else math.nan,
+                "seasonal_naive_MAE": round(naive_mae, 2),
+                "model_MAE": round(model_mae, 2),
+                "coverage_80": round(cover[80], 3),
+                "coverage_95": round(cover[95], 3),
+                "trend": bt.trend,
+            }
+        )
         for i, m in enumerate(s.weeks):
-            fit_rows.append({
-                "unit": s.unit, "planning_object": s.planning_object, "week": week_label(m),
-                "inflow": s.inflow[i],
-                "fitted": None if math.isnan(fc.fitted[i]) else round(float(fc.fitted[i]), 2),
-                "backtest": round(float(bt.mean[i - cut]), 2) if i >= cut else None,
-            })
+            fit_rows.append(
+                {
+                    "unit": s.unit,
+                    "planning_object": s.planning_object,
+                    "week": week_label(m),
+                    "inflow": s.inflow[i],
+                    "fitted": None if math.isnan(fc.fitted[i]) else round(float(fc.fitted[i]), 2),
+                    "backtest": round(float(bt.mean[i - cut]), 2) if i >= cut else None,
+                }
+            )
         for w, f in enumerate(prof.factors(), start=1):
-            prof_rows.append({"unit": s.unit, "planning_object": s.planning_object,
-                              "week_of_year": w, "factor": round(float(f), 4),
-                              "estimated_on": seasonality})
-        hol_rows.append({"unit": s.unit, "planning_object": s.planning_object,
-                         "week_type": EASTER, "factor": round(math.exp(prof.easter), 4),
-                         "weeks_in_history": prof.easter_weeks, "estimated_on": seasonality})
+            prof_rows.append(
+                {
+                    "unit": s.unit,
+                    "planning_object": s.planning_object,
+                    "week_of_year": w,
+                    "factor": round(float(f), 4),
+                    "estimated_on": seasonality,
+                }
+            )
+        hol_rows.append(
+            {
+                "unit": s.unit,
+                "planning_object": s.planning_object,
+                "week_type": EASTER,
+                "factor": round(math.exp(prof.easter), 4),
+                "weeks_in_history": prof.easter_weeks,
+                "estimated_on": seasonality,
+            }
+        )
         inflow_list = inflow_rows.setdefault(s.unit, [])
         quarters: dict[str, float] = {}
         for k, m in enumerate(out_weeks, start=1):
             j = lead + k - 1
             row: dict[str, object] = {
-                "unit": s.unit, "planning_object": s.planning_object, "week": week_label(m),
-                "iso_week": iso_week(m), "inflow": round(float(fc.mean[j]), 2),
+                "unit": s.unit,
+                "planning_object": s.planning_object,
+                "week": week_label(m),
+                "iso_week": iso_week(m),
+                "inflow": round(float(fc.mean[j]), 2),
             }
             for b, arr in fc.bounds.items():
                 row[b] = round(float(arr[j]), 2)
             row["week_type"] = week_type(m)
             fc_rows.append(row)
-            inflow_list.append({"planning_object": s.planning_object, "week": k,
-                                "inflow": round(float(fc.mean[j]), 2)})
+            inflow_list.append(
+                {
+                    "planning_object": s.planning_object,
+                    "week": k,
+                    "inflow": round(float(fc.mean[j]), 2),
+                }
+            )
             block = _quarter_label(out_weeks[((k - 1) // QUARTER_WEEKS) * QUARTER_WEEKS])
             quarters[block] = quarters.get(block, 0.0) + float(fc.mean[j])
         for period, vol in quarters.items():
-            demand_rows.append({"unit": s.unit, "planning_object": s.planning_object,
-                                "period": period, "base_volume": round(vol, 1)})
+            demand_rows.append(
+                {
+                    "unit": s.unit,
+                    "planning_object": s.planning_object,
+                    "period": period,
+                    "base_volume": round(vol, 1),
+                }
+            )
         if s.waiting_at_end is not None:
-            wait_rows.append({"unit": s.unit, "planning_object": s.planning_object,
-                              "waiting": s.waiting_at_end, "max_reduction_per_period": None})
+            wait_rows.append(
+                {
+                    "unit": s.unit,
+                    "planning_object": s.planning_object,
+                    "waiting": s.waiting_at_end,
+                    "max_reduction_per_period": None,
+                }
+            )
         elif any(v is not None for v in s.waiting):
-            warns.append(f"{s.unit}/{s.planning_object}: no waiting list in the last week of the "
-                         "history; it is left out of waiting_lists.csv")
+            warns.append(
+                f"{s.unit}/{s.planning_object}: no waiting list in the last week of the "
+                "history; it is left out of waiting_lists.csv"
+            )
 
     tables: dict[str, pd.DataFrame] = {
         "forecast": pd.DataFrame(fc_rows),
@@ -344,11 +405,19 @@ def run_forecast(
         tables["waiting_lists"] = pd.DataFrame(wait_rows)
     if data.weekday:
         names = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-        tables["weekday_profile"] = pd.DataFrame([
-            {"unit": w.unit, "planning_object": w.planning_object, "weekday": w.weekday,
-             "weekday_name": names[w.weekday - 1], "share": round(w.share, 4), "days": w.days}
-            for w in data.weekday
-        ])
+        tables["weekday_profile"] = pd.DataFrame(
+            [
+                {
+                    "unit": w.unit,
+                    "planning_object": w.planning_object,
+                    "weekday": w.weekday,
+                    "weekday_name": names[w.weekday - 1],
+                    "share": round(w.share, 4),
+                    "days": w.days,
+                }
+                for w in data.weekday
+            ]
+        )
     bt_df = tables["backtest"]
     mase = float(bt_df["MASE"].mean())
     kpis = {
@@ -373,8 +442,14 @@ def run_forecast(
             "the same week last year"
         )
     return Result(
-        kind="forecast", status=SolveStatus.OPTIMAL, instance=data.name,
-        solver="statsmodels STL + ETS", objective=mase,
-        runtime_s=time.perf_counter() - t0, kpis=kpis, tables=tables,
-        explanation=explanation, warnings=warns,
+        kind="forecast",
+        status=SolveStatus.OPTIMAL,
+        instance=data.name,
+        solver="statsmodels STL + ETS",
+        objective=mase,
+        runtime_s=time.perf_counter() - t0,
+        kpis=kpis,
+        tables=tables,
+        explanation=explanation,
+        warnings=warns,
     )

@@ -106,8 +106,9 @@ def read_curtois(path: str | Path) -> CurtoisInstance:
             if s not in SECTIONS:
                 raise InputError(f"unknown section {s}", file=where, row=lineno)
             if s in sections:
-                raise InputError(f"{s} appears twice (first on line {section_line[s]})",
-                                 file=where, row=lineno)
+                raise InputError(
+                    f"{s} appears twice (first on line {section_line[s]})", file=where, row=lineno
+                )
             current = s
             sections[s] = []
             section_line[s] = lineno
@@ -125,39 +126,60 @@ def read_curtois(path: str | Path) -> CurtoisInstance:
         try:
             n = int(v)
         except ValueError:
-            raise InputError(f"{section + ': ' if section else ''}expected an integer "
-                             f"(got {v!r})", file=where, row=lineno, field=fld) from None
+            raise InputError(
+                f"{section + ': ' if section else ''}expected an integer (got {v!r})",
+                file=where,
+                row=lineno,
+                field=fld,
+            ) from None
         if n < 0:
-            raise InputError(f"{section + ': ' if section else ''}must not be negative "
-                             f"(got {n})", file=where, row=lineno, field=fld)
+            raise InputError(
+                f"{section + ': ' if section else ''}must not be negative (got {n})",
+                file=where,
+                row=lineno,
+                field=fld,
+            )
         return n
 
     hz = sections["SECTION_HORIZON"]
     if len(hz) != 1:
-        raise InputError("SECTION_HORIZON must hold one number", file=where,
-                         row=section_line["SECTION_HORIZON"])
+        raise InputError(
+            "SECTION_HORIZON must hold one number", file=where, row=section_line["SECTION_HORIZON"]
+        )
     horizon = num(hz[0][1][0], hz[0][0], "horizon", "SECTION_HORIZON")
     if not 0 < horizon <= MAX_ROSTER_DAYS:
-        raise InputError(f"SECTION_HORIZON: the horizon must be 1..{MAX_ROSTER_DAYS} days "
-                         f"(got {horizon})", file=where, row=hz[0][0], field="horizon")
+        raise InputError(
+            f"SECTION_HORIZON: the horizon must be 1..{MAX_ROSTER_DAYS} days (got {horizon})",
+            file=where,
+            row=hz[0][0],
+            field="horizon",
+        )
     shift_minutes: dict[str, int] = {}
     follow_raw: dict[str, tuple[int, list[str]]] = {}
     for lineno, f in sections["SECTION_SHIFTS"]:
         if len(f) < 2:
             raise InputError("expected ShiftID, Length, CannotFollow", file=where, row=lineno)
         if f[0] in shift_minutes:
-            raise InputError(f"duplicate shift id {f[0]!r}", file=where, row=lineno, field="ShiftID")
+            raise InputError(
+                f"duplicate shift id {f[0]!r}", file=where, row=lineno, field="ShiftID"
+            )
         length = num(f[1], lineno, "LengthInMinutes", "SECTION_SHIFTS")
         if not 0 < length <= 24 * 60:
-            raise InputError("shift length must be in (0, 1440] minutes", file=where, row=lineno,
-                             field="LengthInMinutes")
+            raise InputError(
+                "shift length must be in (0, 1440] minutes",
+                file=where,
+                row=lineno,
+                field="LengthInMinutes",
+            )
         shift_minutes[f[0]] = length
         follow_raw[f[0]] = (lineno, [x for x in (f[2].split("|") if len(f) > 2 else []) if x])
     cannot_follow: dict[str, tuple[str, ...]] = {}
     for s, (lineno, lst) in follow_raw.items():
         for t in lst:
             if t not in shift_minutes:
-                raise InputError(f"shift {t!r} is not defined", file=where, row=lineno, field="CannotFollow")
+                raise InputError(
+                    f"shift {t!r} is not defined", file=where, row=lineno, field="CannotFollow"
+                )
         cannot_follow[s] = tuple(lst)
     staff: list[CStaff] = []
     staff_line: dict[str, int] = {}
@@ -170,27 +192,43 @@ def read_curtois(path: str | Path) -> CurtoisInstance:
         for item in (x for x in f[1].split("|") if x):
             k, _, v = item.partition("=")
             if k not in shift_minutes:
-                raise InputError(f"shift {k!r} is not defined", file=where, row=lineno, field="MaxShifts")
+                raise InputError(
+                    f"shift {k!r} is not defined", file=where, row=lineno, field="MaxShifts"
+                )
             ms[k] = num(v, lineno, "MaxShifts", "SECTION_STAFF")
-        names = ["MaxTotalMinutes", "MinTotalMinutes", "MaxConsecutiveShifts",
-                 "MinConsecutiveShifts", "MinConsecutiveDaysOff", "MaxWeekends"]
+        names = [
+            "MaxTotalMinutes",
+            "MinTotalMinutes",
+            "MaxConsecutiveShifts",
+            "MinConsecutiveShifts",
+            "MinConsecutiveDaysOff",
+            "MaxWeekends",
+        ]
         vals = [num(v, lineno, n, "SECTION_STAFF") for v, n in zip(f[2:], names, strict=True)]
         staff.append(CStaff(f[0], ms, *vals))
         staff_line[f[0]] = lineno
     ids = {s.id for s in staff}
-    check_size("staff × days × shift types", len(staff) * horizon * len(shift_minutes),
-               MAX_ROSTER_CELLS, file=where, field="SECTION_STAFF")
+    check_size(
+        "staff × days × shift types",
+        len(staff) * horizon * len(shift_minutes),
+        MAX_ROSTER_CELLS,
+        file=where,
+        field="SECTION_STAFF",
+    )
 
     def staff_ref(v: str, lineno: int) -> str:
         if v not in ids:
-            raise InputError(f"staff {v!r} is not defined", file=where, row=lineno, field="EmployeeID")
+            raise InputError(
+                f"staff {v!r} is not defined", file=where, row=lineno, field="EmployeeID"
+            )
         return v
 
     def day_ref(v: str, lineno: int, fld: str, sec: str) -> int:
         d = num(v, lineno, fld, sec)
         if not 0 <= d < horizon:
-            raise InputError(f"{sec}: day {d} outside 0..{horizon - 1}", file=where, row=lineno,
-                             field=fld)
+            raise InputError(
+                f"{sec}: day {d} outside 0..{horizon - 1}", file=where, row=lineno, field=fld
+            )
         return d
 
     def shift_ref(v: str, lineno: int) -> str:
@@ -202,30 +240,52 @@ def read_curtois(path: str | Path) -> CurtoisInstance:
     for lineno, f in sections["SECTION_DAYS_OFF"]:
         e = staff_ref(f[0], lineno)
         days_off[e] = days_off.get(e, ()) + tuple(
-            day_ref(v, lineno, "Day", "SECTION_DAYS_OFF") for v in f[1:] if v)
+            day_ref(v, lineno, "Day", "SECTION_DAYS_OFF") for v in f[1:] if v
+        )
     reqs: dict[str, list[tuple[str, int, str, int]]] = {"on": [], "off": []}
-    for kind, sec in (("on", "SECTION_SHIFT_ON_REQUESTS"),
-                      ("off", "SECTION_SHIFT_OFF_REQUESTS")):
+    for kind, sec in (("on", "SECTION_SHIFT_ON_REQUESTS"), ("off", "SECTION_SHIFT_OFF_REQUESTS")):
         for lineno, f in sections[sec]:
             if len(f) != 4:
-                raise InputError("expected EmployeeID, Day, ShiftID, Weight", file=where, row=lineno)
-            reqs[kind].append((staff_ref(f[0], lineno), day_ref(f[1], lineno, "Day", sec),
-                               shift_ref(f[2], lineno), num(f[3], lineno, "Weight", sec)))
+                raise InputError(
+                    "expected EmployeeID, Day, ShiftID, Weight", file=where, row=lineno
+                )
+            reqs[kind].append(
+                (
+                    staff_ref(f[0], lineno),
+                    day_ref(f[1], lineno, "Day", sec),
+                    shift_ref(f[2], lineno),
+                    num(f[3], lineno, "Weight", sec),
+                )
+            )
     cover: list[tuple[int, str, int, int, int]] = []
     cover_line: dict[tuple[int, str], int] = {}
     sec = "SECTION_COVER"
     for lineno, f in sections[sec]:
         if len(f) != 5:
-            raise InputError(f"{sec}: expected Day, ShiftID, Requirement, WeightUnder, "
-                             f"WeightOver, got {len(f)} field(s) (is the file cut?)",
-                             file=where, row=lineno)
+            raise InputError(
+                f"{sec}: expected Day, ShiftID, Requirement, WeightUnder, "
+                f"WeightOver, got {len(f)} field(s) (is the file cut?)",
+                file=where,
+                row=lineno,
+            )
         key = (day_ref(f[0], lineno, "Day", sec), shift_ref(f[1], lineno))
         if key in cover_line:
-            raise InputError(f"{sec}: a second line for day {key[0]}, shift {key[1]} (first on "
-                             f"line {cover_line[key]})", file=where, row=lineno, field="Day")
+            raise InputError(
+                f"{sec}: a second line for day {key[0]}, shift {key[1]} (first on "
+                f"line {cover_line[key]})",
+                file=where,
+                row=lineno,
+                field="Day",
+            )
         cover_line[key] = lineno
-        cover.append((*key, num(f[2], lineno, "Requirement", sec),
-                      num(f[3], lineno, "WeightUnder", sec), num(f[4], lineno, "WeightOver", sec)))
+        cover.append(
+            (
+                *key,
+                num(f[2], lineno, "Requirement", sec),
+                num(f[3], lineno, "WeightUnder", sec),
+                num(f[4], lineno, "WeightOver", sec),
+            )
+        )
     # the format has one line per (day, shift): a missing one means a cut or damaged file
     for d in range(horizon):
         for t in shift_minutes:
@@ -234,15 +294,32 @@ def read_curtois(path: str | Path) -> CurtoisInstance:
                 raise InputError(
                     f"{sec} has no line for day {d}, shift {t} ({len(cover_line)} of "
                     f"{horizon * len(shift_minutes)} lines; is the file cut after line {last}?)",
-                    file=where, row=last, field="Day")
+                    file=where,
+                    row=last,
+                    field="Day",
+                )
     _check_staff_plausible(staff, staff_line, shift_minutes, horizon, days_off, where)
-    return CurtoisInstance(p.stem, horizon, shift_minutes, cannot_follow, tuple(staff), days_off,
-                           tuple(reqs["on"]), tuple(reqs["off"]), tuple(cover))
+    return CurtoisInstance(
+        p.stem,
+        horizon,
+        shift_minutes,
+        cannot_follow,
+        tuple(staff),
+        days_off,
+        tuple(reqs["on"]),
+        tuple(reqs["off"]),
+        tuple(cover),
+    )
 
 
-def _check_staff_plausible(staff: list[CStaff], line: Mapping[str, int],
-                           shift_minutes: Mapping[str, int], horizon: int,
-                           days_off: Mapping[str, tuple[int, ...]], where: str) -> None:
+def _check_staff_plausible(
+    staff: list[CStaff],
+    line: Mapping[str, int],
+    shift_minutes: Mapping[str, int],
+    horizon: int,
+    days_off: Mapping[str, tuple[int, ...]],
+    where: str,
+) -> None:
     """Contradictions inside one employee's line: input errors, not an "infeasible" result.
 
     Each check compares a lower limit with an upper bound that holds for every roster, so a
@@ -251,24 +328,31 @@ def _check_staff_plausible(staff: list[CStaff], line: Mapping[str, int],
     for e in staff:
         at = {"file": where, "row": line[e.id]}
         if e.min_minutes > e.max_minutes:
-            raise InputError(f"SECTION_STAFF: {e.id} has MinTotalMinutes {e.min_minutes} > "
-                             f"MaxTotalMinutes {e.max_minutes}", field="MinTotalMinutes",
-                             **at)  # type: ignore[arg-type]
+            raise InputError(
+                f"SECTION_STAFF: {e.id} has MinTotalMinutes {e.min_minutes} > "
+                f"MaxTotalMinutes {e.max_minutes}",
+                field="MinTotalMinutes",
+                **at,
+            )  # type: ignore[arg-type]
         # most minutes any roster can give: per shift type at most MaxShifts of it (a type
         # missing from the list is unlimited), on at most the days that are not days off
         free_days = horizon - len(set(days_off.get(e.id, ())))
-        per_type = sorted(((m, e.max_shifts.get(t, horizon)) for t, m in shift_minutes.items()),
-                          reverse=True)
+        per_type = sorted(
+            ((m, e.max_shifts.get(t, horizon)) for t, m in shift_minutes.items()), reverse=True
+        )
         most, days_left = 0, free_days
         for minutes, count in per_type:
             take = min(count, days_left)
             most += take * minutes
             days_left -= take
         if e.min_minutes > most:
-            raise InputError(f"SECTION_STAFF: {e.id} has MinTotalMinutes {e.min_minutes}, but "
-                             f"at most {most} minutes can be worked ({free_days} days without "
-                             "a day off, MaxShifts per type)", field="MinTotalMinutes",
-                             **at)  # type: ignore[arg-type]
+            raise InputError(
+                f"SECTION_STAFF: {e.id} has MinTotalMinutes {e.min_minutes}, but "
+                f"at most {most} minutes can be worked ({free_days} days without "
+                "a day off, MaxShifts per type)",
+                field="MinTotalMinutes",
+                **at,
+            )  # type: ignore[arg-type]
 
 
 def to_roster_data(inst: CurtoisInstance) -> RosterData:
@@ -292,8 +376,16 @@ def to_roster_data(inst: CurtoisInstance) -> RosterData:
         for e in inst.staff
     )
     demand = tuple(
-        Demand(day=d, shift=s, competence=COMPETENCE, required=r, tier=1, weight_under=wu,
-               weight_over=wo, source="cover")
+        Demand(
+            day=d,
+            shift=s,
+            competence=COMPETENCE,
+            required=r,
+            tier=1,
+            weight_under=wu,
+            weight_over=wo,
+            source="cover",
+        )
         for d, s, r, wu, wo in inst.cover
     )
     wishes = tuple(
@@ -304,12 +396,23 @@ def to_roster_data(inst: CurtoisInstance) -> RosterData:
         Absence(day=d, staff=e, reason="day off") for e, days in inst.days_off.items() for d in days
     )
     forbidden = tuple(
-        Succession(first=s, second=t, gap_days=1) for s, lst in inst.cannot_follow.items() for t in lst
+        Succession(first=s, second=t, gap_days=1)
+        for s, lst in inst.cannot_follow.items()
+        for t in lst
     )
     rules = Rules(weekly_rest_minutes=0, max_avg_weekly_minutes=None, lexicographic=False)
-    return RosterData(name=inst.name, start_date=START_DATE, num_days=inst.horizon, shifts=shifts,
-                      staff=staff, demand=demand, absences=absences, wishes=wishes,
-                      forbidden=forbidden, rules=rules)
+    return RosterData(
+        name=inst.name,
+        start_date=START_DATE,
+        num_days=inst.horizon,
+        shifts=shifts,
+        staff=staff,
+        demand=demand,
+        absences=absences,
+        wishes=wishes,
+        forbidden=forbidden,
+        rules=rules,
+    )
 
 
 @dataclass
@@ -359,22 +462,35 @@ def evaluate(inst: CurtoisInstance, roster: Mapping[tuple[str, int], str]) -> Ev
                 viol.append(f"{emp.id}: {n} shifts of {s} > max {limit}")
         minutes = sum(inst.shift_minutes[x] for x in works if x is not None)  # (4)
         if not emp.min_minutes <= minutes <= emp.max_minutes:
-            viol.append(f"{emp.id}: {minutes} minutes outside [{emp.min_minutes}, {emp.max_minutes}]")
+            viol.append(
+                f"{emp.id}: {minutes} minutes outside [{emp.min_minutes}, {emp.max_minutes}]"
+            )
         for start, length, worked in _runs(on):  # (5)-(7)
             inside = start > 0 and start + length < h
             if worked and length > emp.max_consecutive:
-                viol.append(f"{emp.id}: {length} consecutive shifts from day {start} > {emp.max_consecutive}")
+                viol.append(
+                    f"{emp.id}: {length} consecutive shifts from day {start} > {emp.max_consecutive}"
+                )
             if worked and inside and length < emp.min_consecutive:
-                viol.append(f"{emp.id}: {length} consecutive shifts from day {start} < {emp.min_consecutive}")
+                viol.append(
+                    f"{emp.id}: {length} consecutive shifts from day {start} < {emp.min_consecutive}"
+                )
             if not worked and inside and length < emp.min_days_off:
                 viol.append(f"{emp.id}: {length} days off from day {start} < {emp.min_days_off}")
-        weekends = sum(1 for w in range(h // DAYS_PER_WEEK) if on[7 * w + 5] or on[7 * w + 6])  # (8)
+        weekends = sum(
+            1 for w in range(h // DAYS_PER_WEEK) if on[7 * w + 5] or on[7 * w + 6]
+        )  # (8)
         if weekends > emp.max_weekends:
             viol.append(f"{emp.id}: {weekends} weekends > {emp.max_weekends}")
         for d in inst.days_off.get(emp.id, ()):  # (9)
             if on[d]:
                 viol.append(f"{emp.id}: works on day off {d}")
-    terms = {"on_requests": on_pen, "off_requests": off_pen, "cover_under": under, "cover_over": over}
+    terms = {
+        "on_requests": on_pen,
+        "off_requests": off_pen,
+        "cover_under": under,
+        "cover_over": over,
+    }
     return Evaluation(sum(terms.values()), terms, viol)
 
 

@@ -116,9 +116,7 @@ def _weeks_text(weeks: Sequence[int]) -> str:
     return text(list(weeks))
 
 
-def shortfall_cause(
-    data: PlanData, ev: PlanEvaluation, o: PlanningObject, g: GoalPeriod
-) -> str:
+def shortfall_cause(data: PlanData, ev: PlanEvaluation, o: PlanningObject, g: GoalPeriod) -> str:
     """Plain words: why the plan cannot produce the agreed goal of ``o`` in ``g``."""
     t = ev.traces[o.id]
     empty = [w + 1 for w in g.weeks if t.queue_end[w] <= 0.5]
@@ -189,11 +187,7 @@ def feedback_rows(data: PlanData, ev: PlanEvaluation, unit: str) -> list[Feedbac
                         )
                     )
                 continue
-            cause = (
-                shortfall_cause(data, ev, o, g)
-                if gap < 0
-                else "planned above the agreed goal"
-            )
+            cause = shortfall_cause(data, ev, o, g) if gap < 0 else "planned above the agreed goal"
             requests.append(
                 Feedback("plan", unit, o.id, "", g.period, g.goal, float(planned), cause)
             )

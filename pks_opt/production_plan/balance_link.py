@@ -61,19 +61,26 @@ class BalanceHandover:
         return sorted({o for o, _ in self.goals})
 
 
-def _read_table(path: Path, required: tuple[str, ...], what: str) -> list[tuple[int, dict[str, str]]]:
+def _read_table(
+    path: Path, required: tuple[str, ...], what: str
+) -> list[tuple[int, dict[str, str]]]:
     """(spreadsheet row, record) of a balancing result's table."""
     df = read_result_csv(
         path, required, missing=f"missing: --from-balance needs the balancing result's {what}"
     )
-    return [(i + 2, {str(k): str(v) for k, v in rec.items()}) for i, rec in enumerate(df.to_dict("records"))]
+    return [
+        (i + 2, {str(k): str(v) for k, v in rec.items()})
+        for i, rec in enumerate(df.to_dict("records"))
+    ]
 
 
 def _number(text: str, path: Path, row: int, field: str) -> float:
     try:
         value = float(text) if text != "" else 0.0
     except ValueError:
-        raise InputError(f"not a number (got {text!r})", file=str(path), row=row, field=field) from None
+        raise InputError(
+            f"not a number (got {text!r})", file=str(path), row=row, field=field
+        ) from None
     if not math.isfinite(value) or value < 0:
         raise InputError(
             f"must be a finite number ≥ 0 (got {text!r})", file=str(path), row=row, field=field
@@ -117,9 +124,12 @@ def read_balance_handover(folder: Path, unit: str, year: str | None = None) -> B
             file=str(path),
             field="unit",
         )
-    periods = plan_year_periods(list(dict.fromkeys(p[2] for p in parsed)),
-                                None if year is None else str(year), file=str(path),
-                                field="period")
+    periods = plan_year_periods(
+        list(dict.fromkeys(p[2] for p in parsed)),
+        None if year is None else str(year),
+        file=str(path),
+        field="period",
+    )
     chosen = set(periods)
     goals: dict[tuple[str, str], float] = {}
     breakdown: dict[tuple[str, str], dict[str, float]] = {}
@@ -138,10 +148,7 @@ def read_balance_handover(folder: Path, unit: str, year: str | None = None) -> B
                 capacity[(rec["resource"], rec["period"])] = _number(
                     rec["available_after"], cap_path, row, "available_after"
                 )
-    return BalanceHandover(
-        unit, folder, tuple(periods), goals, breakdown, capacity, has_capacity
-    )
-
+    return BalanceHandover(unit, folder, tuple(periods), goals, breakdown, capacity, has_capacity)
 
 
 QUARTER = re.compile(r"^\d{4}-?Q[1-4]$")
@@ -270,9 +277,7 @@ def apply_balance_handover(
             total_w = sum(weights)
             for w, wt in zip(span, weights, strict=True):
                 inflow[w] = inflow[w] * stays + b["for_other_units"] * wt / total_w
-            goal_periods.append(
-                {"period": p, "first_week": first, "last_week": last, "goal": goal}
-            )
+            goal_periods.append({"period": p, "first_week": first, "last_week": last, "goal": goal})
             goal_rows.append(
                 {
                     "planning_object": o.id,
@@ -343,9 +348,7 @@ def apply_balance_handover(
             )
         # hours of a normal week as the balance gives them: its hours over the plan ÷ the
         # instance's weeks counted in normal weeks (relief_capacity and the explanation)
-        normal_weeks = (
-            sum(r.available_hours) / r.hours_per_week if r.hours_per_week > 0 else 0.0
-        )
+        normal_weeks = sum(r.available_hours) / r.hours_per_week if r.hours_per_week > 0 else 0.0
         res_changes[r.id] = {
             "available_hours": tuple(hours),
             "hours_per_week": sum(hours) / normal_weeks if normal_weeks > 0 else r.hours_per_week,
@@ -367,4 +370,3 @@ def apply_balance_handover(
         ),
     }
     return data.replace(changes, res_changes, unit=ho.unit), warnings, tables
-

@@ -258,7 +258,9 @@ class PlanData(Frozen):
                 raise ValueError(f"planning object '{o.id}': target_week after the last week {n}")
             for g in o.goal_periods:
                 if not 1 <= g.first_week <= g.last_week <= n:
-                    raise ValueError(f"planning object '{o.id}': goal period {g.period} off the plan")
+                    raise ValueError(
+                        f"planning object '{o.id}': goal period {g.period} off the plan"
+                    )
             if len(o.locked) not in (0, self.locked_weeks):
                 raise ValueError(f"planning object '{o.id}': {self.locked_weeks} locked weeks")
         for r in self.resources:

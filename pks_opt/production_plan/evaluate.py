@@ -104,10 +104,7 @@ def evaluate(
             + par.queue_excess_weight * sum(t.queue_excess)
             + par.target_excess_weight * sum(e for e in t.target_excess if e is not None)
         )
-        levelling[o.priority] += (
-            par.change_weight * t.change
-            + par.steady_weight * t.deviation
-        )
+        levelling[o.priority] += par.change_weight * t.change + par.steady_weight * t.deviation
     used = {
         r.id: tuple(
             sum(o.hours_per_activity.get(r.id, 0.0) * production[o.id][w] for o in data.objects)
@@ -150,9 +147,7 @@ def _trace(data: PlanData, o: PlanningObject, x: tuple[int, ...], with_target: b
         period_excess=tuple(
             max(0.0, p - g.goal) for g, p in zip(o.goal_periods, per_period, strict=True)
         ),
-        overproduction=tuple(
-            max(0.0, lv - q) for lv, q in zip(need, ends, strict=True)
-        )
+        overproduction=tuple(max(0.0, lv - q) for lv, q in zip(need, ends, strict=True))
         if need is not None
         else tuple(0.0 for _ in x),
         behind_need=tuple(max(0.0, q - lv) for lv, q in zip(need, ends, strict=True))
@@ -217,7 +212,14 @@ def check_against_solver(
     report = next(s for s in sol.stages if s.name == last)
     mine = values[last][1]
     tol = CHECK_REL_TOLERANCE * max(1.0, abs(report.objective))
-    checks.append(Check(f"{last} (objective)", report.objective, mine, tol,
-                        exact=report.status is SolveStatus.OPTIMAL))
+    checks.append(
+        Check(
+            f"{last} (objective)",
+            report.objective,
+            mine,
+            tol,
+            exact=report.status is SolveStatus.OPTIMAL,
+        )
+    )
     lines.append(f"objective ({last} stage): solver {report.objective:.4f}, recomputed {mine:.4f}")
     return lines, checks

@@ -386,10 +386,9 @@ class PlanModel:
         ids = {
             o.id for o in self.data.objects if max_priority is None or o.priority <= max_priority
         }
-        return (
-            pulp.lpSum(par.change_weight * v for (o, _), v in self.change.items() if o in ids)
-            + pulp.lpSum(par.steady_weight * v for (o, _), v in self.deviation.items() if o in ids)
-        )
+        return pulp.lpSum(
+            par.change_weight * v for (o, _), v in self.change.items() if o in ids
+        ) + pulp.lpSum(par.steady_weight * v for (o, _), v in self.deviation.items() if o in ids)
 
     def open_up_to(self, priority: int) -> None:
         """Let stage ``priority`` decide only the production of priorities ≤ it.
@@ -512,8 +511,9 @@ class _PlanStages(PulpAdapter):
     stage (R9b), the objects the stage decides, and a MIP start (:meth:`PlanModel.set_start`)."""
 
     def __init__(self, model: PlanModel, backend: str, max_nodes: int | None) -> None:
-        super().__init__(model.prob, backend, threads=SOLVER_THREADS, warm_start=True,
-                         max_nodes=max_nodes)
+        super().__init__(
+            model.prob, backend, threads=SOLVER_THREADS, warm_start=True, max_nodes=max_nodes
+        )
         self.model = model
         self.production: dict[str, tuple[int, ...]] | None = None
         self.goal_stage = True  # the stage before was a goal stage
@@ -562,20 +562,40 @@ def solve_plan(
         stages.append(Stage(goal_stage_name(k), goal, goal, info=(k, True)))
     for k in data.priorities:
         service = model.service(k)
-        stages.append(Stage(stage_name(k), service + model.levelling(k), service,
-                            info=(k, False)))
+        stages.append(Stage(stage_name(k), service + model.levelling(k), service, info=(k, False)))
     start = time.perf_counter()
     adapter = _PlanStages(model, backend, max_nodes)
     tol = data.parameters.stage_tolerance
-    done = run_stages(stages, adapter, TimeSplit(time_limit_s, MIN_STAGE_S),
-                      lambda value, proven: stage_slack(value, proven, tol))
+    done = run_stages(
+        stages,
+        adapter,
+        TimeSplit(time_limit_s, MIN_STAGE_S),
+        lambda value, proven: stage_slack(value, proven, tol),
+    )
     notes = _notes(done, stages, max_nodes)
     if adapter.production is None:
-        return PlanSolution(done.status, {}, done.reports, done.held, done.slack,
-                            time.perf_counter() - start, done.solver or backend, with_target,
-                            notes)
-    return PlanSolution(done.status, adapter.production, done.reports, done.held, done.slack,
-                        time.perf_counter() - start, done.solver or backend, with_target, notes)
+        return PlanSolution(
+            done.status,
+            {},
+            done.reports,
+            done.held,
+            done.slack,
+            time.perf_counter() - start,
+            done.solver or backend,
+            with_target,
+            notes,
+        )
+    return PlanSolution(
+        done.status,
+        adapter.production,
+        done.reports,
+        done.held,
+        done.slack,
+        time.perf_counter() - start,
+        done.solver or backend,
+        with_target,
+        notes,
+    )
 
 
 def _notes(done: StagesRun, stages: list[Stage], max_nodes: int | None) -> list[str]:

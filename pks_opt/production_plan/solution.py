@@ -107,8 +107,9 @@ def plan_result(
         ev0 = evaluate(data, without_target.production, with_target=False)
         lines0, to_check0 = check_against_solver(data, without_target, ev0)
         checks += [f"without reduction goal, {c}" for c in lines0]
-        _, problems0 = self_check(without_target.status, to_check0,
-                                  prefix="without reduction goal, ")
+        _, problems0 = self_check(
+            without_target.status, to_check0, prefix="without reduction goal, "
+        )
         problems += problems0
     elif without_target is not None:
         result.warnings.append(

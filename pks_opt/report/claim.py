@@ -105,9 +105,7 @@ def _check_against_input(out: Path, target: Path, given: Path) -> None:
             out, f"it is inside the input folder {given}; choose a folder outside the inputs"
         )
     if inp.is_relative_to(real_out):
-        raise OutputError(
-            out, f"it holds the input {given}, which replacing it would delete"
-        )
+        raise OutputError(out, f"it holds the input {given}, which replacing it would delete")
 
 
 def _make_parents(out: Path, parent: Path) -> list[Path]:

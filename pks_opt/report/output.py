@@ -67,8 +67,13 @@ def write_result(
         envelope = _write_into(result, tmp, excel=excel, charts=charts, dialect=csv_dialect)
         for name, part in result.parts.items():
             (tmp / name).mkdir()
-            _write_into(part, tmp / name, excel=excel,
-                        charts=part.charts() if part_charts else {}, dialect=csv_dialect)
+            _write_into(
+                part,
+                tmp / name,
+                excel=excel,
+                charts=part.charts() if part_charts else {},
+                dialect=csv_dialect,
+            )
         for name, folder in (subfolders or {}).items():
             Path(folder).replace(tmp / name)
         with interrupt.shielded():  # a signal now waits until the folder is in place
@@ -86,8 +91,14 @@ def write_result(
     return envelope
 
 
-def _write_into(result: Result, folder: Path, *, excel: bool,
-                charts: Mapping[str, Figure] | None, dialect: str = "comma") -> dict[str, Any]:
+def _write_into(
+    result: Result,
+    folder: Path,
+    *,
+    excel: bool,
+    charts: Mapping[str, Figure] | None,
+    dialect: str = "comma",
+) -> dict[str, Any]:
     """Tables, workbook, charts and ``result.json`` of ``result`` into an empty ``folder``."""
     import matplotlib.pyplot as plt
 
@@ -115,8 +126,10 @@ def _write_into(result: Result, folder: Path, *, excel: bool,
     envelope = result.envelope(table_files, chart_files)
     if dialect != "comma":
         envelope["csv_dialect"] = dialect
-    envelope["column_types"] = {name: {str(c): _column_type(df[c]) for c in df.columns}
-                                for name, df in result.tables.items()}
+    envelope["column_types"] = {
+        name: {str(c): _column_type(df[c]) for c in df.columns}
+        for name, df in result.tables.items()
+    }
     (folder / RESULT_FILE).write_text(
         json.dumps(envelope, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )
@@ -134,7 +147,8 @@ def summary_sheet(result: Result) -> pd.DataFrame:
     from pks_opt.result import jsonable
 
     rows: list[tuple[str, str, Any]] = [
-        ("run", "kind", result.kind), ("run", "instance", result.instance),
+        ("run", "kind", result.kind),
+        ("run", "instance", result.instance),
         ("run", "status", result.status.value),
         ("run", "objective", jsonable(result.objective)),
         ("run", "bound", jsonable(result.bound)),

@@ -39,17 +39,32 @@ __all__ = [
 def _check_values(sol: RosterSolution, recomputed: dict[str, float]) -> list[Check]:
     """The solver's stage values beside the independent recomputation
     (:func:`pks_opt.stages.self_check`: the roster's value may not exceed the solver's)."""
-    return [Check(name, v, recomputed[name], 1e-6)
-            for name, v in sol.stage_values.items() if name in recomputed]
+    return [
+        Check(name, v, recomputed[name], 1e-6)
+        for name, v in sol.stage_values.items()
+        if name in recomputed
+    ]
 
 
 def roster_result(data: RosterData, options: SolveOptions) -> tuple[Result, RosterSolution]:
     """Solve a native roster and build the result envelope with all tables and explanations."""
     sol = solve_roster(data, options)
-    res = Result(kind="roster", status=sol.status, instance=data.name, solver=SOLVER,
-                 runtime_s=sol.runtime_s, stages=sol.stages)
-    res.kpis.update({"staff": len(data.staff), "days": data.num_days, "seed": options.seed,
-                     "workers": options.workers})
+    res = Result(
+        kind="roster",
+        status=sol.status,
+        instance=data.name,
+        solver=SOLVER,
+        runtime_s=sol.runtime_s,
+        stages=sol.stages,
+    )
+    res.kpis.update(
+        {
+            "staff": len(data.staff),
+            "days": data.num_days,
+            "seed": options.seed,
+            "workers": options.workers,
+        }
+    )
     if not sol.status.has_solution:
         res.explanation.append(
             "no roster satisfies the hard rules (pins, absences, rest, limits)"
@@ -57,8 +72,10 @@ def roster_result(data: RosterData, options: SolveOptions) -> tuple[Result, Rost
             else "no roster found within the time limit; raise --time-limit"
         )
         # the hand-over files exist in every output folder: the demand asked, no feedback rows
-        res.tables = {"feedback": pd.DataFrame(columns=FEEDBACK_COLUMNS),
-                      "trace": trace_table(data)}
+        res.tables = {
+            "feedback": pd.DataFrame(columns=FEEDBACK_COLUMNS),
+            "trace": trace_table(data),
+        }
         return res, sol
     roster = sol.assignment
     ev = evaluate_roster(data, roster)
@@ -84,7 +101,9 @@ def roster_result(data: RosterData, options: SolveOptions) -> tuple[Result, Rost
     res.kpis.update({f"term_{k}": v for k, v in ev.terms.items()})
     res.kpis["hard_rule_violations"] = len(ev.violations)
     hours = hours_table(data, roster)
-    res.kpis["staff_outside_target_tolerance"] = int((~hours["within_tolerance"].astype(bool)).sum())
+    res.kpis["staff_outside_target_tolerance"] = int(
+        (~hours["within_tolerance"].astype(bool)).sum()
+    )
     plan = roster_vs_plan(data, roster, ev.coverage)
     res.tables = {
         "roster": roster_table(data, roster),
@@ -93,9 +112,12 @@ def roster_result(data: RosterData, options: SolveOptions) -> tuple[Result, Rost
         "shortfalls": shortfalls,
         "roster_vs_plan": plan,
         "assignments": pd.DataFrame(
-            [{"staff": e, "date": data.date_of(d).isoformat(), "shift": s, "competence": c}
-             for (e, d), (s, c) in sorted(roster.items(), key=lambda kv: (kv[0][1], kv[0][0]))],
-            columns=["staff", "date", "shift", "competence"]),
+            [
+                {"staff": e, "date": data.date_of(d).isoformat(), "shift": s, "competence": c}
+                for (e, d), (s, c) in sorted(roster.items(), key=lambda kv: (kv[0][1], kv[0][0]))
+            ],
+            columns=["staff", "date", "shift", "competence"],
+        ),
         "feedback": feedback_table(data, shortfalls),
         "trace": trace_table(data),
     }
@@ -115,13 +137,31 @@ def benchmark_result(path: Any, options: SolveOptions) -> tuple[Result, RosterSo
     inst = read_curtois(path)
     data = to_roster_data(inst)
     sol = solve_roster(data, options)
-    res = Result(kind="roster-benchmark", status=sol.status, instance=inst.name, solver=SOLVER,
-                 runtime_s=sol.runtime_s, stages=sol.stages)
-    res.kpis.update({"staff": len(inst.staff), "days": inst.horizon, "seed": options.seed,
-                     "workers": options.workers})
+    res = Result(
+        kind="roster-benchmark",
+        status=sol.status,
+        instance=inst.name,
+        solver=SOLVER,
+        runtime_s=sol.runtime_s,
+        stages=sol.stages,
+    )
+    res.kpis.update(
+        {
+            "staff": len(inst.staff),
+            "days": inst.horizon,
+            "seed": options.seed,
+            "workers": options.workers,
+        }
+    )
     if not sol.status.has_solution:
-        res.explanation.append("no roster found" + (
-            " (proven infeasible)" if sol.status is SolveStatus.INFEASIBLE else " within the time limit"))
+        res.explanation.append(
+            "no roster found"
+            + (
+                " (proven infeasible)"
+                if sol.status is SolveStatus.INFEASIBLE
+                else " within the time limit"
+            )
+        )
         return res, sol
     roster = {k: v[0] for k, v in sol.assignment.items()}
     ev = evaluate(inst, roster)
@@ -132,13 +172,20 @@ def benchmark_result(path: Any, options: SolveOptions) -> tuple[Result, RosterSo
     res.extra["violations"] = list(ev.violations)
     solver_value = sol.stage_values.get(sol.stages[-1].name)
     if solver_value is not None and abs(solver_value - ev.objective) > 1e-6:
-        res.warnings.append(f"solver objective {solver_value:g} differs from evaluator {ev.objective}")
+        res.warnings.append(
+            f"solver objective {solver_value:g} differs from evaluator {ev.objective}"
+        )
     res.tables = {
         "roster": pd.DataFrame(
-            [{"staff": e, "day": d, "shift": s}
-             for (e, d), s in sorted(roster.items(), key=lambda kv: (kv[0][1], kv[0][0]))],
-            columns=["staff", "day", "shift"]),
+            [
+                {"staff": e, "day": d, "shift": s}
+                for (e, d), s in sorted(roster.items(), key=lambda kv: (kv[0][1], kv[0][0]))
+            ],
+            columns=["staff", "day", "shift"],
+        ),
     }
     if ev.violations:
-        res.explanation.append(f"{len(ev.violations)} hard-constraint violation(s): see 'violations'")
+        res.explanation.append(
+            f"{len(ev.violations)} hard-constraint violation(s): see 'violations'"
+        )
     return res, sol

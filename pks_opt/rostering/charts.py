@@ -38,15 +38,22 @@ def roster_heatmap(data: RosterData, roster: Assignment) -> Figure:
     height = max(3.0, 0.22 * len(data.staff) + 1.5)
     width = max(6.0, 0.18 * data.num_days + 2.5)
     fig, ax = plt.subplots(figsize=(width, height))
-    ax.imshow(grid, aspect="auto", cmap=ListedColormap(COLOURS), vmin=0, vmax=len(COLOURS) - 1,
-              interpolation="nearest")
+    ax.imshow(
+        grid,
+        aspect="auto",
+        cmap=ListedColormap(COLOURS),
+        vmin=0,
+        vmax=len(COLOURS) - 1,
+        interpolation="nearest",
+    )
     ax.set_yticks(range(len(data.staff)))
     ax.set_yticklabels([e.id for e in data.staff], fontsize=7)
     step = 7 if data.num_days > 14 else 1
     ticks = list(range(0, data.num_days, step))
     ax.set_xticks(ticks)
-    ax.set_xticklabels([data.date_of(d).isoformat() for d in ticks], rotation=45, ha="right",
-                       fontsize=7)
+    ax.set_xticklabels(
+        [data.date_of(d).isoformat() for d in ticks], rotation=45, ha="right", fontsize=7
+    )
     for d in range(data.num_days):
         if data.weekday(d) == 0 and d:
             ax.axvline(d - 0.5, color="black", lw=0.6)
@@ -55,15 +62,22 @@ def roster_heatmap(data: RosterData, roster: Assignment) -> Figure:
         from matplotlib.patches import Rectangle
 
         for d, _name in data.holidays:
-            ax.add_patch(Rectangle((d - 0.5, -0.5), 1, len(data.staff), fill=False,
-                                   edgecolor="red", lw=1.2))
+            ax.add_patch(
+                Rectangle((d - 0.5, -0.5), 1, len(data.staff), fill=False, edgecolor="red", lw=1.2)
+            )
         top = ax.secondary_xaxis("top")
         top.set_xticks([d for d, _ in data.holidays])
-        top.set_xticklabels([f"{n} {data.date_of(d).strftime('%d/%m')}" for d, n in data.holidays],
-                            rotation=45, ha="left", fontsize=7, color="red")
+        top.set_xticklabels(
+            [f"{n} {data.date_of(d).strftime('%d/%m')}" for d, n in data.holidays],
+            rotation=45,
+            ha="left",
+            fontsize=7,
+            color="red",
+        )
         handles.append(Patch(facecolor="none", edgecolor="red", label="public holiday"))
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7,
-              frameon=False)
+    ax.legend(
+        handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7, frameon=False
+    )
     ax.set_title(f"Roster {data.name}")
     fig.tight_layout()
     return fig

@@ -223,7 +223,8 @@ class RosterModel:
         for i, nd in enumerate(self.data.named_demand):
             u = self.m.NewBoolVar(
                 f"named_shortfall[day={nd.day},shift={nd.shift},skill={nd.competence},"
-                f"staff={nd.staff}]")
+                f"staff={nd.staff}]"
+            )
             lit = self.role.get((nd.staff, nd.day, nd.shift, nd.competence))
             if lit is None:  # absent, or may not work it: short whatever the roster
                 self.m.Add(u == 1)
@@ -235,7 +236,9 @@ class RosterModel:
         """(R4) At most max_shifts[e][s] shifts of type s over the horizon."""
         for e in self.data.staff:
             for s, limit in e.max_shifts.items():
-                xs = [self.x[e.id, d, s] for d in range(self.data.num_days) if (e.id, d, s) in self.x]
+                xs = [
+                    self.x[e.id, d, s] for d in range(self.data.num_days) if (e.id, d, s) in self.x
+                ]
                 if len(xs) > limit:
                     self.m.Add(sum(xs) <= limit)
 
@@ -250,9 +253,7 @@ class RosterModel:
                         self.m.AddBoolOr([a.Not(), b.Not()])
 
     def minutes(self, e: str) -> Any:
-        return sum(
-            self.shift[s].paid_minutes * v for (ee, _d, s), v in self.x.items() if ee == e
-        )
+        return sum(self.shift[s].paid_minutes * v for (ee, _d, s), v in self.x.items() if ee == e)
 
     def _total_minutes(self) -> None:
         """(R6) Min/max paid minutes over the horizon (max: the average weekly hours cap)."""
@@ -301,10 +302,16 @@ class RosterModel:
                         if clause is not None:
                             self.m.AddBoolOr(clause)
 
-    def _pattern_clause(self, e: str, before: int, first: int, after: int, on: bool) -> list[Any] | None:
+    def _pattern_clause(
+        self, e: str, before: int, first: int, after: int, on: bool
+    ) -> list[Any] | None:
         """Clause that forbids: ``before`` and ``after`` in the other state, days between in ``on``."""
         lits: list[Any] = []
-        for d, want_on in [(before, not on), *((dd, on) for dd in range(first, after)), (after, not on)]:
+        for d, want_on in [
+            (before, not on),
+            *((dd, on) for dd in range(first, after)),
+            (after, not on),
+        ]:
             w = self.work.get((e, d))
             if w is None:  # cannot work that day: the state is "off"
                 if want_on:
@@ -351,8 +358,10 @@ class RosterModel:
             if not keys:
                 continue
             intervals = {
-                k: (k[1] * MINUTES_PER_DAY + (self.shift[k[2]].start_minute or 0),
-                    k[1] * MINUTES_PER_DAY + (self.shift[k[2]].end_minute or 0))
+                k: (
+                    k[1] * MINUTES_PER_DAY + (self.shift[k[2]].start_minute or 0),
+                    k[1] * MINUTES_PER_DAY + (self.shift[k[2]].end_minute or 0),
+                )
                 for k in keys
             }
             starts = {d * MINUTES_PER_DAY for d in windows} | {b for (_a, b) in intervals.values()}
@@ -372,8 +381,15 @@ class RosterModel:
 
     def _objective_terms(self) -> None:
         """Named terms (weight, expression) per stage; see models/rostering.md §Objective."""
-        t: dict[str, list[tuple[int, Any]]] = {"tier1": [], "tier2": [], "tier3": [], "over": [],
-                                               "wishes": [], "fairness": [], "target": []}
+        t: dict[str, list[tuple[int, Any]]] = {
+            "tier1": [],
+            "tier2": [],
+            "tier3": [],
+            "over": [],
+            "wishes": [],
+            "fairness": [],
+            "target": [],
+        }
         for i, u in self.under.items():
             dm = self.data.demand[i]
             t[f"tier{dm.tier}"].append((dm.weight_under, u))
@@ -440,8 +456,7 @@ class RosterModel:
 
     def roster_of(self, solution: Any) -> dict[tuple[str, int], tuple[str, str]]:
         """(staff, day) -> (shift, competence) from a full CP-SAT solution vector."""
-        return {(e, d): (s, c) for (e, d, s, c), lit in self.role.items()
-                if solution[lit.Index()]}
+        return {(e, d): (s, c) for (e, d, s, c), lit in self.role.items() if solution[lit.Index()]}
 
     def stage_exprs(self) -> list[tuple[str, Any]]:
         def expr(*names: str) -> Any:
@@ -497,9 +512,12 @@ def solve_roster(
     if not options.deterministic:  # wall-clock: building the model counts against the limit
         st.used += time.perf_counter() - t0
     if options.lns:
-        start, spent, guard_hit = construct(data, options,
-                                            options.time_limit_s * START_SHARE_OF_TIME,
-                                            options.time_limit_s * START_CAP_OF_TIME)
+        start, spent, guard_hit = construct(
+            data,
+            options,
+            options.time_limit_s * START_SHARE_OF_TIME,
+            options.time_limit_s * START_CAP_OF_TIME,
+        )
         st.used += spent
         st.repeatable = not guard_hit
         if start is not None:
@@ -517,14 +535,28 @@ def solve_roster(
         else:
             report = st.plain_stage(name, share)
         if report is None:  # no roster at all
-            return RosterSolution(st.final_status, {}, st.reports, st.values,
-                                  time.perf_counter() - t0, st.repeatable, len(rm.x))
+            return RosterSolution(
+                st.final_status,
+                {},
+                st.reports,
+                st.values,
+                time.perf_counter() - t0,
+                st.repeatable,
+                len(rm.x),
+            )
         if on_stage is not None:
             on_stage(report)
         if i < len(stages) - 1:
             rm.m.Add(expr <= round(report.objective))  # keep: later stages may not worsen it
-    return RosterSolution(st.status, st.assignment, st.reports, st.values,
-                          time.perf_counter() - t0, st.repeatable, len(rm.x))
+    return RosterSolution(
+        st.status,
+        st.assignment,
+        st.reports,
+        st.values,
+        time.perf_counter() - t0,
+        st.repeatable,
+        len(rm.x),
+    )
 
 
 #: share of the time limit the greedy start may use at most (it usually needs far less)
@@ -560,15 +592,17 @@ class _StageRun:
 
     def value_of(self, assignment: dict[tuple[str, int], tuple[str, str]], name: str) -> float:
         """The roster's true stage value, recomputed without the solver."""
-        return evaluate_roster(self.data, assignment).stage_values(
-            self.data.rules.lexicographic)[name]
+        return evaluate_roster(self.data, assignment).stage_values(self.data.rules.lexicographic)[
+            name
+        ]
 
     def _guard(self, solver: Any, code: Any) -> None:
         if hit_wall_guard(self.rm.cp, solver, code, self.options):
             self.repeatable = False
 
-    def _finish(self, name: str, value: float, bound: float, spent: float, proven: bool
-                ) -> StageReport:
+    def _finish(
+        self, name: str, value: float, bound: float, spent: float, proven: bool
+    ) -> StageReport:
         proven = proven or value <= bound + 1e-9
         st = SolveStatus.OPTIMAL if proven else SolveStatus.FEASIBLE
         if not proven:
@@ -611,8 +645,15 @@ class _StageRun:
         if parallel:
             worker = threading.Thread(target=run_lns, args=(start, full_budget), daemon=True)
             worker.start()
-        solver, code, _wall, det = _run(rm, full_budget, options, name, hint=self.hint,
-                                        workers=max(1, options.workers - 1), lp_level=2)
+        solver, code, _wall, det = _run(
+            rm,
+            full_budget,
+            options,
+            name,
+            hint=self.hint,
+            workers=max(1, options.workers - 1),
+            lp_level=2,
+        )
         self._guard(solver, code)
         full_ok = code in (cp.OPTIMAL, cp.FEASIBLE)
         bound = solver.BestObjectiveBound() if full_ok or code == cp.UNKNOWN else -math.inf
@@ -640,8 +681,11 @@ class _StageRun:
         else:
             begin = first
             if full_sol is not None and solver.ObjectiveValue() < begin.objective - 1e-9:
-                begin = LnsRun(np.asarray(full_sol, dtype=np.int64)[lns.idx],
-                               solver.ObjectiveValue(), solution=full_sol)
+                begin = LnsRun(
+                    np.asarray(full_sol, dtype=np.int64)[lns.idx],
+                    solver.ObjectiveValue(),
+                    solution=full_sol,
+                )
             run = lns.run(begin, share - used, None, show, threads=max(1, options.workers))
             used += run.used
             if full_sol is not None:
@@ -678,8 +722,9 @@ class _StageRun:
         proven = False
         for k, frac in enumerate(phases):
             budget = max(0.05, share * frac - stage_used)
-            solver, code, wall, det = _run(rm, budget, options, name,
-                                           hint=self.hint if k > 0 else None)
+            solver, code, wall, det = _run(
+                rm, budget, options, name, hint=self.hint if k > 0 else None
+            )
             spent += wall
             stage_used += det
             self._guard(solver, code)
@@ -689,8 +734,9 @@ class _StageRun:
                 break
             if st.has_solution:
                 bound = max(bound, solver.BestObjectiveBound())
-                self.values[name] = min(self.values.get(name, math.inf),
-                                        round(solver.ObjectiveValue()))
+                self.values[name] = min(
+                    self.values.get(name, math.inf), round(solver.ObjectiveValue())
+                )
                 sol = solver.ResponseProto().solution
                 found = self.rm.roster_of(sol)
                 found_value = self.value_of(found, name)
@@ -714,9 +760,16 @@ class _StageRun:
 FULL_SHARE = 0.5
 
 
-def _run(rm: RosterModel, budget: float, options: SolveOptions, name: str, *,
-         hint: list[int] | None = None, workers: int | None = None, lp_level: int | None = None
-         ) -> tuple[Any, Any, float, float]:
+def _run(
+    rm: RosterModel,
+    budget: float,
+    options: SolveOptions,
+    name: str,
+    *,
+    hint: list[int] | None = None,
+    workers: int | None = None,
+    lp_level: int | None = None,
+) -> tuple[Any, Any, float, float]:
     """One CP-SAT call: (solver, status code, wall seconds, deterministic seconds)."""
     rm.m.ClearHints()
     if hint:

@@ -408,23 +408,33 @@ def _check_shift_clock(r: ShiftRow, s0: int, dur: int, *, where: str, row: int) 
     if dur > limit:
         hint = "" if r.category == "oncall" else " (mark an on-call shift with category oncall)"
         raise InputError(
-            f"shift {r.start}-{r.end} is {_hours(dur)} long, more than "
-            f"{_hours(limit)}{hint}", file=where, row=row, field="end")
+            f"shift {r.start}-{r.end} is {_hours(dur)} long, more than {_hours(limit)}{hint}",
+            file=where,
+            row=row,
+            field="end",
+        )
     end = s0 + dur
     latest = {"day": MINUTES_PER_DAY, "evening": EVENING_LATEST_END_MINUTE}.get(r.category)
     if latest is not None and end > latest:
         raise InputError(
             f"{r.category} shift {r.start}-{r.end} runs past {_hhmm(latest % MINUTES_PER_DAY)} "
             "the next morning: give it category night (or oncall), or correct the end",
-            file=where, row=row, field="category")
+            file=where,
+            row=row,
+            field="category",
+        )
 
 
 def _hours(minutes: int) -> str:
     return f"{minutes // 60} h" + (f" {minutes % 60} min" if minutes % 60 else "")
 
 
-def _targets_less_absences(staff: list[StaffMember], absences: Sequence[Absence],
-                           daily_minutes: Mapping[str, float], start: date) -> list[StaffMember]:
+def _targets_less_absences(
+    staff: list[StaffMember],
+    absences: Sequence[Absence],
+    daily_minutes: Mapping[str, float],
+    start: date,
+) -> list[StaffMember]:
     """Target minus the paid hours of approved absences (spec R12).
 
     Each absent weekday (Mon–Fri) counts the person's contracted daily hours, employment rate ×
@@ -444,8 +454,13 @@ def _targets_less_absences(staff: list[StaffMember], absences: Sequence[Absence]
     return out
 
 
-def read_roster(path: str | Path, *, matrix_dir: Path | None = None,
-                need_dir: Path | None = None, unit: str | None = None) -> RosterData:
+def read_roster(
+    path: str | Path,
+    *,
+    matrix_dir: Path | None = None,
+    need_dir: Path | None = None,
+    unit: str | None = None,
+) -> RosterData:
     """Read a native roster instance (folder or workbook, kind ``roster``).
 
     ``matrix_dir`` holds the activity matrix's ``staff_demand.csv``; it replaces the
@@ -455,12 +470,18 @@ def read_roster(path: str | Path, *, matrix_dir: Path | None = None,
     ``acute_dimensioning.csv``: the acute capacity of ``unit`` becomes tier-1 demand through
     the instance's ``acute_staffing`` table (:func:`acute_to_demand`).
     """
-    return roster_from_raw(read_raw(path, expect_kind="roster"), matrix_dir=matrix_dir,
-                           need_dir=need_dir, unit=unit)
+    return roster_from_raw(
+        read_raw(path, expect_kind="roster"), matrix_dir=matrix_dir, need_dir=need_dir, unit=unit
+    )
 
 
-def roster_from_raw(raw: RawInstance, *, matrix_dir: Path | None = None,
-                    need_dir: Path | None = None, unit: str | None = None) -> RosterData:
+def roster_from_raw(
+    raw: RawInstance,
+    *,
+    matrix_dir: Path | None = None,
+    need_dir: Path | None = None,
+    unit: str | None = None,
+) -> RosterData:
     """:func:`read_roster` on an instance already read."""
     matrix_table: Table | None = raw.tables.get("staff_demand")
     matrix_ids: set[str] | None = None
@@ -494,8 +515,9 @@ def _read_need_folder(folder: Path) -> Table:
     if not Path(folder).is_dir():
         raise InputError("the --from-need folder does not exist", file=str(folder))
     if not f.exists():
-        raise InputError("no acute_dimensioning.csv in the --from-need folder (pks need --out)",
-                         file=str(folder))
+        raise InputError(
+            "no acute_dimensioning.csv in the --from-need folder (pks need --out)", file=str(folder)
+        )
     t = _read_csv("acute_dimensioning", f)
     cols = tuple(c for c in t.columns if c in AcuteRow.model_fields)
     return Table(t.name, t.where, cols, tuple({c: r.get(c) for c in cols} for r in t.rows))
@@ -510,9 +532,13 @@ def _read_matrix_folder(folder: Path) -> Table:
     return _read_csv("staff_demand", f)
 
 
-def build_roster(raw: RawInstance, matrix_table: Table | None, *,
-                 acute: tuple[Table, str] | None = None,
-                 matrix_ids: set[str] | None = None) -> RosterData:
+def build_roster(
+    raw: RawInstance,
+    matrix_table: Table | None,
+    *,
+    acute: tuple[Table, str] | None = None,
+    matrix_ids: set[str] | None = None,
+) -> RosterData:
     """Validate a raw roster instance; ``matrix_table`` is tier 2 (staff_demand), ``acute``
     the need level's acute dimensioning and the unit to take (tier 1), ``matrix_ids`` the ids
     of the matrix's trace.csv (to check the parents of tier-2 rows)."""
@@ -545,7 +571,9 @@ def build_roster(raw: RawInstance, matrix_table: Table | None, *,
         s0 = parse_clock(r.start, where=st.where, row=rn, field="start")
         e0 = parse_clock(r.end, where=st.where, row=rn, field="end")
         if s0 >= MINUTES_PER_DAY:
-            raise InputError("a shift must start before 24:00", file=st.where, row=rn, field="start")
+            raise InputError(
+                "a shift must start before 24:00", file=st.where, row=rn, field="start"
+            )
         if e0 == s0:
             raise InputError("shift has zero length", file=st.where, row=rn, field="end")
         dur = e0 - s0 if e0 > s0 else e0 + MINUTES_PER_DAY - s0
@@ -560,7 +588,11 @@ def build_roster(raw: RawInstance, matrix_table: Table | None, *,
             )
         shifts.append(
             ShiftType(
-                id=r.id, start_minute=s0, duration_minutes=dur, paid_minutes=paid, category=r.category
+                id=r.id,
+                start_minute=s0,
+                duration_minutes=dur,
+                paid_minutes=paid,
+                category=r.category,
             )
         )
     shift_ids = [s.id for s in shifts]
@@ -574,7 +606,9 @@ def build_roster(raw: RawInstance, matrix_table: Table | None, *,
     staff: list[StaffMember] = []
     for sr in staff_rows:
         comps = tuple(c.strip() for c in sr.competences.split("|") if c.strip())
-        target = round(sr.employment_rate * params.full_time_weekly_hours * weeks_f * MINUTES_PER_HOUR)
+        target = round(
+            sr.employment_rate * params.full_time_weekly_hours * weeks_f * MINUTES_PER_HOUR
+        )
         tol_h = params.target_tolerance_hours if sr.tolerance_hours is None else sr.tolerance_hours
         cap = (
             None
@@ -589,14 +623,20 @@ def build_roster(raw: RawInstance, matrix_table: Table | None, *,
                 tolerance_minutes=round(tol_h * MINUTES_PER_HOUR),
                 max_minutes=cap,
                 max_consecutive_days=sr.max_consecutive_days or params.max_consecutive_days,
-                max_weekends=sr.max_weekends if sr.max_weekends is not None else params.max_weekends,
+                max_weekends=sr.max_weekends
+                if sr.max_weekends is not None
+                else params.max_weekends,
                 max_shifts={} if sr.nights_allowed else dict.fromkeys(night_ids, 0),
             )
         )
     staff_ids = [s.id for s in staff]
     all_comps = {c for s in staff for c in s.competences}
-    check_size("staff × days × shift types", len(staff) * num_days * len(shifts),
-               MAX_ROSTER_CELLS, file=sft.where)
+    check_size(
+        "staff × days × shift types",
+        len(staff) * num_days * len(shifts),
+        MAX_ROSTER_CELLS,
+        file=sft.where,
+    )
 
     # week types (for the matrix conversion)
     week_types = [NORMAL_WEEK] * ((num_days + DAYS_PER_WEEK - 1) // DAYS_PER_WEEK)
@@ -620,8 +660,9 @@ def build_roster(raw: RawInstance, matrix_table: Table | None, *,
     named: list[NamedDemand] = []
     unit = params.unit or raw.name
     if acute is not None:
-        demand.extend(acute_to_demand(raw, acute[0], acute[1] or params.unit, shift_ids,
-                                      all_comps, num_days))
+        demand.extend(
+            acute_to_demand(raw, acute[0], acute[1] or params.unit, shift_ids, all_comps, num_days)
+        )
     if raw.has("demand"):
         dt = raw.table("demand")
         rows = parse_rows(dt, DemandRow)
@@ -647,12 +688,15 @@ def build_roster(raw: RawInstance, matrix_table: Table | None, *,
                     f"{dt.where} row {dt.row_number(i)}, field 'staff': asks {dr.staff} "
                     f"{dr.competence} on {dr.shift}, but only {qualified} staff member(s) have "
                     f"{dr.competence}: at least {dr.staff - qualified} will be short",
-                    InputWarning, stacklevel=2)
+                    InputWarning,
+                    stacklevel=2,
+                )
             if dr.date is not None:
                 days = [day_of(dr.date, dt, i, "date")]
             else:  # a holiday takes Sunday's rows
-                days = [d for d in range(num_days)
-                        if _demand_weekday(start, d, holidays) == dr.weekday]
+                days = [
+                    d for d in range(num_days) if _demand_weekday(start, d, holidays) == dr.weekday
+                ]
             for d in days:
                 demand.append(
                     Demand(
@@ -680,9 +724,15 @@ def build_roster(raw: RawInstance, matrix_table: Table | None, *,
                     field="week_type",
                 )
         tier2, named = matrix_demand(
-            matrix_table, shifts, start=start, num_days=num_days, week_types=week_types,
-            competences=all_comps, staff={s.id: s.competences for s in staff},
-            trace_ids=matrix_ids, holidays=holidays,
+            matrix_table,
+            shifts,
+            start=start,
+            num_days=num_days,
+            week_types=week_types,
+            competences=all_comps,
+            staff={s.id: s.competences for s in staff},
+            trace_ids=matrix_ids,
+            holidays=holidays,
         )
         demand.extend(tier2)
     if not demand:
@@ -697,7 +747,9 @@ def build_roster(raw: RawInstance, matrix_table: Table | None, *,
         check_ref(rows_a, at, "staff", staff_ids, "staff")
         for i, a in enumerate(rows_a):
             if a.end < a.start:
-                raise InputError("end is before start", file=at.where, row=at.row_number(i), field="end")
+                raise InputError(
+                    "end is before start", file=at.where, row=at.row_number(i), field="end"
+                )
             for k in range((a.start - start).days, (a.end - start).days + 1):
                 if 0 <= k < num_days:  # absences may run beyond the horizon
                     absences.append(Absence(day=k, staff=a.staff, reason=a.reason))
@@ -732,7 +784,10 @@ def build_roster(raw: RawInstance, matrix_table: Table | None, *,
                 raise InputError(
                     f"{p.staff} is pinned to night shift {p.shift} on {p.date} but has "
                     "nights_allowed false in staff.csv",
-                    file=pt.where, row=pt.row_number(i), field="shift")
+                    file=pt.where,
+                    row=pt.row_number(i),
+                    field="shift",
+                )
             if p.shift != "off" and (p.staff, d) in absent:
                 raise InputError(
                     f"{p.staff} is pinned to {p.shift} on {p.date} but is absent that day",
@@ -742,8 +797,10 @@ def build_roster(raw: RawInstance, matrix_table: Table | None, *,
                 )
             pins.append(Pin(staff=p.staff, day=d, shift=None if p.shift == "off" else p.shift))
 
-    daily = {sr.id: sr.employment_rate * params.full_time_weekly_hours / 5 * MINUTES_PER_HOUR
-             for sr in staff_rows}
+    daily = {
+        sr.id: sr.employment_rate * params.full_time_weekly_hours / 5 * MINUTES_PER_HOUR
+        for sr in staff_rows
+    }
     staff = _targets_less_absences(staff, absences, daily, start)
 
     rules = Rules(
@@ -821,8 +878,14 @@ def matrix_to_demand(
     competences: set[str],
 ) -> list[Demand]:
     """The tier-2 cover rows of :func:`matrix_demand` (named people are not checked)."""
-    return matrix_demand(table, shifts, start=start, num_days=num_days, week_types=week_types,
-                         competences=competences)[0]
+    return matrix_demand(
+        table,
+        shifts,
+        start=start,
+        num_days=num_days,
+        week_types=week_types,
+        competences=competences,
+    )[0]
 
 
 def matrix_demand(
@@ -897,7 +960,9 @@ def matrix_demand(
             if trace_ids is not None and tid not in trace_ids:
                 raise InputError(
                     f"matrix cell '{tid}' is not in the matrix's trace.csv",
-                    file=table.where, row=rn, field="trace_ids",
+                    file=table.where,
+                    row=rn,
+                    field="trace_ids",
                 )
             parents.setdefault(key, []).append(tid)
         if staff is not None:
@@ -905,13 +970,17 @@ def matrix_demand(
                 if p not in staff:
                     raise InputError(
                         f"'{p}', named by the activity matrix, is not in the roster's staff",
-                        file=table.where, row=rn, field="named_staff",
+                        file=table.where,
+                        row=rn,
+                        field="named_staff",
                     )
                 if r.competence not in staff[p]:
                     raise InputError(
                         f"'{p}', named by the activity matrix as {r.competence}, does not have "
                         f"that competence in the roster's staff",
-                        file=table.where, row=rn, field="named_staff",
+                        file=table.where,
+                        row=rn,
+                        field="named_staff",
                     )
                 mine = persons.setdefault(key, {}).setdefault(p, ([], []))
                 mine[0].append(r.activity_type)
@@ -930,17 +999,29 @@ def matrix_demand(
                 if need > 0:
                     out.append(
                         Demand(
-                            day=d, shift=shift_id, competence=comp, required=need, tier=2,
-                            source="activity matrix", objects=objects, parent_ids=pids,
+                            day=d,
+                            shift=shift_id,
+                            competence=comp,
+                            required=need,
+                            tier=2,
+                            source="activity matrix",
+                            objects=objects,
+                            parent_ids=pids,
                         )
                     )
                 for p, (types, cells) in persons.get(key, {}).items():
-                    named.append(NamedDemand(
-                        day=d, shift=shift_id, competence=comp, staff=p, tier=2,
-                        source=f"activity matrix names {p}",
-                        objects=tuple(dict.fromkeys(t for t in types if t)),
-                        parent_ids=tuple(dict.fromkeys(cells)),
-                    ))
+                    named.append(
+                        NamedDemand(
+                            day=d,
+                            shift=shift_id,
+                            competence=comp,
+                            staff=p,
+                            tier=2,
+                            source=f"activity matrix names {p}",
+                            objects=tuple(dict.fromkeys(t for t in types if t)),
+                            parent_ids=tuple(dict.fromkeys(cells)),
+                        )
+                    )
     return out, named
 
 
@@ -948,8 +1029,14 @@ def _split(text: str) -> list[str]:
     return [p.strip() for p in text.split(";") if p.strip()]
 
 
-def acute_to_demand(raw: RawInstance, table: Table, unit: str | None, shift_ids: Sequence[str],
-                    competences: set[str], num_days: int) -> list[Demand]:
+def acute_to_demand(
+    raw: RawInstance,
+    table: Table,
+    unit: str | None,
+    shift_ids: Sequence[str],
+    competences: set[str],
+    num_days: int,
+) -> list[Demand]:
     """Tier-1 demand from the need level's acute dimensioning (``--from-need``).
 
     Rule (documented in ``docs/rostering.md``): the need level dimensions acute care per unit
@@ -962,20 +1049,29 @@ def acute_to_demand(raw: RawInstance, table: Table, unit: str | None, shift_ids:
     block must be one of the unit's blocks.
     """
     if not raw.has("acute_staffing"):
-        raise InputError("--from-need needs an acute_staffing table in the roster instance "
-                         "(block, shift, competence, arrivals_per_staff)",
-                         file=raw.manifest_where)
+        raise InputError(
+            "--from-need needs an acute_staffing table in the roster instance "
+            "(block, shift, competence, arrivals_per_staff)",
+            file=raw.manifest_where,
+        )
     rows = parse_rows(table, AcuteRow)
     units = list(dict.fromkeys(r.unit for r in rows))
     if unit is None:
         if len(units) != 1:
             raise InputError(
                 f"acute dimensioning has units {', '.join(units) or '(none)'}: choose one with "
-                "--unit or the roster parameter 'unit'", file=table.where, field="unit")
+                "--unit or the roster parameter 'unit'",
+                file=table.where,
+                field="unit",
+            )
         unit = units[0]
     if unit not in units:
-        raise InputError(f"unit '{unit}' has no acute dimensioning (units in the file: "
-                         f"{', '.join(units) or 'none'})", file=table.where, field="unit")
+        raise InputError(
+            f"unit '{unit}' has no acute dimensioning (units in the file: "
+            f"{', '.join(units) or 'none'})",
+            file=table.where,
+            field="unit",
+        )
     capacity: dict[str, tuple[float, int]] = {}
     for i, r in enumerate(rows):
         if r.unit == unit:
@@ -989,34 +1085,54 @@ def acute_to_demand(raw: RawInstance, table: Table, unit: str | None, shift_ids:
         if block not in mapped:
             raise InputError(
                 f"block '{block}' of unit '{unit}' has no row in acute_staffing (its acute need "
-                "would be lost)", file=table.where, row=rn, field="block")
+                "would be lost)",
+                file=table.where,
+                row=rn,
+                field="block",
+            )
     out: list[Demand] = []
     for i, a in enumerate(staffing):
         where = {"file": st.where, "row": st.row_number(i)}
         if a.block not in capacity:
-            raise InputError(f"block '{a.block}' is not in the acute dimensioning of unit "
-                             f"'{unit}' (blocks: {', '.join(capacity)})", field="block",
-                             **where)  # type: ignore[arg-type]
+            raise InputError(
+                f"block '{a.block}' is not in the acute dimensioning of unit "
+                f"'{unit}' (blocks: {', '.join(capacity)})",
+                field="block",
+                **where,
+            )  # type: ignore[arg-type]
         if a.competence not in competences:
-            raise InputError(f"competence '{a.competence}', which no staff member has",
-                             field="competence", **where)  # type: ignore[arg-type]
+            raise InputError(
+                f"competence '{a.competence}', which no staff member has",
+                field="competence",
+                **where,
+            )  # type: ignore[arg-type]
         cap = capacity[a.block][0]
         need = math.ceil(cap / a.arrivals_per_staff - RATIO_TOLERANCE)
         if need > MAX_STAFF_PER_SHIFT:
             raise InputError(
                 f"{cap:g} arrivals ÷ {a.arrivals_per_staff:g} per staff = {need} staff on one "
                 f"shift, more than the documented maximum {MAX_STAFF_PER_SHIFT}",
-                field="arrivals_per_staff", **where)  # type: ignore[arg-type]
+                field="arrivals_per_staff",
+                **where,
+            )  # type: ignore[arg-type]
         if need <= 0:
             continue
         for d in range(num_days):
-            out.append(Demand(
-                day=d, shift=a.shift, competence=a.competence, required=need, tier=1,
-                weight_under=a.weight_under,
-                source=(f"acute dimensioning {unit} {a.block}: {cap:g} arrivals ÷ "
-                        f"{a.arrivals_per_staff:g} per staff"),
-                objects=(f"acute {a.block}",),
-            ))
+            out.append(
+                Demand(
+                    day=d,
+                    shift=a.shift,
+                    competence=a.competence,
+                    required=need,
+                    tier=1,
+                    weight_under=a.weight_under,
+                    source=(
+                        f"acute dimensioning {unit} {a.block}: {cap:g} arrivals ÷ "
+                        f"{a.arrivals_per_staff:g} per staff"
+                    ),
+                    objects=(f"acute {a.block}",),
+                )
+            )
     return out
 
 

@@ -49,8 +49,10 @@ def why_not(data: RosterData, roster: Assignment, e_id: str, d: int, s: str) -> 
             n_we = sum(1 for wk in we if any(works_with[k] is not None for k in wk))
             if n_we > e.max_weekends:
                 return "weekend limit"
-    if (e.max_minutes is not None
-            and minutes_worked(data, roster, e_id) + data.shift(s).paid_minutes > e.max_minutes):
+    if (
+        e.max_minutes is not None
+        and minutes_worked(data, roster, e_id) + data.shift(s).paid_minutes > e.max_minutes
+    ):
         return "hours cap"
     if data.rules.weekly_rest_minutes > 0 and all(x.start_minute is not None for x in data.shifts):
         for d0 in (k for k in data.weekly_rest_starts() if k - 1 <= d < k + DAYS_PER_WEEK):
@@ -59,30 +61,69 @@ def why_not(data: RosterData, roster: Assignment, e_id: str, d: int, s: str) -> 
     return "free"
 
 
-def explain_shortfalls(data: RosterData, roster: Assignment, coverage: pd.DataFrame) -> pd.DataFrame:
+def explain_shortfalls(
+    data: RosterData, roster: Assignment, coverage: pd.DataFrame
+) -> pd.DataFrame:
     """One row per short cell with the reasons each qualified person is not on it."""
     rows = []
     short = coverage[coverage["short"] > 0]
     for r in short.to_dict("records"):
         person = str(r.get("staff") or "")
-        qualified = ([person] if person else
-                     [e.id for e in data.staff if str(r["competence"]) in e.competences])
-        reasons = Counter(why_not(data, roster, e, int(r["day"]), str(r["shift"])) for e in qualified)
-        on_it = sum(1 for e in qualified
-                    if roster.get((e, int(r["day"]))) == (str(r["shift"]), str(r["competence"])))
-        text = "; ".join(f"{n} {why}" for why, n in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))
-                         if not why.startswith("on this shift"))
+        qualified = (
+            [person]
+            if person
+            else [e.id for e in data.staff if str(r["competence"]) in e.competences]
+        )
+        reasons = Counter(
+            why_not(data, roster, e, int(r["day"]), str(r["shift"])) for e in qualified
+        )
+        on_it = sum(
+            1
+            for e in qualified
+            if roster.get((e, int(r["day"]))) == (str(r["shift"]), str(r["competence"]))
+        )
+        text = "; ".join(
+            f"{n} {why}"
+            for why, n in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))
+            if not why.startswith("on this shift")
+        )
         if not qualified:
             text = "no qualified staff"
-        rows.append({
-            "date": r["date"], "week": r["week"], "shift": r["shift"], "competence": r["competence"],
-            "tier": int(r["tier"]), "required": int(r["required"]), "assigned": int(r["assigned"]),
-            "short": int(r["short"]), "short_hours": float(r["short_hours"]), "qualified_staff": len(qualified),
-            "on_this_shift": on_it, "reasons": text, "staff": person,
-        })
-    return pd.DataFrame(rows, columns=["date", "week", "shift", "competence", "tier", "required",
-                                       "assigned", "short", "short_hours", "qualified_staff",
-                                       "on_this_shift", "reasons", "staff"])
+        rows.append(
+            {
+                "date": r["date"],
+                "week": r["week"],
+                "shift": r["shift"],
+                "competence": r["competence"],
+                "tier": int(r["tier"]),
+                "required": int(r["required"]),
+                "assigned": int(r["assigned"]),
+                "short": int(r["short"]),
+                "short_hours": float(r["short_hours"]),
+                "qualified_staff": len(qualified),
+                "on_this_shift": on_it,
+                "reasons": text,
+                "staff": person,
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "date",
+            "week",
+            "shift",
+            "competence",
+            "tier",
+            "required",
+            "assigned",
+            "short",
+            "short_hours",
+            "qualified_staff",
+            "on_this_shift",
+            "reasons",
+            "staff",
+        ],
+    )
 
 
 def escalation(data: RosterData, roster: Assignment, shortfalls: pd.DataFrame) -> list[str]:
@@ -92,10 +133,12 @@ def escalation(data: RosterData, roster: Assignment, shortfalls: pd.DataFrame) -
         return lines
     is_named = shortfalls["staff"].astype(str) != ""
     for (week, tier), grp in shortfalls[is_named].groupby(["week", "tier"], sort=True):
-        who = ", ".join(f"{r['staff']} on {r['date']} ({r['reasons']})"
-                        for r in grp.to_dict("records"))
-        lines.append(f"week {week}: tier {tier} named staff not on the shifts the matrix "
-                     f"gave them: {who}")
+        who = ", ".join(
+            f"{r['staff']} on {r['date']} ({r['reasons']})" for r in grp.to_dict("records")
+        )
+        lines.append(
+            f"week {week}: tier {tier} named staff not on the shifts the matrix gave them: {who}"
+        )
     shortfalls = shortfalls[~is_named]
     for (week, tier), grp in shortfalls.groupby(["week", "tier"], sort=True):
         by_comp = grp.groupby("competence")["short_hours"].sum()

@@ -40,14 +40,21 @@ def trace_table(data: RosterData) -> pd.DataFrame:
     asked: list[Demand | NamedDemand] = [*data.demand, *data.named_demand]
     for dm in asked:
         who = f"{dm.staff} as {dm.competence}" if isinstance(dm, NamedDemand) else dm.competence
-        rows.append({
-            "id": trace_id(data, dm), "level": LEVEL, "unit": data.unit,
-            "object": ";".join(dm.objects),
-            "period": f"{data.date_of(dm.day).isoformat()} {dm.shift}",
-            "quantity": 1 if isinstance(dm, NamedDemand) else dm.required, "measure": "staff",
-            "parent_ids": ";".join(dm.parent_ids),
-            "note": f"tier {dm.tier}: {who} ({dm.source})" if dm.source else f"tier {dm.tier}: {who}",
-        })
+        rows.append(
+            {
+                "id": trace_id(data, dm),
+                "level": LEVEL,
+                "unit": data.unit,
+                "object": ";".join(dm.objects),
+                "period": f"{data.date_of(dm.day).isoformat()} {dm.shift}",
+                "quantity": 1 if isinstance(dm, NamedDemand) else dm.required,
+                "measure": "staff",
+                "parent_ids": ";".join(dm.parent_ids),
+                "note": f"tier {dm.tier}: {who} ({dm.source})"
+                if dm.source
+                else f"tier {dm.tier}: {who}",
+            }
+        )
     return pd.DataFrame(rows, columns=TRACE_COLUMNS)
 
 
@@ -65,20 +72,33 @@ def feedback_table(data: RosterData, shortfalls: pd.DataFrame) -> pd.DataFrame:
         )
         source = dm.source if dm is not None else ""
         objects = ", ".join(dm.objects) if dm is not None else ""
-        what = f"{source}: {objects}" if objects and source and objects not in source else (
-            source or objects)
+        what = (
+            f"{source}: {objects}"
+            if objects and source and objects not in source
+            else (source or objects)
+        )
         if person:
-            cause = (f"tier {tier}, {what}: {person} is not on {shift} as {comp} "
-                     f"({r['reasons'] or 'on it in another role'})")
+            cause = (
+                f"tier {tier}, {what}: {person} is not on {shift} as {comp} "
+                f"({r['reasons'] or 'on it in another role'})"
+            )
         else:
-            cause = (f"tier {tier}, {what}: only {int(r['assigned'])} of {int(r['required'])} "
-                     f"{comp} on {shift}; of the {int(r['qualified_staff'])} qualified: "
-                     f"{r['reasons']}")
-        rows.append({
-            "level": LEVEL, "unit": data.unit, "object": "",
-            "resource": f"{person} ({comp})" if person else comp,
-            "period": f"{r['date']} {shift}", "agreed": int(r["required"]),
-            "achievable": int(r["assigned"]), "gap": int(r["assigned"]) - int(r["required"]),
-            "cause": cause,
-        })
+            cause = (
+                f"tier {tier}, {what}: only {int(r['assigned'])} of {int(r['required'])} "
+                f"{comp} on {shift}; of the {int(r['qualified_staff'])} qualified: "
+                f"{r['reasons']}"
+            )
+        rows.append(
+            {
+                "level": LEVEL,
+                "unit": data.unit,
+                "object": "",
+                "resource": f"{person} ({comp})" if person else comp,
+                "period": f"{r['date']} {shift}",
+                "agreed": int(r["required"]),
+                "achievable": int(r["assigned"]),
+                "gap": int(r["assigned"]) - int(r["required"]),
+                "cause": cause,
+            }
+        )
     return pd.DataFrame(rows, columns=FEEDBACK_COLUMNS)

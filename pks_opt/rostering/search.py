@@ -88,23 +88,30 @@ def hit_wall_guard(cp: Any, solver: Any, code: Any, options: SolveOptions) -> bo
     instances/ward-roster ends at 1.534 of 1.534 deterministic s and 9.06 of 9.20 wall s.
     """
     p = solver.parameters
-    return options.deterministic and code not in (cp.OPTIMAL, cp.INFEASIBLE) and (
-        solver.WallTime() >= p.max_time_in_seconds * 0.98) and (
-        solver.deterministic_time < p.max_deterministic_time)
+    return (
+        options.deterministic
+        and code not in (cp.OPTIMAL, cp.INFEASIBLE)
+        and (solver.WallTime() >= p.max_time_in_seconds * 0.98)
+        and (solver.deterministic_time < p.max_deterministic_time)
+    )
 
 
 # ---------------------------------------------------------------------- greedy start
 
 
-def reduced_demand(data: RosterData, covered: dict[tuple[int, str, str], int]) -> tuple[Demand, ...]:
+def reduced_demand(
+    data: RosterData, covered: dict[tuple[int, str, str], int]
+) -> tuple[Demand, ...]:
     """Demand less what ``covered`` already gives, taken from the first tiers of each cell.
 
     Shortfall and over-staffing of the rest are then exactly the change the remaining people
     make: under = max(0, req − fixed − n), over = max(0, fixed + n − req).
     """
     left = dict(covered)
-    rows = sorted(enumerate(data.demand), key=lambda t: (t[1].day, t[1].shift, t[1].competence,
-                                                          t[1].tier, -t[1].weight_under, t[0]))
+    rows = sorted(
+        enumerate(data.demand),
+        key=lambda t: (t[1].day, t[1].shift, t[1].competence, t[1].tier, -t[1].weight_under, t[0]),
+    )
     out: list[tuple[int, Demand]] = []
     for i, dm in rows:
         key = (dm.day, dm.shift, dm.competence)
@@ -114,22 +121,26 @@ def reduced_demand(data: RosterData, covered: dict[tuple[int, str, str], int]) -
     return tuple(dm for _i, dm in sorted(out, key=lambda t: t[0]))
 
 
-def person_data(data: RosterData, staff_id: str, covered: dict[tuple[int, str, str], int]
-                ) -> RosterData:
+def person_data(
+    data: RosterData, staff_id: str, covered: dict[tuple[int, str, str], int]
+) -> RosterData:
     """The instance for one person: their rows only, demand less what others cover."""
-    return data.model_copy(update={
-        "staff": tuple(s for s in data.staff if s.id == staff_id),
-        "demand": reduced_demand(data, covered),
-        "named_demand": tuple(n for n in data.named_demand if n.staff == staff_id),
-        "absences": tuple(a for a in data.absences if a.staff == staff_id),
-        "wishes": tuple(w for w in data.wishes if w.staff == staff_id),
-        "pins": tuple(p for p in data.pins if p.staff == staff_id),
-        "rules": data.rules.model_copy(update={"fairness_weight": 0, "lexicographic": False}),
-    })
+    return data.model_copy(
+        update={
+            "staff": tuple(s for s in data.staff if s.id == staff_id),
+            "demand": reduced_demand(data, covered),
+            "named_demand": tuple(n for n in data.named_demand if n.staff == staff_id),
+            "absences": tuple(a for a in data.absences if a.staff == staff_id),
+            "wishes": tuple(w for w in data.wishes if w.staff == staff_id),
+            "pins": tuple(p for p in data.pins if p.staff == staff_id),
+            "rules": data.rules.model_copy(update={"fairness_weight": 0, "lexicographic": False}),
+        }
+    )
 
 
-def construct(data: RosterData, options: SolveOptions, budget: float, cap: float | None = None
-              ) -> tuple[dict[tuple[str, int], tuple[str, str]] | None, float, bool]:
+def construct(
+    data: RosterData, options: SolveOptions, budget: float, cap: float | None = None
+) -> tuple[dict[tuple[str, int], tuple[str, str]] | None, float, bool]:
     """Greedy roster, person by person (see the module docstring); None if one person fails.
 
     Each person gets an equal part of what is left of ``budget``. A person whose solve ends
@@ -167,8 +178,12 @@ def construct(data: RosterData, options: SolveOptions, budget: float, cap: float
         retry = min(RETRY_FACTOR * share, cap - used)
         if code == rm.cp.UNKNOWN and retry > share:
             if options.progress:
-                print(f"  [start] staff {e.id}: no roster in {share:.2f} s, once more with "
-                      f"{retry:.2f} s", file=sys.stderr, flush=True)
+                print(
+                    f"  [start] staff {e.id}: no roster in {share:.2f} s, once more with "
+                    f"{retry:.2f} s",
+                    file=sys.stderr,
+                    flush=True,
+                )
             for (_e, d, sh), x in rm.x.items():  # from the last person's pattern
                 rm.m.AddHint(x, last.get(d) == sh)
             solver, code = _solve_person(rm, retry, options, options.seed + i + n)
@@ -184,8 +199,9 @@ def construct(data: RosterData, options: SolveOptions, budget: float, cap: float
     return assignment, used, guard_hit
 
 
-def _solve_person(rm: RosterModel, limit: float, options: SolveOptions, seed: int
-                  ) -> tuple[Any, Any]:
+def _solve_person(
+    rm: RosterModel, limit: float, options: SolveOptions, seed: int
+) -> tuple[Any, Any]:
     solver = rm.cp.CpSolver()
     sub_parameters(solver, limit, options, seed)
     return solver, run_cp(solver, rm.m)
@@ -325,8 +341,11 @@ class SubModels:
     def sync(self, incumbent: np.ndarray) -> None:
         """Fix the template's variables at ``incumbent`` (a full solution); only the values
         that changed since the last call are rewritten."""
-        changed = np.arange(self.n_vars) if self.fixed_at is None \
+        changed = (
+            np.arange(self.n_vars)
+            if self.fixed_at is None
             else np.flatnonzero(self.fixed_at != incumbent)
+        )
         for v in changed.tolist():
             dom = self.fixed.variables[v].domain
             dom.clear()
@@ -360,7 +379,8 @@ class SubModels:
         p.objective.vars.extend(self.obj_vars[on].tolist())
         p.objective.coeffs.extend(self.obj_coeffs[on].tolist())
         p.objective.offset = self.obj_offset + float(
-            self.obj_coeffs[~on] @ incumbent[self.obj_vars[~on]])
+            self.obj_coeffs[~on] @ incumbent[self.obj_vars[~on]]
+        )
         p.objective.scaling_factor = self.obj_scale
         p.solution_hint.vars.extend(fv.tolist())
         p.solution_hint.values.extend(incumbent[fv].tolist())
@@ -389,8 +409,10 @@ class Lns:
         self.staff = np.array([code[k[0]] for k in keys], dtype=np.int64)
         self.day = np.array([k[1] for k in keys], dtype=np.int64)
         self._penalty_index(rm, keys)
-        work = np.array([rm.work[k[0], k[1]].Index() if (k[0], k[1]) in rm.work else -1
-                         for k in keys], dtype=np.int64)
+        work = np.array(
+            [rm.work[k[0], k[1]].Index() if (k[0], k[1]) in rm.work else -1 for k in keys],
+            dtype=np.int64,
+        )
         self.sub = SubModels.of(self.models[0].Proto(), self.idx, work) if SUB_MODELS else None
 
     def _penalty_index(self, rm: RosterModel, keys: list[tuple[str, int, str]]) -> None:
@@ -415,8 +437,11 @@ class Lns:
         wish_work: list[bool] = []
         wish_weight: list[int] = []
         for w in data.wishes:
-            vs = [pos[(w.staff, w.day, s)] for s in shifts
-                  if (w.shift is None or s == w.shift) and (w.staff, w.day, s) in pos]
+            vs = [
+                pos[(w.staff, w.day, s)]
+                for s in shifts
+                if (w.shift is None or s == w.shift) and (w.staff, w.day, s) in pos
+            ]
             wish_of += [len(wish_day)] * len(vs)
             var_pos += vs
             wish_day.append(w.day)
@@ -433,23 +458,30 @@ class Lns:
         (all competences and tiers of a shift together) and the wishes it breaks. Only a guide
         for choosing neighbourhoods; the objective itself is the model's."""
         cov = np.bincount(self.cell, weights=values, minlength=len(self.req))
-        cell = (np.maximum(0.0, self.req - cov) * self.w_under
-                + np.maximum(0.0, cov - self.req) * self.w_over)
+        cell = (
+            np.maximum(0.0, self.req - cov) * self.w_under
+            + np.maximum(0.0, cov - self.req) * self.w_over
+        )
         out = cell.reshape(self.n_days, -1).sum(axis=1)
         if len(self.wish_day):
-            worked = np.bincount(self.wish_of, weights=values[self.wish_var],
-                                 minlength=len(self.wish_day))
+            worked = np.bincount(
+                self.wish_of, weights=values[self.wish_var], minlength=len(self.wish_day)
+            )
             broken = np.where(self.wish_work, worked < 0.5, worked > 0.5)
-            out += np.bincount(self.wish_day, weights=self.wish_weight * broken,
-                               minlength=self.n_days)
+            out += np.bincount(
+                self.wish_day, weights=self.wish_weight * broken, minlength=self.n_days
+            )
         return out
 
     def values_of(self, assignment: dict[tuple[str, int], tuple[str, str]]) -> np.ndarray:
-        return np.array([1 if assignment.get((e, d), ("", ""))[0] == s else 0
-                         for (e, d, s) in self.rm.x], dtype=np.int64)
+        return np.array(
+            [1 if assignment.get((e, d), ("", ""))[0] == s else 0 for (e, d, s) in self.rm.x],
+            dtype=np.int64,
+        )
 
-    def neighbourhood(self, rng: random.Random, kind: str, share: float,
-                      values: np.ndarray | None = None) -> np.ndarray:
+    def neighbourhood(
+        self, rng: random.Random, kind: str, share: float, values: np.ndarray | None = None
+    ) -> np.ndarray:
         """Mask of the shift variables freed: about ``share`` of them, chosen as ``kind``.
 
         Given the incumbent's ``values``, a window or run of days starts, every other draw
@@ -470,8 +502,7 @@ class Lns:
         a = self._start(rng, h, length, values)
         return (self.day >= a) & (self.day < a + length)
 
-    def _start(self, rng: random.Random, h: int, length: int, values: np.ndarray | None
-               ) -> int:
+    def _start(self, rng: random.Random, h: int, length: int, values: np.ndarray | None) -> int:
         """First day of a run of ``length`` days: by the cost in the run, or uniform."""
         starts = h - length + 1
         if values is None or rng.random() >= GUIDED:
@@ -480,11 +511,13 @@ class Lns:
         total = float(run.sum())
         if total <= 0:
             return rng.randrange(0, starts)
-        return int(np.searchsorted(np.cumsum(run), rng.random() * total, side="right")
-                   .clip(0, starts - 1))
+        return int(
+            np.searchsorted(np.cumsum(run), rng.random() * total, side="right").clip(0, starts - 1)
+        )
 
-    def _solve(self, model: Any, values: np.ndarray, free: np.ndarray, limit: float, seed: int
-               ) -> tuple[Any, Any, float]:
+    def _solve(
+        self, model: Any, values: np.ndarray, free: np.ndarray, limit: float, seed: int
+    ) -> tuple[Any, Any, float]:
         """One sub-problem on ``model``: every shift variable outside ``free`` fixed."""
         fixed = ~free
         model.ClearHints()
@@ -497,11 +530,15 @@ class Lns:
         return solver, run_cp(solver, model), self._cost(solver)
 
     def _cost(self, solver: Any) -> float:
-        return max(MIN_CALL_COST, float(solver.deterministic_time)) \
-            if self.options.deterministic else solver.WallTime()
+        return (
+            max(MIN_CALL_COST, float(solver.deterministic_time))
+            if self.options.deterministic
+            else solver.WallTime()
+        )
 
-    def _attempt(self, model: Any, cur: LnsRun, free: np.ndarray, limit: float, seed: int
-                 ) -> tuple[float | None, list[int] | None, Any, float]:
+    def _attempt(
+        self, model: Any, cur: LnsRun, free: np.ndarray, limit: float, seed: int
+    ) -> tuple[float | None, list[int] | None, Any, float]:
         """One neighbourhood: (objective, full solution) if a roster was found, the status
         code and the cost; a small sub-model (:class:`SubModels`, written into ``model``)
         when the incumbent's full solution is known, else the whole ``model`` (a clone)
@@ -514,8 +551,7 @@ class Lns:
             sub_parameters(solver, limit, self.options, seed)
             code = run_cp(solver, sub)
             # wall-clock mode: building the sub-model counts too
-            cost = self._cost(solver) if self.options.deterministic \
-                else time.perf_counter() - w0
+            cost = self._cost(solver) if self.options.deterministic else time.perf_counter() - w0
             solution: list[int] | None = None
             if code in (cp.OPTIMAL, cp.FEASIBLE):
                 found = np.asarray(solver.ResponseProto().solution, dtype=np.int64)
@@ -524,8 +560,9 @@ class Lns:
                 solution = full.tolist()
         else:
             solver, code, cost = self._solve(model, cur.values, free, limit, seed)
-            solution = list(solver.ResponseProto().solution) \
-                if code in (cp.OPTIMAL, cp.FEASIBLE) else None
+            solution = (
+                list(solver.ResponseProto().solution) if code in (cp.OPTIMAL, cp.FEASIBLE) else None
+            )
         self.guard_hit |= hit_wall_guard(cp, solver, code, self.options)
         if not solution:
             return None, None, code, cost
@@ -549,8 +586,9 @@ class Lns:
     def _fixed_solve(self, cur: LnsRun) -> tuple[Any, Any, float]:
         """The whole model with every shift fixed at ``cur`` (sets ``load_s``)."""
         t0 = time.perf_counter()
-        out = self._solve(self.models[0], cur.values, np.zeros(len(self.idx), dtype=bool),
-                          60.0, self.options.seed)
+        out = self._solve(
+            self.models[0], cur.values, np.zeros(len(self.idx), dtype=bool), 60.0, self.options.seed
+        )
         self.load_s = time.perf_counter() - t0
         return out
 
@@ -566,8 +604,14 @@ class Lns:
         if code in (self.rm.cp.OPTIMAL, self.rm.cp.FEASIBLE):
             cur.solution = list(solver.ResponseProto().solution)
 
-    def run(self, start: LnsRun, budget: float, stop: Stop | None = None,
-            on_improve: Callable[[float], None] | None = None, threads: int = 1) -> LnsRun:
+    def run(
+        self,
+        start: LnsRun,
+        budget: float,
+        stop: Stop | None = None,
+        on_improve: Callable[[float], None] | None = None,
+        threads: int = 1,
+    ) -> LnsRun:
         """Improve ``start`` for ``budget`` (deterministic or wall) seconds.
 
         Stops early at the objective's floor (:func:`objective_floor`, e.g. no shortfall) or
@@ -592,28 +636,48 @@ class Lns:
             self.sub.sync(np.asarray(cur.solution, dtype=np.int64))
         pool = ThreadPoolExecutor(threads) if threads > 1 else None
         try:
-            while cur.used < budget - 1e-3 and cur.objective > self.lower + 1e-9 and not (
-                    stop is not None and stop.at is not None and cur.used >= stop.at) \
-                    and not interrupt.requested():  # a signal: keep the incumbent
+            while (
+                cur.used < budget - 1e-3
+                and cur.objective > self.lower + 1e-9
+                and not (stop is not None and stop.at is not None and cur.used >= stop.at)
+                and not interrupt.requested()
+            ):  # a signal: keep the incumbent
                 limit = min(self.sub_limit(cur), budget - cur.used)
                 draws = []
                 for _t in range(threads):
                     kind = self.rng.choice(KINDS)
-                    draws.append((kind, self.neighbourhood(self.rng, kind, self.share[kind],
-                                                           cur.values), self.calls))
+                    draws.append(
+                        (
+                            kind,
+                            self.neighbourhood(self.rng, kind, self.share[kind], cur.values),
+                            self.calls,
+                        )
+                    )
                     self.calls += 1
-                jobs = [(models[t], cur, free, limit, self.options.seed + c)
-                        for t, (_k, free, c) in enumerate(draws)]
-                results = list(pool.map(lambda a: self._attempt(*a), jobs)) \
-                    if pool is not None else [self._attempt(*jobs[0])]
+                jobs = [
+                    (models[t], cur, free, limit, self.options.seed + c)
+                    for t, (_k, free, c) in enumerate(draws)
+                ]
+                results = (
+                    list(pool.map(lambda a: self._attempt(*a), jobs))
+                    if pool is not None
+                    else [self._attempt(*jobs[0])]
+                )
                 cur.calls += len(draws)
                 cur.used += max(cost for *_r, cost in results)
                 best: tuple[float, list[int]] | None = None
                 for (kind, _f, _c), (value, sol, code, _cost) in zip(draws, results, strict=True):
-                    self.share[kind] = min(MAX_SHARE, self.share[kind] * 1.1) \
-                        if code == cp.OPTIMAL else max(MIN_SHARE, self.share[kind] / 1.1)
-                    if value is not None and sol is not None and value <= cur.objective + 1e-9 \
-                            and (best is None or value < best[0] - 1e-9):
+                    self.share[kind] = (
+                        min(MAX_SHARE, self.share[kind] * 1.1)
+                        if code == cp.OPTIMAL
+                        else max(MIN_SHARE, self.share[kind] / 1.1)
+                    )
+                    if (
+                        value is not None
+                        and sol is not None
+                        and value <= cur.objective + 1e-9
+                        and (best is None or value < best[0] - 1e-9)
+                    ):
                         best = (value, sol)
                 if best is not None:
                     if best[0] < cur.objective - 1e-9:
@@ -650,7 +714,10 @@ def progress_printer(stage: str, enabled: bool) -> Callable[[float], None] | Non
     t0 = time.perf_counter()
 
     def show(value: float) -> None:
-        print(f"  [{stage}] LNS incumbent {value:g}  {time.perf_counter() - t0:.1f} s",
-              file=sys.stderr, flush=True)
+        print(
+            f"  [{stage}] LNS incumbent {value:g}  {time.perf_counter() - t0:.1f} s",
+            file=sys.stderr,
+            flush=True,
+        )
 
     return show

@@ -24,8 +24,21 @@ from pks_opt.rostering.data import (
 Assignment = Mapping[tuple[str, int], tuple[str, str]]  # (staff, day) -> (shift, competence)
 NIGHT = "night"
 #: ``staff`` is empty on cover rows and names the person on a named-demand row
-COVERAGE_COLUMNS = ["date", "week", "day", "holiday", "shift", "competence", "tier", "required",
-                    "assigned", "short", "over", "short_hours", "staff"]
+COVERAGE_COLUMNS = [
+    "date",
+    "week",
+    "day",
+    "holiday",
+    "shift",
+    "competence",
+    "tier",
+    "required",
+    "assigned",
+    "short",
+    "over",
+    "short_hours",
+    "staff",
+]
 
 
 @dataclass
@@ -49,8 +62,14 @@ class RosterEvaluation:
         }
 
 
-def can_work(data: RosterData, e: StaffMember, d: int, shift: str, demanded: set[tuple[int, str, str]],
-             absent: set[tuple[str, int]]) -> bool:
+def can_work(
+    data: RosterData,
+    e: StaffMember,
+    d: int,
+    shift: str,
+    demanded: set[tuple[int, str, str]],
+    absent: set[tuple[str, int]],
+) -> bool:
     """Whether e could ever be put on ``shift`` on day d (spec R1: not absent, allowed, demanded)."""
     if (e.id, d) in absent or e.max_shifts.get(shift, 1) <= 0:
         return False
@@ -70,8 +89,15 @@ def evaluate_roster(data: RosterData, roster: Assignment) -> RosterEvaluation:
     groups: dict[tuple[int, str, str], list[int]] = {}
     for i, dm in enumerate(data.demand):
         groups.setdefault((dm.day, dm.shift, dm.competence), []).append(i)
-    terms = {"tier1": 0.0, "tier2": 0.0, "tier3": 0.0, "over": 0.0, "wishes": 0.0,
-             "fairness": 0.0, "target": 0.0}
+    terms = {
+        "tier1": 0.0,
+        "tier2": 0.0,
+        "tier3": 0.0,
+        "over": 0.0,
+        "wishes": 0.0,
+        "fairness": 0.0,
+        "target": 0.0,
+    }
     rows = []
     for key in sorted(groups):
         d, s, c = key
@@ -86,25 +112,46 @@ def evaluate_roster(data: RosterData, roster: Assignment) -> RosterEvaluation:
             short = dm.required - got
             terms[f"tier{dm.tier}"] += dm.weight_under * short
             over = left if j == len(idx) - 1 else 0
-            rows.append({
-                "date": data.date_of(d).isoformat(), "week": data.iso_week(d), "day": d,
-                "holiday": data.holiday(d), "shift": s, "competence": c, "tier": dm.tier, "required": dm.required,
-                "assigned": got, "short": short, "over": over,
-                "short_hours": short * shifts[s].paid_minutes / MINUTES_PER_HOUR, "staff": "",
-            })
+            rows.append(
+                {
+                    "date": data.date_of(d).isoformat(),
+                    "week": data.iso_week(d),
+                    "day": d,
+                    "holiday": data.holiday(d),
+                    "shift": s,
+                    "competence": c,
+                    "tier": dm.tier,
+                    "required": dm.required,
+                    "assigned": got,
+                    "short": short,
+                    "over": over,
+                    "short_hours": short * shifts[s].paid_minutes / MINUTES_PER_HOUR,
+                    "staff": "",
+                }
+            )
         w_over = max(data.demand[i].weight_over for i in idx)
         terms["over"] += w_over * max(0, count.get(key, 0) - req_total)
     # named people the level above asked for (R3b): one row each, inside the cover rows
     for nd in data.named_demand:
         on = roster.get((nd.staff, nd.day)) == (nd.shift, nd.competence)
         terms[f"tier{nd.tier}"] += nd.weight_under * (0 if on else 1)
-        rows.append({
-            "date": data.date_of(nd.day).isoformat(), "week": data.iso_week(nd.day),
-            "day": nd.day, "holiday": data.holiday(nd.day), "shift": nd.shift, "competence": nd.competence, "tier": nd.tier,
-            "required": 1, "assigned": int(on), "short": int(not on), "over": 0,
-            "short_hours": (0 if on else shifts[nd.shift].paid_minutes / MINUTES_PER_HOUR),
-            "staff": nd.staff,
-        })
+        rows.append(
+            {
+                "date": data.date_of(nd.day).isoformat(),
+                "week": data.iso_week(nd.day),
+                "day": nd.day,
+                "holiday": data.holiday(nd.day),
+                "shift": nd.shift,
+                "competence": nd.competence,
+                "tier": nd.tier,
+                "required": 1,
+                "assigned": int(on),
+                "short": int(not on),
+                "over": 0,
+                "short_hours": (0 if on else shifts[nd.shift].paid_minutes / MINUTES_PER_HOUR),
+                "staff": nd.staff,
+            }
+        )
     coverage = pd.DataFrame(rows, columns=COVERAGE_COLUMNS)
     for (e, d), (s, c) in roster.items():
         if (d, s, c) not in groups and (e, d) not in {(p.staff, p.day) for p in data.pins}:
@@ -112,7 +159,9 @@ def evaluate_roster(data: RosterData, roster: Assignment) -> RosterEvaluation:
     # --- wishes
     for wish in data.wishes:
         cell = roster.get((wish.staff, wish.day))
-        hit = cell is not None if wish.shift is None else (cell is not None and cell[0] == wish.shift)
+        hit = (
+            cell is not None if wish.shift is None else (cell is not None and cell[0] == wish.shift)
+        )
         if hit != wish.work:
             terms["wishes"] += wish.weight
     # --- fairness and target hours
@@ -123,9 +172,24 @@ def evaluate_roster(data: RosterData, roster: Assignment) -> RosterEvaluation:
         w_counts: list[int] = []
         weekends = data.weekends()
         for emp in data.staff:
-            if any(can_work(data, emp, d, s, demanded, absent) for d in range(data.num_days) for s in nights):
-                n_counts.append(sum(1 for d in range(data.num_days) if (roster.get((emp.id, d)) or ("", ""))[0] in nights))
-            if any(can_work(data, emp, d, s.id, demanded, absent) for wk in weekends for d in wk for s in data.shifts):
+            if any(
+                can_work(data, emp, d, s, demanded, absent)
+                for d in range(data.num_days)
+                for s in nights
+            ):
+                n_counts.append(
+                    sum(
+                        1
+                        for d in range(data.num_days)
+                        if (roster.get((emp.id, d)) or ("", ""))[0] in nights
+                    )
+                )
+            if any(
+                can_work(data, emp, d, s.id, demanded, absent)
+                for wk in weekends
+                for d in wk
+                for s in data.shifts
+            ):
                 w_counts.append(sum(1 for wk in weekends if any((emp.id, d) in roster for d in wk)))
         for counts in (n_counts, w_counts):
             if len(counts) >= 2:
@@ -135,7 +199,9 @@ def evaluate_roster(data: RosterData, roster: Assignment) -> RosterEvaluation:
         mins = minutes_worked(data, roster, e_id)
         if data.rules.target_weight_per_hour and person.target_minutes is not None:
             excess = abs(mins - person.target_minutes) - person.tolerance_minutes
-            terms["target"] += data.rules.target_weight_per_hour * max(0, math.ceil(excess / MINUTES_PER_HOUR))
+            terms["target"] += data.rules.target_weight_per_hour * max(
+                0, math.ceil(excess / MINUTES_PER_HOUR)
+            )
         if person.max_minutes is not None and mins > person.max_minutes:
             viol.append(f"{e_id}: {mins} paid minutes > cap {person.max_minutes}")
         if person.min_minutes is not None and mins < person.min_minutes:
@@ -149,8 +215,13 @@ def minutes_worked(data: RosterData, roster: Assignment, e: str) -> int:
     return sum(shifts[s].paid_minutes for (ee, _d), (s, _c) in roster.items() if ee == e)
 
 
-def _hard_rules(data: RosterData, roster: Assignment, staff: Mapping[str, StaffMember],
-                shifts: Mapping[str, object], absent: set[tuple[str, int]]) -> list[str]:
+def _hard_rules(
+    data: RosterData,
+    roster: Assignment,
+    staff: Mapping[str, StaffMember],
+    shifts: Mapping[str, object],
+    absent: set[tuple[str, int]],
+) -> list[str]:
     out: list[str] = []
     h = data.num_days
     sh = {s.id: s for s in data.shifts}
@@ -164,7 +235,9 @@ def _hard_rules(data: RosterData, roster: Assignment, staff: Mapping[str, StaffM
     for p in data.pins:
         got = roster.get((p.staff, p.day))
         if (got[0] if got else None) != p.shift:
-            out.append(f"{p.staff}: pinned {p.shift or 'off'} on day {p.day}, got {got[0] if got else 'off'}")
+            out.append(
+                f"{p.staff}: pinned {p.shift or 'off'} on day {p.day}, got {got[0] if got else 'off'}"
+            )
     for emp in data.staff:
         works: list[str | None] = [(roster.get((emp.id, d)) or (None, ""))[0] for d in range(h)]
         # daily rest (clock times) or the listed successions
@@ -181,7 +254,9 @@ def _hard_rules(data: RosterData, roster: Assignment, staff: Mapping[str, StaffM
                     sa, sb = sh[a], sh[b]
                     rest = k * MINUTES_PER_DAY + (sb.start_minute or 0) - (sa.end_minute or 0)
                     if rest < data.rules.daily_rest_minutes:
-                        out.append(f"{emp.id}: {rest} min rest between {a} day {d} and {b} day {d + k}")
+                        out.append(
+                            f"{emp.id}: {rest} min rest between {a} day {d} and {b} day {d + k}"
+                        )
                 elif (a, b, k) in listed:
                     out.append(f"{emp.id}: {b} on day {d + k} cannot follow {a} on day {d}")
         for s, limit in emp.max_shifts.items():
@@ -191,7 +266,11 @@ def _hard_rules(data: RosterData, roster: Assignment, staff: Mapping[str, StaffM
         on = [x is not None for x in works]
         for start, length, worked in runs(on):
             inside = start > 0 and start + length < h
-            if worked and emp.max_consecutive_days is not None and length > emp.max_consecutive_days:
+            if (
+                worked
+                and emp.max_consecutive_days is not None
+                and length > emp.max_consecutive_days
+            ):
                 out.append(f"{emp.id}: {length} consecutive working days from day {start}")
             if worked and inside and length < emp.min_consecutive_days:
                 out.append(f"{emp.id}: only {length} consecutive working days from day {start}")
@@ -205,7 +284,9 @@ def _hard_rules(data: RosterData, roster: Assignment, staff: Mapping[str, StaffM
             for d0 in data.weekly_rest_starts():
                 longest = longest_rest(data, works, d0)
                 if longest < data.rules.weekly_rest_minutes:
-                    out.append(f"{emp.id}: longest rest in the 7 days from day {d0} is {longest} min")
+                    out.append(
+                        f"{emp.id}: longest rest in the 7 days from day {d0} is {longest} min"
+                    )
     return out
 
 
@@ -271,19 +352,23 @@ def hours_table(data: RosterData, roster: Assignment) -> pd.DataFrame:
         worked = minutes_worked(data, roster, e.id) / MINUTES_PER_HOUR
         target = None if e.target_minutes is None else e.target_minutes / MINUTES_PER_HOUR
         tol = e.tolerance_minutes / MINUTES_PER_HOUR
-        rows.append({
-            "staff": e.id,
-            "competences": "|".join(e.competences),
-            "target_hours": target,
-            "tolerance_hours": tol,
-            "worked_hours": worked,
-            "deviation_hours": None if target is None else worked - target,
-            "within_tolerance": None if target is None else abs(worked - target) <= tol + 1e-9,
-            "shifts": len(mine),
-            "nights": sum(1 for _d, s in mine if s in nights),
-            "weekends": sum(1 for wk in data.weekends() if any((e.id, d) in roster for d in wk)),
-            "absent_days": sum(1 for a in data.absences if a.staff == e.id),
-        })
+        rows.append(
+            {
+                "staff": e.id,
+                "competences": "|".join(e.competences),
+                "target_hours": target,
+                "tolerance_hours": tol,
+                "worked_hours": worked,
+                "deviation_hours": None if target is None else worked - target,
+                "within_tolerance": None if target is None else abs(worked - target) <= tol + 1e-9,
+                "shifts": len(mine),
+                "nights": sum(1 for _d, s in mine if s in nights),
+                "weekends": sum(
+                    1 for wk in data.weekends() if any((e.id, d) in roster for d in wk)
+                ),
+                "absent_days": sum(1 for a in data.absences if a.staff == e.id),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -312,10 +397,16 @@ def roster_vs_plan(data: RosterData, roster: Assignment, coverage: pd.DataFrame)
     for key in sorted(set(need) | set(provided)):
         n = need.get(key, [0.0, 0.0, 0.0, 0.0])
         p = provided.get(key, 0.0)
-        rows.append({
-            "week": key[0], "competence": key[1], "needed_hours": n[0], "covered_hours": n[1],
-            "provided_hours": p, "short_hours": n[2] + n[3],
-            "buffer_hours": p - n[0],
-            "buffer_pct": round(100 * (p - n[0]) / n[0], 1) if n[0] else None,
-        })
+        rows.append(
+            {
+                "week": key[0],
+                "competence": key[1],
+                "needed_hours": n[0],
+                "covered_hours": n[1],
+                "provided_hours": p,
+                "short_hours": n[2] + n[3],
+                "buffer_hours": p - n[0],
+                "buffer_pct": round(100 * (p - n[0]) / n[0], 1) if n[0] else None,
+            }
+        )
     return pd.DataFrame(rows)

@@ -23,21 +23,28 @@ DEFAULT_TABLES = {
 
 
 def write_instance(
-    folder: Path, tables: dict[str, str] | None = None, *, days: list[int] | None = None,
+    folder: Path,
+    tables: dict[str, str] | None = None,
+    *,
+    days: list[int] | None = None,
     **params: Any,
 ) -> Path:
     """A folder instance: DEFAULT_TABLES overridden by ``tables`` (CSV text per table)."""
     folder.mkdir(parents=True, exist_ok=True)
-    manifest: dict[str, Any] = {"kind": "activity_matrix", "name": folder.name,
-                                "parameters": {"days": days or [0], **params}}
+    manifest: dict[str, Any] = {
+        "kind": "activity_matrix",
+        "name": folder.name,
+        "parameters": {"days": days or [0], **params},
+    }
     (folder / "instance.yaml").write_text(yaml.safe_dump(manifest), encoding="utf-8")
     for name, text in {**DEFAULT_TABLES, **(tables or {})}.items():
         (folder / f"{name}.csv").write_text(text, encoding="utf-8")
     return folder
 
 
-def solve(folder: Path, *, plan: Path | None = None, week: int | None = None,
-          seed: int = 0) -> Result:
+def solve(
+    folder: Path, *, plan: Path | None = None, week: int | None = None, seed: int = 0
+) -> Result:
     if plan is None:
         datas = [read_matrix(folder)]
     else:

@@ -14,10 +14,14 @@ from pks_opt.instances import instance_path
 def _to_workbook(folder: Path, target: Path) -> Path:
     manifest = yaml.safe_load((folder / "instance.yaml").read_text())
     rows = [("kind", manifest["kind"]), ("name", manifest["name"])]
-    rows += [(f"parameters.{k}", yaml.safe_dump(v, default_flow_style=True).strip())
-             for k, v in manifest["parameters"].items()]
+    rows += [
+        (f"parameters.{k}", yaml.safe_dump(v, default_flow_style=True).strip())
+        for k, v in manifest["parameters"].items()
+    ]
     with pd.ExcelWriter(target, engine="openpyxl") as xl:
-        pd.DataFrame(rows, columns=["key", "value"]).to_excel(xl, sheet_name="instance", index=False)
+        pd.DataFrame(rows, columns=["key", "value"]).to_excel(
+            xl, sheet_name="instance", index=False
+        )
         for csv in sorted(folder.glob("*.csv")):
             pd.read_csv(csv, dtype=str, keep_default_na=False).to_excel(
                 xl, sheet_name=csv.stem, index=False

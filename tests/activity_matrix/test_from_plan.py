@@ -11,18 +11,24 @@ from pks_opt.errors import InputError
 
 from .helpers import solve, write_instance
 
-PLAN_HEADER = "planning_object,week,week_type,inflow,production,queue_start,queue_end,expected_wait_weeks\n"
+PLAN_HEADER = (
+    "planning_object,week,week_type,inflow,production,queue_start,queue_end,expected_wait_weeks\n"
+)
 
 
 def _clinic(tmp_path: Path, **extra: str) -> Path:
     # 2 rooms × am/pm × Mon–Tue = 8 room sessions; gastro 4 patients/session, other 8.
-    return write_instance(tmp_path / "clinic", {
-        "sessions": "session,start,end\nam,08:00,12:00\npm,13:00,17:00\n",
-        "rooms": "room,capabilities\nR1,\nR2,\n",
-        "activity_types": "activity_type,priority,sessions_per_week,patients_per_session\n"
-                          "gastro,1,0,4\nother,2,1,8\n",
-        **extra,
-    }, days=[0, 1])
+    return write_instance(
+        tmp_path / "clinic",
+        {
+            "sessions": "session,start,end\nam,08:00,12:00\npm,13:00,17:00\n",
+            "rooms": "room,capabilities\nR1,\nR2,\n",
+            "activity_types": "activity_type,priority,sessions_per_week,patients_per_session\n"
+            "gastro,1,0,4\nother,2,1,8\n",
+            **extra,
+        },
+        days=[0, 1],
+    )
 
 
 def _plan(tmp_path: Path, rows: str) -> Path:
@@ -44,8 +50,11 @@ def test_one_matrix_per_week_type_at_its_peak(tmp_path: Path) -> None:
     # gastro production: weeks 1–3 normal 10, 13, 7 patients → 3, 4, 2 sessions → peak 4
     # (week 2); week 4 'low' 3 patients → 1 session. 'other' is not in the plan: it keeps
     # the instance's 1 session a week. Both week types fit the 8 room sessions.
-    plan = _plan(tmp_path, "gastro,1,normal,10,10,0,0,0\ngastro,2,normal,13,13,0,0,0\n"
-                           "gastro,3,normal,7,7,0,0,0\ngastro,4,low,3,3,0,0,0\n")
+    plan = _plan(
+        tmp_path,
+        "gastro,1,normal,10,10,0,0,0\ngastro,2,normal,13,13,0,0,0\n"
+        "gastro,3,normal,7,7,0,0,0\ngastro,4,low,3,3,0,0,0\n",
+    )
     res = solve(_clinic(tmp_path), plan=plan)
     cov = res.tables["coverage"].set_index(["week_type", "activity_type"])
     assert cov.loc[("normal", "gastro"), "needed"] == 4
@@ -60,8 +69,9 @@ def test_one_matrix_per_week_type_at_its_peak(tmp_path: Path) -> None:
 
 def test_chosen_week(tmp_path: Path) -> None:
     # --week 3: 7 patients → 2 sessions, labelled with week 3's type 'normal'.
-    plan = _plan(tmp_path, "gastro,1,normal,10,10,0,0,0\ngastro,3,normal,7,7,0,0,0\n"
-                           "gastro,4,low,3,3,0,0,0\n")
+    plan = _plan(
+        tmp_path, "gastro,1,normal,10,10,0,0,0\ngastro,3,normal,7,7,0,0,0\ngastro,4,low,3,3,0,0,0\n"
+    )
     res = solve(_clinic(tmp_path), plan=plan, week=3)
     cov = res.tables["coverage"]
     assert cov["week_type"].unique().tolist() == ["normal"]
@@ -70,8 +80,9 @@ def test_chosen_week(tmp_path: Path) -> None:
 
 def test_mapping_adds_planning_objects(tmp_path: Path) -> None:
     # plan objects 'endo' and 'colon' both map to gastro: 6 + 6 = 12 patients → 3 sessions.
-    clinic = _clinic(tmp_path, plan_mapping="planning_object,activity_type\n"
-                                            "endo,gastro\ncolon,gastro\n")
+    clinic = _clinic(
+        tmp_path, plan_mapping="planning_object,activity_type\nendo,gastro\ncolon,gastro\n"
+    )
     plan = _plan(tmp_path, "endo,1,normal,6,6,0,0,0\ncolon,1,normal,6,6,0,0,0\n")
     res = solve(clinic, plan=plan)
     assert res.tables["coverage"].set_index("activity_type").loc["gastro", "needed"] == 3
@@ -80,12 +91,15 @@ def test_mapping_adds_planning_objects(tmp_path: Path) -> None:
 def test_activity_hours_when_no_patients_per_session(tmp_path: Path) -> None:
     # cardio has no patients_per_session; activity_hours: 0.5 physician hours per visit and
     # 4-hour sessions with 1 physician → 8 per session; 20 patients → 3 sessions.
-    clinic = write_instance(tmp_path / "clinic", {
-        "rooms": "room,capabilities\nR1,\nR2,\nR3,\n",
-        "activity_types": "activity_type,priority,sessions_per_week\ncardio,1,0\n",
-        "activity_staff": "activity_type,competence,staff\ncardio,physician,1\n",
-        "staff": "staff,competence,count\nP,physician,3\n",
-    })
+    clinic = write_instance(
+        tmp_path / "clinic",
+        {
+            "rooms": "room,capabilities\nR1,\nR2,\nR3,\n",
+            "activity_types": "activity_type,priority,sessions_per_week\ncardio,1,0\n",
+            "activity_staff": "activity_type,competence,staff\ncardio,physician,1\n",
+            "staff": "staff,competence,count\nP,physician,3\n",
+        },
+    )
     plan = _plan(tmp_path, "cardio,1,normal,20,20,0,0,0\n")
     (plan / "activity_hours.csv").write_text(
         "planning_object,resource,hours_per_activity\ncardio,physician,0.5\ncardio,room,1\n",
@@ -113,20 +127,24 @@ def test_week_not_in_plan(tmp_path: Path) -> None:
 
 def _small(tmp_path: Path, **extra: str) -> Path:
     # 2 rooms × 1 session × Monday; A needs 1 physician, 4 patients per session; 2 physicians.
-    return write_instance(tmp_path / "small", {
-        "rooms": "room,capabilities\nR1,\nR2,\n",
-        "activity_types": "activity_type,priority,sessions_per_week,patients_per_session\nA,1,0,4\n",
-        "activity_staff": "activity_type,competence,staff\nA,physician,1\n",
-        "staff": "staff,competence,count\nP,physician,2\n",
-        **extra,
-    })
+    return write_instance(
+        tmp_path / "small",
+        {
+            "rooms": "room,capabilities\nR1,\nR2,\n",
+            "activity_types": "activity_type,priority,sessions_per_week,patients_per_session\nA,1,0,4\n",
+            "activity_staff": "activity_type,competence,staff\nA,physician,1\n",
+            "staff": "staff,competence,count\nP,physician,2\n",
+            **extra,
+        },
+    )
 
 
 def test_availability_per_week_type(tmp_path: Path) -> None:
     # 8 patients = 2 sessions in both week types; in 'low' weeks only 1 physician works
     # (vacation) → normal 2 delivered, low 1 with the physician limit named.
-    clinic = _small(tmp_path, staff_availability="staff,weekday,session,available,week_type\n"
-                                                 "P,,,1,low\n")
+    clinic = _small(
+        tmp_path, staff_availability="staff,weekday,session,available,week_type\nP,,,1,low\n"
+    )
     plan = _plan(tmp_path, "A,1,normal,8,8,0,0,0\nA,2,low,8,8,0,0,0\n")
     res = solve(clinic, plan=plan)
     cov = res.tables["coverage"].set_index("week_type")
@@ -144,8 +162,11 @@ def test_availability_per_week_type(tmp_path: Path) -> None:
 def test_pin_in_a_cell_closed_in_one_week_type(tmp_path: Path) -> None:
     # R1 is closed on Monday in 'low' weeks but pinned to A: the normal matrix exists, the
     # low one cannot → INFEASIBLE, and the line names the pin and the week type.
-    clinic = _small(tmp_path, room_closed="room,weekday,session,week_type\nR1,0,am,low\n",
-                    pinned="room,weekday,session,activity_type\nR1,0,am,A\n")
+    clinic = _small(
+        tmp_path,
+        room_closed="room,weekday,session,week_type\nR1,0,am,low\n",
+        pinned="room,weekday,session,activity_type\nR1,0,am,A\n",
+    )
     plan = _plan(tmp_path, "A,1,normal,4,4,0,0,0\nA,2,low,4,4,0,0,0\n")
     res = solve(clinic, plan=plan)
     assert res.status.value == "INFEASIBLE"
@@ -154,12 +175,17 @@ def test_pin_in_a_cell_closed_in_one_week_type(tmp_path: Path) -> None:
     ]
 
 
-@pytest.mark.parametrize(("rows", "message"), [
-    ("gastro,1,normal,4,-4,0,0,0\n", "production_plan.csv row 2, field 'production'"),
-    ("gastro,1,normal,4,4,0,0,0\ngastro,1,low,4,4,0,0,0\n",
-     "production_plan.csv row 3, field 'week_type': week 1 is 'low' here but 'normal'"),
-    ("gastro,x,normal,4,4,0,0,0\n", "production_plan.csv row 2, field 'week'"),
-])
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        ("gastro,1,normal,4,-4,0,0,0\n", "production_plan.csv row 2, field 'production'"),
+        (
+            "gastro,1,normal,4,4,0,0,0\ngastro,1,low,4,4,0,0,0\n",
+            "production_plan.csv row 3, field 'week_type': week 1 is 'low' here but 'normal'",
+        ),
+        ("gastro,x,normal,4,4,0,0,0\n", "production_plan.csv row 2, field 'week'"),
+    ],
+)
 def test_bad_plan_rows_exit_2(tmp_path: Path, rows: str, message: str) -> None:
     from click.testing import CliRunner
 
@@ -167,8 +193,19 @@ def test_bad_plan_rows_exit_2(tmp_path: Path, rows: str, message: str) -> None:
 
     plan = _plan(tmp_path, rows)
     out = tmp_path / "out"
-    res = CliRunner().invoke(main, ["matrix", str(_clinic(tmp_path)), "--from-plan", str(plan),
-                                    "--out", str(out), "--time-limit", "5"])
+    res = CliRunner().invoke(
+        main,
+        [
+            "matrix",
+            str(_clinic(tmp_path)),
+            "--from-plan",
+            str(plan),
+            "--out",
+            str(out),
+            "--time-limit",
+            "5",
+        ],
+    )
     assert res.exit_code == 2
     assert message in res.stderr
     assert not out.exists()

@@ -63,10 +63,15 @@ def test_stage_terms_are_exact_for_every_filling(tmp_path: Path) -> None:
     # With the cells fixed, each stage expression has a single value: its minimum and its
     # maximum over the auxiliary variables both equal the count of solution.stage_values.
     # (Before the fix, maximising room changes with A in both sessions gave 1, not 0.)
-    data = read_matrix(write_instance(tmp_path / "i", {
-        "sessions": AM_PM,
-        "activity_types": "activity_type,priority,sessions_per_week\nA,1,2\nB,1,2\n",
-    }))
+    data = read_matrix(
+        write_instance(
+            tmp_path / "i",
+            {
+                "sessions": AM_PM,
+                "activity_types": "activity_type,priority,sessions_per_week\nA,1,2\nB,1,2\n",
+            },
+        )
+    )
     for am, pm in itertools.product(("", "A", "B"), repeat=2):
         rooms = {("R1", 0, k): t for k, t in (("am", am), ("pm", pm)) if t}
         want = stage_values(data, rooms)
@@ -105,11 +110,16 @@ def test_stage_stopped_early_reports_the_returned_cells(
             return super().solve(model, *args, **kwargs)
 
     monkeypatch.setattr(cp_model, "CpSolver", FirstSolutionAtStage5)
-    data = read_matrix(write_instance(tmp_path / "i", {
-        "sessions": AM_PM,
-        "rooms": "room,capabilities\nR1,\nR2,\n",
-        "activity_types": "activity_type,priority,sessions_per_week\nA,1,2\nB,1,2\n",
-    }))
+    data = read_matrix(
+        write_instance(
+            tmp_path / "i",
+            {
+                "sessions": AM_PM,
+                "rooms": "room,capabilities\nR1,\nR2,\n",
+                "activity_types": "activity_type,priority,sessions_per_week\nA,1,2\nB,1,2\n",
+            },
+        )
+    )
     run = MatrixModel(data).solve(time_limit_s=10, workers=1, seed=0)
     assert calls["n"] == 6
     assert stage_values(data, run.rooms) == {k: int(v) for k, v in run.stage_objectives.items()}

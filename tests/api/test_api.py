@@ -21,13 +21,19 @@ REPO = Path(__file__).resolve().parents[2]
 
 def test_readme_python_example_runs_as_written(tmp_path: Path) -> None:
     text = (REPO / "README.md").read_text(encoding="utf-8")
-    section = text[text.index("## Python API"):]
+    section = text[text.index("## Python API") :]
     code = re.search(r"```python\n(.*?)```", section, re.S)
     assert code is not None
     (tmp_path / "instances").symlink_to(REPO / "instances")
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    run = subprocess.run([sys.executable, "-c", code.group(1)], cwd=tmp_path, env=env,
-                         capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        [sys.executable, "-c", code.group(1)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert run.returncode == 0, run.stderr
     lines = run.stdout.splitlines()
     assert lines[0] == "OPTIMAL 1256150"  # as the comment in the README says
@@ -45,12 +51,15 @@ def test_result_round_trips_through_a_folder(tmp_path: Path) -> None:
     assert set(back.tables) == set(res.tables)
     beds = back.tables["inpatient_beds"]
     assert beds.loc[0, "bed_days"] == pytest.approx(7000)
-    pd.testing.assert_frame_equal(back.tables["inpatient_beds"],
-                                  res.tables["inpatient_beds"].reset_index(drop=True),
-                                  check_dtype=False)
+    pd.testing.assert_frame_equal(
+        back.tables["inpatient_beds"],
+        res.tables["inpatient_beds"].reset_index(drop=True),
+        check_dtype=False,
+    )
     assert back.explanation == res.explanation and back.kpis == env["kpis"]
-    assert set(env["charts"]) and all((tmp_path / "need" / f).is_file()
-                                      for f in env["charts"].values())
+    assert set(env["charts"]) and all(
+        (tmp_path / "need" / f).is_file() for f in env["charts"].values()
+    )
 
 
 def test_balance_scenarios_are_parts_written_as_subfolders(tmp_path: Path) -> None:
@@ -82,12 +91,17 @@ def test_input_warnings_are_kept_in_the_result_and_shown_first(tmp_path: Path) -
 
     from pks_opt.commands import main
 
-    folder = write_instance(tmp_path / "inst", staff="id,competences\nann,RN\n",
-                            demand="weekday,shift,competence,staff,tier\n0,D,RN,2,1\n")
+    folder = write_instance(
+        tmp_path / "inst",
+        staff="id,competences\nann,RN\n",
+        demand="weekday,shift,competence,staff,tier\n0,D,RN,2,1\n",
+    )
     res = pks.roster(folder, time_limit=2)
     assert any("only 1 staff member(s) have RN" in w for w in res.warnings)
-    run = CliRunner().invoke(main, ["roster", str(folder), "--time-limit", "2", "--quiet",
-                                    "--out", str(tmp_path / "out")])
+    run = CliRunner().invoke(
+        main,
+        ["roster", str(folder), "--time-limit", "2", "--quiet", "--out", str(tmp_path / "out")],
+    )
     assert run.exit_code == 0, run.output
     out_lines = run.output.splitlines()
     assert out_lines[2].startswith("warning:") and "only 1 staff member(s)" in out_lines[2]
@@ -132,10 +146,21 @@ def test_swedish_csv_dialect_is_written_and_read_back_by_the_next_level(tmp_path
 
     assert dataclasses.replace(b, source=a.source) == a
     back = pks.load_result(tmp_path / "sv")
-    pd.testing.assert_frame_equal(back.tables["production_goals"],
-                                  pks.load_result(tmp_path / "comma").tables["production_goals"])
-    run = CliRunner().invoke(main, ["need", str(instance_path("seed-inpatient")), "--out",
-                                    str(tmp_path / "need"), "--csv-dialect", "sv"])
+    pd.testing.assert_frame_equal(
+        back.tables["production_goals"],
+        pks.load_result(tmp_path / "comma").tables["production_goals"],
+    )
+    run = CliRunner().invoke(
+        main,
+        [
+            "need",
+            str(instance_path("seed-inpatient")),
+            "--out",
+            str(tmp_path / "need"),
+            "--csv-dialect",
+            "sv",
+        ],
+    )
     assert run.exit_code == 0, run.output
     beds = (tmp_path / "need" / "inpatient_beds.csv").read_text(encoding="utf-8-sig")
     assert beds.splitlines()[0].count(";") >= 5 and "20,18" in beds

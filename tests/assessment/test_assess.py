@@ -39,8 +39,9 @@ def book(path: Path, sheets: dict[str, list[list[Any]]]) -> Path:
     return path
 
 
-def answer_rows(key: str, respondents: list[str], date: str,
-                answer: Callable[[int, str, int], str]) -> list[list[Any]]:
+def answer_rows(
+    key: str, respondents: list[str], date: str, answer: Callable[[int, str, int], str]
+) -> list[list[Any]]:
     """One row per respondent × item; ``answer(respondent index, area id, item index)``."""
     ins = instrument(key)
     rows = []
@@ -105,8 +106,15 @@ def test_filled_template_is_read_in_either_language(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     answers = pd.read_csv(tmp_path / "D" / "answers.csv")
     assert len(answers) == 40 + 3
-    assert set(answers["answer_key"]) == {"high", "partly", "not_at_all", "dont_know",
-                                          "majority", "yes", "no"}
+    assert set(answers["answer_key"]) == {
+        "high",
+        "partly",
+        "not_at_all",
+        "dont_know",
+        "majority",
+        "yes",
+        "no",
+    }
     env = json.loads((tmp_path / "D" / "result.json").read_text())
     assert env["kpis"]["unanswered"] == 2  # Anna's two blank answers (not counted)
     assert any("2 item(s)" in w for w in env["warnings"])
@@ -130,13 +138,20 @@ def test_areas_ranked_by_the_seeds_rule(tmp_path: Path) -> None:
 
     def answer(r: int, area: str, k: int) -> str:
         return {
-            "S1": H, "S2": D, "S3": N if (r, k) == (0, 0) else H, "S4": V,
-            "S5": N if r == 0 else H, "S6": V if r == 0 else D, "S7": V if r == 0 else H,
+            "S1": H,
+            "S2": D,
+            "S3": N if (r, k) == (0, 0) else H,
+            "S4": V,
+            "S5": N if r == 0 else H,
+            "S6": V if r == 0 else D,
+            "S7": V if r == 0 else H,
             "S8": D if r == 0 else H,
         }[area]
 
-    path = book(tmp_path / "a.xlsx", {
-        "självskattning": answer_rows("self-assessment", ["A", "B"], "2026-01-01", answer)})
+    path = book(
+        tmp_path / "a.xlsx",
+        {"självskattning": answer_rows("self-assessment", ["A", "B"], "2026-01-01", answer)},
+    )
     res = run("assess", "report", path, "--out", tmp_path / "D")
     assert res.exit_code == 0, res.output
     pri = pd.read_csv(tmp_path / "D" / "priorities.csv")
@@ -170,10 +185,12 @@ def test_checklist_rule_and_rounds_side_by_side(tmp_path: Path) -> None:
     def late(r: int, area: str, k: int) -> str:
         return {"D1": "Ja", "D2": "Vet ej", "D3": "Majoritet"}.get(area, "Minoritet")
 
-    a = book(tmp_path / "a.xlsx", {"checklista": answer_rows("checklist", ["A"], "2025-03-01",
-                                                             early)})
-    b = book(tmp_path / "b.xlsx", {"checklist": answer_rows("checklist", ["A"], "2026-03-01",
-                                                            late)})
+    a = book(
+        tmp_path / "a.xlsx", {"checklista": answer_rows("checklist", ["A"], "2025-03-01", early)}
+    )
+    b = book(
+        tmp_path / "b.xlsx", {"checklist": answer_rows("checklist", ["A"], "2026-03-01", late)}
+    )
     res = run("assess", "report", b, a, "--lang", "en", "--out", tmp_path / "D")
     assert res.exit_code == 0, res.output
     pri = pd.read_csv(tmp_path / "D" / "priorities.csv")
@@ -181,7 +198,10 @@ def test_checklist_rule_and_rounds_side_by_side(tmp_path: Path) -> None:
     # D3 "majoritet" (score 2/3) after them; D1 "ja" last
     assert list(pri["area_id"]) == ["D2", "D4", "D5", "D6", "D7", "D8", "D9", "D3", "D1"]
     trend = pd.read_csv(tmp_path / "D" / "trend.csv").set_index("area_id")
-    assert trend.at["D1", "score_pct 2025-03-01"] == 0 and trend.at["D1", "score_pct 2026-03-01"] == 100
+    assert (
+        trend.at["D1", "score_pct 2025-03-01"] == 0
+        and trend.at["D1", "score_pct 2026-03-01"] == 100
+    )
     assert trend.at["D1", "score_change"] == 100
     assert trend.at["D2", "develop_share_change"] == 0  # "nej" → "vet ej": still develop first
     env = json.loads((tmp_path / "D" / "result.json").read_text())
@@ -198,16 +218,27 @@ def bad_book(tmp_path: Path, row5: list[Any]) -> Path:
     return book(tmp_path / "bad.xlsx", {"självskattning": rows, "checklista": []})
 
 
-@pytest.mark.parametrize(("row5", "field", "words"), [
-    (["A", "U", "2026-01-01", "S1.4", None, None, "kanske"], "answer",
-     "'kanske' is not on the self-assessment answer scale"),
-    (["A", "U", "2026-01-01", "S9.1", None, None, "delvis"], "item_id",
-     "unknown item id 'S9.1'"),
-    (["A", "U", "2026-01-01", "C4", None, None, "delvis"], "item_id",
-     "unknown item id 'C4' on the self-assessment sheet"),
-    (["A", "U", "2026-01-01", "S1.1", None, None, "delvis"], "item_id",
-     "answers S1.1 twice"),
-])
+@pytest.mark.parametrize(
+    ("row5", "field", "words"),
+    [
+        (
+            ["A", "U", "2026-01-01", "S1.4", None, None, "kanske"],
+            "answer",
+            "'kanske' is not on the self-assessment answer scale",
+        ),
+        (
+            ["A", "U", "2026-01-01", "S9.1", None, None, "delvis"],
+            "item_id",
+            "unknown item id 'S9.1'",
+        ),
+        (
+            ["A", "U", "2026-01-01", "C4", None, None, "delvis"],
+            "item_id",
+            "unknown item id 'C4' on the self-assessment sheet",
+        ),
+        (["A", "U", "2026-01-01", "S1.1", None, None, "delvis"], "item_id", "answers S1.1 twice"),
+    ],
+)
 def test_bad_answer_names_sheet_row_column_and_writes_nothing(
     tmp_path: Path, row5: list[Any], field: str, words: str
 ) -> None:
@@ -246,12 +277,15 @@ def test_example_is_what_make_answers_writes(tmp_path: Path) -> None:
     spec.loader.exec_module(mod)
     mod.main(tmp_path)
     for name in ("answers.xlsx", "answers-2025.xlsx"):
-        made, shipped = openpyxl.load_workbook(tmp_path / name), openpyxl.load_workbook(
-            EXAMPLE / name)
+        made, shipped = (
+            openpyxl.load_workbook(tmp_path / name),
+            openpyxl.load_workbook(EXAMPLE / name),
+        )
         assert made.sheetnames == shipped.sheetnames
         for ws in made:
             assert [list(r) for r in ws.iter_rows(values_only=True)] == [
-                list(r) for r in shipped[ws.title].iter_rows(values_only=True)], (name, ws.title)
+                list(r) for r in shipped[ws.title].iter_rows(values_only=True)
+            ], (name, ws.title)
 
 
 def test_example_profile(tmp_path: Path) -> None:
@@ -266,8 +300,14 @@ def test_example_profile(tmp_path: Path) -> None:
     assert sa["develop_share"].is_monotonic_decreasing
     assert list(pri[pri["instrument"] == "checklist"]["area_id"][:2]) == ["D5", "D4"]
     assert (tmp_path / "D" / "profile.png").stat().st_size > 10_000
-    res = run("assess", "report", EXAMPLE / "answers-2025.xlsx", EXAMPLE / "answers.xlsx",
-              "--out", tmp_path / "T")
+    res = run(
+        "assess",
+        "report",
+        EXAMPLE / "answers-2025.xlsx",
+        EXAMPLE / "answers.xlsx",
+        "--out",
+        tmp_path / "T",
+    )
     assert res.exit_code == 0, res.output
     trend = pd.read_csv(tmp_path / "T" / "trend.csv")
     assert (trend["score_change"] > 0).all()  # every area better than a year before

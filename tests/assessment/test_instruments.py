@@ -102,7 +102,9 @@ def checklist_in_seed() -> dict[int, str]:
             current = int(m.group(1))
             questions[current] = [m.group(2)]
         elif (
-            current is not None and line.strip() and not line.startswith("*")
+            current is not None
+            and line.strip()
+            and not line.startswith("*")
             # a question ends at its question mark (followed at most by box debris)
             and not re.search(r"\?[\sDl:‘|\[\]]*$", questions[current][-1])
         ):
@@ -127,7 +129,7 @@ def test_checklist_areas_are_the_seed_tables() -> None:
     # every answer table of section D starts with the header "Ja  Majo- Mino- Nej Vet"
     text = seed("003")
     start = text.index(" D. Checklista for att skapa ratt")
-    section = text[start:text.index(" E. Centrala roller", start)]
+    section = text[start : text.index(" E. Centrala roller", start)]
     tables = [line for line in section.splitlines() if re.search(r"Ja\s+Majo-\s+Mino-", line)]
     ck = instrument("checklist")
     assert len(tables) == len(ck.areas) == 9

@@ -43,7 +43,8 @@ def test_done_quarter_is_fixed_and_its_backlog_caught_up(tmp_path: Path) -> None
     (act / "production.csv").write_text("\n".join(rows) + "\n")
     out = tmp_path / "out"
     res = CliRunner().invoke(
-        main, ["balance", str(inst), "--actuals", str(act), "--out", str(out)],
+        main,
+        ["balance", str(inst), "--actuals", str(act), "--out", str(out)],
         catch_exceptions=False,
     )
     assert res.exit_code == 0, res.output
@@ -52,14 +53,18 @@ def test_done_quarter_is_fixed_and_its_backlog_caught_up(tmp_path: Path) -> None
     assert list(goals["postponed"].round(6)) == [4, 0, 0, 0]
     used = pd.read_csv(out / "actuals_used.csv").iloc[0]
     assert (used["period"], used["joined"], used["produced"], used["planned_production"]) == (
-        "2027Q1", 10, 6, 10
+        "2027Q1",
+        10,
+        6,
+        10,
     )
     assert "actuals: 2027Q1 done" in res.output
     # no quarter done yet (weeks 1-12 only) is bad input, nothing written
     (act / "production.csv").write_text("\n".join(rows[:13]) + "\n")
     out2 = tmp_path / "out2"
     res = CliRunner().invoke(
-        main, ["balance", str(inst), "--actuals", str(act), "--out", str(out2)],
+        main,
+        ["balance", str(inst), "--actuals", str(act), "--out", str(out2)],
         catch_exceptions=False,
     )
     assert res.exit_code == 2 and "no quarter is done" in res.stderr and not out2.exists()

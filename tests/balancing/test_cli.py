@@ -350,20 +350,34 @@ def test_budget_cut_runs_and_reports_its_consequences(tmp_path: Path) -> None:
 
     region = instance_path("region-small")
     out = tmp_path / "cut"
-    res = CliRunner().invoke(main, [
-        "balance", str(region), "--scenario", str(region / "scenarios" / "savings_options.yaml"),
-        "--scenario", str(region / "scenarios" / "budget_cut_10.yaml"), "--out", str(out)])
+    res = CliRunner().invoke(
+        main,
+        [
+            "balance",
+            str(region),
+            "--scenario",
+            str(region / "scenarios" / "savings_options.yaml"),
+            "--scenario",
+            str(region / "scenarios" / "budget_cut_10.yaml"),
+            "--out",
+            str(out),
+        ],
+    )
     assert res.exit_code == 0, res.output
     table = pd.read_csv(out / "scenario_comparison.csv").set_index("scenario")
     assert table.loc["budget_cut_10", "status"] == "OPTIMAL"
-    assert table.loc["budget_cut_10", "unmet_activities"] > table.loc["savings_options",
-                                                                         "unmet_activities"]
+    assert (
+        table.loc["budget_cut_10", "unmet_activities"]
+        > table.loc["savings_options", "unmet_activities"]
+    )
     budget = pd.read_csv(out / "budget_cut_10" / "budget.csv").set_index("unit")
     assert (budget["remaining"] >= -1.0).all()  # every (cut) budget holds
     assert -budget.loc["TOTAL", "reduction_cost"] >= 113_100_000 - 1
     env = json.loads((out / "budget_cut_10" / "result.json").read_text())
-    assert any(line.startswith("savings requirement at MED: budget 380 700 000 SEK")
-               for line in env["explanation"])
+    assert any(
+        line.startswith("savings requirement at MED: budget 380 700 000 SEK")
+        for line in env["explanation"]
+    )
 
 
 def test_a_budget_below_cost_without_savings_options_is_refused(tmp_path: Path) -> None:
@@ -373,10 +387,15 @@ def test_a_budget_below_cost_without_savings_options_is_refused(tmp_path: Path) 
 
     inst = tmp_path / "r"
     shutil.copytree(instance_path("region-small"), inst)
-    text = (inst / "budgets.csv").read_text().replace("KIR,150000000.0,150400000.0",
-                                                       "KIR,150000000.0,140000000.0")
+    text = (
+        (inst / "budgets.csv")
+        .read_text()
+        .replace("KIR,150000000.0,150400000.0", "KIR,150000000.0,140000000.0")
+    )
     (inst / "budgets.csv").write_text(text)
     res = CliRunner().invoke(main, ["balance", str(inst)])
     assert res.exit_code == 2
-    assert "budgets.csv row 2, field 'budget': base_cost 1.5e+08 exceeds budget 1.4e+08 by " \
-           "10 000 000 SEK; add savings options" in res.output
+    assert (
+        "budgets.csv row 2, field 'budget': base_cost 1.5e+08 exceeds budget 1.4e+08 by "
+        "10 000 000 SEK; add savings options" in res.output
+    )

@@ -74,8 +74,16 @@ def test_capacity_floor_keeps_what_the_plan_was_made_on(backend: str) -> None:
 
 
 def _row(**kw: object) -> Feedback:
-    base = dict(level="plan", unit="A", object="o", resource="", period="Q1", agreed=10.0,
-                achievable=7.0, cause="c")
+    base = dict(
+        level="plan",
+        unit="A",
+        object="o",
+        resource="",
+        period="Q1",
+        agreed=10.0,
+        achievable=7.0,
+        cause="c",
+    )
     base.update(kw)
     return Feedback(**base)  # type: ignore[arg-type]
 
@@ -134,7 +142,9 @@ def test_balance_feedback_cli_caps_the_goal(tmp_path: Path) -> None:
     out = tmp_path / "out"
     res = run(inst, "--feedback", fb, "--out", out)
     assert res.exit_code == 0, res.output
-    goals = pd.read_csv(out / "production_goals.csv").set_index(["unit", "planning_object", "period"])
+    goals = pd.read_csv(out / "production_goals.csv").set_index(
+        ["unit", "planning_object", "period"]
+    )
     assert goals.loc[("A", "o1", "Q1"), "goal"] == pytest.approx(6, abs=1e-6)
     assert goals.loc[("A", "o1", "Q2"), "goal"] == pytest.approx(8, abs=1e-6)
     explanation = json.loads((out / "result.json").read_text())["explanation"]

@@ -781,8 +781,15 @@ def _cut(saving_per_hour: float, gap: float):
     # `gap` SEK below today's cost; a reduction saves `saving_per_hour` per hour taken away.
     return build_data(
         one_unit(6, 10, periods=("Q1", "Q2")),
-        increases=[Increase(unit="A", resource="RN", kind="reduction",
-                            cost_per_unit=saving_per_hour, max_per_period=10)],
+        increases=[
+            Increase(
+                unit="A",
+                resource="RN",
+                kind="reduction",
+                cost_per_unit=saving_per_hour,
+                max_per_period=10,
+            )
+        ],
         budgets=[Budget(unit="A", base_cost=10_000, budget=10_000 - gap)],
     )
 

@@ -39,8 +39,7 @@ def small_manifest(tmp_path: Path) -> Path:
 
 
 def pks(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*PKS, *args], capture_output=True, text=True, timeout=timeout,
-                          cwd=ROOT)
+    return subprocess.run([*PKS, *args], capture_output=True, text=True, timeout=timeout, cwd=ROOT)
 
 
 def batch_json(*args: str) -> tuple[int, dict[str, Any]]:

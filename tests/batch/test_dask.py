@@ -32,18 +32,49 @@ def cluster(tmp_path: Path) -> Iterator[str]:
     port = _free_port()
     address = f"tcp://127.0.0.1:{port}"
     env = {**os.environ, "DASK_DISTRIBUTED__WORKER__DAEMON": "False"}
-    procs = [subprocess.Popen(
-        [DASK, "scheduler", "--host", "127.0.0.1", "--port", str(port),
-         "--dashboard-address", f"127.0.0.1:{_free_port()}", "--no-show"],
-        cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True)]
+    procs = [
+        subprocess.Popen(
+            [
+                DASK,
+                "scheduler",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--dashboard-address",
+                f"127.0.0.1:{_free_port()}",
+                "--no-show",
+            ],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    ]
     try:
         for _ in range(2):
-            procs.append(subprocess.Popen(
-                [DASK, "worker", address, "--nthreads", "1", "--nworkers", "1",
-                 "--no-dashboard", "--local-directory", str(tmp_path / "dask-worker")],
-                cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                start_new_session=True))
+            procs.append(
+                subprocess.Popen(
+                    [
+                        DASK,
+                        "worker",
+                        address,
+                        "--nthreads",
+                        "1",
+                        "--nworkers",
+                        "1",
+                        "--no-dashboard",
+                        "--local-directory",
+                        str(tmp_path / "dask-worker"),
+                    ],
+                    cwd=tmp_path,
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                    start_new_session=True,
+                )
+            )
         from distributed import Client
 
         with Client(address, timeout=60) as client:
@@ -62,8 +93,9 @@ def cluster(tmp_path: Path) -> Iterator[str]:
                 p.wait()
 
 
-def test_dask_cluster_matches_a_local_run(tmp_path: Path, small_manifest: Path,
-                                          cluster: str) -> None:
+def test_dask_cluster_matches_a_local_run(
+    tmp_path: Path, small_manifest: Path, cluster: str
+) -> None:
     local, remote = tmp_path / "local", tmp_path / "dask"
     code, info = batch_json(str(small_manifest), "--out", str(local), "--workers", "1")
     assert code == 0 and info["ran"] == 4
@@ -79,7 +111,8 @@ def test_dask_cluster_matches_a_local_run(tmp_path: Path, small_manifest: Path,
     # the workers' folders came back whole: the same files as the local run's
     for rid in a.index:
         assert sorted(p.name for p in (local / "runs" / rid).iterdir()) == sorted(
-            p.name for p in (remote / "runs" / rid).iterdir())
+            p.name for p in (remote / "runs" / rid).iterdir()
+        )
     # resumable through the cluster too
     code, info = batch_json(str(small_manifest), "--out", str(remote), "--dask", cluster)
     assert (code, info["ran"], info["skipped"]) == (0, 0, 4)

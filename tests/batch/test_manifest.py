@@ -17,11 +17,16 @@ def test_grid_expands_into_the_product_with_overrides(small_manifest: Path) -> N
     assert len(batch.runs) == 4
     assert batch.parameters == ("budget", "demand")
     assert {(r.overrides["budget"], r.overrides["demand"]) for r in batch.runs} == {
-        (-2000000, 0), (-2000000, 10), (4000000, 0), (4000000, 10)}
+        (-2000000, 0),
+        (-2000000, 10),
+        (4000000, 0),
+        (4000000, 10),
+    }
     run = next(r for r in batch.runs if r.overrides == {"budget": 4000000, "demand": 10})
     assert [dict(c) for s in run.scenarios for c in s.changes] == [
         {"shortcut": "budget_change", "unit": "TOTAL", "delta": 4000000},
-        {"shortcut": "demand_pct", "pct": 10}]
+        {"shortcut": "demand_pct", "pct": 10},
+    ]
     assert run.options["threads"] == 1  # one solver thread per run
     assert len({r.id for r in batch.runs}) == 4
 
@@ -63,23 +68,42 @@ def test_seeds_repeat_runs_that_take_one(tmp_path: Path) -> None:
         load_manifest(m)
 
 
-@pytest.mark.parametrize(("text", "field", "message"), [
-    ("runs:\n  - {command: balance, instance: ., optoins: {}}\n", "runs.0.optoins",
-     "unknown key"),
-    ("runs:\n  - {command: balence, instance: .}\n", "runs.0.command", "Input should be"),
-    ("runs:\n  - {command: balance, instance: ., options: {time_limt: 3}}\n",
-     "runs.0.options.time_limt", "takes no option"),
-    ("runs:\n  - {command: balance}\n", "runs.0.instance", "missing instance"),
-    ("runs:\n  - {command: balance, instance: ., scenarios: [nope.yaml]}\n",
-     "runs.0.scenarios.0", "no such scenario file"),
-    ("defaults: {command: balance, instance: .}\ngrid:\n  b: {values: [1, 2]}\n",
-     "grid.b", "changes"),
-    ("defaults: {command: balance, instance: .}\ngrid:\n  b:\n    values: [1]\n"
-     "    changes: [{table: budgets, scale: {budget: $value}, add: {budget: 1}}]\n",
-     None, "give exactly one of"),
-])
+@pytest.mark.parametrize(
+    ("text", "field", "message"),
+    [
+        (
+            "runs:\n  - {command: balance, instance: ., optoins: {}}\n",
+            "runs.0.optoins",
+            "unknown key",
+        ),
+        ("runs:\n  - {command: balence, instance: .}\n", "runs.0.command", "Input should be"),
+        (
+            "runs:\n  - {command: balance, instance: ., options: {time_limt: 3}}\n",
+            "runs.0.options.time_limt",
+            "takes no option",
+        ),
+        ("runs:\n  - {command: balance}\n", "runs.0.instance", "missing instance"),
+        (
+            "runs:\n  - {command: balance, instance: ., scenarios: [nope.yaml]}\n",
+            "runs.0.scenarios.0",
+            "no such scenario file",
+        ),
+        (
+            "defaults: {command: balance, instance: .}\ngrid:\n  b: {values: [1, 2]}\n",
+            "grid.b",
+            "changes",
+        ),
+        (
+            "defaults: {command: balance, instance: .}\ngrid:\n  b:\n    values: [1]\n"
+            "    changes: [{table: budgets, scale: {budget: $value}, add: {budget: 1}}]\n",
+            None,
+            "give exactly one of",
+        ),
+    ],
+)
 def test_bad_manifest_is_one_line_naming_file_and_field(
-        tmp_path: Path, text: str, field: str | None, message: str) -> None:
+    tmp_path: Path, text: str, field: str | None, message: str
+) -> None:
     m = tmp_path / "bad.yaml"
     m.write_text(text)
     with pytest.raises(InputError, match=message) as err:
@@ -94,6 +118,5 @@ def test_bad_manifest_exits_2(tmp_path: Path) -> None:
     m.write_text("runs:\n  - {command: balance, instance: ., optoins: {}}\n")
     p = pks("batch", str(m), "--out", str(tmp_path / "out"))
     assert p.returncode == 2
-    assert p.stderr.strip().splitlines() == [
-        f"error: {m}, field 'runs.0.optoins': unknown key"]
+    assert p.stderr.strip().splitlines() == [f"error: {m}, field 'runs.0.optoins': unknown key"]
     assert not (tmp_path / "out").exists()

@@ -15,8 +15,11 @@ from tests.batch.conftest import PKS, REGION, ROOT, batch_json, pks
 
 
 def _complete(out: Path) -> set[str]:
-    return {p.name for p in (out / "runs").iterdir()
-            if not p.name.startswith(".") and (p / "result.json").is_file()}
+    return {
+        p.name
+        for p in (out / "runs").iterdir()
+        if not p.name.startswith(".") and (p / "result.json").is_file()
+    }
 
 
 def test_broken_run_is_reported_by_name_and_the_others_finish(tmp_path: Path) -> None:
@@ -41,12 +44,17 @@ runs:
     broken = [line for line in p.stdout.splitlines() if line.startswith("  INPUT_ERROR: broken [")]
     assert len(broken) == 1
     assert f"{bad} change 1, field 'where': no row of table 'budgets' has unit 'NOPE'" in broken[0]
-    assert any(line.startswith("  INPUT_ERROR: no-such-instance [") and "no such file" in line
-               for line in p.stdout.splitlines())
+    assert any(
+        line.startswith("  INPUT_ERROR: no-such-instance [") and "no such file" in line
+        for line in p.stdout.splitlines()
+    )
     summary = pd.read_csv(out / "summary.csv")
     assert summary.set_index("name")["status"].to_dict() == {
-        "base": "OPTIMAL", "broken": "INPUT_ERROR", "no-such-instance": "INPUT_ERROR",
-        "more-demand": "OPTIMAL"}
+        "base": "OPTIMAL",
+        "broken": "INPUT_ERROR",
+        "no-such-instance": "INPUT_ERROR",
+        "more-demand": "OPTIMAL",
+    }
     # failed runs leave no folder (a rerun tries them again); solved ones are complete
     assert _complete(out) == set(summary[summary["ok"]]["id"])
     assert (out / "comparison.png").is_file() and (out / "summary.parquet").is_file()
@@ -94,9 +102,13 @@ grid:
     changes: [{{shortcut: demand_pct, pct: $value}}]
 """)
     out = tmp_path / "out"
-    proc = subprocess.Popen([*PKS, "batch", str(m), "--out", str(out), "--workers", "2"],
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        [*PKS, "batch", str(m), "--out", str(out), "--workers", "2"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if (out / "runs").is_dir() and len(_complete(out)) >= 2:

@@ -54,8 +54,13 @@ def cycle_folder(tmp_path: Path, **manifest: object) -> Path:
     _write(tmp_path / "a-plan", TACTICAL)
     bad = dict(TACTICAL, **{"resources.csv": TACTICAL["resources.csv"].replace(",rn", ",rn2")})
     _write(tmp_path / "a-plan-bad", bad)
-    spec = {"kind": "cycle", "name": "tiny-cycle", "strategic": "../region",
-            "units": {"A": "../a-plan"}, **manifest}
+    spec = {
+        "kind": "cycle",
+        "name": "tiny-cycle",
+        "strategic": "../region",
+        "units": {"A": "../a-plan"},
+        **manifest,
+    }
     folder = tmp_path / "cycle"
     folder.mkdir()
     (folder / "cycle.yaml").write_text(yaml.safe_dump(spec))
@@ -89,8 +94,14 @@ def test_handshake_feedback_changes_the_next_round_until_the_unit_accepts(tmp_pa
     assert envelope["kind"] == "cycle"
     assert envelope["kpis"]["units_accepted"] == 1 and envelope["kpis"]["open_disagreements"] == 0
     assert envelope["charts"] == {"goals_and_gaps": "goals_and_gaps.png"}
-    for sub in ("round1/need", "round1/balance", "round2/handshake-1/plan-A",
-                "round2/handshake-2/balance", "round2/handshake-2/plan-A", "round3/dimensioning"):
+    for sub in (
+        "round1/need",
+        "round1/balance",
+        "round2/handshake-1/plan-A",
+        "round2/handshake-2/balance",
+        "round2/handshake-2/plan-A",
+        "round3/dimensioning",
+    ):
         assert (out / sub / "result.json").is_file(), sub
     feedback = pd.read_csv(out / "round2/handshake-1/plan-A/feedback.csv", keep_default_na=False)
     requests = feedback[feedback["object"] == "o1"]
@@ -112,7 +123,9 @@ def test_round_limit_ends_with_a_named_open_disagreement(tmp_path: Path) -> None
     envelope = json.loads((out / "result.json").read_text())
     assert envelope["kpis"]["open_disagreements"] == 1
     assert envelope["open_units"] == ["A"]
-    assert any(e.startswith("open: A o1 Q1 agreed 8, achievable 4") for e in envelope["explanation"])
+    assert any(
+        e.startswith("open: A o1 Q1 agreed 8, achievable 4") for e in envelope["explanation"]
+    )
     assert list(pd.read_csv(out / "handshake.csv")["status"]) == ["open disagreement"]
 
 

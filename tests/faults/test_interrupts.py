@@ -35,17 +35,23 @@ STOP_S = 2.0
 STOP_AND_WRITE_S = 6.0
 
 
-def _interrupt(args: list[str], at: float, *, sig: int = signal.SIGINT,
-               again_after: float | None = None, after_line: str | None = None
-               ) -> tuple[int, float, str, str]:
+def _interrupt(
+    args: list[str],
+    at: float,
+    *,
+    sig: int = signal.SIGINT,
+    again_after: float | None = None,
+    after_line: str | None = None,
+) -> tuple[int, float, str, str]:
     """Run ``pks ARGS``, send ``sig`` after ``at`` s (and SIGINT again after ``again_after``);
     return the exit code, the seconds from the (first) signal to the end, stdout, stderr.
 
     With ``after_line``, ``at`` counts from the first stderr line that contains it (say the
     first incumbent of the progress output), so the test does not depend on how fast this
     machine reaches that point."""
-    proc = subprocess.Popen([PKS, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, cwd=REPO)
+    proc = subprocess.Popen(
+        [PKS, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO
+    )
     out_lines: list[str] = []
     err_lines: list[str] = []
     seen = threading.Event()
@@ -57,8 +63,10 @@ def _interrupt(args: list[str], at: float, *, sig: int = signal.SIGINT,
             if after_line is not None and after_line in line:
                 seen.set()
 
-    readers = [threading.Thread(target=read, args=(proc.stdout, out_lines), daemon=True),
-               threading.Thread(target=read, args=(proc.stderr, err_lines), daemon=True)]
+    readers = [
+        threading.Thread(target=read, args=(proc.stdout, out_lines), daemon=True),
+        threading.Thread(target=read, args=(proc.stderr, err_lines), daemon=True),
+    ]
     for reader in readers:
         reader.start()
     if after_line is not None:
@@ -98,7 +106,8 @@ def _nothing_left(tmp_path: Path) -> None:
 
 def test_roster_sigint_while_starting_writes_nothing(tmp_path: Path) -> None:
     code, _delay, out, err = _interrupt(
-        ["roster", str(instance_path("ward-roster")), "--out", str(tmp_path / "out")], 0.2)
+        ["roster", str(instance_path("ward-roster")), "--out", str(tmp_path / "out")], 0.2
+    )
     assert code == EXIT_INTERRUPTED
     assert err.strip().splitlines()[-1].startswith("interrupted by SIGINT")
     assert "Traceback" not in err
@@ -109,8 +118,18 @@ def test_roster_sigint_during_the_search_keeps_the_roster(tmp_path: Path) -> Non
     out = tmp_path / "out"
     # 1 s after the first incumbent: a roster exists however slow the machine is
     code, delay, stdout, _err = _interrupt(
-        ["roster", str(instance_path("ward-roster")), "--time-limit", "30", "--wall-clock",
-         "--out", str(out)], 1.0, after_line="incumbent")
+        [
+            "roster",
+            str(instance_path("ward-roster")),
+            "--time-limit",
+            "30",
+            "--wall-clock",
+            "--out",
+            str(out),
+        ],
+        1.0,
+        after_line="incumbent",
+    )
     assert code == EXIT_INTERRUPTED and delay < STOP_AND_WRITE_S, (code, delay)
     assert stdout.startswith("INTERRUPTED: interrupted by SIGINT")
     env = _interrupted_result(out)
@@ -122,7 +141,10 @@ def test_roster_sigint_during_the_search_keeps_the_roster(tmp_path: Path) -> Non
 def test_roster_sigterm_without_out_prints_and_writes_nothing(tmp_path: Path) -> None:
     code, delay, stdout, _err = _interrupt(
         ["roster", str(instance_path("ward-roster")), "--time-limit", "30", "--wall-clock"],
-        0.5, sig=signal.SIGTERM, after_line="incumbent")
+        0.5,
+        sig=signal.SIGTERM,
+        after_line="incumbent",
+    )
     assert code == EXIT_INTERRUPTED and delay < STOP_S, (code, delay)
     assert stdout.startswith("INTERRUPTED: interrupted by SIGTERM")
     _nothing_left(tmp_path)
@@ -130,8 +152,19 @@ def test_roster_sigterm_without_out_prints_and_writes_nothing(tmp_path: Path) ->
 
 def test_roster_second_sigint_exits_at_once_writing_nothing(tmp_path: Path) -> None:
     code, delay, _out, err = _interrupt(
-        ["roster", str(instance_path("ward-roster")), "--time-limit", "30", "--wall-clock",
-         "--out", str(tmp_path / "out")], 0.5, again_after=0.05, after_line="incumbent")
+        [
+            "roster",
+            str(instance_path("ward-roster")),
+            "--time-limit",
+            "30",
+            "--wall-clock",
+            "--out",
+            str(tmp_path / "out"),
+        ],
+        0.5,
+        again_after=0.05,
+        after_line="incumbent",
+    )
     assert code == EXIT_INTERRUPTED and delay < STOP_S, (code, delay)
     assert "stopped at once, nothing written" in err
     _nothing_left(tmp_path)
@@ -144,8 +177,10 @@ def test_plan_sigint_during_a_stage_keeps_the_plan_so_far(tmp_path: Path) -> Non
     out = tmp_path / "out"
     # 1 s into the service stage of priority 2 (it runs ~15 s): a stage is under way
     code, delay, stdout, _err = _interrupt(
-        ["plan", str(instance_path("clinic-plan")), "--out", str(out)], 1.0,
-        after_line="stage priority 2: started")
+        ["plan", str(instance_path("clinic-plan")), "--out", str(out)],
+        1.0,
+        after_line="stage priority 2: started",
+    )
     assert code == EXIT_INTERRUPTED and delay < STOP_AND_WRITE_S, (code, delay)
     assert stdout.startswith("INTERRUPTED")
     env = _interrupted_result(out)
@@ -153,17 +188,22 @@ def test_plan_sigint_during_a_stage_keeps_the_plan_so_far(tmp_path: Path) -> Non
 
 
 def test_plan_sigterm_in_highs_stops_within_2s(tmp_path: Path) -> None:
-    code, delay, stdout, _err = _interrupt(["plan", str(instance_path("clinic-plan"))], 1.0,
-                                           sig=signal.SIGTERM,
-                                           after_line="stage priority 2: started")
+    code, delay, stdout, _err = _interrupt(
+        ["plan", str(instance_path("clinic-plan"))],
+        1.0,
+        sig=signal.SIGTERM,
+        after_line="stage priority 2: started",
+    )
     assert code == EXIT_INTERRUPTED and delay < STOP_S, (code, delay)
     assert stdout.startswith("INTERRUPTED: interrupted by SIGTERM")
 
 
 def test_plan_sigint_in_cbc_stops_within_2s() -> None:
     code, delay, stdout, _err = _interrupt(
-        ["plan", str(instance_path("clinic-plan")), "--solver", "cbc"], 1.0,
-        after_line="stage priority 2: started")
+        ["plan", str(instance_path("clinic-plan")), "--solver", "cbc"],
+        1.0,
+        after_line="stage priority 2: started",
+    )
     assert code == EXIT_INTERRUPTED and delay < STOP_S, (code, delay)
     assert stdout.startswith("INTERRUPTED")
 
@@ -175,17 +215,33 @@ def test_plan_sigint_in_cbc_stops_within_2s() -> None:
 def region(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A generated 30 × 100 × 8 × 12 region: about 5 s to balance (docs/balancing.md)."""
     folder = tmp_path_factory.mktemp("region") / "region30"
-    subprocess.run([sys.executable, str(REPO / "benchmarks" / "balancing_generator.py"),
-                    str(folder), "--units", "30", "--objects", "100", "--resources", "8",
-                    "--periods", "12"], check=True, capture_output=True, cwd=REPO)
+    subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "benchmarks" / "balancing_generator.py"),
+            str(folder),
+            "--units",
+            "30",
+            "--objects",
+            "100",
+            "--resources",
+            "8",
+            "--periods",
+            "12",
+        ],
+        check=True,
+        capture_output=True,
+        cwd=REPO,
+    )
     return folder
 
 
 def test_balance_sigint_during_the_stages(region: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     # after the first stage ended: a later stage is under way
-    code, delay, stdout, _err = _interrupt(["balance", str(region), "--out", str(out)], 0.2,
-                                           after_line="stage ladder: started")
+    code, delay, stdout, _err = _interrupt(
+        ["balance", str(region), "--out", str(out)], 0.2, after_line="stage ladder: started"
+    )
     assert code == EXIT_INTERRUPTED and delay < STOP_AND_WRITE_S, (code, delay)
     assert stdout.startswith("INTERRUPTED")
     env = _interrupted_result(out)
@@ -193,16 +249,20 @@ def test_balance_sigint_during_the_stages(region: Path, tmp_path: Path) -> None:
 
 
 def test_balance_sigint_in_cbc(region: Path, tmp_path: Path) -> None:
-    code, delay, stdout, _err = _interrupt(["balance", str(region), "--solver", "cbc"], 0.2,
-                                           after_line="stage ladder: started")
+    code, delay, stdout, _err = _interrupt(
+        ["balance", str(region), "--solver", "cbc"], 0.2, after_line="stage ladder: started"
+    )
     assert code == EXIT_INTERRUPTED and delay < STOP_S, (code, delay)
     assert stdout.startswith("INTERRUPTED")
 
 
 def test_balance_second_sigint_kills_cbc_and_writes_nothing(region: Path, tmp_path: Path) -> None:
     code, delay, _out, err = _interrupt(
-        ["balance", str(region), "--solver", "cbc", "--out", str(tmp_path / "out")], 0.2,
-        again_after=0.05, after_line="stage ladder: started")
+        ["balance", str(region), "--solver", "cbc", "--out", str(tmp_path / "out")],
+        0.2,
+        again_after=0.05,
+        after_line="stage ladder: started",
+    )
     assert code == EXIT_INTERRUPTED and delay < STOP_S, (code, delay)
     assert "nothing written" in err
     _nothing_left(tmp_path)
@@ -211,8 +271,9 @@ def test_balance_second_sigint_kills_cbc_and_writes_nothing(region: Path, tmp_pa
 # ---------------------------------------------------------------------- writing, in-process
 
 
-def test_sigint_while_writing_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-                                             ) -> None:
+def test_sigint_while_writing_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A real SIGINT to this process while the first table is written: the half-written
     folder is removed, exit 130."""
     import pandas as pd
@@ -226,8 +287,9 @@ def test_sigint_while_writing_leaves_nothing(tmp_path: Path, monkeypatch: pytest
         return done
 
     monkeypatch.setattr(pd.DataFrame, "to_csv", slow)
-    res = CliRunner().invoke(main, ["need", str(instance_path("seed-inpatient")),
-                                    "--out", str(tmp_path / "out")])
+    res = CliRunner().invoke(
+        main, ["need", str(instance_path("seed-inpatient")), "--out", str(tmp_path / "out")]
+    )
     assert res.exit_code == EXIT_INTERRUPTED, res.output
     assert res.output.strip() == "interrupted by SIGINT: stopped, nothing written"
     _nothing_left(tmp_path)
@@ -238,7 +300,10 @@ def test_interrupted_result_keeps_the_incumbent() -> None:
     m = r.interrupted("SIGINT", 1.25)
     assert m.status is SolveStatus.INTERRUPTED and m.has_solution and m.objective == 5.0
     assert m.status.exit_code == EXIT_INTERRUPTED == 130
-    assert m.envelope()["interrupted"] == {"signal": "SIGINT", "status_when_stopped": "FEASIBLE",
-                                           "after_s": 1.25}
+    assert m.envelope()["interrupted"] == {
+        "signal": "SIGINT",
+        "status_when_stopped": "FEASIBLE",
+        "after_s": 1.25,
+    }
     none = Result(kind="t", status=SolveStatus.NO_SOLUTION_IN_TIME, instance="i", solver="s")
     assert not none.interrupted("SIGTERM", 0.5).has_solution

@@ -59,14 +59,19 @@ main(prog_name="pks")
 """
 
 
-def _interrupt_at_marker(tmp_path: Path, module: str, attr: str, args: list[str]
-                         ) -> tuple[int, float, str, str]:
+def _interrupt_at_marker(
+    tmp_path: Path, module: str, attr: str, args: list[str]
+) -> tuple[int, float, str, str]:
     """Run ``pks ARGS`` with ``module.attr`` slowed; SIGINT once it has started. A phase
     inside the solve goes on after the signal: its stop time includes the SLOW_S stretch."""
     marker = tmp_path / "marker"
     proc = subprocess.Popen(
         [sys.executable, "-c", WRAPPED_PKS, str(marker), str(SLOW_S), module, attr, *args],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO)
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+    )
     deadline = time.monotonic() + 60
     while not marker.exists():
         if proc.poll() is not None or time.monotonic() > deadline:
@@ -92,8 +97,10 @@ def _interrupt_at_marker(tmp_path: Path, module: str, attr: str, args: list[str]
 def test_matrix_sigint_during_the_search_keeps_the_matrix(tmp_path: Path) -> None:
     out = tmp_path / "out"
     code, delay, stdout, _err = _interrupt(
-        ["matrix", str(instance_path("clinic-plan-matrix")), "--out", str(out)], 0.3,
-        after_line="stage continuity: started")
+        ["matrix", str(instance_path("clinic-plan-matrix")), "--out", str(out)],
+        0.3,
+        after_line="stage continuity: started",
+    )
     assert code == EXIT_INTERRUPTED and delay < STOP_AND_WRITE_S, (code, delay)
     assert stdout.startswith("INTERRUPTED: interrupted by SIGINT")
     env = _interrupted_result(out)
@@ -101,16 +108,24 @@ def test_matrix_sigint_during_the_search_keeps_the_matrix(tmp_path: Path) -> Non
     stages = env["stages"]
     # the stages before the signal have their matrix; the one it stopped may have none yet
     # (status INTERRUPTED, no value): the matrix so far is kept
-    assert stages and all(s["status"] in ("FEASIBLE", "OPTIMAL")  # type: ignore[index]
-                          for s in stages[:-1])  # type: ignore[index]
+    assert (
+        stages
+        and all(
+            s["status"] in ("FEASIBLE", "OPTIMAL")  # type: ignore[index]
+            for s in stages[:-1]
+        )
+    )  # type: ignore[index]
     assert stages[-1]["status"] in ("FEASIBLE", "OPTIMAL", "INTERRUPTED")  # type: ignore[index]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # lock removed
 
 
 def test_matrix_sigterm_without_out_stops_within_2s(tmp_path: Path) -> None:
     code, delay, stdout, _err = _interrupt(
-        ["matrix", str(instance_path("clinic-plan-matrix"))], 0.3, sig=signal.SIGTERM,
-        after_line="stage continuity: started")
+        ["matrix", str(instance_path("clinic-plan-matrix"))],
+        0.3,
+        sig=signal.SIGTERM,
+        after_line="stage continuity: started",
+    )
     assert code == EXIT_INTERRUPTED and delay < STOP_S, (code, delay)
     assert stdout.startswith("INTERRUPTED: interrupted by SIGTERM")
     _nothing_left(tmp_path)
@@ -123,7 +138,8 @@ def test_cycle_sigint_keeps_the_rounds_done(tmp_path: Path) -> None:
     """region-cycle (about 95 s) interrupted after 5 s, in round 1 or 2."""
     out = tmp_path / "out"
     code, delay, stdout, _err = _interrupt(
-        ["cycle", str(instance_path("region-cycle")), "--out", str(out)], 5.0)
+        ["cycle", str(instance_path("region-cycle")), "--out", str(out)], 5.0
+    )
     assert code == EXIT_INTERRUPTED and delay < STOP_AND_WRITE_S, (code, delay)
     assert stdout.startswith("INTERRUPTED: interrupted by SIGINT")
     env = json.loads((out / "result.json").read_text())
@@ -137,8 +153,7 @@ def test_cycle_sigint_keeps_the_rounds_done(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no lock, no temp folder
 
 
-def test_cycle_interrupted_in_a_units_plan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-                                           ) -> None:
+def test_cycle_interrupted_in_a_units_plan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The tiny cycle of tests/cycle, a real SIGINT to this process while unit A plans in
     handshake 1: that plan is kept marked INTERRUPTED, no second handshake, no round 3."""
     import pandas as pd
@@ -156,14 +171,16 @@ def test_cycle_interrupted_in_a_units_plan(tmp_path: Path, monkeypatch: pytest.M
 
     monkeypatch.setattr(cycle_run, "_plan", plan_then_signal)
     out = tmp_path / "out"
-    res = CliRunner().invoke(main, ["cycle", str(cycle_folder(tmp_path, max_handshakes=3)),
-                                    "--out", str(out)])
+    res = CliRunner().invoke(
+        main, ["cycle", str(cycle_folder(tmp_path, max_handshakes=3)), "--out", str(out)]
+    )
     assert res.exit_code == EXIT_INTERRUPTED, res.output
     env = json.loads((out / "result.json").read_text())
     assert env["status"] == "INTERRUPTED"
     assert env["kpis"]["interrupted_during"] == "round 2, handshake 1: A's plan"
     assert env["explanation"][1] == (
-        "written: round1/balance/, round1/need/, round2/handshake-1/plan-A/")
+        "written: round1/balance/, round1/need/, round2/handshake-1/plan-A/"
+    )
     assert list(pd.read_csv(out / "handshake.csv")["status"]) == ["plan interrupted"]
     plan = json.loads((out / "round2/handshake-1/plan-A/result.json").read_text())
     assert plan["status"] == "INTERRUPTED" and plan["objective"] is not None
@@ -176,9 +193,24 @@ def test_cycle_interrupted_in_a_units_plan(tmp_path: Path, monkeypatch: pytest.M
 @pytest.fixture(scope="module")
 def region(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("region") / "region15"
-    subprocess.run([sys.executable, str(REPO / "benchmarks" / "balancing_generator.py"),
-                    str(folder), "--units", "15", "--objects", "50", "--resources", "6",
-                    "--periods", "8"], check=True, capture_output=True, cwd=REPO)
+    subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "benchmarks" / "balancing_generator.py"),
+            str(folder),
+            "--units",
+            "15",
+            "--objects",
+            "50",
+            "--resources",
+            "6",
+            "--periods",
+            "8",
+        ],
+        check=True,
+        capture_output=True,
+        cwd=REPO,
+    )
     return folder
 
 
@@ -187,8 +219,11 @@ def test_balance_sigint_while_building_the_model(region: Path, tmp_path: Path) -
     has no solution and every stage that ran says INTERRUPTED."""
     out = tmp_path / "out"
     code, delay, stdout, _err = _interrupt_at_marker(
-        tmp_path, "pks_opt.balancing.milp", "BalancingModel.__init__",
-        ["balance", str(region), "--out", str(out)])
+        tmp_path,
+        "pks_opt.balancing.milp",
+        "BalancingModel.__init__",
+        ["balance", str(region), "--out", str(out)],
+    )
     assert code == EXIT_INTERRUPTED and delay - SLOW_S < STOP_AND_WRITE_S, (code, delay)
     assert stdout.startswith("INTERRUPTED: interrupted by SIGINT")
     env = _interrupted_result(out)
@@ -199,8 +234,11 @@ def test_balance_sigint_while_building_the_model(region: Path, tmp_path: Path) -
 
 def test_plan_sigint_while_building_the_model(tmp_path: Path) -> None:
     code, delay, stdout, _err = _interrupt_at_marker(
-        tmp_path, "pks_opt.production_plan.milp", "PlanModel.__init__",
-        ["plan", str(instance_path("clinic-plan")), "--json"])
+        tmp_path,
+        "pks_opt.production_plan.milp",
+        "PlanModel.__init__",
+        ["plan", str(instance_path("clinic-plan")), "--json"],
+    )
     assert code == EXIT_INTERRUPTED and delay - SLOW_S < STOP_S, (code, delay)
     env = json.loads(stdout)
     assert env["status"] == "INTERRUPTED" and env["objective"] is None
@@ -215,9 +253,20 @@ def test_roster_sigint_while_writing_the_charts_leaves_nothing(tmp_path: Path) -
     """A roster being written (its chart): the half-written folder is removed, no lock."""
     out = tmp_path / "out"
     code, delay, stdout, err = _interrupt_at_marker(
-        tmp_path, "matplotlib.figure", "Figure.savefig",
-        ["roster", str(instance_path("ward-roster")), "--time-limit", "6", "--wall-clock", "--quiet",
-         "--out", str(out)])
+        tmp_path,
+        "matplotlib.figure",
+        "Figure.savefig",
+        [
+            "roster",
+            str(instance_path("ward-roster")),
+            "--time-limit",
+            "6",
+            "--wall-clock",
+            "--quiet",
+            "--out",
+            str(out),
+        ],
+    )
     assert code == EXIT_INTERRUPTED and delay < STOP_S, (code, delay)
     assert err.strip().splitlines()[-1] == "interrupted by SIGINT: stopped, nothing written"
     assert stdout == ""
@@ -257,7 +306,11 @@ def test_a_stage_stopped_before_any_solution_says_interrupted() -> None:
 @pytest.mark.parametrize(
     ("module", "attr", "command"),
     [
-        ("pks_opt.production_plan.data", "plan_from_raw", ["plan", str(instance_path("clinic-plan"))]),
+        (
+            "pks_opt.production_plan.data",
+            "plan_from_raw",
+            ["plan", str(instance_path("clinic-plan"))],
+        ),
         ("pks_opt.balancing", "read_balancing", ["balance", str(instance_path("region-small"))]),
     ],
 )
@@ -268,7 +321,8 @@ def test_sigint_while_reading_the_instance_writes_nothing(
     line, exit 130, no output folder and no lock."""
     out = tmp_path / "out"
     code, delay, _stdout, err = _interrupt_at_marker(
-        tmp_path, module, attr, [*command, "--out", str(out)])
+        tmp_path, module, attr, [*command, "--out", str(out)]
+    )
     assert code == EXIT_INTERRUPTED and delay < STOP_S, (code, delay)
     assert "interrupted by SIGINT: stopped, nothing written" in err
     assert "Traceback" not in err
@@ -279,9 +333,18 @@ def test_roster_sigint_while_building_the_model(tmp_path: Path) -> None:
     """The roster's CP-SAT model being built: it is finished, no search starts, the result is
     INTERRUPTED (a search stopped before any roster has none)."""
     code, delay, stdout, _err = _interrupt_at_marker(
-        tmp_path, "pks_opt.rostering.cpsat", "RosterModel.__init__",
-        ["roster", str(instance_path("ward-roster-short")), "--time-limit", "20", "--quiet",
-         "--json"])
+        tmp_path,
+        "pks_opt.rostering.cpsat",
+        "RosterModel.__init__",
+        [
+            "roster",
+            str(instance_path("ward-roster-short")),
+            "--time-limit",
+            "20",
+            "--quiet",
+            "--json",
+        ],
+    )
     assert code == EXIT_INTERRUPTED and delay - SLOW_S < STOP_S, (code, delay)
     env = json.loads(stdout)
     assert env["status"] == "INTERRUPTED"
@@ -295,11 +358,13 @@ def test_sigint_while_writing_the_charts_leaves_nothing(tmp_path: Path, command:
         inst.mkdir()
         (inst / "instance.yaml").write_text("kind: tactical\nname: two-weeks\n")
         (inst / "planning_objects.csv").write_text(
-            "planning_object,priority,max_wait_weeks,queue_start,annual_inflow\na,1,4,20,520\n")
+            "planning_object,priority,max_wait_weeks,queue_start,annual_inflow\na,1,4,20,520\n"
+        )
         (inst / "weeks.csv").write_text("week\n1\n2\n")
         (inst / "resources.csv").write_text("resource,hours_per_week\ndoc,30\n")
         (inst / "activity_hours.csv").write_text(
-            "planning_object,resource,hours_per_activity\na,doc,1\n")
+            "planning_object,resource,hours_per_activity\na,doc,1\n"
+        )
         args = ["plan", str(inst)]
     else:
         args = ["balance", str(instance_path("region-small"))]
@@ -307,7 +372,8 @@ def test_sigint_while_writing_the_charts_leaves_nothing(tmp_path: Path, command:
     work.mkdir()
     out = work / "out"
     code, delay, stdout, err = _interrupt_at_marker(
-        work, "matplotlib.figure", "Figure.savefig", [*args, "--out", str(out)])
+        work, "matplotlib.figure", "Figure.savefig", [*args, "--out", str(out)]
+    )
     assert code == EXIT_INTERRUPTED and delay < STOP_S, (code, delay)
     assert err.strip().splitlines()[-1] == "interrupted by SIGINT: stopped, nothing written"
     assert not out.exists() and sorted(p.name for p in work.iterdir()) == []

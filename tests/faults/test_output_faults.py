@@ -87,9 +87,10 @@ def immutable(tmp_path: Path) -> Iterator[Path]:
     """An empty folder that even root cannot write into (``chattr +i``)."""
     folder = tmp_path / "ro"
     folder.mkdir()
-    if shutil.which("chattr") is None or subprocess.run(
-        ["chattr", "+i", str(folder)], capture_output=True
-    ).returncode:
+    if (
+        shutil.which("chattr") is None
+        or subprocess.run(["chattr", "+i", str(folder)], capture_output=True).returncode
+    ):
         pytest.skip("chattr +i is not available on this file system")
     try:
         yield folder

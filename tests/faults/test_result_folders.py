@@ -52,12 +52,23 @@ def test_out_inside_the_instance_is_refused(tmp_path: Path) -> None:
 
 def test_out_inside_a_from_folder_is_refused(tmp_path: Path) -> None:
     need_out = tmp_path / "need"
-    res = CliRunner().invoke(main, ["need", str(instance_path("seed-inpatient")),
-                                    "--out", str(need_out)])
+    res = CliRunner().invoke(
+        main, ["need", str(instance_path("seed-inpatient")), "--out", str(need_out)]
+    )
     assert res.exit_code == 0, res.output
     out = need_out / "roster"
-    _refused(["roster", str(instance_path("ward-roster")), "--from-need", str(need_out),
-              "--out", str(out)], out, "inside the input folder")
+    _refused(
+        [
+            "roster",
+            str(instance_path("ward-roster")),
+            "--from-need",
+            str(need_out),
+            "--out",
+            str(out),
+        ],
+        out,
+        "inside the input folder",
+    )
 
 
 def test_out_holding_the_instance_is_refused(tmp_path: Path) -> None:
@@ -75,9 +86,16 @@ def test_out_inside_the_cycle_folder_is_refused(tmp_path: Path) -> None:
 
 def _lock(out: Path, pid: int, host: str | None = None) -> Path:
     lock = out.parent / f"{out.name}.lock"
-    lock.write_text(json.dumps({"pid": pid, "host": host or socket.gethostname(),
-                                "started": "2026-12-04T10:00:00+00:00",
-                                "command": "pks need elsewhere"}))
+    lock.write_text(
+        json.dumps(
+            {
+                "pid": pid,
+                "host": host or socket.gethostname(),
+                "started": "2026-12-04T10:00:00+00:00",
+                "command": "pks need elsewhere",
+            }
+        )
+    )
     return lock
 
 
@@ -86,8 +104,12 @@ def test_a_live_lock_refuses_a_second_run(tmp_path: Path) -> None:
     sleeper = subprocess.Popen(["sleep", "30"])
     try:
         lock = _lock(out, sleeper.pid)
-        res = subprocess.run([*PKS, "need", str(instance_path("seed-inpatient")),
-                              "--out", str(out)], capture_output=True, text=True, timeout=60)
+        res = subprocess.run(
+            [*PKS, "need", str(instance_path("seed-inpatient")), "--out", str(out)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     finally:
         sleeper.kill()
         sleeper.wait()
@@ -103,8 +125,9 @@ def test_a_stale_lock_of_a_dead_process_is_taken_over(tmp_path: Path) -> None:
     dead = subprocess.Popen(["true"])
     dead.wait()
     lock = _lock(out, dead.pid)
-    res = CliRunner().invoke(main, ["need", str(instance_path("seed-inpatient")),
-                                    "--out", str(out)])
+    res = CliRunner().invoke(
+        main, ["need", str(instance_path("seed-inpatient")), "--out", str(out)]
+    )
     assert res.exit_code == 0, res.output
     assert (out / "result.json").is_file() and not lock.exists()
 
@@ -112,16 +135,29 @@ def test_a_stale_lock_of_a_dead_process_is_taken_over(tmp_path: Path) -> None:
 def test_a_lock_from_another_host_is_respected(tmp_path: Path) -> None:
     out = tmp_path / "out"
     _lock(out, 1, host="some-other-host")
-    _refused(["need", str(instance_path("seed-inpatient")), "--out", str(out)], out,
-             "on some-other-host")
+    _refused(
+        ["need", str(instance_path("seed-inpatient")), "--out", str(out)], out, "on some-other-host"
+    )
 
 
 def test_concurrent_runs_into_one_folder(tmp_path: Path) -> None:
     """A real first run holds the lock while it solves; the second is refused at once."""
     out = tmp_path / "out"
-    first = subprocess.Popen([*PKS, "roster", str(instance_path("ward-roster")), "--quiet",
-                              "--time-limit", "30", "--wall-clock", "--out", str(out)],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    first = subprocess.Popen(
+        [
+            *PKS,
+            "roster",
+            str(instance_path("ward-roster")),
+            "--quiet",
+            "--time-limit",
+            "30",
+            "--wall-clock",
+            "--out",
+            str(out),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         lock = out.parent / "out.lock"
         deadline = time.monotonic() + 15
@@ -129,8 +165,12 @@ def test_concurrent_runs_into_one_folder(tmp_path: Path) -> None:
             time.sleep(0.05)
         assert lock.exists()
         t0 = time.monotonic()
-        second = subprocess.run([*PKS, "need", str(instance_path("seed-inpatient")),
-                                 "--out", str(out)], capture_output=True, text=True, timeout=60)
+        second = subprocess.run(
+            [*PKS, "need", str(instance_path("seed-inpatient")), "--out", str(out)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert time.monotonic() - t0 < 15
         assert second.returncode == 2
         assert f"pid {first.pid}" in second.stderr and "pks roster" in second.stderr
@@ -139,8 +179,9 @@ def test_concurrent_runs_into_one_folder(tmp_path: Path) -> None:
         first.wait()
     assert not out.exists() or not (out / "kpis.csv").exists()
     assert os.path.exists(out.parent / "out.lock")  # killed hard: the lock stays, stale
-    res = CliRunner().invoke(main, ["need", str(instance_path("seed-inpatient")),
-                                    "--out", str(out)])
+    res = CliRunner().invoke(
+        main, ["need", str(instance_path("seed-inpatient")), "--out", str(out)]
+    )
     assert res.exit_code == 0, res.output
 
 
@@ -159,9 +200,16 @@ def _cycle(tmp_path: Path) -> Path:
             (tmp_path / folder / name).write_text(text)
     cyc = tmp_path / "cycle"
     cyc.mkdir()
-    (cyc / "cycle.yaml").write_text(yaml.safe_dump({
-        "kind": "cycle", "name": "tiny-cycle", "strategic": "../data/region",
-        "units": {"A": "../data/plans/a-plan"}}))
+    (cyc / "cycle.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "kind": "cycle",
+                "name": "tiny-cycle",
+                "strategic": "../data/region",
+                "units": {"A": "../data/plans/a-plan"},
+            }
+        )
+    )
     return cyc
 
 

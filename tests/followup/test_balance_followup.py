@@ -26,13 +26,23 @@ def balance_folder(folder: Path) -> Path:
     # A balance result as `pks balance --out` writes it: unit U, object a, goal 130 a quarter
     # (260 in Q2), need 130 a quarter; resource h (hours) 1 300 a quarter after the actions.
     folder.mkdir(parents=True)
-    pd.DataFrame({
-        "unit": "U", "planning_object": "a", "period": PERIODS,
-        "goal": [130.0, 260.0, 130.0, 130.0, 130.0], "need": 130.0,
-    }).to_csv(folder / "production_goals.csv", index=False)
-    pd.DataFrame({
-        "unit": "U", "resource": "h", "period": PERIODS, "available_after": 1300.0,
-    }).to_csv(folder / "utilisation.csv", index=False)
+    pd.DataFrame(
+        {
+            "unit": "U",
+            "planning_object": "a",
+            "period": PERIODS,
+            "goal": [130.0, 260.0, 130.0, 130.0, 130.0],
+            "need": 130.0,
+        }
+    ).to_csv(folder / "production_goals.csv", index=False)
+    pd.DataFrame(
+        {
+            "unit": "U",
+            "resource": "h",
+            "period": PERIODS,
+            "available_after": 1300.0,
+        }
+    ).to_csv(folder / "utilisation.csv", index=False)
     (folder / "result.json").write_text(json.dumps({"kind": "balance", "instance": "tiny"}))
     return folder
 
@@ -58,8 +68,12 @@ def actuals_folder(folder: Path, weeks: int = 20, extra: str = "") -> Path:
 def test_quarters_against_goals_need_and_capacity(tmp_path: Path) -> None:
     bf = read_balance_folder(balance_folder(tmp_path / "b"))
     assert bf.periods == PERIODS[:4]  # the plan year: the first four quarters
-    result = balance_follow_up(bf, read_actuals(actuals_folder(tmp_path / "a")), threshold=0.10,
-                               resource_map={"doc": "h", "nurse": "h"})
+    result = balance_follow_up(
+        bf,
+        read_actuals(actuals_folder(tmp_path / "a")),
+        threshold=0.10,
+        resource_map={"doc": "h", "nurse": "h"},
+    )
     t = result.tables["balance_followup"].set_index("period")
     # Q1, weeks 1–13: produced 130 = the goal; inflow 156 against the need 130: +20 % (flagged).
     q1 = t.loc["2027Q1"]
@@ -83,8 +97,10 @@ def test_quarters_against_goals_need_and_capacity(tmp_path: Path) -> None:
     assert c.loc["2027Q2", "comment"] == "sick leave"
     text = " | ".join(result.explanation)
     # Q2's inflow 7 × 12 = 84 against the need 70 is +20 % as well: one line names both.
-    assert ("U a 2027Q2 (weeks 14–20): inflow +20% against the balance's need (+14 patients), "
-            "production -50% against the goal to date (-70 activities)") in text
+    assert (
+        "U a 2027Q2 (weeks 14–20): inflow +20% against the balance's need (+14 patients), "
+        "production -50% against the goal to date (-70 activities)"
+    ) in text
     assert "at this rate the 2027Q2 goal of 260 is missed by 130" in text
     assert "U h 2027Q2 (weeks 14–20): available -20% against the balanced capacity" in text
     assert result.kpis["escalations"] == 3  # Q1 inflow, Q2 production, Q2 capacity
@@ -95,8 +111,10 @@ def test_unmapped_resources_are_named_not_followed(tmp_path: Path) -> None:
     bf = read_balance_folder(balance_folder(tmp_path / "b"))
     result = balance_follow_up(bf, read_actuals(actuals_folder(tmp_path / "a")))
     assert result.tables["balance_capacity_followup"].empty
-    assert result.warnings == ["capacity of U not followed up at this level: doc, nurse are not "
-                               "a resource of the balance (h)"]
+    assert result.warnings == [
+        "capacity of U not followed up at this level: doc, nurse are not "
+        "a resource of the balance (h)"
+    ]
 
 
 def test_cli_dispatches_on_a_balance_result(tmp_path: Path) -> None:
@@ -104,18 +122,26 @@ def test_cli_dispatches_on_a_balance_result(tmp_path: Path) -> None:
     res = run("follow-up", b, a, "--out", out)
     assert res.exit_code == 0, res.output
     assert {p.name for p in out.iterdir()} >= {
-        "balance_followup.csv", "balance_capacity_followup.csv", "escalation.csv",
-        "balance_followup.png", "result.json"}
+        "balance_followup.csv",
+        "balance_capacity_followup.csv",
+        "escalation.csv",
+        "balance_followup.png",
+        "result.json",
+    }
     esc = pd.read_csv(out / "escalation.csv")
     assert list(esc["period"]) == ["2027Q1", "2027Q2"] and set(esc["level"]) == {"balance"}
 
 
-@pytest.mark.parametrize(("extra", "field", "words"), [
-    ("U,b,1,1,1,\n", "planning_object", "'b' has no goal at unit 'U'"),
-    ("V,a,1,1,1,\n", "unit", "unit 'V' is not a unit of the balance"),
-])
-def test_bad_actuals_exit_2_with_file_row_field(tmp_path: Path, extra: str, field: str,
-                                                words: str) -> None:
+@pytest.mark.parametrize(
+    ("extra", "field", "words"),
+    [
+        ("U,b,1,1,1,\n", "planning_object", "'b' has no goal at unit 'U'"),
+        ("V,a,1,1,1,\n", "unit", "unit 'V' is not a unit of the balance"),
+    ],
+)
+def test_bad_actuals_exit_2_with_file_row_field(
+    tmp_path: Path, extra: str, field: str, words: str
+) -> None:
     b, out = balance_folder(tmp_path / "b"), tmp_path / "out"
     a = actuals_folder(tmp_path / "a", weeks=2, extra=extra)
     res = run("follow-up", b, a, "--out", out)
@@ -141,8 +167,15 @@ def test_shipped_balance_and_actuals(tmp_path: Path) -> None:
     bal = tmp_path / "bal"
     assert run("balance", instance_path("region-small"), "--out", bal).exit_code == 0
     out = tmp_path / "fu"
-    res = run("follow-up", bal, instance_path("clinic-followup") / "actuals",
-              "--resources-from", instance_path("clinic-plan"), "--out", out)
+    res = run(
+        "follow-up",
+        bal,
+        instance_path("clinic-followup") / "actuals",
+        "--resources-from",
+        instance_path("clinic-plan"),
+        "--out",
+        out,
+    )
     assert res.exit_code == 0, res.output
     t = pd.read_csv(out / "balance_followup.csv")
     assert set(t["period"]) == {"2027Q1", "2027Q2"} and set(t["unit"]) == {"MEDCLIN"}

@@ -82,8 +82,9 @@ def test_flags_need_the_threshold_and_either_the_limits_or_a_run() -> None:
 
 def test_follow_up_flags_inflow_queue_and_capacity_not_the_planned_low_week(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    res = run("follow-up", plan_folder(tmp_path / "plan"), actuals_folder(tmp_path / "act"),
-              "--out", out)
+    res = run(
+        "follow-up", plan_folder(tmp_path / "plan"), actuals_folder(tmp_path / "act"), "--out", out
+    )
     assert res.exit_code == 0, res.output
     f = pd.read_csv(out / "followup.csv")
     assert list(f["inflow_flag"]) == [False] * 4 + [True] * 4
@@ -99,8 +100,11 @@ def test_follow_up_flags_inflow_queue_and_capacity_not_the_planned_low_week(tmp_
         "weeks 5–8: a inflow +30% against the forecast (+12 patients), waiting list +12 "
         "against the forecast queue (comment: referrals)"
     )
-    assert any(e.startswith("weeks 6–7: doc available hours -30% against the plan (-12 h)") and
-               "sick leave" in e for e in esc)
+    assert any(
+        e.startswith("weeks 6–7: doc available hours -30% against the plan (-12 h)")
+        and "sick leave" in e
+        for e in esc
+    )
     summary = pd.read_csv(out / "followup_summary.csv")
     assert set(summary["week_class"]) == {"normal", "low-production"}
     low = summary[summary["week_class"] == "low-production"].iloc[0]
@@ -121,8 +125,13 @@ def test_bad_actuals_exit_2_with_file_row_field(tmp_path: Path, edit, message: s
     good = actuals_folder(tmp_path / "good")
     text = edit((good / "production.csv").read_text())
     out = tmp_path / "out"
-    res = run("follow-up", plan_folder(tmp_path / "plan"),
-              actuals_folder(tmp_path / "bad", production=text), "--out", out)
+    res = run(
+        "follow-up",
+        plan_folder(tmp_path / "plan"),
+        actuals_folder(tmp_path / "bad", production=text),
+        "--out",
+        out,
+    )
     assert res.exit_code == 2, res.output
     assert "production.csv" in res.stderr and message in res.stderr
     assert not out.exists()
@@ -181,9 +190,7 @@ def test_replan_needs_actuals_of_every_week_before(tmp_path: Path) -> None:
     act = tmp_path / "act"
     act.mkdir()
     (act / "instance.yaml").write_text("kind: actuals\n")
-    (act / "production.csv").write_text(
-        "unit,planning_object,week,production,inflow\nU,a,1,5,10\n"
-    )
+    (act / "production.csv").write_text("unit,planning_object,week,production,inflow\nU,a,1,5,10\n")
     res = run("plan", inst, "--actuals", act, "--from-week", 3)
     assert res.exit_code == 2 and "needs actuals of weeks 1–2" in res.stderr
     res = run("plan", inst, "--from-week", 3)
@@ -203,8 +210,15 @@ def test_shipped_followup_flags_inflow_and_capacity_not_easter(tmp_path: Path) -
     res = run("follow-up", folder / "published-plan", folder / "actuals", "--out", out)
     assert res.exit_code == 0, res.output
     esc = pd.read_csv(out / "escalation.csv", dtype={"weeks": str})
-    lines = set(zip(esc["object"].fillna(""), esc["resource"].fillna(""), esc["measure"],
-                    esc["weeks"].fillna(""), strict=True))
+    lines = set(
+        zip(
+            esc["object"].fillna(""),
+            esc["resource"].fillna(""),
+            esc["measure"],
+            esc["weeks"].fillna(""),
+            strict=True,
+        )
+    )
     assert ("gastro", "", "inflow", "10–20") in lines
     assert ("", "nurse", "available capacity", "14–16") in lines
     table = pd.read_csv(out / "followup.csv")
@@ -226,7 +240,10 @@ def test_shipped_actuals_are_the_generator_output_on_the_published_plan(tmp_path
     folder = instance_path("clinic-followup")
     copy = tmp_path / "clinic-followup"
     shutil.copytree(folder, copy)
-    subprocess.run([sys.executable, str(copy / "make_actuals.py"), str(folder / "published-plan")],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, str(copy / "make_actuals.py"), str(folder / "published-plan")],
+        check=True,
+        capture_output=True,
+    )
     for name in ("production.csv", "capacity.csv"):
         assert (copy / "actuals" / name).read_text() == (folder / "actuals" / name).read_text()

@@ -91,14 +91,26 @@ def test_roster_follow_up_worked_numbers(roster_dir: Path, tmp_path: Path) -> No
     assert (k["days_followed"], k["rostered_shifts"], k["worked_shifts"]) == (3, 9, 8)
     assert (k["as_rostered"], k["absent"], k["other_shift"], k["extra"]) == (6, 2, 1, 1)
     assert (k["tier1_asked"], k["tier1_rostered_short"], k["tier1_worked_short"]) == (6, 0, 1)
-    assert (k["tier2_asked"], k["tier2_worked_short"], k["tier3_asked"], k["tier3_worked_short"]) == (2, 1, 1, 0)
+    assert (
+        k["tier2_asked"],
+        k["tier2_worked_short"],
+        k["tier3_asked"],
+        k["tier3_worked_short"],
+    ) == (2, 1, 1, 0)
     assert k["escalations"] == 2
 
     staff = pd.read_csv(out / "staff_followup.csv", keep_default_na=False)
     cy = staff[staff["staff"] == "cy"].iloc[0]
-    assert (cy["status"], cy["worked_competence"], cy["roster_cell"]) == ("extra", "RN", "(vacation)")
+    assert (cy["status"], cy["worked_competence"], cy["roster_cell"]) == (
+        "extra",
+        "RN",
+        "(vacation)",
+    )
     assert cy["comment"] == "called in from vacation"
-    assert staff[(staff["staff"] == "bo") & (staff["date"] == "2026-03-30")]["status"].item() == "absent"
+    assert (
+        staff[(staff["staff"] == "bo") & (staff["date"] == "2026-03-30")]["status"].item()
+        == "absent"
+    )
 
     cover = pd.read_csv(out / "cover_followup.csv", keep_default_na=False)
     day1 = cover[(cover["date"] == "2026-03-31") & (cover["competence"] == "RN")].iloc[0]
@@ -141,8 +153,10 @@ def test_bad_shift_actuals_exit_2_nothing_written(
 ) -> None:
     shifts = f"staff,date,shift,comment\nanna,2026-03-30,D,\n{row}\n"
     out = tmp_path / "fu"
-    res = CliRunner().invoke(main, ["follow-up", str(roster_dir),
-                                    str(actuals(tmp_path / "act", shifts)), "--out", str(out)])
+    res = CliRunner().invoke(
+        main,
+        ["follow-up", str(roster_dir), str(actuals(tmp_path / "act", shifts)), "--out", str(out)],
+    )
     assert res.exit_code == 2, res.output
     assert where in res.output
     assert not out.exists()
@@ -152,9 +166,12 @@ def test_no_shifts_table_is_an_input_error(roster_dir: Path, tmp_path: Path) -> 
     folder = tmp_path / "act"
     folder.mkdir()
     (folder / "instance.yaml").write_text("kind: actuals\nname: x\n")
-    (folder / "production.csv").write_text("unit,planning_object,week,production,inflow\nU,a,1,1,1\n")
-    res = CliRunner().invoke(main, ["follow-up", str(roster_dir), str(folder), "--out",
-                                    str(tmp_path / "fu")])
+    (folder / "production.csv").write_text(
+        "unit,planning_object,week,production,inflow\nU,a,1,1,1\n"
+    )
+    res = CliRunner().invoke(
+        main, ["follow-up", str(roster_dir), str(folder), "--out", str(tmp_path / "fu")]
+    )
     assert res.exit_code == 2
     assert "shifts" in res.output
 
@@ -164,10 +181,24 @@ def _cover(tier: int, worked: list[int], asked: int = 2) -> pd.DataFrame:
 
     rows = []
     for i, w in enumerate(worked):
-        rows.append({"date": f"2026-04-{i + 1:02d}", "shift": "D", "competence": "RN",
-                     "tier": tier, "staff": "", "asked": asked, "rostered": asked, "worked": w,
-                     "short": asked - w, "change": w - asked, "share_short": 0.0, "flag": False,
-                     "rostered_people": "", "worked_people": ""})
+        rows.append(
+            {
+                "date": f"2026-04-{i + 1:02d}",
+                "shift": "D",
+                "competence": "RN",
+                "tier": tier,
+                "staff": "",
+                "asked": asked,
+                "rostered": asked,
+                "worked": w,
+                "short": asked - w,
+                "change": w - asked,
+                "share_short": 0.0,
+                "flag": False,
+                "rostered_people": "",
+                "worked_people": "",
+            }
+        )
     return pd.DataFrame(rows, columns=COVER_COLUMNS)
 
 
@@ -204,12 +235,16 @@ def test_shipped_ward_followup(tmp_path: Path) -> None:
 
     folder = instance_path("ward-followup")
     out = tmp_path / "out"
-    res = CliRunner().invoke(main, ["follow-up", str(folder / "published-roster"),
-                                    str(folder / "actuals"), "--out", str(out)])
+    res = CliRunner().invoke(
+        main,
+        ["follow-up", str(folder / "published-roster"), str(folder / "actuals"), "--out", str(out)],
+    )
     assert res.exit_code == 0, res.output
     esc = pd.read_csv(out / "escalation.csv")
     assert list(zip(esc["date"], esc["shift"], esc["competence"], esc["tier"], strict=True)) == [
-        ("2026-04-06", "J", "LAK", 1), ("2026-04-08", "E", "USK", 1)]
+        ("2026-04-06", "J", "LAK", 1),
+        ("2026-04-08", "E", "USK", 1),
+    ]
     staff = pd.read_csv(out / "staff_followup.csv").set_index(["staff", "date"])
     assert staff.loc[("RN01", "2026-04-03"), "status"] == "extra"
     assert staff.loc[("RN02", "2026-04-01"), "status"] == "absent"
@@ -227,7 +262,6 @@ def test_shipped_shifts_are_the_generator_output(tmp_path: Path) -> None:
 
     copy = tmp_path / "ward-followup"
     shutil.copytree(instance_path("ward-followup"), copy)
-    subprocess.run([sys.executable, str(copy / "make_shifts.py")], check=True,
-                   capture_output=True)
+    subprocess.run([sys.executable, str(copy / "make_shifts.py")], check=True, capture_output=True)
     shipped = (instance_path("ward-followup") / "actuals" / "shifts.csv").read_text()
     assert (copy / "actuals" / "shifts.csv").read_text() == shipped

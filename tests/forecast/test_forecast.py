@@ -28,8 +28,9 @@ FOLLOWUP = instance_path("clinic-followup")
 # The synthetic truth of the small tests: a flat year with a summer dip (weeks 27–32 at 0.6,
 # 26 and 33 at 0.8), Christmas (week 52 at 0.5, week 1 at 0.8) and Easter weeks × 0.85.
 PROFILE = {w: 1.0 for w in range(1, 53)}
-PROFILE.update({1: 0.8, 26: 0.8, 27: 0.6, 28: 0.6, 29: 0.6, 30: 0.6, 31: 0.6, 32: 0.6,
-                33: 0.8, 52: 0.5})
+PROFILE.update(
+    {1: 0.8, 26: 0.8, 27: 0.6, 28: 0.6, 29: 0.6, 30: 0.6, 31: 0.6, 32: 0.6, 33: 0.8, 52: 0.5}
+)
 EASTER_FACTOR = 0.85
 
 
@@ -37,8 +38,9 @@ def run(*args: Any) -> Result:
     return CliRunner().invoke(main, ["forecast", *map(str, args)], catch_exceptions=False)
 
 
-def write_history(folder: Path, rows: list[list[Any]], daily: list[list[Any]] | None = None,
-                  waiting: bool = True) -> Path:
+def write_history(
+    folder: Path, rows: list[list[Any]], daily: list[list[Any]] | None = None, waiting: bool = True
+) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "instance.yaml").write_text("kind: history\nname: tiny-history\n")
     with (folder / "weekly_history.csv").open("w", newline="") as fh:
@@ -53,8 +55,12 @@ def write_history(folder: Path, rows: list[list[Any]], daily: list[list[Any]] | 
     return folder
 
 
-def synthetic_rows(level: float, years: tuple[int, ...] = (2023, 2024, 2025), seed: int = 7,
-                   objects: tuple[str, ...] = ("a", "b")) -> list[list[Any]]:
+def synthetic_rows(
+    level: float,
+    years: tuple[int, ...] = (2023, 2024, 2025),
+    seed: int = 7,
+    objects: tuple[str, ...] = ("a", "b"),
+) -> list[list[Any]]:
     """Poisson counts around level × profile (× Easter) for three 52-week ISO years."""
     rng = np.random.default_rng(seed)
     rows: list[list[Any]] = []
@@ -109,14 +115,28 @@ def test_profile_and_easter_are_recovered(tmp_path: Path) -> None:
 def test_cli_writes_every_table_and_the_weekday_profile(tmp_path: Path) -> None:
     rows = synthetic_rows(50.0, years=(2024, 2025, 2026), objects=("a",))
     rows = [r for r in rows if r[2] != "2026-W52"]  # 2026 has W53: stop at W51 → start W52
-    daily = [["U", "a", (dt.date(2026, 1, 5) + dt.timedelta(days=d)).isoformat(),
-              [6, 4, 4, 4, 2, 0, 0][d % 7]] for d in range(14)]
+    daily = [
+        [
+            "U",
+            "a",
+            (dt.date(2026, 1, 5) + dt.timedelta(days=d)).isoformat(),
+            [6, 4, 4, 4, 2, 0, 0][d % 7],
+        ]
+        for d in range(14)
+    ]
     folder = write_history(tmp_path / "h", rows, daily)
     out = tmp_path / "out"
     res = run(folder, "--out", out, "--horizon", 20, "--holdout", 26)
     assert res.exit_code == 0, res.output
-    for name in ("forecast", "backtest", "seasonal_profile", "inflow", "demand_forecast",
-                 "waiting_lists", "weekday_profile"):
+    for name in (
+        "forecast",
+        "backtest",
+        "seasonal_profile",
+        "inflow",
+        "demand_forecast",
+        "waiting_lists",
+        "weekday_profile",
+    ):
         assert (out / f"{name}.csv").exists(), name
     assert (out / "forecast.png").exists()
     inflow = pd.read_csv(out / "inflow.csv")
@@ -132,8 +152,12 @@ def test_cli_writes_every_table_and_the_weekday_profile(tmp_path: Path) -> None:
     wd = pd.read_csv(out / "weekday_profile.csv")
     assert list(wd["share"]) == pytest.approx([0.3, 0.2, 0.2, 0.2, 0.1, 0, 0])
     waiting = pd.read_csv(out / "waiting_lists.csv")
-    assert list(waiting.columns) == ["unit", "planning_object", "waiting",
-                                     "max_reduction_per_period"]
+    assert list(waiting.columns) == [
+        "unit",
+        "planning_object",
+        "waiting",
+        "max_reduction_per_period",
+    ]
 
 
 # ------------------------------------------------------------------ the shipped history
@@ -206,8 +230,10 @@ def test_need_and_balance_formats(shipped: Any) -> None:
     by_obj = demand.groupby("planning_object")["base_volume"].sum()
     assert by_obj.to_dict() == pytest.approx(total.to_dict(), abs=0.3)
     waiting = shipped.tables["waiting_lists"]
-    lists = [WaitingList.model_validate({k: v for k, v in r.items() if v is not None})
-             for r in waiting.to_dict("records")]
+    lists = [
+        WaitingList.model_validate({k: v for k, v in r.items() if v is not None})
+        for r in waiting.to_dict("records")
+    ]
     # the waiting list at the end of 2026-W53, as committed in weekly_history.csv
     assert {w.planning_object: w.waiting for w in lists}["cardio"] == 267
 
@@ -219,8 +245,10 @@ def test_need_and_balance_formats(shipped: Any) -> None:
     ("edit", "expected"),
     [
         (lambda rows: rows[5].__setitem__(3, -1), ["weekly_history.csv row 7", "field 'inflow'"]),
-        (lambda rows: rows[8].__setitem__(2, rows[7][2]),
-         ["weekly_history.csv row 10", "field 'week'", "duplicate"]),
+        (
+            lambda rows: rows[8].__setitem__(2, rows[7][2]),
+            ["weekly_history.csv row 10", "field 'week'", "duplicate"],
+        ),
         (lambda rows: rows.pop(20), ["weekly_history.csv row 22", "field 'week'", "missing"]),
         (lambda rows: rows[3].__setitem__(2, "2024-13"), ["row 5", "field 'week'", "YYYY-Www"]),
         (lambda rows: rows[3].__setitem__(2, "2025-W53"), ["row 5", "field 'week'"]),
@@ -228,8 +256,9 @@ def test_need_and_balance_formats(shipped: Any) -> None:
         (lambda rows: del_tail(rows, 40), ["weekly_history.csv row 2", "field 'week'", "117"]),
     ],
 )
-def test_bad_history_exits_2_naming_file_row_field(tmp_path: Path, edit: Any,
-                                                    expected: list[str]) -> None:
+def test_bad_history_exits_2_naming_file_row_field(
+    tmp_path: Path, edit: Any, expected: list[str]
+) -> None:
     rows = synthetic_rows(20.0, years=(2023, 2024, 2025), objects=("a",))
     edit(rows)
     folder = write_history(tmp_path / "h", rows)
@@ -254,8 +283,11 @@ def test_start_inside_the_history_is_refused(tmp_path: Path) -> None:
 
 
 def test_daily_history_of_an_unknown_object_is_refused(tmp_path: Path) -> None:
-    folder = write_history(tmp_path / "h", synthetic_rows(20.0, objects=("a",)),
-                           daily=[["U", "a", "2025-01-06", 3], ["U", "zz", "2025-01-07", 1]])
+    folder = write_history(
+        tmp_path / "h",
+        synthetic_rows(20.0, objects=("a",)),
+        daily=[["U", "a", "2025-01-06", 3], ["U", "zz", "2025-01-07", 1]],
+    )
     res = run(folder, "--out", tmp_path / "out")
     assert res.exit_code == 2
     assert "daily_history.csv row 3, field 'planning_object'" in res.output
@@ -266,9 +298,11 @@ def test_xlsx_history_and_excel_output(tmp_path: Path) -> None:
     book = tmp_path / "history.xlsx"
     with pd.ExcelWriter(book) as xw:
         pd.DataFrame({"key": ["kind", "name"], "value": ["history", "xlsx-history"]}).to_excel(
-            xw, sheet_name="instance", index=False)
-        pd.DataFrame(rows, columns=["unit", "planning_object", "week", "inflow", "waiting"]
-                     ).to_excel(xw, sheet_name="weekly_history", index=False)
+            xw, sheet_name="instance", index=False
+        )
+        pd.DataFrame(
+            rows, columns=["unit", "planning_object", "week", "inflow", "waiting"]
+        ).to_excel(xw, sheet_name="weekly_history", index=False)
     out = tmp_path / "out"
     res = run(book, "--out", out, "--excel", "--horizon", 13)
     assert res.exit_code == 0, res.output
@@ -278,9 +312,11 @@ def test_xlsx_history_and_excel_output(tmp_path: Path) -> None:
     rows[9][3] = -2
     with pd.ExcelWriter(bad) as xw:
         pd.DataFrame({"key": ["kind"], "value": ["history"]}).to_excel(
-            xw, sheet_name="instance", index=False)
-        pd.DataFrame(rows, columns=["unit", "planning_object", "week", "inflow", "waiting"]
-                     ).to_excel(xw, sheet_name="weekly_history", index=False)
+            xw, sheet_name="instance", index=False
+        )
+        pd.DataFrame(
+            rows, columns=["unit", "planning_object", "week", "inflow", "waiting"]
+        ).to_excel(xw, sheet_name="weekly_history", index=False)
     res = run(bad, "--out", tmp_path / "out2")
     assert res.exit_code == 2
     assert "bad.xlsx[weekly_history] row 11, field 'inflow'" in res.output
@@ -320,5 +356,7 @@ def test_holdout_is_26_weeks_when_the_history_allows(tmp_path: Path) -> None:
     rows = synthetic_rows(50.0, years=(2023, 2024, 2025), objects=("a",))
     assert read_history(write_history(tmp_path / "long", rows[:130])).holdout_weeks == 26
     assert read_history(write_history(tmp_path / "short", rows[:129])).holdout_weeks == 13
-    assert read_history(write_history(tmp_path / "set", rows[:130]),
-                        holdout_weeks=13).holdout_weeks == 13
+    assert (
+        read_history(write_history(tmp_path / "set", rows[:130]), holdout_weeks=13).holdout_weeks
+        == 13
+    )

@@ -49,9 +49,12 @@ PROFILE = os.environ.get("PKS_FUZZ_PROFILE", "ci")
 _COMMON: dict[str, Any] = {
     "deadline": None,
     "database": None,
-    "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large,
-                              HealthCheck.filter_too_much,
-                              HealthCheck.function_scoped_fixture],
+    "suppress_health_check": [
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.filter_too_much,
+        HealthCheck.function_scoped_fixture,
+    ],
     "print_blob": True,
 }
 settings.register_profile("ci", max_examples=30, derandomize=True, **_COMMON)
@@ -102,30 +105,69 @@ PLAN_LIMITS = ["--time-limit", "5", "--max-nodes", "20"]
 TARGETS: dict[str, Target] = {
     t.name: t
     for t in [
-        Target("need-seed", {"seed": INSTANCES / "seed-inpatient"},
-               lambda w: ["need", str(w / "seed"), "--scenario", str(w / "seed" / "round2.yaml")],
-               workbook="seed"),
-        Target("need-region", {"region": INSTANCES / "region-small"},
-               lambda w: ["need", str(w / "region")], mutable=_in("region")),
-        Target("balance", {"region": INSTANCES / "region-small"},
-               lambda w: ["balance", str(w / "region"), "--time-limit", "5",
-                          "--scenario", str(w / "region" / "scenarios" / "demand_up.yaml")]),
-        Target("plan", {"plan": INSTANCES / "clinic-plan"},
-               lambda w: ["plan", str(w / "plan"), *PLAN_LIMITS], workbook="plan"),
-        Target("matrix", {"matrix": INSTANCES / "clinic-matrix"},
-               lambda w: ["matrix", str(w / "matrix"), "--time-limit", "5"], workbook="matrix"),
-        Target("roster", {"roster": INSTANCES / "ward-roster-short"},
-               lambda w: ["roster", str(w / "roster"), "--time-limit", "1", "--quiet"],
-               workbook="roster"),
-        Target("forecast", {"history": INSTANCES / "clinic-followup" / "history"},
-               lambda w: ["forecast", str(w / "history"), "--horizon", "13"]),
-        Target("follow-up", {"published": INSTANCES / "clinic-followup" / "published-plan",
-                             "actuals": INSTANCES / "clinic-followup" / "actuals"},
-               lambda w: ["follow-up", str(w / "published"), str(w / "actuals")]),
-        Target("follow-up-roster",
-               {"published": INSTANCES / "ward-followup" / "published-roster",
-                "actuals": INSTANCES / "ward-followup" / "actuals"},
-               lambda w: ["follow-up", str(w / "published"), str(w / "actuals")]),
+        Target(
+            "need-seed",
+            {"seed": INSTANCES / "seed-inpatient"},
+            lambda w: ["need", str(w / "seed"), "--scenario", str(w / "seed" / "round2.yaml")],
+            workbook="seed",
+        ),
+        Target(
+            "need-region",
+            {"region": INSTANCES / "region-small"},
+            lambda w: ["need", str(w / "region")],
+            mutable=_in("region"),
+        ),
+        Target(
+            "balance",
+            {"region": INSTANCES / "region-small"},
+            lambda w: [
+                "balance",
+                str(w / "region"),
+                "--time-limit",
+                "5",
+                "--scenario",
+                str(w / "region" / "scenarios" / "demand_up.yaml"),
+            ],
+        ),
+        Target(
+            "plan",
+            {"plan": INSTANCES / "clinic-plan"},
+            lambda w: ["plan", str(w / "plan"), *PLAN_LIMITS],
+            workbook="plan",
+        ),
+        Target(
+            "matrix",
+            {"matrix": INSTANCES / "clinic-matrix"},
+            lambda w: ["matrix", str(w / "matrix"), "--time-limit", "5"],
+            workbook="matrix",
+        ),
+        Target(
+            "roster",
+            {"roster": INSTANCES / "ward-roster-short"},
+            lambda w: ["roster", str(w / "roster"), "--time-limit", "1", "--quiet"],
+            workbook="roster",
+        ),
+        Target(
+            "forecast",
+            {"history": INSTANCES / "clinic-followup" / "history"},
+            lambda w: ["forecast", str(w / "history"), "--horizon", "13"],
+        ),
+        Target(
+            "follow-up",
+            {
+                "published": INSTANCES / "clinic-followup" / "published-plan",
+                "actuals": INSTANCES / "clinic-followup" / "actuals",
+            },
+            lambda w: ["follow-up", str(w / "published"), str(w / "actuals")],
+        ),
+        Target(
+            "follow-up-roster",
+            {
+                "published": INSTANCES / "ward-followup" / "published-roster",
+                "actuals": INSTANCES / "ward-followup" / "actuals",
+            },
+            lambda w: ["follow-up", str(w / "published"), str(w / "actuals")],
+        ),
     ]
 }
 
@@ -139,11 +181,58 @@ def copy_target(target: Target, work: Path) -> None:
 
 #: cell values that broke (or nearly broke) the reading layer once
 NASTY = [
-    "", " ", "1e12", "1000000000000", "-1", "-0", "-5", "0", "0.0", "nan", "NaN", "inf", "-inf",
-    "Infinity", "1e309", "2027-02-30", "2027-03-01", "2026-13-01", "TRUE", "FALSE", "true",
-    "SANT", "FALSKT", "1,5", "0,25", "1 000", "40\u00a0000", "NA", "N/A", "null", "None",
-    "07:00", "25:61", "24:00", "0x10", "1_000", "\u0663", "½", "1e-320", "9" * 40, "#DIV/0!",
-    "=1/4", "'", '"', ",", ";", "a,b", "\t", "Å", "2026-W53", "2026-W54", "W01",
+    "",
+    " ",
+    "1e12",
+    "1000000000000",
+    "-1",
+    "-0",
+    "-5",
+    "0",
+    "0.0",
+    "nan",
+    "NaN",
+    "inf",
+    "-inf",
+    "Infinity",
+    "1e309",
+    "2027-02-30",
+    "2027-03-01",
+    "2026-13-01",
+    "TRUE",
+    "FALSE",
+    "true",
+    "SANT",
+    "FALSKT",
+    "1,5",
+    "0,25",
+    "1 000",
+    "40\u00a0000",
+    "NA",
+    "N/A",
+    "null",
+    "None",
+    "07:00",
+    "25:61",
+    "24:00",
+    "0x10",
+    "1_000",
+    "\u0663",
+    "½",
+    "1e-320",
+    "9" * 40,
+    "#DIV/0!",
+    "=1/4",
+    "'",
+    '"',
+    ",",
+    ";",
+    "a,b",
+    "\t",
+    "Å",
+    "2026-W53",
+    "2026-W54",
+    "W01",
 ]
 
 #: replacement values for a cell: random types, as the text a CSV holds
@@ -204,10 +293,18 @@ def mutate_parameter(data: st.DataObject, work: Path, files: list[Path]) -> str:
     except (UnicodeDecodeError, yaml.YAMLError):
         return f"{rel}: not YAML any more, unchanged"
     params = doc.get("parameters") if isinstance(doc, dict) else None
-    value: Any = data.draw(st.one_of(
-        cell_values, st.integers(-(10**13), 10**13), st.floats(allow_nan=True),
-        st.booleans(), st.dates(), st.none(), st.lists(st.integers(), max_size=3)),
-        label="value")
+    value: Any = data.draw(
+        st.one_of(
+            cell_values,
+            st.integers(-(10**13), 10**13),
+            st.floats(allow_nan=True),
+            st.booleans(),
+            st.dates(),
+            st.none(),
+            st.lists(st.integers(), max_size=3),
+        ),
+        label="value",
+    )
     if isinstance(params, dict) and params:
         key = data.draw(st.sampled_from(sorted(params)), label="parameter")
         params[key] = value
@@ -228,7 +325,7 @@ def truncate(data: st.DataObject, work: Path, files: list[Path]) -> str:
     raw = path.read_bytes()
     cut = data.draw(st.integers(0, max(len(raw) - 1, 0)), label="cut")
     path.write_bytes(raw[:cut])
-    return f"{rel} cut at byte {cut} of {len(raw)} (…{raw[max(cut - 12, 0):cut]!r})"
+    return f"{rel} cut at byte {cut} of {len(raw)} (…{raw[max(cut - 12, 0) : cut]!r})"
 
 
 ENCODINGS = ["cp1252", "utf-16", "utf-8-sig", "latin-1+å", "utf-8-crlf", "utf-32", "swedish"]
@@ -288,8 +385,10 @@ def columns(data: st.DataObject, work: Path, files: list[Path]) -> str:
         elif how == "drop":
             del row[a]
     if how == "rename":
-        rows[0][a] = data.draw(st.sampled_from([rows[0][b], rows[0][a].upper(), rows[0][a] + " ",
-                                                "", "x"]), label="name")
+        rows[0][a] = data.draw(
+            st.sampled_from([rows[0][b], rows[0][a].upper(), rows[0][a] + " ", "", "x"]),
+            label="name",
+        )
     _write_csv(path, rows)
     return f"{rel}: {how} column {a} ({b})"
 
@@ -300,8 +399,9 @@ def rows_op(data: st.DataObject, work: Path, files: list[Path]) -> str:
     rows = _read_csv(path)
     if len(rows) < 2:
         return f"{rel}: no data rows, unchanged"
-    how = data.draw(st.sampled_from(["duplicate", "drop", "header-only", "repeat-header"]),
-                    label="how")
+    how = data.draw(
+        st.sampled_from(["duplicate", "drop", "header-only", "repeat-header"]), label="how"
+    )
     i = data.draw(st.integers(1, len(rows) - 1), label="row")
     if how == "duplicate":
         rows.insert(i, list(rows[i]))
@@ -327,8 +427,9 @@ MUTATIONS: dict[str, Callable[[st.DataObject, Path, list[Path]], str]] = {
 
 def mutate_folder(data: st.DataObject, work: Path, target: Target) -> str:
     files = target.mutable(work)
-    kinds = data.draw(st.lists(st.sampled_from(sorted(MUTATIONS)), min_size=1, max_size=2),
-                      label="mutations")
+    kinds = data.draw(
+        st.lists(st.sampled_from(sorted(MUTATIONS)), min_size=1, max_size=2), label="mutations"
+    )
     kinds.sort(key=lambda k: k in ("encoding", "truncate"))  # the byte-level ones last
     return "; ".join(MUTATIONS[k](data, work, files) for k in kinds)
 
@@ -361,8 +462,9 @@ def to_workbook(folder: Path, book: Path) -> None:
     for k, v in manifest.items():
         if k == "parameters":
             for pk, pv in v.items():
-                ws.append([f"parameters.{pk}", pv if not isinstance(pv, list | dict) else
-                           json.dumps(pv)])
+                ws.append(
+                    [f"parameters.{pk}", pv if not isinstance(pv, list | dict) else json.dumps(pv)]
+                )
         elif not isinstance(v, dict | list):
             ws.append([k, v])
     for csv_file in sorted(folder.glob("*.csv")):
@@ -376,8 +478,27 @@ def to_workbook(folder: Path, book: Path) -> None:
 
 #: special cell kinds written into a workbook
 workbook_values = st.one_of(
-    st.sampled_from(["=1/4", "=0.02*1", "#DIV/0!", "#N/A", "#VALUE!", True, False,
-                     float("nan"), float("inf"), -1, 10**12, 0, "", None, "NA", 1001, 1001.0]),
+    st.sampled_from(
+        [
+            "=1/4",
+            "=0.02*1",
+            "#DIV/0!",
+            "#N/A",
+            "#VALUE!",
+            True,
+            False,
+            float("nan"),
+            float("inf"),
+            -1,
+            10**12,
+            0,
+            "",
+            None,
+            "NA",
+            1001,
+            1001.0,
+        ]
+    ),
     st.datetimes(min_value=datetime(1900, 3, 1), max_value=datetime(2100, 1, 1)),
     st.dates(min_value=date(1900, 3, 1), max_value=date(2100, 1, 1)),
     st.times().map(lambda t: dtime(t.hour, t.minute)),
@@ -393,8 +514,9 @@ def mutate_workbook(data: st.DataObject, book: Path) -> str:
     wb = openpyxl.load_workbook(book)
     ws = wb[data.draw(st.sampled_from(wb.sheetnames), label="sheet")]
     r = data.draw(st.integers(1, max(ws.max_row, 1)), label="row")
-    c = data.draw(st.integers(1, max(ws.max_column, 1) + (1 if ws.title == "instance" else 0)),
-                  label="column")
+    c = data.draw(
+        st.integers(1, max(ws.max_column, 1) + (1 if ws.title == "instance" else 0)), label="column"
+    )
     value = data.draw(workbook_values, label="value")
     old = ws.cell(r, c).value
     ws.cell(r, c).value = value
@@ -414,17 +536,22 @@ def curtois_source() -> Path:
 def mutate_curtois(data: st.DataObject, path: Path) -> str:
     text = path.read_text(encoding="ascii")
     lines = text.split("\n")
-    how = data.draw(st.sampled_from(["field", "truncate", "duplicate", "drop", "encoding",
-                                     "section"]), label="how")
+    how = data.draw(
+        st.sampled_from(["field", "truncate", "duplicate", "drop", "encoding", "section"]),
+        label="how",
+    )
     content = [i for i, ln in enumerate(lines) if ln.strip() and not ln.startswith("#")]
     i = data.draw(st.sampled_from(content), label="line")
     if how == "field":
         fields = lines[i].split(",")
         j = data.draw(st.integers(0, len(fields) - 1), label="field")
-        fields[j] = data.draw(st.one_of(cell_values.filter(lambda v: "\n" not in v and
-                                                           "\r" not in v),
-                                        st.sampled_from(["D=-1", "D=1e12", "X=1", "D"])),
-                              label="value")
+        fields[j] = data.draw(
+            st.one_of(
+                cell_values.filter(lambda v: "\n" not in v and "\r" not in v),
+                st.sampled_from(["D=-1", "D=1e12", "X=1", "D"]),
+            ),
+            label="value",
+        )
         lines[i] = ",".join(fields)
         path.write_text("\n".join(lines), encoding="utf-8")
         return f"line {i + 1} field {j}: -> {fields[j]!r}"
@@ -438,12 +565,14 @@ def mutate_curtois(data: st.DataObject, path: Path) -> str:
     elif how == "drop":
         del lines[i]
     elif how == "section":
-        sec = data.draw(st.sampled_from([ln for ln in lines if ln.startswith("SECTION_")]),
-                        label="section")
+        sec = data.draw(
+            st.sampled_from([ln for ln in lines if ln.startswith("SECTION_")]), label="section"
+        )
         lines.insert(i, sec)
     else:
-        enc = data.draw(st.sampled_from(["utf-8-sig", "utf-16", "cp1252+é", "crlf"]),
-                        label="encoding")
+        enc = data.draw(
+            st.sampled_from(["utf-8-sig", "utf-16", "cp1252+é", "crlf"]), label="encoding"
+        )
         if enc == "cp1252+é":
             lines[i] = lines[i] + "é"
             path.write_bytes("\n".join(lines).encode("cp1252"))
@@ -503,8 +632,7 @@ def run(args: list[str], out: Path, *, inputs: Path | tuple[Path, ...]) -> Outco
         hang = True
     seconds = time.perf_counter() - t0
     if hang:
-        return Outcome(None, seconds, "", "", [f"hang: still running after {HANG_S:.0f} s"],
-                       "hang")
+        return Outcome(None, seconds, "", "", [f"hang: still running after {HANG_S:.0f} s"], "hang")
     problems: list[str] = []
     kind = ""
     exc = res.exception
@@ -522,8 +650,11 @@ def run(args: list[str], out: Path, *, inputs: Path | tuple[Path, ...]) -> Outco
     code = res.exit_code
     if code not in (0, 1, 2):
         problems.append(f"exit code {code}")
-    leftovers = sorted(p.name for p in out.parent.iterdir()
-                       if p.name.startswith(f".{out.name}.") or p.name == f"{out.name}.lock")
+    leftovers = sorted(
+        p.name
+        for p in out.parent.iterdir()
+        if p.name.startswith(f".{out.name}.") or p.name == f"{out.name}.lock"
+    )
     if leftovers:
         kind = kind or "partial"
         problems.append(f"left beside --out: {leftovers}")
@@ -567,7 +698,8 @@ def check_result_folder(out: Path) -> list[str]:
 def assert_contract(outcome: Outcome, what: str) -> None:
     assert not outcome.problems, (
         f"{what}\nexit {outcome.exit_code} after {outcome.seconds:.1f} s\n"
-        + "\n".join(outcome.problems) + f"\n--- stderr\n{outcome.stderr[-2000:]}"
+        + "\n".join(outcome.problems)
+        + f"\n--- stderr\n{outcome.stderr[-2000:]}"
     )
 
 
@@ -575,16 +707,22 @@ def assert_contract(outcome: Outcome, what: str) -> None:
 
 #: scenario files fuzzed, with the command that reads them (the instance is not mutated)
 SCENARIOS: dict[str, tuple[Path, Callable[[Path, Path], list[str]]]] = {
-    "round2": (INSTANCES / "seed-inpatient" / "round2.yaml",
-               lambda inst, scen: ["need", str(inst), "--scenario", str(scen)]),
-    "demand_up": (INSTANCES / "region-small" / "scenarios" / "demand_up.yaml",
-                  lambda inst, scen: ["need", str(inst), "--scenario", str(scen)]),
-    "new_hip_contract": (INSTANCES / "region-small" / "scenarios" / "new_hip_contract.yaml",
-                         lambda inst, scen: ["balance", str(inst), "--time-limit", "5",
-                                             "--scenario", str(scen)]),
-    "summer_budget": (INSTANCES / "region-small" / "scenarios" / "summer_budget.yaml",
-                      lambda inst, scen: ["balance", str(inst), "--time-limit", "5",
-                                          "--scenario", str(scen)]),
+    "round2": (
+        INSTANCES / "seed-inpatient" / "round2.yaml",
+        lambda inst, scen: ["need", str(inst), "--scenario", str(scen)],
+    ),
+    "demand_up": (
+        INSTANCES / "region-small" / "scenarios" / "demand_up.yaml",
+        lambda inst, scen: ["need", str(inst), "--scenario", str(scen)],
+    ),
+    "new_hip_contract": (
+        INSTANCES / "region-small" / "scenarios" / "new_hip_contract.yaml",
+        lambda inst, scen: ["balance", str(inst), "--time-limit", "5", "--scenario", str(scen)],
+    ),
+    "summer_budget": (
+        INSTANCES / "region-small" / "scenarios" / "summer_budget.yaml",
+        lambda inst, scen: ["balance", str(inst), "--time-limit", "5", "--scenario", str(scen)],
+    ),
 }
 
 
@@ -608,17 +746,26 @@ def alias_bomb(levels: int = 9, width: int = 9) -> str:
 
 
 yaml_values = st.one_of(
-    cell_values, st.integers(-(10**13), 10**13), st.floats(allow_nan=True), st.booleans(),
-    st.none(), st.dates(), st.lists(cell_values, max_size=3),
-    st.dictionaries(st.sampled_from(["unit", "planning_object", "x", "base_volume", "pct"]),
-                    cell_values, max_size=2),
+    cell_values,
+    st.integers(-(10**13), 10**13),
+    st.floats(allow_nan=True),
+    st.booleans(),
+    st.none(),
+    st.dates(),
+    st.lists(cell_values, max_size=3),
+    st.dictionaries(
+        st.sampled_from(["unit", "planning_object", "x", "base_volume", "pct"]),
+        cell_values,
+        max_size=2,
+    ),
 )
 
 
 def mutate_scenario(data: st.DataObject, path: Path) -> str:
     text = path.read_text(encoding="utf-8")
-    how = data.draw(st.sampled_from(["value", "delete", "add", "truncate", "encoding", "bomb"]),
-                    label="how")
+    how = data.draw(
+        st.sampled_from(["value", "delete", "add", "truncate", "encoding", "bomb"]), label="how"
+    )
     if how == "truncate":
         raw = path.read_bytes()
         cut = data.draw(st.integers(0, len(raw) - 1), label="cut")
@@ -629,8 +776,9 @@ def mutate_scenario(data: st.DataObject, path: Path) -> str:
         path.write_bytes((text.replace("name: ", "name: Förändring ", 1)).encode(enc))
         return f"re-encoded {enc}"
     if how == "bomb":
-        path.write_text(text.rstrip("\n") + "\n    where: {unit: " + alias_bomb() + "}\n",
-                        encoding="utf-8")
+        path.write_text(
+            text.rstrip("\n") + "\n    where: {unit: " + alias_bomb() + "}\n", encoding="utf-8"
+        )
         return "alias bomb as the last change's where"
     doc = yaml.safe_load(text)
     paths = [p for p in _paths(doc) if p]
@@ -646,9 +794,25 @@ def mutate_scenario(data: st.DataObject, path: Path) -> str:
         del parent[p[-1]]
         what = f"{p} deleted"
     else:
-        key = data.draw(st.sampled_from(["where", "set", "scale", "add", "remove", "table",
-                                         "skip_blank", "if_present", "append", "shortcut",
-                                         "parameters", "bogus"]), label="key")
+        key = data.draw(
+            st.sampled_from(
+                [
+                    "where",
+                    "set",
+                    "scale",
+                    "add",
+                    "remove",
+                    "table",
+                    "skip_blank",
+                    "if_present",
+                    "append",
+                    "shortcut",
+                    "parameters",
+                    "bogus",
+                ]
+            ),
+            label="key",
+        )
         value = data.draw(yaml_values, label="value")
         target = parent if isinstance(parent, dict) else None
         if target is None:
@@ -656,8 +820,9 @@ def mutate_scenario(data: st.DataObject, path: Path) -> str:
         else:
             target[key] = value
         what = f"{p[:-1]} + {key}: {value!r}"
-    path.write_text(yaml.safe_dump(doc, allow_unicode=True, default_flow_style=None),
-                    encoding="utf-8")
+    path.write_text(
+        yaml.safe_dump(doc, allow_unicode=True, default_flow_style=None), encoding="utf-8"
+    )
     return what
 
 

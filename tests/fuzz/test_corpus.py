@@ -35,56 +35,125 @@ ROUND2_OBJECTIVE = 8400 / 0.95 - 7300
 
 #: issue case -> the existing test(s) that hold it (module, function[, parametrize id])
 ELSEWHERE: list[tuple[str, str, str, str | None]] = [
-    ("latin-1 instance.yaml and scenario (reader)", "test_reading",
-     "test_latin1_instance_yaml_and_scenario_are_read", None),
-    ("/dev/zero as a table (reader)", "test_reading",
-     "test_device_or_folder_as_table_is_refused_before_reading", "/dev/zero"),
-    ("start_date 2027-02-30", "test_limits", "test_roster_value_out_of_range",
-     "start_date 2027-02-30"),
-    ("start_date 2027-02-30 (CLI, one line)", "test_reading",
-     "test_impossible_yaml_date_names_file_and_field", None),
-    ("roster weeks 1e12 (folder)", "test_limits", "test_roster_value_out_of_range",
-     "weeks 10**12"),
+    (
+        "latin-1 instance.yaml and scenario (reader)",
+        "test_reading",
+        "test_latin1_instance_yaml_and_scenario_are_read",
+        None,
+    ),
+    (
+        "/dev/zero as a table (reader)",
+        "test_reading",
+        "test_device_or_folder_as_table_is_refused_before_reading",
+        "/dev/zero",
+    ),
+    (
+        "start_date 2027-02-30",
+        "test_limits",
+        "test_roster_value_out_of_range",
+        "start_date 2027-02-30",
+    ),
+    (
+        "start_date 2027-02-30 (CLI, one line)",
+        "test_reading",
+        "test_impossible_yaml_date_names_file_and_field",
+        None,
+    ),
+    ("roster weeks 1e12 (folder)", "test_limits", "test_roster_value_out_of_range", "weeks 10**12"),
     ("roster weeks 1e12 (.xlsx)", "test_limits", "test_roster_workbook_weeks_10_12", None),
     ("all rooms closed", "test_limits", "test_matrix_every_room_closed_is_explained", None),
-    ("Curtois negative cover", "rostering.test_curtois_input",
-     "test_bad_value_names_line_section_and_field", "negative requirement"),
-    ("Curtois negative under-cover weight", "rostering.test_curtois_input",
-     "test_bad_value_names_line_section_and_field", "negative under weight"),
-    ("Curtois negative request weight", "rostering.test_curtois_input",
-     "test_bad_value_names_line_section_and_field", "negative request weight"),
-    ("Curtois horizon 1e12 (tiny file)", "rostering.test_curtois_input",
-     "test_bad_value_names_line_section_and_field", "horizon 10**12"),
-    ("alias bomb as instance.yaml", "test_reading", "test_yaml_alias_bomb_is_refused_quickly",
-     None),
-    ("cut file: fewer fields than the header", "test_reading",
-     "test_fewer_fields_than_the_header_is_an_error_naming_the_row", None),
-    ("cut file: last row without line break", "test_reading",
-     "test_last_row_without_line_break_is_an_error", None),
-    (".xlsx formula without a stored value (CLI)", "test_reading",
-     "test_xlsx_formula_through_the_cli_exit_2_nothing_written", None),
+    (
+        "Curtois negative cover",
+        "rostering.test_curtois_input",
+        "test_bad_value_names_line_section_and_field",
+        "negative requirement",
+    ),
+    (
+        "Curtois negative under-cover weight",
+        "rostering.test_curtois_input",
+        "test_bad_value_names_line_section_and_field",
+        "negative under weight",
+    ),
+    (
+        "Curtois negative request weight",
+        "rostering.test_curtois_input",
+        "test_bad_value_names_line_section_and_field",
+        "negative request weight",
+    ),
+    (
+        "Curtois horizon 1e12 (tiny file)",
+        "rostering.test_curtois_input",
+        "test_bad_value_names_line_section_and_field",
+        "horizon 10**12",
+    ),
+    (
+        "alias bomb as instance.yaml",
+        "test_reading",
+        "test_yaml_alias_bomb_is_refused_quickly",
+        None,
+    ),
+    (
+        "cut file: fewer fields than the header",
+        "test_reading",
+        "test_fewer_fields_than_the_header_is_an_error_naming_the_row",
+        None,
+    ),
+    (
+        "cut file: last row without line break",
+        "test_reading",
+        "test_last_row_without_line_break_is_an_error",
+        None,
+    ),
+    (
+        ".xlsx formula without a stored value (CLI)",
+        "test_reading",
+        "test_xlsx_formula_through_the_cli_exit_2_nothing_written",
+        None,
+    ),
     (".xlsx #DIV/0! (reader)", "test_reading", "test_xlsx_error_cells_are_refused", "#DIV/0!"),
-    (".xlsx TRUE in a numeric column (reader)", "test_reading",
-     "test_xlsx_boolean_in_a_numeric_column_is_refused", None),
-    ("day shift 17:00-08:00", "test_limits", "test_roster_value_out_of_range",
-     "day shift over midnight"),
+    (
+        ".xlsx TRUE in a numeric column (reader)",
+        "test_reading",
+        "test_xlsx_boolean_in_a_numeric_column_is_refused",
+        None,
+    ),
+    (
+        "day shift 17:00-08:00",
+        "test_limits",
+        "test_roster_value_out_of_range",
+        "day shift over midnight",
+    ),
     ("shift end 03:30 (20.5 h)", "test_limits", "test_roster_value_out_of_range", "20.5 h shift"),
-    ("Curtois cut inside SECTION_COVER", "rostering.test_curtois_input",
-     "test_file_cut_inside_cover_is_an_input_error", None),
-    ("Curtois section repeated", "rostering.test_curtois_input",
-     "test_repeated_section_is_an_input_error", None),
-    ("Curtois MaxShifts -1", "rostering.test_curtois_input",
-     "test_bad_value_names_line_section_and_field", "MaxShifts -1"),
+    (
+        "Curtois cut inside SECTION_COVER",
+        "rostering.test_curtois_input",
+        "test_file_cut_inside_cover_is_an_input_error",
+        None,
+    ),
+    (
+        "Curtois section repeated",
+        "rostering.test_curtois_input",
+        "test_repeated_section_is_an_input_error",
+        None,
+    ),
+    (
+        "Curtois MaxShifts -1",
+        "rostering.test_curtois_input",
+        "test_bad_value_names_line_section_and_field",
+        "MaxShifts -1",
+    ),
     ("Excel date and time cells (reader)", "test_reading", "test_xlsx_cell_kinds", None),
     ("ids 1001, 007, NA (CSV)", "test_reading", "test_csv_ids_are_kept_as_written", None),
     ("Curtois UTF-8 BOM", "rostering.test_curtois_input", "test_utf8_bom_is_accepted", None),
 ]
 
 
-@pytest.mark.parametrize(("case", "module", "function", "param"), ELSEWHERE,
-                         ids=[c[0] for c in ELSEWHERE])
-def test_case_is_held_by_an_existing_test(case: str, module: str, function: str,
-                                          param: str | None) -> None:
+@pytest.mark.parametrize(
+    ("case", "module", "function", "param"), ELSEWHERE, ids=[c[0] for c in ELSEWHERE]
+)
+def test_case_is_held_by_an_existing_test(
+    case: str, module: str, function: str, param: str | None
+) -> None:
     test = getattr(importlib.import_module(module), function, None)
     assert callable(test), f"{case}: {module}.{function} is gone"
     if param is not None:
@@ -166,7 +235,8 @@ def test_latin1_instance_yaml_through_need(tmp_path: Path) -> None:
     manifest = (inst / "instance.yaml").read_text()
     assert "name: seed-inpatient" in manifest
     (inst / "instance.yaml").write_bytes(
-        manifest.replace("name: seed-inpatient", "name: Södra Älvsborg").encode("latin-1"))
+        manifest.replace("name: seed-inpatient", "name: Södra Älvsborg").encode("latin-1")
+    )
     env, _, _ = _accepted(tmp_path, "need", str(inst), "--scenario", str(SEED / "round2.yaml"))
     assert env["instance"] == "Södra Älvsborg + round2"
     assert env["objective"] == pytest.approx(ROUND2_OBJECTIVE)
@@ -180,8 +250,10 @@ def test_dev_zero_as_a_table_path_is_outside_the_folder(tmp_path: Path) -> None:
     with (inst / "instance.yaml").open("a") as f:
         f.write("tables:\n  units: /dev/zero\n")
     line = _refused(tmp_path, "need", str(inst))
-    assert line == (f"error: {inst / 'instance.yaml'}, field 'tables': table 'units' points to "
-                    "'/dev/zero', outside the instance folder (copy the file into the folder)")
+    assert line == (
+        f"error: {inst / 'instance.yaml'}, field 'tables': table 'units' points to "
+        "'/dev/zero', outside the instance folder (copy the file into the folder)"
+    )
 
 
 def test_dev_zero_linked_as_a_table_is_not_read(tmp_path: Path) -> None:
@@ -199,11 +271,13 @@ def test_dev_zero_linked_as_a_table_is_not_read(tmp_path: Path) -> None:
 
 def test_impossible_date_in_a_scenario(tmp_path: Path) -> None:
     scen = tmp_path / "s.yaml"
-    scen.write_text("changes:\n  - table: demand\n    where: {unit: WARD}\n"
-                    "    set: {period: 2027-02-30}\n")
+    scen.write_text(
+        "changes:\n  - table: demand\n    where: {unit: WARD}\n    set: {period: 2027-02-30}\n"
+    )
     line = _refused(tmp_path, "need", str(SEED), "--scenario", str(scen))
-    assert line == (f"error: {scen} change 1, field 'period': period '2027-02-30' is not "
-                    "defined (demand row 4)")
+    assert line == (
+        f"error: {scen} change 1, field 'period': period '2027-02-30' is not defined (demand row 4)"
+    )
 
 
 # ----------------------------------------------------------------------------- YAML alias bomb
@@ -212,8 +286,10 @@ def test_impossible_date_in_a_scenario(tmp_path: Path) -> None:
 @pytest.mark.parametrize("command", ["need", "balance"])
 def test_alias_bomb_as_a_scenario_where_list(tmp_path: Path, command: str) -> None:
     scen = tmp_path / "bomb.yaml"
-    scen.write_text("changes:\n  - table: demand\n    where: {unit: " + alias_bomb() + "}\n"
-                    "    scale: {base_volume: 1.1}\n")
+    scen.write_text(
+        "changes:\n  - table: demand\n    where: {unit: " + alias_bomb() + "}\n"
+        "    scale: {base_volume: 1.1}\n"
+    )
     t0 = time.perf_counter()
     line = _refused(tmp_path, command, str(REGION), "--scenario", str(scen))
     assert time.perf_counter() - t0 < 5
@@ -232,36 +308,50 @@ def test_curtois_horizon_10_12_is_refused_quickly(tmp_path: Path) -> None:
     t0 = time.perf_counter()
     line = _refused(tmp_path, "roster", str(f), "--quiet")
     assert time.perf_counter() - t0 < 5
-    assert line == (f"error: {f} row 5, field 'horizon': SECTION_HORIZON: the horizon must be "
-                    "1..364 days (got 1000000000000)")
+    assert line == (
+        f"error: {f} row 5, field 'horizon': SECTION_HORIZON: the horizon must be "
+        "1..364 days (got 1000000000000)"
+    )
 
 
 # ----------------------------------------------------------------------------- cut files
 
 CUTS: list[tuple[str, str, str, str, list[str], int]] = [
     # (case, instance, file, cut after, extra args, the row it is cut in)
-    ("demand.csv cut mid-number", "seed-inpatient", "demand.csv", "WARD,admission,,,0.2", [],
-     4),
-    ("staff.csv cut after n09,nurse,", "clinic-roster", "staff.csv", "n09,nurse,", ["--quiet"],
-     17),
+    ("demand.csv cut mid-number", "seed-inpatient", "demand.csv", "WARD,admission,,,0.2", [], 4),
+    ("staff.csv cut after n09,nurse,", "clinic-roster", "staff.csv", "n09,nurse,", ["--quiet"], 17),
     ("room_closed.csv cut after R3,4", "clinic-matrix", "room_closed.csv", "R3,4", [], 4),
-    ("demand file cut mid-row", "ward-roster-short", "demand.csv", ",3,E,RN,2,1,1", ["--quiet"],
-     24),
+    (
+        "demand file cut mid-row",
+        "ward-roster-short",
+        "demand.csv",
+        ",3,E,RN,2,1,1",
+        ["--quiet"],
+        24,
+    ),
 ]
-COMMAND = {"seed-inpatient": "need", "clinic-roster": "roster", "clinic-matrix": "matrix",
-           "ward-roster-short": "roster"}
+COMMAND = {
+    "seed-inpatient": "need",
+    "clinic-roster": "roster",
+    "clinic-matrix": "matrix",
+    "ward-roster-short": "roster",
+}
 
 
-@pytest.mark.parametrize(("case", "instance", "file", "after", "extra", "row"), CUTS,
-                         ids=[c[0] for c in CUTS])
-def test_cut_file(tmp_path: Path, case: str, instance: str, file: str, after: str,
-                  extra: list[str], row: int) -> None:
+@pytest.mark.parametrize(
+    ("case", "instance", "file", "after", "extra", "row"), CUTS, ids=[c[0] for c in CUTS]
+)
+def test_cut_file(
+    tmp_path: Path, case: str, instance: str, file: str, after: str, extra: list[str], row: int
+) -> None:
     inst = _copy(tmp_path, INSTANCES / instance)
     assert _cut_after(inst / file, after) == row
     line = _refused(tmp_path, COMMAND[instance], str(inst), *extra)
-    assert line == (f"error: {inst / file} row {row}: the file ends inside row {row} without a "
-                    "line break: it may be cut; if the row is complete, end the file with a "
-                    "line break"), line
+    assert line == (
+        f"error: {inst / file} row {row}: the file ends inside row {row} without a "
+        "line break: it may be cut; if the row is complete, end the file with a "
+        "line break"
+    ), line
 
 
 # ----------------------------------------------------------------------------- .xlsx cells
@@ -275,32 +365,53 @@ def _seed_book(tmp_path: Path) -> Path:
 
 def test_seed_workbook_gives_the_seed_numbers(tmp_path: Path) -> None:
     book = _seed_book(tmp_path)
-    assert _need_objective(tmp_path, book, SEED / "round2.yaml") == pytest.approx(
-        ROUND2_OBJECTIVE)
+    assert _need_objective(tmp_path, book, SEED / "round2.yaml") == pytest.approx(ROUND2_OBJECTIVE)
 
 
 XLSX_BAD: list[tuple[str, str, str, object, str]] = [
     # (case, sheet, cell, value, message after "book[sheet] row N, field 'f': ")
-    ("formula without a stored value", "beds", "C2", "=0.02*1",
-     "row 2, field 'staffed_beds': cell C2 holds a formula without a stored value: open and save "
-     "the workbook in Excel so the values are stored"),
-    ("#DIV/0!", "beds", "C2", "#DIV/0!",
-     "row 2, field 'staffed_beds': cell C2 holds the error #DIV/0!: correct the formula or the "
-     "cells it uses"),
-    ("TRUE in a numeric column", "beds", "C2", True,
-     "row 2, field 'staffed_beds': Input should be a valid number, unable to parse string as a "
-     "number (got 'TRUE')"),
+    (
+        "formula without a stored value",
+        "beds",
+        "C2",
+        "=0.02*1",
+        "row 2, field 'staffed_beds': cell C2 holds a formula without a stored value: open and save "
+        "the workbook in Excel so the values are stored",
+    ),
+    (
+        "#DIV/0!",
+        "beds",
+        "C2",
+        "#DIV/0!",
+        "row 2, field 'staffed_beds': cell C2 holds the error #DIV/0!: correct the formula or the "
+        "cells it uses",
+    ),
+    (
+        "TRUE in a numeric column",
+        "beds",
+        "C2",
+        True,
+        "row 2, field 'staffed_beds': Input should be a valid number, unable to parse string as a "
+        "number (got 'TRUE')",
+    ),
     # (a NaN number openpyxl writes as an empty <v/>, a blank cell: "missing value")
-    ("NaN", "beds", "C2", "NaN",
-     "row 2, field 'staffed_beds': Input should be a finite number (got 'NaN')"),
+    (
+        "NaN",
+        "beds",
+        "C2",
+        "NaN",
+        "row 2, field 'staffed_beds': Input should be a finite number (got 'NaN')",
+    ),
     ("NaN number", "beds", "C2", float("nan"), "row 2, field 'staffed_beds': missing value"),
 ]
 
 
-@pytest.mark.parametrize(("case", "sheet", "cell", "value", "message"), XLSX_BAD,
-                         ids=[c[0] for c in XLSX_BAD])
-def test_xlsx_cell_through_need(tmp_path: Path, case: str, sheet: str, cell: str,
-                                value: object, message: str) -> None:
+@pytest.mark.parametrize(
+    ("case", "sheet", "cell", "value", "message"), XLSX_BAD, ids=[c[0] for c in XLSX_BAD]
+)
+def test_xlsx_cell_through_need(
+    tmp_path: Path, case: str, sheet: str, cell: str, value: object, message: str
+) -> None:
     book = _seed_book(tmp_path)
     wb = openpyxl.load_workbook(book)
     assert wb[sheet]["C1"].value == "staffed_beds"
@@ -315,19 +426,27 @@ def test_xlsx_cell_through_need(tmp_path: Path, case: str, sheet: str, cell: str
 def test_negative_base_volume_is_an_error(tmp_path: Path) -> None:
     inst = _copy(tmp_path, SEED)
     text = (inst / "demand.csv").read_text()
-    (inst / "demand.csv").write_text(text.replace("REGION,admission,,40000,", "REGION,admission,,-5,"))
+    (inst / "demand.csv").write_text(
+        text.replace("REGION,admission,,40000,", "REGION,admission,,-5,")
+    )
     line = _refused(tmp_path, "need", str(inst))
-    assert line == (f"error: {inst / 'demand.csv'} row 2, field 'base_volume': Input should be "
-                    "greater than or equal to 0 (got '-5')")
+    assert line == (
+        f"error: {inst / 'demand.csv'} row 2, field 'base_volume': Input should be "
+        "greater than or equal to 0 (got '-5')"
+    )
 
 
 def test_negative_care_need_from_a_mission_change_cell_names_the_row(tmp_path: Path) -> None:
     inst = _copy(tmp_path, SEED)
     text = (inst / "demand.csv").read_text()
-    (inst / "demand.csv").write_text(text.replace("WARD,admission,,,0.25,0,0,", "WARD,admission,,,0.25,0,-3000,"))
+    (inst / "demand.csv").write_text(
+        text.replace("WARD,admission,,,0.25,0,0,", "WARD,admission,,,0.25,0,-3000,")
+    )
     env, out, stderr = _accepted(tmp_path, "need", str(inst))
-    warning = (f"{inst / 'demand.csv'} row 4, field 'mission_change': care need of "
-               "WARD/admission/2026 is negative (2000 + mission_change -3000 = -1000); 0 used")
+    warning = (
+        f"{inst / 'demand.csv'} row 4, field 'mission_change': care need of "
+        "WARD/admission/2026 is negative (2000 + mission_change -3000 = -1000); 0 used"
+    )
     assert warning in env["warnings"]
     need = pd.read_csv(out / "production_need.csv")
     ward = need[(need.unit == "WARD") & (need.planning_object == "admission")]
@@ -336,12 +455,15 @@ def test_negative_care_need_from_a_mission_change_cell_names_the_row(tmp_path: P
 
 def test_negative_care_need_from_a_scenario_names_the_change(tmp_path: Path) -> None:
     scen = tmp_path / "move.yaml"
-    scen.write_text("changes:\n  - table: demand\n    where: {unit: WARD, planning_object: "
-                    "admission}\n    set: {mission_change: -5000}\n")
+    scen.write_text(
+        "changes:\n  - table: demand\n    where: {unit: WARD, planning_object: "
+        "admission}\n    set: {mission_change: -5000}\n"
+    )
     env, _, _ = _accepted(tmp_path, "need", str(SEED), "--scenario", str(scen))
-    assert (f"{scen} change 1, field 'mission_change': care need of WARD/admission/2026 is "
-            "negative (2000 + mission_change -5000 = -3000); 0 used (demand row 4)"
-            ) in env["warnings"]
+    assert (
+        f"{scen} change 1, field 'mission_change': care need of WARD/admission/2026 is "
+        "negative (2000 + mission_change -5000 = -3000); 0 used (demand row 4)"
+    ) in env["warnings"]
 
 
 # ----------------------------------------------------------------------------- legal input
@@ -353,9 +475,12 @@ def _tiny_roster(folder: Path, staff_ids: list[str]) -> Path:
     from rostering.conftest import write_instance
 
     staff = "id,competences\n" + "".join(f"{s},RN\n" for s in staff_ids)
-    return write_instance(folder, staff=staff, shifts=TINY_SHIFTS,
-                          demand="weekday,shift,competence,staff\n"
-                                 + "".join(f"{d},D,RN,1\n" for d in range(7)))
+    return write_instance(
+        folder,
+        staff=staff,
+        shifts=TINY_SHIFTS,
+        demand="weekday,shift,competence,staff\n" + "".join(f"{d},D,RN,1\n" for d in range(7)),
+    )
 
 
 def _roster(tmp_path: Path, instance: Path) -> pd.DataFrame:
@@ -385,8 +510,6 @@ def test_staff_id_na_is_an_id(tmp_path: Path) -> None:
     folder = _tiny_roster(tmp_path / "tiny", ["NA", "N/A"])
     got = _roster(tmp_path, folder)
     assert set(got["staff"]) <= {"NA", "N/A"} and len(got) == 3
-
-
 
 
 # ----------------------------------------------------------------------------- found by fuzzing
@@ -437,29 +560,49 @@ def _header_again(text: str) -> str:
 
 PLAN_FOLDER_BAD: list[tuple[str, str, Callable[[str], str], str]] = [
     # (case, file, edit, message after "<file> ") — the first three were tracebacks
-    ("week 1.109", "production_plan.csv",
-     lambda t: t.replace("\nneuro,3,normal,", "\nneuro,1.109,normal,", 1),
-     "row 56, field 'week': expected a week number 1..156 (got 1.109)"),
-    ("header only", "production_plan.csv", lambda t: t.split("\n", 1)[0] + "\n",
-     "row 1: no rows (the table has only its header)"),
-    ("header repeated", "capacity_use.csv", _header_again,
-     "row 3, field 'week': expected a week number 1..156 (got 'week')"),
-    ("a week missing", "production_plan.csv",
-     lambda t: t.replace(next(ln for ln in t.split("\n") if ln.startswith("neuro,7,")) + "\n",
-                         "", 1),
-     ", field 'week': planning_object 'neuro' has no row for week 7 (the plan runs to week 52; "
-     "is the file cut?)"),
-    ("a week twice", "capacity_use.csv",
-     lambda t: t + next(ln for ln in t.split("\n") if ln.startswith("2,")) + "\n",
-     f"row {_CAPACITY_ROWS + 1}, field 'week': a second row for resource 'physician', week 2 "
-     "(first on row 5)"),
+    (
+        "week 1.109",
+        "production_plan.csv",
+        lambda t: t.replace("\nneuro,3,normal,", "\nneuro,1.109,normal,", 1),
+        "row 56, field 'week': expected a week number 1..156 (got 1.109)",
+    ),
+    (
+        "header only",
+        "production_plan.csv",
+        lambda t: t.split("\n", 1)[0] + "\n",
+        "row 1: no rows (the table has only its header)",
+    ),
+    (
+        "header repeated",
+        "capacity_use.csv",
+        _header_again,
+        "row 3, field 'week': expected a week number 1..156 (got 'week')",
+    ),
+    (
+        "a week missing",
+        "production_plan.csv",
+        lambda t: t.replace(
+            next(ln for ln in t.split("\n") if ln.startswith("neuro,7,")) + "\n", "", 1
+        ),
+        ", field 'week': planning_object 'neuro' has no row for week 7 (the plan runs to week 52; "
+        "is the file cut?)",
+    ),
+    (
+        "a week twice",
+        "capacity_use.csv",
+        lambda t: t + next(ln for ln in t.split("\n") if ln.startswith("2,")) + "\n",
+        f"row {_CAPACITY_ROWS + 1}, field 'week': a second row for resource 'physician', week 2 "
+        "(first on row 5)",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("case", "file", "edit", "message"), PLAN_FOLDER_BAD,
-                         ids=[c[0] for c in PLAN_FOLDER_BAD])
-def test_follow_up_plan_folder_damaged(tmp_path: Path, case: str, file: str,
-                                       edit: Callable[[str], str], message: str) -> None:
+@pytest.mark.parametrize(
+    ("case", "file", "edit", "message"), PLAN_FOLDER_BAD, ids=[c[0] for c in PLAN_FOLDER_BAD]
+)
+def test_follow_up_plan_folder_damaged(
+    tmp_path: Path, case: str, file: str, edit: Callable[[str], str], message: str
+) -> None:
     published = _copy(tmp_path, PUBLISHED)
     before = (published / file).read_text()
     after = edit(before)
@@ -480,34 +623,77 @@ def _coverage_cut(t: str) -> str:
 
 RESULT_TABLE_BAD: list[tuple[str, Path, Path, str, Callable[[str], str], str]] = [
     # (case, result folder, actuals, file, edit, message after "<file> ") — tracebacks before
-    ("roster coverage.csv cut", ROSTER_PUBLISHED, ROSTER_ACTUALS, "coverage.csv", _coverage_cut,
-     "row 3: the file ends inside row 3 without a line break: it may be cut; if the row is "
-     "complete, end the file with a line break"),
-    ("roster coverage row with a field missing", ROSTER_PUBLISHED, ROSTER_ACTUALS,
-     "coverage.csv", lambda t: t.replace("\n", "\n2026-03-30\n", 1),
-     "row 2: malformed CSV: 1 field(s), the header has 11"),
-    ("roster coverage 'required' not a count", ROSTER_PUBLISHED, ROSTER_ACTUALS, "coverage.csv",
-     lambda t: "\n".join([t.split("\n")[0], ",".join(
-         "1.5" if h == "required" else v for h, v in zip(t.split("\n")[0].split(","),
-                                                         t.split("\n")[1].split(","),
-                                                         strict=True)), *t.split("\n")[2:]]),
-     "row 2, field 'required': expected a whole number >= 0 (got '1.5')"),
-    ("roster assignment of someone not in the roster", ROSTER_PUBLISHED, ROSTER_ACTUALS,
-     "assignments.csv", lambda t: t.replace("\nLAK1,2026-03-30,J,", "\nX9,2026-03-30,J,", 1),
-     "row 2, field 'staff': staff 'X9' is not in roster.csv (the result folder's tables do not "
-     "belong together)"),
-    ("plan production_plan.csv cut mid-row", PUBLISHED, ACTUALS, "production_plan.csv",
-     lambda t: t[: t.index("\nneuro,3,") + 9],
-     "row 56: the file ends inside row 56 without a line break: it may be cut; if the row is "
-     "complete, end the file with a line break"),
+    (
+        "roster coverage.csv cut",
+        ROSTER_PUBLISHED,
+        ROSTER_ACTUALS,
+        "coverage.csv",
+        _coverage_cut,
+        "row 3: the file ends inside row 3 without a line break: it may be cut; if the row is "
+        "complete, end the file with a line break",
+    ),
+    (
+        "roster coverage row with a field missing",
+        ROSTER_PUBLISHED,
+        ROSTER_ACTUALS,
+        "coverage.csv",
+        lambda t: t.replace("\n", "\n2026-03-30\n", 1),
+        "row 2: malformed CSV: 1 field(s), the header has 11",
+    ),
+    (
+        "roster coverage 'required' not a count",
+        ROSTER_PUBLISHED,
+        ROSTER_ACTUALS,
+        "coverage.csv",
+        lambda t: "\n".join(
+            [
+                t.split("\n")[0],
+                ",".join(
+                    "1.5" if h == "required" else v
+                    for h, v in zip(
+                        t.split("\n")[0].split(","), t.split("\n")[1].split(","), strict=True
+                    )
+                ),
+                *t.split("\n")[2:],
+            ]
+        ),
+        "row 2, field 'required': expected a whole number >= 0 (got '1.5')",
+    ),
+    (
+        "roster assignment of someone not in the roster",
+        ROSTER_PUBLISHED,
+        ROSTER_ACTUALS,
+        "assignments.csv",
+        lambda t: t.replace("\nLAK1,2026-03-30,J,", "\nX9,2026-03-30,J,", 1),
+        "row 2, field 'staff': staff 'X9' is not in roster.csv (the result folder's tables do not "
+        "belong together)",
+    ),
+    (
+        "plan production_plan.csv cut mid-row",
+        PUBLISHED,
+        ACTUALS,
+        "production_plan.csv",
+        lambda t: t[: t.index("\nneuro,3,") + 9],
+        "row 56: the file ends inside row 56 without a line break: it may be cut; if the row is "
+        "complete, end the file with a line break",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("case", "folder", "actuals", "file", "edit", "message"),
-                         RESULT_TABLE_BAD, ids=[c[0] for c in RESULT_TABLE_BAD])
-def test_follow_up_result_table_damaged(tmp_path: Path, case: str, folder: Path, actuals: Path,
-                                        file: str, edit: Callable[[str], str],
-                                        message: str) -> None:
+@pytest.mark.parametrize(
+    ("case", "folder", "actuals", "file", "edit", "message"),
+    RESULT_TABLE_BAD,
+    ids=[c[0] for c in RESULT_TABLE_BAD],
+)
+def test_follow_up_result_table_damaged(
+    tmp_path: Path,
+    case: str,
+    folder: Path,
+    actuals: Path,
+    file: str,
+    edit: Callable[[str], str],
+    message: str,
+) -> None:
     published = _copy(tmp_path, folder)
     before = (published / file).read_text()
     (published / file).write_text(edit(before))
@@ -518,25 +704,39 @@ def test_follow_up_result_table_damaged(tmp_path: Path, case: str, folder: Path,
 PLAN_HUGE: list[tuple[str, str, str, str, str]] = [
     # (case, file, old, new, message after "<file> ") — the first was an IndexError in PuLP's
     # HiGHS interface (found by the fuzzer in the workbook form of clinic-plan)
-    ("hours_per_activity 3.46e16", "activity_hours.csv", "neuro,room,1.0",
-     "neuro,room,3.4573428023361536e+16",
-     "row 7, field 'hours_per_activity': Input should be less than or equal to 168 (got "
-     "'3.4573428023361536e+16')"),
-    ("hours_per_week 1e12", "resources.csv", "physician,Physician hours (specialists),200,",
-     "physician,Physician hours (specialists),1e12,",
-     "row 2, field 'hours_per_week': Input should be less than or equal to 10000000 (got "
-     "'1e12')"),
-    ("queue_start 1e12", "planning_objects.csv", "cardio,Cardiology visits,1,4,270,",
-     "cardio,Cardiology visits,1,4,1000000000000,",
-     "row 2, field 'queue_start': Input should be less than or equal to 10000000 (got "
-     "'1000000000000')"),
+    (
+        "hours_per_activity 3.46e16",
+        "activity_hours.csv",
+        "neuro,room,1.0",
+        "neuro,room,3.4573428023361536e+16",
+        "row 7, field 'hours_per_activity': Input should be less than or equal to 168 (got "
+        "'3.4573428023361536e+16')",
+    ),
+    (
+        "hours_per_week 1e12",
+        "resources.csv",
+        "physician,Physician hours (specialists),200,",
+        "physician,Physician hours (specialists),1e12,",
+        "row 2, field 'hours_per_week': Input should be less than or equal to 10000000 (got "
+        "'1e12')",
+    ),
+    (
+        "queue_start 1e12",
+        "planning_objects.csv",
+        "cardio,Cardiology visits,1,4,270,",
+        "cardio,Cardiology visits,1,4,1000000000000,",
+        "row 2, field 'queue_start': Input should be less than or equal to 10000000 (got "
+        "'1000000000000')",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("case", "file", "old", "new", "message"), PLAN_HUGE,
-                         ids=[c[0] for c in PLAN_HUGE])
-def test_plan_huge_value_is_an_input_error(tmp_path: Path, case: str, file: str, old: str,
-                                           new: str, message: str) -> None:
+@pytest.mark.parametrize(
+    ("case", "file", "old", "new", "message"), PLAN_HUGE, ids=[c[0] for c in PLAN_HUGE]
+)
+def test_plan_huge_value_is_an_input_error(
+    tmp_path: Path, case: str, file: str, old: str, new: str, message: str
+) -> None:
     inst = _copy(tmp_path, INSTANCES / "clinic-plan")
     text = (inst / file).read_text()
     assert old in text

@@ -33,10 +33,22 @@ from fuzz.harness import CASES, assert_contract, curtois_source, fuzz_settings
 #: its workbook and scenario, Curtois) get 15-40 examples here and the slow ones a few; every
 #: case gets its thousands in the long run (benchmarks/fuzz.py).
 CI_EXAMPLES = {
-    "need-seed": 40, "need-region": 2, "balance": 2, "plan": 4, "matrix": 5, "roster": 4,
-    "forecast": 2, "follow-up": 10, "follow-up-roster": 15,
-    "need-seed.xlsx": 20, "plan.xlsx": 3, "matrix.xlsx": 5, "roster.xlsx": 3,
-    "scenario-round2": 30, "scenario-demand_up": 2, "scenario-new_hip_contract": 2,
+    "need-seed": 40,
+    "need-region": 2,
+    "balance": 2,
+    "plan": 4,
+    "matrix": 5,
+    "roster": 4,
+    "forecast": 2,
+    "follow-up": 10,
+    "follow-up-roster": 15,
+    "need-seed.xlsx": 20,
+    "plan.xlsx": 3,
+    "matrix.xlsx": 5,
+    "roster.xlsx": 3,
+    "scenario-round2": 30,
+    "scenario-demand_up": 2,
+    "scenario-new_hip_contract": 2,
     "scenario-summer_budget": 1,
     "curtois": 40,
 }

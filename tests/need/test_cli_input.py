@@ -145,10 +145,7 @@ def test_wrong_kind_and_malformed_manifest(tmp_path: Path) -> None:
 def test_unknown_column_is_an_error_with_did_you_mean(tmp_path: Path) -> None:
     # A misspelt optional column would run on its default: an error naming it, with the
     # nearest known column; a notes column ('comment', or starting with '#') is fine.
-    units = (
-        TABLES["units"]
-        .replace("unit,name,parent", "unit,name,parnet")
-    )
+    units = TABLES["units"].replace("unit,name,parent", "unit,name,parnet")
     res = _invoke(str(write_folder(tmp_path / "f", {"units": units})))
     assert res.exit_code == 2
     assert "row 1, field 'parnet': unknown column 'parnet' (did you mean 'parent'?)" in res.output

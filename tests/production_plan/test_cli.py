@@ -260,14 +260,21 @@ def test_from_balance_hands_over_goals_need_and_capacity(tmp_path: Path) -> None
     planned_on = feedback[feedback["resource"] == "doc_h"]
     assert list(planned_on["achievable"]) == [30, 30, 30, 5]
     row = feedback.iloc[0]
-    assert (row["level"], row["unit"], row["object"], row["period"]) == ("plan", "U1", "a", "2027P4")
+    assert (row["level"], row["unit"], row["object"], row["period"]) == (
+        "plan",
+        "U1",
+        "a",
+        "2027P4",
+    )
     assert (row["agreed"], row["achievable"], row["gap"]) == (10, 5, -5)
     assert "doc (doc_h)" in row["cause"]
     handover = pd.read_csv(out / "handover_goals.csv")
     assert list(handover["share_staying"]) == [1.0, 0.6, 0.0, 1.0]
     result = json.loads((out / "result.json").read_text())
     assert result["kpis"]["requests_for_new_agreement"] == 1
-    assert any("request for a new agreement: a 2027P4 agreed 10" in e for e in result["explanation"])
+    assert any(
+        "request for a new agreement: a 2027P4 agreed 10" in e for e in result["explanation"]
+    )
     warnings = result["warnings"]
     assert any("'b' has no goal for unit 'U1'" in w for w in warnings)
     assert any("'c' (unit 'U1') is not in the plan" in w for w in warnings)
@@ -408,9 +415,11 @@ BAD_INPUT = [
     (
         _edit(
             "inflow.csv",
-            lambda s: s.replace("inflow\n", "inflow,other_removals\n")
-            .replace(",10\n", ",10,\n")  # every row has the new field (blank)
-            .replace("a,2,10,", "a,2,10,500"),
+            lambda s: (
+                s.replace("inflow\n", "inflow,other_removals\n")
+                .replace(",10\n", ",10,\n")  # every row has the new field (blank)
+                .replace("a,2,10,", "a,2,10,500")
+            ),
         ),
         "inflow.csv row 3, field 'other_removals': other removals of 'a' exceed",
     ),
@@ -588,7 +597,10 @@ def test_quarters_are_13_weeks_and_a_half_year_plan_takes_two() -> None:
 
     year = ("2027Q1", "2027Q2", "2027Q3", "2027Q4")
     assert period_weeks(52, year) == {
-        "2027Q1": (1, 13), "2027Q2": (14, 26), "2027Q3": (27, 39), "2027Q4": (40, 52)
+        "2027Q1": (1, 13),
+        "2027Q2": (14, 26),
+        "2027Q3": (27, 39),
+        "2027Q4": (40, 52),
     }
     chosen, warnings = plan_periods_of(26, year)
     assert chosen == ("2027Q1", "2027Q2") and warnings
@@ -596,6 +608,9 @@ def test_quarters_are_13_weeks_and_a_half_year_plan_takes_two() -> None:
     with pytest.raises(InputError, match="not a whole number of 13-week quarters"):
         plan_periods_of(20, year)
     assert period_weeks(10, ("a", "b", "c", "d")) == {
-        "a": (1, 3), "b": (4, 6), "c": (7, 8), "d": (9, 10)
+        "a": (1, 3),
+        "b": (4, 6),
+        "c": (7, 8),
+        "d": (9, 10),
     }
     assert of_year("2027Q1", "2027") and not of_year("2027Q1", "202")

@@ -208,9 +208,7 @@ def test_max_queue_excess_reported_per_week(tmp_path: Path, backend: str) -> Non
     assert any("queue above its maximum 20 in week(s) 1–3 " in e for e in res.explanation)
     target = write_instance(
         tmp_path / "mq2",
-        objects=[
-            {"planning_object": "a", "queue_start": 30, "max_queue": 20, "target_queue": 20}
-        ],
+        objects=[{"planning_object": "a", "queue_start": 30, "max_queue": 20, "target_queue": 20}],
         weeks=3,
         resources=one_resource(15),
         hours=[("a", "doc", 1.0)],

@@ -15,8 +15,15 @@ from pks_opt.instances import instance_path
 
 CHROMIUM = Path("/usr/bin/chromium")
 #: the system browser, headless, with nothing that would reach the network on its own
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def pks(*args: str) -> str:

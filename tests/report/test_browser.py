@@ -26,16 +26,21 @@ def open_page(browser: Any, html: Path) -> tuple[Any, list[str], list[str]]:
     requests: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("request", lambda r: requests.append(r.url)
-            if not r.url.startswith(("data:", "blob:", "file:")) else None)
+    page.on(
+        "request",
+        lambda r: (
+            requests.append(r.url) if not r.url.startswith(("data:", "blob:", "file:")) else None
+        ),
+    )
     page.goto(html.as_uri())
     page.wait_for_load_state("load")
     return page, errors, requests
 
 
 @pytest.mark.parametrize("lang", ["en", "sv"])
-def test_sections_charts_and_no_network(browser: Any, reports: dict[str, Path], chain: Path,
-                                        shots: Path, lang: str) -> None:
+def test_sections_charts_and_no_network(
+    browser: Any, reports: dict[str, Path], chain: Path, shots: Path, lang: str
+) -> None:
     html = reports[lang]
     assert html.stat().st_size < 10_000_000
     page, errors, requests = open_page(browser, html)
@@ -56,7 +61,8 @@ def test_sections_charts_and_no_network(browser: Any, reports: dict[str, Path], 
     page.screenshot(path=str(shots / f"report-{lang}-overview.png"))
     for kind in KINDS:
         page.locator(f"section.level[data-kind={kind}]").first.screenshot(
-            path=str(shots / f"report-{lang}-{kind}.png"))
+            path=str(shots / f"report-{lang}-{kind}.png")
+        )
     page.emulate_media(media="print")
     page.pdf(path=str(shots / f"report-{lang}.pdf"), format="A4")
     assert errors == []
@@ -70,8 +76,12 @@ def test_sort_filter_and_csv_download(browser: Any, reports: dict[str, Path]) ->
     col = cost.evaluate("th => Array.from(th.parentNode.children).indexOf(th)")
 
     def costs() -> list[float]:
-        return [float(v) for v in table.evaluate(
-            f"t => Array.from(t.tBodies[0].rows).map(r => r.cells[{col}].dataset.v)")]
+        return [
+            float(v)
+            for v in table.evaluate(
+                f"t => Array.from(t.tBodies[0].rows).map(r => r.cells[{col}].dataset.v)"
+            )
+        ]
 
     cost.click()
     assert costs() == sorted(costs())
@@ -79,7 +89,9 @@ def test_sort_filter_and_csv_download(browser: Any, reports: dict[str, Path]) ->
     assert costs() == sorted(costs(), reverse=True)
     box = table.locator("xpath=ancestor::div[contains(@class, 'table-box')]")
     box.locator("input.filter").fill("purchase")
-    visible = table.evaluate("t => Array.from(t.tBodies[0].rows).filter(r => r.style.display !== 'none').length")
+    visible = table.evaluate(
+        "t => Array.from(t.tBodies[0].rows).filter(r => r.style.display !== 'none').length"
+    )
     assert 0 < visible < table.evaluate("t => t.tBodies[0].rows.length")
     with page.expect_download() as info:
         box.locator("button.csv").click()
@@ -116,8 +128,25 @@ def test_swedish_headings(browser: Any, reports: dict[str, Path]) -> None:
 
 
 #: words that may stand in Swedish text: abbreviations, units and names used as they are
-ALLOWED = {"kr", "csv", "pks", "opt", "s", "h", "q", "w", "id", "mån", "tis", "ons", "tor", "fre",
-           "jul", "påsk", "gap"}
+ALLOWED = {
+    "kr",
+    "csv",
+    "pks",
+    "opt",
+    "s",
+    "h",
+    "q",
+    "w",
+    "id",
+    "mån",
+    "tis",
+    "ons",
+    "tor",
+    "fre",
+    "jul",
+    "påsk",
+    "gap",
+}
 #: columns whose cells are free text written by a level (not ids): never a source of allowed words
 FREE_TEXT = build.FREE_TEXT | {"name"}
 
@@ -146,8 +175,9 @@ def _data_words(chain: Path) -> set[str]:
     return words
 
 
-def test_swedish_report_has_no_english_words(browser: Any, reports: dict[str, Path],
-                                             chain: Path) -> None:
+def test_swedish_report_has_no_english_words(
+    browser: Any, reports: dict[str, Path], chain: Path
+) -> None:
     page, _, _ = open_page(browser, reports["sv"])
     # the rendered, visible text; cells of free text a level writes (detail, note, reasons…)
     # stay as written and are left out
@@ -156,8 +186,9 @@ def test_swedish_report_has_no_english_words(browser: Any, reports: dict[str, Pa
     allowed = _catalogue_words(catalogue("sv")) | _data_words(chain) | ALLOWED
     english = sorted(_words(text) - allowed)
     assert english == [], f"English (or unknown) words in the Swedish report: {english[:40]}"
-    assert "lang=\"en\"" not in reports["sv"].read_text(encoding="utf-8"), \
+    assert 'lang="en"' not in reports["sv"].read_text(encoding="utf-8"), (
         "an explanation line was left untranslated"
+    )
 
 
 def test_numbers_as_people_read_them(reports: dict[str, Path]) -> None:

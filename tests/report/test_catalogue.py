@@ -33,7 +33,8 @@ def test_sv_placeholders_are_those_of_en() -> None:
     for section in ("ui", "findings", "headline"):
         for key, text in en[section].items():
             assert set(re.findall(r"\{([^}]+)\}", sv[section][key])) == set(
-                re.findall(r"\{([^}]+)\}", text)), f"{section}.{key}"
+                re.findall(r"\{([^}]+)\}", text)
+            ), f"{section}.{key}"
 
 
 def test_numbers_as_people_read_them() -> None:
@@ -47,11 +48,16 @@ def test_numbers_as_people_read_them() -> None:
 
 def test_explanation_lines_in_swedish_without_solver_names() -> None:
     m = Messages("sv")
-    line = explain.line("116 activities of med_admission at MED stay unmet; limiting: "
-                        "capacity[MED,bed_days,2027Q3], capacity[MED,nurse_h,2027Q3]", m)
+    line = explain.line(
+        "116 activities of med_admission at MED stay unmet; limiting: "
+        "capacity[MED,bed_days,2027Q3], capacity[MED,nurse_h,2027Q3]",
+        m,
+    )
     assert not line.untranslated
-    assert line.text == ("116 aktiviteter med_admission vid MED blir ej utförda; begränsande: "
-                         "MED vårddygn 2027Q3, MED sjukskötersketimmar 2027Q3")
+    assert line.text == (
+        "116 aktiviteter med_admission vid MED blir ej utförda; begränsande: "
+        "MED vårddygn 2027Q3, MED sjukskötersketimmar 2027Q3"
+    )
     budget = explain.line("budget[TOTAL] is fully used (1,191,000,000 SEK)", m)
     assert budget.text == "budgeten för TOTAL är helt använd (1\u00a0191\u00a0000\u00a0000 kr)"
     other = explain.line("something new", m)
@@ -59,16 +65,21 @@ def test_explanation_lines_in_swedish_without_solver_names() -> None:
 
 
 def test_demo_prints_one_line_per_step_and_writes_the_report(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from click.testing import CliRunner
 
     from pks_opt.commands import demo as demo_module
     from pks_opt.commands import main
 
-    monkeypatch.setattr(demo_module, "DEMO_STEPS", [
-        ("Need", "need-seed", ["need", "{instances}/seed-inpatient"]),
-        ("Balance", "balance-region", ["balance", "{instances}/region-small"]),
-    ])
+    monkeypatch.setattr(
+        demo_module,
+        "DEMO_STEPS",
+        [
+            ("Need", "need-seed", ["need", "{instances}/seed-inpatient"]),
+            ("Balance", "balance-region", ["balance", "{instances}/region-small"]),
+        ],
+    )
     out = tmp_path / "demo"
     res = CliRunner().invoke(main, ["demo", "--out", str(out)], catch_exceptions=False)
     assert res.exit_code == 0, res.output

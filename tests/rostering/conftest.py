@@ -29,8 +29,15 @@ N,21:00,07:00,600,night
 """
 
 
-def write_instance(folder: Path, *, staff: str, demand: str, shifts: str = SHIFTS,
-                   params: dict[str, object] | None = None, **tables: str) -> Path:
+def write_instance(
+    folder: Path,
+    *,
+    staff: str,
+    demand: str,
+    shifts: str = SHIFTS,
+    params: dict[str, object] | None = None,
+    **tables: str,
+) -> Path:
     """Write instance.yaml + CSVs; ``tables`` maps table name -> CSV text."""
     import yaml
 

@@ -37,9 +37,22 @@ def test_matrix_demand_covered_as_far_as_absences_allow(tmp_path: Path) -> None:
     mdir.mkdir()
     (mdir / "staff_demand.csv").write_text(MATRIX, encoding="utf-8")
     out = tmp_path / "roster"
-    res = CliRunner().invoke(main, ["roster", str(instance_path("clinic-roster")),
-                                    "--from-matrix", str(mdir), "--out", str(out),
-                                    "--time-limit", "10", "--workers", "1", "--quiet"])
+    res = CliRunner().invoke(
+        main,
+        [
+            "roster",
+            str(instance_path("clinic-roster")),
+            "--from-matrix",
+            str(mdir),
+            "--out",
+            str(out),
+            "--time-limit",
+            "10",
+            "--workers",
+            "1",
+            "--quiet",
+        ],
+    )
     assert res.exit_code == 0, res.output
     env = json.loads((out / "result.json").read_text(encoding="utf-8"))
     tier2_stage = env["stages"][1]

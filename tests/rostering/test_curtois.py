@@ -30,7 +30,12 @@ def test_evaluator_hand_checked_instance1(curtois_dir: Path) -> None:
     # Empty roster: every on-request is missed: A 2+2, B 5x3, C 5x1, D 2+2, F 2+2, H 5x1 = 37;
     # no off-request is hit; cover requirements sum to 71 people, each missing costs 100.
     empty = evaluate(inst, {})
-    assert empty.terms == {"on_requests": 37, "off_requests": 0, "cover_under": 7100, "cover_over": 0}
+    assert empty.terms == {
+        "on_requests": 37,
+        "off_requests": 0,
+        "cover_under": 7100,
+        "cover_over": 0,
+    }
     assert empty.objective == 7137
     # and 8 violations: everyone is below MinTotalMinutes 3360
     assert len(empty.violations) == 8
@@ -57,8 +62,18 @@ def test_engine_reaches_published_optimum(curtois_dir: Path, name: str, best: in
 
 def test_cli_benchmark_outputs(curtois_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "c1"
-    res = CliRunner().invoke(main, ["roster", str(curtois_dir / "Instance1.txt"), "--out", str(out),
-                                    "--time-limit", "20", "--quiet"])
+    res = CliRunner().invoke(
+        main,
+        [
+            "roster",
+            str(curtois_dir / "Instance1.txt"),
+            "--out",
+            str(out),
+            "--time-limit",
+            "20",
+            "--quiet",
+        ],
+    )
     assert res.exit_code == 0, res.output
     rows = (out / "roster.csv").read_text().splitlines()
     assert rows[0] == "staff,day,shift"
@@ -72,9 +87,16 @@ def test_cli_benchmark_outputs(curtois_dir: Path, tmp_path: Path) -> None:
 
 def test_bad_benchmark_file(tmp_path: Path) -> None:
     f = tmp_path / "Bad.txt"
-    sections = "".join(f"\n{s}\n" for s in ("SECTION_STAFF", "SECTION_DAYS_OFF",
-                                              "SECTION_SHIFT_ON_REQUESTS",
-                                              "SECTION_SHIFT_OFF_REQUESTS", "SECTION_COVER"))
+    sections = "".join(
+        f"\n{s}\n"
+        for s in (
+            "SECTION_STAFF",
+            "SECTION_DAYS_OFF",
+            "SECTION_SHIFT_ON_REQUESTS",
+            "SECTION_SHIFT_OFF_REQUESTS",
+            "SECTION_COVER",
+        )
+    )
     f.write_text("SECTION_HORIZON\n14\n\nSECTION_SHIFTS\nD,0,\n" + sections, encoding="ascii")
     with pytest.raises(InputError, match=r"Bad.txt row 5, field 'LengthInMinutes'"):
         read_curtois(f)

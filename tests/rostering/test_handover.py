@@ -16,7 +16,9 @@ from pks_opt.rostering.handover import FEEDBACK_COLUMNS, TRACE_COLUMNS
 from .conftest import write_instance
 
 FAST = SolveOptions(time_limit_s=5, workers=1)
-SD_HEADER = "week_type,weekday,session,start,end,competence,staff,activity_type,named_staff,trace_ids\n"
+SD_HEADER = (
+    "week_type,weekday,session,start,end,competence,staff,activity_type,named_staff,trace_ids\n"
+)
 CELL = "matrix:normal:clinic:Mon:am:R1"
 NO_DEMAND = "weekday,shift,competence,staff\n"
 
@@ -32,8 +34,11 @@ def _matrix(tmp_path: Path, rows: str, *, trace: str | None = None) -> Path:
 
 def _roster(tmp_path: Path, **tables: str) -> Path:
     # One Monday (2026-03-30), shifts D 07-15 / E 15-23 / N 21-07, nurses A and B.
-    args = {"staff": "id,competences\nA,RN\nB,RN\n", "demand": NO_DEMAND,
-            "params": {"days": 1, "unit": "WARD7"}}
+    args = {
+        "staff": "id,competences\nA,RN\nB,RN\n",
+        "demand": NO_DEMAND,
+        "params": {"days": 1, "unit": "WARD7"},
+    }
     args.update(tables)
     return write_instance(tmp_path / "roster", **args)  # type: ignore[arg-type]
 
@@ -44,11 +49,14 @@ def test_named_specialist_reaches_the_roster(tmp_path: Path) -> None:
     # holds the cover row (1 RN on D) and B by name: B on D is the only roster with tier-2
     # shortfall 0, so B works D although B's wish is then broken.
     mdir = _matrix(tmp_path, f"normal,0,am,08:00,12:00,RN,1,clinic,B,{CELL}\n")
-    inst = _roster(tmp_path, wishes="staff,date,shift,want,weight\n"
-                                    "A,2026-03-30,D,work,1\nB,2026-03-30,,off,1\n")
+    inst = _roster(
+        tmp_path,
+        wishes="staff,date,shift,want,weight\nA,2026-03-30,D,work,1\nB,2026-03-30,,off,1\n",
+    )
     data = read_roster(inst, matrix_dir=mdir)
-    assert [(n.day, n.shift, n.competence, n.staff, n.tier, n.parent_ids)
-            for n in data.named_demand] == [(0, "D", "RN", "B", 2, (CELL,))]
+    assert [
+        (n.day, n.shift, n.competence, n.staff, n.tier, n.parent_ids) for n in data.named_demand
+    ] == [(0, "D", "RN", "B", 2, (CELL,))]
     res, sol = roster_result(data, FAST)
     assert sol.assignment[("B", 0)] == ("D", "RN")
     assert res.kpis["named_staff_asked"] == 1 and res.kpis["named_staff_short"] == 0
@@ -68,19 +76,26 @@ def test_named_specialist_absent_is_named_in_feedback(tmp_path: Path) -> None:
     assert sol.assignment[("A", 0)] == ("D", "RN")
     assert res.kpis["tier2_short_shifts"] == 0 and res.kpis["named_staff_short"] == 1
     fb = res.tables["feedback"]
-    assert fb[["level", "unit", "object", "resource", "period", "agreed", "achievable",
-               "gap"]].values.tolist() == [["roster", "WARD7", "", "B (RN)", "2026-03-30 D", 1, 0, -1]]
+    assert fb[
+        ["level", "unit", "object", "resource", "period", "agreed", "achievable", "gap"]
+    ].values.tolist() == [["roster", "WARD7", "", "B (RN)", "2026-03-30 D", 1, 0, -1]]
     assert "B is not on D as RN (1 absent: vacation)" in fb["cause"][0]
-    assert any("named staff not on the shifts the matrix gave them: B on 2026-03-30"
-               in line for line in res.explanation)
+    assert any(
+        "named staff not on the shifts the matrix gave them: B on 2026-03-30" in line
+        for line in res.explanation
+    )
 
 
-@pytest.mark.parametrize(("named", "message"), [
-    ("Z", "'Z', named by the activity matrix, is not in the roster's staff"),
-    ("C", "'C', named by the activity matrix as RN, does not have that competence"),
-])
-def test_named_person_the_roster_cannot_place_is_input_error(tmp_path: Path, named: str,
-                                                              message: str) -> None:
+@pytest.mark.parametrize(
+    ("named", "message"),
+    [
+        ("Z", "'Z', named by the activity matrix, is not in the roster's staff"),
+        ("C", "'C', named by the activity matrix as RN, does not have that competence"),
+    ],
+)
+def test_named_person_the_roster_cannot_place_is_input_error(
+    tmp_path: Path, named: str, message: str
+) -> None:
     mdir = _matrix(tmp_path, f"normal,0,am,08:00,12:00,RN,1,clinic,{named},\n")
     inst = _roster(tmp_path, staff="id,competences\nA,RN\nB,RN\nC,USK\n")
     with pytest.raises(InputError) as exc:
@@ -92,22 +107,28 @@ def test_named_person_the_roster_cannot_place_is_input_error(tmp_path: Path, nam
 def test_shortfall_against_the_matrix_in_feedback(tmp_path: Path) -> None:
     # The matrix asks 3 RN on Monday D (2 sessions am/pm: max(3, 1) = 3); 2 nurses exist →
     # 2 of 3, gap −1, tier 2; the cause names the activity types and the 2 qualified.
-    mdir = _matrix(tmp_path, f"normal,0,am,08:00,12:00,RN,3,clinic,,{CELL}\n"
-                             "normal,0,pm,12:00,15:00,RN,1,procedures,,\n")
+    mdir = _matrix(
+        tmp_path,
+        f"normal,0,am,08:00,12:00,RN,3,clinic,,{CELL}\nnormal,0,pm,12:00,15:00,RN,1,procedures,,\n",
+    )
     res, _ = roster_result(read_roster(_roster(tmp_path), matrix_dir=mdir), FAST)
     fb = res.tables["feedback"]
     assert list(fb.columns) == FEEDBACK_COLUMNS
     assert fb[["resource", "period", "agreed", "achievable", "gap"]].values.tolist() == [
-        ["RN", "2026-03-30 D", 3, 2, -1]]
-    assert fb["cause"][0].startswith("tier 2, activity matrix: clinic, procedures: only 2 of 3 "
-                                     "RN on D; of the 2 qualified:")
+        ["RN", "2026-03-30 D", 3, 2, -1]
+    ]
+    assert fb["cause"][0].startswith(
+        "tier 2, activity matrix: clinic, procedures: only 2 of 3 RN on D; of the 2 qualified:"
+    )
 
 
 def test_trace_parents_resolve_to_the_matrix_trace(tmp_path: Path) -> None:
     # The matrix folder's trace.csv has the cell: the tier-2 row's parent resolves to it.
     # A cell id it lacks is bad input on staff_demand.csv's trace_ids.
-    trace = "id,level,unit,object,period,quantity,measure,parent_ids,note\n" \
-            f"{CELL},matrix,WARD7,clinic,normal Mon am,4,patients,plan:WARD7:x:w1,\n"
+    trace = (
+        "id,level,unit,object,period,quantity,measure,parent_ids,note\n"
+        f"{CELL},matrix,WARD7,clinic,normal Mon am,4,patients,plan:WARD7:x:w1,\n"
+    )
     mdir = _matrix(tmp_path, f"normal,0,am,08:00,12:00,RN,1,clinic,,{CELL}\n", trace=trace)
     res, _ = roster_result(read_roster(_roster(tmp_path), matrix_dir=mdir), FAST)
     tr = res.tables["trace"]
@@ -115,9 +136,13 @@ def test_trace_parents_resolve_to_the_matrix_trace(tmp_path: Path) -> None:
     assert tr["parent_ids"].tolist() == [CELL]
     (mdir / "staff_demand.csv").write_text(
         SD_HEADER + "normal,0,am,08:00,12:00,RN,1,clinic,,matrix:normal:clinic:Tue:am:R9\n",
-        encoding="utf-8")
-    with pytest.raises(InputError, match=r"staff_demand.csv row 2, field 'trace_ids': matrix "
-                                         r"cell 'matrix:normal:clinic:Tue:am:R9' is not in"):
+        encoding="utf-8",
+    )
+    with pytest.raises(
+        InputError,
+        match=r"staff_demand.csv row 2, field 'trace_ids': matrix "
+        r"cell 'matrix:normal:clinic:Tue:am:R9' is not in",
+    ):
         read_roster(_roster(tmp_path / "again"), matrix_dir=mdir)
 
 
@@ -149,26 +174,46 @@ def test_acute_dimensioning_becomes_tier1_demand(tmp_path: Path) -> None:
     inst = _roster(tmp_path, acute_staffing=STAFFING, params={"days": 2, "unit": "WARD7"})
     data = read_roster(inst, need_dir=_need(tmp_path))
     got = sorted((d.day, d.shift, d.required, d.tier, d.weight_under) for d in data.demand)
-    assert got == [(0, "D", 3, 1, 10), (0, "E", 3, 1, 10), (0, "N", 2, 1, 10),
-                   (1, "D", 3, 1, 10), (1, "E", 3, 1, 10), (1, "N", 2, 1, 10)]
+    assert got == [
+        (0, "D", 3, 1, 10),
+        (0, "E", 3, 1, 10),
+        (0, "N", 2, 1, 10),
+        (1, "D", 3, 1, 10),
+        (1, "E", 3, 1, 10),
+        (1, "N", 2, 1, 10),
+    ]
     assert data.demand[0].source == "acute dimensioning WARD7 day_07_22: 14 arrivals ÷ 6 per staff"
     # --unit ER picks the other unit: 40 / 6 → 7 on D and E; but ER has no night block, so
     # the night row of acute_staffing names a block ER does not have
-    with pytest.raises(InputError, match=r"acute_staffing.csv row 4, field 'block': block "
-                                         r"'night_23_06' is not in the acute dimensioning of unit 'ER'"):
+    with pytest.raises(
+        InputError,
+        match=r"acute_staffing.csv row 4, field 'block': block "
+        r"'night_23_06' is not in the acute dimensioning of unit 'ER'",
+    ):
         read_roster(inst, need_dir=_need(tmp_path), unit="ER")
 
 
-@pytest.mark.parametrize(("staffing", "params", "message"), [
-    (STAFFING.replace("night_23_06,N,RN,4,10\n", ""), {"unit": "WARD7"},
-     "acute_dimensioning.csv row 3, field 'block': block 'night_23_06' of unit 'WARD7' has no "
-     "row in acute_staffing"),
-    (STAFFING, {"unit": None}, "acute_dimensioning.csv, field 'unit': acute dimensioning has "
-     "units WARD7, ER: choose one with --unit"),
-    (None, {"unit": "WARD7"}, "--from-need needs an acute_staffing table"),
-])
-def test_acute_hand_over_bad_input(tmp_path: Path, staffing: str | None,
-                                   params: dict[str, object], message: str) -> None:
+@pytest.mark.parametrize(
+    ("staffing", "params", "message"),
+    [
+        (
+            STAFFING.replace("night_23_06,N,RN,4,10\n", ""),
+            {"unit": "WARD7"},
+            "acute_dimensioning.csv row 3, field 'block': block 'night_23_06' of unit 'WARD7' has no "
+            "row in acute_staffing",
+        ),
+        (
+            STAFFING,
+            {"unit": None},
+            "acute_dimensioning.csv, field 'unit': acute dimensioning has "
+            "units WARD7, ER: choose one with --unit",
+        ),
+        (None, {"unit": "WARD7"}, "--from-need needs an acute_staffing table"),
+    ],
+)
+def test_acute_hand_over_bad_input(
+    tmp_path: Path, staffing: str | None, params: dict[str, object], message: str
+) -> None:
     tables = {} if staffing is None else {"acute_staffing": staffing}
     inst = _roster(tmp_path, params={"days": 1, **params}, **tables)
     with pytest.raises(InputError) as exc:
@@ -182,9 +227,22 @@ def test_cli_from_need_writes_feedback_and_trace(tmp_path: Path) -> None:
     # 3 tier-1 rows in trace.csv without parents (the need level writes no trace).
     inst = _roster(tmp_path, acute_staffing=STAFFING)
     out = tmp_path / "out"
-    res = CliRunner().invoke(main, ["roster", str(inst), "--from-need", str(_need(tmp_path)),
-                                    "--out", str(out), "--time-limit", "5", "--workers", "1",
-                                    "--quiet"])
+    res = CliRunner().invoke(
+        main,
+        [
+            "roster",
+            str(inst),
+            "--from-need",
+            str(_need(tmp_path)),
+            "--out",
+            str(out),
+            "--time-limit",
+            "5",
+            "--workers",
+            "1",
+            "--quiet",
+        ],
+    )
     assert res.exit_code == 0, res.output
     env = json.loads((out / "result.json").read_text())
     assert env["kpis"]["tier1_short_shifts"] == 6
@@ -198,7 +256,14 @@ def test_cli_from_need_writes_feedback_and_trace(tmp_path: Path) -> None:
 
 
 def test_cli_unit_without_from_need_exit_2(tmp_path: Path) -> None:
-    res = CliRunner().invoke(main, ["roster", str(_roster(tmp_path, demand="weekday,shift,"
-                                                           "competence,staff\n0,D,RN,1\n")),
-                                    "--unit", "X", "--quiet"])
+    res = CliRunner().invoke(
+        main,
+        [
+            "roster",
+            str(_roster(tmp_path, demand="weekday,shift,competence,staff\n0,D,RN,1\n")),
+            "--unit",
+            "X",
+            "--quiet",
+        ],
+    )
     assert res.exit_code == 2 and "--unit needs --from-need" in res.output

@@ -29,8 +29,12 @@ def test_ward_roster_holidays_take_sunday_demand(tmp_path: Path) -> None:
     # ward-roster starts Monday 2026-03-30 (day 0): Good Friday 04-03 is day 4, Easter Sunday
     # day 6, Easter Monday day 7, 1 May day 32 (week 2, from 04-06, is a "low" week).
     data = read_roster(instance_path("ward-roster"))
-    assert dict(data.holidays) == {4: "Långfredagen", 6: "Påskdagen", 7: "Annandag påsk",
-                                   32: "Första maj"}
+    assert dict(data.holidays) == {
+        4: "Långfredagen",
+        6: "Påskdagen",
+        7: "Annandag påsk",
+        32: "Första maj",
+    }
     sunday = _demand(data, 13)  # 2026-04-12, an ordinary Sunday of a normal week
     assert _demand(data, 4) == sunday and _demand(data, 32) == sunday
     assert _demand(data, 18) != sunday  # an ordinary Friday (04-17) keeps its weekday demand
@@ -38,6 +42,8 @@ def test_ward_roster_holidays_take_sunday_demand(tmp_path: Path) -> None:
     folder = tmp_path / "w"
     shutil.copytree(instance_path("ward-roster"), folder)
     manifest = folder / "instance.yaml"
-    manifest.write_text(manifest.read_text().replace("parameters:\n", "parameters:\n  holidays: none\n", 1))
+    manifest.write_text(
+        manifest.read_text().replace("parameters:\n", "parameters:\n  holidays: none\n", 1)
+    )
     plain = read_roster(folder)
     assert plain.holidays == () and _demand(plain, 4) == _demand(plain, 18)

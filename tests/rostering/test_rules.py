@@ -27,8 +27,13 @@ def solve(folder: Path, **kw: object):  # type: ignore[no-untyped-def]
 
 
 def test_rest_successions_follow_clock_times_across_midnight(tmp_path: Path) -> None:
-    data = read_roster(write_instance(tmp_path / "i", staff="id,competences\nA,RN\n",
-                                      demand="weekday,shift,competence,staff\n0,D,RN,1\n"))
+    data = read_roster(
+        write_instance(
+            tmp_path / "i",
+            staff="id,competences\nA,RN\n",
+            demand="weekday,shift,competence,staff\n0,D,RN,1\n",
+        )
+    )
     pairs = {(f.first, f.second, f.gap_days): f.rest_minutes for f in data.forbidden}
     # E 15-23 then D 07-15 next day: 8 h rest < 11 h -> forbidden
     assert pairs[("E", "D", 1)] == 8 * 60
@@ -40,18 +45,22 @@ def test_rest_successions_follow_clock_times_across_midnight(tmp_path: Path) -> 
     for ok in [("N", "N", 1), ("D", "E", 1), ("E", "E", 1), ("D", "N", 1), ("N", "E", 2)]:
         assert ok not in pairs
     # with a 7 h daily rest, E -> D (8 h) becomes legal
-    assert ("E", "D", 1) not in {(f.first, f.second, f.gap_days)
-                                 for f in forbidden_from_clock(data.shifts, 7 * 60)}
+    assert ("E", "D", 1) not in {
+        (f.first, f.second, f.gap_days) for f in forbidden_from_clock(data.shifts, 7 * 60)
+    }
 
 
 def test_daily_rest_forbids_evening_then_day(tmp_path: Path) -> None:
     # One nurse; tier 1 wants E on day 0 and D on day 1. E->D leaves 8 h rest, so one of the
     # two stays uncovered: optimum tier-1 shortfall = 1. With two nurses it is 0.
     demand = "date,shift,competence,staff\n2026-03-30,E,RN,1\n2026-03-31,D,RN,1\n"
-    _, sol, _ = solve(write_instance(tmp_path / "one", staff="id,competences\nA,RN\n", demand=demand))
+    _, sol, _ = solve(
+        write_instance(tmp_path / "one", staff="id,competences\nA,RN\n", demand=demand)
+    )
     assert sol.stage_values[STAGE_TIER1] == 1
-    _, sol2, _ = solve(write_instance(tmp_path / "two", staff="id,competences\nA,RN\nB,RN\n",
-                                      demand=demand))
+    _, sol2, _ = solve(
+        write_instance(tmp_path / "two", staff="id,competences\nA,RN\nB,RN\n", demand=demand)
+    )
     assert sol2.stage_values[STAGE_TIER1] == 0
 
 
@@ -63,17 +72,34 @@ def test_weekly_rest_across_week_boundary_on_clock_times(tmp_path: Path) -> None
     # 35 h, so two consecutive days off are needed -> shortfall 2.
     staff = "id,competences\nA,RN\n"
     demand = "weekday,shift,competence,staff\n" + "".join(f"{w},D,RN,1\n" for w in range(7))
-    params = {"start_date": "2026-04-02", "days": 8, "weekly_rest_hours": 36,
-              "weekly_rest_periods": "rolling"}
+    params = {
+        "start_date": "2026-04-02",
+        "days": 8,
+        "weekly_rest_hours": 36,
+        "weekly_rest_periods": "rolling",
+    }
     for end, short in (("19:00", 1), ("20:00", 2)):
         shifts = f"id,start,end,category\nD,07:00,{end},day\n"
-        _, sol, _ = solve(write_instance(tmp_path / end.replace(":", ""), staff=staff,
-                                         demand=demand, shifts=shifts, params=params))
+        _, sol, _ = solve(
+            write_instance(
+                tmp_path / end.replace(":", ""),
+                staff=staff,
+                demand=demand,
+                shifts=shifts,
+                params=params,
+            )
+        )
         assert sol.stage_values[STAGE_TIER1] == short
     # without the weekly rest rule every day is covered
-    _, sol, _ = solve(write_instance(tmp_path / "norest", staff=staff, demand=demand,
-                                     shifts="id,start,end\nD,07:00,20:00\n",
-                                     params={**params, "weekly_rest_hours": 0}))
+    _, sol, _ = solve(
+        write_instance(
+            tmp_path / "norest",
+            staff=staff,
+            demand=demand,
+            shifts="id,start,end\nD,07:00,20:00\n",
+            params={**params, "weekly_rest_hours": 0},
+        )
+    )
     assert sol.stage_values[STAGE_TIER1] == 0
 
 
@@ -86,11 +112,19 @@ def test_weekly_rest_calendar_weeks_allow_a_plain_five_day_week(tmp_path: Path) 
     demand = "weekday,shift,competence,staff\n" + "".join(f"{w},D,RN,1\n" for w in range(5))
     shifts = "id,start,end,category\nD,08:00,17:00,day\n"
     params = {"days": 14, "weekly_rest_hours": 36}
-    _, sol, _ = solve(write_instance(tmp_path / "cal", staff=staff, demand=demand, shifts=shifts,
-                                     params=params))
+    _, sol, _ = solve(
+        write_instance(tmp_path / "cal", staff=staff, demand=demand, shifts=shifts, params=params)
+    )
     assert sol.stage_values[STAGE_TIER1] == 0
-    _, sol, _ = solve(write_instance(tmp_path / "roll", staff=staff, demand=demand, shifts=shifts,
-                                     params={**params, "weekly_rest_periods": "rolling"}))
+    _, sol, _ = solve(
+        write_instance(
+            tmp_path / "roll",
+            staff=staff,
+            demand=demand,
+            shifts=shifts,
+            params={**params, "weekly_rest_periods": "rolling"},
+        )
+    )
     assert sol.stage_values[STAGE_TIER1] == 1
 
 
@@ -103,20 +137,28 @@ def test_weekly_rest_calendar_week_needs_36_h_inside_the_week(tmp_path: Path) ->
     demand = "weekday,shift,competence,staff\n" + "".join(f"{w},S,RN,1\n" for w in range(7))
     params = {"days": 14, "weekly_rest_hours": 36}
     for end, short in (("19:00", 2), ("20:00", 4)):
-        _, sol, _ = solve(write_instance(tmp_path / end.replace(":", ""), staff=staff, demand=demand,
-                                         shifts=f"id,start,end,category\nS,07:00,{end},day\n",
-                                         params=params))
+        _, sol, _ = solve(
+            write_instance(
+                tmp_path / end.replace(":", ""),
+                staff=staff,
+                demand=demand,
+                shifts=f"id,start,end,category\nS,07:00,{end},day\n",
+                params=params,
+            )
+        )
         assert sol.stage_values[STAGE_TIER1] == short
     data = read_roster(tmp_path / "2000")
     # the evaluator: 7 day shifts in a row break week 1; Mon-Sat (Sun off, rest Sat 20:00 ->
     # Mon 07:00 = 35 h, 28 h of it in week 1) breaks both weeks
     seven = {("A", d): ("S", "RN") for d in range(7)}
     assert [v for v in evaluate_roster(data, seven).violations if "rest" in v] == [
-        "A: longest rest in the 7 days from day 0 is 660 min"]
+        "A: longest rest in the 7 days from day 0 is 660 min"
+    ]
     mon_sat = {("A", d): ("S", "RN") for d in range(14) if d % 7 != 6}
     assert [v for v in evaluate_roster(data, mon_sat).violations if "rest" in v] == [
         "A: longest rest in the 7 days from day 0 is 1680 min",
-        "A: longest rest in the 7 days from day 7 is 1680 min"]
+        "A: longest rest in the 7 days from day 7 is 1680 min",
+    ]
 
 
 def test_target_hours_are_reduced_by_absences(tmp_path: Path) -> None:
@@ -126,10 +168,19 @@ def test_target_hours_are_reduced_by_absences(tmp_path: Path) -> None:
     # deviation -> stage 3 = 0. (Unreduced targets 40 + 40 would leave 24 h of deviation.)
     staff = "id,competences,tolerance_hours\nA,RN,0\nB,RN,0\n"
     demand = "weekday,shift,competence,staff\n" + "".join(f"{w},D,RN,1\n" for w in range(7))
-    absences = ("staff,start,end,reason\nA,2026-03-30,2026-04-01,vacation\n"
-                "A,2026-04-04,2026-04-04,vacation\nA,2026-03-31,2026-03-31,course\n")
-    data, sol, ev = solve(write_instance(tmp_path / "i", staff=staff, demand=demand, absences=absences,
-                                         params={"days": 7, "target_weight_per_hour": 1}))
+    absences = (
+        "staff,start,end,reason\nA,2026-03-30,2026-04-01,vacation\n"
+        "A,2026-04-04,2026-04-04,vacation\nA,2026-03-31,2026-03-31,course\n"
+    )
+    data, sol, ev = solve(
+        write_instance(
+            tmp_path / "i",
+            staff=staff,
+            demand=demand,
+            absences=absences,
+            params={"days": 7, "target_weight_per_hour": 1},
+        )
+    )
     assert [e.target_minutes for e in data.staff] == [16 * 60, 40 * 60]
     assert sol.stage_values[STAGE_TIER1] == 0
     assert sol.stage_values[STAGE_REST] == 0 and ev.terms["target"] == 0
@@ -143,21 +194,31 @@ def test_escalation_counts_only_staff_on_other_shifts(tmp_path: Path) -> None:
     from pks_opt.rostering.explain import escalation, explain_shortfalls
 
     demand = "date,shift,competence,staff,tier\n2026-03-30,E,RN,1,1\n2026-03-30,D,RN,2,2\n"
-    data, sol, ev = solve(write_instance(tmp_path / "i", staff="id,competences\nA,RN\nB,RN\n",
-                                         demand=demand, params={"days": 1}))
+    data, sol, ev = solve(
+        write_instance(
+            tmp_path / "i", staff="id,competences\nA,RN\nB,RN\n", demand=demand, params={"days": 1}
+        )
+    )
     assert sol.stage_values[STAGE_TIER2] == 1
     short = explain_shortfalls(data, sol.assignment, ev.coverage)
     assert short.to_dict("records")[0]["reasons"] == "1 on another shift (E)"
     assert escalation(data, sol.assignment, short) == [
         "week 2026-W14: tier 2 short by 8 RN-hours (1 shift(s)), cause: "
-        "1 qualified staff on other shifts those days"]
+        "1 qualified staff on other shifts those days"
+    ]
 
 
 def test_max_consecutive_days(tmp_path: Path) -> None:
     # 5 days, D wanted daily, at most 3 days in a row: work 3, off 1, work 1 -> shortfall 1.
     demand = "weekday,shift,competence,staff\n" + "".join(f"{w},D,RN,1\n" for w in range(7))
-    _, sol, _ = solve(write_instance(tmp_path / "i", staff="id,competences\nA,RN\n", demand=demand,
-                                     params={"days": 5, "max_consecutive_days": 3}))
+    _, sol, _ = solve(
+        write_instance(
+            tmp_path / "i",
+            staff="id,competences\nA,RN\n",
+            demand=demand,
+            params={"days": 5, "max_consecutive_days": 3},
+        )
+    )
     assert sol.stage_values[STAGE_TIER1] == 1
     assert len(sol.assignment) == 4
 
@@ -166,8 +227,14 @@ def test_max_weekends(tmp_path: Path) -> None:
     # Saturday 2026-04-04 + 9 days = two weekends (days 0-1 and 7-8). D wanted daily; at most
     # one weekend: one whole weekend (2 days) stays uncovered -> shortfall 2.
     demand = "weekday,shift,competence,staff\n" + "".join(f"{w},D,RN,1\n" for w in range(7))
-    _, sol, _ = solve(write_instance(tmp_path / "i", staff="id,competences,max_weekends\nA,RN,1\n",
-                                     demand=demand, params={"start_date": "2026-04-04", "days": 9}))
+    _, sol, _ = solve(
+        write_instance(
+            tmp_path / "i",
+            staff="id,competences,max_weekends\nA,RN,1\n",
+            demand=demand,
+            params={"start_date": "2026-04-04", "days": 9},
+        )
+    )
     assert sol.stage_values[STAGE_TIER1] == 2
     worked = {d for (_e, d) in sol.assignment}
     assert not ({0, 1} <= worked or {7, 8} & worked and {0, 1} & worked)
@@ -175,9 +242,12 @@ def test_max_weekends(tmp_path: Path) -> None:
 
 def test_absence_is_hard(tmp_path: Path) -> None:
     # Two nurses wanted on day 0; A is on vacation: shortfall 1 and A never works.
-    inst = write_instance(tmp_path / "i", staff="id,competences\nA,RN\nB,RN\n",
-                          demand="date,shift,competence,staff\n2026-03-30,D,RN,2\n",
-                          absences="staff,start,end,reason\nA,2026-03-29,2026-03-30,vacation\n")
+    inst = write_instance(
+        tmp_path / "i",
+        staff="id,competences\nA,RN\nB,RN\n",
+        demand="date,shift,competence,staff\n2026-03-30,D,RN,2\n",
+        absences="staff,start,end,reason\nA,2026-03-29,2026-03-30,vacation\n",
+    )
     _, sol, _ = solve(inst)
     assert sol.stage_values[STAGE_TIER1] == 1
     assert set(sol.assignment) == {("B", 0)}
@@ -187,9 +257,11 @@ def test_wishes_are_weighted(tmp_path: Path) -> None:
     # One D on day 0 (tier 3). A wants the day off (weight 3), B wants to work E (weight 1,
     # cannot be met: no E demand for RN, no variable). Best: B works D; penalty 1 (B's E wish).
     inst = write_instance(
-        tmp_path / "i", staff="id,competences\nA,RN\nB,RN\n",
+        tmp_path / "i",
+        staff="id,competences\nA,RN\nB,RN\n",
         demand="date,shift,competence,staff,tier\n2026-03-30,D,RN,1,3\n",
-        wishes="staff,date,shift,want,weight\nA,2026-03-30,,off,3\nB,2026-03-30,E,work,1\n")
+        wishes="staff,date,shift,want,weight\nA,2026-03-30,,off,3\nB,2026-03-30,E,work,1\n",
+    )
     _, sol, ev = solve(inst)
     assert sol.assignment == {("B", 0): ("D", "RN")}
     assert ev.terms["wishes"] == 1
@@ -201,10 +273,14 @@ def test_tier_one_is_never_sacrificed_for_tier_two(tmp_path: Path) -> None:
     # A weighted sum would take both D (cost 1) over N (cost 100); big rocks first takes N on
     # day 0, and N -> D next morning leaves 0 h rest: tier 1 = 0, tier 2 = 2 (days 0 and 1).
     inst = write_instance(
-        tmp_path / "i", staff="id,competences\nA,RN\n",
-        demand=("date,shift,competence,staff,tier,weight_under\n2026-03-30,N,RN,1,1,1\n"
-                "2026-03-30,D,RN,1,2,50\n2026-03-31,D,RN,1,2,50\n"),
-        params={"days": 2})
+        tmp_path / "i",
+        staff="id,competences\nA,RN\n",
+        demand=(
+            "date,shift,competence,staff,tier,weight_under\n2026-03-30,N,RN,1,1,1\n"
+            "2026-03-30,D,RN,1,2,50\n2026-03-31,D,RN,1,2,50\n"
+        ),
+        params={"days": 2},
+    )
     _, sol, _ = solve(inst)
     assert sol.assignment == {("A", 0): ("N", "RN")}
     assert sol.stage_values[STAGE_TIER1] == 0
@@ -215,9 +291,12 @@ def test_pinned_assignments_are_respected(tmp_path: Path) -> None:
     # D wanted on day 0 and day 1. A is pinned to E on day 0 (published roster) and off on
     # day 1; B covers both D: tier 1 = 0 and the pins hold.
     inst = write_instance(
-        tmp_path / "i", staff="id,competences\nA,RN\nB,RN\n",
+        tmp_path / "i",
+        staff="id,competences\nA,RN\nB,RN\n",
         demand="date,shift,competence,staff\n2026-03-30,D,RN,1\n2026-03-31,D,RN,1\n",
-        pinned="staff,date,shift\nA,2026-03-30,E\nA,2026-03-31,off\n", params={"days": 2})
+        pinned="staff,date,shift\nA,2026-03-30,E\nA,2026-03-31,off\n",
+        params={"days": 2},
+    )
     _, sol, _ = solve(inst)
     assert sol.assignment[("A", 0)] == ("E", "RN")
     assert ("A", 1) not in sol.assignment
@@ -227,11 +306,15 @@ def test_pinned_assignments_are_respected(tmp_path: Path) -> None:
 def test_target_hours(tmp_path: Path) -> None:
     # 7 days, 60 % of 40 h = 24 h target, tolerance 0; D pays 8 h and is offered every day at
     # tier 3 with no under-weight: the only zero-deviation roster works exactly 3 shifts.
-    demand = ("weekday,shift,competence,staff,tier,weight_under\n"
-              + "".join(f"{w},D,RN,1,3,0\n" for w in range(7)))
-    inst = write_instance(tmp_path / "i", staff="id,competences,employment_rate\nA,RN,0.6\n",
-                          demand=demand, params={"days": 7, "target_weight_per_hour": 1,
-                                                 "target_tolerance_hours": 0})
+    demand = "weekday,shift,competence,staff,tier,weight_under\n" + "".join(
+        f"{w},D,RN,1,3,0\n" for w in range(7)
+    )
+    inst = write_instance(
+        tmp_path / "i",
+        staff="id,competences,employment_rate\nA,RN,0.6\n",
+        demand=demand,
+        params={"days": 7, "target_weight_per_hour": 1, "target_tolerance_hours": 0},
+    )
     _, sol, ev = solve(inst)
     assert len(sol.assignment) == 3
     assert ev.terms["target"] == 0
@@ -240,9 +323,12 @@ def test_target_hours(tmp_path: Path) -> None:
 def test_multi_skilled_staff_cover_one_role(tmp_path: Path) -> None:
     # One RN|USK nurse and one RN: day 0 needs 1 RN and 1 USK on D -> both covered, the
     # RN|USK nurse takes the USK role.
-    inst = write_instance(tmp_path / "i", staff="id,competences\nA,RN|USK\nB,RN\n",
-                          demand="date,shift,competence,staff\n2026-03-30,D,RN,1\n2026-03-30,D,USK,1\n",
-                          params={"days": 1})
+    inst = write_instance(
+        tmp_path / "i",
+        staff="id,competences\nA,RN|USK\nB,RN\n",
+        demand="date,shift,competence,staff\n2026-03-30,D,RN,1\n2026-03-30,D,USK,1\n",
+        params={"days": 1},
+    )
     _, sol, _ = solve(inst)
     assert sol.assignment == {("A", 0): ("D", "USK"), ("B", 0): ("D", "RN")}
 
@@ -251,10 +337,19 @@ def test_same_seed_same_roster(tmp_path: Path) -> None:
     # 4 nurses, 14 days, several equally good rosters: the same seed and workers must give
     # the same one (deterministic time + interleaved search).
     demand = "weekday,shift,competence,staff\n" + "".join(
-        f"{w},D,RN,1\n{w},E,RN,1\n" for w in range(7))
-    inst = write_instance(tmp_path / "i", staff="id,competences\nA,RN\nB,RN\nC,RN\nD,RN\n",
-                          demand=demand, params={"days": 14, "weekly_rest_hours": 36,
-                                                 "fairness_weight": 1, "max_consecutive_days": 5})
+        f"{w},D,RN,1\n{w},E,RN,1\n" for w in range(7)
+    )
+    inst = write_instance(
+        tmp_path / "i",
+        staff="id,competences\nA,RN\nB,RN\nC,RN\nD,RN\n",
+        demand=demand,
+        params={
+            "days": 14,
+            "weekly_rest_hours": 36,
+            "fairness_weight": 1,
+            "max_consecutive_days": 5,
+        },
+    )
     data = read_roster(inst)
     opts = SolveOptions(time_limit_s=3, workers=2, seed=7)
     a = solve_roster(data, opts)
@@ -268,12 +363,23 @@ def test_same_seed_same_roster_when_stopped_by_the_time_limit(tmp_path: Path) ->
     # deterministic seconds, so the search is cut off; cut-off on deterministic time (with a
     # generous wall-clock guard) still gives the same roster twice.
     demand = "weekday,shift,competence,staff\n" + "".join(
-        f"{w},D,RN,2\n{w},E,RN,2\n{w},N,RN,1\n" for w in range(7))
+        f"{w},D,RN,2\n{w},E,RN,2\n{w},N,RN,1\n" for w in range(7)
+    )
     staff = "id,competences,employment_rate\n" + "".join(
-        f"R{i},RN,{0.75 + 0.05 * (i % 5)}\n" for i in range(6))
-    inst = write_instance(tmp_path / "i", staff=staff, demand=demand,
-                          params={"days": 7, "weekly_rest_hours": 36, "fairness_weight": 2,
-                                  "target_weight_per_hour": 1, "max_consecutive_days": 5})
+        f"R{i},RN,{0.75 + 0.05 * (i % 5)}\n" for i in range(6)
+    )
+    inst = write_instance(
+        tmp_path / "i",
+        staff=staff,
+        demand=demand,
+        params={
+            "days": 7,
+            "weekly_rest_hours": 36,
+            "fairness_weight": 2,
+            "target_weight_per_hour": 1,
+            "max_consecutive_days": 5,
+        },
+    )
     data = read_roster(inst)
     opts = SolveOptions(time_limit_s=0.3, workers=2, seed=11, wall_factor=200)
     a = solve_roster(data, opts)
@@ -296,16 +402,40 @@ def test_deterministic_roster_is_the_same_under_cpu_load(tmp_path: Path) -> None
     from pks_opt.commands import main
 
     demand = "weekday,shift,competence,staff\n" + "".join(
-        f"{w},D,RN,2\n{w},E,RN,2\n{w},N,RN,1\n" for w in range(7))
+        f"{w},D,RN,2\n{w},E,RN,2\n{w},N,RN,1\n" for w in range(7)
+    )
     staff = "id,competences,employment_rate\n" + "".join(
-        f"R{i},RN,{0.75 + 0.05 * (i % 5)}\n" for i in range(6))
-    inst = write_instance(tmp_path / "i", staff=staff, demand=demand,
-                          params={"days": 7, "weekly_rest_hours": 36, "fairness_weight": 2,
-                                  "target_weight_per_hour": 1, "max_consecutive_days": 5})
+        f"R{i},RN,{0.75 + 0.05 * (i % 5)}\n" for i in range(6)
+    )
+    inst = write_instance(
+        tmp_path / "i",
+        staff=staff,
+        demand=demand,
+        params={
+            "days": 7,
+            "weekly_rest_hours": 36,
+            "fairness_weight": 2,
+            "target_weight_per_hour": 1,
+            "max_consecutive_days": 5,
+        },
+    )
 
     def run(out: Path) -> str:
-        res = CliRunner().invoke(main, ["roster", str(inst), "--deterministic", "--time-limit",
-                                        "0.3", "--seed", "11", "--quiet", "--out", str(out)])
+        res = CliRunner().invoke(
+            main,
+            [
+                "roster",
+                str(inst),
+                "--deterministic",
+                "--time-limit",
+                "0.3",
+                "--seed",
+                "11",
+                "--quiet",
+                "--out",
+                str(out),
+            ],
+        )
         assert res.exit_code == 0, res.output
         assert "may not be repeatable" not in res.output
         return (out / "roster.csv").read_text()

@@ -35,11 +35,17 @@ def trap(tmp_path: Path) -> RosterData:
     (RN is covered, B has no USK) -> tier-1 shortfall 1 (the USK row). Optimum: A on USK,
     B on RN -> 0.
     """
-    return read_roster(write_instance(
-        tmp_path / "trap", staff="id,competences\nA,RN|USK\nB,RN\n",
-        demand=("date,shift,competence,staff,weight_under\n"
-                "2026-03-30,D,RN,1,2\n2026-03-30,D,USK,1,1\n"),
-        params={"days": 1}))
+    return read_roster(
+        write_instance(
+            tmp_path / "trap",
+            staff="id,competences\nA,RN|USK\nB,RN\n",
+            demand=(
+                "date,shift,competence,staff,weight_under\n"
+                "2026-03-30,D,RN,1,2\n2026-03-30,D,USK,1,1\n"
+            ),
+            params={"days": 1},
+        )
+    )
 
 
 def tier1_lns(data: RosterData) -> tuple[RosterModel, Lns]:
@@ -100,10 +106,14 @@ def test_solve_roster_reaches_the_optimum_from_the_greedy_start(tmp_path: Path) 
 def test_reduced_demand_takes_cover_from_the_first_tier(tmp_path: Path) -> None:
     # D-RN: 2 wanted in tier 1, 1 more in tier 2. Two already on D-RN: tier 1 is met (0 left),
     # tier 2 still wants 1. Three on it would leave 0 and 0.
-    data = read_roster(write_instance(
-        tmp_path / "i", staff="id,competences\nA,RN\n",
-        demand="date,shift,competence,staff,tier\n2026-03-30,D,RN,2,1\n2026-03-30,D,RN,1,2\n",
-        params={"days": 1}))
+    data = read_roster(
+        write_instance(
+            tmp_path / "i",
+            staff="id,competences\nA,RN\n",
+            demand="date,shift,competence,staff,tier\n2026-03-30,D,RN,2,1\n2026-03-30,D,RN,1,2\n",
+            params={"days": 1},
+        )
+    )
     left = reduced_demand(data, {(0, "D", "RN"): 2})
     assert [(d.tier, d.required) for d in left] == [(1, 0), (2, 1)]
     left = reduced_demand(data, {(0, "D", "RN"): 3})
@@ -123,12 +133,17 @@ def test_max_run_and_min_days_off_together(tmp_path: Path) -> None:
     # of at least 2 days (the greedy start's one-person model then says instead: any 4 days
     # hold at most 2 shifts). Best: W W - - W W -> 4 covered, shortfall 2 (W W - W W - has a
     # 1-day break; 5 shifts would need one). Both forms of the rule must keep this optimum.
-    base = read_roster(write_instance(
-        tmp_path / "i", staff="id,competences\nA,RN\n",
-        demand="weekday,shift,competence,staff\n" + "".join(f"{w},D,RN,1\n" for w in range(7)),
-        params={"days": 6}))
-    nurse = base.staff[0].model_copy(update={"max_consecutive_days": 2,
-                                             "min_consecutive_days_off": 2})
+    base = read_roster(
+        write_instance(
+            tmp_path / "i",
+            staff="id,competences\nA,RN\n",
+            demand="weekday,shift,competence,staff\n" + "".join(f"{w},D,RN,1\n" for w in range(7)),
+            params={"days": 6},
+        )
+    )
+    nurse = base.staff[0].model_copy(
+        update={"max_consecutive_days": 2, "min_consecutive_days_off": 2}
+    )
     data = base.model_copy(update={"staff": (nurse,)})
     sol = solve_roster(data, OPTS)
     assert sol.status is SolveStatus.OPTIMAL
@@ -149,12 +164,17 @@ def test_day_penalty_prices_cover_and_wishes_per_day(tmp_path: Path) -> None:
     # (shortfall), day 2 costs 5 (broken wish; cover met). A guided draw of a one-day run
     # starts on day 2 with 5/6 and on day 1 with 1/6, never on day 0; the other half of the
     # draws (GUIDED = 0.5) is uniform: day 2 ~7/12, day 1 ~1/4, day 0 ~1/6.
-    data = read_roster(write_instance(
-        tmp_path / "p", staff="id,competences\nA,RN\n",
-        demand="weekday,shift,competence,staff\n" + "".join(f"{w},D,RN,1\n" for w in range(7)),
-        params={"days": 3}))
-    data = data.model_copy(update={"wishes": (Wish(staff="A", day=2, shift=None, work=False,
-                                                   weight=5),)})
+    data = read_roster(
+        write_instance(
+            tmp_path / "p",
+            staff="id,competences\nA,RN\n",
+            demand="weekday,shift,competence,staff\n" + "".join(f"{w},D,RN,1\n" for w in range(7)),
+            params={"days": 3},
+        )
+    )
+    data = data.model_copy(
+        update={"wishes": (Wish(staff="A", day=2, shift=None, work=False, weight=5),)}
+    )
     rm = RosterModel(data)
     rm.m.Minimize(rm.stage_exprs()[0][1])
     lns = Lns(rm, OPTS)

@@ -27,9 +27,15 @@ from pks_opt.report.html.i18n import Messages
 MAX_ROWS = 1500
 #: the tables each level shows first (lead) and open (key); the others go under "more tables"
 LEAD_TABLE = {
-    "need": "gaps", "balance": "actions", "production_plan": "goals",
-    "activity_matrix": "room_grid", "roster": "shortfalls", "forecast": "forecast",
-    "follow_up": "deviations", "roster_follow_up": "deviations", "cycle": "rounds",
+    "need": "gaps",
+    "balance": "actions",
+    "production_plan": "goals",
+    "activity_matrix": "room_grid",
+    "roster": "shortfalls",
+    "forecast": "forecast",
+    "follow_up": "deviations",
+    "roster_follow_up": "deviations",
+    "cycle": "rounds",
 }
 KEY_TABLES = {
     "need": ["inpatient_beds", "staffing", "production_need"],
@@ -42,18 +48,32 @@ KEY_TABLES = {
 }
 #: columns in SEK, shares (0–1) and counts of whole activities, shifts or people
 MONEY = re.compile(r"(^|_)(cost|budget|remaining|sek|price|value)s?($|_)")
-SHARE = re.compile(r"(^|_)(share|utilisation|utilization|occupancy|rate_share|share_covered|gap_share)($|_)")
+SHARE = re.compile(
+    r"(^|_)(share|utilisation|utilization|occupancy|rate_share|share_covered|gap_share)($|_)"
+)
 WHOLE = re.compile(
     r"^(goal|agreed|planned|achievable|production|planned_production|annual_goal|horizon_goal|"
     r"need|own_need|for_other_units|by_other_units|purchased|postponed|unmet|volume|admissions|"
     r"total_production|total_goal|goal_shortfall|unmet_activities|purchased_activities|"
     r"total_need_activities|postponed_activity_periods|production_need|care_need|"
-    r"sessions_\w+|staff|days|weeks|.*_shifts|.*_count|actual|planned_activities|inflow)$")
+    r"sessions_\w+|staff|days|weeks|.*_shifts|.*_count|actual|planned_activities|inflow)$"
+)
 
 
 #: columns of free text a level writes in English (kept as written; see docs/report.md)
-FREE_TEXT = {"detail", "note", "reasons", "limitations", "expected_consequence", "cause",
-             "basis", "source", "goal_source", "need_source", "effect"}
+FREE_TEXT = {
+    "detail",
+    "note",
+    "reasons",
+    "limitations",
+    "expected_consequence",
+    "cause",
+    "basis",
+    "source",
+    "goal_source",
+    "need_source",
+    "effect",
+}
 
 
 @dataclass
@@ -68,8 +88,13 @@ class Table:
     shown: int
 
 
-def build_report(dirs: list[Path], out: Path, *, lang: str = "en", title: str | None = None,
-                 ) -> Path:
+def build_report(
+    dirs: list[Path],
+    out: Path,
+    *,
+    lang: str = "en",
+    title: str | None = None,
+) -> Path:
     """Write the report of the result folders ``dirs`` to ``out`` (one HTML file)."""
     runs = collect([Path(d) for d in dirs])
     html = render(runs, lang=lang, title=title)
@@ -89,7 +114,10 @@ def build_report(dirs: list[Path], out: Path, *, lang: str = "en", title: str | 
 def environment() -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.PackageLoader("pks_opt.report.html", "templates"),
-        autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
     )
 
 
@@ -111,14 +139,22 @@ def render(runs: list[Run], *, lang: str = "en", title: str | None = None) -> st
     template = environment().get_template("base.html.j2")
     kinds = list(dict.fromkeys(s["kind_label"] for s in sections))
     return template.render(
-        lang=lang, m=m, version=__version__,
+        lang=lang,
+        m=m,
+        version=__version__,
         title=title or m.ui("default_title"),
         generated=dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
         css=jinja2.utils.markupsafe.Markup(_static("report.css")),
         js=jinja2.utils.markupsafe.Markup(_static("report.js")),
-        sections=sections, findings=chosen, chain=chain,
-        planned=m.ui("planned", n=len(sections), levels=", ".join(kinds),
-                     instances=", ".join(dict.fromkeys(str(r.env.get("instance", "")) for r in runs))),
+        sections=sections,
+        findings=chosen,
+        chain=chain,
+        planned=m.ui(
+            "planned",
+            n=len(sections),
+            levels=", ".join(kinds),
+            instances=", ".join(dict.fromkeys(str(r.env.get("instance", "")) for r in runs)),
+        ),
     )
 
 
@@ -137,8 +173,9 @@ def pick_findings(found: list[Finding], most: int = 5) -> list[Finding]:
     return chosen
 
 
-def section(run: Run, m: Messages, trace_index: dict[str, str],
-            children: dict[str, list[str]]) -> dict[str, Any]:
+def section(
+    run: Run, m: Messages, trace_index: dict[str, str], children: dict[str, list[str]]
+) -> dict[str, Any]:
     """The template context of one level's section."""
     ctx = _summary(run, m)
     lead_name = LEAD_TABLE.get(run.kind)
@@ -149,11 +186,15 @@ def section(run: Run, m: Messages, trace_index: dict[str, str],
         template=SECTION_TEMPLATES.get(run.kind, "section_generic.html.j2"),
         intro=m.get("intro", run.kind, default=""),
         findings=[f for f in findings_of(run, m)],
-        lead=({"heading": m.get("tables", lead_name), "table": table(run, lead_name, m)}
-              if lead_name in run.tables else None),
+        lead=(
+            {"heading": m.get("tables", lead_name), "table": table(run, lead_name, m)}
+            if lead_name in run.tables
+            else None
+        ),
         key_tables=[table(run, t, m) for t in key],
-        more_tables=[table(run, t, m) for t in run.tables
-                     if t not in key and t != lead_name and t != "trace"],
+        more_tables=[
+            table(run, t, m) for t in run.tables if t not in key and t != lead_name and t != "trace"
+        ],
         trace=trace_table(run, m, trace_index, children) if "trace" in run.tables else None,
         parts=[_part(p, m) for p in run.parts],
     )
@@ -171,16 +212,20 @@ def _summary(run: Run, m: Messages) -> dict[str, Any]:
     env = run.env
     gap = env.get("gap")
     return {
-        "anchor": run.anchor, "name": run.name, "kind": run.kind,
+        "anchor": run.anchor,
+        "name": run.name,
+        "kind": run.kind,
         "kind_label": m.get("kinds", run.kind),
-        "status": run.status, "status_label": m.get("status", run.status),
+        "status": run.status,
+        "status_label": m.get("status", run.status),
         "instance": str(env.get("instance", "")),
         "runtime": f"{number(env.get('runtime_s') or 0, m.lang)} s",
         "gap": percent(gap, m.lang, decimals=1) if is_number(gap) and gap and gap > 1e-9 else "",
         "headline": headline(run, m),
         "kpis": kpi_items(run.kpis, m),
-        "charts": [{"name": n, "label": m.get("charts", n), "uri": uri}
-                   for n, uri in run.charts.items()],
+        "charts": [
+            {"name": n, "label": m.get("charts", n), "uri": uri} for n, uri in run.charts.items()
+        ],
         "explanation": explain.lines(list(env.get("explanation") or []), m),
         "warnings": explain.lines(list(env.get("warnings") or []), m),
         "stages": [stage(s, m) for s in env.get("stages") or []],
@@ -240,22 +285,40 @@ def _anchor_id(trace_id: str) -> str:
 def table(run: Run, name: str, m: Messages) -> Table:
     df = run.tables[name]
     cols = [str(c) for c in df.columns]
-    numeric = {c: pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
-               for c in df.columns}
+    numeric = {
+        c: pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
+        for c in df.columns
+    }
     rows = []
     for rec in df.head(MAX_ROWS).itertuples(index=False, name=None):
         cells = []
         for c, v in zip(df.columns, rec, strict=True):
             raw = "" if v is None or (isinstance(v, float) and math.isnan(v)) else v
-            cells.append({"text": value_text(str(c), raw, m), "v": raw, "num": numeric[c],
-                          "free": str(c) in FREE_TEXT})
+            cells.append(
+                {
+                    "text": value_text(str(c), raw, m),
+                    "v": raw,
+                    "num": numeric[c],
+                    "free": str(c) in FREE_TEXT,
+                }
+            )
         rows.append({"id": None, "cells": cells})
-    return Table(
-        id=f"{run.anchor}-{re.sub(r'[^A-Za-z0-9_-]+', '-', name)}", name=name,
-        title=m.get("tables", name), file=f"{run.folder.name}/{name}.csv",
-        columns=[{"col": c, "label": m.get("columns", c), "num": numeric[c]} for c in df.columns],
-        rows=rows, total=len(df), shown=min(len(df), MAX_ROWS),
-    ) if cols else Table(f"{run.anchor}-{name}", name, m.get("tables", name), "", [], [], 0, 0)
+    return (
+        Table(
+            id=f"{run.anchor}-{re.sub(r'[^A-Za-z0-9_-]+', '-', name)}",
+            name=name,
+            title=m.get("tables", name),
+            file=f"{run.folder.name}/{name}.csv",
+            columns=[
+                {"col": c, "label": m.get("columns", c), "num": numeric[c]} for c in df.columns
+            ],
+            rows=rows,
+            total=len(df),
+            shown=min(len(df), MAX_ROWS),
+        )
+        if cols
+        else Table(f"{run.anchor}-{name}", name, m.get("tables", name), "", [], [], 0, 0)
+    )
 
 
 def _trace_index(runs: list[Run]) -> dict[str, str]:
@@ -270,8 +333,9 @@ def _trace_index(runs: list[Run]) -> dict[str, str]:
     return index
 
 
-def trace_table(run: Run, m: Messages, index: dict[str, str],
-                child_map: dict[str, list[str]]) -> Table:
+def trace_table(
+    run: Run, m: Messages, index: dict[str, str], child_map: dict[str, list[str]]
+) -> Table:
     """The level's trace.csv with each row anchored and its parents (the rows of the level
     above it was made from) and children (the rows below made from it) as links."""
     t = table(run, "trace", m)
@@ -287,10 +351,20 @@ def trace_table(run: Run, m: Messages, index: dict[str, str],
             parents = [p for p in str(cell["v"]).split(";") if p]
             cell["links"] = [{"text": p, "href": index.get(p, "")} for p in parents]
         kids = child_map.get(tid, [])
-        row["cells"].append({"text": "", "v": ";".join(kids), "num": False, "free": False,
-                             "links": [{"text": k, "href": index.get(k, "")} for k in kids[:6]]
-                             + ([{"text": m.ui("and_more", n=len(kids) - 6), "href": ""}]
-                                if len(kids) > 6 else [])})
+        row["cells"].append(
+            {
+                "text": "",
+                "v": ";".join(kids),
+                "num": False,
+                "free": False,
+                "links": [{"text": k, "href": index.get(k, "")} for k in kids[:6]]
+                + (
+                    [{"text": m.ui("and_more", n=len(kids) - 6), "href": ""}]
+                    if len(kids) > 6
+                    else []
+                ),
+            }
+        )
     t.columns.append({"col": "child_ids", "label": m.get("columns", "child_ids"), "num": False})
     return t
 
@@ -302,8 +376,9 @@ def _children(runs: list[Run]) -> dict[str, list[str]]:
         df = run.tables.get("trace")
         if df is None or "id" not in df.columns or "parent_ids" not in df.columns:
             continue
-        for tid, parents in zip(df["id"].astype(str), df["parent_ids"].fillna("").astype(str),
-                                strict=True):
+        for tid, parents in zip(
+            df["id"].astype(str), df["parent_ids"].fillna("").astype(str), strict=True
+        ):
             for p in parents.split(";"):
                 if p and tid not in out.setdefault(p, []):
                     out[p].append(tid)
@@ -317,6 +392,11 @@ def _chain(runs: list[Run], m: Messages) -> list[dict[str, str]]:
         df = run.tables.get("trace")
         if df is None or "id" not in df.columns:
             continue
-        chain.append({"anchor": f"{run.anchor}-trace", "label": m.get("kinds", run.kind),
-                      "text": m.ui("trace_rows", n=whole(len(df), m.lang), name=run.name)})
+        chain.append(
+            {
+                "anchor": f"{run.anchor}-trace",
+                "label": m.get("kinds", run.kind),
+                "text": m.ui("trace_rows", n=whole(len(df), m.lang), name=run.name),
+            }
+        )
     return chain

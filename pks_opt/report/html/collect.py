@@ -25,8 +25,18 @@ RESULT_FILE = "result.json"
 
 #: the PKS chain, top to bottom; a report shows its sections in this order
 KIND_ORDER = (
-    "need", "balance", "cycle", "dimensioning", "production_plan", "activity_matrix", "roster",
-    "roster-benchmark", "forecast", "follow_up", "roster_follow_up", "assessment",
+    "need",
+    "balance",
+    "cycle",
+    "dimensioning",
+    "production_plan",
+    "activity_matrix",
+    "roster",
+    "roster-benchmark",
+    "forecast",
+    "follow_up",
+    "roster_follow_up",
+    "assessment",
 )
 #: the template of each kind's section (others use the generic one)
 SECTION_TEMPLATES = {
@@ -82,12 +92,17 @@ def collect(dirs: list[Path]) -> list[Run]:
             raise InputError("no such folder", file=str(d))
         found = _result_folders(d)
         if not found:
-            raise InputError(f"no {RESULT_FILE} in this folder or below: not a pks result",
-                             file=str(d))
+            raise InputError(
+                f"no {RESULT_FILE} in this folder or below: not a pks result", file=str(d)
+            )
         runs += [read_run(f) for f in found]
     order = {k: i for i, k in enumerate(KIND_ORDER)}
-    runs = [r for _, r in sorted(enumerate(runs),
-                                 key=lambda ir: (order.get(ir[1].kind, len(order)), ir[0]))]
+    runs = [
+        r
+        for _, r in sorted(
+            enumerate(runs), key=lambda ir: (order.get(ir[1].kind, len(order)), ir[0])
+        )
+    ]
     used: set[str] = set()
     for run in runs:
         base = "sec-" + (re.sub(r"[^A-Za-z0-9_-]+", "-", run.name).strip("-") or "run")
@@ -131,9 +146,13 @@ def read_run(folder: Path) -> Run:
         text_cols = [c for c, t in (types.get(name) or {}).items() if t == "text"]
         try:
             tables[str(name)] = pd.read_csv(
-                path, sep=";" if swedish else ",", decimal="," if swedish else ".",
-                encoding="utf-8-sig", dtype=dict.fromkeys(text_cols, str),
-                keep_default_na=False, na_values=[""],
+                path,
+                sep=";" if swedish else ",",
+                decimal="," if swedish else ".",
+                encoding="utf-8-sig",
+                dtype=dict.fromkeys(text_cols, str),
+                keep_default_na=False,
+                na_values=[""],
             )
         except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError):
             continue
@@ -141,10 +160,12 @@ def read_run(folder: Path) -> Run:
     for name, fname in (env.get("charts") or {}).items():
         path = folder / str(fname)
         if path.is_file() and path.suffix.lower() == ".png":
-            charts[str(name)] = "data:image/png;base64," + base64.b64encode(
-                small_png(path)).decode("ascii")
-    parts = [read_run(p) for p in sorted(folder.iterdir())
-             if p.is_dir() and (p / RESULT_FILE).is_file()]
+            charts[str(name)] = "data:image/png;base64," + base64.b64encode(small_png(path)).decode(
+                "ascii"
+            )
+    parts = [
+        read_run(p) for p in sorted(folder.iterdir()) if p.is_dir() and (p / RESULT_FILE).is_file()
+    ]
     return Run(folder=folder, name=folder.name, env=env, tables=tables, charts=charts, parts=parts)
 
 

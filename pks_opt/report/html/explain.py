@@ -28,7 +28,12 @@ class Line:
 def readable(text: str, m: Messages) -> str:
     """Solver names as words, known terms in ``m``'s language, numbers as people read them."""
     text = solver_names(str(text), m.term)
-    text = _WORD.sub(lambda w: m.term(w.group(0)) if "_" in w.group(0) or m.has("values", w.group(0)) else w.group(0), text)
+    text = _WORD.sub(
+        lambda w: (
+            m.term(w.group(0)) if "_" in w.group(0) or m.has("values", w.group(0)) else w.group(0)
+        ),
+        text,
+    )
     return numbers_in_text(text, m.lang)
 
 
@@ -38,8 +43,10 @@ def line(text: str, m: Messages) -> Line:
         hit = pattern.fullmatch(text.strip())
         if hit is None:
             continue
-        values = {k: stage_name(v, m) if k == "stage" else readable(v or "", m)
-                  for k, v in hit.groupdict().items()}
+        values = {
+            k: stage_name(v, m) if k == "stage" else readable(v or "", m)
+            for k, v in hit.groupdict().items()
+        }
         return Line(m.get("explain", key).format(**values), untranslated=False)
     return Line(readable(text, m), untranslated=m.lang != "en")
 

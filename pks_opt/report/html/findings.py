@@ -60,7 +60,9 @@ def findings_of(run: Run, m: Messages) -> list[Finding]:
     return rule(run, m)
 
 
-def _f(run: Run, m: Messages, key: str, score: float, level: str = "warn", **values: Any) -> Finding:
+def _f(
+    run: Run, m: Messages, key: str, score: float, level: str = "warn", **values: Any
+) -> Finding:
     return Finding(run.kind, m.get("findings", key).format(**values), score, level, run.anchor)
 
 
@@ -73,11 +75,22 @@ def _need(run: Run, m: Messages) -> list[Finding]:
     if "ratio" in lim.columns:
         lim = lim.sort_values("ratio", ascending=False)
     for r in lim.head(2).itertuples():
-        out.append(_f(run, m, "limiting", 60 + float(getattr(r, "ratio", 0) or 0), "warn",
-                      unit=r.unit, resource=m.term(r.resource), period=r.period,
-                      need=number(r.need, m.lang), available=number(r.available, m.lang),
-                      measure=m.term(getattr(r, "measure", "")),
-                      ratio=percent(getattr(r, "ratio", 0), m.lang)))
+        out.append(
+            _f(
+                run,
+                m,
+                "limiting",
+                60 + float(getattr(r, "ratio", 0) or 0),
+                "warn",
+                unit=r.unit,
+                resource=m.term(r.resource),
+                period=r.period,
+                need=number(r.need, m.lang),
+                available=number(r.available, m.lang),
+                measure=m.term(getattr(r, "measure", "")),
+                ratio=percent(getattr(r, "ratio", 0), m.lang),
+            )
+        )
     return out
 
 
@@ -97,19 +110,45 @@ def _balance(run: Run, m: Messages) -> list[Finding]:
     out: list[Finding] = []
     unmet = sorted(_matches(run, "unmet_limiting"), key=lambda g: -float(g["n"]))
     for g in unmet[:2]:
-        out.append(_f(run, m, "unmet", 90 + float(g["n"]) / 1e4, "bad", n=whole(float(g["n"]), m.lang),
-                      object=g["object"], unit=g["unit"], limiting=explain.readable(g["list"], m)))
+        out.append(
+            _f(
+                run,
+                m,
+                "unmet",
+                90 + float(g["n"]) / 1e4,
+                "bad",
+                n=whole(float(g["n"]), m.lang),
+                object=g["object"],
+                unit=g["unit"],
+                limiting=explain.readable(g["list"], m),
+            )
+        )
     actions = run.tables.get("actions")
     if actions is not None and {"cost", "action"} <= set(actions.columns) and len(actions):
         top = actions.sort_values("cost", ascending=False).head(3)
-        items = [m.get("findings", "action_item").format(
-            action=m.term(r.action), what=m.term(getattr(r, "resource_or_object", "")),
-            unit=getattr(r, "unit", ""), period=getattr(r, "period", ""),
-            cost=money(r.cost, m.lang)) for r in top.itertuples() if is_number(r.cost) and float(str(r.cost)) > 0]
+        items = [
+            m.get("findings", "action_item").format(
+                action=m.term(r.action),
+                what=m.term(getattr(r, "resource_or_object", "")),
+                unit=getattr(r, "unit", ""),
+                period=getattr(r, "period", ""),
+                cost=money(r.cost, m.lang),
+            )
+            for r in top.itertuples()
+            if is_number(r.cost) and float(str(r.cost)) > 0
+        ]
         if items:
-            out.append(_f(run, m, "action_costs", 70, "warn",
-                          total=money(run.kpis.get("action_cost", top["cost"].sum()), m.lang),
-                          items="; ".join(items)))
+            out.append(
+                _f(
+                    run,
+                    m,
+                    "action_costs",
+                    70,
+                    "warn",
+                    total=money(run.kpis.get("action_cost", top["cost"].sum()), m.lang),
+                    items="; ".join(items),
+                )
+            )
     return out
 
 
@@ -117,21 +156,48 @@ def _plan(run: Run, m: Messages) -> list[Finding]:
     k = run.kpis
     out: list[Finding] = []
     if is_number(k.get("goal_shortfall")) and k["goal_shortfall"] >= 0.5:
-        out.append(_f(run, m, "plan_goals", 80, "bad", shortfall=whole(k["goal_shortfall"], m.lang),
-                      met=whole(k.get("goal_periods_met", 0), m.lang),
-                      periods=whole(k.get("goal_periods", 0), m.lang),
-                      requests=whole(k.get("requests_for_new_agreement", 0), m.lang)))
+        out.append(
+            _f(
+                run,
+                m,
+                "plan_goals",
+                80,
+                "bad",
+                shortfall=whole(k["goal_shortfall"], m.lang),
+                met=whole(k.get("goal_periods_met", 0), m.lang),
+                periods=whole(k.get("goal_periods", 0), m.lang),
+                requests=whole(k.get("requests_for_new_agreement", 0), m.lang),
+            )
+        )
     if is_number(k.get("weeks_above_target_wait")) and k["weeks_above_target_wait"] > 0:
-        out.append(_f(run, m, "plan_wait", 50, "warn", weeks=whole(k["weeks_above_target_wait"], m.lang),
-                      total=whole(k.get("weeks", 0), m.lang)))
+        out.append(
+            _f(
+                run,
+                m,
+                "plan_wait",
+                50,
+                "warn",
+                weeks=whole(k["weeks_above_target_wait"], m.lang),
+                total=whole(k.get("weeks", 0), m.lang),
+            )
+        )
     return out
 
 
 def _matrix(run: Run, m: Messages) -> list[Finding]:
     k = run.kpis
     if is_number(k.get("sessions_short")) and k["sessions_short"] > 0:
-        return [_f(run, m, "matrix_short", 75, "bad", n=whole(k["sessions_short"], m.lang),
-                   needed=whole(k.get("sessions_needed", 0), m.lang))]
+        return [
+            _f(
+                run,
+                m,
+                "matrix_short",
+                75,
+                "bad",
+                n=whole(k["sessions_short"], m.lang),
+                needed=whole(k.get("sessions_needed", 0), m.lang),
+            )
+        ]
     return []
 
 
@@ -141,19 +207,43 @@ def _roster(run: Run, m: Messages) -> list[Finding]:
     for tier, score in (("1", 95), ("2", 85), ("3", 55)):
         shifts = k.get(f"tier{tier}_short_shifts")
         if is_number(shifts) and float(str(shifts)) > 0:
-            out.append(_f(run, m, "roster_short", score, "bad" if tier != "3" else "warn",
-                          tier=tier, shifts=whole(shifts, m.lang),
-                          hours=whole(k.get(f"tier{tier}_short_hours", 0), m.lang),
-                          staff=whole(k.get("staff", 0), m.lang)))
+            out.append(
+                _f(
+                    run,
+                    m,
+                    "roster_short",
+                    score,
+                    "bad" if tier != "3" else "warn",
+                    tier=tier,
+                    shifts=whole(shifts, m.lang),
+                    hours=whole(k.get(f"tier{tier}_short_hours", 0), m.lang),
+                    staff=whole(k.get("staff", 0), m.lang),
+                )
+            )
     short = run.tables.get("shortfalls")
     if short is not None and "date" in short.columns and len(short):
         first = short.sort_values(["tier", "date"] if "tier" in short.columns else ["date"]).head(3)
-        items = [m.get("findings", "shortfall_item").format(
-            date=r.date, shift=r.shift, competence=m.term(r.competence),
-            short=whole(r.short, m.lang), reasons=explain.readable(str(r.reasons), m)
-            if isinstance(r.reasons, str) else "") for r in first.itertuples()]
-        out.append(_f(run, m, "roster_named", 65 if out else 40, "warn", n=whole(len(short), m.lang),
-                      items="; ".join(items)))
+        items = [
+            m.get("findings", "shortfall_item").format(
+                date=r.date,
+                shift=r.shift,
+                competence=m.term(r.competence),
+                short=whole(r.short, m.lang),
+                reasons=explain.readable(str(r.reasons), m) if isinstance(r.reasons, str) else "",
+            )
+            for r in first.itertuples()
+        ]
+        out.append(
+            _f(
+                run,
+                m,
+                "roster_named",
+                65 if out else 40,
+                "warn",
+                n=whole(len(short), m.lang),
+                items="; ".join(items),
+            )
+        )
     return out
 
 
@@ -163,21 +253,43 @@ def _followup(run: Run, m: Messages) -> list[Finding]:
         df = run.tables.get(name)
         if df is None or not len(df):
             continue
-        dev_col = next((c for c in ("deviation", "deviation_share", "gap") if c in df.columns), None)
+        dev_col = next(
+            (c for c in ("deviation", "deviation_share", "gap") if c in df.columns), None
+        )
         if dev_col is None or not pd.api.types.is_numeric_dtype(df[dev_col]):
             continue
         worst = df.reindex(df[dev_col].abs().sort_values(ascending=False).index).head(3)
-        label_cols = [c for c in ("unit", "planning_object", "object", "resource", "competence",
-                                  "week", "period") if c in df.columns]
-        items = [" ".join(m.term(getattr(r, c)) for c in label_cols if str(getattr(r, c)) != "nan")
-                 + f" ({number(getattr(r, dev_col), m.lang)})" for r in worst.itertuples()]
-        out.append(_f(run, m, "followup_dev", 60, "warn", n=whole(len(df), m.lang),
-                      items="; ".join(items)))
+        label_cols = [
+            c
+            for c in (
+                "unit",
+                "planning_object",
+                "object",
+                "resource",
+                "competence",
+                "week",
+                "period",
+            )
+            if c in df.columns
+        ]
+        items = [
+            " ".join(m.term(getattr(r, c)) for c in label_cols if str(getattr(r, c)) != "nan")
+            + f" ({number(getattr(r, dev_col), m.lang)})"
+            for r in worst.itertuples()
+        ]
+        out.append(
+            _f(run, m, "followup_dev", 60, "warn", n=whole(len(df), m.lang), items="; ".join(items))
+        )
         break
     return out
 
 
 RULES = {
-    "need": _need, "balance": _balance, "production_plan": _plan, "activity_matrix": _matrix,
-    "roster": _roster, "follow_up": _followup, "roster_follow_up": _followup,
+    "need": _need,
+    "balance": _balance,
+    "production_plan": _plan,
+    "activity_matrix": _matrix,
+    "roster": _roster,
+    "follow_up": _followup,
+    "roster_follow_up": _followup,
 }

@@ -23,7 +23,9 @@ def number(value: Any, lang: str, *, decimals: int | None = None) -> str:
     """``value`` with a space between thousands; ``decimals`` fixed, else whole numbers from
     100 up and at most two decimals below (trailing zeros dropped). Not a number: as text."""
     if not is_number(value):
-        return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+        return (
+            "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+        )
     x = float(value.item() if hasattr(value, "item") else value)
     if decimals is None:
         decimals = 0 if abs(x) >= 100 or x.is_integer() else 2
@@ -59,7 +61,9 @@ def percent(value: Any, lang: str, *, decimals: int = 0) -> str:
 _SOLVER_NAME = re.compile(r"\b([a-z_]+)\[([^\[\]]+)\]")
 # numbers as a solver prints them: 1,191,000,000 or 1256149.937817 or 1.5e+08
 _BIG_COMMA = re.compile(r"(?<![\w.])\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\w])")
-_FLOAT = re.compile(r"(?<![\w.,])-?\d+\.\d+(?:e[+-]?\d+)?(?![\w.])|(?<![\w.,])-?\d+e[+-]?\d+(?![\w.])")
+_FLOAT = re.compile(
+    r"(?<![\w.,])-?\d+\.\d+(?:e[+-]?\d+)?(?![\w.])|(?<![\w.,])-?\d+e[+-]?\d+(?![\w.])"
+)
 _INT = re.compile(r"(?<![\w.,])\d{4,}(?![\w.,])")
 
 

@@ -82,4 +82,8 @@ class Messages:
     def term(self, value: Any) -> str:
         """A value from the data (resource, action, status, role…): its word in this language
         when the catalogue has one, else the value itself (an id from the instance)."""
-        return self.get("values", value, default=str(value)) if self.has("values", value) else str(value)
+        return (
+            self.get("values", value, default=str(value))
+            if self.has("values", value)
+            else str(value)
+        )
