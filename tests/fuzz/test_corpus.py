@@ -369,40 +369,46 @@ def test_seed_workbook_gives_the_seed_numbers(tmp_path: Path) -> None:
 
 
 XLSX_BAD: list[tuple[str, str, str, object, str]] = [
-    # (case, sheet, cell, value, message after "book[sheet] row N, field 'f': ")
+    # (case, sheet, cell, value, message after "book[sheet] ")
     (
         "formula without a stored value",
         "beds",
         "C2",
         "=0.02*1",
-        "row 2, field 'staffed_beds': cell C2 holds a formula without a stored value: open and save "
-        "the workbook in Excel so the values are stored",
+        "row 2, field 'staffed_beds': cell beds!C2 holds a formula without a stored value: open "
+        "and save the workbook in Excel so the values are stored",
     ),
     (
         "#DIV/0!",
         "beds",
         "C2",
         "#DIV/0!",
-        "row 2, field 'staffed_beds': cell C2 holds the error #DIV/0!: correct the formula or the "
-        "cells it uses",
+        "row 2, field 'staffed_beds': cell beds!C2 holds the error #DIV/0!: correct the formula "
+        "or the cells it uses",
     ),
     (
         "TRUE in a numeric column",
         "beds",
         "C2",
         True,
-        "row 2, field 'staffed_beds': Input should be a valid number, unable to parse string as a "
-        "number (got 'TRUE')",
+        "row 2, field 'staffed_beds': cell beds!C2: Input should be a valid number, unable to "
+        "parse string as a number (got 'TRUE')",
     ),
-    # (a NaN number openpyxl writes as an empty <v/>, a blank cell: "missing value")
     (
         "NaN",
         "beds",
         "C2",
         "NaN",
-        "row 2, field 'staffed_beds': Input should be a finite number (got 'NaN')",
+        "row 2, field 'staffed_beds': cell beds!C2: Input should be a finite number (got 'NaN')",
     ),
-    ("NaN number", "beds", "C2", float("nan"), "row 2, field 'staffed_beds': missing value"),
+    # a NaN number openpyxl writes as an empty <v/>: read as a blank cell
+    (
+        "NaN number",
+        "beds",
+        "C2",
+        float("nan"),
+        "row 2, field 'staffed_beds': cell beds!C2 is empty: a number is needed",
+    ),
 ]
 
 
@@ -418,6 +424,62 @@ def test_xlsx_cell_through_need(
     _set_cell(book, sheet, cell, value)
     line = _refused(tmp_path, "need", str(book))
     assert line.startswith(f"error: {book}[{sheet}] {message}"), line
+
+
+#: an empty cell where a number is needed, one per level's workbook: (level, instance folder,
+#: command line before the workbook, after it, sheet, cell, field)
+EMPTY_NUMBER_CELLS = [
+    ("need", SEED, ["need"], [], "beds", "C2", "staffed_beds"),
+    ("balance", REGION, ["balance"], ["--time-limit", "5"], "staff", "D7", "fte"),
+    ("plan", INSTANCES / "clinic-plan", ["plan"], [], "resources", "C3", "hours_per_week"),
+    ("matrix", INSTANCES / "clinic-matrix", ["matrix"], [], "activity_staff", "C7", "staff"),
+    ("roster", INSTANCES / "ward-roster-short", ["roster"], [], "demand", "E7", "staff"),
+]
+
+
+@pytest.mark.parametrize("value", [None, float("nan")], ids=["blank", "NaN number"])
+@pytest.mark.parametrize(
+    ("level", "instance", "before", "after", "sheet", "cell", "field"),
+    EMPTY_NUMBER_CELLS,
+    ids=[c[0] for c in EMPTY_NUMBER_CELLS],
+)
+def test_xlsx_empty_number_cell_names_sheet_row_column_and_field(
+    tmp_path: Path,
+    level: str,
+    instance: Path,
+    before: list[str],
+    after: list[str],
+    sheet: str,
+    cell: str,
+    field: str,
+    value: object,
+) -> None:
+    # the same as the CSV's "<file> row 7, field 'fte': missing value", plus the cell as Excel
+    # names it (a NaN number is written by openpyxl as an empty value: a blank cell)
+    book = tmp_path / f"{level}.xlsx"
+    to_workbook(instance, book)
+    assert openpyxl.load_workbook(book)[sheet][f"{cell[0]}1"].value == field
+    _set_cell(book, sheet, cell, value)
+    line = _refused(tmp_path, *before, str(book), *after)
+    assert line == (
+        f"error: {book}[{sheet}] row {cell[1:]}, field '{field}': cell {sheet}!{cell} is empty:"
+        " a number is needed"
+    )
+
+
+def test_xlsx_empty_parameter_cell_names_the_instance_sheet_row(tmp_path: Path) -> None:
+    book = tmp_path / "plan.xlsx"
+    to_workbook(INSTANCES / "clinic-plan", book)
+    ws = openpyxl.load_workbook(book)["instance"]
+    row = next(
+        r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "parameters.change_weight"
+    )
+    _set_cell(book, "instance", f"B{row}", None)
+    line = _refused(tmp_path, "plan", str(book))
+    assert line == (
+        f"error: {book}[instance] row {row}, field 'parameters.change_weight': cell instance!B{row}"
+        " is empty: a number is needed"
+    )
 
 
 # ----------------------------------------------------------------------------- care need
