@@ -790,7 +790,58 @@ PLAN_HUGE: list[tuple[str, str, str, str, str]] = [
         "row 2, field 'queue_start': Input should be less than or equal to 10000000 (got "
         "'1000000000000')",
     ),
+    # a weight of 1e300 was an IndexError in PuLP's HiGHS interface; 1e12 gave a plan whose
+    # objective was 1.2e18 with every stage merely feasible (MAX_PLAN_WEIGHT = 10 000)
+    (
+        "change_weight 1e300",
+        "instance.yaml",
+        "  change_weight: 5 ",
+        "  change_weight: 1e300 ",
+        "field 'parameters.change_weight': at most 10 000: the weights price terms against each"
+        " other within one priority (the defaults are 0.2-10); for a strict order give the"
+        " planning objects different priorities (got '1e300')",
+    ),
+    (
+        "goal_shortfall_weight 1e12",
+        "instance.yaml",
+        "  goal_shortfall_weight: 10 ",
+        "  goal_shortfall_weight: 1.0e+12 ",
+        "field 'parameters.goal_shortfall_weight': at most 10 000: the weights price terms against"
+        " each other within one priority (the defaults are 0.2-10); for a strict order give the"
+        " planning objects different priorities (got 1000000000000.0)",
+    ),
+    (
+        "inflow_weight 1e308",
+        "weeks.csv",
+        "\n3,normal,1.0,1.0\n",
+        "\n3,normal,1.0,1e308\n",
+        "row 4, field 'inflow_weight': at most 10 000: the inflow weight is relative to the other"
+        " weeks (1 is a normal week) (got '1e308')",
+    ),
+    (
+        "stage_tolerance 5",
+        "instance.yaml",
+        "parameters:\n",
+        "parameters:\n  stage_tolerance: 5\n",
+        "field 'parameters.stage_tolerance': Input should be less than or equal to 1 (got 5)",
+    ),
 ]
+
+
+def test_plan_weights_at_their_maximum_are_read_as_given(tmp_path: Path) -> None:
+    # MAX_PLAN_WEIGHT itself is legal (the refusal starts above it)
+    from pks_opt.limits import MAX_PLAN_WEIGHT
+    from pks_opt.production_plan.data import read_plan
+
+    inst = _copy(tmp_path, INSTANCES / "clinic-plan")
+    text = (inst / "instance.yaml").read_text()
+    (inst / "instance.yaml").write_text(
+        text.replace("  change_weight: 5 ", "  change_weight: 10000 ").replace(
+            "  goal_shortfall_weight: 10 ", "  goal_shortfall_weight: 1e4 "
+        )
+    )
+    par = read_plan(inst).parameters
+    assert par.change_weight == par.goal_shortfall_weight == MAX_PLAN_WEIGHT
 
 
 @pytest.mark.parametrize(
@@ -804,4 +855,5 @@ def test_plan_huge_value_is_an_input_error(
     assert old in text
     (inst / file).write_text(text.replace(old, new, 1))
     line = _refused(tmp_path, "plan", str(inst), "--max-nodes", "20", "--time-limit", "5")
-    assert line == f"error: {inst / file} {message}", line
+    sep = " " if message.startswith("row ") else ", "  # a manifest key has no row
+    assert line == f"error: {inst / file}{sep}{message}", line
