@@ -520,6 +520,51 @@ def read_result_csv(
     return df
 
 
+def check_result_numbers(
+    df: pd.DataFrame, columns: Iterable[str], where: str, *, minimum: float | None = 0.0
+) -> pd.DataFrame:
+    """Columns of a result table read back (:func:`read_result_csv`) as finite numbers of at
+    least ``minimum``: the first blank, text, infinite or too small cell is an
+    :class:`InputError` naming its row (header = row 1) and column. Returns ``df`` with the
+    columns as floats."""
+    for col in columns:
+        values = pd.to_numeric(df[col], errors="coerce").astype(float)
+        bad = values.isna() | values.isin([math.inf, -math.inf])
+        if minimum is not None:
+            bad |= values < minimum
+        if bad.any():
+            i = int(bad.to_numpy().nonzero()[0][0])
+            raw = df[col].iloc[i]
+            if pd.isna(raw) or str(raw).strip() == "":
+                got = "a blank cell"
+            elif isinstance(raw, int | float):  # numpy's too: its repr is np.float64(…)
+                got = f"{float(raw):g}"
+            else:
+                got = repr(raw)
+            low = "" if minimum is None else f" of at least {minimum:g}"
+            raise InputError(f"must be a number{low} (got {got})", file=where, row=i + 2, field=col)
+        df[col] = values
+    return df
+
+
+def check_result_unique(df: pd.DataFrame, keys: Sequence[str], where: str) -> None:
+    """No two rows of a result table read back with the same ``keys`` (a row pasted twice
+    would otherwise be read as one of them, silently)."""
+    dup = df.duplicated(subset=list(keys), keep="first")
+    if dup.any():
+        i = int(dup.to_numpy().nonzero()[0][0])
+        key = tuple(str(df[k].iloc[i]) for k in keys)
+        first = int(
+            (df[list(keys)].astype(str).apply(tuple, axis=1) == key).to_numpy().nonzero()[0][0]
+        )
+        raise InputError(
+            f"duplicate {'/'.join(keys)} {key!r} (first on row {first + 2})",
+            file=where,
+            row=i + 2,
+            field=keys[0],
+        )
+
+
 def _check_whole_records(path: Path, sep: str, where: str) -> None:
     """A result table cut or damaged after it was written: a last row without a line break
     (the file may be cut) or a row with more or fewer fields than the header is an error

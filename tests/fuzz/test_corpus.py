@@ -23,7 +23,14 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner, Result
 
-from fuzz.harness import CURTOIS, INSTANCES, alias_bomb, check_result_folder, to_workbook
+from fuzz.harness import (
+    CURTOIS,
+    INSTANCES,
+    alias_bomb,
+    balance_result,
+    check_result_folder,
+    to_workbook,
+)
 from pks_opt.commands import main
 
 SEED = INSTANCES / "seed-inpatient"
@@ -857,3 +864,64 @@ def test_plan_huge_value_is_an_input_error(
     line = _refused(tmp_path, "plan", str(inst), "--max-nodes", "20", "--time-limit", "5")
     sep = " " if message.startswith("row ") else ", "  # a manifest key has no row
     assert line == f"error: {inst / file}{sep}{message}", line
+
+
+# ----------------------------------------------------------------------------- balance follow-up
+
+BALANCE_FOLLOWUP_DAMAGED: list[tuple[str, str, Callable[[list[str]], None], str]] = [
+    # (case, table, how the lines are damaged, message after "<table> ") — the first was a
+    # ValueError traceback (float('available_after')) found by the fuzzer
+    (
+        "header repeated",
+        "utilisation.csv",
+        lambda lines: lines.insert(4, lines[0]),
+        "row 5, field 'available_after': must be a number of at least 0 (got 'available_after')",
+    ),
+    (
+        "row pasted twice",
+        "production_goals.csv",
+        lambda lines: lines.insert(6, lines[2]),
+        "row 7, field 'unit': duplicate unit/planning_object/period ('IVA', 'icu_admission', "
+        "'2027Q2') (first on row 3)",
+    ),
+    (
+        "goal blank",
+        "production_goals.csv",
+        lambda lines: lines.__setitem__(1, lines[1].replace(",56.1,56.1,", ",,56.1,", 1)),
+        "row 2, field 'goal': must be a number of at least 0 (got a blank cell)",
+    ),
+    (
+        "need negative",
+        "production_goals.csv",
+        lambda lines: lines.__setitem__(1, lines[1].replace(",56.1,56.1,", ",56.1,-56.1,", 1)),
+        "row 2, field 'need': must be a number of at least 0 (got -56.1)",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "table", "damage", "message"),
+    BALANCE_FOLLOWUP_DAMAGED,
+    ids=[c[0] for c in BALANCE_FOLLOWUP_DAMAGED],
+)
+def test_balance_follow_up_of_a_damaged_balance_folder(
+    tmp_path: Path, case: str, table: str, damage: Callable[[list[str]], None], message: str
+) -> None:
+    balance = _copy(tmp_path, balance_result(), "balance")
+    lines = (balance / table).read_text(encoding="utf-8").split("\n")
+    assert lines[1].startswith("IVA,icu_admission,2027Q1,56.1,56.1,") or table != (
+        "production_goals.csv"
+    )
+    damage(lines)
+    (balance / table).write_text("\n".join(lines), encoding="utf-8")
+    line = _refused(
+        tmp_path,
+        "follow-up",
+        str(balance),
+        str(INSTANCES / "clinic-followup" / "actuals"),
+        "--resources-from",
+        str(INSTANCES / "clinic-plan"),
+        "--year",
+        "2027",
+    )
+    assert line == f"error: {balance / table} {message}", line

@@ -42,6 +42,7 @@ CI_EXAMPLES = {
     "forecast": 2,
     "follow-up": 10,
     "follow-up-roster": 15,
+    "follow-up-balance": 10,
     "need-seed.xlsx": 20,
     "plan.xlsx": 3,
     "matrix.xlsx": 5,
@@ -50,6 +51,9 @@ CI_EXAMPLES = {
     "scenario-demand_up": 2,
     "scenario-new_hip_contract": 2,
     "scenario-summer_budget": 1,
+    "scenario-fewer_physicians": 2,
+    "scenario-room3_closed": 3,
+    "scenario-two_sick": 3,
     "curtois": 40,
 }
 
