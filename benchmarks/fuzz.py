@@ -71,6 +71,7 @@ class CaseRun:
             "other": 0,
             "failures": [],
             "slowest_s": 0.0,
+            "slowest_cpu_s": 0.0,
         }
 
         @settings(
@@ -105,6 +106,7 @@ class CaseRun:
             return
         stats["exit"][str(outcome.exit_code)] += 1
         stats["slowest_s"] = max(stats["slowest_s"], outcome.seconds)
+        stats["slowest_cpu_s"] = max(stats["slowest_cpu_s"], outcome.cpu_seconds)
         if outcome.problems:
             stats[outcome.kind or "other"] += 1
             if len(stats["failures"]) < self.keep:
@@ -136,7 +138,7 @@ ROUND = 5
 
 HEADER = (
     f"{'case':28} {'examples':>8} {'exit 0/1/2':>14} {'tracebacks':>10} {'hangs':>6} "
-    f"{'partial':>8} {'other':>6} {'slowest s':>9} {'min':>5}"
+    f"{'partial':>8} {'other':>6} {'slowest s':>9} {'cpu s':>6} {'min':>5}"
 )
 
 
@@ -149,7 +151,7 @@ def table(runs: list[CaseRun]) -> str:
             f"{r.name:28} {s['examples']:8d} "
             f"{ex.get('0', 0):>4}/{ex.get('1', 0)}/{ex.get('2', 0):<5} "
             f"{s['traceback']:10d} {s['hang']:6d} {s['partial']:8d} {s['other']:6d} "
-            f"{s['slowest_s']:9.1f} {r.seconds / 60:5.1f}"
+            f"{s['slowest_s']:9.1f} {s['slowest_cpu_s']:6.1f} {r.seconds / 60:5.1f}"
         )
     return "\n".join(lines)
 
