@@ -547,6 +547,19 @@ def check_result_numbers(
     return df
 
 
+def check_result_ids(df: pd.DataFrame, columns: Iterable[str], where: str) -> pd.DataFrame:
+    """Id columns of a result table read back as stripped text, none blank (pandas reads a
+    blank cell as NaN, which ``astype(str)`` would turn into the id ``"nan"``). Returns ``df``
+    with the columns as text."""
+    for col in columns:
+        blank = df[col].isna() | (df[col].astype(str).str.strip() == "")
+        if blank.any():
+            i = int(blank.to_numpy().nonzero()[0][0])
+            raise InputError("missing value", file=where, row=i + 2, field=col)
+        df[col] = df[col].astype(str).str.strip()
+    return df
+
+
 def check_result_unique(df: pd.DataFrame, keys: Sequence[str], where: str) -> None:
     """No two rows of a result table read back with the same ``keys`` (a row pasted twice
     would otherwise be read as one of them, silently)."""

@@ -894,7 +894,14 @@ BALANCE_FOLLOWUP_DAMAGED: list[tuple[str, str, Callable[[list[str]], None], str]
         "need negative",
         "production_goals.csv",
         lambda lines: lines.__setitem__(1, lines[1].replace(",56.1,56.1,", ",56.1,-56.1,", 1)),
-        "row 2, field 'need': must be a number of at least 0 (got -56.1)",
+        "row 2, field 'need': must be a number of at least 0 (got '-56.1')",
+    ),
+    # a blank id was read as the unit 'nan' (pandas' NaN through astype(str))
+    (
+        "unit blank",
+        "utilisation.csv",
+        lambda lines: lines.__setitem__(1, lines[1].replace("IVA,", ",", 1)),
+        "row 2, field 'unit': missing value",
     ),
 ]
 
