@@ -28,7 +28,7 @@ import re
 import stat
 import warnings
 import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -81,12 +81,30 @@ class Table:
     #: Spreadsheet row of each data row (blank rows are skipped, so they need not be
     #: consecutive); empty means "consecutive from row 2".
     row_numbers: tuple[int, ...] = ()
+    #: A workbook sheet's column letter of each column (``"C"``), in the order of ``columns``;
+    #: empty for a CSV table (or a table a scenario rebuilt).
+    letters: tuple[str, ...] = ()
 
     def row_number(self, index: int) -> int:
         """Spreadsheet row number of data row ``index`` (0-based): header is row 1."""
         if self.row_numbers:
             return self.row_numbers[index]
         return index + 2
+
+    def cell(self, index: int, column: str | None) -> str | None:
+        """The workbook cell of data row ``index`` in ``column`` as Excel names it
+        (``staff!C7``), or None for a CSV table or a column the table does not have."""
+        if not self.letters or column not in self.columns:
+            return None
+        letter = self.letters[self.columns.index(column)]
+        return f"{sheet_ref(self.name)}!{letter}{self.row_number(index)}"
+
+
+def sheet_ref(sheet: str) -> str:
+    """A sheet name as a cell reference writes it: ``staff``, or quoted ``'my sheet'``."""
+    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", sheet):
+        return sheet
+    return "'" + sheet.replace("'", "''") + "'"
 
 
 @dataclass(frozen=True)
@@ -97,6 +115,8 @@ class RawInstance:
     manifest: Mapping[str, Any]
     tables: Mapping[str, Table]
     manifest_where: str = field(default="")
+    #: workbook only: the ``instance`` sheet's row of each (dotted) key
+    manifest_rows: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -132,7 +152,11 @@ class RawInstance:
     def with_tables(self, updates: Mapping[str, Table]) -> RawInstance:
         """A copy with some tables replaced (scenarios build variants this way, then re-parse)."""
         return RawInstance(
-            self.source, self.manifest, {**self.tables, **updates}, self.manifest_where
+            self.source,
+            self.manifest,
+            {**self.tables, **updates},
+            self.manifest_where,
+            self.manifest_rows,
         )
 
 
@@ -496,6 +520,64 @@ def read_result_csv(
     return df
 
 
+def check_result_numbers(
+    df: pd.DataFrame, columns: Iterable[str], where: str, *, minimum: float | None = 0.0
+) -> pd.DataFrame:
+    """Columns of a result table read back (:func:`read_result_csv`) as finite numbers of at
+    least ``minimum``: the first blank, text, infinite or too small cell is an
+    :class:`InputError` naming its row (header = row 1) and column. Returns ``df`` with the
+    columns as floats."""
+    for col in columns:
+        values = pd.to_numeric(df[col], errors="coerce").astype(float)
+        bad = values.isna() | values.isin([math.inf, -math.inf])
+        if minimum is not None:
+            bad |= values < minimum
+        if bad.any():
+            i = int(bad.to_numpy().nonzero()[0][0])
+            raw = df[col].iloc[i]
+            if pd.isna(raw) or str(raw).strip() == "":
+                got = "a blank cell"
+            elif isinstance(raw, int | float):  # numpy's too: its repr is np.float64(…)
+                got = f"{float(raw):g}"
+            else:
+                got = repr(raw)
+            low = "" if minimum is None else f" of at least {minimum:g}"
+            raise InputError(f"must be a number{low} (got {got})", file=where, row=i + 2, field=col)
+        df[col] = values
+    return df
+
+
+def check_result_ids(df: pd.DataFrame, columns: Iterable[str], where: str) -> pd.DataFrame:
+    """Id columns of a result table read back as stripped text, none blank (pandas reads a
+    blank cell as NaN, which ``astype(str)`` would turn into the id ``"nan"``). Returns ``df``
+    with the columns as text."""
+    for col in columns:
+        blank = df[col].isna() | (df[col].astype(str).str.strip() == "")
+        if blank.any():
+            i = int(blank.to_numpy().nonzero()[0][0])
+            raise InputError("missing value", file=where, row=i + 2, field=col)
+        df[col] = df[col].astype(str).str.strip()
+    return df
+
+
+def check_result_unique(df: pd.DataFrame, keys: Sequence[str], where: str) -> None:
+    """No two rows of a result table read back with the same ``keys`` (a row pasted twice
+    would otherwise be read as one of them, silently)."""
+    dup = df.duplicated(subset=list(keys), keep="first")
+    if dup.any():
+        i = int(dup.to_numpy().nonzero()[0][0])
+        key = tuple(str(df[k].iloc[i]) for k in keys)
+        first = int(
+            (df[list(keys)].astype(str).apply(tuple, axis=1) == key).to_numpy().nonzero()[0][0]
+        )
+        raise InputError(
+            f"duplicate {'/'.join(keys)} {key!r} (first on row {first + 2})",
+            file=where,
+            row=i + 2,
+            field=keys[0],
+        )
+
+
 def _check_whole_records(path: Path, sep: str, where: str) -> None:
     """A result table cut or damaged after it was written: a last row without a line break
     (the file may be cut) or a row with more or fewer fields than the header is an error
@@ -589,10 +671,17 @@ def _read_csv(name: str, path: Path) -> Table:
 class _Sheet:
     """One worksheet's cells, checked: ``rows`` maps spreadsheet row → values by column."""
 
-    def __init__(self, where: str, columns: tuple[str, ...], rows: list[tuple[int, list[Any]]]):
+    def __init__(
+        self,
+        where: str,
+        columns: tuple[str, ...],
+        rows: list[tuple[int, list[Any]]],
+        letters: tuple[str, ...] = (),
+    ):
         self.where = where
         self.columns = columns
         self.rows = rows
+        self.letters = letters
 
 
 def _read_workbook(path: Path) -> RawInstance:
@@ -627,7 +716,7 @@ def _read_workbook(path: Path) -> RawInstance:
     try:
         sheets = {
             name: _read_sheet(
-                values[name], None if formulas is None else formulas[name], f"{path}[{name}]"
+                values[name], None if formulas is None else formulas[name], f"{path}[{name}]", name
             )
             for name in values.sheetnames
             if isinstance(values[name], ReadOnlyWorksheet)
@@ -641,6 +730,7 @@ def _read_workbook(path: Path) -> RawInstance:
         if formulas is not None:
             formulas.close()
     manifest: dict[str, Any] = {}
+    manifest_rows: dict[str, int] = {}
     manifest_where = f"{path}[{MANIFEST_SHEET}]"
     if MANIFEST_SHEET in sheets:
         sheet = sheets.pop(MANIFEST_SHEET)
@@ -654,7 +744,9 @@ def _read_workbook(path: Path) -> RawInstance:
             if key is None:
                 continue
             parsed = _manifest_value(cells[v], manifest_where, row)
-            _set_dotted(manifest, str(_table_cell(key)).strip(), parsed)
+            dotted = str(_table_cell(key)).strip()
+            _set_dotted(manifest, dotted, parsed)
+            manifest_rows[dotted] = row
     tables = {
         name: Table(
             name,
@@ -665,10 +757,11 @@ def _read_workbook(path: Path) -> RawInstance:
                 for _, cells in sheet.rows
             ),
             tuple(row for row, _ in sheet.rows),
+            sheet.letters,
         )
         for name, sheet in sheets.items()
     }
-    return RawInstance(path, manifest, tables, manifest_where)
+    return RawInstance(path, manifest, tables, manifest_where, manifest_rows)
 
 
 def _check_unpacked_size(path: Path) -> None:
@@ -705,7 +798,7 @@ def _has_formulas(path: Path) -> bool:
     return False
 
 
-def _read_sheet(values: Any, formulas: Any, where: str) -> _Sheet:
+def _read_sheet(values: Any, formulas: Any, where: str, sheet: str) -> _Sheet:
     """The cells of one worksheet (openpyxl read-only; ``formulas`` None: the book has none)."""
     values.reset_dimensions()  # the stored size may be wrong (files written by other tools)
     has_formula: set[tuple[int, int]] = set()
@@ -719,7 +812,9 @@ def _read_sheet(values: Any, formulas: Any, where: str) -> _Sheet:
         }
     grid: list[list[Any]] = []
     for r, row in enumerate(values.iter_rows(), start=1):
-        grid.append([_sheet_cell(cell, r, c, has_formula) for c, cell in enumerate(row, start=1)])
+        grid.append(
+            [_sheet_cell(cell, sheet, r, c, has_formula) for c, cell in enumerate(row, start=1)]
+        )
     if not grid:
         return _Sheet(where, (), [])
     width = max(len(cells) for cells in grid)
@@ -735,7 +830,7 @@ def _read_sheet(values: Any, formulas: Any, where: str) -> _Sheet:
         used = next((r for r, cells in enumerate(grid[1:], start=2) if cells[c] is not None), None)
         if used is not None:
             raise InputError(
-                f"a column has no header (column {_ref(1, c + 1)[:-1]}, used on row {used})",
+                f"a column has no header (column {_letter(c + 1)}, used on row {used})",
                 file=where,
                 row=1,
             )
@@ -756,7 +851,7 @@ def _read_sheet(values: Any, formulas: Any, where: str) -> _Sheet:
                     row=r,
                     field=None if r == 1 else columns[keep.index(c)],
                 )
-    return _Sheet(where, columns, rows)
+    return _Sheet(where, columns, rows, tuple(_letter(c + 1) for c in keep))
 
 
 @dataclass(frozen=True)
@@ -766,14 +861,16 @@ class _CellProblem:
     message: str
 
 
-def _sheet_cell(cell: Any, row: int, column: int, has_formula: set[tuple[int, int]]) -> Any:
+def _sheet_cell(
+    cell: Any, sheet: str, row: int, column: int, has_formula: set[tuple[int, int]]
+) -> Any:
     """One cell as read: None (blank), stripped text, int/float, bool, date/time, or a problem."""
     value = cell.value
     kind = value.__class__
     if kind is str:
         if cell.data_type == "e":  # an error such as #DIV/0! (text would be type "s")
             return _CellProblem(
-                f"cell {_ref(row, column)} holds the error {value}: correct the formula or the"
+                f"cell {_cell_name(sheet, row, column)} holds the error {value}: correct the formula or the"
                 " cells it uses"
             )
         return value.strip() or None
@@ -781,22 +878,30 @@ def _sheet_cell(cell: Any, row: int, column: int, has_formula: set[tuple[int, in
         return value
     if kind is float:
         if not math.isfinite(value):
-            return _CellProblem(f"cell {_ref(row, column)} holds {value}, not a number")
+            return _CellProblem(
+                f"cell {_cell_name(sheet, row, column)} holds {value}, not a number"
+            )
         return int(value) if value.is_integer() else value
     if value is None:
         if (row, column) in has_formula:
             return _CellProblem(
-                f"cell {_ref(row, column)} holds a formula without a stored value: open and"
+                f"cell {_cell_name(sheet, row, column)} holds a formula without a stored value: open and"
                 " save the workbook in Excel so the values are stored"
             )
         return None
     return value
 
 
-def _ref(row: int, column: int) -> str:
+def _cell_name(sheet: str, row: int, column: int) -> str:
+    """``staff!C7``: a cell as Excel names it."""
+    return f"{sheet_ref(sheet)}!{_letter(column)}{row}"
+
+
+def _letter(column: int) -> str:
+    """Excel's letter of a 1-based column number: 1 → ``A``, 28 → ``AB``."""
     from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
 
-    return f"{get_column_letter(column)}{row}"
+    return str(get_column_letter(column))
 
 
 def _table_cell(value: Any) -> Any:
@@ -890,7 +995,10 @@ def parse_rows(
             bad = bool_for_number(model, data)
             if bad is not None:
                 raise InputError(
-                    f"must be a number, not a true/false value (got {data[bad]!r})",
+                    _in_cell(
+                        table.cell(i, bad),
+                        f"must be a number, not a true/false value (got {data[bad]!r})",
+                    ),
                     file=table.where,
                     row=table.row_number(i),
                     field=bad,
@@ -898,7 +1006,13 @@ def parse_rows(
         try:
             out.append(model.model_validate(data))
         except ValidationError as exc:
-            raise validation_to_input_error(exc, table.where, table.row_number(i)) from None
+            raise validation_to_input_error(
+                exc,
+                table.where,
+                table.row_number(i),
+                cell=functools.partial(table.cell, i),
+                numeric=numeric_fields(model),
+            ) from None
     return tuple(out)
 
 
@@ -939,17 +1053,41 @@ def unknown_column_error(column: str, table: Table, fields: Iterable[str]) -> In
     )
 
 
-def validation_to_input_error(exc: ValidationError, where: str, row: int | None) -> InputError:
-    """The first pydantic error as one :class:`InputError` line."""
+def validation_to_input_error(
+    exc: ValidationError,
+    where: str,
+    row: int | None,
+    *,
+    cell: Callable[[str], str | None] | None = None,
+    numeric: frozenset[str] = frozenset(),
+) -> InputError:
+    """The first pydantic error as one :class:`InputError` line.
+
+    ``cell`` names the workbook cell of a field (``staff!C7``, see :meth:`Table.cell`); the
+    message then starts with it, and an empty cell reads "cell staff!C7 is empty: a number is
+    needed" (``numeric``: the fields that take a number) instead of "missing value".
+    """
     err = exc.errors()[0]
     loc = ".".join(str(p) for p in err.get("loc", ()))
+    ref = cell(loc) if cell is not None and loc else None
     msg = err.get("msg", "invalid value")
-    if err.get("type") == "missing":
-        msg = "missing value"
     value = err.get("input")
-    if err.get("type") not in ("missing",) and not isinstance(value, dict | list):
+    if err.get("type") == "missing" or (value is None and ref is not None):
+        if ref is None:
+            msg = "missing value"
+        else:
+            needed = "a number" if loc in numeric else "a value"
+            return InputError(
+                f"cell {ref} is empty: {needed} is needed", file=where, row=row, field=loc
+            )
+    elif not isinstance(value, dict | list):
         msg = f"{msg} (got {value!r})"
-    return InputError(msg, file=where, row=row, field=loc or None)
+    return InputError(_in_cell(ref, msg), file=where, row=row, field=loc or None)
+
+
+def _in_cell(ref: str | None, message: str) -> str:
+    """``cell staff!C7: <message>`` for a workbook cell, the message alone for a CSV."""
+    return message if ref is None else f"cell {ref}: {message}"
 
 
 @functools.cache
@@ -970,21 +1108,43 @@ def bool_for_number(model: type[BaseModel], data: Mapping[str, Any]) -> str | No
     return next((k for k, v in data.items() if v.__class__ is bool and k in numeric), None)
 
 
-def parse_parameters(raw: RawInstance, model: type[RowT]) -> RowT:
-    """Validate the manifest's ``parameters`` mapping (defaults fill what is not given)."""
-    bad = bool_for_number(model, raw.parameters)
+def parse_parameters(raw: RawInstance, model: type[RowT], prefix: str = "parameters") -> RowT:
+    """Validate the manifest's ``parameters`` mapping (defaults fill what is not given).
+
+    ``prefix``: the dotted key of the mapping (``parameters.balancing`` for a block inside it);
+    in a workbook, errors name the ``instance`` sheet's row and cell (``instance!B5``).
+    """
+    block: Any = raw.parameters
+    for part in prefix.split(".")[1:]:
+        block = block.get(part) or {}
+        if not isinstance(block, Mapping):
+            raise InputError("must be a mapping", file=raw.manifest_where, field=prefix)
+
+    def cell(key: str) -> str | None:
+        row = raw.manifest_rows.get(f"{prefix}.{key}")
+        return None if row is None else f"{MANIFEST_SHEET}!B{row}"
+
+    bad = bool_for_number(model, block)
     if bad is not None:
         raise InputError(
-            f"must be a number, not a true/false value (got {raw.parameters[bad]!r})",
+            _in_cell(cell(bad), f"must be a number, not a true/false value (got {block[bad]!r})"),
             file=raw.manifest_where,
-            field=f"parameters.{bad}",
+            row=raw.manifest_rows.get(f"{prefix}.{bad}"),
+            field=f"{prefix}.{bad}",
         )
     try:
-        return model.model_validate(dict(raw.parameters))
+        return model.model_validate(dict(block))
     except ValidationError as exc:
-        err = validation_to_input_error(exc, raw.manifest_where, None)
+        err = validation_to_input_error(
+            exc, raw.manifest_where, None, cell=cell, numeric=numeric_fields(model)
+        )
         if err.field:
-            err = InputError(err.message, file=err.file, field=f"parameters.{err.field}")
+            err = InputError(
+                err.message,
+                file=err.file,
+                row=raw.manifest_rows.get(f"{prefix}.{err.field}"),
+                field=f"{prefix}.{err.field}",
+            )
         raise err from None
 
 
@@ -999,7 +1159,10 @@ def check_unique(
             label = what or "/".join(fields_)
             shown = key[0] if len(key) == 1 else key
             raise InputError(
-                f"duplicate {label} {shown!r} (first on row {table.row_number(seen[key])})",
+                _in_cell(
+                    table.cell(i, fields_[0]),
+                    f"duplicate {label} {shown!r} (first on row {table.row_number(seen[key])})",
+                ),
                 file=table.where,
                 row=table.row_number(i),
                 field=fields_[0],
@@ -1024,7 +1187,7 @@ def check_ref(
             continue
         if value not in known_set:
             raise InputError(
-                f"{what} '{value}' is not defined",
+                _in_cell(table.cell(i, field_), f"{what} '{value}' is not defined"),
                 file=table.where,
                 row=table.row_number(i),
                 field=field_,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator
+from pydantic import AfterValidator, BeforeValidator
 from pydantic_core import PydanticCustomError
 
 from pks_opt.errors import InputError
@@ -42,6 +42,15 @@ MAX_HOURS_PER_ACTIVITY = 168.0
 #: hours): at most ten million; larger values (1e16 from a damaged cell) made the MILP
 #: numerically meaningless and HiGHS fail inside PuLP instead of solving
 MAX_PLAN_VOLUME = 10_000_000.0
+#: an objective weight of the production plan (``goal_shortfall_weight``, ``change_weight``…)
+#: and a week's ``inflow_weight``: at most 10 000. The weights price terms against each other
+#: inside one priority's stage (the defaults are 0.2-10); a strict order is what the stages by
+#: priority give. A "big-M" weight of 1e12 made the plan's objective 1e18 with every stage
+#: merely feasible, 1e300 crashed the solver's interface, and a weight a million times
+#: another already sits below the solver's tolerances.
+MAX_PLAN_WEIGHT = 10_000.0
+#: ``stage_tolerance``: the share by which a later stage may worsen an earlier one (at most all)
+MAX_STAGE_TOLERANCE = 1.0
 
 
 def calendar_date(value: Any) -> Any:
@@ -61,6 +70,36 @@ def calendar_date(value: Any) -> Any:
                 ) from None
     return value
 
+
+def _at_most(maximum: float, reason: str) -> Any:
+    """An after-validator refusing a value above ``maximum`` with ``reason`` in the message."""
+    text = f"at most {maximum:,.0f}".replace(",", " ") + f": {reason}"
+
+    def check(value: float) -> float:
+        if value > maximum:
+            raise PydanticCustomError("too_large", text)
+        return value
+
+    return AfterValidator(check)
+
+
+#: an objective weight of the production plan (``ge=0`` is the field's own)
+PlanWeight = Annotated[
+    float,
+    _at_most(
+        MAX_PLAN_WEIGHT,
+        "the weights price terms against each other within one priority (the defaults are"
+        " 0.2-10); for a strict order give the planning objects different priorities",
+    ),
+]
+#: a week's relative inflow (``weeks.inflow_weight``)
+InflowWeight = Annotated[
+    float,
+    _at_most(
+        MAX_PLAN_WEIGHT,
+        "the inflow weight is relative to the other weeks (1 is a normal week)",
+    ),
+]
 
 #: a ``date`` field that names impossible dates ("2027-02-30 is not a calendar date")
 CalendarDate = Annotated[date, BeforeValidator(calendar_date)]

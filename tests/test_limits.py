@@ -208,7 +208,8 @@ def test_roster_workbook_weeks_10_12(tmp_path: Path) -> None:
             pd.read_csv(csv, dtype=str).to_excel(xw, sheet_name=csv.stem, index=False)
     line = _refused(tmp_path, "roster", book, "--quiet", "--time-limit", "1")
     assert re.search(
-        r"roster\.xlsx\[instance\].*field 'parameters\.weeks': Input should be "
+        r"roster\.xlsx\[instance\] row \d+, field 'parameters\.weeks': cell instance!B\d+: "
+        r"Input should be "
         r"less than or equal to 52",
         line,
     ), line

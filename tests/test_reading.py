@@ -294,7 +294,7 @@ def test_xlsx_formula_without_stored_value_names_the_cell(tmp_path: Path) -> Non
                    ["n9", "RN", "=1/4"]]},
     )  # fmt: skip
     assert _book_error(book) == (
-        f"{book}[staff] row 5, field 'rate': cell C5 holds a formula without a stored value:"
+        f"{book}[staff] row 5, field 'rate': cell staff!C5 holds a formula without a stored value:"
         " open and save the workbook in Excel so the values are stored"
     )
     # the same formula with the value Excel stores is read as that value
@@ -306,7 +306,7 @@ def test_xlsx_formula_without_stored_value_names_the_cell(tmp_path: Path) -> Non
 def test_xlsx_error_cells_are_refused(tmp_path: Path, error: str) -> None:
     book = _book(tmp_path / "b.xlsx", {"staff": [["id", "rate"], ["n1", error]]})
     assert _book_error(book) == (
-        f"{book}[staff] row 2, field 'rate': cell B2 holds the error {error}:"
+        f"{book}[staff] row 2, field 'rate': cell staff!B2 holds the error {error}:"
         " correct the formula or the cells it uses"
     )
 
@@ -315,7 +315,8 @@ def test_xlsx_infinite_number_is_refused(tmp_path: Path) -> None:
     book = _book(tmp_path / "b.xlsx", {"staff": [["id", "rate"], ["n1", 2]]})
     _patch_sheet(book, 1, '<c r="B2" t="n"><v>2</v>', '<c r="B2" t="n"><v>1e999</v>')
     assert (
-        _book_error(book) == f"{book}[staff] row 2, field 'rate': cell B2 holds inf, not a number"
+        _book_error(book)
+        == f"{book}[staff] row 2, field 'rate': cell staff!B2 holds inf, not a number"
     )
 
 
@@ -356,7 +357,9 @@ def test_xlsx_boolean_in_a_numeric_column_is_refused(tmp_path: Path) -> None:
     book = _book(tmp_path / "b.xlsx", {"staff": [["id", "rate"], ["n1", 1], ["n2", True]]})
     with pytest.raises(InputError) as exc:
         parse_rows(read_raw(book).table("staff"), _Staff)
-    assert str(exc.value).startswith(f"{book}[staff] row 3, field 'rate': Input should be a valid")
+    assert str(exc.value).startswith(
+        f"{book}[staff] row 3, field 'rate': cell staff!B3: Input should be a valid"
+    )
     # a true/false value reaching a numeric field any other way (a scenario's set:) is refused
     t = Table("staff", "staff.csv", ("id", "weeks"), ({"id": "n1", "weeks": True},))
     with pytest.raises(InputError, match=r"row 2, field 'weeks': must be a number, not a true"):
@@ -402,10 +405,10 @@ def test_xlsx_formula_through_the_cli_exit_2_nothing_written(tmp_path: Path) -> 
     res = CliRunner().invoke(main, ["need", str(book), "--out", str(out)])
     assert res.exit_code == 2
     assert res.output.strip() == (
-        f"error: {book}[staff] row 3, field 'fte': cell D3 holds a formula without a stored"
+        f"error: {book}[staff] row 3, field 'fte': cell staff!D3 holds a formula without a stored"
         " value: open and save the workbook in Excel so the values are stored"
     ) or res.output.strip().endswith(
-        f"{book}[staff] row 3, field 'fte': cell D3 holds a formula without a stored"
+        f"{book}[staff] row 3, field 'fte': cell staff!D3 holds a formula without a stored"
         " value: open and save the workbook in Excel so the values are stored"
     )
     assert len(res.output.strip().splitlines()) == 1

@@ -37,7 +37,12 @@ import pandas as pd
 from pks_opt.calendar import plan_year_periods
 from pks_opt.errors import InputError
 from pks_opt.followup.actuals import Actuals, consecutive_weeks
-from pks_opt.io import read_result_csv
+from pks_opt.io import (
+    check_result_ids,
+    check_result_numbers,
+    check_result_unique,
+    read_result_csv,
+)
 from pks_opt.result import Result, SolveStatus
 
 BALANCE_KIND = "balance"
@@ -73,19 +78,18 @@ def read_balance_folder(folder: str | Path, year: str | None = None) -> BalanceF
         folder / GOALS_FILE,
         ("unit", "planning_object", "period", "goal", "need"),
         missing=missing,
-        text=False,
     )
     capacity = read_result_csv(
         folder / UTILISATION_FILE,
         ("unit", "resource", "period", "available_after"),
         missing=missing,
-        text=False,
     )
-    for df in (goals, capacity):
-        for col in ("unit", "period"):
-            df[col] = df[col].astype(str)
-    goals["planning_object"] = goals["planning_object"].astype(str)
-    capacity["resource"] = capacity["resource"].astype(str)
+    check_result_ids(goals, ("unit", "planning_object", "period"), str(folder / GOALS_FILE))
+    check_result_ids(capacity, ("unit", "resource", "period"), str(folder / UTILISATION_FILE))
+    check_result_numbers(goals, ("goal", "need"), str(folder / GOALS_FILE))
+    check_result_unique(goals, ("unit", "planning_object", "period"), str(folder / GOALS_FILE))
+    check_result_numbers(capacity, ("available_after",), str(folder / UTILISATION_FILE))
+    check_result_unique(capacity, ("unit", "resource", "period"), str(folder / UTILISATION_FILE))
     periods = plan_year_periods(list(dict.fromkeys(goals["period"])), year)
     if not all(QUARTER.match(p) for p in periods):
         raise InputError(

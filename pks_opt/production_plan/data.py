@@ -41,6 +41,9 @@ from pks_opt.limits import (
     MAX_HOURS_PER_ACTIVITY,
     MAX_PLAN_VOLUME,
     MAX_PLAN_WEEKS,
+    MAX_STAGE_TOLERANCE,
+    InflowWeight,
+    PlanWeight,
 )
 
 INSTANCE_KIND = "tactical"
@@ -71,7 +74,7 @@ class WeekRow(Row):
     week: int = Field(ge=1, le=MAX_PLAN_WEEKS)
     week_type: str = Field(default=NORMAL_WEEK, min_length=1)
     capacity_factor: float = Field(default=1.0, ge=0, le=MAX_CAPACITY_FACTOR)
-    inflow_weight: float = Field(default=1.0, ge=0)
+    inflow_weight: InflowWeight = Field(default=1.0, ge=0)
 
 
 class ResourceRow(Row):
@@ -104,17 +107,17 @@ class PlanParameters(Row):
     """The manifest's ``parameters`` (weights of the objective terms, see the model spec)."""
 
     unit: str | None = None
-    goal_shortfall_weight: float = Field(default=10.0, ge=0)
-    queue_excess_weight: float = Field(default=1.0, ge=0)
-    wait_excess_weight: float = Field(default=1.0, ge=0)
-    target_excess_weight: float = Field(default=1.0, ge=0)
-    goal_excess_weight: float = Field(default=1.0, ge=0)
-    overproduction_weight: float = Field(default=1.0, ge=0)
-    behind_need_weight: float = Field(default=1.0, ge=0)
+    goal_shortfall_weight: PlanWeight = Field(default=10.0, ge=0)
+    queue_excess_weight: PlanWeight = Field(default=1.0, ge=0)
+    wait_excess_weight: PlanWeight = Field(default=1.0, ge=0)
+    target_excess_weight: PlanWeight = Field(default=1.0, ge=0)
+    goal_excess_weight: PlanWeight = Field(default=1.0, ge=0)
+    overproduction_weight: PlanWeight = Field(default=1.0, ge=0)
+    behind_need_weight: PlanWeight = Field(default=1.0, ge=0)
     goal_tolerance: float = Field(default=0.01, ge=0, le=1)
-    change_weight: float = Field(default=1.0, ge=0)
-    steady_weight: float = Field(default=0.2, ge=0)
-    stage_tolerance: float = Field(default=0.01, ge=0)
+    change_weight: PlanWeight = Field(default=1.0, ge=0)
+    steady_weight: PlanWeight = Field(default=0.2, ge=0)
+    stage_tolerance: float = Field(default=0.01, ge=0, le=MAX_STAGE_TOLERANCE)
 
 
 # --------------------------------------------------------------------------- frozen data

@@ -23,7 +23,14 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner, Result
 
-from fuzz.harness import CURTOIS, INSTANCES, alias_bomb, check_result_folder, to_workbook
+from fuzz.harness import (
+    CURTOIS,
+    INSTANCES,
+    alias_bomb,
+    balance_result,
+    check_result_folder,
+    to_workbook,
+)
 from pks_opt.commands import main
 
 SEED = INSTANCES / "seed-inpatient"
@@ -369,40 +376,46 @@ def test_seed_workbook_gives_the_seed_numbers(tmp_path: Path) -> None:
 
 
 XLSX_BAD: list[tuple[str, str, str, object, str]] = [
-    # (case, sheet, cell, value, message after "book[sheet] row N, field 'f': ")
+    # (case, sheet, cell, value, message after "book[sheet] ")
     (
         "formula without a stored value",
         "beds",
         "C2",
         "=0.02*1",
-        "row 2, field 'staffed_beds': cell C2 holds a formula without a stored value: open and save "
-        "the workbook in Excel so the values are stored",
+        "row 2, field 'staffed_beds': cell beds!C2 holds a formula without a stored value: open "
+        "and save the workbook in Excel so the values are stored",
     ),
     (
         "#DIV/0!",
         "beds",
         "C2",
         "#DIV/0!",
-        "row 2, field 'staffed_beds': cell C2 holds the error #DIV/0!: correct the formula or the "
-        "cells it uses",
+        "row 2, field 'staffed_beds': cell beds!C2 holds the error #DIV/0!: correct the formula "
+        "or the cells it uses",
     ),
     (
         "TRUE in a numeric column",
         "beds",
         "C2",
         True,
-        "row 2, field 'staffed_beds': Input should be a valid number, unable to parse string as a "
-        "number (got 'TRUE')",
+        "row 2, field 'staffed_beds': cell beds!C2: Input should be a valid number, unable to "
+        "parse string as a number (got 'TRUE')",
     ),
-    # (a NaN number openpyxl writes as an empty <v/>, a blank cell: "missing value")
     (
         "NaN",
         "beds",
         "C2",
         "NaN",
-        "row 2, field 'staffed_beds': Input should be a finite number (got 'NaN')",
+        "row 2, field 'staffed_beds': cell beds!C2: Input should be a finite number (got 'NaN')",
     ),
-    ("NaN number", "beds", "C2", float("nan"), "row 2, field 'staffed_beds': missing value"),
+    # a NaN number openpyxl writes as an empty <v/>: read as a blank cell
+    (
+        "NaN number",
+        "beds",
+        "C2",
+        float("nan"),
+        "row 2, field 'staffed_beds': cell beds!C2 is empty: a number is needed",
+    ),
 ]
 
 
@@ -418,6 +431,62 @@ def test_xlsx_cell_through_need(
     _set_cell(book, sheet, cell, value)
     line = _refused(tmp_path, "need", str(book))
     assert line.startswith(f"error: {book}[{sheet}] {message}"), line
+
+
+#: an empty cell where a number is needed, one per level's workbook: (level, instance folder,
+#: command line before the workbook, after it, sheet, cell, field)
+EMPTY_NUMBER_CELLS = [
+    ("need", SEED, ["need"], [], "beds", "C2", "staffed_beds"),
+    ("balance", REGION, ["balance"], ["--time-limit", "5"], "staff", "D7", "fte"),
+    ("plan", INSTANCES / "clinic-plan", ["plan"], [], "resources", "C3", "hours_per_week"),
+    ("matrix", INSTANCES / "clinic-matrix", ["matrix"], [], "activity_staff", "C7", "staff"),
+    ("roster", INSTANCES / "ward-roster-short", ["roster"], [], "demand", "E7", "staff"),
+]
+
+
+@pytest.mark.parametrize("value", [None, float("nan")], ids=["blank", "NaN number"])
+@pytest.mark.parametrize(
+    ("level", "instance", "before", "after", "sheet", "cell", "field"),
+    EMPTY_NUMBER_CELLS,
+    ids=[c[0] for c in EMPTY_NUMBER_CELLS],
+)
+def test_xlsx_empty_number_cell_names_sheet_row_column_and_field(
+    tmp_path: Path,
+    level: str,
+    instance: Path,
+    before: list[str],
+    after: list[str],
+    sheet: str,
+    cell: str,
+    field: str,
+    value: object,
+) -> None:
+    # the same as the CSV's "<file> row 7, field 'fte': missing value", plus the cell as Excel
+    # names it (a NaN number is written by openpyxl as an empty value: a blank cell)
+    book = tmp_path / f"{level}.xlsx"
+    to_workbook(instance, book)
+    assert openpyxl.load_workbook(book)[sheet][f"{cell[0]}1"].value == field
+    _set_cell(book, sheet, cell, value)
+    line = _refused(tmp_path, *before, str(book), *after)
+    assert line == (
+        f"error: {book}[{sheet}] row {cell[1:]}, field '{field}': cell {sheet}!{cell} is empty:"
+        " a number is needed"
+    )
+
+
+def test_xlsx_empty_parameter_cell_names_the_instance_sheet_row(tmp_path: Path) -> None:
+    book = tmp_path / "plan.xlsx"
+    to_workbook(INSTANCES / "clinic-plan", book)
+    ws = openpyxl.load_workbook(book)["instance"]
+    row = next(
+        r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "parameters.change_weight"
+    )
+    _set_cell(book, "instance", f"B{row}", None)
+    line = _refused(tmp_path, "plan", str(book))
+    assert line == (
+        f"error: {book}[instance] row {row}, field 'parameters.change_weight': cell instance!B{row}"
+        " is empty: a number is needed"
+    )
 
 
 # ----------------------------------------------------------------------------- care need
@@ -728,7 +797,58 @@ PLAN_HUGE: list[tuple[str, str, str, str, str]] = [
         "row 2, field 'queue_start': Input should be less than or equal to 10000000 (got "
         "'1000000000000')",
     ),
+    # a weight of 1e300 was an IndexError in PuLP's HiGHS interface; 1e12 gave a plan whose
+    # objective was 1.2e18 with every stage merely feasible (MAX_PLAN_WEIGHT = 10 000)
+    (
+        "change_weight 1e300",
+        "instance.yaml",
+        "  change_weight: 5 ",
+        "  change_weight: 1e300 ",
+        "field 'parameters.change_weight': at most 10 000: the weights price terms against each"
+        " other within one priority (the defaults are 0.2-10); for a strict order give the"
+        " planning objects different priorities (got '1e300')",
+    ),
+    (
+        "goal_shortfall_weight 1e12",
+        "instance.yaml",
+        "  goal_shortfall_weight: 10 ",
+        "  goal_shortfall_weight: 1.0e+12 ",
+        "field 'parameters.goal_shortfall_weight': at most 10 000: the weights price terms against"
+        " each other within one priority (the defaults are 0.2-10); for a strict order give the"
+        " planning objects different priorities (got 1000000000000.0)",
+    ),
+    (
+        "inflow_weight 1e308",
+        "weeks.csv",
+        "\n3,normal,1.0,1.0\n",
+        "\n3,normal,1.0,1e308\n",
+        "row 4, field 'inflow_weight': at most 10 000: the inflow weight is relative to the other"
+        " weeks (1 is a normal week) (got '1e308')",
+    ),
+    (
+        "stage_tolerance 5",
+        "instance.yaml",
+        "parameters:\n",
+        "parameters:\n  stage_tolerance: 5\n",
+        "field 'parameters.stage_tolerance': Input should be less than or equal to 1 (got 5)",
+    ),
 ]
+
+
+def test_plan_weights_at_their_maximum_are_read_as_given(tmp_path: Path) -> None:
+    # MAX_PLAN_WEIGHT itself is legal (the refusal starts above it)
+    from pks_opt.limits import MAX_PLAN_WEIGHT
+    from pks_opt.production_plan.data import read_plan
+
+    inst = _copy(tmp_path, INSTANCES / "clinic-plan")
+    text = (inst / "instance.yaml").read_text()
+    (inst / "instance.yaml").write_text(
+        text.replace("  change_weight: 5 ", "  change_weight: 10000 ").replace(
+            "  goal_shortfall_weight: 10 ", "  goal_shortfall_weight: 1e4 "
+        )
+    )
+    par = read_plan(inst).parameters
+    assert par.change_weight == par.goal_shortfall_weight == MAX_PLAN_WEIGHT
 
 
 @pytest.mark.parametrize(
@@ -742,4 +862,73 @@ def test_plan_huge_value_is_an_input_error(
     assert old in text
     (inst / file).write_text(text.replace(old, new, 1))
     line = _refused(tmp_path, "plan", str(inst), "--max-nodes", "20", "--time-limit", "5")
-    assert line == f"error: {inst / file} {message}", line
+    sep = " " if message.startswith("row ") else ", "  # a manifest key has no row
+    assert line == f"error: {inst / file}{sep}{message}", line
+
+
+# ----------------------------------------------------------------------------- balance follow-up
+
+BALANCE_FOLLOWUP_DAMAGED: list[tuple[str, str, Callable[[list[str]], None], str]] = [
+    # (case, table, how the lines are damaged, message after "<table> ") — the first was a
+    # ValueError traceback (float('available_after')) found by the fuzzer
+    (
+        "header repeated",
+        "utilisation.csv",
+        lambda lines: lines.insert(4, lines[0]),
+        "row 5, field 'available_after': must be a number of at least 0 (got 'available_after')",
+    ),
+    (
+        "row pasted twice",
+        "production_goals.csv",
+        lambda lines: lines.insert(6, lines[2]),
+        "row 7, field 'unit': duplicate unit/planning_object/period ('IVA', 'icu_admission', "
+        "'2027Q2') (first on row 3)",
+    ),
+    (
+        "goal blank",
+        "production_goals.csv",
+        lambda lines: lines.__setitem__(1, lines[1].replace(",56.1,56.1,", ",,56.1,", 1)),
+        "row 2, field 'goal': must be a number of at least 0 (got a blank cell)",
+    ),
+    (
+        "need negative",
+        "production_goals.csv",
+        lambda lines: lines.__setitem__(1, lines[1].replace(",56.1,56.1,", ",56.1,-56.1,", 1)),
+        "row 2, field 'need': must be a number of at least 0 (got '-56.1')",
+    ),
+    # a blank id was read as the unit 'nan' (pandas' NaN through astype(str))
+    (
+        "unit blank",
+        "utilisation.csv",
+        lambda lines: lines.__setitem__(1, lines[1].replace("IVA,", ",", 1)),
+        "row 2, field 'unit': missing value",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "table", "damage", "message"),
+    BALANCE_FOLLOWUP_DAMAGED,
+    ids=[c[0] for c in BALANCE_FOLLOWUP_DAMAGED],
+)
+def test_balance_follow_up_of_a_damaged_balance_folder(
+    tmp_path: Path, case: str, table: str, damage: Callable[[list[str]], None], message: str
+) -> None:
+    balance = _copy(tmp_path, balance_result(), "balance")
+    lines = (balance / table).read_text(encoding="utf-8").split("\n")
+    assert lines[1].startswith("IVA,icu_admission,2027Q1,56.1,56.1,") or table != (
+        "production_goals.csv"
+    )
+    damage(lines)
+    (balance / table).write_text("\n".join(lines), encoding="utf-8")
+    line = _refused(
+        tmp_path,
+        "follow-up",
+        str(balance),
+        str(INSTANCES / "clinic-followup" / "actuals"),
+        "--resources-from",
+        str(INSTANCES / "clinic-plan"),
+        "--year",
+        "2027",
+    )
+    assert line == f"error: {balance / table} {message}", line

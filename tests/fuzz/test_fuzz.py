@@ -26,8 +26,9 @@ from hypothesis import strategies as st
 
 from fuzz.harness import CASES, assert_contract, curtois_source, fuzz_settings
 
-#: examples per case in the ci profile (190 in all: 30-60 s on the 2-core machine, more when it
-#: is shared). A refused input takes
+#: examples per case in the ci profile (208 in all: the first 190 took 30-60 s on the 2-core
+#: machine; the 18 of the balance follow-up and the plan, matrix and roster scenarios 97 s at
+#: load 10). A refused input takes
 #: milliseconds, a valid one the command's whole run (plan ~10 s, roster, forecast and
 #: balance ~5 s, need on region-small ~3 s on a loaded machine), so the fast cases (the seed,
 #: its workbook and scenario, Curtois) get 15-40 examples here and the slow ones a few; every
@@ -42,6 +43,7 @@ CI_EXAMPLES = {
     "forecast": 2,
     "follow-up": 10,
     "follow-up-roster": 15,
+    "follow-up-balance": 10,
     "need-seed.xlsx": 20,
     "plan.xlsx": 3,
     "matrix.xlsx": 5,
@@ -50,6 +52,9 @@ CI_EXAMPLES = {
     "scenario-demand_up": 2,
     "scenario-new_hip_contract": 2,
     "scenario-summer_budget": 1,
+    "scenario-fewer_physicians": 2,
+    "scenario-room3_closed": 3,
+    "scenario-two_sick": 3,
     "curtois": 40,
 }
 
