@@ -22,7 +22,8 @@ class Finding:
     text: str
     score: float  # higher first in the overview
     level: str  # bad | warn | ok
-    anchor: str
+    anchor: str  # the section of the run it came from
+    source: str = ""  # that run, named: level · folder (instance)
 
 
 _FIELD = re.compile(r"\{(\w+(?:\.\w+)?)(?:\|(\w+))?\}")
@@ -63,7 +64,18 @@ def findings_of(run: Run, m: Messages) -> list[Finding]:
 def _f(
     run: Run, m: Messages, key: str, score: float, level: str = "warn", **values: Any
 ) -> Finding:
-    return Finding(run.kind, m.get("findings", key).format(**values), score, level, run.anchor)
+    text = m.get("findings", key).format(**values)
+    return Finding(run.kind, text, score, level, run.anchor, source(run, m))
+
+
+def source(run: Run, m: Messages) -> str:
+    """The run a finding came from, as the overview names it: its level, its folder and (when
+    not the folder's name) the instance, i.e. the unit or region it planned."""
+    instance = str(run.env.get("instance") or "")
+    kind = m.get("kinds", run.kind)
+    if instance and instance != run.name:
+        return m.ui("finding_source_instance", kind=kind, run=run.name, instance=instance)
+    return m.ui("finding_source", kind=kind, run=run.name)
 
 
 def _need(run: Run, m: Messages) -> list[Finding]:
