@@ -26,6 +26,16 @@ DEMO_LINES = [
     "staff it could use go to same-day work, pinned cells or activities of higher or equal "
     "priority (neuro 19, cardio 17, gastro 15, other 7); the clinic has 88 open room sessions a "
     "week for 260 needed",
+    "[summer] other (priority 3) needs 50 sessions a week, gets 17 (33 short): other needs 50 "
+    "physician sessions a week; 36 able to do it are available, 9 of these go to cardio, 1 of "
+    "these goes to gastro",
+    "[normal] allergy (priority 3) needs 3 sessions a week, gets 0 (3 short): the rooms and staff "
+    "it could use go to same-day work, pinned cells or activities of higher or equal priority (); "
+    "the clinic has 88 open room sessions a week for 258 needed",
+    "Tuesday: gastro needs 1 same-day session, gets 0 (1 short): rooms with endoscopy have 0 open "
+    "sessions on Tuesday; the at-most rules allow 0 gastro sessions on Tuesday",
+    "cardio (priority 1) needs 1 session a week, gets 0 (1 short): the rooms and physician are "
+    "free together in only 0 sessions a week",
     "[summer] neuro: 9 sessions × 4 patients take 36 a week; the plan asks 82 in week 33 and more "
     "than 36 in 6 of 8 'summer' week(s) (27–31, 33) — 46 patients a week short of the plan "
     "(feedback.csv)",
@@ -77,7 +87,7 @@ def test_clauses_are_translated_one_by_one() -> None:
         "som kan utföra det finns tillgängliga, 2 av dessa går till other"
     )
     # the planner's comment stays as written, in a Swedish frame
-    assert explain.line(DEMO_LINES[15], m).text.endswith(
+    assert explain.line(DEMO_LINES[19], m).text.endswith(
         "(kommentar: new referral stream from primary care)"
     )
     assert explain.line(DEMO_LINES[2], m).text.endswith(
