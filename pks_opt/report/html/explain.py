@@ -77,16 +77,23 @@ def _value(name: str, value: str | None, m: Messages) -> str | None:
 
 
 def _fragment(text: str, m: Messages) -> str | None:
-    """A part of a line: matched whole, else split at ``; `` (then ``, ``) and each piece
-    matched; None when a piece matches no pattern."""
+    """A part of a line: matched whole, else split at ``; `` (then `` + ``, then ``, ``) and
+    each piece matched; None when a piece matches no pattern."""
     whole = _translate(text, m)
     if whole is not None:
         return whole
-    for sep in ("; ", ", "):
+    for sep in ("; ", " + ", ", "):
         if sep in text:
             parts = [_fragment(p, m) for p in text.split(sep)]
             return None if any(p is None for p in parts) else sep.join(str(p) for p in parts)
     return None
+
+
+def phrase(text: str, m: Messages) -> str:
+    """A part of a line (a cell's reasons, a cause): translated clause by clause where the
+    patterns know every clause, else made readable."""
+    done = _fragment(str(text).strip(), m)
+    return done if done is not None else readable(text, m)
 
 
 def lines(texts: list[str], m: Messages) -> list[Line]:
@@ -99,12 +106,16 @@ _PRIORITY = re.compile(r"^priority (?P<n>\d+)(?P<goals> goals)?$")
 
 def stage_name(name: str, m: Messages) -> str:
     """A stage's name in the reader's language (``priority 2 goals (with reduction goal)``)."""
+    prefix = ""
+    week_type, sep, rest = name.partition(": ")
+    if sep and m.has("stages", rest):  # the matrix's "<week type>: <stage>"
+        prefix, name = f"{m.term(week_type)}: ", rest
     suffix = ""
     hit = _STAGE_SUFFIX.match(name)
     if hit:
         name, suffix = hit["base"], " " + m.ui(f"stage_{hit['suffix']}_reduction")
     if m.has("stages", name):
-        return m.get("stages", name) + suffix
+        return prefix + m.get("stages", name) + suffix
     p = _PRIORITY.match(name)
     if p:
         key = "stage_priority_goals" if p["goals"] else "stage_priority"

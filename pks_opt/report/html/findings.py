@@ -241,7 +241,7 @@ def _roster(run: Run, m: Messages) -> list[Finding]:
                 shift=r.shift,
                 competence=m.term(r.competence),
                 short=whole(r.short, m.lang),
-                reasons=explain.readable(str(r.reasons), m) if isinstance(r.reasons, str) else "",
+                reasons=explain.phrase(str(r.reasons), m) if isinstance(r.reasons, str) else "",
             )
             for r in first.itertuples()
         ]
