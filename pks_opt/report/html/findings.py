@@ -71,10 +71,11 @@ def _f(
 def source(run: Run, m: Messages) -> str:
     """The run a finding came from, as the overview names it: its level, its folder and (when
     not the folder's name) the instance, i.e. the unit or region it planned."""
-    instance = str(run.env.get("instance") or "")
+    named = [str(run.env.get(k) or "") for k in ("instance", "unit")]
+    named = [n for n in dict.fromkeys(named) if n and n != run.name]
     kind = m.get("kinds", run.kind)
-    if instance and instance != run.name:
-        return m.ui("finding_source_instance", kind=kind, run=run.name, instance=instance)
+    if named:
+        return m.ui("finding_source_instance", kind=kind, run=run.name, instance=", ".join(named))
     return m.ui("finding_source", kind=kind, run=run.name)
 
 
