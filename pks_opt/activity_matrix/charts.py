@@ -92,6 +92,7 @@ def _figure(
         colours,
         [f"{r} {s}" for r, s in zip(rooms["room"], rooms["session"], strict=True)],
         first="room",
+        m=m,
     )
     _grid(
         ax_s,
@@ -103,6 +104,7 @@ def _figure(
             for s, k, c in zip(staff["name"], staff["session"], staff["count"], strict=True)
         ],
         first="staff",
+        m=m,
     )
     ax_r.set_title(m.text("plot", "matrix_rooms"), fontsize=11, loc="left")
     ax_s.set_title(m.text("plot", "matrix_staff"), fontsize=11, loc="left")
@@ -151,11 +153,13 @@ def _grid(
     labels: list[str],
     *,
     first: str,
+    m: Messages | None = None,
 ) -> None:
     from matplotlib.axes import Axes
     from matplotlib.patches import Rectangle
 
     assert isinstance(ax, Axes)
+    m = m or Messages()
     n = len(df)
     for i, (_, row) in enumerate(df.iterrows()):
         y = n - 1 - i
@@ -169,7 +173,7 @@ def _grid(
                     ax.text(
                         j + 0.5,
                         y + 0.5,
-                        text,
+                        m.text("plot", f"matrix_cell_{text}") if text in (CLOSED, ABSENT) else text,
                         ha="center",
                         va="center",
                         fontsize=7.5,
@@ -205,7 +209,7 @@ def _grid(
             ax.axhline(y + 1, color="#222222", lw=1.4)
     ax.set_xlim(0, len(days))
     ax.set_ylim(0, n)
-    ax.set_xticks([j + 0.5 for j in range(len(days))], days)
+    ax.set_xticks([j + 0.5 for j in range(len(days))], [m.get("columns", d) for d in days])
     ax.xaxis.tick_top()
     ax.set_yticks([n - 1 - i + 0.5 for i in range(n)], labels, fontsize=8)
     ax.tick_params(length=0)
