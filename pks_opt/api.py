@@ -136,7 +136,7 @@ def need(
     raw = _raw(instance, "strategic")
     data = read_variant(raw, [load_scenario(s) for s in scenarios], read_need)
     result = compute_need(data, acute_share=share)
-    result.draw = lambda: need_charts(result)
+    result.draw = lambda lang="en": need_charts(result, lang=lang)
     return result
 
 
@@ -227,7 +227,7 @@ def balance(
 
 
 def _balance_draw(charts: Any, data: Any, result: Result) -> Any:
-    return lambda: charts(data, result)
+    return lambda lang="en": charts(data, result, lang=lang)
 
 
 def _read_actuals(path: PathLike) -> Any:
@@ -382,7 +382,7 @@ def _solve_plan(
         result = plan_result(
             data, with_target, without, warnings=warnings, goal_link=goal_link, handover=handover
         )
-    result.draw = lambda: plan_charts(result, data)
+    result.draw = lambda lang="en": plan_charts(result, data, lang=lang)
     return result
 
 
@@ -423,7 +423,7 @@ def _replan(
     result = plan_result(new, replan, None, warnings=warnings, goal_link=goal_link, handover=tables)
     if "replan_diff" in tables:
         result.explanation[:0] = replan_lines(tables["replan_diff"], from_week, new.num_weeks)
-    result.draw = lambda: plan_charts(result, new)
+    result.draw = lambda lang="en": plan_charts(result, new, lang=lang)
     return result
 
 
@@ -465,7 +465,7 @@ def matrix(
         def solve() -> Result:
             with interrupt.solving():  # a signal stops the search; the matrix so far is kept
                 result = solve_matrices(datas, time_limit_s=time_limit, workers=workers, seed=seed)
-            result.draw = lambda: matrix_charts(result)
+            result.draw = lambda lang="en": matrix_charts(result, lang=lang)
             return result
 
         return solve
@@ -554,10 +554,10 @@ def _solve_roster(data: Any, options: Any) -> Result:
     with interrupt.solving():  # a signal stops the search; the roster so far is kept
         result, sol = roster_result(data, options)
 
-    def draw() -> dict[str, Any]:
+    def draw(lang: str = "en") -> dict[str, Any]:
         from pks_opt.rostering.charts import roster_heatmap
 
-        return {"roster_heatmap": roster_heatmap(data, sol.assignment)}
+        return {"roster_heatmap": roster_heatmap(data, sol.assignment, lang=lang)}
 
     result.draw = draw
     return result
@@ -605,7 +605,7 @@ def forecast(
             field="--start",
         )
     result = run_forecast(data, horizon=horizon, start=first, seasonality=seasonality)
-    result.draw = lambda: forecast_charts(result)
+    result.draw = lambda lang="en": forecast_charts(result, lang=lang)
     return result
 
 
@@ -681,7 +681,7 @@ def follow_up(
 
 
 def _draw(charts: Any, result: Result) -> Any:
-    return lambda: charts(result)
+    return lambda lang="en": charts(result, lang=lang)
 
 
 # ------------------------------------------------------------------------------ results

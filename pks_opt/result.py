@@ -90,8 +90,9 @@ class Result:
     extra: dict[str, Any] = field(default_factory=dict)
     #: sub-results written as sub-folders (a balance's scenarios)
     parts: dict[str, Result] = field(default_factory=dict)
-    #: draws the charts (name → matplotlib Figure); set by the level, not serialised
-    draw: Callable[[], Mapping[str, Any]] | None = field(default=None, repr=False, compare=False)
+    #: draws the charts (name → matplotlib Figure) in a language (``draw(lang)``, ``"en"`` or
+    #: ``"sv"``); set by the level, not serialised
+    draw: Callable[..., Mapping[str, Any]] | None = field(default=None, repr=False, compare=False)
 
     def write(
         self,
@@ -100,11 +101,12 @@ class Result:
         excel: bool = False,
         charts: bool = True,
         csv_dialect: str = "comma",
+        lang: str = "en",
     ) -> dict[str, Any]:
         """Write ``result.json``, one CSV per table, PNG charts (with ``charts`` and a
         solution), ``tables.xlsx`` (with ``excel``) and the parts as sub-folders; the folder is
         replaced whole. ``csv_dialect="sv"`` writes the CSVs as Swedish Excel opens them (``;``,
-        decimal comma). Returns the envelope written.
+        decimal comma); ``lang`` is the charts' language. Returns the envelope written.
 
         Raises
         ------
@@ -117,14 +119,16 @@ class Result:
             self,
             folder,
             excel=excel,
-            charts=self.charts() if charts else {},
+            charts=self.charts(lang) if charts else {},
             replace=True,
             csv_dialect=csv_dialect,
+            lang=lang,
         )
 
-    def charts(self) -> Mapping[str, Any]:
-        """The level's charts of this result (none without a solution or a drawer)."""
-        return self.draw() if self.draw is not None and self.has_solution else {}
+    def charts(self, lang: str = "en") -> Mapping[str, Any]:
+        """The level's charts of this result in ``lang`` (none without a solution or a
+        drawer)."""
+        return self.draw(lang) if self.draw is not None and self.has_solution else {}
 
     @property
     def has_solution(self) -> bool:

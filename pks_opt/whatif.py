@@ -50,8 +50,8 @@ def with_comparison(base: Result, parts: Mapping[str, Result]) -> Result:
     base.explanation[:0] = change_lines(table)
     own = base.draw
 
-    def draw() -> dict[str, Any]:
-        figures = dict(own()) if own is not None else {}
+    def draw(lang: str = "en") -> dict[str, Any]:
+        figures = dict(own(lang)) if own is not None else {}
         chart = comparison_chart(table, base.instance)
         if chart is not None:
             figures["scenario_comparison"] = chart

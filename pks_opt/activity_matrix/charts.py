@@ -12,6 +12,7 @@ import pandas as pd
 
 from pks_opt.activity_matrix.data import DAY_NAMES
 from pks_opt.activity_matrix.solution import ABSENT, CLOSED
+from pks_opt.i18n import Messages
 from pks_opt.result import Result
 
 if TYPE_CHECKING:
@@ -45,9 +46,12 @@ def type_colours(result: Result) -> dict[str, str]:
     return out
 
 
-def matrix_charts(result: Result) -> dict[str, Figure]:
-    """One figure per week type: ``matrix`` (one week type) or ``matrix_<week type>``."""
+def matrix_charts(result: Result, lang: str = "en") -> dict[str, Figure]:
+    """One figure per week type: ``matrix`` (one week type) or ``matrix_<week type>``; texts
+    in ``lang``."""
     import matplotlib
+
+    from pks_opt.i18n import messages
 
     matplotlib.use("Agg")
     rg = result.tables["room_grid"]
@@ -56,7 +60,9 @@ def matrix_charts(result: Result) -> dict[str, Figure]:
     figs: dict[str, Figure] = {}
     for wt in week_types:
         name = "matrix" if len(week_types) == 1 else f"matrix_{_slug(wt)}"
-        figs[name] = _figure(result, wt, rg[rg["week_type"] == wt], sg[sg["week_type"] == wt])
+        figs[name] = _figure(
+            result, wt, rg[rg["week_type"] == wt], sg[sg["week_type"] == wt], messages(lang)
+        )
     return figs
 
 
@@ -64,7 +70,9 @@ def _slug(text: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "_" for c in text)
 
 
-def _figure(result: Result, week_type: str, rooms: pd.DataFrame, staff: pd.DataFrame) -> Figure:
+def _figure(
+    result: Result, week_type: str, rooms: pd.DataFrame, staff: pd.DataFrame, m: Messages
+) -> Figure:
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch
 
@@ -84,6 +92,7 @@ def _figure(result: Result, week_type: str, rooms: pd.DataFrame, staff: pd.DataF
         colours,
         [f"{r} {s}" for r, s in zip(rooms["room"], rooms["session"], strict=True)],
         first="room",
+        m=m,
     )
     _grid(
         ax_s,
@@ -95,11 +104,14 @@ def _figure(result: Result, week_type: str, rooms: pd.DataFrame, staff: pd.DataF
             for s, k, c in zip(staff["name"], staff["session"], staff["count"], strict=True)
         ],
         first="staff",
+        m=m,
     )
-    ax_r.set_title("Rooms", fontsize=11, loc="left")
-    ax_s.set_title("Staff (activity @ room)", fontsize=11, loc="left")
+    ax_r.set_title(m.text("plot", "matrix_rooms"), fontsize=11, loc="left")
+    ax_s.set_title(m.text("plot", "matrix_staff"), fontsize=11, loc="left")
     handles = [Patch(facecolor=c, edgecolor="#555555", label=t) for t, c in colours.items()]
-    handles.append(Patch(facecolor=OFF_COLOUR, edgecolor="#555555", label="closed / absent"))
+    handles.append(
+        Patch(facecolor=OFF_COLOUR, edgecolor="#555555", label=m.text("plot", "matrix_closed"))
+    )
     fig.legend(
         handles=handles,
         loc="lower center",
@@ -114,9 +126,9 @@ def _figure(result: Result, week_type: str, rooms: pd.DataFrame, staff: pd.DataF
         f"{t} {d}/{n}"
         for t, d, n in zip(cov["activity_type"], cov["delivered"], cov["needed"], strict=True)
     )
-    title = f"Activity matrix · {result.instance} · week type '{week_type}'"
+    title = m.text("plot", "matrix_title", instance=result.instance, week_type=m.term(week_type))
     if short:
-        title += f"\nshort (delivered/needed sessions): {short}"
+        title += "\n" + m.text("plot", "matrix_short", short=short)
     fig.suptitle(title, fontsize=12, color="#222222" if not short else "#a00000")
     fig.tight_layout(rect=(0, 0.05, 1, 0.97 if not short else 0.94))
     return fig
@@ -141,11 +153,13 @@ def _grid(
     labels: list[str],
     *,
     first: str,
+    m: Messages | None = None,
 ) -> None:
     from matplotlib.axes import Axes
     from matplotlib.patches import Rectangle
 
     assert isinstance(ax, Axes)
+    m = m or Messages()
     n = len(df)
     for i, (_, row) in enumerate(df.iterrows()):
         y = n - 1 - i
@@ -159,7 +173,7 @@ def _grid(
                     ax.text(
                         j + 0.5,
                         y + 0.5,
-                        text,
+                        m.text("plot", f"matrix_cell_{text}") if text in (CLOSED, ABSENT) else text,
                         ha="center",
                         va="center",
                         fontsize=7.5,
@@ -195,7 +209,7 @@ def _grid(
             ax.axhline(y + 1, color="#222222", lw=1.4)
     ax.set_xlim(0, len(days))
     ax.set_ylim(0, n)
-    ax.set_xticks([j + 0.5 for j in range(len(days))], days)
+    ax.set_xticks([j + 0.5 for j in range(len(days))], [m.get("columns", d) for d in days])
     ax.xaxis.tick_top()
     ax.set_yticks([n - 1 - i + 0.5 for i in range(n)], labels, fontsize=8)
     ax.tick_params(length=0)

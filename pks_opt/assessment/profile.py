@@ -99,7 +99,7 @@ def assess(paths: Sequence[str | Path], *, lang: Lang = "sv") -> Result:
     )
     from pks_opt.assessment.charts import assessment_charts
 
-    result.draw = lambda: assessment_charts(result)
+    result.draw = lambda lang="en": assessment_charts(result)  # its own language
     return result
 
 

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 MAX_PANELS = 12
 
 
-def balancing_charts(data: BalancingData, result: Result) -> dict[str, Figure]:
+def balancing_charts(data: BalancingData, result: Result, lang: str = "en") -> dict[str, Figure]:
     """``need_vs_capacity``: per unit, its most limiting resource quarter by quarter.
 
     One panel per unit (at most ``MAX_PANELS``: then the units with the highest need ÷
@@ -23,14 +23,17 @@ def balancing_charts(data: BalancingData, result: Result) -> dict[str, Figure]:
     before; lines for the available capacity after moves and increases and for the load the
     balanced plan puts there (own production, production for others, waiting lists, support
     load). Where the red bar towers over the grey one the unit was short; the blue line shows
-    what the actions added, the green line what the plan uses.
+    what the actions added, the green line what the plan uses. Texts in ``lang``.
     """
     import matplotlib
     import numpy as np
 
+    from pks_opt.i18n import messages
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    m = messages(lang)
     util = result.tables.get("utilisation")
     if util is None or util.empty:
         return {}
@@ -64,14 +67,14 @@ def balancing_charts(data: BalancingData, result: Result) -> dict[str, Figure]:
             sub["need_before"],
             0.4,
             color="#c0392b",
-            label="capacity need (own need)",
+            label=m.text("plot", "balance_need_bar"),
         )
         ax.bar(
             [x + 0.2 for x in xs],
             sub["available_before"],
             0.4,
             color="#aab7b8",
-            label="available before",
+            label=m.text("plot", "balance_available_before"),
         )
         ax.plot(
             xs,
@@ -81,7 +84,7 @@ def balancing_charts(data: BalancingData, result: Result) -> dict[str, Figure]:
             ls="--",
             marker="s",
             ms=4,
-            label="available after actions (moves, increases)",
+            label=m.text("plot", "balance_available_after"),
             zorder=3,
         )
         ax.plot(
@@ -91,7 +94,7 @@ def balancing_charts(data: BalancingData, result: Result) -> dict[str, Figure]:
             lw=2,
             marker="o",
             ms=3,
-            label="load in the balanced plan",
+            label=m.text("plot", "balance_load_after"),
             zorder=4,
         )
         ax.set_xticks(xs)
@@ -102,28 +105,23 @@ def balancing_charts(data: BalancingData, result: Result) -> dict[str, Figure]:
         before = _max_ratio(sub["need_before"], sub["available_before"])
         after = _max_ratio(sub["load_after"], sub["available_after"])
         ax.set_title(
-            f"{u}{' ' + name if name else ''}: {r}\n"
-            f"highest need/available {before} before, load/available {after} after",
+            f"{u}{' ' + name if name else ''}: {m.term(r)}\n"
+            + m.text("plot", "balance_panel_ratios", before=before, after=after),
             fontsize=8,
         )
-        ax.set_ylabel(f"{measure or r} per period", fontsize=7)
+        ax.set_ylabel(
+            m.text("plot", "balance_per_period", measure=measure or m.term(r)), fontsize=7
+        )
         ax.set_ylim(bottom=0)
     for idx in range(len(panels), nrows * ncols):
         axes[idx // ncols][idx % ncols].axis("off")
     handles, labels = axes[0][0].get_legend_handles_labels()
     which = (
-        "per unit"
+        m.text("plot", "balance_which_all")
         if len(panels) == len(ranked)
-        else (
-            f"for the {len(panels)} of {len(ranked)} units with the highest need/available "
-            "(all in utilisation.csv)"
-        )
+        else m.text("plot", "balance_which_top", shown=len(panels), total=len(ranked))
     )
-    fig.suptitle(
-        f"{data.name}: need vs available capacity {which}, most limiting resource, "
-        "before and after balancing",
-        fontsize=11,
-    )
+    fig.suptitle(m.text("plot", "balance_title", name=data.name, which=which), fontsize=11)
     fig.tight_layout(rect=(0, 0.08, 1, 0.96))
     fig.legend(
         handles,
@@ -137,9 +135,7 @@ def balancing_charts(data: BalancingData, result: Result) -> dict[str, Figure]:
     fig.text(
         0.5,
         0.005,
-        "bars: before balancing (need if every unit produces its own need, and available); "
-        "lines: after balancing. Need above available = a gap; the panel shows the unit's "
-        "resource with the highest need/available before.",
+        m.text("plot", "balance_footnote"),
         ha="center",
         fontsize=7,
     )
@@ -152,21 +148,37 @@ def _max_ratio(num: Any, den: Any) -> str:
     return f"{max(ratios):.0%}" if ratios else "–"
 
 
-def summary(result: Result) -> list[str]:
-    """Headline lines for planners: actions per type and the highest utilisation."""
+def summary(result: Result, lang: str = "en") -> list[str]:
+    """Headline lines for planners: actions per type and the highest utilisation (in
+    ``lang``)."""
+    from pks_opt.i18n import messages, num
+
+    m = messages(lang)
     k = result.kpis
     lines = []
     acts = k.get("actions", {})
     if acts:
+        done = ", ".join(f"{n} {m.term(a) if lang != 'en' else a}" for a, n in acts.items() if n)
         lines.append(
-            "actions: " + ", ".join(f"{n} {a}" for a, n in acts.items() if n) or "actions: none"
+            m.text("summary", "balance_actions", actions=done or m.text("summary", "none"))
         )
     lines.append(
-        f"unmet {k.get('unmet_activities', 0):.1f} activities, postponed "
-        f"{k.get('postponed_activity_periods', 0):.1f} activity-periods, action cost "
-        f"{k.get('action_cost', 0):,.0f} SEK".replace(",", " ")
+        m.text(
+            "summary",
+            "balance_unmet",
+            unmet=num(k.get("unmet_activities", 0), ".1f", lang),
+            postponed=num(k.get("postponed_activity_periods", 0), ".1f", lang),
+            cost=num(k.get("action_cost", 0), ",.0f", lang),
+        )
     )
     before, after = k.get("max_utilisation_before"), k.get("max_utilisation_after")
     if before is not None and after is not None:
-        lines.append(f"highest utilisation: before {before:.2f}, after {after:.2f}")
+        lines.append(
+            m.text(
+                "summary",
+                "balance_utilisation",
+                before=num(before, ".2f", lang),
+                after=num(after, ".2f", lang),
+            )
+        )
     return lines

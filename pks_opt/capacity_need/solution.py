@@ -323,8 +323,12 @@ def _cascade(data: NeedData, b: NeedBreakdown) -> pd.DataFrame:
     )  # fmt: skip
 
 
-def need_summary(result: Result) -> list[str]:
-    """Headline lines: per unit × period the most limiting capacity; beds and staffing."""
+def need_summary(result: Result, lang: str = "en") -> list[str]:
+    """Headline lines: per unit × period the most limiting capacity; beds and staffing (in
+    ``lang``)."""
+    from pks_opt.i18n import messages
+
+    m = messages(lang)
     lines: list[str] = []
     gaps = _records(result, "gaps")
     top = [g for g in gaps if g["rank"] == 1]
@@ -334,51 +338,81 @@ def need_summary(result: Result) -> list[str]:
         for g in top:
             if g["unit"] not in worst or g["ratio"] > worst[g["unit"]]["ratio"]:
                 worst[g["unit"]] = g
-        lines.append(
-            "most limiting capacity per unit, tightest period (need / available;"
-            " every period in gaps.csv):"
-        )
+        lines.append(m.text("summary", "need_limiting_worst"))
         top = list(worst.values())
     elif top:
-        lines.append("most limiting capacity per unit and period (need / available):")
+        lines.append(m.text("summary", "need_limiting"))
     if top:
         for g in top:
-            ratio = "no capacity" if g["ratio"] == math.inf else f"{g['ratio']:.2f}"
+            ratio = (
+                m.text("summary", "need_no_capacity")
+                if g["ratio"] == math.inf
+                else _dec(f"{g['ratio']:.2f}", lang)
+            )
             lines.append(
-                f"  {g['unit']} {g['period']}: {g['resource']} {_n(g['need'])} /"
-                f" {_n(g['available'])} {g['measure']} = {ratio}"
+                f"  {g['unit']} {g['period']}: {_term(m, g['resource'])} {_n(g['need'], lang)} /"
+                f" {_n(g['available'], lang)} {_term(m, g['measure'])} = {ratio}"
             )
     staffing = _records(result, "staffing")
     beds = _records(result, "inpatient_beds")
     if beds:
-        lines.append("inpatient beds:")
+        lines.append(m.text("summary", "need_beds"))
     for x in beds[:MAX_SUMMARY_ROWS]:
-        staffed = "" if pd.isna(x["staffed_beds"]) else f", staffed {_n(x['staffed_beds'])}"
-        line = (
-            f"  {x['unit']} {x['period']}: {_n(x['admissions'])} admissions →"
-            f" {_n(x['bed_days'])} bed-days → {x['beds_exact']:.2f} beds"
-            f" (planned {_n(x['beds_planned'])}{staffed})"
+        staffed = (
+            ""
+            if pd.isna(x["staffed_beds"])
+            else m.text("summary", "need_staffed", n=_n(x["staffed_beds"], lang))
+        )
+        line = "  " + m.text(
+            "summary",
+            "need_bed_line",
+            unit=x["unit"],
+            period=x["period"],
+            admissions=_n(x["admissions"], lang),
+            bed_days=_n(x["bed_days"], lang),
+            beds=_dec(f"{x['beds_exact']:.2f}", lang),
+            planned=_n(x["beds_planned"], lang),
+            staffed=staffed,
         )
         roles = [
-            f"{_n(s['fte'])} {s['role']}"
+            f"{_n(s['fte'], lang)} {_term(m, s['role'])}"
             for s in staffing
             if s["unit"] == x["unit"] and s["period"] == x["period"] and s["basis"] == "beds"
         ]
         if roles:
-            line += "; staff " + ", ".join(roles)
+            line += m.text("summary", "need_staff", roles=", ".join(roles))
         lines.append(line)
     if len(beds) > MAX_SUMMARY_ROWS:
-        lines.append(f"  … ({len(beds) - MAX_SUMMARY_ROWS} more in inpatient_beds.csv)")
+        lines.append(m.text("summary", "need_more_beds", n=len(beds) - MAX_SUMMARY_ROWS))
     acute = _records(result, "acute_dimensioning")
     if acute:
-        lines.append("acute dimensioning (arrivals covering the share of days):")
+        lines.append(m.text("summary", "need_acute"))
     for a in acute:
         lines.append(
-            f"  {a['unit']} {a['block']}: {_n(a['capacity'])} covers"
-            f" {a['days_covered']}/{a['days']} days ({100 * a['share_covered']:.0f} %,"
-            f" target {100 * a['share_target']:.0f} %)"
+            "  "
+            + m.text(
+                "summary",
+                "need_acute_line",
+                unit=a["unit"],
+                block=_term(m, a["block"]),
+                capacity=_n(a["capacity"], lang),
+                covered=a["days_covered"],
+                days=a["days"],
+                share=f"{100 * a['share_covered']:.0f}",
+                target=f"{100 * a['share_target']:.0f}",
+            )
         )
     return lines
+
+
+def _dec(text: str, lang: str) -> str:
+    """A number written with a decimal point, with a comma in Swedish."""
+    return text.replace(".", ",") if lang == "sv" else text
+
+
+def _term(m: Any, value: Any) -> str:
+    """A resource or role id: the catalogue's word in Swedish, the id itself in English."""
+    return str(value) if m.lang == "en" else m.term(value)
 
 
 def _records(result: Result, name: str) -> list[dict[str, Any]]:
@@ -388,16 +422,19 @@ def _records(result: Result, name: str) -> list[dict[str, Any]]:
     return [{str(k): v for k, v in r.items()} for r in df.to_dict("records")]
 
 
-def _n(x: Any) -> str:
+def _n(x: Any, lang: str = "en") -> str:
     x = float(x)
     if abs(x - round(x)) < 1e-9:
         return f"{int(round(x)):,}".replace(",", " ")
-    return f"{x:,.2f}".replace(",", " ")
+    return _dec(f"{x:,.2f}".replace(",", " "), lang)
 
 
-def need_charts(result: Result) -> dict[str, Figure]:
-    """One PNG: need vs available per unit × resource (one panel each, periods on the x axis)."""
+def need_charts(result: Result, lang: str = "en") -> dict[str, Figure]:
+    """One PNG: need vs available per unit × resource (one panel each, periods on the x axis),
+    its texts in ``lang``."""
     import matplotlib
+
+    from pks_opt.i18n import messages
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -405,6 +442,7 @@ def need_charts(result: Result) -> dict[str, Figure]:
     gaps = result.tables.get("gaps")
     if gaps is None or gaps.empty:
         return {}
+    m = messages(lang)
     pairs = list(dict.fromkeys(zip(gaps["unit"], gaps["resource"], strict=True)))
     pairs = pairs[:MAX_CHART_PANELS]
     ncols = min(4, len(pairs))
@@ -413,19 +451,29 @@ def need_charts(result: Result) -> dict[str, Figure]:
     for ax, (unit, res) in zip(axes.flat, pairs, strict=False):
         sub = gaps[(gaps["unit"] == unit) & (gaps["resource"] == res)]
         xs = range(len(sub))
-        ax.bar([x - 0.2 for x in xs], sub["need"], width=0.4, label="need", color="#c0504d")
         ax.bar(
-            [x + 0.2 for x in xs], sub["available"], width=0.4, label="available", color="#4f81bd"
+            [x - 0.2 for x in xs],
+            sub["need"],
+            width=0.4,
+            label=m.text("plot", "need_need"),
+            color="#c0504d",
+        )
+        ax.bar(
+            [x + 0.2 for x in xs],
+            sub["available"],
+            width=0.4,
+            label=m.text("plot", "need_available"),
+            color="#4f81bd",
         )
         pad = 1.0 if len(sub) == 1 else 0.6  # keep bars narrow with one period
         ax.set_xlim(-pad, len(sub) - 1 + pad)
         ax.set_xticks(list(xs))
         ax.set_xticklabels(sub["period"], rotation=45, ha="right", fontsize=7)
-        ax.set_title(f"{unit} · {res} ({sub['measure'].iloc[0]})", fontsize=9)
+        ax.set_title(f"{unit} · {m.term(res)} ({sub['measure'].iloc[0]})", fontsize=9)
         ax.tick_params(axis="y", labelsize=7)
     for ax in list(axes.flat)[len(pairs) :]:
         ax.axis("off")
     axes.flat[0].legend(fontsize=7)
-    fig.suptitle(f"Need vs available capacity · {result.instance}", fontsize=11)
+    fig.suptitle(m.text("plot", "need_title", instance=result.instance), fontsize=11)
     fig.tight_layout()
     return {"need_vs_available": fig}

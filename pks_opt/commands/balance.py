@@ -10,6 +10,7 @@ import click
 from pks_opt.commands.common import (
     finish,
     handles_input_errors,
+    lang_option,
     milp_solver_option,
     output_options,
 )
@@ -61,6 +62,7 @@ from pks_opt.commands.common import (
     help="Solver threads (the machine may be shared).",
 )
 @output_options
+@lang_option
 @handles_input_errors
 def balance(
     instance: Path,

@@ -34,6 +34,36 @@ EXIT_BAD_INPUT = 2
 # EXIT_INTERRUPTED = 130, from pks_opt.result
 
 
+def lang_option(f: F) -> F:
+    """``--lang sv|en``: the language of the terminal summary, the PNG charts and (``pks
+    report``, ``pks demo``) the report; read with :func:`current_lang`. Default ``en``."""
+    from pks_opt.i18n import DEFAULT_LANG, LANGUAGES
+
+    return click.option(
+        "--lang",
+        type=click.Choice(LANGUAGES),
+        default=DEFAULT_LANG,
+        show_default=True,
+        expose_value=False,
+        is_eager=True,
+        callback=_remember_lang,
+        help="Language of the summary printed, the charts and the report (sv: Swedish).",
+    )(f)
+
+
+def _remember_lang(ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    ctx.meta["pks.lang"] = value
+    return value
+
+
+def current_lang() -> str:
+    """The command's ``--lang`` (``en`` outside a command or without the option)."""
+    from pks_opt.i18n import DEFAULT_LANG
+
+    ctx = click.get_current_context(silent=True)
+    return str(ctx.meta.get("pks.lang", DEFAULT_LANG)) if ctx is not None else DEFAULT_LANG
+
+
 def output_options(f: F) -> F:
     """``--out DIR``, ``--excel``, ``--csv-dialect`` and ``--json`` for every solving command."""
     f = click.option(
@@ -162,8 +192,8 @@ def finish(
     out: Path | None,
     excel: bool,
     as_json: bool,
-    charts: Callable[[], Mapping[str, Figure]] | None = None,
-    summary: Callable[[Result], list[str]] | None = None,
+    charts: Callable[[str], Mapping[str, Figure]] | None = None,
+    summary: Callable[[Result, str], list[str]] | None = None,
     subfolders: Mapping[str, Path] | None = None,
 ) -> None:
     """Write outputs, print the summary (or the JSON envelope) and exit with the status code.
@@ -172,14 +202,16 @@ def finish(
     written only with --out — its tables and result.json, not its charts (drawing them took
     1–2 s of the stop) — and exits 130.
     """
+    from pks_opt.i18n import messages
     from pks_opt.report.output import write_result
 
+    lang = current_lang()
     signame = interrupt.requested()
     if signame is not None:
         result = result.interrupted(signame, interrupt.seconds_since_start())
     if out is not None:
         figures = (
-            charts() if (charts is not None and result.has_solution and signame is None) else {}
+            charts(lang) if (charts is not None and result.has_solution and signame is None) else {}
         )
         envelope = write_result(
             result,
@@ -190,62 +222,121 @@ def finish(
             subfolders=subfolders,
             part_charts=signame is None,
             csv_dialect=_csv_dialect(),
+            lang=lang,
         )
     else:
         envelope = result.envelope({name: f"{name}.csv" for name in result.tables})
     if as_json:
         click.echo(json.dumps(envelope, indent=2, ensure_ascii=False))
     else:
-        for line in summary_lines(result, out):
+        for line in summary_lines(result, out, lang):
             click.echo(line)
         if summary is not None and result.has_solution:
-            for line in summary(result):
+            for line in summary(result, lang):
                 click.echo(line)
         if out is None and result.tables:
             click.echo(
-                f"nothing written: add --out DIR to save result.json, the "
-                f"{len(result.tables)} table(s) and the charts (e.g. --out out/{result.kind})"
+                messages(lang).text(
+                    "summary", "nothing_written", n=len(result.tables), kind=result.kind
+                )
             )
     sys.exit(max([result.status.exit_code, *(p.status.exit_code for p in result.parts.values())]))
 
 
-def summary_lines(result: Result, out: Path | None) -> list[str]:
-    """The generic head of every summary: status, objective, bound, time, KPIs, explanation."""
-    lines = [f"{result.kind} · {result.instance} · {result.solver}"]
+def summary_lines(result: Result, out: Path | None, lang: str = "en") -> list[str]:
+    """The generic head of every summary: status, objective, bound, time, KPIs, explanation.
+
+    In English (the default) the machine's words as before (status ``OPTIMAL``, KPI keys,
+    explanation lines as the level wrote them); in another language the catalogue's words:
+    status, stage and KPI names, explanation lines and numbers as its readers write them.
+    """
+    from pks_opt.i18n import messages
+
+    m = messages(lang)
+    say = _Say(m)
+    lines = [
+        m.text(
+            "summary",
+            "head",
+            kind=say.kind(result.kind),
+            instance=result.instance,
+            solver=result.solver,
+        )
+    ]
     if result.status.value == "INTERRUPTED":
-        lines.insert(0, f"INTERRUPTED: {result.explanation[0] if result.explanation else ''}")
-    status = f"status: {result.status.value}"
+        first = say.explain(result.explanation[0]) if result.explanation else ""
+        lines.insert(0, m.text("summary", "interrupted", text=first))
+    status = m.text("summary", "status", status=say.status(result.status.value))
     if math.isfinite(result.objective):
-        status += f"  objective: {_fmt(result.objective)}"
+        status += m.text("summary", "objective", value=_fmt(result.objective, lang))
     if math.isfinite(result.bound) and result.has_solution:
-        status += f"  bound: {_fmt(result.bound)}"
+        status += m.text("summary", "bound", value=_fmt(result.bound, lang))
         if math.isfinite(result.gap) and result.status.value == "FEASIBLE":
-            status += f"  gap: {100 * result.gap:.2f} %"
-    status += f"  time: {result.runtime_s:.2f} s"
+            status += m.text("summary", "gap", value=_fmt(round(100 * result.gap, 2), lang))
+    status += m.text("summary", "time", value=f"{result.runtime_s:.2f}".replace(".", say.point))
     lines.append(status)
-    for w in result.warnings:
-        lines.append(f"warning: {w}")
-    for stage in result.stages:
-        proven = "optimal" if stage.status.value == "OPTIMAL" else stage.status.value.lower()
+    lines += [m.text("summary", "warning", text=say.explain(w)) for w in result.warnings]
+    for st in result.stages:
         lines.append(
-            f"  stage {stage.name}: {_fmt(stage.objective)} ({proven}, {stage.runtime_s:.2f} s)"
+            m.text(
+                "summary",
+                "stage",
+                name=say.stage(st.name),
+                value=_fmt(st.objective, lang),
+                proven=m.get("summary_stage_status", st.status.value, st.status.value.lower()),
+                seconds=f"{st.runtime_s:.2f}".replace(".", say.point),
+            )
         )
     if result.kpis:
-        lines.append("kpis:")
+        lines.append(m.text("summary", "kpis"))
         for k, v in jsonable(result.kpis).items():
             if not isinstance(v, dict | list):
-                lines.append(f"  {k}: {_fmt(v)}")
+                lines.append(m.text("summary", "kpi", name=say.kpi(k), value=_fmt(v, lang)))
     if result.explanation:
-        lines.append("explanation:")
-        lines.extend(f"  {e}" for e in result.explanation)
+        lines.append(m.text("summary", "explanation"))
+        lines.extend(f"  {say.explain(e)}" for e in result.explanation)
     if out is not None:
-        lines.append(f"wrote {out}/result.json and {len(result.tables)} table(s)")
+        lines.append(m.text("summary", "wrote", out=out, n=len(result.tables)))
     return lines
 
 
-def _fmt(v: Any) -> str:
+class _Say:
+    """Names in a summary: the machine's own in English, the catalogue's in another language
+    (the English terminal output stays what scripts, tests and docs quote)."""
+
+    def __init__(self, m: Any) -> None:
+        self.m = m
+        self.plain = m.lang == "en"
+        self.point = "." if self.plain else ","
+
+    def kind(self, kind: str) -> str:
+        return kind if self.plain else self.m.get("kinds", kind, default=kind)
+
+    def status(self, value: str) -> str:
+        return value if self.plain else self.m.get("status", value, default=value)
+
+    def kpi(self, key: str) -> str:
+        return key if self.plain or not self.m.has("kpis", key) else self.m.get("kpis", key)
+
+    def stage(self, name: str) -> str:
+        if self.plain:
+            return name
+        from pks_opt.report.html.explain import stage_name
+
+        return stage_name(name, self.m)
+
+    def explain(self, text: str) -> str:
+        if self.plain:
+            return text
+        from pks_opt.report.html.explain import line
+
+        return line(str(text), self.m).text
+
+
+def _fmt(v: Any, lang: str = "en") -> str:
     if isinstance(v, float):
         if not math.isfinite(v):
             return "-"
-        return f"{v:,.2f}".replace(",", " ") if abs(v) >= 1000 else f"{v:.4g}"
+        text = f"{v:,.2f}".replace(",", " ") if abs(v) >= 1000 else f"{v:.4g}"
+        return text if lang == "en" else text.replace(".", ",")
     return str(v)

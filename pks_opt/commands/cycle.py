@@ -11,7 +11,13 @@ from typing import TYPE_CHECKING
 import click
 
 from pks_opt import interrupt, progress
-from pks_opt.commands.common import handles_input_errors, milp_solver_option, summary_lines
+from pks_opt.commands.common import (
+    current_lang,
+    handles_input_errors,
+    lang_option,
+    milp_solver_option,
+    summary_lines,
+)
 from pks_opt.errors import OutputError
 
 if TYPE_CHECKING:
@@ -29,6 +35,7 @@ if TYPE_CHECKING:
     "handshake.csv, result.json, goals_and_gaps.png): all or nothing.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the cycle's envelope as JSON.")
+@lang_option
 @handles_input_errors
 def cycle(cycle_dir: Path, solver: str, out: Path | None, as_json: bool) -> None:
     """Run the three planning rounds of a cycle folder (cycle.yaml).
@@ -64,7 +71,7 @@ def cycle(cycle_dir: Path, solver: str, out: Path | None, as_json: bool) -> None
         with interrupt.solving(), progress.to(None):
             outcome = run_cycle(spec, work, solver=solver.lower(), echo=echo)
         result = outcome.result
-        figures = cycle_charts(result) if result.status.has_solution else {}
+        figures = cycle_charts(result, current_lang()) if result.status.has_solution else {}
         envelope = write_result(result, work, charts=figures)
         if out is not None:
             try:  # the whole folder replaces OUT: no stale files of an earlier run stay
@@ -79,7 +86,7 @@ def cycle(cycle_dir: Path, solver: str, out: Path | None, as_json: bool) -> None
     if as_json:
         click.echo(json.dumps(envelope, indent=2, ensure_ascii=False))
     else:
-        for line in summary_lines(result, out):
+        for line in summary_lines(result, out, current_lang()):
             click.echo(line)
     sys.exit(result.status.exit_code)
 

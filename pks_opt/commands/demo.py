@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from pks_opt.commands.common import current_lang, lang_option
+from pks_opt.i18n import messages
 from pks_opt.instances import instance_path
 
 DEFAULT_DEMO_OUT = Path("pks-demo-out")
@@ -193,66 +195,80 @@ DEMO_STEPS: list[tuple[str, str | None, list[str]]] = [
     show_default=True,
     help="Folder that receives one sub-folder per step and report.html.",
 )
-@click.option(
-    "--lang",
-    type=click.Choice(["sv", "en"]),
-    default="en",
-    show_default=True,
-    help="Language of the report (report.html).",
-)
-def demo(out: Path, lang: str) -> None:
+@lang_option
+def demo(out: Path) -> None:
     """Run every level of the chain on the shipped instances, then write OUT/report.html.
 
     Each step is the `pks` command it names, run in this process; the terminal shows one line
     per step with its status and headline figure (the step's full output is in its
     result.json); a step that fails is reported with its error and the demo goes on; Ctrl-C
-    stops the demo (exit 130).
+    stops the demo (exit 130). ``--lang sv``: every step's summary, charts and the report in
+    Swedish.
     """
     from pks_opt import interrupt
     from pks_opt.commands import main
     from pks_opt.result import EXIT_INTERRUPTED
 
+    lang = current_lang()
+    m = messages(lang)
     failed = 0
     with interrupt.installed():
         for i, (title, sub, argv) in enumerate(DEMO_STEPS, start=1):
             args = [a.format(instances=instance_path(""), out=out) for a in argv]
             if sub is not None:
                 args += ["--out", str(out / sub)]
+            if _takes_lang(main, args):
+                args += ["--lang", lang]
             click.echo(f"[{i:2}/{len(DEMO_STEPS)}] {title} ... ", nl=False)
             try:
                 code, err = _run_quiet(main, args)
             except interrupt.Interrupted as exc:
                 click.echo("")
-                click.echo(f"demo interrupted by {exc.signame}", err=True)
+                click.echo(f"{m.text('summary', 'demo_interrupted')}: {exc.signame}", err=True)
                 sys.exit(EXIT_INTERRUPTED)
             if code == EXIT_INTERRUPTED or interrupt.requested():
                 click.echo("")
-                click.echo("demo interrupted", err=True)
+                click.echo(m.text("summary", "demo_interrupted"), err=True)
                 sys.exit(EXIT_INTERRUPTED)
             if code not in (0, 1):
                 failed += 1
                 last = err.strip().splitlines()[-1:] or [""]
-                click.echo(f"FAILED (exit code {code}) {last[0]}")
+                click.echo(m.text("summary", "demo_step_failed", code=code, error=last[0]))
                 continue
-            click.echo(_step_line(out / sub if sub else None, code))
+            click.echo(_step_line(out / sub if sub else None, code, lang))
     report = _report(out, lang)
-    click.echo(f"demo finished: {len(DEMO_STEPS)} step(s), {failed} failed, outputs in {out}/")
+    click.echo(m.text("summary", "demo_finished", steps=len(DEMO_STEPS), failed=failed, out=out))
     if report is not None:
-        click.echo(f"open {report} in a browser to read the report")
+        click.echo(m.text("summary", "demo_open", report=report))
     sys.exit(1 if failed else 0)
 
 
-def _step_line(folder: Path | None, code: int) -> str:
-    """A step's status and headline figure, read back from its result.json."""
+def _takes_lang(main: click.Group, args: list[str]) -> bool:
+    """Whether the step's command has the shared ``--lang`` (the summary and charts' language;
+    ``pks assess report`` has its own, for its texts)."""
+    command = main.commands.get(args[0]) if args else None
+    if command is None or isinstance(command, click.Group):
+        return False
+    return any(p.name == "lang" and not p.expose_value for p in command.params)
+
+
+def _step_line(folder: Path | None, code: int, lang: str = "en") -> str:
+    """A step's status and headline figure, read back from its result.json, in ``lang``."""
+    m = messages(lang)
     if folder is None or not (folder / "result.json").is_file():
-        return "done" if code == 0 else f"exit code {code}"
+        return (
+            m.text("summary", "demo_step_done")
+            if code == 0
+            else m.text("summary", "demo_step_exit", code=code)
+        )
     from pks_opt.report.html.collect import read_run
     from pks_opt.report.html.findings import headline
     from pks_opt.report.html.i18n import Messages
 
     run = read_run(folder)
-    figure = headline(run, Messages("en"))
-    return f"{run.status}{' · ' + figure if figure else ''} -> {folder}/result.json"
+    figure = headline(run, Messages(lang))
+    status = run.status if lang == "en" else m.get("status", run.status, default=run.status)
+    return f"{status}{' · ' + figure if figure else ''} -> {folder}/result.json"
 
 
 def _report(out: Path, lang: str) -> Path | None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from pks_opt.commands.common import finish, handles_input_errors, output_options
+from pks_opt.commands.common import finish, handles_input_errors, lang_option, output_options
 
 
 @click.command("follow-up")
@@ -38,6 +38,7 @@ from pks_opt.commands.common import finish, handles_input_errors, output_options
     "balance's resources through this plan instance's balance_resource column.",
 )
 @output_options
+@lang_option
 @handles_input_errors
 def follow_up(
     plan_dir: Path,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from pks_opt.commands.common import finish, handles_input_errors, output_options
+from pks_opt.commands.common import finish, handles_input_errors, lang_option, output_options
 from pks_opt.result import Result
 
 
@@ -45,6 +45,7 @@ from pks_opt.result import Result
     "objects) or per object.",
 )
 @output_options
+@lang_option
 @handles_input_errors
 def forecast(
     history: Path,
@@ -76,9 +77,11 @@ def forecast(
     finish(result, out=out, excel=excel, as_json=as_json, charts=result.charts, summary=_summary)
 
 
-def _summary(result: Result) -> list[str]:
+def _summary(result: Result, lang: str = "en") -> list[str]:
+    from pks_opt.i18n import messages
+
     bt = result.tables["backtest"]
-    lines = ["back-test (held-out weeks): object  MAPE %  MASE  model MAE  seasonal-naive MAE"]
+    lines = [messages(lang).text("summary", "forecast_backtest")]
     for _, r in bt.iterrows():
         lines.append(
             f"  {r['unit']}/{r['planning_object']}: {r['MAPE']:.1f}  {r['MASE']:.2f}  "

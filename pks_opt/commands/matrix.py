@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from pks_opt.commands.common import finish, handles_input_errors, output_options
+from pks_opt.commands.common import finish, handles_input_errors, lang_option, output_options
 from pks_opt.result import Result
 
 
@@ -50,6 +50,7 @@ from pks_opt.result import Result
     "scenario_comparison.csv, its chart and one sub-folder per scenario.",
 )
 @output_options
+@lang_option
 @handles_input_errors
 def matrix(
     instance: Path,
@@ -83,9 +84,11 @@ def matrix(
     finish(result, out=out, excel=excel, as_json=as_json, charts=result.charts, summary=_summary)
 
 
-def _summary(result: Result) -> list[str]:
+def _summary(result: Result, lang: str = "en") -> list[str]:
+    from pks_opt.i18n import messages
+
     cov = result.tables["coverage"]
-    lines = ["coverage (delivered / needed sessions per week):"]
+    lines = [messages(lang).text("summary", "matrix_coverage")]
     for wt, grp in cov.groupby("week_type", sort=False):
         parts = ", ".join(
             f"{t} {d}/{n}"

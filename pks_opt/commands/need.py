@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from pks_opt.commands.common import finish, handles_input_errors, output_options
+from pks_opt.commands.common import finish, handles_input_errors, lang_option, output_options
 
 
 @click.command()
@@ -27,6 +27,7 @@ from pks_opt.commands.common import finish, handles_input_errors, output_options
     "acute_share parameter, else 0.85).",
 )
 @output_options
+@lang_option
 @handles_input_errors
 def need(
     instance: Path,

@@ -9,6 +9,7 @@ import click
 from pks_opt.commands.common import (
     finish,
     handles_input_errors,
+    lang_option,
     milp_solver_option,
     output_options,
 )
@@ -81,6 +82,7 @@ from pks_opt.production_plan import DEFAULT_MAX_NODES, DEFAULT_TIME_LIMIT_S
     "same plan on every run.",
 )
 @output_options
+@lang_option
 @handles_input_errors
 def plan(
     instance: Path,

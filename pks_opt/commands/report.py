@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from pks_opt.commands.common import handles_input_errors
+from pks_opt.commands.common import current_lang, handles_input_errors, lang_option
 
 
 @click.command("report")
@@ -19,16 +19,10 @@ from pks_opt.commands.common import handles_input_errors
     show_default=True,
     help="The HTML file to write.",
 )
-@click.option(
-    "--lang",
-    type=click.Choice(["sv", "en"]),
-    default="en",
-    show_default=True,
-    help="Language of the report's texts.",
-)
+@lang_option
 @click.option("--title", default=None, help="The report's title (default: by language).")
 @handles_input_errors
-def report(dirs: tuple[Path, ...], out_file: Path, lang: str, title: str | None) -> None:
+def report(dirs: tuple[Path, ...], out_file: Path, title: str | None) -> None:
     """One self-contained HTML report of result folders.
 
     DIR is a result folder of any level, a `pks demo` or `pks cycle` output, or a folder
@@ -37,6 +31,6 @@ def report(dirs: tuple[Path, ...], out_file: Path, lang: str, title: str | None)
     """
     from pks_opt.report.html import build_report
 
-    path = build_report(list(dirs), out_file, lang=lang, title=title)
+    path = build_report(list(dirs), out_file, lang=current_lang(), title=title)
     size = path.stat().st_size / 1e6
     click.echo(f"wrote {path} ({size:.1f} MB): open it in a browser")

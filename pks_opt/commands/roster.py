@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from pks_opt.commands.common import finish, handles_input_errors, output_options
+from pks_opt.commands.common import finish, handles_input_errors, lang_option, output_options
 from pks_opt.result import Result
 
 
@@ -69,6 +69,7 @@ from pks_opt.result import Result
     "scenario_comparison.csv, its chart and one sub-folder per scenario.",
 )
 @output_options
+@lang_option
 @handles_input_errors
 def roster(
     instance: Path,
@@ -121,12 +122,21 @@ def roster(
     )
 
 
-def _summary(result: Result) -> list[str]:
+def _summary(result: Result, lang: str = "en") -> list[str]:
+    from pks_opt.i18n import messages
+
+    m = messages(lang)
     k = result.kpis
-    return [
-        "shortfall (shifts / hours): "
-        + ", ".join(
-            f"tier {t}: {k.get(f'tier{t}_short_shifts', 0)} / {k.get(f'tier{t}_short_hours', 0):g}"
-            for t in (1, 2, 3)
+    tiers = ", ".join(
+        m.text(
+            "summary",
+            "roster_tier",
+            tier=t,
+            shifts=k.get(f"tier{t}_short_shifts", 0),
+            hours=f"{k.get(f'tier{t}_short_hours', 0):g}".replace(
+                ".", "," if lang == "sv" else "."
+            ),
         )
-    ]
+        for t in (1, 2, 3)
+    )
+    return [m.text("summary", "roster_shortfall", tiers=tiers)]

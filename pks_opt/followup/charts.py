@@ -13,8 +13,11 @@ if TYPE_CHECKING:
 MAX_PANELS = 12
 
 
-def followup_charts(result: Result) -> dict[str, Figure]:
+def followup_charts(result: Result, lang: str = "en") -> dict[str, Figure]:
+    """``production_followup`` and ``queue_followup``, texts in ``lang``."""
     import matplotlib
+
+    from pks_opt.i18n import messages
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -22,6 +25,7 @@ def followup_charts(result: Result) -> dict[str, Figure]:
     df = result.tables.get("followup")
     if df is None or df.empty:
         return {}
+    m = messages(lang)
     objects = list(dict.fromkeys(df["planning_object"]))[:MAX_PANELS]
     cols = min(3, len(objects))
     rows = (len(objects) + cols - 1) // cols
@@ -33,11 +37,19 @@ def followup_charts(result: Result) -> dict[str, Figure]:
         low = d["week_type"] != "normal"
         for w in d["week"][low]:
             ax.axvspan(w - 0.5, w + 0.5, color="#eeeeee", zorder=0)
-        ax.bar(d["week"], d["production_actual"], color="#4c72b0", label="actual")
-        ax.plot(d["week"], d["production_plan"], color="#dd8452", lw=2, label="plan")
+        ax.bar(
+            d["week"], d["production_actual"], color="#4c72b0", label=m.text("plot", "fu_actual")
+        )
+        ax.plot(
+            d["week"], d["production_plan"], color="#dd8452", lw=2, label=m.text("plot", "fu_plan")
+        )
         flagged = d[d["production_flag"]]
         ax.scatter(
-            flagged["week"], flagged["production_actual"], color="red", zorder=3, label="flagged"
+            flagged["week"],
+            flagged["production_actual"],
+            color="red",
+            zorder=3,
+            label=m.text("plot", "fu_flagged"),
         )
         ax2 = ax.twinx()
         ax2.plot(
@@ -45,21 +57,21 @@ def followup_charts(result: Result) -> dict[str, Figure]:
             d["cumulative_deviation"],
             color="black",
             ls="--",
-            label="cumulative deviation",
+            label=m.text("plot", "fu_cumulative"),
         )
         ax2.axhline(0, color="black", lw=0.5)
         ax.set_title(o, fontsize=10)
-        ax.set_xlabel("week")
-        ax.set_ylabel("activities per week")
-        ax2.set_ylabel("cumulative actual − plan")
+        ax.set_xlabel(m.text("plot", "week"))
+        ax.set_ylabel(m.text("plot", "plan_activities_week"))
+        ax2.set_ylabel(m.text("plot", "fu_cumulative_axis"))
     for ax in list(axes.flat)[len(objects) :]:
         ax.axis("off")
     handles, labels = axes[0][0].get_legend_handles_labels()
     handles.append(plt.Line2D([], [], color="black", ls="--"))
-    labels.append("cumulative actual − plan (right axis)")
+    labels.append(m.text("plot", "fu_cumulative_right"))
     fig.legend(handles, labels, loc="upper right", fontsize=8)
     fig.suptitle(
-        f"{result.instance}: production, actual against plan (shaded: low-production weeks)",
+        m.text("plot", "fu_production_title", instance=result.instance),
         fontsize=11,
     )
     fig.tight_layout()
@@ -68,7 +80,13 @@ def followup_charts(result: Result) -> dict[str, Figure]:
     fig, axes = plt.subplots(rows, cols, figsize=(5 * cols, 3.2 * rows), squeeze=False)
     for ax, o in zip(axes.flat, objects, strict=False):
         d = df[df["planning_object"] == o]
-        ax.plot(d["week"], d["queue_forecast"], color="#dd8452", lw=2, label="forecast queue")
+        ax.plot(
+            d["week"],
+            d["queue_forecast"],
+            color="#dd8452",
+            lw=2,
+            label=m.text("plot", "fu_forecast_queue"),
+        )
         if d["queue_actual"].notna().any():
             ax.plot(
                 d["week"],
@@ -76,25 +94,31 @@ def followup_charts(result: Result) -> dict[str, Figure]:
                 color="#4c72b0",
                 marker="o",
                 ms=3,
-                label="actual queue",
+                label=m.text("plot", "fu_actual_queue"),
             )
         flagged = d[d["queue_flag"]]
-        ax.scatter(flagged["week"], flagged["queue_actual"], color="red", zorder=3, label="flagged")
+        ax.scatter(
+            flagged["week"],
+            flagged["queue_actual"],
+            color="red",
+            zorder=3,
+            label=m.text("plot", "fu_flagged"),
+        )
         ax.bar(
             d["week"],
             d["inflow_actual"] - d["inflow_forecast"],
             color="#999999",
             alpha=0.5,
-            label="inflow actual − forecast",
+            label=m.text("plot", "fu_inflow_diff"),
         )
         ax.set_title(o, fontsize=10)
-        ax.set_xlabel("week")
-        ax.set_ylabel("patients")
+        ax.set_xlabel(m.text("plot", "week"))
+        ax.set_ylabel(m.text("plot", "fu_patients"))
     for ax in list(axes.flat)[len(objects) :]:
         ax.axis("off")
     handles, labels = axes[0][0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="upper right", fontsize=8)
-    fig.suptitle(f"{result.instance}: waiting list, actual against forecast", fontsize=11)
+    fig.suptitle(m.text("plot", "fu_queue_title", instance=result.instance), fontsize=11)
     fig.tight_layout()
     out["queue_followup"] = fig
     return out
@@ -107,10 +131,13 @@ TIER_NAMES = {
 }
 
 
-def roster_followup_chart(result: Result) -> dict[str, Figure]:
+def roster_followup_chart(result: Result, lang: str = "en") -> dict[str, Figure]:
     """Cover per day, one panel per tier: asked (grey bars), rostered and worked (lines), the
-    days with a flagged cell marked red. People-shifts summed over the tier's cells."""
+    days with a flagged cell marked red. People-shifts summed over the tier's cells. Texts in
+    ``lang``."""
     import matplotlib
+
+    from pks_opt.i18n import messages
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -119,6 +146,7 @@ def roster_followup_chart(result: Result) -> dict[str, Figure]:
     df = result.tables.get("cover_followup")
     if df is None or df.empty:
         return {}
+    m = messages(lang)
     df = df[df["staff"] == ""]
     tiers = sorted(int(t) for t in df["tier"].unique())
     days = sorted(df["date"].unique())
@@ -136,9 +164,26 @@ def roster_followup_chart(result: Result) -> dict[str, Figure]:
         d = d.reindex(days)
         d[["asked", "rostered", "worked"]] = d[["asked", "rostered", "worked"]].fillna(0)
         d["flag"] = d["flag"].astype("boolean").fillna(False).astype(bool)
-        ax.bar(x, d["asked"], color="#dddddd", edgecolor="#999999", label="asked")
-        ax.plot(x, d["rostered"], color="#4c72b0", marker="o", lw=2, label="rostered")
-        ax.plot(x, d["worked"], color="#dd8452", marker="s", lw=2, ls="--", label="worked")
+        ax.bar(
+            x, d["asked"], color="#dddddd", edgecolor="#999999", label=m.text("plot", "rfu_asked")
+        )
+        ax.plot(
+            x,
+            d["rostered"],
+            color="#4c72b0",
+            marker="o",
+            lw=2,
+            label=m.text("plot", "rfu_rostered"),
+        )
+        ax.plot(
+            x,
+            d["worked"],
+            color="#dd8452",
+            marker="s",
+            lw=2,
+            ls="--",
+            label=m.text("plot", "rfu_worked"),
+        )
         bad = [i for i, f in enumerate(d["flag"]) if bool(f)]
         ax.scatter(
             bad,
@@ -148,10 +193,12 @@ def roster_followup_chart(result: Result) -> dict[str, Figure]:
             edgecolors="red",
             lw=2,
             zorder=4,
-            label="flagged short",
+            label=m.text("plot", "rfu_flagged"),
         )
-        ax.set_title(TIER_NAMES.get(t, f"tier {t}"), fontsize=10)
-        ax.set_ylabel("people-shifts")
+        ax.set_title(
+            m.text("plot", f"rfu_tier{t}") if t in TIER_NAMES else f"tier {t}", fontsize=10
+        )
+        ax.set_ylabel(m.text("plot", "rfu_people_shifts"))
         ax.set_ylim(0, max(1.0, float(d[["asked", "rostered", "worked"]].max().max())) * 1.2)
         ax.grid(axis="y", alpha=0.3)
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
@@ -159,22 +206,24 @@ def roster_followup_chart(result: Result) -> dict[str, Figure]:
     ax.set_xticks(x)
     ax.set_xticklabels(days, rotation=60, ha="right", fontsize=8)
     handles, labels = axes[0, 0].get_legend_handles_labels()
-    fig.suptitle(
-        f"{result.instance}: cover per day, asked / rostered / worked", fontsize=11, y=0.995
-    )
+    fig.suptitle(m.text("plot", "rfu_title", instance=result.instance), fontsize=11, y=0.995)
     fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.97), fontsize=8, ncol=4)
     fig.tight_layout(rect=(0, 0, 1, 0.93))
     return {"cover_followup": fig}
 
 
-def balance_followup_chart(result: Result) -> dict[str, Figure]:
-    """Per unit × planning object: the goal to date and the actual production per quarter."""
+def balance_followup_chart(result: Result, lang: str = "en") -> dict[str, Figure]:
+    """Per unit × planning object: the goal to date and the actual production per quarter
+    (texts in ``lang``)."""
     import matplotlib
+
+    from pks_opt.i18n import messages
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import numpy as np
 
+    m = messages(lang)
     df = result.tables.get("balance_followup")
     if df is None or df.empty:
         return {}
@@ -185,31 +234,50 @@ def balance_followup_chart(result: Result) -> dict[str, Figure]:
     for ax, (u, o) in zip(axes.flat, keys, strict=False):
         d = df[(df["unit"] == u) & (df["planning_object"] == o)]
         x = np.arange(len(d))
-        ax.bar(x - 0.2, d["goal_to_date"], width=0.4, color="#dd8452", label="goal to date")
+        ax.bar(
+            x - 0.2, d["goal_to_date"], width=0.4, color="#dd8452", label=m.text("plot", "bfu_goal")
+        )
         colours = ["red" if f else "#4c72b0" for f in d["production_flag"]]
-        ax.bar(x + 0.2, d["production_actual"], width=0.4, color=colours, label="actual")
-        ax.plot(x, d["need_to_date"], "k_", markersize=24, label="need to date")
-        ax.plot(x, d["inflow_actual"], "kx", label="inflow")
+        ax.bar(
+            x + 0.2,
+            d["production_actual"],
+            width=0.4,
+            color=colours,
+            label=m.text("plot", "fu_actual"),
+        )
+        ax.plot(x, d["need_to_date"], "k_", markersize=24, label=m.text("plot", "bfu_need"))
+        ax.plot(x, d["inflow_actual"], "kx", label=m.text("plot", "bfu_inflow"))
         ax.set_xticks(
-            x, [f"{p}\nweeks {w}" for p, w in zip(d["period"], d["weeks"], strict=True)], fontsize=8
+            x,
+            [
+                f"{p}\n" + m.text("plot", "bfu_weeks", weeks=w)
+                for p, w in zip(d["period"], d["weeks"], strict=True)
+            ],
+            fontsize=8,
         )
         ax.set_title(f"{u} {o}", fontsize=10)
-        ax.set_ylabel("activities / patients")
+        ax.set_ylabel(m.text("plot", "bfu_ylabel"))
     for ax in list(axes.flat)[len(keys) :]:
         ax.axis("off")
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
     handles = [
-        Patch(color="#dd8452", label="goal to date"),
-        Patch(color="#4c72b0", label="actual production"),
-        Patch(color="red", label="actual, beyond the threshold"),
-        Line2D([], [], color="black", marker="_", ls="", markersize=12, label="need to date"),
-        Line2D([], [], color="black", marker="x", ls="", label="actual inflow"),
+        Patch(color="#dd8452", label=m.text("plot", "bfu_goal")),
+        Patch(color="#4c72b0", label=m.text("plot", "bfu_actual_production")),
+        Patch(color="red", label=m.text("plot", "bfu_beyond")),
+        Line2D(
+            [],
+            [],
+            color="black",
+            marker="_",
+            ls="",
+            markersize=12,
+            label=m.text("plot", "bfu_need"),
+        ),
+        Line2D([], [], color="black", marker="x", ls="", label=m.text("plot", "bfu_actual_inflow")),
     ]
     fig.legend(handles=handles, loc="lower center", ncol=5, fontsize=8)
-    fig.suptitle(
-        f"{result.instance}: production against the balance's goals, quarter to date", fontsize=11
-    )
+    fig.suptitle(m.text("plot", "bfu_title", instance=result.instance), fontsize=11)
     fig.tight_layout(rect=(0, 0.06, 1, 1))
     return {"balance_followup": fig}

@@ -14,12 +14,16 @@ if TYPE_CHECKING:
 MAX_PANELS = 12
 
 
-def forecast_charts(result: Result) -> dict[str, Figure]:
+def forecast_charts(result: Result, lang: str = "en") -> dict[str, Figure]:
+    """One panel per object (at most :data:`MAX_PANELS` a figure), texts in ``lang``."""
     import matplotlib
+
+    from pks_opt.i18n import messages
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    m = messages(lang)
     fit = result.tables["fit"]
     fc = result.tables["forecast"]
     keys = list(dict.fromkeys(zip(fit["unit"], fit["planning_object"], strict=True)))
@@ -36,8 +40,10 @@ def forecast_charts(result: Result) -> dict[str, Figure]:
             f = fc[(fc["unit"] == unit) & (fc["planning_object"] == obj)]
             hx = [parse_week(w) for w in h["week"]]
             fx = [parse_week(w) for w in f["week"]]
-            ax.plot(hx, h["inflow"], color="0.55", lw=0.9, label="history")
-            ax.plot(hx, h["fitted"], color="tab:blue", lw=0.8, alpha=0.7, label="fit")
+            ax.plot(hx, h["inflow"], color="0.55", lw=0.9, label=m.text("plot", "fc_history"))
+            ax.plot(
+                hx, h["fitted"], color="tab:blue", lw=0.8, alpha=0.7, label=m.text("plot", "fc_fit")
+            )
             bt = h[h["backtest"].notna()]
             ax.plot(
                 [parse_week(w) for w in bt["week"]],
@@ -45,7 +51,7 @@ def forecast_charts(result: Result) -> dict[str, Figure]:
                 color="tab:orange",
                 lw=1.3,
                 ls="--",
-                label="back-test",
+                label=m.text("plot", "fc_backtest"),
             )
             ax.fill_between(
                 fx, f["lower_95"], f["upper_95"], color="tab:green", alpha=0.15, label="95 %"
@@ -53,9 +59,9 @@ def forecast_charts(result: Result) -> dict[str, Figure]:
             ax.fill_between(
                 fx, f["lower_80"], f["upper_80"], color="tab:green", alpha=0.3, label="80 %"
             )
-            ax.plot(fx, f["inflow"], color="tab:green", lw=1.2, label="forecast")
+            ax.plot(fx, f["inflow"], color="tab:green", lw=1.2, label=m.text("plot", "fc_forecast"))
             ax.set_title(f"{unit} / {obj}", fontsize=9)
-            ax.set_ylabel("inflow / week", fontsize=8)
+            ax.set_ylabel(m.text("plot", "plan_inflow"), fontsize=8)
             ax.tick_params(labelsize=7)
         for ax in list(axes.flat)[len(chunk) :]:
             ax.set_visible(False)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from pks_opt.i18n import Messages
 from pks_opt.production_plan.data import NORMAL_WEEK, PlanData
 from pks_opt.result import Result
 
@@ -29,12 +30,16 @@ TARGET_COLOUR = "#6a1b9a"
 LOW_WEEK_COLOUR = "#eeeeee"
 
 
-def plan_charts(result: Result, data: PlanData) -> dict[str, Figure]:
+def plan_charts(result: Result, data: PlanData, lang: str = "en") -> dict[str, Figure]:
+    """``queue_forecast`` and ``capacity_use``, their texts in ``lang``."""
     import matplotlib
 
+    from pks_opt.i18n import messages
+
     matplotlib.use("Agg")
-    charts = {"queue_forecast": queue_forecast(result, data)}
-    charts["capacity_use"] = capacity_chart(result, data)
+    m = messages(lang)
+    charts = {"queue_forecast": queue_forecast(result, data, m)}
+    charts["capacity_use"] = capacity_chart(result, data, m)
     return charts
 
 
@@ -51,13 +56,20 @@ def _series(df: pd.DataFrame, oid: str | None) -> pd.DataFrame:
     return out
 
 
-def _panel(ax: Axes, s: pd.DataFrame, data: PlanData, title: str, *, target: bool) -> Axes:
+def _panel(
+    ax: Axes, s: pd.DataFrame, data: PlanData, title: str, m: Messages, *, target: bool
+) -> Axes:
     weeks = s.index.to_numpy()
     for wk in data.weeks:
         if wk.week_type != NORMAL_WEEK:
             ax.axvspan(wk.week - 0.5, wk.week + 0.5, color=LOW_WEEK_COLOUR, zorder=0)
     ax.bar(
-        weeks, s["queue_end"], color=QUEUE_COLOUR, width=0.8, label="queue (end of week)", zorder=2
+        weeks,
+        s["queue_end"],
+        color=QUEUE_COLOUR,
+        width=0.8,
+        label=m.text("plot", "plan_queue"),
+        zorder=2,
     )
     if s["max_queue"].notna().any():
         ax.plot(
@@ -66,7 +78,7 @@ def _panel(ax: Axes, s: pd.DataFrame, data: PlanData, title: str, *, target: boo
             color=MAX_QUEUE_COLOUR,
             ls="--",
             lw=1.5,
-            label="max queue",
+            label=m.text("plot", "plan_max_queue"),
             zorder=3,
         )
     if target and s["target_queue"].notna().any():
@@ -76,31 +88,36 @@ def _panel(ax: Axes, s: pd.DataFrame, data: PlanData, title: str, *, target: boo
             color=TARGET_COLOUR,
             ls=":",
             lw=2,
-            label="queue target",
+            label=m.text("plot", "plan_queue_target"),
             zorder=3,
         )
     ax.set_xlim(weeks.min() - 0.5, weeks.max() + 0.5)
-    ax.set_ylabel("patients waiting")
+    ax.set_ylabel(m.text("plot", "plan_patients_waiting"))
     ax.set_title(title, fontsize=10, loc="left")
     ax.grid(axis="y", alpha=0.3)
     flows = ax.twinx()
-    flows.plot(weeks, s["inflow"], color=INFLOW_COLOUR, lw=1.5, label="inflow / week")
+    flows.plot(weeks, s["inflow"], color=INFLOW_COLOUR, lw=1.5, label=m.text("plot", "plan_inflow"))
     flows.plot(
-        weeks, s["production"], color=PRODUCTION_COLOUR, lw=2, label="planned production / week"
+        weeks,
+        s["production"],
+        color=PRODUCTION_COLOUR,
+        lw=2,
+        label=m.text("plot", "plan_production"),
     )
     top = float(max(s["inflow"].max(), s["production"].max()))
     flows.set_ylim(0, top * 1.15 + 1)
-    flows.set_ylabel("activities per week")
+    flows.set_ylabel(m.text("plot", "plan_activities_week"))
     ax.set_zorder(flows.get_zorder() - 1)
     ax.patch.set_visible(False)
     return flows
 
 
-def queue_forecast(result: Result, data: PlanData) -> Figure:
+def queue_forecast(result: Result, data: PlanData, m: Messages | None = None) -> Figure:
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
+    m = m or Messages()
     plan = result.tables["production_plan"]
     base = result.tables.get("production_plan_no_reduction")
     rows: list[str | None] = [None, *[o.id for o in data.objects]]
@@ -109,12 +126,14 @@ def queue_forecast(result: Result, data: PlanData) -> Figure:
         len(rows), ncols, figsize=(8 * ncols, 2.6 * len(rows)), squeeze=False, sharex=True
     )
     for i, oid in enumerate(rows):
-        name = TOTAL if oid is None else oid
+        name = m.text("plot", "plan_total") if oid is None else oid
         s = _series(plan, oid)
-        flows = _panel(axes[i][0], s, data, f"{name} — with reduction goal", target=True)
+        flows = _panel(axes[i][0], s, data, m.text("plot", "plan_with", name=name), m, target=True)
         if base is not None:
             s0 = _series(base, oid)
-            flows0 = _panel(axes[i][1], s0, data, f"{name} — without reduction goal", target=False)
+            flows0 = _panel(
+                axes[i][1], s0, data, m.text("plot", "plan_without", name=name), m, target=False
+            )
             qtop = max(axes[i][0].get_ylim()[1], axes[i][1].get_ylim()[1])
             ftop = max(flows.get_ylim()[1], flows0.get_ylim()[1])
             for a in axes[i]:
@@ -122,26 +141,26 @@ def queue_forecast(result: Result, data: PlanData) -> Figure:
             flows.set_ylim(0, ftop)
             flows0.set_ylim(0, ftop)
     for a in axes[-1]:
-        a.set_xlabel("week")
+        a.set_xlabel(m.text("plot", "week"))
     handles, labels = axes[0][0].get_legend_handles_labels()
 
-    if "queue target" not in labels:
+    if m.text("plot", "plan_queue_target") not in labels:
         handles.append(Line2D([], [], color=TARGET_COLOUR, ls=":", lw=2))
-        labels.append("queue target")
+        labels.append(m.text("plot", "plan_queue_target"))
     handles += [
         Line2D([], [], color=INFLOW_COLOUR, lw=1.5),
         Line2D([], [], color=PRODUCTION_COLOUR, lw=2),
         Patch(color=LOW_WEEK_COLOUR),
     ]
     labels += [
-        "inflow / week (right axis)",
-        "planned production / week (right axis)",
-        "low-production week",
+        m.text("plot", "plan_inflow_right"),
+        m.text("plot", "plan_production_right"),
+        m.text("plot", "plan_low_week"),
     ]
     height = fig.get_figheight()
     fig.tight_layout(rect=(0, 0, 1, 1 - 0.8 / height))
     fig.suptitle(
-        f"Production plan {data.name}: projected waiting list with and without the reduction goal",
+        m.text("plot", "plan_title", name=data.name),
         y=1 - 0.12 / height,
         fontsize=12,
     )
@@ -157,9 +176,10 @@ def queue_forecast(result: Result, data: PlanData) -> Figure:
     return fig
 
 
-def capacity_chart(result: Result, data: PlanData) -> Figure:
+def capacity_chart(result: Result, data: PlanData, m: Messages | None = None) -> Figure:
     import matplotlib.pyplot as plt
 
+    m = m or Messages()
     cap = result.tables["capacity_use"]
     n = len(data.resources)
     fig, axes = plt.subplots(n, 1, figsize=(12, 2.4 * n), squeeze=False, sharex=True)
@@ -173,7 +193,7 @@ def capacity_chart(result: Result, data: PlanData) -> Figure:
             part["used_hours"],
             color=PRODUCTION_COLOUR,
             alpha=0.7,
-            label="planned hours",
+            label=m.text("plot", "plan_planned_hours"),
         )
         ax.step(
             part["week"],
@@ -181,18 +201,16 @@ def capacity_chart(result: Result, data: PlanData) -> Figure:
             where="mid",
             color="black",
             lw=1.5,
-            label="available hours",
+            label=m.text("plot", "plan_available_hours"),
         )
-        ax.set_ylabel("hours")
+        ax.set_ylabel(m.text("plot", "hours"))
         ax.set_xlim(0.5, data.num_weeks + 0.5)
         ax.set_title(f"{r.name} ({r.id})", fontsize=10, loc="left")
         ax.grid(axis="y", alpha=0.3)
     axes[0, 0].legend(
         loc="upper center", bbox_to_anchor=(0.5, 1.32), fontsize=8, ncol=2, frameon=False
     )
-    axes[-1, 0].set_xlabel("week")
-    fig.suptitle(
-        f"Capacity use per resource — {data.name} (shaded: low-production weeks)", fontsize=12
-    )
+    axes[-1, 0].set_xlabel(m.text("plot", "week"))
+    fig.suptitle(m.text("plot", "plan_capacity_title", name=data.name), fontsize=12)
     fig.tight_layout()
     return fig

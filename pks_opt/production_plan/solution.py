@@ -530,9 +530,14 @@ def closed_form_lines(
     return lines
 
 
-def summary(result: Result) -> list[str]:
-    """Extra summary lines after the generic head: the closed-form checks."""
-    lines = [f"goals: {result.extra['goal_link']}"] if result.extra.get("goal_link") else []
-    lines.append("closed-form checks:")
+def summary(result: Result, lang: str = "en") -> list[str]:
+    """Extra summary lines after the generic head: the closed-form checks (headings in
+    ``lang``)."""
+    from pks_opt.i18n import messages
+
+    m = messages(lang)
+    link = result.extra.get("goal_link")
+    lines = [m.text("summary", "plan_goals", link=link)] if link else []
+    lines.append(m.text("summary", "plan_checks"))
     lines += [f"  {line}" for line in result.extra.get("closed_form", [])]
     return lines

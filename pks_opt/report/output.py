@@ -42,6 +42,7 @@ def write_result(
     subfolders: Mapping[str, Path] | None = None,
     part_charts: bool = True,
     csv_dialect: str = "comma",
+    lang: str = "en",
 ) -> dict[str, Any]:
     """Write ``result.json``, one CSV per table, optional ``tables.xlsx`` and PNG charts.
 
@@ -50,7 +51,8 @@ def write_result(
     ``subfolders`` (name → a finished folder) are moved in as sub-folders of the result, and
     ``result.parts`` are written as sub-folders (with their charts when ``part_charts``).
     ``csv_dialect`` ``sv``: the CSV tables as Swedish Excel opens them (``;``, decimal comma,
-    UTF-8 with a BOM); ``comma`` (default): comma-separated UTF-8.
+    UTF-8 with a BOM); ``comma`` (default): comma-separated UTF-8. ``lang``: the language of
+    the parts' charts.
     Returns the envelope that was written; raises :class:`OutputError` when ``out_dir``
     cannot be written, leaving nothing behind.
     """
@@ -71,7 +73,7 @@ def write_result(
                 part,
                 tmp / name,
                 excel=excel,
-                charts=part.charts() if part_charts else {},
+                charts=part.charts(lang) if part_charts else {},
                 dialect=csv_dialect,
             )
         for name, folder in (subfolders or {}).items():

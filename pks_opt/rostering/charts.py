@@ -14,15 +14,18 @@ CATEGORY_CODES = {"off": 0, "day": 1, "evening": 2, "night": 3, "oncall": 4, "ab
 COLOURS = ["#ffffff", "#f6c85f", "#6f4e7c", "#0b84a5", "#ca472f", "#b0b0b0"]
 
 
-def roster_heatmap(data: RosterData, roster: Assignment) -> Figure:
-    """Heatmap of the roster (one row per person, one column per date)."""
+def roster_heatmap(data: RosterData, roster: Assignment, lang: str = "en") -> Figure:
+    """Heatmap of the roster (one row per person, one column per date), texts in ``lang``."""
     import matplotlib
+
+    from pks_opt.i18n import messages
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from matplotlib.colors import ListedColormap
     from matplotlib.patches import Patch
 
+    m = messages(lang)
     absent = {(a.staff, a.day) for a in data.absences}
     cat = {s.id: s.category for s in data.shifts}
     grid = []
@@ -57,7 +60,10 @@ def roster_heatmap(data: RosterData, roster: Assignment) -> Figure:
     for d in range(data.num_days):
         if data.weekday(d) == 0 and d:
             ax.axvline(d - 0.5, color="black", lw=0.6)
-    handles = [Patch(color=c, label=k) for k, c in zip(CATEGORY_CODES, COLOURS, strict=True)]
+    handles = [
+        Patch(color=c, label=m.text("plot", f"roster_{k}"))
+        for k, c in zip(CATEGORY_CODES, COLOURS, strict=True)
+    ]
     if data.holidays:  # public holidays: a red frame and the name on top
         from matplotlib.patches import Rectangle
 
@@ -74,10 +80,12 @@ def roster_heatmap(data: RosterData, roster: Assignment) -> Figure:
             fontsize=7,
             color="red",
         )
-        handles.append(Patch(facecolor="none", edgecolor="red", label="public holiday"))
+        handles.append(
+            Patch(facecolor="none", edgecolor="red", label=m.text("plot", "roster_holiday"))
+        )
     ax.legend(
         handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7, frameon=False
     )
-    ax.set_title(f"Roster {data.name}")
+    ax.set_title(m.text("plot", "roster_title", name=data.name))
     fig.tight_layout()
     return fig

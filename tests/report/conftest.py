@@ -74,3 +74,48 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
         Path(keep).mkdir(parents=True, exist_ok=True)
         return Path(keep)
     return tmp_path_factory.mktemp("shots")
+
+
+#: the demo's chain on its instances, with the smallest limits that still give every level a
+#: solution: balance → plan (MEDCLIN's balanced goals) → matrix → roster, and the follow-up of
+#: that plan against the shipped actuals; charts in Swedish (--lang sv)
+CHAIN_STEPS = [
+    (
+        "plan-clinic",
+        ["plan", "{i}/clinic-plan", "--from-balance", "{o}/balance-region", "--unit", "MEDCLIN"]
+        + ["--max-nodes", "1", "--time-limit", "5"],
+    ),
+    (
+        "matrix-from-plan",
+        ["matrix", "{i}/clinic-plan-matrix", "--from-plan", "{o}/plan-clinic"]
+        + ["--time-limit", "5", "--workers", "1"],
+    ),
+    (
+        "roster-clinic",
+        ["roster", "{i}/clinic-roster", "--from-matrix", "{o}/matrix-from-plan"]
+        + ["--time-limit", "5", "--workers", "1", "--quiet"],
+    ),
+    ("followup-clinic", ["follow-up", "{o}/plan-clinic", "{i}/clinic-followup/actuals"]),
+]
+
+
+@pytest.fixture(scope="session")
+def demo_chain(chain: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """balance → plan → matrix → roster → follow-up, as `pks demo` runs them (the balance is
+    the small chain's)."""
+    root = tmp_path_factory.mktemp("demo-chain")
+    shutil.copytree(chain / "balance-region", root / "balance-region")
+    for sub, argv in CHAIN_STEPS:
+        args = [a.format(i=instance_path(""), o=root) for a in argv]
+        pks(*args, "--lang", "sv", "--out", str(root / sub))
+    return root
+
+
+@pytest.fixture(scope="session")
+def demo_reports(demo_chain: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    out = tmp_path_factory.mktemp("demo-reports")
+    paths = {}
+    for lang in ("en", "sv"):
+        paths[lang] = out / f"chain-{lang}.html"
+        pks("report", str(demo_chain), "--out", str(paths[lang]), "--lang", lang)
+    return paths

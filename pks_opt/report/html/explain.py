@@ -39,16 +39,61 @@ def readable(text: str, m: Messages) -> str:
 
 def line(text: str, m: Messages) -> Line:
     """One explanation (or warning) line in ``m``'s language."""
+    done = _translate(text.strip(), m)
+    if done is not None:
+        return Line(done, untranslated=False)
+    return Line(readable(text, m), untranslated=m.lang != "en")
+
+
+def _translate(text: str, m: Messages) -> str | None:
+    """``text`` through the first pattern that matches it whole (None: none does).
+
+    The named groups fill the template: ``stage`` a stage's name, ``comment`` the planner's
+    own comment (kept as written, in the catalogue's ``explain.comment`` frame), ``x_…``
+    verbatim (item texts, commands), ``c_…`` a part that is itself translated clause by
+    clause (:func:`_fragment`), any other group made readable (:func:`readable`).
+    """
     for key, pattern in explain_patterns():
-        hit = pattern.fullmatch(text.strip())
+        hit = pattern.fullmatch(text)
         if hit is None:
             continue
-        values = {
-            k: stage_name(v, m) if k == "stage" else readable(v or "", m)
-            for k, v in hit.groupdict().items()
-        }
-        return Line(m.get("explain", key).format(**values), untranslated=False)
-    return Line(readable(text, m), untranslated=m.lang != "en")
+        values = {k: _value(k, v, m) for k, v in hit.groupdict().items()}
+        if any(v is None for v in values.values()):
+            continue  # a clause no pattern knows: try the next pattern, else untranslated
+        return m.get("explain", key).format(**values)
+    return None
+
+
+def _value(name: str, value: str | None, m: Messages) -> str | None:
+    if name == "stage":
+        return stage_name(value or "", m)
+    if name == "comment":
+        return m.get("explain", "comment").format(comment=value) if value else ""
+    if name.startswith("x_"):
+        return value or ""
+    if name.startswith("c_"):
+        return _fragment(value or "", m)
+    return readable(value or "", m)
+
+
+def _fragment(text: str, m: Messages) -> str | None:
+    """A part of a line: matched whole, else split at ``; `` (then `` + ``, then ``, ``) and
+    each piece matched; None when a piece matches no pattern."""
+    whole = _translate(text, m)
+    if whole is not None:
+        return whole
+    for sep in ("; ", " + ", ", "):
+        if sep in text:
+            parts = [_fragment(p, m) for p in text.split(sep)]
+            return None if any(p is None for p in parts) else sep.join(str(p) for p in parts)
+    return None
+
+
+def phrase(text: str, m: Messages) -> str:
+    """A part of a line (a cell's reasons, a cause): translated clause by clause where the
+    patterns know every clause, else made readable."""
+    done = _fragment(str(text).strip(), m)
+    return done if done is not None else readable(text, m)
 
 
 def lines(texts: list[str], m: Messages) -> list[Line]:
@@ -61,12 +106,16 @@ _PRIORITY = re.compile(r"^priority (?P<n>\d+)(?P<goals> goals)?$")
 
 def stage_name(name: str, m: Messages) -> str:
     """A stage's name in the reader's language (``priority 2 goals (with reduction goal)``)."""
+    prefix = ""
+    week_type, sep, rest = name.partition(": ")
+    if sep and m.has("stages", rest):  # the matrix's "<week type>: <stage>"
+        prefix, name = f"{m.term(week_type)}: ", rest
     suffix = ""
     hit = _STAGE_SUFFIX.match(name)
     if hit:
         name, suffix = hit["base"], " " + m.ui(f"stage_{hit['suffix']}_reduction")
     if m.has("stages", name):
-        return m.get("stages", name) + suffix
+        return prefix + m.get("stages", name) + suffix
     p = _PRIORITY.match(name)
     if p:
         key = "stage_priority_goals" if p["goals"] else "stage_priority"

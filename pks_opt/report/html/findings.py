@@ -22,7 +22,8 @@ class Finding:
     text: str
     score: float  # higher first in the overview
     level: str  # bad | warn | ok
-    anchor: str
+    anchor: str  # the section of the run it came from
+    source: str = ""  # that run, named: level · folder (instance)
 
 
 _FIELD = re.compile(r"\{(\w+(?:\.\w+)?)(?:\|(\w+))?\}")
@@ -63,7 +64,19 @@ def findings_of(run: Run, m: Messages) -> list[Finding]:
 def _f(
     run: Run, m: Messages, key: str, score: float, level: str = "warn", **values: Any
 ) -> Finding:
-    return Finding(run.kind, m.get("findings", key).format(**values), score, level, run.anchor)
+    text = m.get("findings", key).format(**values)
+    return Finding(run.kind, text, score, level, run.anchor, source(run, m))
+
+
+def source(run: Run, m: Messages) -> str:
+    """The run a finding came from, as the overview names it: its level, its folder and (when
+    not the folder's name) the instance, i.e. the unit or region it planned."""
+    named = [str(run.env.get(k) or "") for k in ("instance", "unit")]
+    named = [n for n in dict.fromkeys(named) if n and n != run.name]
+    kind = m.get("kinds", run.kind)
+    if named:
+        return m.ui("finding_source_instance", kind=kind, run=run.name, instance=", ".join(named))
+    return m.ui("finding_source", kind=kind, run=run.name)
 
 
 def _need(run: Run, m: Messages) -> list[Finding]:
@@ -229,7 +242,7 @@ def _roster(run: Run, m: Messages) -> list[Finding]:
                 shift=r.shift,
                 competence=m.term(r.competence),
                 short=whole(r.short, m.lang),
-                reasons=explain.readable(str(r.reasons), m) if isinstance(r.reasons, str) else "",
+                reasons=explain.phrase(str(r.reasons), m) if isinstance(r.reasons, str) else "",
             )
             for r in first.itertuples()
         ]
