@@ -37,7 +37,9 @@ import numpy as np
 
 from pks_opt import interrupt
 from pks_opt.interrupt import run_cp
+from pks_opt.result import SolveStatus
 from pks_opt.rostering.data import Demand, RosterData
+from pks_opt.stages import cp_status
 
 if TYPE_CHECKING:
     from pks_opt.rostering.cpsat import RosterModel, SolveOptions
@@ -90,10 +92,16 @@ def hit_wall_guard(cp: Any, solver: Any, code: Any, options: SolveOptions) -> bo
     p = solver.parameters
     return (
         options.deterministic
-        and code not in (cp.OPTIMAL, cp.INFEASIBLE)
+        and cp_status(code, cp) not in (SolveStatus.OPTIMAL, SolveStatus.INFEASIBLE)
         and (solver.WallTime() >= p.max_time_in_seconds * 0.98)
         and (solver.deterministic_time < p.max_deterministic_time)
     )
+
+
+def _stopped(cp: Any, code: Any) -> bool:
+    """Stopped by the limit or a signal before any solution (not proven infeasible)."""
+    status = cp_status(code, cp)
+    return not status.has_solution and status is not SolveStatus.INFEASIBLE
 
 
 # ---------------------------------------------------------------------- greedy start
@@ -176,7 +184,7 @@ def construct(
         used, first = used + spent, first + spent
         guard_hit |= hit_wall_guard(rm.cp, solver, code, options)
         retry = min(RETRY_FACTOR * share, cap - used)
-        if code == rm.cp.UNKNOWN and retry > share:
+        if _stopped(rm.cp, code) and retry > share:
             if options.progress:
                 print(
                     f"  [start] staff {e.id}: no roster in {share:.2f} s, once more with "
@@ -189,7 +197,7 @@ def construct(
             solver, code = _solve_person(rm, retry, options, options.seed + i + n)
             used += _spent(solver, options)
             guard_hit |= hit_wall_guard(rm.cp, solver, code, options)
-        if code not in (rm.cp.OPTIMAL, rm.cp.FEASIBLE):
+        if not cp_status(code, rm.cp).has_solution:
             return None, used, guard_hit
         mine = rm.roster_of(solver.ResponseProto().solution)
         assignment.update(mine)
@@ -553,7 +561,7 @@ class Lns:
             # wall-clock mode: building the sub-model counts too
             cost = self._cost(solver) if self.options.deterministic else time.perf_counter() - w0
             solution: list[int] | None = None
-            if code in (cp.OPTIMAL, cp.FEASIBLE):
+            if cp_status(code, cp).has_solution:
                 found = np.asarray(solver.ResponseProto().solution, dtype=np.int64)
                 full = self.sub.incumbent().copy()  # synced with cur.solution
                 full[freed] = found[freed]
@@ -561,7 +569,7 @@ class Lns:
         else:
             solver, code, cost = self._solve(model, cur.values, free, limit, seed)
             solution = (
-                list(solver.ResponseProto().solution) if code in (cp.OPTIMAL, cp.FEASIBLE) else None
+                list(solver.ResponseProto().solution) if cp_status(code, cp).has_solution else None
             )
         self.guard_hit |= hit_wall_guard(cp, solver, code, self.options)
         if not solution:
@@ -601,7 +609,7 @@ class Lns:
         solver, code, cost = self._fixed_solve(cur)
         cur.used += cost if self.options.deterministic else self.load_s or 0.0
         self.guard_hit |= hit_wall_guard(self.rm.cp, solver, code, self.options)
-        if code in (self.rm.cp.OPTIMAL, self.rm.cp.FEASIBLE):
+        if cp_status(code, self.rm.cp).has_solution:
             cur.solution = list(solver.ResponseProto().solution)
 
     def run(
@@ -669,7 +677,7 @@ class Lns:
                 for (kind, _f, _c), (value, sol, code, _cost) in zip(draws, results, strict=True):
                     self.share[kind] = (
                         min(MAX_SHARE, self.share[kind] * 1.1)
-                        if code == cp.OPTIMAL
+                        if cp_status(code, cp) is SolveStatus.OPTIMAL
                         else max(MIN_SHARE, self.share[kind] / 1.1)
                     )
                     if (
