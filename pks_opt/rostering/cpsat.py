@@ -390,6 +390,7 @@ class RosterModel:
             "wishes": [],
             "fairness": [],
             "target": [],
+            "isolated": [],
         }
         for i, u in self.under.items():
             dm = self.data.demand[i]
@@ -418,6 +419,7 @@ class RosterModel:
                 t["wishes"].append((wi.weight, (1 - lit) if wi.work else lit))
         self._fairness(t["fairness"])
         self._target(t["target"])
+        self._isolated(t["isolated"])
         self.terms = t
 
     def _fairness(self, out: list[tuple[int, Any]]) -> None:
@@ -455,6 +457,21 @@ class RosterModel:
             self.m.Add(MINUTES_PER_HOUR * dev >= e.target_minutes - e.tolerance_minutes - total)
             out.append((weight, dev))
 
+    def _isolated(self, out: list[tuple[int, Any]]) -> None:
+        """(R13) Isolated working days: iso[e,d] ≥ work[d] − work[d−1] − work[d+1] for the
+        days with both neighbours in the horizon (a day e cannot work counts as off)."""
+        weight = self.data.rules.isolated_work_day_weight
+        if not weight:
+            return
+        for e in self.data.staff:
+            for d in range(1, self.data.num_days - 1):
+                w = self.work.get((e.id, d))
+                if w is None:
+                    continue
+                iso = self.m.NewBoolVar(f"isolated[{e.id},day={d}]")
+                self.m.Add(iso >= w - self.w(e.id, d - 1) - self.w(e.id, d + 1))
+                out.append((weight, iso))
+
     def roster_of(self, solution: Any) -> dict[tuple[str, int], tuple[str, str]]:
         """(staff, day) -> (shift, competence) from a full CP-SAT solution vector."""
         return {(e, d): (s, c) for (e, d, s, c), lit in self.role.items() if solution[lit.Index()]}
@@ -468,7 +485,7 @@ class RosterModel:
         return [
             (STAGE_TIER1, expr("tier1")),
             (STAGE_TIER2, expr("tier2")),
-            (STAGE_REST, expr("tier3", "over", "wishes", "fairness", "target")),
+            (STAGE_REST, expr("tier3", "over", "wishes", "fairness", "target", "isolated")),
         ]
 
 
