@@ -41,6 +41,7 @@ FIELDS = (
     "objective",
     "isolated_work_days",
     "outside_tolerance",
+    "repeatable",
     "wall_s",
 )
 
@@ -62,6 +63,12 @@ def main() -> None:
     ap.add_argument("--bench-limit", type=float, default=10.0)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument(
+        "--isolated-weight",
+        type=int,
+        default=None,
+        help="R13's weight for the native instances (default: the instance's; 0 = rule off)",
+    )
     args = ap.parse_args()
     only = set(filter(None, args.only.split(",")))
     rows: list[dict[str, str]] = []
@@ -77,6 +84,11 @@ def main() -> None:
         iso, outside = "", ""
         if native:
             data = read_roster(INST / name)
+            if args.isolated_weight is not None:
+                rules = data.rules.model_copy(
+                    update={"isolated_work_day_weight": args.isolated_weight}
+                )
+                data = data.model_copy(update={"rules": rules})
             res, sol = roster_result(data, opts)
             if sol.status.has_solution:
                 iso = str(isolated_work_days(data, dict(sol.assignment)))
@@ -96,11 +108,13 @@ def main() -> None:
                     "objective": f"{res.objective:g}",
                     "isolated_work_days": iso,
                     "outside_tolerance": outside,
+                    "repeatable": str(sol.repeatable),
                     "wall_s": f"{wall:.1f}",
                 }
             )
         print(
-            f"{case}: {res.status.value} {res.objective:g} iso={iso} out={outside} {wall:.1f} s",
+            f"{case}: {res.status.value} {res.objective:g} iso={iso} out={outside} "
+            f"repeatable={sol.repeatable} {wall:.1f} s",
             file=sys.stderr,
             flush=True,
         )

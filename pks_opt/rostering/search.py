@@ -630,18 +630,9 @@ class Lns:
         drawn and merged in a fixed order, so a run stays repeatable. The neighbourhood sizes
         and the random stream carry over from one call to the next.
         """
-        cp = self.rm.cp
         cur = LnsRun(start.values.copy(), start.objective, start.solution)
         self.complete(cur)
-        whole = self.sub is None or cur.solution is None  # sub-problems on model clones
-        while whole and len(self.models) < threads:
-            self.models.append(self.rm.m.Clone())
-        while not whole and len(self.shells) < threads:  # one reused sub-model per thread
-            self.shells.append(cp.CpModel())
-        models = self.models if whole else self.shells
-        if not whole:
-            assert self.sub is not None and cur.solution is not None
-            self.sub.sync(np.asarray(cur.solution, dtype=np.int64))
+        whole, models = self._models(cur, threads)
         pool = ThreadPoolExecutor(threads) if threads > 1 else None
         try:
             while (
@@ -651,57 +642,74 @@ class Lns:
                 and not interrupt.requested()
             ):  # a signal: keep the incumbent
                 limit = min(self.sub_limit(cur), budget - cur.used)
-                draws = []
-                for _t in range(threads):
-                    kind = self.rng.choice(KINDS)
-                    draws.append(
-                        (
-                            kind,
-                            self.neighbourhood(self.rng, kind, self.share[kind], cur.values),
-                            self.calls,
-                        )
-                    )
-                    self.calls += 1
-                jobs = [
-                    (models[t], cur, free, limit, self.options.seed + c)
-                    for t, (_k, free, c) in enumerate(draws)
-                ]
-                results = (
-                    list(pool.map(lambda a: self._attempt(*a), jobs))
-                    if pool is not None
-                    else [self._attempt(*jobs[0])]
-                )
-                cur.calls += len(draws)
-                cur.used += max(cost for *_r, cost in results)
-                best: tuple[float, list[int]] | None = None
-                for (kind, _f, _c), (value, sol, code, _cost) in zip(draws, results, strict=True):
-                    self.share[kind] = (
-                        min(MAX_SHARE, self.share[kind] * 1.1)
-                        if cp_status(code, cp) is SolveStatus.OPTIMAL
-                        else max(MIN_SHARE, self.share[kind] / 1.1)
-                    )
-                    if (
-                        value is not None
-                        and sol is not None
-                        and value <= cur.objective + 1e-9
-                        and (best is None or value < best[0] - 1e-9)
-                    ):
-                        best = (value, sol)
-                if best is not None:
-                    if best[0] < cur.objective - 1e-9:
-                        cur.improvements += 1
-                        if on_improve is not None:
-                            on_improve(best[0])
-                    cur.objective, cur.solution = best
-                    full = np.asarray(cur.solution, dtype=np.int64)
-                    cur.values = full[self.idx]
-                    if not whole:  # the sub-models' fixed part follows the incumbent
-                        assert self.sub is not None
-                        self.sub.sync(full)
+                best = self._round(cur, models[:threads], limit, pool)
+                if best is None:
+                    continue
+                if best[0] < cur.objective - 1e-9:
+                    cur.improvements += 1
+                    if on_improve is not None:
+                        on_improve(best[0])
+                cur.objective, cur.solution = best
+                full = np.asarray(cur.solution, dtype=np.int64)
+                cur.values = full[self.idx]
+                if not whole:  # the sub-models' fixed part follows the incumbent
+                    assert self.sub is not None
+                    self.sub.sync(full)
         finally:
             if pool is not None:
                 pool.shutdown()
         return cur
+
+    def _models(self, cur: LnsRun, threads: int) -> tuple[bool, list[Any]]:
+        """One model per thread: clones of the whole model (``whole``), or reused sub-model
+        shells synced with the incumbent."""
+        whole = self.sub is None or cur.solution is None  # sub-problems on model clones
+        while whole and len(self.models) < threads:
+            self.models.append(self.rm.m.Clone())
+        while not whole and len(self.shells) < threads:  # one reused sub-model per thread
+            self.shells.append(self.rm.cp.CpModel())
+        if not whole:
+            assert self.sub is not None and cur.solution is not None
+            self.sub.sync(np.asarray(cur.solution, dtype=np.int64))
+        return whole, self.models if whole else self.shells
+
+    def _round(
+        self, cur: LnsRun, models: list[Any], limit: float, pool: ThreadPoolExecutor | None
+    ) -> tuple[float, list[int]] | None:
+        """One round: a neighbourhood per thread drawn in a fixed order, solved side by side;
+        sizes adapt (×1.1 proven, ÷1.1 cut off); the best result ≤ the incumbent, or None."""
+        draws = []
+        for _t in range(len(models)):
+            kind = self.rng.choice(KINDS)
+            free = self.neighbourhood(self.rng, kind, self.share[kind], cur.values)
+            draws.append((kind, free, self.calls))
+            self.calls += 1
+        jobs = [
+            (models[t], cur, free, limit, self.options.seed + c)
+            for t, (_k, free, c) in enumerate(draws)
+        ]
+        results = (
+            list(pool.map(lambda a: self._attempt(*a), jobs))
+            if pool is not None
+            else [self._attempt(*jobs[0])]
+        )
+        cur.calls += len(draws)
+        cur.used += max(cost for *_r, cost in results)
+        best: tuple[float, list[int]] | None = None
+        for (kind, _f, _c), (value, sol, code, _cost) in zip(draws, results, strict=True):
+            self.share[kind] = (
+                min(MAX_SHARE, self.share[kind] * 1.1)
+                if cp_status(code, self.rm.cp) is SolveStatus.OPTIMAL
+                else max(MIN_SHARE, self.share[kind] / 1.1)
+            )
+            if (
+                value is not None
+                and sol is not None
+                and value <= cur.objective + 1e-9
+                and (best is None or value < best[0] - 1e-9)
+            ):
+                best = (value, sol)
+        return best
 
 
 def objective_floor(model: Any) -> float:
