@@ -487,41 +487,7 @@ def evaluate(inst: CurtoisInstance, roster: Mapping[tuple[str, int], str]) -> Ev
         under += wu * max(0, req - n)
         over += wo * max(0, n - req)
     for emp in inst.staff:
-        works = [roster.get((emp.id, d)) for d in range(h)]
-        on = [s is not None for s in works]
-        for d in range(h - 1):  # (2) rotation
-            a, b = works[d], works[d + 1]
-            if a is not None and b is not None and b in inst.cannot_follow.get(a, ()):
-                viol.append(f"{emp.id}: {b} on day {d + 1} cannot follow {a} on day {d}")
-        for s, limit in emp.max_shifts.items():  # (3)
-            n = sum(1 for x in works if x == s)
-            if n > limit:
-                viol.append(f"{emp.id}: {n} shifts of {s} > max {limit}")
-        minutes = sum(inst.shift_minutes[x] for x in works if x is not None)  # (4)
-        if not emp.min_minutes <= minutes <= emp.max_minutes:
-            viol.append(
-                f"{emp.id}: {minutes} minutes outside [{emp.min_minutes}, {emp.max_minutes}]"
-            )
-        for start, length, worked in _runs(on):  # (5)-(7)
-            inside = start > 0 and start + length < h
-            if worked and length > emp.max_consecutive:
-                viol.append(
-                    f"{emp.id}: {length} consecutive shifts from day {start} > {emp.max_consecutive}"
-                )
-            if worked and inside and length < emp.min_consecutive:
-                viol.append(
-                    f"{emp.id}: {length} consecutive shifts from day {start} < {emp.min_consecutive}"
-                )
-            if not worked and inside and length < emp.min_days_off:
-                viol.append(f"{emp.id}: {length} days off from day {start} < {emp.min_days_off}")
-        weekends = sum(
-            1 for w in range(h // DAYS_PER_WEEK) if on[7 * w + 5] or on[7 * w + 6]
-        )  # (8)
-        if weekends > emp.max_weekends:
-            viol.append(f"{emp.id}: {weekends} weekends > {emp.max_weekends}")
-        for d in inst.days_off.get(emp.id, ()):  # (9)
-            if on[d]:
-                viol.append(f"{emp.id}: works on day off {d}")
+        viol.extend(_person_violations(inst, emp, [roster.get((emp.id, d)) for d in range(h)]))
     terms = {
         "on_requests": on_pen,
         "off_requests": off_pen,
@@ -529,6 +495,43 @@ def evaluate(inst: CurtoisInstance, roster: Mapping[tuple[str, int], str]) -> Ev
         "cover_over": over,
     }
     return Evaluation(sum(terms.values()), terms, viol)
+
+
+def _person_violations(inst: CurtoisInstance, emp: CStaff, works: list[str | None]) -> list[str]:
+    """FORMAT.md §3 (2)–(9) for one employee's shifts by day (None: off)."""
+    h = inst.horizon
+    viol: list[str] = []
+    on = [s is not None for s in works]
+    for d in range(h - 1):  # (2) rotation
+        a, b = works[d], works[d + 1]
+        if a is not None and b is not None and b in inst.cannot_follow.get(a, ()):
+            viol.append(f"{emp.id}: {b} on day {d + 1} cannot follow {a} on day {d}")
+    for s, limit in emp.max_shifts.items():  # (3)
+        n = sum(1 for x in works if x == s)
+        if n > limit:
+            viol.append(f"{emp.id}: {n} shifts of {s} > max {limit}")
+    minutes = sum(inst.shift_minutes[x] for x in works if x is not None)  # (4)
+    if not emp.min_minutes <= minutes <= emp.max_minutes:
+        viol.append(f"{emp.id}: {minutes} minutes outside [{emp.min_minutes}, {emp.max_minutes}]")
+    for start, length, worked in _runs(on):  # (5)-(7)
+        inside = start > 0 and start + length < h
+        if worked and length > emp.max_consecutive:
+            viol.append(
+                f"{emp.id}: {length} consecutive shifts from day {start} > {emp.max_consecutive}"
+            )
+        if worked and inside and length < emp.min_consecutive:
+            viol.append(
+                f"{emp.id}: {length} consecutive shifts from day {start} < {emp.min_consecutive}"
+            )
+        if not worked and inside and length < emp.min_days_off:
+            viol.append(f"{emp.id}: {length} days off from day {start} < {emp.min_days_off}")
+    weekends = sum(1 for w in range(h // DAYS_PER_WEEK) if on[7 * w + 5] or on[7 * w + 6])  # (8)
+    if weekends > emp.max_weekends:
+        viol.append(f"{emp.id}: {weekends} weekends > {emp.max_weekends}")
+    viol.extend(
+        f"{emp.id}: works on day off {d}" for d in inst.days_off.get(emp.id, ()) if on[d]
+    )  # (9)
+    return viol
 
 
 def _runs(flags: list[bool]) -> list[tuple[int, int, bool]]:
