@@ -78,6 +78,8 @@ class SolveOptions:
     wall_factor: float = WALL_GUARD_FACTOR
     hint: bool = True
     lns: bool = True
+    #: share of each LNS stage for the full search (phase 1); None: :func:`full_share`
+    full_share: float | None = None
 
 
 @dataclass
@@ -667,7 +669,8 @@ class _StageRun(Adapter):
             return _report(name, start_value, lns.lower, time.perf_counter() - w0, True)
         show = progress_printer(name, self.options.progress)
         start = LnsRun(lns.values_of(self.assignment), start_value)
-        full, first, used = self._phase_one(name, lns, start, share * FULL_SHARE, show)
+        phase1 = share * full_share(self.rm, self.options)
+        full, first, used = self._phase_one(name, lns, start, phase1, show)
         cands, bound, proven, used = self._phase_two(lns, full, first, share, used, show)
         self.used += used if self.options.deterministic else time.perf_counter() - w0
         if lns.guard_hit:
@@ -815,6 +818,19 @@ class _StageRun(Adapter):
 
 #: share of a stage for the full search (beside one LNS thread); LNS on all cores the rest
 FULL_SHARE = 0.5
+#: ... and on models with more shift variables than ``LARGE_MODEL_VARS``
+FULL_SHARE_LARGE = 0.2
+LARGE_MODEL_VARS = 10_000
+
+
+def full_share(rm: RosterModel, options: SolveOptions) -> float:
+    """The share of an LNS stage for the full search: ``options.full_share`` when given, else
+    ``FULL_SHARE``, or ``FULL_SHARE_LARGE`` on a model with more than ``LARGE_MODEL_VARS``
+    shift variables (Curtois Instance12, 20, 22), where the full search's incumbents do not
+    keep up with the LNS (models/rostering.md)."""
+    if options.full_share is not None:
+        return options.full_share
+    return FULL_SHARE_LARGE if len(rm.x) > LARGE_MODEL_VARS else FULL_SHARE
 
 
 def _run(

@@ -124,3 +124,23 @@ def test_benchmark_self_check_mismatch_warns_and_is_feasible(
     assert any(
         w.startswith("self-check: stage weighted objective recomputed 612") for w in bad.warnings
     )
+
+
+def test_full_share_rule(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The full search's share of an LNS stage: given, or by model size (one rule)."""
+    import pks_opt.rostering.cpsat as cpsat
+    from pks_opt.rostering import SolveOptions, read_roster
+    from tests.rostering.conftest import write_instance
+
+    data = read_roster(
+        write_instance(
+            tmp_path / "r",
+            staff="id,competences\nA,RN\n",
+            demand="weekday,shift,competence,staff\n0,D,RN,1\n",
+        )
+    )
+    rm = cpsat.RosterModel(data)  # 3 days × 1 demanded shift: 3 shift variables at most
+    assert cpsat.full_share(rm, SolveOptions()) == cpsat.FULL_SHARE == 0.5
+    assert cpsat.full_share(rm, SolveOptions(full_share=0.3)) == 0.3
+    monkeypatch.setattr(cpsat, "LARGE_MODEL_VARS", len(rm.x) - 1)
+    assert cpsat.full_share(rm, SolveOptions()) == cpsat.FULL_SHARE_LARGE
