@@ -10,7 +10,8 @@ on both sides, inside the horizon) and the staff outside their target-hours tole
     python benchmarks/roster_stage_values.py --only ward-roster --native-limit 30
 
 Defaults: native instances 10 deterministic s (ward-roster 30), Curtois 10 deterministic s,
-seed 0, 2 workers.
+seed 0, 2 workers, a wall-clock guard of 1000 × each call's budget (the engine's 30 × can cut a
+call on a loaded machine and then the run is not repeatable: column ``repeatable``).
 """
 
 from __future__ import annotations
@@ -64,6 +65,12 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument(
+        "--wall-factor",
+        type=float,
+        default=1000.0,
+        help="wall-clock guard × each call's deterministic budget (high: repeatable under load)",
+    )
+    ap.add_argument(
         "--isolated-weight",
         type=int,
         default=None,
@@ -78,7 +85,11 @@ def main() -> None:
             continue
         limit = (args.native_limit or NATIVE[name]) if native else args.bench_limit
         opts = SolveOptions(
-            time_limit_s=limit, seed=args.seed, workers=args.workers, deterministic=True
+            time_limit_s=limit,
+            seed=args.seed,
+            workers=args.workers,
+            deterministic=True,
+            wall_factor=args.wall_factor,
         )
         t0 = time.perf_counter()
         iso, outside = "", ""
