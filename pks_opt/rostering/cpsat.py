@@ -446,18 +446,26 @@ class RosterModel:
             out.append((weight, hi - lo))
 
     def _target(self, out: list[tuple[int, Any]]) -> None:
-        """(R12) Whole hours outside target ± tolerance, per person."""
+        """(R12) Whole hours outside target ± tolerance, per person; with
+        ``target_outside_weight`` also a charge per person outside it at all."""
         weight = self.data.rules.target_weight_per_hour
-        if not weight:
+        per_person = self.data.rules.target_outside_weight
+        if not weight and not per_person:
             return
+        most = self.data.num_days * 24
         for e in self.data.staff:
             if e.target_minutes is None:
                 continue
             total = self.minutes(e.id)
-            dev = self.m.NewIntVar(0, self.data.num_days * 24, f"target_dev_hours[{e.id}]")
+            dev = self.m.NewIntVar(0, most, f"target_dev_hours[{e.id}]")
             self.m.Add(MINUTES_PER_HOUR * dev >= total - e.target_minutes - e.tolerance_minutes)
             self.m.Add(MINUTES_PER_HOUR * dev >= e.target_minutes - e.tolerance_minutes - total)
-            out.append((weight, dev))
+            if weight:
+                out.append((weight, dev))
+            if per_person:
+                outside = self.m.NewBoolVar(f"target_outside[{e.id}]")
+                self.m.Add(dev <= most * outside)
+                out.append((per_person, outside))
 
     def _isolated(self, out: list[tuple[int, Any]]) -> None:
         """(R13) Isolated working days: iso[e,d] ≥ work[d] − work[d−1] − work[d+1] for the

@@ -219,14 +219,22 @@ def _fairness(data: RosterData, roster: Assignment, absent: set[tuple[str, int]]
 
 
 def _target(data: RosterData, roster: Assignment) -> float:
-    """(R12) Whole hours outside target ± tolerance, per person, times the weight."""
+    """(R12) Whole hours outside target ± tolerance, per person, times the weight; plus
+    ``target_outside_weight`` per person outside it at all."""
     weight = data.rules.target_weight_per_hour
+    per_person = data.rules.target_outside_weight
     total = 0
     for person in data.staff:
-        if weight and person.target_minutes is not None:
-            mins = minutes_worked(data, roster, person.id)
-            excess = abs(mins - person.target_minutes) - person.tolerance_minutes
-            total += weight * max(0, math.ceil(excess / MINUTES_PER_HOUR))
+        if person.target_minutes is None or not (weight or per_person):
+            continue
+        mins = minutes_worked(data, roster, person.id)
+        hours = max(
+            0,
+            math.ceil(
+                (abs(mins - person.target_minutes) - person.tolerance_minutes) / MINUTES_PER_HOUR
+            ),
+        )
+        total += weight * hours + (per_person if hours > 0 else 0)
     return float(total)
 
 

@@ -499,3 +499,32 @@ def test_r13_is_a_parameter_with_a_default(tmp_path: Path) -> None:
     del manifest["parameters"]["isolated_work_day_weight"]
     (inst / "instance.yaml").write_text(yaml.safe_dump(manifest), encoding="utf-8")
     assert read_roster(inst).rules.isolated_work_day_weight == ISOLATED_WORK_DAY_WEIGHT == 3
+
+
+def test_r12_charge_per_person_outside_tolerance(tmp_path: Path) -> None:
+    # 5 days, one nurse with a 24 h target (0.84 × 40 h × 5/7), tolerance 0, 1 per hour off;
+    # tier-3 D cover every day, 12 per missing person. 5 shifts: 16 h over → 16; 4 shifts:
+    # 8 + 12 = 20; 3 shifts: 0 + 24 = 24. Optimum 16, outside tolerance. With a charge of 10
+    # per person outside: 5 shifts 26, 4 shifts 30, 3 shifts 24 → 24, inside tolerance.
+    demand = "weekday,shift,competence,staff,tier,weight_under\n" + "".join(
+        f"{d},D,RN,1,3,12\n" for d in range(5)
+    )
+
+    def inst(charge: int) -> Path:
+        return write_instance(
+            tmp_path / f"t{charge}",
+            staff="id,competences,employment_rate\nA,RN,0.84\n",
+            demand=demand,
+            params={
+                "days": 5,
+                "target_weight_per_hour": 1,
+                "target_tolerance_hours": 0,
+                "target_outside_weight": charge,
+            },
+        )
+
+    _, sol, ev = solve(inst(0))
+    assert sol.stage_values[STAGE_REST] == 16 and len(sol.assignment) == 5
+    _, sol, ev = solve(inst(10))
+    assert sol.stage_values[STAGE_REST] == 24 and len(sol.assignment) == 3
+    assert ev.terms["target"] == 0
