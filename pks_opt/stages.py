@@ -297,10 +297,15 @@ class StagesRun:
     budgets: dict[str, float | None] = field(default_factory=dict)
     stopped: str | None = None
     solver: str = ""
+    started: bool = False  # a solution existed before stage 1 (``run_stages(started=True)``)
 
     @property
     def has_solution(self) -> bool:
-        return bool(self.held) or any(o.status.has_solution for o in self.outcomes.values())
+        return (
+            self.started
+            or bool(self.held)
+            or any(o.status.has_solution for o in self.outcomes.values())
+        )
 
 
 def run_stages(
@@ -311,15 +316,23 @@ def run_stages(
     *,
     accept: Callable[[Stage, Outcome], bool] | None = None,
     on_stage: Callable[[StageReport], None] | None = None,
+    started: bool = False,
+    hold_last: bool = True,
 ) -> StagesRun:
     """Solve ``stages`` in order, holding each stage's value for the next (module docstring).
 
     ``accept(stage, outcome)`` runs after a stage with a solution, before it is held; False
     ends the stages there (the level repairs its model and runs them again, e.g. balancing's
     lazy rows). ``on_stage`` receives each stage's report as it ends (progress).
+
+    ``started``: a solution exists before stage 1 (a greedy start, kept by the adapter), so a
+    signal before any stage, or a stage that finds nothing, leaves a FEASIBLE run with that
+    solution instead of the stage's status. ``hold_last=False``: the last stage's value is
+    recorded in ``held`` but not added to the model (nothing follows it; the model stays
+    free for a later polish).
     """
-    run = StagesRun(SolveStatus.OPTIMAL, solver=adapter.solver_name)
-    found = False
+    run = StagesRun(SolveStatus.OPTIMAL, solver=adapter.solver_name, started=started)
+    found = started
     for i, stage in enumerate(stages):
         if found and interrupt.requested():  # a signal: no later stage starts; keep what is
             run.status, run.stopped = SolveStatus.FEASIBLE, "signal"
@@ -351,7 +364,8 @@ def run_stages(
         value = out.objective if stage.held is None else adapter.value(held)
         slack = tolerance(value, out.status is SolveStatus.OPTIMAL)
         run.held[stage.name], run.slack[stage.name] = value, slack
-        adapter.hold(stage, held, value + slack)
+        if hold_last or i < len(stages) - 1:
+            adapter.hold(stage, held, value + slack)
     return run
 
 

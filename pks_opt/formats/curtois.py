@@ -87,115 +87,161 @@ def read_curtois(path: str | Path) -> CurtoisInstance:
     """
     p = Path(path)
     try:
-        data = p.read_bytes()
-        text = data.removeprefix(b"\xef\xbb\xbf").decode("ascii")
+        text = p.read_bytes().removeprefix(b"\xef\xbb\xbf").decode("ascii")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read: {exc}", file=str(p)) from None
-    where = str(p)
-    sections: dict[str, list[tuple[int, list[str]]]] = {}
-    section_line: dict[str, int] = {}
-    current: str | None = None
-    for lineno, line in enumerate(text.replace("\r", "").split("\n"), start=1):
-        s = line.strip()
-        if s.startswith("#"):
-            continue
-        if not s:
-            current = None
-            continue
-        if s.startswith("SECTION_"):
-            if s not in SECTIONS:
-                raise InputError(f"unknown section {s}", file=where, row=lineno)
-            if s in sections:
-                raise InputError(
-                    f"{s} appears twice (first on line {section_line[s]})", file=where, row=lineno
-                )
-            current = s
-            sections[s] = []
-            section_line[s] = lineno
-            continue
-        if current is None:
-            raise InputError("line outside any section", file=where, row=lineno)
-        sections[current].append((lineno, [f.strip() for f in s.split(",")]))
-    for sec in SECTIONS:
-        if sec not in sections:
-            raise InputError(f"missing {sec}", file=where)
+    rd = _Reader(str(p), text)
+    horizon = rd.horizon()
+    shift_minutes, cannot_follow = rd.shifts()
+    staff, staff_line = rd.staff()
+    check_size(
+        "staff × days × shift types",
+        len(staff) * horizon * len(shift_minutes),
+        MAX_ROSTER_CELLS,
+        file=rd.where,
+        field="SECTION_STAFF",
+    )
+    days_off = rd.days_off()
+    on, off = rd.requests("SECTION_SHIFT_ON_REQUESTS"), rd.requests("SECTION_SHIFT_OFF_REQUESTS")
+    cover = rd.cover()
+    _check_staff_plausible(staff, staff_line, shift_minutes, horizon, days_off, rd.where)
+    return CurtoisInstance(
+        p.stem, horizon, shift_minutes, cannot_follow, tuple(staff), days_off, on, off, cover
+    )
 
-    def num(v: str, lineno: int, fld: str, section: str = "") -> int:
+
+class _Reader:
+    """The sections of one benchmark file, read one at a time; each reader checks its
+    values (and the ids and days it refers to) and names file, line, section and field."""
+
+    def __init__(self, where: str, text: str) -> None:
+        self.where = where
+        self.sections: dict[str, list[tuple[int, list[str]]]] = {}
+        self.section_line: dict[str, int] = {}
+        self.horizon_days = 0
+        self.shift_minutes: dict[str, int] = {}
+        self.ids: set[str] = set()
+        self._split(text)
+
+    def _split(self, text: str) -> None:
+        """Lines per section (comments and blank lines skipped); every section once."""
+        current: str | None = None
+        for lineno, line in enumerate(text.replace("\r", "").split("\n"), start=1):
+            s = line.strip()
+            if s.startswith("#"):
+                continue
+            if not s:
+                current = None
+            elif s.startswith("SECTION_"):
+                if s not in SECTIONS:
+                    raise InputError(f"unknown section {s}", file=self.where, row=lineno)
+                if s in self.sections:
+                    raise InputError(
+                        f"{s} appears twice (first on line {self.section_line[s]})",
+                        file=self.where,
+                        row=lineno,
+                    )
+                current = s
+                self.sections[s], self.section_line[s] = [], lineno
+            elif current is None:
+                raise InputError("line outside any section", file=self.where, row=lineno)
+            else:
+                self.sections[current].append((lineno, [f.strip() for f in s.split(",")]))
+        for sec in SECTIONS:
+            if sec not in self.sections:
+                raise InputError(f"missing {sec}", file=self.where)
+
+    def num(self, v: str, lineno: int, fld: str, section: str = "") -> int:
         """A non-negative integer (every number of the format is a count, minutes or a
         weight)."""
+        head = f"{section}: " if section else ""
         try:
             n = int(v)
         except ValueError:
             raise InputError(
-                f"{section + ': ' if section else ''}expected an integer (got {v!r})",
-                file=where,
-                row=lineno,
-                field=fld,
+                f"{head}expected an integer (got {v!r})", file=self.where, row=lineno, field=fld
             ) from None
         if n < 0:
             raise InputError(
-                f"{section + ': ' if section else ''}must not be negative (got {n})",
-                file=where,
-                row=lineno,
-                field=fld,
+                f"{head}must not be negative (got {n})", file=self.where, row=lineno, field=fld
             )
         return n
 
-    hz = sections["SECTION_HORIZON"]
-    if len(hz) != 1:
-        raise InputError(
-            "SECTION_HORIZON must hold one number", file=where, row=section_line["SECTION_HORIZON"]
-        )
-    horizon = num(hz[0][1][0], hz[0][0], "horizon", "SECTION_HORIZON")
-    if not 0 < horizon <= MAX_ROSTER_DAYS:
-        raise InputError(
-            f"SECTION_HORIZON: the horizon must be 1..{MAX_ROSTER_DAYS} days (got {horizon})",
-            file=where,
-            row=hz[0][0],
-            field="horizon",
-        )
-    shift_minutes: dict[str, int] = {}
-    follow_raw: dict[str, tuple[int, list[str]]] = {}
-    for lineno, f in sections["SECTION_SHIFTS"]:
-        if len(f) < 2:
-            raise InputError("expected ShiftID, Length, CannotFollow", file=where, row=lineno)
-        if f[0] in shift_minutes:
+    def staff_ref(self, v: str, lineno: int) -> str:
+        if v not in self.ids:
             raise InputError(
-                f"duplicate shift id {f[0]!r}", file=where, row=lineno, field="ShiftID"
+                f"staff {v!r} is not defined", file=self.where, row=lineno, field="EmployeeID"
             )
-        length = num(f[1], lineno, "LengthInMinutes", "SECTION_SHIFTS")
-        if not 0 < length <= 24 * 60:
+        return v
+
+    def day_ref(self, v: str, lineno: int, fld: str, sec: str) -> int:
+        d = self.num(v, lineno, fld, sec)
+        if not 0 <= d < self.horizon_days:
             raise InputError(
-                "shift length must be in (0, 1440] minutes",
-                file=where,
+                f"{sec}: day {d} outside 0..{self.horizon_days - 1}",
+                file=self.where,
                 row=lineno,
-                field="LengthInMinutes",
+                field=fld,
             )
-        shift_minutes[f[0]] = length
-        follow_raw[f[0]] = (lineno, [x for x in (f[2].split("|") if len(f) > 2 else []) if x])
-    cannot_follow: dict[str, tuple[str, ...]] = {}
-    for s, (lineno, lst) in follow_raw.items():
-        for t in lst:
-            if t not in shift_minutes:
+        return d
+
+    def shift_ref(self, v: str, lineno: int, fld: str = "ShiftID") -> str:
+        if v not in self.shift_minutes:
+            raise InputError(f"shift {v!r} is not defined", file=self.where, row=lineno, field=fld)
+        return v
+
+    def horizon(self) -> int:
+        """SECTION_HORIZON: one number of days, 1 … MAX_ROSTER_DAYS."""
+        hz = self.sections["SECTION_HORIZON"]
+        if len(hz) != 1:
+            raise InputError(
+                "SECTION_HORIZON must hold one number",
+                file=self.where,
+                row=self.section_line["SECTION_HORIZON"],
+            )
+        horizon = self.num(hz[0][1][0], hz[0][0], "horizon", "SECTION_HORIZON")
+        if not 0 < horizon <= MAX_ROSTER_DAYS:
+            raise InputError(
+                f"SECTION_HORIZON: the horizon must be 1..{MAX_ROSTER_DAYS} days (got {horizon})",
+                file=self.where,
+                row=hz[0][0],
+                field="horizon",
+            )
+        self.horizon_days = horizon
+        return horizon
+
+    def shifts(self) -> tuple[dict[str, int], dict[str, tuple[str, ...]]]:
+        """SECTION_SHIFTS: unique ids, lengths in (0, 1440], CannotFollow of defined shifts."""
+        follow_raw: dict[str, tuple[int, list[str]]] = {}
+        for lineno, f in self.sections["SECTION_SHIFTS"]:
+            if len(f) < 2:
                 raise InputError(
-                    f"shift {t!r} is not defined", file=where, row=lineno, field="CannotFollow"
+                    "expected ShiftID, Length, CannotFollow", file=self.where, row=lineno
                 )
-        cannot_follow[s] = tuple(lst)
-    staff: list[CStaff] = []
-    staff_line: dict[str, int] = {}
-    for lineno, f in sections["SECTION_STAFF"]:
-        if len(f) != 8:
-            raise InputError(f"expected 8 fields, got {len(f)}", file=where, row=lineno)
-        if any(s.id == f[0] for s in staff):
-            raise InputError(f"duplicate staff id {f[0]!r}", file=where, row=lineno, field="ID")
-        ms: dict[str, int] = {}
-        for item in (x for x in f[1].split("|") if x):
-            k, _, v = item.partition("=")
-            if k not in shift_minutes:
+            if f[0] in self.shift_minutes:
                 raise InputError(
-                    f"shift {k!r} is not defined", file=where, row=lineno, field="MaxShifts"
+                    f"duplicate shift id {f[0]!r}", file=self.where, row=lineno, field="ShiftID"
                 )
-            ms[k] = num(v, lineno, "MaxShifts", "SECTION_STAFF")
+            length = self.num(f[1], lineno, "LengthInMinutes", "SECTION_SHIFTS")
+            if not 0 < length <= 24 * 60:
+                raise InputError(
+                    "shift length must be in (0, 1440] minutes",
+                    file=self.where,
+                    row=lineno,
+                    field="LengthInMinutes",
+                )
+            self.shift_minutes[f[0]] = length
+            follow_raw[f[0]] = (lineno, [x for x in (f[2].split("|") if len(f) > 2 else []) if x])
+        cannot_follow = {
+            s: tuple(self.shift_ref(t, lineno, "CannotFollow") for t in lst)
+            for s, (lineno, lst) in follow_raw.items()
+        }
+        return dict(self.shift_minutes), cannot_follow
+
+    def staff(self) -> tuple[list[CStaff], dict[str, int]]:
+        """SECTION_STAFF: 8 fields, unique ids, MaxShifts of defined shifts, six numbers."""
+        staff: list[CStaff] = []
+        staff_line: dict[str, int] = {}
         names = [
             "MaxTotalMinutes",
             "MinTotalMinutes",
@@ -204,112 +250,101 @@ def read_curtois(path: str | Path) -> CurtoisInstance:
             "MinConsecutiveDaysOff",
             "MaxWeekends",
         ]
-        vals = [num(v, lineno, n, "SECTION_STAFF") for v, n in zip(f[2:], names, strict=True)]
-        staff.append(CStaff(f[0], ms, *vals))
-        staff_line[f[0]] = lineno
-    ids = {s.id for s in staff}
-    check_size(
-        "staff × days × shift types",
-        len(staff) * horizon * len(shift_minutes),
-        MAX_ROSTER_CELLS,
-        file=where,
-        field="SECTION_STAFF",
-    )
+        for lineno, f in self.sections["SECTION_STAFF"]:
+            if len(f) != 8:
+                raise InputError(f"expected 8 fields, got {len(f)}", file=self.where, row=lineno)
+            if f[0] in staff_line:
+                raise InputError(
+                    f"duplicate staff id {f[0]!r}", file=self.where, row=lineno, field="ID"
+                )
+            ms: dict[str, int] = {}
+            for item in (x for x in f[1].split("|") if x):
+                k, _, v = item.partition("=")
+                ms[self.shift_ref(k, lineno, "MaxShifts")] = self.num(
+                    v, lineno, "MaxShifts", "SECTION_STAFF"
+                )
+            vals = [
+                self.num(v, lineno, n, "SECTION_STAFF") for v, n in zip(f[2:], names, strict=True)
+            ]
+            staff.append(CStaff(f[0], ms, *vals))
+            staff_line[f[0]] = lineno
+        self.ids = set(staff_line)
+        return staff, staff_line
 
-    def staff_ref(v: str, lineno: int) -> str:
-        if v not in ids:
-            raise InputError(
-                f"staff {v!r} is not defined", file=where, row=lineno, field="EmployeeID"
+    def days_off(self) -> dict[str, tuple[int, ...]]:
+        """SECTION_DAYS_OFF: a defined person and days in the horizon."""
+        days_off: dict[str, tuple[int, ...]] = {}
+        for lineno, f in self.sections["SECTION_DAYS_OFF"]:
+            e = self.staff_ref(f[0], lineno)
+            days_off[e] = days_off.get(e, ()) + tuple(
+                self.day_ref(v, lineno, "Day", "SECTION_DAYS_OFF") for v in f[1:] if v
             )
-        return v
+        return days_off
 
-    def day_ref(v: str, lineno: int, fld: str, sec: str) -> int:
-        d = num(v, lineno, fld, sec)
-        if not 0 <= d < horizon:
-            raise InputError(
-                f"{sec}: day {d} outside 0..{horizon - 1}", file=where, row=lineno, field=fld
-            )
-        return d
-
-    def shift_ref(v: str, lineno: int) -> str:
-        if v not in shift_minutes:
-            raise InputError(f"shift {v!r} is not defined", file=where, row=lineno, field="ShiftID")
-        return v
-
-    days_off: dict[str, tuple[int, ...]] = {}
-    for lineno, f in sections["SECTION_DAYS_OFF"]:
-        e = staff_ref(f[0], lineno)
-        days_off[e] = days_off.get(e, ()) + tuple(
-            day_ref(v, lineno, "Day", "SECTION_DAYS_OFF") for v in f[1:] if v
-        )
-    reqs: dict[str, list[tuple[str, int, str, int]]] = {"on": [], "off": []}
-    for kind, sec in (("on", "SECTION_SHIFT_ON_REQUESTS"), ("off", "SECTION_SHIFT_OFF_REQUESTS")):
-        for lineno, f in sections[sec]:
+    def requests(self, sec: str) -> tuple[tuple[str, int, str, int], ...]:
+        """SECTION_SHIFT_ON/OFF_REQUESTS: EmployeeID, Day, ShiftID, Weight."""
+        out = []
+        for lineno, f in self.sections[sec]:
             if len(f) != 4:
                 raise InputError(
-                    "expected EmployeeID, Day, ShiftID, Weight", file=where, row=lineno
+                    "expected EmployeeID, Day, ShiftID, Weight", file=self.where, row=lineno
                 )
-            reqs[kind].append(
+            out.append(
                 (
-                    staff_ref(f[0], lineno),
-                    day_ref(f[1], lineno, "Day", sec),
-                    shift_ref(f[2], lineno),
-                    num(f[3], lineno, "Weight", sec),
+                    self.staff_ref(f[0], lineno),
+                    self.day_ref(f[1], lineno, "Day", sec),
+                    self.shift_ref(f[2], lineno),
+                    self.num(f[3], lineno, "Weight", sec),
                 )
             )
-    cover: list[tuple[int, str, int, int, int]] = []
-    cover_line: dict[tuple[int, str], int] = {}
-    sec = "SECTION_COVER"
-    for lineno, f in sections[sec]:
-        if len(f) != 5:
-            raise InputError(
-                f"{sec}: expected Day, ShiftID, Requirement, WeightUnder, "
-                f"WeightOver, got {len(f)} field(s) (is the file cut?)",
-                file=where,
-                row=lineno,
-            )
-        key = (day_ref(f[0], lineno, "Day", sec), shift_ref(f[1], lineno))
-        if key in cover_line:
-            raise InputError(
-                f"{sec}: a second line for day {key[0]}, shift {key[1]} (first on "
-                f"line {cover_line[key]})",
-                file=where,
-                row=lineno,
-                field="Day",
-            )
-        cover_line[key] = lineno
-        cover.append(
-            (
-                *key,
-                num(f[2], lineno, "Requirement", sec),
-                num(f[3], lineno, "WeightUnder", sec),
-                num(f[4], lineno, "WeightOver", sec),
-            )
-        )
-    # the format has one line per (day, shift): a missing one means a cut or damaged file
-    for d in range(horizon):
-        for t in shift_minutes:
-            if (d, t) not in cover_line:
-                last = max(cover_line.values(), default=section_line[sec])
+        return tuple(out)
+
+    def cover(self) -> tuple[tuple[int, str, int, int, int], ...]:
+        """SECTION_COVER: one line per (day, shift) — a missing one means a cut or damaged
+        file."""
+        sec = "SECTION_COVER"
+        cover: list[tuple[int, str, int, int, int]] = []
+        cover_line: dict[tuple[int, str], int] = {}
+        for lineno, f in self.sections[sec]:
+            if len(f) != 5:
                 raise InputError(
-                    f"{sec} has no line for day {d}, shift {t} ({len(cover_line)} of "
-                    f"{horizon * len(shift_minutes)} lines; is the file cut after line {last}?)",
-                    file=where,
-                    row=last,
+                    f"{sec}: expected Day, ShiftID, Requirement, WeightUnder, "
+                    f"WeightOver, got {len(f)} field(s) (is the file cut?)",
+                    file=self.where,
+                    row=lineno,
+                )
+            key = (self.day_ref(f[0], lineno, "Day", sec), self.shift_ref(f[1], lineno))
+            if key in cover_line:
+                raise InputError(
+                    f"{sec}: a second line for day {key[0]}, shift {key[1]} (first on "
+                    f"line {cover_line[key]})",
+                    file=self.where,
+                    row=lineno,
                     field="Day",
                 )
-    _check_staff_plausible(staff, staff_line, shift_minutes, horizon, days_off, where)
-    return CurtoisInstance(
-        p.stem,
-        horizon,
-        shift_minutes,
-        cannot_follow,
-        tuple(staff),
-        days_off,
-        tuple(reqs["on"]),
-        tuple(reqs["off"]),
-        tuple(cover),
-    )
+            cover_line[key] = lineno
+            nums = [
+                self.num(f[i], lineno, n, sec)
+                for i, n in ((2, "Requirement"), (3, "WeightUnder"), (4, "WeightOver"))
+            ]
+            cover.append((key[0], key[1], nums[0], nums[1], nums[2]))
+        self._cover_complete(cover_line)
+        return tuple(cover)
+
+    def _cover_complete(self, cover_line: dict[tuple[int, str], int]) -> None:
+        sec = "SECTION_COVER"
+        expected = self.horizon_days * len(self.shift_minutes)
+        for d in range(self.horizon_days):
+            for t in self.shift_minutes:
+                if (d, t) not in cover_line:
+                    last = max(cover_line.values(), default=self.section_line[sec])
+                    raise InputError(
+                        f"{sec} has no line for day {d}, shift {t} ({len(cover_line)} of "
+                        f"{expected} lines; is the file cut after line {last}?)",
+                        file=self.where,
+                        row=last,
+                        field="Day",
+                    )
 
 
 def _check_staff_plausible(
@@ -326,14 +361,15 @@ def _check_staff_plausible(
     legitimately tight instance is never refused.
     """
     for e in staff:
-        at = {"file": where, "row": line[e.id]}
+        row = line[e.id]
         if e.min_minutes > e.max_minutes:
             raise InputError(
                 f"SECTION_STAFF: {e.id} has MinTotalMinutes {e.min_minutes} > "
                 f"MaxTotalMinutes {e.max_minutes}",
+                file=where,
+                row=row,
                 field="MinTotalMinutes",
-                **at,
-            )  # type: ignore[arg-type]
+            )
         # most minutes any roster can give: per shift type at most MaxShifts of it (a type
         # missing from the list is unlimited), on at most the days that are not days off
         free_days = horizon - len(set(days_off.get(e.id, ())))
@@ -350,9 +386,10 @@ def _check_staff_plausible(
                 f"SECTION_STAFF: {e.id} has MinTotalMinutes {e.min_minutes}, but "
                 f"at most {most} minutes can be worked ({free_days} days without "
                 "a day off, MaxShifts per type)",
+                file=where,
+                row=row,
                 field="MinTotalMinutes",
-                **at,
-            )  # type: ignore[arg-type]
+            )
 
 
 def to_roster_data(inst: CurtoisInstance) -> RosterData:
@@ -450,41 +487,7 @@ def evaluate(inst: CurtoisInstance, roster: Mapping[tuple[str, int], str]) -> Ev
         under += wu * max(0, req - n)
         over += wo * max(0, n - req)
     for emp in inst.staff:
-        works = [roster.get((emp.id, d)) for d in range(h)]
-        on = [s is not None for s in works]
-        for d in range(h - 1):  # (2) rotation
-            a, b = works[d], works[d + 1]
-            if a is not None and b is not None and b in inst.cannot_follow.get(a, ()):
-                viol.append(f"{emp.id}: {b} on day {d + 1} cannot follow {a} on day {d}")
-        for s, limit in emp.max_shifts.items():  # (3)
-            n = sum(1 for x in works if x == s)
-            if n > limit:
-                viol.append(f"{emp.id}: {n} shifts of {s} > max {limit}")
-        minutes = sum(inst.shift_minutes[x] for x in works if x is not None)  # (4)
-        if not emp.min_minutes <= minutes <= emp.max_minutes:
-            viol.append(
-                f"{emp.id}: {minutes} minutes outside [{emp.min_minutes}, {emp.max_minutes}]"
-            )
-        for start, length, worked in _runs(on):  # (5)-(7)
-            inside = start > 0 and start + length < h
-            if worked and length > emp.max_consecutive:
-                viol.append(
-                    f"{emp.id}: {length} consecutive shifts from day {start} > {emp.max_consecutive}"
-                )
-            if worked and inside and length < emp.min_consecutive:
-                viol.append(
-                    f"{emp.id}: {length} consecutive shifts from day {start} < {emp.min_consecutive}"
-                )
-            if not worked and inside and length < emp.min_days_off:
-                viol.append(f"{emp.id}: {length} days off from day {start} < {emp.min_days_off}")
-        weekends = sum(
-            1 for w in range(h // DAYS_PER_WEEK) if on[7 * w + 5] or on[7 * w + 6]
-        )  # (8)
-        if weekends > emp.max_weekends:
-            viol.append(f"{emp.id}: {weekends} weekends > {emp.max_weekends}")
-        for d in inst.days_off.get(emp.id, ()):  # (9)
-            if on[d]:
-                viol.append(f"{emp.id}: works on day off {d}")
+        viol.extend(_person_violations(inst, emp, [roster.get((emp.id, d)) for d in range(h)]))
     terms = {
         "on_requests": on_pen,
         "off_requests": off_pen,
@@ -492,6 +495,43 @@ def evaluate(inst: CurtoisInstance, roster: Mapping[tuple[str, int], str]) -> Ev
         "cover_over": over,
     }
     return Evaluation(sum(terms.values()), terms, viol)
+
+
+def _person_violations(inst: CurtoisInstance, emp: CStaff, works: list[str | None]) -> list[str]:
+    """FORMAT.md §3 (2)–(9) for one employee's shifts by day (None: off)."""
+    h = inst.horizon
+    viol: list[str] = []
+    on = [s is not None for s in works]
+    for d in range(h - 1):  # (2) rotation
+        a, b = works[d], works[d + 1]
+        if a is not None and b is not None and b in inst.cannot_follow.get(a, ()):
+            viol.append(f"{emp.id}: {b} on day {d + 1} cannot follow {a} on day {d}")
+    for s, limit in emp.max_shifts.items():  # (3)
+        n = sum(1 for x in works if x == s)
+        if n > limit:
+            viol.append(f"{emp.id}: {n} shifts of {s} > max {limit}")
+    minutes = sum(inst.shift_minutes[x] for x in works if x is not None)  # (4)
+    if not emp.min_minutes <= minutes <= emp.max_minutes:
+        viol.append(f"{emp.id}: {minutes} minutes outside [{emp.min_minutes}, {emp.max_minutes}]")
+    for start, length, worked in _runs(on):  # (5)-(7)
+        inside = start > 0 and start + length < h
+        if worked and length > emp.max_consecutive:
+            viol.append(
+                f"{emp.id}: {length} consecutive shifts from day {start} > {emp.max_consecutive}"
+            )
+        if worked and inside and length < emp.min_consecutive:
+            viol.append(
+                f"{emp.id}: {length} consecutive shifts from day {start} < {emp.min_consecutive}"
+            )
+        if not worked and inside and length < emp.min_days_off:
+            viol.append(f"{emp.id}: {length} days off from day {start} < {emp.min_days_off}")
+    weekends = sum(1 for w in range(h // DAYS_PER_WEEK) if on[7 * w + 5] or on[7 * w + 6])  # (8)
+    if weekends > emp.max_weekends:
+        viol.append(f"{emp.id}: {weekends} weekends > {emp.max_weekends}")
+    viol.extend(
+        f"{emp.id}: works on day off {d}" for d in inst.days_off.get(emp.id, ()) if on[d]
+    )  # (9)
+    return viol
 
 
 def _runs(flags: list[bool]) -> list[tuple[int, int, bool]]:

@@ -31,12 +31,13 @@ from pks_opt.rostering.search import (
     progress_printer,
 )
 from pks_opt.rostering.solution import evaluate_roster
-from pks_opt.stages import cp_status
+from pks_opt.stages import Adapter, Outcome, Stage, TimeSplit, cp_status, exact, run_stages
 
 STAGE_TIER1 = "tier-1 shortfall"
 STAGE_TIER2 = "tier-2 shortfall"
 STAGE_REST = "tier-3 + wishes + fairness + target hours"
 STAGE_SINGLE = "weighted objective"
+SOLVER_NAME = "cp-sat"
 NIGHT = "night"
 
 
@@ -77,6 +78,8 @@ class SolveOptions:
     wall_factor: float = WALL_GUARD_FACTOR
     hint: bool = True
     lns: bool = True
+    #: share of each LNS stage for the full search (phase 1); None: :func:`full_share`
+    full_share: float | None = None
 
 
 @dataclass
@@ -389,6 +392,7 @@ class RosterModel:
             "wishes": [],
             "fairness": [],
             "target": [],
+            "isolated": [],
         }
         for i, u in self.under.items():
             dm = self.data.demand[i]
@@ -417,6 +421,7 @@ class RosterModel:
                 t["wishes"].append((wi.weight, (1 - lit) if wi.work else lit))
         self._fairness(t["fairness"])
         self._target(t["target"])
+        self._isolated(t["isolated"])
         self.terms = t
 
     def _fairness(self, out: list[tuple[int, Any]]) -> None:
@@ -441,18 +446,41 @@ class RosterModel:
             out.append((weight, hi - lo))
 
     def _target(self, out: list[tuple[int, Any]]) -> None:
-        """(R12) Whole hours outside target ± tolerance, per person."""
+        """(R12) Whole hours outside target ± tolerance, per person; with
+        ``target_outside_weight`` also a charge per person outside it at all."""
         weight = self.data.rules.target_weight_per_hour
-        if not weight:
+        per_person = self.data.rules.target_outside_weight
+        if not weight and not per_person:
             return
+        most = self.data.num_days * 24
         for e in self.data.staff:
             if e.target_minutes is None:
                 continue
             total = self.minutes(e.id)
-            dev = self.m.NewIntVar(0, self.data.num_days * 24, f"target_dev_hours[{e.id}]")
+            dev = self.m.NewIntVar(0, most, f"target_dev_hours[{e.id}]")
             self.m.Add(MINUTES_PER_HOUR * dev >= total - e.target_minutes - e.tolerance_minutes)
             self.m.Add(MINUTES_PER_HOUR * dev >= e.target_minutes - e.tolerance_minutes - total)
-            out.append((weight, dev))
+            if weight:
+                out.append((weight, dev))
+            if per_person:
+                outside = self.m.NewBoolVar(f"target_outside[{e.id}]")
+                self.m.Add(dev <= most * outside)
+                out.append((per_person, outside))
+
+    def _isolated(self, out: list[tuple[int, Any]]) -> None:
+        """(R13) Isolated working days: iso[e,d] ≥ work[d] − work[d−1] − work[d+1] for the
+        days with both neighbours in the horizon (a day e cannot work counts as off)."""
+        weight = self.data.rules.isolated_work_day_weight
+        if not weight:
+            return
+        for e in self.data.staff:
+            for d in range(1, self.data.num_days - 1):
+                w = self.work.get((e.id, d))
+                if w is None:
+                    continue
+                iso = self.m.NewBoolVar(f"isolated[{e.id},day={d}]")
+                self.m.Add(iso >= w - self.w(e.id, d - 1) - self.w(e.id, d + 1))
+                out.append((weight, iso))
 
     def roster_of(self, solution: Any) -> dict[tuple[str, int], tuple[str, str]]:
         """(staff, day) -> (shift, competence) from a full CP-SAT solution vector."""
@@ -467,7 +495,7 @@ class RosterModel:
         return [
             (STAGE_TIER1, expr("tier1")),
             (STAGE_TIER2, expr("tier2")),
-            (STAGE_REST, expr("tier3", "over", "wishes", "fairness", "target")),
+            (STAGE_REST, expr("tier3", "over", "wishes", "fairness", "target", "isolated")),
         ]
 
 
@@ -497,61 +525,36 @@ def solve_roster(
     model: RosterModel | None = None,
     on_stage: Callable[[StageReport], None] | None = None,
 ) -> RosterSolution:
-    """Build (unless given) and solve the model stage by stage.
+    """Build (unless given) and solve the model stage by stage on the one stage driver
+    (:func:`pks_opt.stages.run_stages`).
 
-    With ``options.lns`` (the default): a greedy start (:func:`search.construct`), then per
-    stage the full CP-SAT search beside LNS, then LNS on all workers
-    (:meth:`_StageRun.lns_stage`); the best roster by its recomputed value is kept. Without
-    ``options.lns`` (or without a greedy start): the earlier two-phase interleaved search
-    (see :class:`SolveOptions`).
+    With ``options.lns`` (the default): a greedy start (:func:`search.construct`) — the
+    solution that exists before stage 1 — then per stage the full CP-SAT search beside LNS,
+    then LNS on all workers (:meth:`_StageRun.lns_stage`); the best roster by its recomputed
+    value is kept. Without ``options.lns`` (or without a greedy start): the earlier two-phase
+    interleaved search (see :class:`SolveOptions`). Each stage's value is held exactly for
+    the next; the last is not added to the model.
     """
     t0 = time.perf_counter()
     rm = model or RosterModel(data)
-    stages = rm.stage_exprs()
     st = _StageRun(data, rm, options)
     if not options.deterministic:  # wall-clock: building the model counts against the limit
         st.used += time.perf_counter() - t0
     if options.lns:
-        start, spent, guard_hit = construct(
-            data,
-            options,
-            options.time_limit_s * START_SHARE_OF_TIME,
-            options.time_limit_s * START_CAP_OF_TIME,
-        )
-        st.used += spent
-        st.repeatable = not guard_hit
-        if start is not None:
-            st.assignment, st.have_roster = start, True
-            st.hint = _hint_of(rm, start)
-    for i, (name, expr) in enumerate(stages):
-        if interrupt.requested() and st.have_roster:
-            break  # stopped by a signal: the roster so far is the result
-        left = max(0.0, options.time_limit_s - st.used)
-        share = max(0.05, left / (len(stages) - i))
-        rm.m.Minimize(expr)
-        report: StageReport | None
-        if options.lns and st.have_roster:
-            report = st.lns_stage(name, share)
-        else:
-            report = st.plain_stage(name, share)
-        if report is None:  # no roster at all
-            return RosterSolution(
-                st.final_status,
-                {},
-                st.reports,
-                st.values,
-                time.perf_counter() - t0,
-                st.repeatable,
-                len(rm.x),
-            )
-        if on_stage is not None:
-            on_stage(report)
-        if i < len(stages) - 1:
-            rm.m.Add(expr <= round(report.objective))  # keep: later stages may not worsen it
+        st.greedy_start()
+    run = run_stages(
+        [Stage(name, expr) for name, expr in rm.stage_exprs()],
+        st,
+        TimeSplit(options.time_limit_s, MIN_STAGE_S),
+        exact,
+        on_stage=on_stage,
+        started=st.have_roster,
+        hold_last=False,
+    )
     return RosterSolution(
-        st.status,
-        st.assignment,
-        st.reports,
+        run.status,
+        st.assignment if st.have_roster else {},
+        run.reports,
         st.values,
         time.perf_counter() - t0,
         st.repeatable,
@@ -563,6 +566,8 @@ def solve_roster(
 START_SHARE_OF_TIME = 0.3
 #: ... and at most this share with the retries of people who found no roster in their part
 START_CAP_OF_TIME = 0.5
+#: the least time a stage gets, whatever the stages before it used
+MIN_STAGE_S = 0.05
 
 
 def _hint_of(rm: RosterModel, assignment: dict[tuple[str, int], tuple[str, str]]) -> list[int]:
@@ -575,20 +580,76 @@ def _hint_of(rm: RosterModel, assignment: dict[tuple[str, int], tuple[str, str]]
     return vals
 
 
-class _StageRun:
-    """State carried from stage to stage: the roster so far, its hint, reports, budget used."""
+def _report(name: str, value: float, bound: float, spent: float, proven: bool) -> StageReport:
+    """A stage's report: OPTIMAL when proven or when the value reaches the bound."""
+    proven = proven or value <= bound + 1e-9
+    status = SolveStatus.OPTIMAL if proven else SolveStatus.FEASIBLE
+    return StageReport(name, status, float(value), float(bound), spent)
+
+
+@dataclass(frozen=True)
+class _Full:
+    """What the full CP-SAT search of a stage gave (``solution`` None without one)."""
+
+    det: float
+    bound: float
+    proven: bool
+    solution: list[int] | None
+    objective: float
+
+
+class _StageRun(Adapter):
+    """The roster's adapter for the stage driver: the roster so far, its hint, the solver's
+    own stage values and the budget used (deterministic or wall seconds) carried from stage
+    to stage."""
+
+    solver_name = SOLVER_NAME
 
     def __init__(self, data: RosterData, rm: RosterModel, options: SolveOptions) -> None:
+        super().__init__()
         self.data, self.rm, self.options = data, rm, options
-        self.reports: list[StageReport] = []
         self.values: dict[str, float] = {}
         self.assignment: dict[tuple[str, int], tuple[str, str]] = {}
         self.hint: list[int] = []
         self.have_roster = False
         self.repeatable = True
-        self.status = SolveStatus.OPTIMAL
-        self.final_status = SolveStatus.NO_SOLUTION_IN_TIME
         self.used = 0.0  # deterministic seconds (or wall seconds) used so far
+
+    # ---------------------------------------------------------------- the driver's hooks
+
+    def used_s(self) -> float:
+        return self.used
+
+    def solve(self, stage: Stage, budget_s: float | None) -> Outcome:
+        share = self.options.time_limit_s if budget_s is None else budget_s
+        self.rm.m.Minimize(stage.objective)
+        if self.options.lns and self.have_roster:
+            report = self.lns_stage(stage.name, share)
+        else:
+            report = self.plain_stage(stage.name, share)
+        return Outcome(report.status, report.objective, report.bound, report.runtime_s, SOLVER_NAME)
+
+    def value(self, expr: Any) -> float:
+        raise NotImplementedError("the roster's stages hold their own objective")
+
+    def hold(self, stage: Stage, expr: Any, upper: float) -> None:
+        """Keep: later stages may not worsen the stage's value (held exactly)."""
+        if not isinstance(expr, int):  # a stage without terms holds itself
+            self.rm.m.Add(expr <= int(round(upper)))
+
+    # ---------------------------------------------------------------- the search
+
+    def greedy_start(self) -> None:
+        """The roster before stage 1 (:func:`search.construct`), when it finds one."""
+        limit = self.options.time_limit_s
+        start, spent, guard_hit = construct(
+            self.data, self.options, limit * START_SHARE_OF_TIME, limit * START_CAP_OF_TIME
+        )
+        self.used += spent
+        self.repeatable = not guard_hit
+        if start is not None:
+            self.assignment, self.have_roster = start, True
+            self.hint = _hint_of(self.rm, start)
 
     def value_of(self, assignment: dict[tuple[str, int], tuple[str, str]], name: str) -> float:
         """The roster's true stage value, recomputed without the solver."""
@@ -600,17 +661,6 @@ class _StageRun:
         if hit_wall_guard(self.rm.cp, solver, code, self.options):
             self.repeatable = False
 
-    def _finish(
-        self, name: str, value: float, bound: float, spent: float, proven: bool
-    ) -> StageReport:
-        proven = proven or value <= bound + 1e-9
-        st = SolveStatus.OPTIMAL if proven else SolveStatus.FEASIBLE
-        if not proven:
-            self.status = SolveStatus.FEASIBLE
-        report = StageReport(name, st, float(value), float(bound), spent)
-        self.reports.append(report)
-        return report
-
     def lns_stage(self, name: str, share: float) -> StageReport:
         """Full search (bound, proof) and LNS from the roster so far, then LNS on all cores.
 
@@ -619,83 +669,104 @@ class _StageRun:
         optimality) beside one LNS thread; with one worker the two run one after the other.
         A proof ends the stage. Phase 2: LNS on ``workers`` threads from the better roster.
         """
-        rm, options = self.rm, self.options
-        cp = rm.cp
         w0 = time.perf_counter()
         start_value = self.value_of(self.assignment, name)
-        lns = Lns(rm, options)
+        lns = Lns(self.rm, self.options)
         if start_value <= lns.lower + 1e-9:  # the roster so far cannot be beaten: proven
             self.values[name] = round(start_value)
-            return self._finish(name, start_value, lns.lower, time.perf_counter() - w0, True)
+            return _report(name, start_value, lns.lower, time.perf_counter() - w0, True)
+        show = progress_printer(name, self.options.progress)
         start = LnsRun(lns.values_of(self.assignment), start_value)
-        show = progress_printer(name, options.progress)
+        phase1 = share * full_share(self.rm, self.options)
+        full, first, used = self._phase_one(name, lns, start, phase1, show)
+        cands, bound, proven, used = self._phase_two(lns, full, first, share, used, show)
+        self.used += used if self.options.deterministic else time.perf_counter() - w0
+        if lns.guard_hit:
+            self.repeatable = False
+        value = self._keep_best(name, start_value, cands)
+        return _report(name, value, bound, time.perf_counter() - w0, proven)
+
+    def _phase_one(
+        self, name: str, lns: Lns, start: LnsRun, budget: float, show: Any
+    ) -> tuple[_Full, LnsRun, float]:
+        """The full search on ``workers − 1`` workers beside one LNS thread (one worker: the
+        full search only; the LNS runs in phase 2). Returns it, the LNS run, the time used."""
         stop = Stop()
-        parallel = options.workers >= 2
-        full_budget = share * FULL_SHARE
         box: dict[str, LnsRun] = {}
         failed: list[BaseException] = []
 
-        def run_lns(begin: LnsRun, budget: float) -> None:
+        def run_lns() -> None:
             try:
-                box["run"] = lns.run(begin, budget, stop, show)
+                box["run"] = lns.run(start, budget, stop, show)
             except BaseException as exc:  # re-raised below, in this thread
                 failed.append(exc)
 
         worker = None
-        if parallel:
-            worker = threading.Thread(target=run_lns, args=(start, full_budget), daemon=True)
+        if self.options.workers >= 2:
+            worker = threading.Thread(target=run_lns, daemon=True)
             worker.start()
+        full = self._full_search(name, budget)
+        if full.proven:  # the LNS may go on up to the same (deterministic) time, not further
+            stop.at = full.det if self.options.deterministic else 0.0
+        if worker is None:
+            return full, start, full.det
+        worker.join()
+        if failed:
+            raise failed[0]
+        return full, box["run"], max(full.det, box["run"].used)
+
+    def _full_search(self, name: str, budget: float) -> _Full:
+        """The full CP-SAT search at LP level 2, hinted with the roster so far."""
+        workers = max(1, self.options.workers - 1)
         solver, code, _wall, det = _run(
-            rm,
-            full_budget,
-            options,
-            name,
-            hint=self.hint,
-            workers=max(1, options.workers - 1),
-            lp_level=2,
+            self.rm, budget, self.options, name, hint=self.hint, workers=workers, lp_level=2
         )
         self._guard(solver, code)
-        full_ok = code in (cp.OPTIMAL, cp.FEASIBLE)
-        bound = solver.BestObjectiveBound() if full_ok or code == cp.UNKNOWN else -math.inf
-        proven = code == cp.OPTIMAL
-        if proven:  # the LNS may go on up to the same (deterministic) time, not further
-            stop.at = det if options.deterministic else 0.0
-        if worker is not None:
-            worker.join()
-            if failed:
-                raise failed[0]
-        first = box.get("run", start)
-        at_floor = first.solution is not None and first.objective <= lns.lower + 1e-9
-        if at_floor:  # the LNS reached the floor: nothing can be better (a proof as well)
-            bound = max(bound, lns.lower)
-        full_sol = list(solver.ResponseProto().solution) if full_ok else None
-        used = max(det, box["run"].used) if parallel else det
-        cands: list[tuple[list[int], float]] = []  # (solution, the solver's objective)
-        if at_floor:
-            assert first.solution is not None
-            cands.append((first.solution, first.objective))
-            proven = True
-        elif proven:
-            assert full_sol is not None
-            cands.append((full_sol, solver.ObjectiveValue()))
-        else:
-            begin = first
-            if full_sol is not None and solver.ObjectiveValue() < begin.objective - 1e-9:
-                begin = LnsRun(
-                    np.asarray(full_sol, dtype=np.int64)[lns.idx],
-                    solver.ObjectiveValue(),
-                    solution=full_sol,
-                )
-            run = lns.run(begin, share - used, None, show, threads=max(1, options.workers))
-            used += run.used
-            if full_sol is not None:
-                cands.append((full_sol, solver.ObjectiveValue()))
-            if run.solution is not None:
-                cands.append((run.solution, run.objective))
-        self.used += used if options.deterministic else time.perf_counter() - w0
-        if lns.guard_hit:
-            self.repeatable = False
-        # the roster so far and the candidates: the best true value wins
+        status = cp_status(code, self.rm.cp)
+        if not status.has_solution:  # a bound only when stopped by time (not infeasible)
+            bound = -math.inf if status is SolveStatus.INFEASIBLE else solver.BestObjectiveBound()
+            return _Full(det, bound, False, None, math.inf)
+        return _Full(
+            det,
+            solver.BestObjectiveBound(),
+            status is SolveStatus.OPTIMAL,
+            list(solver.ResponseProto().solution),
+            solver.ObjectiveValue(),
+        )
+
+    def _phase_two(
+        self, lns: Lns, full: _Full, first: LnsRun, share: float, used: float, show: Any
+    ) -> tuple[list[tuple[list[int], float]], float, bool, float]:
+        """Unless phase 1 proved the stage (the LNS at the objective's floor, or the full
+        search optimal): LNS on all workers from the better of the two rosters, for the rest
+        of the share. Returns the candidates (solution, the solver's objective), the bound,
+        whether proven, and the time used."""
+        if first.solution is not None and first.objective <= lns.lower + 1e-9:
+            # the LNS reached the floor: nothing can be better (a proof as well)
+            return [(first.solution, first.objective)], max(full.bound, lns.lower), True, used
+        if full.proven:
+            assert full.solution is not None
+            return [(full.solution, full.objective)], full.bound, True, used
+        begin = first
+        if full.solution is not None and full.objective < begin.objective - 1e-9:
+            begin = LnsRun(
+                np.asarray(full.solution, dtype=np.int64)[lns.idx],
+                full.objective,
+                solution=full.solution,
+            )
+        run = lns.run(begin, share - used, None, show, threads=max(1, self.options.workers))
+        cands: list[tuple[list[int], float]] = []
+        if full.solution is not None:
+            cands.append((full.solution, full.objective))
+        if run.solution is not None:
+            cands.append((run.solution, run.objective))
+        return cands, full.bound, False, used + run.used
+
+    def _keep_best(
+        self, name: str, start_value: float, cands: list[tuple[list[int], float]]
+    ) -> float:
+        """The roster so far and the candidates: the best true value wins (and is kept);
+        returns its value."""
         best, value = self.assignment, start_value
         for sol, reported in cands:
             self.values[name] = min(self.values.get(name, math.inf), round(reported))
@@ -706,58 +777,68 @@ class _StageRun:
                 self.values[name] = round(reported)
         if best is not self.assignment:
             self.assignment = best
-            self.hint = _hint_of(rm, best)
-        return self._finish(name, value, bound, time.perf_counter() - w0, proven)
+            self.hint = _hint_of(self.rm, best)
+        return value
 
-    def plain_stage(self, name: str, share: float) -> StageReport | None:
-        """Two-phase interleaved search (no LNS): from scratch, then hinted with the roster."""
-        rm, options = self.rm, self.options
-        cp = rm.cp
-        two_phase = bool(self.hint) and options.hint
-        phases = [0.5, 1.0] if two_phase else [1.0]
+    def plain_stage(self, name: str, share: float) -> StageReport:
+        """Two-phase interleaved search (no LNS): from scratch, then hinted with the roster.
+
+        Without any roster at the end, the report has no value and the status of the search
+        (INFEASIBLE, NO_SOLUTION_IN_TIME or INTERRUPTED)."""
+        options = self.options
+        phases = [0.5, 1.0] if bool(self.hint) and options.hint else [1.0]
         stage_used, spent = 0.0, 0.0
-        best_code: Any = None
+        last = SolveStatus.NO_SOLUTION_IN_TIME
         bound = -math.inf
         value = self.value_of(self.assignment, name) if self.have_roster else math.inf
-        proven = False
         for k, frac in enumerate(phases):
-            budget = max(0.05, share * frac - stage_used)
-            solver, code, wall, det = _run(
-                rm, budget, options, name, hint=self.hint if k > 0 else None
-            )
+            budget = max(MIN_STAGE_S, share * frac - stage_used)
+            hint = self.hint if k > 0 else None
+            solver, code, wall, det = _run(self.rm, budget, options, name, hint=hint)
             spent += wall
             stage_used += det
             self._guard(solver, code)
-            st = cp_status(code, cp)
-            if st is SolveStatus.INFEASIBLE and not self.have_roster:
-                best_code = code
+            last = cp_status(code, self.rm.cp)
+            if last is SolveStatus.INFEASIBLE and not self.have_roster:
                 break
-            if st.has_solution:
+            if last.has_solution:
                 bound = max(bound, solver.BestObjectiveBound())
-                self.values[name] = min(
-                    self.values.get(name, math.inf), round(solver.ObjectiveValue())
-                )
-                sol = solver.ResponseProto().solution
-                found = self.rm.roster_of(sol)
-                found_value = self.value_of(found, name)
-                if found_value <= value:  # else the roster so far is at least as good: keep it
-                    self.assignment, value, self.have_roster = found, found_value, True
-                    self.hint = [int(v) for v in sol]
-                best_code = code
-                if st is SolveStatus.OPTIMAL:
-                    proven = True
+                value = self._keep_found(name, solver, value)
+                if last is SolveStatus.OPTIMAL:
                     break
         self.used += stage_used if options.deterministic else spent
-        if not self.have_roster:
-            st = cp_status(best_code, cp) if best_code is not None else _no_solution()
-            self.final_status = st
-            self.reports.append(StageReport(name, st, math.inf, -math.inf, spent))
-            return None
-        return self._finish(name, value, bound, spent, proven)
+        if not self.have_roster:  # (a solution always gives a roster)
+            return StageReport(name, last, math.inf, -math.inf, spent)
+        return _report(name, value, bound, spent, last is SolveStatus.OPTIMAL)
+
+    def _keep_found(self, name: str, solver: Any, value: float) -> float:
+        """The solver's roster replaces the one so far unless that one is better; returns
+        the value of the roster kept."""
+        self.values[name] = min(self.values.get(name, math.inf), round(solver.ObjectiveValue()))
+        sol = solver.ResponseProto().solution
+        found = self.rm.roster_of(sol)
+        found_value = self.value_of(found, name)
+        if found_value <= value:  # else the roster so far is at least as good: keep it
+            self.assignment, value, self.have_roster = found, found_value, True
+            self.hint = [int(v) for v in sol]
+        return value
 
 
 #: share of a stage for the full search (beside one LNS thread); LNS on all cores the rest
 FULL_SHARE = 0.5
+#: ... and on models with more shift variables than ``LARGE_MODEL_VARS``
+FULL_SHARE_LARGE = 0.2
+LARGE_MODEL_VARS = 10_000
+
+
+def full_share(rm: RosterModel, options: SolveOptions) -> float:
+    """The share of an LNS stage for the full search: ``options.full_share`` when given, else
+    ``FULL_SHARE``, or ``FULL_SHARE_LARGE`` on a model with more than ``LARGE_MODEL_VARS``
+    shift variables (Curtois Instance12, 20, 22), where the full search's incumbents do not
+    keep up with the LNS (models/rostering.md)."""
+    if options.full_share is not None:
+        return options.full_share
+    return FULL_SHARE_LARGE if len(rm.x) > LARGE_MODEL_VARS else FULL_SHARE
 
 
 def _run(
@@ -792,8 +873,3 @@ def _run(
     cb = _Progress(rm.cp, name).callback if options.progress else None
     code = interrupt.run_cp(solver, rm.m, cb)
     return solver, code, time.perf_counter() - s0, float(solver.deterministic_time)
-
-
-def _no_solution() -> SolveStatus:
-    """Stopped before any solution: by SIGINT/SIGTERM, or by the time limit."""
-    return SolveStatus.INTERRUPTED if interrupt.requested() else SolveStatus.NO_SOLUTION_IN_TIME

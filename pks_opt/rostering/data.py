@@ -12,11 +12,12 @@ import math
 import re
 import warnings
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from pks_opt.errors import InputError, InputWarning
 from pks_opt.io import (
@@ -53,6 +54,12 @@ _Date = CalendarDate  # row classes have a field named "date"
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
 #: capacity ÷ arrivals_per_staff within this of an integer is that integer (float noise)
 RATIO_TOLERANCE = 1e-6
+#: R13's default weight per isolated working day in native instances: the weight of the
+#: strongest day-off wish in the shipped instances (models/rostering.md, R13)
+ISOLATED_WORK_DAY_WEIGHT = 3
+#: R12's default charge per person outside target ± tolerance in native instances: more than
+#: a few broken wishes or isolated days, so hours stay within tolerance where the roster allows
+TARGET_OUTSIDE_WEIGHT = 10
 
 
 # --------------------------------------------------------------------------- validated data
@@ -174,6 +181,12 @@ class Rules(Frozen):
     max_avg_weekly_minutes: int | None = 48 * MINUTES_PER_HOUR
     fairness_weight: int = 0
     target_weight_per_hour: int = 0
+    #: R12: per person outside target ± tolerance at all (beside the weight per hour); 0 in
+    #: code-built data and the benchmark, native instances default 10
+    target_outside_weight: int = 0
+    #: R13: per isolated working day (off – on – off); 0 in code-built data and the benchmark,
+    #: native instances take the parameter ``isolated_work_day_weight`` (default 3)
+    isolated_work_day_weight: int = 0
     lexicographic: bool = True  # False: one weighted stage (the benchmark objective)
 
 
@@ -197,6 +210,17 @@ class RosterData(Frozen):
     week_types: tuple[str, ...] = ()  # per week index from start_date; empty = all normal
     #: (day, name) of the public holidays and holiday eves in the horizon (``holidays``)
     holidays: tuple[tuple[int, str], ...] = ()
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> RosterData:
+        """Every id a row refers to exists and every day is in the horizon, for data built
+        in code (the Curtois importer, tests) as for data read from files; the readers check
+        the same with file, row and field first."""
+        problems = _id_problems(self) + _day_problems(self)
+        if problems:
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            raise ValueError(problems[0] + more)
+        return self
 
     def date_of(self, day: int) -> date:
         return self.start_date + timedelta(days=day)
@@ -235,6 +259,75 @@ class RosterData(Frozen):
     def iso_week(self, day: int) -> str:
         y, w, _ = self.date_of(day).isocalendar()
         return f"{y}-W{w:02d}"
+
+
+def _id_problems(data: RosterData) -> list[str]:
+    """Unique shift and staff ids; the shifts, staff and competences rows refer to exist."""
+    shifts = [s.id for s in data.shifts]
+    staff = {e.id: e for e in data.staff}
+    out = [f"shift id '{i}' appears twice" for i in _twice(shifts)]
+    out += [f"staff id '{i}' appears twice" for i in _twice([e.id for e in data.staff])]
+    comps = {c for e in data.staff for c in e.competences}
+    known = set(shifts)
+    cells: tuple[Demand | NamedDemand, ...] = (*data.demand, *data.named_demand)
+    for row in cells:
+        if row.shift not in known:
+            out.append(f"demand on day {row.day} names unknown shift '{row.shift}'")
+        if row.competence not in comps:
+            out.append(f"demand on day {row.day}: no staff member has '{row.competence}'")
+    for nd in data.named_demand:
+        if nd.competence not in (staff[nd.staff].competences if nd.staff in staff else ()):
+            out.append(f"named demand on day {nd.day}: '{nd.staff}' lacks '{nd.competence}'")
+    people: tuple[Absence | Wish | Pin, ...] = (*data.absences, *data.wishes, *data.pins)
+    for who in people:
+        if who.staff not in staff:
+            out.append(f"{type(who).__name__.lower()} of unknown staff member '{who.staff}'")
+    on_shift: tuple[Wish | Pin, ...] = (*data.wishes, *data.pins)
+    for ref in on_shift:
+        if ref.shift is not None and ref.shift not in known:
+            out.append(f"{type(ref).__name__.lower()} names unknown shift '{ref.shift}'")
+    out += [
+        f"rule names unknown shift '{x}'"
+        for f in data.forbidden
+        for x in (f.first, f.second)
+        if x not in known
+    ]
+    out += [
+        f"{e.id}: max_shifts names unknown shift '{s}'"
+        for e in data.staff
+        for s in e.max_shifts
+        if s not in known
+    ]
+    return out
+
+
+def _day_problems(data: RosterData) -> list[str]:
+    """Every row's day inside the horizon; no pinned shift on an absence."""
+    h = data.num_days
+    rows: tuple[Demand | NamedDemand | Absence | Wish | Pin, ...] = (
+        *data.demand,
+        *data.named_demand,
+        *data.absences,
+        *data.wishes,
+        *data.pins,
+    )
+    out = [
+        f"{type(r).__name__.lower()} on day {r.day}, outside 0..{h - 1}"
+        for r in rows
+        if not 0 <= r.day < h
+    ]
+    absent = {(a.staff, a.day) for a in data.absences}
+    out += [
+        f"{p.staff} is pinned to {p.shift} on day {p.day} but is absent that day"
+        for p in data.pins
+        if p.shift is not None and (p.staff, p.day) in absent
+    ]
+    return out
+
+
+def _twice(ids: Sequence[str]) -> list[str]:
+    seen: set[str] = set()
+    return [i for i in ids if i in seen or seen.add(i)]  # type: ignore[func-returns-value]
 
 
 # --------------------------------------------------------------------------- derived rules
@@ -280,6 +373,10 @@ class RosterParameters(Row):
     max_weekends: int | None = Field(default=None, ge=0, le=MAX_ROSTER_WEEKS + 1)
     fairness_weight: int = Field(default=5, ge=0, le=MAX_ROSTER_WEIGHT)
     target_weight_per_hour: int = Field(default=1, ge=0, le=MAX_ROSTER_WEIGHT)
+    target_outside_weight: int = Field(default=TARGET_OUTSIDE_WEIGHT, ge=0, le=MAX_ROSTER_WEIGHT)
+    isolated_work_day_weight: int = Field(
+        default=ISOLATED_WORK_DAY_WEIGHT, ge=0, le=MAX_ROSTER_WEIGHT
+    )
     #: "sweden": Swedish public holidays and holiday eves take Sunday's weekday demand
     holidays: Literal["sweden", "none"] = "sweden"
 
@@ -532,6 +629,28 @@ def _read_matrix_folder(folder: Path) -> Table:
     return _read_csv("staff_demand", f)
 
 
+@dataclass(frozen=True)
+class _Horizon:
+    """The instance's days: start date, length, holidays (what every table's dates need)."""
+
+    start: date
+    num_days: int
+    holidays: Mapping[int, str]
+
+    def day_of(self, d: date, table: Table, i: int, fld: str) -> int:
+        """``d`` as a day index; outside the horizon: an error naming the table's row."""
+        k = (d - self.start).days
+        if not 0 <= k < self.num_days:
+            last = self.start + timedelta(days=self.num_days - 1)
+            raise InputError(
+                f"date {d} is outside the horizon {self.start}..{last}",
+                file=table.where,
+                row=table.row_number(i),
+                field=fld,
+            )
+        return k
+
+
 def build_roster(
     raw: RawInstance,
     matrix_table: Table | None,
@@ -541,27 +660,95 @@ def build_roster(
 ) -> RosterData:
     """Validate a raw roster instance; ``matrix_table`` is tier 2 (staff_demand), ``acute``
     the need level's acute dimensioning and the unit to take (tier 1), ``matrix_ids`` the ids
-    of the matrix's trace.csv (to check the parents of tier-2 rows)."""
+    of the matrix's trace.csv (to check the parents of tier-2 rows). One small reader per
+    table; the cross-references are checked again by :class:`RosterData` itself."""
     params = parse_parameters(raw, RosterParameters)
-    where = raw.manifest_where
+    hz = _horizon(raw, params)
+    shifts = _read_shifts(raw)
+    staff_rows, staff = _read_staff(raw, params, hz, shifts)
+    all_comps = {c for e in staff for c in e.competences}
+    week_types, week_type_rows = _read_week_types(raw, hz)
+    demand: list[Demand] = []
+    named: list[NamedDemand] = []
+    if acute is not None:
+        shift_ids = [sh.id for sh in shifts]
+        unit = acute[1] or params.unit
+        demand += acute_to_demand(raw, acute[0], unit, shift_ids, all_comps, hz.num_days)
+    demand += _read_demand(raw, hz, shifts, staff)
+    if matrix_table is not None:
+        _check_week_types(matrix_table, week_type_rows)
+        tier2, named = matrix_demand(
+            matrix_table,
+            shifts,
+            start=hz.start,
+            num_days=hz.num_days,
+            week_types=week_types,
+            competences=all_comps,
+            staff={e.id: e.competences for e in staff},
+            trace_ids=matrix_ids,
+            holidays=hz.holidays,
+        )
+        demand.extend(tier2)
+    if not demand:
+        raise InputError(
+            "no demand: give a 'demand' table or a staff_demand matrix", file=raw.manifest_where
+        )
+    absences = _read_absences(raw, hz, staff)
+    daily = {
+        sr.id: sr.employment_rate * params.full_time_weekly_hours / 5 * MINUTES_PER_HOUR
+        for sr in staff_rows
+    }
+    rules = _rules(params)
+    return RosterData(
+        name=raw.name,
+        start_date=hz.start,
+        num_days=hz.num_days,
+        shifts=tuple(shifts),
+        staff=tuple(_targets_less_absences(staff, absences, daily, hz.start)),
+        demand=tuple(_merge_demand(demand)),
+        named_demand=tuple(named),
+        unit=params.unit or raw.name,
+        absences=tuple(absences),
+        wishes=tuple(_read_wishes(raw, hz, staff, shifts)),
+        pins=tuple(_read_pins(raw, hz, staff_rows, shifts, absences)),
+        forbidden=tuple(forbidden_from_clock(shifts, rules.daily_rest_minutes)),
+        rules=rules,
+        week_types=tuple(week_types),
+        holidays=tuple(sorted(hz.holidays.items())),
+    )
+
+
+def _horizon(raw: RawInstance, params: RosterParameters) -> _Horizon:
+    """Start, days (exactly one of ``weeks`` and ``days``) and Swedish holidays if asked."""
     if (params.weeks is None) == (params.days is None):
-        raise InputError("give exactly one of 'weeks' and 'days'", file=where, field="parameters")
+        raise InputError(
+            "give exactly one of 'weeks' and 'days'", file=raw.manifest_where, field="parameters"
+        )
     num_days = params.days if params.days is not None else DAYS_PER_WEEK * (params.weeks or 0)
     start = params.start_date
     holidays = _holidays(start, num_days) if params.holidays == "sweden" else {}
+    return _Horizon(start, num_days, holidays)
 
-    def day_of(d: date, table: Table, i: int, fld: str) -> int:
-        k = (d - start).days
-        if not 0 <= k < num_days:
-            raise InputError(
-                f"date {d} is outside the horizon {start}..{start + timedelta(days=num_days - 1)}",
-                file=table.where,
-                row=table.row_number(i),
-                field=fld,
-            )
-        return k
 
-    # shifts
+def _rules(params: RosterParameters) -> Rules:
+    """The rule parameters in minutes (lexicographic stages: a native instance)."""
+    cap = params.max_avg_weekly_hours
+    return Rules(
+        daily_rest_minutes=round(params.daily_rest_hours * MINUTES_PER_HOUR),
+        weekly_rest_minutes=round(params.weekly_rest_hours * MINUTES_PER_HOUR),
+        weekly_rest_periods=params.weekly_rest_periods,
+        max_avg_weekly_minutes=None if cap is None else round(cap * MINUTES_PER_HOUR),
+        fairness_weight=params.fairness_weight,
+        target_weight_per_hour=params.target_weight_per_hour,
+        target_outside_weight=params.target_outside_weight,
+        isolated_work_day_weight=params.isolated_work_day_weight,
+        lexicographic=True,
+    )
+
+
+def _read_shifts(raw: RawInstance) -> list[ShiftType]:
+    """``shifts``: unique ids, clock times (start before 24:00, not zero length, the length
+    and midnight rules), paid minutes at most the length."""
     st = raw.table("shifts")
     shift_rows = parse_rows(st, ShiftRow)
     check_unique(shift_rows, st, "id", what="shift id")
@@ -595,242 +782,215 @@ def build_roster(
                 category=r.category,
             )
         )
-    shift_ids = [s.id for s in shifts]
-    night_ids = [s.id for s in shifts if s.category == "night"]
+    return shifts
 
-    # staff
+
+def _read_staff(
+    raw: RawInstance, params: RosterParameters, hz: _Horizon, shifts: Sequence[ShiftType]
+) -> tuple[Sequence[StaffRow], list[StaffMember]]:
+    """``staff``: unique ids; target hours (employment rate × full-time hours over the
+    horizon), tolerance, the average weekly cap, personal limits, no nights unless allowed."""
     sft = raw.table("staff")
     staff_rows = parse_rows(sft, StaffRow)
     check_unique(staff_rows, sft, "id", what="staff id")
-    weeks_f = num_days / DAYS_PER_WEEK
+    weeks_f = hz.num_days / DAYS_PER_WEEK
+    night_ids = [s.id for s in shifts if s.category == "night"]
+    cap_h = params.max_avg_weekly_hours
+    cap = None if cap_h is None else round(cap_h * weeks_f * MINUTES_PER_HOUR)
     staff: list[StaffMember] = []
     for sr in staff_rows:
-        comps = tuple(c.strip() for c in sr.competences.split("|") if c.strip())
-        target = round(
-            sr.employment_rate * params.full_time_weekly_hours * weeks_f * MINUTES_PER_HOUR
-        )
+        target = sr.employment_rate * params.full_time_weekly_hours * weeks_f * MINUTES_PER_HOUR
         tol_h = params.target_tolerance_hours if sr.tolerance_hours is None else sr.tolerance_hours
-        cap = (
-            None
-            if params.max_avg_weekly_hours is None
-            else round(params.max_avg_weekly_hours * weeks_f * MINUTES_PER_HOUR)
-        )
         staff.append(
             StaffMember(
                 id=sr.id,
-                competences=comps,
-                target_minutes=target,
+                competences=tuple(c.strip() for c in sr.competences.split("|") if c.strip()),
+                target_minutes=round(target),
                 tolerance_minutes=round(tol_h * MINUTES_PER_HOUR),
                 max_minutes=cap,
                 max_consecutive_days=sr.max_consecutive_days or params.max_consecutive_days,
-                max_weekends=sr.max_weekends
-                if sr.max_weekends is not None
-                else params.max_weekends,
+                max_weekends=params.max_weekends if sr.max_weekends is None else sr.max_weekends,
                 max_shifts={} if sr.nights_allowed else dict.fromkeys(night_ids, 0),
             )
         )
-    staff_ids = [s.id for s in staff]
-    all_comps = {c for s in staff for c in s.competences}
-    check_size(
-        "staff × days × shift types",
-        len(staff) * num_days * len(shifts),
-        MAX_ROSTER_CELLS,
-        file=sft.where,
-    )
+    cells = len(staff) * hz.num_days * len(shifts)
+    check_size("staff × days × shift types", cells, MAX_ROSTER_CELLS, file=sft.where)
+    return staff_rows, staff
 
-    # week types (for the matrix conversion)
-    week_types = [NORMAL_WEEK] * ((num_days + DAYS_PER_WEEK - 1) // DAYS_PER_WEEK)
-    week_type_rows: list[tuple[str, str, int]] = []  # (type, file, row) for the matrix check
+
+def _read_week_types(
+    raw: RawInstance, hz: _Horizon
+) -> tuple[list[str], list[tuple[str, str, int]]]:
+    """``week_types`` (for the matrix conversion): a type per week of the horizon, and the
+    (type, file, row) of each row for the check against the matrix."""
+    week_types = [NORMAL_WEEK] * ((hz.num_days + DAYS_PER_WEEK - 1) // DAYS_PER_WEEK)
+    rows: list[tuple[str, str, int]] = []
     if raw.has("week_types"):
         wt = raw.table("week_types")
         for i, wr in enumerate(parse_rows(wt, WeekTypeRow)):
-            k = day_of(wr.week_start, wt, i, "week_start")
+            k = hz.day_of(wr.week_start, wt, i, "week_start")
             if k % DAYS_PER_WEEK:
                 raise InputError(
-                    f"week_start {wr.week_start} is not a week start of the horizon (start {start})",
+                    f"week_start {wr.week_start} is not a week start of the horizon "
+                    f"(start {hz.start})",
                     file=wt.where,
                     row=wt.row_number(i),
                     field="week_start",
                 )
             week_types[k // DAYS_PER_WEEK] = wr.week_type
-            week_type_rows.append((wr.week_type, wt.where, wt.row_number(i)))
+            rows.append((wr.week_type, wt.where, wt.row_number(i)))
+    return week_types, rows
 
-    # demand
-    demand: list[Demand] = []
-    named: list[NamedDemand] = []
-    unit = params.unit or raw.name
-    if acute is not None:
-        demand.extend(
-            acute_to_demand(raw, acute[0], acute[1] or params.unit, shift_ids, all_comps, num_days)
-        )
-    if raw.has("demand"):
-        dt = raw.table("demand")
-        rows = parse_rows(dt, DemandRow)
-        check_ref(rows, dt, "shift", shift_ids, "shift")
-        for i, dr in enumerate(rows):
-            if dr.competence not in all_comps:
-                raise InputError(
-                    f"demand on competence '{dr.competence}', which no staff member has",
-                    file=dt.where,
-                    row=dt.row_number(i),
-                    field="competence",
-                )
-            if (dr.date is None) == (dr.weekday is None):
-                raise InputError(
-                    "give exactly one of 'date' and 'weekday'",
-                    file=dt.where,
-                    row=dt.row_number(i),
-                    field="date",
-                )
-            qualified = sum(1 for s in staff if dr.competence in s.competences)
-            if dr.staff > qualified:
-                warnings.warn(
-                    f"{dt.where} row {dt.row_number(i)}, field 'staff': asks {dr.staff} "
-                    f"{dr.competence} on {dr.shift}, but only {qualified} staff member(s) have "
-                    f"{dr.competence}: at least {dr.staff - qualified} will be short",
-                    InputWarning,
-                    stacklevel=2,
-                )
-            if dr.date is not None:
-                days = [day_of(dr.date, dt, i, "date")]
-            else:  # a holiday takes Sunday's rows
-                days = [
-                    d for d in range(num_days) if _demand_weekday(start, d, holidays) == dr.weekday
-                ]
-            for d in days:
-                demand.append(
-                    Demand(
-                        day=d,
-                        shift=dr.shift,
-                        competence=dr.competence,
-                        required=dr.staff,
-                        tier=dr.tier,
-                        weight_under=dr.weight_under,
-                        weight_over=dr.weight_over,
-                        source=dr.note or f"demand row {dt.row_number(i)}",
-                    )
-                )
-    if matrix_table is not None:
-        # a week type the matrix does not know (a typo like "sumer") would get no tier-2
-        # demand at all; a week without planned activities needs rows with staff 0
-        known = {r.week_type for r in parse_rows(matrix_table, MatrixRow)}
-        for wtype, wfile, wrow in week_type_rows:
-            if wtype not in known:
-                raise InputError(
-                    f"week type '{wtype}' has no rows in the activity matrix's staff_demand.csv "
-                    f"(it has: {', '.join(sorted(known))})",
-                    file=wfile,
-                    row=wrow,
-                    field="week_type",
-                )
-        tier2, named = matrix_demand(
-            matrix_table,
-            shifts,
-            start=start,
-            num_days=num_days,
-            week_types=week_types,
-            competences=all_comps,
-            staff={s.id: s.competences for s in staff},
-            trace_ids=matrix_ids,
-            holidays=holidays,
-        )
-        demand.extend(tier2)
-    if not demand:
-        raise InputError("no demand: give a 'demand' table or a staff_demand matrix", file=where)
-    demand = _merge_demand(demand)
 
-    # absences, wishes, pins
-    absences: list[Absence] = []
-    if raw.has("absences"):
-        at = raw.table("absences")
-        rows_a = parse_rows(at, AbsenceRow)
-        check_ref(rows_a, at, "staff", staff_ids, "staff")
-        for i, a in enumerate(rows_a):
-            if a.end < a.start:
-                raise InputError(
-                    "end is before start", file=at.where, row=at.row_number(i), field="end"
-                )
-            for k in range((a.start - start).days, (a.end - start).days + 1):
-                if 0 <= k < num_days:  # absences may run beyond the horizon
-                    absences.append(Absence(day=k, staff=a.staff, reason=a.reason))
-    wishes: list[Wish] = []
-    if raw.has("wishes"):
-        wt2 = raw.table("wishes")
-        rows_w = parse_rows(wt2, WishRow)
-        check_ref(rows_w, wt2, "staff", staff_ids, "staff")
-        check_ref(rows_w, wt2, "shift", shift_ids, "shift", optional=True)
-        for i, w in enumerate(rows_w):
-            wishes.append(
-                Wish(
-                    staff=w.staff,
-                    day=day_of(w.date, wt2, i, "date"),
-                    shift=w.shift,
-                    work=w.want == "work",
-                    weight=w.weight,
-                )
+def _check_week_types(matrix_table: Table, week_type_rows: list[tuple[str, str, int]]) -> None:
+    """A week type the matrix does not know (a typo like "sumer") would get no tier-2 demand
+    at all; a week without planned activities needs rows with staff 0."""
+    known = {r.week_type for r in parse_rows(matrix_table, MatrixRow)}
+    for wtype, wfile, wrow in week_type_rows:
+        if wtype not in known:
+            raise InputError(
+                f"week type '{wtype}' has no rows in the activity matrix's staff_demand.csv "
+                f"(it has: {', '.join(sorted(known))})",
+                file=wfile,
+                row=wrow,
+                field="week_type",
             )
+
+
+def _read_demand(
+    raw: RawInstance, hz: _Horizon, shifts: Sequence[ShiftType], staff: Sequence[StaffMember]
+) -> list[Demand]:
+    """``demand``: known shift, a competence some staff member has, exactly one of date and
+    weekday (a holiday takes Sunday's rows); a warning when fewer people have it than asked."""
+    if not raw.has("demand"):
+        return []
+    dt = raw.table("demand")
+    rows = parse_rows(dt, DemandRow)
+    check_ref(rows, dt, "shift", [sh.id for sh in shifts], "shift")
+    all_comps = {c for e in staff for c in e.competences}
+    demand: list[Demand] = []
+    for i, dr in enumerate(rows):
+        rn = dt.row_number(i)
+        if dr.competence not in all_comps:
+            raise InputError(
+                f"demand on competence '{dr.competence}', which no staff member has",
+                file=dt.where,
+                row=rn,
+                field="competence",
+            )
+        if (dr.date is None) == (dr.weekday is None):
+            raise InputError(
+                "give exactly one of 'date' and 'weekday'", file=dt.where, row=rn, field="date"
+            )
+        qualified = sum(1 for e in staff if dr.competence in e.competences)
+        if dr.staff > qualified:
+            warnings.warn(
+                f"{dt.where} row {rn}, field 'staff': asks {dr.staff} "
+                f"{dr.competence} on {dr.shift}, but only {qualified} staff member(s) have "
+                f"{dr.competence}: at least {dr.staff - qualified} will be short",
+                InputWarning,
+                stacklevel=3,
+            )
+        if dr.date is not None:
+            days = [hz.day_of(dr.date, dt, i, "date")]
+        else:  # a holiday takes Sunday's rows
+            days = [
+                d
+                for d in range(hz.num_days)
+                if _demand_weekday(hz.start, d, hz.holidays) == dr.weekday
+            ]
+        demand.extend(
+            Demand(
+                day=d,
+                shift=dr.shift,
+                competence=dr.competence,
+                required=dr.staff,
+                tier=dr.tier,
+                weight_under=dr.weight_under,
+                weight_over=dr.weight_over,
+                source=dr.note or f"demand row {rn}",
+            )
+            for d in days
+        )
+    return demand
+
+
+def _read_absences(raw: RawInstance, hz: _Horizon, staff: Sequence[StaffMember]) -> list[Absence]:
+    """``absences``: known staff, end not before start; the days inside the horizon (an
+    absence may run beyond it)."""
+    if not raw.has("absences"):
+        return []
+    at = raw.table("absences")
+    rows_a = parse_rows(at, AbsenceRow)
+    check_ref(rows_a, at, "staff", [e.id for e in staff], "staff")
+    absences: list[Absence] = []
+    for i, a in enumerate(rows_a):
+        if a.end < a.start:
+            raise InputError(
+                "end is before start", file=at.where, row=at.row_number(i), field="end"
+            )
+        for k in range((a.start - hz.start).days, (a.end - hz.start).days + 1):
+            if 0 <= k < hz.num_days:
+                absences.append(Absence(day=k, staff=a.staff, reason=a.reason))
+    return absences
+
+
+def _read_wishes(
+    raw: RawInstance, hz: _Horizon, staff: Sequence[StaffMember], shifts: Sequence[ShiftType]
+) -> list[Wish]:
+    """``wishes``: known staff and (optional) shift, a date in the horizon."""
+    if not raw.has("wishes"):
+        return []
+    wt = raw.table("wishes")
+    rows_w = parse_rows(wt, WishRow)
+    check_ref(rows_w, wt, "staff", [e.id for e in staff], "staff")
+    check_ref(rows_w, wt, "shift", [sh.id for sh in shifts], "shift", optional=True)
+    return [
+        Wish(
+            staff=w.staff,
+            day=hz.day_of(w.date, wt, i, "date"),
+            shift=w.shift,
+            work=w.want == "work",
+            weight=w.weight,
+        )
+        for i, w in enumerate(rows_w)
+    ]
+
+
+def _read_pins(
+    raw: RawInstance,
+    hz: _Horizon,
+    staff_rows: Sequence[StaffRow],
+    shifts: Sequence[ShiftType],
+    absences: Sequence[Absence],
+) -> list[Pin]:
+    """``pinned``: known staff and shift (or ``off``), one per person and date, no night for
+    someone without nights, no shift on an absence."""
+    if not raw.has("pinned"):
+        return []
+    pt = raw.table("pinned")
+    rows_p = parse_rows(pt, PinRow)
+    check_ref(rows_p, pt, "staff", [sr.id for sr in staff_rows], "staff")
+    check_ref(rows_p, pt, "shift", [*(sh.id for sh in shifts), "off"], "shift")
+    check_unique(rows_p, pt, "staff", "date", what="pin staff/date")
+    absent = {(a.staff, a.day) for a in absences}
+    no_nights = {sr.id for sr in staff_rows if not sr.nights_allowed}
+    night_ids = {sh.id for sh in shifts if sh.category == "night"}
     pins: list[Pin] = []
-    if raw.has("pinned"):
-        pt = raw.table("pinned")
-        rows_p = parse_rows(pt, PinRow)
-        check_ref(rows_p, pt, "staff", staff_ids, "staff")
-        check_ref(rows_p, pt, "shift", [*shift_ids, "off"], "shift")
-        check_unique(rows_p, pt, "staff", "date", what="pin staff/date")
-        absent = {(a.staff, a.day) for a in absences}
-        no_nights = {sr.id for sr in staff_rows if not sr.nights_allowed}
-        for i, p in enumerate(rows_p):
-            d = day_of(p.date, pt, i, "date")
-            if p.shift in night_ids and p.staff in no_nights:
-                raise InputError(
-                    f"{p.staff} is pinned to night shift {p.shift} on {p.date} but has "
-                    "nights_allowed false in staff.csv",
-                    file=pt.where,
-                    row=pt.row_number(i),
-                    field="shift",
-                )
-            if p.shift != "off" and (p.staff, d) in absent:
-                raise InputError(
-                    f"{p.staff} is pinned to {p.shift} on {p.date} but is absent that day",
-                    file=pt.where,
-                    row=pt.row_number(i),
-                    field="shift",
-                )
-            pins.append(Pin(staff=p.staff, day=d, shift=None if p.shift == "off" else p.shift))
-
-    daily = {
-        sr.id: sr.employment_rate * params.full_time_weekly_hours / 5 * MINUTES_PER_HOUR
-        for sr in staff_rows
-    }
-    staff = _targets_less_absences(staff, absences, daily, start)
-
-    rules = Rules(
-        daily_rest_minutes=round(params.daily_rest_hours * MINUTES_PER_HOUR),
-        weekly_rest_minutes=round(params.weekly_rest_hours * MINUTES_PER_HOUR),
-        weekly_rest_periods=params.weekly_rest_periods,
-        max_avg_weekly_minutes=None
-        if params.max_avg_weekly_hours is None
-        else round(params.max_avg_weekly_hours * MINUTES_PER_HOUR),
-        fairness_weight=params.fairness_weight,
-        target_weight_per_hour=params.target_weight_per_hour,
-        lexicographic=True,
-    )
-    return RosterData(
-        name=raw.name,
-        start_date=start,
-        num_days=num_days,
-        shifts=tuple(shifts),
-        staff=tuple(staff),
-        demand=tuple(demand),
-        named_demand=tuple(named),
-        unit=unit,
-        absences=tuple(absences),
-        wishes=tuple(wishes),
-        pins=tuple(pins),
-        forbidden=tuple(forbidden_from_clock(shifts, rules.daily_rest_minutes)),
-        rules=rules,
-        week_types=tuple(week_types),
-        holidays=tuple(sorted(holidays.items())),
-    )
+    for i, p in enumerate(rows_p):
+        d = hz.day_of(p.date, pt, i, "date")
+        problem = ""
+        if p.shift in night_ids and p.staff in no_nights:
+            problem = (
+                f"{p.staff} is pinned to night shift {p.shift} on {p.date} but has "
+                "nights_allowed false in staff.csv"
+            )
+        elif p.shift != "off" and (p.staff, d) in absent:
+            problem = f"{p.staff} is pinned to {p.shift} on {p.date} but is absent that day"
+        if problem:
+            raise InputError(problem, file=pt.where, row=pt.row_number(i), field="shift")
+        pins.append(Pin(staff=p.staff, day=d, shift=None if p.shift == "off" else p.shift))
+    return pins
 
 
 def _holidays(start: date, num_days: int) -> dict[int, str]:
@@ -919,110 +1079,145 @@ def matrix_demand(
     5. ``trace_ids`` (the matrix cells behind a row) become the rows' ``parent_ids``; with
        ``trace_ids`` given (the matrix's trace.csv) an id it lacks is an input error.
     """
-    rows = parse_rows(table, MatrixRow)
     candidates = sorted(
         (s for s in shifts if s.category != "oncall" and s.start_minute is not None),
         key=lambda s: (s.duration_minutes, s.id),
     )
-    # (week_type, weekday, shift, competence) -> session -> staff
-    acc: dict[tuple[str, int, str, str], dict[str, int]] = {}
-    what: dict[tuple[str, int, str, str], list[str]] = {}  # activity types
-    parents: dict[tuple[str, int, str, str], list[str]] = {}
-    # (week_type, weekday, shift, competence) -> person -> (activity types, cells) named for
-    persons: dict[tuple[str, int, str, str], dict[str, tuple[list[str], list[str]]]] = {}
-    for i, r in enumerate(rows):
+    acc = _MatrixCells()
+    for i, r in enumerate(parse_rows(table, MatrixRow)):
         rn = table.row_number(i)
-        s0 = parse_clock(r.start, where=table.where, row=rn, field="start")
-        e0 = parse_clock(r.end, where=table.where, row=rn, field="end")
-        if e0 <= s0:
-            e0 += MINUTES_PER_DAY
-        if r.competence not in competences:
-            raise InputError(
-                f"demand on competence '{r.competence}', which no staff member has",
-                file=table.where,
-                row=rn,
-                field="competence",
-            )
-        cover = next((s for s in candidates if _covers(s, s0, e0)), None)
-        if cover is None:
-            raise InputError(
-                f"no shift covers session {r.session} {r.start}-{r.end}",
-                file=table.where,
-                row=rn,
-                field="start",
-            )
-        key = (r.week_type, r.weekday, cover.id, r.competence)
-        sess = acc.setdefault(key, {})
-        sess[f"{r.session}@{s0}"] = sess.get(f"{r.session}@{s0}", 0) + r.staff
-        if r.activity_type and r.staff > 0:
-            what.setdefault(key, []).append(r.activity_type)
-        for tid in _split(r.trace_ids):
-            if trace_ids is not None and tid not in trace_ids:
-                raise InputError(
-                    f"matrix cell '{tid}' is not in the matrix's trace.csv",
-                    file=table.where,
-                    row=rn,
-                    field="trace_ids",
-                )
-            parents.setdefault(key, []).append(tid)
+        key = _matrix_key(r, candidates, competences, table.where, rn)
+        acc.add(key, r, trace_ids, table.where, rn)
         if staff is not None:
-            for p in _split(r.named_staff):
-                if p not in staff:
-                    raise InputError(
-                        f"'{p}', named by the activity matrix, is not in the roster's staff",
-                        file=table.where,
-                        row=rn,
-                        field="named_staff",
-                    )
-                if r.competence not in staff[p]:
-                    raise InputError(
-                        f"'{p}', named by the activity matrix as {r.competence}, does not have "
-                        f"that competence in the roster's staff",
-                        file=table.where,
-                        row=rn,
-                        field="named_staff",
-                    )
-                mine = persons.setdefault(key, {}).setdefault(p, ([], []))
-                mine[0].append(r.activity_type)
-                mine[1].extend(_split(r.trace_ids))
+            acc.add_named(key, r, staff, table.where, rn)
     out: list[Demand] = []
     named: list[NamedDemand] = []
     for d in range(num_days):
         wd = _demand_weekday(start, d, holidays or {})  # a holiday takes Sunday's sessions
         wtype = week_types[d // DAYS_PER_WEEK] if week_types else NORMAL_WEEK
-        for key, sess in sorted(acc.items()):
-            wk, wday, shift_id, comp = key
-            if wk == wtype and wday == wd:
-                need = max(sess.values())
-                objects = tuple(dict.fromkeys(what.get(key, [])))
-                pids = tuple(dict.fromkeys(parents.get(key, [])))
-                if need > 0:
-                    out.append(
-                        Demand(
-                            day=d,
-                            shift=shift_id,
-                            competence=comp,
-                            required=need,
-                            tier=2,
-                            source="activity matrix",
-                            objects=objects,
-                            parent_ids=pids,
-                        )
-                    )
-                for p, (types, cells) in persons.get(key, {}).items():
-                    named.append(
-                        NamedDemand(
-                            day=d,
-                            shift=shift_id,
-                            competence=comp,
-                            staff=p,
-                            tier=2,
-                            source=f"activity matrix names {p}",
-                            objects=tuple(dict.fromkeys(t for t in types if t)),
-                            parent_ids=tuple(dict.fromkeys(cells)),
-                        )
-                    )
+        for key in sorted(acc.sessions):
+            if key[:2] == (wtype, wd):
+                out.extend(acc.demand(d, key))
+                named.extend(acc.named(d, key))
     return out, named
+
+
+#: (week_type, weekday, shift, competence) of a matrix row placed on its shift
+_MatrixKey = tuple[str, int, str, str]
+
+
+def _matrix_key(
+    r: MatrixRow, candidates: Sequence[ShiftType], competences: set[str], where: str, rn: int
+) -> _MatrixKey:
+    """The row's cell: its session on the shortest non-on-call shift that covers it."""
+    s0 = parse_clock(r.start, where=where, row=rn, field="start")
+    e0 = parse_clock(r.end, where=where, row=rn, field="end")
+    if e0 <= s0:
+        e0 += MINUTES_PER_DAY
+    if r.competence not in competences:
+        raise InputError(
+            f"demand on competence '{r.competence}', which no staff member has",
+            file=where,
+            row=rn,
+            field="competence",
+        )
+    cover = next((s for s in candidates if _covers(s, s0, e0)), None)
+    if cover is None:
+        raise InputError(
+            f"no shift covers session {r.session} {r.start}-{r.end}",
+            file=where,
+            row=rn,
+            field="start",
+        )
+    return (r.week_type, r.weekday, cover.id, r.competence)
+
+
+@dataclass
+class _MatrixCells:
+    """The matrix's rows gathered per cell: staff per session, activity types, trace ids,
+    and the named people with their activity types and cells."""
+
+    sessions: dict[_MatrixKey, dict[str, int]] = field(default_factory=dict)
+    what: dict[_MatrixKey, list[str]] = field(default_factory=dict)
+    parents: dict[_MatrixKey, list[str]] = field(default_factory=dict)
+    persons: dict[_MatrixKey, dict[str, tuple[list[str], list[str]]]] = field(default_factory=dict)
+
+    def add(
+        self, key: _MatrixKey, r: MatrixRow, trace_ids: set[str] | None, where: str, rn: int
+    ) -> None:
+        """Rule 3 (rows of one session add up) and rule 5 (trace ids known)."""
+        sess = self.sessions.setdefault(key, {})
+        tag = f"{r.session}@{parse_clock(r.start, where=where, row=rn, field='start')}"
+        sess[tag] = sess.get(tag, 0) + r.staff
+        if r.activity_type and r.staff > 0:
+            self.what.setdefault(key, []).append(r.activity_type)
+        for tid in _split(r.trace_ids):
+            if trace_ids is not None and tid not in trace_ids:
+                raise InputError(
+                    f"matrix cell '{tid}' is not in the matrix's trace.csv",
+                    file=where,
+                    row=rn,
+                    field="trace_ids",
+                )
+            self.parents.setdefault(key, []).append(tid)
+
+    def add_named(
+        self,
+        key: _MatrixKey,
+        r: MatrixRow,
+        staff: Mapping[str, tuple[str, ...]],
+        where: str,
+        rn: int,
+    ) -> None:
+        """Rule 4: each named person is one of the roster's staff with that competence."""
+        for p in _split(r.named_staff):
+            problem = ""
+            if p not in staff:
+                problem = f"'{p}', named by the activity matrix, is not in the roster's staff"
+            elif r.competence not in staff[p]:
+                problem = (
+                    f"'{p}', named by the activity matrix as {r.competence}, does not have "
+                    f"that competence in the roster's staff"
+                )
+            if problem:
+                raise InputError(problem, file=where, row=rn, field="named_staff")
+            mine = self.persons.setdefault(key, {}).setdefault(p, ([], []))
+            mine[0].append(r.activity_type)
+            mine[1].extend(_split(r.trace_ids))
+
+    def demand(self, d: int, key: _MatrixKey) -> list[Demand]:
+        """The cell's tier-2 row on day ``d``: the most staff of its sessions (none if 0)."""
+        need = max(self.sessions[key].values())
+        if need <= 0:
+            return []
+        return [
+            Demand(
+                day=d,
+                shift=key[2],
+                competence=key[3],
+                required=need,
+                tier=2,
+                source="activity matrix",
+                objects=tuple(dict.fromkeys(self.what.get(key, []))),
+                parent_ids=tuple(dict.fromkeys(self.parents.get(key, []))),
+            )
+        ]
+
+    def named(self, d: int, key: _MatrixKey) -> list[NamedDemand]:
+        """The cell's named people on day ``d``."""
+        return [
+            NamedDemand(
+                day=d,
+                shift=key[2],
+                competence=key[3],
+                staff=p,
+                tier=2,
+                source=f"activity matrix names {p}",
+                objects=tuple(dict.fromkeys(t for t in types if t)),
+                parent_ids=tuple(dict.fromkeys(cells)),
+            )
+            for p, (types, cells) in self.persons.get(key, {}).items()
+        ]
 
 
 def _split(text: str) -> list[str]:
@@ -1054,6 +1249,50 @@ def acute_to_demand(
             "(block, shift, competence, arrivals_per_staff)",
             file=raw.manifest_where,
         )
+    capacity, unit = _acute_capacity(table, unit)
+    st = raw.table("acute_staffing")
+    staffing = parse_rows(st, AcuteStaffingRow)
+    check_ref(staffing, st, "shift", list(shift_ids), "shift")
+    check_unique(staffing, st, "block", "shift", "competence", what="block/shift/competence")
+    mapped = {a.block for a in staffing}
+    for block, (_cap, rn) in capacity.items():
+        if block not in mapped:
+            raise InputError(
+                f"block '{block}' of unit '{unit}' has no row in acute_staffing (its acute need "
+                "would be lost)",
+                file=table.where,
+                row=rn,
+                field="block",
+            )
+    out: list[Demand] = []
+    for i, a in enumerate(staffing):
+        need = _acute_need(a, capacity, unit, competences, st.where, st.row_number(i))
+        if need <= 0:
+            continue
+        cap = capacity[a.block][0]
+        source = (
+            f"acute dimensioning {unit} {a.block}: {cap:g} arrivals ÷ "
+            f"{a.arrivals_per_staff:g} per staff"
+        )
+        out.extend(
+            Demand(
+                day=d,
+                shift=a.shift,
+                competence=a.competence,
+                required=need,
+                tier=1,
+                weight_under=a.weight_under,
+                source=source,
+                objects=(f"acute {a.block}",),
+            )
+            for d in range(num_days)
+        )
+    return out
+
+
+def _acute_capacity(table: Table, unit: str | None) -> tuple[dict[str, tuple[float, int]], str]:
+    """The acute dimensioning of ``unit`` (the file's only unit when None): block →
+    (capacity, row number), and the unit."""
     rows = parse_rows(table, AcuteRow)
     units = list(dict.fromkeys(r.unit for r in rows))
     if unit is None:
@@ -1072,68 +1311,48 @@ def acute_to_demand(
             file=table.where,
             field="unit",
         )
-    capacity: dict[str, tuple[float, int]] = {}
-    for i, r in enumerate(rows):
-        if r.unit == unit:
-            capacity[r.block] = (r.capacity, table.row_number(i))
-    st = raw.table("acute_staffing")
-    staffing = parse_rows(st, AcuteStaffingRow)
-    check_ref(staffing, st, "shift", list(shift_ids), "shift")
-    check_unique(staffing, st, "block", "shift", "competence", what="block/shift/competence")
-    mapped = {a.block for a in staffing}
-    for block, (_cap, rn) in capacity.items():
-        if block not in mapped:
-            raise InputError(
-                f"block '{block}' of unit '{unit}' has no row in acute_staffing (its acute need "
-                "would be lost)",
-                file=table.where,
-                row=rn,
-                field="block",
-            )
-    out: list[Demand] = []
-    for i, a in enumerate(staffing):
-        where = {"file": st.where, "row": st.row_number(i)}
-        if a.block not in capacity:
-            raise InputError(
-                f"block '{a.block}' is not in the acute dimensioning of unit "
-                f"'{unit}' (blocks: {', '.join(capacity)})",
-                field="block",
-                **where,
-            )  # type: ignore[arg-type]
-        if a.competence not in competences:
-            raise InputError(
-                f"competence '{a.competence}', which no staff member has",
-                field="competence",
-                **where,
-            )  # type: ignore[arg-type]
-        cap = capacity[a.block][0]
-        need = math.ceil(cap / a.arrivals_per_staff - RATIO_TOLERANCE)
-        if need > MAX_STAFF_PER_SHIFT:
-            raise InputError(
-                f"{cap:g} arrivals ÷ {a.arrivals_per_staff:g} per staff = {need} staff on one "
-                f"shift, more than the documented maximum {MAX_STAFF_PER_SHIFT}",
-                field="arrivals_per_staff",
-                **where,
-            )  # type: ignore[arg-type]
-        if need <= 0:
-            continue
-        for d in range(num_days):
-            out.append(
-                Demand(
-                    day=d,
-                    shift=a.shift,
-                    competence=a.competence,
-                    required=need,
-                    tier=1,
-                    weight_under=a.weight_under,
-                    source=(
-                        f"acute dimensioning {unit} {a.block}: {cap:g} arrivals ÷ "
-                        f"{a.arrivals_per_staff:g} per staff"
-                    ),
-                    objects=(f"acute {a.block}",),
-                )
-            )
-    return out
+    capacity = {
+        r.block: (r.capacity, table.row_number(i)) for i, r in enumerate(rows) if r.unit == unit
+    }
+    return capacity, unit
+
+
+def _acute_need(
+    a: AcuteStaffingRow,
+    capacity: Mapping[str, tuple[float, int]],
+    unit: str,
+    competences: set[str],
+    file: str,
+    row: int,
+) -> int:
+    """Staff one ``acute_staffing`` row needs on every day: ⌈capacity ÷ arrivals_per_staff⌉
+    (its block one of the unit's, its competence someone's, at most the documented maximum)."""
+    if a.block not in capacity:
+        raise InputError(
+            f"block '{a.block}' is not in the acute dimensioning of unit "
+            f"'{unit}' (blocks: {', '.join(capacity)})",
+            file=file,
+            row=row,
+            field="block",
+        )
+    if a.competence not in competences:
+        raise InputError(
+            f"competence '{a.competence}', which no staff member has",
+            file=file,
+            row=row,
+            field="competence",
+        )
+    cap = capacity[a.block][0]
+    need = math.ceil(cap / a.arrivals_per_staff - RATIO_TOLERANCE)
+    if need > MAX_STAFF_PER_SHIFT:
+        raise InputError(
+            f"{cap:g} arrivals ÷ {a.arrivals_per_staff:g} per staff = {need} staff on one "
+            f"shift, more than the documented maximum {MAX_STAFF_PER_SHIFT}",
+            file=file,
+            row=row,
+            field="arrivals_per_staff",
+        )
+    return need
 
 
 def _covers(shift: ShiftType, s0: int, e0: int) -> bool:

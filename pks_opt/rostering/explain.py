@@ -18,6 +18,17 @@ from pks_opt.rostering.data import DAYS_PER_WEEK, MINUTES_PER_HOUR, RosterData
 from pks_opt.rostering.solution import Assignment, longest_rest, minutes_worked, runs
 
 
+def _daily_rest(data: RosterData, roster: Assignment, e_id: str, d: int, s: str) -> str:
+    """The daily-rest reason (R5) ``s`` on day ``d`` would break, or ""."""
+    for f in data.forbidden:
+        if f.second == s and roster.get((e_id, d - f.gap_days), ("",))[0] == f.first:
+            night = data.shift(f.first).category == "night"
+            return "rest after nights" if night else "daily rest"
+        if f.first == s and roster.get((e_id, d + f.gap_days), ("",))[0] == f.second:
+            return "daily rest (before next shift)"
+    return ""
+
+
 def why_not(data: RosterData, roster: Assignment, e_id: str, d: int, s: str) -> str:
     """The first rule that keeps ``e_id`` off shift ``s`` on day ``d`` in this roster."""
     e = next(x for x in data.staff if x.id == e_id)
@@ -30,14 +41,10 @@ def why_not(data: RosterData, roster: Assignment, e_id: str, d: int, s: str) -> 
     got = roster.get((e_id, d))
     if got is not None:
         return f"on another shift ({got[0]})" if got[0] != s else "on this shift in another role"
-    for f in data.forbidden:
-        if f.second == s and roster.get((e_id, d - f.gap_days), ("",))[0] == f.first:
-            night = data.shift(f.first).category == "night"
-            return "rest after nights" if night else "daily rest"
-        if f.first == s and roster.get((e_id, d + f.gap_days), ("",))[0] == f.second:
-            return "daily rest (before next shift)"
-    works = [roster.get((e_id, k), (None, ""))[0] for k in range(data.num_days)]
-    works_with = list(works)
+    rest = _daily_rest(data, roster, e_id, d, s)
+    if rest:
+        return rest
+    works_with = [roster.get((e_id, k), (None, ""))[0] for k in range(data.num_days)]
     works_with[d] = s
     if e.max_consecutive_days is not None:
         on = [w is not None for w in works_with]
@@ -144,41 +151,48 @@ def escalation(data: RosterData, roster: Assignment, shortfalls: pd.DataFrame) -
         by_comp = grp.groupby("competence")["short_hours"].sum()
         size = " + ".join(f"{_num(h)} {c}-hours" for c, h in by_comp.items())
         n_shifts = int(grp["short"].sum())
-        # causes: distinct people per reason across the week's short cells
-        people: dict[str, set[str]] = {}
-        busy: set[str] = set()  # qualified for a short cell, on a different shift that day
-        absent_reasons: Counter[str] = Counter()
-        comps = set(grp["competence"])
-        for e in data.staff:
-            if not comps & set(e.competences):
-                continue
-            for r in grp.to_dict("records"):
-                if str(r["competence"]) not in e.competences:
-                    continue
-                day = (pd.Timestamp(str(r["date"])).date() - data.start_date).days
-                why = why_not(data, roster, e.id, day, str(r["shift"]))
-                if why.startswith("absent"):
-                    if e.id not in people.setdefault("absent", set()):
-                        absent_reasons[why.split(": ", 1)[1]] += 1
-                    people["absent"].add(e.id)
-                elif why.startswith("on another shift"):
-                    busy.add(e.id)
-                elif not why.startswith("on ") and why != "free":
-                    people.setdefault(why, set()).add(e.id)
-        causes = []
-        if people.get("absent"):
-            detail = ", ".join(f"{n} {r}" for r, n in absent_reasons.most_common())
-            causes.append(f"{len(people['absent'])} approved absences ({detail})")
-        for why, ids in sorted(people.items(), key=lambda kv: -len(kv[1])):
-            if why != "absent":
-                causes.append(f"{why} ({len(ids)} staff)")
-        if busy:
-            causes.append(f"{len(busy)} qualified staff on other shifts those days")
+        causes = _causes(data, roster, grp)
         lines.append(
             f"week {week}: tier {tier} short by {size} ({n_shifts} shift(s)), cause: "
             + (" + ".join(causes) if causes else "not enough qualified staff")
         )
     return lines
+
+
+def _causes(data: RosterData, roster: Assignment, grp: pd.DataFrame) -> list[str]:
+    """Causes of a week's short cells: distinct people per reason (:func:`why_not`), most
+    first; approved absences by reason; qualified staff on other shifts those days."""
+    people: dict[str, set[str]] = {}
+    busy: set[str] = set()  # qualified for a short cell, on a different shift that day
+    absent_reasons: Counter[str] = Counter()
+    comps = set(grp["competence"])
+    records = grp.to_dict("records")
+    for e in data.staff:
+        if not comps & set(e.competences):
+            continue
+        for r in records:
+            if str(r["competence"]) not in e.competences:
+                continue
+            day = (pd.Timestamp(str(r["date"])).date() - data.start_date).days
+            why = why_not(data, roster, e.id, day, str(r["shift"]))
+            if why.startswith("absent"):
+                if e.id not in people.setdefault("absent", set()):
+                    absent_reasons[why.split(": ", 1)[1]] += 1
+                people["absent"].add(e.id)
+            elif why.startswith("on another shift"):
+                busy.add(e.id)
+            elif not why.startswith("on ") and why != "free":
+                people.setdefault(why, set()).add(e.id)
+    causes = []
+    if people.get("absent"):
+        detail = ", ".join(f"{n} {r}" for r, n in absent_reasons.most_common())
+        causes.append(f"{len(people['absent'])} approved absences ({detail})")
+    for why, ids in sorted(people.items(), key=lambda kv: -len(kv[1])):
+        if why != "absent":
+            causes.append(f"{why} ({len(ids)} staff)")
+    if busy:
+        causes.append(f"{len(busy)} qualified staff on other shifts those days")
+    return causes
 
 
 def _num(h: float) -> str:

@@ -37,7 +37,9 @@ import numpy as np
 
 from pks_opt import interrupt
 from pks_opt.interrupt import run_cp
+from pks_opt.result import SolveStatus
 from pks_opt.rostering.data import Demand, RosterData
+from pks_opt.stages import cp_status
 
 if TYPE_CHECKING:
     from pks_opt.rostering.cpsat import RosterModel, SolveOptions
@@ -90,10 +92,16 @@ def hit_wall_guard(cp: Any, solver: Any, code: Any, options: SolveOptions) -> bo
     p = solver.parameters
     return (
         options.deterministic
-        and code not in (cp.OPTIMAL, cp.INFEASIBLE)
+        and cp_status(code, cp) not in (SolveStatus.OPTIMAL, SolveStatus.INFEASIBLE)
         and (solver.WallTime() >= p.max_time_in_seconds * 0.98)
         and (solver.deterministic_time < p.max_deterministic_time)
     )
+
+
+def _stopped(cp: Any, code: Any) -> bool:
+    """Stopped by the limit or a signal before any solution (not proven infeasible)."""
+    status = cp_status(code, cp)
+    return not status.has_solution and status is not SolveStatus.INFEASIBLE
 
 
 # ---------------------------------------------------------------------- greedy start
@@ -176,7 +184,7 @@ def construct(
         used, first = used + spent, first + spent
         guard_hit |= hit_wall_guard(rm.cp, solver, code, options)
         retry = min(RETRY_FACTOR * share, cap - used)
-        if code == rm.cp.UNKNOWN and retry > share:
+        if _stopped(rm.cp, code) and retry > share:
             if options.progress:
                 print(
                     f"  [start] staff {e.id}: no roster in {share:.2f} s, once more with "
@@ -189,7 +197,7 @@ def construct(
             solver, code = _solve_person(rm, retry, options, options.seed + i + n)
             used += _spent(solver, options)
             guard_hit |= hit_wall_guard(rm.cp, solver, code, options)
-        if code not in (rm.cp.OPTIMAL, rm.cp.FEASIBLE):
+        if not cp_status(code, rm.cp).has_solution:
             return None, used, guard_hit
         mine = rm.roster_of(solver.ResponseProto().solution)
         assignment.update(mine)
@@ -553,7 +561,7 @@ class Lns:
             # wall-clock mode: building the sub-model counts too
             cost = self._cost(solver) if self.options.deterministic else time.perf_counter() - w0
             solution: list[int] | None = None
-            if code in (cp.OPTIMAL, cp.FEASIBLE):
+            if cp_status(code, cp).has_solution:
                 found = np.asarray(solver.ResponseProto().solution, dtype=np.int64)
                 full = self.sub.incumbent().copy()  # synced with cur.solution
                 full[freed] = found[freed]
@@ -561,7 +569,7 @@ class Lns:
         else:
             solver, code, cost = self._solve(model, cur.values, free, limit, seed)
             solution = (
-                list(solver.ResponseProto().solution) if code in (cp.OPTIMAL, cp.FEASIBLE) else None
+                list(solver.ResponseProto().solution) if cp_status(code, cp).has_solution else None
             )
         self.guard_hit |= hit_wall_guard(cp, solver, code, self.options)
         if not solution:
@@ -601,7 +609,7 @@ class Lns:
         solver, code, cost = self._fixed_solve(cur)
         cur.used += cost if self.options.deterministic else self.load_s or 0.0
         self.guard_hit |= hit_wall_guard(self.rm.cp, solver, code, self.options)
-        if code in (self.rm.cp.OPTIMAL, self.rm.cp.FEASIBLE):
+        if cp_status(code, self.rm.cp).has_solution:
             cur.solution = list(solver.ResponseProto().solution)
 
     def run(
@@ -622,18 +630,9 @@ class Lns:
         drawn and merged in a fixed order, so a run stays repeatable. The neighbourhood sizes
         and the random stream carry over from one call to the next.
         """
-        cp = self.rm.cp
         cur = LnsRun(start.values.copy(), start.objective, start.solution)
         self.complete(cur)
-        whole = self.sub is None or cur.solution is None  # sub-problems on model clones
-        while whole and len(self.models) < threads:
-            self.models.append(self.rm.m.Clone())
-        while not whole and len(self.shells) < threads:  # one reused sub-model per thread
-            self.shells.append(cp.CpModel())
-        models = self.models if whole else self.shells
-        if not whole:
-            assert self.sub is not None and cur.solution is not None
-            self.sub.sync(np.asarray(cur.solution, dtype=np.int64))
+        whole, models = self._models(cur, threads)
         pool = ThreadPoolExecutor(threads) if threads > 1 else None
         try:
             while (
@@ -643,57 +642,74 @@ class Lns:
                 and not interrupt.requested()
             ):  # a signal: keep the incumbent
                 limit = min(self.sub_limit(cur), budget - cur.used)
-                draws = []
-                for _t in range(threads):
-                    kind = self.rng.choice(KINDS)
-                    draws.append(
-                        (
-                            kind,
-                            self.neighbourhood(self.rng, kind, self.share[kind], cur.values),
-                            self.calls,
-                        )
-                    )
-                    self.calls += 1
-                jobs = [
-                    (models[t], cur, free, limit, self.options.seed + c)
-                    for t, (_k, free, c) in enumerate(draws)
-                ]
-                results = (
-                    list(pool.map(lambda a: self._attempt(*a), jobs))
-                    if pool is not None
-                    else [self._attempt(*jobs[0])]
-                )
-                cur.calls += len(draws)
-                cur.used += max(cost for *_r, cost in results)
-                best: tuple[float, list[int]] | None = None
-                for (kind, _f, _c), (value, sol, code, _cost) in zip(draws, results, strict=True):
-                    self.share[kind] = (
-                        min(MAX_SHARE, self.share[kind] * 1.1)
-                        if code == cp.OPTIMAL
-                        else max(MIN_SHARE, self.share[kind] / 1.1)
-                    )
-                    if (
-                        value is not None
-                        and sol is not None
-                        and value <= cur.objective + 1e-9
-                        and (best is None or value < best[0] - 1e-9)
-                    ):
-                        best = (value, sol)
-                if best is not None:
-                    if best[0] < cur.objective - 1e-9:
-                        cur.improvements += 1
-                        if on_improve is not None:
-                            on_improve(best[0])
-                    cur.objective, cur.solution = best
-                    full = np.asarray(cur.solution, dtype=np.int64)
-                    cur.values = full[self.idx]
-                    if not whole:  # the sub-models' fixed part follows the incumbent
-                        assert self.sub is not None
-                        self.sub.sync(full)
+                best = self._round(cur, models[:threads], limit, pool)
+                if best is None:
+                    continue
+                if best[0] < cur.objective - 1e-9:
+                    cur.improvements += 1
+                    if on_improve is not None:
+                        on_improve(best[0])
+                cur.objective, cur.solution = best
+                full = np.asarray(cur.solution, dtype=np.int64)
+                cur.values = full[self.idx]
+                if not whole:  # the sub-models' fixed part follows the incumbent
+                    assert self.sub is not None
+                    self.sub.sync(full)
         finally:
             if pool is not None:
                 pool.shutdown()
         return cur
+
+    def _models(self, cur: LnsRun, threads: int) -> tuple[bool, list[Any]]:
+        """One model per thread: clones of the whole model (``whole``), or reused sub-model
+        shells synced with the incumbent."""
+        whole = self.sub is None or cur.solution is None  # sub-problems on model clones
+        while whole and len(self.models) < threads:
+            self.models.append(self.rm.m.Clone())
+        while not whole and len(self.shells) < threads:  # one reused sub-model per thread
+            self.shells.append(self.rm.cp.CpModel())
+        if not whole:
+            assert self.sub is not None and cur.solution is not None
+            self.sub.sync(np.asarray(cur.solution, dtype=np.int64))
+        return whole, self.models if whole else self.shells
+
+    def _round(
+        self, cur: LnsRun, models: list[Any], limit: float, pool: ThreadPoolExecutor | None
+    ) -> tuple[float, list[int]] | None:
+        """One round: a neighbourhood per thread drawn in a fixed order, solved side by side;
+        sizes adapt (×1.1 proven, ÷1.1 cut off); the best result ≤ the incumbent, or None."""
+        draws = []
+        for _t in range(len(models)):
+            kind = self.rng.choice(KINDS)
+            free = self.neighbourhood(self.rng, kind, self.share[kind], cur.values)
+            draws.append((kind, free, self.calls))
+            self.calls += 1
+        jobs = [
+            (models[t], cur, free, limit, self.options.seed + c)
+            for t, (_k, free, c) in enumerate(draws)
+        ]
+        results = (
+            list(pool.map(lambda a: self._attempt(*a), jobs))
+            if pool is not None
+            else [self._attempt(*jobs[0])]
+        )
+        cur.calls += len(draws)
+        cur.used += max(cost for *_r, cost in results)
+        best: tuple[float, list[int]] | None = None
+        for (kind, _f, _c), (value, sol, code, _cost) in zip(draws, results, strict=True):
+            self.share[kind] = (
+                min(MAX_SHARE, self.share[kind] * 1.1)
+                if cp_status(code, self.rm.cp) is SolveStatus.OPTIMAL
+                else max(MIN_SHARE, self.share[kind] / 1.1)
+            )
+            if (
+                value is not None
+                and sol is not None
+                and value <= cur.objective + 1e-9
+                and (best is None or value < best[0] - 1e-9)
+            ):
+                best = (value, sol)
+        return best
 
 
 def objective_floor(model: Any) -> float:

@@ -58,7 +58,12 @@ class RosterEvaluation:
         return {
             STAGE_TIER1: t["tier1"],
             STAGE_TIER2: t["tier2"],
-            STAGE_REST: t["tier3"] + t["over"] + t["wishes"] + t["fairness"] + t["target"],
+            STAGE_REST: t["tier3"]
+            + t["over"]
+            + t["wishes"]
+            + t["fairness"]
+            + t["target"]
+            + t["isolated"],
         }
 
 
@@ -78,136 +83,181 @@ def can_work(
 
 def evaluate_roster(data: RosterData, roster: Assignment) -> RosterEvaluation:
     """Recompute objective terms and check the hard rules of ``roster`` (no solver involved)."""
-    shifts = {s.id: s for s in data.shifts}
-    staff = {e.id: e for e in data.staff}
     absent = {(a.staff, a.day) for a in data.absences}
-    viol: list[str] = []
-    # --- cover, tiers filled in order (tier, then higher under-weight first)
-    count: dict[tuple[int, str, str], int] = {}
-    for (_e, d), (s, c) in roster.items():
-        count[d, s, c] = count.get((d, s, c), 0) + 1
+    terms = dict.fromkeys(TERMS, 0.0)
     groups: dict[tuple[int, str, str], list[int]] = {}
     for i, dm in enumerate(data.demand):
         groups.setdefault((dm.day, dm.shift, dm.competence), []).append(i)
-    terms = {
-        "tier1": 0.0,
-        "tier2": 0.0,
-        "tier3": 0.0,
-        "over": 0.0,
-        "wishes": 0.0,
-        "fairness": 0.0,
-        "target": 0.0,
-    }
-    rows = []
+    rows = _cover_rows(data, roster, groups, terms) + _named_rows(data, roster, terms)
+    coverage = pd.DataFrame(rows, columns=COVERAGE_COLUMNS)
+    pinned = {(p.staff, p.day) for p in data.pins}
+    viol = [
+        f"{e} on {s} day {d} as {c}: no demand for that competence"
+        for (e, d), (s, c) in roster.items()
+        if (d, s, c) not in groups and (e, d) not in pinned
+    ]
+    terms["wishes"] = _wishes(data, roster)
+    terms["fairness"] = _fairness(data, roster, absent)
+    terms["target"] = _target(data, roster)
+    terms["isolated"] = data.rules.isolated_work_day_weight * isolated_work_days(data, roster)
+    viol.extend(_minutes_rules(data, roster))
+    viol.extend(_hard_rules(data, roster, absent))
+    return RosterEvaluation(terms, coverage, viol)
+
+
+#: the objective's named terms (models/rostering.md §Objective), in stage order
+TERMS = ("tier1", "tier2", "tier3", "over", "wishes", "fairness", "target", "isolated")
+
+
+def _cover_rows(
+    data: RosterData,
+    roster: Assignment,
+    groups: Mapping[tuple[int, str, str], list[int]],
+    terms: dict[str, float],
+) -> list[dict[str, object]]:
+    """(R3) Cover rows, tiers filled in order (tier, then higher under-weight first); adds
+    the tier shortfalls and the over-staffing to ``terms``."""
+    count: dict[tuple[int, str, str], int] = {}
+    for (_e, d), (s, c) in roster.items():
+        count[d, s, c] = count.get((d, s, c), 0) + 1
+    rows: list[dict[str, object]] = []
     for key in sorted(groups):
-        d, s, c = key
         idx = sorted(groups[key], key=lambda i: (data.demand[i].tier, -data.demand[i].weight_under))
         left = count.get(key, 0)
-        req_total = 0
         for j, i in enumerate(idx):
             dm = data.demand[i]
             got = min(left, dm.required)
             left -= got
-            req_total += dm.required
-            short = dm.required - got
-            terms[f"tier{dm.tier}"] += dm.weight_under * short
+            terms[f"tier{dm.tier}"] += dm.weight_under * (dm.required - got)
             over = left if j == len(idx) - 1 else 0
-            rows.append(
-                {
-                    "date": data.date_of(d).isoformat(),
-                    "week": data.iso_week(d),
-                    "day": d,
-                    "holiday": data.holiday(d),
-                    "shift": s,
-                    "competence": c,
-                    "tier": dm.tier,
-                    "required": dm.required,
-                    "assigned": got,
-                    "short": short,
-                    "over": over,
-                    "short_hours": short * shifts[s].paid_minutes / MINUTES_PER_HOUR,
-                    "staff": "",
-                }
-            )
+            rows.append(_coverage_row(data, dm.day, dm.shift, dm.competence, dm.tier, got, over))
+            rows[-1]["required"] = dm.required
+            rows[-1]["short"] = dm.required - got
+            rows[-1]["short_hours"] = _hours_of(data, dm.shift, dm.required - got)
+        req_total = sum(data.demand[i].required for i in idx)
         w_over = max(data.demand[i].weight_over for i in idx)
         terms["over"] += w_over * max(0, count.get(key, 0) - req_total)
-    # named people the level above asked for (R3b): one row each, inside the cover rows
+    return rows
+
+
+def _hours_of(data: RosterData, shift: str, people: int) -> float:
+    return people * data.shift(shift).paid_minutes / MINUTES_PER_HOUR
+
+
+def _coverage_row(
+    data: RosterData, d: int, s: str, c: str, tier: int, got: int, over: int, staff: str = ""
+) -> dict[str, object]:
+    """One row of the coverage table (``required``, ``short`` for one person; cover rows
+    overwrite them)."""
+    return {
+        "date": data.date_of(d).isoformat(),
+        "week": data.iso_week(d),
+        "day": d,
+        "holiday": data.holiday(d),
+        "shift": s,
+        "competence": c,
+        "tier": tier,
+        "required": 1,
+        "assigned": got,
+        "short": 1 - got,
+        "over": over,
+        "short_hours": _hours_of(data, s, 1 - got),
+        "staff": staff,
+    }
+
+
+def _named_rows(
+    data: RosterData, roster: Assignment, terms: dict[str, float]
+) -> list[dict[str, object]]:
+    """(R3b) Named people the level above asked for: one row each, inside the cover rows."""
+    rows = []
     for nd in data.named_demand:
         on = roster.get((nd.staff, nd.day)) == (nd.shift, nd.competence)
         terms[f"tier{nd.tier}"] += nd.weight_under * (0 if on else 1)
         rows.append(
-            {
-                "date": data.date_of(nd.day).isoformat(),
-                "week": data.iso_week(nd.day),
-                "day": nd.day,
-                "holiday": data.holiday(nd.day),
-                "shift": nd.shift,
-                "competence": nd.competence,
-                "tier": nd.tier,
-                "required": 1,
-                "assigned": int(on),
-                "short": int(not on),
-                "over": 0,
-                "short_hours": (0 if on else shifts[nd.shift].paid_minutes / MINUTES_PER_HOUR),
-                "staff": nd.staff,
-            }
+            _coverage_row(data, nd.day, nd.shift, nd.competence, nd.tier, int(on), 0, nd.staff)
         )
-    coverage = pd.DataFrame(rows, columns=COVERAGE_COLUMNS)
-    for (e, d), (s, c) in roster.items():
-        if (d, s, c) not in groups and (e, d) not in {(p.staff, p.day) for p in data.pins}:
-            viol.append(f"{e} on {s} day {d} as {c}: no demand for that competence")
-    # --- wishes
+    return rows
+
+
+def _wishes(data: RosterData, roster: Assignment) -> float:
+    """Unmet wishes' weights: "work (s)" unmet when off (or on another shift), "off" when on."""
+    total = 0.0
     for wish in data.wishes:
         cell = roster.get((wish.staff, wish.day))
-        hit = (
-            cell is not None if wish.shift is None else (cell is not None and cell[0] == wish.shift)
-        )
+        hit = cell is not None and (wish.shift is None or cell[0] == wish.shift)
         if hit != wish.work:
-            terms["wishes"] += wish.weight
-    # --- fairness and target hours
+            total += wish.weight
+    return total
+
+
+def _fairness(data: RosterData, roster: Assignment, absent: set[tuple[str, int]]) -> float:
+    """(R11) Spread (max − min) of nights among those who may work one, and of worked
+    weekends among those who may work a weekend day, times ``fairness_weight``."""
+    if not data.rules.fairness_weight:
+        return 0.0
     demanded = {(dm.day, dm.shift, dm.competence) for dm in data.demand}
     nights = [s.id for s in data.shifts if s.category == NIGHT]
-    if data.rules.fairness_weight:
-        n_counts: list[int] = []
-        w_counts: list[int] = []
-        weekends = data.weekends()
-        for emp in data.staff:
-            if any(
-                can_work(data, emp, d, s, demanded, absent)
-                for d in range(data.num_days)
-                for s in nights
-            ):
-                n_counts.append(
-                    sum(
-                        1
-                        for d in range(data.num_days)
-                        if (roster.get((emp.id, d)) or ("", ""))[0] in nights
-                    )
-                )
-            if any(
-                can_work(data, emp, d, s.id, demanded, absent)
-                for wk in weekends
-                for d in wk
-                for s in data.shifts
-            ):
-                w_counts.append(sum(1 for wk in weekends if any((emp.id, d) in roster for d in wk)))
-        for counts in (n_counts, w_counts):
-            if len(counts) >= 2:
-                terms["fairness"] += data.rules.fairness_weight * (max(counts) - min(counts))
-    for person in data.staff:
-        e_id = person.id
-        mins = minutes_worked(data, roster, e_id)
-        if data.rules.target_weight_per_hour and person.target_minutes is not None:
-            excess = abs(mins - person.target_minutes) - person.tolerance_minutes
-            terms["target"] += data.rules.target_weight_per_hour * max(
-                0, math.ceil(excess / MINUTES_PER_HOUR)
+    weekends = data.weekends()
+    n_counts: list[int] = []
+    w_counts: list[int] = []
+    days = range(data.num_days)
+    for emp in data.staff:
+        if any(can_work(data, emp, d, s, demanded, absent) for d in days for s in nights):
+            n_counts.append(
+                sum(1 for d in days if (roster.get((emp.id, d)) or ("", ""))[0] in nights)
             )
+        weekend_days = [d for wk in weekends for d in wk]
+        if any(
+            can_work(data, emp, d, s.id, demanded, absent)
+            for d in weekend_days
+            for s in data.shifts
+        ):
+            w_counts.append(sum(1 for wk in weekends if any((emp.id, d) in roster for d in wk)))
+    spread = sum(max(c) - min(c) for c in (n_counts, w_counts) if len(c) >= 2)
+    return float(data.rules.fairness_weight * spread)
+
+
+def _target(data: RosterData, roster: Assignment) -> float:
+    """(R12) Whole hours outside target ± tolerance, per person, times the weight; plus
+    ``target_outside_weight`` per person outside it at all."""
+    weight = data.rules.target_weight_per_hour
+    per_person = data.rules.target_outside_weight
+    total = 0
+    for person in data.staff:
+        if person.target_minutes is None or not (weight or per_person):
+            continue
+        mins = minutes_worked(data, roster, person.id)
+        hours = max(
+            0,
+            math.ceil(
+                (abs(mins - person.target_minutes) - person.tolerance_minutes) / MINUTES_PER_HOUR
+            ),
+        )
+        total += weight * hours + (per_person if hours > 0 else 0)
+    return float(total)
+
+
+def isolated_work_days(data: RosterData, roster: Assignment) -> int:
+    """(R13) Isolated working days: a day worked with a day off (or absence) on both sides,
+    counted on days 1 … num_days − 2 (both neighbours inside the horizon)."""
+    n = 0
+    for e in data.staff:
+        on = [(e.id, d) in roster for d in range(data.num_days)]
+        n += sum(on[d] and not on[d - 1] and not on[d + 1] for d in range(1, data.num_days - 1))
+    return n
+
+
+def _minutes_rules(data: RosterData, roster: Assignment) -> list[str]:
+    """(R6) Paid minutes over the horizon within each person's min and max."""
+    out = []
+    for person in data.staff:
+        mins = minutes_worked(data, roster, person.id)
         if person.max_minutes is not None and mins > person.max_minutes:
-            viol.append(f"{e_id}: {mins} paid minutes > cap {person.max_minutes}")
+            out.append(f"{person.id}: {mins} paid minutes > cap {person.max_minutes}")
         if person.min_minutes is not None and mins < person.min_minutes:
-            viol.append(f"{e_id}: {mins} paid minutes < minimum {person.min_minutes}")
-    viol.extend(_hard_rules(data, roster, staff, shifts, absent))
-    return RosterEvaluation(terms, coverage, viol)
+            out.append(f"{person.id}: {mins} paid minutes < minimum {person.min_minutes}")
+    return out
 
 
 def minutes_worked(data: RosterData, roster: Assignment, e: str) -> int:
@@ -215,18 +265,12 @@ def minutes_worked(data: RosterData, roster: Assignment, e: str) -> int:
     return sum(shifts[s].paid_minutes for (ee, _d), (s, _c) in roster.items() if ee == e)
 
 
-def _hard_rules(
-    data: RosterData,
-    roster: Assignment,
-    staff: Mapping[str, StaffMember],
-    shifts: Mapping[str, object],
-    absent: set[tuple[str, int]],
-) -> list[str]:
+def _hard_rules(data: RosterData, roster: Assignment, absent: set[tuple[str, int]]) -> list[str]:
+    """Every hard rule (R1, R2, R4, R5, R7–R10) checked from the roster alone."""
     out: list[str] = []
     h = data.num_days
-    sh = {s.id: s for s in data.shifts}
-    clock = all(s.start_minute is not None for s in data.shifts)
-    listed = {(f.first, f.second, f.gap_days) for f in data.forbidden}
+    staff = {e.id for e in data.staff}
+    shifts = {s.id for s in data.shifts}
     for (e, d), (s, _c) in roster.items():
         if e not in staff or s not in shifts or not 0 <= d < h:
             out.append(f"unknown assignment {e} day {d} shift {s}")
@@ -240,53 +284,60 @@ def _hard_rules(
             )
     for emp in data.staff:
         works: list[str | None] = [(roster.get((emp.id, d)) or (None, ""))[0] for d in range(h)]
-        # daily rest (clock times) or the listed successions
-        for d in range(h):
-            a = works[d]
-            if a is None:
-                continue
-            for k in (1, 2):
-                if d + k >= h or works[d + k] is None:
-                    continue
-                b = works[d + k]
-                assert b is not None
-                if clock:
-                    sa, sb = sh[a], sh[b]
-                    rest = k * MINUTES_PER_DAY + (sb.start_minute or 0) - (sa.end_minute or 0)
-                    if rest < data.rules.daily_rest_minutes:
-                        out.append(
-                            f"{emp.id}: {rest} min rest between {a} day {d} and {b} day {d + k}"
-                        )
-                elif (a, b, k) in listed:
-                    out.append(f"{emp.id}: {b} on day {d + k} cannot follow {a} on day {d}")
+        out.extend(_successions(data, emp, works))
         for s, limit in emp.max_shifts.items():
             n = sum(1 for x in works if x == s)
             if n > limit:
                 out.append(f"{emp.id}: {n} shifts of {s} > max {limit}")
-        on = [x is not None for x in works]
-        for start, length, worked in runs(on):
-            inside = start > 0 and start + length < h
-            if (
-                worked
-                and emp.max_consecutive_days is not None
-                and length > emp.max_consecutive_days
-            ):
-                out.append(f"{emp.id}: {length} consecutive working days from day {start}")
-            if worked and inside and length < emp.min_consecutive_days:
-                out.append(f"{emp.id}: only {length} consecutive working days from day {start}")
-            if not worked and inside and length < emp.min_consecutive_days_off:
-                out.append(f"{emp.id}: only {length} days off from day {start}")
-        if emp.max_weekends is not None:
-            n_we = sum(1 for wk in data.weekends() if any(on[d] for d in wk))
-            if n_we > emp.max_weekends:
-                out.append(f"{emp.id}: {n_we} weekends > {emp.max_weekends}")
-        if clock and data.rules.weekly_rest_minutes > 0:
-            for d0 in data.weekly_rest_starts():
-                longest = longest_rest(data, works, d0)
-                if longest < data.rules.weekly_rest_minutes:
-                    out.append(
-                        f"{emp.id}: longest rest in the 7 days from day {d0} is {longest} min"
-                    )
+        out.extend(_run_rules(data, emp, works))
+    return out
+
+
+def _successions(data: RosterData, emp: StaffMember, works: Sequence[str | None]) -> list[str]:
+    """(R5) Daily rest on clock times, or the listed successions (k = 1, 2 days apart)."""
+    out = []
+    h = data.num_days
+    clock = all(s.start_minute is not None for s in data.shifts)
+    listed = {(f.first, f.second, f.gap_days) for f in data.forbidden}
+    for d, a in enumerate(works):
+        for k in (1, 2):
+            b = works[d + k] if d + k < h else None
+            if a is None or b is None:
+                continue
+            if clock:
+                sa, sb = data.shift(a), data.shift(b)
+                rest = k * MINUTES_PER_DAY + (sb.start_minute or 0) - (sa.end_minute or 0)
+                if rest < data.rules.daily_rest_minutes:
+                    out.append(f"{emp.id}: {rest} min rest between {a} day {d} and {b} day {d + k}")
+            elif (a, b, k) in listed:
+                out.append(f"{emp.id}: {b} on day {d + k} cannot follow {a} on day {d}")
+    return out
+
+
+def _run_rules(data: RosterData, emp: StaffMember, works: Sequence[str | None]) -> list[str]:
+    """(R7–R10) Consecutive days on and off, weekends, weekly rest of one person."""
+    out = []
+    h = data.num_days
+    on = [x is not None for x in works]
+    cmax = emp.max_consecutive_days
+    for start, length, worked in runs(on):
+        inside = start > 0 and start + length < h
+        if worked and cmax is not None and length > cmax:
+            out.append(f"{emp.id}: {length} consecutive working days from day {start}")
+        if worked and inside and length < emp.min_consecutive_days:
+            out.append(f"{emp.id}: only {length} consecutive working days from day {start}")
+        if not worked and inside and length < emp.min_consecutive_days_off:
+            out.append(f"{emp.id}: only {length} days off from day {start}")
+    if emp.max_weekends is not None:
+        n_we = sum(1 for wk in data.weekends() if any(on[d] for d in wk))
+        if n_we > emp.max_weekends:
+            out.append(f"{emp.id}: {n_we} weekends > {emp.max_weekends}")
+    clock = all(s.start_minute is not None for s in data.shifts)
+    if clock and data.rules.weekly_rest_minutes > 0:
+        for d0 in data.weekly_rest_starts():
+            longest = longest_rest(data, works, d0)
+            if longest < data.rules.weekly_rest_minutes:
+                out.append(f"{emp.id}: longest rest in the 7 days from day {d0} is {longest} min")
     return out
 
 

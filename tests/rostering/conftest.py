@@ -16,6 +16,8 @@ BASE_PARAMS = {
     "max_consecutive_days": 30,
     "fairness_weight": 0,
     "target_weight_per_hour": 0,
+    "isolated_work_day_weight": 0,  # R13 off unless a test is about it
+    "target_outside_weight": 0,  # R12's charge per person outside tolerance, likewise
     "max_avg_weekly_hours": None,
     # the worked examples count ordinary weekdays: 2026-04-03 (day 4) is Good Friday and
     # 2026-04-06 (day 7) Easter Monday, which would take Sunday's demand (test_holidays.py)

@@ -449,3 +449,82 @@ def test_deterministic_roster_is_the_same_under_cpu_load(tmp_path: Path) -> None
             p.kill()
             p.wait()
     assert loaded == idle
+
+
+def _isolated_instance(tmp_path: Path, weight: int) -> Path:
+    # 5 days Mon–Fri; one nurse whose target is exactly 3 D shifts (0.84 × 40 h × 5/7 = 24 h,
+    # tolerance 0, 10 per hour off target: a 2nd or 4th shift costs 80), so she works 3 days.
+    # Tier-3 D cover with under-weights [5, 1, 4, 1, 5]. Without R13, days {0, 2, 4} leave
+    # 1 + 1 = 2 short; but day 2 is then isolated (off on days 1 and 3). Triples without an
+    # isolated day (days 1–3 with both neighbours off) cover at most 11: {0, 1, 4} and
+    # {0, 3, 4} leave 5 short ({0,1,2}, {2,3,4}, {0,2,3}, {1,2,4} 6, {1,2,3} 10).
+    # R13 weight 10: {0,2,4} costs 2 + 10 = 12 > 5, optimum 5 with no isolated day.
+    # Weight 2: {0,2,4} costs 2 + 2 = 4 < 5, optimum 4 with one isolated day.
+    demand = "weekday,shift,competence,staff,tier,weight_under\n" + "".join(
+        f"{d},D,RN,1,3,{w}\n" for d, w in enumerate([5, 1, 4, 1, 5])
+    )
+    return write_instance(
+        tmp_path / f"iso{weight}",
+        staff="id,competences,employment_rate\nA,RN,0.84\n",
+        demand=demand,
+        params={
+            "days": 5,
+            "target_weight_per_hour": 10,
+            "target_tolerance_hours": 0,
+            "isolated_work_day_weight": weight,
+        },
+    )
+
+
+def test_r13_isolated_working_days(tmp_path: Path) -> None:
+    from pks_opt.rostering.solution import isolated_work_days
+
+    data, sol, ev = solve(_isolated_instance(tmp_path, 10))
+    days = sorted(d for (_e, d) in sol.assignment)
+    assert sol.stage_values[STAGE_REST] == 5 and ev.terms["isolated"] == 0
+    assert days in ([0, 1, 4], [0, 3, 4]) and isolated_work_days(data, sol.assignment) == 0
+    data, sol, ev = solve(_isolated_instance(tmp_path, 2))
+    assert sol.stage_values[STAGE_REST] == 4 and ev.terms["isolated"] == 2
+    assert sorted(d for (_e, d) in sol.assignment) == [0, 2, 4]
+    assert isolated_work_days(data, sol.assignment) == 1
+
+
+def test_r13_is_a_parameter_with_a_default(tmp_path: Path) -> None:
+    from pks_opt.rostering.data import ISOLATED_WORK_DAY_WEIGHT
+
+    inst = _isolated_instance(tmp_path, 2)
+    import yaml
+
+    manifest = yaml.safe_load((inst / "instance.yaml").read_text(encoding="utf-8"))
+    del manifest["parameters"]["isolated_work_day_weight"]
+    (inst / "instance.yaml").write_text(yaml.safe_dump(manifest), encoding="utf-8")
+    assert read_roster(inst).rules.isolated_work_day_weight == ISOLATED_WORK_DAY_WEIGHT == 3
+
+
+def test_r12_charge_per_person_outside_tolerance(tmp_path: Path) -> None:
+    # 5 days, one nurse with a 24 h target (0.84 × 40 h × 5/7), tolerance 0, 1 per hour off;
+    # tier-3 D cover every day, 12 per missing person. 5 shifts: 16 h over → 16; 4 shifts:
+    # 8 + 12 = 20; 3 shifts: 0 + 24 = 24. Optimum 16, outside tolerance. With a charge of 10
+    # per person outside: 5 shifts 26, 4 shifts 30, 3 shifts 24 → 24, inside tolerance.
+    demand = "weekday,shift,competence,staff,tier,weight_under\n" + "".join(
+        f"{d},D,RN,1,3,12\n" for d in range(5)
+    )
+
+    def inst(charge: int) -> Path:
+        return write_instance(
+            tmp_path / f"t{charge}",
+            staff="id,competences,employment_rate\nA,RN,0.84\n",
+            demand=demand,
+            params={
+                "days": 5,
+                "target_weight_per_hour": 1,
+                "target_tolerance_hours": 0,
+                "target_outside_weight": charge,
+            },
+        )
+
+    _, sol, ev = solve(inst(0))
+    assert sol.stage_values[STAGE_REST] == 16 and len(sol.assignment) == 5
+    _, sol, ev = solve(inst(10))
+    assert sol.stage_values[STAGE_REST] == 24 and len(sol.assignment) == 3
+    assert ev.terms["target"] == 0
