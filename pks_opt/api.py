@@ -34,6 +34,7 @@ from typing import Any, TypeVar
 import pandas as pd
 
 from pks_opt import interrupt
+from pks_opt.constants import DEFAULT_TIME_LIMIT_S
 from pks_opt.errors import InputError, InputWarning
 from pks_opt.io import RawInstance, read_raw
 from pks_opt.production_plan import DEFAULT_TIME_LIMIT_S as PLAN_TIME_LIMIT_S
@@ -436,7 +437,7 @@ def matrix(
     *,
     from_plan: PathLike | None = None,
     week: int | None = None,
-    time_limit: float = 60.0,
+    time_limit: float = DEFAULT_TIME_LIMIT_S,
     workers: int = 1,
     seed: int = 0,
     scenarios: Sequence[PathLike] = (),
@@ -483,7 +484,7 @@ def roster(
     from_matrix: PathLike | None = None,
     from_need: PathLike | None = None,
     unit: str | None = None,
-    time_limit: float = 60.0,
+    time_limit: float = DEFAULT_TIME_LIMIT_S,
     seed: int = 0,
     workers: int = 2,
     deterministic: bool = False,

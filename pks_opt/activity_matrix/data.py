@@ -29,6 +29,8 @@ from typing import Any
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
+from pks_opt.calendar import clock_minutes
+from pks_opt.constants import MINUTES_PER_HOUR, NORMAL_WEEK
 from pks_opt.errors import InputError
 from pks_opt.io import (
     Frozen,
@@ -45,10 +47,8 @@ from pks_opt.io import (
 from pks_opt.limits import MAX_MATRIX_COUNT
 
 INSTANCE_KIND = "activity_matrix"
-NORMAL_WEEK = "normal"
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 DAY_NAMES_LONG = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
 #: a production / patients-per-session ratio within this of an integer is that integer
 RATIO_TOLERANCE = 1e-6
 
@@ -70,10 +70,8 @@ class SessionRow(Row):
     @field_validator("start", "end")
     @classmethod
     def _clock(cls, v: str) -> str:
-        m = _CLOCK.match(v)
-        if not m or int(m.group(1)) > 23 or int(m.group(2)) > 59:
-            raise ValueError("expected a time HH:MM")
-        return f"{int(m.group(1)):02d}:{m.group(2)}"
+        h, m = divmod(clock_minutes(v), MINUTES_PER_HOUR)
+        return f"{h:02d}:{m:02d}"
 
 
 class RoomRow(Row):
@@ -189,9 +187,7 @@ class Session(Frozen):
 
     @property
     def hours(self) -> float:
-        h0, m0 = map(int, self.start.split(":"))
-        h1, m1 = map(int, self.end.split(":"))
-        return ((h1 * 60 + m1) - (h0 * 60 + m0)) / 60
+        return (clock_minutes(self.end) - clock_minutes(self.start)) / MINUTES_PER_HOUR
 
 
 class Room(Frozen):

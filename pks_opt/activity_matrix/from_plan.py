@@ -35,6 +35,7 @@ from pathlib import Path
 from pydantic import Field
 
 from pks_opt.activity_matrix.data import MatrixData, PlanAsk, plan_mapping, sessions_for
+from pks_opt.constants import NORMAL_WEEK
 from pks_opt.errors import InputError
 from pks_opt.io import RawInstance, Row, Table, _read_csv, parse_rows
 
@@ -47,7 +48,7 @@ RESULT_FILE = "result.json"
 class PlanRow(Row):
     planning_object: str = Field(min_length=1)
     week: int = Field(ge=1)
-    week_type: str = Field(default="normal", min_length=1)
+    week_type: str = Field(default=NORMAL_WEEK, min_length=1)
     production: float = Field(ge=0)
 
 

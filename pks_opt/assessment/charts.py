@@ -7,6 +7,7 @@ import textwrap
 from typing import TYPE_CHECKING
 
 from pks_opt.assessment.instruments import instruments
+from pks_opt.report.figures import subplots
 from pks_opt.result import Result
 
 if TYPE_CHECKING:
@@ -31,10 +32,6 @@ def _colours(scale_bands: list[str]) -> list[str]:
 
 
 def assessment_charts(result: Result) -> dict[str, Figure]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
     dist = result.tables["distribution"]
     rounds = list(result.extra["rounds"])
@@ -49,7 +46,7 @@ def assessment_charts(result: Result) -> dict[str, Figure]:
     if not present:
         return out
     heights = [len(i.areas) for i in present]
-    fig, axes = plt.subplots(
+    fig, axes = subplots(
         len(present),
         1,
         figsize=(11, 1.2 + 0.55 * sum(heights) + 0.9 * len(present)),
@@ -119,14 +116,16 @@ def assessment_charts(result: Result) -> dict[str, Figure]:
     if trend is not None and not trend.empty:
         present = [i for i in instruments() if (trend["instrument"] == i.key).any()]
         heights = [int((trend["instrument"] == i.key).sum()) for i in present]
-        fig, axes = plt.subplots(
+        fig, axes = subplots(
             len(present),
             1,
             figsize=(11, 1.2 + 0.25 * len(rounds) * sum(heights) + 0.9 * len(present)),
             gridspec_kw={"height_ratios": heights},
             squeeze=False,
         )
-        cmap = plt.get_cmap("Blues")
+        from matplotlib import colormaps
+
+        cmap = colormaps["Blues"]
         for ax, ins in zip(axes[:, 0], present, strict=True):
             t = trend[trend["instrument"] == ins.key].reset_index(drop=True)
             width = 0.8 / len(rounds)

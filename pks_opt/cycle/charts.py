@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from pks_opt.report.figures import subplots
 from pks_opt.result import Result
 
 if TYPE_CHECKING:
@@ -12,16 +13,12 @@ if TYPE_CHECKING:
 
 
 def cycle_charts(result: Result) -> dict[str, Figure]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
     df = result.tables.get("handshake")
     if df is None or df.empty:
         return {}
     units = list(dict.fromkeys(df["unit"]))
-    fig, axes = plt.subplots(1, len(units), figsize=(4.2 * len(units), 3.6), squeeze=False)
+    fig, axes = subplots(1, len(units), figsize=(4.2 * len(units), 3.6), squeeze=False)
     for ax, unit in zip(axes[0], units, strict=True):
         d = df[df["unit"] == unit]
         x = list(range(len(d)))

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from pks_opt.constants import NORMAL_WEEK
+from pks_opt.report.figures import subplots
 from pks_opt.result import Result
 
 if TYPE_CHECKING:
@@ -14,10 +16,7 @@ MAX_PANELS = 12
 
 
 def followup_charts(result: Result) -> dict[str, Figure]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
 
     df = result.tables.get("followup")
     if df is None or df.empty:
@@ -27,10 +26,10 @@ def followup_charts(result: Result) -> dict[str, Figure]:
     rows = (len(objects) + cols - 1) // cols
     out: dict[str, Figure] = {}
 
-    fig, axes = plt.subplots(rows, cols, figsize=(5 * cols, 3.2 * rows), squeeze=False)
+    fig, axes = subplots(rows, cols, figsize=(5 * cols, 3.2 * rows), squeeze=False)
     for ax, o in zip(axes.flat, objects, strict=False):
         d = df[df["planning_object"] == o]
-        low = d["week_type"] != "normal"
+        low = d["week_type"] != NORMAL_WEEK
         for w in d["week"][low]:
             ax.axvspan(w - 0.5, w + 0.5, color="#eeeeee", zorder=0)
         ax.bar(d["week"], d["production_actual"], color="#4c72b0", label="actual")
@@ -55,7 +54,7 @@ def followup_charts(result: Result) -> dict[str, Figure]:
     for ax in list(axes.flat)[len(objects) :]:
         ax.axis("off")
     handles, labels = axes[0][0].get_legend_handles_labels()
-    handles.append(plt.Line2D([], [], color="black", ls="--"))
+    handles.append(Line2D([], [], color="black", ls="--"))
     labels.append("cumulative actual − plan (right axis)")
     fig.legend(handles, labels, loc="upper right", fontsize=8)
     fig.suptitle(
@@ -65,7 +64,7 @@ def followup_charts(result: Result) -> dict[str, Figure]:
     fig.tight_layout()
     out["production_followup"] = fig
 
-    fig, axes = plt.subplots(rows, cols, figsize=(5 * cols, 3.2 * rows), squeeze=False)
+    fig, axes = subplots(rows, cols, figsize=(5 * cols, 3.2 * rows), squeeze=False)
     for ax, o in zip(axes.flat, objects, strict=False):
         d = df[df["planning_object"] == o]
         ax.plot(d["week"], d["queue_forecast"], color="#dd8452", lw=2, label="forecast queue")
@@ -110,10 +109,6 @@ TIER_NAMES = {
 def roster_followup_chart(result: Result) -> dict[str, Figure]:
     """Cover per day, one panel per tier: asked (grey bars), rostered and worked (lines), the
     days with a flagged cell marked red. People-shifts summed over the tier's cells."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
 
     df = result.tables.get("cover_followup")
@@ -123,7 +118,7 @@ def roster_followup_chart(result: Result) -> dict[str, Figure]:
     tiers = sorted(int(t) for t in df["tier"].unique())
     days = sorted(df["date"].unique())
     x = list(range(len(days)))
-    fig, axes = plt.subplots(
+    fig, axes = subplots(
         len(tiers),
         1,
         figsize=(max(7.0, 0.45 * len(days) + 2), 2.8 * len(tiers)),
@@ -169,10 +164,6 @@ def roster_followup_chart(result: Result) -> dict[str, Figure]:
 
 def balance_followup_chart(result: Result) -> dict[str, Figure]:
     """Per unit × planning object: the goal to date and the actual production per quarter."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     import numpy as np
 
     df = result.tables.get("balance_followup")
@@ -181,7 +172,7 @@ def balance_followup_chart(result: Result) -> dict[str, Figure]:
     keys = list(dict.fromkeys(zip(df["unit"], df["planning_object"], strict=True)))[:MAX_PANELS]
     cols = min(3, len(keys))
     rows = (len(keys) + cols - 1) // cols
-    fig, axes = plt.subplots(rows, cols, figsize=(5 * cols, 3.2 * rows), squeeze=False)
+    fig, axes = subplots(rows, cols, figsize=(5 * cols, 3.2 * rows), squeeze=False)
     for ax, (u, o) in zip(axes.flat, keys, strict=False):
         d = df[(df["unit"] == u) & (df["planning_object"] == o)]
         x = np.arange(len(d))

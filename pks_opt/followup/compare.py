@@ -25,6 +25,7 @@ from typing import Any
 
 import pandas as pd
 
+from pks_opt.constants import NORMAL_WEEK
 from pks_opt.errors import InputError
 from pks_opt.followup.actuals import Actuals, check_against_plan
 from pks_opt.io import read_result_csv
@@ -37,7 +38,7 @@ GOALS_FILE = "goals.csv"
 DEFAULT_THRESHOLD = 0.10
 XMR_FACTOR = 2.66  # natural process limits of an individuals chart: ± 2.66 × mean moving range
 RUN_LENGTH = 3
-NORMAL = "normal"
+NORMAL = NORMAL_WEEK
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pks_opt.forecasting.weeks import parse_week
+from pks_opt.report.figures import subplots
 from pks_opt.result import Result
 
 if TYPE_CHECKING:
@@ -15,10 +16,6 @@ MAX_PANELS = 12
 
 
 def forecast_charts(result: Result) -> dict[str, Figure]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
     fit = result.tables["fit"]
     fc = result.tables["forecast"]
@@ -28,9 +25,7 @@ def forecast_charts(result: Result) -> dict[str, Figure]:
         chunk = keys[start : start + MAX_PANELS]
         cols = 2 if len(chunk) > 1 else 1
         rows = (len(chunk) + cols - 1) // cols
-        fig, axes = plt.subplots(
-            rows, cols, figsize=(7 * cols, 2.6 * rows), squeeze=False, sharex=True
-        )
+        fig, axes = subplots(rows, cols, figsize=(7 * cols, 2.6 * rows), squeeze=False, sharex=True)
         for ax, (unit, obj) in zip(axes.flat, chunk, strict=False):
             h = fit[(fit["unit"] == unit) & (fit["planning_object"] == obj)]
             f = fc[(fc["unit"] == unit) & (fc["planning_object"] == obj)]

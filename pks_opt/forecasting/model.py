@@ -37,7 +37,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from pks_opt.forecasting.data import WEEKS_PER_YEAR, HistoryData, Series
+from pks_opt.constants import WEEKS_PER_YEAR
+from pks_opt.forecasting.data import HistoryData, Series
 from pks_opt.forecasting.weeks import EASTER, iso_week, next_weeks, week_label, week_type
 from pks_opt.result import Result, SolveStatus
 

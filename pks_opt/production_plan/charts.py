@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from pks_opt.production_plan.data import NORMAL_WEEK, PlanData
+from pks_opt.report.figures import subplots
 from pks_opt.result import Result
 
 if TYPE_CHECKING:
@@ -30,9 +31,6 @@ LOW_WEEK_COLOUR = "#eeeeee"
 
 
 def plan_charts(result: Result, data: PlanData) -> dict[str, Figure]:
-    import matplotlib
-
-    matplotlib.use("Agg")
     charts = {"queue_forecast": queue_forecast(result, data)}
     charts["capacity_use"] = capacity_chart(result, data)
     return charts
@@ -97,7 +95,6 @@ def _panel(ax: Axes, s: pd.DataFrame, data: PlanData, title: str, *, target: boo
 
 
 def queue_forecast(result: Result, data: PlanData) -> Figure:
-    import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
@@ -105,7 +102,7 @@ def queue_forecast(result: Result, data: PlanData) -> Figure:
     base = result.tables.get("production_plan_no_reduction")
     rows: list[str | None] = [None, *[o.id for o in data.objects]]
     ncols = 2 if base is not None else 1
-    fig, axes = plt.subplots(
+    fig, axes = subplots(
         len(rows), ncols, figsize=(8 * ncols, 2.6 * len(rows)), squeeze=False, sharex=True
     )
     for i, oid in enumerate(rows):
@@ -158,11 +155,10 @@ def queue_forecast(result: Result, data: PlanData) -> Figure:
 
 
 def capacity_chart(result: Result, data: PlanData) -> Figure:
-    import matplotlib.pyplot as plt
 
     cap = result.tables["capacity_use"]
     n = len(data.resources)
-    fig, axes = plt.subplots(n, 1, figsize=(12, 2.4 * n), squeeze=False, sharex=True)
+    fig, axes = subplots(n, 1, figsize=(12, 2.4 * n), squeeze=False, sharex=True)
     for ax, r in zip(axes[:, 0], data.resources, strict=True):
         part = cap[cap["resource"] == r.id]
         for wk in data.weeks:

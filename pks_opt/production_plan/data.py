@@ -24,6 +24,7 @@ from typing import Any
 
 from pydantic import Field, ValidationError, model_validator
 
+from pks_opt.constants import NORMAL_WEEK, WEEKS_PER_YEAR
 from pks_opt.errors import InputError
 from pks_opt.io import (
     Frozen,
@@ -44,8 +45,6 @@ from pks_opt.limits import (
 )
 
 INSTANCE_KIND = "tactical"
-WEEKS_PER_YEAR = 52
-NORMAL_WEEK = "normal"
 # Removals and inflow are fractional; a queue below this is "empty" (rounding, not a bug).
 QUEUE_TOLERANCE = 1e-6
 
