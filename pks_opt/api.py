@@ -297,9 +297,9 @@ def _prepare_plan(
     max_nodes: int | None,
 ) -> Callable[[], Result]:
     """Read and validate a plan instance with its hand-over and actuals; the solve to run."""
+    from pks_opt.production_plan import DEFAULT_MAX_NODES
     from pks_opt.production_plan.balance_link import apply_balance_handover, read_balance_handover
     from pks_opt.production_plan.data import plan_from_raw
-    from pks_opt.production_plan.milp import DEFAULT_MAX_NODES
 
     nodes = DEFAULT_MAX_NODES if max_nodes is None else max_nodes
     data = plan_from_raw(raw).with_goal_tolerance(goal_tolerance)

@@ -172,7 +172,7 @@ def _highs_class(warm_start: bool) -> Any:
     if not warm_start:
         return pulp.HiGHS
 
-    class _HighsWarm(pulp.HiGHS):
+    class _HighsWarm(pulp.HiGHS):  # type: ignore[misc]  # pulp is untyped
         def callSolver(self, lp: Any) -> None:
             index, value = [], []
             for var in lp.variables():

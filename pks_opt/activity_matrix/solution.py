@@ -489,6 +489,7 @@ def assignments(data: MatrixData, rooms: RoomCells, staff: StaffCells) -> pd.Dat
 
 
 def coverage(data: MatrixData, rooms: RoomCells) -> pd.DataFrame:
+    """Sessions asked and given per activity type and week (``coverage.csv``)."""
     n = counts(data, rooms)
     rows = []
     for t in data.activity_types:
@@ -517,6 +518,7 @@ def coverage(data: MatrixData, rooms: RoomCells) -> pd.DataFrame:
 
 
 def day_coverage(data: MatrixData, rooms: RoomCells) -> pd.DataFrame:
+    """Sessions asked and given per activity type and day: same-day slots and day rules."""
     n = counts(data, rooms)
     rows = []
     for (tid, d), req in day_requirements(data).items():

@@ -40,6 +40,7 @@ EXTRA_VALIDATED_ROWS = 1000
 
 
 def header(column: str, lang: Lang) -> str:
+    """The column's header in the template's language."""
     return COLUMNS[column][0 if lang == "en" else 1]
 
 

@@ -32,7 +32,7 @@ def _colours(scale_bands: list[str]) -> list[str]:
 
 
 def assessment_charts(result: Result) -> dict[str, Figure]:
-
+    """The profile chart (latest round) and, with several rounds, the trend per instrument."""
     dist = result.tables["distribution"]
     rounds = list(result.extra["rounds"])
     latest = rounds[-1]

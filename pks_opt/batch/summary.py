@@ -138,6 +138,7 @@ def _atomic(path: Path, write: Any) -> None:
 
 
 def chosen_kpi(frame: pd.DataFrame, asked: Any = None) -> str | None:
+    """The KPI to compare runs by: the one asked for, else the first default KPI with numbers."""
     if asked is not None and str(asked) in frame.columns:
         return str(asked)
     for k in DEFAULT_KPIS:
@@ -160,7 +161,6 @@ def chart_parameters(
 def comparison_chart(frame: pd.DataFrame, kpi: str, axes: Sequence[str], *, title: str) -> Any:
     """The KPI (mean over the other parameters) against the first swept parameter, one line
     per level of the second, one panel per level of the third."""
-
     ok = frame[frame["ok"]].copy()
     ok[kpi] = pd.to_numeric(ok[kpi], errors="coerce")
     if not axes:
@@ -298,6 +298,7 @@ def report_lines(
 def parameter_effects(
     ok: pd.DataFrame, kpi: str, params: Sequence[str]
 ) -> list[tuple[str, float, float, dict[Any, float]]]:
+    """Per swept parameter: its share of the KPI's variance, its range and the mean per level."""
     total = float(((ok[kpi] - ok[kpi].mean()) ** 2).sum())
     out = []
     for p in params:

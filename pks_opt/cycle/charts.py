@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 
 def cycle_charts(result: Result) -> dict[str, Figure]:
-
+    """One panel per unit: the goals asked, offered and agreed in each handshake."""
     df = result.tables.get("handshake")
     if df is None or df.empty:
         return {}

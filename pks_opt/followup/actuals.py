@@ -93,6 +93,7 @@ def read_actuals(path: str | Path) -> Actuals:
 
 
 def actuals_from_raw(raw: RawInstance) -> Actuals:
+    """Validate a raw actuals instance (production, optional capacity and inflow tables)."""
     t_prod = raw.table("production")
     production = parse_rows(t_prod, ProductionActual)
     if not production:

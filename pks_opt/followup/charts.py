@@ -16,6 +16,7 @@ MAX_PANELS = 12
 
 
 def followup_charts(result: Result) -> dict[str, Figure]:
+    """Production against plan per week with the cumulative deviation; the waiting list."""
     from matplotlib.lines import Line2D
 
     df = result.tables.get("followup")

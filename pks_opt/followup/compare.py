@@ -121,6 +121,7 @@ def _complete(df: pd.DataFrame, path: Path, key: str) -> None:
 
 
 def read_plan_folder(folder: str | Path) -> PlanFolder:
+    """Read a production-plan result folder (plan, capacity use and goals) for a follow-up."""
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError("no such folder (expected a production-plan result)", file=str(folder))
@@ -165,6 +166,7 @@ def read_plan_folder(folder: str | Path) -> PlanFolder:
 
 
 def relative(actual: float, planned: float) -> float:
+    """Deviation of ``actual`` from ``planned`` relative to the plan (at least 1 in the divisor)."""
     return (actual - planned) / max(1.0, abs(planned))
 
 

@@ -105,6 +105,7 @@ def _counts(column: pd.Series, path: Path, field: str) -> pd.Series:
 
 
 def read_roster_folder(folder: str | Path) -> RosterFolder:
+    """Read a roster result folder (roster, coverage, staff) for a follow-up."""
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError("no such folder (expected a roster result)", file=str(folder))

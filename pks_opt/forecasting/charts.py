@@ -16,7 +16,7 @@ MAX_PANELS = 12
 
 
 def forecast_charts(result: Result) -> dict[str, Figure]:
-
+    """One panel per object: history, fit, back-test and forecast with 80 % and 95 % bands."""
     fit = result.tables["fit"]
     fc = result.tables["forecast"]
     keys = list(dict.fromkeys(zip(fit["unit"], fit["planning_object"], strict=True)))

@@ -65,6 +65,7 @@ def week_label(monday: dt.date) -> str:
 
 
 def iso_week(monday: dt.date) -> int:
+    """ISO week number of ``monday`` (1..53)."""
     return monday.isocalendar().week
 
 

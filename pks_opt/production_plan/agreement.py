@@ -29,6 +29,9 @@ FULL_USE_SHARE = 0.999
 
 
 def allowed_gap(goal: float, tolerance: float) -> float:
+    """How far production may miss an agreed ``goal``: the tolerance share, at least the rounding
+    allowance.
+    """
     return max(tolerance * goal, ROUNDING_ALLOWANCE)
 
 

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from pks_opt.production_plan.data import NORMAL_WEEK, PlanData
+from pks_opt.constants import NORMAL_WEEK
+from pks_opt.production_plan.data import PlanData
 from pks_opt.report.figures import subplots
 from pks_opt.result import Result
 
@@ -31,6 +32,7 @@ LOW_WEEK_COLOUR = "#eeeeee"
 
 
 def plan_charts(result: Result, data: PlanData) -> dict[str, Figure]:
+    """The plan's charts: queue forecast and capacity use."""
     charts = {"queue_forecast": queue_forecast(result, data)}
     charts["capacity_use"] = capacity_chart(result, data)
     return charts
@@ -95,6 +97,7 @@ def _panel(ax: Axes, s: pd.DataFrame, data: PlanData, title: str, *, target: boo
 
 
 def queue_forecast(result: Result, data: PlanData) -> Figure:
+    """Queue per week with and without the reduction goal, against the targets and limits."""
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
@@ -155,7 +158,7 @@ def queue_forecast(result: Result, data: PlanData) -> Figure:
 
 
 def capacity_chart(result: Result, data: PlanData) -> Figure:
-
+    """Hours used against available per resource and week."""
     cap = result.tables["capacity_use"]
     n = len(data.resources)
     fig, axes = subplots(n, 1, figsize=(12, 2.4 * n), squeeze=False, sharex=True)

@@ -371,6 +371,7 @@ def read_plan(path: str | Path) -> PlanData:
 
 
 def plan_from_raw(raw: RawInstance) -> PlanData:
+    """Validate a :class:`RawInstance` into :class:`PlanData` (one reader per table)."""
     params = parse_parameters(raw, PlanParameters)
 
     t_obj = raw.table("planning_objects")

@@ -52,10 +52,12 @@ def stage_slack(value: float, proven: bool, tolerance: float) -> float:
 
 
 def stage_name(priority: int) -> str:
+    """Name of the queue stage of ``priority`` (reports, progress, explanations)."""
     return f"priority {priority}"
 
 
 def goal_stage_name(priority: int) -> str:
+    """Name of the goal stage of ``priority``."""
     return f"priority {priority} goals"
 
 

@@ -179,6 +179,7 @@ def _r(x: float | None) -> float | None:
 
 
 def weekly_table(data: PlanData, ev: PlanEvaluation) -> pd.DataFrame:
+    """One row per object and week: inflow, production, queue and expected wait."""
     rows: list[dict[str, Any]] = []
     for o in data.objects:
         t = ev.traces[o.id]
@@ -242,6 +243,7 @@ def trace_table(data: PlanData, ev: PlanEvaluation, unit: str) -> pd.DataFrame:
 
 
 def capacity_table(data: PlanData, ev: PlanEvaluation) -> pd.DataFrame:
+    """Hours used and available per week and resource."""
     rows = []
     for w, week in enumerate(data.weeks):
         for r in data.resources:
@@ -261,6 +263,7 @@ def capacity_table(data: PlanData, ev: PlanEvaluation) -> pd.DataFrame:
 
 
 def activity_hours_table(data: PlanData) -> pd.DataFrame:
+    """Hours one activity of each object takes of each resource."""
     return pd.DataFrame(
         [
             {"planning_object": o.id, "resource": r, "hours_per_activity": h}
@@ -276,6 +279,7 @@ def _count(values: tuple[float | None, ...]) -> int:
 
 
 def objects_table(data: PlanData, ev: PlanEvaluation, ev0: PlanEvaluation | None) -> pd.DataFrame:
+    """One row per planning object: totals, queue at the end, goals and their attainment."""
     rows = []
     for o in data.objects:
         t = ev.traces[o.id]
@@ -312,6 +316,7 @@ def objects_table(data: PlanData, ev: PlanEvaluation, ev0: PlanEvaluation | None
 def closed_form_table(
     data: PlanData, ev: PlanEvaluation, forms: dict[str, ClosedForm]
 ) -> pd.DataFrame:
+    """The closed-form check per object (C1-C2) beside the plan's own numbers."""
     rows = []
     for o in data.objects:
         cf, t = forms[o.id], ev.traces[o.id]
@@ -366,6 +371,7 @@ def relief_hours(data: PlanData, forms: dict[str, ClosedForm]) -> dict[str, floa
 
 
 def relief_table(data: PlanData, forms: dict[str, ClosedForm]) -> pd.DataFrame:
+    """Relief hours per normal week and resource (C3) the targets need."""
     need = relief_hours(data, forms)
     return pd.DataFrame(
         [
@@ -397,6 +403,7 @@ def _weeks_any(data: PlanData, ev: PlanEvaluation, attr: str) -> int:
 
 
 def kpis(data: PlanData, ev: PlanEvaluation, ev0: PlanEvaluation | None) -> dict[str, Any]:
+    """The plan's key figures (``result.json`` ``kpis``)."""
     tr = ev.traces
     avail = sum(sum(r.available_hours) for r in data.resources)
     used = sum(sum(v) for v in ev.used_hours.values())

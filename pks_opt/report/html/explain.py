@@ -52,6 +52,7 @@ def line(text: str, m: Messages) -> Line:
 
 
 def lines(texts: list[str], m: Messages) -> list[Line]:
+    """The explanation lines of a run, each worded in the report's language."""
     return [line(str(t), m) for t in texts]
 
 
