@@ -789,7 +789,8 @@ def _same_day_from_profile(
     for i, t in wanted:
         if any(tt == t.activity_type for (tt, _d) in explicit):
             raise InputError(
-                f"'{t.activity_type}' has same-day sessions in same_day.csv too; give one or the other",
+                f"'{t.activity_type}' has same-day sessions in same_day.csv too; "
+                "give one or the other",
                 file=t_types.where,
                 row=t_types.row_number(i),
                 field="same_day_per_week",
