@@ -120,7 +120,8 @@ def consecutive_weeks(actuals: Actuals, unit: str) -> list[int]:
     if weeks != list(range(1, len(weeks) + 1)):
         gap = next(w for w in range(1, weeks[-1] + 1) if w not in weeks)
         raise InputError(
-            f"actuals of unit '{unit}' must cover weeks 1, 2, … without a gap; week {gap} is missing",
+            f"actuals of unit '{unit}' must cover weeks 1, 2, … without a gap; "
+            f"week {gap} is missing",
             file=actuals.tables["production"].where,
             field="week",
         )
@@ -180,7 +181,8 @@ def check_against_plan(
                 continue
             if c.resource not in res:
                 raise InputError(
-                    f"resource '{c.resource}' is not a resource of the plan ({', '.join(sorted(res))})",
+                    f"resource '{c.resource}' is not a resource of the plan "
+                    f"({', '.join(sorted(res))})",
                     file=t_cap.where,
                     row=t_cap.row_number(i),
                     field="resource",

@@ -3,13 +3,14 @@ the waiting list, actual against forecast (one panel per planning object, at mos
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pks_opt.constants import NORMAL_WEEK
 from pks_opt.report.figures import subplots
 from pks_opt.result import Result
 
 if TYPE_CHECKING:
+    import pandas as pd
     from matplotlib.figure import Figure
 
 MAX_PANELS = 12
@@ -17,17 +18,29 @@ MAX_PANELS = 12
 
 def followup_charts(result: Result) -> dict[str, Figure]:
     """Production against plan per week with the cumulative deviation; the waiting list."""
-    from matplotlib.lines import Line2D
-
     df = result.tables.get("followup")
     if df is None or df.empty:
         return {}
     objects = list(dict.fromkeys(df["planning_object"]))[:MAX_PANELS]
+    return {
+        "production_followup": _production_figure(result, df, objects),
+        "queue_followup": _queue_figure(result, df, objects),
+    }
+
+
+def _panels(objects: list[str]) -> tuple[Figure, Any]:
     cols = min(3, len(objects))
     rows = (len(objects) + cols - 1) // cols
-    out: dict[str, Figure] = {}
-
     fig, axes = subplots(rows, cols, figsize=(5 * cols, 3.2 * rows), squeeze=False)
+    for ax in list(axes.flat)[len(objects) :]:
+        ax.axis("off")
+    return fig, axes
+
+
+def _production_figure(result: Result, df: pd.DataFrame, objects: list[str]) -> Figure:
+    from matplotlib.lines import Line2D
+
+    fig, axes = _panels(objects)
     for ax, o in zip(axes.flat, objects, strict=False):
         d = df[df["planning_object"] == o]
         low = d["week_type"] != NORMAL_WEEK
@@ -52,8 +65,6 @@ def followup_charts(result: Result) -> dict[str, Figure]:
         ax.set_xlabel("week")
         ax.set_ylabel("activities per week")
         ax2.set_ylabel("cumulative actual − plan")
-    for ax in list(axes.flat)[len(objects) :]:
-        ax.axis("off")
     handles, labels = axes[0][0].get_legend_handles_labels()
     handles.append(Line2D([], [], color="black", ls="--"))
     labels.append("cumulative actual − plan (right axis)")
@@ -63,9 +74,11 @@ def followup_charts(result: Result) -> dict[str, Figure]:
         fontsize=11,
     )
     fig.tight_layout()
-    out["production_followup"] = fig
+    return fig
 
-    fig, axes = subplots(rows, cols, figsize=(5 * cols, 3.2 * rows), squeeze=False)
+
+def _queue_figure(result: Result, df: pd.DataFrame, objects: list[str]) -> Figure:
+    fig, axes = _panels(objects)
     for ax, o in zip(axes.flat, objects, strict=False):
         d = df[df["planning_object"] == o]
         ax.plot(d["week"], d["queue_forecast"], color="#dd8452", lw=2, label="forecast queue")
@@ -90,14 +103,11 @@ def followup_charts(result: Result) -> dict[str, Figure]:
         ax.set_title(o, fontsize=10)
         ax.set_xlabel("week")
         ax.set_ylabel("patients")
-    for ax in list(axes.flat)[len(objects) :]:
-        ax.axis("off")
     handles, labels = axes[0][0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="upper right", fontsize=8)
     fig.suptitle(f"{result.instance}: waiting list, actual against forecast", fontsize=11)
     fig.tight_layout()
-    out["queue_followup"] = fig
-    return out
+    return fig
 
 
 TIER_NAMES = {
