@@ -688,6 +688,30 @@ def _draw(charts: Any, result: Result) -> Any:
 # ------------------------------------------------------------------------------ results
 
 
+#: the envelope's own keys; any other key of ``result.json`` is a level's ``extra``
+ENVELOPE_KEYS = frozenset(
+    {
+        "kind",
+        "status",
+        "objective",
+        "bound",
+        "gap",
+        "runtime_s",
+        "solver",
+        "instance",
+        "kpis",
+        "tables",
+        "charts",
+        "stages",
+        "explanation",
+        "warnings",
+        "column_types",
+        "parts",
+        "csv_dialect",
+    }
+)
+
+
 def load_result(folder: PathLike) -> Result:
     """A result folder read back (``result.json`` and its CSV tables; charts stay files).
 
@@ -719,25 +743,6 @@ def load_result(folder: PathLike) -> Result:
         tables[str(name)] = _read_table(
             path, types.get(name) or {}, swedish=env.get("csv_dialect") == "sv"
         )
-    known = {
-        "kind",
-        "status",
-        "objective",
-        "bound",
-        "gap",
-        "runtime_s",
-        "solver",
-        "instance",
-        "kpis",
-        "tables",
-        "charts",
-        "stages",
-        "explanation",
-        "warnings",
-        "column_types",
-        "parts",
-        "csv_dialect",
-    }
     stages = [
         StageReport(
             str(s["name"]),
@@ -766,7 +771,7 @@ def load_result(folder: PathLike) -> Result:
         stages=stages,
         explanation=list(env.get("explanation") or []),
         warnings=list(env.get("warnings") or []),
-        extra={k: v for k, v in env.items() if k not in known},
+        extra={k: v for k, v in env.items() if k not in ENVELOPE_KEYS},
         parts=parts,
     )
 
