@@ -8,7 +8,8 @@ rows; each planning level then turns the rows into frozen pydantic data with
 Folder layout::
 
     my-instance/
-      instance.yaml        # kind: strategic, name: ..., parameters: {...}, tables: {units: units.csv}
+      instance.yaml        # kind: strategic, name: ..., parameters: {...},
+                           # tables: {units: units.csv}
       units.csv            # one CSV per table; the file name defaults to <table>.csv
       ...
 
@@ -1016,7 +1017,8 @@ def check_ref(
     *,
     optional: bool = False,
 ) -> None:
-    """Raise on the first row whose ``field_`` is not among ``known`` ("unit 'X' is not defined")."""
+    """Raise on the first row whose ``field_`` is not among ``known`` ("unit 'X' is not
+    defined")."""
     known_set = set(known)
     for i, row in enumerate(rows):
         value = getattr(row, field_)

@@ -375,8 +375,8 @@ XLSX_BAD: list[tuple[str, str, str, object, str]] = [
         "beds",
         "C2",
         "=0.02*1",
-        "row 2, field 'staffed_beds': cell C2 holds a formula without a stored value: open and save "
-        "the workbook in Excel so the values are stored",
+        "row 2, field 'staffed_beds': cell C2 holds a formula without a stored value: "
+        "open and save the workbook in Excel so the values are stored",
     ),
     (
         "#DIV/0!",
