@@ -2,9 +2,10 @@
 
 Runs region-small's balance (the strategic part of region-cycle too) with HiGHS and CBC,
 clinic-plan's plan (default max-nodes; a 900 s safety net so that the node limit, not the
-machine's load, ends every stage: the shipped 120 s can cut the last stage on a busy machine), clinic-matrix's matrix, clinic-plan-matrix's matrices
-from the clinic-plan plan, and ward-roster-short's roster (seed 0, deterministic time), and
-writes one row per stage: case, stage, value, status, plus the case's overall status.
+machine's load, ends every stage: the shipped 120 s can cut the last stage on a busy
+machine), clinic-matrix's matrix, clinic-plan-matrix's matrices from the clinic-plan plan,
+and ward-roster-short's roster (seed 0, deterministic time), and writes one row per stage:
+case, stage, value, status, plus the case's overall status.
 
     .venv/bin/python benchmarks/stage_values.py [--out benchmarks/results/stage_values_before.csv]
         [--only balance,plan,matrix,roster] [--plan-time-limit 900]

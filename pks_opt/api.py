@@ -34,6 +34,7 @@ from typing import Any, TypeVar
 import pandas as pd
 
 from pks_opt import interrupt
+from pks_opt.constants import DEFAULT_TIME_LIMIT_S
 from pks_opt.errors import InputError, InputWarning
 from pks_opt.io import RawInstance, read_raw
 from pks_opt.production_plan import DEFAULT_TIME_LIMIT_S as PLAN_TIME_LIMIT_S
@@ -296,9 +297,9 @@ def _prepare_plan(
     max_nodes: int | None,
 ) -> Callable[[], Result]:
     """Read and validate a plan instance with its hand-over and actuals; the solve to run."""
+    from pks_opt.production_plan import DEFAULT_MAX_NODES
     from pks_opt.production_plan.balance_link import apply_balance_handover, read_balance_handover
     from pks_opt.production_plan.data import plan_from_raw
-    from pks_opt.production_plan.milp import DEFAULT_MAX_NODES
 
     nodes = DEFAULT_MAX_NODES if max_nodes is None else max_nodes
     data = plan_from_raw(raw).with_goal_tolerance(goal_tolerance)
@@ -436,7 +437,7 @@ def matrix(
     *,
     from_plan: PathLike | None = None,
     week: int | None = None,
-    time_limit: float = 60.0,
+    time_limit: float = DEFAULT_TIME_LIMIT_S,
     workers: int = 1,
     seed: int = 0,
     scenarios: Sequence[PathLike] = (),
@@ -483,7 +484,7 @@ def roster(
     from_matrix: PathLike | None = None,
     from_need: PathLike | None = None,
     unit: str | None = None,
-    time_limit: float = 60.0,
+    time_limit: float = DEFAULT_TIME_LIMIT_S,
     seed: int = 0,
     workers: int = 2,
     deterministic: bool = False,
@@ -687,6 +688,30 @@ def _draw(charts: Any, result: Result) -> Any:
 # ------------------------------------------------------------------------------ results
 
 
+#: the envelope's own keys; any other key of ``result.json`` is a level's ``extra``
+ENVELOPE_KEYS = frozenset(
+    {
+        "kind",
+        "status",
+        "objective",
+        "bound",
+        "gap",
+        "runtime_s",
+        "solver",
+        "instance",
+        "kpis",
+        "tables",
+        "charts",
+        "stages",
+        "explanation",
+        "warnings",
+        "column_types",
+        "parts",
+        "csv_dialect",
+    }
+)
+
+
 def load_result(folder: PathLike) -> Result:
     """A result folder read back (``result.json`` and its CSV tables; charts stay files).
 
@@ -718,25 +743,6 @@ def load_result(folder: PathLike) -> Result:
         tables[str(name)] = _read_table(
             path, types.get(name) or {}, swedish=env.get("csv_dialect") == "sv"
         )
-    known = {
-        "kind",
-        "status",
-        "objective",
-        "bound",
-        "gap",
-        "runtime_s",
-        "solver",
-        "instance",
-        "kpis",
-        "tables",
-        "charts",
-        "stages",
-        "explanation",
-        "warnings",
-        "column_types",
-        "parts",
-        "csv_dialect",
-    }
     stages = [
         StageReport(
             str(s["name"]),
@@ -765,7 +771,7 @@ def load_result(folder: PathLike) -> Result:
         stages=stages,
         explanation=list(env.get("explanation") or []),
         warnings=list(env.get("warnings") or []),
-        extra={k: v for k, v in env.items() if k not in known},
+        extra={k: v for k, v in env.items() if k not in ENVELOPE_KEYS},
         parts=parts,
     )
 

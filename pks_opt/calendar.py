@@ -8,7 +8,10 @@ demand, an activity matrix's sessions), and marks it in its outputs and charts.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from functools import lru_cache
+
+from pks_opt.constants import HOURS_PER_DAY, MINUTES_PER_HOUR
 
 COUNTRY = "SE"
 #: a plan year of the strategic level: four quarters
@@ -62,3 +65,23 @@ def plan_year_periods(
             f"no period of year {year} (periods: {', '.join(periods)})", file=file, field=field
         )
     return chosen
+
+
+_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
+
+
+def clock_minutes(text: str, *, max_hours: int = HOURS_PER_DAY) -> int:
+    """``HH:MM`` → minutes after midnight: the one clock parser of the package.
+
+    Hours run below ``max_hours``: 24 for a time of day (``23:59``), 48 where a shift may end
+    the next day (``31:00`` is 07:00 tomorrow).
+
+    Raises
+    ------
+    ValueError
+        ``expected a time HH:MM`` (the caller names file, row and field).
+    """
+    m = _CLOCK.match(text.strip())
+    if not m or int(m.group(1)) >= max_hours or int(m.group(2)) >= MINUTES_PER_HOUR:
+        raise ValueError("expected a time HH:MM")
+    return int(m.group(1)) * MINUTES_PER_HOUR + int(m.group(2))

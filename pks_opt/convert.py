@@ -5,9 +5,9 @@ one sheet per table), so a planner can edit an instance in Excel and hand it bac
 Nothing is lost: the manifest's keys (``parameters.x`` dotted in the workbook), every table,
 its columns in order and every cell. A CSV cell that is exactly how a number is written
 (``12``, ``-0.5``) becomes a number cell in the workbook; everything else stays text (``007``,
-``NA``, ``1.50``, ``1.0``), and a number-looking id is read back as text by every level (ids are always
-text). A workbook's number cells are written to CSV as the shortest text that reads back as the
-same number, so folder → workbook → folder gives the same CSV text.
+``NA``, ``1.50``, ``1.0``), and a number-looking id is read back as text by every level (ids
+are always text). A workbook's number cells are written to CSV as the shortest text that
+reads back as the same number, so folder → workbook → folder gives the same CSV text.
 """
 
 from __future__ import annotations

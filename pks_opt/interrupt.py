@@ -92,6 +92,7 @@ def uninstall() -> None:
 
 @contextlib.contextmanager
 def installed() -> Iterator[None]:
+    """Signal handlers installed for the ``with`` block (left alone when already installed)."""
     mine = install()
     try:
         yield
@@ -106,6 +107,7 @@ def requested() -> str | None:
 
 
 def seconds_since_start() -> float:
+    """Seconds from the start of the run to the signal (or to now when none came)."""
     return float((_state["at"] or time.monotonic()) - _state["started"])
 
 

@@ -8,7 +8,8 @@ rows; each planning level then turns the rows into frozen pydantic data with
 Folder layout::
 
     my-instance/
-      instance.yaml        # kind: strategic, name: ..., parameters: {...}, tables: {units: units.csv}
+      instance.yaml        # kind: strategic, name: ..., parameters: {...},
+                           # tables: {units: units.csv}
       units.csv            # one CSV per table; the file name defaults to <table>.csv
       ...
 
@@ -368,7 +369,7 @@ class _SafeLoader(yaml.SafeLoader):
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
+            event = self.peek_event()  # type: ignore[no-untyped-call]
             self._aliases += 1
             target = self.anchors.get(event.anchor)
             if target is not None:
@@ -870,8 +871,8 @@ def _sheet_cell(
     if kind is str:
         if cell.data_type == "e":  # an error such as #DIV/0! (text would be type "s")
             return _CellProblem(
-                f"cell {_cell_name(sheet, row, column)} holds the error {value}: correct the formula or the"
-                " cells it uses"
+                f"cell {_cell_name(sheet, row, column)} holds the error {value}: correct the"
+                " formula or the cells it uses"
             )
         return value.strip() or None
     if kind is int or kind is bool:
@@ -885,8 +886,8 @@ def _sheet_cell(
     if value is None:
         if (row, column) in has_formula:
             return _CellProblem(
-                f"cell {_cell_name(sheet, row, column)} holds a formula without a stored value: open and"
-                " save the workbook in Excel so the values are stored"
+                f"cell {_cell_name(sheet, row, column)} holds a formula without a stored value:"
+                " open and save the workbook in Excel so the values are stored"
             )
         return None
     return value
@@ -1179,7 +1180,8 @@ def check_ref(
     *,
     optional: bool = False,
 ) -> None:
-    """Raise on the first row whose ``field_`` is not among ``known`` ("unit 'X' is not defined")."""
+    """Raise on the first row whose ``field_`` is not among ``known`` ("unit 'X' is not
+    defined")."""
     known_set = set(known)
     for i, row in enumerate(rows):
         value = getattr(row, field_)

@@ -56,8 +56,9 @@ def solve_pulp(
 
     The status distinguishes proven optimal, feasible with a gap, infeasible, and stopped
     without a solution: ``NO_SOLUTION_IN_TIME`` by the time or node limit, ``INTERRUPTED`` by
-    SIGINT/SIGTERM (:mod:`pks_opt.interrupt`; stopped with an incumbent it is ``FEASIBLE``). For HiGHS the best bound comes from the solver; CBC through PuLP does
-    not report one, so a non-optimal CBC solution has ``bound = -inf`` (unknown).
+    SIGINT/SIGTERM (:mod:`pks_opt.interrupt`; stopped with an incumbent it is ``FEASIBLE``).
+    For HiGHS the best bound comes from the solver; CBC through PuLP does not report one,
+    so a non-optimal CBC solution has ``bound = -inf`` (unknown).
     ``warm_start`` starts the search from the variables' current values (e.g. a previous
     stage's solution): CBC's MIP start; HiGHS gets the integer variables' values as a partial
     solution (PuLP's HiGHS interface has no MIP start of its own).
@@ -72,45 +73,10 @@ def solve_pulp(
         return MilpOutcome(SolveStatus.INTERRUPTED, math.inf, -math.inf, 0.0, name)
     solver: Any
     if key == "cbc":
-        solver = pulp.PULP_CBC_CMD(
-            msg=msg,
-            timeLimit=time_limit_s,
-            gapRel=mip_gap,
-            # one thread = CBC's serial code: "-threads 1" runs its threaded search with one
-            # worker, which CBC 2.10.3 (PuLP's bundled binary) sometimes never starts — the
-            # search then waits for the time limit (seen: a 48-row plan, 10 s instead of 0.1)
-            threads=threads if threads is not None and threads > 1 else None,
-            warmStart=warm_start,
-            maxNodes=max_nodes,
-            **({} if presolve else {"presolve": False, "options": ["preprocess off"]}),
-        )
+        solver = _cbc(msg, time_limit_s, mip_gap, threads, warm_start, max_nodes, presolve)
     else:
-        import highspy
-
-        kinds = highspy.cb.HighsCallbackType
-        mip_kind = int(kinds.kCallbackMipInterrupt)
-
-        def stop(kind: Any, _msg: Any, out: Any, into: Any, _data: Any) -> None:
-            # HiGHS asks at every node (MIP) and iteration (simplex, IPM): a signal stops it
-            # with its incumbent; max_nodes only counts branch-and-bound nodes
-            if interrupt.requested() or (
-                max_nodes is not None and int(kind) == mip_kind and out.mip_node_count >= max_nodes
-            ):
-                into.user_interrupt = True
-
-        extra: dict[str, Any] = {
-            "callbackTuple": (stop, None),
-            "callbacksToActivate": [
-                kinds.kCallbackMipInterrupt,
-                kinds.kCallbackSimplexInterrupt,
-                kinds.kCallbackIpmInterrupt,
-            ],
-        }
-        extra.update(highs_options or {})
-        if not presolve:
-            extra["presolve"] = "off"
-        solver = _highs_class(warm_start)(
-            msg=msg, timeLimit=time_limit_s, gapRel=mip_gap, threads=threads, **extra
+        solver = _highs(
+            msg, time_limit_s, mip_gap, threads, warm_start, max_nodes, highs_options, presolve
         )
     start = time.perf_counter()
     if key == "cbc":
@@ -138,6 +104,70 @@ def solve_pulp(
         # stopped by the signal before any solution, not by the time limit
         return replace(out, status=SolveStatus.INTERRUPTED)
     return out
+
+
+def _cbc(
+    msg: bool,
+    time_limit_s: float | None,
+    mip_gap: float | None,
+    threads: int | None,
+    warm_start: bool,
+    max_nodes: int | None,
+    presolve: bool,
+) -> Any:
+    import pulp
+
+    return pulp.PULP_CBC_CMD(
+        msg=msg,
+        timeLimit=time_limit_s,
+        gapRel=mip_gap,
+        # one thread = CBC's serial code: "-threads 1" runs its threaded search with one
+        # worker, which CBC 2.10.3 (PuLP's bundled binary) sometimes never starts — the
+        # search then waits for the time limit (seen: a 48-row plan, 10 s instead of 0.1)
+        threads=threads if threads is not None and threads > 1 else None,
+        warmStart=warm_start,
+        maxNodes=max_nodes,
+        **({} if presolve else {"presolve": False, "options": ["preprocess off"]}),
+    )
+
+
+def _highs(
+    msg: bool,
+    time_limit_s: float | None,
+    mip_gap: float | None,
+    threads: int | None,
+    warm_start: bool,
+    max_nodes: int | None,
+    highs_options: Mapping[str, Any] | None,
+    presolve: bool,
+) -> Any:
+    import highspy
+
+    kinds = highspy.cb.HighsCallbackType
+    mip_kind = int(kinds.kCallbackMipInterrupt)
+
+    def stop(kind: Any, _msg: Any, out: Any, into: Any, _data: Any) -> None:
+        # HiGHS asks at every node (MIP) and iteration (simplex, IPM): a signal stops it
+        # with its incumbent; max_nodes only counts branch-and-bound nodes
+        if interrupt.requested() or (
+            max_nodes is not None and int(kind) == mip_kind and out.mip_node_count >= max_nodes
+        ):
+            into.user_interrupt = True
+
+    extra: dict[str, Any] = {
+        "callbackTuple": (stop, None),
+        "callbacksToActivate": [
+            kinds.kCallbackMipInterrupt,
+            kinds.kCallbackSimplexInterrupt,
+            kinds.kCallbackIpmInterrupt,
+        ],
+    }
+    extra.update(highs_options or {})
+    if not presolve:
+        extra["presolve"] = "off"
+    return _highs_class(warm_start)(
+        msg=msg, timeLimit=time_limit_s, gapRel=mip_gap, threads=threads, **extra
+    )
 
 
 #: seconds a CBC subprocess gets to stop on SIGINT before it is killed
@@ -172,7 +202,7 @@ def _highs_class(warm_start: bool) -> Any:
     if not warm_start:
         return pulp.HiGHS
 
-    class _HighsWarm(pulp.HiGHS):
+    class _HighsWarm(pulp.HiGHS):  # type: ignore[misc]  # pulp is untyped
         def callSolver(self, lp: Any) -> None:
             index, value = [], []
             for var in lp.variables():

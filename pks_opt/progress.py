@@ -43,6 +43,7 @@ def _num(v: float) -> str:
 
 
 def stage_started(name: str, budget_s: float | None) -> None:
+    """Report a stage's start and its time budget to the progress sink, if any."""
     sink = _sink.get()
     if sink is not None:
         limit = (
@@ -52,6 +53,7 @@ def stage_started(name: str, budget_s: float | None) -> None:
 
 
 def stage_done(report: StageReport) -> None:
+    """Report a stage's end: value, proven or not, and the bound."""
     sink = _sink.get()
     if sink is None:
         return

@@ -1,4 +1,5 @@
-"""The result envelope shared by every level: plain data, serialisable, never None for "no solution".
+"""The result envelope shared by every level: plain data, serialisable, never None for "no
+solution".
 
 A :class:`Result` carries the solve status, objective and bound, runtime, KPIs, the tables
 (pandas DataFrames) and any explanation lines. :mod:`pks_opt.report.output` writes it as

@@ -54,7 +54,19 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
+
+from annotated_types import Len
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    StrictStr,
+    Tag,
+    TypeAdapter,
+    ValidationError,
+)
 
 from pks_opt.errors import InputError
 from pks_opt.io import RawInstance, Table, load_yaml
@@ -165,62 +177,165 @@ def load_scenario(path: str | Path) -> Scenario:
     return scenario
 
 
-def _check_change(s: Scenario, n: int, ch: Any) -> None:
-    where = s.where(n)
+def _check_change(s: Scenario, n: int, ch: Any) -> Any:
+    """The change as one of the change models (:data:`Change`); an :class:`InputError` naming
+    the scenario file, the change number and the field otherwise."""
+    try:
+        return _CHANGE.validate_python(ch)
+    except ValidationError as exc:
+        raise _change_error(s.where(n), ch, exc) from None
+
+
+# ---------------------------------------------------------------------- the change kinds
+#
+# One pydantic model per kind of change, told apart by the key that names the operation
+# (a callable discriminator: a change has no tag field of its own). The models check the
+# structure; values are checked when the variant is read, by the level's own reader.
+
+
+def _finite_number(v: Any) -> Any:
+    if not _is_number(v):
+        raise ValueError(f"must be a number (got {v!r})")
+    return v
+
+
+Number = Annotated[Any, AfterValidator(_finite_number)]
+
+
+class _Change(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _TableChange(_Change):
+    table: StrictStr
+    where: dict[Any, Any] | None = None
+    skip_blank: Any = None
+    if_present: Any = None
+
+    @property
+    def lenient(self) -> bool:
+        """``if_present: true``: an absent table or a ``where`` matching nothing is no error."""
+        return self.if_present is True
+
+
+class SetChange(_TableChange):
+    """Replace values (a new column is added)."""
+
+    set: Annotated[dict[Any, Any], Len(min_length=1)]
+
+
+class ScaleChange(_TableChange):
+    """Multiply numeric values."""
+
+    scale: Annotated[dict[Any, Number], Len(min_length=1)]
+
+
+class AddChange(_TableChange):
+    """Add to numeric values."""
+
+    add: Annotated[dict[Any, Number], Len(min_length=1)]
+
+
+class RemoveChange(_TableChange):
+    """Delete the matching rows."""
+
+    remove: Literal[True]
+
+
+class AppendChange(_Change):
+    """Append rows (new columns are added, blank in the other rows)."""
+
+    table: StrictStr
+    append: list[dict[Any, Any]]
+    skip_blank: Any = None
+    if_present: Any = None
+
+
+class ParametersChange(_Change):
+    """Override manifest parameters."""
+
+    parameters: dict[Any, Any]
+
+
+class ShortcutChange(BaseModel):
+    """A named shortcut; its other keys are the shortcut's arguments."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    shortcut: StrictStr
+
+
+def _change_kind(ch: Any) -> str | None:
     if not isinstance(ch, dict):
-        raise InputError("a change must be a mapping", file=where)
+        return None
     if "shortcut" in ch:
-        if not isinstance(ch["shortcut"], str):
-            raise InputError("must name a shortcut", file=where, field="shortcut")
-        return
+        return "shortcut"
     if "parameters" in ch:
-        if set(ch) != {"parameters"} or not isinstance(ch["parameters"], dict):
-            raise InputError(
-                "a parameters change is just {parameters: {name: value}}",
-                file=where,
-                field="parameters",
-            )
-        return
-    unknown = set(ch) - CHANGE_KEYS
+        return "parameters"
+    ops = [op for op in OPERATIONS if op in ch]
+    if len(ops) != 1 or set(ch) - CHANGE_KEYS or not isinstance(ch.get("table"), str):
+        return None  # reported by _change_error in the order a reader expects
+    return ops[0]
+
+
+Change = Annotated[
+    Annotated[SetChange, Tag("set")]
+    | Annotated[ScaleChange, Tag("scale")]
+    | Annotated[AddChange, Tag("add")]
+    | Annotated[AppendChange, Tag("append")]
+    | Annotated[RemoveChange, Tag("remove")]
+    | Annotated[ParametersChange, Tag("parameters")]
+    | Annotated[ShortcutChange, Tag("shortcut")],
+    Discriminator(_change_kind),
+]
+_CHANGE: TypeAdapter[Any] = TypeAdapter(Change)
+UpdateChange = SetChange | ScaleChange | AddChange
+
+
+def _change_error(where: str, ch: Any, exc: ValidationError) -> InputError:
+    """The first problem of a change, worded for a planner, in the order it is looked for:
+    not a mapping, an unknown key, the table, the operation, ``where``, the values."""
+    if not isinstance(ch, dict):
+        return InputError("a change must be a mapping", file=where)
+    unknown = sorted(set(ch) - CHANGE_KEYS) if _change_kind(ch) != "parameters" else []
+    if "shortcut" in ch:
+        return InputError("must name a shortcut", file=where, field="shortcut")
+    if "parameters" in ch:
+        return InputError(
+            "a parameters change is just {parameters: {name: value}}",
+            file=where,
+            field="parameters",
+        )
     if unknown:
-        key = sorted(unknown)[0]
-        raise InputError(
-            f"unknown key '{key}' (expected table, where, one of {', '.join(OPERATIONS)};"
+        return InputError(
+            f"unknown key '{unknown[0]}' (expected table, where, one of {', '.join(OPERATIONS)};"
             " or parameters; or shortcut)",
             file=where,
-            field=key,
+            field=str(unknown[0]),
         )
     if not isinstance(ch.get("table"), str):
-        raise InputError("missing table name", file=where, field="table")
+        return InputError("missing table name", file=where, field="table")
     ops = [op for op in OPERATIONS if op in ch]
     if len(ops) != 1:
-        raise InputError(
-            f"give exactly one of {', '.join(OPERATIONS)}"
-            + (f" (got {', '.join(ops)})" if ops else ""),
-            file=where,
-        )
-    op = ops[0]
-    if "where" in ch and not isinstance(ch["where"], dict):
-        raise InputError("must map column names to values", file=where, field="where")
-    if op == "append":
-        rows = ch["append"]
-        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-            raise InputError("must be a list of rows (mappings)", file=where, field="append")
-        if "where" in ch:
-            raise InputError("'append' takes no 'where'", file=where, field="where")
-    elif op == "remove":
-        if ch["remove"] is not True:
-            raise InputError("must be true", file=where, field="remove")
-    else:
-        values = ch[op]
-        if not isinstance(values, dict) or not values:
-            raise InputError("must map column names to values", file=where, field=op)
-        if op in ("scale", "add"):
-            for col, v in values.items():
-                if not _is_number(v):
-                    raise InputError(
-                        f"must be a number (got {v!r})", file=where, field=f"{op}.{col}"
-                    )
+        got = f" (got {', '.join(ops)})" if ops else ""
+        return InputError(f"give exactly one of {', '.join(OPERATIONS)}{got}", file=where)
+    errors = sorted(exc.errors(), key=lambda e: e["loc"][1:2] != ("where",))
+    return _field_error(where, ops[0], errors[0])
+
+
+def _field_error(where: str, op: str, err: Any) -> InputError:
+    loc = [str(x) for x in err["loc"][1:]]  # after the tag
+    key = loc[0] if loc else op
+    if key == "where":
+        if op == "append":
+            return InputError("'append' takes no 'where'", file=where, field="where")
+        return InputError("must map column names to values", file=where, field="where")
+    if key == "append":
+        return InputError("must be a list of rows (mappings)", file=where, field="append")
+    if key == "remove":
+        return InputError("must be true", file=where, field="remove")
+    if len(loc) >= 2 and err["type"] == "value_error":
+        return InputError(str(err["ctx"]["error"]), file=where, field=f"{op}.{loc[1]}")
+    return InputError("must map column names to values", file=where, field=op)
 
 
 # ---------------------------------------------------------------------- applying
@@ -291,8 +406,8 @@ def apply_scenario(raw: RawInstance, scenario: Scenario) -> ScenarioInstance:
     param_by = dict(prev.parameter_by) if prev is not None else {}
     sname = str(scenario.path)
     for n, change, label in _expanded(scenario):
-        if "parameters" in change:
-            for k, v in change["parameters"].items():
+        if isinstance(change, ParametersChange):
+            for k, v in change.parameters.items():
                 params[str(k)] = v
                 param_by[str(k)] = (sname, n)
             continue
@@ -317,13 +432,14 @@ def apply_scenario(raw: RawInstance, scenario: Scenario) -> ScenarioInstance:
     )
 
 
-def _expanded(scenario: Scenario) -> Iterator[tuple[int, Mapping[str, Any], str]]:
+def _expanded(scenario: Scenario) -> Iterator[tuple[int, Any, str]]:
     """(change number, generic change, label) with shortcuts expanded."""
-    for n, ch in enumerate(scenario.changes, start=1):
-        if "shortcut" not in ch:
+    for n, raw_change in enumerate(scenario.changes, start=1):
+        ch = _check_change(scenario, n, raw_change)
+        if not isinstance(ch, ShortcutChange):
             yield n, ch, ""
             continue
-        name = ch["shortcut"]
+        name = ch.shortcut
         if name not in SHORTCUTS:
             _load_shortcut_modules()
         fn = SHORTCUTS.get(name)
@@ -333,7 +449,7 @@ def _expanded(scenario: Scenario) -> Iterator[tuple[int, Mapping[str, Any], str]
             raise InputError(
                 f"unknown shortcut '{name}' (known: {known})", file=where, field="shortcut"
             )
-        args = {k: v for k, v in ch.items() if k != "shortcut"}
+        args = dict(ch.model_extra or {})
         try:
             generic = fn(args)
         except KeyError as exc:
@@ -341,8 +457,7 @@ def _expanded(scenario: Scenario) -> Iterator[tuple[int, Mapping[str, Any], str]
         except (ValueError, TypeError) as exc:
             raise InputError(f"shortcut '{name}': {exc}", file=where) from None
         for g in generic:
-            _check_change(scenario, n, g)
-            yield n, g, f" (shortcut {name})"
+            yield n, _check_change(scenario, n, g), f" (shortcut {name})"
 
 
 def _apply_change(
@@ -350,89 +465,125 @@ def _apply_change(
     scenario: Scenario,
     n: int,
     label: str,
-    ch: Mapping[str, Any],
+    ch: SetChange | ScaleChange | AddChange | AppendChange | RemoveChange,
     states: dict[str, _TableState],
     state: Callable[[str], _TableState],
 ) -> None:
     where = scenario.where(n)
     sname = str(scenario.path)
-    name = str(ch["table"])
-    if "append" in ch:
+    name = ch.table
+    if isinstance(ch, AppendChange):
         if name not in raw.tables and name not in states:
             states[name] = _TableState(name, f"{sname} ({name})", [], [], [], [], [])
-        st = state(name)
-        for row in ch["append"]:
-            for col in row:
-                if str(col) not in st.columns:
-                    st.columns.append(str(col))
-                    for r in st.rows:
-                        r[str(col)] = None
-            st.rows.append({c: _cell(row.get(c)) for c in st.columns})
-            st.origin_row.append(None)
-            st.appended_by.append((sname, n))
-            st.cell_by.append({})
+        _append(state(name), ch.append, (sname, n))
         return
     if name not in raw.tables and name not in states:
-        if ch.get("if_present") is True:
+        if ch.lenient:
             return
         raise InputError(f"the instance has no table '{name}'{label}", file=where, field="table")
     st = state(name)
-    cond = {str(k): v for k, v in (ch.get("where") or {}).items()}
+    matched = _matched_rows(st, ch, where, label)
+    if not matched:
+        return  # if_present: nothing to change
+    if isinstance(ch, RemoveChange):
+        _remove(st, matched)
+    else:
+        _update(st, ch, matched, (sname, n), where, label)
+
+
+def _append(st: _TableState, rows: list[dict[Any, Any]], by: tuple[str, int]) -> None:
+    for row in rows:
+        for col in row:
+            _add_column(st, str(col))
+        st.rows.append({c: _cell(row.get(c)) for c in st.columns})
+        st.origin_row.append(None)
+        st.appended_by.append(by)
+        st.cell_by.append({})
+
+
+def _add_column(st: _TableState, col: str) -> None:
+    if col not in st.columns:
+        st.columns.append(col)
+        for r in st.rows:
+            r[col] = None
+
+
+def _matched_rows(st: _TableState, ch: _TableChange, where: str, label: str) -> list[int]:
+    """Rows the change's ``where`` matches (every row without one); an error when none does,
+    unless ``if_present``."""
+    cond = {str(k): v for k, v in (ch.where or {}).items()}
     for col in cond:
         if col not in st.columns:
             raise InputError(
-                f"table '{name}' has no column '{col}'{label}", file=where, field="where"
+                f"table '{st.name}' has no column '{col}'{label}", file=where, field="where"
             )
     matched = [
         i for i, r in enumerate(st.rows) if all(_matches(r.get(c), v) for c, v in cond.items())
     ]
-    if not matched and ch.get("if_present") is True:
-        return
-    if not matched:
+    if not matched and not ch.lenient:
         what = " and ".join(f"{c} {v!r}" for c, v in cond.items()) or "any row"
         raise InputError(
-            f"no row of table '{name}' has {what}{label}".replace("has any row", "exists"),
+            f"no row of table '{st.name}' has {what}{label}".replace("has any row", "exists"),
             file=where,
             field="where",
         )
-    if ch.get("remove") is True:
-        keep = [i for i in range(len(st.rows)) if i not in set(matched)]
-        st.rows = [st.rows[i] for i in keep]
-        st.origin_row = [st.origin_row[i] for i in keep]
-        st.appended_by = [st.appended_by[i] for i in keep]
-        st.cell_by = [st.cell_by[i] for i in keep]
-        return
-    op = next(o for o in ("set", "scale", "add") if o in ch)
-    for col, v in ch[op].items():
-        col = str(col)
-        if col not in st.columns:
-            if op != "set":
-                raise InputError(
-                    f"table '{name}' has no column '{col}'{label}", file=where, field=f"{op}.{col}"
-                )
-            st.columns.append(col)
-            for r in st.rows:
-                r[col] = None
+    return matched
+
+
+def _remove(st: _TableState, matched: list[int]) -> None:
+    gone = set(matched)
+    keep = [i for i in range(len(st.rows)) if i not in gone]
+    st.rows = [st.rows[i] for i in keep]
+    st.origin_row = [st.origin_row[i] for i in keep]
+    st.appended_by = [st.appended_by[i] for i in keep]
+    st.cell_by = [st.cell_by[i] for i in keep]
+
+
+def _update(
+    st: _TableState,
+    ch: UpdateChange,
+    matched: list[int],
+    by: tuple[str, int],
+    where: str,
+    label: str,
+) -> None:
+    """``set``, ``scale`` or ``add`` on the matched rows, remembering which change set a cell."""
+    op = "set" if isinstance(ch, SetChange) else "scale" if isinstance(ch, ScaleChange) else "add"
+    values = (
+        ch.set if isinstance(ch, SetChange) else ch.scale if isinstance(ch, ScaleChange) else ch.add
+    )
+    for col, v in ((str(c), v) for c, v in values.items()):
+        if col not in st.columns and op != "set":
+            raise InputError(
+                f"table '{st.name}' has no column '{col}'{label}", file=where, field=f"{op}.{col}"
+            )
+        _add_column(st, col)
         for i in matched:
             old = st.rows[i].get(col)
             if op == "set":
                 new = _cell(v)
+            elif old is None and ch.skip_blank is True:
+                continue
             else:
-                if old is None and ch.get("skip_blank") is True:
-                    continue
-                x = _number(old)
-                if x is None:
-                    row_no = st.origin_row[i]
-                    at = f"row {row_no}" if row_no is not None else "an appended row"
-                    raise InputError(
-                        f"cannot {op} '{col}' of table '{name}' {at}: "
-                        f"{'it is blank' if old is None else f'{old!r} is not a number'}{label}",
-                        file=where,
-                        field=f"{op}.{col}",
-                    )
-                new = x * float(v) if op == "scale" else x + float(v)
+                new = _combine(op, old, float(v), st, i, col, where, label)
             st.rows[i][col] = new
-            st.cell_by[i][col] = (sname, n)
+            st.cell_by[i][col] = by
+
+
+def _combine(
+    op: str, old: Any, v: float, st: _TableState, i: int, col: str, where: str, label: str
+) -> float:
+    x = _number(old)
+    if x is None:
+        row_no = st.origin_row[i]
+        at = f"row {row_no}" if row_no is not None else "an appended row"
+        raise InputError(
+            f"cannot {op} '{col}' of table '{st.name}' {at}: "
+            f"{'it is blank' if old is None else f'{old!r} is not a number'}{label}",
+            file=where,
+            field=f"{op}.{col}",
+        )
+    return x * v if op == "scale" else x + v
 
 
 def _cell(v: Any) -> Any:

@@ -1,4 +1,5 @@
-"""Foundation: both solver stacks load together, the MILP backends agree, errors name the culprit."""
+"""Foundation: both solver stacks load together, the MILP backends agree, errors name the
+culprit."""
 
 from __future__ import annotations
 

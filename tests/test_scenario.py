@@ -92,7 +92,8 @@ def test_negative_care_need_is_zero_with_a_warning(tmp_path: Path) -> None:
     # op: 100 × 1.1 − 200 = −90 → 0 (warned); production = (0 + 5) × 1 = 5
     p = _scenario(
         tmp_path,
-        "changes:\n  - {table: demand, where: {planning_object: op}, set: {mission_change: -200}}\n",
+        "changes:\n"
+        "  - {table: demand, where: {planning_object: op}, set: {mission_change: -200}}\n",
     )
     res = compute_need(_read(_tiny(tmp_path), p))
     prod = res.tables["production_need"].set_index(["planning_object", "period"])

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from pks_opt.activity_matrix.data import MatrixData, build_matrix, read_matrix
 from pks_opt.activity_matrix.from_plan import matrices_from_plan
+from pks_opt.constants import DEFAULT_TIME_LIMIT_S
 from pks_opt.result import Result
 
 __all__ = ["MatrixData", "build_matrix", "matrices_from_plan", "read_matrix", "solve_matrices"]
@@ -19,7 +20,7 @@ __all__ = ["MatrixData", "build_matrix", "matrices_from_plan", "read_matrix", "s
 def solve_matrices(
     datas: Sequence[MatrixData],
     *,
-    time_limit_s: float = 60.0,
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
     workers: int = 1,
     seed: int = 0,
 ) -> Result:

@@ -13,6 +13,7 @@ import pandas as pd
 from pks_opt.activity_matrix.data import DAY_NAMES
 from pks_opt.activity_matrix.solution import ABSENT, CLOSED
 from pks_opt.i18n import Messages
+from pks_opt.report.figures import subplots
 from pks_opt.result import Result
 
 if TYPE_CHECKING:
@@ -49,11 +50,8 @@ def type_colours(result: Result) -> dict[str, str]:
 def matrix_charts(result: Result, lang: str = "en") -> dict[str, Figure]:
     """One figure per week type: ``matrix`` (one week type) or ``matrix_<week type>``; texts
     in ``lang``."""
-    import matplotlib
-
     from pks_opt.i18n import messages
 
-    matplotlib.use("Agg")
     rg = result.tables["room_grid"]
     sg = result.tables["staff_grid"]
     week_types = list(dict.fromkeys(rg["week_type"]))
@@ -73,13 +71,12 @@ def _slug(text: str) -> str:
 def _figure(
     result: Result, week_type: str, rooms: pd.DataFrame, staff: pd.DataFrame, m: Messages
 ) -> Figure:
-    import matplotlib.pyplot as plt
     from matplotlib.patches import Patch
 
     colours = type_colours(result)
     days = [c for c in DAY_NAMES if c in rooms.columns]
     n_rows = max(len(rooms), len(staff), 1)
-    fig, (ax_r, ax_s) = plt.subplots(
+    fig, (ax_r, ax_s) = subplots(
         1,
         2,
         figsize=(7 + 1.9 * len(days), 0.9 + 0.36 * n_rows),

@@ -23,11 +23,14 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Set
 from pathlib import Path
+from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
+from pks_opt.calendar import clock_minutes
+from pks_opt.constants import MINUTES_PER_HOUR, NORMAL_WEEK
 from pks_opt.errors import InputError
 from pks_opt.io import (
     Frozen,
@@ -39,14 +42,13 @@ from pks_opt.io import (
     parse_parameters,
     parse_rows,
     read_raw,
+    validation_to_input_error,
 )
 from pks_opt.limits import MAX_MATRIX_COUNT
 
 INSTANCE_KIND = "activity_matrix"
-NORMAL_WEEK = "normal"
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 DAY_NAMES_LONG = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
 #: a production / patients-per-session ratio within this of an integer is that integer
 RATIO_TOLERANCE = 1e-6
 
@@ -68,10 +70,8 @@ class SessionRow(Row):
     @field_validator("start", "end")
     @classmethod
     def _clock(cls, v: str) -> str:
-        m = _CLOCK.match(v)
-        if not m or int(m.group(1)) > 23 or int(m.group(2)) > 59:
-            raise ValueError("expected a time HH:MM")
-        return f"{int(m.group(1)):02d}:{m.group(2)}"
+        h, m = divmod(clock_minutes(v), MINUTES_PER_HOUR)
+        return f"{h:02d}:{m:02d}"
 
 
 class RoomRow(Row):
@@ -187,9 +187,7 @@ class Session(Frozen):
 
     @property
     def hours(self) -> float:
-        h0, m0 = map(int, self.start.split(":"))
-        h1, m1 = map(int, self.end.split(":"))
-        return ((h1 * 60 + m1) - (h0 * 60 + m0)) / 60
+        return (clock_minutes(self.end) - clock_minutes(self.start)) / MINUTES_PER_HOUR
 
 
 class Room(Frozen):
@@ -279,6 +277,67 @@ class MatrixData(Frozen):
     #: activity type -> what the production plan asks (empty without --from-plan)
     plan_asks: dict[str, PlanAsk] = Field(default_factory=dict)
 
+    # ---------------------------------------------------------------- validation
+    @model_validator(mode="after")
+    def _consistent(self) -> MatrixData:
+        """Cross-references between the tables, the same rules the file readers check, so
+        data built in code (``model_copy``/``with_need``, tests) is held to them too."""
+        _check_days_field(self.days)
+        sids = _unique_ids("session", (s.id for s in self.sessions))
+        rids = _unique_ids("room", (r.id for r in self.rooms))
+        tids = _unique_ids("activity type", (t.id for t in self.activity_types))
+        _unique_ids("staff", (s.id for s in self.staff))
+        for sess in self.sessions:
+            if sess.end <= sess.start:
+                raise ValueError(f"session '{sess.id}' ends ({sess.end}) before it starts")
+        all_caps = {c for r in self.rooms for c in r.capabilities}
+        for t in self.activity_types:
+            if t.capability is not None and t.capability not in all_caps:
+                raise ValueError(f"no room has capability '{t.capability}' ('{t.id}')")
+        for st in self.staff:
+            _known("activity type", st.activities, tids, f"staff '{st.id}'")
+        _known("activity type", self.need, tids, "need")
+        _known("activity type", self.plan_asks, tids, "plan_asks")
+        self._check_cells(sids, rids, tids)
+        return self
+
+    def _check_cells(self, sids: Set[str], rids: Set[str], tids: Set[str]) -> None:
+        count = {s.id: s.count for s in self.staff}
+        for (sid, _d, k), n in self.availability.items():
+            _known("staff", (sid,), count, "availability")
+            _known("session", (k,), sids, "availability")
+            if not 0 <= n <= count[sid]:
+                raise ValueError(f"{n} available but staff '{sid}' has count {count[sid]}")
+        for r, _d, k in self.closed:
+            _known("room", (r,), rids, "closed cells")
+            _known("session", (k,), sids, "closed cells")
+        for t, d in self.same_day:
+            _known("activity type", (t,), tids, "same_day")
+            _known("weekday", (d,), self.days, "same_day")
+        for rule in self.day_rules:
+            _known("activity type", (rule.activity_type,), tids, "day_rules")
+            _known("weekday", (rule.weekday,), self.days, "day_rules")
+            if rule.max_sessions is not None and rule.min_sessions > rule.max_sessions:
+                raise ValueError(
+                    f"day rule of '{rule.activity_type}': min_sessions {rule.min_sessions} "
+                    f"is above max_sessions {rule.max_sessions}"
+                )
+        always_closed = {(r, d, k) for wt, r, d, k in self.closed_rules if wt is None}
+        caps = {r.id: r.capabilities for r in self.rooms}
+        cap_of = {t.id: t.capability for t in self.activity_types}
+        cells: set[tuple[str, int, str]] = set()
+        for p in self.pins:
+            _known("room", (p.room,), rids, "pins")
+            _known("session", (p.session,), sids, "pins")
+            _known("activity type", (p.activity_type,), tids, "pins")
+            _known("weekday", (p.weekday,), self.days, "pins")
+            if (p.room, p.weekday, p.session) in cells:
+                raise ValueError(f"two pins in room '{p.room}' day {p.weekday} {p.session}")
+            cells.add((p.room, p.weekday, p.session))
+            problem = _pin_problem(p, always_closed, caps, cap_of)
+            if problem is not None:
+                raise ValueError(problem[0])
+
     # ---------------------------------------------------------------- lookups
     def activity(self, tid: str) -> ActivityType:
         return next(t for t in self.activity_types if t.id == tid)
@@ -329,6 +388,10 @@ class MatrixData(Frozen):
         pins = sum(1 for p in self.pins if p.activity_type == tid)
         return max(self.weekly_need(tid), pins)
 
+    def replace(self, **fields: Any) -> MatrixData:
+        """A copy with ``fields`` replaced, re-validated (``model_copy(update=…)`` is not)."""
+        return MatrixData.model_validate(self.model_dump() | fields)
+
     def with_need(
         self,
         week_type: str,
@@ -351,6 +414,29 @@ class MatrixData(Frozen):
         if plan_asks is not None:
             payload["plan_asks"] = {t: a.model_dump() for t, a in plan_asks.items()}
         return MatrixData.model_validate(payload)
+
+
+def _check_days_field(days: tuple[int, ...]) -> None:
+    if not days or any(not 0 <= d <= 6 for d in days) or len(set(days)) != len(days):
+        raise ValueError(f"days {list(days)}: distinct weekdays 0 (Monday) … 6 (Sunday) needed")
+
+
+def _unique_ids(what: str, ids: Iterable[str]) -> set[str]:
+    """The ids as a set; at least one, none twice."""
+    seen: set[str] = set()
+    for i in ids:
+        if i in seen:
+            raise ValueError(f"{what} '{i}' appears twice")
+        seen.add(i)
+    if not seen and what != "staff":
+        raise ValueError(f"at least one {what} is needed")
+    return seen
+
+
+def _known(what: str, used: Iterable[object], known: Iterable[object], where: str) -> None:
+    unknown = sorted({str(u) for u in used} - {str(k) for k in known})
+    if unknown:
+        raise ValueError(f"{where}: {what} {', '.join(repr(u) for u in unknown)} not defined")
 
 
 def resolve_week_type(
@@ -386,173 +472,28 @@ def _opt(raw: RawInstance, name: str) -> Table | None:
 
 
 def build_matrix(raw: RawInstance) -> MatrixData:
-    """Validate a :class:`RawInstance` into :class:`MatrixData` (the instance's own demand)."""
+    """Validate a :class:`RawInstance` into :class:`MatrixData` (the instance's own demand).
+
+    One small reader per table; each names file, row and field of a bad row. The cross-table
+    rules are checked again by :class:`MatrixData` itself, so data built in code is held to
+    the same rules as data read from files.
+    """
     params = parse_parameters(raw, MatrixParameters)
-
-    t_sess = raw.table("sessions")
-    sessions = parse_rows(t_sess, SessionRow)
-    check_unique(sessions, t_sess, "session")
-    if not sessions:
-        raise InputError("at least one session (part of day) is needed", file=t_sess.where)
-    for i, s in enumerate(sessions):
-        if s.end <= s.start:
-            raise InputError(
-                f"session ends ({s.end}) before it starts ({s.start})",
-                file=t_sess.where,
-                row=t_sess.row_number(i),
-                field="end",
-            )
+    days = params.days
+    sessions = _read_sessions(raw)
     sids = [s.session for s in sessions]
-
-    t_rooms = raw.table("rooms")
-    rooms = parse_rows(t_rooms, RoomRow)
-    check_unique(rooms, t_rooms, "room")
-    if not rooms:
-        raise InputError("at least one room is needed", file=t_rooms.where)
+    rooms = _read_rooms(raw)
     rids = [r.room for r in rooms]
-    all_caps = {c for r in rooms for c in _split_list(r.capabilities)}
-
-    t_types = raw.table("activity_types")
-    types = parse_rows(t_types, ActivityTypeRow)
-    check_unique(types, t_types, "activity_type")
-    if not types:
-        raise InputError("at least one activity type is needed", file=t_types.where)
+    types = _read_activity_types(raw, rooms)
     tids = [t.activity_type for t in types]
-    for i, t in enumerate(types):
-        if t.capability is not None and t.capability not in all_caps:
-            raise InputError(
-                f"no room has capability '{t.capability}'",
-                file=t_types.where,
-                row=t_types.row_number(i),
-                field="capability",
-            )
-
-    t_need = raw.table("activity_staff")
-    needs = parse_rows(t_need, ActivityStaffRow)
-    check_unique(needs, t_need, "activity_type", "competence")
-    check_ref(needs, t_need, "activity_type", tids, "activity type")
-
-    t_staff = raw.table("staff")
-    staff_rows = parse_rows(t_staff, StaffRow)
-    check_unique(staff_rows, t_staff, "staff")
-    staff_ids = [sr.staff for sr in staff_rows]
-    for i, sr in enumerate(staff_rows):
-        for a in _split_list(sr.activities):
-            if a not in tids:
-                raise InputError(
-                    f"activity type '{a}' is not defined",
-                    file=t_staff.where,
-                    row=t_staff.row_number(i),
-                    field="activities",
-                )
-
-    staff_per: dict[str, dict[str, int]] = {t: {} for t in tids}
-    for n in needs:
-        staff_per[n.activity_type][n.competence] = n.staff
-
-    avail_rules: list[tuple[str | None, str, int, str, int]] = []
-    count = {s.staff: s.count for s in staff_rows}
-    if (t_av := _opt(raw, "staff_availability")) is not None:
-        av_rows = parse_rows(t_av, AvailabilityRow)
-        check_ref(av_rows, t_av, "staff", staff_ids, "staff")
-        check_ref(av_rows, t_av, "session", sids, "session", optional=True)
-        for i, av in enumerate(av_rows):
-            if av.available > count[av.staff]:
-                raise InputError(
-                    f"{av.available} available but staff '{av.staff}' has count {count[av.staff]}",
-                    file=t_av.where,
-                    row=t_av.row_number(i),
-                    field="available",
-                )
-            for d in params.days if av.weekday is None else (av.weekday,):
-                for k in sids if av.session is None else (av.session,):
-                    avail_rules.append((av.week_type, av.staff, d, k, av.available))
-
-    closed_rules: list[tuple[str | None, str, int, str]] = []
-    if (t_cl := _opt(raw, "room_closed")) is not None:
-        cl_rows = parse_rows(t_cl, ClosedRow)
-        check_ref(cl_rows, t_cl, "room", rids, "room")
-        check_ref(cl_rows, t_cl, "session", sids, "session", optional=True)
-        for c in cl_rows:
-            for d in params.days if c.weekday is None else (c.weekday,):
-                for k in sids if c.session is None else (c.session,):
-                    closed_rules.append((c.week_type, c.room, d, k))
-    always_closed = {(r, d, k) for wt, r, d, k in closed_rules if wt is None}
-
-    same_day: dict[tuple[str, int], int] = {}
-    if (t_sd := _opt(raw, "same_day")) is not None:
-        sd_rows = parse_rows(t_sd, SameDayRow)
-        check_ref(sd_rows, t_sd, "activity_type", tids, "activity type")
-        check_unique(sd_rows, t_sd, "activity_type", "weekday")
-        _check_days(sd_rows, t_sd, params.days)
-        same_day = {(r.activity_type, r.weekday): r.sessions for r in sd_rows}
-    same_day.update(_same_day_from_profile(raw, types, t_types, params.days, same_day))
-
-    rules: list[DayRule] = []
-    if (t_ru := _opt(raw, "day_rules")) is not None:
-        ru_rows = parse_rows(t_ru, DayRuleRow)
-        check_ref(ru_rows, t_ru, "activity_type", tids, "activity type")
-        _check_days(ru_rows, t_ru, params.days)
-        for i, r in enumerate(ru_rows):
-            if r.min_sessions is None and r.max_sessions is None:
-                raise InputError(
-                    "give min_sessions, max_sessions or both",
-                    file=t_ru.where,
-                    row=t_ru.row_number(i),
-                    field="min_sessions",
-                )
-            if (
-                r.min_sessions is not None
-                and r.max_sessions is not None
-                and r.min_sessions > r.max_sessions
-            ):
-                raise InputError(
-                    f"min_sessions {r.min_sessions} is above max_sessions {r.max_sessions}",
-                    file=t_ru.where,
-                    row=t_ru.row_number(i),
-                    field="min_sessions",
-                )
-            for d in params.days if r.weekday is None else (r.weekday,):
-                rules.append(
-                    DayRule(
-                        activity_type=r.activity_type,
-                        weekday=d,
-                        min_sessions=r.min_sessions or 0,
-                        max_sessions=r.max_sessions,
-                    )
-                )
-
-    pins: list[Pin] = []
-    if (t_pin := _opt(raw, "pinned")) is not None:
-        pin_rows = parse_rows(t_pin, PinnedRow)
-        check_ref(pin_rows, t_pin, "room", rids, "room")
-        check_ref(pin_rows, t_pin, "session", sids, "session")
-        check_ref(pin_rows, t_pin, "activity_type", tids, "activity type")
-        check_unique(pin_rows, t_pin, "room", "weekday", "session", what="pinned cell")
-        _check_days(pin_rows, t_pin, params.days)
-        caps = {r.room: _split_list(r.capabilities) for r in rooms}
-        cap_of = {t.activity_type: t.capability for t in types}
-        for i, p in enumerate(pin_rows):
-            where = {"file": t_pin.where, "row": t_pin.row_number(i)}
-            if (p.room, p.weekday, p.session) in always_closed:
-                raise InputError(
-                    f"room '{p.room}' is closed on {DAY_NAMES_LONG[p.weekday]} {p.session}",
-                    field="room",
-                    **where,  # type: ignore[arg-type]
-                )
-            need_cap = cap_of[p.activity_type]
-            if need_cap is not None and need_cap not in caps[p.room]:
-                raise InputError(
-                    f"room '{p.room}' lacks capability '{need_cap}' needed by '{p.activity_type}'",
-                    field="activity_type",
-                    **where,  # type: ignore[arg-type]
-                )
-            pins.append(
-                Pin(
-                    room=p.room, weekday=p.weekday, session=p.session, activity_type=p.activity_type
-                )
-            )
-
+    staff_per = _read_activity_staff(raw, tids)
+    staff_rows = _read_staff(raw, tids)
+    avail_rules = _read_availability(raw, days, staff_rows, sids)
+    closed_rules = _read_room_closed(raw, days, rids, sids)
+    same_day = _read_same_day(raw, days, tids)
+    same_day.update(_same_day_from_profile(raw, types, raw.table("activity_types"), days, same_day))
+    rules = _read_day_rules(raw, days, tids)
+    pins = _read_pinned(raw, days, sids, rooms, types, closed_rules)
     activity_types = tuple(
         ActivityType(
             id=t.activity_type,
@@ -578,31 +519,238 @@ def build_matrix(raw: RawInstance) -> MatrixData:
         for s in staff_rows
     )
     need = {t.id: t.sessions_per_week for t in activity_types}
-    closed, availability = resolve_week_type(
-        params.week_type, tuple(closed_rules), tuple(avail_rules)
+    closed, availability = resolve_week_type(params.week_type, closed_rules, avail_rules)
+    try:
+        return MatrixData(
+            name=raw.name,
+            unit=params.unit or raw.name,
+            week_type=params.week_type,
+            days=days,
+            sessions=tuple(Session(id=s.session, start=s.start, end=s.end) for s in sessions),
+            rooms=tuple(
+                Room(id=r.room, name=r.name or r.room, capabilities=_split_list(r.capabilities))
+                for r in rooms
+            ),
+            activity_types=activity_types,
+            staff=staff,
+            need=need,
+            need_source={t: "instance" for t in need},
+            closed=closed,
+            availability=availability,
+            closed_rules=closed_rules,
+            availability_rules=avail_rules,
+            same_day=same_day,
+            day_rules=rules,
+            pins=pins,
+        )
+    except ValidationError as exc:  # pragma: no cover - the table readers catch these first
+        raise validation_to_input_error(exc, str(raw.source), None) from None
+
+
+def _read_sessions(raw: RawInstance) -> tuple[SessionRow, ...]:
+    t_sess = raw.table("sessions")
+    sessions = parse_rows(t_sess, SessionRow)
+    check_unique(sessions, t_sess, "session")
+    if not sessions:
+        raise InputError("at least one session (part of day) is needed", file=t_sess.where)
+    for i, s in enumerate(sessions):
+        if s.end <= s.start:
+            raise InputError(
+                f"session ends ({s.end}) before it starts ({s.start})",
+                file=t_sess.where,
+                row=t_sess.row_number(i),
+                field="end",
+            )
+    return sessions
+
+
+def _read_rooms(raw: RawInstance) -> tuple[RoomRow, ...]:
+    t_rooms = raw.table("rooms")
+    rooms = parse_rows(t_rooms, RoomRow)
+    check_unique(rooms, t_rooms, "room")
+    if not rooms:
+        raise InputError("at least one room is needed", file=t_rooms.where)
+    return rooms
+
+
+def _read_activity_types(
+    raw: RawInstance, rooms: tuple[RoomRow, ...]
+) -> tuple[ActivityTypeRow, ...]:
+    all_caps = {c for r in rooms for c in _split_list(r.capabilities)}
+    t_types = raw.table("activity_types")
+    types = parse_rows(t_types, ActivityTypeRow)
+    check_unique(types, t_types, "activity_type")
+    if not types:
+        raise InputError("at least one activity type is needed", file=t_types.where)
+    for i, t in enumerate(types):
+        if t.capability is not None and t.capability not in all_caps:
+            raise InputError(
+                f"no room has capability '{t.capability}'",
+                file=t_types.where,
+                row=t_types.row_number(i),
+                field="capability",
+            )
+    return types
+
+
+def _read_activity_staff(raw: RawInstance, tids: list[str]) -> dict[str, dict[str, int]]:
+    """Activity type → competence → people one session needs."""
+    t_need = raw.table("activity_staff")
+    needs = parse_rows(t_need, ActivityStaffRow)
+    check_unique(needs, t_need, "activity_type", "competence")
+    check_ref(needs, t_need, "activity_type", tids, "activity type")
+    staff_per: dict[str, dict[str, int]] = {t: {} for t in tids}
+    for n in needs:
+        staff_per[n.activity_type][n.competence] = n.staff
+    return staff_per
+
+
+def _read_staff(raw: RawInstance, tids: list[str]) -> tuple[StaffRow, ...]:
+    t_staff = raw.table("staff")
+    staff_rows = parse_rows(t_staff, StaffRow)
+    check_unique(staff_rows, t_staff, "staff")
+    for i, sr in enumerate(staff_rows):
+        for a in _split_list(sr.activities):
+            if a not in tids:
+                raise InputError(
+                    f"activity type '{a}' is not defined",
+                    file=t_staff.where,
+                    row=t_staff.row_number(i),
+                    field="activities",
+                )
+    return staff_rows
+
+
+def _read_availability(
+    raw: RawInstance, days: tuple[int, ...], staff_rows: tuple[StaffRow, ...], sids: list[str]
+) -> tuple[tuple[str | None, str, int, str, int], ...]:
+    """(week type, staff, weekday, session, available) rules, expanded over days/sessions."""
+    t_av = _opt(raw, "staff_availability")
+    if t_av is None:
+        return ()
+    count = {s.staff: s.count for s in staff_rows}
+    av_rows = parse_rows(t_av, AvailabilityRow)
+    check_ref(av_rows, t_av, "staff", list(count), "staff")
+    check_ref(av_rows, t_av, "session", sids, "session", optional=True)
+    rules: list[tuple[str | None, str, int, str, int]] = []
+    for i, av in enumerate(av_rows):
+        if av.available > count[av.staff]:
+            raise InputError(
+                f"{av.available} available but staff '{av.staff}' has count {count[av.staff]}",
+                file=t_av.where,
+                row=t_av.row_number(i),
+                field="available",
+            )
+        for d in days if av.weekday is None else (av.weekday,):
+            for k in sids if av.session is None else (av.session,):
+                rules.append((av.week_type, av.staff, d, k, av.available))
+    return tuple(rules)
+
+
+def _read_room_closed(
+    raw: RawInstance, days: tuple[int, ...], rids: list[str], sids: list[str]
+) -> tuple[tuple[str | None, str, int, str], ...]:
+    """(week type, room, weekday, session) closures, expanded over days/sessions."""
+    t_cl = _opt(raw, "room_closed")
+    if t_cl is None:
+        return ()
+    cl_rows = parse_rows(t_cl, ClosedRow)
+    check_ref(cl_rows, t_cl, "room", rids, "room")
+    check_ref(cl_rows, t_cl, "session", sids, "session", optional=True)
+    return tuple(
+        (c.week_type, c.room, d, k)
+        for c in cl_rows
+        for d in (days if c.weekday is None else (c.weekday,))
+        for k in (sids if c.session is None else (c.session,))
     )
-    return MatrixData(
-        name=raw.name,
-        unit=params.unit or raw.name,
-        week_type=params.week_type,
-        days=params.days,
-        sessions=tuple(Session(id=s.session, start=s.start, end=s.end) for s in sessions),
-        rooms=tuple(
-            Room(id=r.room, name=r.name or r.room, capabilities=_split_list(r.capabilities))
-            for r in rooms
-        ),
-        activity_types=activity_types,
-        staff=staff,
-        need=need,
-        need_source={t: "instance" for t in need},
-        closed=closed,
-        availability=availability,
-        closed_rules=tuple(closed_rules),
-        availability_rules=tuple(avail_rules),
-        same_day=same_day,
-        day_rules=tuple(rules),
-        pins=tuple(pins),
+
+
+def _read_same_day(
+    raw: RawInstance, days: tuple[int, ...], tids: list[str]
+) -> dict[tuple[str, int], int]:
+    t_sd = _opt(raw, "same_day")
+    if t_sd is None:
+        return {}
+    sd_rows = parse_rows(t_sd, SameDayRow)
+    check_ref(sd_rows, t_sd, "activity_type", tids, "activity type")
+    check_unique(sd_rows, t_sd, "activity_type", "weekday")
+    _check_days(sd_rows, t_sd, days)
+    return {(r.activity_type, r.weekday): r.sessions for r in sd_rows}
+
+
+def _read_day_rules(
+    raw: RawInstance, days: tuple[int, ...], tids: list[str]
+) -> tuple[DayRule, ...]:
+    t_ru = _opt(raw, "day_rules")
+    if t_ru is None:
+        return ()
+    ru_rows = parse_rows(t_ru, DayRuleRow)
+    check_ref(ru_rows, t_ru, "activity_type", tids, "activity type")
+    _check_days(ru_rows, t_ru, days)
+    rules: list[DayRule] = []
+    for i, r in enumerate(ru_rows):
+        lo, hi = r.min_sessions, r.max_sessions
+        problem = None
+        if lo is None and hi is None:
+            problem = "give min_sessions, max_sessions or both"
+        elif lo is not None and hi is not None and lo > hi:
+            problem = f"min_sessions {lo} is above max_sessions {hi}"
+        if problem is not None:
+            raise InputError(problem, file=t_ru.where, row=t_ru.row_number(i), field="min_sessions")
+        rules.extend(
+            DayRule(activity_type=r.activity_type, weekday=d, min_sessions=lo or 0, max_sessions=hi)
+            for d in (days if r.weekday is None else (r.weekday,))
+        )
+    return tuple(rules)
+
+
+def _read_pinned(
+    raw: RawInstance,
+    days: tuple[int, ...],
+    sids: list[str],
+    rooms: tuple[RoomRow, ...],
+    types: tuple[ActivityTypeRow, ...],
+    closed_rules: tuple[tuple[str | None, str, int, str], ...],
+) -> tuple[Pin, ...]:
+    t_pin = _opt(raw, "pinned")
+    if t_pin is None:
+        return ()
+    pin_rows = parse_rows(t_pin, PinnedRow)
+    check_ref(pin_rows, t_pin, "room", [r.room for r in rooms], "room")
+    check_ref(pin_rows, t_pin, "session", sids, "session")
+    check_ref(pin_rows, t_pin, "activity_type", [t.activity_type for t in types], "activity type")
+    check_unique(pin_rows, t_pin, "room", "weekday", "session", what="pinned cell")
+    _check_days(pin_rows, t_pin, days)
+    always_closed = {(r, d, k) for wt, r, d, k in closed_rules if wt is None}
+    caps = {r.room: _split_list(r.capabilities) for r in rooms}
+    cap_of = {t.activity_type: t.capability for t in types}
+    for i, p in enumerate(pin_rows):
+        problem = _pin_problem(p, always_closed, caps, cap_of)
+        if problem is not None:
+            message, field = problem
+            raise InputError(message, file=t_pin.where, row=t_pin.row_number(i), field=field)
+    return tuple(
+        Pin(room=p.room, weekday=p.weekday, session=p.session, activity_type=p.activity_type)
+        for p in pin_rows
     )
+
+
+def _pin_problem(
+    p: PinnedRow | Pin,
+    closed: Set[tuple[str, int, str]],
+    caps: Mapping[str, tuple[str, ...]],
+    cap_of: Mapping[str, str | None],
+) -> tuple[str, str] | None:
+    """(message, field) when pin ``p`` is in a closed cell or a room without the capability."""
+    if (p.room, p.weekday, p.session) in closed:
+        return f"room '{p.room}' is closed on {DAY_NAMES_LONG[p.weekday]} {p.session}", "room"
+    need_cap = cap_of[p.activity_type]
+    if need_cap is not None and need_cap not in caps[p.room]:
+        return (
+            f"room '{p.room}' lacks capability '{need_cap}' needed by '{p.activity_type}'",
+            "activity_type",
+        )
+    return None
 
 
 def _same_day_from_profile(
@@ -641,7 +789,8 @@ def _same_day_from_profile(
     for i, t in wanted:
         if any(tt == t.activity_type for (tt, _d) in explicit):
             raise InputError(
-                f"'{t.activity_type}' has same-day sessions in same_day.csv too; give one or the other",
+                f"'{t.activity_type}' has same-day sessions in same_day.csv too; "
+                "give one or the other",
                 file=t_types.where,
                 row=t_types.row_number(i),
                 field="same_day_per_week",

@@ -30,11 +30,14 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Mapping, Set
+from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import Field
 
 from pks_opt.activity_matrix.data import MatrixData, PlanAsk, plan_mapping, sessions_for
+from pks_opt.constants import NORMAL_WEEK
 from pks_opt.errors import InputError
 from pks_opt.io import RawInstance, Row, Table, _read_csv, parse_rows
 
@@ -47,7 +50,7 @@ RESULT_FILE = "result.json"
 class PlanRow(Row):
     planning_object: str = Field(min_length=1)
     week: int = Field(ge=1)
-    week_type: str = Field(default="normal", min_length=1)
+    week_type: str = Field(default=NORMAL_WEEK, min_length=1)
     production: float = Field(ge=0)
 
 
@@ -78,6 +81,93 @@ def matrices_from_plan(
 ) -> list[MatrixData]:
     """One :class:`MatrixData` per week type of the plan (or one for ``week``)."""
     plan_dir = Path(plan_dir)
+    t_plan, rows = _read_plan_rows(plan_dir)
+    tids = [t.id for t in base.activity_types]
+    obj2type = _object_types(raw, tids, t_plan, rows)
+    week_type, patients = _patients_by_week(t_plan, rows, obj2type)
+    hours = _read_hours(plan_dir / HOURS_FILE)
+    session_hours = max(s.hours for s in base.sessions)
+    planned_types = sorted(set(obj2type.values()), key=tids.index)
+    demand = _PlanDemand(
+        patients=patients,
+        per_session={
+            tid: _patients_per_session(base, raw, tid, obj2type, hours, session_hours)
+            for tid in planned_types
+        },
+        objects_of={t: tuple(o for o, ty in obj2type.items() if ty == t) for t in planned_types},
+        rows_of={(r.planning_object, r.week) for r in rows},
+        parents=_ParentIds(plan_dir, _plan_unit(plan_dir, base.unit)),
+    )
+    if week is not None:
+        if week not in week_type:
+            raise InputError(
+                f"week {week} is not in the production plan", file=t_plan.where, field="week"
+            )
+        need = dict(base.need)
+        source = dict(base.need_source)
+        for tid in planned_types:
+            need[tid] = demand.sessions(week, tid)
+            source[tid] = (
+                f"plan week {week}: {patients[(week, tid)]:.4g} patients ÷ "
+                f"{demand.per_session[tid][0]}"
+            )
+        asks = {t: demand.ask(t, week, [week]) for t in planned_types}
+        return [base.with_need(week_type[week], need, source, asks)]
+    out: list[MatrixData] = []
+    for wt in dict.fromkeys(week_type[w] for w in sorted(week_type)):
+        weeks = [w for w in sorted(week_type) if week_type[w] == wt]
+        out.append(_peak_matrix(base, demand, planned_types, wt, weeks))
+    return out
+
+
+@dataclass(frozen=True)
+class _PlanDemand:
+    """What the plan asks per (week, activity type), and where it came from."""
+
+    patients: Mapping[tuple[int, str], float]
+    per_session: Mapping[str, tuple[str, float]]  # type -> (how, patients per session)
+    objects_of: Mapping[str, tuple[str, ...]]
+    rows_of: Set[tuple[str, int]]
+    parents: _ParentIds
+
+    def sessions(self, w: int, tid: str) -> int:
+        return sessions_for(self.patients.get((w, tid), 0.0), self.per_session[tid][1])
+
+    def ask(self, tid: str, w: int, weeks: list[int]) -> PlanAsk:
+        return PlanAsk(
+            activity_type=tid,
+            planning_objects=self.objects_of[tid],
+            week=w,
+            patients=self.patients.get((w, tid), 0.0),
+            patients_per_session=self.per_session[tid][1],
+            sessions=self.sessions(w, tid),
+            patients_by_week={k: self.patients.get((k, tid), 0.0) for k in weeks},
+            parent_ids=tuple(
+                self.parents.of(o, w) for o in self.objects_of[tid] if (o, w) in self.rows_of
+            ),
+        )
+
+
+def _peak_matrix(
+    base: MatrixData, demand: _PlanDemand, planned_types: list[str], wt: str, weeks: list[int]
+) -> MatrixData:
+    """The matrix of one week type: each activity type's sessions of its peak week."""
+    need = dict(base.need)
+    source = dict(base.need_source)
+    asks: dict[str, PlanAsk] = {}
+    for tid in planned_types:
+        peak = max(weeks, key=lambda w, t=tid: (demand.sessions(w, t), -w))  # type: ignore[misc]
+        need[tid] = demand.sessions(peak, tid)
+        source[tid] = (
+            f"plan: peak of {len(weeks)} '{wt}' week(s) is week {peak}, "
+            f"{demand.patients.get((peak, tid), 0.0):.4g} patients ÷ "
+            f"{demand.per_session[tid][0]}"
+        )
+        asks[tid] = demand.ask(tid, peak, weeks)
+    return base.with_need(wt, need, source, asks)
+
+
+def _read_plan_rows(plan_dir: Path) -> tuple[Table, tuple[PlanRow, ...]]:
     if not plan_dir.is_dir():
         raise InputError("the --from-plan folder does not exist", file=str(plan_dir))
     f_plan = plan_dir / PLAN_FILE
@@ -87,8 +177,13 @@ def matrices_from_plan(
     rows = parse_rows(t_plan, PlanRow)
     if not rows:
         raise InputError("the production plan has no rows", file=t_plan.where)
+    return t_plan, rows
 
-    tids = [t.id for t in base.activity_types]
+
+def _object_types(
+    raw: RawInstance, tids: list[str], t_plan: Table, rows: tuple[PlanRow, ...]
+) -> dict[str, str]:
+    """Planning object → activity type (``plan_mapping``, else the same name)."""
     mapping = plan_mapping(raw, tids)
     obj2type: dict[str, str] = {}
     for i, r in enumerate(rows):
@@ -102,83 +197,26 @@ def matrices_from_plan(
                 field="planning_object",
             )
         obj2type[r.planning_object] = tid
+    return obj2type
 
-    hours = _read_hours(plan_dir / HOURS_FILE)
-    session_hours = max(s.hours for s in base.sessions)
 
-    # (week) -> week type; (week, type) -> patients
+def _patients_by_week(
+    t_plan: Table, rows: tuple[PlanRow, ...], obj2type: Mapping[str, str]
+) -> tuple[dict[int, str], dict[tuple[int, str], float]]:
+    """(week) → week type and (week, activity type) → patients the plan produces."""
     week_type: dict[int, str] = {}
     patients: dict[tuple[int, str], float] = defaultdict(float)
     for i, r in enumerate(rows):
         if week_type.setdefault(r.week, r.week_type) != r.week_type:
             raise InputError(
-                f"week {r.week} is '{r.week_type}' here but '{week_type[r.week]}' on an earlier row",
+                f"week {r.week} is '{r.week_type}' here but '{week_type[r.week]}' on an "
+                "earlier row",
                 file=t_plan.where,
                 row=t_plan.row_number(i),
                 field="week_type",
             )
         patients[(r.week, obj2type[r.planning_object])] += r.production
-
-    planned_types = sorted(set(obj2type.values()), key=tids.index)
-    per_session: dict[str, tuple[str, float]] = {}
-    for tid in planned_types:
-        per_session[tid] = _patients_per_session(base, raw, tid, obj2type, hours, session_hours)
-
-    def sessions(w: int, tid: str) -> int:
-        _how, pps = per_session[tid]
-        return sessions_for(patients[(w, tid)], pps)
-
-    plan_unit = _plan_unit(plan_dir, base.unit)
-    parents = _ParentIds(plan_dir, plan_unit)
-    objects_of = {t: tuple(o for o, ty in obj2type.items() if ty == t) for t in planned_types}
-    rows_of: dict[tuple[str, int], bool] = {(r.planning_object, r.week): True for r in rows}
-
-    def ask(tid: str, w: int, weeks: list[int]) -> PlanAsk:
-        return PlanAsk(
-            activity_type=tid,
-            planning_objects=objects_of[tid],
-            week=w,
-            patients=patients[(w, tid)],
-            patients_per_session=per_session[tid][1],
-            sessions=sessions(w, tid),
-            patients_by_week={k: patients[(k, tid)] for k in weeks},
-            parent_ids=tuple(parents.of(o, w) for o in objects_of[tid] if (o, w) in rows_of),
-        )
-
-    if week is not None:
-        if week not in week_type:
-            raise InputError(
-                f"week {week} is not in the production plan", file=t_plan.where, field="week"
-            )
-        need = dict(base.need)
-        source = dict(base.need_source)
-        for tid in planned_types:
-            need[tid] = sessions(week, tid)
-            source[tid] = (
-                f"plan week {week}: {patients[(week, tid)]:.4g} patients ÷ {per_session[tid][0]}"
-            )
-        return [
-            base.with_need(
-                week_type[week], need, source, {t: ask(t, week, [week]) for t in planned_types}
-            )
-        ]
-
-    out: list[MatrixData] = []
-    for wt in dict.fromkeys(week_type[w] for w in sorted(week_type)):
-        weeks = [w for w in sorted(week_type) if week_type[w] == wt]
-        need = dict(base.need)
-        source = dict(base.need_source)
-        asks: dict[str, PlanAsk] = {}
-        for tid in planned_types:
-            peak = max(weeks, key=lambda w, t=tid: (sessions(w, t), -w))  # type: ignore[misc]
-            need[tid] = sessions(peak, tid)
-            source[tid] = (
-                f"plan: peak of {len(weeks)} '{wt}' week(s) is week {peak}, "
-                f"{patients[(peak, tid)]:.4g} patients ÷ {per_session[tid][0]}"
-            )
-            asks[tid] = ask(tid, peak, weeks)
-        out.append(base.with_need(wt, need, source, asks))
-    return out
+    return week_type, dict(patients)
 
 
 def plan_trace_id(unit: str, planning_object: str, week: int) -> str:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pks_opt.activity_matrix.data import DAY_NAMES, MatrixData
+from pks_opt.constants import DEFAULT_TIME_LIMIT_S
 from pks_opt.result import SolveStatus, StageReport
 from pks_opt.stages import CpSatAdapter, Stage, TimeSplit, cp_status, exact, run_stages
 
@@ -433,7 +434,7 @@ class MatrixModel:
 
 
 def solve_matrix(
-    data: MatrixData, *, time_limit_s: float = 60.0, workers: int = 1, seed: int = 0
+    data: MatrixData, *, time_limit_s: float = DEFAULT_TIME_LIMIT_S, workers: int = 1, seed: int = 0
 ) -> MatrixRun:
     """Build and solve the model of one week type."""
     return MatrixModel(data).solve(time_limit_s=time_limit_s, workers=workers, seed=seed)

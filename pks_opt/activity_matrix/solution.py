@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from pks_opt.activity_matrix.data import DAY_NAMES, DAY_NAMES_LONG, MatrixData
+from pks_opt.activity_matrix.data import DAY_NAMES, DAY_NAMES_LONG, ActivityType, MatrixData
 from pks_opt.activity_matrix.model import (
     STAGE_CHANGES,
     STAGE_CONTINUITY,
@@ -105,18 +105,34 @@ def room_fit(data: MatrixData, rooms: RoomCells) -> int:
 
 def violations(data: MatrixData, rooms: RoomCells, staff: StaffCells) -> list[str]:
     """Hard constraints (R0–R6) broken by a solution; empty for every solution we return."""
+    return [
+        *_room_violations(data, rooms),
+        *_staff_violations(data, rooms, staff),
+        *_pin_violations(data, rooms),
+        *_count_violations(data, rooms),
+    ]
+
+
+def _room_violations(data: MatrixData, rooms: RoomCells) -> list[str]:
+    """(R0) Rooms open and capable."""
     bad: list[str] = []
     for (r, d, k), t in rooms.items():
         if not data.is_open(r, d, k):
             bad.append(f"R0 room {r} closed on {DAY_NAMES[d]} {k}")
         if not data.capable(data.room(r), data.activity(t)):
             bad.append(f"R0 room {r} cannot hold {t}")
+    return bad
+
+
+def _staff_violations(data: MatrixData, rooms: RoomCells, staff: StaffCells) -> list[str]:
+    """(R2) Staff able and as many as each session needs; (R3) within their availability."""
+    bad: list[str] = []
+    by_id = {x.id: x for x in data.staff}
     people: dict[tuple[int, str, str, str], int] = defaultdict(int)
     for (s, d, k, t), p in staff.items():
-        st = next(x for x in data.staff if x.id == s)
-        if not data.can_do(st, data.activity(t)):
+        if not data.can_do(by_id[s], data.activity(t)):
             bad.append(f"R2 staff {s} cannot do {t}")
-        people[(d, k, t, st.competence)] += p
+        people[(d, k, t, by_id[s].competence)] += p
     n_cell: dict[tuple[int, str, str], int] = defaultdict(int)
     for (_r, d, k), t in rooms.items():
         n_cell[(d, k, t)] += 1
@@ -130,12 +146,23 @@ def violations(data: MatrixData, rooms: RoomCells, staff: StaffCells) -> list[st
     for (s, d, k, _t), p in staff.items():
         used[(s, d, k)] += p
     for (s, d, k), used_people in used.items():
-        st = next(x for x in data.staff if x.id == s)
-        if used_people > data.available(st, d, k):
+        if used_people > data.available(by_id[s], d, k):
             bad.append(f"R3 staff {s} over availability on {DAY_NAMES[d]} {k}")
-    for pin in data.pins:
-        if rooms.get((pin.room, pin.weekday, pin.session)) != pin.activity_type:
-            bad.append(f"R4 pin {pin.room} {DAY_NAMES[pin.weekday]} {pin.session} not kept")
+    return bad
+
+
+def _pin_violations(data: MatrixData, rooms: RoomCells) -> list[str]:
+    """(R4) Pinned cells kept."""
+    return [
+        f"R4 pin {pin.room} {DAY_NAMES[pin.weekday]} {pin.session} not kept"
+        for pin in data.pins
+        if rooms.get((pin.room, pin.weekday, pin.session)) != pin.activity_type
+    ]
+
+
+def _count_violations(data: MatrixData, rooms: RoomCells) -> list[str]:
+    """(R5) At most per day; (R6) no more than the weekly need."""
+    bad: list[str] = []
     n = counts(data, rooms)
     for at in data.activity_types:
         for d in data.days:
@@ -208,82 +235,114 @@ def _reasons(
     *,
     weekly: bool,
 ) -> list[str]:
-    """Why ``tid`` cannot get ``need`` sessions on ``days``, in planner terms."""
-    t = data.activity(tid)
+    """Why ``tid`` cannot get ``need`` sessions on ``days``, in planner terms: too few rooms,
+    people or allowed sessions; else too few times they are free together; else what took
+    them."""
     when = "a week" if weekly else f"on {DAY_NAMES_LONG[days[0]]}"
-    reasons: list[str] = []
-    cells = _room_cells(data, tid, days)
-    where = f"rooms with {t.capability}" if t.capability else "the rooms"
-    if len(cells) < need:
-        reasons.append(f"{where} have {_plural(len(cells), 'open session')} {when}")
-    for comp, people in sorted(t.staff_per_session.items()):
-        avail = _person_sessions(data, tid, comp, days)
-        if avail < need * people:
-            able = (
-                " able to do it"
-                if any(s.competence == comp and tid not in s.activities for s in data.staff)
-                else ""
-            )
-            verb = "is" if avail == 1 else "are"
-            elsewhere: dict[str, int] = defaultdict(int)
-            for (sid, d, _k, other), p in staff.items():
-                st = next(x for x in data.staff if x.id == sid)
-                if d in days and other != tid and st.competence == comp and data.can_do(st, t):
-                    elsewhere[other] += p
-            used = "".join(
-                f", {n} of these {'goes' if n == 1 else 'go'} to {o}"
-                for o, n in sorted(elsewhere.items(), key=lambda kv: (-kv[1], kv[0]))
-            )
-            reasons.append(
-                f"{tid} needs {_plural(need * people, comp + ' session')} {when}; "
-                f"{avail}{able} {verb} available{used}"
-            )
-    caps = [data.day_max(tid, d) for d in days]
-    if all(c is not None for c in caps) and sum(c or 0 for c in caps) < need:
-        reasons.append(
-            f"the at-most rules allow {_plural(sum(c or 0 for c in caps), tid + ' session')} {when}"
-        )
+    reasons = _limit_reasons(data, tid, need, days, staff, when)
     if not reasons:
         joint = _joint(data, tid, days)
         if joint < need:
+            t = data.activity(tid)
             comps = " and ".join(sorted(t.staff_per_session)) or "staff"
             reasons.append(
-                f"{where} and {comps} are free together in only {_plural(joint, 'session')} {when}"
+                f"{_where(t)} and {comps} are free together in only "
+                f"{_plural(joint, 'session')} {when}"
             )
     if not reasons:
-        taken: dict[str, int] = defaultdict(int)
-        for c in cells:
-            holder = rooms.get(c)
-            if holder is not None and holder != tid:
-                taken[holder] += 1
-        if not taken:  # rooms were free: the able people went elsewhere
-            for (s, d, _k, other), p in staff.items():
-                st = next(x for x in data.staff if x.id == s)
-                if d in days and other != tid and data.can_do(st, t):
-                    taken[other] += p
-        busy = ", ".join(
-            f"{o} {n}" for o, n in sorted(taken.items(), key=lambda kv: (-kv[1], kv[0]))
+        reasons = _competition_reasons(data, tid, days, rooms, staff, when, weekly=weekly)
+    return reasons
+
+
+def _where(t: ActivityType) -> str:
+    return f"rooms with {t.capability}" if t.capability else "the rooms"
+
+
+def _limit_reasons(
+    data: MatrixData,
+    tid: str,
+    need: int,
+    days: tuple[int, ...],
+    staff: StaffCells,
+    when: str,
+) -> list[str]:
+    """The rooms, the people of a competence or the at-most rules alone fall short."""
+    t = data.activity(tid)
+    reasons: list[str] = []
+    cells = _room_cells(data, tid, days)
+    if len(cells) < need:
+        reasons.append(f"{_where(t)} have {_plural(len(cells), 'open session')} {when}")
+    by_id = {x.id: x for x in data.staff}
+    for comp, people in sorted(t.staff_per_session.items()):
+        avail = _person_sessions(data, tid, comp, days)
+        if avail >= need * people:
+            continue
+        able = (
+            " able to do it"
+            if any(s.competence == comp and tid not in s.activities for s in data.staff)
+            else ""
+        )
+        verb = "is" if avail == 1 else "are"
+        elsewhere: dict[str, int] = defaultdict(int)
+        for (sid, d, _k, other), p in staff.items():
+            st = by_id[sid]
+            if d in days and other != tid and st.competence == comp and data.can_do(st, t):
+                elsewhere[other] += p
+        used = "".join(
+            f", {n} of these {'goes' if n == 1 else 'go'} to {o}"
+            for o, n in sorted(elsewhere.items(), key=lambda kv: (-kv[1], kv[0]))
         )
         reasons.append(
-            "the rooms and staff it could use go to same-day work, pinned cells or activities "
-            f"of higher or equal priority ({busy})"
+            f"{tid} needs {_plural(need * people, comp + ' session')} {when}; "
+            f"{avail}{able} {verb} available{used}"
         )
-        n_open = sum(
-            1
-            for r in data.rooms
-            for d in days
-            for k in data.sessions
-            if data.is_open(r.id, d, k.id)
+    caps = [data.day_max(tid, d) for d in days]
+    if all(c is not None for c in caps) and sum(c or 0 for c in caps) < need:
+        allowed = _plural(sum(c or 0 for c in caps), tid + " session")
+        reasons.append(f"the at-most rules allow {allowed} {when}")
+    return reasons
+
+
+def _competition_reasons(
+    data: MatrixData,
+    tid: str,
+    days: tuple[int, ...],
+    rooms: RoomCells,
+    staff: StaffCells,
+    when: str,
+    *,
+    weekly: bool,
+) -> list[str]:
+    """Enough of everything alone: name what took the rooms (or the people), and a clinic
+    with fewer open room sessions than needed."""
+    t = data.activity(tid)
+    taken: dict[str, int] = defaultdict(int)
+    for c in _room_cells(data, tid, days):
+        holder = rooms.get(c)
+        if holder is not None and holder != tid:
+            taken[holder] += 1
+    if not taken:  # rooms were free: the able people went elsewhere
+        by_id = {x.id: x for x in data.staff}
+        for (s, d, _k, other), p in staff.items():
+            if d in days and other != tid and data.can_do(by_id[s], t):
+                taken[other] += p
+    busy = ", ".join(f"{o} {n}" for o, n in sorted(taken.items(), key=lambda kv: (-kv[1], kv[0])))
+    reasons = [
+        "the rooms and staff it could use go to same-day work, pinned cells or activities "
+        f"of higher or equal priority ({busy})"
+    ]
+    n_open = sum(
+        1 for r in data.rooms for d in days for k in data.sessions if data.is_open(r.id, d, k.id)
+    )
+    total = (
+        sum(data.weekly_need(a.id) for a in data.activity_types)
+        if weekly
+        else sum(req for (_t, dd), req in day_requirements(data).items() if dd in days)
+    )
+    if total > n_open:
+        reasons.append(
+            f"the clinic has {_plural(n_open, 'open room session')} {when} for {total} needed"
         )
-        total = (
-            sum(data.weekly_need(a.id) for a in data.activity_types)
-            if weekly
-            else sum(req for (_t, dd), req in day_requirements(data).items() if dd in days)
-        )
-        if total > n_open:
-            reasons.append(
-                f"the clinic has {_plural(n_open, 'open room session')} {when} for {total} needed"
-            )
     return reasons
 
 
@@ -301,7 +360,8 @@ def explain(data: MatrixData, rooms: RoomCells, staff: StaffCells) -> list[str]:
             what = "same-day sessions" if same >= rule else "sessions (at-least rule)"
             why = "; ".join(_reasons(data, tid, req, (d,), rooms, staff, weekly=False))
             lines.append(
-                f"{DAY_NAMES_LONG[d]}: {tid} needs {req} {what if req != 1 else what.replace('sessions', 'session')}, gets {got} "
+                f"{DAY_NAMES_LONG[d]}: {tid} needs {req} "
+                f"{what if req != 1 else what.replace('sessions', 'session')}, gets {got} "
                 f"({req - got} short): {why}"
             )
     for t in sorted(data.activity_types, key=lambda a: (a.priority, a.id)):
@@ -310,7 +370,8 @@ def explain(data: MatrixData, rooms: RoomCells, staff: StaffCells) -> list[str]:
         if got < need:
             why = "; ".join(_reasons(data, t.id, need, data.days, rooms, staff, weekly=True))
             lines.append(
-                f"{t.id} (priority {t.priority}) needs {_plural(need, 'session')} a week, gets {got} "
+                f"{t.id} (priority {t.priority}) needs {_plural(need, 'session')} a week, "
+                f"gets {got} "
                 f"({need - got} short): {why}"
             )
     return lines
@@ -334,7 +395,8 @@ def explain_infeasible(data: MatrixData) -> list[str]:
         cap = data.day_max(tid, d)
         if cap is not None and k > cap:
             lines.append(
-                f"{k} {tid} sessions are pinned on {DAY_NAMES_LONG[d]} but at most {cap} are allowed"
+                f"{k} {tid} sessions are pinned on {DAY_NAMES_LONG[d]} but at most {cap} "
+                "are allowed"
             )
     for (d, sess, tid), k in sorted(per_cell.items()):
         t = data.activity(tid)
@@ -489,6 +551,7 @@ def assignments(data: MatrixData, rooms: RoomCells, staff: StaffCells) -> pd.Dat
 
 
 def coverage(data: MatrixData, rooms: RoomCells) -> pd.DataFrame:
+    """Sessions asked and given per activity type and week (``coverage.csv``)."""
     n = counts(data, rooms)
     rows = []
     for t in data.activity_types:
@@ -517,6 +580,7 @@ def coverage(data: MatrixData, rooms: RoomCells) -> pd.DataFrame:
 
 
 def day_coverage(data: MatrixData, rooms: RoomCells) -> pd.DataFrame:
+    """Sessions asked and given per activity type and day: same-day slots and day rules."""
     n = counts(data, rooms)
     rows = []
     for (tid, d), req in day_requirements(data).items():
@@ -563,7 +627,10 @@ STAFF_DEMAND_COLUMNS = [
 
 
 def cell_id(week_type: str, tid: str, day: int, session: str, room: str) -> str:
-    """Trace id of one placed room cell: ``matrix:{week_type}:{activity_type}:{day}:{session}:{room}``."""
+    """Trace id of one placed room cell.
+
+    ``matrix:{week_type}:{activity_type}:{day}:{session}:{room}``.
+    """
     return f"matrix:{week_type}:{tid}:{DAY_NAMES[day]}:{session}:{room}"
 
 
@@ -628,7 +695,8 @@ PATIENTS_TOLERANCE = 1e-6
 
 
 def patients_per_session(data: MatrixData, tid: str) -> float | None:
-    """Patients one session of ``tid`` takes: as the plan conversion used it, else the instance's."""
+    """Patients one session of ``tid`` takes: as the plan conversion used it, else the
+    instance's."""
     ask = data.plan_asks.get(tid)
     return ask.patients_per_session if ask is not None else data.activity(tid).patients_per_session
 
@@ -767,129 +835,57 @@ def trace(data: MatrixData, rooms: RoomCells, staff: StaffCells) -> pd.DataFrame
 # --------------------------------------------------------------------------- result
 
 
+KPI_SUMS = (
+    "sessions_needed",
+    "sessions_delivered",
+    "sessions_short",
+    "same_day_short",
+    "room_sessions_open",
+    "room_sessions_used",
+    "room_changes",
+    "continuity_rows",
+    "spread",
+    "misplaced_sessions",
+    "feedback_rows",
+)
+
+
 def build_result(runs: list[MatrixRun], *, instance: str, workers: int, seed: int) -> Result:
     """The envelope of every week type's matrix (tables stacked, one week_type column)."""
-    solver = f"ortools-cpsat(workers={workers}, seed={seed})"
-    statuses = [r.status for r in runs]
-    if all(s is SolveStatus.OPTIMAL for s in statuses):
-        status = SolveStatus.OPTIMAL
-    elif all(s.has_solution for s in statuses):
-        status = SolveStatus.FEASIBLE
-    elif any(s is SolveStatus.INFEASIBLE for s in statuses):
-        status = SolveStatus.INFEASIBLE
-    else:
-        status = SolveStatus.NO_SOLUTION_IN_TIME
     multi = len(runs) > 1
-    stages = []
-    for r in runs:
-        for st in r.stages:
-            stages.append(
-                type(st)(
-                    f"{r.data.week_type}: {st.name}" if multi else st.name,
-                    st.status,
-                    st.objective,
-                    st.bound,
-                    st.runtime_s,
-                )
-            )
+    stages = [
+        type(st)(
+            f"{r.data.week_type}: {st.name}" if multi else st.name,
+            st.status,
+            st.objective,
+            st.bound,
+            st.runtime_s,
+        )
+        for r in runs
+        for st in r.stages
+    ]
+    status = _combined_status([r.status for r in runs])
     result = Result(
         kind=KIND,
         status=status,
         instance=instance,
-        solver=solver,
+        solver=f"ortools-cpsat(workers={workers}, seed={seed})",
         runtime_s=sum(r.runtime_s for r in runs),
         stages=stages,
     )
     if not status.has_solution:
-        for r in runs:
-            if r.status is SolveStatus.INFEASIBLE:
-                pre = f"[{r.data.week_type}] " if multi else ""
-                result.explanation += [pre + line for line in explain_infeasible(r.data)]
-            elif not r.status.has_solution:
-                result.explanation.append(
-                    f"[{r.data.week_type}] no matrix found within the time limit; raise --time-limit"
-                )
-        # the hand-over files exist in every output folder (header only: nothing placed)
-        result.tables = {
-            "feedback": pd.DataFrame(columns=FEEDBACK_COLUMNS),
-            "trace": pd.DataFrame(columns=TRACE_COLUMNS),
-        }
-        return result
-
+        return _no_matrix(result, runs)
     objective = 0.0
     bound = 0.0
     tables: dict[str, list[pd.DataFrame]] = defaultdict(list)
-    kpis: dict[str, Any] = {
-        "week_types": len(runs),
-        "sessions_needed": 0,
-        "sessions_delivered": 0,
-        "sessions_short": 0,
-        "same_day_short": 0,
-        "room_sessions_open": 0,
-        "room_sessions_used": 0,
-        "room_changes": 0,
-        "continuity_rows": 0,
-        "spread": 0,
-        "misplaced_sessions": 0,
-        "feedback_rows": 0,
-    }
+    kpis: dict[str, Any] = {"week_types": len(runs), **dict.fromkeys(KPI_SUMS, 0)}
     per_type: dict[str, Any] = {}
     for r in runs:
-        d = r.data
-        values = stage_values(d, r.rooms)
-        # the self-check without the solver (pks_opt.stages.self_check): a stage value the
-        # cells do not give is a warning, and the matrix is no longer proven optimal
-        status, problems = self_check(
-            status,
-            [Check(name, v, values[name], exact=True) for name, v in r.stage_objectives.items()],
-            prefix=f"{d.week_type}: " if multi else "",
-        )
-        result.warnings += problems
-        bad = violations(d, r.rooms, r.staff)
-        if bad:
-            raise RuntimeError(f"{d.week_type}: solution breaks {bad[0]}")
+        values, status = _checked_values(r, status, result, multi)
         objective += values[STAGE_DAY] + values[STAGE_PLANNED]
         stage_bounds = {s.name: s.bound for s in r.stages}
         bound += stage_bounds[STAGE_DAY] + stage_bounds[STAGE_PLANNED]
-        tables["room_grid"].append(room_grid(d, r.rooms))
-        tables["staff_grid"].append(staff_grid(d, r.rooms, r.staff))
-        tables["coverage"].append(cov := coverage(d, r.rooms))
-        tables["day_coverage"].append(day_coverage(d, r.rooms))
-        tables["assignments"].append(assignments(d, r.rooms, r.staff))
-        tables["staff_demand"].append(staff_demand(d, r.rooms, r.staff))
-        tables["feedback"].append(fb := feedback(d, r.rooms, r.staff))
-        tables["trace"].append(trace(d, r.rooms, r.staff))
-        n_open = sum(
-            1 for rm in d.rooms for dd in d.days for k in d.sessions if d.is_open(rm.id, dd, k.id)
-        )
-        day_short = values[STAGE_DAY]
-        kpis["sessions_needed"] += int(cov["needed"].sum())
-        kpis["sessions_delivered"] += int(cov["delivered"].sum())
-        kpis["sessions_short"] += int(cov["shortfall"].sum())
-        kpis["same_day_short"] += day_short
-        kpis["room_sessions_open"] += n_open
-        kpis["room_sessions_used"] += len(r.rooms)
-        kpis["room_changes"] += room_changes(d, r.rooms)
-        kpis["continuity_rows"] += continuity(d, r.rooms)
-        kpis["spread"] += spread(d, r.rooms)
-        kpis["misplaced_sessions"] += room_fit(d, r.rooms)
-        per_type[d.week_type] = {
-            "needed": int(cov["needed"].sum()),
-            "delivered": int(cov["delivered"].sum()),
-            "short": int(cov["shortfall"].sum()),
-            "same_day_short": day_short,
-            "stage_values": values,
-        }
-        pre = f"[{d.week_type}] " if multi else ""
-        result.explanation += [pre + line for line in explain(d, r.rooms, r.staff)]
-        for t in d.activity_types:
-            gap = patients_gap(d, t.id, sum(counts(d, r.rooms)[(t.id, dd)] for dd in d.days))
-            if gap is not None:
-                result.explanation.append(
-                    f"{pre}{t.id}: {gap[2]} — {gap[0] - gap[1]:.4g} patients a week short of "
-                    "the plan (feedback.csv)"
-                )
-        kpis["feedback_rows"] += len(fb)
+        per_type[r.data.week_type] = _add_run(r, values, tables, kpis, result, multi)
     kpis["room_utilisation"] = (
         kpis["room_sessions_used"] / kpis["room_sessions_open"]
         if kpis["room_sessions_open"]
@@ -912,3 +908,103 @@ def build_result(runs: list[MatrixRun], *, instance: str, workers: int, seed: in
     if not math.isfinite(result.bound):
         result.bound = -math.inf
     return result
+
+
+def _combined_status(statuses: list[SolveStatus]) -> SolveStatus:
+    """Optimal when every week type is; feasible when each has a matrix; else the worst."""
+    if all(s is SolveStatus.OPTIMAL for s in statuses):
+        return SolveStatus.OPTIMAL
+    if all(s.has_solution for s in statuses):
+        return SolveStatus.FEASIBLE
+    if any(s is SolveStatus.INFEASIBLE for s in statuses):
+        return SolveStatus.INFEASIBLE
+    return SolveStatus.NO_SOLUTION_IN_TIME
+
+
+def _no_matrix(result: Result, runs: list[MatrixRun]) -> Result:
+    """The envelope without a matrix: why, per week type, and empty hand-over files."""
+    multi = len(runs) > 1
+    for r in runs:
+        if r.status is SolveStatus.INFEASIBLE:
+            pre = f"[{r.data.week_type}] " if multi else ""
+            result.explanation += [pre + line for line in explain_infeasible(r.data)]
+        elif not r.status.has_solution:
+            result.explanation.append(
+                f"[{r.data.week_type}] no matrix found within the time limit; raise --time-limit"
+            )
+    # the hand-over files exist in every output folder (header only: nothing placed)
+    result.tables = {
+        "feedback": pd.DataFrame(columns=FEEDBACK_COLUMNS),
+        "trace": pd.DataFrame(columns=TRACE_COLUMNS),
+    }
+    return result
+
+
+def _checked_values(
+    r: MatrixRun, status: SolveStatus, result: Result, multi: bool
+) -> tuple[dict[str, int], SolveStatus]:
+    """The stage values recomputed from the cells, and the status after the self-check
+    (:func:`pks_opt.stages.self_check`): a stage value the cells do not give is a warning,
+    and the matrix is no longer proven optimal. A broken hard rule is a bug: it raises."""
+    d = r.data
+    values = stage_values(d, r.rooms)
+    status, problems = self_check(
+        status,
+        [Check(name, v, values[name], exact=True) for name, v in r.stage_objectives.items()],
+        prefix=f"{d.week_type}: " if multi else "",
+    )
+    result.warnings += problems
+    bad = violations(d, r.rooms, r.staff)
+    if bad:
+        raise RuntimeError(f"{d.week_type}: solution breaks {bad[0]}")
+    return values, status
+
+
+def _add_run(
+    r: MatrixRun,
+    values: dict[str, int],
+    tables: dict[str, list[pd.DataFrame]],
+    kpis: dict[str, Any],
+    result: Result,
+    multi: bool,
+) -> dict[str, Any]:
+    """One week type's tables, KPI sums and explanation; returns its ``by_week_type`` entry."""
+    d = r.data
+    tables["room_grid"].append(room_grid(d, r.rooms))
+    tables["staff_grid"].append(staff_grid(d, r.rooms, r.staff))
+    tables["coverage"].append(cov := coverage(d, r.rooms))
+    tables["day_coverage"].append(day_coverage(d, r.rooms))
+    tables["assignments"].append(assignments(d, r.rooms, r.staff))
+    tables["staff_demand"].append(staff_demand(d, r.rooms, r.staff))
+    tables["feedback"].append(fb := feedback(d, r.rooms, r.staff))
+    tables["trace"].append(trace(d, r.rooms, r.staff))
+    day_short = values[STAGE_DAY]
+    kpis["sessions_needed"] += int(cov["needed"].sum())
+    kpis["sessions_delivered"] += int(cov["delivered"].sum())
+    kpis["sessions_short"] += int(cov["shortfall"].sum())
+    kpis["same_day_short"] += day_short
+    kpis["room_sessions_open"] += sum(
+        1 for rm in d.rooms for dd in d.days for k in d.sessions if d.is_open(rm.id, dd, k.id)
+    )
+    kpis["room_sessions_used"] += len(r.rooms)
+    kpis["room_changes"] += room_changes(d, r.rooms)
+    kpis["continuity_rows"] += continuity(d, r.rooms)
+    kpis["spread"] += spread(d, r.rooms)
+    kpis["misplaced_sessions"] += room_fit(d, r.rooms)
+    pre = f"[{d.week_type}] " if multi else ""
+    result.explanation += [pre + line for line in explain(d, r.rooms, r.staff)]
+    for t in d.activity_types:
+        gap = patients_gap(d, t.id, sum(counts(d, r.rooms)[(t.id, dd)] for dd in d.days))
+        if gap is not None:
+            result.explanation.append(
+                f"{pre}{t.id}: {gap[2]} — {gap[0] - gap[1]:.4g} patients a week short of "
+                "the plan (feedback.csv)"
+            )
+    kpis["feedback_rows"] += len(fb)
+    return {
+        "needed": int(cov["needed"].sum()),
+        "delivered": int(cov["delivered"].sum()),
+        "short": int(cov["shortfall"].sum()),
+        "same_day_short": day_short,
+        "stage_values": values,
+    }

@@ -40,6 +40,7 @@ EXTRA_VALIDATED_ROWS = 1000
 
 
 def header(column: str, lang: Lang) -> str:
+    """The column's header in the template's language."""
     return COLUMNS[column][0 if lang == "en" else 1]
 
 
@@ -50,10 +51,7 @@ def write_template(path: Path, lang: Lang) -> Path:
     """Write the fill-in workbook to ``path`` (a new ``.xlsx`` file; an existing file is never
     replaced: it may hold answers). Raises :class:`OutputError`."""
     import openpyxl  # type: ignore[import-untyped]
-    from openpyxl.styles import Alignment, Font, PatternFill  # type: ignore[import-untyped]
-    from openpyxl.worksheet.datavalidation import (  # type: ignore[import-untyped]
-        DataValidation,
-    )
+    from openpyxl.styles import Font  # type: ignore[import-untyped]
 
     if path.suffix.lower() != ".xlsx":
         raise OutputError(path, "the template is an .xlsx workbook: give a name ending in .xlsx")
@@ -79,39 +77,54 @@ def write_template(path: Path, lang: Lang) -> Path:
         "answer": 24,
     }
     for ins in instruments():
-        ws = wb.create_sheet(ins.sheet[lang])
-        ws.append([header(c, lang) for c in columns])
-        for area in ins.areas:
-            for item in area.items:
-                ws.append([None, None, None, item.id, area.text(lang), item.text(lang), None])
-        last = len(ins.items) + 1
-        for i, c in enumerate(columns, start=1):
-            letter = openpyxl.utils.get_column_letter(i)
-            ws.column_dimensions[letter].width = widths[c]
-            ws.cell(1, i).font = Font(bold=True)
-        for row in ws.iter_rows(min_row=2, max_row=last):
-            row[4].alignment = row[5].alignment = Alignment(wrap_text=True, vertical="top")
-            row[6].fill = PatternFill("solid", fgColor="FFF2CC")
-        ws.freeze_panes = "A2"
-        answer_col = openpyxl.utils.get_column_letter(columns.index("answer") + 1)
-        options = ins.labels(lang)
-        dv = DataValidation(
-            type="list",
-            formula1='"' + ",".join(options) + '"',
-            allow_blank=True,
-            showDropDown=False,  # False shows the in-cell arrow (the OOXML name is inverted)
-            showErrorMessage=True,
-            errorTitle="svar" if lang == "sv" else "answer",
-            error=("Välj ett av: " if lang == "sv" else "Choose one of: ") + ", ".join(options),
-            promptTitle="svar" if lang == "sv" else "answer",
-            prompt=" / ".join(options),
-            showInputMessage=True,
-        )
-        dv.add(f"{answer_col}2:{answer_col}{last + EXTRA_VALIDATED_ROWS}")
-        ws.add_data_validation(dv)
-        date_col = openpyxl.utils.get_column_letter(columns.index("date") + 1)
-        for r in range(2, last + 1):
-            ws[f"{date_col}{r}"].number_format = "yyyy-mm-dd"
+        _item_sheet(wb, ins, lang, columns, widths)
+    _save_new(wb, path)
+    return path
+
+
+def _item_sheet(wb: Any, ins: Any, lang: Lang, columns: list[str], widths: dict[str, int]) -> None:
+    """One instrument's sheet: an empty answer row per item, a drop-down of its scale."""
+    import openpyxl
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.worksheet.datavalidation import DataValidation  # type: ignore[import-untyped]
+
+    ws = wb.create_sheet(ins.sheet[lang])
+    ws.append([header(c, lang) for c in columns])
+    for area in ins.areas:
+        for item in area.items:
+            ws.append([None, None, None, item.id, area.text(lang), item.text(lang), None])
+    last = len(ins.items) + 1
+    for i, c in enumerate(columns, start=1):
+        letter = openpyxl.utils.get_column_letter(i)
+        ws.column_dimensions[letter].width = widths[c]
+        ws.cell(1, i).font = Font(bold=True)
+    for row in ws.iter_rows(min_row=2, max_row=last):
+        row[4].alignment = row[5].alignment = Alignment(wrap_text=True, vertical="top")
+        row[6].fill = PatternFill("solid", fgColor="FFF2CC")
+    ws.freeze_panes = "A2"
+    answer_col = openpyxl.utils.get_column_letter(columns.index("answer") + 1)
+    options = ins.labels(lang)
+    dv = DataValidation(
+        type="list",
+        formula1='"' + ",".join(options) + '"',
+        allow_blank=True,
+        showDropDown=False,  # False shows the in-cell arrow (the OOXML name is inverted)
+        showErrorMessage=True,
+        errorTitle="svar" if lang == "sv" else "answer",
+        error=("Välj ett av: " if lang == "sv" else "Choose one of: ") + ", ".join(options),
+        promptTitle="svar" if lang == "sv" else "answer",
+        prompt=" / ".join(options),
+        showInputMessage=True,
+    )
+    dv.add(f"{answer_col}2:{answer_col}{last + EXTRA_VALIDATED_ROWS}")
+    ws.add_data_validation(dv)
+    date_col = openpyxl.utils.get_column_letter(columns.index("date") + 1)
+    for r in range(2, last + 1):
+        ws[f"{date_col}{r}"].number_format = "yyyy-mm-dd"
+
+
+def _save_new(wb: Any, path: Path) -> None:
+    """Save the workbook as a new file, whole or not at all (never over an existing one)."""
     from pks_opt.report.output import output_error
 
     try:
@@ -131,7 +144,6 @@ def write_template(path: Path, lang: Lang) -> Path:
                 os.unlink(tmp)
     except OSError as exc:
         raise output_error(path, exc) from None
-    return path
 
 
 def _instructions(lang: Lang) -> list[str]:

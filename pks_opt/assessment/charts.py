@@ -4,9 +4,10 @@ instrument), and with several rounds the score per area, round beside round."""
 from __future__ import annotations
 
 import textwrap
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pks_opt.assessment.instruments import instruments
+from pks_opt.report.figures import subplots
 from pks_opt.result import Result
 
 if TYPE_CHECKING:
@@ -31,15 +32,9 @@ def _colours(scale_bands: list[str]) -> list[str]:
 
 
 def assessment_charts(result: Result) -> dict[str, Figure]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    """The profile chart (latest round) and, with several rounds, the trend per instrument."""
     dist = result.tables["distribution"]
-    rounds = list(result.extra["rounds"])
-    latest = rounds[-1]
-    lang = result.extra.get("lang", "sv")
+    latest = list(result.extra["rounds"])[-1]
     present = [
         i
         for i in instruments()
@@ -48,8 +43,20 @@ def assessment_charts(result: Result) -> dict[str, Figure]:
     out: dict[str, Figure] = {}
     if not present:
         return out
+    out["profile"] = _profile_figure(result, present)
+    trend = result.tables.get("trend")
+    if trend is not None and not trend.empty:
+        out["trend"] = _trend_figure(result, trend)
+    return out
+
+
+def _profile_figure(result: Result, present: list[Any]) -> Figure:
+    """Per instrument, the latest round's answers per area as stacked shares."""
+    dist = result.tables["distribution"]
+    latest = list(result.extra["rounds"])[-1]
+    lang = result.extra.get("lang", "sv")
     heights = [len(i.areas) for i in present]
-    fig, axes = plt.subplots(
+    fig, axes = subplots(
         len(present),
         1,
         figsize=(11, 1.2 + 0.55 * sum(heights) + 0.9 * len(present)),
@@ -69,32 +76,7 @@ def assessment_charts(result: Result) -> dict[str, Figure]:
             + textwrap.shorten(d[d["area_id"] == a]["area"].iloc[0], 58, placeholder="…")
             for a in areas
         ]
-        left = [0.0] * len(areas)
-        for opt, colour in zip(ins.scale, _colours([o.band for o in ins.scale]), strict=True):
-            share = [
-                100 * float(d[(d["area_id"] == a) & (d["answer_key"] == opt.key)]["share"].iloc[0])
-                for a in areas
-            ]
-            ax.barh(
-                range(len(areas)),
-                share,
-                left=left,
-                color=colour,
-                label=opt.text(lang),
-                edgecolor="white",
-            )
-            for y, (x0, w) in enumerate(zip(left, share, strict=True)):
-                if w >= 6:
-                    ax.text(
-                        x0 + w / 2,
-                        y,
-                        f"{w:.0f}",
-                        ha="center",
-                        va="center",
-                        fontsize=7,
-                        color="white" if opt.band != "analyse" else "black",
-                    )
-            left = [x + w for x, w in zip(left, share, strict=True)]
+        _stacked_shares(ax, ins, d, areas, lang)
         ax.set_yticks(range(len(areas)), labels, fontsize=8)
         ax.invert_yaxis()
         ax.set_xlim(0, 100)
@@ -113,47 +95,80 @@ def assessment_charts(result: Result) -> dict[str, Figure]:
             frameon=False,
         )
     fig.tight_layout()
-    out["profile"] = fig
+    return fig
 
-    trend = result.tables.get("trend")
-    if trend is not None and not trend.empty:
-        present = [i for i in instruments() if (trend["instrument"] == i.key).any()]
-        heights = [int((trend["instrument"] == i.key).sum()) for i in present]
-        fig, axes = plt.subplots(
-            len(present),
-            1,
-            figsize=(11, 1.2 + 0.25 * len(rounds) * sum(heights) + 0.9 * len(present)),
-            gridspec_kw={"height_ratios": heights},
-            squeeze=False,
+
+def _stacked_shares(ax: Any, ins: Any, d: Any, areas: list[Any], lang: str) -> None:
+    left = [0.0] * len(areas)
+    for opt, colour in zip(ins.scale, _colours([o.band for o in ins.scale]), strict=True):
+        share = [
+            100 * float(d[(d["area_id"] == a) & (d["answer_key"] == opt.key)]["share"].iloc[0])
+            for a in areas
+        ]
+        ax.barh(
+            range(len(areas)),
+            share,
+            left=left,
+            color=colour,
+            label=opt.text(lang),
+            edgecolor="white",
         )
-        cmap = plt.get_cmap("Blues")
-        for ax, ins in zip(axes[:, 0], present, strict=True):
-            t = trend[trend["instrument"] == ins.key].reset_index(drop=True)
-            width = 0.8 / len(rounds)
-            for k, rnd in enumerate(rounds):
-                ys = [y - 0.4 + width * (k + 0.5) for y in range(len(t))]
-                ax.barh(
-                    ys,
-                    t[f"score_pct {rnd}"],
-                    height=width,
-                    label=rnd,
-                    color=cmap(0.35 + 0.6 * k / max(1, len(rounds) - 1)),
+        for y, (x0, w) in enumerate(zip(left, share, strict=True)):
+            if w >= 6:
+                ax.text(
+                    x0 + w / 2,
+                    y,
+                    f"{w:.0f}",
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="white" if opt.band != "analyse" else "black",
                 )
-            ax.set_yticks(
-                range(len(t)),
-                [
-                    f"{r.area_id}  " + textwrap.shorten(str(r.area), 60, placeholder="…")
-                    for r in t.itertuples()
-                ],
-                fontsize=8,
+        left = [x + w for x, w in zip(left, share, strict=True)]
+
+
+def _trend_figure(result: Result, trend: Any) -> Figure:
+    """Per instrument, each area's score in every round."""
+    from matplotlib import colormaps
+
+    rounds = list(result.extra["rounds"])
+    lang = result.extra.get("lang", "sv")
+    present = [i for i in instruments() if (trend["instrument"] == i.key).any()]
+    heights = [int((trend["instrument"] == i.key).sum()) for i in present]
+    fig, axes = subplots(
+        len(present),
+        1,
+        figsize=(11, 1.2 + 0.25 * len(rounds) * sum(heights) + 0.9 * len(present)),
+        gridspec_kw={"height_ratios": heights},
+        squeeze=False,
+    )
+    cmap = colormaps["Blues"]
+    for ax, ins in zip(axes[:, 0], present, strict=True):
+        t = trend[trend["instrument"] == ins.key].reset_index(drop=True)
+        width = 0.8 / len(rounds)
+        for k, rnd in enumerate(rounds):
+            ys = [y - 0.4 + width * (k + 0.5) for y in range(len(t))]
+            ax.barh(
+                ys,
+                t[f"score_pct {rnd}"],
+                height=width,
+                label=rnd,
+                color=cmap(0.35 + 0.6 * k / max(1, len(rounds) - 1)),
             )
-            ax.invert_yaxis()
-            ax.set_xlim(0, 100)
-            ax.set_xlabel(
-                "score, % of the top score" if lang == "en" else "poäng, % av högsta", fontsize=8
-            )
-            ax.set_title(f"{ins.title[lang]}: " + " → ".join(rounds), fontsize=10, loc="left")
-            ax.legend(fontsize=7, loc="lower right")
-        fig.tight_layout()
-        out["trend"] = fig
-    return out
+        ax.set_yticks(
+            range(len(t)),
+            [
+                f"{r.area_id}  " + textwrap.shorten(str(r.area), 60, placeholder="…")
+                for r in t.itertuples()
+            ],
+            fontsize=8,
+        )
+        ax.invert_yaxis()
+        ax.set_xlim(0, 100)
+        ax.set_xlabel(
+            "score, % of the top score" if lang == "en" else "poäng, % av högsta", fontsize=8
+        )
+        ax.set_title(f"{ins.title[lang]}: " + " → ".join(rounds), fontsize=10, loc="left")
+        ax.legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    return fig

@@ -248,11 +248,13 @@ def instruments() -> tuple[Instrument, ...]:
 
 
 def instrument(key: str) -> Instrument:
+    """The instrument named ``key``."""
     return next(i for i in instruments() if i.key == key)
 
 
 @functools.cache
 def capabilities() -> dict[str, Capability]:
+    """What pks-opt offers per capability (command, documentation, texts), by key."""
     data = _load("capabilities.yaml")["capabilities"]
     return {
         k: Capability(k, v.get("command"), v.get("doc"), v["sv"], v["en"]) for k, v in data.items()
@@ -261,5 +263,6 @@ def capabilities() -> dict[str, Capability]:
 
 @functools.cache
 def sources() -> dict[str, Source]:
+    """The sources the assessment cites, by key."""
     data = _load("capabilities.yaml")["sources"]
     return {k: Source(k, v["file"], v["sv"], v["en"]) for k, v in data.items()}

@@ -422,9 +422,9 @@ def _explain(
             if t.empty:
                 continue
             big = t.loc[t["score_change"].abs().idxmax()]
+            up, down = int((t["score_change"] > 0).sum()), int((t["score_change"] < 0).sum())
             lines.append(
-                f"trend {key} {' → '.join(rounds)}: score up in {int((t['score_change'] > 0).sum())}"
-                f", down in {int((t['score_change'] < 0).sum())} of {len(t)} areas; largest "
-                f"change {big['area_id']} {big['score_change']:+.0f} points"
+                f"trend {key} {' → '.join(rounds)}: score up in {up}, down in {down} of "
+                f"{len(t)} areas; largest change {big['area_id']} {big['score_change']:+.0f} points"
             )
     return lines

@@ -201,39 +201,13 @@ def _expand(
     options = {k: _resolve_option(path.parent, k, v) for k, v in options.items()}
     if command in THREAD_OPTIONS:
         options.setdefault(THREAD_OPTIONS[command], 1)
-    seeds = (
-        entry.seeds if entry.seeds is not None else (d.seeds if d.seeds is not None else m.seeds)
-    )
-    if seeds is not None and command not in SEED_COMMANDS:
-        raise InputError(
-            f"'{command}' takes no seed (seeds repeat matrix and roster runs)",
-            file=str(path),
-            field=f"{at}.seeds" if entry.seeds else "seeds",
-        )
-    if seeds is not None and "seed" in options:
-        raise InputError(
-            "give 'seeds' or options.seed, not both", file=str(path), field=f"{at}.options.seed"
-        )
+    seeds = _seeds(path, m, entry, at, command, options)
     charts = (
         entry.charts
         if entry.charts is not None
         else (d.charts if d.charts is not None else m.charts)
     )
-    files = [*d.scenarios, *entry.scenarios]
-    scenarios = []
-    for j, f in enumerate(files):
-        sp = path.parent / f
-        try:
-            from pks_opt.scenario import load_scenario
-
-            s = load_scenario(sp)
-        except InputError as exc:
-            if not sp.is_file():
-                raise InputError(
-                    "no such scenario file", file=str(path), field=f"{at}.scenarios.{j}"
-                ) from None
-            raise exc from None
-        scenarios.append(ScenarioSpec(s.name, str(sp), tuple(s.changes)))
+    scenarios = _scenarios(path, [*d.scenarios, *entry.scenarios], at)
     grid = {**m.grid, **d.grid, **entry.grid}
     for g in grid:
         if g not in params:
@@ -250,46 +224,116 @@ def _expand(
     )
     out: list[RunSpec] = []
     for combo in itertools.product(*axes):
-        overrides = {g: label for g, label, _ in combo}
-        cells = tuple(
-            ScenarioSpec(f"{g}={label}", f"{path} grid.{g}={label}", tuple(chs))
-            for g, label, chs in combo
-            if chs
-        )
         for seed in seeds if seeds is not None else [None]:
-            opts = dict(options)
-            if seed is not None:
-                opts["seed"] = seed
-            name = (
-                base_name
-                + "".join(f" {g}={label}" for g, label, _ in combo)
-                + (f" seed={seed}" if seed is not None else "")
-            )
-            key = {
-                "v": ID_VERSION,
-                "command": command,
-                "instance": inst_hash,
-                "scenarios": [list(s.changes) for s in scenarios],
-                "grid": [list(c.changes) for c in cells],
-                "options": {k: hasher.option(k, v) for k, v in sorted(opts.items())},
-            }
-            rid = hashlib.sha256(_canonical(key).encode()).hexdigest()[:16]
             out.append(
-                RunSpec(
-                    id=rid,
-                    name=name,
-                    command=command,
-                    instance=str(inst_path),
-                    scenarios=(*scenarios, *cells),
-                    options=opts,
-                    seed=seed,
-                    overrides=overrides,
-                    charts=charts,
-                    instance_hash=inst_hash,
-                    error=inst_error,
+                _run_spec(
+                    path,
+                    combo,
+                    seed,
+                    command,
+                    options,
+                    scenarios,
+                    base_name,
+                    charts,
+                    str(inst_path),
+                    inst_hash,
+                    inst_error,
+                    hasher,
                 )
             )
     return out
+
+
+def _seeds(
+    path: Path, m: ManifestModel, entry: RunEntry, at: str, command: str, options: Mapping[str, Any]
+) -> list[int] | None:
+    """The entry's seeds (entry, defaults, then the manifest's); only matrix and roster."""
+    d = m.defaults
+    seeds = (
+        entry.seeds if entry.seeds is not None else (d.seeds if d.seeds is not None else m.seeds)
+    )
+    if seeds is not None and command not in SEED_COMMANDS:
+        raise InputError(
+            f"'{command}' takes no seed (seeds repeat matrix and roster runs)",
+            file=str(path),
+            field=f"{at}.seeds" if entry.seeds else "seeds",
+        )
+    if seeds is not None and "seed" in options:
+        raise InputError(
+            "give 'seeds' or options.seed, not both", file=str(path), field=f"{at}.options.seed"
+        )
+    return None if seeds is None else list(seeds)
+
+
+def _scenarios(path: Path, files: list[str], at: str) -> list[ScenarioSpec]:
+    """The entry's scenario files, loaded and checked (relative to the manifest)."""
+    from pks_opt.scenario import load_scenario
+
+    scenarios = []
+    for j, f in enumerate(files):
+        sp = path.parent / f
+        try:
+            s = load_scenario(sp)
+        except InputError as exc:
+            if not sp.is_file():
+                raise InputError(
+                    "no such scenario file", file=str(path), field=f"{at}.scenarios.{j}"
+                ) from None
+            raise exc from None
+        scenarios.append(ScenarioSpec(s.name, str(sp), tuple(s.changes)))
+    return scenarios
+
+
+def _run_spec(
+    path: Path,
+    combo: tuple[Any, ...],
+    seed: int | None,
+    command: str,
+    options: dict[str, Any],
+    scenarios: list[ScenarioSpec],
+    base_name: str,
+    charts: Any,
+    instance: str,
+    inst_hash: str,
+    inst_error: Any,
+    hasher: _Hasher,
+) -> RunSpec:
+    """One run: a grid combination and a seed; its id hashes what decides its result."""
+    overrides = {g: label for g, label, _ in combo}
+    cells = tuple(
+        ScenarioSpec(f"{g}={label}", f"{path} grid.{g}={label}", tuple(chs))
+        for g, label, chs in combo
+        if chs
+    )
+    opts = dict(options)
+    if seed is not None:
+        opts["seed"] = seed
+    name = (
+        base_name
+        + "".join(f" {g}={label}" for g, label, _ in combo)
+        + (f" seed={seed}" if seed is not None else "")
+    )
+    key = {
+        "v": ID_VERSION,
+        "command": command,
+        "instance": inst_hash,
+        "scenarios": [list(s.changes) for s in scenarios],
+        "grid": [list(c.changes) for c in cells],
+        "options": {k: hasher.option(k, v) for k, v in sorted(opts.items())},
+    }
+    return RunSpec(
+        id=hashlib.sha256(_canonical(key).encode()).hexdigest()[:16],
+        name=name,
+        command=command,
+        instance=instance,
+        scenarios=(*scenarios, *cells),
+        options=opts,
+        seed=seed,
+        overrides=overrides,
+        charts=charts,
+        instance_hash=inst_hash,
+        error=inst_error,
+    )
 
 
 def _check_options(path: Path, command: str, options: Mapping[str, Any], at: str) -> None:

@@ -283,6 +283,7 @@ def run_batch(
 
 
 def init_threads() -> None:
+    """One thread per numerical library in a worker process (the pool gives the parallelism)."""
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, "1")
 
@@ -357,7 +358,7 @@ def _run_dask(todo: Iterable[RunSpec], address: str, got: Callable[[RunRecord], 
     if not specs:
         return
     try:
-        client = Client(address, timeout=30)
+        client = Client(address, timeout=30)  # type: ignore[no-untyped-call]
     except (OSError, TimeoutError) as exc:
         raise InputError(f"cannot reach the Dask scheduler: {exc}", field="--dask") from None
     try:
@@ -372,7 +373,7 @@ def _run_dask(todo: Iterable[RunSpec], address: str, got: Callable[[RunRecord], 
             ): s
             for s in specs
         }
-        for fut in as_completed(list(futures)):
+        for fut in as_completed(list(futures)):  # type: ignore[no-untyped-call]
             spec = futures[fut]
             if fut.status == "finished":
                 got(fut.result())
@@ -387,4 +388,4 @@ def _run_dask(todo: Iterable[RunSpec], address: str, got: Callable[[RunRecord], 
                     )
                 )
     finally:
-        client.close()
+        client.close()  # type: ignore[no-untyped-call]

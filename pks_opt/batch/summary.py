@@ -14,6 +14,7 @@ import pandas as pd
 
 from pks_opt.batch.manifest import Batch
 from pks_opt.batch.runner import RunRecord
+from pks_opt.report.figures import subplots
 
 SUMMARY_CSV = "summary.csv"
 SUMMARY_PARQUET = "summary.parquet"
@@ -103,9 +104,6 @@ def write_summary(
     if kpi is not None and frame["ok"].any():
         fig = comparison_chart(frame, kpi, axes, title=batch.name)
         _atomic(out / CHART, lambda p: fig.savefig(p, dpi=110, format="png"))
-        import matplotlib.pyplot as plt
-
-        plt.close(fig)
         written["chart"] = CHART
     info = {
         **meta,
@@ -140,6 +138,7 @@ def _atomic(path: Path, write: Any) -> None:
 
 
 def chosen_kpi(frame: pd.DataFrame, asked: Any = None) -> str | None:
+    """The KPI to compare runs by: the one asked for, else the first default KPI with numbers."""
     if asked is not None and str(asked) in frame.columns:
         return str(asked)
     for k in DEFAULT_KPIS:
@@ -162,15 +161,10 @@ def chart_parameters(
 def comparison_chart(frame: pd.DataFrame, kpi: str, axes: Sequence[str], *, title: str) -> Any:
     """The KPI (mean over the other parameters) against the first swept parameter, one line
     per level of the second, one panel per level of the third."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     ok = frame[frame["ok"]].copy()
     ok[kpi] = pd.to_numeric(ok[kpi], errors="coerce")
     if not axes:
-        fig, ax = plt.subplots(figsize=(8, 4.5))
+        fig, ax = subplots(figsize=(8, 4.5))
         ax.barh(ok["name"].astype(str), ok[kpi])
         ax.set_xlabel(kpi)
         ax.set_title(title)
@@ -180,7 +174,7 @@ def comparison_chart(frame: pd.DataFrame, kpi: str, axes: Sequence[str], *, titl
     line = axes[1] if len(axes) > 1 else None
     panel = axes[2] if len(axes) > 2 else None
     panels = list(_levels(ok[panel])) if panel else [None]
-    fig, axs = plt.subplots(
+    fig, axs = subplots(
         1, len(panels), figsize=(4.2 * len(panels) + 1.5, 4.5), sharey=True, squeeze=False
     )
     xs = list(_levels(ok[x]))
@@ -304,6 +298,7 @@ def report_lines(
 def parameter_effects(
     ok: pd.DataFrame, kpi: str, params: Sequence[str]
 ) -> list[tuple[str, float, float, dict[Any, float]]]:
+    """Per swept parameter: its share of the KPI's variance, its range and the mean per level."""
     total = float(((ok[kpi] - ok[kpi].mean()) ** 2).sum())
     out = []
     for p in params:

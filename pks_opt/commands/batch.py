@@ -7,6 +7,7 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -69,22 +70,7 @@ def batch(manifest: Path, out: Path, workers: int | None, dask: str | None, as_j
     progress, task = _progress(as_json)
     interrupted = False
 
-    def on_start(total: int, skipped: int) -> None:
-        counts["skipped"] = skipped
-        progress.update(task, total=total - skipped, failed=0, left=total - skipped)
-        progress.start()
-
-    def on_done(rec: RunRecord) -> None:
-        counts["done"] += 1
-        counts["failed"] += 0 if rec.ok else 1
-        progress.update(
-            task, advance=1, failed=counts["failed"], left=progress.tasks[0].total - counts["done"]
-        )
-        if not rec.ok:
-            progress.console.print(
-                f"[red]{rec.status}[/red] {rec.name} [{rec.id}]"
-                + (f": {rec.message}" if rec.message else "")
-            )
+    on_start, on_done = _callbacks(progress, task, counts)
 
     try:
         run_batch(
@@ -106,21 +92,9 @@ def batch(manifest: Path, out: Path, workers: int | None, dask: str | None, as_j
         progress.stop()
     elapsed = time.perf_counter() - started
     recs = [records[s.id] for s in spec.runs if s.id in records]
-    frame = summary_frame(spec, recs)
-    ran = [r for r in recs if not r.skipped]
-    meta = {
-        "runs": len(spec.runs),
-        "finished": len(recs),
-        "ran": len(ran),
-        "skipped": counts["skipped"],
-        "succeeded": sum(r.ok for r in recs),
-        "failed": sum(not r.ok for r in recs),
-        "interrupted": interrupted,
-        "wall_s": round(elapsed, 2),
-        "runs_per_minute": round(60 * len(ran) / elapsed, 1) if ran and elapsed else None,
-        "mode": f"dask {dask}" if dask else f"{n_workers} process(es)",
-    }
-    written = write_summary(out, spec, frame, meta=meta) if recs else {}
+    mode = f"dask {dask}" if dask else f"{n_workers} process(es)"
+    meta = _meta(len(spec.runs), recs, counts["skipped"], interrupted, elapsed, mode)
+    written = write_summary(out, spec, summary_frame(spec, recs), meta=meta) if recs else {}
     failures = [
         {"id": r.id, "name": r.name, "status": r.status, "message": r.message}
         for r in recs
@@ -135,23 +109,7 @@ def batch(manifest: Path, out: Path, workers: int | None, dask: str | None, as_j
             )
         )
     else:
-        click.echo(
-            f"{meta['succeeded']}/{len(spec.runs)} runs solved, {meta['failed']} not, "
-            f"{counts['skipped']} complete from before; ran {len(ran)} in "
-            f"{elapsed:.1f} s ({meta['mode']})"
-        )
-        for f in failures:
-            click.echo(
-                f"  {f['status']}: {f['name']} [{f['id']}]"
-                + (f": {f['message']}" if f["message"] else "")
-            )
-        if written:
-            click.echo(
-                f"summary: {out / 'summary.csv'}"
-                + (f", chart: {out / written['chart']}" if written.get("chart") else "")
-            )
-            if written.get("parquet_note"):
-                click.echo(f"note: {written['parquet_note']}")
+        _print_summary(meta, out, written, failures)
     if interrupted:
         click.echo(
             f"interrupted: {len(spec.runs) - len(recs)} runs left; rerun the same "
@@ -160,6 +118,72 @@ def batch(manifest: Path, out: Path, workers: int | None, dask: str | None, as_j
         )
         sys.exit(EXIT_INTERRUPTED)
     sys.exit(0 if not failures and len(recs) == len(spec.runs) else 1)
+
+
+def _meta(
+    runs: int, recs: list[Any], skipped: int, interrupted: bool, elapsed: float, mode: str
+) -> dict[str, Any]:
+    """The batch's counts and speed (``batch.json``, ``--json``)."""
+    ran = [r for r in recs if not r.skipped]
+    return {
+        "runs": runs,
+        "finished": len(recs),
+        "ran": len(ran),
+        "skipped": skipped,
+        "succeeded": sum(r.ok for r in recs),
+        "failed": sum(not r.ok for r in recs),
+        "interrupted": interrupted,
+        "wall_s": round(elapsed, 2),
+        "runs_per_minute": round(60 * len(ran) / elapsed, 1) if ran and elapsed else None,
+        "mode": mode,
+    }
+
+
+def _print_summary(
+    meta: dict[str, Any], out: Path, written: dict[str, Any], failures: list[dict[str, Any]]
+) -> None:
+    click.echo(
+        f"{meta['succeeded']}/{meta['runs']} runs solved, {meta['failed']} not, "
+        f"{meta['skipped']} complete from before; ran {meta['ran']} in "
+        f"{meta['wall_s']:.1f} s ({meta['mode']})"
+    )
+    for f in failures:
+        click.echo(
+            f"  {f['status']}: {f['name']} [{f['id']}]"
+            + (f": {f['message']}" if f["message"] else "")
+        )
+    if written:
+        click.echo(
+            f"summary: {out / 'summary.csv'}"
+            + (f", chart: {out / written['chart']}" if written.get("chart") else "")
+        )
+        if written.get("parquet_note"):
+            click.echo(f"note: {written['parquet_note']}")
+
+
+def _callbacks(
+    progress: Any, task: Any, counts: dict[str, int]
+) -> tuple[Callable[[int, int], None], Callable[[Any], None]]:
+    """The progress bar's start and per-run callbacks (a failed run is printed at once)."""
+
+    def on_start(total: int, skipped: int) -> None:
+        counts["skipped"] = skipped
+        progress.update(task, total=total - skipped, failed=0, left=total - skipped)
+        progress.start()
+
+    def on_done(rec: Any) -> None:
+        counts["done"] += 1
+        counts["failed"] += 0 if rec.ok else 1
+        progress.update(
+            task, advance=1, failed=counts["failed"], left=progress.tasks[0].total - counts["done"]
+        )
+        if not rec.ok:
+            progress.console.print(
+                f"[red]{rec.status}[/red] {rec.name} [{rec.id}]"
+                + (f": {rec.message}" if rec.message else "")
+            )
+
+    return on_start, on_done
 
 
 def _check_out(out: Path, manifest: Path) -> None:

@@ -1,4 +1,5 @@
-"""`pks cycle CYCLE_DIR`: the three planning rounds (preliminary mission, handshake, dimensioning)."""
+"""`pks cycle CYCLE_DIR`: the three planning rounds (preliminary mission, handshake,
+dimensioning)."""
 
 from __future__ import annotations
 

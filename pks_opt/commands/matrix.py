@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from pks_opt.commands.common import finish, handles_input_errors, lang_option, output_options
+from pks_opt.constants import DEFAULT_TIME_LIMIT_S
 from pks_opt.result import Result
 
 
@@ -29,7 +30,7 @@ from pks_opt.result import Result
     "--time-limit",
     "time_limit",
     type=click.FloatRange(min=0.1),
-    default=60.0,
+    default=DEFAULT_TIME_LIMIT_S,
     show_default=True,
     help="Seconds for the whole solve (shared by the stages).",
 )

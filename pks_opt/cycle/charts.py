@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from pks_opt.report.figures import subplots
 from pks_opt.result import Result
 
 if TYPE_CHECKING:
@@ -12,21 +13,16 @@ if TYPE_CHECKING:
 
 
 def cycle_charts(result: Result, lang: str = "en") -> dict[str, Figure]:
-    """``goals_and_gaps``: per unit, agreed goals and achievable, handshake by handshake
-    (texts in ``lang``)."""
-    import matplotlib
-
+    """One panel per unit: the goals asked, offered and agreed in each handshake (texts in
+    ``lang``)."""
     from pks_opt.i18n import messages
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
     df = result.tables.get("handshake")
     if df is None or df.empty:
         return {}
     m = messages(lang)
     units = list(dict.fromkeys(df["unit"]))
-    fig, axes = plt.subplots(1, len(units), figsize=(4.2 * len(units), 3.6), squeeze=False)
+    fig, axes = subplots(1, len(units), figsize=(4.2 * len(units), 3.6), squeeze=False)
     for ax, unit in zip(axes[0], units, strict=True):
         d = df[df["unit"] == unit]
         x = list(range(len(d)))

@@ -120,36 +120,9 @@ def run_cycle(
                 hs.status[unit] = NO_PLAN
             echo(f"round 2, handshake {k}: the balance found no plan; stopping")
             break
-        for unit in spec.plans:
-            res = _marked(_plan(spec, unit, current_dir))
-            write_result(res, work / "round2" / f"handshake-{k}" / f"plan-{unit}")
-            hs.plans[unit] = res
-            rows = _feedback_of(res, unit)
-            hs.feedback[unit] = rows
-            asks = [f for f in rows if is_request(f)]
-            if res.status is SolveStatus.INTERRUPTED:
-                hs.status[unit] = PLAN_INTERRUPTED
-            elif not res.status.has_solution:
-                hs.status[unit] = NO_PLAN
-            else:
-                hs.status[unit] = ACCEPTED if not rows else FEEDBACK
-            echo(
-                f"round 2, handshake {k}: {unit} "
-                + (
-                    "accepts"
-                    if not rows and res.status.has_solution
-                    else f"raises {len(asks)} request(s) for a new agreement"
-                )
-            )
-            if interrupt.requested():
-                return _interrupted(
-                    spec,
-                    work,
-                    need,
-                    first,
-                    handshakes,
-                    f"round 2, handshake {k}: {unit}'s plan",
-                )
+        stopped = _handshake_plans(spec, work, hs, current_dir, echo)
+        if stopped is not None:
+            return _interrupted(spec, work, need, first, handshakes, stopped)
         if all(s == ACCEPTED for s in hs.status.values()):
             break
         raised += [f for rows in hs.feedback.values() for f in rows]
@@ -167,6 +140,36 @@ def run_cycle(
     echo("round 3: staff and beds for the agreed mission")
     result = cycle_result(spec, need, first, handshakes, dim)
     return CycleOutcome(spec, need, handshakes, dim, result)
+
+
+def _handshake_plans(
+    spec: CycleSpec, work: Path, hs: Handshake, balance_dir: Path, echo: Echo
+) -> str | None:
+    """Each unit plans from the balance of handshake ``hs`` and accepts it or raises feedback;
+    returns the step a signal interrupted (None when every unit planned)."""
+    k = hs.number
+    for unit in spec.plans:
+        res = _marked(_plan(spec, unit, balance_dir))
+        write_result(res, work / "round2" / f"handshake-{k}" / f"plan-{unit}")
+        hs.plans[unit] = res
+        rows = _feedback_of(res, unit)
+        hs.feedback[unit] = rows
+        asks = [f for f in rows if is_request(f)]
+        if res.status is SolveStatus.INTERRUPTED:
+            hs.status[unit] = PLAN_INTERRUPTED
+        elif not res.status.has_solution:
+            hs.status[unit] = NO_PLAN
+        else:
+            hs.status[unit] = ACCEPTED if not rows else FEEDBACK
+        answer = (
+            "accepts"
+            if not rows and res.status.has_solution
+            else f"raises {len(asks)} request(s) for a new agreement"
+        )
+        echo(f"round 2, handshake {k}: {unit} {answer}")
+        if interrupt.requested():
+            return f"round 2, handshake {k}: {unit}'s plan"
+    return None
 
 
 NOT_RUN = "not run (interrupted)"
@@ -238,7 +241,9 @@ def _plan(spec: CycleSpec, unit: str, balance_dir: Path) -> Result:
         sol,
         None,
         warnings=warnings,
-        goal_link=f"unit {unit} from {balance_dir.name}: goals per period ({', '.join(ho.periods)})",
+        goal_link=(
+            f"unit {unit} from {balance_dir.name}: goals per period ({', '.join(ho.periods)})"
+        ),
         handover=tables,
     )
 
@@ -287,7 +292,6 @@ def dimensioning(
     ``acute_dimensioning``) are marked ``acute``: the average load does not dimension them for
     the share of days the 85 % rule asks.
     """
-    nd = spec.need
     if not agreed.status.has_solution:
         return Result(
             "dimensioning",
@@ -296,33 +300,68 @@ def dimensioning(
             agreed.solver,
             explanation=["no agreed balance: nothing to dimension"],
         )
+    load, basis = _agreed_load(agreed, plans or {})
+    acute_units: set[str] = set()
+    if need_result is not None and "acute_dimensioning" in need_result.tables:
+        acute = need_result.tables["acute_dimensioning"]
+        acute_units = {str(u) for u in acute["unit"]} if "unit" in acute else set()
+    staff = pd.DataFrame(_staff_rows(spec, load, basis, acute_units))
+    beds = pd.DataFrame(_bed_rows(spec, load, acute_units))
+    return Result(
+        "dimensioning",
+        SolveStatus.OPTIMAL,
+        spec.name,
+        "closed form",
+        objective=0.0,
+        bound=0.0,
+        kpis={
+            "fte_first_period": _first_period_sum(staff, "fte"),
+            "beds_first_period": _first_period_sum(beds, "beds"),
+        },
+        tables={"staff": staff, "beds": beds},
+        explanation=_dimensioning_lines(staff, acute_units),
+    )
+
+
+Key = tuple[str, str, str]  # (unit, resource, period)
+
+
+def _agreed_load(
+    agreed: Result, plans: dict[str, Result]
+) -> tuple[dict[Key, float], dict[Key, str]]:
+    """The balance's load per (unit, resource, period), raised to the hours an accepted plan
+    uses where that is more; ``basis`` marks those keys ``plan``."""
     util = agreed.tables["utilisation"]
     load = {
         (r["unit"], r["resource"], r["period"]): float(r["load_after"])
         for r in util.to_dict("records")
     }
-    plan_used: dict[tuple[str, str, str], float] = defaultdict(float)
-    for punit, pres in (plans or {}).items():
+    plan_used: dict[Key, float] = defaultdict(float)
+    for punit, pres in plans.items():
         free = pres.tables.get("free_capacity")
         if free is None or free.empty:
             continue
         for r in free.to_dict("records"):
             if r["balance_resource"]:
-                plan_used[(punit, str(r["balance_resource"]), str(r["period"]))] += float(
-                    r["used_hours"]
-                )
-    basis: dict[tuple[str, str, str], str] = {}
+                key = (punit, str(r["balance_resource"]), str(r["period"]))
+                plan_used[key] += float(r["used_hours"])
+    basis: dict[Key, str] = {}
     for key, used in plan_used.items():
         if used > load.get(key, 0.0):
             load[key] = used
             basis[key] = "plan"
-    acute_units: set[str] = set()
-    if need_result is not None and "acute_dimensioning" in need_result.tables:
-        acute = need_result.tables["acute_dimensioning"]
-        acute_units = {str(u) for u in acute["unit"]} if "unit" in acute else set()
+    return load, basis
+
+
+def _staff_rows(
+    spec: CycleSpec, load: dict[Key, float], basis: dict[Key, str], acute_units: set[str]
+) -> list[dict[str, Any]]:
+    """FTE per unit, function and period: the load split over the functions pro rata to their
+    hours, divided by the hours one FTE gives in the period, rounded up."""
+    nd = spec.need
     periods = {p.period: p for p in nd.periods}
     per_year = nd.parameters.days_per_year
-    groups: dict[tuple[str, str, str], list[tuple[str, float, float]]] = defaultdict(list)
+    groups: dict[Key, list[tuple[str, float, float]]] = defaultdict(list)
     for ((unit, function), p), s in per_period(
         nd.staff, lambda s: (s.unit, s.function), list(periods)
     ).items():
@@ -336,7 +375,7 @@ def dimensioning(
             * per.low_production_factor
         )
         groups[(str(unit), s.resource, p)].append((str(function), s.fte, per_fte))
-    staff_rows: list[dict[str, Any]] = []
+    rows: list[dict[str, Any]] = []
     for (unit, res, p), funcs in sorted(groups.items()):
         need = load.get((unit, res, p), 0.0)
         total = sum(fte * per for _, fte, per in funcs)
@@ -344,7 +383,7 @@ def dimensioning(
             share = fte * per_fte / total if total > 0 else 1 / len(funcs)
             exact = need * share / per_fte if per_fte > 0 else math.inf
             planned = round_by(exact, "up") if math.isfinite(exact) else exact
-            staff_rows.append(
+            rows.append(
                 {
                     "unit": unit,
                     "period": p,
@@ -360,7 +399,16 @@ def dimensioning(
                     "acute": unit in acute_units,
                 }
             )
-    bed_rows: list[dict[str, Any]] = []
+    return rows
+
+
+def _bed_rows(
+    spec: CycleSpec, load: dict[Key, float], acute_units: set[str]
+) -> list[dict[str, Any]]:
+    """Beds per unit and period: bed-days ÷ (days × low-production factor), rounded up."""
+    nd = spec.need
+    periods = {p.period: p for p in nd.periods}
+    rows: list[dict[str, Any]] = []
     for ((bunit, bres), p), b in sorted(
         per_period(nd.beds, lambda b: (b.unit, b.resource), list(periods)).items(),
         key=lambda kv: (str(kv[0][0]), kv[0][1]),
@@ -370,7 +418,7 @@ def dimensioning(
         days = per.days * per.low_production_factor
         need = load.get((unit, res, p), 0.0)
         exact = need / days if days > 0 else math.inf
-        bed_rows.append(
+        rows.append(
             {
                 "unit": unit,
                 "period": p,
@@ -383,8 +431,16 @@ def dimensioning(
                 "acute": unit in acute_units,
             }
         )
-    staff = pd.DataFrame(staff_rows)
-    beds = pd.DataFrame(bed_rows)
+    return rows
+
+
+def _first_period_sum(df: pd.DataFrame, column: str) -> float:
+    if df.empty:
+        return 0.0
+    return float(df[df["period"] == df["period"].iloc[0]][column].sum())
+
+
+def _dimensioning_lines(staff: pd.DataFrame, acute_units: set[str]) -> list[str]:
     lines = []
     if acute_units:
         lines.append(
@@ -400,26 +456,7 @@ def dimensioning(
                     f"{r['unit']} {r['function']}: {r['fte']:.0f} FTE for the agreed mission in "
                     f"{first}, {r['fte_today']:g} today (+{r['change']:g})"
                 )
-    return Result(
-        "dimensioning",
-        SolveStatus.OPTIMAL,
-        spec.name,
-        "closed form",
-        objective=0.0,
-        bound=0.0,
-        kpis={
-            "fte_first_period": float(
-                staff[staff["period"] == staff["period"].iloc[0]]["fte"].sum()
-            )
-            if not staff.empty
-            else 0.0,
-            "beds_first_period": float(beds[beds["period"] == beds["period"].iloc[0]]["beds"].sum())
-            if not beds.empty
-            else 0.0,
-        },
-        tables={"staff": staff, "beds": beds},
-        explanation=lines,
-    )
+    return lines
 
 
 # --------------------------------------------------------------------------- the cycle's result
@@ -448,97 +485,15 @@ def cycle_result(
     """The cycle's envelope: round-by-round goal changes, handshake per unit, status.
 
     ``stopped``: the cycle was interrupted (round 3 not run; no failed-balance note)."""
-    diff_rows: list[dict[str, Any]] = []
-    prev = _goals(first)
-    prev_name = "round 1"
-    for before_hs, hs in zip(handshakes, handshakes[1:], strict=False):
-        if not hs.balance.status.has_solution:
-            break  # no goals to compare: the cycle failed there (status and explanation)
-        # the feedback of the handshake before explains the changes into this one
-        raised = {
-            (f.unit, f.object, f.period): f
-            for rows in before_hs.feedback.values()
-            for f in rows
-            if f.object
-        }
-        now = _goals(hs.balance)
-        name = f"round 2, handshake {hs.number}"
-        for key in sorted(set(prev) | set(now)):
-            before, after = prev.get(key, 0.0), now.get(key, 0.0)
-            if abs(after - before) <= CHANGE_EPS:
-                continue
-            fb = raised.get(key)
-            if fb is None:
-                why = "re-balanced around the feedback"
-            elif is_request(fb):
-                why = f"{fb.unit}'s plan: {fb.achievable:.0f} achievable of {fb.agreed:.0f} ({fb.cause})"
-            else:
-                why = (
-                    f"{fb.unit}'s plan delivers {fb.achievable:.0f} of {fb.agreed:.0f} "
-                    "(confirmed with its requests: not more)"
-                )
-            diff_rows.append(
-                {
-                    "from": prev_name,
-                    "to": name,
-                    "unit": key[0],
-                    "planning_object": key[1],
-                    "period": key[2],
-                    "goal_before": round(before, 1),
-                    "goal_after": round(after, 1),
-                    "change": round(after - before, 1),
-                    "why": why,
-                }
-            )
-        prev, prev_name = now, name
-    hs_rows: list[dict[str, Any]] = []
-    for hs in handshakes:
-        goals = _goals(hs.balance)
-        for unit in spec.plans:
-            res = hs.plans.get(unit)
-            agreed = sum(
-                v for (u, _o, p), v in goals.items() if u == unit and _in_year(p, spec, goals)
-            )
-            achievable = (
-                float(res.tables["goals"]["planned"].sum())
-                if res is not None and "goals" in res.tables and not res.tables["goals"].empty
-                else None
-            )
-            hs_rows.append(
-                {
-                    "handshake": hs.number,
-                    "unit": unit,
-                    "status": hs.status.get(unit, NO_PLAN),
-                    "agreed": round(agreed, 1),
-                    "achievable": achievable,
-                    "gap": round(achievable - agreed, 1) if achievable is not None else None,
-                    "requests": sum(1 for f in hs.feedback.get(unit, []) if is_request(f)),
-                    "balance": str(hs.balance_dir.relative_to(hs.balance_dir.parents[2]))
-                    if hs.number > 1
-                    else "round1/balance",
-                }
-            )
+    diff_rows = _goal_changes(first, handshakes)
+    hs_rows = [row for hs in handshakes for row in _handshake_rows(spec, hs)]
     last = handshakes[-1]
     # interrupted: only what the handshake left open, not the units stopped or not reached
     open_units = sorted(
         u for u, s in last.status.items() if (s == OPEN if stopped else s != ACCEPTED)
     )
-    lines = [f"handshake {last.number}: " + ", ".join(f"{u} {s}" for u, s in last.status.items())]
-    for u in open_units:
-        for f in [f for f in last.feedback.get(u, []) if is_request(f)][:5]:
-            lines.append(
-                f"open: {u} {f.object} {f.period} agreed {f.agreed:.0f}, achievable "
-                f"{f.achievable:.0f}: {f.cause}"
-            )
-    for hs in handshakes[:-1]:
-        for u, rows in hs.feedback.items():
-            asks = [f for f in rows if is_request(f)]
-            if asks:
-                lines.append(
-                    f"handshake {hs.number}: {u} raised {len(asks)} request(s); the balance was redone"
-                )
-    lines += _beyond_the_year(spec, last)
     failed = [hs for hs in handshakes if not hs.balance.status.has_solution]
+    lines = _cycle_lines(spec, handshakes, open_units)
     if failed and not stopped:
         lines.insert(
             0,
@@ -546,20 +501,9 @@ def cycle_result(
             f"({failed[0].balance.status.value}); round 3 dimensions the last agreed balance",
         )
     lines += dim.explanation[:6]
-    statuses = [need.status, first.status, dim.status]
-    statuses += [hs.balance.status for hs in handshakes]
-    statuses += [p.status for hs in handshakes for p in hs.plans.values()]
-    if any(not s.has_solution for s in statuses[:2]):
-        status = first.status if not first.status.has_solution else need.status
-    elif failed:
-        status = failed[0].balance.status
-    elif all(s is SolveStatus.OPTIMAL for s in statuses):
-        status = SolveStatus.OPTIMAL
-    else:
-        status = SolveStatus.FEASIBLE
     return Result(
         "cycle",
-        status,
+        _cycle_status(need, first, dim, handshakes),
         spec.name,
         first.solver,
         runtime_s=sum(
@@ -584,6 +528,125 @@ def cycle_result(
         explanation=lines,
         extra={"open_units": open_units},
     )
+
+
+def _cycle_status(
+    need: Result, first: Result, dim: Result, handshakes: list[Handshake]
+) -> SolveStatus:
+    """Need or the first balance without a solution, else the first failed balance, else
+    optimal only when every step is."""
+    failed = [hs for hs in handshakes if not hs.balance.status.has_solution]
+    statuses = [need.status, first.status, dim.status]
+    statuses += [hs.balance.status for hs in handshakes]
+    statuses += [p.status for hs in handshakes for p in hs.plans.values()]
+    if any(not s.has_solution for s in statuses[:2]):
+        return first.status if not first.status.has_solution else need.status
+    if failed:
+        return failed[0].balance.status
+    if all(s is SolveStatus.OPTIMAL for s in statuses):
+        return SolveStatus.OPTIMAL
+    return SolveStatus.FEASIBLE
+
+
+def _goal_changes(first: Result, handshakes: list[Handshake]) -> list[dict[str, Any]]:
+    """The goals that changed from one balance to the next, each with the feedback behind it."""
+    diff_rows: list[dict[str, Any]] = []
+    prev = _goals(first)
+    prev_name = "round 1"
+    for before_hs, hs in zip(handshakes, handshakes[1:], strict=False):
+        if not hs.balance.status.has_solution:
+            break  # no goals to compare: the cycle failed there (status and explanation)
+        # the feedback of the handshake before explains the changes into this one
+        raised = {
+            (f.unit, f.object, f.period): f
+            for rows in before_hs.feedback.values()
+            for f in rows
+            if f.object
+        }
+        now = _goals(hs.balance)
+        name = f"round 2, handshake {hs.number}"
+        for key in sorted(set(prev) | set(now)):
+            before, after = prev.get(key, 0.0), now.get(key, 0.0)
+            if abs(after - before) <= CHANGE_EPS:
+                continue
+            diff_rows.append(
+                {
+                    "from": prev_name,
+                    "to": name,
+                    "unit": key[0],
+                    "planning_object": key[1],
+                    "period": key[2],
+                    "goal_before": round(before, 1),
+                    "goal_after": round(after, 1),
+                    "change": round(after - before, 1),
+                    "why": _why(raised.get(key)),
+                }
+            )
+        prev, prev_name = now, name
+    return diff_rows
+
+
+def _why(fb: Feedback | None) -> str:
+    if fb is None:
+        return "re-balanced around the feedback"
+    if is_request(fb):
+        return f"{fb.unit}'s plan: {fb.achievable:.0f} achievable of {fb.agreed:.0f} ({fb.cause})"
+    return (
+        f"{fb.unit}'s plan delivers {fb.achievable:.0f} of {fb.agreed:.0f} "
+        "(confirmed with its requests: not more)"
+    )
+
+
+def _handshake_rows(spec: CycleSpec, hs: Handshake) -> list[dict[str, Any]]:
+    """One row per unit of a handshake: its answer, agreed against achievable."""
+    goals = _goals(hs.balance)
+    rows: list[dict[str, Any]] = []
+    for unit in spec.plans:
+        res = hs.plans.get(unit)
+        agreed = sum(v for (u, _o, p), v in goals.items() if u == unit and _in_year(p, spec, goals))
+        achievable = (
+            float(res.tables["goals"]["planned"].sum())
+            if res is not None and "goals" in res.tables and not res.tables["goals"].empty
+            else None
+        )
+        rows.append(
+            {
+                "handshake": hs.number,
+                "unit": unit,
+                "status": hs.status.get(unit, NO_PLAN),
+                "agreed": round(agreed, 1),
+                "achievable": achievable,
+                "gap": round(achievable - agreed, 1) if achievable is not None else None,
+                "requests": sum(1 for f in hs.feedback.get(unit, []) if is_request(f)),
+                "balance": str(hs.balance_dir.relative_to(hs.balance_dir.parents[2]))
+                if hs.number > 1
+                else "round1/balance",
+            }
+        )
+    return rows
+
+
+def _cycle_lines(spec: CycleSpec, handshakes: list[Handshake], open_units: list[str]) -> list[str]:
+    """The last handshake's answers, its open requests, the redone balances, the goals beyond
+    the plan year."""
+    last = handshakes[-1]
+    lines = [f"handshake {last.number}: " + ", ".join(f"{u} {s}" for u, s in last.status.items())]
+    for u in open_units:
+        for f in [f for f in last.feedback.get(u, []) if is_request(f)][:5]:
+            lines.append(
+                f"open: {u} {f.object} {f.period} agreed {f.agreed:.0f}, achievable "
+                f"{f.achievable:.0f}: {f.cause}"
+            )
+    for hs in handshakes[:-1]:
+        for u, rows in hs.feedback.items():
+            asks = [f for f in rows if is_request(f)]
+            if asks:
+                lines.append(
+                    f"handshake {hs.number}: {u} raised {len(asks)} request(s); "
+                    "the balance was redone"
+                )
+    lines += _beyond_the_year(spec, last)
+    return lines
 
 
 def _beyond_the_year(spec: CycleSpec, last: Handshake) -> list[str]:

@@ -25,6 +25,7 @@ from pydantic import ConfigDict, Field, ValidationError
 
 from pks_opt.balancing.data import BalancingData
 from pks_opt.capacity_need.data import NeedData
+from pks_opt.constants import DEFAULT_TIME_LIMIT_S
 from pks_opt.errors import InputError
 from pks_opt.io import RawInstance, Row, load_yaml, read_raw, validation_to_input_error
 from pks_opt.production_plan.data import PlanData
@@ -36,7 +37,7 @@ KIND = "cycle"
 class PlanOptions(Row):
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
     max_nodes: int = Field(default=200, ge=1)
-    time_limit: float = Field(default=60.0, gt=0)
+    time_limit: float = Field(default=DEFAULT_TIME_LIMIT_S, gt=0)
     goal_tolerance: float | None = Field(default=None, ge=0, le=1)
 
 

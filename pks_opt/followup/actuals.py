@@ -93,6 +93,7 @@ def read_actuals(path: str | Path) -> Actuals:
 
 
 def actuals_from_raw(raw: RawInstance) -> Actuals:
+    """Validate a raw actuals instance (production, optional capacity and inflow tables)."""
     t_prod = raw.table("production")
     production = parse_rows(t_prod, ProductionActual)
     if not production:
@@ -119,7 +120,8 @@ def consecutive_weeks(actuals: Actuals, unit: str) -> list[int]:
     if weeks != list(range(1, len(weeks) + 1)):
         gap = next(w for w in range(1, weeks[-1] + 1) if w not in weeks)
         raise InputError(
-            f"actuals of unit '{unit}' must cover weeks 1, 2, … without a gap; week {gap} is missing",
+            f"actuals of unit '{unit}' must cover weeks 1, 2, … without a gap; "
+            f"week {gap} is missing",
             file=actuals.tables["production"].where,
             field="week",
         )
@@ -179,7 +181,8 @@ def check_against_plan(
                 continue
             if c.resource not in res:
                 raise InputError(
-                    f"resource '{c.resource}' is not a resource of the plan ({', '.join(sorted(res))})",
+                    f"resource '{c.resource}' is not a resource of the plan "
+                    f"({', '.join(sorted(res))})",
                     file=t_cap.where,
                     row=t_cap.row_number(i),
                     field="resource",

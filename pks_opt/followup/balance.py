@@ -162,6 +162,67 @@ def balance_follow_up(
     plan instance's ``balance_resource`` column; hours of resources mapped to one are added.
     """
     _check(bf, actuals)
+    rows = _quarter_rows(bf, actuals, threshold)
+    escalation = [_escalate(row) for row in rows if row["production_flag"] or row["inflow_flag"]]
+    cap_rows, warns = _capacity(bf, actuals, threshold, resource_map or {})
+    escalation += [_capacity_escalation(r) for r in cap_rows if r["available_flag"]]
+    table = pd.DataFrame(rows)
+    explanation = [e["text"] for e in escalation] or [
+        f"{', '.join(sorted({r['period'] for r in rows}))}: no deviation beyond "
+        f"{threshold:.0%} from the balance's goals, need or capacity"
+    ]
+    explanation.append(
+        "goal and need to date are the quarter's × the share of its 13 weeks "
+        "with actuals (the strategic goals have no weekly shape)"
+    )
+    empty = table.empty
+    return Result(
+        "follow_up",
+        SolveStatus.OPTIMAL,
+        bf.name,
+        "closed form",
+        objective=0.0,
+        bound=0.0,
+        kpis={
+            "level": "balance",
+            "quarters_followed": len({r["period"] for r in rows}),
+            "weeks_followed": max(actuals.last_week(u) for u in actuals.units()),
+            "flagged_rows": 0
+            if empty
+            else int(table["production_flag"].sum() + table["inflow_flag"].sum()),
+            "flagged_capacity_rows": sum(1 for r in cap_rows if r["available_flag"]),
+            "escalations": len(escalation),
+            "production_deviation_total": 0.0
+            if empty
+            else round(float(table["production_deviation"].sum()), 1),
+        },
+        tables={
+            "balance_followup": table,
+            "balance_capacity_followup": pd.DataFrame(cap_rows),
+            "escalation": pd.DataFrame(escalation, columns=ESCALATION_COLUMNS),
+        },
+        explanation=explanation,
+        warnings=warns,
+        extra={"threshold": threshold, "balance": str(bf.folder), "actuals": str(actuals.source)},
+    )
+
+
+ESCALATION_COLUMNS = [
+    "level",
+    "unit",
+    "object",
+    "resource",
+    "measure",
+    "period",
+    "deviation",
+    "text",
+    "comment",
+]
+
+
+def _quarter_rows(bf: BalanceFolder, actuals: Actuals, threshold: float) -> list[dict[str, Any]]:
+    """One row per unit, planning object and quarter with actuals: production against the
+    goal to date, inflow against the need to date, and the outlook at this rate."""
     goal = {
         (str(r["unit"]), str(r["planning_object"]), str(r["period"])): r
         for r in bf.goals.to_dict("records")
@@ -176,7 +237,6 @@ def balance_follow_up(
         if a.comment:
             comments[key].add(a.comment)
     rows: list[dict[str, Any]] = []
-    escalation: list[dict[str, Any]] = []
     for u, o, q in sorted(produced):
         period = bf.periods[q]
         first, end, n = _weeks_of(q, actuals.last_week(u))
@@ -189,104 +249,51 @@ def balance_follow_up(
         outlook = act / n * WEEKS_PER_QUARTER if n else 0.0
         prod_share = round(_share(act, goal_to_date), 4)
         inflow_share = round(_share(inflow, need_to_date), 4)
-        row: dict[str, Any] = {
-            "unit": u,
-            "planning_object": o,
-            "period": period,
-            "weeks": f"{first}–{end}",
-            "weeks_done": n,
-            "goal": round(full_goal, 1),
-            "goal_to_date": round(goal_to_date, 1),
-            "production_actual": round(act, 1),
-            "production_deviation": round(act - goal_to_date, 1),
-            "production_deviation_share": prod_share,
-            "need_to_date": round(need_to_date, 1),
-            "inflow_actual": round(inflow, 1),
-            "inflow_deviation": round(inflow - need_to_date, 1),
-            "inflow_deviation_share": inflow_share,
-            "production_at_this_rate": round(outlook, 1),
-            "goal_gap_at_this_rate": round(outlook - full_goal, 1),
-            "comment": "; ".join(sorted(comments[(u, o, q)])),
-            "production_flag": abs(prod_share) > threshold,
-            "inflow_flag": abs(inflow_share) > threshold,
-        }
-        rows.append(row)
-        if row["production_flag"] or row["inflow_flag"]:
-            escalation.append(_escalate(row))
-    cap_rows, warns = _capacity(bf, actuals, threshold, resource_map or {})
-    for r in cap_rows:
-        if r["available_flag"]:
-            text = (
-                f"{r['unit']} {r['resource']} {r['period']} (weeks {r['weeks']}): available "
-                f"{r['available_deviation_share']:+.0%} against the balanced capacity "
-                f"({r['available_deviation']:+.0f} hours)"
-            )
-            if r["comment"]:
-                text += f" (comment: {r['comment']})"
-            escalation.append(
-                {
-                    "level": "balance",
-                    "unit": r["unit"],
-                    "object": "",
-                    "resource": r["resource"],
-                    "measure": "capacity",
-                    "period": r["period"],
-                    "deviation": r["available_deviation"],
-                    "text": text,
-                    "comment": r["comment"],
-                }
-            )
-    table = pd.DataFrame(rows)
-    explanation = [e["text"] for e in escalation] or [
-        f"{', '.join(sorted({r['period'] for r in rows}))}: no deviation beyond "
-        f"{threshold:.0%} from the balance's goals, need or capacity"
-    ]
-    explanation.append(
-        "goal and need to date are the quarter's × the share of its 13 weeks "
-        "with actuals (the strategic goals have no weekly shape)"
+        rows.append(
+            {
+                "unit": u,
+                "planning_object": o,
+                "period": period,
+                "weeks": f"{first}–{end}",
+                "weeks_done": n,
+                "goal": round(full_goal, 1),
+                "goal_to_date": round(goal_to_date, 1),
+                "production_actual": round(act, 1),
+                "production_deviation": round(act - goal_to_date, 1),
+                "production_deviation_share": prod_share,
+                "need_to_date": round(need_to_date, 1),
+                "inflow_actual": round(inflow, 1),
+                "inflow_deviation": round(inflow - need_to_date, 1),
+                "inflow_deviation_share": inflow_share,
+                "production_at_this_rate": round(outlook, 1),
+                "goal_gap_at_this_rate": round(outlook - full_goal, 1),
+                "comment": "; ".join(sorted(comments[(u, o, q)])),
+                "production_flag": abs(prod_share) > threshold,
+                "inflow_flag": abs(inflow_share) > threshold,
+            }
+        )
+    return rows
+
+
+def _capacity_escalation(r: dict[str, Any]) -> dict[str, Any]:
+    text = (
+        f"{r['unit']} {r['resource']} {r['period']} (weeks {r['weeks']}): available "
+        f"{r['available_deviation_share']:+.0%} against the balanced capacity "
+        f"({r['available_deviation']:+.0f} hours)"
     )
-    return Result(
-        "follow_up",
-        SolveStatus.OPTIMAL,
-        bf.name,
-        "closed form",
-        objective=0.0,
-        bound=0.0,
-        kpis={
-            "level": "balance",
-            "quarters_followed": len({r["period"] for r in rows}),
-            "weeks_followed": max(actuals.last_week(u) for u in actuals.units()),
-            "flagged_rows": int(table["production_flag"].sum() + table["inflow_flag"].sum())
-            if not table.empty
-            else 0,
-            "flagged_capacity_rows": sum(1 for r in cap_rows if r["available_flag"]),
-            "escalations": len(escalation),
-            "production_deviation_total": round(float(table["production_deviation"].sum()), 1)
-            if not table.empty
-            else 0.0,
-        },
-        tables={
-            "balance_followup": table,
-            "balance_capacity_followup": pd.DataFrame(cap_rows),
-            "escalation": pd.DataFrame(
-                escalation,
-                columns=[
-                    "level",
-                    "unit",
-                    "object",
-                    "resource",
-                    "measure",
-                    "period",
-                    "deviation",
-                    "text",
-                    "comment",
-                ],
-            ),
-        },
-        explanation=explanation,
-        warnings=warns,
-        extra={"threshold": threshold, "balance": str(bf.folder), "actuals": str(actuals.source)},
-    )
+    if r["comment"]:
+        text += f" (comment: {r['comment']})"
+    return {
+        "level": "balance",
+        "unit": r["unit"],
+        "object": "",
+        "resource": r["resource"],
+        "measure": "capacity",
+        "period": r["period"],
+        "deviation": r["available_deviation"],
+        "text": text,
+        "comment": r["comment"],
+    }
 
 
 def _share(actual: float, planned: float) -> float:

@@ -3,38 +3,53 @@ the waiting list, actual against forecast (one panel per planning object, at mos
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from pks_opt.constants import NORMAL_WEEK
+from pks_opt.report.figures import subplots
 from pks_opt.result import Result
 
 if TYPE_CHECKING:
+    import pandas as pd
     from matplotlib.figure import Figure
+
+    from pks_opt.i18n import Messages
 
 MAX_PANELS = 12
 
 
 def followup_charts(result: Result, lang: str = "en") -> dict[str, Figure]:
-    """``production_followup`` and ``queue_followup``, texts in ``lang``."""
-    import matplotlib
-
+    """Production against plan per week with the cumulative deviation; the waiting list (texts
+    in ``lang``)."""
     from pks_opt.i18n import messages
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
     df = result.tables.get("followup")
     if df is None or df.empty:
         return {}
     m = messages(lang)
     objects = list(dict.fromkeys(df["planning_object"]))[:MAX_PANELS]
+    return {
+        "production_followup": _production_figure(result, df, objects, m),
+        "queue_followup": _queue_figure(result, df, objects, m),
+    }
+
+
+def _panels(objects: list[str]) -> tuple[Figure, Any]:
     cols = min(3, len(objects))
     rows = (len(objects) + cols - 1) // cols
-    out: dict[str, Figure] = {}
+    fig, axes = subplots(rows, cols, figsize=(5 * cols, 3.2 * rows), squeeze=False)
+    for ax in list(axes.flat)[len(objects) :]:
+        ax.axis("off")
+    return fig, axes
 
-    fig, axes = plt.subplots(rows, cols, figsize=(5 * cols, 3.2 * rows), squeeze=False)
+
+def _production_figure(result: Result, df: pd.DataFrame, objects: list[str], m: Messages) -> Figure:
+    from matplotlib.lines import Line2D
+
+    fig, axes = _panels(objects)
     for ax, o in zip(axes.flat, objects, strict=False):
         d = df[df["planning_object"] == o]
-        low = d["week_type"] != "normal"
+        low = d["week_type"] != NORMAL_WEEK
         for w in d["week"][low]:
             ax.axvspan(w - 0.5, w + 0.5, color="#eeeeee", zorder=0)
         ax.bar(
@@ -64,10 +79,8 @@ def followup_charts(result: Result, lang: str = "en") -> dict[str, Figure]:
         ax.set_xlabel(m.text("plot", "week"))
         ax.set_ylabel(m.text("plot", "plan_activities_week"))
         ax2.set_ylabel(m.text("plot", "fu_cumulative_axis"))
-    for ax in list(axes.flat)[len(objects) :]:
-        ax.axis("off")
     handles, labels = axes[0][0].get_legend_handles_labels()
-    handles.append(plt.Line2D([], [], color="black", ls="--"))
+    handles.append(Line2D([], [], color="black", ls="--"))
     labels.append(m.text("plot", "fu_cumulative_right"))
     fig.legend(handles, labels, loc="upper right", fontsize=8)
     fig.suptitle(
@@ -75,9 +88,11 @@ def followup_charts(result: Result, lang: str = "en") -> dict[str, Figure]:
         fontsize=11,
     )
     fig.tight_layout()
-    out["production_followup"] = fig
+    return fig
 
-    fig, axes = plt.subplots(rows, cols, figsize=(5 * cols, 3.2 * rows), squeeze=False)
+
+def _queue_figure(result: Result, df: pd.DataFrame, objects: list[str], m: Messages) -> Figure:
+    fig, axes = _panels(objects)
     for ax, o in zip(axes.flat, objects, strict=False):
         d = df[df["planning_object"] == o]
         ax.plot(
@@ -114,14 +129,11 @@ def followup_charts(result: Result, lang: str = "en") -> dict[str, Figure]:
         ax.set_title(o, fontsize=10)
         ax.set_xlabel(m.text("plot", "week"))
         ax.set_ylabel(m.text("plot", "fu_patients"))
-    for ax in list(axes.flat)[len(objects) :]:
-        ax.axis("off")
     handles, labels = axes[0][0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="upper right", fontsize=8)
     fig.suptitle(m.text("plot", "fu_queue_title", instance=result.instance), fontsize=11)
     fig.tight_layout()
-    out["queue_followup"] = fig
-    return out
+    return fig
 
 
 TIER_NAMES = {
@@ -135,13 +147,9 @@ def roster_followup_chart(result: Result, lang: str = "en") -> dict[str, Figure]
     """Cover per day, one panel per tier: asked (grey bars), rostered and worked (lines), the
     days with a flagged cell marked red. People-shifts summed over the tier's cells. Texts in
     ``lang``."""
-    import matplotlib
+    from matplotlib.ticker import MaxNLocator
 
     from pks_opt.i18n import messages
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib.ticker import MaxNLocator
 
     df = result.tables.get("cover_followup")
     if df is None or df.empty:
@@ -151,7 +159,7 @@ def roster_followup_chart(result: Result, lang: str = "en") -> dict[str, Figure]
     tiers = sorted(int(t) for t in df["tier"].unique())
     days = sorted(df["date"].unique())
     x = list(range(len(days)))
-    fig, axes = plt.subplots(
+    fig, axes = subplots(
         len(tiers),
         1,
         figsize=(max(7.0, 0.45 * len(days) + 2), 2.8 * len(tiers)),
@@ -215,13 +223,9 @@ def roster_followup_chart(result: Result, lang: str = "en") -> dict[str, Figure]
 def balance_followup_chart(result: Result, lang: str = "en") -> dict[str, Figure]:
     """Per unit × planning object: the goal to date and the actual production per quarter
     (texts in ``lang``)."""
-    import matplotlib
+    import numpy as np
 
     from pks_opt.i18n import messages
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import numpy as np
 
     m = messages(lang)
     df = result.tables.get("balance_followup")
@@ -230,7 +234,7 @@ def balance_followup_chart(result: Result, lang: str = "en") -> dict[str, Figure
     keys = list(dict.fromkeys(zip(df["unit"], df["planning_object"], strict=True)))[:MAX_PANELS]
     cols = min(3, len(keys))
     rows = (len(keys) + cols - 1) // cols
-    fig, axes = plt.subplots(rows, cols, figsize=(5 * cols, 3.2 * rows), squeeze=False)
+    fig, axes = subplots(rows, cols, figsize=(5 * cols, 3.2 * rows), squeeze=False)
     for ax, (u, o) in zip(axes.flat, keys, strict=False):
         d = df[(df["unit"] == u) & (df["planning_object"] == o)]
         x = np.arange(len(d))

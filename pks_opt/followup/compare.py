@@ -25,6 +25,7 @@ from typing import Any
 
 import pandas as pd
 
+from pks_opt.constants import NORMAL_WEEK
 from pks_opt.errors import InputError
 from pks_opt.followup.actuals import Actuals, check_against_plan
 from pks_opt.io import read_result_csv
@@ -37,7 +38,7 @@ GOALS_FILE = "goals.csv"
 DEFAULT_THRESHOLD = 0.10
 XMR_FACTOR = 2.66  # natural process limits of an individuals chart: ± 2.66 × mean moving range
 RUN_LENGTH = 3
-NORMAL = "normal"
+NORMAL = NORMAL_WEEK
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,7 @@ def _complete(df: pd.DataFrame, path: Path, key: str) -> None:
 
 
 def read_plan_folder(folder: str | Path) -> PlanFolder:
+    """Read a production-plan result folder (plan, capacity use and goals) for a follow-up."""
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError("no such folder (expected a production-plan result)", file=str(folder))
@@ -164,6 +166,7 @@ def read_plan_folder(folder: str | Path) -> PlanFolder:
 
 
 def relative(actual: float, planned: float) -> float:
+    """Deviation of ``actual`` from ``planned`` relative to the plan (at least 1 in the divisor)."""
     return (actual - planned) / max(1.0, abs(planned))
 
 
@@ -205,6 +208,20 @@ def _weeks_text(a: int, b: int) -> str:
     return f"week {a}" if a == b else f"weeks {a}–{b}"
 
 
+ESCALATION_COLUMNS = [
+    "level",
+    "unit",
+    "object",
+    "resource",
+    "measure",
+    "weeks",
+    "deviation",
+    "text",
+    "comment",
+]
+MEASURES = ("production", "inflow", "queue")
+
+
 def follow_up(pf: PlanFolder, actuals: Actuals, *, threshold: float = DEFAULT_THRESHOLD) -> Result:
     """Compare the actuals of the plan's unit with the plan (pure)."""
     plan = pf.plan
@@ -214,7 +231,6 @@ def follow_up(pf: PlanFolder, actuals: Actuals, *, threshold: float = DEFAULT_TH
     check_against_plan(actuals, pf.unit, objects, resources, num_weeks)
     last = actuals.last_week(pf.unit)
     week_type = {int(r["week"]): str(r["week_type"]) for r in plan.to_dict("records")}
-    by_key = {(str(r["planning_object"]), int(r["week"])): r for r in plan.to_dict("records")}
     act = {(p.planning_object, p.week): p for p in actuals.production if p.unit == pf.unit}
     rows: list[dict[str, Any]] = []
     escalation: list[dict[str, Any]] = []
@@ -223,14 +239,60 @@ def follow_up(pf: PlanFolder, actuals: Actuals, *, threshold: float = DEFAULT_TH
     for o in objects:
         if (o, 1) not in act:
             continue
-        series: dict[str, list[float]] = defaultdict(list)
-        cum_plan = cum_act = 0.0
-        obj_rows = []
-        for w in weeks:
-            p, a = by_key[(o, w)], act[(o, w)]
-            cum_plan += float(p["production"])
-            cum_act += a.production
-            row = {
+        obj_rows, series = _object_rows(pf, o, weeks, week_type, act)
+        for measure in MEASURES:
+            flagged, limit = flags(series[measure], normal, threshold)
+            for row, f, r in zip(obj_rows, flagged, series[measure], strict=True):
+                row[f"{measure}_deviation_share"] = round(r, 4)
+                row[f"{measure}_flag"] = f
+            for a_w, b_w in _ranges([w for w, f in zip(weeks, flagged, strict=True) if f]):
+                escalation.append(_escalate(o, measure, a_w, b_w, obj_rows, limit, pf, threshold))
+        rows += obj_rows
+    cap_rows, cap_escalation = _capacity(pf, actuals, weeks, normal, week_type, threshold)
+    escalation += cap_escalation
+    escalation += _goal_risks(pf, rows, last)
+    table = pd.DataFrame(rows)
+    explanation = [e["text"] for e in escalation]
+    if not explanation:
+        explanation = [f"weeks 1–{last}: no deviation beyond {threshold:.0%} that is not noise"]
+    return Result(
+        "follow_up",
+        SolveStatus.OPTIMAL,
+        pf.unit,
+        "closed form",
+        objective=0.0,
+        bound=0.0,
+        kpis=_followup_kpis(table, cap_rows, last, len(escalation)),
+        tables={
+            "followup": table,
+            "capacity_followup": pd.DataFrame(cap_rows),
+            "followup_summary": _summary(table),
+            "escalation": pd.DataFrame(escalation, columns=ESCALATION_COLUMNS),
+        },
+        explanation=explanation,
+        extra={"threshold": threshold, "plan": str(pf.folder), "actuals": str(actuals.source)},
+    )
+
+
+def _object_rows(
+    pf: PlanFolder,
+    o: str,
+    weeks: list[int],
+    week_type: dict[int, str],
+    act: dict[tuple[str, int], Any],
+) -> tuple[list[dict[str, Any]], dict[str, list[float]]]:
+    """One row per week of object ``o`` (plan, actual, deviation, cumulative), and the
+    relative deviation series the flags are drawn from."""
+    by_key = {(str(r["planning_object"]), int(r["week"])): r for r in pf.plan.to_dict("records")}
+    series: dict[str, list[float]] = defaultdict(list)
+    cum_plan = cum_act = 0.0
+    obj_rows = []
+    for w in weeks:
+        p, a = by_key[(o, w)], act[(o, w)]
+        cum_plan += float(p["production"])
+        cum_act += a.production
+        obj_rows.append(
+            {
                 "planning_object": o,
                 "week": w,
                 "week_type": week_type.get(w, NORMAL),
@@ -250,74 +312,31 @@ def follow_up(pf: PlanFolder, actuals: Actuals, *, threshold: float = DEFAULT_TH
                 else round(a.waiting - float(p["queue_end"]), 3),
                 "comment": a.comment or "",
             }
-            series["production"].append(relative(a.production, float(p["production"])))
-            series["inflow"].append(relative(a.inflow, float(p["inflow"])))
-            series["queue"].append(
-                0.0 if a.waiting is None else relative(a.waiting, float(p["queue_end"]))
-            )
-            obj_rows.append(row)
-        for measure in ("production", "inflow", "queue"):
-            flagged, limit = flags(series[measure], normal, threshold)
-            for row, f, r in zip(obj_rows, flagged, series[measure], strict=True):
-                row[f"{measure}_deviation_share"] = round(r, 4)
-                row[f"{measure}_flag"] = f
-            for a_w, b_w in _ranges([w for w, f in zip(weeks, flagged, strict=True) if f]):
-                escalation.append(_escalate(o, measure, a_w, b_w, obj_rows, limit, pf, threshold))
-        rows += obj_rows
-    cap_rows, cap_escalation = _capacity(pf, actuals, weeks, normal, week_type, threshold)
-    escalation += cap_escalation
-    escalation += _goal_risks(pf, rows, last)
-    table = pd.DataFrame(rows)
-    summary = _summary(table)
-    explanation = [e["text"] for e in escalation]
-    if not explanation:
-        explanation = [f"weeks 1–{last}: no deviation beyond {threshold:.0%} that is not noise"]
-    result = Result(
-        "follow_up",
-        SolveStatus.OPTIMAL,
-        pf.unit,
-        "closed form",
-        objective=0.0,
-        bound=0.0,
-        kpis={
-            "weeks_followed": last,
-            "flagged_object_weeks": int(
-                sum(table[f"{m}_flag"].sum() for m in ("production", "inflow", "queue"))
-            )
-            if not table.empty
-            else 0,
-            "flagged_resource_weeks": int(sum(1 for r in cap_rows if r["available_flag"])),
-            "escalations": len(escalation),
-            "production_deviation_total": float(table["production_deviation"].sum())
-            if not table.empty
-            else 0.0,
-            "inflow_deviation_total": round(float(table["inflow_deviation"].sum()), 1)
-            if not table.empty
-            else 0.0,
-        },
-        tables={
-            "followup": table,
-            "capacity_followup": pd.DataFrame(cap_rows),
-            "followup_summary": summary,
-            "escalation": pd.DataFrame(
-                escalation,
-                columns=[
-                    "level",
-                    "unit",
-                    "object",
-                    "resource",
-                    "measure",
-                    "weeks",
-                    "deviation",
-                    "text",
-                    "comment",
-                ],
-            ),
-        },
-        explanation=explanation,
-        extra={"threshold": threshold, "plan": str(pf.folder), "actuals": str(actuals.source)},
-    )
-    return result
+        )
+        series["production"].append(relative(a.production, float(p["production"])))
+        series["inflow"].append(relative(a.inflow, float(p["inflow"])))
+        series["queue"].append(
+            0.0 if a.waiting is None else relative(a.waiting, float(p["queue_end"]))
+        )
+    return obj_rows, series
+
+
+def _followup_kpis(
+    table: pd.DataFrame, cap_rows: list[dict[str, Any]], last: int, escalations: int
+) -> dict[str, Any]:
+    empty = table.empty
+    return {
+        "weeks_followed": last,
+        "flagged_object_weeks": 0
+        if empty
+        else int(sum(table[f"{m}_flag"].sum() for m in MEASURES)),
+        "flagged_resource_weeks": int(sum(1 for r in cap_rows if r["available_flag"])),
+        "escalations": escalations,
+        "production_deviation_total": 0.0 if empty else float(table["production_deviation"].sum()),
+        "inflow_deviation_total": 0.0
+        if empty
+        else round(float(table["inflow_deviation"].sum()), 1),
+    }
 
 
 def _escalate(

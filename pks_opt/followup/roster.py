@@ -105,6 +105,7 @@ def _counts(column: pd.Series, path: Path, field: str) -> pd.Series:
 
 
 def read_roster_folder(folder: str | Path) -> RosterFolder:
+    """Read a roster result folder (roster, coverage, staff) for a follow-up."""
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError("no such folder (expected a roster result)", file=str(folder))
@@ -204,94 +205,8 @@ def roster_follow_up(
         (str(r["staff"]), str(r["date"])): (str(r["shift"]), str(r["competence"]))
         for r in rf.assignments.to_dict("records")
     }
-
-    # ---- per staff × date
-    staff_rows: list[dict[str, Any]] = []
-    order = {e: i for i, e in enumerate(rf.staff)}
-    keys = sorted(
-        {k for k in rostered if k[1] in days} | set(worked), key=lambda k: (k[1], order[k[0]])
-    )
-    for e, d in keys:
-        r_shift, r_comp = rostered.get((e, d), ("", ""))
-        w = worked.get((e, d))
-        w_shift = w.shift if w is not None and w.shift != NOT_WORKED else ""
-        if not r_shift and not w_shift:
-            status = "off"
-        elif r_shift and w_shift == r_shift:
-            status = AS_ROSTERED
-        elif r_shift and not w_shift:
-            status = ABSENT
-        elif r_shift:
-            status = OTHER_SHIFT
-        else:
-            status = EXTRA
-        staff_rows.append(
-            {
-                "staff": e,
-                "date": d,
-                "rostered_shift": r_shift,
-                "rostered_competence": r_comp,
-                "worked_shift": w_shift,
-                "worked_competence": "",
-                "status": status,
-                "roster_cell": rf.cells.get((e, d), ""),
-                "comment": (w.comment or "") if w is not None else "",
-            }
-        )
-
-    # ---- worked people into cells: as rostered first, then the others (competence rule)
-    cover = rf.coverage[rf.coverage["date"].isin(days)]
-    records: list[dict[str, Any]] = [
-        {str(k): v for k, v in r.items()} for r in cover.to_dict("records")
-    ]
-    cell_rows = [r for r in records if not r["staff"]]
-    named_rows = [r for r in records if r["staff"]]
-    asked_cell: dict[tuple[str, str, str], int] = defaultdict(int)
-    for r in cell_rows:
-        asked_cell[r["date"], r["shift"], r["competence"]] += int(r["required"])
-    in_cell: dict[tuple[str, str, str], list[str]] = defaultdict(list)
-    for row in staff_rows:
-        if row["status"] == AS_ROSTERED:
-            row["worked_competence"] = row["rostered_competence"]
-            in_cell[row["date"], row["worked_shift"], row["worked_competence"]].append(row["staff"])
-    for row in staff_rows:
-        if row["status"] in (OTHER_SHIFT, EXTRA):
-            d, s = row["date"], row["worked_shift"]
-            comps = rf.staff[row["staff"]]
-            comp = max(
-                comps,
-                key=lambda c: (
-                    asked_cell.get((d, s, c), 0) - len(in_cell[d, s, c]),
-                    -comps.index(c),
-                ),
-            )
-            row["worked_competence"] = comp
-            in_cell[d, s, comp].append(row["staff"])
-    rostered_in: dict[tuple[str, str, str], list[str]] = defaultdict(list)
-    for (e, d), (s, c) in rostered.items():
-        if d in days:
-            rostered_in[d, s, c].append(e)
-
-    # ---- cover per demand row (tiers filled in order, as the roster counts them)
-    cover_rows: list[dict[str, Any]] = []
-    left: dict[tuple[str, str, str], int] = {}
-    for r in cell_rows:
-        key = (r["date"], r["shift"], r["competence"])
-        left.setdefault(key, len(in_cell[key]))
-        got = min(left[key], int(r["required"]))
-        left[key] -= got
-        cover_rows.append(
-            _cover_row(r, int(r["assigned"]), got, "", rostered_in[key], in_cell[key])
-        )
-    for r in named_rows:
-        key = (r["date"], r["shift"], r["competence"])
-        on = int(r["staff"] in in_cell[key])
-        cover_rows.append(
-            _cover_row(r, int(r["assigned"]), on, r["staff"], rostered_in[key], in_cell[key])
-        )
-    cover_df = pd.DataFrame(cover_rows, columns=COVER_COLUMNS)
-
-    # ---- flags
+    staff_rows = _staff_rows(rf, days, worked, rostered)
+    cover_df = _cover(rf, days, staff_rows, rostered)
     _flag(cover_df, followed, threshold)
     by_staff = {(row["staff"], row["date"]): row for row in staff_rows}
     escalation = [
@@ -307,23 +222,7 @@ def roster_follow_up(
             f"{followed[0]}..{followed[-1]}: every demand was covered as asked "
             "(or short by no more than the threshold, as noise)"
         )
-    counts = staff_df["status"].value_counts() if not staff_df.empty else pd.Series(dtype=int)
-    kpis: dict[str, Any] = {
-        "days_followed": len(followed),
-        "rostered_shifts": int(sum(1 for k in rostered if k[1] in days)),
-        "worked_shifts": int(sum(1 for s in rows if s.shift != NOT_WORKED)),
-        **{
-            k.replace(" ", "_"): int(counts.get(k, 0))
-            for k in (AS_ROSTERED, ABSENT, OTHER_SHIFT, EXTRA)
-        },
-    }
-    cov = cover_df[cover_df["staff"] == ""]
-    for t in (1, 2, 3):
-        part = cov[cov["tier"] == t]
-        kpis[f"tier{t}_asked"] = int(part["asked"].sum())
-        kpis[f"tier{t}_rostered_short"] = int((part["asked"] - part["rostered"]).sum())
-        kpis[f"tier{t}_worked_short"] = int(part["short"].sum())
-    kpis["flagged_cells"] = int(cover_df["flag"].sum())
+    kpis = _roster_kpis(staff_df, cover_df, rows, rostered, days)
     kpis["escalations"] = len(escalation)
     return Result(
         "roster_follow_up",
@@ -347,6 +246,147 @@ def roster_follow_up(
             "days": [followed[0], followed[-1]] if followed else [],
         },
     )
+
+
+Rostered = dict[tuple[str, str], tuple[str, str]]  # (staff, date) -> (shift, competence)
+
+
+def _day_status(r_shift: str, w_shift: str) -> str:
+    if not r_shift and not w_shift:
+        return "off"
+    if r_shift and w_shift == r_shift:
+        return AS_ROSTERED
+    if r_shift and not w_shift:
+        return ABSENT
+    return OTHER_SHIFT if r_shift else EXTRA
+
+
+def _staff_rows(
+    rf: RosterFolder,
+    days: set[str],
+    worked: dict[tuple[str, str], ShiftActual],
+    rostered: Rostered,
+) -> list[dict[str, Any]]:
+    """One row per person and date rostered or worked: what was rostered, what was worked."""
+    order = {e: i for i, e in enumerate(rf.staff)}
+    keys = sorted(
+        {k for k in rostered if k[1] in days} | set(worked), key=lambda k: (k[1], order[k[0]])
+    )
+    staff_rows: list[dict[str, Any]] = []
+    for e, d in keys:
+        r_shift, r_comp = rostered.get((e, d), ("", ""))
+        w = worked.get((e, d))
+        w_shift = w.shift if w is not None and w.shift != NOT_WORKED else ""
+        staff_rows.append(
+            {
+                "staff": e,
+                "date": d,
+                "rostered_shift": r_shift,
+                "rostered_competence": r_comp,
+                "worked_shift": w_shift,
+                "worked_competence": "",
+                "status": _day_status(r_shift, w_shift),
+                "roster_cell": rf.cells.get((e, d), ""),
+                "comment": (w.comment or "") if w is not None else "",
+            }
+        )
+    return staff_rows
+
+
+def _cover(
+    rf: RosterFolder, days: set[str], staff_rows: list[dict[str, Any]], rostered: Rostered
+) -> pd.DataFrame:
+    """Cover per demand row: the people who worked put into cells (as rostered first, then the
+    others by the competence rule), the tiers filled in order as the roster counts them."""
+    cover = rf.coverage[rf.coverage["date"].isin(days)]
+    records: list[dict[str, Any]] = [
+        {str(k): v for k, v in r.items()} for r in cover.to_dict("records")
+    ]
+    cell_rows = [r for r in records if not r["staff"]]
+    named_rows = [r for r in records if r["staff"]]
+    asked_cell: dict[tuple[str, str, str], int] = defaultdict(int)
+    for r in cell_rows:
+        asked_cell[r["date"], r["shift"], r["competence"]] += int(r["required"])
+    in_cell = _worked_cells(rf, staff_rows, asked_cell)
+    rostered_in: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+    for (e, d), (s, c) in rostered.items():
+        if d in days:
+            rostered_in[d, s, c].append(e)
+    cover_rows: list[dict[str, Any]] = []
+    left: dict[tuple[str, str, str], int] = {}
+    for r in cell_rows:
+        key = (r["date"], r["shift"], r["competence"])
+        left.setdefault(key, len(in_cell[key]))
+        got = min(left[key], int(r["required"]))
+        left[key] -= got
+        cover_rows.append(
+            _cover_row(r, int(r["assigned"]), got, "", rostered_in[key], in_cell[key])
+        )
+    for r in named_rows:
+        key = (r["date"], r["shift"], r["competence"])
+        on = int(r["staff"] in in_cell[key])
+        cover_rows.append(
+            _cover_row(r, int(r["assigned"]), on, r["staff"], rostered_in[key], in_cell[key])
+        )
+    return pd.DataFrame(cover_rows, columns=COVER_COLUMNS)
+
+
+def _worked_cells(
+    rf: RosterFolder,
+    staff_rows: list[dict[str, Any]],
+    asked_cell: dict[tuple[str, str, str], int],
+) -> dict[tuple[str, str, str], list[str]]:
+    """(date, shift, competence) → who worked in it; sets each row's ``worked_competence``.
+
+    As rostered: the rostered competence. Another shift or an extra one: the person's
+    competence with the most demand still open in that cell (ties: the first listed).
+    """
+    in_cell: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+    for row in staff_rows:
+        if row["status"] == AS_ROSTERED:
+            row["worked_competence"] = row["rostered_competence"]
+            in_cell[row["date"], row["worked_shift"], row["worked_competence"]].append(row["staff"])
+    for row in staff_rows:
+        if row["status"] in (OTHER_SHIFT, EXTRA):
+            d, s = row["date"], row["worked_shift"]
+            comps = rf.staff[row["staff"]]
+            comp = max(
+                comps,
+                key=lambda c: (
+                    asked_cell.get((d, s, c), 0) - len(in_cell[d, s, c]),
+                    -comps.index(c),
+                ),
+            )
+            row["worked_competence"] = comp
+            in_cell[d, s, comp].append(row["staff"])
+    return in_cell
+
+
+def _roster_kpis(
+    staff_df: pd.DataFrame,
+    cover_df: pd.DataFrame,
+    rows: tuple[ShiftActual, ...],
+    rostered: Rostered,
+    days: set[str],
+) -> dict[str, Any]:
+    counts = staff_df["status"].value_counts() if not staff_df.empty else pd.Series(dtype=int)
+    kpis: dict[str, Any] = {
+        "days_followed": len(days),
+        "rostered_shifts": int(sum(1 for k in rostered if k[1] in days)),
+        "worked_shifts": int(sum(1 for s in rows if s.shift != NOT_WORKED)),
+        **{
+            k.replace(" ", "_"): int(counts.get(k, 0))
+            for k in (AS_ROSTERED, ABSENT, OTHER_SHIFT, EXTRA)
+        },
+    }
+    cov = cover_df[cover_df["staff"] == ""]
+    for t in (1, 2, 3):
+        part = cov[cov["tier"] == t]
+        kpis[f"tier{t}_asked"] = int(part["asked"].sum())
+        kpis[f"tier{t}_rostered_short"] = int((part["asked"] - part["rostered"]).sum())
+        kpis[f"tier{t}_worked_short"] = int(part["short"].sum())
+    kpis["flagged_cells"] = int(cover_df["flag"].sum())
+    return kpis
 
 
 STAFF_COLUMNS = [

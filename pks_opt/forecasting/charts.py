@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pks_opt.forecasting.weeks import parse_week
+from pks_opt.report.figures import subplots
 from pks_opt.result import Result
 
 if TYPE_CHECKING:
@@ -15,13 +16,9 @@ MAX_PANELS = 12
 
 
 def forecast_charts(result: Result, lang: str = "en") -> dict[str, Figure]:
-    """One panel per object (at most :data:`MAX_PANELS` a figure), texts in ``lang``."""
-    import matplotlib
-
+    """One panel per object: history, fit, back-test and forecast with 80 % and 95 % bands
+    (at most :data:`MAX_PANELS` a figure), texts in ``lang``."""
     from pks_opt.i18n import messages
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
     m = messages(lang)
     fit = result.tables["fit"]
@@ -32,9 +29,7 @@ def forecast_charts(result: Result, lang: str = "en") -> dict[str, Figure]:
         chunk = keys[start : start + MAX_PANELS]
         cols = 2 if len(chunk) > 1 else 1
         rows = (len(chunk) + cols - 1) // cols
-        fig, axes = plt.subplots(
-            rows, cols, figsize=(7 * cols, 2.6 * rows), squeeze=False, sharex=True
-        )
+        fig, axes = subplots(rows, cols, figsize=(7 * cols, 2.6 * rows), squeeze=False, sharex=True)
         for ax, (unit, obj) in zip(axes.flat, chunk, strict=False):
             h = fit[(fit["unit"] == unit) & (fit["planning_object"] == obj)]
             f = fc[(fc["unit"] == unit) & (fc["planning_object"] == obj)]

@@ -16,11 +16,11 @@ from pathlib import Path
 
 from pydantic import Field, field_validator
 
+from pks_opt.constants import WEEKS_PER_YEAR
 from pks_opt.errors import InputError
 from pks_opt.forecasting.weeks import parse_week, week_label
 from pks_opt.io import Frozen, RawInstance, Row, check_unique, parse_rows, read_raw
 
-WEEKS_PER_YEAR = 52
 #: The shortest history that can carry a week-of-year seasonal profile: two full years.
 MIN_FIT_WEEKS = 2 * WEEKS_PER_YEAR
 #: weeks held out for the back-test: half a year when the history allows, else a quarter

@@ -32,12 +32,14 @@ import math
 import time
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from pks_opt.forecasting.data import WEEKS_PER_YEAR, HistoryData, Series
+from pks_opt.constants import WEEKS_PER_YEAR
+from pks_opt.forecasting.data import HistoryData, Series
 from pks_opt.forecasting.weeks import EASTER, iso_week, next_weeks, week_label, week_type
 from pks_opt.result import Result, SolveStatus
 
@@ -248,7 +250,8 @@ def run_forecast(
     start: dt.date | None = None,
     seasonality: str = "unit",
 ) -> Result:
-    """Fit, back-test and forecast every series of ``data``; a :class:`Result` of kind ``forecast``."""
+    """Fit, back-test and forecast every series of ``data``; a :class:`Result` of kind
+    ``forecast``."""
     t0 = time.perf_counter()
     if holdout is None:
         holdout = data.holdout_weeks
@@ -258,166 +261,24 @@ def run_forecast(
     lead = (first - last).days // 7 - 1  # weeks between the history and the forecast start
     future = next_weeks(last, lead + horizon)
     out_weeks = future[lead:]
-
     n = len(series[0].weeks)
     cut = n - holdout
     test_weeks = list(series[0].weeks[cut:])
     profiles = _profiles(series, n, seasonality)
     bt_profiles = _profiles(series, cut, seasonality)
-
-    fc_rows: list[dict[str, object]] = []
-    bt_rows: list[dict[str, object]] = []
-    prof_rows: list[dict[str, object]] = []
-    hol_rows: list[dict[str, object]] = []
-    fit_rows: list[dict[str, object]] = []
-    inflow_rows: dict[str, list[dict[str, object]]] = {}
-    demand_rows: list[dict[str, object]] = []
-    wait_rows: list[dict[str, object]] = []
-    warns: list[str] = []
+    rows = _Rows()
     for s in series:
         prof = profiles[s.key]
         fc = fit_forecast(s.weeks, s.inflow, prof, future)
         bt = fit_forecast(s.weeks[:cut], s.inflow[:cut], bt_profiles[s.key], test_weeks)
-        actual = np.asarray(s.inflow[cut:], dtype=float)
-        naive = seasonal_naive(s.weeks, s.inflow, test_weeks)
-        err = np.abs(actual - bt.mean)
-        model_mae = float(err.mean())
-        naive_mae = float(np.abs(actual - naive).mean())
-        scale = _naive_scale(s.weeks[:cut], s.inflow[:cut])
-        pos = actual > 0
-        mape = float(100 * np.mean(err[pos] / actual[pos])) if pos.any() else math.nan
-        cover = {
-            lvl: float(
-                np.mean(
-                    (actual >= bt.bounds[f"lower_{lvl}"]) & (actual <= bt.bounds[f"upper_{lvl}"])
-                )
-            )
-            for lvl in ALPHAS
-        }
-        bt_rows.append(
-            {
-                "unit": s.unit,
-                "planning_object": s.planning_object,
-                "holdout_weeks": holdout,
-                "first_week": week_label(test_weeks[0]),
-                "last_week": week_label(test_weeks[-1]),
-                "MAPE": round(mape, 2),
-                "MASE": round(model_mae / scale, 3) if scale > 0 else math.nan,
-                "relative_MAE": round(model_mae / naive_mae, 3) if naive_mae > 0 else math.nan,
-                "seasonal_naive_MAE": round(naive_mae, 2),
-                "model_MAE": round(model_mae, 2),
-                "coverage_80": round(cover[80], 3),
-                "coverage_95": round(cover[95], 3),
-                "trend": bt.trend,
-            }
-        )
-        for i, m in enumerate(s.weeks):
-            fit_rows.append(
-                {
-                    "unit": s.unit,
-                    "planning_object": s.planning_object,
-                    "week": week_label(m),
-                    "inflow": s.inflow[i],
-                    "fitted": None if math.isnan(fc.fitted[i]) else round(float(fc.fitted[i]), 2),
-                    "backtest": round(float(bt.mean[i - cut]), 2) if i >= cut else None,
-                }
-            )
-        for w, f in enumerate(prof.factors(), start=1):
-            prof_rows.append(
-                {
-                    "unit": s.unit,
-                    "planning_object": s.planning_object,
-                    "week_of_year": w,
-                    "factor": round(float(f), 4),
-                    "estimated_on": seasonality,
-                }
-            )
-        hol_rows.append(
-            {
-                "unit": s.unit,
-                "planning_object": s.planning_object,
-                "week_type": EASTER,
-                "factor": round(math.exp(prof.easter), 4),
-                "weeks_in_history": prof.easter_weeks,
-                "estimated_on": seasonality,
-            }
-        )
-        inflow_list = inflow_rows.setdefault(s.unit, [])
-        quarters: dict[str, float] = {}
-        for k, m in enumerate(out_weeks, start=1):
-            j = lead + k - 1
-            row: dict[str, object] = {
-                "unit": s.unit,
-                "planning_object": s.planning_object,
-                "week": week_label(m),
-                "iso_week": iso_week(m),
-                "inflow": round(float(fc.mean[j]), 2),
-            }
-            for b, arr in fc.bounds.items():
-                row[b] = round(float(arr[j]), 2)
-            row["week_type"] = week_type(m)
-            fc_rows.append(row)
-            inflow_list.append(
-                {
-                    "planning_object": s.planning_object,
-                    "week": k,
-                    "inflow": round(float(fc.mean[j]), 2),
-                }
-            )
-            block = _quarter_label(out_weeks[((k - 1) // QUARTER_WEEKS) * QUARTER_WEEKS])
-            quarters[block] = quarters.get(block, 0.0) + float(fc.mean[j])
-        for period, vol in quarters.items():
-            demand_rows.append(
-                {
-                    "unit": s.unit,
-                    "planning_object": s.planning_object,
-                    "period": period,
-                    "base_volume": round(vol, 1),
-                }
-            )
-        if s.waiting_at_end is not None:
-            wait_rows.append(
-                {
-                    "unit": s.unit,
-                    "planning_object": s.planning_object,
-                    "waiting": s.waiting_at_end,
-                    "max_reduction_per_period": None,
-                }
-            )
-        elif any(v is not None for v in s.waiting):
-            warns.append(
-                f"{s.unit}/{s.planning_object}: no waiting list in the last week of the "
-                "history; it is left out of waiting_lists.csv"
-            )
-
-    tables: dict[str, pd.DataFrame] = {
-        "forecast": pd.DataFrame(fc_rows),
-        "backtest": pd.DataFrame(bt_rows),
-        "seasonal_profile": pd.DataFrame(prof_rows),
-        "holiday_effects": pd.DataFrame(hol_rows),
-        "fit": pd.DataFrame(fit_rows),
-        "demand_forecast": pd.DataFrame(demand_rows),
-    }
-    single = len(inflow_rows) == 1
-    for unit, rows in inflow_rows.items():
-        tables["inflow" if single else f"inflow_{unit}"] = pd.DataFrame(rows)
-    if wait_rows:
-        tables["waiting_lists"] = pd.DataFrame(wait_rows)
+        rows.backtest.append(_backtest_row(s, bt, cut, test_weeks, holdout))
+        rows.add_fit(s, fc, bt, cut)
+        rows.add_profile(s, prof, seasonality)
+        rows.add_forecast(s, fc, out_weeks, lead)
+        rows.add_waiting(s)
+    tables = rows.tables()
     if data.weekday:
-        names = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-        tables["weekday_profile"] = pd.DataFrame(
-            [
-                {
-                    "unit": w.unit,
-                    "planning_object": w.planning_object,
-                    "weekday": w.weekday,
-                    "weekday_name": names[w.weekday - 1],
-                    "share": round(w.share, 4),
-                    "days": w.days,
-                }
-                for w in data.weekday
-            ]
-        )
+        tables["weekday_profile"] = _weekday_table(data)
     bt_df = tables["backtest"]
     mase = float(bt_df["MASE"].mean())
     kpis = {
@@ -451,5 +312,175 @@ def run_forecast(
         kpis=kpis,
         tables=tables,
         explanation=explanation,
-        warnings=warns,
+        warnings=rows.warnings,
+    )
+
+
+def _backtest_row(
+    s: Series, bt: Any, cut: int, test_weeks: list[dt.date], holdout: int
+) -> dict[str, object]:
+    """Back-test of one series against the seasonal naive forecast (MAPE, MASE, coverage)."""
+    actual = np.asarray(s.inflow[cut:], dtype=float)
+    naive = seasonal_naive(s.weeks, s.inflow, test_weeks)
+    err = np.abs(actual - bt.mean)
+    model_mae = float(err.mean())
+    naive_mae = float(np.abs(actual - naive).mean())
+    scale = _naive_scale(s.weeks[:cut], s.inflow[:cut])
+    pos = actual > 0
+    mape = float(100 * np.mean(err[pos] / actual[pos])) if pos.any() else math.nan
+    cover = {
+        lvl: float(
+            np.mean((actual >= bt.bounds[f"lower_{lvl}"]) & (actual <= bt.bounds[f"upper_{lvl}"]))
+        )
+        for lvl in ALPHAS
+    }
+    return {
+        "unit": s.unit,
+        "planning_object": s.planning_object,
+        "holdout_weeks": holdout,
+        "first_week": week_label(test_weeks[0]),
+        "last_week": week_label(test_weeks[-1]),
+        "MAPE": round(mape, 2),
+        "MASE": round(model_mae / scale, 3) if scale > 0 else math.nan,
+        "relative_MAE": round(model_mae / naive_mae, 3) if naive_mae > 0 else math.nan,
+        "seasonal_naive_MAE": round(naive_mae, 2),
+        "model_MAE": round(model_mae, 2),
+        "coverage_80": round(cover[80], 3),
+        "coverage_95": round(cover[95], 3),
+        "trend": bt.trend,
+    }
+
+
+@dataclass
+class _Rows:
+    """The forecast's tables, row by row, as the series are fitted."""
+
+    forecast: list[dict[str, object]] = field(default_factory=list)
+    backtest: list[dict[str, object]] = field(default_factory=list)
+    profile: list[dict[str, object]] = field(default_factory=list)
+    holiday: list[dict[str, object]] = field(default_factory=list)
+    fit: list[dict[str, object]] = field(default_factory=list)
+    inflow: dict[str, list[dict[str, object]]] = field(default_factory=dict)
+    demand: list[dict[str, object]] = field(default_factory=list)
+    waiting: list[dict[str, object]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def add_fit(self, s: Series, fc: Any, bt: Any, cut: int) -> None:
+        for i, m in enumerate(s.weeks):
+            self.fit.append(
+                {
+                    "unit": s.unit,
+                    "planning_object": s.planning_object,
+                    "week": week_label(m),
+                    "inflow": s.inflow[i],
+                    "fitted": None if math.isnan(fc.fitted[i]) else round(float(fc.fitted[i]), 2),
+                    "backtest": round(float(bt.mean[i - cut]), 2) if i >= cut else None,
+                }
+            )
+
+    def add_profile(self, s: Series, prof: Any, seasonality: str) -> None:
+        for w, f in enumerate(prof.factors(), start=1):
+            self.profile.append(
+                {
+                    "unit": s.unit,
+                    "planning_object": s.planning_object,
+                    "week_of_year": w,
+                    "factor": round(float(f), 4),
+                    "estimated_on": seasonality,
+                }
+            )
+        self.holiday.append(
+            {
+                "unit": s.unit,
+                "planning_object": s.planning_object,
+                "week_type": EASTER,
+                "factor": round(math.exp(prof.easter), 4),
+                "weeks_in_history": prof.easter_weeks,
+                "estimated_on": seasonality,
+            }
+        )
+
+    def add_forecast(self, s: Series, fc: Any, out_weeks: list[dt.date], lead: int) -> None:
+        """The weekly forecast with its bands, the plan's inflow table and quarter volumes."""
+        inflow_list = self.inflow.setdefault(s.unit, [])
+        quarters: dict[str, float] = {}
+        for k, m in enumerate(out_weeks, start=1):
+            j = lead + k - 1
+            row: dict[str, object] = {
+                "unit": s.unit,
+                "planning_object": s.planning_object,
+                "week": week_label(m),
+                "iso_week": iso_week(m),
+                "inflow": round(float(fc.mean[j]), 2),
+            }
+            for b, arr in fc.bounds.items():
+                row[b] = round(float(arr[j]), 2)
+            row["week_type"] = week_type(m)
+            self.forecast.append(row)
+            inflow_list.append(
+                {
+                    "planning_object": s.planning_object,
+                    "week": k,
+                    "inflow": round(float(fc.mean[j]), 2),
+                }
+            )
+            block = _quarter_label(out_weeks[((k - 1) // QUARTER_WEEKS) * QUARTER_WEEKS])
+            quarters[block] = quarters.get(block, 0.0) + float(fc.mean[j])
+        for period, vol in quarters.items():
+            self.demand.append(
+                {
+                    "unit": s.unit,
+                    "planning_object": s.planning_object,
+                    "period": period,
+                    "base_volume": round(vol, 1),
+                }
+            )
+
+    def add_waiting(self, s: Series) -> None:
+        if s.waiting_at_end is not None:
+            self.waiting.append(
+                {
+                    "unit": s.unit,
+                    "planning_object": s.planning_object,
+                    "waiting": s.waiting_at_end,
+                    "max_reduction_per_period": None,
+                }
+            )
+        elif any(v is not None for v in s.waiting):
+            self.warnings.append(
+                f"{s.unit}/{s.planning_object}: no waiting list in the last week of the "
+                "history; it is left out of waiting_lists.csv"
+            )
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        tables: dict[str, pd.DataFrame] = {
+            "forecast": pd.DataFrame(self.forecast),
+            "backtest": pd.DataFrame(self.backtest),
+            "seasonal_profile": pd.DataFrame(self.profile),
+            "holiday_effects": pd.DataFrame(self.holiday),
+            "fit": pd.DataFrame(self.fit),
+            "demand_forecast": pd.DataFrame(self.demand),
+        }
+        single = len(self.inflow) == 1
+        for unit, rows in self.inflow.items():
+            tables["inflow" if single else f"inflow_{unit}"] = pd.DataFrame(rows)
+        if self.waiting:
+            tables["waiting_lists"] = pd.DataFrame(self.waiting)
+        return tables
+
+
+def _weekday_table(data: HistoryData) -> pd.DataFrame:
+    names = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+    return pd.DataFrame(
+        [
+            {
+                "unit": w.unit,
+                "planning_object": w.planning_object,
+                "weekday": w.weekday,
+                "weekday_name": names[w.weekday - 1],
+                "share": round(w.share, 4),
+                "days": w.days,
+            }
+            for w in data.weekday
+        ]
     )

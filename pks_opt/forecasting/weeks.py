@@ -18,12 +18,14 @@ import datetime as dt
 import re
 from functools import lru_cache
 
+from pks_opt.constants import NORMAL_WEEK
+
 WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
 
 EASTER = "easter"
 CHRISTMAS = "christmas"
 MIDSUMMER = "midsummer"
-NORMAL = "normal"
+NORMAL = NORMAL_WEEK
 
 # Lower-case fragments of the holiday names (holidays' English names), in match order.
 _HOLIDAY_TYPES = (
@@ -63,6 +65,7 @@ def week_label(monday: dt.date) -> str:
 
 
 def iso_week(monday: dt.date) -> int:
+    """ISO week number of ``monday`` (1..53)."""
     return monday.isocalendar().week
 
 

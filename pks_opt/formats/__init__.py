@@ -1,0 +1,1 @@
+"""Importers and exporters of outside formats (the Curtois & Qu rostering benchmark)."""

@@ -3,9 +3,9 @@ capacity (``goals.csv``, ``feedback.csv``, ``free_capacity.csv``).
 
 A goal period is **met** when the planned production is within the tolerance of the agreed
 goal: |planned − agreed| ≤ max(goal_tolerance × agreed, 1) — the parameter (1 %) or one
-activity, since production is in whole activities and agreed goals are not. Every period not met is a feedback row
-(:mod:`pks_opt.feedback`) naming what was agreed, what is achievable and the cause, for the
-level above to re-balance with (``pks balance --feedback``).
+activity, since production is in whole activities and agreed goals are not. Every period not
+met is a feedback row (:mod:`pks_opt.feedback`) naming what was agreed, what is achievable
+and the cause, for the level above to re-balance with (``pks balance --feedback``).
 """
 
 from __future__ import annotations
@@ -29,6 +29,9 @@ FULL_USE_SHARE = 0.999
 
 
 def allowed_gap(goal: float, tolerance: float) -> float:
+    """How far production may miss an agreed ``goal``: the tolerance share, at least the rounding
+    allowance.
+    """
     return max(tolerance * goal, ROUNDING_ALLOWANCE)
 
 

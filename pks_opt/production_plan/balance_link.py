@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,7 @@ import pandas as pd
 from pks_opt.calendar import plan_year_periods
 from pks_opt.errors import InputError
 from pks_opt.io import read_result_csv
-from pks_opt.production_plan.data import PlanData
+from pks_opt.production_plan.data import PlanData, PlanningObject, Resource
 
 GOALS_FILE = "production_goals.csv"
 UTILISATION_FILE = "utilisation.csv"
@@ -224,6 +225,18 @@ def period_weeks(num_weeks: int, periods: tuple[str, ...]) -> dict[str, tuple[in
     return out
 
 
+HANDOVER_CAPACITY_COLUMNS = [
+    "resource",
+    "balance_resource",
+    "period",
+    "weeks",
+    "balance_available",
+    "plan_hours_before",
+    "plan_hours_after",
+    "per_week_after",
+]
+
+
 def apply_balance_handover(
     data: PlanData, ho: BalanceHandover
 ) -> tuple[PlanData, list[str], dict[str, pd.DataFrame]]:
@@ -233,14 +246,37 @@ def apply_balance_handover(
     Returns the new data, warnings (objects on one side only, resources the balance does not
     plan) and the hand-over tables.
     """
-    source = str(ho.source / GOALS_FILE)
+    matched, warnings = _matched_objects(data, ho)
+    periods, more = plan_periods_of(data.num_weeks, ho.periods)
+    warnings += more
+    weeks = period_weeks(data.num_weeks, periods)
+    goal_rows: list[dict[str, Any]] = []
+    changes: dict[str, dict[str, Any]] = {}
+    for o in data.objects:
+        if o.id in matched:
+            changes[o.id] = _object_goals(o, ho, periods, weeks, goal_rows)
+    cap_rows: list[dict[str, Any]] = []
+    res_changes: dict[str, dict[str, Any]] = {}
+    for r in data.resources:
+        change = _resource_hours(r, ho, periods, weeks, cap_rows, warnings)
+        if change is not None:
+            res_changes[r.id] = change
+    tables = {
+        "handover_goals": pd.DataFrame(goal_rows),
+        "handover_capacity": pd.DataFrame(cap_rows, columns=HANDOVER_CAPACITY_COLUMNS),
+    }
+    return data.replace(changes, res_changes, unit=ho.unit), warnings, tables
+
+
+def _matched_objects(data: PlanData, ho: BalanceHandover) -> tuple[list[str], list[str]]:
+    """The plan's objects with a goal in the balance, and warnings for those on one side only."""
     ids = [o.id for o in data.objects]
     matched = [oid for oid in ids if any(o == oid for o, _ in ho.goals)]
     if not matched:
         raise InputError(
             f"none of the plan's planning objects ({', '.join(ids)}) has a goal for unit "
             f"'{ho.unit}' (the balance has: {', '.join(ho.objects) or 'none'})",
-            file=source,
+            file=str(ho.source / GOALS_FILE),
             field="planning_object",
         )
     warnings = [
@@ -254,119 +290,112 @@ def apply_balance_handover(
         for oid in ho.objects
         if oid not in ids
     ]
-    periods, more = plan_periods_of(data.num_weeks, ho.periods)
-    warnings += more
-    weeks = period_weeks(data.num_weeks, periods)
-    goal_rows: list[dict[str, Any]] = []
-    changes: dict[str, dict[str, Any]] = {}
-    for o in data.objects:
-        if o.id not in matched:
-            continue
-        inflow = list(o.inflow)
-        goal_periods = []
-        for p in periods:
-            first, last = weeks[p]
-            span = range(first - 1, last)
-            goal = ho.goals.get((o.id, p), 0.0)
-            b = ho.breakdown.get((o.id, p), dict.fromkeys(SHARE_COLUMNS, 0.0))
-            need = b["need"]
-            gone = b["by_other_units"] + b["purchased"]
-            stays = max(0.0, need - gone) / need if need > 0 else 1.0
-            before = sum(inflow[w] for w in span)
-            weights = [inflow[w] for w in span] if before > 0 else [1.0 for _ in span]
-            total_w = sum(weights)
-            for w, wt in zip(span, weights, strict=True):
-                inflow[w] = inflow[w] * stays + b["for_other_units"] * wt / total_w
-            goal_periods.append({"period": p, "first_week": first, "last_week": last, "goal": goal})
-            goal_rows.append(
-                {
-                    "planning_object": o.id,
-                    "period": p,
-                    "weeks": f"{first}–{last}",
-                    "agreed_goal": round(goal, 2),
-                    "balance_need": round(need, 2),
-                    "by_other_units": round(b["by_other_units"], 2),
-                    "purchased": round(b["purchased"], 2),
-                    "for_other_units": round(b["for_other_units"], 2),
-                    "share_staying": round(stays, 4),
-                    "plan_inflow_before": round(before, 2),
-                    "plan_inflow_after": round(sum(inflow[w] for w in span), 2),
-                }
-            )
-        changes[o.id] = {
-            "goal_periods": goal_periods,
-            "goal_source": "balance",
-            "annual_goal": None,
-            "inflow": tuple(inflow),
-        }
-    cap_rows: list[dict[str, Any]] = []
-    res_changes: dict[str, dict[str, Any]] = {}
-    balance_resources = sorted({r for r, _ in ho.capacity})
-    for r in data.resources:
-        if r.balance_resource is None:
-            warnings.append(
-                f"resource '{r.id}' has no balance_resource: keeps the instance's hours"
-            )
-            continue
-        if not ho.has_capacity:
-            warnings.append(
-                f"{ho.source / UTILISATION_FILE} is missing: resource '{r.id}' keeps the "
-                "instance's hours"
-            )
-            # its hours are not the balance's: nothing to confirm upward (feedback.csv)
-            res_changes[r.id] = {"balance_resource": None}
-            continue
-        if r.balance_resource not in balance_resources:
-            raise InputError(
-                f"balance_resource '{r.balance_resource}' of resource '{r.id}' has no capacity "
-                f"for unit '{ho.unit}' in the balance (it has: "
-                f"{', '.join(balance_resources) or 'none'})",
-                file=str(ho.source / UTILISATION_FILE),
-                field="resource",
-            )
-        hours = list(r.available_hours)
-        for p in periods:
-            first, last = weeks[p]
-            span = range(first - 1, last)
-            given = ho.capacity.get((r.balance_resource, p), 0.0)
-            before = sum(hours[w] for w in span)
-            weights = [hours[w] for w in span] if before > 0 else [1.0 for _ in span]
-            total_w = sum(weights)
-            for w, wt in zip(span, weights, strict=True):
-                hours[w] = given * wt / total_w
-            cap_rows.append(
-                {
-                    "resource": r.id,
-                    "balance_resource": r.balance_resource,
-                    "period": p,
-                    "weeks": f"{first}–{last}",
-                    "balance_available": round(given, 2),
-                    "plan_hours_before": round(before, 2),
-                    "plan_hours_after": round(given, 2),
-                    "per_week_after": round(given / len(span), 2),
-                }
-            )
-        # hours of a normal week as the balance gives them: its hours over the plan ÷ the
-        # instance's weeks counted in normal weeks (relief_capacity and the explanation)
-        normal_weeks = sum(r.available_hours) / r.hours_per_week if r.hours_per_week > 0 else 0.0
-        res_changes[r.id] = {
-            "available_hours": tuple(hours),
-            "hours_per_week": sum(hours) / normal_weeks if normal_weeks > 0 else r.hours_per_week,
-        }
-    tables = {
-        "handover_goals": pd.DataFrame(goal_rows),
-        "handover_capacity": pd.DataFrame(
-            cap_rows,
-            columns=[
-                "resource",
-                "balance_resource",
-                "period",
-                "weeks",
-                "balance_available",
-                "plan_hours_before",
-                "plan_hours_after",
-                "per_week_after",
-            ],
-        ),
+    return matched, warnings
+
+
+def _object_goals(
+    o: PlanningObject,
+    ho: BalanceHandover,
+    periods: tuple[str, ...],
+    weeks: Mapping[str, tuple[int, int]],
+    goal_rows: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """One object's goal periods and inflow (the need that stays plus what other units send);
+    its rows of ``handover_goals`` are appended to ``goal_rows``."""
+    inflow = list(o.inflow)
+    goal_periods = []
+    for p in periods:
+        first, last = weeks[p]
+        span = range(first - 1, last)
+        goal = ho.goals.get((o.id, p), 0.0)
+        b = ho.breakdown.get((o.id, p), dict.fromkeys(SHARE_COLUMNS, 0.0))
+        need = b["need"]
+        gone = b["by_other_units"] + b["purchased"]
+        stays = max(0.0, need - gone) / need if need > 0 else 1.0
+        before = sum(inflow[w] for w in span)
+        weights = [inflow[w] for w in span] if before > 0 else [1.0 for _ in span]
+        total_w = sum(weights)
+        for w, wt in zip(span, weights, strict=True):
+            inflow[w] = inflow[w] * stays + b["for_other_units"] * wt / total_w
+        goal_periods.append({"period": p, "first_week": first, "last_week": last, "goal": goal})
+        goal_rows.append(
+            {
+                "planning_object": o.id,
+                "period": p,
+                "weeks": f"{first}–{last}",
+                "agreed_goal": round(goal, 2),
+                "balance_need": round(need, 2),
+                "by_other_units": round(b["by_other_units"], 2),
+                "purchased": round(b["purchased"], 2),
+                "for_other_units": round(b["for_other_units"], 2),
+                "share_staying": round(stays, 4),
+                "plan_inflow_before": round(before, 2),
+                "plan_inflow_after": round(sum(inflow[w] for w in span), 2),
+            }
+        )
+    return {
+        "goal_periods": goal_periods,
+        "goal_source": "balance",
+        "annual_goal": None,
+        "inflow": tuple(inflow),
     }
-    return data.replace(changes, res_changes, unit=ho.unit), warnings, tables
+
+
+def _resource_hours(
+    r: Resource,
+    ho: BalanceHandover,
+    periods: tuple[str, ...],
+    weeks: Mapping[str, tuple[int, int]],
+    cap_rows: list[dict[str, Any]],
+    warnings: list[str],
+) -> dict[str, Any] | None:
+    """One resource's hours as the balance gives them (None: it keeps the instance's); its
+    rows of ``handover_capacity`` are appended to ``cap_rows``."""
+    if r.balance_resource is None:
+        warnings.append(f"resource '{r.id}' has no balance_resource: keeps the instance's hours")
+        return None
+    if not ho.has_capacity:
+        warnings.append(
+            f"{ho.source / UTILISATION_FILE} is missing: resource '{r.id}' keeps the "
+            "instance's hours"
+        )
+        # its hours are not the balance's: nothing to confirm upward (feedback.csv)
+        return {"balance_resource": None}
+    balance_resources = sorted({res for res, _ in ho.capacity})
+    if r.balance_resource not in balance_resources:
+        raise InputError(
+            f"balance_resource '{r.balance_resource}' of resource '{r.id}' has no capacity "
+            f"for unit '{ho.unit}' in the balance (it has: "
+            f"{', '.join(balance_resources) or 'none'})",
+            file=str(ho.source / UTILISATION_FILE),
+            field="resource",
+        )
+    hours = list(r.available_hours)
+    for p in periods:
+        first, last = weeks[p]
+        span = range(first - 1, last)
+        given = ho.capacity.get((r.balance_resource, p), 0.0)
+        before = sum(hours[w] for w in span)
+        weights = [hours[w] for w in span] if before > 0 else [1.0 for _ in span]
+        total_w = sum(weights)
+        for w, wt in zip(span, weights, strict=True):
+            hours[w] = given * wt / total_w
+        cap_rows.append(
+            {
+                "resource": r.id,
+                "balance_resource": r.balance_resource,
+                "period": p,
+                "weeks": f"{first}–{last}",
+                "balance_available": round(given, 2),
+                "plan_hours_before": round(before, 2),
+                "plan_hours_after": round(given, 2),
+                "per_week_after": round(given / len(span), 2),
+            }
+        )
+    # hours of a normal week as the balance gives them: its hours over the plan ÷ the
+    # instance's weeks counted in normal weeks (relief_capacity and the explanation)
+    normal_weeks = sum(r.available_hours) / r.hours_per_week if r.hours_per_week > 0 else 0.0
+    return {
+        "available_hours": tuple(hours),
+        "hours_per_week": sum(hours) / normal_weeks if normal_weeks > 0 else r.hours_per_week,
+    }

@@ -13,8 +13,10 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from pks_opt.constants import NORMAL_WEEK
 from pks_opt.i18n import Messages
-from pks_opt.production_plan.data import NORMAL_WEEK, PlanData
+from pks_opt.production_plan.data import PlanData
+from pks_opt.report.figures import subplots
 from pks_opt.result import Result
 
 if TYPE_CHECKING:
@@ -31,12 +33,9 @@ LOW_WEEK_COLOUR = "#eeeeee"
 
 
 def plan_charts(result: Result, data: PlanData, lang: str = "en") -> dict[str, Figure]:
-    """``queue_forecast`` and ``capacity_use``, their texts in ``lang``."""
-    import matplotlib
-
+    """The plan's charts, ``queue_forecast`` and ``capacity_use``, their texts in ``lang``."""
     from pks_opt.i18n import messages
 
-    matplotlib.use("Agg")
     m = messages(lang)
     charts = {"queue_forecast": queue_forecast(result, data, m)}
     charts["capacity_use"] = capacity_chart(result, data, m)
@@ -113,7 +112,7 @@ def _panel(
 
 
 def queue_forecast(result: Result, data: PlanData, m: Messages | None = None) -> Figure:
-    import matplotlib.pyplot as plt
+    """Queue per week with and without the reduction goal, against the targets and limits."""
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
@@ -122,7 +121,7 @@ def queue_forecast(result: Result, data: PlanData, m: Messages | None = None) ->
     base = result.tables.get("production_plan_no_reduction")
     rows: list[str | None] = [None, *[o.id for o in data.objects]]
     ncols = 2 if base is not None else 1
-    fig, axes = plt.subplots(
+    fig, axes = subplots(
         len(rows), ncols, figsize=(8 * ncols, 2.6 * len(rows)), squeeze=False, sharex=True
     )
     for i, oid in enumerate(rows):
@@ -177,12 +176,11 @@ def queue_forecast(result: Result, data: PlanData, m: Messages | None = None) ->
 
 
 def capacity_chart(result: Result, data: PlanData, m: Messages | None = None) -> Figure:
-    import matplotlib.pyplot as plt
-
+    """Hours used against available per resource and week."""
     m = m or Messages()
     cap = result.tables["capacity_use"]
     n = len(data.resources)
-    fig, axes = plt.subplots(n, 1, figsize=(12, 2.4 * n), squeeze=False, sharex=True)
+    fig, axes = subplots(n, 1, figsize=(12, 2.4 * n), squeeze=False, sharex=True)
     for ax, r in zip(axes[:, 0], data.resources, strict=True):
         part = cap[cap["resource"] == r.id]
         for wk in data.weeks:

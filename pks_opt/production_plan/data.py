@@ -24,11 +24,13 @@ from typing import Any
 
 from pydantic import Field, ValidationError, model_validator
 
+from pks_opt.constants import NORMAL_WEEK, WEEKS_PER_YEAR
 from pks_opt.errors import InputError
 from pks_opt.io import (
     Frozen,
     RawInstance,
     Row,
+    Table,
     check_ref,
     check_unique,
     parse_parameters,
@@ -47,8 +49,6 @@ from pks_opt.limits import (
 )
 
 INSTANCE_KIND = "tactical"
-WEEKS_PER_YEAR = 52
-NORMAL_WEEK = "normal"
 # Removals and inflow are fractional; a queue below this is "empty" (rounding, not a bug).
 QUEUE_TOLERANCE = 1e-6
 
@@ -375,156 +375,36 @@ def read_plan(path: str | Path) -> PlanData:
 
 
 def plan_from_raw(raw: RawInstance) -> PlanData:
+    """Validate a :class:`RawInstance` into :class:`PlanData` (one reader per table)."""
     params = parse_parameters(raw, PlanParameters)
-
-    t_obj = raw.table("planning_objects")
-    obj_rows = parse_rows(t_obj, PlanningObjectRow)
-    if not obj_rows:
-        raise InputError("no planning objects", file=t_obj.where)
-    check_unique(obj_rows, t_obj, "planning_object", what="planning object")
-
-    t_weeks = raw.table("weeks")
-    week_rows = parse_rows(t_weeks, WeekRow)
-    if not week_rows:
-        raise InputError("no weeks", file=t_weeks.where)
-    check_unique(week_rows, t_weeks, "week")
-    for i, w in enumerate(week_rows):
-        if w.week != i + 1:
-            raise InputError(
-                f"weeks must be numbered 1, 2, … in order; expected {i + 1}, got {w.week}",
-                file=t_weeks.where,
-                row=t_weeks.row_number(i),
-                field="week",
-            )
+    obj_rows = _read_planning_objects(raw)
+    week_rows = _read_weeks(raw)
     n = len(week_rows)
-    if sum(w.inflow_weight for w in week_rows) <= 0:
-        raise InputError(
-            "inflow_weight sums to 0 over all weeks", file=t_weeks.where, field="inflow_weight"
-        )
-    for i, o in enumerate(obj_rows):
-        row = t_obj.row_number(i)
-        if o.reduction_per_week is not None and o.target_queue is not None:
-            raise InputError(
-                "give either target_queue or reduction_per_week, not both",
-                file=t_obj.where,
-                row=row,
-                field="reduction_per_week",
-            )
-        if o.target_week is not None and o.target_queue is None:
-            raise InputError(
-                "target_week needs a target_queue", file=t_obj.where, row=row, field="target_week"
-            )
-        if o.target_week is not None and o.target_week > n:
-            raise InputError(
-                f"week {o.target_week} is after the plan's last week {n}",
-                file=t_obj.where,
-                row=t_obj.row_number(i),
-                field="target_week",
-            )
-
-    t_res = raw.table("resources")
-    res_rows = parse_rows(t_res, ResourceRow)
-    if not res_rows:
-        raise InputError("no resources", file=t_res.where)
-    check_unique(res_rows, t_res, "resource")
+    _check_targets(raw, obj_rows, n)
+    res_rows = _read_resources(raw)
     rids = [r.resource for r in res_rows]
     oids = [o.planning_object for o in obj_rows]
-
-    t_hours = raw.table("activity_hours")
-    hour_rows = parse_rows(t_hours, ActivityHoursRow)
-    check_ref(hour_rows, t_hours, "planning_object", oids, "planning object")
-    check_ref(hour_rows, t_hours, "resource", rids, "resource")
-    check_unique(hour_rows, t_hours, "planning_object", "resource")
-
-    available = {
-        r.resource: [r.hours_per_week * w.capacity_factor for w in week_rows] for r in res_rows
-    }
-    if raw.has("capacity"):
-        t_cap = raw.table("capacity")
-        cap_rows = parse_rows(t_cap, CapacityRow)
-        check_ref(cap_rows, t_cap, "resource", rids, "resource")
-        check_ref(cap_rows, t_cap, "week", range(1, n + 1), "week")
-        check_unique(cap_rows, t_cap, "week", "resource")
-        for c in cap_rows:
-            available[c.resource][c.week - 1] = c.available_hours
-
-    given: dict[str, dict[int, InflowRow]] = {oid: {} for oid in oids}
-    inflow_row_numbers: dict[tuple[str, int], int] = {}
-    if raw.has("inflow"):
-        t_in = raw.table("inflow")
-        in_rows = parse_rows(t_in, InflowRow)
-        check_ref(in_rows, t_in, "planning_object", oids, "planning object")
-        check_ref(in_rows, t_in, "week", range(1, n + 1), "week")
-        check_unique(in_rows, t_in, "planning_object", "week")
-        for j, r in enumerate(in_rows):
-            given[r.planning_object][r.week] = r
-            inflow_row_numbers[(r.planning_object, r.week)] = t_in.row_number(j)
-
-    total_weight = sum(w.inflow_weight for w in week_rows)
+    hour_rows = _read_activity_hours(raw, oids, rids)
+    available = _read_capacity(raw, res_rows, week_rows)
+    given, inflow_row_numbers = _read_inflow(raw, oids, n)
+    t_obj = raw.table("planning_objects")
     objects: list[dict[str, Any]] = []
     for i, o in enumerate(obj_rows):
-        inflow: list[float] = []
-        removals: list[float] = []
-        for w in week_rows:
-            given_row = given[o.planning_object].get(w.week)
-            if given_row is not None:
-                inflow.append(given_row.inflow)
-                removals.append(given_row.other_removals)
-            elif o.annual_inflow is not None:
-                # annual volume × this week's share of the seasonal profile, scaled to N weeks
-                inflow.append(o.annual_inflow * w.inflow_weight / total_weight * n / WEEKS_PER_YEAR)
-                removals.append(0.0)
-            else:
-                raise InputError(
-                    f"planning object '{o.planning_object}' has no annual_inflow and no inflow row for week {w.week}",
-                    file=t_obj.where,
-                    row=t_obj.row_number(i),
-                    field="annual_inflow",
-                )
+        inflow, removals = _weekly_inflow(o, week_rows, given[o.planning_object], t_obj, i)
         _check_removals(o, inflow, removals, raw, inflow_row_numbers)
         hours = {
             h.resource: h.hours_per_activity
             for h in hour_rows
             if h.planning_object == o.planning_object
         }
-        objects.append(
-            {
-                "id": o.planning_object,
-                "name": o.name or o.planning_object,
-                "priority": o.priority,
-                "max_wait_weeks": o.max_wait_weeks,
-                "queue_start": o.queue_start,
-                "annual_goal": o.annual_goal,
-                "goal_source": "instance" if o.annual_goal is not None else "none",
-                "goal_periods": (
-                    []
-                    if o.annual_goal is None
-                    else [
-                        {
-                            "period": WHOLE_PLAN,
-                            "first_week": 1,
-                            "last_week": n,
-                            "goal": o.annual_goal * n / WEEKS_PER_YEAR,
-                        }
-                    ]
-                ),
-                "max_queue": o.max_queue,
-                "target_queue": o.target_queue,
-                "target_week": o.target_week,
-                "reduction_per_week": o.reduction_per_week,
-                "inflow": tuple(inflow),
-                "other_removals": tuple(removals),
-                "hours_per_activity": hours,
-            }
-        )
         if not hours:
             raise InputError(
                 f"planning object '{o.planning_object}' has no row in activity_hours "
                 "(every activity must use at least one resource)",
-                file=t_hours.where,
+                file=raw.table("activity_hours").where,
                 field="planning_object",
             )
-
+        objects.append(_object_payload(o, n, inflow, removals, hours))
     try:
         return PlanData.model_validate(
             {
@@ -550,6 +430,183 @@ def plan_from_raw(raw: RawInstance) -> PlanData:
         )
     except ValidationError as exc:  # pragma: no cover - the checks above catch these first
         raise validation_to_input_error(exc, str(raw.source), None) from None
+
+
+def _read_planning_objects(raw: RawInstance) -> tuple[PlanningObjectRow, ...]:
+    t_obj = raw.table("planning_objects")
+    obj_rows = parse_rows(t_obj, PlanningObjectRow)
+    if not obj_rows:
+        raise InputError("no planning objects", file=t_obj.where)
+    check_unique(obj_rows, t_obj, "planning_object", what="planning object")
+    return obj_rows
+
+
+def _read_weeks(raw: RawInstance) -> tuple[WeekRow, ...]:
+    t_weeks = raw.table("weeks")
+    week_rows = parse_rows(t_weeks, WeekRow)
+    if not week_rows:
+        raise InputError("no weeks", file=t_weeks.where)
+    check_unique(week_rows, t_weeks, "week")
+    for i, w in enumerate(week_rows):
+        if w.week != i + 1:
+            raise InputError(
+                f"weeks must be numbered 1, 2, … in order; expected {i + 1}, got {w.week}",
+                file=t_weeks.where,
+                row=t_weeks.row_number(i),
+                field="week",
+            )
+    if sum(w.inflow_weight for w in week_rows) <= 0:
+        raise InputError(
+            "inflow_weight sums to 0 over all weeks", file=t_weeks.where, field="inflow_weight"
+        )
+    return week_rows
+
+
+def _check_targets(raw: RawInstance, obj_rows: tuple[PlanningObjectRow, ...], n: int) -> None:
+    """A queue target is a target queue or a reduction per week, by a week of the plan."""
+    t_obj = raw.table("planning_objects")
+    for i, o in enumerate(obj_rows):
+        problem = None
+        if o.reduction_per_week is not None and o.target_queue is not None:
+            problem = (
+                "give either target_queue or reduction_per_week, not both",
+                "reduction_per_week",
+            )
+        elif o.target_week is not None and o.target_queue is None:
+            problem = ("target_week needs a target_queue", "target_week")
+        elif o.target_week is not None and o.target_week > n:
+            problem = (f"week {o.target_week} is after the plan's last week {n}", "target_week")
+        if problem is not None:
+            raise InputError(
+                problem[0], file=t_obj.where, row=t_obj.row_number(i), field=problem[1]
+            )
+
+
+def _read_resources(raw: RawInstance) -> tuple[ResourceRow, ...]:
+    t_res = raw.table("resources")
+    res_rows = parse_rows(t_res, ResourceRow)
+    if not res_rows:
+        raise InputError("no resources", file=t_res.where)
+    check_unique(res_rows, t_res, "resource")
+    return res_rows
+
+
+def _read_activity_hours(
+    raw: RawInstance, oids: list[str], rids: list[str]
+) -> tuple[ActivityHoursRow, ...]:
+    t_hours = raw.table("activity_hours")
+    hour_rows = parse_rows(t_hours, ActivityHoursRow)
+    check_ref(hour_rows, t_hours, "planning_object", oids, "planning object")
+    check_ref(hour_rows, t_hours, "resource", rids, "resource")
+    check_unique(hour_rows, t_hours, "planning_object", "resource")
+    return hour_rows
+
+
+def _read_capacity(
+    raw: RawInstance, res_rows: tuple[ResourceRow, ...], week_rows: tuple[WeekRow, ...]
+) -> dict[str, list[float]]:
+    """Available hours per resource and week: factor × normal hours, or the capacity table's."""
+    available = {
+        r.resource: [r.hours_per_week * w.capacity_factor for w in week_rows] for r in res_rows
+    }
+    if raw.has("capacity"):
+        n = len(week_rows)
+        t_cap = raw.table("capacity")
+        cap_rows = parse_rows(t_cap, CapacityRow)
+        check_ref(cap_rows, t_cap, "resource", list(available), "resource")
+        check_ref(cap_rows, t_cap, "week", range(1, n + 1), "week")
+        check_unique(cap_rows, t_cap, "week", "resource")
+        for c in cap_rows:
+            available[c.resource][c.week - 1] = c.available_hours
+    return available
+
+
+def _read_inflow(
+    raw: RawInstance, oids: list[str], n: int
+) -> tuple[dict[str, dict[int, InflowRow]], dict[tuple[str, int], int]]:
+    """The inflow table's rows per object and week, and their row numbers."""
+    given: dict[str, dict[int, InflowRow]] = {oid: {} for oid in oids}
+    row_numbers: dict[tuple[str, int], int] = {}
+    if raw.has("inflow"):
+        t_in = raw.table("inflow")
+        in_rows = parse_rows(t_in, InflowRow)
+        check_ref(in_rows, t_in, "planning_object", oids, "planning object")
+        check_ref(in_rows, t_in, "week", range(1, n + 1), "week")
+        check_unique(in_rows, t_in, "planning_object", "week")
+        for j, r in enumerate(in_rows):
+            given[r.planning_object][r.week] = r
+            row_numbers[(r.planning_object, r.week)] = t_in.row_number(j)
+    return given, row_numbers
+
+
+def _weekly_inflow(
+    o: PlanningObjectRow,
+    week_rows: tuple[WeekRow, ...],
+    given: Mapping[int, InflowRow],
+    t_obj: Table,
+    i: int,
+) -> tuple[list[float], list[float]]:
+    """Inflow and other removals per week: the inflow table's, else the annual volume spread."""
+    n = len(week_rows)
+    total_weight = sum(w.inflow_weight for w in week_rows)
+    inflow: list[float] = []
+    removals: list[float] = []
+    for w in week_rows:
+        given_row = given.get(w.week)
+        if given_row is not None:
+            inflow.append(given_row.inflow)
+            removals.append(given_row.other_removals)
+        elif o.annual_inflow is not None:
+            # annual volume × this week's share of the seasonal profile, scaled to N weeks
+            inflow.append(o.annual_inflow * w.inflow_weight / total_weight * n / WEEKS_PER_YEAR)
+            removals.append(0.0)
+        else:
+            raise InputError(
+                f"planning object '{o.planning_object}' has no annual_inflow and no inflow "
+                f"row for week {w.week}",
+                file=t_obj.where,
+                row=t_obj.row_number(i),
+                field="annual_inflow",
+            )
+    return inflow, removals
+
+
+def _object_payload(
+    o: PlanningObjectRow,
+    n: int,
+    inflow: list[float],
+    removals: list[float],
+    hours: dict[str, float],
+) -> dict[str, Any]:
+    goal_periods = (
+        []
+        if o.annual_goal is None
+        else [
+            {
+                "period": WHOLE_PLAN,
+                "first_week": 1,
+                "last_week": n,
+                "goal": o.annual_goal * n / WEEKS_PER_YEAR,
+            }
+        ]
+    )
+    return {
+        "id": o.planning_object,
+        "name": o.name or o.planning_object,
+        "priority": o.priority,
+        "max_wait_weeks": o.max_wait_weeks,
+        "queue_start": o.queue_start,
+        "annual_goal": o.annual_goal,
+        "goal_source": "instance" if o.annual_goal is not None else "none",
+        "goal_periods": goal_periods,
+        "max_queue": o.max_queue,
+        "target_queue": o.target_queue,
+        "target_week": o.target_week,
+        "reduction_per_week": o.reduction_per_week,
+        "inflow": tuple(inflow),
+        "other_removals": tuple(removals),
+        "hours_per_activity": hours,
+    }
 
 
 def _check_removals(

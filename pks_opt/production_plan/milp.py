@@ -52,10 +52,12 @@ def stage_slack(value: float, proven: bool, tolerance: float) -> float:
 
 
 def stage_name(priority: int) -> str:
+    """Name of the queue stage of ``priority`` (reports, progress, explanations)."""
     return f"priority {priority}"
 
 
 def goal_stage_name(priority: int) -> str:
+    """Name of the goal stage of ``priority``."""
     return f"priority {priority} goals"
 
 
@@ -432,7 +434,21 @@ class PlanModel:
                 for w in self.weeks:
                     self.x[o.id, w].setInitialValue(previous[o.id][w])
             return
-        # LP relaxation of the stage, more urgent production held as it was
+        lp_solved = self._relaxation(priority, previous, time_limit_s, backend)
+        start = self._rounded_start(priority, previous, lp_solved)
+        self._within_hours(priority, start)
+        for key, v in self.x.items():
+            v.setInitialValue(start[key])
+
+    def _relaxation(
+        self,
+        priority: int,
+        previous: dict[str, tuple[int, ...]] | None,
+        time_limit_s: float,
+        backend: str,
+    ) -> bool:
+        """Solve the stage's LP relaxation, more urgent production held as it was; the
+        variables are integer again afterwards. True when the LP has a solution."""
         saved = {key: (v.lowBound, v.upBound) for key, v in self.x.items()}
         for (oid, w), v in self.x.items():
             v.cat = "Continuous"
@@ -446,13 +462,20 @@ class PlanModel:
             for key, v in self.x.items():
                 v.cat = "Integer"
                 v.lowBound, v.upBound = saved[key]
+        return lp.status.has_solution
+
+    def _rounded_start(
+        self, priority: int, previous: dict[str, tuple[int, ...]] | None, lp_solved: bool
+    ) -> dict[tuple[str, int], int]:
+        """More urgent objects as before, this priority's the LP's cumulative production
+        rounded down, less urgent none; weeks already done as they were (R0)."""
         start: dict[tuple[str, int], int] = {}
         for o in self.data.objects:
             done, relaxed = 0, 0.0
             for w in self.weeks:
                 if o.priority < priority and previous is not None:
                     start[o.id, w] = previous[o.id][w]
-                elif o.priority == priority and lp.status.has_solution:
+                elif o.priority == priority and lp_solved:
                     # round the cumulative production down: never above the LP's, so the queue
                     # stays ≥ 0, and never more than one activity behind it
                     relaxed += self.x[o.id, w].value() or 0.0
@@ -463,6 +486,10 @@ class PlanModel:
         for o in self.data.objects:  # weeks already done are what they were (R0)
             for w in range(self.data.locked_weeks):
                 start[o.id, w] = o.locked[w]
+        return start
+
+    def _within_hours(self, priority: int, start: dict[tuple[str, int], int]) -> None:
+        """Lower this priority's start where a resource is over its hours (largest first)."""
         for r in self.data.resources:
             users = sorted(
                 (
@@ -482,8 +509,6 @@ class PlanModel:
                         break
                     start[top.id, w] -= 1
                     used -= top.hours_per_activity[r.id]
-        for key, v in self.x.items():
-            v.setInitialValue(start[key])
 
     def fix_period_totals(self, production: dict[str, tuple[int, ...]]) -> None:
         """(R9b) After the goal stages: each goal object's production per goal period is held

@@ -21,7 +21,7 @@ import pandas as pd
 
 from pks_opt.errors import InputError
 from pks_opt.followup.actuals import Actuals, check_against_plan
-from pks_opt.production_plan.data import PlanData
+from pks_opt.production_plan.data import PlanData, PlanningObject
 
 REFORECAST_WEEKS = 8
 RATIO_BOUNDS = (0.5, 2.0)
@@ -68,73 +68,122 @@ def apply_actuals(
                 field="planning_object",
             )
         past = [act[(o.id, w)] for w in range(1, done + 1)]
-        locked = []
-        for p in past:
-            whole = round(p.production)
-            if abs(whole - p.production) > 1e-6:
-                warnings.append(
-                    f"{o.id} week {p.week}: production {p.production:g} taken as {whole} "
-                    "(whole activities)"
-                )
-            locked.append(int(whole))
-        inflow = list(o.inflow)
-        removals = list(o.other_removals)
-        recent = range(max(0, done - REFORECAST_WEEKS), done)
-        forecast_recent = sum(inflow[w] for w in recent)
-        actual_recent = sum(past[w].inflow for w in recent)
-        ratio = actual_recent / forecast_recent if forecast_recent > 0 else 1.0
-        ratio = min(max(ratio, RATIO_BOUNDS[0]), RATIO_BOUNDS[1])
-        for w in range(done):
-            inflow[w] = past[w].inflow
-            removals[w] = past[w].other_removals
-        for w in range(done, n):
-            inflow[w] *= ratio
-        flows = sum(inflow[w] - removals[w] - locked[w] for w in range(done))
-        queue_start = o.queue_start
-        waiting = past[-1].waiting
-        if waiting is not None:
-            queue_start = waiting - flows
-            if abs(queue_start - o.queue_start) > 0.5:
-                warnings.append(
-                    f"{o.id}: queue at the start taken as {queue_start:.1f} (instance "
-                    f"{o.queue_start:g}) so that week {done} ends at the actual {waiting:g}"
-                )
-        q = queue_start
-        for w in range(done):
-            q += inflow[w] - removals[w] - locked[w]
-            if q < -1e-6:
-                raise InputError(
-                    f"the actuals of '{o.id}' cannot hold: with their inflow, removals and "
-                    f"production the waiting list would be {q:.1f} at the end of week {w + 1}",
-                    file=t_prod.where,
-                    field="waiting",
-                )
-        if queue_start < 0:
+        changes[o.id], row = _lock_object(o, past, n, t_prod.where, warnings)
+        rows.append(row)
+    res_changes = _locked_capacity(data, actuals, unit, done)
+    return data.replace(changes, res_changes, locked_weeks=done), warnings, pd.DataFrame(rows)
+
+
+def _lock_object(
+    o: PlanningObject, past: list[Any], n: int, where: str, warnings: list[str]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The object's changes (production locked, inflow re-forecast, queue start) and its row
+    of the re-plan table."""
+    done = len(past)
+    locked = _whole_production(o, past, warnings)
+    inflow, removals, ratio = _reforecast(o, past, n)
+    waiting = past[-1].waiting
+    queue_start = _queue_start(o, inflow, removals, locked, waiting, where, warnings)
+    change = {
+        "locked": tuple(locked),
+        "inflow": tuple(inflow),
+        "other_removals": tuple(removals),
+        "queue_start": queue_start,
+    }
+    row = {
+        "planning_object": o.id,
+        "weeks_done": done,
+        "produced_so_far": sum(locked),
+        "inflow_so_far": round(sum(p.inflow for p in past), 2),
+        "forecast_so_far": round(sum(o.inflow[:done]), 2),
+        "reforecast_ratio": round(ratio, 4),
+        "queue_at_week": done,
+        "queue_actual": waiting,
+        "queue_start_used": round(queue_start, 3),
+    }
+    return change, row
+
+
+def _whole_production(o: PlanningObject, past: list[Any], warnings: list[str]) -> list[int]:
+    """The weeks' production as whole activities (a fraction is rounded, with a warning)."""
+    locked = []
+    for p in past:
+        whole = round(p.production)
+        if abs(whole - p.production) > 1e-6:
+            warnings.append(
+                f"{o.id} week {p.week}: production {p.production:g} taken as {whole} "
+                "(whole activities)"
+            )
+        locked.append(int(whole))
+    return locked
+
+
+def _reforecast(
+    o: PlanningObject, past: list[Any], n: int
+) -> tuple[list[float], list[float], float]:
+    """Inflow and removals: the actuals' for the weeks done, the forecast × the recent ratio
+    of actual to forecast inflow (bounded) for the weeks ahead."""
+    done = len(past)
+    inflow = list(o.inflow)
+    removals = list(o.other_removals)
+    recent = range(max(0, done - REFORECAST_WEEKS), done)
+    forecast_recent = sum(inflow[w] for w in recent)
+    actual_recent = sum(past[w].inflow for w in recent)
+    ratio = actual_recent / forecast_recent if forecast_recent > 0 else 1.0
+    ratio = min(max(ratio, RATIO_BOUNDS[0]), RATIO_BOUNDS[1])
+    for w in range(done):
+        inflow[w] = past[w].inflow
+        removals[w] = past[w].other_removals
+    for w in range(done, n):
+        inflow[w] *= ratio
+    return inflow, removals, ratio
+
+
+def _queue_start(
+    o: PlanningObject,
+    inflow: list[float],
+    removals: list[float],
+    locked: list[int],
+    waiting: float | None,
+    where: str,
+    warnings: list[str],
+) -> float:
+    """The queue at the start such that the last week done ends at the actual waiting list;
+    an error when the actuals' own flows would empty the queue below zero."""
+    done = len(locked)
+    flows = sum(inflow[w] - removals[w] - locked[w] for w in range(done))
+    queue_start = o.queue_start
+    if waiting is not None:
+        queue_start = waiting - flows
+        if abs(queue_start - o.queue_start) > 0.5:
+            warnings.append(
+                f"{o.id}: queue at the start taken as {queue_start:.1f} (instance "
+                f"{o.queue_start:g}) so that week {done} ends at the actual {waiting:g}"
+            )
+    q = queue_start
+    for w in range(done):
+        q += inflow[w] - removals[w] - locked[w]
+        if q < -1e-6:
             raise InputError(
-                f"the actual waiting list of '{o.id}' at week {done} ({waiting:g}) is below "
-                "what its own flows leave",
-                file=t_prod.where,
+                f"the actuals of '{o.id}' cannot hold: with their inflow, removals and "
+                f"production the waiting list would be {q:.1f} at the end of week {w + 1}",
+                file=where,
                 field="waiting",
             )
-        changes[o.id] = {
-            "locked": tuple(locked),
-            "inflow": tuple(inflow),
-            "other_removals": tuple(removals),
-            "queue_start": queue_start,
-        }
-        rows.append(
-            {
-                "planning_object": o.id,
-                "weeks_done": done,
-                "produced_so_far": sum(locked),
-                "inflow_so_far": round(sum(p.inflow for p in past), 2),
-                "forecast_so_far": round(sum(o.inflow[:done]), 2),
-                "reforecast_ratio": round(ratio, 4),
-                "queue_at_week": done,
-                "queue_actual": waiting,
-                "queue_start_used": round(queue_start, 3),
-            }
+    if queue_start < 0:
+        raise InputError(
+            f"the actual waiting list of '{o.id}' at week {done} ({waiting:g}) is below "
+            "what its own flows leave",
+            file=where,
+            field="waiting",
         )
+    return queue_start
+
+
+def _locked_capacity(
+    data: PlanData, actuals: Actuals, unit: str, done: int
+) -> dict[str, dict[str, Any]]:
+    """Available hours per resource with the weeks done taken from the actuals."""
     res_changes: dict[str, dict[str, Any]] = {}
     cap = {(c.resource, c.week): c for c in actuals.capacity if c.unit == unit}
     for r in data.resources:
@@ -144,7 +193,7 @@ def apply_actuals(
             if c is not None:
                 hours[w] = c.available_hours
         res_changes[r.id] = {"available_hours": tuple(hours)}
-    return data.replace(changes, res_changes, locked_weeks=done), warnings, pd.DataFrame(rows)
+    return res_changes
 
 
 def replan_diff(

@@ -98,9 +98,39 @@ def plan_result(
         return result
 
     ev = evaluate(data, with_target.production, with_target=True)
+    ev0, checks = _self_checked(data, with_target, without_target, ev, result)
+    values = ev.stage_values(data.priorities)
+    last = [name for name in values if name in with_target.service_values][-1]
+    final = next(s for s in with_target.stages if s.name == last)
+    result.objective = values[last][1]
+    result.bound = min(final.bound, result.objective)
+    forms = _fill(result, data, ev, ev0, handover)
+    result.extra = {
+        "objective_terms": {
+            **{f"goal[priority {k}]": round(v, 6) for k, v in ev.goal.items()},
+            **{f"service[priority {k}]": round(v, 6) for k, v in ev.service.items()},
+            **{f"levelling[priority {k}]": round(v, 6) for k, v in ev.levelling.items()},
+        },
+        "objective_check": checks,
+        "closed_form": closed_form_lines(data, ev, forms),
+        "unit": data.unit,
+        "goal_sources": {o.id: o.goal_source for o in data.objects},
+        "goal_link": goal_link,
+    }
+    return result
+
+
+def _self_checked(
+    data: PlanData,
+    with_target: PlanSolution,
+    without_target: PlanSolution | None,
+    ev: PlanEvaluation,
+    result: Result,
+) -> tuple[PlanEvaluation | None, list[str]]:
+    """The self-check without the solver (:func:`pks_opt.stages.self_check`) of both plans: a
+    mismatch is a warning and the plan is no longer proven optimal. Returns the evaluation of
+    the plan without the reduction goal (None when there is none) and the check lines."""
     checks, to_check = check_against_solver(data, with_target, ev)
-    # the self-check without the solver (pks_opt.stages.self_check): a mismatch is a warning
-    # and the plan is no longer proven optimal
     result.status, problems = self_check(result.status, to_check)
     ev0: PlanEvaluation | None = None
     if without_target is not None and without_target.status.has_solution:
@@ -113,17 +143,23 @@ def plan_result(
         problems += problems0
     elif without_target is not None:
         result.warnings.append(
-            f"the plan without the reduction goal ended {without_target.status.value}: no side-by-side"
+            f"the plan without the reduction goal ended {without_target.status.value}: "
+            "no side-by-side"
         )
     result.warnings += problems  # the side-by-side plan's too: it is part of the result
     result.status = no_better_than_feasible(result.status, bool(problems))
-    values = ev.stage_values(data.priorities)
-    last = [name for name in values if name in with_target.service_values][-1]
-    final = next(s for s in with_target.stages if s.name == last)
-    result.objective = values[last][1]
-    result.bound = min(final.bound, result.objective)
-    forms = {o.id: closed_form(data, o) for o in data.objects}
+    return ev0, checks
 
+
+def _fill(
+    result: Result,
+    data: PlanData,
+    ev: PlanEvaluation,
+    ev0: PlanEvaluation | None,
+    handover: dict[str, pd.DataFrame] | None,
+) -> dict[str, ClosedForm]:
+    """The plan's tables, KPIs and explanation; returns the closed forms per object."""
+    forms = {o.id: closed_form(data, o) for o in data.objects}
     result.tables = {
         "production_plan": weekly_table(data, ev),
         "capacity_use": capacity_table(data, ev),
@@ -150,19 +186,7 @@ def plan_result(
     result.kpis["free_capacity_hours"] = _r(float(free["free_hours"].sum()))
     result.explanation += feedback_lines(requests)
     result.explanation += explain(data, ev, forms)
-    result.extra = {
-        "objective_terms": {
-            **{f"goal[priority {k}]": round(v, 6) for k, v in ev.goal.items()},
-            **{f"service[priority {k}]": round(v, 6) for k, v in ev.service.items()},
-            **{f"levelling[priority {k}]": round(v, 6) for k, v in ev.levelling.items()},
-        },
-        "objective_check": checks,
-        "closed_form": closed_form_lines(data, ev, forms),
-        "unit": data.unit,
-        "goal_sources": {o.id: o.goal_source for o in data.objects},
-        "goal_link": goal_link,
-    }
-    return result
+    return forms
 
 
 def _stage(s: StageReport, scenario: str) -> StageReport:
@@ -179,6 +203,7 @@ def _r(x: float | None) -> float | None:
 
 
 def weekly_table(data: PlanData, ev: PlanEvaluation) -> pd.DataFrame:
+    """One row per object and week: inflow, production, queue and expected wait."""
     rows: list[dict[str, Any]] = []
     for o in data.objects:
         t = ev.traces[o.id]
@@ -242,6 +267,7 @@ def trace_table(data: PlanData, ev: PlanEvaluation, unit: str) -> pd.DataFrame:
 
 
 def capacity_table(data: PlanData, ev: PlanEvaluation) -> pd.DataFrame:
+    """Hours used and available per week and resource."""
     rows = []
     for w, week in enumerate(data.weeks):
         for r in data.resources:
@@ -261,6 +287,7 @@ def capacity_table(data: PlanData, ev: PlanEvaluation) -> pd.DataFrame:
 
 
 def activity_hours_table(data: PlanData) -> pd.DataFrame:
+    """Hours one activity of each object takes of each resource."""
     return pd.DataFrame(
         [
             {"planning_object": o.id, "resource": r, "hours_per_activity": h}
@@ -276,6 +303,7 @@ def _count(values: tuple[float | None, ...]) -> int:
 
 
 def objects_table(data: PlanData, ev: PlanEvaluation, ev0: PlanEvaluation | None) -> pd.DataFrame:
+    """One row per planning object: totals, queue at the end, goals and their attainment."""
     rows = []
     for o in data.objects:
         t = ev.traces[o.id]
@@ -312,6 +340,7 @@ def objects_table(data: PlanData, ev: PlanEvaluation, ev0: PlanEvaluation | None
 def closed_form_table(
     data: PlanData, ev: PlanEvaluation, forms: dict[str, ClosedForm]
 ) -> pd.DataFrame:
+    """The closed-form check per object (C1-C2) beside the plan's own numbers."""
     rows = []
     for o in data.objects:
         cf, t = forms[o.id], ev.traces[o.id]
@@ -366,6 +395,7 @@ def relief_hours(data: PlanData, forms: dict[str, ClosedForm]) -> dict[str, floa
 
 
 def relief_table(data: PlanData, forms: dict[str, ClosedForm]) -> pd.DataFrame:
+    """Relief hours per normal week and resource (C3) the targets need."""
     need = relief_hours(data, forms)
     return pd.DataFrame(
         [
@@ -397,6 +427,7 @@ def _weeks_any(data: PlanData, ev: PlanEvaluation, attr: str) -> int:
 
 
 def kpis(data: PlanData, ev: PlanEvaluation, ev0: PlanEvaluation | None) -> dict[str, Any]:
+    """The plan's key figures (``result.json`` ``kpis``)."""
     tr = ev.traces
     avail = sum(sum(r.available_hours) for r in data.resources)
     used = sum(sum(v) for v in ev.used_hours.values())
@@ -471,7 +502,8 @@ def explain(data: PlanData, ev: PlanEvaluation, forms: dict[str, ClosedForm]) ->
             lines.append(
                 f"{o.id} (priority {o.priority}): queue above its target in {len(missed)} week(s) "
                 f"({_weeks_text(missed)}); {at_target}; reaching it needs "
-                f"{cf.relief_production_per_week:.1f}/week on average, the plan gives {plan_mean:.1f}"
+                f"{cf.relief_production_per_week:.1f}/week on average, "
+                f"the plan gives {plan_mean:.1f}"
             )
         over = [weeks[w] for w, e in enumerate(t.queue_excess) if e > EXCESS_TOLERANCE]
         if over:
@@ -482,7 +514,8 @@ def explain(data: PlanData, ev: PlanEvaluation, forms: dict[str, ClosedForm]) ->
         late = [weeks[w] for w, e in enumerate(t.wait_excess) if e > EXCESS_TOLERANCE]
         if late:
             lines.append(
-                f"{o.id}: expected wait above {o.max_wait_weeks:g} weeks in week(s) {_weeks_text(late)}"
+                f"{o.id}: expected wait above {o.max_wait_weeks:g} weeks in week(s) "
+                f"{_weeks_text(late)}"
             )
     if lines:
         need = relief_hours(data, forms)
@@ -499,7 +532,8 @@ def explain(data: PlanData, ev: PlanEvaluation, forms: dict[str, ClosedForm]) ->
                 )
             if need[r.id] > r.hours_per_week + EXCESS_TOLERANCE:
                 lines.append(
-                    f"resource {r.id}: reaching every target needs {need[r.id]:.1f} h per normal week, "
+                    f"resource {r.id}: reaching every target needs {need[r.id]:.1f} h "
+                    "per normal week, "
                     f"{r.hours_per_week:g} h available: the targets exceed capacity"
                 )
     return lines
@@ -524,7 +558,8 @@ def closed_form_lines(
         plan_mean = sum(t.production[:tw]) / tw
         ok = t.queue_end[tw - 1] <= (cf.target_level or 0.0) + EXCESS_TOLERANCE
         lines.append(
-            f"{o.id}: relief {cf.relief_production_per_week:.1f}/wk to reach {cf.target_level:.0f} by week {tw}, "
+            f"{o.id}: relief {cf.relief_production_per_week:.1f}/wk to reach "
+            f"{cf.target_level:.0f} by week {tw}, "
             f"plan {plan_mean:.1f}/wk -> {'in line' if ok else 'SHORT'}; {little}"
         )
     return lines

@@ -102,8 +102,6 @@ def _write_into(
     dialect: str = "comma",
 ) -> dict[str, Any]:
     """Tables, workbook, charts and ``result.json`` of ``result`` into an empty ``folder``."""
-    import matplotlib.pyplot as plt
-
     table_files: dict[str, str] = {}
     for name, df in result.tables.items():
         fname = f"{name}.csv"
@@ -123,7 +121,7 @@ def _write_into(
     for name, fig in (charts or {}).items():
         fname = f"{name}.png"
         fig.savefig(folder / fname, dpi=110, bbox_inches="tight")
-        plt.close(fig)
+        _close_pyplot(fig)
         chart_files[name] = fname
     envelope = result.envelope(table_files, chart_files)
     if dialect != "comma":
@@ -242,3 +240,12 @@ def os_reason(out: Path, exc: OSError) -> str:
 
 def _excel_writer(path: Path) -> Any:
     return pd.ExcelWriter(path, engine="openpyxl")
+
+
+def _close_pyplot(fig: Any) -> None:
+    """Free a figure pyplot keeps (levels that still draw through pyplot); the library's own
+    figures are plain :class:`~matplotlib.figure.Figure` objects pyplot never saw."""
+    import sys
+
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close(fig)

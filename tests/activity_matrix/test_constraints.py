@@ -150,7 +150,9 @@ def test_same_day_follows_inflow_profile(tmp_path: Path) -> None:
         tmp_path / "i",
         {
             "rooms": "room,capabilities\nR1,\nR2,\n",
-            "activity_types": "activity_type,priority,sessions_per_week,same_day_per_week\nother,1,0,7\n",
+            "activity_types": (
+                "activity_type,priority,sessions_per_week,same_day_per_week\nother,1,0,7\n"
+            ),
             "inflow_profile": "weekday,share\n0,26\n1,24\n2,18\n3,17\n4,15\n",
         },
         days=[0, 1, 2, 3, 4],

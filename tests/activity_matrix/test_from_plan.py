@@ -131,7 +131,9 @@ def _small(tmp_path: Path, **extra: str) -> Path:
         tmp_path / "small",
         {
             "rooms": "room,capabilities\nR1,\nR2,\n",
-            "activity_types": "activity_type,priority,sessions_per_week,patients_per_session\nA,1,0,4\n",
+            "activity_types": (
+                "activity_type,priority,sessions_per_week,patients_per_session\nA,1,0,4\n"
+            ),
             "activity_staff": "activity_type,competence,staff\nA,physician,1\n",
             "staff": "staff,competence,count\nP,physician,2\n",
             **extra,

@@ -24,7 +24,9 @@ def _clinic(tmp_path: Path, **extra: str) -> Path:
         tmp_path / "clinic",
         {
             "rooms": "room,capabilities\nR1,\nR2,\n",
-            "activity_types": "activity_type,priority,sessions_per_week,patients_per_session\nA,1,0,4\n",
+            "activity_types": (
+                "activity_type,priority,sessions_per_week,patients_per_session\nA,1,0,4\n"
+            ),
             "activity_staff": "activity_type,competence,staff\nA,physician,1\n",
             "staff": "staff,competence,count\nP1,physician,1\nP2,physician,1\n",
             **extra,

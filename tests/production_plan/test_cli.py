@@ -220,7 +220,8 @@ def balance_dir(tmp_path: Path, text: str = GOALS, utilisation: str | None = Non
 
 
 def test_from_balance_hands_over_goals_need_and_capacity(tmp_path: Path) -> None:
-    # Week w is period w (periods P1..P4: not quarters, so the weeks are split evenly). a's goals bind per quarter: 12, 8, 0, 10. Its inflow keeps only the
+    # Week w is period w (periods P1..P4: not quarters, so the weeks are split evenly).
+    # a's goals bind per quarter: 12, 8, 0, 10. Its inflow keeps only the
     # need that stays: Q2 buys 4 of 10 (10 × 6/10 = 6), Q3 gives all 10 to another unit (0),
     # Q4 adds 3 produced for another unit (13). doc has the balance's hours after its actions:
     # 30, 30, 30, 5 — so Q4 can give only 5 of the 10 agreed: a request for a new agreement
@@ -438,7 +439,8 @@ BAD_INPUT = [
                 ",60,4\n", ",60,4,5\n"
             ),
         ),
-        "planning_objects.csv row 2, field 'reduction_per_week': give either target_queue or reduction_per_week",
+        "planning_objects.csv row 2, field 'reduction_per_week': "
+        "give either target_queue or reduction_per_week",
     ),
     (
         _edit("activity_hours.csv", lambda s: s.splitlines()[0] + "\n"),
@@ -581,8 +583,8 @@ def test_reduction_path_missed_midway_is_explained_without_negative_shortfall(
     assert list(plan["target_excess"]) == [5, 10, 15]
     text = "\n".join(json.loads((out / "result.json").read_text())["explanation"])
     assert (
-        "queue above its target in 3 week(s) (1–3); at week 3 it is 15.0 against 0.0 (short by 15.0)"
-        in text
+        "queue above its target in 3 week(s) (1–3); at week 3 it is 15.0 against 0.0 "
+        "(short by 15.0)" in text
     )
     assert "short by -" not in text
 

@@ -224,8 +224,10 @@ def test_max_consecutive_days(tmp_path: Path) -> None:
 
 
 def test_max_weekends(tmp_path: Path) -> None:
+    # rule R9 (max weekends)
     # Saturday 2026-04-04 + 9 days = two weekends (days 0-1 and 7-8). D wanted daily; at most
-    # one weekend: one whole weekend (2 days) stays uncovered -> shortfall 2.
+    # one weekend: one whole weekend (2 days) stays uncovered -> shortfall 2. Leaving either
+    # weekend uncovered is equally good, so the test checks the rule, not which weekend.
     demand = "weekday,shift,competence,staff\n" + "".join(f"{w},D,RN,1\n" for w in range(7))
     _, sol, _ = solve(
         write_instance(
@@ -237,7 +239,9 @@ def test_max_weekends(tmp_path: Path) -> None:
     )
     assert sol.stage_values[STAGE_TIER1] == 2
     worked = {d for (_e, d) in sol.assignment}
-    assert not ({0, 1} <= worked or {7, 8} & worked and {0, 1} & worked)
+    weekends_worked = [wk for wk in ({0, 1}, {7, 8}) if wk & worked]
+    assert len(weekends_worked) <= 1  # the rule: at most one weekend
+    assert len(worked) == 9 - 2  # every weekday and one whole weekend worked
 
 
 def test_absence_is_hard(tmp_path: Path) -> None:
@@ -359,9 +363,10 @@ def test_same_seed_same_roster(tmp_path: Path) -> None:
 
 
 def test_same_seed_same_roster_when_stopped_by_the_time_limit(tmp_path: Path) -> None:
-    # 6 nurses, 7 days, fairness + target hours + weekly rest: not provable in 0.3
+    # 6 nurses, 7 days, fairness + target hours + weekly rest: today not provable in 0.3
     # deterministic seconds, so the search is cut off; cut-off on deterministic time (with a
-    # generous wall-clock guard) still gives the same roster twice.
+    # generous wall-clock guard) still gives the same roster twice. A faster CP-SAT may prove
+    # it within the budget, so the status is only required to be honest and repeatable.
     demand = "weekday,shift,competence,staff\n" + "".join(
         f"{w},D,RN,2\n{w},E,RN,2\n{w},N,RN,1\n" for w in range(7)
     )
@@ -384,7 +389,11 @@ def test_same_seed_same_roster_when_stopped_by_the_time_limit(tmp_path: Path) ->
     opts = SolveOptions(time_limit_s=0.3, workers=2, seed=11, wall_factor=200)
     a = solve_roster(data, opts)
     b = solve_roster(data, opts)
-    assert a.status is SolveStatus.FEASIBLE  # cut off, and honest about it
+    assert a.status in (SolveStatus.FEASIBLE, SolveStatus.OPTIMAL)
+    assert a.status is b.status
+    # honest: OPTIMAL only when every stage is proven; FEASIBLE when some stage is not
+    proven = all(s.status is SolveStatus.OPTIMAL for s in a.stages)
+    assert (a.status is SolveStatus.OPTIMAL) == proven
     assert a.repeatable and b.repeatable
     assert a.assignment == b.assignment
     assert [s.objective for s in a.stages] == [s.objective for s in b.stages]

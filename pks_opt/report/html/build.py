@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import markupsafe
 import pandas as pd
 
 from pks_opt import __version__
@@ -112,6 +113,7 @@ def build_report(
 
 
 def environment() -> jinja2.Environment:
+    """The Jinja environment of the report's templates (autoescaped, strict)."""
     return jinja2.Environment(
         loader=jinja2.PackageLoader("pks_opt.report.html", "templates"),
         autoescape=True,
@@ -144,8 +146,8 @@ def render(runs: list[Run], *, lang: str = "en", title: str | None = None) -> st
         version=__version__,
         title=title or m.ui("default_title"),
         generated=dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
-        css=jinja2.utils.markupsafe.Markup(_static("report.css")),
-        js=jinja2.utils.markupsafe.Markup(_static("report.js")),
+        css=markupsafe.Markup(_static("report.css")),
+        js=markupsafe.Markup(_static("report.js")),
         sections=sections,
         findings=chosen,
         chain=chain,
@@ -233,6 +235,7 @@ def _summary(run: Run, m: Messages) -> dict[str, Any]:
 
 
 def stage(s: dict[str, Any], m: Messages) -> dict[str, Any]:
+    """One lexicographic stage of a run, worded for the report."""
     proven = bool(s.get("proven_optimal"))
     return {
         "name": explain.stage_name(str(s.get("name", "")), m),
@@ -244,6 +247,7 @@ def stage(s: dict[str, Any], m: Messages) -> dict[str, Any]:
 
 
 def kpi_items(kpis: dict[str, Any], m: Messages, prefix: str = "") -> list[dict[str, str]]:
+    """A run's KPIs as label/value pairs (nested mappings flattened one level)."""
     items: list[dict[str, str]] = []
     for k, v in kpis.items():
         key = f"{prefix}{k}"
@@ -283,6 +287,7 @@ def _anchor_id(trace_id: str) -> str:
 
 
 def table(run: Run, name: str, m: Messages) -> Table:
+    """One result table of a run, formatted for the report."""
     df = run.tables[name]
     cols = [str(c) for c in df.columns]
     numeric = {

@@ -97,6 +97,7 @@ def phrase(text: str, m: Messages) -> str:
 
 
 def lines(texts: list[str], m: Messages) -> list[Line]:
+    """The explanation lines of a run, each worded in the report's language."""
     return [line(str(t), m) for t in texts]
 
 
