@@ -1,9 +1,9 @@
 """The need level's :class:`~pks_opt.result.Result`: tables, KPIs, summary lines and chart.
 
-The need level is an exact calculation, so the status is ``OPTIMAL`` and the solver is
-``closed-form``. The **objective** is the total positive gap: Σ over unit × resource × period
-of max(0, need − available), in each resource's own measure (hours, bed-days…) — 0 means every
-capacity covers its need; ``bound`` equals it.
+The need level is a calculation, not an optimisation: the status is ``COMPUTED``, the solver
+``closed-form``, and there is no objective (hours and bed-days are not summed into one number).
+The KPI ``total_positive_gap`` keeps Σ over unit × resource × period of max(0, need −
+available), each in its resource's own measure; ``gaps.csv`` has the rows.
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ def compute_need(data: NeedData, *, acute_share: float | None = None) -> Result:
         ],
         columns=["unit", "period", "resource", "source", "available"],
     )
-    gaps = _gaps(data, b.capacity_need, available)
+    gaps = _gaps(data, b.planned_need or b.capacity_need, available)
     tables["gaps"] = gaps
     tables["inpatient_beds"] = pd.DataFrame(
         [
@@ -125,6 +125,7 @@ def compute_need(data: NeedData, *, acute_share: float | None = None) -> Result:
                 "period": s.period,
                 "role": s.role,
                 "fte": s.fte,
+                "headcount": s.headcount,
                 "fte_exact": s.fte_exact,
                 "available_fte": s.available_fte,
                 "basis": s.basis,
@@ -137,7 +138,7 @@ def compute_need(data: NeedData, *, acute_share: float | None = None) -> Result:
             for s in b.staffing
         ],
         columns=[
-            "unit", "period", "role", "fte", "fte_exact", "available_fte", "basis",
+            "unit", "period", "role", "fte", "headcount", "fte_exact", "available_fte", "basis",
             "beds_planned", "staff_per_bed", "resource", "need", "hours_per_fte",
         ],
     )  # fmt: skip
@@ -219,11 +220,9 @@ def compute_need(data: NeedData, *, acute_share: float | None = None) -> Result:
         kpis["acute_share"] = b.acute[0].share_target
     return Result(
         kind="need",
-        status=SolveStatus.OPTIMAL,
+        status=SolveStatus.COMPUTED,
         instance=data.name,
         solver=SOLVER,
-        objective=objective,
-        bound=objective,
         runtime_s=time.perf_counter() - t0,
         kpis=kpis,
         tables=tables,
@@ -360,12 +359,12 @@ def need_summary(result: Result) -> list[str]:
             f" (planned {_n(x['beds_planned'])}{staffed})"
         )
         roles = [
-            f"{_n(s['fte'])} {s['role']}"
+            f"{_n(s['fte'])} {s['role']}" + _heads(s.get("headcount"))
             for s in staffing
             if s["unit"] == x["unit"] and s["period"] == x["period"] and s["basis"] == "beds"
         ]
         if roles:
-            line += "; staff " + ", ".join(roles)
+            line += "; staff (FTE) " + ", ".join(roles)
         lines.append(line)
     if len(beds) > MAX_SUMMARY_ROWS:
         lines.append(f"  … ({len(beds) - MAX_SUMMARY_ROWS} more in inpatient_beds.csv)")
@@ -429,3 +428,10 @@ def need_charts(result: Result) -> dict[str, Figure]:
     fig.suptitle(f"Need vs available capacity · {result.instance}", fontsize=11)
     fig.tight_layout()
     return {"need_vs_available": fig}
+
+
+def _heads(headcount: Any) -> str:
+    """`` (27 people)`` when the staffing row has a headcount (employment rate given)."""
+    if headcount is None or pd.isna(headcount):
+        return ""
+    return f" ({_n(headcount)} people)"
