@@ -51,6 +51,7 @@ def balancing_charts(data: BalancingData, result: Result) -> dict[str, Figure]:
         top = sorted(ranked, key=lambda t: (-t[0], t[1]))[:MAX_PANELS]
         shown = sorted(top, key=lambda t: t[1])
     panels = [(u, r) for _ratio, _i, u, r in shown]
+    shifted = _shifted(result)
     ncols = min(3, len(panels))
     nrows = (len(panels) + ncols - 1) // ncols
     fig, axes = plt.subplots(nrows, ncols, figsize=(5.0 * ncols, 3.2 * nrows), squeeze=False)
@@ -73,6 +74,20 @@ def balancing_charts(data: BalancingData, result: Result) -> dict[str, Figure]:
             color="#aab7b8",
             label="available before",
         )
+        net = shifted.get((u, r))
+        if net is not None:  # hours moved over time within the unit (R14), on the grey bar
+            vals = [net.get(p, 0.0) for p in periods]
+            ax.bar(
+                [x + 0.2 for x in xs],
+                [abs(v) for v in vals],
+                0.4,
+                bottom=[
+                    a + min(v, 0.0) for a, v in zip(sub["available_before"], vals, strict=True)
+                ],
+                color="#8e44ad",
+                alpha=0.75,
+                label="moved over time (in: above, out: inside the grey bar)",
+            )
         ax.plot(
             xs,
             sub["available_after"],
@@ -81,7 +96,7 @@ def balancing_charts(data: BalancingData, result: Result) -> dict[str, Figure]:
             ls="--",
             marker="s",
             ms=4,
-            label="available after actions (moves, increases)",
+            label="available after actions (moves over time and between units, increases)",
             zorder=3,
         )
         ax.plot(
@@ -111,6 +126,12 @@ def balancing_charts(data: BalancingData, result: Result) -> dict[str, Figure]:
     for idx in range(len(panels), nrows * ncols):
         axes[idx // ncols][idx % ncols].axis("off")
     handles, labels = axes[0][0].get_legend_handles_labels()
+    for row in axes:  # a series only some panels have (moved over time) joins the legend
+        for ax in row:
+            for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
+                if lab not in labels:
+                    handles.append(h)
+                    labels.append(lab)
     which = (
         "per unit"
         if len(panels) == len(ranked)
@@ -144,6 +165,20 @@ def balancing_charts(data: BalancingData, result: Result) -> dict[str, Figure]:
         fontsize=7,
     )
     return {"need_vs_capacity": fig}
+
+
+def _shifted(result: Result) -> dict[tuple[str, str], dict[str, float]]:
+    """(unit, resource) → period → net hours moved over time into it (out: negative)."""
+    acts = result.tables.get("actions")
+    out: dict[tuple[str, str], dict[str, float]] = {}
+    if acts is None or acts.empty:
+        return out
+    for row in acts[acts["action"] == "shift_in_time"].to_dict("records"):
+        net = out.setdefault((row["unit"], row["resource_or_object"]), {})
+        origin = str(row["detail"]).removeprefix("from ").split(" ")[0]
+        net[row["period"]] = net.get(row["period"], 0.0) + row["amount"]
+        net[origin] = net.get(origin, 0.0) - row["amount"]
+    return out
 
 
 def _max_ratio(num: Any, den: Any) -> str:
