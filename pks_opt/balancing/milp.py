@@ -655,11 +655,8 @@ def solve_balancing(
     status = SolveStatus.OPTIMAL
     finished = False
     for _round in range(MAX_LAZY_ROUNDS):
-        # a round: the MILP stages in order (pks_opt.stages.run_stages). As soon as a stage's
-        # plan breaks R4's backlog part at a donor (resource) without its rows, those rows are
-        # added (for every period of that donor and resource) and the stages start again; a
-        # round that ends with no breach gives a plan feasible for the full model, so each
-        # stage optimum is the full model's (lazy rows).
+        # a round: the stages in order; a plan breaking R4's backlog part at a donor adds its
+        # rows (lazy) and starts again; a round without a breach is the full model's optimum
         breaches, adapter.values = set(), None
         todo = [Stage(name, bm.objectives[name]) for name in order if bm.objectives.get(name)]
         done = run_stages(todo, adapter, split, tolerance, accept=accept)
@@ -679,32 +676,43 @@ def solve_balancing(
         bm.backlog_keys |= keys
     else:
         status, finished = SolveStatus.FEASIBLE, False
-    warnings = adapter.warnings
     # the post-solve steps change their model (integers fixed and made continuous, stage
     # rows taken out): they work on a copy, so run.model stays the model the stages solved
     post: BalancingModel | None = None
     if finished and values is not None:
         post = copy_model(bm)
-        out = _levelling(post, values, backend, remaining(), threads, prm)
-        stages.append(StageOutcome(STAGE_LEVELLING, out))
-        if out.status.has_solution:
-            values = _read_values(post)
-            if out.status is not SolveStatus.OPTIMAL:
-                status = SolveStatus.FEASIBLE
-        else:
-            status = SolveStatus.FEASIBLE
-    solve_s = time.perf_counter() - t0 - build_s
-    run = SolveRun(bm, stages, status, values or {}, build_s, solve_s, warnings=warnings)
+        values, status = _level(post, values, stages, status, backend, remaining(), threads)
+    run = SolveRun(bm, stages, status, values or {}, build_s, 0.0, warnings=adapter.warnings)
     if duals and values is not None:
         _shadow_prices(run, post or copy_model(bm), backend, remaining(), threads)
-        run.solve_s = time.perf_counter() - t0 - build_s
     if values is not None and prm.whole_activities == "round":
         from pks_opt.balancing.whole import round_plan
 
-        rounded = round_plan(data, values)
+        rounded = round_plan(data, values)  # (R15) part of solving: timed with it
         run.continuous, run.values = values, rounded.values
         run.rounding_unmet = rounded.extra_unmet
+    run.solve_s = time.perf_counter() - t0 - build_s
     return run
+
+
+def _level(
+    post: BalancingModel,
+    values: dict[str, dict[Any, float]],
+    stages: list[StageOutcome],
+    status: SolveStatus,
+    backend: str,
+    time_limit: float | None,
+    threads: int | None,
+) -> tuple[dict[str, dict[Any, float]], SolveStatus]:
+    """Stage 6 (levelling) on ``post``, a copy: its outcome appended to ``stages``; the plan
+    and the status after it."""
+    out = _levelling(post, values, backend, time_limit, threads, post.data.params)
+    stages.append(StageOutcome(STAGE_LEVELLING, out))
+    if not out.status.has_solution:
+        return values, SolveStatus.FEASIBLE
+    if out.status is not SolveStatus.OPTIMAL:
+        status = SolveStatus.FEASIBLE
+    return _read_values(post), status
 
 
 def copy_model(bm: BalancingModel) -> BalancingModel:

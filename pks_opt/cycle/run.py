@@ -343,7 +343,10 @@ def dimensioning(
         for function, fte, per_fte in funcs:
             share = fte * per_fte / total if total > 0 else 1 / len(funcs)
             exact = need * share / per_fte if per_fte > 0 else math.inf
-            planned = round_by(exact, "up") if math.isfinite(exact) else exact
+            # the planner's rounding rule (parameters.staff_rounding, as the need level)
+            planned = (
+                round_by(exact, nd.parameters.staff_rounding) if math.isfinite(exact) else exact
+            )
             staff_rows.append(
                 {
                     "unit": unit,
@@ -370,6 +373,7 @@ def dimensioning(
         days = per.days * per.low_production_factor
         need = load.get((unit, res, p), 0.0)
         exact = need / days if days > 0 else math.inf
+        beds = round_by(exact, nd.parameters.bed_rounding) if math.isfinite(exact) else exact
         bed_rows.append(
             {
                 "unit": unit,
@@ -377,9 +381,9 @@ def dimensioning(
                 "resource": res,
                 "agreed_bed_days": round(need, 1),
                 "beds_exact": round(exact, 2),
-                "beds": round_by(exact, "up"),
+                "beds": beds,
                 "beds_today": b.staffed_beds,
-                "change": round(round_by(exact, "up") - b.staffed_beds, 2),
+                "change": round(beds - b.staffed_beds, 2),
                 "acute": unit in acute_units,
             }
         )
