@@ -47,6 +47,7 @@ ACTION_ORDER = {
     "purchase": 3,
     "postpone": 4,
     "unmet": 5,
+    "acute_gap": 5,
     "reduce": 6,
 }
 
@@ -594,7 +595,10 @@ def actions_table(data: BalancingData, values: Values) -> pd.DataFrame:
         if v > ACTION_EPS:
             rows.append(_action("postpone", h, o, p, v, 0.0, "carried to the next period", 0))
     for (h, o, p), v in values["s"].items():
-        if v > ACTION_EPS:
+        if v > ACTION_EPS and o in data.figures.acute:  # (R16) not unmet: a dimensioning gap
+            detail = "acute need within the dimensioning level without capacity: add capacity"
+            rows.append(_action("acute_gap", h, o, p, v, 0.0, detail, 0))
+        elif v > ACTION_EPS:
             rows.append(
                 _action("unmet", h, o, p, v, 0.0, f"priority {data.figures.priority.get(o, 1)}", 0)
             )
@@ -733,8 +737,9 @@ def service_catalogue(data: BalancingData, values: Values) -> pd.DataFrame:
     for (h, o, _p), val in values["d"].items():
         postponed[(h, o)] += val
     unmet: dict[tuple[str, str], float] = defaultdict(float)
+    gap: dict[tuple[str, str], float] = defaultdict(float)
     for (h, o, _p), val in values["s"].items():
-        unmet[(h, o)] += val
+        (gap if o in fig.acute else unmet)[(h, o)] += val
     cap = capacity_after(data, values)
     util = utilisation_after(data, values)
     promised: dict[str, str] = {}
@@ -773,6 +778,11 @@ def service_catalogue(data: BalancingData, values: Values) -> pd.DataFrame:
             )
         elif postponed[(u, o)] > EPS:
             consequence = f"{postponed[(u, o)]:.0f} activity-periods of delay" + wait_text
+        if gap[(u, o)] > EPS:
+            consequence = (
+                f"{gap[(u, o)]:.0f} acute activities within the dimensioning level lack"
+                " capacity: a dimensioning gap (add capacity)"
+            )
         if peak[(u, o)] > EPS:
             consequence += (
                 f"; peak plan for the days above {level[(u, o)]:.0f} a day:"
@@ -870,6 +880,7 @@ def kpi_dict(
         "savings": _r(-float(tables["budget"]["reduction_cost"].iloc[-1])),  # the TOTAL row
         "waiting_list_reduction": _r(sum(values["q"].values())),
         "peak_plan_activities": _r(sum(a[2] for a in data.acute_split.values())),
+        "acute_gap_activities": _r(amounts["acute_gap"]),
         "action_cost": _r(terms[STAGE_COST]),
         "actions": counts,
         "max_utilisation_before": _r(float(before.max())) if len(before) else None,
@@ -894,9 +905,14 @@ def explain(data: BalancingData, values: Values, tables: dict[str, pd.DataFrame]
         cause = ", ".join(
             f"capacity[{r.unit},{r.resource},{r.period}]" for r in lim.head(3).itertuples()
         )
+        what = (
+            f"{v:.0f} acute activities of {o} at {h} lack capacity within the dimensioning level"
+            " (a dimensioning gap to close, not unmet need)"
+            if o in data.figures.acute
+            else f"{v:.0f} activities of {o} at {h} stay unmet"
+        )
         lines.append(
-            f"{v:.0f} activities of {o} at {h} stay unmet"
-            + (f"; limiting: {cause}" if cause else "; the budget or purchase capacity limits")
+            what + (f"; limiting: {cause}" if cause else "; the budget or purchase capacity limits")
         )
     for rec in tables["budget"].to_dict("records"):
         rem = rec.get("remaining")

@@ -57,7 +57,8 @@ def round_plan(data: BalancingData, values: Values) -> Rounding:
     for fam in ("x", "buy", "q", "d"):
         out[fam] = {k: _down(v) for k, v in values.get(fam, {}).items()}
     _unmet_takes_the_rest(data, out)
-    slack = {k: c - loads(data, out).get(k, 0.0) for k, c in capacity_after(data, out).items()}
+    load = loads(data, out)
+    slack = {k: c - load.get(k, 0.0) for k, c in capacity_after(data, out).items()}
     spent = cost_by_unit(data, out)
     budget = {u: b.budget - b.base_cost - sum(spent.get(u, {}).values())
               for u, b in data.budgets.items() if u != TOTAL}  # fmt: skip
