@@ -373,7 +373,7 @@ def dimensioning(
         days = per.days * per.low_production_factor
         need = load.get((unit, res, p), 0.0)
         exact = need / days if days > 0 else math.inf
-        beds = round_by(exact, nd.parameters.bed_rounding) if math.isfinite(exact) else exact
+        n_beds = round_by(exact, nd.parameters.bed_rounding) if math.isfinite(exact) else exact
         bed_rows.append(
             {
                 "unit": unit,
@@ -381,9 +381,9 @@ def dimensioning(
                 "resource": res,
                 "agreed_bed_days": round(need, 1),
                 "beds_exact": round(exact, 2),
-                "beds": beds,
+                "beds": n_beds,
                 "beds_today": b.staffed_beds,
-                "change": round(beds - b.staffed_beds, 2),
+                "change": round(n_beds - b.staffed_beds, 2),
                 "acute": unit in acute_units,
             }
         )
