@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from balancing_generator import generate  # noqa: E402
 
-from pks_opt.balancing.data import DonorBacklog  # noqa: E402
+from pks_opt.balancing.data import BalancingData, DonorBacklog, TimeShift  # noqa: E402
 from pks_opt.balancing.milp import build_model, solve_balancing  # noqa: E402
 from pks_opt.balancing.solution import violations  # noqa: E402
 
@@ -60,20 +60,41 @@ def main() -> None:
         default=DonorBacklog.forecast.value,
         help="R4's backlog rule (balancing.donor_backlog; default forecast)",
     )
+    ap.add_argument(
+        "--whole",
+        choices=["round", "integer", "none"],
+        default="round",
+        help="whole activities (balancing.whole_activities; default round)",
+    )
+    ap.add_argument(
+        "--shifts", action="store_true", help="a time_shifts row per unit x resource (R14)"
+    )
+    ap.add_argument(
+        "--acute", action="store_true", help="priority-1 objects acute (85 %% rule, 91-day periods)"
+    )
+    ap.add_argument("--order", default="ladder", help="action_order: ladder or cost")
     a = ap.parse_args()
 
     head = f"{'size':>14} {'vars':>7} {'cons':>7} {'ints':>6} {'gen s':>6} {'build s':>8} {'solve s':>8} {'total s':>8}  status    lazy  check"
     print(
         f"solver={a.solver} threads={a.threads} seed={a.seed} integer_actions={a.integer_actions}"
-        f" donor_backlog={a.donor_backlog}"
+        f" donor_backlog={a.donor_backlog} whole={a.whole} shifts={a.shifts} acute={a.acute}"
+        f" order={a.order}"
     )
     print(head)
     print("-" * len(head))
     for u, o, r, p in a.sizes:
         t0 = time.perf_counter()
         data = generate(u, o, r, p, a.seed, integer_actions=a.integer_actions).data
-        params = data.params.model_copy(update={"donor_backlog": DonorBacklog(a.donor_backlog)})
+        params = data.params.model_copy(
+            update={
+                "donor_backlog": DonorBacklog(a.donor_backlog),
+                "whole_activities": a.whole,
+                "action_order": a.order,
+            }
+        )
         data = dataclasses.replace(data, params=params)
+        data = _issue20_options(data, shifts=a.shifts, acute=a.acute)
         gen_s = time.perf_counter() - t0
         probe = build_model(data)  # counted once for the size columns
         num_vars = len(probe.prob.variables())
@@ -94,6 +115,23 @@ def main() -> None:
                 print(
                     f"{'':>16}stage {st.name:<13} {o_.runtime_s:>7.2f} s  {o_.status.value}  {o_.objective:.6g}"
                 )
+
+
+def _issue20_options(data: BalancingData, *, shifts: bool, acute: bool) -> BalancingData:
+    """Time shifts for every unit's resources (default share, 2 SEK per unit) and priority-1
+    objects flagged acute (13-week periods)."""
+    if shifts:
+        keys = sorted({(u, r) for (u, r, _p), v in data.figures.available.items() if v > 0})
+        rows = tuple(TimeShift(unit=u, resource=r, cost_per_unit=2.0) for u, r in keys)
+        data = dataclasses.replace(data, time_shifts=rows)
+    if acute:
+        fig = dataclasses.replace(
+            data.figures,
+            acute=frozenset(o for o, pr in data.figures.priority.items() if pr == 1),
+            period_days=dict.fromkeys(data.figures.periods, 91.0),
+        )
+        data = dataclasses.replace(data, figures=fig)
+    return data
 
 
 if __name__ == "__main__":

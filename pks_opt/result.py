@@ -28,12 +28,13 @@ class SolveStatus(StrEnum):
     INFEASIBLE = "INFEASIBLE"  # proven that no solution exists
     NO_SOLUTION_IN_TIME = "NO_SOLUTION_IN_TIME"  # stopped (time limit) before finding one
     INTERRUPTED = "INTERRUPTED"  # stopped by Ctrl-C/SIGTERM; the best solution so far, if any
+    COMPUTED = "COMPUTED"  # a closed-form calculation: nothing searched, nothing to prove
 
     @property
     def has_solution(self) -> bool:
         """A solution for sure (OPTIMAL, FEASIBLE). An INTERRUPTED result may hold one too:
         :attr:`Result.has_solution` tells."""
-        return self in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE)
+        return self in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE, SolveStatus.COMPUTED)
 
     @property
     def exit_code(self) -> int:

@@ -105,9 +105,10 @@ def apply_actuals(
     actual_keys = {(u, o) for (u, o, _p) in produced}
     fixed: dict[tuple[str, Any], float] = dict(data.fixed)
     for family, values in original.items():
-        pos = {"x": 3, "buy": 2, "d": 2, "s": 2, "q": 2, "m": 1, "y": 1, "z": 1}[family]
+        pos = {"x": 3, "buy": 2, "d": 2, "s": 2, "q": 2, "m": 1, "y": 1, "z": 1, "w": 1}[family]
         for key, value in values.items():
-            if key[pos] not in past:
+            # a shift in time (k, from, to) is done when either of its periods is
+            if key[pos] not in past and not (family == "w" and key[2] in past):
                 continue
             if family in ("s", "d") and (key[0], key[1]) in actual_keys:
                 continue  # what was left of the unit's need follows from its actuals

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field, ValidationError, model_validator
+from pydantic import ConfigDict, Field, PlainValidator, ValidationError, model_validator
 
 from pks_opt.capacity_need.figures import NeedFigures, Usage
 from pks_opt.errors import InputError
@@ -114,6 +115,23 @@ class Move(BalRow):
         return self
 
 
+class TimeShift(BalRow):
+    """time_shifts.csv: a unit's hours of one resource moved between periods (R14).
+
+    Vacation planning, banked hours and rotations move capacity from a low-need period to a
+    high-need one (seeds 003 §G: "mellan verksamheter och över tid"). Per ordered period pair
+    (from, to) at most ``max_share`` of the from-period's available capacity moves, at
+    ``cost_per_unit`` SEK per unit moved (default 0: hours planned, not bought), between periods
+    at most ``max_distance`` apart (default 4: a year of quarters).
+    """
+
+    unit: str
+    resource: str
+    max_share: float = Field(default=0.05, gt=0, le=1)
+    cost_per_unit: float = Field(default=0.0, ge=0)
+    max_distance: int = Field(default=4, ge=1)
+
+
 class Increase(BalRow):
     """increases.csv: a capacity increase option of a unit and resource."""
 
@@ -168,10 +186,44 @@ class WaitingList(BalRow):
     max_reduction_per_period: float | None = Field(default=None, ge=0)
 
 
+#: action kinds an explicit ``action_order`` may list (``purchase:<tier>`` names one tier)
+ACTION_KINDS = ("shift_in_time", "move", "increase", "purchase", "postpone")
+
+
+def _action_order(v: object) -> str | tuple[tuple[str, ...], ...]:
+    """``ladder``, ``cost`` or a list of tiers (each a kind or a list of kinds)."""
+    if isinstance(v, str) and v in ("ladder", "cost"):
+        return v
+    if isinstance(v, list | tuple) and v:
+        tiers = tuple(tuple(t) if isinstance(t, list | tuple) else (t,) for t in v)
+        kinds = [k for t in tiers for k in t]
+        names = {*ACTION_KINDS, *(f"purchase:{t.value}" for t in PurchaseTier)}
+        bad = [k for k in kinds if not isinstance(k, str) or k not in names]
+        if bad:
+            raise ValueError(f"unknown action kind {bad[0]!r}: use {', '.join(sorted(names))}")
+        if len(set(kinds)) != len(kinds):
+            raise ValueError("an action kind is listed twice")
+        return tiers
+    raise ValueError(f"must be 'ladder', 'cost' or a list of tiers of action kinds (got {v!r})")
+
+
+ActionOrder = Annotated[str | tuple[tuple[str, ...], ...], PlainValidator(_action_order)]
+
+
 class BalancingParameters(BalRow):
     """Manifest ``parameters.balancing`` (all optional)."""
 
     surplus_to_waiting_list: bool = True
+    #: the order of actions (policy): ``ladder`` (the strict ladder, default), ``cost`` (one
+    #: stage: least total cost, ladder as a small tie-break) or an explicit list of tiers
+    action_order: ActionOrder = "ladder"
+    #: SEK per ladder unit added to the cost stage in ``cost`` mode (the tie-break)
+    cost_tiebreak: float = Field(default=1e-3, ge=0)
+    #: goals, purchases, postponements and unmet need in whole activities: ``round`` (the
+    #: proven plan rounded by rule, every row kept: pks_opt.balancing.whole, the default),
+    #: ``integer`` (integer variables: too slow, see docs/balancing.md) or ``none``
+    whole_activities: Literal["round", "integer", "none"] = "round"
+    ladder_shift_in_time: float = Field(default=0.5, gt=0)
     ladder_move: float = Field(default=1.0, gt=0)
     ladder_increase: float = Field(default=10.0, gt=0)
     ladder_purchase: float = Field(default=100.0, gt=0)
@@ -202,6 +254,7 @@ class BalancingData:
     usage: Mapping[tuple[str, str], tuple[Usage, ...]]
     capabilities: tuple[Capability, ...] = ()
     moves: tuple[Move, ...] = ()
+    time_shifts: tuple[TimeShift, ...] = ()
     increases: tuple[Increase, ...] = ()
     purchases: tuple[Purchase, ...] = ()
     priorities: Mapping[int, PriorityRule] = field(default_factory=dict)
@@ -224,9 +277,39 @@ class BalancingData:
     fixed: Mapping[tuple[str, Any], float] = field(default_factory=dict)
 
     def rule(self, planning_object: str) -> PriorityRule:
-        """The priority rule of an object (the default: weight 1, no postponement)."""
+        """The priority rule of an object (the default: weight 1, no postponement; an acute
+        object is never postponed)."""
         prio = self.figures.priority.get(planning_object, 1)
-        return self.priorities.get(prio, DEFAULT_PRIORITY)
+        rule = self.priorities.get(prio, DEFAULT_PRIORITY)
+        if planning_object in self.figures.acute and rule.may_postpone:
+            return rule.model_copy(update={"may_postpone": False, "max_postpone_periods": 0})
+        return rule
+
+    @functools.cached_property
+    def acute_split(self) -> dict[tuple[str, str, str], tuple[float, float, float]]:
+        """(h, o, p) of an acute object → (level per day c, reserved, peak): see
+        :func:`acute_split`."""
+        return {
+            key: acute_split(n, self.figures.period_days.get(key[2], 0.0), self.acute_share)
+            for key, n in self.figures.production_need.items()
+            if key[1] in self.figures.acute and n > 0
+        }
+
+    @property
+    def acute_share(self) -> float:
+        return self.figures.acute_share
+
+    @functools.cached_property
+    def need(self) -> dict[tuple[str, str, str], float]:
+        """(h, o, p) → the need the balance plans (R1): the production need, for an acute
+        object the capacity reserved to the dimensioning level (the rest is the peak plan),
+        in whole activities (nearest) when ``whole_activities``."""
+        out: dict[tuple[str, str, str], float] = {}
+        for key, n in self.figures.production_need.items():
+            if key in self.acute_split:
+                n = self.acute_split[key][1]
+            out[key] = float(round(n)) if self.params.whole_activities != "none" else n
+        return out
 
     @functools.cached_property
     def forecast_backlog(self) -> dict[tuple[str, str, str], float]:
@@ -301,6 +384,30 @@ def forecast_backlog(data: BalancingData) -> dict[tuple[str, str, str], float]:
     return out
 
 
+def acute_split(need: float, days: float, share: float) -> tuple[float, float, float]:
+    """Dimension acute need by the 85 % rule: (level c per day, reserved, peak) activities.
+
+    Arrivals per day are Poisson with mean λ = need / days (acute care comes when it comes).
+    The dimensioning level c is the smallest count with P(X ≤ c) ≥ ``share``: capacity for c
+    arrivals a day covers ``share`` of the days. The balance reserves capacity for what arrives
+    within the level, days × E[min(X, c)]; what arrives above it, days × E[(X − c)⁺] (so
+    reserved + peak = need), is the **peak plan** (the days above the level: extra beds,
+    overtime, transfers), with this expected size, never "unmet". Without days: all reserved.
+    """
+    if days <= 0 or need <= 0:
+        return 0.0, max(0.0, need), 0.0
+    lam = need / days
+    level, cdf, within = 0, 0.0, 0.0
+    while True:  # E[min(X, c)] = Σ_{k<c} P(X > k)
+        cdf += math.exp(-lam + level * math.log(lam) - math.lgamma(level + 1))
+        if cdf >= share - 1e-12:
+            break
+        within += 1.0 - cdf
+        level += 1
+    reserved = min(need, days * within)
+    return float(level), reserved, need - reserved
+
+
 # --------------------------------------------------------------------------- reading
 
 
@@ -346,6 +453,11 @@ def read_balancing_tables(
         check_ref(moves, t, "donor", units, "unit")
         check_ref(moves, t, "receiver", units, "unit")
         check_ref(moves, t, "resource", resources, "resource")
+    t, time_shifts = rows("time_shifts", TimeShift)
+    if t is not None:
+        check_unique(time_shifts, t, "unit", "resource", what="time shift")
+        check_ref(time_shifts, t, "unit", units, "unit")
+        check_ref(time_shifts, t, "resource", resources, "resource")
     t, increases = rows("increases", Increase)
     if t is not None:
         check_unique(increases, t, "unit", "resource", "kind", what="increase")
@@ -372,6 +484,7 @@ def read_balancing_tables(
         usage=usage,
         capabilities=capabilities,
         moves=moves,
+        time_shifts=time_shifts,
         increases=increases,
         purchases=purchases,
         priorities={p.priority: p for p in priorities},

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import math
 import time
 from collections import defaultdict
@@ -20,7 +21,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from pks_opt.balancing.data import BalancingData, DonorBacklog
+from pks_opt.balancing.data import BalancingData, DonorBacklog, PurchaseTier
 from pks_opt.milp import MilpOutcome, check_backend, solve_pulp
 from pks_opt.result import SolveStatus
 from pks_opt.stages import Outcome, PulpAdapter, Stage, TimeSplit, relative, run_stages
@@ -74,6 +75,7 @@ class BalancingModel:
     s: dict[Key3, Any] = field(default_factory=dict)  # (h, o, p) unmet
     q: dict[Key3, Any] = field(default_factory=dict)  # (h, o, p) waiting-list production
     m: dict[tuple[int, str], Any] = field(default_factory=dict)  # (arc, p)
+    w: dict[tuple[int, str, str], Any] = field(default_factory=dict)  # (shift, from p, to p)
     y: dict[tuple[int, str], Any] = field(default_factory=dict)  # (arc, p) binary
     z: dict[tuple[int, str], Any] = field(default_factory=dict)  # (increase, p) var
     z_factor: dict[tuple[int, str], float] = field(default_factory=dict)  # step or 1
@@ -134,7 +136,7 @@ class _Builder:
         self.periods = bm.periods
         self.pidx = {p: i for i, p in enumerate(self.periods)}
         self.need: dict[tuple[str, str], list[float]] = {}
-        for (h, o, p), v in self.fig.production_need.items():
+        for (h, o, p), v in self.data.need.items():
             if p in self.pidx and v > 0:
                 self.need.setdefault((h, o), [0.0] * len(self.periods))[self.pidx[p]] += v
         self.keys = sorted(self.need)
@@ -151,6 +153,8 @@ class _Builder:
     def variables(self) -> None:
         bm, periods = self.bm, self.periods
         last = len(periods) - 1
+        # (whole activities) goals, purchases, postponements and unmet need are counted
+        cat = "I" if self.data.params.whole_activities == "integer" else "C"
         for h, o in self.keys:
             need = self.need[(h, o)]
             rule = self.data.rule(o)
@@ -162,10 +166,10 @@ class _Builder:
             for i in act:
                 p = periods[i]
                 for v in units:
-                    bm.x[(h, v, o, p)] = bm.add_var(f"x[{h},{v},{o},{p}]")
+                    bm.x[(h, v, o, p)] = bm.add_var(f"x[{h},{v},{o},{p}]", cat=cat)
                 for t in self.purchase_options.get(o, ()):
-                    bm.buy[(h, o, p, t)] = bm.add_var(f"buy[{h},{o},{p},{t}]")
-                bm.s[(h, o, p)] = bm.add_var(f"unmet[{h},{o},{p}]")
+                    bm.buy[(h, o, p, t)] = bm.add_var(f"buy[{h},{o},{p},{t}]", cat=cat)
+                bm.s[(h, o, p)] = bm.add_var(f"unmet[{h},{o},{p}]", cat=cat)
                 prev_d = bm.d.get((h, o, periods[i - 1])) if i > 0 else None
                 carried = 0.0 if prev_d is None else float(prev_d.upBound or 0.0)
                 self._s_ub[bm.s[(h, o, p)].name] = need[i] + carried
@@ -173,7 +177,7 @@ class _Builder:
                     # (R2) first-in first-out window: nothing waits more than m periods.
                     m = rule.max_postpone_periods
                     window = sum(need[max(0, i - m + 1) : i + 1])
-                    bm.d[(h, o, p)] = bm.add_var(f"postpone[{h},{o},{p}]", ub=window)
+                    bm.d[(h, o, p)] = bm.add_var(f"postpone[{h},{o},{p}]", ub=window, cat=cat)
         if self.data.params.surplus_to_waiting_list:
             for w in self.data.waiting_lists:
                 if w.waiting <= 0:
@@ -196,6 +200,7 @@ class _Builder:
                 bm.y[(a, p)] = bm.add_var(
                     f"move_on[{mv.donor},{mv.receiver},{mv.resource},{p}]", cat="B"
                 )
+        self.shift_variables()
         for i, inc in enumerate(self.data.increases):
             for j, p in enumerate(periods):
                 if j < inc.lead_periods:
@@ -208,6 +213,22 @@ class _Builder:
                 else:
                     bm.z[(i, p)] = bm.add_var(name, ub=inc.max_per_period)
                     bm.z_factor[(i, p)] = 1.0
+
+    def shift_variables(self) -> None:
+        """(R14) Hours of a unit moved from period p to period p' (|p − p'| ≤ max_distance), at
+        most ``max_share`` of p's available capacity and of p's spare (R4: the unit is not left
+        short in p)."""
+        bm, periods, avail = self.bm, self.periods, self.fig.available
+        for k, ts in enumerate(self.data.time_shifts):
+            for i, p in enumerate(periods):
+                key = (ts.unit, ts.resource, p)
+                limit = min(ts.max_share * avail.get(key, 0.0), self.spare(key))
+                if limit <= 0:
+                    continue
+                for j, p2 in enumerate(periods):
+                    if i != j and abs(i - j) <= ts.max_distance:
+                        name = f"shift_in_time[{ts.unit},{ts.resource},{p},{p2}]"
+                        bm.w[(k, p, p2)] = bm.add_var(name, ub=limit)
 
     def spare(self, key: Key3) -> float:
         """What a donor can give without being left short (R4, :meth:`BalancingData.spare`)."""
@@ -266,6 +287,10 @@ class _Builder:
         for (i, p), var in bm.z.items():
             inc = self.data.increases[i]
             actions[(inc.unit, inc.resource, p)][var] = -inc.sign * bm.z_factor[(i, p)]
+        for (k, p, p2), var in bm.w.items():  # (R14) out of p, into p2
+            ts = self.data.time_shifts[k]
+            actions[(ts.unit, ts.resource, p)][var] = 1.0
+            actions[(ts.unit, ts.resource, p2)][var] = -1.0
         avail = self.fig.available
         # a row also where only actions act (no load): every action variable is in some row
         for key in sorted(set(load) | set(actions)):
@@ -293,9 +318,15 @@ class _Builder:
         for the donor keys where a solution breaks it (see :func:`solve_balancing`).
         """
         bm = self.bm
-        for key, arcs in sorted(self.donor_arcs().items(), key=lambda kv: kv[0]):
-            if len(arcs) > 1:  # a single arc alone is bounded by the spare
-                coefs: Coefs = {var: 1.0 for var in arcs.values()}
+        out: dict[Key3, list[Any]] = defaultdict(list)
+        for key, arcs in self.donor_arcs().items():
+            out[key].extend(arcs.values())
+        for (k, p, _p2), var in bm.w.items():  # (R14) hours shifted out of p count as given
+            ts = self.data.time_shifts[k]
+            out[(ts.unit, ts.resource, p)].append(var)
+        for key, given in sorted(out.items(), key=lambda kv: kv[0]):
+            if len(given) > 1:  # a single variable alone is bounded by the spare
+                coefs: Coefs = {var: 1.0 for var in given}
                 bm.add_le(coefs, self.spare(key), f"donor[{key[0]},{key[1]},{key[2]}]")
 
     def donor_arcs(self) -> dict[Key3, dict[int, Any]]:
@@ -415,6 +446,9 @@ class _Builder:
         for (i, p), var in bm.z.items():
             inc = data.increases[i]
             charge(inc.unit, var, inc.sign * inc.cost_per_unit * bm.z_factor[(i, p)])
+        for (k, _p, _p2), var in bm.w.items():
+            ts = data.time_shifts[k]
+            charge(ts.unit, var, ts.cost_per_unit)
         for (h, _o, _p, t), var in bm.buy.items():
             charge(h, var, data.purchases[t].price_per_activity)
         cap_cost = {(c.unit, c.planning_object): c.cost_per_activity for c in data.capabilities}
@@ -443,6 +477,7 @@ class _Builder:
             "s": (bm.s, None),
             "q": (bm.q, None),
             "m": (bm.m, None),
+            "w": (bm.w, None),
             "y": (bm.y, None),
             "z": (bm.z, bm.z_factor),
         }
@@ -481,21 +516,29 @@ class _Builder:
             need[var] = data.rule(o).unmet_weight
         for (_h, o, _p), var in bm.d.items():
             need[var] = data.rule(o).postpone_weight_per_period
+        weight = functools.partial(action_weight, prm)
         ladder: Coefs = {}
+        for var in bm.w.values():
+            ladder[var] = weight("shift_in_time")
         for var in bm.m.values():
-            ladder[var] = prm.ladder_move
+            ladder[var] = weight("move")
         for k, var in bm.z.items():
-            ladder[var] = prm.ladder_increase * bm.z_factor[k]
+            ladder[var] = weight("increase") * bm.z_factor[k]
         for (h, o, _p, t), var in bm.buy.items():
-            ladder[var] = prm.ladder_purchase * data.purchases[t].tier.rank * equiv(data, h, o)
+            ladder[var] = weight("purchase", data.purchases[t].tier) * equiv(data, h, o)
         for (h, o, _p), var in bm.d.items():
-            ladder[var] = prm.ladder_postpone * equiv(data, h, o)
+            ladder[var] = weight("postpone") * equiv(data, h, o)
         cost: Coefs = {}
         for coefs in bm.cost_by_unit.values():
             for var, c in coefs.items():
                 cost[var] = cost.get(var, 0.0) + c
         bm.objectives[STAGE_NEED] = need
-        bm.objectives[STAGE_LADDER] = ladder
+        if prm.action_order == "cost":
+            # (policy "cost") one stage: least total cost, the ladder a small tie-break
+            for var, c in ladder.items():
+                cost[var] = cost.get(var, 0.0) + prm.cost_tiebreak * c
+        else:
+            bm.objectives[STAGE_LADDER] = ladder
         bm.objectives[STAGE_COST] = cost
         if bm.q:
             bm.objectives[STAGE_WAITING] = {var: -1.0 for var in bm.q.values()}
@@ -509,6 +552,32 @@ class _Builder:
                     bm.add_le(wl, w.waiting, f"waiting[{w.unit},{w.planning_object}]")
         if bm.y:
             bm.objectives[STAGE_MOVES] = {var: 1.0 for var in bm.y.values()}
+
+
+def action_weight(prm: Any, kind: str, tier: PurchaseTier | None = None) -> float:
+    """Ladder weight of one capacity-equivalent unit of an action (policy ``action_order``).
+
+    ``ladder`` and ``cost``: the parameters ``ladder_*`` (shift in time 0.5, move 1,
+    increase 10, purchase 100 × tier rank, postpone 1000). An explicit list of tiers: tier k
+    (from 0) weighs 10^k, a purchase tier listed on its own (``purchase:<tier>``) its tier's
+    weight, else ``purchase``'s × the tier rank; a kind not listed comes after the last tier.
+    """
+    order = prm.action_order
+    if isinstance(order, str):
+        named = {
+            "shift_in_time": prm.ladder_shift_in_time,
+            "move": prm.ladder_move,
+            "increase": prm.ladder_increase,
+            "purchase": prm.ladder_purchase,
+            "postpone": prm.ladder_postpone,
+        }
+        w = named[kind]
+        return float(w * tier.rank if tier is not None else w)
+    index = {k: n for n, t in enumerate(order) for k in t}
+    if tier is not None and f"purchase:{tier.value}" in index:
+        return 10.0 ** index[f"purchase:{tier.value}"]
+    w = 10.0 ** index.get(kind, len(order))
+    return w * tier.rank if tier is not None else w
 
 
 def equiv(data: BalancingData, h: str, o: str) -> float:
@@ -539,6 +608,10 @@ class SolveRun:
     need_value: dict[Key3, float] = field(default_factory=dict)
     cost_value: dict[Key3, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    #: the plan the stages proved, before rounding to whole activities (``values`` is rounded)
+    continuous: dict[str, dict[Any, float]] | None = None
+    #: activities rounding left unmet beyond the proven plan (no unit had room for them)
+    rounding_unmet: float = 0.0
 
 
 def solve_balancing(
@@ -582,11 +655,8 @@ def solve_balancing(
     status = SolveStatus.OPTIMAL
     finished = False
     for _round in range(MAX_LAZY_ROUNDS):
-        # a round: the MILP stages in order (pks_opt.stages.run_stages). As soon as a stage's
-        # plan breaks R4's backlog part at a donor (resource) without its rows, those rows are
-        # added (for every period of that donor and resource) and the stages start again; a
-        # round that ends with no breach gives a plan feasible for the full model, so each
-        # stage optimum is the full model's (lazy rows).
+        # a round: the stages in order; a plan breaking R4's backlog part at a donor adds its
+        # rows (lazy) and starts again; a round without a breach is the full model's optimum
         breaches, adapter.values = set(), None
         todo = [Stage(name, bm.objectives[name]) for name in order if bm.objectives.get(name)]
         done = run_stages(todo, adapter, split, tolerance, accept=accept)
@@ -606,26 +676,43 @@ def solve_balancing(
         bm.backlog_keys |= keys
     else:
         status, finished = SolveStatus.FEASIBLE, False
-    warnings = adapter.warnings
     # the post-solve steps change their model (integers fixed and made continuous, stage
     # rows taken out): they work on a copy, so run.model stays the model the stages solved
     post: BalancingModel | None = None
     if finished and values is not None:
         post = copy_model(bm)
-        out = _levelling(post, values, backend, remaining(), threads, prm)
-        stages.append(StageOutcome(STAGE_LEVELLING, out))
-        if out.status.has_solution:
-            values = _read_values(post)
-            if out.status is not SolveStatus.OPTIMAL:
-                status = SolveStatus.FEASIBLE
-        else:
-            status = SolveStatus.FEASIBLE
-    solve_s = time.perf_counter() - t0 - build_s
-    run = SolveRun(bm, stages, status, values or {}, build_s, solve_s, warnings=warnings)
+        values, status = _level(post, values, stages, status, backend, remaining(), threads)
+    run = SolveRun(bm, stages, status, values or {}, build_s, 0.0, warnings=adapter.warnings)
     if duals and values is not None:
         _shadow_prices(run, post or copy_model(bm), backend, remaining(), threads)
-        run.solve_s = time.perf_counter() - t0 - build_s
+    if values is not None and prm.whole_activities == "round":
+        from pks_opt.balancing.whole import round_plan
+
+        rounded = round_plan(data, values)  # (R15) part of solving: timed with it
+        run.continuous, run.values = values, rounded.values
+        run.rounding_unmet = rounded.extra_unmet
+    run.solve_s = time.perf_counter() - t0 - build_s
     return run
+
+
+def _level(
+    post: BalancingModel,
+    values: dict[str, dict[Any, float]],
+    stages: list[StageOutcome],
+    status: SolveStatus,
+    backend: str,
+    time_limit: float | None,
+    threads: int | None,
+) -> tuple[dict[str, dict[Any, float]], SolveStatus]:
+    """Stage 6 (levelling) on ``post``, a copy: its outcome appended to ``stages``; the plan
+    and the status after it."""
+    out = _levelling(post, values, backend, time_limit, threads, post.data.params)
+    stages.append(StageOutcome(STAGE_LEVELLING, out))
+    if not out.status.has_solution:
+        return values, SolveStatus.FEASIBLE
+    if out.status is not SolveStatus.OPTIMAL:
+        status = SolveStatus.FEASIBLE
+    return _read_values(post), status
 
 
 def copy_model(bm: BalancingModel) -> BalancingModel:
@@ -651,6 +738,7 @@ def copy_model(bm: BalancingModel) -> BalancingModel:
         s=fam(bm.s),
         q=fam(bm.q),
         m=fam(bm.m),
+        w=fam(bm.w),
         y=fam(bm.y),
         z=fam(bm.z),
         load={k: coefs(c) for k, c in bm.load.items()},
@@ -787,6 +875,7 @@ def _read_values(bm: BalancingModel) -> dict[str, dict[Any, float]]:
         "s": vals(bm.s),
         "q": vals(bm.q),
         "m": vals(bm.m),
+        "w": vals(bm.w),
         "y": {k: float(round(v)) for k, v in vals(bm.y).items()},
         "z": vals(bm.z, bm.z_factor),
     }
@@ -804,6 +893,10 @@ def capacity_after(data: BalancingData, values: dict[str, dict[Any, float]]) -> 
     for (i, p), v in values.get("z", {}).items():
         inc = data.increases[i]
         cap[(inc.unit, inc.resource, p)] += inc.sign * v
+    for (k, p, p2), v in values.get("w", {}).items():
+        ts = data.time_shifts[k]
+        cap[(ts.unit, ts.resource, p)] -= v
+        cap[(ts.unit, ts.resource, p2)] += v
     return dict(cap)
 
 
@@ -828,7 +921,7 @@ def _levelling(
     raw_y = {k: min(1.0, max(0.0, var.varValue or 0.0)) for k, var in bm.y.items()}
     bm.raw_y = raw_y
     fixed: list[tuple[Any, float]] = []
-    for fam in ("m", "buy"):
+    for fam in ("m", "w", "buy"):
         for k, var in getattr(bm, fam).items():
             fixed.append((var, values[fam][k]))
     fixed += [(var, raw_y[k]) for k, var in bm.y.items()]
@@ -899,6 +992,10 @@ def _shadow_prices(
     # continuous actions free again, integers fixed at the final solution
     for var, lb, ub in bm.saved_bounds:
         var.lowBound, var.upBound = lb, ub
+    # whole activities: the duals are those of the LP with activities continuous
+    for fam in (bm.x, bm.buy, bm.d, bm.s):
+        for var in fam.values():
+            var.cat = pulp.LpContinuous
     for k, var in bm.y.items():
         var.cat = pulp.LpContinuous
         # as in levelling: the solver's value (dust of a move may sit on an indicator near 0)

@@ -54,6 +54,7 @@ def balancing_charts(data: BalancingData, result: Result, lang: str = "en") -> d
         top = sorted(ranked, key=lambda t: (-t[0], t[1]))[:MAX_PANELS]
         shown = sorted(top, key=lambda t: t[1])
     panels = [(u, r) for _ratio, _i, u, r in shown]
+    shifted = _shifted(result)
     ncols = min(3, len(panels))
     nrows = (len(panels) + ncols - 1) // ncols
     fig, axes = plt.subplots(nrows, ncols, figsize=(5.0 * ncols, 3.2 * nrows), squeeze=False)
@@ -76,6 +77,20 @@ def balancing_charts(data: BalancingData, result: Result, lang: str = "en") -> d
             color="#aab7b8",
             label=m.text("plot", "balance_available_before"),
         )
+        net = shifted.get((u, r))
+        if net is not None:  # hours moved over time within the unit (R14), on the grey bar
+            vals = [net.get(p, 0.0) for p in periods]
+            ax.bar(
+                [x + 0.2 for x in xs],
+                [abs(v) for v in vals],
+                0.4,
+                bottom=[
+                    a + min(v, 0.0) for a, v in zip(sub["available_before"], vals, strict=True)
+                ],
+                color="#8e44ad",
+                alpha=0.75,
+                label=m.text("plot", "balance_moved_over_time"),
+            )
         ax.plot(
             xs,
             sub["available_after"],
@@ -116,6 +131,12 @@ def balancing_charts(data: BalancingData, result: Result, lang: str = "en") -> d
     for idx in range(len(panels), nrows * ncols):
         axes[idx // ncols][idx % ncols].axis("off")
     handles, labels = axes[0][0].get_legend_handles_labels()
+    for row in axes:  # a series only some panels have (moved over time) joins the legend
+        for ax in row:
+            for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
+                if lab not in labels:
+                    handles.append(h)
+                    labels.append(lab)
     which = (
         m.text("plot", "balance_which_all")
         if len(panels) == len(ranked)
@@ -140,6 +161,20 @@ def balancing_charts(data: BalancingData, result: Result, lang: str = "en") -> d
         fontsize=7,
     )
     return {"need_vs_capacity": fig}
+
+
+def _shifted(result: Result) -> dict[tuple[str, str], dict[str, float]]:
+    """(unit, resource) → period → net hours moved over time into it (out: negative)."""
+    acts = result.tables.get("actions")
+    out: dict[tuple[str, str], dict[str, float]] = {}
+    if acts is None or acts.empty:
+        return out
+    for row in acts[acts["action"] == "shift_in_time"].to_dict("records"):
+        net = out.setdefault((row["unit"], row["resource_or_object"]), {})
+        origin = str(row["detail"]).removeprefix("from ").split(" ")[0]
+        net[row["period"]] = net.get(row["period"], 0.0) + row["amount"]
+        net[origin] = net.get(origin, 0.0) - row["amount"]
+    return out
 
 
 def _max_ratio(num: Any, den: Any) -> str:

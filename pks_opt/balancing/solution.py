@@ -22,6 +22,7 @@ from pks_opt.balancing.milp import (
     STAGE_NEED,
     STAGE_WAITING,
     SolveRun,
+    action_weight,
     capacity_after,
     equiv,
 )
@@ -39,7 +40,16 @@ EPS = 1e-6
 #: 1e-6 unmet activities within the stage tolerance is not an action a planner can take
 ACTION_EPS = 1e-3
 
-ACTION_ORDER = {"move": 1, "increase": 2, "purchase": 3, "postpone": 4, "unmet": 5, "reduce": 6}
+ACTION_ORDER = {
+    "shift_in_time": 0,
+    "move": 1,
+    "increase": 2,
+    "purchase": 3,
+    "postpone": 4,
+    "unmet": 5,
+    "acute_gap": 5,
+    "reduce": 6,
+}
 
 
 # --------------------------------------------------------------------------- recomputation
@@ -77,6 +87,9 @@ def cost_by_unit(data: BalancingData, values: Values) -> dict[str, dict[str, flo
         mv = data.moves[a]
         cost[mv.receiver]["move"] += mv.cost_per_unit * val
         cost[mv.receiver]["move"] += mv.fixed_cost * values["y"].get((a, p), 0.0)
+    for (k, _p, _p2), val in values.get("w", {}).items():
+        ts = data.time_shifts[k]
+        cost[ts.unit]["shift_in_time"] += ts.cost_per_unit * val
     for (i, _p), val in values.get("z", {}).items():
         inc = data.increases[i]
         what = "reduction" if inc.sign < 0 else "increase"
@@ -106,16 +119,20 @@ def stage_values(data: BalancingData, values: Values) -> dict[str, float]:
     need += sum(
         data.rule(o).postpone_weight_per_period * v for (_h, o, _p), v in values["d"].items()
     )
-    ladder = prm.ladder_move * sum(values["m"].values())
-    ladder += prm.ladder_increase * sum(values["z"].values())
+    ladder = action_weight(prm, "shift_in_time") * sum(values.get("w", {}).values())
+    ladder += action_weight(prm, "move") * sum(values["m"].values())
+    ladder += action_weight(prm, "increase") * sum(values["z"].values())
     ladder += sum(
-        prm.ladder_purchase * data.purchases[t].tier.rank * equiv(data, h, o) * v
+        action_weight(prm, "purchase", data.purchases[t].tier) * equiv(data, h, o) * v
         for (h, o, _p, t), v in values["buy"].items()
     )
     ladder += sum(
-        prm.ladder_postpone * equiv(data, h, o) * v for (h, o, _p), v in values["d"].items()
+        action_weight(prm, "postpone") * equiv(data, h, o) * v
+        for (h, o, _p), v in values["d"].items()
     )
     cost = sum(sum(c.values()) for c in cost_by_unit(data, values).values())
+    if prm.action_order == "cost":  # one stage: cost with the ladder as a tie-break
+        cost += prm.cost_tiebreak * ladder
     out = {STAGE_NEED: need, STAGE_LADDER: ladder, STAGE_COST: cost}
     out[STAGE_WAITING] = -sum(values["q"].values())
     out[STAGE_MOVES] = sum(values["y"].values())
@@ -157,9 +174,9 @@ def violations(data: BalancingData, values: Values, tol: float = 1e-4) -> list[s
             supply[(h, o, periods[pidx[p] + 1])] -= x
         else:
             out.append(f"postpone[{h},{o},{p}]: carried beyond the horizon")
-    keys = set(supply) | {k for k, v in fig.production_need.items() if v > 0}
+    keys = set(supply) | {k for k, v in data.need.items() if v > 0}
     for h, o, p in sorted(keys):
-        n = fig.production_need.get((h, o, p), 0.0)
+        n = data.need.get((h, o, p), 0.0)
         got = supply.get((h, o, p), 0.0)
         bad(f"need[{h},{o},{p}]", abs(got - n), 0.0, n)
     # R2 postponement rule and window
@@ -169,7 +186,7 @@ def violations(data: BalancingData, values: Values, tol: float = 1e-4) -> list[s
             out.append(f"postpone[{h},{o},{p}]: priority may not be postponed")
         i = pidx[p]
         window = sum(
-            fig.production_need.get((h, o, periods[j]), 0.0)
+            data.need.get((h, o, periods[j]), 0.0)
             for j in range(max(0, i - rule.max_postpone_periods + 1), i + 1)
         )
         bad(f"postpone_window[{h},{o},{p}]", x, window, window)
@@ -199,6 +216,13 @@ def violations(data: BalancingData, values: Values, tol: float = 1e-4) -> list[s
         carried = dx + values["s"].get((h, o, p), 0.0)
         for us in data.usage.get((h, o), ()):
             backlog[(us.at_unit, us.resource, nxt)] += us.amount * carried
+    for (k, p, p2), x in values.get("w", {}).items():  # R14: a share of p's capacity, p's spare
+        ts = data.time_shifts[k]
+        given[(ts.unit, ts.resource, p)] += x
+        limit = ts.max_share * fig.available.get((ts.unit, ts.resource, p), 0.0)
+        bad(f"shift_in_time[{ts.unit},{ts.resource},{p},{p2}]", x, limit, x)
+        if abs(pidx[p] - pidx[p2]) > ts.max_distance:
+            out.append(f"shift_in_time[{ts.unit},{ts.resource},{p},{p2}]: periods too far apart")
     for key, x in given.items():
         spare = data.spare(key)  # net of the forecast backlog when donor_backlog = forecast
         bad(f"donor[{key[0]},{key[1]},{key[2]}]", x, spare, x)
@@ -294,7 +318,9 @@ def make_result(data: BalancingData, run: SolveRun) -> Result:
             warnings=list(run.warnings),
         )
     values = run.values
-    recomputed = stage_values(data, values)
+    # the stages' values are those of the plan they proved (before rounding to whole
+    # activities); the tables and KPIs show the rounded plan (spec R15)
+    recomputed = stage_values(data, run.continuous or values)
     first = run.stages[0].outcome
     bound = first.bound if run.stages[0].outcome.status.has_solution else -math.inf
     tables = {
@@ -306,7 +332,9 @@ def make_result(data: BalancingData, run: SolveRun) -> Result:
         "service_catalogue": service_catalogue(data, values),
     }
     tables["trace"] = trace_table(data, values, tables["production_goals"])
-    kpis = kpi_dict(data, values, tables, recomputed)
+    kpis = kpi_dict(data, values, tables, stage_values(data, values))
+    if run.continuous is not None:
+        kpis["whole_activities_rounding_unmet"] = run.rounding_unmet
     problems = self_check(data, run, recomputed)
     # not proven when the plan failed its own check (pks_opt.stages policy)
     status = no_better_than_feasible(run.status, bool(problems))
@@ -368,6 +396,7 @@ GOAL_COLUMNS = (
     "purchased",
     "postponed",
     "unmet",
+    "peak_plan",
 )
 
 
@@ -399,7 +428,7 @@ def production_goals(data: BalancingData, values: Values) -> pd.DataFrame:
                 "planning_object": o,
                 "period": p,
                 "goal": _r(goal),
-                "need": _r(data.figures.production_need.get((u, o, p), 0.0)),
+                "need": _r(data.need.get((u, o, p), 0.0)),
                 "own_need": _r(own[(u, o, p)]),
                 "for_other_units": _r(others[(u, o, p)]),
                 "waiting_list": _r(wl[(u, o, p)]),
@@ -407,6 +436,7 @@ def production_goals(data: BalancingData, values: Values) -> pd.DataFrame:
                 "purchased": _r(bought[(u, o, p)]),
                 "postponed": _r(postponed.get((u, o, p), 0.0)),
                 "unmet": _r(unmet.get((u, o, p), 0.0)),
+                "peak_plan": _r(data.acute_split.get((u, o, p), (0.0, 0.0, 0.0))[2]),
             }
         )
     return pd.DataFrame(rows, columns=list(GOAL_COLUMNS))
@@ -471,7 +501,7 @@ def trace_table(data: BalancingData, values: Values, goals: pd.DataFrame) -> pd.
 def budget_table(data: BalancingData, values: Values) -> pd.DataFrame:
     """Per unit (and TOTAL): base cost + action costs by type, budget, remaining (SEK)."""
     cost = cost_by_unit(data, values)
-    kinds = ("move", "increase", "purchase", "capability", "reduction")
+    kinds = ("shift_in_time", "move", "increase", "purchase", "capability", "reduction")
     rows: list[dict[str, Any]] = []
     totals = dict.fromkeys(kinds, 0.0)
     base_sum = 0.0
@@ -513,9 +543,25 @@ def _budget_row(
 
 
 def actions_table(data: BalancingData, values: Values) -> pd.DataFrame:
-    """Every action in ladder order: move, increase, purchase (tier order), postpone, unmet."""
+    """Every action in ladder order: shift in time, move, increase, purchase (tier order),
+    postpone, unmet."""
     pidx = {p: i for i, p in enumerate(data.figures.periods)}
     rows: list[dict[str, Any]] = []
+    for (k, p, p2), v in values.get("w", {}).items():
+        if v > ACTION_EPS:
+            ts = data.time_shifts[k]
+            rows.append(
+                _action(
+                    "shift_in_time",
+                    ts.unit,
+                    ts.resource,
+                    p2,
+                    v,
+                    ts.cost_per_unit * v,
+                    f"from {p} (same unit)",
+                    0,
+                )
+            )
     for (a, p), v in values["m"].items():
         if v > ACTION_EPS:
             mv = data.moves[a]
@@ -549,7 +595,10 @@ def actions_table(data: BalancingData, values: Values) -> pd.DataFrame:
         if v > ACTION_EPS:
             rows.append(_action("postpone", h, o, p, v, 0.0, "carried to the next period", 0))
     for (h, o, p), v in values["s"].items():
-        if v > ACTION_EPS:
+        if v > ACTION_EPS and o in data.figures.acute:  # (R16) not unmet: a dimensioning gap
+            detail = "acute need within the dimensioning level without capacity: add capacity"
+            rows.append(_action("acute_gap", h, o, p, v, 0.0, detail, 0))
+        elif v > ACTION_EPS:
             rows.append(
                 _action("unmet", h, o, p, v, 0.0, f"priority {data.figures.priority.get(o, 1)}", 0)
             )
@@ -673,8 +722,14 @@ def service_catalogue(data: BalancingData, values: Values) -> pd.DataFrame:
     for (h, o, _p), val in values["q"].items():
         produced[(h, o)] += val
     need: dict[tuple[str, str], float] = defaultdict(float)
-    for (h, o, _p), val in fig.production_need.items():
+    for (h, o, _p), val in data.need.items():
         need[(h, o)] += val
+    peak: dict[tuple[str, str], float] = defaultdict(float)
+    level: dict[tuple[str, str], float] = defaultdict(float)
+    for (h, o, _p), (c, _reserved, above) in data.acute_split.items():
+        peak[(h, o)] += above
+        level[(h, o)] = max(level[(h, o)], c)
+    waits = expected_waits(data, values)
     bought: dict[tuple[str, str], float] = defaultdict(float)
     for (h, o, _p, _t), val in values["buy"].items():
         bought[(h, o)] += val
@@ -682,8 +737,9 @@ def service_catalogue(data: BalancingData, values: Values) -> pd.DataFrame:
     for (h, o, _p), val in values["d"].items():
         postponed[(h, o)] += val
     unmet: dict[tuple[str, str], float] = defaultdict(float)
+    gap: dict[tuple[str, str], float] = defaultdict(float)
     for (h, o, _p), val in values["s"].items():
-        unmet[(h, o)] += val
+        (gap if o in fig.acute else unmet)[(h, o)] += val
     cap = capacity_after(data, values)
     util = utilisation_after(data, values)
     promised: dict[str, str] = {}
@@ -712,13 +768,26 @@ def service_catalogue(data: BalancingData, values: Values) -> pd.DataFrame:
     for u, o in keys:
         if produced[(u, o)] <= EPS and need[(u, o)] <= EPS:
             continue
+        queue, wait = waits.get((u, o), (0.0, None))
+        wait_text = "" if wait is None else f" (expected wait at the end {wait:.1f} weeks)"
         consequence = "need covered in time"
         if unmet[(u, o)] > EPS:
             consequence = (
-                f"{unmet[(u, o)]:.0f} activities not given: longer waits beyond the horizon"
+                f"{unmet[(u, o)]:.0f} activities not given in the plan: they stay in the queue"
+                + wait_text
             )
         elif postponed[(u, o)] > EPS:
-            consequence = f"{postponed[(u, o)]:.0f} activity-periods of delay: longer waits"
+            consequence = f"{postponed[(u, o)]:.0f} activity-periods of delay" + wait_text
+        if gap[(u, o)] > EPS:
+            consequence = (
+                f"{gap[(u, o)]:.0f} acute activities within the dimensioning level lack"
+                " capacity: a dimensioning gap (add capacity)"
+            )
+        if peak[(u, o)] > EPS:
+            consequence += (
+                f"; peak plan for the days above {level[(u, o)]:.0f} a day:"
+                f" expected {peak[(u, o)]:.0f} activities"
+            )
         rows.append(
             {
                 "unit": u,
@@ -731,14 +800,59 @@ def service_catalogue(data: BalancingData, values: Values) -> pd.DataFrame:
                 "purchased": _r(bought[(u, o)]),
                 "postponed": _r(postponed[(u, o)]),
                 "unmet": _r(unmet[(u, o)]),
-                # postponed activity-periods per activity of need: the expected extra wait
+                # postponed activity-periods per activity of need: the extra delay
                 "mean_delay_periods": _r(postponed[(u, o)] / need[(u, o)]) if need[(u, o)] else 0.0,
+                "queue_end": _r(queue),
+                "expected_wait_weeks": None if wait is None else _r(wait),
+                "peak_plan": _r(peak[(u, o)]),
                 "promised_capacity": promised.get(u, ""),
                 "limitations": limits.get(u, "none"),
                 "expected_consequence": consequence,
             }
         )
     return pd.DataFrame(rows)
+
+
+def expected_waits(
+    data: BalancingData, values: Values
+) -> dict[tuple[str, str], tuple[float, float | None]]:
+    """(home unit, object) → (queue at the end of the horizon, expected wait in weeks).
+
+    The seeds' *förväntad väntetid*: the queue divided by the production, the existing queue
+    included. The queue at the end of the last period = the waiting list not yet worked down
+    (waiting_lists.csv − waiting-list production) + need postponed out of the period + need
+    left unmet so far (it still waits); the production = the last period's production of the
+    unit's need (at any unit, bought, or from its waiting list) per week (days / 7). No
+    production: no expected wait (None).
+    """
+    fig = data.figures
+    last = fig.periods[-1]
+    weeks = fig.period_days.get(last, 91.0) / 7.0
+    queue: dict[tuple[str, str], float] = defaultdict(float)
+    made: dict[tuple[str, str], float] = defaultdict(float)
+    for w in data.waiting_lists:
+        queue[(w.unit, w.planning_object)] += w.waiting
+    for (h, o, p), v in values["q"].items():
+        queue[(h, o)] -= v
+        if p == last:
+            made[(h, o)] += v
+    for (h, o, _p), v in values["s"].items():
+        queue[(h, o)] += v
+    for (h, o, p), v in values["d"].items():
+        if p == last:
+            queue[(h, o)] += v
+    for (h, _v, o, p), v in values["x"].items():
+        if p == last:
+            made[(h, o)] += v
+    for (h, o, p, _t), v in values["buy"].items():
+        if p == last:
+            made[(h, o)] += v
+    out: dict[tuple[str, str], tuple[float, float | None]] = {}
+    for key in set(queue) | set(made):
+        q = max(0.0, queue[key])
+        rate = made[key] / weeks
+        out[key] = (q, q / rate if rate > EPS else None)
+    return out
 
 
 def kpi_dict(
@@ -759,11 +873,14 @@ def kpi_dict(
         "unmet_activities": _r(amounts["unmet"]),
         "postponed_activity_periods": _r(amounts["postpone"]),
         "purchased_activities": _r(amounts["purchase"]),
+        "shifted_in_time": _r(amounts["shift_in_time"]),
         "moved_capacity": _r(amounts["move"]),
         "increased_capacity": _r(amounts["increase"]),
         "reduced_capacity": _r(amounts["reduce"]),
         "savings": _r(-float(tables["budget"]["reduction_cost"].iloc[-1])),  # the TOTAL row
         "waiting_list_reduction": _r(sum(values["q"].values())),
+        "peak_plan_activities": _r(sum(a[2] for a in data.acute_split.values())),
+        "acute_gap_activities": _r(amounts["acute_gap"]),
         "action_cost": _r(terms[STAGE_COST]),
         "actions": counts,
         "max_utilisation_before": _r(float(before.max())) if len(before) else None,
@@ -788,9 +905,14 @@ def explain(data: BalancingData, values: Values, tables: dict[str, pd.DataFrame]
         cause = ", ".join(
             f"capacity[{r.unit},{r.resource},{r.period}]" for r in lim.head(3).itertuples()
         )
+        what = (
+            f"{v:.0f} acute activities of {o} at {h} lack capacity within the dimensioning level"
+            " (a dimensioning gap to close, not unmet need)"
+            if o in data.figures.acute
+            else f"{v:.0f} activities of {o} at {h} stay unmet"
+        )
         lines.append(
-            f"{v:.0f} activities of {o} at {h} stay unmet"
-            + (f"; limiting: {cause}" if cause else "; the budget or purchase capacity limits")
+            what + (f"; limiting: {cause}" if cause else "; the budget or purchase capacity limits")
         )
     for rec in tables["budget"].to_dict("records"):
         rem = rec.get("remaining")

@@ -42,10 +42,14 @@ EPS = 1e-9
 
 
 def round_by(x: float, rule: Rounding) -> float:
-    """Round ``x`` by ``rule``: ``nearest`` (halves up), ``up``, ``down`` or ``none``.
+    """Round ``x`` by ``rule``: ``nearest`` (halves up), ``up``, ``down``, ``none``, or a
+    tolerance t (a number): up, unless ``x`` is at most t above a whole number (then down).
 
     A tolerance of 1e-9 keeps 24.000000001 from rounding up to 25.
     """
+    if isinstance(rule, float | int) and not isinstance(rule, bool):
+        low = math.floor(x + EPS)
+        return float(low if x - low <= rule + EPS else low + 1)
     if rule == "nearest":
         return float(math.floor(x + 0.5 + EPS))
     if rule == "up":
@@ -132,6 +136,15 @@ class StaffLine:
     resource: str | None = None
     need: float | None = None
     hours_per_fte: float | None = None
+    #: employment rate of the role (sysselsättningsgrad) when given; headcount = ⌈fte / rate⌉
+    employment_rate: float | None = None
+
+    @property
+    def headcount(self) -> float | None:
+        """People employed for ``fte`` at the role's employment rate (None without a rate)."""
+        if self.employment_rate is None or not math.isfinite(self.fte):
+            return None
+        return float(math.ceil(self.fte / self.employment_rate - EPS))
 
 
 @dataclass(frozen=True)
@@ -162,6 +175,9 @@ class NeedBreakdown:
 
     demand: list[DemandLine] = field(default_factory=list)
     capacity_need: dict[tuple[str, str, str], float] = field(default_factory=dict)
+    #: capacity need with each inpatient bed resource at the planned (rounded) beds × days
+    #: instead of the exact bed need: what ``gaps`` compares with the staffed beds
+    planned_need: dict[tuple[str, str, str], float] = field(default_factory=dict)
     available_lines: list[AvailableLine] = field(default_factory=list)
     beds: list[BedLine] = field(default_factory=list)
     staffing: list[StaffLine] = field(default_factory=list)
@@ -338,6 +354,7 @@ def _beds_and_staff(data: NeedData, out: NeedBreakdown) -> None:
     admissions: dict[tuple[str, str], float] = defaultdict(float)
     bed_days: dict[tuple[str, str], float] = defaultdict(float)
     beds_exact: dict[tuple[str, str], float] = defaultdict(float)
+    bed_need: dict[tuple[str, str, str], float] = defaultdict(float)  # (unit, bed res, p)
     for d in out.demand:
         if not d.produces:
             continue
@@ -349,12 +366,18 @@ def _beds_and_staff(data: NeedData, out: NeedBreakdown) -> None:
         admissions[(d.unit, d.period)] += d.production_need
         bed_days[(d.unit, d.period)] += bd
         beds_exact[(d.unit, d.period)] += bd / days / inp.occupancy_target
+        bed_need[(d.unit, inp.bed_resource, d.period)] += bd / inp.occupancy_target
     staffed = _staffed_beds(data)
     fte_by_function: dict[tuple[str, str, str], float] = defaultdict(float)
     for ((unit_, function), p_), s in per_period(
         data.staff, lambda s: (s.unit, s.function), data.period_ids
     ).items():
         fte_by_function[(str(unit_), str(function), p_)] += s.fte
+    out.planned_need = dict(out.capacity_need)
+    for (unit, res, p), exact_days in bed_need.items():
+        exact = beds_exact[(unit, p)]
+        factor = round_by(exact, params.bed_rounding) / exact if exact > 0 else 1.0
+        out.planned_need[(unit, res, p)] += exact_days * (factor - 1.0)
     for (unit, p), exact in beds_exact.items():
         planned = round_by(exact, params.bed_rounding)
         out.beds.append(
@@ -384,6 +407,7 @@ def _beds_and_staff(data: NeedData, out: NeedBreakdown) -> None:
                     available_fte=fte_by_function.get((unit, key.role, p)),
                     staff_per_bed=key.staff_per_bed,
                     beds_planned=planned,
+                    employment_rate=key.employment_rate,
                 )
             )
 
@@ -456,6 +480,7 @@ def _staff_from_hours(data: NeedData, out: NeedBreakdown) -> None:
     per_year = data.parameters.days_per_year
     rows = per_period(data.staff, lambda s: (s.unit, s.function), data.period_ids)
     groups: dict[tuple[str, str, str], list[tuple[str, float, float, float]]] = defaultdict(list)
+    rate: dict[tuple[str, str, str], float] = {}
     for ((unit, function), p), s in rows.items():
         per = data.period(p)
         per_fte = (
@@ -467,6 +492,8 @@ def _staff_from_hours(data: NeedData, out: NeedBreakdown) -> None:
             * per.low_production_factor
         )
         groups[(str(unit), s.resource, p)].append((str(function), s.fte, per_fte, s.fte * per_fte))
+        if s.employment_rate is not None:
+            rate[(str(unit), str(function), p)] = s.employment_rate
     for (unit, res, p), funcs in groups.items():
         need = out.capacity_need.get((unit, res, p), 0.0)
         total = sum(h for *_, h in funcs)
@@ -487,6 +514,7 @@ def _staff_from_hours(data: NeedData, out: NeedBreakdown) -> None:
                     resource=res,
                     need=need * share,
                     hours_per_fte=per_fte,
+                    employment_rate=rate.get((unit, function, p)),
                 )
             )
     uo = {u: i for i, u in enumerate(data.unit_ids)}
@@ -553,4 +581,7 @@ def compute_figures(data: NeedData) -> NeedFigures:
         usage=usage,
         available=b.available,
         capacity_need=dict(b.capacity_need),
+        period_days={p.period: float(p.days) for p in data.periods},
+        acute=frozenset(o.planning_object for o in data.planning_objects if o.acute),
+        acute_share=data.parameters.acute_share,
     )

@@ -19,15 +19,32 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import cached_property
-from typing import Literal, TypeVar
+from typing import Annotated, Literal, TypeVar
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, PlainValidator
 
 from pks_opt.errors import InputError
 from pks_opt.io import Frozen, RawInstance, Row, Table, check_ref, check_unique, parse_rows
 from pks_opt.io import parse_parameters as _parse_parameters
 
-Rounding = Literal["nearest", "up", "down", "none"]
+ROUNDING_RULES = ("nearest", "up", "down", "none")
+
+
+def _rounding(v: object) -> str | float:
+    """``nearest`` (halves up), ``up``, ``down``, ``none``, or a tolerance t in [0, 1): up,
+    except that a value at most t above a whole number is rounded down to it (t = 0.25:
+    20.19 → 20, 20.3 → 21)."""
+    if isinstance(v, int | float) and not isinstance(v, bool):
+        if 0 <= v < 1:
+            return float(v)
+    elif isinstance(v, str) and v in ROUNDING_RULES:
+        return v
+    raise ValueError(
+        f"must be one of nearest, up, down, none or a tolerance at least 0 and below 1 (got {v!r})"
+    )
+
+
+Rounding = Annotated[str | float, PlainValidator(_rounding)]
 
 R = TypeVar("R", bound=Row)
 
@@ -48,7 +65,8 @@ class NeedParameters(NeedRow):
     days_per_year: float = Field(365.0, gt=0)
     """Turns ``annual_hours`` of staff into hours per period (× days of the period / this)."""
     bed_rounding: Rounding = "nearest"
-    """Rounding of planned beds from the exact bed need (seed: 20.19 → 20, 24.22 → 24)."""
+    """Rounding of planned beds from the exact bed need (seed: 20.19 → 20, 24.22 → 24); the
+    bed gap (``gaps.csv``) compares the planned beds with the staffed beds."""
     staff_rounding: Rounding = "nearest"
     """Rounding of staff per role = planned beds × staffing key."""
 
@@ -79,6 +97,9 @@ class PlanningObjectRow(NeedRow):
     contact_type: str = ""
     priority: int = Field(1, ge=1)
     name: str = ""
+    #: acute need (arrives when it arrives): the balance reserves capacity to the dimensioning
+    #: level (``acute_share`` of days) and names the rest the peak plan; it is never postponed
+    acute: bool = False
 
 
 class DemandRow(NeedRow):
@@ -113,6 +134,9 @@ class StaffingKeyRow(NeedRow):
     unit: str
     role: str
     staff_per_bed: float = Field(ge=0)
+    #: average employment rate of the role (sysselsättningsgrad, 0.9 = 90 %): headcount =
+    #: FTE ÷ rate, rounded up; blank = headcount not computed
+    employment_rate: float | None = Field(default=None, gt=0, le=1)
 
 
 class AcuteArrivalRow(NeedRow):
@@ -131,6 +155,8 @@ class StaffRow(NeedRow):
     absence_share: float = Field(0.0, ge=0, lt=1)
     patient_time_share: float = Field(1.0, ge=0, le=1)
     period: str | None = None
+    #: average employment rate of the function (sysselsättningsgrad); gives headcount
+    employment_rate: float | None = Field(default=None, gt=0, le=1)
 
 
 class RoomRow(NeedRow):

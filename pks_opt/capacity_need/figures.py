@@ -11,7 +11,7 @@ resource amounts in the resource's own unit (hours for staff and rooms, bed-days
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 UnitObjectPeriod = tuple[str, str, str]
 UnitResourcePeriod = tuple[str, str, str]
@@ -63,3 +63,9 @@ class NeedFigures:
     usage: Mapping[tuple[str, str], tuple[Usage, ...]]
     available: Mapping[UnitResourcePeriod, float]
     capacity_need: Mapping[UnitResourcePeriod, float]
+    #: period → calendar days (acute dimensioning per day, expected waits in weeks)
+    period_days: Mapping[str, float] = field(default_factory=dict)
+    #: acute planning objects (``planning_objects.csv`` column ``acute``)
+    acute: frozenset[str] = frozenset()
+    #: share of days the acute capacity covers (the 85 % rule, ``parameters.acute_share``)
+    acute_share: float = 0.85

@@ -1,9 +1,9 @@
 """The need level's :class:`~pks_opt.result.Result`: tables, KPIs, summary lines and chart.
 
-The need level is an exact calculation, so the status is ``OPTIMAL`` and the solver is
-``closed-form``. The **objective** is the total positive gap: Σ over unit × resource × period
-of max(0, need − available), in each resource's own measure (hours, bed-days…) — 0 means every
-capacity covers its need; ``bound`` equals it.
+The need level is a calculation, not an optimisation: the status is ``COMPUTED``, the solver
+``closed-form``, and there is no objective (hours and bed-days are not summed into one number).
+The KPI ``total_positive_gap`` keeps Σ over unit × resource × period of max(0, need −
+available), each in its resource's own measure; ``gaps.csv`` has the rows.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from pks_opt.result import Result, SolveStatus
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
+
+    from pks_opt.i18n import Messages
 
 SOLVER = "closed-form"
 MAX_CHART_PANELS = 24
@@ -96,7 +98,7 @@ def compute_need(data: NeedData, *, acute_share: float | None = None) -> Result:
         ],
         columns=["unit", "period", "resource", "source", "available"],
     )
-    gaps = _gaps(data, b.capacity_need, available)
+    gaps = _gaps(data, b.planned_need or b.capacity_need, available)
     tables["gaps"] = gaps
     tables["inpatient_beds"] = pd.DataFrame(
         [
@@ -125,6 +127,7 @@ def compute_need(data: NeedData, *, acute_share: float | None = None) -> Result:
                 "period": s.period,
                 "role": s.role,
                 "fte": s.fte,
+                "headcount": s.headcount,
                 "fte_exact": s.fte_exact,
                 "available_fte": s.available_fte,
                 "basis": s.basis,
@@ -137,7 +140,7 @@ def compute_need(data: NeedData, *, acute_share: float | None = None) -> Result:
             for s in b.staffing
         ],
         columns=[
-            "unit", "period", "role", "fte", "fte_exact", "available_fte", "basis",
+            "unit", "period", "role", "fte", "headcount", "fte_exact", "available_fte", "basis",
             "beds_planned", "staff_per_bed", "resource", "need", "hours_per_fte",
         ],
     )  # fmt: skip
@@ -219,11 +222,9 @@ def compute_need(data: NeedData, *, acute_share: float | None = None) -> Result:
         kpis["acute_share"] = b.acute[0].share_target
     return Result(
         kind="need",
-        status=SolveStatus.OPTIMAL,
+        status=SolveStatus.COMPUTED,
         instance=data.name,
         solver=SOLVER,
-        objective=objective,
-        bound=objective,
         runtime_s=time.perf_counter() - t0,
         kpis=kpis,
         tables=tables,
@@ -375,7 +376,7 @@ def need_summary(result: Result, lang: str = "en") -> list[str]:
             staffed=staffed,
         )
         roles = [
-            f"{_n(s['fte'], lang)} {_term(m, s['role'])}"
+            f"{_n(s['fte'], lang)} {_term(m, s['role'])}" + _heads(s.get("headcount"), m, lang)
             for s in staffing
             if s["unit"] == x["unit"] and s["period"] == x["period"] and s["basis"] == "beds"
         ]
@@ -477,3 +478,10 @@ def need_charts(result: Result, lang: str = "en") -> dict[str, Figure]:
     fig.suptitle(m.text("plot", "need_title", instance=result.instance), fontsize=11)
     fig.tight_layout()
     return {"need_vs_available": fig}
+
+
+def _heads(headcount: Any, m: Messages, lang: str) -> str:
+    """`` (27 people)`` when the staffing row has a headcount (employment rate given)."""
+    if headcount is None or pd.isna(headcount):
+        return ""
+    return " " + m.text("summary", "need_headcount", n=_n(headcount, lang))

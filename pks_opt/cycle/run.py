@@ -382,7 +382,10 @@ def _staff_rows(
         for function, fte, per_fte in funcs:
             share = fte * per_fte / total if total > 0 else 1 / len(funcs)
             exact = need * share / per_fte if per_fte > 0 else math.inf
-            planned = round_by(exact, "up") if math.isfinite(exact) else exact
+            # the planner's rounding rule (parameters.staff_rounding, as the need level)
+            planned = (
+                round_by(exact, nd.parameters.staff_rounding) if math.isfinite(exact) else exact
+            )
             rows.append(
                 {
                     "unit": unit,
@@ -418,6 +421,7 @@ def _bed_rows(
         days = per.days * per.low_production_factor
         need = load.get((unit, res, p), 0.0)
         exact = need / days if days > 0 else math.inf
+        n_beds = round_by(exact, nd.parameters.bed_rounding) if math.isfinite(exact) else exact
         rows.append(
             {
                 "unit": unit,
@@ -425,9 +429,9 @@ def _bed_rows(
                 "resource": res,
                 "agreed_bed_days": round(need, 1),
                 "beds_exact": round(exact, 2),
-                "beds": round_by(exact, "up"),
+                "beds": n_beds,
                 "beds_today": b.staffed_beds,
-                "change": round(round_by(exact, "up") - b.staffed_beds, 2),
+                "change": round(n_beds - b.staffed_beds, 2),
                 "acute": unit in acute_units,
             }
         )

@@ -36,7 +36,7 @@ def test_readme_python_example_runs_as_written(tmp_path: Path) -> None:
     )
     assert run.returncode == 0, run.stderr
     lines = run.stdout.splitlines()
-    assert lines[0] == "OPTIMAL 1256150"  # as the comment in the README says
+    assert lines[0] == "OPTIMAL 49374"  # as the comment in the README says
     assert lines[-1] == "24.22"
     assert (tmp_path / "out" / "api-balance" / "result.json").is_file()
 

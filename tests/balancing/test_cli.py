@@ -35,7 +35,9 @@ TABLES = {
     "o1,existing_contract,P,100,2\n",
     "budgets.csv": "unit,base_cost,budget\nA,0,150\n",
 }
-MANIFEST = "kind: strategic\nname: tiny\n"
+# the optimum above is in fractional activities: the tiny instance balances without rounding
+# to whole activities (the rule is tested in test_whole_and_time.py)
+MANIFEST = "kind: strategic\nname: tiny\nparameters:\n  balancing:\n    whole_activities: none\n"
 
 
 def write_instance(folder: Path, **changes: str) -> Path:
@@ -180,7 +182,7 @@ BAD = [
         "waiting_lists.csv row 2, field 'waiting'",
     ),
     (
-        {"instance.yaml": MANIFEST + "parameters:\n  balancing:\n    ladder_move: -1\n"},
+        {"instance.yaml": MANIFEST + "    ladder_move: -1\n"},
         "field 'parameters.balancing.ladder_move'",
     ),
 ]
@@ -226,13 +228,18 @@ def test_scenario_bad_value_names_the_change(tmp_path):
 
 def test_region_small_backends_agree_and_objectives_recompute():
     # The shipped region: every stage's optimum equal on both backends (rel. 1e-6) and equal
-    # to the value recomputed from the solution; all five action types appear.
+    # to the value recomputed from the plan the stages proved; that plan rounded to whole
+    # activities (R15) keeps every row; all six action types appear (shift in time first).
     data = read_balancing(read_raw(instance_path("region-small")))
     runs = {b: solve_balancing(data, b, time_limit_s=60, duals=False) for b in ("cbc", "highs")}
     for b, r in runs.items():
         assert r.status.value == "OPTIMAL", b
+        assert r.continuous is not None
         assert violations(data, r.values) == [], b
-        again = stage_values(data, r.values)
+        assert violations(data, r.continuous) == [], b
+        for fam in ("x", "buy", "d", "s", "q"):
+            assert all(v == int(v) for v in r.values[fam].values()), (b, fam)
+        again = stage_values(data, r.continuous)
         for st in r.stages:
             assert again[st.name] == pytest.approx(st.outcome.objective, rel=1e-6, abs=1e-4), (
                 b,
@@ -242,6 +249,7 @@ def test_region_small_backends_agree_and_objectives_recompute():
         assert a.name == b.name
         assert a.outcome.objective == pytest.approx(b.outcome.objective, rel=1e-6, abs=1e-4), a.name
     v = runs["highs"].values
+    assert sum(v["w"].values()) > 1  # moved over time (time_shifts.csv)
     assert sum(v["m"].values()) > 1 and sum(v["z"].values()) > 1
     assert sum(v["buy"].values()) > 1 and sum(v["d"].values()) > 1
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pks_opt.balancing import build_data
+from pks_opt.balancing import build_data as _build_data
 from pks_opt.balancing.data import Move, Purchase
 from pks_opt.balancing.feedback import apply_feedback
 from pks_opt.errors import InputError
@@ -19,6 +19,15 @@ from pks_opt.feedback import Feedback, read_feedback
 from .helpers import figures
 from .test_cli import run, write_instance
 from .test_model import BACKENDS, approx, solve, total
+
+
+def build_data(fig, **kw):  # type: ignore[no-untyped-def]
+    """The model in fractional activities: the optima in the comments are worked out so
+    (whole activities, the default rounding, are tested in test_whole_and_time.py)."""
+    from pks_opt.balancing.data import BalancingParameters as _Params
+
+    params = kw.pop("params", None) or _Params()
+    return _build_data(fig, params=params.model_copy(update={"whole_activities": "none"}), **kw)
 
 
 def _two_units() -> object:

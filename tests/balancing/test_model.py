@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from pks_opt.balancing import build_data
+from pks_opt.balancing import build_data as _build_data
 from pks_opt.balancing.data import (
     BalancingParameters,
     Budget,
@@ -28,6 +28,15 @@ from .helpers import figures
 
 BACKENDS = ["cbc", "highs"]
 TOL = 1e-5
+
+
+def build_data(fig, **kw):  # type: ignore[no-untyped-def]
+    """The model in fractional activities: the optima in the comments are worked out so
+    (whole activities, the default rounding, are tested in test_whole_and_time.py)."""
+    from pks_opt.balancing.data import BalancingParameters as _Params
+
+    params = kw.pop("params", None) or _Params()
+    return _build_data(fig, params=params.model_copy(update={"whole_activities": "none"}), **kw)
 
 
 def approx(expected, abs=1e-5):

@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from pks_opt.balancing import balance, build_data, milp
+from pks_opt.balancing import balance, milp
+from pks_opt.balancing import build_data as _build_data
 from pks_opt.balancing.data import Increase
 from pks_opt.commands import main
 from pks_opt.milp import MilpOutcome
@@ -16,6 +17,15 @@ from pks_opt.result import SolveStatus
 
 from .helpers import figures
 from .test_cli import write_instance
+
+
+def build_data(fig, **kw):  # type: ignore[no-untyped-def]
+    """The model in fractional activities: the optima in the comments are worked out so
+    (whole activities, the default rounding, are tested in test_whole_and_time.py)."""
+    from pks_opt.balancing.data import BalancingParameters as _Params
+
+    params = kw.pop("params", None) or _Params()
+    return _build_data(fig, params=params.model_copy(update={"whole_activities": "none"}), **kw)
 
 
 def _data():
@@ -68,9 +78,12 @@ def test_workbook_gives_the_same_plan_as_the_folder(tmp_path):
     folder = write_instance(tmp_path / "tiny")
     book = tmp_path / "tiny.xlsx"
     with pd.ExcelWriter(book) as xw:
-        pd.DataFrame({"key": ["kind", "name"], "value": ["strategic", "tiny"]}).to_excel(
-            xw, sheet_name="instance", index=False
-        )
+        pd.DataFrame(
+            {
+                "key": ["kind", "name", "parameters.balancing.whole_activities"],
+                "value": ["strategic", "tiny", "none"],  # as the folder's instance.yaml
+            }
+        ).to_excel(xw, sheet_name="instance", index=False)
         for csv in sorted(folder.glob("*.csv")):
             pd.read_csv(csv).to_excel(xw, sheet_name=csv.stem, index=False)
     a = CliRunner().invoke(main, ["balance", str(folder), "--out", str(tmp_path / "a")])

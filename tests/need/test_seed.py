@@ -26,7 +26,13 @@ def test_round1_ward_7000_bed_days_20_beds(tmp_path: Path) -> None:
     # 40 000 × 0.20 = 8 000 (medicine) × 0.25 = 2 000 admissions × 3.5 = 7 000 bed-days;
     # 7 000 / 365 / 0.95 = 20.187 beds → nearest 20.
     env, out = _run(tmp_path)
-    assert env["status"] == "OPTIMAL" and env["solver"] == "closed-form"
+    # a calculation: COMPUTED, no summed objective (hours and bed-days are not added up)
+    assert env["status"] == "COMPUTED" and env["solver"] == "closed-form"
+    assert env["objective"] is None
+    # planned 20 beds × 365 = 7 300 bed-days = the 20 staffed beds: balanced (issue 20)
+    gaps = pd.read_csv(out / "gaps.csv").iloc[0]
+    assert gaps["need"] == pytest.approx(7300) and gaps["ratio"] == pytest.approx(1.0)
+    assert not bool(gaps["limiting"]) and env["kpis"]["total_positive_gap"] == 0
     beds = pd.read_csv(out / "inpatient_beds.csv").iloc[0]
     assert beds["admissions"] == pytest.approx(2000)
     assert beds["bed_days"] == pytest.approx(7000)
@@ -49,8 +55,9 @@ def test_round2_scenario_24_beds_and_staff(tmp_path: Path) -> None:
     assert round(beds["beds_exact"], 2) == 24.22 and beds["beds_planned"] == 24
     staff = pd.read_csv(out / "staffing.csv").set_index("role")["fte"].to_dict()
     assert staff == {"registered_nurse": 24, "assistant_nurse": 30, "other_staff": 2}
-    # objective = total positive gap, recomputed from gaps.csv: 8 400/0.95 − 20 × 365
+    # total positive gap (a KPI), recomputed from gaps.csv: planned 24 beds × 365 − 20 × 365
     gaps = pd.read_csv(out / "gaps.csv")
     recomputed = (gaps["need"] - gaps["available"]).clip(lower=0).sum()
-    assert env["objective"] == pytest.approx(recomputed)
-    assert env["objective"] == pytest.approx(8400 / 0.95 - 7300)
+    assert env["kpis"]["total_positive_gap"] == pytest.approx(recomputed)
+    assert env["kpis"]["total_positive_gap"] == pytest.approx(4 * 365)
+    assert env["kpis"]["highest_ratio"] == pytest.approx(24 / 20)
