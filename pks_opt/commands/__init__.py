@@ -55,6 +55,9 @@ def _register() -> None:
     from pks_opt.commands.convert import convert
 
     main.add_command(convert)
+    from pks_opt.commands.template import template
+
+    main.add_command(template)
     from pks_opt.commands.report import report
 
     main.add_command(report)
