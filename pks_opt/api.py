@@ -440,12 +440,15 @@ def matrix(
     workers: int = 1,
     seed: int = 0,
     scenarios: Sequence[PathLike] = (),
+    deterministic: bool = False,
 ) -> Result:
     """The weekly activity matrix of a clinic (``models/activity_matrix.md``).
 
     ``from_plan``: a production-plan result folder; one matrix per week type (or for plan week
     ``week``) with the sessions that plan needs. ``scenarios``: what-if variants of the
-    instance, each solved beside the base (:mod:`pks_opt.whatif`).
+    instance, each solved beside the base (:mod:`pks_opt.whatif`). ``time_limit`` is
+    wall-clock seconds (reading included); with ``deterministic`` it counts CP-SAT's work
+    units, so the same input and seed give the same matrix under any load.
     """
     from pks_opt.activity_matrix import build_matrix, matrices_from_plan, solve_matrices
     from pks_opt.activity_matrix.charts import matrix_charts
@@ -454,6 +457,8 @@ def matrix(
     if week is not None and from_plan is None:
         raise InputError("--week needs --from-plan", field="--week")
 
+    since = [time.perf_counter()]  # the base's reading starts at the call
+
     def prepare(raw: RawInstance) -> Callable[[], Result]:
         base = build_matrix(raw)
         datas = (
@@ -461,10 +466,19 @@ def matrix(
             if from_plan is None
             else matrices_from_plan(base, raw, Path(from_plan), week=week)
         )
+        read_s = time.perf_counter() - since[0]
+        since[0] = time.perf_counter()
+        limit = time_limit if deterministic else max(0.1, time_limit - read_s)
 
         def solve() -> Result:
             with interrupt.solving():  # a signal stops the search; the matrix so far is kept
-                result = solve_matrices(datas, time_limit_s=time_limit, workers=workers, seed=seed)
+                result = solve_matrices(
+                    datas,
+                    time_limit_s=limit,
+                    workers=workers,
+                    seed=seed,
+                    deterministic=deterministic,
+                )
             result.draw = lambda: matrix_charts(result)
             return result
 

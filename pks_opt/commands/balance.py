@@ -81,7 +81,7 @@ def balance(
     service_catalogue tables, a need-vs-capacity chart per unit, and with --scenario a
     scenario_comparison.csv plus one sub-folder per scenario.
     """
-    from pks_opt import api
+    from pks_opt import api, progress
     from pks_opt.balancing.compare import comparison_lines
     from pks_opt.balancing.report import summary
 
@@ -89,16 +89,17 @@ def balance(
         raise click.UsageError("--actuals does not go with --scenario")
     if year is not None and actuals is None:
         raise click.UsageError("--year only goes with --actuals")
-    result = api.balance(
-        instance,
-        solver=solver,
-        time_limit=time_limit,
-        threads=threads,
-        scenarios=scenarios,
-        feedback=feedback,
-        actuals=actuals,
-        year=year,
-    )
+    with progress.live("Balancing need and capacity", time_limit):
+        result = api.balance(
+            instance,
+            solver=solver,
+            time_limit=time_limit,
+            threads=threads,
+            scenarios=scenarios,
+            feedback=feedback,
+            actuals=actuals,
+            year=year,
+        )
     status_code = max([p.status.exit_code for p in result.parts.values()], default=0)
     if result.parts and not as_json:
         for line in comparison_lines(result):

@@ -94,23 +94,24 @@ def roster(
     file InstanceN.txt (then --out gets roster.csv as staff,day,shift and the benchmark
     objective recomputed by an independent evaluator).
     """
-    from pks_opt import api
+    from pks_opt import api, progress
     from pks_opt.formats.curtois import is_curtois
 
     if is_curtois(instance) and (from_matrix is not None or from_need is not None):
         raise click.UsageError("--from-matrix and --from-need do not apply to a benchmark instance")
-    result = api.roster(
-        instance,
-        from_matrix=from_matrix,
-        from_need=from_need,
-        unit=unit,
-        time_limit=time_limit,
-        seed=seed,
-        workers=workers,
-        deterministic=deterministic,
-        progress=not (quiet or as_json),
-        scenarios=scenarios,
-    )
+    with progress.live("Laying the roster", None if deterministic else time_limit):
+        result = api.roster(
+            instance,
+            from_matrix=from_matrix,
+            from_need=from_need,
+            unit=unit,
+            time_limit=time_limit,
+            seed=seed,
+            workers=workers,
+            deterministic=deterministic,
+            progress=not (quiet or as_json),
+            scenarios=scenarios,
+        )
     finish(
         result,
         out=out,

@@ -52,5 +52,6 @@ def test_round2_scenario_24_beds_and_staff(tmp_path: Path) -> None:
     # objective = total positive gap, recomputed from gaps.csv: 8 400/0.95 − 20 × 365
     gaps = pd.read_csv(out / "gaps.csv")
     recomputed = (gaps["need"] - gaps["available"]).clip(lower=0).sum()
-    assert env["objective"] == pytest.approx(recomputed)
+    # gaps.csv is a table for people: need and available rounded to 0.1 (pks_opt.rounding)
+    assert env["objective"] == pytest.approx(recomputed, abs=0.1 * len(gaps))
     assert env["objective"] == pytest.approx(8400 / 0.95 - 7300)
