@@ -13,6 +13,7 @@ from pks_opt.commands.common import (
     milp_solver_option,
     output_options,
 )
+from pks_opt.result import Result
 
 
 @click.command()
@@ -100,6 +101,9 @@ def balance(
             actuals=actuals,
             year=year,
         )
+    from pks_opt import names
+
+    names.apply(result)  # actions by the seeds' names in tables and explanation lines
     status_code = max([p.status.exit_code for p in result.parts.values()], default=0)
     if result.parts and not as_json:
         for line in comparison_lines(result):
@@ -107,6 +111,22 @@ def balance(
         if status_code:
             click.echo("some scenario has no solution: see its explanation", err=True)
     try:
-        finish(result, out=out, excel=excel, as_json=as_json, charts=result.charts, summary=summary)
+        finish(
+            result,
+            out=out,
+            excel=excel,
+            as_json=as_json,
+            charts=result.charts,
+            summary=lambda r: _named(summary(r), r),
+        )
     except SystemExit as exc:
         sys.exit(max(int(exc.code or 0), status_code))
+
+
+def _named(lines: list[str], result: Result) -> list[str]:
+    """The summary's ``actions:`` line with the actions' names (``6 × move capacity``)."""
+    from pks_opt.names import action_name
+
+    acts = result.kpis.get("actions", {})
+    named = ", ".join(f"{n} × {action_name(a)}" for a, n in acts.items() if n) or "none"
+    return [f"actions: {named}" if line.startswith("actions:") else line for line in lines]

@@ -247,5 +247,6 @@ def _fmt(v: Any) -> str:
     if isinstance(v, float):
         if not math.isfinite(v):
             return "-"
-        return f"{v:,.2f}".replace(",", " ") if abs(v) >= 1000 else f"{v:.4g}"
+        # 1 000 and above whole (1 953 activity-periods, 6 000 000 SEK), else 4 digits
+        return f"{v:,.0f}".replace(",", " ") if abs(v) >= 1000 else f"{v:.4g}"
     return str(v)

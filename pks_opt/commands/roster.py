@@ -112,6 +112,10 @@ def roster(
             progress=not (quiet or as_json),
             scenarios=scenarios,
         )
+    if result.kind == "roster":
+        from pks_opt import names
+
+        names.apply(result)  # tiers by the seeds' names in tables and explanation lines
     finish(
         result,
         out=out,
@@ -123,11 +127,11 @@ def roster(
 
 
 def _summary(result: Result) -> list[str]:
+    from pks_opt.names import tier_name
+
     k = result.kpis
-    return [
-        "shortfall (shifts / hours): "
-        + ", ".join(
-            f"tier {t}: {k.get(f'tier{t}_short_shifts', 0)} / {k.get(f'tier{t}_short_hours', 0):g}"
-            for t in (1, 2, 3)
-        )
+    return ["short (shifts / hours):"] + [
+        f"  {tier_name(t)}: {k.get(f'tier{t}_short_shifts', 0)} / "
+        f"{k.get(f'tier{t}_short_hours', 0):.1f}"
+        for t in (1, 2, 3)
     ]
