@@ -301,7 +301,9 @@ def _prepare_plan(
     from pks_opt.production_plan.milp import DEFAULT_MAX_NODES
 
     nodes = DEFAULT_MAX_NODES if max_nodes is None else max_nodes
-    data = plan_from_raw(raw).with_goal_tolerance(goal_tolerance)
+    from pks_opt.production_plan.holidays import with_holidays
+
+    data = with_holidays(plan_from_raw(raw)).with_goal_tolerance(goal_tolerance)
     warnings: list[str] = []
     goal_link: str | None = None
     handover: dict[str, pd.DataFrame] | None = None
@@ -479,12 +481,29 @@ def matrix(
                     seed=seed,
                     deterministic=deterministic,
                 )
+            if from_plan is not None:
+                _mark_plan_holidays(result, Path(from_plan), week)
             result.draw = lambda: matrix_charts(result)
             return result
 
         return solve
 
     return solve_with_scenarios(_raw(instance, "activity_matrix"), scenarios, prepare)
+
+
+def _mark_plan_holidays(result: Result, plan_dir: Path, week: int | None) -> None:
+    """The plan's holiday weeks: a ``holiday_weeks`` table and one explanation line."""
+    from pks_opt.activity_matrix.from_plan import plan_holiday_weeks
+
+    weeks = plan_holiday_weeks(plan_dir, week=week)
+    if weeks.empty:
+        return
+    result.tables["holiday_weeks"] = weeks
+    shown = ", ".join(f"{w} ({h})" for w, h in zip(weeks["week"], weeks["holiday"], strict=True))
+    result.explanation.append(
+        f"plan weeks with Swedish holidays: {shown}; the matrix of their week type is the "
+        "template, with no planned sessions on the holidays (holiday_weeks.csv)"
+    )
 
 
 # ------------------------------------------------------------------------------ roster

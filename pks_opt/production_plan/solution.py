@@ -190,6 +190,7 @@ def weekly_table(data: PlanData, ev: PlanEvaluation) -> pd.DataFrame:
                     "planning_object": o.id,
                     "week": week.week,
                     "week_type": week.week_type,
+                    "holiday": week.holiday,
                     "inflow": _r(o.inflow[w]),
                     "other_removals": _r(o.other_removals[w]),
                     "production": t.production[w],
@@ -251,6 +252,7 @@ def capacity_table(data: PlanData, ev: PlanEvaluation) -> pd.DataFrame:
                 {
                     "week": week.week,
                     "week_type": week.week_type,
+                    "holiday": week.holiday,
                     "resource": r.id,
                     "used_hours": _r(used),
                     "available_hours": _r(avail),
