@@ -52,7 +52,8 @@ def output_options(f: F) -> F:
         show_default=True,
         expose_value=False,
         callback=_remember_dialect,
-        help="sv: write the CSV tables as Swedish Excel opens them (';', decimal comma).",
+        help="sv: write the CSV tables as Swedish Excel opens them (';', decimal comma). "
+        "Default: the instance's csv_dialect (instance.yaml), else comma.",
     )(f)
     f = click.option(
         "--out",
@@ -107,6 +108,7 @@ def handles_input_errors(f: F) -> F:
             with warnings.catch_warnings(record=True) as recorded:
                 warnings.simplefilter("always", InputWarning)
                 try:
+                    _dialect_from_instance(kwargs.get("instance"))
                     quiet = bool(kwargs.get("as_json") or kwargs.get("quiet"))
                     with interrupt.installed(), progress.to(None if quiet else _to_stderr):
                         out = kwargs.get("out")
@@ -138,6 +140,22 @@ def handles_input_errors(f: F) -> F:
                 click.echo(error, err=True)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _dialect_from_instance(instance: Any) -> None:
+    """Without ``--csv-dialect`` on the command line, the instance's ``csv_dialect`` (its
+    ``instance.yaml`` or workbook) decides how the result's CSV tables are written."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None or not isinstance(instance, Path):
+        return
+    source = ctx.get_parameter_source("csv_dialect")
+    if source is not None and source is not click.core.ParameterSource.DEFAULT:
+        return
+    from pks_opt.convert import instance_csv_dialect
+
+    dialect = instance_csv_dialect(instance)
+    if dialect is not None:
+        ctx.meta["pks.csv_dialect"] = dialect
 
 
 def _to_stderr(line: str) -> None:
