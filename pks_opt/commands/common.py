@@ -49,7 +49,6 @@ def output_options(f: F) -> F:
         "--csv-dialect",
         type=click.Choice(["comma", "sv"]),
         default="comma",
-        show_default=True,
         expose_value=False,
         callback=_remember_dialect,
         help="sv: write the CSV tables as Swedish Excel opens them (';', decimal comma). "

@@ -85,7 +85,10 @@ def roster(
     excel: bool,
     as_json: bool,
 ) -> None:
-    """Lay a roster: tier-1 demand first, then tier 2, then tier 3, wishes and fairness.
+    """Lay a roster, big rocks first: time-critical work, planned patient work, other work.
+
+    Time-critical work (acute, on-call; tier 1) is covered first, then planned patient work
+    from the activity matrix (tier 2), then other work (tier 3), wishes and fairness.
 
     Writes feedback.csv (short demand, upward) and trace.csv (demand rows with the matrix
     cells behind them) beside the roster tables.
