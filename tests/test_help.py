@@ -3,6 +3,7 @@ examples that parse with that command and name shipped instances that exist."""
 
 from __future__ import annotations
 
+import re
 import shlex
 
 import click
@@ -37,3 +38,20 @@ def test_every_command_has_examples_that_parse() -> None:
             for w in words:
                 if w.startswith("instances/"):
                     assert (instances_root().parent / w).exists(), w
+
+
+def test_getting_started_commands_parse() -> None:
+    """Every `pks …` command the planners' page shows parses with its command."""
+    page = (instances_root().parent / "docs" / "getting-started.md").read_text(encoding="utf-8")
+    found = [m.group(1) for m in re.finditer(r"`(pks [^`]+)`", page)]
+    found += [line.strip() for line in page.splitlines() if line.startswith("pks ")]
+    assert len(found) >= 10
+    ctx = click.Context(main)
+    for line in found:
+        words = shlex.split(line.replace("\\", "/"))
+        if len(words) < 2 or words[1] in ("COMMAND",) or "…" in line:
+            continue
+        cmd = main.get_command(ctx, words[1])
+        assert cmd is not None, line
+        if len(words) > 2:
+            cmd.make_context(words[1], words[2:])
