@@ -302,7 +302,9 @@ def _prepare_plan(
     from pks_opt.production_plan.data import plan_from_raw
 
     nodes = DEFAULT_MAX_NODES if max_nodes is None else max_nodes
-    data = plan_from_raw(raw).with_goal_tolerance(goal_tolerance)
+    from pks_opt.production_plan.holidays import with_holidays
+
+    data = with_holidays(plan_from_raw(raw)).with_goal_tolerance(goal_tolerance)
     warnings: list[str] = []
     goal_link: str | None = None
     handover: dict[str, pd.DataFrame] | None = None
@@ -441,12 +443,15 @@ def matrix(
     workers: int = 1,
     seed: int = 0,
     scenarios: Sequence[PathLike] = (),
+    deterministic: bool = False,
 ) -> Result:
     """The weekly activity matrix of a clinic (``models/activity_matrix.md``).
 
     ``from_plan``: a production-plan result folder; one matrix per week type (or for plan week
     ``week``) with the sessions that plan needs. ``scenarios``: what-if variants of the
-    instance, each solved beside the base (:mod:`pks_opt.whatif`).
+    instance, each solved beside the base (:mod:`pks_opt.whatif`). ``time_limit`` is
+    wall-clock seconds (reading included); with ``deterministic`` it counts CP-SAT's work
+    units, so the same input and seed give the same matrix under any load.
     """
     from pks_opt.activity_matrix import build_matrix, matrices_from_plan, solve_matrices
     from pks_opt.activity_matrix.charts import matrix_charts
@@ -455,6 +460,8 @@ def matrix(
     if week is not None and from_plan is None:
         raise InputError("--week needs --from-plan", field="--week")
 
+    since = [time.perf_counter()]  # the base's reading starts at the call
+
     def prepare(raw: RawInstance) -> Callable[[], Result]:
         base = build_matrix(raw)
         datas = (
@@ -462,16 +469,42 @@ def matrix(
             if from_plan is None
             else matrices_from_plan(base, raw, Path(from_plan), week=week)
         )
+        read_s = time.perf_counter() - since[0]
+        since[0] = time.perf_counter()
+        limit = time_limit if deterministic else max(0.1, time_limit - read_s)
 
         def solve() -> Result:
             with interrupt.solving():  # a signal stops the search; the matrix so far is kept
-                result = solve_matrices(datas, time_limit_s=time_limit, workers=workers, seed=seed)
+                result = solve_matrices(
+                    datas,
+                    time_limit_s=limit,
+                    workers=workers,
+                    seed=seed,
+                    deterministic=deterministic,
+                )
+            if from_plan is not None:
+                _mark_plan_holidays(result, Path(from_plan), week)
             result.draw = lambda lang="en": matrix_charts(result, lang=lang)
             return result
 
         return solve
 
     return solve_with_scenarios(_raw(instance, "activity_matrix"), scenarios, prepare)
+
+
+def _mark_plan_holidays(result: Result, plan_dir: Path, week: int | None) -> None:
+    """The plan's holiday weeks: a ``holiday_weeks`` table and one explanation line."""
+    from pks_opt.activity_matrix.from_plan import plan_holiday_weeks
+
+    weeks = plan_holiday_weeks(plan_dir, week=week)
+    if weeks.empty:
+        return
+    result.tables["holiday_weeks"] = weeks
+    shown = ", ".join(f"{w} ({h})" for w, h in zip(weeks["week"], weeks["holiday"], strict=True))
+    result.explanation.append(
+        f"plan weeks with Swedish holidays: {shown}; the matrix of their week type is the "
+        "template, with no planned sessions on the holidays (holiday_weeks.csv)"
+    )
 
 
 # ------------------------------------------------------------------------------ roster

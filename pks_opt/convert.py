@@ -65,28 +65,97 @@ def convert(source: str | Path, target: str | Path) -> Path:
     return out
 
 
+#: the manifest key naming how a Swedish instance's CSV tables are written: ``sv`` (``;`` and
+#: decimal comma, as Swedish Excel saves them) or ``comma``; ``pks`` results follow it too
+DIALECT_KEY = "csv_dialect"
+DIALECTS = ("comma", "sv")
+
+
+def csv_dialect_of(manifest: Any, where: str) -> str | None:
+    """The manifest's ``csv_dialect`` (None: not set).
+
+    Raises
+    ------
+    InputError
+        A value other than ``comma`` or ``sv``.
+    """
+    if not isinstance(manifest, dict) or manifest.get(DIALECT_KEY) is None:
+        return None
+    value = str(manifest[DIALECT_KEY]).strip().lower()
+    if value not in DIALECTS:
+        raise InputError(
+            f"must be one of {', '.join(DIALECTS)} (got {manifest[DIALECT_KEY]!r})",
+            file=where,
+            field=DIALECT_KEY,
+        )
+    return value
+
+
+def instance_csv_dialect(path: str | Path) -> str | None:
+    """``csv_dialect`` of the instance at ``path`` (a folder's ``instance.yaml`` or a
+    workbook's ``instance`` sheet), read without its tables; None when not set or when the
+    path is not an instance (the level reports that)."""
+    from pks_opt.io import load_yaml
+
+    p = Path(path)
+    if p.is_dir() and (p / MANIFEST_NAME).is_file():
+        return csv_dialect_of(load_yaml(p / MANIFEST_NAME), str(p / MANIFEST_NAME))
+    if p.is_file() and p.suffix.lower() == ".xlsx":
+        return csv_dialect_of(_workbook_manifest(p), f"{p}[{MANIFEST_SHEET}]")
+    return None
+
+
+def _workbook_manifest(path: Path) -> dict[str, Any]:
+    import openpyxl  # type: ignore[import-untyped]
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception:  # not readable: the level's reader says why
+        return {}
+    try:
+        if MANIFEST_SHEET not in wb.sheetnames:
+            return {}
+        rows = wb[MANIFEST_SHEET].iter_rows(values_only=True)
+        head = [str(c).strip() if c is not None else "" for c in next(rows, ())]
+        if "key" not in head or "value" not in head:
+            return {}
+        k, v = head.index("key"), head.index("value")
+        return {
+            str(r[k]).strip(): r[v]
+            for r in rows
+            if len(r) > max(k, v) and r[k] is not None and "." not in str(r[k])
+        }
+    finally:
+        wb.close()
+
+
 def manifest_of(raw: RawInstance) -> dict[str, Any]:
     """The manifest without ``tables`` (file names are the table names in both formats)."""
     return {k: v for k, v in raw.manifest.items() if k != "tables"}
 
 
 def write_folder(raw: RawInstance, folder: Path) -> None:
-    """``instance.yaml`` and one CSV per table (UTF-8, comma, a line break after every row)."""
+    """``instance.yaml`` and one CSV per table (UTF-8, comma, a line break after every row;
+    with ``csv_dialect: sv`` in the manifest ``;`` and decimal comma, UTF-8 with a BOM, as
+    Swedish Excel saves them)."""
     folder.mkdir(parents=True)
     text = yaml.safe_dump(manifest_of(raw), sort_keys=False, allow_unicode=True)
     (folder / MANIFEST_NAME).write_text(text, encoding="utf-8")
+    swedish = csv_dialect_of(raw.manifest, raw.manifest_where) == "sv"
     for name, table in raw.tables.items():
-        with (folder / f"{name}.csv").open("w", newline="", encoding="utf-8") as fh:
-            w = csv.writer(fh, lineterminator="\n")
+        encoding = "utf-8-sig" if swedish else "utf-8"
+        with (folder / f"{name}.csv").open("w", newline="", encoding=encoding) as fh:
+            w = csv.writer(fh, lineterminator="\n", delimiter=";" if swedish else ",")
             w.writerow(table.columns)
             for row in table.rows:
-                w.writerow([_csv_text(row.get(c)) for c in table.columns])
+                cells = [_csv_text(row.get(c)) for c in table.columns]
+                w.writerow([_decimal_comma(c) for c in cells] if swedish else cells)
 
 
 def write_workbook(raw: RawInstance, path: Path) -> None:
     """Sheet ``instance`` (``key, value``; nested keys dotted, values as YAML) and one sheet
     per table, numbers as number cells."""
-    import openpyxl  # type: ignore[import-untyped]
+    import openpyxl
 
     wb = openpyxl.Workbook()
     ws = wb.active
@@ -151,6 +220,11 @@ def _cell(value: Any) -> Any:
         ):  # '1.0' stays text: a cell 1.0 reads as 1
             return float(value)
     return value
+
+
+def _decimal_comma(text: str) -> str:
+    """``0.25`` → ``0,25`` for a number as written; any other text as it is."""
+    return text.replace(".", ",") if CANONICAL_NUMBER.match(text) and "." in text else text
 
 
 def _csv_text(value: Any) -> str:

@@ -23,23 +23,37 @@ def solve_matrices(
     time_limit_s: float = DEFAULT_TIME_LIMIT_S,
     workers: int = 1,
     seed: int = 0,
+    deterministic: bool = True,
 ) -> Result:
     """Solve one matrix per week type (the time limit is shared out evenly) into one Result.
 
-    The time limit is CP-SAT deterministic time (see ``model.WALL_CLOCK_FACTOR``), so with one
-    worker the same input and seed give the same matrix.
+    ``deterministic``: the time limit is CP-SAT deterministic time (see
+    ``model.WALL_CLOCK_FACTOR``), so with one worker the same input and seed give the same
+    matrix; else it is wall-clock seconds from this call (building the models included).
     """
+    import time
+
     from pks_opt import interrupt
     from pks_opt.activity_matrix.model import MatrixRun, solve_matrix
     from pks_opt.activity_matrix.solution import build_result
 
+    t0 = time.perf_counter()
     runs: list[MatrixRun] = []
     for i, data in enumerate(datas):
         if runs and interrupt.requested():  # stopped by a signal: no further week type
             break
-        left = max(0.05, time_limit_s - sum(r.deterministic_time for r in runs))
+        used = (
+            sum(r.deterministic_time for r in runs) if deterministic else time.perf_counter() - t0
+        )
+        left = max(0.05, time_limit_s - used)
         runs.append(
-            solve_matrix(data, time_limit_s=left / (len(datas) - i), workers=workers, seed=seed)
+            solve_matrix(
+                data,
+                time_limit_s=left / (len(datas) - i),
+                workers=workers,
+                seed=seed,
+                deterministic=deterministic,
+            )
         )
     name = datas[0].name if datas else ""
     return build_result(runs, instance=name, workers=workers, seed=seed)

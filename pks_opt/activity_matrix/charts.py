@@ -205,7 +205,7 @@ def _grid(
         if i > 0 and df.iloc[i][first] != df.iloc[i - 1][first]:
             ax.axhline(y + 1, color="#222222", lw=1.4)
     ax.set_xlim(0, len(days))
-    ax.set_ylim(0, n)
+    ax.set_ylim(0, max(n, 1))  # no staff rows: an empty panel
     ax.set_xticks([j + 0.5 for j in range(len(days))], [m.get("columns", d) for d in days])
     ax.xaxis.tick_top()
     ax.set_yticks([n - 1 - i + 0.5 for i in range(n)], labels, fontsize=8)

@@ -34,6 +34,7 @@ from collections.abc import Mapping, Set
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 from pydantic import Field
 
 from pks_opt.activity_matrix.data import MatrixData, PlanAsk, plan_mapping, sessions_for
@@ -52,6 +53,7 @@ class PlanRow(Row):
     week: int = Field(ge=1)
     week_type: str = Field(default=NORMAL_WEEK, min_length=1)
     production: float = Field(ge=0)
+    holiday: str | None = None  # the plan's Swedish holidays that week (marked, not used)
 
 
 class TraceRow(Row):
@@ -317,3 +319,19 @@ def _patients_per_session(
             field="patients_per_session",
         )
     return best
+
+
+def plan_holiday_weeks(plan_dir: Path, *, week: int | None = None) -> pd.DataFrame:
+    """The plan's weeks with Swedish holidays (``week, week_type, holiday``; the plan's
+    ``parameters.start_date`` gives them, see ``production_plan/holidays.py``): the matrix of
+    their week type is the template, and their holiday weekdays hold no planned sessions."""
+    rows = parse_rows(
+        _only(_read_csv("production_plan", Path(plan_dir) / PLAN_FILE), PlanRow), PlanRow
+    )
+    seen: dict[int, tuple[str, str]] = {}
+    for r in rows:
+        if r.holiday and (week is None or r.week == week):
+            seen[r.week] = (r.week_type, r.holiday)
+    return pd.DataFrame(
+        [(w, t, h) for w, (t, h) in sorted(seen.items())], columns=["week", "week_type", "holiday"]
+    )

@@ -24,7 +24,15 @@ from typing import Any
 from pks_opt.activity_matrix.data import DAY_NAMES, MatrixData
 from pks_opt.constants import DEFAULT_TIME_LIMIT_S
 from pks_opt.result import SolveStatus, StageReport
-from pks_opt.stages import CpSatAdapter, Stage, TimeSplit, cp_status, exact, run_stages
+from pks_opt.stages import (
+    CpSatAdapter,
+    Outcome,
+    Stage,
+    TimeSplit,
+    cp_status,
+    exact,
+    run_stages,
+)
 
 STAGE_DAY = "same-day"
 STAGE_PLANNED = "planned"
@@ -40,6 +48,22 @@ Cell = tuple[str, int, str, str]  # (room or staff, weekday, session, activity t
 WALL_CLOCK_FACTOR = 3.0
 #: a stage reached with (almost) no time left still gets this many deterministic seconds
 MIN_STAGE_S = 0.01
+#: wall-clock mode: the deterministic cap is this multiple of a stage's wall seconds (never
+#: the one that stops a stage: the wall clock does)
+DETERMINISTIC_HEADROOM = 1000.0
+
+
+class WallClockCpSatAdapter(CpSatAdapter):
+    """CP-SAT stages timed on the wall clock: a stage gets ``budget`` wall seconds and the
+    stages share the wall seconds left (a stage stopped by the clock may differ between
+    runs; :class:`CpSatAdapter` counts deterministic seconds instead)."""
+
+    def used_s(self) -> float:
+        return time.perf_counter() - self._t0
+
+    def solve(self, stage: Stage, budget_s: float | None) -> Outcome:
+        # CpSatAdapter sets max_time = wall_factor x budget and max_deterministic = budget
+        return super().solve(stage, None if budget_s is None else budget_s * DETERMINISTIC_HEADROOM)
 
 
 def priority_weights(data: MatrixData) -> dict[str, int]:
@@ -384,21 +408,26 @@ class MatrixModel:
         """Value of a stage expression in ``solver``'s solution (a constant stays itself)."""
         return int(expr) if isinstance(expr, int) else int(round(solver.value(expr)))
 
-    def solve(self, *, time_limit_s: float, workers: int, seed: int) -> MatrixRun:
+    def solve(
+        self, *, time_limit_s: float, workers: int, seed: int, deterministic: bool = True
+    ) -> MatrixRun:
         """Solve the stages in order (:func:`pks_opt.stages.run_stages`), each held exactly.
 
         Each stage is kept as ``value ≤ its best found`` in the later stages, so a stage that
         stopped at the time limit (FEASIBLE) can still improve while a later stage is solved.
         The time is counted in CP-SAT's deterministic seconds (repeatable) and shared by the
-        stages left. The stage values reported are those of the returned cells: every
+        stages left; ``deterministic`` False: in wall-clock seconds
+        (:class:`WallClockCpSatAdapter`). The stage values reported are those of the returned
+        cells: every
         stage's expression is read from the last solution (exact terms, see the module
         docstring).
         """
-        adapter = CpSatAdapter(
+        kind = CpSatAdapter if deterministic else WallClockCpSatAdapter
+        adapter = kind(
             self.model,
             workers=workers,
             seed=seed,
-            wall_factor=WALL_CLOCK_FACTOR,
+            wall_factor=WALL_CLOCK_FACTOR if deterministic else 1.0 / DETERMINISTIC_HEADROOM,
             hint_vars=[*self.z.values(), *self.y.values()],
             status=lambda code, cp: _status(code, cp),
         )
@@ -434,7 +463,14 @@ class MatrixModel:
 
 
 def solve_matrix(
-    data: MatrixData, *, time_limit_s: float = DEFAULT_TIME_LIMIT_S, workers: int = 1, seed: int = 0
+    data: MatrixData,
+    *,
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+    workers: int = 1,
+    seed: int = 0,
+    deterministic: bool = True,
 ) -> MatrixRun:
     """Build and solve the model of one week type."""
-    return MatrixModel(data).solve(time_limit_s=time_limit_s, workers=workers, seed=seed)
+    return MatrixModel(data).solve(
+        time_limit_s=time_limit_s, workers=workers, seed=seed, deterministic=deterministic
+    )

@@ -496,7 +496,8 @@ def staff_grid(data: MatrixData, rooms: RoomCells, staff: StaffCells) -> pd.Data
                     label = ABSENT
                 row[DAY_NAMES[d]] = label
             rows.append(row)
-    return pd.DataFrame(rows)
+    head = ["week_type", "staff", "name", "competence", "count", "session"]
+    return pd.DataFrame(rows, columns=head + [DAY_NAMES[d] for d in data.days])
 
 
 def assignments(data: MatrixData, rooms: RoomCells, staff: StaffCells) -> pd.DataFrame:

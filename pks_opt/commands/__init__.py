@@ -5,15 +5,18 @@ from __future__ import annotations
 import click
 
 from pks_opt import __version__
+from pks_opt.commands.examples import Group, add_examples
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="pks")
 def main() -> None:
     """pks-opt: production and capacity management (PKS) for healthcare.
 
     Levels: need → balance (strategic) → plan (tactical weekly plan) → matrix (activity
-    matrix) → roster (operational). Run `pks demo` for the whole chain on shipped instances.
+    matrix) → roster (operational). Run `pks demo` for the whole chain on shipped instances;
+    `pks template plan --out my-plan.xlsx` starts a new instance in Excel; see
+    docs/getting-started.md. `pks COMMAND --help` shows a command's options and examples.
     """
 
 
@@ -55,9 +58,13 @@ def _register() -> None:
     from pks_opt.commands.convert import convert
 
     main.add_command(convert)
+    from pks_opt.commands.template import template
+
+    main.add_command(template)
     from pks_opt.commands.report import report
 
     main.add_command(report)
+    add_examples(main)
 
 
 _register()

@@ -14,6 +14,7 @@ from pks_opt.commands.common import (
     milp_solver_option,
     output_options,
 )
+from pks_opt.result import Result
 
 
 @click.command()
@@ -83,7 +84,7 @@ def balance(
     service_catalogue tables, a need-vs-capacity chart per unit, and with --scenario a
     scenario_comparison.csv plus one sub-folder per scenario.
     """
-    from pks_opt import api
+    from pks_opt import api, progress
     from pks_opt.balancing.compare import comparison_lines
     from pks_opt.balancing.report import summary
 
@@ -91,16 +92,20 @@ def balance(
         raise click.UsageError("--actuals does not go with --scenario")
     if year is not None and actuals is None:
         raise click.UsageError("--year only goes with --actuals")
-    result = api.balance(
-        instance,
-        solver=solver,
-        time_limit=time_limit,
-        threads=threads,
-        scenarios=scenarios,
-        feedback=feedback,
-        actuals=actuals,
-        year=year,
-    )
+    with progress.live("Balancing need and capacity", time_limit):
+        result = api.balance(
+            instance,
+            solver=solver,
+            time_limit=time_limit,
+            threads=threads,
+            scenarios=scenarios,
+            feedback=feedback,
+            actuals=actuals,
+            year=year,
+        )
+    from pks_opt import names
+
+    names.apply(result)  # actions by the seeds' names in tables and explanation lines
     status_code = max([p.status.exit_code for p in result.parts.values()], default=0)
     if result.parts and not as_json:
         for line in comparison_lines(result):
@@ -108,6 +113,29 @@ def balance(
         if status_code:
             click.echo("some scenario has no solution: see its explanation", err=True)
     try:
-        finish(result, out=out, excel=excel, as_json=as_json, charts=result.charts, summary=summary)
+        finish(
+            result,
+            out=out,
+            excel=excel,
+            as_json=as_json,
+            charts=result.charts,
+            summary=lambda r, lang: _named(summary(r, lang), r, lang),
+        )
     except SystemExit as exc:
         sys.exit(max(int(exc.code or 0), status_code))
+
+
+def _named(lines: list[str], result: Result, lang: str) -> list[str]:
+    """The summary's actions line with the actions' names (``6 × move capacity``)."""
+    from pks_opt.i18n import messages
+    from pks_opt.names import action_name
+
+    m = messages(lang)
+    head = m.text("summary", "balance_actions", actions="")
+    acts = result.kpis.get("actions", {})
+    none = "inga" if lang == "sv" else "none"
+    named = ", ".join(f"{n} × {action_name(a, lang)}" for a, n in acts.items() if n) or none
+    return [
+        m.text("summary", "balance_actions", actions=named) if line.startswith(head) else line
+        for line in lines
+    ]

@@ -79,10 +79,10 @@ def output_options(f: F) -> F:
         "--csv-dialect",
         type=click.Choice(["comma", "sv"]),
         default="comma",
-        show_default=True,
         expose_value=False,
         callback=_remember_dialect,
-        help="sv: write the CSV tables as Swedish Excel opens them (';', decimal comma).",
+        help="sv: write the CSV tables as Swedish Excel opens them (';', decimal comma). "
+        "Default: the instance's csv_dialect (instance.yaml), else comma.",
     )(f)
     f = click.option(
         "--out",
@@ -137,6 +137,7 @@ def handles_input_errors(f: F) -> F:
             with warnings.catch_warnings(record=True) as recorded:
                 warnings.simplefilter("always", InputWarning)
                 try:
+                    _dialect_from_instance(kwargs.get("instance"))
                     quiet = bool(kwargs.get("as_json") or kwargs.get("quiet"))
                     with interrupt.installed(), progress.to(None if quiet else _to_stderr):
                         out = kwargs.get("out")
@@ -168,6 +169,22 @@ def handles_input_errors(f: F) -> F:
                 click.echo(error, err=True)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _dialect_from_instance(instance: Any) -> None:
+    """Without ``--csv-dialect`` on the command line, the instance's ``csv_dialect`` (its
+    ``instance.yaml`` or workbook) decides how the result's CSV tables are written."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None or not isinstance(instance, Path):
+        return
+    source = ctx.get_parameter_source("csv_dialect")
+    if source is not None and source is not click.core.ParameterSource.DEFAULT:
+        return
+    from pks_opt.convert import instance_csv_dialect
+
+    dialect = instance_csv_dialect(instance)
+    if dialect is not None:
+        ctx.meta["pks.csv_dialect"] = dialect
 
 
 def _to_stderr(line: str) -> None:
@@ -337,6 +354,7 @@ def _fmt(v: Any, lang: str = "en") -> str:
     if isinstance(v, float):
         if not math.isfinite(v):
             return "-"
-        text = f"{v:,.2f}".replace(",", " ") if abs(v) >= 1000 else f"{v:.4g}"
+        # 1 000 and above whole (1 953 activity-periods, 6 000 000 SEK), else 4 digits
+        text = f"{v:,.0f}".replace(",", " ") if abs(v) >= 1000 else f"{v:.4g}"
         return text if lang == "en" else text.replace(".", ",")
     return str(v)

@@ -32,7 +32,17 @@ from pks_opt.result import Result
     type=click.FloatRange(min=0.1),
     default=DEFAULT_TIME_LIMIT_S,
     show_default=True,
-    help="Seconds for the whole solve (shared by the stages).",
+    help="Wall-clock seconds for the whole run, reading included, shared by the stages "
+    "(with --deterministic: CP-SAT work units, repeatable, often 2-3x as many wall seconds).",
+)
+@click.option(
+    "--deterministic/--wall-clock",
+    "deterministic",
+    default=False,
+    help="--deterministic: count the limit in CP-SAT's deterministic work units, so the same "
+    "input and seed give the same matrix on any machine and under any load (the wall time "
+    "varies, at most 3x the limit). Default --wall-clock: the limit is wall-clock seconds (a "
+    "search stopped by it may differ between runs).",
 )
 @click.option(
     "--workers",
@@ -60,6 +70,7 @@ def matrix(
     time_limit: float,
     workers: int,
     seed: int,
+    deterministic: bool,
     scenarios: tuple[Path, ...],
     out: Path | None,
     excel: bool,
@@ -71,17 +82,19 @@ def matrix(
     continuity, even spread and few room changes. Writes the room and staff grids, coverage,
     staff_demand.csv (for `pks roster --from-matrix`) and a PNG per week type.
     """
-    from pks_opt import api
+    from pks_opt import api, progress
 
-    result = api.matrix(
-        instance,
-        from_plan=from_plan,
-        week=week,
-        time_limit=time_limit,
-        workers=workers,
-        seed=seed,
-        scenarios=scenarios,
-    )
+    with progress.live("Building the activity matrix", None if deterministic else time_limit):
+        result = api.matrix(
+            instance,
+            from_plan=from_plan,
+            week=week,
+            time_limit=time_limit,
+            workers=workers,
+            seed=seed,
+            scenarios=scenarios,
+            deterministic=deterministic,
+        )
     finish(result, out=out, excel=excel, as_json=as_json, charts=result.charts, summary=_summary)
 
 

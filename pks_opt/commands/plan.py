@@ -107,20 +107,22 @@ def plan(
     production_plan.csv, capacity_use.csv, activity_hours.csv, closed-form checks and the
     queue chart.
     """
-    from pks_opt import api
+    from pks_opt import api, progress
     from pks_opt.production_plan.solution import summary
 
-    result = api.plan(
-        instance,
-        from_balance=from_balance,
-        unit=unit,
-        year=year,
-        goal_tolerance=goal_tolerance,
-        actuals=actuals,
-        from_week=from_week,
-        solver=solver,
-        time_limit=time_limit,
-        max_nodes=max_nodes,
-        scenarios=scenarios,
-    )
+    # two plans (with and without the waiting-list goal), each up to --time-limit
+    with progress.live("Planning weeks", None if scenarios else 2 * time_limit):
+        result = api.plan(
+            instance,
+            from_balance=from_balance,
+            unit=unit,
+            year=year,
+            goal_tolerance=goal_tolerance,
+            actuals=actuals,
+            from_week=from_week,
+            solver=solver,
+            time_limit=time_limit,
+            max_nodes=max_nodes,
+            scenarios=scenarios,
+        )
     finish(result, out=out, excel=excel, as_json=as_json, charts=result.charts, summary=summary)

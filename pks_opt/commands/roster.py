@@ -86,7 +86,10 @@ def roster(
     excel: bool,
     as_json: bool,
 ) -> None:
-    """Lay a roster: tier-1 demand first, then tier 2, then tier 3, wishes and fairness.
+    """Lay a roster, big rocks first: time-critical work, planned patient work, other work.
+
+    Time-critical work (acute, on-call; tier 1) is covered first, then planned patient work
+    from the activity matrix (tier 2), then other work (tier 3), wishes and fairness.
 
     Writes feedback.csv (short demand, upward) and trace.csv (demand rows with the matrix
     cells behind them) beside the roster tables.
@@ -95,23 +98,28 @@ def roster(
     file InstanceN.txt (then --out gets roster.csv as staff,day,shift and the benchmark
     objective recomputed by an independent evaluator).
     """
-    from pks_opt import api
+    from pks_opt import api, progress
     from pks_opt.formats.curtois import is_curtois
 
     if is_curtois(instance) and (from_matrix is not None or from_need is not None):
         raise click.UsageError("--from-matrix and --from-need do not apply to a benchmark instance")
-    result = api.roster(
-        instance,
-        from_matrix=from_matrix,
-        from_need=from_need,
-        unit=unit,
-        time_limit=time_limit,
-        seed=seed,
-        workers=workers,
-        deterministic=deterministic,
-        progress=not (quiet or as_json),
-        scenarios=scenarios,
-    )
+    with progress.live("Laying the roster", None if deterministic else time_limit):
+        result = api.roster(
+            instance,
+            from_matrix=from_matrix,
+            from_need=from_need,
+            unit=unit,
+            time_limit=time_limit,
+            seed=seed,
+            workers=workers,
+            deterministic=deterministic,
+            progress=not (quiet or as_json),
+            scenarios=scenarios,
+        )
+    if result.kind == "roster":
+        from pks_opt import names
+
+        names.apply(result)  # tiers by the seeds' names in tables and explanation lines
     finish(
         result,
         out=out,
@@ -124,6 +132,7 @@ def roster(
 
 def _summary(result: Result, lang: str = "en") -> list[str]:
     from pks_opt.i18n import messages
+    from pks_opt.names import tier_name
 
     m = messages(lang)
     k = result.kpis
@@ -131,7 +140,7 @@ def _summary(result: Result, lang: str = "en") -> list[str]:
         m.text(
             "summary",
             "roster_tier",
-            tier=t,
+            tier=tier_name(t, lang),
             shifts=k.get(f"tier{t}_short_shifts", 0),
             hours=f"{k.get(f'tier{t}_short_hours', 0):g}".replace(
                 ".", "," if lang == "sv" else "."

@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, ValidationError, model_validator
 
@@ -44,6 +44,7 @@ from pks_opt.limits import (
     MAX_PLAN_VOLUME,
     MAX_PLAN_WEEKS,
     MAX_STAGE_TOLERANCE,
+    CalendarDate,
     InflowWeight,
     PlanWeight,
 )
@@ -115,6 +116,10 @@ class PlanParameters(Row):
     overproduction_weight: PlanWeight = Field(default=1.0, ge=0)
     behind_need_weight: PlanWeight = Field(default=1.0, ge=0)
     goal_tolerance: float = Field(default=0.01, ge=0, le=1)
+    #: the first day of week 1 (a calendar for Swedish holidays; none without it)
+    start_date: CalendarDate | None = None
+    #: "sweden": holiday weekdays take capacity from normal weeks (production_plan/holidays.py)
+    holidays: Literal["sweden", "none"] = "sweden"
     change_weight: PlanWeight = Field(default=1.0, ge=0)
     steady_weight: PlanWeight = Field(default=0.2, ge=0)
     stage_tolerance: float = Field(default=0.01, ge=0, le=MAX_STAGE_TOLERANCE)
@@ -218,6 +223,8 @@ class Week(Frozen):
     week: int
     week_type: str
     capacity_factor: float
+    #: Swedish public holidays on its weekdays (``parameters.start_date``; see holidays.py)
+    holiday: str = ""
 
 
 class Resource(Frozen):

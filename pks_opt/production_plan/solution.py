@@ -21,9 +21,10 @@ from pks_opt.production_plan.agreement import (
     goal_table,
     is_request,
 )
-from pks_opt.production_plan.data import WHOLE_PLAN, PlanData, PlanningObject
+from pks_opt.production_plan.data import WHOLE_PLAN, PlanData, PlanningObject, wait_window
 from pks_opt.production_plan.evaluate import (
     EXCESS_TOLERANCE,
+    ObjectTrace,
     PlanEvaluation,
     check_against_solver,
     evaluate,
@@ -214,6 +215,7 @@ def weekly_table(data: PlanData, ev: PlanEvaluation) -> pd.DataFrame:
                     "planning_object": o.id,
                     "week": week.week,
                     "week_type": week.week_type,
+                    "holiday": week.holiday,
                     "inflow": _r(o.inflow[w]),
                     "other_removals": _r(o.other_removals[w]),
                     "production": t.production[w],
@@ -276,6 +278,7 @@ def capacity_table(data: PlanData, ev: PlanEvaluation) -> pd.DataFrame:
                 {
                     "week": week.week,
                     "week_type": week.week_type,
+                    "holiday": week.holiday,
                     "resource": r.id,
                     "used_hours": _r(used),
                     "available_hours": _r(avail),
@@ -476,66 +479,137 @@ def _weeks_text(weeks: list[int]) -> str:
     return ", ".join(parts)
 
 
+#: an excess smaller than this (patients, weeks) is below the precision the plan is read at:
+#: not explained (the tables keep it)
+SHOWN_TOLERANCE = 0.05
+
+
 def explain(data: PlanData, ev: PlanEvaluation, forms: dict[str, ClosedForm]) -> list[str]:
-    """Why targets are missed: the shortfall per object, the binding resources, the closed form."""
+    """Why targets are missed: per object the weeks and by how much, and why (the capacity
+    that binds in those weeks, or the rule that holds production back while capacity is
+    free); then the fully used resources and targets beyond capacity."""
+    lines: list[str] = []
+    for o in data.objects:
+        lines += _object_lines(data, ev, o, forms[o.id])
+    if lines:
+        lines += _resource_lines(data, ev, forms)
+    return lines
+
+
+def _missed(values: tuple[float | None, ...]) -> list[int]:
+    """0-based weeks whose excess is visible at the plan's precision."""
+    return [w for w, e in enumerate(values) if e is not None and e > SHOWN_TOLERANCE]
+
+
+def _object_lines(
+    data: PlanData, ev: PlanEvaluation, o: PlanningObject, cf: ClosedForm
+) -> list[str]:
+    t = ev.traces[o.id]
+    weeks = [wk.week for wk in data.weeks]
+    lines: list[str] = []
+    missed = _missed(t.target_excess)
+    if missed:
+        tw = cf.target_week or data.num_weeks
+        q = t.queue_end[tw - 1]
+        plan_mean = sum(t.production[:tw]) / tw
+        worst = max(range(data.num_weeks), key=lambda w: t.target_excess[w] or 0.0)
+        short = q - (cf.target_level or 0.0)
+        at_target = (
+            f"at week {tw} it is {q:.0f} against {cf.target_level:.0f} (short by {short:.1f})"
+            if short > SHOWN_TOLERANCE
+            else f"most in week {weeks[worst]}, {t.target_excess[worst] or 0.0:.1f} above; "
+            f"at week {tw} it is on target"
+        )
+        lookback = math.ceil(o.max_wait_weeks)
+        span = list(range(max(0, missed[0] - lookback), missed[-1] + 1))
+        lines.append(
+            f"{o.id} (priority {o.priority}): queue above its target in {len(missed)} week(s) "
+            f"({_weeks_text([weeks[w] for w in missed])}); {at_target}; reaching it needs "
+            f"{cf.relief_production_per_week:.1f}/week on average, the plan gives {plan_mean:.1f}"
+            f"; {_why(data, ev, o, span, max(t.target_excess[w] or 0.0 for w in missed))}"
+        )
+    over = _missed(t.queue_excess)
+    if over:
+        lines.append(
+            f"{o.id}: queue above its maximum {o.max_queue:g} in week(s) "
+            f"{_weeks_text([weeks[w] for w in over])} (at most {max(t.queue_excess):.1f} above)"
+        )
+    late = _missed(t.wait_excess)
+    if late:
+        span = sorted({v for w in late for v in (w, *wait_window(w, o.max_wait_weeks, len(weeks)))})
+        lines.append(
+            f"{o.id} (priority {o.priority}): expected wait above {o.max_wait_weeks:g} weeks in "
+            f"week(s) {_weeks_text([weeks[w] for w in late])} ({max(t.wait_excess):.0f} patients "
+            f"at most); {_why(data, ev, o, span, max(t.wait_excess))}"
+        )
+    return lines
+
+
+def _full_weeks(data: PlanData, ev: PlanEvaluation, resource: str, span: list[int]) -> list[int]:
+    r = next(x for x in data.resources if x.id == resource)
+    return [
+        w
+        for w in span
+        if r.available_hours[w] > 0
+        and ev.used_hours[resource][w] >= FULL_USE_SHARE * r.available_hours[w]
+    ]
+
+
+def _why(
+    data: PlanData, ev: PlanEvaluation, o: PlanningObject, span: list[int], excess: float
+) -> str:
+    """Why ``o`` misses in the weeks ``span`` (0-based) that decide it: a capacity that binds
+    there (and the higher priorities that share it), or, with capacity free, the rule that
+    holds production back."""
+    weeks = [wk.week for wk in data.weeks]
+    full = {r: _full_weeks(data, ev, r, span) for r in o.hours_per_activity}
+    binding = {r: ws for r, ws in full.items() if ws}
+    whole = " (less than one visit: production is whole visits per week)" if excess < 1 else ""
+    if binding:
+        r, ws = max(binding.items(), key=lambda kv: len(kv[1]))
+        higher = sorted(
+            p.id for p in data.objects if p.priority < o.priority and r in p.hours_per_activity
+        )
+        first = f", where higher priorities come first ({', '.join(higher)})" if higher else ""
+        return (
+            f"why: {r} is fully used in week(s) {_weeks_text([weeks[w] for w in ws])}{first}{whole}"
+        )
+    res = {x.id: x for x in data.resources}
+    free = {
+        r: sum(res[r].available_hours[w] - ev.used_hours[r][w] for w in span)
+        for r in o.hours_per_activity
+    }
+    r = min(free, key=lambda k: free[k])
+    rule = (
+        "production is held at its agreed goal (more than the goal counts as overproduction)"
+        if any(_at_goal(ev.traces[o.id], i) for i in range(len(o.goal_periods)))
+        else "the plan keeps production level (weekly changes and steps away from a steady "
+        "rate cost change_weight and steady_weight)"
+    )
+    return f"why: not capacity ({r} has {free[r]:.0f} h unused in those weeks): {rule}{whole}"
+
+
+def _at_goal(t: ObjectTrace, period: int) -> bool:
+    """The goal period's production is at its goal (no shortfall, no excess)."""
+    return t.period_shortfall[period] < 0.5 and t.period_excess[period] < 0.5
+
+
+def _resource_lines(data: PlanData, ev: PlanEvaluation, forms: dict[str, ClosedForm]) -> list[str]:
     lines: list[str] = []
     weeks = [wk.week for wk in data.weeks]
-    for o in data.objects:
-        t, cf = ev.traces[o.id], forms[o.id]
-        missed = [
-            weeks[w]
-            for w, e in enumerate(t.target_excess)
-            if e is not None and e > EXCESS_TOLERANCE
-        ]
-        if missed:
-            tw = cf.target_week or data.num_weeks
-            q = t.queue_end[tw - 1]
-            plan_mean = sum(t.production[:tw]) / tw
-            worst = max(range(data.num_weeks), key=lambda w: t.target_excess[w] or 0.0)
-            at_target = (
-                f"at week {tw} it is {q:.1f} against {cf.target_level:.1f} "
-                f"(short by {q - (cf.target_level or 0.0):.1f})"
-                if q > (cf.target_level or 0.0) + EXCESS_TOLERANCE
-                else f"most in week {weeks[worst]}, {t.target_excess[worst] or 0.0:.1f} above; "
-                f"at week {tw} it is on target"
-            )
+    need = relief_hours(data, forms)
+    for r in data.resources:
+        full = _full_weeks(data, ev, r.id, list(range(data.num_weeks)))
+        if full:
             lines.append(
-                f"{o.id} (priority {o.priority}): queue above its target in {len(missed)} week(s) "
-                f"({_weeks_text(missed)}); {at_target}; reaching it needs "
-                f"{cf.relief_production_per_week:.1f}/week on average, "
-                f"the plan gives {plan_mean:.1f}"
+                f"resource {r.id} fully used in {len(full)} week(s): "
+                f"{_weeks_text([weeks[w] for w in full])}"
             )
-        over = [weeks[w] for w, e in enumerate(t.queue_excess) if e > EXCESS_TOLERANCE]
-        if over:
+        if need[r.id] > r.hours_per_week + SHOWN_TOLERANCE:
             lines.append(
-                f"{o.id}: queue above its maximum {o.max_queue:g} in week(s) {_weeks_text(over)} "
-                f"(at most {max(t.queue_excess):.1f} above)"
+                f"resource {r.id}: reaching every target needs {need[r.id]:.1f} h per normal "
+                f"week, {r.hours_per_week:g} h available: the targets exceed capacity"
             )
-        late = [weeks[w] for w, e in enumerate(t.wait_excess) if e > EXCESS_TOLERANCE]
-        if late:
-            lines.append(
-                f"{o.id}: expected wait above {o.max_wait_weeks:g} weeks in week(s) "
-                f"{_weeks_text(late)}"
-            )
-    if lines:
-        need = relief_hours(data, forms)
-        for r in data.resources:
-            full = [
-                weeks[w]
-                for w in range(data.num_weeks)
-                if r.available_hours[w] > 0
-                and ev.used_hours[r.id][w] >= FULL_USE_SHARE * r.available_hours[w]
-            ]
-            if full:
-                lines.append(
-                    f"resource {r.id} fully used in {len(full)} week(s): {_weeks_text(full)}"
-                )
-            if need[r.id] > r.hours_per_week + EXCESS_TOLERANCE:
-                lines.append(
-                    f"resource {r.id}: reaching every target needs {need[r.id]:.1f} h "
-                    "per normal week, "
-                    f"{r.hours_per_week:g} h available: the targets exceed capacity"
-                )
     return lines
 
 

@@ -102,9 +102,13 @@ def _write_into(
     dialect: str = "comma",
 ) -> dict[str, Any]:
     """Tables, workbook, charts and ``result.json`` of ``result`` into an empty ``folder``."""
+    from pks_opt.rounding import MACHINE_TABLES, for_people, format_sheet
+
     table_files: dict[str, str] = {}
     for name, df in result.tables.items():
         fname = f"{name}.csv"
+        if name not in MACHINE_TABLES:  # numbers rounded to their unit for the reader
+            df = for_people(df)
         if dialect == "sv":
             df.to_csv(folder / fname, index=False, sep=";", decimal=",", encoding="utf-8-sig")
         else:
@@ -115,7 +119,9 @@ def _write_into(
             first = SUMMARY_SHEET if SUMMARY_SHEET not in result.tables else "run_summary"
             summary_sheet(result).to_excel(writer, sheet_name=first, index=False)
             for name, df in result.tables.items():
-                df.to_excel(writer, sheet_name=name[:MAX_SHEET_NAME], index=False)
+                shown = for_people(df)
+                shown.to_excel(writer, sheet_name=name[:MAX_SHEET_NAME], index=False)
+                format_sheet(writer.sheets[name[:MAX_SHEET_NAME]], shown)
         table_files["excel"] = EXCEL_FILE
     chart_files: dict[str, str] = {}
     for name, fig in (charts or {}).items():

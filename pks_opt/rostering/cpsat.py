@@ -10,7 +10,6 @@ one weighted stage. OR-Tools is imported lazily.
 from __future__ import annotations
 
 import math
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -19,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from pks_opt import interrupt
+from pks_opt import interrupt, progress
 from pks_opt.result import SolveStatus, StageReport
 from pks_opt.rostering.data import MINUTES_PER_DAY, MINUTES_PER_HOUR, RosterData
 from pks_opt.rostering.search import (
@@ -500,20 +499,17 @@ class RosterModel:
 
 
 class _Progress:
-    """Factory of a CP-SAT solution callback that prints incumbent and bound to stderr."""
+    """Factory of a CP-SAT solution callback that shows the best roster so far and its bound
+    on the live progress line."""
 
     def __init__(self, cp_model: Any, stage: str) -> None:
+
         class Cb(cp_model.CpSolverSolutionCallback):
             def __init__(self) -> None:
                 super().__init__()
 
-            def on_solution_callback(self) -> None:
-                print(
-                    f"  [{stage}] incumbent {self.ObjectiveValue():g}  bound "
-                    f"{self.BestObjectiveBound():g}  {self.WallTime():.1f} s",
-                    file=sys.stderr,
-                    flush=True,
-                )
+            def on_solution_callback(self) -> None:  # the live line (pks_opt.progress)
+                progress.best_so_far(stage, self.ObjectiveValue(), self.BestObjectiveBound())
 
         self.callback = Cb()
 

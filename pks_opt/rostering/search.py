@@ -26,7 +26,6 @@ seeded random choice, so a run is repeatable.
 from __future__ import annotations
 
 import random
-import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -185,13 +184,10 @@ def construct(
         guard_hit |= hit_wall_guard(rm.cp, solver, code, options)
         retry = min(RETRY_FACTOR * share, cap - used)
         if _stopped(rm.cp, code) and retry > share:
-            if options.progress:
-                print(
-                    f"  [start] staff {e.id}: no roster in {share:.2f} s, once more with "
-                    f"{retry:.2f} s",
-                    file=sys.stderr,
-                    flush=True,
-                )
+            if options.progress:  # the live line: still making the first roster
+                from pks_opt import progress
+
+                progress.working_on("start")
             for (_e, d, sh), x in rm.x.items():  # from the last person's pattern
                 rm.m.AddHint(x, last.get(d) == sh)
             solver, code = _solve_person(rm, retry, options, options.seed + i + n)
@@ -727,13 +723,9 @@ def progress_printer(stage: str, enabled: bool) -> Callable[[float], None] | Non
     if not enabled:
         return None
 
-    t0 = time.perf_counter()
+    from pks_opt import progress
 
-    def show(value: float) -> None:
-        print(
-            f"  [{stage}] LNS incumbent {value:g}  {time.perf_counter() - t0:.1f} s",
-            file=sys.stderr,
-            flush=True,
-        )
+    def show(value: float) -> None:  # the live progress line (pks_opt.progress), plain words
+        progress.best_so_far(stage, value)
 
     return show

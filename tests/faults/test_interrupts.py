@@ -48,7 +48,7 @@ def _interrupt(
     return the exit code, the seconds from the (first) signal to the end, stdout, stderr.
 
     With ``after_line``, ``at`` counts from the first stderr line that contains it (say the
-    first incumbent of the progress output), so the test does not depend on how fast this
+    first "best so far" of the progress output), so the test does not depend on how fast this
     machine reaches that point."""
     proc = subprocess.Popen(
         [PKS, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO
@@ -136,7 +136,7 @@ def test_roster_sigint_while_starting_writes_nothing(tmp_path: Path) -> None:
 
 def test_roster_sigint_during_the_search_keeps_the_roster(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    # 1 s after the first incumbent: a roster exists however slow the machine is
+    # 1 s after the first "best so far": a roster exists however slow the machine is
     code, delay, stdout, _err = _interrupt(
         [
             "roster",
@@ -148,7 +148,7 @@ def test_roster_sigint_during_the_search_keeps_the_roster(tmp_path: Path) -> Non
             str(out),
         ],
         1.0,
-        after_line="incumbent",
+        after_line="best so far",
     )
     assert code == EXIT_INTERRUPTED and delay < STOP_AND_WRITE_S, (code, delay)
     assert stdout.startswith("INTERRUPTED: interrupted by SIGINT")
@@ -163,7 +163,7 @@ def test_roster_sigterm_without_out_prints_and_writes_nothing(tmp_path: Path) ->
         ["roster", str(instance_path("ward-roster")), "--time-limit", "30", "--wall-clock"],
         0.5,
         sig=signal.SIGTERM,
-        after_line="incumbent",
+        after_line="best so far",
     )
     assert code == EXIT_INTERRUPTED and delay < STOP_S, (code, delay)
     assert stdout.startswith("INTERRUPTED: interrupted by SIGTERM")
@@ -183,7 +183,7 @@ def test_roster_second_sigint_exits_at_once_writing_nothing(tmp_path: Path) -> N
         ],
         0.5,
         again_after=0.05,
-        after_line="incumbent",
+        after_line="best so far",
     )
     assert code == EXIT_INTERRUPTED and delay < STOP_S, (code, delay)
     assert "stopped at once, nothing written" in err

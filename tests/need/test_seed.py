@@ -58,6 +58,7 @@ def test_round2_scenario_24_beds_and_staff(tmp_path: Path) -> None:
     # total positive gap (a KPI), recomputed from gaps.csv: planned 24 beds × 365 − 20 × 365
     gaps = pd.read_csv(out / "gaps.csv")
     recomputed = (gaps["need"] - gaps["available"]).clip(lower=0).sum()
-    assert env["kpis"]["total_positive_gap"] == pytest.approx(recomputed)
+    # gaps.csv is a table for people: need and available rounded to 0.1 (pks_opt.rounding)
+    assert env["kpis"]["total_positive_gap"] == pytest.approx(recomputed, abs=0.1 * len(gaps))
     assert env["kpis"]["total_positive_gap"] == pytest.approx(4 * 365)
     assert env["kpis"]["highest_ratio"] == pytest.approx(24 / 20)

@@ -583,8 +583,8 @@ def test_reduction_path_missed_midway_is_explained_without_negative_shortfall(
     assert list(plan["target_excess"]) == [5, 10, 15]
     text = "\n".join(json.loads((out / "result.json").read_text())["explanation"])
     assert (
-        "queue above its target in 3 week(s) (1–3); at week 3 it is 15.0 against 0.0 "
-        "(short by 15.0)" in text
+        "queue above its target in 3 week(s) (1–3); at week 3 it is 15 against 0 (short by 15.0)"
+        in text
     )
     assert "short by -" not in text
 

@@ -1,0 +1,83 @@
+"""The planners' names for the tool's internal keys, as the seeds name them (domain/PKS.md).
+
+- Roster tiers, the seeds' order of scheduling (*generell önskvärd ordning för
+  schemaläggning*): 1 the time-critical (*det verksamhets- och tidskritiska*: on-call, acute
+  visits), 2 planned patient work (*högst prioriterade men inte lika tidskritiska*: operations
+  and clinic visits from the production plan), 3 other work (*viktiga men inte tidskritiska*:
+  research, administration, meetings, training).
+- Balancing actions, the seeds' list: move capacity (*omfördela*), grow capacity (*öka
+  kapacitet*), buy care (*köpa vårdkapacitet*), prioritise: postpone, or leave need unmet.
+
+Applied where people read them (summaries, explanation lines and a ``*_name`` column for
+the key in tables, added last); the keys themselves stay in the tables for machines.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from pks_opt.result import Result
+
+#: roster tier → its name (English, Swedish)
+TIERS: dict[int, tuple[str, str]] = {
+    1: ("time-critical work (acute, on-call)", "tidskritiskt (akut, jour)"),
+    2: ("planned patient work", "planerat patientarbete"),
+    3: ("other work", "övrigt arbete"),
+}
+
+#: balancing action key → its name (English, Swedish)
+ACTIONS: dict[str, tuple[str, str]] = {
+    "move": ("move capacity", "omfördela kapacitet"),
+    "increase": ("grow capacity", "öka kapacitet"),
+    "reduction": ("reduce capacity (savings)", "minska kapacitet (besparing)"),
+    "purchase": ("buy care", "köpa vård"),
+    "postpone": ("prioritise: postpone", "prioritera: skjuta upp"),
+    "unmet": ("prioritise: not given", "prioritera: ges inte"),
+    "waiting_list": ("shorten waiting lists", "korta väntelistor"),
+}
+
+
+def tier_name(tier: int, lang: str = "en") -> str:
+    """The roster tier's name in ``lang`` (``tier N`` for an unknown tier)."""
+    names = TIERS.get(int(tier))
+    if names is None:
+        return f"tier {tier}"
+    return names[1] if lang == "sv" else names[0]
+
+
+def action_name(key: str, lang: str = "en") -> str:
+    """The balancing action's name in ``lang`` (the key itself when unknown)."""
+    names = ACTIONS.get(str(key))
+    if names is None:
+        return str(key)
+    return names[1] if lang == "sv" else names[0]
+
+
+_TIER_WORD = re.compile(r"\btier[ -]([123])\b")
+
+
+def in_words(line: str) -> str:
+    """``tier 2`` / ``tier-1`` in a line → the tier's name."""
+    return _TIER_WORD.sub(lambda m: tier_name(int(m.group(1))), line)
+
+
+def name_columns(df: pd.DataFrame) -> pd.DataFrame:
+    """A ``tier_name`` column for ``tier``, an ``action_name`` column for ``action``, added
+    last (the columns before keep their places for whoever reads them by position)."""
+    out = df
+    for key, new, fn in (("tier", "tier_name", tier_name), ("action", "action_name", action_name)):
+        if key in out.columns and new not in out.columns:
+            values = [fn(v) if pd.notna(v) else "" for v in out[key]]
+            out = out.copy()
+            out[new] = values
+    return out
+
+
+def apply(result: Result) -> None:
+    """Name tiers and actions in ``result`` (and its scenario parts): table columns and the
+    explanation lines."""
+    for part in [result, *result.parts.values()]:
+        part.tables = {name: name_columns(df) for name, df in part.tables.items()}
+        part.explanation = [in_words(e) for e in part.explanation]
