@@ -12,7 +12,8 @@ A column's unit is read from its name, the same words every level uses:
 Whole-number columns and columns named ``*_exact`` (the unrounded figure beside its rounded
 one: ``beds_exact`` beside ``beds_planned``) are never touched. The tables another level or
 the follow-up reads back (:data:`MACHINE_TABLES`) keep full precision in CSV (a rounded goal
-would change the plan made from it); their Excel copy is rounded like the rest. ``result.json`` keeps full precision.
+would change the plan made from it); their Excel copy is rounded like the rest.
+``result.json`` keeps full precision.
 """
 
 from __future__ import annotations
