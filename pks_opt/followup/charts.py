@@ -3,8 +3,9 @@ the waiting list, actual against forecast (one panel per planning object, at mos
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from pks_opt.i18n import Messages
 from pks_opt.result import Result
 
 if TYPE_CHECKING:
@@ -20,7 +21,6 @@ def followup_charts(result: Result, lang: str = "en") -> dict[str, Figure]:
     from pks_opt.i18n import messages
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
     df = result.tables.get("followup")
     if df is None or df.empty:
@@ -29,8 +29,19 @@ def followup_charts(result: Result, lang: str = "en") -> dict[str, Figure]:
     objects = list(dict.fromkeys(df["planning_object"]))[:MAX_PANELS]
     cols = min(3, len(objects))
     rows = (len(objects) + cols - 1) // cols
-    out: dict[str, Figure] = {}
+    return {
+        "production_followup": _production_figure(result, df, objects, (rows, cols), m),
+        "queue_followup": _queue_figure(result, df, objects, (rows, cols), m),
+    }
 
+
+def _production_figure(
+    result: Result, df: Any, objects: list[str], shape: tuple[int, int], m: Messages
+) -> Figure:
+    """Per object: production actual (bars) against the plan, the cumulative deviation."""
+    import matplotlib.pyplot as plt
+
+    rows, cols = shape
     fig, axes = plt.subplots(rows, cols, figsize=(5 * cols, 3.2 * rows), squeeze=False)
     for ax, o in zip(axes.flat, objects, strict=False):
         d = df[df["planning_object"] == o]
@@ -75,8 +86,16 @@ def followup_charts(result: Result, lang: str = "en") -> dict[str, Figure]:
         fontsize=11,
     )
     fig.tight_layout()
-    out["production_followup"] = fig
+    return fig
 
+
+def _queue_figure(
+    result: Result, df: Any, objects: list[str], shape: tuple[int, int], m: Messages
+) -> Figure:
+    """Per object: the waiting list, actual against forecast, and the inflow's deviation."""
+    import matplotlib.pyplot as plt
+
+    rows, cols = shape
     fig, axes = plt.subplots(rows, cols, figsize=(5 * cols, 3.2 * rows), squeeze=False)
     for ax, o in zip(axes.flat, objects, strict=False):
         d = df[df["planning_object"] == o]
@@ -120,8 +139,7 @@ def followup_charts(result: Result, lang: str = "en") -> dict[str, Figure]:
     fig.legend(handles, labels, loc="upper right", fontsize=8)
     fig.suptitle(m.text("plot", "fu_queue_title", instance=result.instance), fontsize=11)
     fig.tight_layout()
-    out["queue_followup"] = fig
-    return out
+    return fig
 
 
 TIER_NAMES = {
