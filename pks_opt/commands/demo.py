@@ -219,6 +219,7 @@ def demo(out: Path) -> None:
                 args += ["--out", str(out / sub)]
             if _takes_lang(main, args):
                 args += ["--lang", lang]
+            title = m.get("demo_steps", sub or "trace", default=title)
             click.echo(f"[{i:2}/{len(DEMO_STEPS)}] {title} ... ", nl=False)
             try:
                 code, err = _run_quiet(main, args)

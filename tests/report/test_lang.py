@@ -110,3 +110,13 @@ def test_follow_up_charts_and_summary_follow_lang(tmp_path: Path, lang: str) -> 
     else:
         assert "actual against plan" in text
     del out
+
+
+def test_every_demo_step_has_its_title_in_both_languages() -> None:
+    from pks_opt.commands.demo import DEMO_STEPS
+
+    en, sv = catalogue("en")["demo_steps"], catalogue("sv")["demo_steps"]
+    for title, sub, _argv in DEMO_STEPS:
+        key = sub or "trace"
+        assert en[key] == title, key  # the English title is the one the step names in code
+        assert sv[key] and sv[key] != title, key
