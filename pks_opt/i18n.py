@@ -17,6 +17,9 @@ from typing import Any
 import yaml
 
 LANGUAGES = ("sv", "en")
+#: libyaml's safe loader when built in (the catalogues load in milliseconds: a command's summary,
+#: also the one printed on an interrupt, reads one)
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 #: the language when none is asked for (tests and docs quote the English texts)
 DEFAULT_LANG = "en"
 
@@ -31,7 +34,7 @@ def catalogue(lang: str) -> dict[str, Any]:
     """The whole catalogue of ``lang`` (nested dicts of strings)."""
     if lang not in LANGUAGES:
         raise ValueError(f"language must be one of {', '.join(LANGUAGES)}, not {lang!r}")
-    data = yaml.safe_load(_messages_file(f"{lang}.yaml").read_text(encoding="utf-8"))
+    data = yaml.load(_messages_file(f"{lang}.yaml").read_text(encoding="utf-8"), Loader=_LOADER)
     if not isinstance(data, dict):
         raise ValueError(f"message catalogue {lang}.yaml is not a mapping")
     return data
@@ -41,7 +44,7 @@ def catalogue(lang: str) -> dict[str, Any]:
 def explain_patterns() -> list[tuple[str, re.Pattern[str]]]:
     """(key, regex) of the explanation lines the levels write in English, in match order."""
     text = _messages_file("explain_patterns.yaml").read_text(encoding="utf-8")
-    data = yaml.safe_load(text) or {}
+    data = yaml.load(text, Loader=_LOADER) or {}
     return [(str(k), re.compile(str(v))) for k, v in data.items()]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -219,6 +220,7 @@ def demo(out: Path) -> None:
                 args += ["--out", str(out / sub)]
             if _takes_lang(main, args):
                 args += ["--lang", lang]
+            title = _title(title, sub, m)
             click.echo(f"[{i:2}/{len(DEMO_STEPS)}] {title} ... ", nl=False)
             try:
                 code, err = _run_quiet(main, args)
@@ -241,6 +243,14 @@ def demo(out: Path) -> None:
     if report is not None:
         click.echo(m.text("summary", "demo_open", report=report))
     sys.exit(1 if failed else 0)
+
+
+def _title(title: str, sub: str | None, m: Any) -> str:
+    """The step's title in ``m``'s language: the catalogue's ``demo_steps`` when it holds this
+    step (its English text is the title in code), else the title as written."""
+    key = sub or "trace"
+    known = messages("en").get("demo_steps", key, default="") == title
+    return m.get("demo_steps", key, default=title) if known else title
 
 
 def _takes_lang(main: click.Group, args: list[str]) -> bool:

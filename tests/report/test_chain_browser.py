@@ -62,7 +62,7 @@ def test_chain_sections_charts_findings(
         assert target.evaluate("s => s.id") == href[1:]
     if lang == "sv":  # one full page is enough to look at; sections in both languages
         page.screenshot(path=str(shots / f"chain-{lang}-full.png"), full_page=True)
-    page.screenshot(path=str(shots / f"chain-{lang}-overview.png"))
+    page.locator("#overview").screenshot(path=str(shots / f"chain-{lang}-overview.png"))
     for kind in KINDS:
         page.locator(f"section.level[data-kind={kind}]").first.screenshot(
             path=str(shots / f"chain-{lang}-{kind}.png")

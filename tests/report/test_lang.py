@@ -110,3 +110,29 @@ def test_follow_up_charts_and_summary_follow_lang(tmp_path: Path, lang: str) -> 
     else:
         assert "actual against plan" in text
     del out
+
+
+def test_every_demo_step_has_its_title_in_both_languages() -> None:
+    from pks_opt.commands.demo import DEMO_STEPS
+
+    en, sv = catalogue("en")["demo_steps"], catalogue("sv")["demo_steps"]
+    for title, sub, _argv in DEMO_STEPS:
+        key = sub or "trace"
+        assert en[key] == title, key  # the English title is the one the step names in code
+        assert sv[key] and sv[key] != title, key
+
+
+def test_demo_in_swedish(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pks_opt.commands import demo as demo_module
+
+    first = demo_module.DEMO_STEPS[0]  # the seeds' inpatient need: closed form, fast
+    monkeypatch.setattr(demo_module, "DEMO_STEPS", [first])
+    out = tmp_path / "demo"
+    res = CliRunner().invoke(main, ["demo", "--out", str(out), "--lang", "sv"])
+    assert res.exit_code == 0, res.output
+    lines = res.output.strip().splitlines()
+    assert lines[0].startswith(f"[ 1/1] {catalogue('sv')['demo_steps']['need-seed']} ... Optimal")
+    assert "begränsande kapaciteter" in lines[0]
+    assert lines[-1] == f"öppna {out / 'report.html'} i en webbläsare för att läsa rapporten"
+    env = (out / "need-seed" / "result.json").read_text(encoding="utf-8")
+    assert "need_vs_available.png" in env  # its chart drawn (in Swedish: the step had --lang)

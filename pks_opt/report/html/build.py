@@ -61,6 +61,9 @@ WHOLE = re.compile(
 )
 
 
+#: free-text columns whose clauses the explanation patterns know (the roster's reasons per
+#: short cell, a cause): shown translated clause by clause, still marked free text
+PHRASES = {"reasons", "cause"}
 #: columns of free text a level writes in English (kept as written; see docs/report.md)
 FREE_TEXT = {
     "detail",
@@ -271,6 +274,8 @@ def value_text(col: str, v: Any, m: Messages) -> str:
         text = str(v)
         if text in ("True", "False"):
             return m.ui("yes") if text == "True" else m.ui("no")
+        if col in PHRASES and m.lang != "en":
+            return explain.phrase(text, m)
         return m.term(text) if m.has("values", text) else explain.readable(text, m)
     col = col.lower()
     if MONEY.search(col):
