@@ -557,7 +557,8 @@ def cycle_result(
         status = first.status if not first.status.has_solution else need.status
     elif failed:
         status = failed[0].balance.status
-    elif all(s is SolveStatus.OPTIMAL for s in statuses):
+    elif all(s in (SolveStatus.OPTIMAL, SolveStatus.COMPUTED) for s in statuses):
+        # a calculation (the need, the dimensioning) is as good as proven
         status = SolveStatus.OPTIMAL
     else:
         status = SolveStatus.FEASIBLE
