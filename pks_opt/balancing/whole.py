@@ -14,8 +14,9 @@ the stages are solved with activities continuous and the plan is then rounded:
 4. where step 3 left more unmet than the proven plan had (rounding remainders), one activity
    at a time is given back to production — at the home unit first, then at the capable units
    — where every capacity row it loads has room for it (and its feedback cap and the budgets
-   allow), so the rounding never breaks a row and leaves at most the remainders that no unit
-   had room for.
+   allow), else bought on an option of the object whose contract has room for a whole activity
+   and whose price the budgets allow (tiers in order), so the rounding never breaks a row and
+   leaves at most the remainders that no unit and no contract had room for.
 
 Capacity actions (moves, shifts in time, increases) are hours and stay as solved.
 """
@@ -72,7 +73,10 @@ def round_plan(data: BalancingData, values: Values) -> Rounding:
         made[(v, o, p)] += x
     for (h, o, p), x in out["q"].items():
         made[(h, o, p)] += x
-    state = _State(data, out, slack, budget, made)
+    bought: dict[tuple[int, str], float] = defaultdict(float)
+    for (_h, _o, p, t), b in out["buy"].items():
+        bought[(t, p)] += b
+    state = _State(data, out, slack, budget, made, bought)
     extra = 0.0
     for key, s in sorted(out["s"].items()):
         over = s - values["s"].get(key, 0.0)
@@ -106,6 +110,7 @@ class _State:
     slack: dict[Key3, float]
     budget: dict[str, float]
     made: dict[Key3, float]
+    bought: dict[tuple[int, str], float]
 
     def give_back(self, key: Key3, producers: list[str]) -> bool:
         """Produce one more activity of ``key``'s unmet need where every row has room."""
@@ -127,6 +132,30 @@ class _State:
                     self.budget[u] -= cost
             self.made[(v, o, p)] += 1.0
             self.out["x"][(h, v, o, p)] += 1.0
+            self.out["s"][key] -= 1.0
+            return True
+        return self.buy_one(key)
+
+    def buy_one(self, key: Key3) -> bool:
+        """Buy one more activity of ``key`` where a contract and the budgets have room."""
+        h, o, p = key
+        options = [
+            (t, pur) for t, pur in enumerate(self.data.purchases) if pur.planning_object == o
+        ]
+        for t, pur in sorted(options, key=lambda tp: (tp[1].tier.rank, tp[1].price_per_activity)):
+            if (h, o, p, t) not in self.out["buy"]:
+                continue
+            cap = pur.capacity_per_period
+            if cap is not None and self.bought[(t, p)] + 1 > cap + SNAP:
+                continue
+            cost = pur.price_per_activity
+            if any(self.budget.get(u, math.inf) < cost - SNAP for u in (h, TOTAL)):
+                continue
+            for u in (h, TOTAL):
+                if u in self.budget:
+                    self.budget[u] -= cost
+            self.bought[(t, p)] += 1.0
+            self.out["buy"][(h, o, p, t)] += 1.0
             self.out["s"][key] -= 1.0
             return True
         return False

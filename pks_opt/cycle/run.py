@@ -547,8 +547,10 @@ def _cycle_status(
         return first.status if not first.status.has_solution else need.status
     if failed:
         return failed[0].balance.status
-    if all(s is SolveStatus.OPTIMAL for s in statuses):
-        return SolveStatus.OPTIMAL
+    if all(s in (SolveStatus.OPTIMAL, SolveStatus.COMPUTED) for s in statuses):
+        return (
+            SolveStatus.OPTIMAL
+        )  # a calculation (the need, the dimensioning) is as good as proven
     return SolveStatus.FEASIBLE
 
 
