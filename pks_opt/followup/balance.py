@@ -84,6 +84,13 @@ def read_balance_folder(folder: str | Path, year: str | None = None) -> BalanceF
         ("unit", "resource", "period", "available_after"),
         missing=missing,
     )
+    for df, name in ((goals, GOALS_FILE), (capacity, UTILISATION_FILE)):
+        if df.empty:
+            raise InputError(
+                "no rows after the header: a balance result has a row per unit and quarter",
+                file=str(folder / name),
+                row=2,
+            )
     check_result_ids(goals, ("unit", "planning_object", "period"), str(folder / GOALS_FILE))
     check_result_ids(capacity, ("unit", "resource", "period"), str(folder / UTILISATION_FILE))
     check_result_numbers(goals, ("goal", "need"), str(folder / GOALS_FILE))

@@ -903,6 +903,13 @@ BALANCE_FOLLOWUP_DAMAGED: list[tuple[str, str, Callable[[list[str]], None], str]
         lambda lines: lines.__setitem__(1, lines[1].replace("IVA,", ",", 1)),
         "row 2, field 'unit': missing value",
     ),
+    # the error named '--year' and no file ("no period of year 2027 (periods: )")
+    (
+        "header only",
+        "production_goals.csv",
+        lambda lines: lines.__delitem__(slice(1, -1)),  # the last line break kept
+        "row 2: no rows after the header: a balance result has a row per unit and quarter",
+    ),
 ]
 
 
