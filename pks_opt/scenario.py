@@ -54,14 +54,14 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from annotated_types import Len
 from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
     Discriminator,
+    Field,
     StrictStr,
     Tag,
     TypeAdapter,
@@ -202,6 +202,12 @@ def _finite_number(v: Any) -> Any:
 Number = Annotated[Any, AfterValidator(_finite_number)]
 
 
+def _exactly_true(v: Any) -> Any:
+    if v is not True:
+        raise ValueError("must be true")
+    return v
+
+
 class _Change(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -221,25 +227,25 @@ class _TableChange(_Change):
 class SetChange(_TableChange):
     """Replace values (a new column is added)."""
 
-    set: Annotated[dict[Any, Any], Len(min_length=1)]
+    set: Annotated[dict[Any, Any], Field(min_length=1)]
 
 
 class ScaleChange(_TableChange):
     """Multiply numeric values."""
 
-    scale: Annotated[dict[Any, Number], Len(min_length=1)]
+    scale: Annotated[dict[Any, Number], Field(min_length=1)]
 
 
 class AddChange(_TableChange):
     """Add to numeric values."""
 
-    add: Annotated[dict[Any, Number], Len(min_length=1)]
+    add: Annotated[dict[Any, Number], Field(min_length=1)]
 
 
 class RemoveChange(_TableChange):
     """Delete the matching rows."""
 
-    remove: Literal[True]
+    remove: Annotated[Any, AfterValidator(_exactly_true)]
 
 
 class AppendChange(_Change):

@@ -212,6 +212,11 @@ ERRORS = [
         "changes:\n  - parameters: {bed_rounding: sideways}\n",
         "s.yaml change 1, field 'parameters.bed_rounding'",
     ),
+    ("changes:\n  - {table: demand, remove: 1}\n", "s.yaml change 1, field 'remove': must be true"),
+    (
+        "changes:\n  - {table: beds, where: {unit: WARD}, append: [{unit: WARD}]}\n",
+        "s.yaml change 1, field 'where': 'append' takes no 'where'",
+    ),
     ("changes: []\n", "s.yaml, field 'changes': 'changes' must be a non-empty list"),
     ("changes: [unclosed\n", "s.yaml: malformed YAML"),
 ]

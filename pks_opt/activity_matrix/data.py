@@ -25,7 +25,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Set
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
@@ -387,6 +387,13 @@ class MatrixData(Frozen):
         """Most sessions of ``tid`` a week may hold: its weekly need, raised by pins."""
         pins = sum(1 for p in self.pins if p.activity_type == tid)
         return max(self.weekly_need(tid), pins)
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy; with ``update`` re-validated like data read from files (pydantic's own
+        ``model_copy(update=…)`` skips every check)."""
+        if not update:
+            return super().model_copy(deep=deep)
+        return self.model_validate(self.model_dump() | dict(update))
 
     def replace(self, **fields: Any) -> MatrixData:
         """A copy with ``fields`` replaced, re-validated (``model_copy(update=…)`` is not)."""

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from pks_opt.commands.common import finish, handles_input_errors, lang_option, output_options
+from pks_opt.constants import DEFAULT_TIME_LIMIT_S
 from pks_opt.result import Result
 
 
@@ -37,7 +38,7 @@ from pks_opt.result import Result
     "--time-limit",
     "time_limit",
     type=click.FloatRange(min=0.1),
-    default=60.0,
+    default=DEFAULT_TIME_LIMIT_S,
     show_default=True,
     help="Wall-clock seconds for all stages (with --deterministic: "
     "CP-SAT work units, repeatable, often 2-3x as many wall seconds).",

@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from pydantic import Field, ValidationError, model_validator
 
@@ -351,6 +351,13 @@ class PlanData(Frozen):
             return self
         params = self.parameters.model_copy(update={"goal_tolerance": tolerance})
         return self.model_copy(update={"parameters": params})
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy; with ``update`` re-validated like data read from files (pydantic's own
+        ``model_copy(update=…)`` skips every check)."""
+        if not update:
+            return super().model_copy(deep=deep)
+        return self.model_validate(self.model_dump() | dict(update))
 
     def replace(
         self,

@@ -17,6 +17,7 @@ from pks_opt.result import SolveStatus
 from .helpers import delivered, grid, solve, write_instance
 
 
+@pytest.mark.rule("activity_matrix", "R0", "R1")
 def test_capability_only_capable_rooms(tmp_path: Path) -> None:
     # R1 general, R2 endoscopy; 1 session; gastro needs endoscopy and 2 sessions.
     # Only R2 can hold gastro → 1 delivered, 1 short (weight 1) → objective 1.
@@ -38,6 +39,7 @@ def test_capability_only_capable_rooms(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.rule("activity_matrix", "R0")
 def test_closed_sessions_are_not_used(tmp_path: Path) -> None:
     # 1 room, am + pm, pm closed; A needs 2 → only am → 1 delivered, grid shows 'closed'.
     inst = write_instance(
@@ -54,6 +56,7 @@ def test_closed_sessions_are_not_used(tmp_path: Path) -> None:
     assert "the rooms have 1 open session a week" in res.explanation[0]
 
 
+@pytest.mark.rule("activity_matrix", "R3")
 def test_staff_availability_limits_sessions(tmp_path: Path) -> None:
     # 2 rooms, 2 days × 1 session; cardio needs 1 physician per session and 4 sessions.
     # One physician, absent on Tuesday → 1 physician session → 1 cardio session.
@@ -77,6 +80,7 @@ def test_staff_availability_limits_sessions(tmp_path: Path) -> None:
     assert sg.loc[sg["staff"] == "P1", "Tue"].item() == "absent"
 
 
+@pytest.mark.rule("activity_matrix", "R2")
 def test_staff_pool_and_specialty(tmp_path: Path) -> None:
     # 2 rooms, 1 session. gastro needs 1 physician + 2 nurses; nurse pool of 3; physicians:
     # G (gastro) and O (other only). gastro needs 2 sessions → nurses (3 // 2 = 1) and
@@ -142,6 +146,7 @@ def test_same_day_shortfall_by_day(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.rule("activity_matrix", "R6")
 def test_same_day_follows_inflow_profile(tmp_path: Path) -> None:
     # 7 same-day sessions a week, inflow shares 26/24/18/17/15 %: quotas 1.82, 1.68, 1.26,
     # 1.19, 1.05 → floors 1 each (5), the 2 left go to the largest remainders (Mon .82,
@@ -165,6 +170,7 @@ def test_same_day_follows_inflow_profile(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.rule("activity_matrix", "R1")
 def test_priority_order_of_shortfalls(tmp_path: Path) -> None:
     # 1 room × 2 sessions. A (priority 1) needs 2, B (priority 2) needs 3.
     # Any split leaves 3 sessions short; strict priority gives both cells to A.
@@ -270,6 +276,7 @@ def test_room_fit_keeps_equipped_rooms_free(tmp_path: Path) -> None:
     assert res.stages[-1].name == "room-fit" and res.stages[-1].objective == 0
 
 
+@pytest.mark.rule("activity_matrix", "R5")
 def test_at_most_per_day(tmp_path: Path) -> None:
     # 1 room × 2 sessions × 2 days; gastro needs 4 but at most 1 a day → 2 delivered,
     # one per day; the explanation names the rule.
@@ -287,6 +294,7 @@ def test_at_most_per_day(tmp_path: Path) -> None:
     assert "the at-most rules allow 2 gastro sessions a week" in res.explanation[0]
 
 
+@pytest.mark.rule("activity_matrix", "R6")
 def test_at_least_per_day_beats_planned(tmp_path: Path) -> None:
     # 1 room × 1 session, Mon + Tue. Rule: A at least 1 every day (stage 1), A needs only 1;
     # B (priority 1) needs 2. Stage 1 gives A both days (its weekly cap rises to 2), so B
@@ -304,6 +312,7 @@ def test_at_least_per_day_beats_planned(tmp_path: Path) -> None:
     assert res.stages[0].objective == 0
 
 
+@pytest.mark.rule("activity_matrix", "R4")
 def test_pinned_cell_is_kept(tmp_path: Path) -> None:
     # 1 room × am/pm; A and B need 1 each; B pinned to the morning → A in the afternoon.
     # Unpinned, A (listed first, same priority) could take either; the pin decides.
@@ -321,6 +330,7 @@ def test_pinned_cell_is_kept(tmp_path: Path) -> None:
     assert a.set_index("session")["pinned"].to_dict() == {"am": True, "pm": False}
 
 
+@pytest.mark.rule("activity_matrix", "R4", "R5")
 def test_pins_against_rules_are_infeasible_and_explained(tmp_path: Path) -> None:
     # Two gastro sessions pinned on Monday but at most 1 a day: no matrix exists.
     inst = write_instance(

@@ -61,3 +61,21 @@ def test_files_still_name_file_row_and_field(tmp_path: Path) -> None:
         read_matrix(write_instance(tmp_path / "i", tables, days=[0, 1]))
     text = str(err.value)
     assert "pinned.csv" in text and "row 2" in text and "room" in text and "closed" in text
+
+
+def test_model_copy_with_update_is_checked_too(tmp_path: Path) -> None:
+    # pydantic's model_copy(update=…) skips validation; MatrixData's re-validates
+    data = _data(tmp_path)
+    bad = (Pin(room="R9", weekday=0, session="am", activity_type="A"),)
+    with pytest.raises(ValidationError, match="room 'R9'"):
+        data.model_copy(update={"pins": bad})
+    assert data.model_copy() == data
+
+
+def test_plan_data_model_copy_is_checked_too() -> None:
+    from pks_opt.production_plan.data import read_plan
+
+    plan = read_plan(Path(__file__).resolve().parents[2] / "instances" / "clinic-plan")
+    with pytest.raises(ValidationError, match="at least one week"):
+        plan.model_copy(update={"weeks": ()})
+    assert plan.model_copy(update={"unit": "X"}).unit == "X"

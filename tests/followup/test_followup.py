@@ -137,6 +137,7 @@ def test_bad_actuals_exit_2_with_file_row_field(tmp_path: Path, edit, message: s
     assert not out.exists()
 
 
+@pytest.mark.rule("production_plan", "R0")
 def test_replan_locks_the_weeks_done_and_catches_up_the_goal(tmp_path: Path) -> None:
     # 4 weeks, goal 40 (annual 520 × 4/52), 20 waiting, 10 joining a week, 20 h a week (1 h
     # each). Weeks 1-2 went 5, 5 (sick leave), the queue 25, 30. From week 3 the goal needs

@@ -16,7 +16,7 @@ from pks_opt.commands import main
 from pks_opt.milp import MILP_BACKENDS, MilpOutcome
 from pks_opt.production_plan import milp as plan_milp
 from pks_opt.production_plan.data import read_plan
-from pks_opt.production_plan.solution import closed_form
+from pks_opt.production_plan.solution import closed_form, relief_hours
 from pks_opt.result import SolveStatus
 
 from .tiny import one_resource, weekly_inflow, write_instance
@@ -52,6 +52,7 @@ def relief_instance(folder: Path, hours_per_week: float) -> Path:
     )
 
 
+@pytest.mark.rule("production_plan", "C1", "C2", "C3")
 def test_closed_form_relief_and_littles_law(tmp_path: Path) -> None:
     # Needed by week 4: 100 + 4·10 − 60 = 80 activities → relief 80 / 4 = 20 per week flat, or
     # 80 / (1 + 1 + 0.5 + 0.5) = 26.67 per normal week (13.33 in a half week).
@@ -62,8 +63,11 @@ def test_closed_form_relief_and_littles_law(tmp_path: Path) -> None:
     assert cf.relief_production_per_week == pytest.approx(20)
     assert cf.relief_production_per_normal_week == pytest.approx(80 / 3)
     assert cf.littles_law_target_queue == pytest.approx(60)
+    # C3: relief hours per normal week = relief per normal week × 1 h per activity
+    assert relief_hours(data, {"a": cf})["doc"] == pytest.approx(80 / 3)
 
 
+@pytest.mark.rule("production_plan", "C1")
 @pytest.mark.parametrize("backend", MILP_BACKENDS)
 def test_reachable_target_is_in_line_with_the_closed_form(tmp_path: Path, backend: str) -> None:
     # 30 h per normal week gives up to 30 + 30 + 15 + 15 = 90 ≥ 80: the target is reached, so
@@ -219,6 +223,7 @@ def balance_dir(tmp_path: Path, text: str = GOALS, utilisation: str | None = Non
     return d
 
 
+@pytest.mark.rule("production_plan", "R6", "R9b")
 def test_from_balance_hands_over_goals_need_and_capacity(tmp_path: Path) -> None:
     # Week w is period w (periods P1..P4: not quarters, so the weeks are split evenly).
     # a's goals bind per quarter: 12, 8, 0, 10. Its inflow keeps only the

@@ -23,6 +23,7 @@ from .tiny import column, one_resource, production, solve, weekly_inflow, write_
 pytestmark = pytest.mark.parametrize("backend", MILP_BACKENDS)
 
 
+@pytest.mark.rule("production_plan", "R1")
 def test_queue_dynamics_with_other_removals(tmp_path: Path, backend: str) -> None:
     # q0 = 20, inflow 10/week, 2 removed otherwise per week, 3 weeks; target 5 by week 3 and a
     # horizon goal of 39: reaching 5 needs Σx ≥ 20 + 30 − 6 − 5 = 39, the goal caps it at 39
@@ -54,6 +55,7 @@ def test_queue_dynamics_with_other_removals(tmp_path: Path, backend: str) -> Non
     assert production(res, "a", "production_plan_no_reduction") == [13, 13, 13]
 
 
+@pytest.mark.rule("production_plan", "R2")
 def test_capacity_bounds_production_and_is_reported(tmp_path: Path, backend: str) -> None:
     # Two objects share 10 doctor hours a week; a needs 1 h, b 2 h per activity. Each waits 30
     # with a target of 0 by week 2 (1 per patient above it; wait term switched off), both
@@ -82,6 +84,7 @@ def test_capacity_bounds_production_and_is_reported(tmp_path: Path, backend: str
     assert res.kpis["unused_capacity_hours"] == 0
 
 
+@pytest.mark.rule("production_plan", "R9")
 @pytest.mark.parametrize("first", ["a", "b"])
 def test_higher_priority_protected_first(tmp_path: Path, backend: str, first: str) -> None:
     # a and b: 20 waiting each, no inflow, target 0 from week 1, 1 h per activity, 10 h a week.
@@ -124,6 +127,7 @@ def test_higher_priority_protected_first(tmp_path: Path, backend: str, first: st
     assert any("resource doc fully used in 2 week(s)" in line for line in res.explanation)
 
 
+@pytest.mark.rule("production_plan", "R7", "R8")
 def test_levelling_spreads_a_lumpy_inflow(tmp_path: Path, backend: str) -> None:
     # q0 = 10, inflow 0, 20, 0, 20; horizon goal 40. The even plan 10, 10, 10, 10 meets the goal
     # exactly with no change and no deviation (queue 0, 10, 0, 10 never negative): optimum 0.
@@ -142,6 +146,7 @@ def test_levelling_spreads_a_lumpy_inflow(tmp_path: Path, backend: str) -> None:
     assert res.status is SolveStatus.OPTIMAL
 
 
+@pytest.mark.rule("production_plan", "R3")
 def test_without_levelling_production_chases_the_queue(tmp_path: Path, backend: str) -> None:
     # Same inflow, but max queue 0 (1 per patient-week above it), no levelling and no price on
     # production above the goal: every week clears its queue, x = q_start + inflow:
@@ -163,6 +168,7 @@ def test_without_levelling_production_chases_the_queue(tmp_path: Path, backend: 
     assert column(res, "a", "queue_end") == [0, 0, 0, 0]
 
 
+@pytest.mark.rule("production_plan", "R6")
 def test_goal_met_and_goal_shortfall_reported(tmp_path: Path, backend: str) -> None:
     # 100 waiting, no inflow, horizon goal 50 over 2 weeks. With 30 h/week: x = 25, 25 (goal met,
     # even). With 20 h/week: at most 40, so x = 20, 20 and a shortfall of 10 activities.
@@ -185,6 +191,7 @@ def test_goal_met_and_goal_shortfall_reported(tmp_path: Path, backend: str) -> N
         assert len(res.tables["feedback"]) == (1 if short else 0)
 
 
+@pytest.mark.rule("production_plan", "R3")
 def test_max_queue_excess_reported_per_week(tmp_path: Path, backend: str) -> None:
     # q0 = 30, inflow 10/week, at most 15 a week, max queue 20, no goal and no reduction goal:
     # production follows need (the net inflow, 10 a week), so the queue stays at 30, 10 above
@@ -219,6 +226,7 @@ def test_max_queue_excess_reported_per_week(tmp_path: Path, backend: str) -> Non
     assert column(res, "a", "queue_end")[-1] == 20
 
 
+@pytest.mark.rule("production_plan", "R4", "R11")
 def test_littles_law_wait_drives_production(tmp_path: Path, backend: str) -> None:
     # Max wait 1 week: the queue at the end of week w must be served by the next week's
     # production (the window wraps round: week 2's queue by week 1's, a rolling plan).
@@ -249,6 +257,7 @@ def test_littles_law_wait_drives_production(tmp_path: Path, backend: str) -> Non
     assert res.kpis["weeks_above_target_wait"] == 0
 
 
+@pytest.mark.rule("production_plan", "R5")
 def test_reduction_goal_versus_none_side_by_side(tmp_path: Path, backend: str) -> None:
     # q0 = 20, inflow 10/week, no goal, target 0 by week 2. With the reduction goal, need is
     # the inflow plus the agreed reduction: 20 + 20 − 0 = 40 over two equal weeks, x = 20, 20,
@@ -326,6 +335,7 @@ def test_objective_recomputed_matches_the_solver(tmp_path: Path, backend: str) -
         assert sol.production["a"][w] + 1.5 * sol.production["b"][w] <= avail + 1e-9
 
 
+@pytest.mark.rule("production_plan", "R4", "R8")
 def test_wait_window_and_steady_rate(backend: str) -> None:
     # Pure helpers (backend unused): a 2.5-week wait is served by the next 3 weeks, wrapping.
     assert wait_window(0, 2.5, 6) == (1, 2, 3)
@@ -338,6 +348,7 @@ def test_wait_window_and_steady_rate(backend: str) -> None:
     assert steady_rate((0, 0), (0.0, 0.0)) == 0.0
 
 
+@pytest.mark.rule("production_plan", "R10")
 def test_rounding_cuts_keep_the_integer_optimum(tmp_path: Path, backend: str) -> None:
     # R10 cuts (and the queue ≥ frac(c) bounds) only tighten the LP relaxation: with fractional
     # inflow every excess term gets a rounding cut, yet the proven optimum must equal the best
@@ -388,6 +399,7 @@ def test_rounding_cuts_keep_the_integer_optimum(tmp_path: Path, backend: str) ->
     )
 
 
+@pytest.mark.rule("production_plan", "R11")
 def test_no_goal_plans_the_relief_not_more(tmp_path: Path, backend: str) -> None:
     # The 26-week example: inflow 30 a week, 1 200 waiting, target 390 by week 26, max
     # wait 13 weeks, 100 h a week (1 h each), no goal. Need = inflow + the agreed reduction:

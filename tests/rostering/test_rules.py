@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from pks_opt.result import SolveStatus
 from pks_opt.rostering import SolveOptions, read_roster, solve_roster
 from pks_opt.rostering.cpsat import STAGE_REST, STAGE_TIER1, STAGE_TIER2
@@ -223,8 +225,8 @@ def test_max_consecutive_days(tmp_path: Path) -> None:
     assert len(sol.assignment) == 4
 
 
+@pytest.mark.rule("rostering", "R9")
 def test_max_weekends(tmp_path: Path) -> None:
-    # rule R9 (max weekends)
     # Saturday 2026-04-04 + 9 days = two weekends (days 0-1 and 7-8). D wanted daily; at most
     # one weekend: one whole weekend (2 days) stays uncovered -> shortfall 2. Leaving either
     # weekend uncovered is equally good, so the test checks the rule, not which weekend.
