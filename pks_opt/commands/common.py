@@ -253,8 +253,11 @@ def summary_lines(result: Result, out: Path | None) -> list[str]:
             if not isinstance(v, dict | list):
                 lines.append(f"  {k}: {_fmt(v)}")
     if result.explanation:
+        from pks_opt.names import in_words
+
+        words = in_words if result.kind == "roster" else str  # tiers by their names
         lines.append("explanation:")
-        lines.extend(f"  {e}" for e in result.explanation)
+        lines.extend(f"  {words(e)}" for e in result.explanation)
     if out is not None:
         lines.append(f"wrote {out}/result.json and {len(result.tables)} table(s)")
     return lines
