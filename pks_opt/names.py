@@ -8,7 +8,7 @@
 - Balancing actions, the seeds' list: move capacity (*omfördela*), grow capacity (*öka
   kapacitet*), buy care (*köpa vårdkapacitet*), prioritise: postpone, or leave need unmet.
 
-Applied where people read them (summaries, explanation lines and a ``*_name`` column for
+Applied where people read them (summaries, printed explanation lines and a ``*_name`` column for
 the key in tables, added last); the keys themselves stay in the tables for machines.
 """
 
@@ -76,8 +76,8 @@ def name_columns(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def apply(result: Result) -> None:
-    """Name tiers and actions in ``result`` (and its scenario parts): table columns and the
-    explanation lines."""
+    """Name tiers and actions in the tables of ``result`` (and of its scenario parts). The
+    explanation lines keep their shapes in ``result.json`` (the HTML report matches them to
+    translate them); the terminal prints them through :func:`in_words`."""
     for part in [result, *result.parts.values()]:
         part.tables = {name: name_columns(df) for name, df in part.tables.items()}
-        part.explanation = [in_words(e) for e in part.explanation]

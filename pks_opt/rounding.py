@@ -68,6 +68,14 @@ def decimals(column: str, values: pd.Series) -> int:
     return 2 if finite.empty or finite.max() < 10 else 1
 
 
+def round_value(name: str, value: Any) -> Any:
+    """One figure (a KPI) rounded to the unit its name says; anything but a float as is."""
+    if not isinstance(value, float) or value != value or value in (float("inf"), float("-inf")):
+        return value
+    keep = decimals(name, pd.Series([value]))
+    return int(round(value)) if keep == 0 else round(value, keep)
+
+
 def for_people(df: pd.DataFrame) -> pd.DataFrame:
     """A copy with every float column rounded to its unit (whole and text columns as they are)."""
     out = df.copy()

@@ -78,21 +78,18 @@ def _need_tables() -> tuple[TableSpec, ...]:
     )
 
 
-def kinds() -> dict[str, KindSpec]:
-    """The template kinds: ``need``, ``balance``, ``plan``, ``matrix``, ``roster``."""
-    from pks_opt.activity_matrix import data as m
+def _specs(req: list[tuple[str, Any]], opt: list[tuple[str, Any]]) -> tuple[TableSpec, ...]:
+    return tuple(TableSpec(n, c, True) for n, c in req) + tuple(
+        TableSpec(n, c, False) for n, c in opt
+    )
+
+
+def _strategic_kinds() -> dict[str, KindSpec]:
     from pks_opt.balancing import data as b
     from pks_opt.capacity_need.data import NeedParameters
-    from pks_opt.production_plan import data as p
-    from pks_opt.rostering import data as r
-
-    def specs(req: list[tuple[str, Any]], opt: list[tuple[str, Any]]) -> tuple[TableSpec, ...]:
-        return tuple(TableSpec(n, c, True) for n, c in req) + tuple(
-            TableSpec(n, c, False) for n, c in opt
-        )
 
     need = _need_tables()
-    balance = need + specs(
+    balance = need + _specs(
         [],
         [
             ("budgets", b.Budget),
@@ -104,73 +101,81 @@ def kinds() -> dict[str, KindSpec]:
             ("waiting_lists", b.WaitingList),
         ],
     )
-    strategic = ("docs/strategic-format.md",)
+    doc = ("docs/strategic-format.md",)
+    both = (("", NeedParameters), ("balancing.", b.BalancingParameters))
     return {
-        "need": KindSpec("strategic", (("", NeedParameters),), need, strategic, "region-small"),
-        "balance": KindSpec(
-            "strategic",
-            (("", NeedParameters), ("balancing.", b.BalancingParameters)),
-            balance,
-            strategic,
-            "region-small",
-        ),
-        "plan": KindSpec(
-            p.INSTANCE_KIND,
-            (("", p.PlanParameters),),
-            specs(
-                [
-                    ("planning_objects", p.PlanningObjectRow),
-                    ("weeks", p.WeekRow),
-                    ("resources", p.ResourceRow),
-                    ("activity_hours", p.ActivityHoursRow),
-                ],
-                [("capacity", p.CapacityRow), ("inflow", p.InflowRow)],
-            ),
-            ("docs/production-plan.md",),
-            "clinic-plan",
-        ),
-        "matrix": KindSpec(
-            m.INSTANCE_KIND,
-            (("", m.MatrixParameters),),
-            specs(
-                [
-                    ("sessions", m.SessionRow),
-                    ("rooms", m.RoomRow),
-                    ("activity_types", m.ActivityTypeRow),
-                    ("activity_staff", m.ActivityStaffRow),
-                    ("staff", m.StaffRow),
-                ],
-                [
-                    ("staff_availability", m.AvailabilityRow),
-                    ("room_closed", m.ClosedRow),
-                    ("same_day", m.SameDayRow),
-                    ("inflow_profile", m.ProfileRow),
-                    ("day_rules", m.DayRuleRow),
-                    ("pinned", m.PinnedRow),
-                    ("plan_mapping", m.MappingRow),
-                ],
-            ),
-            ("docs/activity-matrix.md",),
-            "clinic-matrix",
-        ),
-        "roster": KindSpec(
-            "roster",
-            (("", r.RosterParameters),),
-            specs(
-                [("shifts", r.ShiftRow), ("staff", r.StaffRow)],
-                [
-                    ("demand", r.DemandRow),
-                    ("week_types", r.WeekTypeRow),
-                    ("staff_demand", r.MatrixRow),
-                    ("absences", r.AbsenceRow),
-                    ("wishes", r.WishRow),
-                    ("pinned", r.PinRow),
-                    ("acute_staffing", r.AcuteStaffingRow),
-                ],
-            ),
-            ("docs/rostering.md", "docs/activity-matrix.md"),
-            "ward-roster",
-        ),
+        "need": KindSpec("strategic", (("", NeedParameters),), need, doc, "region-small"),
+        "balance": KindSpec("strategic", both, balance, doc, "region-small"),
+    }
+
+
+def _plan_kind() -> KindSpec:
+    from pks_opt.production_plan import data as p
+
+    tables = _specs(
+        [
+            ("planning_objects", p.PlanningObjectRow),
+            ("weeks", p.WeekRow),
+            ("resources", p.ResourceRow),
+            ("activity_hours", p.ActivityHoursRow),
+        ],
+        [("capacity", p.CapacityRow), ("inflow", p.InflowRow)],
+    )
+    params = (("", p.PlanParameters),)
+    return KindSpec(p.INSTANCE_KIND, params, tables, ("docs/production-plan.md",), "clinic-plan")
+
+
+def _matrix_kind() -> KindSpec:
+    from pks_opt.activity_matrix import data as m
+
+    tables = _specs(
+        [
+            ("sessions", m.SessionRow),
+            ("rooms", m.RoomRow),
+            ("activity_types", m.ActivityTypeRow),
+            ("activity_staff", m.ActivityStaffRow),
+            ("staff", m.StaffRow),
+        ],
+        [
+            ("staff_availability", m.AvailabilityRow),
+            ("room_closed", m.ClosedRow),
+            ("same_day", m.SameDayRow),
+            ("inflow_profile", m.ProfileRow),
+            ("day_rules", m.DayRuleRow),
+            ("pinned", m.PinnedRow),
+            ("plan_mapping", m.MappingRow),
+        ],
+    )
+    params = (("", m.MatrixParameters),)
+    return KindSpec(m.INSTANCE_KIND, params, tables, ("docs/activity-matrix.md",), "clinic-matrix")
+
+
+def _roster_kind() -> KindSpec:
+    from pks_opt.rostering import data as r
+
+    tables = _specs(
+        [("shifts", r.ShiftRow), ("staff", r.StaffRow)],
+        [
+            ("demand", r.DemandRow),
+            ("week_types", r.WeekTypeRow),
+            ("staff_demand", r.MatrixRow),
+            ("absences", r.AbsenceRow),
+            ("wishes", r.WishRow),
+            ("pinned", r.PinRow),
+            ("acute_staffing", r.AcuteStaffingRow),
+        ],
+    )
+    docs = ("docs/rostering.md", "docs/activity-matrix.md")  # staff_demand is the matrix's
+    return KindSpec("roster", (("", r.RosterParameters),), tables, docs, "ward-roster")
+
+
+def kinds() -> dict[str, KindSpec]:
+    """The template kinds: ``need``, ``balance``, ``plan``, ``matrix``, ``roster``."""
+    return {
+        **_strategic_kinds(),
+        "plan": _plan_kind(),
+        "matrix": _matrix_kind(),
+        "roster": _roster_kind(),
     }
 
 

@@ -62,3 +62,13 @@ def test_written_tables(tmp_path) -> None:
     assert row[0].value == 26983 and row[0].number_format == "#,##0"
     assert math.isclose(row[1].value, 0.785) and row[1].number_format == "0.0 %"
     assert wb["production_goals"]["B2"].value == 128.4  # the workbook is for people
+
+
+def test_round_value_for_the_summary_sheet() -> None:
+    from pks_opt.rounding import round_value
+
+    assert round_value("action_cost", 6000000.001089) == 6000000
+    assert round_value("postponed_activity_periods", 1952.889869) == 1952.9
+    assert round_value("max_utilisation_after", 0.9999996) == 1.0
+    assert round_value("weeks", 52) == 52 and round_value("status", "OPTIMAL") == "OPTIMAL"
+    assert math.isnan(round_value("gap", float("nan")))

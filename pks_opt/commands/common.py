@@ -310,8 +310,14 @@ def summary_lines(result: Result, out: Path | None, lang: str = "en") -> list[st
             if not isinstance(v, dict | list):
                 lines.append(m.text("summary", "kpi", name=say.kpi(k), value=_fmt(v, lang)))
     if result.explanation:
+        from pks_opt.names import in_words
+
+        # a roster's tiers by their names (the catalogue names them in another language)
+        named = result.kind == "roster" and lang == "en"
         lines.append(m.text("summary", "explanation"))
-        lines.extend(f"  {say.explain(e)}" for e in result.explanation)
+        lines.extend(
+            f"  {in_words(say.explain(e)) if named else say.explain(e)}" for e in result.explanation
+        )
     if out is not None:
         lines.append(m.text("summary", "wrote", out=out, n=len(result.tables)))
     return lines

@@ -526,8 +526,8 @@ def _object_lines(
             f"{o.id} (priority {o.priority}): queue above its target in {len(missed)} week(s) "
             f"({_weeks_text([weeks[w] for w in missed])}); {at_target}; reaching it needs "
             f"{cf.relief_production_per_week:.1f}/week on average, the plan gives {plan_mean:.1f}"
-            f"; {_why(data, ev, o, span, max(t.target_excess[w] or 0.0 for w in missed))}"
         )
+        lines += _why(data, ev, o, span, max(t.target_excess[w] or 0.0 for w in missed))
     over = _missed(t.queue_excess)
     if over:
         lines.append(
@@ -538,10 +538,10 @@ def _object_lines(
     if late:
         span = sorted({v for w in late for v in (w, *wait_window(w, o.max_wait_weeks, len(weeks)))})
         lines.append(
-            f"{o.id} (priority {o.priority}): expected wait above {o.max_wait_weeks:g} weeks in "
-            f"week(s) {_weeks_text([weeks[w] for w in late])} ({max(t.wait_excess):.0f} patients "
-            f"at most); {_why(data, ev, o, span, max(t.wait_excess))}"
+            f"{o.id}: expected wait above {o.max_wait_weeks:g} weeks in week(s) "
+            f"{_weeks_text([weeks[w] for w in late])}"
         )
+        lines += _why(data, ev, o, span, max(t.wait_excess))
     return lines
 
 
@@ -557,36 +557,42 @@ def _full_weeks(data: PlanData, ev: PlanEvaluation, resource: str, span: list[in
 
 def _why(
     data: PlanData, ev: PlanEvaluation, o: PlanningObject, span: list[int], excess: float
-) -> str:
-    """Why ``o`` misses in the weeks ``span`` (0-based) that decide it: a capacity that binds
-    there (and the higher priorities that share it), or, with capacity free, the rule that
-    holds production back."""
+) -> list[str]:
+    """Why ``o`` misses in the weeks ``span`` (0-based) that decide it, one line of a fixed
+    shape each (the report translates them): a capacity that binds there (and the higher
+    priorities that share it), or, with capacity free, the rule that holds production back;
+    and whether the miss is below one visit (production is whole visits)."""
     weeks = [wk.week for wk in data.weeks]
     full = {r: _full_weeks(data, ev, r, span) for r in o.hours_per_activity}
     binding = {r: ws for r, ws in full.items() if ws}
-    whole = " (less than one visit: production is whole visits per week)" if excess < 1 else ""
+    lines: list[str] = []
     if binding:
         r, ws = max(binding.items(), key=lambda kv: len(kv[1]))
         higher = sorted(
             p.id for p in data.objects if p.priority < o.priority and r in p.hours_per_activity
         )
-        first = f", where higher priorities come first ({', '.join(higher)})" if higher else ""
-        return (
-            f"why: {r} is fully used in week(s) {_weeks_text([weeks[w] for w in ws])}{first}{whole}"
+        line = f"{o.id}: why: {r} is fully used in week(s) {_weeks_text([weeks[w] for w in ws])}"
+        lines.append(
+            f"{line}; higher priorities come first: {', '.join(higher)}" if higher else line
         )
-    res = {x.id: x for x in data.resources}
-    free = {
-        r: sum(res[r].available_hours[w] - ev.used_hours[r][w] for w in span)
-        for r in o.hours_per_activity
-    }
-    r = min(free, key=lambda k: free[k])
-    rule = (
-        "production is held at its agreed goal (more than the goal counts as overproduction)"
-        if any(_at_goal(ev.traces[o.id], i) for i in range(len(o.goal_periods)))
-        else "the plan keeps production level (weekly changes and steps away from a steady "
-        "rate cost change_weight and steady_weight)"
-    )
-    return f"why: not capacity ({r} has {free[r]:.0f} h unused in those weeks): {rule}{whole}"
+    else:
+        res = {x.id: x for x in data.resources}
+        free = {
+            r: sum(res[r].available_hours[w] - ev.used_hours[r][w] for w in span)
+            for r in o.hours_per_activity
+        }
+        r = min(free, key=lambda k: free[k])
+        rule = (
+            "production is held at its agreed goal"
+            if any(_at_goal(ev.traces[o.id], i) for i in range(len(o.goal_periods)))
+            else "the plan keeps production level"
+        )
+        lines.append(
+            f"{o.id}: why: not capacity, {r} has {free[r]:.0f} h unused in those weeks; {rule}"
+        )
+    if excess < 1:
+        lines.append(f"{o.id}: the miss is less than one visit: production is whole visits a week")
+    return lines
 
 
 def _at_goal(t: ObjectTrace, period: int) -> bool:

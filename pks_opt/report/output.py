@@ -161,9 +161,11 @@ def summary_sheet(result: Result) -> pd.DataFrame:
         ("run", "gap", jsonable(result.gap)),
         ("run", "runtime_s", round(result.runtime_s, 2)),
     ]
+    from pks_opt.rounding import round_value
+
     for key, value in jsonable(result.kpis).items():
         if not isinstance(value, dict | list):
-            rows.append(("kpi", str(key), value))
+            rows.append(("kpi", str(key), round_value(str(key), value)))
     for stage in result.stages:
         proven = "proven optimal" if stage.status.value == "OPTIMAL" else stage.status.value.lower()
         rows.append(("stage", stage.name, f"{jsonable(stage.objective)} ({proven})"))

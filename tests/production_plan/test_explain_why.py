@@ -10,9 +10,10 @@ from tests.production_plan.tiny import one_resource, solve, weekly_inflow, write
 
 
 def _line(result, oid: str) -> str:
-    lines = [e for e in result.explanation if e.startswith(f"{oid} ")]
-    assert len(lines) == 1, result.explanation
-    return lines[0]
+    """The object's explanation lines, joined."""
+    lines = [e for e in result.explanation if e.startswith((f"{oid} ", f"{oid}:"))]
+    assert lines, result.explanation
+    return "\n".join(lines)
 
 
 def test_capacity_that_binds_is_named_with_the_higher_priority(tmp_path: Path) -> None:
@@ -39,7 +40,7 @@ def test_capacity_that_binds_is_named_with_the_higher_priority(tmp_path: Path) -
     result = solve(folder, "highs")
     line = _line(result, "B")
     assert "at week 4 it is 12 against 0 (short by 12.0)" in line
-    assert "why: doc is fully used in week(s) 1–4, where higher priorities come first (A)" in line
+    assert "B: why: doc is fully used in week(s) 1–4; higher priorities come first: A" in line
 
 
 def test_free_capacity_and_the_goal_that_caps_production(tmp_path: Path) -> None:
@@ -66,6 +67,6 @@ def test_free_capacity_and_the_goal_that_caps_production(tmp_path: Path) -> None
     line = _line(result, "C")
     assert "at week 4 it is 16 against 0" in line
     assert (
-        "why: not capacity (doc has 396 h unused in those weeks): production is held at its "
-        "agreed goal" in line
+        "C: why: not capacity, doc has 396 h unused in those weeks; production is held at its "
+        "agreed goal" in line.splitlines()
     )
