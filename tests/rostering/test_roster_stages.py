@@ -126,8 +126,8 @@ def test_benchmark_self_check_mismatch_warns_and_is_feasible(
     )
 
 
-def test_full_share_rule(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """The full search's share of an LNS stage: given, or by model size (one rule)."""
+def test_full_share_option(tmp_path: Path) -> None:
+    """The full search's share of an LNS stage: half, or as given."""
     import pks_opt.rostering.cpsat as cpsat
     from pks_opt.rostering import SolveOptions, read_roster
     from tests.rostering.conftest import write_instance
@@ -139,8 +139,6 @@ def test_full_share_rule(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Non
             demand="weekday,shift,competence,staff\n0,D,RN,1\n",
         )
     )
-    rm = cpsat.RosterModel(data)  # 3 days × 1 demanded shift: 3 shift variables at most
+    rm = cpsat.RosterModel(data)
     assert cpsat.full_share(rm, SolveOptions()) == cpsat.FULL_SHARE == 0.5
-    assert cpsat.full_share(rm, SolveOptions(full_share=0.3)) == 0.3
-    monkeypatch.setattr(cpsat, "LARGE_MODEL_VARS", len(rm.x) - 1)
-    assert cpsat.full_share(rm, SolveOptions()) == cpsat.FULL_SHARE_LARGE
+    assert cpsat.full_share(rm, SolveOptions(full_share=0.2)) == 0.2
