@@ -422,6 +422,7 @@ class RosterModel:
         self._fairness(t["fairness"])
         self._target(t["target"])
         self._isolated(t["isolated"])
+        self._isolated_off(t["isolated"])
         self.terms = t
 
     def _fairness(self, out: list[tuple[int, Any]]) -> None:
@@ -481,6 +482,21 @@ class RosterModel:
                 iso = self.m.NewBoolVar(f"isolated[{e.id},day={d}]")
                 self.m.Add(iso >= w - self.w(e.id, d - 1) - self.w(e.id, d + 1))
                 out.append((weight, iso))
+
+    def _isolated_off(self, out: list[tuple[int, Any]]) -> None:
+        """(R14) Isolated days off: off[e,d] ≥ work[d−1] + work[d+1] − work[d] − 1 for the days
+        e could work, with both neighbours in the horizon."""
+        weight = self.data.rules.isolated_day_off_weight
+        if not weight:
+            return
+        for e in self.data.staff:
+            for d in range(1, self.data.num_days - 1):
+                w = self.work.get((e.id, d))
+                if w is None:
+                    continue
+                lone = self.m.NewBoolVar(f"isolated_off[{e.id},day={d}]")
+                self.m.Add(lone >= self.w(e.id, d - 1) + self.w(e.id, d + 1) - w - 1)
+                out.append((weight, lone))
 
     def roster_of(self, solution: Any) -> dict[tuple[str, int], tuple[str, str]]:
         """(staff, day) -> (shift, competence) from a full CP-SAT solution vector."""
