@@ -15,7 +15,9 @@ level's objective units). :func:`run_stages` then owns, for every level alike:
   (INFEASIBLE, NO_SOLUTION_IN_TIME, INTERRUPTED) when it found nothing;
 * signals (:mod:`pks_opt.interrupt`): after a SIGINT/SIGTERM no further stage starts, and the
   solution so far is kept;
-* per-stage reports (:class:`~pks_opt.result.StageReport`) and progress (``on_stage``).
+* per-stage reports (:class:`~pks_opt.result.StageReport`) and progress (``on_stage``);
+* for a level with a start (the roster's greedy start): ``started=True`` — a solution exists
+  before stage 1 — and ``hold_last=False`` — the last stage is recorded, not added.
 
 :func:`self_check` is the one policy for the check without the solver: each stage's value
 recomputed from the solution is compared with the solver's; a mismatch beyond its tolerance

@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from pks_opt.result import Result, SolveStatus
-from pks_opt.rostering.cpsat import RosterSolution, SolveOptions, solve_roster
+from pks_opt.rostering.cpsat import STAGE_SINGLE, RosterSolution, SolveOptions, solve_roster
 from pks_opt.rostering.data import RosterData, read_roster
 from pks_opt.rostering.explain import escalation, explain_shortfalls
 from pks_opt.rostering.handover import FEEDBACK_COLUMNS, feedback_table, trace_table
@@ -35,6 +35,14 @@ __all__ = [
     "roster_result",
     "solve_roster",
 ]
+
+
+def _last_bound(sol: RosterSolution) -> float:
+    """The last stage's proven bound; −inf without one (or when a signal stopped the run
+    after the greedy start, before any stage)."""
+    if not sol.stages or not math.isfinite(sol.stages[-1].bound):
+        return -math.inf
+    return sol.stages[-1].bound
 
 
 def _check_values(sol: RosterSolution, recomputed: dict[str, float]) -> list[Check]:
@@ -81,9 +89,8 @@ def roster_result(data: RosterData, options: SolveOptions) -> tuple[Result, Rost
     roster = sol.assignment
     ev = evaluate_roster(data, roster)
     values = ev.stage_values(data.rules.lexicographic)
-    last = sol.stages[-1]
     res.objective = list(values.values())[-1]
-    res.bound = last.bound if math.isfinite(last.bound) else -math.inf
+    res.bound = _last_bound(sol)
     # the one self-check policy: a mismatch is a warning and the roster is not proven
     res.status, problems = self_check(res.status, _check_values(sol, values))
     res.warnings.extend(problems)
@@ -176,14 +183,14 @@ def benchmark_result(path: Any, options: SolveOptions) -> tuple[Result, RosterSo
     roster = {k: v[0] for k, v in sol.assignment.items()}
     ev = evaluate(inst, roster)
     res.objective = float(ev.objective)
-    res.bound = sol.stages[-1].bound
+    res.bound = _last_bound(sol)
     res.kpis.update(ev.terms)
     res.kpis["hard_constraint_violations"] = len(ev.violations)
     res.extra["violations"] = list(ev.violations)
     # the one self-check policy, against the benchmark's own evaluator: a mismatch is a
     # warning and the roster is not proven
     res.status, problems = self_check(
-        res.status, _check_values(sol, {sol.stages[-1].name: float(ev.objective)})
+        res.status, _check_values(sol, {STAGE_SINGLE: float(ev.objective)})
     )
     res.warnings.extend(problems)
     res.tables = {

@@ -187,6 +187,8 @@ class Rules(Frozen):
     #: R13: per isolated working day (off – on – off); 0 in code-built data and the benchmark,
     #: native instances take the parameter ``isolated_work_day_weight`` (default 3)
     isolated_work_day_weight: int = 0
+    #: R14: per isolated day off (on – off – on); 0 (off) unless the instance sets it
+    isolated_day_off_weight: int = 0
     lexicographic: bool = True  # False: one weighted stage (the benchmark objective)
 
 
@@ -377,6 +379,7 @@ class RosterParameters(Row):
     isolated_work_day_weight: int = Field(
         default=ISOLATED_WORK_DAY_WEIGHT, ge=0, le=MAX_ROSTER_WEIGHT
     )
+    isolated_day_off_weight: int = Field(default=0, ge=0, le=MAX_ROSTER_WEIGHT)
     #: "sweden": Swedish public holidays and holiday eves take Sunday's weekday demand
     holidays: Literal["sweden", "none"] = "sweden"
 
@@ -742,6 +745,7 @@ def _rules(params: RosterParameters) -> Rules:
         target_weight_per_hour=params.target_weight_per_hour,
         target_outside_weight=params.target_outside_weight,
         isolated_work_day_weight=params.isolated_work_day_weight,
+        isolated_day_off_weight=params.isolated_day_off_weight,
         lexicographic=True,
     )
 

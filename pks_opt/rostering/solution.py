@@ -99,7 +99,9 @@ def evaluate_roster(data: RosterData, roster: Assignment) -> RosterEvaluation:
     terms["wishes"] = _wishes(data, roster)
     terms["fairness"] = _fairness(data, roster, absent)
     terms["target"] = _target(data, roster)
-    terms["isolated"] = data.rules.isolated_work_day_weight * isolated_work_days(data, roster)
+    terms["isolated"] = data.rules.isolated_work_day_weight * isolated_work_days(
+        data, roster
+    ) + data.rules.isolated_day_off_weight * isolated_days_off(data, roster, absent)
     viol.extend(_minutes_rules(data, roster))
     viol.extend(_hard_rules(data, roster, absent))
     return RosterEvaluation(terms, coverage, viol)
@@ -245,6 +247,23 @@ def isolated_work_days(data: RosterData, roster: Assignment) -> int:
     for e in data.staff:
         on = [(e.id, d) in roster for d in range(data.num_days)]
         n += sum(on[d] and not on[d - 1] and not on[d + 1] for d in range(1, data.num_days - 1))
+    return n
+
+
+def isolated_days_off(
+    data: RosterData, roster: Assignment, absent: set[tuple[str, int]] | None = None
+) -> int:
+    """(R14) Isolated days off: a day off the person could have worked (not absent, a shift
+    they may work is demanded in one of their competences), with working days on both
+    sides; days 1 … num_days − 2."""
+    absent = {(a.staff, a.day) for a in data.absences} if absent is None else absent
+    demanded = {(dm.day, dm.shift, dm.competence) for dm in data.demand}
+    n = 0
+    for e in data.staff:
+        on = [(e.id, d) in roster for d in range(data.num_days)]
+        for d in range(1, data.num_days - 1):
+            if on[d - 1] and on[d + 1] and not on[d]:
+                n += any(can_work(data, e, d, s.id, demanded, absent) for s in data.shifts)
     return n
 
 

@@ -126,8 +126,8 @@ def test_benchmark_self_check_mismatch_warns_and_is_feasible(
     )
 
 
-def test_full_share_rule(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """The full search's share of an LNS stage: given, or by model size (one rule)."""
+def test_full_share_option(tmp_path: Path) -> None:
+    """The full search's share of an LNS stage: half, or as given."""
     import pks_opt.rostering.cpsat as cpsat
     from pks_opt.rostering import SolveOptions, read_roster
     from tests.rostering.conftest import write_instance
@@ -139,8 +139,37 @@ def test_full_share_rule(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Non
             demand="weekday,shift,competence,staff\n0,D,RN,1\n",
         )
     )
-    rm = cpsat.RosterModel(data)  # 3 days × 1 demanded shift: 3 shift variables at most
+    rm = cpsat.RosterModel(data)
     assert cpsat.full_share(rm, SolveOptions()) == cpsat.FULL_SHARE == 0.5
-    assert cpsat.full_share(rm, SolveOptions(full_share=0.3)) == 0.3
-    monkeypatch.setattr(cpsat, "LARGE_MODEL_VARS", len(rm.x) - 1)
-    assert cpsat.full_share(rm, SolveOptions()) == cpsat.FULL_SHARE_LARGE
+    assert cpsat.full_share(rm, SolveOptions(full_share=0.2)) == 0.2
+
+
+def test_a_signal_after_the_greedy_start_keeps_its_roster(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """SIGINT/SIGTERM between the greedy start and stage 1: no stage runs, the start's roster
+    is the result, FEASIBLE (not proven), and the envelope is built without a stage report."""
+    import pks_opt.rostering.cpsat as cpsat
+    from pks_opt.rostering import SolveOptions, read_roster, roster_result
+    from tests.rostering.conftest import write_instance
+
+    signalled: list[str] = []
+    real = cpsat._StageRun.greedy_start
+
+    def start_then_signal(self: Any) -> None:
+        real(self)
+        signalled.append("SIGINT")
+
+    monkeypatch.setattr(cpsat._StageRun, "greedy_start", start_then_signal)
+    monkeypatch.setattr(interrupt, "requested", lambda: signalled[0] if signalled else None)
+    data = read_roster(
+        write_instance(
+            tmp_path / "r",
+            staff="id,competences\nA,RN\n",
+            demand="weekday,shift,competence,staff\n0,D,RN,1\n",
+        )
+    )
+    res, sol = roster_result(data, SolveOptions(time_limit_s=5, workers=1, seed=1))
+    assert sol.stages == [] and sol.assignment == {("A", 0): ("D", "RN")}
+    assert res.status is SolveStatus.FEASIBLE and res.objective == 0
+    assert res.kpis["tier1_short_shifts"] == 0

@@ -539,3 +539,38 @@ def test_r12_charge_per_person_outside_tolerance(tmp_path: Path) -> None:
     _, sol, ev = solve(inst(10))
     assert sol.stage_values[STAGE_REST] == 24 and len(sol.assignment) == 3
     assert ev.terms["target"] == 0
+
+
+def test_r14_isolated_days_off(tmp_path: Path) -> None:
+    from pks_opt.rostering.solution import isolated_days_off
+
+    # 5 days; a target of exactly 4 D shifts (1.0 × 44.8 h × 5/7 = 32 h, tolerance 0, 10 per
+    # hour off target), so one day off. Tier-3 D cover weights [5, 5, 1, 5, 5]. Without R14 the
+    # day off is day 2 (1 short), an isolated day off between days 1 and 3. R14 weight 10:
+    # day 2 costs 1 + 10, days 1 and 3 cost 5 + 10, days 0 and 4 (the horizon's edges, never
+    # isolated) 5 → optimum 5, off on day 0 or 4.
+    demand = "weekday,shift,competence,staff,tier,weight_under\n" + "".join(
+        f"{d},D,RN,1,3,{w}\n" for d, w in enumerate([5, 5, 1, 5, 5])
+    )
+
+    def inst(weight: int) -> Path:
+        return write_instance(
+            tmp_path / f"off{weight}",
+            staff="id,competences\nA,RN\n",
+            demand=demand,
+            params={
+                "days": 5,
+                "full_time_weekly_hours": 44.8,
+                "target_weight_per_hour": 10,
+                "target_tolerance_hours": 0,
+                "isolated_day_off_weight": weight,
+            },
+        )
+
+    data, sol, _ev = solve(inst(0))
+    assert sol.stage_values[STAGE_REST] == 1 and ("A", 2) not in sol.assignment
+    assert isolated_days_off(data, sol.assignment) == 1
+    data, sol, ev = solve(inst(10))
+    off = [d for d in range(5) if ("A", d) not in sol.assignment]
+    assert sol.stage_values[STAGE_REST] == 5 and off in ([0], [4]) and ev.terms["isolated"] == 0
+    assert isolated_days_off(data, sol.assignment) == 0
