@@ -41,6 +41,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from pks_opt.errors import InputError
+from pks_opt.limits import MAX_ANY_NUMBER
 
 MANIFEST_NAME = "instance.yaml"
 MANIFEST_SHEET = "instance"
@@ -1005,7 +1006,7 @@ def parse_rows(
                     field=bad,
                 )
         try:
-            out.append(model.model_validate(data))
+            obj = model.model_validate(data)
         except ValidationError as exc:
             raise validation_to_input_error(
                 exc,
@@ -1014,7 +1015,34 @@ def parse_rows(
                 cell=functools.partial(table.cell, i),
                 numeric=numeric_fields(model),
             ) from None
+        big = too_large(obj)
+        if big is not None:
+            raise InputError(
+                _in_cell(table.cell(i, big), too_large_message(getattr(obj, big))),
+                file=table.where,
+                row=table.row_number(i),
+                field=big,
+            )
+        out.append(obj)
     return tuple(out)
+
+
+def too_large(obj: BaseModel) -> str | None:
+    """The first numeric field of a validated row or parameters beyond
+    :data:`~pks_opt.limits.MAX_ANY_NUMBER` in size (fields with a tighter range of their own
+    have refused such a value already), or None."""
+    for name in numeric_fields(type(obj)):
+        value = getattr(obj, name)
+        if isinstance(value, int | float) and abs(value) > MAX_ANY_NUMBER:
+            return name
+    return None
+
+
+def too_large_message(value: float) -> str:
+    return (
+        f"{value:g} is larger than any quantity pks reads (at most {MAX_ANY_NUMBER:.0e} in"
+        " size): check the cell"
+    )
 
 
 #: column names a planner may add for notes: never read, never an error
@@ -1134,7 +1162,16 @@ def parse_parameters(raw: RawInstance, model: type[RowT], prefix: str = "paramet
             field=f"{prefix}.{bad}",
         )
     try:
-        return model.model_validate(dict(block))
+        obj = model.model_validate(dict(block))
+        big = too_large(obj)
+        if big is not None:
+            raise InputError(
+                _in_cell(cell(big), too_large_message(getattr(obj, big))),
+                file=raw.manifest_where,
+                row=raw.manifest_rows.get(f"{prefix}.{big}"),
+                field=f"{prefix}.{big}",
+            )
+        return obj
     except ValidationError as exc:
         err = validation_to_input_error(
             exc, raw.manifest_where, None, cell=cell, numeric=numeric_fields(model)

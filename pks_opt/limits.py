@@ -49,6 +49,13 @@ MAX_PLAN_VOLUME = 10_000_000.0
 #: merely feasible, 1e300 crashed the solver's interface, and a weight a million times
 #: another already sits below the solver's tolerances.
 MAX_PLAN_WEIGHT = 10_000.0
+#: the largest number any table cell or parameter may hold (in size, either sign), where the
+#: field has no tighter range of its own: 10^12 is above any Swedish region's budget in SEK
+#: (10^11) and any count; 1e111 in a cell (a damaged file) made the balance MILP fail inside
+#: PuLP's HiGHS interface (IndexError) instead of solving
+MAX_ANY_NUMBER = 1e12
+#: a care need's demographic growth: a share per year, -1..1 (-100 % .. +100 % a year)
+MAX_DEMOGRAPHIC_GROWTH = 1.0
 #: ``stage_tolerance``: the share by which a later stage may worsen an earlier one (at most all)
 MAX_STAGE_TOLERANCE = 1.0
 

@@ -26,6 +26,7 @@ from pydantic import ConfigDict, Field, PlainValidator
 from pks_opt.errors import InputError
 from pks_opt.io import Frozen, RawInstance, Row, Table, check_ref, check_unique, parse_rows
 from pks_opt.io import parse_parameters as _parse_parameters
+from pks_opt.limits import MAX_DEMOGRAPHIC_GROWTH
 
 ROUNDING_RULES = ("nearest", "up", "down", "none")
 
@@ -108,7 +109,7 @@ class DemandRow(NeedRow):
     period: str | None = None
     base_volume: float | None = Field(None, ge=0)
     share_of_parent: float | None = Field(None, ge=0, le=1)
-    demographic_growth: float = Field(0.0, ge=-1)
+    demographic_growth: float = Field(0.0, ge=-1, le=MAX_DEMOGRAPHIC_GROWTH)
     mission_change: float = 0.0
     waiting_list_reduction: float = Field(0.0, ge=0)
     conversion: float = Field(1.0, ge=0)

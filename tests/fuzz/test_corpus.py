@@ -947,3 +947,41 @@ def test_balance_follow_up_of_a_damaged_balance_folder(
         "2027",
     )
     assert line == f"error: {balance / table} {message}", line
+
+
+# ----------------------------------------------------------------------------- huge numbers
+
+REGION_HUGE: list[tuple[str, str, str, str, str]] = [
+    # (case, file, old, new, message after "<file> ") — the first was an IndexError in PuLP's
+    # HiGHS interface through the balance (found by the long fuzz run)
+    (
+        "demographic_growth 1e111",
+        "demand.csv",
+        "MEDCLIN,neuro,,450,0.02,",
+        "MEDCLIN,neuro,,450,1.0063798053278197e+111,",
+        "row 16, field 'demographic_growth': Input should be less than or equal to 1 (got "
+        "'1.0063798053278197e+111')",
+    ),
+    (
+        "base_cost 1e111",
+        "budgets.csv",
+        "KIR,150000000.0,",
+        "KIR,1e111,",
+        "row 2, field 'base_cost': 1e+111 is larger than any quantity pks reads (at most 1e+12 in"
+        " size): check the cell",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "file", "old", "new", "message"), REGION_HUGE, ids=[c[0] for c in REGION_HUGE]
+)
+def test_region_huge_value_is_an_input_error(
+    tmp_path: Path, case: str, file: str, old: str, new: str, message: str
+) -> None:
+    inst = _copy(tmp_path, REGION)
+    text = (inst / file).read_text()
+    assert old in text
+    (inst / file).write_text(text.replace(old, new, 1))
+    line = _refused(tmp_path, "balance", str(inst), "--time-limit", "5")
+    assert line == f"error: {inst / file} {message}", line
