@@ -1039,6 +1039,7 @@ def too_large(obj: BaseModel) -> str | None:
 
 
 def too_large_message(value: float) -> str:
+    """The message for a number beyond :data:`MAX_ANY_NUMBER` (any table, any field)."""
     return (
         f"{value:g} is larger than any quantity pks reads (at most {MAX_ANY_NUMBER:.0e} in"
         " size): check the cell"

@@ -16,19 +16,10 @@ MAX_LINES = 80
 LONG = {
     ("pks_opt/balancing/actuals.py", "apply_actuals"),
     ("pks_opt/balancing/feedback.py", "apply_feedback"),
-    ("pks_opt/balancing/milp.py", "solve_balancing"),
     ("pks_opt/balancing/report.py", "balancing_charts"),
     ("pks_opt/balancing/solution.py", "violations"),
     ("pks_opt/capacity_need/data.py", "_read_need"),
     ("pks_opt/capacity_need/solution.py", "compute_need"),
-    ("pks_opt/formats/curtois.py", "read_curtois"),
-    ("pks_opt/rostering/__init__.py", "roster_result"),
-    ("pks_opt/rostering/cpsat.py", "lns_stage"),
-    ("pks_opt/rostering/data.py", "acute_to_demand"),
-    ("pks_opt/rostering/data.py", "build_roster"),
-    ("pks_opt/rostering/data.py", "matrix_demand"),
-    ("pks_opt/rostering/search.py", "run"),
-    ("pks_opt/rostering/solution.py", "evaluate_roster"),
 }
 
 

@@ -740,54 +740,15 @@ def service_catalogue(data: BalancingData, values: Values) -> pd.DataFrame:
     gap: dict[tuple[str, str], float] = defaultdict(float)
     for (h, o, _p), val in values["s"].items():
         (gap if o in fig.acute else unmet)[(h, o)] += val
-    cap = capacity_after(data, values)
-    util = utilisation_after(data, values)
-    promised: dict[str, str] = {}
-    limits: dict[str, str] = {}
-    for u in fig.units:
-        parts = []
-        for r in fig.resources:
-            total = sum(cap.get((u, r, p), 0.0) for p in fig.periods)
-            if total > EPS:
-                parts.append(f"{r} {total:.0f}")
-        promised[u] = "; ".join(parts)
-        by_res: dict[str, list[str]] = defaultdict(list)
-        for (uu, r, p), x in sorted(util.items()):
-            if uu == u and x >= LIMITING_UTILISATION:
-                by_res[r].append(p)
-        parts_lim = []
-        for r in fig.resources:
-            ps = sorted(by_res.get(r, []), key=lambda p: fig.periods.index(p))
-            if not ps:
-                continue
-            shown = ", ".join(ps) if len(ps) <= 3 else f"{len(ps)} of {len(fig.periods)} periods"
-            parts_lim.append(f"{r} at full use: {shown}")
-        limits[u] = "; ".join(parts_lim) if parts_lim else "none"
+    promised, limits = _promised_and_limits(data, values)
     keys = sorted(set(produced) | set(need))
     rows = []
     for u, o in keys:
         if produced[(u, o)] <= EPS and need[(u, o)] <= EPS:
             continue
         queue, wait = waits.get((u, o), (0.0, None))
-        wait_text = "" if wait is None else f" (expected wait at the end {wait:.1f} weeks)"
-        consequence = "need covered in time"
-        if unmet[(u, o)] > EPS:
-            consequence = (
-                f"{unmet[(u, o)]:.0f} activities not given in the plan: they stay in the queue"
-                + wait_text
-            )
-        elif postponed[(u, o)] > EPS:
-            consequence = f"{postponed[(u, o)]:.0f} activity-periods of delay" + wait_text
-        if gap[(u, o)] > EPS:
-            consequence = (
-                f"{gap[(u, o)]:.0f} acute activities within the dimensioning level lack"
-                " capacity: a dimensioning gap (add capacity)"
-            )
-        if peak[(u, o)] > EPS:
-            consequence += (
-                f"; peak plan for the days above {level[(u, o)]:.0f} a day:"
-                f" expected {peak[(u, o)]:.0f} activities"
-            )
+        k = (u, o)
+        consequence = _consequence(unmet[k], postponed[k], gap[k], peak[k], level[k], wait)
         rows.append(
             {
                 "unit": u,
@@ -811,6 +772,61 @@ def service_catalogue(data: BalancingData, values: Values) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def _consequence(
+    unmet: float, postponed: float, gap: float, peak: float, level: float, wait: float | None
+) -> str:
+    """The service catalogue's expected consequence for one unit × planning object."""
+    wait_text = "" if wait is None else f" (expected wait at the end {wait:.1f} weeks)"
+    consequence = "need covered in time"
+    if unmet > EPS:
+        consequence = (
+            f"{unmet:.0f} activities not given in the plan: they stay in the queue" + wait_text
+        )
+    elif postponed > EPS:
+        consequence = f"{postponed:.0f} activity-periods of delay" + wait_text
+    if gap > EPS:
+        consequence = (
+            f"{gap:.0f} acute activities within the dimensioning level lack"
+            " capacity: a dimensioning gap (add capacity)"
+        )
+    if peak > EPS:
+        consequence += (
+            f"; peak plan for the days above {level:.0f} a day: expected {peak:.0f} activities"
+        )
+    return consequence
+
+
+def _promised_and_limits(
+    data: BalancingData, values: Values
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Per unit: the capacity promised after the actions, and the resources at full use."""
+    fig = data.figures
+    cap = capacity_after(data, values)
+    util = utilisation_after(data, values)
+    promised: dict[str, str] = {}
+    limits: dict[str, str] = {}
+    for u in fig.units:
+        parts = []
+        for r in fig.resources:
+            total = sum(cap.get((u, r, p), 0.0) for p in fig.periods)
+            if total > EPS:
+                parts.append(f"{r} {total:.0f}")
+        promised[u] = "; ".join(parts)
+        by_res: dict[str, list[str]] = defaultdict(list)
+        for (uu, r, p), x in sorted(util.items()):
+            if uu == u and x >= LIMITING_UTILISATION:
+                by_res[r].append(p)
+        parts_lim = []
+        for r in fig.resources:
+            ps = sorted(by_res.get(r, []), key=lambda p: fig.periods.index(p))
+            if not ps:
+                continue
+            shown = ", ".join(ps) if len(ps) <= 3 else f"{len(ps)} of {len(fig.periods)} periods"
+            parts_lim.append(f"{r} at full use: {shown}")
+        limits[u] = "; ".join(parts_lim) if parts_lim else "none"
+    return promised, limits
 
 
 def expected_waits(

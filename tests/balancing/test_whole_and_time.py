@@ -63,6 +63,7 @@ def _two_quarters(extra_unit: bool = False):  # type: ignore[no-untyped-def]
     )  # fmt: skip
 
 
+@pytest.mark.rule("balancing", "R14")
 def test_shift_in_time_before_a_move_between_units():
     # Q2 is 2 h short. A's Q1 spare is 10 - 4 = 6 h; the time shift allows 50 % of 10 = 5 h;
     # B could give 2 h too. Ladder: shifting 2 h weighs 0.5 x 2 = 1, moving 2 h 1 x 2 = 2,
@@ -85,6 +86,7 @@ def test_shift_in_time_before_a_move_between_units():
     assert row["cost"] == pytest.approx(6)
 
 
+@pytest.mark.rule("balancing", "R14")
 def test_shift_in_time_is_limited_by_its_share():
     # max_share 0.1: at most 1 h of Q1's 10 h moves -> Q2 still 1 activity short (unmet 1).
     data = build_data(
@@ -152,6 +154,7 @@ def test_acute_split_by_hand():
     assert reserved + peak == pytest.approx(90)
 
 
+@pytest.mark.rule("balancing", "R16")
 def test_acute_need_is_reserved_never_postponed_and_the_peak_is_named():
     # Acute object o (priority 1, whose rule would allow postponing) with 90 arrivals in a
     # 90-day quarter: 81 activities reserved (80.67 rounded), peak plan 9.33. A has 81 h:
@@ -184,6 +187,7 @@ def test_acute_need_is_reserved_never_postponed_and_the_peak_is_named():
     assert res.kpis["unmet_activities"] == 0
 
 
+@pytest.mark.rule("balancing", "R15")
 def test_whole_activities_rounding_gives_remainders_back_where_rows_have_room():
     # A needs 10 activities (1 h), has 8.5 h; B may produce o for A and has 2 h (no need of
     # its own). Fractional optimum: A 8.5 + B 1.5 (or 8 + 2), unmet 0. Rounded down: A 8 +
@@ -207,6 +211,7 @@ def test_whole_activities_rounding_gives_remainders_back_where_rows_have_room():
     assert xs[("A", "B", "o", "Q1")] == 2 and run.rounding_unmet == 0
 
 
+@pytest.mark.rule("balancing", "R15")
 def test_whole_activities_a_remainder_without_room_stays_unmet_and_is_counted():
     # A needs 10, has 7.5 h, nothing else: fractional unmet 2.5; rounded: 7 produced, unmet 3;
     # the 0.5 h left has no room for a whole activity: rounding_unmet = 0.5.

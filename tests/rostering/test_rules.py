@@ -487,6 +487,7 @@ def _isolated_instance(tmp_path: Path, weight: int) -> Path:
     )
 
 
+@pytest.mark.rule("rostering", "R13")
 def test_r13_isolated_working_days(tmp_path: Path) -> None:
     from pks_opt.rostering.solution import isolated_work_days
 
@@ -541,6 +542,7 @@ def test_r12_charge_per_person_outside_tolerance(tmp_path: Path) -> None:
     assert ev.terms["target"] == 0
 
 
+@pytest.mark.rule("rostering", "R14")
 def test_r14_isolated_days_off(tmp_path: Path) -> None:
     from pks_opt.rostering.solution import isolated_days_off
 
