@@ -257,7 +257,9 @@ def _highs_bound(prob: Any) -> float:
         return -math.inf
     info = model.getInfo()
     bound = getattr(info, "mip_dual_bound", None)
-    if bound is None or not math.isfinite(bound):
+    # An LP has no MIP bound (HiGHS leaves mip_dual_bound at 0, not inf: "bound 0" was printed
+    # for the seed ward's optimal LP balance)
+    if bound is None or not math.isfinite(bound) or not prob.isMIP():
         # An LP (no integers): the optimal objective is its own bound.
         value = getattr(info, "objective_function_value", None)
         return float(value) if value is not None else -math.inf

@@ -929,7 +929,7 @@ def _no_matrix(result: Result, runs: list[MatrixRun]) -> Result:
         if r.status is SolveStatus.INFEASIBLE:
             pre = f"[{r.data.week_type}] " if multi else ""
             result.explanation += [pre + line for line in explain_infeasible(r.data)]
-        elif not r.status.has_solution:
+        elif not r.status.has_solution and r.status is not SolveStatus.INTERRUPTED:
             result.explanation.append(
                 f"[{r.data.week_type}] no matrix found within the time limit; raise --time-limit"
             )

@@ -277,7 +277,6 @@ def summary_lines(result: Result, out: Path | None, lang: str = "en") -> list[st
             "head",
             kind=say.kind(result.kind),
             instance=result.instance,
-            solver=result.solver,
         )
     ]
     if result.status.value == "INTERRUPTED":
@@ -356,10 +355,16 @@ class _Say:
         return line(str(text), self.m).text
 
 
+#: a summary number smaller than this prints as 0
+ROUNDS_TO_ZERO = 1e-6
+
+
 def _fmt(v: Any, lang: str = "en") -> str:
     if isinstance(v, float):
         if not math.isfinite(v):
             return "-"
+        if abs(v) < ROUNDS_TO_ZERO:  # solver noise (1e-07) is 0 to a planner
+            v = 0.0
         # 1 000 and above whole (1 953 activity-periods, 6 000 000 SEK), else 4 digits
         text = f"{v:,.0f}".replace(",", " ") if abs(v) >= 1000 else f"{v:.4g}"
         return text if lang == "en" else text.replace(".", ",")

@@ -75,11 +75,12 @@ def roster_result(data: RosterData, options: SolveOptions) -> tuple[Result, Rost
         }
     )
     if not sol.status.has_solution:
-        res.explanation.append(
-            "no roster satisfies the hard rules (pins, absences, rest, limits)"
-            if sol.status is SolveStatus.INFEASIBLE
-            else "no roster found within the time limit; raise --time-limit"
-        )
+        if sol.status is SolveStatus.INFEASIBLE:
+            res.explanation.append(
+                "no roster satisfies the hard rules (pins, absences, rest, limits)"
+            )
+        elif sol.status is not SolveStatus.INTERRUPTED:  # a stop says so in its own line
+            res.explanation.append("no roster found within the time limit; raise --time-limit")
         # the hand-over files exist in every output folder: the demand asked, no feedback rows
         res.tables = {
             "feedback": pd.DataFrame(columns=FEEDBACK_COLUMNS),
