@@ -26,9 +26,9 @@ from hypothesis import strategies as st
 
 from fuzz.harness import CASES, assert_contract, curtois_source, fuzz_settings
 
-#: examples per case in the ci profile (208 in all: the first 190 took 30-60 s on the 2-core
-#: machine; the 18 of the balance follow-up and the plan, matrix and roster scenarios 97 s at
-#: load 10). A refused input takes
+#: examples per case in the ci profile (208 in all: 83 s on the 2-core machine at load 2.7; the
+#: 18 of the balance follow-up and the plan, matrix and roster scenarios alone 97 s at load
+#: 10). A refused input takes
 #: milliseconds, a valid one the command's whole run (plan ~10 s, roster, forecast and
 #: balance ~5 s, need on region-small ~3 s on a loaded machine), so the fast cases (the seed,
 #: its workbook and scenario, Curtois) get 15-40 examples here and the slow ones a few; every
