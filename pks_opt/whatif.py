@@ -135,7 +135,7 @@ def _fmt(v: Any) -> str:
 def comparison_chart(table: pd.DataFrame, title: str) -> Any:
     """One panel per KPI that changed (at most ``MAX_PANELS``), a bar per run; None if
     nothing changed."""
-    import matplotlib.pyplot as plt
+    from pks_opt.report.figures import subplots
 
     changed = [c.removeprefix("change ") for c in table.columns if c.startswith("change ")]
     changed = changed[:MAX_PANELS]
@@ -143,7 +143,7 @@ def comparison_chart(table: pd.DataFrame, title: str) -> Any:
         return None
     cols = min(3, len(changed))
     rows = (len(changed) + cols - 1) // cols
-    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 2.8 * rows), squeeze=False)
+    fig, axes = subplots(rows, cols, figsize=(4.2 * cols, 2.8 * rows), squeeze=False)
     names = list(table["scenario"])
     colours = ["#7f7f7f"] + ["#4c72b0"] * (len(names) - 1)
     for ax, k in zip(axes.flat, changed, strict=False):

@@ -16,14 +16,11 @@ COLOURS = ["#ffffff", "#f6c85f", "#6f4e7c", "#0b84a5", "#ca472f", "#b0b0b0"]
 
 def roster_heatmap(data: RosterData, roster: Assignment, lang: str = "en") -> Figure:
     """Heatmap of the roster (one row per person, one column per date), texts in ``lang``."""
-    import matplotlib
-
-    from pks_opt.i18n import messages
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     from matplotlib.colors import ListedColormap
     from matplotlib.patches import Patch
+
+    from pks_opt.i18n import messages
+    from pks_opt.report.figures import subplots
 
     m = messages(lang)
     absent = {(a.staff, a.day) for a in data.absences}
@@ -40,7 +37,7 @@ def roster_heatmap(data: RosterData, roster: Assignment, lang: str = "en") -> Fi
         grid.append(row)
     height = max(3.0, 0.22 * len(data.staff) + 1.5)
     width = max(6.0, 0.18 * data.num_days + 2.5)
-    fig, ax = plt.subplots(figsize=(width, height))
+    fig, ax = subplots(figsize=(width, height))
     ax.imshow(
         grid,
         aspect="auto",

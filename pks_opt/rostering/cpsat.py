@@ -307,7 +307,8 @@ class RosterModel:
     def _pattern_clause(
         self, e: str, before: int, first: int, after: int, on: bool
     ) -> list[Any] | None:
-        """Clause that forbids: ``before`` and ``after`` in the other state, days between in ``on``."""
+        """Clause that forbids ``before`` and ``after`` in the other state and the days between
+        in ``on``."""
         lits: list[Any] = []
         for d, want_on in [
             (before, not on),
@@ -520,7 +521,7 @@ class _Progress:
 
     def __init__(self, cp_model: Any, stage: str) -> None:
 
-        class Cb(cp_model.CpSolverSolutionCallback):
+        class Cb(cp_model.CpSolverSolutionCallback):  # type: ignore[misc]
             def __init__(self) -> None:
                 super().__init__()
 

@@ -466,7 +466,7 @@ class Lns:
             np.maximum(0.0, self.req - cov) * self.w_under
             + np.maximum(0.0, cov - self.req) * self.w_over
         )
-        out = cell.reshape(self.n_days, -1).sum(axis=1)
+        out: np.ndarray = cell.reshape(self.n_days, -1).sum(axis=1)
         if len(self.wish_day):
             worked = np.bincount(
                 self.wish_of, weights=values[self.wish_var], minlength=len(self.wish_day)
@@ -720,6 +720,7 @@ def objective_floor(model: Any) -> float:
 
 
 def progress_printer(stage: str, enabled: bool) -> Callable[[float], None] | None:
+    """A callback that reports each better roster of ``stage`` as progress (None when off)."""
     if not enabled:
         return None
 

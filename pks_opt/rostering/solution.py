@@ -75,7 +75,8 @@ def can_work(
     demanded: set[tuple[int, str, str]],
     absent: set[tuple[str, int]],
 ) -> bool:
-    """Whether e could ever be put on ``shift`` on day d (spec R1: not absent, allowed, demanded)."""
+    """Whether e could ever be put on ``shift`` on day d (spec R1: not absent, allowed,
+    demanded)."""
     if (e.id, d) in absent or e.max_shifts.get(shift, 1) <= 0:
         return False
     return any((d, shift, c) in demanded for c in e.competences)
@@ -280,6 +281,7 @@ def _minutes_rules(data: RosterData, roster: Assignment) -> list[str]:
 
 
 def minutes_worked(data: RosterData, roster: Assignment, e: str) -> int:
+    """Minutes staff member ``e`` works in ``roster`` (shift lengths summed)."""
     shifts = {s.id: s for s in data.shifts}
     return sum(shifts[s].paid_minutes for (ee, _d), (s, _c) in roster.items() if ee == e)
 
@@ -299,7 +301,8 @@ def _hard_rules(data: RosterData, roster: Assignment, absent: set[tuple[str, int
         got = roster.get((p.staff, p.day))
         if (got[0] if got else None) != p.shift:
             out.append(
-                f"{p.staff}: pinned {p.shift or 'off'} on day {p.day}, got {got[0] if got else 'off'}"
+                f"{p.staff}: pinned {p.shift or 'off'} on day {p.day}, "
+                f"got {got[0] if got else 'off'}"
             )
     for emp in data.staff:
         works: list[str | None] = [(roster.get((emp.id, d)) or (None, ""))[0] for d in range(h)]
@@ -396,7 +399,8 @@ def runs(flags: list[bool]) -> list[tuple[int, int, bool]]:
 
 
 def roster_table(data: RosterData, roster: Assignment) -> pd.DataFrame:
-    """Staff × date grid: shift id (``:role`` for multi-skilled staff), ``-`` off, absence reason."""
+    """Staff × date grid: shift id (``:role`` for multi-skilled staff), ``-`` off, absence
+    reason."""
     reasons = {(a.staff, a.day): a.reason for a in data.absences}
     rows = []
     for e in data.staff:
@@ -415,6 +419,7 @@ def roster_table(data: RosterData, roster: Assignment) -> pd.DataFrame:
 
 
 def hours_table(data: RosterData, roster: Assignment) -> pd.DataFrame:
+    """Per staff member: hours worked against the target, nights and weekends worked."""
     nights = {s.id for s in data.shifts if s.category == NIGHT}
     rows = []
     for e in data.staff:

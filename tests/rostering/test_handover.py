@@ -199,7 +199,8 @@ def test_acute_dimensioning_becomes_tier1_demand(tmp_path: Path) -> None:
         (
             STAFFING.replace("night_23_06,N,RN,4,10\n", ""),
             {"unit": "WARD7"},
-            "acute_dimensioning.csv row 3, field 'block': block 'night_23_06' of unit 'WARD7' has no "
+            "acute_dimensioning.csv row 3, field 'block': block 'night_23_06' of unit 'WARD7' "
+            "has no "
             "row in acute_staffing",
         ),
         (

@@ -125,7 +125,8 @@ def test_cli_names_shortfalls_and_escalates(tmp_path: Path) -> None:
     assert "1 absent: vacation" in short[1]
     env = json.loads((out / "result.json").read_text())
     assert env["explanation"][0].startswith(
-        "week 2026-W14: tier 2 short by 8 RN-hours (1 shift(s)), cause: 1 approved absences (1 vacation)"
+        "week 2026-W14: tier 2 short by 8 RN-hours (1 shift(s)), cause: 1 approved absences "
+        "(1 vacation)"
     )
 
 
@@ -153,7 +154,8 @@ BAD = [
     (
         "unknown competence",
         {"demand": "weekday,shift,competence,staff\n0,D,LAK,1\n"},
-        "demand.csv row 2, field 'competence': demand on competence 'LAK', which no staff member has",
+        "demand.csv row 2, field 'competence': demand on competence 'LAK', which no staff "
+        "member has",
     ),
     (
         "unknown shift",
