@@ -25,32 +25,11 @@ RULE = re.compile(r"^\s*[-*]\s+\*\*([A-Z]\d+[a-z]?)\b", re.M)
 #: rules without a test that names them (balancing and rostering: their owners are adding the
 #: markers; strike a line when its test is tagged)
 UNTAGGED = {
-    ("balancing", "R0"),
-    ("balancing", "R1"),
-    ("balancing", "R2"),
-    ("balancing", "R3"),
-    ("balancing", "R4"),
-    ("balancing", "R5"),
-    ("balancing", "R6"),
-    ("balancing", "R7"),
-    ("balancing", "R8"),
-    ("balancing", "R9"),
-    ("balancing", "R10"),
-    ("balancing", "R11"),
-    ("balancing", "R12"),
-    ("balancing", "R13"),
     ("rostering", "R1"),
-    ("rostering", "R2"),
-    ("rostering", "R3"),
-    ("rostering", "R3b"),
     ("rostering", "R4"),
-    ("rostering", "R5"),
     ("rostering", "R6"),
-    ("rostering", "R7"),
     ("rostering", "R8"),
-    ("rostering", "R10"),
     ("rostering", "R11"),
-    ("rostering", "R12"),
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from click.testing import CliRunner
 
 from pks_opt.commands import main
@@ -26,6 +27,7 @@ TABLES = {
 }
 
 
+@pytest.mark.rule("balancing", "R0")
 def test_done_quarter_is_fixed_and_its_backlog_caught_up(tmp_path: Path) -> None:
     # Weeks 1-13 (2027Q1) as they happened: 10 joined, only 6 produced. Q1 is done: A's
     # production is 6, the 4 left are postponed to Q2 (40 a period, cheaper than unmet 300),

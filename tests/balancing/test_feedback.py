@@ -53,6 +53,7 @@ def _two_units() -> object:
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.rule("balancing", "R12")
 def test_production_cap_sends_the_rest_elsewhere(backend: str) -> None:
     # Without feedback A produces all 10 (6 h own + 4 moved in). Its plan found 7 achievable
     # (R12: x[A,A,o,Q1] ≤ 7): A produces 7, needs only 1 h moved in, and the 3 left are
@@ -69,6 +70,7 @@ def test_production_cap_sends_the_rest_elsewhere(backend: str) -> None:
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.rule("balancing", "R13")
 def test_capacity_floor_keeps_what_the_plan_was_made_on(backend: str) -> None:
     # As above, but A's answer was made on 10 h of RN (R13: capacity after actions ≥ 10): the
     # balance may not withdraw the move it no longer needs for its own count — 4 h stay.

@@ -73,6 +73,7 @@ def total(values: dict, pred=lambda k: True) -> float:
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.rule("balancing", "R11")
 def test_move_before_increase(backend):
     # A needs 10 h, has 6; B has 10 h and needs 4 -> spare 6. Moving costs 5 SEK/h, an
     # increase only 1 SEK/h, yet the ladder (move 1 < increase 10 per hour) moves 4 h first:
@@ -128,6 +129,7 @@ def test_increase_before_purchase(backend):
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.rule("balancing", "R7")
 def test_purchase_tiers_in_order(backend):
     # Need 10, no capacity. Tiers (price, capacity): existing contract (100, 3), other region's
     # contract (50, 5), new procurement (10, unlimited). Tier order beats price: 3, 5, then 2.
@@ -190,6 +192,7 @@ def _postpone_instance(may_postpone: bool):
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.rule("balancing", "R1")
 def test_postponement_when_allowed(backend):
     # Q1 serves the 5 urgent; the 5 electives wait one quarter for Q2's spare 5 h.
     # Stage 1 = 5 x 10 (postpone weight) = 50; nothing unmet.
@@ -200,6 +203,7 @@ def test_postponement_when_allowed(backend):
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.rule("balancing", "R2")
 def test_no_postponement_when_not_allowed(backend):
     # Same, but priority 3 may not be postponed: 5 electives unmet in Q1 -> 5 x 100 = 500.
     run = solve(_postpone_instance(False), backend)
@@ -209,6 +213,7 @@ def test_no_postponement_when_not_allowed(backend):
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.rule("balancing", "R2")
 def test_postponement_window(backend):
     # Capacity only in Q3; electives of Q1 may wait 1 quarter (not 2), so Q1's 5 are unmet,
     # Q2's 5 wait for Q3: stage 1 = 5 x 100 + 5 x 10 = 550.
@@ -239,6 +244,7 @@ def test_postponement_window(backend):
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.rule("balancing", "R4")
 def test_donor_never_left_short(backend):
     # A needs 10 h (weight 100), has 0. B has 10 h, its own need 6 h (weight 10): spare 4.
     # Moving all 10 h would lower stage 1 (A covered, B 6 short: 60 < 600) but R4 allows only
@@ -298,6 +304,7 @@ def _backlog_instance(q1_hours: float, mode: DonorBacklog):
 
 @pytest.mark.parametrize("mode", [DonorBacklog.forecast, DonorBacklog.plan])
 @pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.rule("balancing", "R4")
 def test_donor_keeps_capacity_for_its_backlog(backend, mode):
     # B has 5 h in Q1: Q1's 5 short wait for Q2, whose 5 h over the forecast need are exactly
     # that backlog. Giving B's Q2 "spare" to A would leave B's waiting patients untreated
@@ -337,6 +344,7 @@ def test_donor_keeps_capacity_for_its_backlog(backend, mode):
 
 @pytest.mark.parametrize("mode", [DonorBacklog.forecast, DonorBacklog.plan])
 @pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.rule("balancing", "R4", "R5", "R11")
 def test_donor_gives_only_what_its_backlog_leaves(backend, mode):
     # The donor gives, but only spare - backlog. B has 7 h in Q1: 3 wait from Q1 (backlog 3 h
     # in Q2, in its forecast and in the plan), Q2's spare over the forecast need is
@@ -421,6 +429,7 @@ def test_forecast_backlog_first_in_first_out_within_windows():
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.rule("balancing", "R1", "R3")
 def test_support_unit_bottleneck_sets_the_pace(backend):
     # An operation takes 1 OR hour at KIR and 0.5 imaging hour at RTG. KIR has 100 OR h but
     # RTG only 20 imaging h -> 40 operations, 60 unmet. One more imaging hour gives 2 more
@@ -441,6 +450,7 @@ def test_support_unit_bottleneck_sets_the_pace(backend):
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.rule("balancing", "R8")
 def test_unit_budget_binds(backend):
     # Need 10, no capacity, purchase 100 SEK each; A's budget leaves 1500 - 1000 = 500 -> buy 5.
     data = build_data(
@@ -458,6 +468,7 @@ def test_unit_budget_binds(backend):
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.rule("balancing", "R9")
 def test_total_budget_binds(backend):
     # A (weight 2) and B (weight 1) each need 10, no capacity, purchases 100 SEK each; no unit
     # budgets but TOTAL leaves 1200 -> 12 activities: A's 10 first, then 2 of B's.
@@ -491,6 +502,7 @@ def test_total_budget_binds(backend):
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.rule("balancing", "R6")
 def test_increase_in_whole_steps_after_lead_time(backend):
     # A short by 5 h in Q1 and Q2; recruitment in steps of 4 h (max 8), not before Q2.
     # Q1: nothing possible -> 5 unmet; Q2: 2 steps = 8 h (one step, 4 h, would leave 1 short).
@@ -515,6 +527,7 @@ def test_increase_in_whole_steps_after_lead_time(backend):
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.rule("balancing", "R5")
 def test_fewest_moves(backend):
     # A short by 5 h; B and C each have 5 h spare, moves cost nothing. One arc suffices: the
     # moves stage (binary indicators) uses exactly one.
@@ -628,6 +641,7 @@ def test_levelling_spreads_load_over_capable_units(backend):
 
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize(("enabled", "expected"), [(True, 5.0), (False, 0.0)])
+@pytest.mark.rule("balancing", "R10")
 def test_surplus_goes_to_waiting_list(backend, enabled, expected):
     # Two quarters with 4 h surplus each; 5 waiting, at most 3 per quarter -> 5 in total
     # (e.g. 3 + 2) when surplus_to_waiting_list is on, none when it is off.

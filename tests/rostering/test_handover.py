@@ -43,6 +43,7 @@ def _roster(tmp_path: Path, **tables: str) -> Path:
     return write_instance(tmp_path / "roster", **args)  # type: ignore[arg-type]
 
 
+@pytest.mark.rule("rostering", "R3b")
 def test_named_specialist_reaches_the_roster(tmp_path: Path) -> None:
     # The matrix puts B (named) on Monday's am session of 'clinic' (1 RN). The session lies in
     # D 07-15. A wants to work D, B wants the day off (weight 1 each, last stage). Tier 2
@@ -67,6 +68,7 @@ def test_named_specialist_reaches_the_roster(tmp_path: Path) -> None:
     assert tr.loc["roster:2026-03-30:D:RN:t2", "object"] == "clinic"
 
 
+@pytest.mark.rule("rostering", "R3b")
 def test_named_specialist_absent_is_named_in_feedback(tmp_path: Path) -> None:
     # Same, but B is on vacation: A covers the 1 RN (cover row met); B's named row is short:
     # one feedback row, resource 'B (RN)', agreed 1, achievable 0, gap −1, cause the vacation.

@@ -28,6 +28,7 @@ def solve(folder: Path, **kw: object):  # type: ignore[no-untyped-def]
     return data, sol, ev
 
 
+@pytest.mark.rule("rostering", "R5")
 def test_rest_successions_follow_clock_times_across_midnight(tmp_path: Path) -> None:
     data = read_roster(
         write_instance(
@@ -52,6 +53,7 @@ def test_rest_successions_follow_clock_times_across_midnight(tmp_path: Path) -> 
     }
 
 
+@pytest.mark.rule("rostering", "R5")
 def test_daily_rest_forbids_evening_then_day(tmp_path: Path) -> None:
     # One nurse; tier 1 wants E on day 0 and D on day 1. E->D leaves 8 h rest, so one of the
     # two stays uncovered: optimum tier-1 shortfall = 1. With two nurses it is 0.
@@ -66,6 +68,7 @@ def test_daily_rest_forbids_evening_then_day(tmp_path: Path) -> None:
     assert sol2.stage_values[STAGE_TIER1] == 0
 
 
+@pytest.mark.rule("rostering", "R10")
 def test_weekly_rest_across_week_boundary_on_clock_times(tmp_path: Path) -> None:
     # Start on a Thursday, 8 days (Thu..Thu), one nurse, a 12-h day shift wanted every day.
     # Every 7-day window (from day 0 or day 1, across the Monday) needs 36 h rest. With
@@ -105,6 +108,7 @@ def test_weekly_rest_across_week_boundary_on_clock_times(tmp_path: Path) -> None
     assert sol.stage_values[STAGE_TIER1] == 0
 
 
+@pytest.mark.rule("rostering", "R10")
 def test_weekly_rest_calendar_weeks_allow_a_plain_five_day_week(tmp_path: Path) -> None:
     # One nurse, 2 weeks from Monday, D 08-17 wanted Mon-Fri. Calendar weeks (default): each
     # Mon-Sun has Fri 17:00 -> Sun 24:00 = 55 h free -> shortfall 0. Rolling windows: the one
@@ -130,6 +134,7 @@ def test_weekly_rest_calendar_weeks_allow_a_plain_five_day_week(tmp_path: Path) 
     assert sol.stage_values[STAGE_TIER1] == 1
 
 
+@pytest.mark.rule("rostering", "R10")
 def test_weekly_rest_calendar_week_needs_36_h_inside_the_week(tmp_path: Path) -> None:
     # One nurse, 2 weeks from Monday, S wanted every day. S 07-19: one day off mid-week gives
     # 19:00 -> 07:00 = 36 h -> one day off per week, shortfall 2. S 07-20: a day off gives 35 h,
@@ -163,6 +168,7 @@ def test_weekly_rest_calendar_week_needs_36_h_inside_the_week(tmp_path: Path) ->
     ]
 
 
+@pytest.mark.rule("rostering", "R12")
 def test_target_hours_are_reduced_by_absences(tmp_path: Path) -> None:
     # Mon-Sun, A and B full time (40 h), tolerance 0; one D (8 h) wanted every day (tier 1).
     # A is on vacation Mon-Wed and Sat (Sat is not a contracted day): A's target is
@@ -210,6 +216,7 @@ def test_escalation_counts_only_staff_on_other_shifts(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.rule("rostering", "R7")
 def test_max_consecutive_days(tmp_path: Path) -> None:
     # 5 days, D wanted daily, at most 3 days in a row: work 3, off 1, work 1 -> shortfall 1.
     demand = "weekday,shift,competence,staff\n" + "".join(f"{w},D,RN,1\n" for w in range(7))
@@ -246,6 +253,7 @@ def test_max_weekends(tmp_path: Path) -> None:
     assert len(worked) == 9 - 2  # every weekday and one whole weekend worked
 
 
+@pytest.mark.rule("rostering", "R2")
 def test_absence_is_hard(tmp_path: Path) -> None:
     # Two nurses wanted on day 0; A is on vacation: shortfall 1 and A never works.
     inst = write_instance(
@@ -274,6 +282,7 @@ def test_wishes_are_weighted(tmp_path: Path) -> None:
     assert sol.stage_values[STAGE_REST] == 1
 
 
+@pytest.mark.rule("rostering", "R3")
 def test_tier_one_is_never_sacrificed_for_tier_two(tmp_path: Path) -> None:
     # One nurse. Tier 1: N on day 0 (weight 1). Tier 2: D on day 0 and day 1 (weight 50 each).
     # A weighted sum would take both D (cost 1) over N (cost 100); big rocks first takes N on
@@ -293,6 +302,7 @@ def test_tier_one_is_never_sacrificed_for_tier_two(tmp_path: Path) -> None:
     assert sol.stage_values[STAGE_TIER2] == 100
 
 
+@pytest.mark.rule("rostering", "R2")
 def test_pinned_assignments_are_respected(tmp_path: Path) -> None:
     # D wanted on day 0 and day 1. A is pinned to E on day 0 (published roster) and off on
     # day 1; B covers both D: tier 1 = 0 and the pins hold.
@@ -309,6 +319,7 @@ def test_pinned_assignments_are_respected(tmp_path: Path) -> None:
     assert sol.assignment[("B", 0)][0] == sol.assignment[("B", 1)][0] == "D"
 
 
+@pytest.mark.rule("rostering", "R12")
 def test_target_hours(tmp_path: Path) -> None:
     # 7 days, 60 % of 40 h = 24 h target, tolerance 0; D pays 8 h and is offered every day at
     # tier 3 with no under-weight: the only zero-deviation roster works exactly 3 shifts.
@@ -513,6 +524,7 @@ def test_r13_is_a_parameter_with_a_default(tmp_path: Path) -> None:
     assert read_roster(inst).rules.isolated_work_day_weight == ISOLATED_WORK_DAY_WEIGHT == 3
 
 
+@pytest.mark.rule("rostering", "R12")
 def test_r12_charge_per_person_outside_tolerance(tmp_path: Path) -> None:
     # 5 days, one nurse with a 24 h target (0.84 × 40 h × 5/7), tolerance 0, 1 per hour off;
     # tier-3 D cover every day, 12 per missing person. 5 shifts: 16 h over → 16; 4 shifts:

@@ -6,6 +6,7 @@ import random
 from pathlib import Path
 
 import numpy as np
+import pytest
 from ortools.sat.python import cp_model
 
 from pks_opt.result import SolveStatus
@@ -128,6 +129,7 @@ def test_objective_floor_from_variable_bounds() -> None:
     assert objective_floor(m) == -11
 
 
+@pytest.mark.rule("rostering", "R7")
 def test_max_run_and_min_days_off_together(tmp_path: Path) -> None:
     # One nurse, 6 days, D wanted daily (tier 1); at most 2 days in a row, breaks between runs
     # of at least 2 days (the greedy start's one-person model then says instead: any 4 days
