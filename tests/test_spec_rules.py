@@ -9,8 +9,7 @@ Convention: a test names the rules whose behaviour it checks with a marker,
 ``R3b``, ``C1``). A rule is the bold tag that starts a list item of a spec (``- **R1 queue
 dynamics**`` or ``* **R1** one shift a day``).
 
-``UNTAGGED`` lists the rules no test names yet. It may only shrink: a rule on it that a test
-now names fails this test until it is taken off, and a new rule must come with its test.
+There is no allow-list: a new rule comes with its test.
 """
 
 from __future__ import annotations
@@ -21,16 +20,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 RULE = re.compile(r"^\s*[-*]\s+\*\*([A-Z]\d+[a-z]?)\b", re.M)
-
-#: rules without a test that names them (balancing and rostering: their owners are adding the
-#: markers; strike a line when its test is tagged)
-UNTAGGED = {
-    ("rostering", "R1"),
-    ("rostering", "R4"),
-    ("rostering", "R6"),
-    ("rostering", "R8"),
-    ("rostering", "R11"),
-}
 
 
 def spec_rules() -> set[tuple[str, str]]:
@@ -74,17 +63,10 @@ def test_the_specs_have_numbered_rules() -> None:
 
 
 def test_every_rule_is_named_by_a_test() -> None:
-    missing = sorted(spec_rules() - rules_named_by_tests() - UNTAGGED)
+    missing = sorted(spec_rules() - rules_named_by_tests())
     assert not missing, f"rules no test names (add @pytest.mark.rule(model, tag)): {missing}"
 
 
 def test_every_named_rule_exists() -> None:
     unknown = sorted(rules_named_by_tests() - spec_rules())
     assert not unknown, f"tests name rules the specs do not have: {unknown}"
-
-
-def test_the_untagged_list_only_shrinks() -> None:
-    stale = sorted(UNTAGGED & rules_named_by_tests())
-    assert not stale, f"now tested, take off UNTAGGED: {stale}"
-    gone = sorted(UNTAGGED - spec_rules())
-    assert not gone, f"no longer in the specs, take off UNTAGGED: {gone}"

@@ -9,7 +9,7 @@ import pytest
 from pks_opt.result import SolveStatus
 from pks_opt.rostering import SolveOptions, read_roster, solve_roster
 from pks_opt.rostering.cpsat import STAGE_REST, STAGE_TIER1, STAGE_TIER2
-from pks_opt.rostering.data import forbidden_from_clock
+from pks_opt.rostering.data import RosterData, forbidden_from_clock
 from pks_opt.rostering.solution import evaluate_roster
 
 from .conftest import write_instance
@@ -588,3 +588,144 @@ def test_r14_isolated_days_off(tmp_path: Path) -> None:
     off = [d for d in range(5) if ("A", d) not in sol.assignment]
     assert sol.stage_values[STAGE_REST] == 5 and off in ([0], [4]) and ev.terms["isolated"] == 0
     assert isolated_days_off(data, sol.assignment) == 0
+
+
+def solve_data(data: RosterData):  # type: ignore[no-untyped-def]
+    """``solve`` for data changed in code (limits the native files do not set)."""
+    sol = solve_roster(data, FAST)
+    assert sol.status is SolveStatus.OPTIMAL
+    ev = evaluate_roster(data, sol.assignment)
+    assert ev.violations == []
+    assert ev.stage_values(True) == sol.stage_values
+    return sol, ev
+
+
+def _one_nurse(folder: Path, demand: str, **params: object) -> RosterData:
+    return read_roster(
+        write_instance(folder, staff="id,competences\nA,RN\n", demand=demand, params=params)
+    )
+
+
+@pytest.mark.rule("rostering", "R1")
+def test_r1_one_shift_a_day(tmp_path: Path) -> None:
+    # One day, tier 1 wants D 07-15 and E 15-23. The two do not overlap and R5 only looks at
+    # later days, so only R1 keeps one nurse from working both: shortfall 1, one shift. Two
+    # nurses cover both: 0.
+    demand = "date,shift,competence,staff\n2026-03-30,D,RN,1\n2026-03-30,E,RN,1\n"
+    _, sol, _ = solve(
+        write_instance(tmp_path / "one", staff="id,competences\nA,RN\n", demand=demand)
+    )
+    assert sol.stage_values[STAGE_TIER1] == 1 and len(sol.assignment) == 1
+    _, sol, _ = solve(
+        write_instance(tmp_path / "two", staff="id,competences\nA,RN\nB,RN\n", demand=demand)
+    )
+    assert sol.stage_values[STAGE_TIER1] == 0
+
+
+@pytest.mark.rule("rostering", "R4")
+def test_r4_shifts_per_type(tmp_path: Path) -> None:
+    # 3 days, D wanted daily (tier 1), one nurse who may work D at most twice: shortfall 1,
+    # two shifts (without the limit: 0).
+    data = _one_nurse(
+        tmp_path / "d", "weekday,shift,competence,staff\n0,D,RN,1\n1,D,RN,1\n2,D,RN,1\n"
+    )
+    assert solve_data(data)[0].stage_values[STAGE_TIER1] == 0
+    nurse = data.staff[0].model_copy(update={"max_shifts": {"D": 2}})
+    sol, _ = solve_data(data.model_copy(update={"staff": (nurse,)}))
+    assert sol.stage_values[STAGE_TIER1] == 1 and len(sol.assignment) == 2
+    # nights_allowed false sets the night limit to 0: two wanted on N, only B may -> 1 short
+    _, sol, _ = solve(
+        write_instance(
+            tmp_path / "n",
+            staff="id,competences,nights_allowed\nA,RN,false\nB,RN,true\n",
+            demand="date,shift,competence,staff\n2026-03-30,N,RN,2\n",
+            params={"days": 1},
+        )
+    )
+    assert sol.stage_values[STAGE_TIER1] == 1
+    assert sol.assignment == {("B", 0): ("N", "RN")}
+
+
+@pytest.mark.rule("rostering", "R6")
+def test_r6_paid_minutes_between_min_and_max(tmp_path: Path) -> None:
+    # Max: 7 days from Monday, D (8 h paid) wanted daily, average cap 24 h a week -> 24 h over
+    # the horizon = 3 shifts: shortfall 4 (without the cap: 0).
+    daily = "weekday,shift,competence,staff\n" + "".join(f"{w},D,RN,1\n" for w in range(7))
+    _, sol, _ = solve(
+        write_instance(
+            tmp_path / "max",
+            staff="id,competences\nA,RN\n",
+            demand=daily,
+            params={"days": 7, "max_avg_weekly_hours": 24},
+        )
+    )
+    assert sol.stage_values[STAGE_TIER1] == 4 and len(sol.assignment) == 3
+    # Min: 3 days; tier 1 wants D on day 0, tier 3 offers D on days 1 and 2 (no weight); the
+    # nurse wishes days 1 and 2 off (weight 1 each). Free, she works day 0 only: stage 3 = 0.
+    # With at least 16 h paid she works two shifts and breaks one wish: stage 3 = 1.
+    demand = (
+        "date,shift,competence,staff,tier,weight_under\n2026-03-30,D,RN,1,1,1\n"
+        "2026-03-31,D,RN,1,3,0\n2026-04-01,D,RN,1,3,0\n"
+    )
+    data = read_roster(
+        write_instance(
+            tmp_path / "min",
+            staff="id,competences\nA,RN\n",
+            demand=demand,
+            wishes="staff,date,shift,want,weight\nA,2026-03-31,,off,1\nA,2026-04-01,,off,1\n",
+        )
+    )
+    sol, _ = solve_data(data)
+    assert sol.stage_values[STAGE_REST] == 0 and set(sol.assignment) == {("A", 0)}
+    nurse = data.staff[0].model_copy(update={"min_minutes": 16 * 60})
+    sol, ev = solve_data(data.model_copy(update={"staff": (nurse,)}))
+    assert sol.stage_values[STAGE_TIER1] == 0 and len(sol.assignment) == 2
+    assert sol.stage_values[STAGE_REST] == 1 and ev.terms["wishes"] == 1
+
+
+@pytest.mark.rule("rostering", "R8")
+def test_r8_min_runs_inside_the_horizon(tmp_path: Path) -> None:
+    # 5 days, one nurse, D wanted (tier 1) only on the days listed; days without demand are
+    # off (no variable).
+    def nurse_data(name: str, days: list[int], **limits: int) -> RosterData:
+        dates = ["2026-03-30", "2026-03-31", "2026-04-01", "2026-04-02", "2026-04-03"]
+        rows = "".join(f"{dates[d]},D,RN,1\n" for d in days)
+        data = _one_nurse(tmp_path / name, "date,shift,competence,staff\n" + rows, days=5)
+        nurse = data.staff[0].model_copy(update=limits)
+        return data.model_copy(update={"staff": (nurse,)})
+
+    # days 1 and 3: on-off-on with a 1-day break inside the horizon; at least 2 days off
+    # between runs -> one of the two goes: shortfall 1 (with the default 1: 0)
+    assert solve_data(nurse_data("o1", [1, 3]))[0].stage_values[STAGE_TIER1] == 0
+    sol, _ = solve_data(nurse_data("o2", [1, 3], min_consecutive_days_off=2))
+    assert sol.stage_values[STAGE_TIER1] == 1 and len(sol.assignment) == 1
+    # day 2 alone: off-on-off, a 1-day run inside the horizon; at least 2 days in a row -> 1
+    sol, _ = solve_data(nurse_data("c2", [2], min_consecutive_days=2))
+    assert sol.stage_values[STAGE_TIER1] == 1 and sol.assignment == {}
+    # day 0 alone: the run starts at the horizon's edge (its length before is unknown) -> 0
+    sol, _ = solve_data(nurse_data("e2", [0], min_consecutive_days=2))
+    assert sol.stage_values[STAGE_TIER1] == 0 and set(sol.assignment) == {("A", 0)}
+
+
+@pytest.mark.rule("rostering", "R11")
+def test_r11_nights_spread_among_those_who_may_work_them(tmp_path: Path) -> None:
+    # 2 days (Mon-Tue, no weekend), one N wanted each night (tier 1, 3 per extra person). A
+    # wishes to work both nights (weight 1 each); C may not work nights. Without fairness A
+    # takes both: stage 3 = 0. Fairness weight 5: A both -> spread 2 - 0 = 2 -> 10; A and B
+    # both -> 2 extra = 6; A and B one each -> spread 0 + one broken wish = 1. C is not
+    # counted (else that spread would be 1 - 0 and cost 5 + 1).
+    def inst(weight: int) -> Path:
+        return write_instance(
+            tmp_path / f"f{weight}",
+            staff="id,competences,nights_allowed\nA,RN,true\nB,RN,true\nC,RN,false\n",
+            demand="weekday,shift,competence,staff,weight_over\n0,N,RN,1,3\n1,N,RN,1,3\n",
+            wishes="staff,date,shift,want,weight\nA,2026-03-30,N,work,1\nA,2026-03-31,N,work,1\n",
+            params={"days": 2, "fairness_weight": weight},
+        )
+
+    _, sol, ev = solve(inst(0))
+    assert sol.stage_values[STAGE_REST] == 0 and set(sol.assignment) == {("A", 0), ("A", 1)}
+    _, sol, ev = solve(inst(5))
+    assert sol.stage_values[STAGE_REST] == 1
+    assert ev.terms["fairness"] == 0 and ev.terms["wishes"] == 1
+    assert sorted(e for (e, _d) in sol.assignment) == ["A", "B"]
