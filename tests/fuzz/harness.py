@@ -726,7 +726,9 @@ def run(
         kind = kind or "partial"
         problems.append(f"left beside --out: {leftovers}")
     if code == 2:
-        lines = [ln for ln in stderr.splitlines() if ln.strip()]
+        # lines as a terminal shows them: str.splitlines() also breaks at \x0c, \x1c-\x1e,
+        # \x85 and \u2028, which a bad value quoted in the error line may hold
+        lines = [ln for ln in stderr.replace("\r\n", "\n").split("\n") if ln.strip()]
         last = lines[-1] if lines else ""
         if not last.startswith("error: "):
             problems.append(f"exit 2 without an 'error:' last line on stderr: {stderr!r}")
