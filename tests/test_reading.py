@@ -562,3 +562,20 @@ def test_documented_limits_match_the_code() -> None:
     assert f"{pio.MAX_XLSX_UNPACKED_BYTES // 2**30} GB" in doc
     assert f"{pio.MAX_YAML_BYTES // 2**20} MB" in doc
     assert f"{pio.MAX_YAML_ALIASES} aliases" in doc
+
+
+def test_control_characters_from_a_cell_are_shown_escaped(tmp_path: Path) -> None:
+    # An id quoted in the error may hold control characters (\x1c is a line break to
+    # Python's splitlines, a tab moves the cursor); the message stays one line, shown escaped.
+    inst = tmp_path / "seed"
+    shutil.copytree(instance_path("seed-inpatient"), inst)
+    table = inst / "beds.csv"
+    table.write_text(
+        table.read_text(encoding="utf-8").replace("WARD,beds", "WA\x1cR\tD,beds"),
+        encoding="utf-8",
+    )
+    res = CliRunner().invoke(main, ["need", str(inst)])
+    assert res.exit_code == 2, res.output
+    last = res.output.rstrip("\n").splitlines()[-1]
+    assert last.startswith("error: ") and "unit 'WA\\x1cR\\tD' is not defined" in last, last
+    assert "\x1c" not in res.output and "\t" not in res.output

@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from pks_opt.commands.common import one_line
 from pks_opt.errors import InputError, OutputError
 from pks_opt.result import EXIT_INTERRUPTED
 
@@ -61,7 +62,7 @@ def batch(manifest: Path, out: Path, workers: int | None, dask: str | None, as_j
         spec = load_manifest(manifest)
         _check_out(out, manifest)
     except (InputError, OutputError) as exc:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(one_line(f"error: {exc}"), err=True)
         sys.exit(2)
     n_workers = workers or os.cpu_count() or 1
     records: dict[str, RunRecord] = {}
@@ -86,7 +87,7 @@ def batch(manifest: Path, out: Path, workers: int | None, dask: str | None, as_j
         interrupted = True
     except InputError as exc:
         progress.stop()
-        click.echo(f"error: {exc}", err=True)
+        click.echo(one_line(f"error: {exc}"), err=True)
         sys.exit(2)
     finally:
         progress.stop()
@@ -241,7 +242,7 @@ def batch_report(out: Path, kpi: str | None, top: int, maximize: bool) -> None:
     try:
         frame, meta = read_summary(out)
     except InputError as exc:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(one_line(f"error: {exc}"), err=True)
         sys.exit(2)
     for line in report_lines(frame, meta, kpi=kpi, top=top, maximize=maximize):
         click.echo(line)

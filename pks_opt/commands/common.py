@@ -148,7 +148,7 @@ def handles_input_errors(f: F) -> F:
                         with claim_out(out, _input_paths(kwargs)):
                             return f(*args, **kwargs)
                 except (InputError, OutputError) as exc:
-                    error = f"error: {exc}"  # printed after the warnings: the last line
+                    error = one_line(f"error: {exc}")  # after the warnings: the last line
                     sys.exit(EXIT_BAD_INPUT)
                 except interrupt.Interrupted as exc:
                     click.echo(f"interrupted by {exc.signame}: stopped, nothing written", err=True)
@@ -160,7 +160,7 @@ def handles_input_errors(f: F) -> F:
             # list being read (a loop without end)
             for w in caught:
                 if issubclass(w.category, InputWarning):
-                    click.echo(f"warning: {w.message}", err=True)
+                    click.echo(one_line(f"warning: {w.message}"), err=True)
                 else:
                     warnings.showwarning(
                         w.message, w.category, w.filename, w.lineno, w.file, w.line
@@ -169,6 +169,12 @@ def handles_input_errors(f: F) -> F:
                 click.echo(error, err=True)
 
     return wrapper  # type: ignore[return-value]
+
+
+def one_line(text: str) -> str:
+    """``text`` safe for one terminal line: a control character quoted from a bad cell
+    (``\\x1c``, a line break, an escape sequence) is shown escaped, not acted on."""
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
 
 
 def _dialect_from_instance(instance: Any) -> None:
