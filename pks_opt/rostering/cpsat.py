@@ -594,7 +594,13 @@ def _hint_of(rm: RosterModel, assignment: dict[tuple[str, int], tuple[str, str]]
 
 
 def _report(name: str, value: float, bound: float, spent: float, proven: bool) -> StageReport:
-    """A stage's report: OPTIMAL when proven or when the value reaches the bound."""
+    """A stage's report: OPTIMAL when proven or when the value reaches the bound.
+
+    Every stage is a sum of non-negative weights (validated) times non-negative counts
+    (shortfalls, over-cover, broken wishes, max − min, hours outside the target, isolated
+    days), so 0 is a valid bound: CP-SAT's own bound of a relaxation can be below it ("cannot
+    be better than −15" was printed for the ward's last stage)."""
+    bound = max(bound, 0.0)
     proven = proven or value <= bound + 1e-9
     status = SolveStatus.OPTIMAL if proven else SolveStatus.FEASIBLE
     return StageReport(name, status, float(value), float(bound), spent)
