@@ -12,8 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from pks_opt.balancing.data import TOTAL, BalancingData, DonorBacklog
-from pks_opt.balancing.milp import (
+from pks_opt.balancing.builder import (
     CAP_EPS,
     STAGE_COST,
     STAGE_LADDER,
@@ -21,11 +20,12 @@ from pks_opt.balancing.milp import (
     STAGE_MOVES,
     STAGE_NEED,
     STAGE_WAITING,
-    SolveRun,
     action_weight,
     capacity_after,
     equiv,
 )
+from pks_opt.balancing.data import TOTAL, BalancingData, DonorBacklog
+from pks_opt.balancing.milp import SolveRun
 from pks_opt.capacity_need.calc import unsupplied_warnings
 from pks_opt.result import Result, SolveStatus, StageReport
 from pks_opt.stages import Check, no_better_than_feasible
