@@ -140,6 +140,16 @@ class _Builder:
 
     # ------------------------------------------------------------------ variables
     def variables(self) -> None:
+        """Every variable, family by family (the order fixes the solver's column order)."""
+        self.production_variables()
+        self.waiting_variables()
+        self.move_variables()
+        self.shift_variables()
+        self.increase_variables()
+
+    def production_variables(self) -> None:
+        """Production at home and elsewhere, purchases, unmet and postponed need per home
+        unit × object, in its active periods (from its first need; all if it may wait)."""
         bm, periods = self.bm, self.periods
         last = len(periods) - 1
         # (whole activities) goals, purchases, postponements and unmet need are counted
@@ -167,17 +177,26 @@ class _Builder:
                     m = rule.max_postpone_periods
                     window = sum(need[max(0, i - m + 1) : i + 1])
                     bm.d[(h, o, p)] = bm.add_var(f"postpone[{h},{o},{p}]", ub=window, cat=cat)
-        if self.data.params.surplus_to_waiting_list:
-            for w in self.data.waiting_lists:
-                if w.waiting <= 0:
-                    continue
-                for p in periods:
-                    bm.q[(w.unit, w.planning_object, p)] = bm.add_var(
-                        f"waiting[{w.unit},{w.planning_object},{p}]",
-                        ub=w.max_reduction_per_period,
-                    )
+
+    def waiting_variables(self) -> None:
+        """(R10) Waiting-list production per period, when surplus may go to the lists."""
+        bm = self.bm
+        if not self.data.params.surplus_to_waiting_list:
+            return
+        for w in self.data.waiting_lists:
+            if w.waiting <= 0:
+                continue
+            for p in self.periods:
+                bm.q[(w.unit, w.planning_object, p)] = bm.add_var(
+                    f"waiting[{w.unit},{w.planning_object},{p}]",
+                    ub=w.max_reduction_per_period,
+                )
+
+    def move_variables(self) -> None:
+        """Capacity moved per arc and period, with its on/off indicator."""
+        bm = self.bm
         for a, mv in enumerate(self.data.moves):
-            for p in periods:
+            for p in self.periods:
                 # the tightest bound: the arc's limit or the donor's spare (R4), whichever is
                 # less; no variable at all when the donor has nothing to give
                 limit = min(mv.max_per_period, self.spare((mv.donor, mv.resource, p)))
@@ -189,9 +208,12 @@ class _Builder:
                 bm.y[(a, p)] = bm.add_var(
                     f"move_on[{mv.donor},{mv.receiver},{mv.resource},{p}]", cat="B"
                 )
-        self.shift_variables()
+
+    def increase_variables(self) -> None:
+        """(R6) Capacity increases per period from the lead time on, in whole steps if any."""
+        bm = self.bm
         for i, inc in enumerate(self.data.increases):
-            for j, p in enumerate(periods):
+            for j, p in enumerate(self.periods):
                 if j < inc.lead_periods:
                     continue  # (R6) not before the lead time
                 name = f"increase[{inc.unit},{inc.resource},{inc.kind.value},{p}]"
@@ -505,18 +527,7 @@ class _Builder:
             need[var] = data.rule(o).unmet_weight
         for (_h, o, _p), var in bm.d.items():
             need[var] = data.rule(o).postpone_weight_per_period
-        weight = functools.partial(action_weight, prm)
-        ladder: Coefs = {}
-        for var in bm.w.values():
-            ladder[var] = weight("shift_in_time")
-        for var in bm.m.values():
-            ladder[var] = weight("move")
-        for k, var in bm.z.items():
-            ladder[var] = weight("increase") * bm.z_factor[k]
-        for (h, o, _p, t), var in bm.buy.items():
-            ladder[var] = weight("purchase", data.purchases[t].tier) * equiv(data, h, o)
-        for (h, o, _p), var in bm.d.items():
-            ladder[var] = weight("postpone") * equiv(data, h, o)
+        ladder = self.ladder_terms()
         cost: Coefs = {}
         for coefs in bm.cost_by_unit.values():
             for var, c in coefs.items():
@@ -530,17 +541,38 @@ class _Builder:
             bm.objectives[STAGE_LADDER] = ladder
         bm.objectives[STAGE_COST] = cost
         if bm.q:
-            bm.objectives[STAGE_WAITING] = {var: -1.0 for var in bm.q.values()}
-            # (R10) the waiting list can be shortened by at most its length
-            per: dict[tuple[str, str], Coefs] = defaultdict(dict)
-            for (h, o, _p), var in bm.q.items():
-                per[(h, o)][var] = 1.0
-            for w in data.waiting_lists:
-                wl = per.get((w.unit, w.planning_object))
-                if wl:
-                    bm.add_le(wl, w.waiting, f"waiting[{w.unit},{w.planning_object}]")
+            self.waiting_objective()
         if bm.y:
             bm.objectives[STAGE_MOVES] = {var: 1.0 for var in bm.y.values()}
+
+    def ladder_terms(self) -> Coefs:
+        """f2: each action weighted by its rung of the ladder (``action_weight``)."""
+        bm, data = self.bm, self.data
+        weight = functools.partial(action_weight, data.params)
+        ladder: Coefs = {}
+        for var in bm.w.values():
+            ladder[var] = weight("shift_in_time")
+        for var in bm.m.values():
+            ladder[var] = weight("move")
+        for k, var in bm.z.items():
+            ladder[var] = weight("increase") * bm.z_factor[k]
+        for (h, o, _p, t), var in bm.buy.items():
+            ladder[var] = weight("purchase", data.purchases[t].tier) * equiv(data, h, o)
+        for (h, o, _p), var in bm.d.items():
+            ladder[var] = weight("postpone") * equiv(data, h, o)
+        return ladder
+
+    def waiting_objective(self) -> None:
+        """f4: most waiting-list production; (R10) a list shortened by at most its length."""
+        bm = self.bm
+        bm.objectives[STAGE_WAITING] = {var: -1.0 for var in bm.q.values()}
+        per: dict[tuple[str, str], Coefs] = defaultdict(dict)
+        for (h, o, _p), var in bm.q.items():
+            per[(h, o)][var] = 1.0
+        for w in self.data.waiting_lists:
+            wl = per.get((w.unit, w.planning_object))
+            if wl:
+                bm.add_le(wl, w.waiting, f"waiting[{w.unit},{w.planning_object}]")
 
 
 def action_weight(prm: Any, kind: str, tier: PurchaseTier | None = None) -> float:
