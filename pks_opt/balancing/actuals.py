@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections import defaultdict
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
@@ -56,77 +57,24 @@ def apply_actuals(
         or no quarter done.
     """
     fig = data.figures
-    t_prod = actuals.tables["production"]
     periods = year_periods(data, year)
-    if not all(QUARTER.match(p) for p in periods):
-        raise InputError(
-            f"--actuals needs quarterly periods (2027Q1…) to map weeks to; the instance has "
-            f"{', '.join(periods)}",
-            field="--actuals",
-        )
-    for i, a in enumerate(actuals.production):
-        if a.unit not in fig.units:
-            raise InputError(
-                f"unit '{a.unit}' is not a unit of the strategic instance",
-                file=t_prod.where,
-                row=t_prod.row_number(i),
-                field="unit",
-            )
-        if a.planning_object not in fig.planning_objects:
-            raise InputError(
-                f"planning object '{a.planning_object}' is not in the strategic instance",
-                file=t_prod.where,
-                row=t_prod.row_number(i),
-                field="planning_object",
-            )
-        if a.week > WEEKS_PER_QUARTER * len(periods):
-            raise InputError(
-                f"week {a.week} is after the plan year's last week {WEEKS_PER_QUARTER * len(periods)}",
-                file=t_prod.where,
-                row=t_prod.row_number(i),
-                field="week",
-            )
+    _check_actuals(data, actuals, periods)
     units = actuals.units()
     done = min(len(_complete_weeks(actuals, u)) // WEEKS_PER_QUARTER for u in units)
     if done == 0:
         raise InputError(
             "no quarter is done: every unit in the actuals needs weeks 1–13 at least",
-            file=t_prod.where,
+            file=actuals.tables["production"].where,
             field="week",
         )
     past = periods[:done]
-    produced: dict[tuple[str, str, str], float] = defaultdict(float)
-    joined: dict[tuple[str, str, str], float] = defaultdict(float)
-    for row in actuals.production:
-        q = (row.week - 1) // WEEKS_PER_QUARTER
-        if q < done:
-            produced[(row.unit, row.planning_object, periods[q])] += row.production
-            joined[(row.unit, row.planning_object, periods[q])] += row.inflow
+    produced, joined = _done_quarter_sums(actuals, periods, done)
     actual_keys = {(u, o) for (u, o, _p) in produced}
-    fixed: dict[tuple[str, Any], float] = dict(data.fixed)
-    for family, values in original.items():
-        pos = {"x": 3, "buy": 2, "d": 2, "s": 2, "q": 2, "m": 1, "y": 1, "z": 1, "w": 1}[family]
-        for key, value in values.items():
-            # a shift in time (k, from, to) is done when either of its periods is
-            if key[pos] not in past and not (family == "w" and key[2] in past):
-                continue
-            if family in ("s", "d") and (key[0], key[1]) in actual_keys:
-                continue  # what was left of the unit's need follows from its actuals
-            if family == "x" and key[0] == key[1] and (key[0], key[2]) in actual_keys:
-                continue  # set below from the actuals
-            fixed[(family, key)] = value
+    fixed = _fix_past_decisions(data.fixed, original, past, actual_keys)
     need = dict(fig.production_need)
     rows: list[dict[str, Any]] = []
     for (u, o, p), amount in sorted(produced.items()):
-        others = sum(
-            v
-            for (h, v_, oo, pp), v in original.get("x", {}).items()
-            if h == u and oo == o and pp == p and v_ != u
-        ) + sum(
-            v
-            for (h, oo, pp, _t), v in original.get("buy", {}).items()
-            if h == u and oo == o and pp == p
-        )
+        others = _made_by_others(original, u, o, p)
         before = need.get((u, o, p), 0.0)
         need[(u, o, p)] = max(joined[(u, o, p)], amount + others)
         fixed[("x", (u, u, o, p))] = amount
@@ -153,6 +101,88 @@ def apply_actuals(
         notes,
         pd.DataFrame(rows),
     )
+
+
+def _check_actuals(data: BalancingData, actuals: Actuals, periods: list[str]) -> None:
+    """Raise :class:`InputError` unless the periods are quarters and every actuals row names a
+    unit and planning object of the instance and a week of the plan year."""
+    fig = data.figures
+    t_prod = actuals.tables["production"]
+    if not all(QUARTER.match(p) for p in periods):
+        raise InputError(
+            f"--actuals needs quarterly periods (2027Q1…) to map weeks to; the instance has "
+            f"{', '.join(periods)}",
+            field="--actuals",
+        )
+    last_week = WEEKS_PER_QUARTER * len(periods)
+    for i, a in enumerate(actuals.production):
+        if a.unit not in fig.units:
+            message, field = f"unit '{a.unit}' is not a unit of the strategic instance", "unit"
+        elif a.planning_object not in fig.planning_objects:
+            message = f"planning object '{a.planning_object}' is not in the strategic instance"
+            field = "planning_object"
+        elif a.week > last_week:
+            message = f"week {a.week} is after the plan year's last week {last_week}"
+            field = "week"
+        else:
+            continue
+        raise InputError(message, file=t_prod.where, row=t_prod.row_number(i), field=field)
+
+
+def _done_quarter_sums(
+    actuals: Actuals, periods: list[str], done: int
+) -> tuple[dict[tuple[str, str, str], float], dict[tuple[str, str, str], float]]:
+    """Production and inflow per unit × object × period of the first ``done`` quarters."""
+    produced: dict[tuple[str, str, str], float] = defaultdict(float)
+    joined: dict[tuple[str, str, str], float] = defaultdict(float)
+    for row in actuals.production:
+        q = (row.week - 1) // WEEKS_PER_QUARTER
+        if q < done:
+            produced[(row.unit, row.planning_object, periods[q])] += row.production
+            joined[(row.unit, row.planning_object, periods[q])] += row.inflow
+    return produced, joined
+
+
+#: position of the period in each variable family's key
+_PERIOD_POS = {"x": 3, "buy": 2, "d": 2, "s": 2, "q": 2, "m": 1, "y": 1, "z": 1, "w": 1}
+
+
+def _fix_past_decisions(
+    fixed_before: Mapping[tuple[str, Any], float],
+    original: dict[str, dict[Any, float]],
+    past: list[str],
+    actual_keys: set[tuple[str, str]],
+) -> dict[tuple[str, Any], float]:
+    """``fixed_before`` plus every decision of ``original`` in a done quarter, except what the
+    actuals of a unit × object decide."""
+    fixed: dict[tuple[str, Any], float] = dict(fixed_before)
+    for family, values in original.items():
+        pos = _PERIOD_POS[family]
+        for key, value in values.items():
+            # a shift in time (k, from, to) is done when either of its periods is
+            if key[pos] not in past and not (family == "w" and key[2] in past):
+                continue
+            if family in ("s", "d") and (key[0], key[1]) in actual_keys:
+                continue  # what was left of the unit's need follows from its actuals
+            if family == "x" and key[0] == key[1] and (key[0], key[2]) in actual_keys:
+                continue  # set below from the actuals
+            fixed[(family, key)] = value
+    return fixed
+
+
+def _made_by_others(original: dict[str, dict[Any, float]], u: str, o: str, p: str) -> float:
+    """What ``original`` had others produce, or bought, of ``u``'s need of ``o`` in ``p``."""
+    moved = sum(
+        v
+        for (h, v_, oo, pp), v in original.get("x", {}).items()
+        if h == u and oo == o and pp == p and v_ != u
+    )
+    bought = sum(
+        v
+        for (h, oo, pp, _t), v in original.get("buy", {}).items()
+        if h == u and oo == o and pp == p
+    )
+    return moved + bought
 
 
 def _complete_weeks(actuals: Actuals, unit: str) -> list[int]:

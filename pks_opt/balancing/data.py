@@ -1,9 +1,10 @@
 """Balancing-side tables of a strategic instance, validated, plus the need figures they act on.
 
-The need level (:mod:`pks_opt.capacity_need`) turns the need-side tables into :class:`NeedFigures`; this
-module parses the balancing-side tables (budgets, capabilities, moves, increases, purchases,
-priorities, waiting lists — all optional) and checks every reference against the figures, so
-an error names the file, row and field. :class:`BalancingData` is what the MILP consumes.
+The need level (:mod:`pks_opt.capacity_need`) turns the need-side tables into
+:class:`NeedFigures`; this module parses the balancing-side tables (budgets, capabilities,
+moves, increases, purchases, priorities, waiting lists — all optional) and checks every
+reference against the figures, so an error names the file, row and field.
+:class:`BalancingData` is what the MILP consumes.
 """
 
 from __future__ import annotations
@@ -412,7 +413,7 @@ def acute_split(need: float, days: float, share: float) -> tuple[float, float, f
 
 
 def read_balancing(raw: RawInstance) -> BalancingData:
-    """Read a strategic instance: need side through :mod:`pks_opt.capacity_need`, then our tables."""
+    """Read a strategic instance: need side via :mod:`pks_opt.capacity_need`, then our tables."""
     from pks_opt.capacity_need import compute_figures, read_need, usage_for
 
     need_data = read_need(raw)

@@ -52,55 +52,11 @@ def apply_feedback(
     floors: dict[tuple[str, str, str], float] = dict(data.capacity_floors)
     notes: list[str] = []
     for f in rows:
-        if f.level == "plan" and f.period == WHOLE_PLAN:
-            notes.append(
-                f"plan feedback on {f.unit} {f.object or f.resource}: a goal of the plan "
-                "instance itself (not from a balance), not used"
-            )
+        skipped = _not_a_limit(data, f)
+        if skipped is not None:
+            notes.append(skipped)
             continue
-        if f.unit not in fig.units:
-            raise InputError(
-                f"unit '{f.unit}' is not a unit of the strategic instance",
-                file=f.file,
-                row=f.row,
-                field="unit",
-            )
-        if f.object and f.object not in fig.planning_objects:
-            raise InputError(
-                f"planning object '{f.object}' is not in the strategic instance",
-                file=f.file,
-                row=f.row,
-                field="object",
-            )
-        if f.resource and f.resource not in fig.resources:
-            if f.level == "plan":
-                raise InputError(
-                    f"resource '{f.resource}' is not a resource of the strategic instance",
-                    file=f.file,
-                    row=f.row,
-                    field="resource",
-                )
-            notes.append(
-                f"{f.level} feedback on {f.unit} {f.resource} {f.period}: not a resource of "
-                "the balance, not used"
-            )
-            continue
-        what = f.object or f.resource
-        if f.period not in fig.periods:
-            if f.level == "plan":
-                raise InputError(
-                    f"period '{f.period}' is not a period of the strategic instance "
-                    f"({', '.join(fig.periods)})",
-                    file=f.file,
-                    row=f.row,
-                    field="period",
-                )
-            notes.append(
-                f"{f.level} feedback on {f.unit} {what} '{f.period}': finer than the "
-                "balance's periods, not used (the plan level takes it)"
-            )
-            continue
-        key = (f.unit, what, f.period)
+        key = (f.unit, f.object or f.resource, f.period)
         if f.object:
             # a shortfall, or a goal the unit confirms with its requests: not more than that
             caps[key] = min(caps.get(key, f.achievable), f.achievable)
@@ -135,3 +91,60 @@ def apply_feedback(
         dataclasses.replace(data, figures=fig, production_caps=caps, capacity_floors=floors),
         notes,
     )
+
+
+def _not_a_limit(data: BalancingData, f: Feedback) -> str | None:
+    """The note on a row that is no limit of the balance (``None`` when it is one).
+
+    Raises
+    ------
+    InputError
+        The row names a unit, planning object or resource the instance does not have, or it
+        is a plan-level row whose period is not one of the instance's periods.
+    """
+    fig = data.figures
+    if f.level == "plan" and f.period == WHOLE_PLAN:
+        return (
+            f"plan feedback on {f.unit} {f.object or f.resource}: a goal of the plan "
+            "instance itself (not from a balance), not used"
+        )
+    if f.unit not in fig.units:
+        raise InputError(
+            f"unit '{f.unit}' is not a unit of the strategic instance",
+            file=f.file,
+            row=f.row,
+            field="unit",
+        )
+    if f.object and f.object not in fig.planning_objects:
+        raise InputError(
+            f"planning object '{f.object}' is not in the strategic instance",
+            file=f.file,
+            row=f.row,
+            field="object",
+        )
+    if f.resource and f.resource not in fig.resources:
+        if f.level == "plan":
+            raise InputError(
+                f"resource '{f.resource}' is not a resource of the strategic instance",
+                file=f.file,
+                row=f.row,
+                field="resource",
+            )
+        return (
+            f"{f.level} feedback on {f.unit} {f.resource} {f.period}: not a resource of "
+            "the balance, not used"
+        )
+    if f.period not in fig.periods:
+        if f.level == "plan":
+            raise InputError(
+                f"period '{f.period}' is not a period of the strategic instance "
+                f"({', '.join(fig.periods)})",
+                file=f.file,
+                row=f.row,
+                field="period",
+            )
+        return (
+            f"{f.level} feedback on {f.unit} {f.object or f.resource} '{f.period}': finer "
+            "than the balance's periods, not used (the plan level takes it)"
+        )
+    return None

@@ -36,6 +36,7 @@ CLOSE_COLUMNS = {"staff": "fte", "rooms": "rooms", "beds": "staffed_beds"}
 
 @register_shortcut("budget_change")
 def budget_change(args: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """``budget_change``: a unit's (or the total) budget changed by ``delta`` SEK or ``pct``."""
     _no_extra(args, {"unit", "delta", "pct"})
     where = {"unit": str(args.get("unit", TOTAL))}
     if ("delta" in args) == ("pct" in args):
@@ -48,6 +49,7 @@ def budget_change(args: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 @register_shortcut("close_unit")
 def close_unit(args: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """``close_unit``: a unit's staff, rooms and beds (or the ``tables`` named) set to 0."""
     _no_extra(args, {"unit", "tables"})
     unit = str(args["unit"])
     if "tables" not in args:
@@ -75,6 +77,7 @@ def close_unit(args: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 @register_shortcut("add_contract")
 def add_contract(args: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """``add_contract``: one purchase contract appended to ``purchases``."""
     allowed = {"planning_object", "tier", "provider", "price_per_activity", "capacity_per_period"}
     _no_extra(args, allowed)
     row = {k: args[k] for k in ("planning_object", "tier", "provider", "price_per_activity")}
@@ -85,6 +88,7 @@ def add_contract(args: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 @register_shortcut("fte_change")
 def fte_change(args: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """``fte_change``: the same as the need level's ``staff_fte``."""
     from pks_opt.capacity_need.shortcuts import staff_fte
 
     return staff_fte(args)

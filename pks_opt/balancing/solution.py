@@ -12,8 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from pks_opt.balancing.data import TOTAL, BalancingData, DonorBacklog
-from pks_opt.balancing.milp import (
+from pks_opt.balancing.builder import (
     CAP_EPS,
     STAGE_COST,
     STAGE_LADDER,
@@ -21,11 +20,12 @@ from pks_opt.balancing.milp import (
     STAGE_MOVES,
     STAGE_NEED,
     STAGE_WAITING,
-    SolveRun,
     action_weight,
     capacity_after,
     equiv,
 )
+from pks_opt.balancing.data import TOTAL, BalancingData, DonorBacklog
+from pks_opt.balancing.milp import SolveRun
 from pks_opt.capacity_need.calc import unsupplied_warnings
 from pks_opt.result import Result, SolveStatus, StageReport
 from pks_opt.stages import Check, no_better_than_feasible
@@ -104,6 +104,7 @@ def cost_by_unit(data: BalancingData, values: Values) -> dict[str, dict[str, flo
 
 
 def utilisation_after(data: BalancingData, values: Values) -> dict[Key3, float]:
+    """Load ÷ capacity after actions per unit × resource × period (where there is capacity)."""
     cap = capacity_after(data, values)
     return {
         key: load / cap[key]
@@ -152,15 +153,54 @@ def violations(data: BalancingData, values: Values, tol: float = 1e-4) -> list[s
 
     ``tol`` is relative to the size of each row's terms (solver tolerances).
     """
-    fig, out = data.figures, []
-    periods = list(fig.periods)
-    pidx = {p: i for i, p in enumerate(periods)}
+    chk = _Violations(data, tol)
+    _check_need(chk, values)  # R1
+    _check_postponement(chk, values)  # R2
+    cap = capacity_after(data, values)
+    _check_capacity(chk, values, cap)  # R3
+    given = _check_moves_and_shifts(chk, values)  # R5, R14
+    _check_donors(chk, values, given)  # R4
+    _check_increases_and_contracts(chk, values)  # R6, R7
+    _check_budgets(chk, values)  # R8, R9
+    _check_waiting_lists(chk, values)  # R10
+    # R13 capacity floors
+    for key, floor in data.capacity_floors.items():
+        got = cap.get(key, data.figures.available.get(key, 0.0))
+        chk.bad(f"capacity_floor[{key[0]},{key[1]},{key[2]}]", floor, got, floor)
+    # R12 feedback caps
+    made = own_production(values)
+    for (v, o, p), limit in data.production_caps.items():
+        amount = made.get((v, o, p), 0.0)
+        chk.bad(f"feedback[{v},{o},{p}]", amount, limit, amount)
+    negative = [f"{fam}{k}" for fam, vals in values.items() for k, x in vals.items() if x < -tol]
+    chk.out.extend(f"{n}: negative" for n in negative[:5])
+    return chk.out
 
-    def bad(name: str, lhs: float, rhs: float, scale: float) -> None:
-        if lhs > rhs + tol * max(1.0, scale):
-            out.append(f"{name}: {lhs:.6g} > {rhs:.6g}")
 
-    # R1 need balance (as an equality: both directions)
+class _Violations:
+    """The violations found so far, with the data, its periods and the tolerance."""
+
+    def __init__(self, data: BalancingData, tol: float) -> None:
+        self.data = data
+        self.tol = tol
+        self.periods = list(data.figures.periods)
+        self.pidx = {p: i for i, p in enumerate(self.periods)}
+        self.out: list[str] = []
+
+    def next_period(self, p: str) -> str | None:
+        """The period after ``p`` (``None`` for the last)."""
+        i = self.pidx[p] + 1
+        return self.periods[i] if i < len(self.periods) else None
+
+    def bad(self, name: str, lhs: float, rhs: float, scale: float) -> None:
+        """Note ``name`` when ``lhs`` exceeds ``rhs`` by more than ``tol`` relative to ``scale``."""
+        if lhs > rhs + self.tol * max(1.0, scale):
+            self.out.append(f"{name}: {lhs:.6g} > {rhs:.6g}")
+
+
+def _check_need(chk: _Violations, values: Values) -> None:
+    """R1 need balance (as an equality: both directions)."""
+    data = chk.data
     supply: dict[tuple[str, str, str], float] = defaultdict(float)
     for (h, _v, o, p), x in values["x"].items():
         supply[(h, o, p)] += x
@@ -170,114 +210,133 @@ def violations(data: BalancingData, values: Values, tol: float = 1e-4) -> list[s
         supply[(h, o, p)] += x
     for (h, o, p), x in values["d"].items():
         supply[(h, o, p)] += x
-        if pidx[p] + 1 < len(periods):
-            supply[(h, o, periods[pidx[p] + 1])] -= x
+        nxt = chk.next_period(p)
+        if nxt is not None:
+            supply[(h, o, nxt)] -= x
         else:
-            out.append(f"postpone[{h},{o},{p}]: carried beyond the horizon")
+            chk.out.append(f"postpone[{h},{o},{p}]: carried beyond the horizon")
     keys = set(supply) | {k for k, v in data.need.items() if v > 0}
     for h, o, p in sorted(keys):
         n = data.need.get((h, o, p), 0.0)
         got = supply.get((h, o, p), 0.0)
-        bad(f"need[{h},{o},{p}]", abs(got - n), 0.0, n)
-    # R2 postponement rule and window
+        chk.bad(f"need[{h},{o},{p}]", abs(got - n), 0.0, n)
+
+
+def _check_postponement(chk: _Violations, values: Values) -> None:
+    """R2 postponement rule and window."""
+    data, periods = chk.data, chk.periods
     for (h, o, p), x in values["d"].items():
         rule = data.rule(o)
-        if x > tol and not rule.may_postpone:
-            out.append(f"postpone[{h},{o},{p}]: priority may not be postponed")
-        i = pidx[p]
+        if x > chk.tol and not rule.may_postpone:
+            chk.out.append(f"postpone[{h},{o},{p}]: priority may not be postponed")
+        i = chk.pidx[p]
         window = sum(
             data.need.get((h, o, periods[j]), 0.0)
             for j in range(max(0, i - rule.max_postpone_periods + 1), i + 1)
         )
-        bad(f"postpone_window[{h},{o},{p}]", x, window, window)
-    # R3 capacity after actions (incl. support load), R4 donor spare
-    load = loads(data, values)
-    cap = capacity_after(data, values)
-    for key, ld in load.items():
+        chk.bad(f"postpone_window[{h},{o},{p}]", x, window, window)
+
+
+def _check_capacity(chk: _Violations, values: Values, cap: dict[Key3, float]) -> None:
+    """R3 capacity after actions (incl. support load)."""
+    data = chk.data
+    for key, ld in loads(data, values).items():
         if key[2] in data.past_periods:
             continue  # R0: a period already done
-        bad(f"capacity[{key[0]},{key[1]},{key[2]}]", ld, cap.get(key, 0.0), ld)
-    given: dict[tuple[str, str, str], float] = defaultdict(float)
+        chk.bad(f"capacity[{key[0]},{key[1]},{key[2]}]", ld, cap.get(key, 0.0), ld)
+
+
+def _check_moves_and_shifts(chk: _Violations, values: Values) -> dict[Key3, float]:
+    """R5 moves and R14 shifts in time; the capacity each donor gives per period."""
+    data = chk.data
+    given: dict[Key3, float] = defaultdict(float)
     for (a, p), x in values["m"].items():
         mv = data.moves[a]
         given[(mv.donor, mv.resource, p)] += x
-        bad(f"move[{mv.donor},{mv.receiver},{mv.resource},{p}]", x, mv.max_per_period, x)
+        chk.bad(f"move[{mv.donor},{mv.receiver},{mv.resource},{p}]", x, mv.max_per_period, x)
         # R5 relative to the row's term (limit x indicator, the limit as in the model): an
         # indicator within the solver's integrality tolerance of 0 may carry that much dust
         limit = min(mv.max_per_period, data.spare((mv.donor, mv.resource, p)))
-        if x > tol * max(1.0, limit) and values["y"].get((a, p), 0.0) < 0.5:
-            out.append(f"move_on[{mv.donor},{mv.receiver},{mv.resource},{p}]: moved while off")
-    # backlog arriving at (u, r, p): need of p-1 postponed, or unmet where it could have been
-    backlog: dict[tuple[str, str, str], float] = defaultdict(float)
-    for (h, o, p), dx in values["d"].items():
-        if pidx[p] + 1 >= len(periods):
-            continue
-        nxt = periods[pidx[p] + 1]
-        carried = dx + values["s"].get((h, o, p), 0.0)
-        for us in data.usage.get((h, o), ()):
-            backlog[(us.at_unit, us.resource, nxt)] += us.amount * carried
+        if x > chk.tol * max(1.0, limit) and values["y"].get((a, p), 0.0) < 0.5:
+            chk.out.append(f"move_on[{mv.donor},{mv.receiver},{mv.resource},{p}]: moved while off")
     for (k, p, p2), x in values.get("w", {}).items():  # R14: a share of p's capacity, p's spare
         ts = data.time_shifts[k]
         given[(ts.unit, ts.resource, p)] += x
-        limit = ts.max_share * fig.available.get((ts.unit, ts.resource, p), 0.0)
-        bad(f"shift_in_time[{ts.unit},{ts.resource},{p},{p2}]", x, limit, x)
-        if abs(pidx[p] - pidx[p2]) > ts.max_distance:
-            out.append(f"shift_in_time[{ts.unit},{ts.resource},{p},{p2}]: periods too far apart")
+        limit = ts.max_share * data.figures.available.get((ts.unit, ts.resource, p), 0.0)
+        chk.bad(f"shift_in_time[{ts.unit},{ts.resource},{p},{p2}]", x, limit, x)
+        if abs(chk.pidx[p] - chk.pidx[p2]) > ts.max_distance:
+            chk.out.append(
+                f"shift_in_time[{ts.unit},{ts.resource},{p},{p2}]: periods too far apart"
+            )
+    return given
+
+
+def _check_donors(chk: _Violations, values: Values, given: dict[Key3, float]) -> None:
+    """R4 a donor gives at most its spare (and keeps the plan's backlog when asked to)."""
+    data = chk.data
+    # backlog arriving at (u, r, p): need of p-1 postponed, or unmet where it could have been
+    backlog: dict[Key3, float] = defaultdict(float)
+    for (h, o, p), dx in values["d"].items():
+        nxt = chk.next_period(p)
+        if nxt is None:
+            continue
+        carried = dx + values["s"].get((h, o, p), 0.0)
+        for us in data.usage.get((h, o), ()):
+            backlog[(us.at_unit, us.resource, nxt)] += us.amount * carried
     for key, x in given.items():
         spare = data.spare(key)  # net of the forecast backlog when donor_backlog = forecast
-        bad(f"donor[{key[0]},{key[1]},{key[2]}]", x, spare, x)
-        if x > tol and data.params.donor_backlog is DonorBacklog.plan:  # keeps the plan's backlog
+        chk.bad(f"donor[{key[0]},{key[1]},{key[2]}]", x, spare, x)
+        if x > chk.tol and data.params.donor_backlog is DonorBacklog.plan:  # keeps the backlog
             carried = backlog.get(key, 0.0)
-            bad(f"donor_backlog[{key[0]},{key[1]},{key[2]}]", x + carried, spare, x + carried)
-    # R6 increases, R7 contracts
+            chk.bad(f"donor_backlog[{key[0]},{key[1]},{key[2]}]", x + carried, spare, x + carried)
+
+
+def _check_increases_and_contracts(chk: _Violations, values: Values) -> None:
+    """R6 increases (limit, lead time, whole steps) and R7 purchase contracts."""
+    data = chk.data
     for (i, p), x in values["z"].items():
         inc = data.increases[i]
-        bad(f"increase[{inc.unit},{inc.resource},{p}]", x, inc.max_per_period, x)
-        if pidx[p] < inc.lead_periods and x > tol:
-            out.append(f"increase[{inc.unit},{inc.resource},{p}]: before its lead time")
+        name = f"increase[{inc.unit},{inc.resource},{p}]"
+        chk.bad(name, x, inc.max_per_period, x)
+        if chk.pidx[p] < inc.lead_periods and x > chk.tol:
+            chk.out.append(f"{name}: before its lead time")
         if inc.step is not None and abs(x / inc.step - round(x / inc.step)) > 1e-6:
-            out.append(f"increase[{inc.unit},{inc.resource},{p}]: not whole steps of {inc.step:g}")
+            chk.out.append(f"{name}: not whole steps of {inc.step:g}")
     bought: dict[tuple[int, str], float] = defaultdict(float)
     for (_h, _o, p, t), x in values["buy"].items():
         bought[(t, p)] += x
     for (t, p), x in bought.items():
         cap_t = data.purchases[t].capacity_per_period
         if cap_t is not None:
-            bad(f"contract[{data.purchases[t].provider},{p}]", x, cap_t, x)
-    # R8, R9 budgets
-    costs = cost_by_unit(data, values)
+            chk.bad(f"contract[{data.purchases[t].provider},{p}]", x, cap_t, x)
+
+
+def _check_budgets(chk: _Violations, values: Values) -> None:
+    """R8 unit budgets and R9 the total budget."""
+    data = chk.data
     total = 0.0
-    for u, c in costs.items():
+    for u, c in cost_by_unit(data, values).items():
         total += sum(c.values())
         b = data.budgets.get(u)
         if b is not None:
-            bad(f"budget[{u}]", b.base_cost + sum(c.values()), b.budget, b.budget)
+            chk.bad(f"budget[{u}]", b.base_cost + sum(c.values()), b.budget, b.budget)
     tb = data.budgets.get(TOTAL)
     if tb is not None:
-        bad("budget[TOTAL]", tb.base_cost + total, tb.budget, tb.budget)
-    # R10 waiting lists
+        chk.bad("budget[TOTAL]", tb.base_cost + total, tb.budget, tb.budget)
+
+
+def _check_waiting_lists(chk: _Violations, values: Values) -> None:
+    """R10 a waiting list is worked down by at most its length."""
     reduced: dict[tuple[str, str], float] = defaultdict(float)
     for (h, o, _p), x in values["q"].items():
         reduced[(h, o)] += x
-    for w in data.waiting_lists:
-        bad(
+    for w in chk.data.waiting_lists:
+        chk.bad(
             f"waiting[{w.unit},{w.planning_object}]",
             reduced[(w.unit, w.planning_object)],
             w.waiting,
             w.waiting,
         )
-    # R13 capacity floors
-    for key, floor in data.capacity_floors.items():
-        got = cap.get(key, data.figures.available.get(key, 0.0))
-        bad(f"capacity_floor[{key[0]},{key[1]},{key[2]}]", floor, got, floor)
-    # R12 feedback caps
-    made = own_production(values)
-    for (v, o, p), limit in data.production_caps.items():
-        amount = made.get((v, o, p), 0.0)
-        bad(f"feedback[{v},{o},{p}]", amount, limit, amount)
-    negative = [f"{fam}{k}" for fam, vals in values.items() for k, x in vals.items() if x < -tol]
-    out.extend(f"{n}: negative" for n in negative[:5])
-    return out
 
 
 # --------------------------------------------------------------------------- result
@@ -640,6 +699,7 @@ def _action(
 
 
 def utilisation_table(data: BalancingData, values: Values) -> pd.DataFrame:
+    """Need, available capacity and load before and after balancing per unit × resource × period."""
     fig = data.figures
     load = loads(data, values)
     cap = capacity_after(data, values)
@@ -874,6 +934,7 @@ def expected_waits(
 def kpi_dict(
     data: BalancingData, values: Values, tables: dict[str, pd.DataFrame], terms: dict[str, float]
 ) -> dict[str, Any]:
+    """The KPIs of ``result.json``: actions, unmet, postponed, cost, utilisation."""
     actions = tables["actions"]
     util = tables["utilisation"]
     counts = {a: int((actions["action"] == a).sum()) if len(actions) else 0 for a in ACTION_ORDER}

@@ -51,7 +51,7 @@ def _down(v: float) -> float:
 
 def round_plan(data: BalancingData, values: Values) -> Rounding:
     """The plan ``values`` in whole activities (module docstring: the rule)."""
-    from pks_opt.balancing.milp import capacity_after
+    from pks_opt.balancing.builder import capacity_after
     from pks_opt.balancing.solution import cost_by_unit, loads
 
     out: Values = {fam: dict(vals) for fam, vals in values.items()}

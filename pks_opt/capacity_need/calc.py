@@ -294,7 +294,8 @@ def _demand(data: NeedData, out: NeedBreakdown) -> None:
         prod = (c + d.waiting_list_reduction) * d.conversion + imp_volume
         if prod < -EPS:
             out.warnings.append(
-                f"production need of {unit}/{obj}/{p} is negative ({prod:.4g}) after improvements; 0 used"
+                f"production need of {unit}/{obj}/{p} is negative ({prod:.4g}) after "
+                "improvements; 0 used"
             )
         lines[(unit, obj, p)] = DemandLine(
             unit=unit,
@@ -561,7 +562,7 @@ def acute_dimensioning(data: NeedData, share: float) -> list[AcuteLine]:
 
 
 def compute_figures(data: NeedData) -> NeedFigures:
-    """The numbers the balancing level needs (see :class:`~pks_opt.capacity_need.figures.NeedFigures`).
+    """The numbers the balancing level needs (:class:`~pks_opt.capacity_need.figures.NeedFigures`).
 
     ``units`` are the producing units (organisational levels that only distribute a mission
     are left out); ``usage`` is filled for each (home unit, planning object) with demand — call

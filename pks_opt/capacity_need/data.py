@@ -48,6 +48,8 @@ def _rounding(v: object) -> str | float:
 Rounding = Annotated[str | float, PlainValidator(_rounding)]
 
 R = TypeVar("R", bound=Row)
+#: the ids a reference may name, and what they are called in messages
+Ref = tuple[Iterable[str], str]
 
 DAYS_PER_WEEK = 7.0
 
@@ -274,6 +276,7 @@ def read_need(raw: RawInstance) -> NeedData:
 
 
 def _read_need(raw: RawInstance) -> NeedData:
+    """The need-side tables parsed and cross-checked (:func:`read_need` without the scenario)."""
     params = _parse_parameters(raw, NeedParameters)
 
     def opt(name: str, model: type[R]) -> tuple[tuple[R, ...], Table | None]:
@@ -300,67 +303,39 @@ def _read_need(raw: RawInstance) -> NeedData:
     rooms, t_rooms = opt("rooms", RoomRow)
     beds, t_beds = opt("beds", BedRow)
     improvements, t_imp = opt("improvements", ImprovementRow)
-
     check_unique(units, t_units, "unit", what="unit")
     check_unique(resources, t_res, "resource", what="resource")
     check_unique(periods, t_per, "period", what="period")
     check_unique(objects, t_obj, "planning_object", what="planning object")
-    unit_ids = [u.unit for u in units]
-    res_ids = [r.resource for r in resources]
-    per_ids = [p.period for p in periods]
-    obj_ids = [o.planning_object for o in objects]
     for name, tbl in (("units", t_units), ("periods", t_per), ("planning_objects", t_obj)):
         if not tbl.rows:
             raise InputError(f"table '{name}' has no rows", file=tbl.where, row=1)
+    unit_ids = [u.unit for u in units]
     check_ref(units, t_units, "parent", unit_ids, "unit", optional=True)
     _check_no_cycle(units, t_units)
 
-    def refs(rows: Sequence[Row], table: Table | None, **fields: tuple[Iterable[str], str]) -> None:
-        if table is None or not rows:
-            return
-        model_fields = type(rows[0]).model_fields
-        for field_, (known, what) in fields.items():
-            info = model_fields[field_]
-            optional = not info.is_required() and info.default is None
-            check_ref(rows, table, field_, known, what, optional=optional)
-
-    u, r, p = (unit_ids, "unit"), (res_ids, "resource"), (per_ids, "period")
-    o = (obj_ids, "planning object")
-    refs(demand, t_dem, unit=u, planning_object=o, period=p)
+    ids: dict[str, Ref] = {
+        "u": (unit_ids, "unit"),
+        "r": ([x.resource for x in resources], "resource"),
+        "p": ([x.period for x in periods], "period"),
+        "o": ([x.planning_object for x in objects], "planning object"),
+    }
+    _refs(demand, t_dem, unit=ids["u"], planning_object=ids["o"], period=ids["p"])
     check_unique(demand, t_dem, "unit", "planning_object", "period", what="demand row")
-    _check_demand_volumes(demand, t_dem, units, per_ids)
-    if activity:
-        refs(activity, t_act, planning_object=o, resource=r, unit=u, support_unit=u)
-    if inpatient:
-        refs(inpatient, t_inp, planning_object=o, bed_resource=r, unit=u)
-        assert t_inp is not None
-        check_unique(inpatient, t_inp, "unit", "planning_object", what="inpatient row")
-    if keys:
-        refs(keys, t_keys, unit=u)
-        assert t_keys is not None
-        check_unique(keys, t_keys, "unit", "role", what="staffing key")
-    if acute:
-        refs(acute, t_acu, unit=u)
-        assert t_acu is not None
-        check_unique(acute, t_acu, "unit", "block", "day", what="arrival count")
-    if staff:
-        refs(staff, t_staff, unit=u, resource=r, period=p)
-        assert t_staff is not None
-        check_unique(staff, t_staff, "unit", "function", "period", what="staff row")
-    if rooms:
-        refs(rooms, t_rooms, unit=u, resource=r, period=p)
-        assert t_rooms is not None
-        check_unique(rooms, t_rooms, "unit", "room", "period", what="room row")
-    if beds:
-        refs(beds, t_beds, unit=u, resource=r, period=p)
-        assert t_beds is not None
-        check_unique(beds, t_beds, "unit", "resource", "period", what="bed row")
-    if improvements:
-        refs(improvements, t_imp, unit=u, resource=r, planning_object=o, period=p)
-        assert t_imp is not None
-        check_unique(improvements, t_imp, "improvement", "period", what="improvement")
+    _check_demand_volumes(demand, t_dem, units, [x.period for x in periods])
+    optional: dict[str, tuple[Sequence[Row], Table | None]] = {
+        "activity_hours": (activity, t_act),
+        "inpatient": (inpatient, t_inp),
+        "staffing_keys": (keys, t_keys),
+        "acute_arrivals": (acute, t_acu),
+        "staff": (staff, t_staff),
+        "rooms": (rooms, t_rooms),
+        "beds": (beds, t_beds),
+        "improvements": (improvements, t_imp),
+    }
+    _check_optional_tables(optional, ids)
+    if improvements and t_imp is not None:
         _check_improvements(improvements, t_imp)
-
     return NeedData(
         name=raw.name,
         parameters=params,
@@ -379,6 +354,68 @@ def _read_need(raw: RawInstance) -> NeedData:
         beds=beds,
         improvements=improvements,
     )
+
+
+#: per optional table: its reference fields (→ u/r/p/o: unit, resource, period, planning
+#: object), the columns that must be unique together, and what a row is called
+_OPTIONAL_CHECKS: dict[str, tuple[dict[str, str], tuple[str, ...], str]] = {
+    "activity_hours": (
+        {"planning_object": "o", "resource": "r", "unit": "u", "support_unit": "u"},
+        (),
+        "",
+    ),
+    "inpatient": (
+        {"planning_object": "o", "bed_resource": "r", "unit": "u"},
+        ("unit", "planning_object"),
+        "inpatient row",
+    ),
+    "staffing_keys": ({"unit": "u"}, ("unit", "role"), "staffing key"),
+    "acute_arrivals": ({"unit": "u"}, ("unit", "block", "day"), "arrival count"),
+    "staff": (
+        {"unit": "u", "resource": "r", "period": "p"},
+        ("unit", "function", "period"),
+        "staff row",
+    ),
+    "rooms": (
+        {"unit": "u", "resource": "r", "period": "p"},
+        ("unit", "room", "period"),
+        "room row",
+    ),
+    "beds": (
+        {"unit": "u", "resource": "r", "period": "p"},
+        ("unit", "resource", "period"),
+        "bed row",
+    ),
+    "improvements": (
+        {"unit": "u", "resource": "r", "planning_object": "o", "period": "p"},
+        ("improvement", "period"),
+        "improvement",
+    ),
+}
+
+
+def _check_optional_tables(
+    tables: dict[str, tuple[Sequence[Row], Table | None]], ids: dict[str, Ref]
+) -> None:
+    """References, then unique keys, of each optional table present, in ``tables``' order."""
+    for name, (rows, table) in tables.items():
+        if not rows or table is None:
+            continue
+        fields, unique, what = _OPTIONAL_CHECKS[name]
+        _refs(rows, table, **{f: ids[kind] for f, kind in fields.items()})
+        if unique:
+            check_unique(rows, table, *unique, what=what)
+
+
+def _refs(rows: Sequence[Row], table: Table | None, **fields: Ref) -> None:
+    """Check each field named of ``rows`` against its known ids (optional fields may be blank)."""
+    if table is None or not rows:
+        return
+    model_fields = type(rows[0]).model_fields
+    for field_, (known, what) in fields.items():
+        info = model_fields[field_]
+        optional = not info.is_required() and info.default is None
+        check_ref(rows, table, field_, known, what, optional=optional)
 
 
 def _check_no_cycle(units: Sequence[UnitRow], table: Table) -> None:

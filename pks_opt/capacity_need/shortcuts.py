@@ -26,6 +26,7 @@ def _filters(args: Mapping[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
 
 @register_shortcut("demand_pct")
 def demand_pct(args: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """``demand_pct``: base volumes scaled by ``pct`` (optionally of one unit, object, period)."""
     _no_extra(args, {"pct", "unit", "planning_object", "period"})
     factor = 1 + _number(args, "pct") / 100
     if factor < 0:
@@ -43,6 +44,7 @@ def demand_pct(args: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 @register_shortcut("staff_fte")
 def staff_fte(args: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """``staff_fte``: a unit's (or function's) FTE changed by ``delta`` or ``pct``."""
     _no_extra(args, {"unit", "function", "delta", "pct"})
     where = _filters(args, ("unit", "function"))
     if "unit" not in where:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import time
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -37,133 +38,22 @@ def compute_need(data: NeedData, *, acute_share: float | None = None) -> Result:
     t0 = time.perf_counter()
     b = breakdown(data, acute_share=acute_share)
     tables: dict[str, pd.DataFrame] = {}
-
-    tables["production_need"] = pd.DataFrame(
-        [
-            {
-                "unit": d.unit,
-                "planning_object": d.planning_object,
-                "period": d.period,
-                "produces": d.produces,
-                "share_of_parent": d.share_of_parent,
-                "parent_care_need": d.parent_care_need,
-                "base_volume": d.base_volume,
-                "demographic_growth": d.demographic_growth,
-                "mission_change": d.mission_change,
-                "care_need": d.care_need,
-                "waiting_list_reduction": d.waiting_list_reduction,
-                "conversion": d.conversion,
-                "improvement_volume": d.improvement_volume,
-                "production_need": d.production_need if d.produces else 0.0,
-            }
-            for d in b.demand
-        ],
-        columns=[
-            "unit", "planning_object", "period", "produces", "share_of_parent",
-            "parent_care_need", "base_volume", "demographic_growth", "mission_change",
-            "care_need", "waiting_list_reduction", "conversion", "improvement_volume",
-            "production_need",
-        ],
-    )  # fmt: skip
+    tables["production_need"] = _frame(
+        b.demand,
+        PRODUCTION_NEED_COLUMNS,
+        production_need=lambda d: d.production_need if d.produces else 0.0,
+    )
     tables["mission_cascade"] = _cascade(data, b)
-
-    need_rows = [
-        {"unit": u, "period": p, "resource": r, "need": v}
-        for (u, r, p), v in b.capacity_need.items()
-    ]
-    tables["capacity_need"] = _ordered(
-        data, pd.DataFrame(need_rows, columns=["unit", "period", "resource", "need"])
-    )
-    available = b.available
-    tables["available_capacity"] = _ordered(
-        data,
-        pd.DataFrame(
-            [
-                {"unit": u, "period": p, "resource": r, "available": v}
-                for (u, r, p), v in available.items()
-            ],
-            columns=["unit", "period", "resource", "available"],
-        ),
-    )
-    tables["available_detail"] = pd.DataFrame(
-        [
-            {
-                "unit": a.unit,
-                "period": a.period,
-                "resource": a.resource,
-                "source": a.source,
-                "available": a.amount,
-            }
-            for a in b.available_lines
-        ],
-        columns=["unit", "period", "resource", "source", "available"],
-    )
-    gaps = _gaps(data, b.planned_need or b.capacity_need, available)
+    tables.update(_capacity_tables(data, b))
+    gaps = _gaps(data, b.planned_need or b.capacity_need, b.available)
     tables["gaps"] = gaps
-    tables["inpatient_beds"] = pd.DataFrame(
-        [
-            {
-                "unit": x.unit,
-                "period": x.period,
-                "admissions": x.admissions,
-                "average_length_of_stay_days": x.bed_days / x.admissions if x.admissions else None,
-                "bed_days": x.bed_days,
-                "days": x.days,
-                "beds_exact": x.beds_exact,
-                "beds_planned": x.beds_planned,
-                "staffed_beds": x.staffed_beds,
-            }
-            for x in b.beds
-        ],
-        columns=[
-            "unit", "period", "admissions", "average_length_of_stay_days", "bed_days", "days",
-            "beds_exact", "beds_planned", "staffed_beds",
-        ],
-    )  # fmt: skip
-    tables["staffing"] = pd.DataFrame(
-        [
-            {
-                "unit": s.unit,
-                "period": s.period,
-                "role": s.role,
-                "fte": s.fte,
-                "headcount": s.headcount,
-                "fte_exact": s.fte_exact,
-                "available_fte": s.available_fte,
-                "basis": s.basis,
-                "beds_planned": s.beds_planned,
-                "staff_per_bed": s.staff_per_bed,
-                "resource": s.resource,
-                "need": s.need,
-                "hours_per_fte": s.hours_per_fte,
-            }
-            for s in b.staffing
-        ],
-        columns=[
-            "unit", "period", "role", "fte", "headcount", "fte_exact", "available_fte", "basis",
-            "beds_planned", "staff_per_bed", "resource", "need", "hours_per_fte",
-        ],
-    )  # fmt: skip
-    tables["acute_dimensioning"] = pd.DataFrame(
-        [
-            {
-                "unit": a.unit,
-                "block": a.block,
-                "days": a.days,
-                "share_target": a.share_target,
-                "capacity": a.capacity,
-                "days_covered": a.days_covered,
-                "share_covered": a.share_covered,
-                "mean_arrivals": a.mean_arrivals,
-                "max_arrivals": a.max_arrivals,
-            }
-            for a in b.acute
-        ],
-        columns=[
-            "unit", "block", "days", "share_target", "capacity", "days_covered",
-            "share_covered", "mean_arrivals", "max_arrivals",
-        ],
-    )  # fmt: skip
+    tables["inpatient_beds"] = _frame(
+        b.beds,
+        INPATIENT_BEDS_COLUMNS,
+        average_length_of_stay_days=lambda x: x.bed_days / x.admissions if x.admissions else None,
+    )
+    tables["staffing"] = _frame(b.staffing, STAFFING_COLUMNS)
+    tables["acute_dimensioning"] = _frame(b.acute, ACUTE_COLUMNS)
     tables["usage"] = pd.DataFrame(
         [
             {
@@ -178,35 +68,94 @@ def compute_need(data: NeedData, *, acute_share: float | None = None) -> Result:
         ],
         columns=["unit", "planning_object", "at_unit", "resource", "amount_per_activity"],
     )
-    tables["improvements"] = pd.DataFrame(
-        [
-            {
-                "improvement": i.improvement,
-                "unit": i.unit,
-                "effect": i.effect,
-                "resource": i.resource,
-                "planning_object": i.planning_object,
-                "period": i.period or "all",
-                "amount": i.amount,
-                "realised": i.realised,
-                "counted": i.realised,
-            }
-            for i in data.improvements
-        ],
-        columns=[
-            "improvement", "unit", "effect", "resource", "planning_object", "period",
-            "amount", "realised", "counted",
-        ],
-    )  # fmt: skip
+    tables["improvements"] = _frame(
+        data.improvements,
+        IMPROVEMENT_COLUMNS,
+        period=lambda i: i.period or "all",
+        counted=lambda i: i.realised,
+    )
+    return Result(
+        kind="need",
+        status=SolveStatus.COMPUTED,
+        instance=data.name,
+        solver=SOLVER,
+        runtime_s=time.perf_counter() - t0,
+        kpis=_kpis(b, gaps),
+        tables=tables,
+        warnings=list(b.warnings),
+    )
 
-    objective = total_positive_gap(gaps)
+
+PRODUCTION_NEED_COLUMNS = [
+    "unit", "planning_object", "period", "produces", "share_of_parent",
+    "parent_care_need", "base_volume", "demographic_growth", "mission_change",
+    "care_need", "waiting_list_reduction", "conversion", "improvement_volume",
+    "production_need",
+]  # fmt: skip
+INPATIENT_BEDS_COLUMNS = [
+    "unit", "period", "admissions", "average_length_of_stay_days", "bed_days", "days",
+    "beds_exact", "beds_planned", "staffed_beds",
+]  # fmt: skip
+STAFFING_COLUMNS = [
+    "unit", "period", "role", "fte", "headcount", "fte_exact", "available_fte", "basis",
+    "beds_planned", "staff_per_bed", "resource", "need", "hours_per_fte",
+]  # fmt: skip
+ACUTE_COLUMNS = [
+    "unit", "block", "days", "share_target", "capacity", "days_covered",
+    "share_covered", "mean_arrivals", "max_arrivals",
+]  # fmt: skip
+IMPROVEMENT_COLUMNS = [
+    "improvement", "unit", "effect", "resource", "planning_object", "period",
+    "amount", "realised", "counted",
+]  # fmt: skip
+
+
+def _frame(
+    items: Iterable[Any], columns: list[str], **computed: Callable[[Any], Any]
+) -> pd.DataFrame:
+    """One row per item: each column the item's attribute of that name, or ``computed[column]``
+    of the item."""
+    return pd.DataFrame(
+        [{c: computed[c](x) if c in computed else getattr(x, c) for c in columns} for x in items],
+        columns=columns,
+    )
+
+
+def _capacity_tables(data: NeedData, b: NeedBreakdown) -> dict[str, pd.DataFrame]:
+    """``capacity_need``, ``available_capacity`` and ``available_detail``."""
+    need_rows = [
+        {"unit": u, "period": p, "resource": r, "need": v}
+        for (u, r, p), v in b.capacity_need.items()
+    ]
+    available_rows = [
+        {"unit": u, "period": p, "resource": r, "available": v}
+        for (u, r, p), v in b.available.items()
+    ]
+    return {
+        "capacity_need": _ordered(
+            data, pd.DataFrame(need_rows, columns=["unit", "period", "resource", "need"])
+        ),
+        "available_capacity": _ordered(
+            data,
+            pd.DataFrame(available_rows, columns=["unit", "period", "resource", "available"]),
+        ),
+        "available_detail": _frame(
+            b.available_lines,
+            ["unit", "period", "resource", "source", "available"],
+            available=lambda a: a.amount,
+        ),
+    }
+
+
+def _kpis(b: NeedBreakdown, gaps: pd.DataFrame) -> dict[str, object]:
+    """The KPIs of ``result.json``: need total, gaps and ratios, beds, bed staff, acute share."""
     limiting = gaps[gaps["gap"] > 1e-9]
     finite = gaps["ratio"].replace(math.inf, math.nan).dropna()
     kpis: dict[str, object] = {
         "production_need_total": float(sum(b.production_need.values())),
         "capacity_pairs": len(gaps),
         "limiting_capacities": len(limiting),
-        "total_positive_gap": objective,
+        "total_positive_gap": total_positive_gap(gaps),
         "highest_ratio": float(gaps["ratio"].max()) if len(gaps) else 0.0,
         "capacities_without_supply": int((gaps["ratio"] == math.inf).sum()),
         "median_ratio": float(finite.median()) if len(finite) else 0.0,
@@ -220,16 +169,7 @@ def compute_need(data: NeedData, *, acute_share: float | None = None) -> Result:
         kpis["bed_staff_fte_total"] = sum(bed_staff)
     if b.acute:
         kpis["acute_share"] = b.acute[0].share_target
-    return Result(
-        kind="need",
-        status=SolveStatus.COMPUTED,
-        instance=data.name,
-        solver=SOLVER,
-        runtime_s=time.perf_counter() - t0,
-        kpis=kpis,
-        tables=tables,
-        warnings=list(b.warnings),
-    )
+    return kpis
 
 
 def total_positive_gap(gaps: pd.DataFrame) -> float:
@@ -433,12 +373,8 @@ def _n(x: Any, lang: str = "en") -> str:
 def need_charts(result: Result, lang: str = "en") -> dict[str, Figure]:
     """One PNG: need vs available per unit × resource (one panel each, periods on the x axis),
     its texts in ``lang``."""
-    import matplotlib
-
     from pks_opt.i18n import messages
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from pks_opt.report.figures import subplots
 
     gaps = result.tables.get("gaps")
     if gaps is None or gaps.empty:
@@ -448,7 +384,7 @@ def need_charts(result: Result, lang: str = "en") -> dict[str, Figure]:
     pairs = pairs[:MAX_CHART_PANELS]
     ncols = min(4, len(pairs))
     nrows = math.ceil(len(pairs) / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(3.6 * ncols, 2.8 * nrows), squeeze=False)
+    fig, axes = subplots(nrows, ncols, figsize=(3.6 * ncols, 2.8 * nrows), squeeze=False)
     for ax, (unit, res) in zip(axes.flat, pairs, strict=False):
         sub = gaps[(gaps["unit"] == unit) & (gaps["resource"] == res)]
         xs = range(len(sub))

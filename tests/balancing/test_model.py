@@ -834,3 +834,24 @@ def test_savings_beyond_the_spare_cost_need(backend):
     run = solve(_cut(100, 1000), backend)
     assert total(run.values["z"]) == approx(10)
     assert total(run.values["s"]) == approx(2)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_post_solve_steps_leave_the_solved_model_as_built(backend):
+    # A needs 5 h, has none; B and C give up to 5 h each: one move (moves stage), its indicator
+    # a binary. Levelling (stage 6) and the duals run on a copy: run.model keeps the binary
+    # indicators, has no levelling variable or utilisation row, and keeps its stage rows
+    # (the duals take stage rows out of their copy by name).
+    import pulp
+
+    run = solve(_fewest_moves_data(), backend)
+    assert [st.name for st in run.stages][-1] == "levelling"
+    assert run.need_value  # the duals were computed (on the copy)
+    prob = run.model.prob
+    assert all(
+        var.cat == pulp.LpBinary or var.cat == pulp.LpInteger for var in run.model.y.values()
+    )
+    assert not [v for v in prob.variables() if v.name.startswith("max_utilisation")]
+    assert not [n for n in prob.constraints if n.startswith("utilisation")]
+    assert [n for n in prob.constraints if n.startswith("stage")]
+    assert not run.model.saved_bounds  # levelling's boxes were set on the copy
