@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import os
 import sys
 import warnings
 from collections.abc import Callable, Mapping
@@ -169,6 +170,23 @@ def handles_input_errors(f: F) -> F:
                 click.echo(error, err=True)
 
     return wrapper  # type: ignore[return-value]
+
+
+def wall_clock_left(time_limit: float) -> float:
+    """A wall-clock ``--time-limit`` less the seconds this program has already run (Python's
+    start and the imports: about 1 s, several on a busy machine), so the limit counts from
+    pressing Enter; never below half the limit (a solve still gets time on a slow start).
+    Linux only (``/proc``); elsewhere the limit stands as given."""
+    try:
+        with open("/proc/self/stat", encoding="ascii") as f:
+            stat = f.read()
+        with open("/proc/uptime", encoding="ascii") as f:
+            uptime = float(f.read().split()[0])
+        start_ticks = int(stat[stat.rindex(")") + 2 :].split()[19])  # field 22: starttime
+        ran = max(0.0, uptime - start_ticks / os.sysconf("SC_CLK_TCK"))
+    except (OSError, ValueError, IndexError):
+        return time_limit
+    return max(time_limit / 2, time_limit - ran)
 
 
 def one_line(text: str) -> str:

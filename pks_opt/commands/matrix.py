@@ -6,7 +6,13 @@ from pathlib import Path
 
 import click
 
-from pks_opt.commands.common import finish, handles_input_errors, lang_option, output_options
+from pks_opt.commands.common import (
+    finish,
+    handles_input_errors,
+    lang_option,
+    output_options,
+    wall_clock_left,
+)
 from pks_opt.constants import DEFAULT_TIME_LIMIT_S
 from pks_opt.result import Result
 
@@ -84,6 +90,8 @@ def matrix(
     """
     from pks_opt import api, progress
 
+    if not deterministic:  # the user's seconds count from the start of the program
+        time_limit = wall_clock_left(time_limit)
     with progress.live("Building the activity matrix", None if deterministic else time_limit):
         result = api.matrix(
             instance,

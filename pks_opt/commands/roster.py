@@ -6,7 +6,13 @@ from pathlib import Path
 
 import click
 
-from pks_opt.commands.common import finish, handles_input_errors, lang_option, output_options
+from pks_opt.commands.common import (
+    finish,
+    handles_input_errors,
+    lang_option,
+    output_options,
+    wall_clock_left,
+)
 from pks_opt.constants import DEFAULT_TIME_LIMIT_S
 from pks_opt.result import Result
 
@@ -104,6 +110,8 @@ def roster(
 
     if is_curtois(instance) and (from_matrix is not None or from_need is not None):
         raise click.UsageError("--from-matrix and --from-need do not apply to a benchmark instance")
+    if not deterministic:  # the user's seconds count from the start of the program
+        time_limit = wall_clock_left(time_limit)
     with progress.live("Laying the roster", None if deterministic else time_limit):
         result = api.roster(
             instance,
