@@ -55,32 +55,35 @@ def _check_values(sol: RosterSolution, recomputed: dict[str, float]) -> list[Che
     ]
 
 
-def roster_result(data: RosterData, options: SolveOptions) -> tuple[Result, RosterSolution]:
-    """Solve a native roster and build the result envelope with all tables and explanations."""
-    sol = solve_roster(data, options)
+def _envelope(
+    kind: str, name: str, sol: RosterSolution, staff: int, days: int, options: SolveOptions
+) -> Result:
+    """The result envelope of a roster solve (native or benchmark): status, stages, size
+    KPIs, and without a roster the one line that says why."""
     res = Result(
-        kind="roster",
+        kind=kind,
         status=sol.status,
-        instance=data.name,
+        instance=name,
         solver=SOLVER,
         runtime_s=sol.runtime_s,
         stages=sol.stages,
     )
     res.kpis.update(
-        {
-            "staff": len(data.staff),
-            "days": data.num_days,
-            "seed": options.seed,
-            "workers": options.workers,
-        }
+        {"staff": staff, "days": days, "seed": options.seed, "workers": options.workers}
     )
+    if sol.status is SolveStatus.INFEASIBLE:
+        res.explanation.append("no roster satisfies the hard rules (pins, absences, rest, limits)")
+    elif not sol.status.has_solution and sol.status is not SolveStatus.INTERRUPTED:
+        # (a stop by a signal says so in its own line)
+        res.explanation.append("no roster found within the time limit; raise --time-limit")
+    return res
+
+
+def roster_result(data: RosterData, options: SolveOptions) -> tuple[Result, RosterSolution]:
+    """Solve a native roster and build the result envelope with all tables and explanations."""
+    sol = solve_roster(data, options)
+    res = _envelope("roster", data.name, sol, len(data.staff), data.num_days, options)
     if not sol.status.has_solution:
-        if sol.status is SolveStatus.INFEASIBLE:
-            res.explanation.append(
-                "no roster satisfies the hard rules (pins, absences, rest, limits)"
-            )
-        elif sol.status is not SolveStatus.INTERRUPTED:  # a stop says so in its own line
-            res.explanation.append("no roster found within the time limit; raise --time-limit")
         # the hand-over files exist in every output folder: the demand asked, no feedback rows
         res.tables = {
             "feedback": pd.DataFrame(columns=FEEDBACK_COLUMNS),
@@ -155,31 +158,8 @@ def benchmark_result(path: Any, options: SolveOptions) -> tuple[Result, RosterSo
     inst = read_curtois(path)
     data = to_roster_data(inst)
     sol = solve_roster(data, options)
-    res = Result(
-        kind="roster-benchmark",
-        status=sol.status,
-        instance=inst.name,
-        solver=SOLVER,
-        runtime_s=sol.runtime_s,
-        stages=sol.stages,
-    )
-    res.kpis.update(
-        {
-            "staff": len(inst.staff),
-            "days": inst.horizon,
-            "seed": options.seed,
-            "workers": options.workers,
-        }
-    )
+    res = _envelope("roster-benchmark", inst.name, sol, len(inst.staff), inst.horizon, options)
     if not sol.status.has_solution:
-        res.explanation.append(
-            "no roster found"
-            + (
-                " (proven infeasible)"
-                if sol.status is SolveStatus.INFEASIBLE
-                else " within the time limit"
-            )
-        )
         return res, sol
     roster = {k: v[0] for k, v in sol.assignment.items()}
     ev = evaluate(inst, roster)
