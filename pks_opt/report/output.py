@@ -62,7 +62,7 @@ def write_result(
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     except OSError as exc:
         raise output_error(out, exc) from None
-    forget = interrupt.on_hard_exit(lambda: shutil.rmtree(tmp, ignore_errors=True))
+    forget = interrupt.on_hard_exit(lambda: _discard(tmp))
     try:
         if csv_dialect not in CSV_DIALECTS:
             raise ValueError(f"csv_dialect must be one of {', '.join(CSV_DIALECTS)}")
@@ -91,6 +91,19 @@ def write_result(
         forget()
         shutil.rmtree(tmp, ignore_errors=True)
     return envelope
+
+
+def _discard(folder: Path) -> None:
+    """Remove a staging folder the main thread may still be writing into (a second Ctrl-C
+    runs this from the signal thread): renamed first, so the writer's next file fails to
+    open instead of landing in a folder half removed (a hidden ``.out.xxxx`` was left
+    behind once), then removed."""
+    gone = folder.with_name(folder.name + ".gone")
+    try:
+        folder.rename(gone)
+    except OSError:
+        gone = folder
+    shutil.rmtree(gone, ignore_errors=True)
 
 
 def _write_into(

@@ -55,6 +55,11 @@ def _check_values(sol: RosterSolution, recomputed: dict[str, float]) -> list[Che
     ]
 
 
+#: the result kinds of a native roster and of a Curtois & Qu benchmark run
+ROSTER_KIND = "roster"
+BENCHMARK_KIND = "roster-benchmark"
+
+
 def _envelope(
     kind: str, name: str, sol: RosterSolution, staff: int, days: int, options: SolveOptions
 ) -> Result:
@@ -82,7 +87,7 @@ def _envelope(
 def roster_result(data: RosterData, options: SolveOptions) -> tuple[Result, RosterSolution]:
     """Solve a native roster and build the result envelope with all tables and explanations."""
     sol = solve_roster(data, options)
-    res = _envelope("roster", data.name, sol, len(data.staff), data.num_days, options)
+    res = _envelope(ROSTER_KIND, data.name, sol, len(data.staff), data.num_days, options)
     if not sol.status.has_solution:
         # the hand-over files exist in every output folder: the demand asked, no feedback rows
         res.tables = {
@@ -158,7 +163,7 @@ def benchmark_result(path: Any, options: SolveOptions) -> tuple[Result, RosterSo
     inst = read_curtois(path)
     data = to_roster_data(inst)
     sol = solve_roster(data, options)
-    res = _envelope("roster-benchmark", inst.name, sol, len(inst.staff), inst.horizon, options)
+    res = _envelope(BENCHMARK_KIND, inst.name, sol, len(inst.staff), inst.horizon, options)
     if not sol.status.has_solution:
         return res, sol
     roster = {k: v[0] for k, v in sol.assignment.items()}
