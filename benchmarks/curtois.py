@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 from pks_opt.formats.curtois import evaluate, read_curtois, to_roster_data
+from pks_opt.rostering.colgen import solve_benchmark
 from pks_opt.rostering.cpsat import SolveOptions, solve_roster
 
 DEFAULT_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks" / "curtois"
@@ -39,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="limit in CP-SAT deterministic time (repeatable) instead of wall seconds",
     )
+    ap.add_argument("--engine", choices=["cg", "cpsat"], default="cg")
     args = ap.parse_args(argv)
     best: dict[str, int] = {}
     with open(args.dir / "best_known.csv", newline="") as f:
@@ -53,15 +55,16 @@ def main(argv: list[str] | None = None) -> int:
     for name in args.instances:
         inst = read_curtois(args.dir / f"{name}.txt")
         t0 = time.perf_counter()
-        sol = solve_roster(
-            to_roster_data(inst),
-            SolveOptions(
-                time_limit_s=args.time_limit,
-                workers=args.workers,
-                seed=args.seed,
-                deterministic=args.deterministic,
-            ),
+        opts = SolveOptions(
+            time_limit_s=args.time_limit,
+            workers=args.workers,
+            seed=args.seed,
+            deterministic=args.deterministic,
         )
+        if args.engine == "cg":
+            sol, _cg = solve_benchmark(inst, to_roster_data(inst), opts)
+        else:
+            sol = solve_roster(to_roster_data(inst), opts)
         wall = time.perf_counter() - t0
         if sol.status.has_solution:
             ev = evaluate(inst, {k: v[0] for k, v in sol.assignment.items()})

@@ -16,8 +16,10 @@ from the restricted master solved as a MIP; the CP-SAT engine then polishes them
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -227,9 +229,194 @@ class Master:
     def values(self) -> list[float]:
         return list(self.h.getSolution().col_value[self.first_col :])
 
+    def best_columns(self, fixed: set[int]) -> dict[int, tuple[float, int]]:
+        """Per employee not in ``fixed``: (value, column index) of its largest column."""
+        val = self.values()
+        best: dict[int, tuple[float, int]] = {}
+        for i, c in enumerate(self.columns):
+            if c.staff not in fixed and val[i] > best.get(c.staff, (-1.0, -1))[0]:
+                best[c.staff] = (val[i], i)
+        return best
+
+    def fix(self, i: int) -> None:
+        """Force column ``i`` into the roster (its employee's other columns leave)."""
+        self.h.changeColBounds(self.first_col + i, 1.0, 1.0)
+
+    def roster(self, fixed: set[int]) -> dict[tuple[str, int], str] | None:
+        """The roster of the columns at 1, when every employee has one."""
+        val = self.values()
+        chosen = [c for i, c in enumerate(self.columns) if val[i] > 0.5]
+        if sorted(c.staff for c in chosen) != list(range(len(self.inst.staff))):
+            return None
+        return {(self.inst.staff[c.staff].id, d): s for c in chosen for d, s in c.shifts}
+
+    def integer(self, time_limit: float, seed: int = 0) -> dict[tuple[str, int], str] | None:
+        """The restricted master as a MIP (one generated schedule per employee), or None
+        when no integer roster of real schedules is found in ``time_limit`` wall seconds.
+
+        Run once, after the column generation: the model becomes a MIP for good.
+        """
+        n = self.h.getNumCol()
+        cols = list(range(self.first_col - len(self.inst.staff), n))
+        kinteger = self.hs.HighsVarType.kInteger
+        self.h.changeColsIntegrality(len(cols), cols, [kinteger] * len(cols))
+        self.h.setOptionValue("time_limit", max(0.1, time_limit))
+        self.h.setOptionValue("random_seed", seed)
+        self.h.setOptionValue("mip_rel_gap", 0.0)
+        self.h.run()
+        if self.h.getInfo().primal_solution_status != 2:  # kSolutionStatusFeasible
+            return None
+        val = self.h.getSolution().col_value
+        chosen = [c for i, c in enumerate(self.columns) if val[self.first_col + i] > 0.5]
+        if len({c.staff for c in chosen}) != len(self.inst.staff) or len(chosen) != len(
+            self.inst.staff
+        ):
+            return None  # an employee left on the artificial "no schedule" column
+        return {(self.inst.staff[c.staff].id, d): s for c in chosen for d, s in c.shifts}
+
+
+class ColumnGeneration:
+    """The column generation's state: master, one pricing problem per employee, fixings.
+
+    ``bound`` is the best Lagrangian lower bound found at the root (before any fixing);
+    :meth:`dive` then fixes schedules with large master values and prices again, down to a
+    roster (the diving heuristic of branch-and-price codes).
+    """
+
+    def __init__(
+        self,
+        inst: CurtoisInstance,
+        workers: int = 2,
+        pricing: Callable[[CurtoisInstance, int], Any] | None = None,
+    ) -> None:
+        self.inst, self.workers = inst, workers
+        self.master = Master(inst)
+        make = pricing or Pricing
+        self.pricers = [make(inst, i) for i in range(len(inst.staff))]
+        self.fixed: set[int] = set()
+        self.bound, self.lp, self.rounds = -math.inf, math.inf, 0
+        self.converged = False
+        self.centre: dict[tuple[int, str], float] | None = None
+        self.log: list[tuple[float, float, float]] = []
+        self.t0 = time.perf_counter()
+
+    def add_roster(self, roster: Mapping[tuple[str, int], str]) -> None:
+        """Seed the master with a roster's schedules (and the pricing hints)."""
+        for i, e in enumerate(self.inst.staff):
+            shifts = {d: s for (e_id, d), s in roster.items() if e_id == e.id}
+            col = Column(i, tuple(sorted(shifts.items())), own_cost(self.inst, e.id, shifts))
+            self.master.add(col)
+            if hasattr(self.pricers[i], "hint"):
+                self.pricers[i].hint = {(d, s): 1 for d, s in shifts.items()}
+
+    def _price(
+        self,
+        pool: ThreadPoolExecutor,
+        duals: dict[tuple[int, str], float],
+        mus: list[float],
+        per: float,
+    ) -> list[PriceResult]:
+        free = [p for p in self.pricers if p.index not in self.fixed]
+        n = len(free)
+        if not n:
+            return []
+        mu = [mus[p.index] for p in free]
+        return list(pool.map(type(free[0]).price, free, [duals] * n, mu, [per] * n))
+
+    def _lagrangian(
+        self, duals: dict[tuple[int, str], float], mus: list[float], results: list[PriceResult]
+    ) -> float:
+        """L(π) = Σ π·req + Σ_e min over e's schedules of (cost − Σ π of its shifts): a lower
+        bound on the integer optimum for any π within the cover weights (−w_over ≤ π ≤
+        w_under), which the master's duals and their convex combinations are. ``rc_bound`` +
+        mu is at most that minimum (clipped at 0 it can only be lower)."""
+        req = sum(duals.get((d, s), 0.0) * r for d, s, r, _wu, _wo in self.inst.cover)
+        return req + sum(r.rc_bound + mus[i] for i, r in enumerate(results))
+
+    def run(self, pool: ThreadPoolExecutor, deadline: float, max_rounds: int = 10**9) -> bool:
+        """Price until no column enters (True), ``max_rounds`` or the deadline.
+
+        At the root the pricing duals are smoothed towards the duals of the best bound so far
+        (Wentges: π = α·centre + (1 − α)·π_LP); a round whose smoothed duals give no column
+        of negative reduced cost for the master is priced again with the master's own."""
+        for _ in range(max_rounds):
+            if time.perf_counter() >= deadline or interrupt.requested():
+                return False
+            z, duals, mus = self.master.solve()
+            self.lp = z
+            per = max(0.05, min(PRICE_CAP_S, (deadline - time.perf_counter()) / 2))
+            alpha = SMOOTHING if self.centre is not None and not self.fixed else 0.0
+            while True:
+                sep = duals if not alpha else _mix(self.centre or {}, duals, alpha)
+                results = self._price(pool, sep, mus, per)
+                found = all(r.column is not None for r in results)
+                if not self.fixed and found:
+                    value = self._lagrangian(sep, mus, results)
+                    if value > self.bound:
+                        self.bound, self.centre = value, sep
+                added = sum(
+                    self.master.add(r.column)
+                    for r in results
+                    if r.column is not None and self._rc(r.column, duals, mus) < -RC_EPS
+                )
+                if added or not alpha:
+                    break
+                alpha = 0.0  # mispricing: the master's own duals
+            self.rounds += 1
+            self.log.append((time.perf_counter() - self.t0, z, self.bound))
+            if added == 0:
+                if not self.fixed:
+                    self.converged = found
+                return found
+        return False
+
+    @staticmethod
+    def _rc(col: Column, duals: dict[tuple[int, str], float], mus: list[float]) -> float:
+        return col.cost - sum(duals.get(k, 0.0) for k in col.shifts) - mus[col.staff]
+
+    def dive(
+        self, pool: ThreadPoolExecutor, deadline: float, rounds_per_fix: int = 3
+    ) -> dict[tuple[str, int], str] | None:
+        """Fix the schedules the master likes best (value ≥ ``DIVE_FIX``, else the largest
+        one), price again for the rest, until every employee has a schedule; None when the
+        deadline comes first."""
+        while len(self.fixed) < len(self.inst.staff):
+            if time.perf_counter() >= deadline or interrupt.requested():
+                return None
+            self.master.solve()
+            best = self.master.best_columns(self.fixed)
+            ranked = sorted(((v, k) for k, (v, _c) in best.items()), reverse=True)
+            least = max(1, math.ceil(len(ranked) * DIVE_STEP))
+            pick = [(v, k) for i, (v, k) in enumerate(ranked) if v >= DIVE_FIX or i < least]
+            for _v, k in pick:
+                self.master.fix(best[k][1])
+                self.fixed.add(k)
+            self.run(pool, deadline, rounds_per_fix)
+        self.master.solve()
+        return self.master.roster(self.fixed)
+
+
+#: weight of the best-bound duals in the smoothed pricing duals
+SMOOTHING = 0.5
+
+
+def _mix(
+    centre: dict[tuple[int, str], float], duals: dict[tuple[int, str], float], alpha: float
+) -> dict[tuple[int, str], float]:
+    keys = centre.keys() | duals.keys()
+    return {k: alpha * centre.get(k, 0.0) + (1 - alpha) * duals.get(k, 0.0) for k in keys}
+
+
+#: a schedule with at least this master value is fixed in one dive step
+DIVE_FIX = 0.9
+#: ... and at least this share of the employees still free
+DIVE_STEP = 0.125
+
 
 @dataclass
 class CGResult:
+    """What :func:`generate` returns (for benchmarks and tests)."""
+
     lp_value: float
     bound: float
     columns: list[Column]
@@ -246,35 +433,74 @@ def generate(
     workers: int = 2,
 ) -> CGResult:
     """Column generation until no column prices out or ``time_limit`` wall seconds pass."""
-    t0 = time.perf_counter()
-    master = Master(inst)
-    ids = {e.id: i for i, e in enumerate(inst.staff)}
-    pricers = [Pricing(inst, i) for i in range(len(inst.staff))]
+    cg = ColumnGeneration(inst, workers)
     if start:
-        for e_id, i in ids.items():
-            shifts = {d: s for (e, d), s in start.items() if e == e_id}
-            master.add(Column(i, tuple(sorted(shifts.items())), own_cost(inst, e_id, shifts)))
-            pricers[i].hint = {(d, s): 1 for d, s in shifts.items()}
-    bound, rounds, log = -math.inf, 0, []
-    converged = False
+        cg.add_roster(start)
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        while time.perf_counter() - t0 < time_limit and not interrupt.requested():
-            z, duals, mus = master.solve()
-            left = time_limit - (time.perf_counter() - t0)
-            per = max(0.05, min(PRICE_CAP_S, left / 2))
-            results = list(
-                pool.map(Pricing.price, pricers, [duals] * len(pricers), mus, [per] * len(pricers))
-            )
-            rounds += 1
-            if all(r.column is not None for r in results):
-                bound = max(bound, z + sum(r.rc_bound for r in results))
-            added = 0
-            for r in results:
-                if r.column is not None and r.rc < -RC_EPS:
-                    added += master.add(r.column)
-            log.append((time.perf_counter() - t0, z, bound))
-            if added == 0:
-                converged = all(r.column is not None for r in results)
-                break
-    z, _d, _m = master.solve()
-    return CGResult(z, bound, master.columns, rounds, converged, time.perf_counter() - t0, log)
+        cg.run(pool, cg.t0 + time_limit)
+    z, _d, _m = cg.master.solve()
+    return CGResult(
+        z,
+        cg.bound,
+        cg.master.columns,
+        cg.rounds,
+        cg.converged,
+        time.perf_counter() - cg.t0,
+        cg.log,
+    )
+
+
+#: share of a wall-clock limit for the column generation (it stops earlier when converged)
+CG_SHARE = 0.3
+#: share of the CP-SAT stage for its full search once column generation gave the bound
+FULL_SHARE_WITH_BOUND = 0.0
+#: share of the limit for diving to a roster
+DIVE_SHARE = 0.0
+
+
+def solve_benchmark(inst: CurtoisInstance, data: Any, options: Any) -> tuple[Any, ColumnGeneration]:
+    """Column generation, the restricted master MIP, then the CP-SAT engine from its roster.
+
+    The column generation's Lagrangian bound is a proven lower bound on the benchmark
+    objective; the last stage's bound is the better of it and CP-SAT's own.
+    """
+    from pks_opt.rostering.cpsat import START_CAP_OF_TIME, START_SHARE_OF_TIME, solve_roster
+    from pks_opt.rostering.search import construct
+
+    t0 = time.perf_counter()
+    limit = options.time_limit_s
+    greedy, _spent, _guard = construct(
+        data, options, limit * START_SHARE_OF_TIME, limit * START_CAP_OF_TIME
+    )
+    cg = ColumnGeneration(inst, options.workers)
+    if greedy is not None:
+        cg.add_roster({k: s for k, (s, _c) in greedy.items()})
+    with ThreadPoolExecutor(max_workers=options.workers) as pool:
+        cg.run(pool, t0 + CG_SHARE * limit)
+        roster = cg.dive(pool, t0 + (CG_SHARE + DIVE_SHARE) * limit) if DIVE_SHARE else None
+    start = greedy if roster is None else {k: (s, "all") for k, s in roster.items()}
+    left = max(0.1, limit - (time.perf_counter() - t0))
+    opts = dataclasses.replace(options, time_limit_s=left)
+    if math.isfinite(cg.bound):
+        opts = dataclasses.replace(
+            opts, lower_bound=math.ceil(cg.bound - 1e-6), full_share=FULL_SHARE_WITH_BOUND
+        )
+    sol = solve_roster(data, opts, start=start)
+    if math.isfinite(cg.bound) and sol.stages:
+        _raise_bound(sol, math.ceil(cg.bound - 1e-6))
+    sol.runtime_s = time.perf_counter() - t0
+    return sol, cg
+
+
+def _raise_bound(sol: Any, bound: float) -> None:
+    """Put a proven lower bound into the last stage's report (and its status)."""
+    from pks_opt.result import SolveStatus, StageReport
+
+    last = sol.stages[-1]
+    if bound <= last.bound:
+        return
+    proven = last.objective <= bound + 1e-9
+    status = SolveStatus.OPTIMAL if proven else last.status
+    sol.stages[-1] = StageReport(last.name, status, last.objective, bound, last.runtime_s)
+    if proven and all(r.status is SolveStatus.OPTIMAL for r in sol.stages):
+        sol.status = SolveStatus.OPTIMAL

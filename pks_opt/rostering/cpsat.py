@@ -79,6 +79,9 @@ class SolveOptions:
     lns: bool = True
     #: share of each LNS stage for the full search (phase 1); None: :func:`full_share`
     full_share: float | None = None
+    #: a proven lower bound on the last stage from outside (column generation): the search
+    #: stops when it reaches it, and the stage's bound is at least this
+    lower_bound: float = -math.inf
 
 
 @dataclass
@@ -537,6 +540,7 @@ def solve_roster(
     *,
     model: RosterModel | None = None,
     on_stage: Callable[[StageReport], None] | None = None,
+    start: dict[tuple[str, int], tuple[str, str]] | None = None,
 ) -> RosterSolution:
     """Build (unless given) and solve the model stage by stage on the one stage driver
     (:func:`pks_opt.stages.run_stages`).
@@ -546,14 +550,18 @@ def solve_roster(
     then LNS on all workers (:meth:`_StageRun.lns_stage`); the best roster by its recomputed
     value is kept. Without ``options.lns`` (or without a greedy start): the earlier two-phase
     interleaved search (see :class:`SolveOptions`). Each stage's value is held exactly for
-    the next; the last is not added to the model.
+    the next; the last is not added to the model. A ``start`` roster (from column generation,
+    :mod:`pks_opt.rostering.colgen`) replaces the greedy start.
     """
     t0 = time.perf_counter()
     rm = model or RosterModel(data)
     st = _StageRun(data, rm, options)
     if not options.deterministic:  # wall-clock: building the model counts against the limit
         st.used += time.perf_counter() - t0
-    if options.lns:
+    if start is not None:
+        st.assignment, st.have_roster = dict(start), True
+        st.hint = _hint_of(rm, st.assignment)
+    elif options.lns:
         st.greedy_start()
     run = run_stages(
         [Stage(name, expr) for name, expr in rm.stage_exprs()],
@@ -633,6 +641,7 @@ class _StageRun(Adapter):
         self.have_roster = False
         self.repeatable = True
         self.used = 0.0  # deterministic seconds (or wall seconds) used so far
+        self.last_stage = STAGE_REST if data.rules.lexicographic else STAGE_SINGLE
 
     # ---------------------------------------------------------------- the driver's hooks
 
@@ -691,19 +700,24 @@ class _StageRun(Adapter):
         w0 = time.perf_counter()
         start_value = self.value_of(self.assignment, name)
         lns = Lns(self.rm, self.options)
+        if name == self.last_stage:
+            lns.lower = max(lns.lower, self.options.lower_bound)
         if start_value <= lns.lower + 1e-9:  # the roster so far cannot be beaten: proven
             self.values[name] = round(start_value)
             return _report(name, start_value, lns.lower, time.perf_counter() - w0, True)
         show = progress_printer(name, self.options.progress)
         start = LnsRun(lns.values_of(self.assignment), start_value)
         phase1 = share * full_share(self.rm, self.options)
-        full, first, used = self._phase_one(name, lns, start, phase1, show)
+        if phase1 > 0:
+            full, first, used = self._phase_one(name, lns, start, phase1, show)
+        else:  # no full search (the bound comes from outside): LNS on all workers
+            full, first, used = _Full(0.0, -math.inf, False, None, math.inf), start, 0.0
         cands, bound, proven, used = self._phase_two(lns, full, first, share, used, show)
         self.used += used if self.options.deterministic else time.perf_counter() - w0
         if lns.guard_hit:
             self.repeatable = False
         value = self._keep_best(name, start_value, cands)
-        return _report(name, value, bound, time.perf_counter() - w0, proven)
+        return _report(name, value, max(bound, lns.lower), time.perf_counter() - w0, proven)
 
     def _phase_one(
         self, name: str, lns: Lns, start: LnsRun, budget: float, show: Any
