@@ -38,7 +38,7 @@ from typing import Any, TypeVar, Union, get_args, get_origin
 
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo
 
 from pks_opt.errors import InputError
 from pks_opt.limits import MAX_ANY_NUMBER
@@ -47,6 +47,9 @@ MANIFEST_NAME = "instance.yaml"
 MANIFEST_SHEET = "instance"
 
 RowT = TypeVar("RowT", bound=BaseModel)
+ModelT = TypeVar("ModelT", bound=BaseModel)
+#: validation-context key of the tables a reader passes to its data class (:func:`validated`)
+SOURCES = "sources"
 
 
 class Row(BaseModel):
@@ -1185,6 +1188,52 @@ def parse_parameters(raw: RawInstance, model: type[RowT], prefix: str = "paramet
                 field=f"{prefix}.{err.field}",
             )
         raise err from None
+
+
+def in_code(owner: str, name: str, count: int) -> Table:
+    """Stand in for the file of a table built in code, so a check names where the row is.
+
+    A data class checks itself against the tables its reader passes; data built in code
+    (tests, importers, ``model_copy(update=…)``) has none, so its errors read
+    ``NeedData.demand row 0, field 'unit': …``: the class, the table and the row's index
+    counted from 0.
+
+    Parameters
+    ----------
+    owner
+        The data class, as the message names it (``NeedData``).
+    name
+        The table (the field of ``owner`` holding its rows).
+    count
+        How many rows the table has.
+    """
+    return Table(name, f"{owner}.{name}", (), (), tuple(range(count)))
+
+
+def validated(
+    model: type[ModelT], fields: Mapping[str, Any], sources: Mapping[str, Table]
+) -> ModelT:
+    """Build ``model`` from ``fields`` with its validators told where each table was read.
+
+    The validators find ``sources`` (table name → :class:`Table`) in the validation context
+    under :data:`SOURCES`, so their errors name the file, row and field. An
+    :class:`~pks_opt.errors.InputError` a validator raises leaves as itself, not wrapped in
+    pydantic's ``ValidationError``.
+    """
+    try:
+        return model.model_validate(dict(fields), context={SOURCES: sources})
+    except ValidationError as exc:
+        cause = exc.errors()[0].get("ctx", {}).get("error")
+        if isinstance(cause, InputError):
+            raise cause from None
+        raise
+
+
+def sources_of(info: ValidationInfo) -> Mapping[str, Table]:
+    """The tables a reader passed to :func:`validated` (none for data built in code)."""
+    context = info.context if isinstance(info.context, Mapping) else {}
+    found = context.get(SOURCES, {})
+    return found if isinstance(found, Mapping) else {}
 
 
 def check_unique(

@@ -19,12 +19,23 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import cached_property
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Any, Literal, Self, TypeVar
 
-from pydantic import ConfigDict, Field, PlainValidator
+from pydantic import ConfigDict, Field, PlainValidator, ValidationInfo, model_validator
 
 from pks_opt.errors import InputError
-from pks_opt.io import Frozen, RawInstance, Row, Table, check_ref, check_unique, parse_rows
+from pks_opt.io import (
+    Frozen,
+    RawInstance,
+    Row,
+    Table,
+    check_ref,
+    check_unique,
+    in_code,
+    parse_rows,
+    sources_of,
+    validated,
+)
 from pks_opt.io import parse_parameters as _parse_parameters
 from pks_opt.limits import MAX_DEMOGRAPHIC_GROWTH
 
@@ -212,6 +223,32 @@ class NeedData(Frozen):
     #: set it), for the warning about a negative care need; see :func:`mission_change_where`
     demand_where: tuple[str, ...] = ()
 
+    @model_validator(mode="after")
+    def _cross_references(self, info: ValidationInfo) -> Self:
+        """Check the tables across each other (:func:`check_need`), for data built in code
+        as for data read from files; a reader's tables (:func:`~pks_opt.io.validated`) put
+        the file, row and field in the message."""
+        sources = sources_of(info)
+
+        def where(name: str) -> Table:
+            return sources.get(name) or in_code("NeedData", name, len(getattr(self, name)))
+
+        check_need(self, where)
+        return self
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """Copy the data; with ``update``, check the copy as a reader would.
+
+        pydantic's own ``model_copy(update=…)`` skips every check. New ``demand`` rows without
+        their own ``demand_where`` drop the old one (it named the old rows).
+        """
+        if not update:
+            return super().model_copy(deep=deep)
+        fields = {k: getattr(self, k) for k in type(self).model_fields} | dict(update)
+        if "demand" in update and "demand_where" not in update:
+            fields["demand_where"] = ()
+        return self.model_validate(fields)
+
     # ------------------------------------------------------------------ derived look-ups
 
     @property
@@ -258,6 +295,23 @@ class NeedData(Frozen):
 
 # ---------------------------------------------------------------------- reading
 
+#: every need-side table in reading order: its row model and whether the instance must have it
+TABLES: dict[str, tuple[type[NeedRow], bool]] = {
+    "units": (UnitRow, True),
+    "resources": (ResourceRow, True),
+    "periods": (PeriodRow, True),
+    "planning_objects": (PlanningObjectRow, True),
+    "demand": (DemandRow, True),
+    "activity_hours": (ActivityHoursRow, False),
+    "inpatient": (InpatientRow, False),
+    "staffing_keys": (StaffingKeyRow, False),
+    "acute_arrivals": (AcuteArrivalRow, False),
+    "staff": (StaffRow, False),
+    "rooms": (RoomRow, False),
+    "beds": (BedRow, False),
+    "improvements": (ImprovementRow, False),
+}
+
 
 def read_need(raw: RawInstance) -> NeedData:
     """Validate the need-side tables of a strategic instance.
@@ -276,84 +330,19 @@ def read_need(raw: RawInstance) -> NeedData:
 
 
 def _read_need(raw: RawInstance) -> NeedData:
-    """The need-side tables parsed and cross-checked (:func:`read_need` without the scenario)."""
+    """Parse each table present, then let :class:`NeedData` check them across each other."""
     params = _parse_parameters(raw, NeedParameters)
-
-    def opt(name: str, model: type[R]) -> tuple[tuple[R, ...], Table | None]:
-        if not raw.has(name):
-            return (), None
-        table = raw.table(name)
-        return parse_rows(table, model), table
-
-    t_units = raw.table("units")
-    units = parse_rows(t_units, UnitRow)
-    t_res = raw.table("resources")
-    resources = parse_rows(t_res, ResourceRow)
-    t_per = raw.table("periods")
-    periods = parse_rows(t_per, PeriodRow)
-    t_obj = raw.table("planning_objects")
-    objects = parse_rows(t_obj, PlanningObjectRow)
-    t_dem = raw.table("demand")
-    demand = parse_rows(t_dem, DemandRow)
-    activity, t_act = opt("activity_hours", ActivityHoursRow)
-    inpatient, t_inp = opt("inpatient", InpatientRow)
-    keys, t_keys = opt("staffing_keys", StaffingKeyRow)
-    acute, t_acu = opt("acute_arrivals", AcuteArrivalRow)
-    staff, t_staff = opt("staff", StaffRow)
-    rooms, t_rooms = opt("rooms", RoomRow)
-    beds, t_beds = opt("beds", BedRow)
-    improvements, t_imp = opt("improvements", ImprovementRow)
-    check_unique(units, t_units, "unit", what="unit")
-    check_unique(resources, t_res, "resource", what="resource")
-    check_unique(periods, t_per, "period", what="period")
-    check_unique(objects, t_obj, "planning_object", what="planning object")
-    for name, tbl in (("units", t_units), ("periods", t_per), ("planning_objects", t_obj)):
-        if not tbl.rows:
-            raise InputError(f"table '{name}' has no rows", file=tbl.where, row=1)
-    unit_ids = [u.unit for u in units]
-    check_ref(units, t_units, "parent", unit_ids, "unit", optional=True)
-    _check_no_cycle(units, t_units)
-
-    ids: dict[str, Ref] = {
-        "u": (unit_ids, "unit"),
-        "r": ([x.resource for x in resources], "resource"),
-        "p": ([x.period for x in periods], "period"),
-        "o": ([x.planning_object for x in objects], "planning object"),
-    }
-    _refs(demand, t_dem, unit=ids["u"], planning_object=ids["o"], period=ids["p"])
-    check_unique(demand, t_dem, "unit", "planning_object", "period", what="demand row")
-    _check_demand_volumes(demand, t_dem, units, [x.period for x in periods])
-    optional: dict[str, tuple[Sequence[Row], Table | None]] = {
-        "activity_hours": (activity, t_act),
-        "inpatient": (inpatient, t_inp),
-        "staffing_keys": (keys, t_keys),
-        "acute_arrivals": (acute, t_acu),
-        "staff": (staff, t_staff),
-        "rooms": (rooms, t_rooms),
-        "beds": (beds, t_beds),
-        "improvements": (improvements, t_imp),
-    }
-    _check_optional_tables(optional, ids)
-    if improvements and t_imp is not None:
-        _check_improvements(improvements, t_imp)
-    return NeedData(
-        name=raw.name,
-        parameters=params,
-        units=units,
-        resources=resources,
-        periods=periods,
-        planning_objects=objects,
-        demand=demand,
-        demand_where=tuple(mission_change_where(raw, t_dem, i) for i in range(len(demand))),
-        activity_hours=activity,
-        inpatient=inpatient,
-        staffing_keys=keys,
-        acute_arrivals=acute,
-        staff=staff,
-        rooms=rooms,
-        beds=beds,
-        improvements=improvements,
+    tables: dict[str, Table] = {}
+    rows: dict[str, tuple[Row, ...]] = {}
+    for name, (model, required) in TABLES.items():
+        if required or raw.has(name):
+            tables[name] = raw.table(name)
+            rows[name] = parse_rows(tables[name], model)
+    demand_where = tuple(
+        mission_change_where(raw, tables["demand"], i) for i in range(len(rows["demand"]))
     )
+    fields = {"name": raw.name, "parameters": params, "demand_where": demand_where, **rows}
+    return validated(NeedData, fields, tables)
 
 
 #: per optional table: its reference fields (→ u/r/p/o: unit, resource, period, planning
@@ -393,23 +382,72 @@ _OPTIONAL_CHECKS: dict[str, tuple[dict[str, str], tuple[str, ...], str]] = {
     ),
 }
 
-
-def _check_optional_tables(
-    tables: dict[str, tuple[Sequence[Row], Table | None]], ids: dict[str, Ref]
-) -> None:
-    """References, then unique keys, of each optional table present, in ``tables``' order."""
-    for name, (rows, table) in tables.items():
-        if not rows or table is None:
-            continue
-        fields, unique, what = _OPTIONAL_CHECKS[name]
-        _refs(rows, table, **{f: ids[kind] for f, kind in fields.items()})
-        if unique:
-            check_unique(rows, table, *unique, what=what)
+#: where a table's rows are: ``where("demand")`` is the table read, or a stand-in for rows
+#: built in code (:func:`~pks_opt.io.in_code`)
+Where = Callable[[str], Table]
 
 
-def _refs(rows: Sequence[Row], table: Table | None, **fields: Ref) -> None:
+def check_need(data: NeedData, where: Where) -> None:
+    """Check the tables of ``data`` across each other, in the order a reader reports them.
+
+    Ids unique; ``units``, ``periods`` and ``planning_objects`` not empty; every parent a
+    known unit with no loop; every reference of ``demand`` and the optional tables known and
+    their keys unique; each demand row's volume given once, a share with a parent that has
+    demand; each improvement with what its effect needs.
+
+    Raises
+    ------
+    InputError
+        The first problem, at ``where(table)``: the file, row and field.
+    """
+    _check_ids(data, where)
+    ids: dict[str, Ref] = {
+        "u": (data.unit_ids, "unit"),
+        "r": ([x.resource for x in data.resources], "resource"),
+        "p": (data.period_ids, "period"),
+        "o": ([x.planning_object for x in data.planning_objects], "planning object"),
+    }
+    t_dem = where("demand")
+    _refs(data.demand, t_dem, unit=ids["u"], planning_object=ids["o"], period=ids["p"])
+    check_unique(data.demand, t_dem, "unit", "planning_object", "period", what="demand row")
+    _check_demand_volumes(data.demand, t_dem, data.units, data.period_ids)
+    for name in _OPTIONAL_CHECKS:
+        rows: Sequence[Row] = getattr(data, name)
+        if rows:
+            fields, unique, what = _OPTIONAL_CHECKS[name]
+            table = where(name)
+            _refs(rows, table, **{f: ids[kind] for f, kind in fields.items()})
+            if unique:
+                check_unique(rows, table, *unique, what=what)
+    if data.improvements:
+        _check_improvements(data.improvements, where("improvements"))
+    if data.demand_where and len(data.demand_where) != len(data.demand):
+        raise InputError(
+            f"{len(data.demand_where)} places for {len(data.demand)} demand rows",
+            file=where("demand").where,
+            field="demand_where",
+        )
+
+
+def _check_ids(data: NeedData, where: Where) -> None:
+    """Unique ids of the four id tables, three of them not empty, a tree of units."""
+    t_units = where("units")
+    check_unique(data.units, t_units, "unit", what="unit")
+    check_unique(data.resources, where("resources"), "resource", what="resource")
+    check_unique(data.periods, where("periods"), "period", what="period")
+    check_unique(
+        data.planning_objects, where("planning_objects"), "planning_object", what="planning object"
+    )
+    for name in ("units", "periods", "planning_objects"):
+        if not getattr(data, name):
+            raise InputError(f"table '{name}' has no rows", file=where(name).where, row=1)
+    check_ref(data.units, t_units, "parent", data.unit_ids, "unit", optional=True)
+    _check_no_cycle(data.units, t_units)
+
+
+def _refs(rows: Sequence[Row], table: Table, **fields: Ref) -> None:
     """Check each field named of ``rows`` against its known ids (optional fields may be blank)."""
-    if table is None or not rows:
+    if not rows:
         return
     model_fields = type(rows[0]).model_fields
     for field_, (known, what) in fields.items():
