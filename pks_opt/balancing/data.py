@@ -14,7 +14,7 @@ import functools
 import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -29,6 +29,7 @@ from pks_opt.io import (
     bool_for_number,
     check_ref,
     check_unique,
+    in_code,
     parse_rows,
     validation_to_input_error,
 )
@@ -276,6 +277,13 @@ class BalancingData:
     #: of a solve: x, buy, d, s, q, m, y, z)
     past_periods: frozenset[str] = frozenset()
     fixed: Mapping[tuple[str, Any], float] = field(default_factory=dict)
+    #: the tables a reader read the rows from (name → table), so an error names the file, row
+    #: and field; not kept, so a copy (``dataclasses.replace``) names rows as built in code
+    sources: InitVar[Mapping[str, Table] | None] = None
+
+    def __post_init__(self, sources: Mapping[str, Table] | None) -> None:
+        """Check the tables against the figures, built in code or read (:func:`check_balancing`)."""
+        check_balancing(self, sources or {})
 
     def rule(self, planning_object: str) -> PriorityRule:
         """The priority rule of an object (the default: weight 1, no postponement; an acute
@@ -429,73 +437,122 @@ def read_balancing(raw: RawInstance) -> BalancingData:
 def read_balancing_tables(
     raw: RawInstance, figures: NeedFigures, usage_fn: UsageFn
 ) -> BalancingData:
-    """Parse and cross-check the balancing-side tables against ``figures``."""
-    units, resources = set(figures.units), set(figures.resources)
-    objects = set(figures.planning_objects)
-
-    def rows(name: str, model: type[Any]) -> tuple[Table | None, tuple[Any, ...]]:
-        if not raw.has(name):
-            return None, ()
-        table = raw.table(name)
-        return table, parse_rows(table, model)
-
-    t, budgets = rows("budgets", Budget)
-    if t is not None:
-        check_unique(budgets, t, "unit")
-        check_ref(budgets, t, "unit", units | {TOTAL}, "unit")
-    t, capabilities = rows("capabilities", Capability)
-    if t is not None:
-        check_unique(capabilities, t, "unit", "planning_object", what="capability")
-        check_ref(capabilities, t, "unit", units, "unit")
-        check_ref(capabilities, t, "planning_object", objects, "planning object")
-    t, moves = rows("moves", Move)
-    if t is not None:
-        check_unique(moves, t, "donor", "receiver", "resource", what="move")
-        check_ref(moves, t, "donor", units, "unit")
-        check_ref(moves, t, "receiver", units, "unit")
-        check_ref(moves, t, "resource", resources, "resource")
-    t, time_shifts = rows("time_shifts", TimeShift)
-    if t is not None:
-        check_unique(time_shifts, t, "unit", "resource", what="time shift")
-        check_ref(time_shifts, t, "unit", units, "unit")
-        check_ref(time_shifts, t, "resource", resources, "resource")
-    t, increases = rows("increases", Increase)
-    if t is not None:
-        check_unique(increases, t, "unit", "resource", "kind", what="increase")
-        check_ref(increases, t, "unit", units, "unit")
-        check_ref(increases, t, "resource", resources, "resource")
-    t, purchases = rows("purchases", Purchase)
-    if t is not None:
-        check_unique(purchases, t, "planning_object", "tier", "provider", what="purchase option")
-        check_ref(purchases, t, "planning_object", objects, "planning object")
-    t, priorities = rows("priorities", PriorityRule)
-    if t is not None:
-        check_unique(priorities, t, "priority")
-    t, waiting = rows("waiting_lists", WaitingList)
-    if t is not None:
-        check_unique(waiting, t, "unit", "planning_object", what="waiting list")
-        check_ref(waiting, t, "unit", units, "unit")
-        check_ref(waiting, t, "planning_object", objects, "planning object")
-
-    params = _parameters(raw)
-    usage = _usage(figures, capabilities, waiting, usage_fn)
+    """Parse the balancing-side tables; :class:`BalancingData` checks them against ``figures``."""
+    tables: dict[str, Table] = {}
+    rows: dict[str, tuple[Any, ...]] = {}
+    for name, (model, key) in TABLES.items():
+        if raw.has(name):
+            tables[name] = raw.table(name)
+            rows[name] = parse_rows(tables[name], model)
+            if key:  # a table kept as a mapping: its rows must not share the key
+                check_unique(rows[name], tables[name], key)
     data = BalancingData(
         name=raw.name,
         figures=figures,
-        usage=usage,
-        capabilities=capabilities,
-        moves=moves,
-        time_shifts=time_shifts,
-        increases=increases,
-        purchases=purchases,
-        priorities={p.priority: p for p in priorities},
-        budgets={b.unit: b for b in budgets},
-        waiting_lists=waiting,
-        params=params,
+        usage=figures.usage,
+        capabilities=rows.get("capabilities", ()),
+        moves=rows.get("moves", ()),
+        time_shifts=rows.get("time_shifts", ()),
+        increases=rows.get("increases", ()),
+        purchases=rows.get("purchases", ()),
+        priorities={p.priority: p for p in rows.get("priorities", ())},
+        budgets={b.unit: b for b in rows.get("budgets", ())},
+        waiting_lists=rows.get("waiting_lists", ()),
+        params=_parameters(raw),
+        sources=tables,
     )
-    if raw.has("budgets"):
-        _check_budgets(data, raw.table("budgets"))
-    return data
+    usage = _usage(figures, data.capabilities, data.waiting_lists, usage_fn)
+    return dataclasses.replace(data, usage=usage)
+
+
+#: every balancing-side table (all optional) in reading order: its row model, and for the two
+#: kept as a mapping (by unit, by priority) the key its rows must not repeat
+TABLES: dict[str, tuple[type[BalRow], str | None]] = {
+    "budgets": (Budget, "unit"),
+    "capabilities": (Capability, None),
+    "moves": (Move, None),
+    "time_shifts": (TimeShift, None),
+    "increases": (Increase, None),
+    "purchases": (Purchase, None),
+    "priorities": (PriorityRule, "priority"),
+    "waiting_lists": (WaitingList, None),
+}
+
+#: per table kept as rows: the columns unique together, what a row is called, and its
+#: references (→ u/b/r/o: unit, unit or TOTAL, resource, planning object)
+_CHECKS: dict[str, tuple[tuple[str, ...], str | None, dict[str, str]]] = {
+    "budgets": ((), None, {"unit": "b"}),
+    "capabilities": (
+        ("unit", "planning_object"),
+        "capability",
+        {"unit": "u", "planning_object": "o"},
+    ),
+    "moves": (
+        ("donor", "receiver", "resource"),
+        "move",
+        {"donor": "u", "receiver": "u", "resource": "r"},
+    ),
+    "time_shifts": (("unit", "resource"), "time shift", {"unit": "u", "resource": "r"}),
+    "increases": (("unit", "resource", "kind"), "increase", {"unit": "u", "resource": "r"}),
+    "purchases": (
+        ("planning_object", "tier", "provider"),
+        "purchase option",
+        {"planning_object": "o"},
+    ),
+    "waiting_lists": (
+        ("unit", "planning_object"),
+        "waiting list",
+        {"unit": "u", "planning_object": "o"},
+    ),
+}
+
+
+def check_balancing(data: BalancingData, sources: Mapping[str, Table]) -> None:
+    """Check the balancing tables against the need figures, in the order a reader reports them.
+
+    Per table: its key unique, every unit, resource and planning object it names known to
+    ``data.figures`` (a budget may name ``TOTAL``); the mappings filed under their rows' own
+    key; then each budget below its base cost reachable by the unit's reductions.
+
+    Raises
+    ------
+    InputError
+        The first problem, at ``sources[table]`` (file, row, field) when the rows were read,
+        else at ``BalancingData.<table> row <index>``.
+    """
+    fig = data.figures
+    known: dict[str, tuple[set[str], str]] = {
+        "u": (set(fig.units), "unit"),
+        "b": (set(fig.units) | {TOTAL}, "unit"),
+        "r": (set(fig.resources), "resource"),
+        "o": (set(fig.planning_objects), "planning object"),
+    }
+    _check_keys(data)
+
+    def where(name: str, rows: tuple[Any, ...]) -> Table:
+        return sources.get(name) or in_code("BalancingData", name, len(rows))
+
+    for name, (unique, what, refs) in _CHECKS.items():
+        rows = tuple(data.budgets.values()) if name == "budgets" else getattr(data, name)
+        if not rows:
+            continue
+        table = where(name, rows)
+        if unique:
+            check_unique(rows, table, *unique, what=what)
+        for field_, kind in refs.items():
+            check_ref(rows, table, field_, *known[kind])
+    if data.budgets:
+        _check_budgets(data, where("budgets", tuple(data.budgets.values())))
+
+
+def _check_keys(data: BalancingData) -> None:
+    """Budgets and priorities built in code are filed under their own unit and priority."""
+    for unit, b in data.budgets.items():
+        if b.unit != unit:
+            raise InputError(f"the budget of unit '{b.unit}' is filed under '{unit}'")
+    for prio, rule in data.priorities.items():
+        if rule.priority != prio:
+            raise InputError(f"the rule of priority {rule.priority} is filed under {prio}")
 
 
 def _parameters(raw: RawInstance) -> BalancingParameters:
