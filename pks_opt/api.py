@@ -81,6 +81,7 @@ class Instance:
 
     @property
     def name(self) -> str:
+        """The instance's name: the manifest's ``name``, else the file or folder name."""
         return self.raw.name if self.raw is not None else self.path.stem
 
 

@@ -62,6 +62,7 @@ class Feedback:
 
     @property
     def gap(self) -> float:
+        """Achievable minus agreed: negative when the lower level cannot deliver the agreement."""
         return self.achievable - self.agreed
 
 

@@ -76,6 +76,10 @@ class Messages:
         self.missing: set[str] = set()
 
     def get(self, section: str, key: Any, default: str | None = None) -> str:
+        """Look up ``section.key`` in this language, then English, then ``default`` or the key.
+
+        A term not found in this language is remembered in :attr:`missing`.
+        """
         key = str(key)
         for data in (self.data, catalogue("en")):
             value = data.get(section, {}).get(key)
@@ -87,9 +91,11 @@ class Messages:
         return default if default is not None else humanize(key)
 
     def has(self, section: str, key: Any) -> bool:
+        """Tell whether this language's catalogue itself has ``section.key``."""
         return isinstance(self.data.get(section, {}).get(str(key)), str)
 
     def ui(self, key: str, **values: Any) -> str:
+        """Fill the ``ui`` template ``key`` with ``values`` (``str.format``)."""
         text = self.get("ui", key)
         return text.format(**values) if values else text
 

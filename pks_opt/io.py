@@ -125,21 +125,25 @@ class RawInstance:
 
     @property
     def name(self) -> str:
+        """The manifest's ``name``, else the file or folder name."""
         return str(self.manifest.get("name") or self.source.stem)
 
     @property
     def kind(self) -> str | None:
+        """The manifest's ``kind`` (``strategic``, ``tactical``, …), or None."""
         kind = self.manifest.get("kind")
         return None if kind is None else str(kind)
 
     @property
     def parameters(self) -> Mapping[str, Any]:
+        """The manifest's ``parameters`` mapping (empty when absent)."""
         params = self.manifest.get("parameters") or {}
         if not isinstance(params, Mapping):
             raise InputError("'parameters' must be a mapping", file=self.manifest_where)
         return params
 
     def has(self, name: str) -> bool:
+        """Tell whether the instance has a table ``name``."""
         return name in self.tables
 
     def table(self, name: str) -> Table:

@@ -58,6 +58,7 @@ class StageReport:
     runtime_s: float
 
     def to_json(self) -> dict[str, Any]:
+        """Give the stage as ``result.json`` writes it (infinite numbers as null)."""
         return {
             "name": self.name,
             "status": self.status.value,

@@ -139,6 +139,7 @@ class Scenario:
     changes: tuple[Mapping[str, Any], ...]
 
     def where(self, number: int) -> str:
+        """Name change ``number`` of the scenario in a message (``<path> change 3``)."""
         return f"{self.path} change {number}"
 
 

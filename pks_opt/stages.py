@@ -84,6 +84,7 @@ class TimeSplit:
     shared: bool = True
 
     def budget(self, used_s: float, stages_left: int) -> float | None:
+        """Give the next stage's seconds: ``used_s`` used, ``stages_left`` to go (None: no cap)."""
         if self.limit_s is None:
             return None
         left = self.limit_s - used_s
@@ -137,6 +138,7 @@ class Adapter:
         """Before stage ``index`` is solved (hints, bounds, a start)."""
 
     def solve(self, stage: Stage, budget_s: float | None) -> Outcome:
+        """Solve ``stage`` within ``budget_s`` seconds on the adapter's clock (None: no limit)."""
         raise NotImplementedError
 
     def value(self, expr: Any) -> float:
@@ -160,6 +162,7 @@ class PulpAdapter(Adapter):
         self.solver_name = backend
 
     def set_objective(self, stage: Stage) -> None:
+        """Make ``stage``'s objective the problem's."""
         self.prob.setObjective(stage.objective)
 
     def solve_pulp(self, prob: Any, backend: str, **options: Any) -> Any:
@@ -169,17 +172,20 @@ class PulpAdapter(Adapter):
         return solve_pulp(prob, backend, **options)
 
     def solve(self, stage: Stage, budget_s: float | None) -> Outcome:
+        """Solve the problem with ``stage``'s objective by the PuLP backend within ``budget_s``."""
         self.set_objective(stage)
         out = self.solve_pulp(self.prob, self.backend, time_limit_s=budget_s, **self.options)
         self.solver_name = out.solver
         return Outcome(out.status, out.objective, out.bound, out.runtime_s, out.solver)
 
     def value(self, expr: Any) -> float:
+        """Evaluate ``expr`` at the last solution (0 for an empty expression)."""
         import pulp
 
         return float(pulp.value(expr) or 0.0)
 
     def hold(self, stage: Stage, expr: Any, upper: float) -> None:
+        """Add the row ``expr ≤ upper`` named ``stage[<name>]``."""
         self.prob += expr <= upper, f"stage[{stage.name}]"
 
 
@@ -216,14 +222,17 @@ class CpSatAdapter(Adapter):
         self.last: Any = None  # the solver holding the last solution kept
 
     def used_s(self) -> float:
+        """Count CP-SAT's deterministic seconds used so far."""
         return self.deterministic_s
 
     def prepare(self, index: int, stage: Stage, budget_s: float | None) -> None:
+        """Hint the last solution kept, so the stage starts from it."""
         self.model.clear_hints()
         for var, val in self.hints.items():
             self.model.add_hint(var, val)
 
     def solve(self, stage: Stage, budget_s: float | None) -> Outcome:
+        """Solve ``stage`` with a new CP-SAT solver; the objective is rounded to an integer."""
         solver = self.cp.CpSolver()
         if budget_s is not None:
             solver.parameters.max_deterministic_time = budget_s
@@ -248,15 +257,18 @@ class CpSatAdapter(Adapter):
         )
 
     def value(self, expr: Any) -> float:
+        """Evaluate ``expr`` at the last solution, rounded to an integer."""
         if isinstance(expr, int):
             return float(expr)
         return float(int(round(self.solver.value(expr))))
 
     def hold(self, stage: Stage, expr: Any, upper: float) -> None:
+        """Add ``expr ≤ upper`` (rounded) named ``stage[<name>]``; a constant stage needs none."""
         if not isinstance(expr, int):  # a constant stage holds itself
             self.model.add(expr <= int(round(upper))).with_name(f"stage[{stage.name}]")
 
     def keep(self) -> None:
+        """Keep the last solver and its values of ``hint_vars`` as the next stage's hint."""
         self.last = self.solver
         self.hints = {v: int(self.solver.value(v)) for v in self.hint_vars}
 
@@ -303,6 +315,7 @@ class StagesRun:
 
     @property
     def has_solution(self) -> bool:
+        """True when a solution exists: a start, a held stage or a stage with a solution."""
         return (
             self.started
             or bool(self.held)
@@ -391,6 +404,7 @@ class Check:
     exact: bool = False
 
     def problem(self) -> str | None:
+        """Describe how the recomputed value and the solver's disagree (None: they agree)."""
         got, want, tol = self.recomputed, self.solver, self.tolerance
         if not math.isfinite(want):
             return None

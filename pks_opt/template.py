@@ -36,6 +36,8 @@ DROPDOWN_ROWS = 1000
 
 @dataclass(frozen=True)
 class TableSpec:
+    """One table of a level's instance: its name, row model and whether it is required."""
+
     name: str
     model: type[BaseModel]
     required: bool

@@ -49,6 +49,8 @@ RESULT_FILE = "result.json"
 
 
 class PlanRow(Row):
+    """A row of a plan's ``production.csv``: activities of a planning object in a week."""
+
     planning_object: str = Field(min_length=1)
     week: int = Field(ge=1)
     week_type: str = Field(default=NORMAL_WEEK, min_length=1)
@@ -66,6 +68,8 @@ class TraceRow(Row):
 
 
 class HoursRow(Row):
+    """A row of a production plan's ``activity_hours``: hours one activity takes of a resource."""
+
     planning_object: str = Field(min_length=1)
     resource: str = Field(min_length=1)
     hours_per_activity: float = Field(gt=0)

@@ -59,9 +59,11 @@ class WallClockCpSatAdapter(CpSatAdapter):
     runs; :class:`CpSatAdapter` counts deterministic seconds instead)."""
 
     def used_s(self) -> float:
+        """Count wall-clock seconds since the adapter was made (not CP-SAT's deterministic time)."""
         return time.perf_counter() - self._t0
 
     def solve(self, stage: Stage, budget_s: float | None) -> Outcome:
+        """Solve ``stage`` in ``budget_s`` wall seconds (the deterministic cap set far above it)."""
         # CpSatAdapter sets max_time = wall_factor x budget and max_deterministic = budget
         return super().solve(stage, None if budget_s is None else budget_s * DETERMINISTIC_HEADROOM)
 

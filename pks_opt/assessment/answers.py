@@ -221,6 +221,8 @@ class Answer:
 
 @dataclass(frozen=True)
 class ReadAnswers:
+    """The answers read from the workbooks, and how many rows had an item but no answer."""
+
     answers: tuple[Answer, ...]
     unanswered: int  # rows with a respondent and an item but no answer
 

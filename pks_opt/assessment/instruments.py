@@ -58,6 +58,7 @@ class ScaleOption:
     aliases: tuple[str, ...]
 
     def text(self, lang: Lang) -> str:
+        """Give the option's wording in ``lang`` (``sv`` or ``en``)."""
         return self.sv if lang == "sv" else self.en
 
 
@@ -74,6 +75,7 @@ class Item:
     seed: str  # where the text is quoted from, e.g. "000 area 2, statement 3"
 
     def text(self, lang: Lang) -> str:
+        """Give the statement or question in ``lang`` (``sv`` or ``en``)."""
         return self.sv if lang == "sv" else self.en
 
 
@@ -90,6 +92,7 @@ class Area:
     items: tuple[Item, ...]
 
     def text(self, lang: Lang) -> str:
+        """Give the area's heading in ``lang`` (``sv`` or ``en``)."""
         return self.sv if lang == "sv" else self.en
 
     @property
@@ -117,6 +120,7 @@ class Instrument:
 
     @property
     def items(self) -> tuple[Item, ...]:
+        """Every item of the instrument, area by area in seed order."""
         return tuple(i for a in self.areas for i in a.items)
 
     @functools.cached_property
@@ -132,9 +136,11 @@ class Instrument:
         return table
 
     def item(self, item_id: str) -> Item | None:
+        """Find the item with id ``item_id`` (any case, blanks stripped), or None."""
         return self._by_id.get(item_id.strip().lower())
 
     def area(self, area_id: str) -> Area:
+        """Look up the area with id ``area_id``."""
         return next(a for a in self.areas if a.id == area_id)
 
     def answer(self, text: str) -> ScaleOption | None:
@@ -142,18 +148,23 @@ class Instrument:
         return self._answers.get(normalise_answer(text))
 
     def option(self, key: str) -> ScaleOption:
+        """Look up the scale option with key ``key``."""
         return next(o for o in self.scale if o.key == key)
 
     @property
     def max_score(self) -> int:
+        """Highest score an answer on the scale can give (options without a score left out)."""
         return max(o.score for o in self.scale if o.score is not None)
 
     def labels(self, lang: Lang) -> list[str]:
+        """List the scale's options in ``lang``, in scale order (a sheet's drop-down)."""
         return [o.text(lang) for o in self.scale]
 
 
 @dataclass(frozen=True)
 class Capability:
+    """A capability an item asks about, and the command or document of pks-opt that supports it."""
+
     key: str
     command: str | None
     doc: str | None
@@ -167,6 +178,8 @@ class Capability:
 
 @dataclass(frozen=True)
 class Source:
+    """A section of the seed documents an instrument quotes, with its title in both languages."""
+
     key: str
     file: str
     sv: str

@@ -82,12 +82,14 @@ class BalancingModel:
 
     # ------------------------------------------------------------------ helpers
     def add_var(self, name: str, lb: float = 0.0, ub: float | None = None, cat: str = "C") -> Any:
+        """Add a variable to the problem: continuous (``C``), integer (``I``) or binary (``B``)."""
         import pulp
 
         kind = {"C": pulp.LpContinuous, "I": pulp.LpInteger, "B": pulp.LpBinary}[cat]
         return self.prob.add_variable(name, lowBound=lb, upBound=ub, cat=kind)
 
     def add_le(self, coefs: Coefs, rhs: float, name: str) -> Any:
+        """Add the row Σ coefs · var ≤ ``rhs`` named ``name`` and return it."""
         import pulp
 
         con = pulp.LpConstraint(pulp.LpAffineExpression(coefs), pulp.LpConstraintLE, name, rhs)
@@ -95,6 +97,7 @@ class BalancingModel:
         return con
 
     def add_eq(self, coefs: Coefs, rhs: float, name: str) -> Any:
+        """Add the row Σ coefs · var = ``rhs`` named ``name`` and return it."""
         import pulp
 
         con = pulp.LpConstraint(pulp.LpAffineExpression(coefs), pulp.LpConstraintEQ, name, rhs)

@@ -41,6 +41,8 @@ UsageFn = Callable[[str, str], tuple[Usage, ...]]
 
 
 class IncreaseKind(StrEnum):
+    """How a unit changes its own capacity in ``increases.csv`` (R6), or a saving."""
+
     budget_increase = "budget_increase"
     recruitment = "recruitment"
     temporary_staff = "temporary_staff"
@@ -72,6 +74,7 @@ class PurchaseTier(StrEnum):
 
     @property
     def rank(self) -> int:
+        """Place of the tier in the order of purchase, 1 (existing contract) to 4."""
         return list(PurchaseTier).index(self) + 1
 
 
@@ -306,6 +309,7 @@ class BalancingData:
 
     @property
     def acute_share(self) -> float:
+        """Share of days the acute capacity must cover (``acute_share``, seed 0.85)."""
         return self.figures.acute_share
 
     @functools.cached_property

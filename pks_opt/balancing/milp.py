@@ -98,6 +98,8 @@ HIGHS_OPTIONS: dict[str, Any] = {
 
 @dataclass(frozen=True)
 class StageOutcome:
+    """The solver's outcome of one named stage of the balancing solve."""
+
     name: str
     outcome: MilpOutcome
 

@@ -74,6 +74,12 @@ class GridParameter(_Model):
 
 
 class RunEntry(_Model):
+    """One entry of a manifest's ``runs`` (or its ``defaults``), as written.
+
+    A command on an instance with options, scenarios, a parameter grid and seeds; the entry
+    expands to one run per scenario × grid cell × seed.
+    """
+
     name: str | None = None
     command: Command | None = None
     instance: str | None = None
@@ -85,6 +91,8 @@ class RunEntry(_Model):
 
 
 class ManifestModel(_Model):
+    """A batch manifest as written: defaults, the runs, a grid and seeds for all, report options."""
+
     name: str | None = None
     description: str | None = None
     defaults: RunEntry = RunEntry()
@@ -126,6 +134,8 @@ class RunSpec:
 
 @dataclass(frozen=True)
 class Batch:
+    """A validated, expanded batch: every run, the grid's parameter names, the report options."""
+
     path: Path
     name: str
     runs: tuple[RunSpec, ...]

@@ -55,6 +55,7 @@ class RunRecord:
 
     @property
     def ok(self) -> bool:
+        """True when the run solved (``OPTIMAL`` or ``FEASIBLE``)."""
         return self.status in OK_STATUSES
 
 

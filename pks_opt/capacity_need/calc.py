@@ -108,6 +108,13 @@ class DemandLine:
 
 @dataclass(frozen=True)
 class BedLine:
+    """The bed need of one unit in one period.
+
+    ``admissions`` and the ``bed_days`` they need in a period of ``days`` days; ``beds_exact``
+    at the occupancy target, ``beds_planned`` rounded by ``bed_rounding``; ``staffed_beds``
+    from ``beds`` (None: not given).
+    """
+
     unit: str
     period: str
     admissions: float
@@ -149,6 +156,12 @@ class StaffLine:
 
 @dataclass(frozen=True)
 class AcuteLine:
+    """Acute capacity of one unit and block from its historical arrivals.
+
+    ``capacity`` arrivals a day cover ``days_covered`` of ``days`` (``share_covered``), at
+    least ``share_target`` (``acute_share``).
+    """
+
     unit: str
     block: str
     days: int
@@ -162,6 +175,8 @@ class AcuteLine:
 
 @dataclass(frozen=True)
 class AvailableLine:
+    """Capacity one source (staff, room, beds, improvement) gives a unit's resource in a period."""
+
     unit: str
     resource: str
     period: str
@@ -186,6 +201,7 @@ class NeedBreakdown:
 
     @property
     def available(self) -> dict[tuple[str, str, str], float]:
+        """Available capacity per (unit, resource, period), summed over its sources."""
         out: dict[tuple[str, str, str], float] = defaultdict(float)
         for a in self.available_lines:
             out[(a.unit, a.resource, a.period)] += a.amount
@@ -193,6 +209,7 @@ class NeedBreakdown:
 
     @property
     def production_need(self) -> dict[tuple[str, str, str], float]:
+        """Production need per (unit, planning object, period), of the units that produce."""
         return {
             (d.unit, d.planning_object, d.period): d.production_need
             for d in self.demand

@@ -86,18 +86,28 @@ class NeedParameters(NeedRow):
 
 
 class UnitRow(NeedRow):
+    """A row of ``units``: a unit, or an organisational level when a unit names it ``parent``."""
+
     unit: str = Field(min_length=1)
     name: str = ""
     parent: str | None = None
 
 
 class ResourceRow(NeedRow):
+    """A row of ``resources``: a limiting resource and its measure (``hours``, ``bed_days``)."""
+
     resource: str = Field(min_length=1)
     name: str = ""
     measure: str = "hours"
 
 
 class PeriodRow(NeedRow):
+    """A row of ``periods``: its length in days and what changes in it.
+
+    ``low_production_factor`` scales capacity (summer: 0.5); ``years_from_base`` compounds the
+    demographic growth.
+    """
+
     period: str = Field(min_length=1)
     days: float = Field(gt=0)
     low_production_factor: float = Field(1.0, ge=0, le=1)
@@ -105,6 +115,8 @@ class PeriodRow(NeedRow):
 
 
 class PlanningObjectRow(NeedRow):
+    """A row of ``planning_objects``: a kind of care, its medical priority, whether acute."""
+
     planning_object: str = Field(min_length=1)
     service: str = ""
     provider_category: str = ""
@@ -117,6 +129,12 @@ class PlanningObjectRow(NeedRow):
 
 
 class DemandRow(NeedRow):
+    """A row of ``demand``: a unit's volume of a planning object and the factors on it.
+
+    Exactly one of ``base_volume`` (activities a year) and ``share_of_parent`` (of the parent
+    unit's volume); blank ``period``: every period.
+    """
+
     unit: str
     planning_object: str
     period: str | None = None
@@ -129,6 +147,12 @@ class DemandRow(NeedRow):
 
 
 class ActivityHoursRow(NeedRow):
+    """A row of ``activity_hours``: amount of a resource one activity takes.
+
+    Blank ``unit``: the default for every unit; ``support_unit``: the unit whose resource it is
+    (imaging, a laboratory).
+    """
+
     planning_object: str
     resource: str
     amount_per_activity: float = Field(ge=0)
@@ -137,6 +161,8 @@ class ActivityHoursRow(NeedRow):
 
 
 class InpatientRow(NeedRow):
+    """A row of ``inpatient``: bed days of a planning object, from its stay and occupancy target."""
+
     planning_object: str
     bed_resource: str
     average_length_of_stay_days: float = Field(gt=0)
@@ -145,6 +171,8 @@ class InpatientRow(NeedRow):
 
 
 class StaffingKeyRow(NeedRow):
+    """A row of ``staffing_keys``: staff of one role per planned bed of a unit."""
+
     unit: str
     role: str
     staff_per_bed: float = Field(ge=0)
@@ -154,6 +182,8 @@ class StaffingKeyRow(NeedRow):
 
 
 class AcuteArrivalRow(NeedRow):
+    """A row of ``acute_arrivals``: arrivals counted on one historical day in a block."""
+
     unit: str
     block: str
     day: str
@@ -161,6 +191,12 @@ class AcuteArrivalRow(NeedRow):
 
 
 class StaffRow(NeedRow):
+    """A row of ``staff``: FTE of a function and the patient hours they give a resource.
+
+    Hours per period = FTE × ``annual_hours`` × (1 − ``absence_share``) × ``patient_time_share``
+    × days ÷ ``days_per_year``.
+    """
+
     unit: str
     function: str
     resource: str
@@ -174,6 +210,8 @@ class StaffRow(NeedRow):
 
 
 class RoomRow(NeedRow):
+    """A row of ``rooms``: a room's hours per week given to a resource (× ``rooms`` of them)."""
+
     unit: str
     room: str
     resource: str
@@ -183,6 +221,8 @@ class RoomRow(NeedRow):
 
 
 class BedRow(NeedRow):
+    """A row of ``beds``: staffed beds of a unit's bed resource (blank ``period``: every period)."""
+
     unit: str
     resource: str
     staffed_beds: float = Field(ge=0)
@@ -190,6 +230,11 @@ class BedRow(NeedRow):
 
 
 class ImprovementRow(NeedRow):
+    """A row of ``improvements``: a change of capacity or volume, realised or planned.
+
+    ``capacity`` needs a ``resource``, ``volume`` a ``planning_object``.
+    """
+
     improvement: str
     unit: str
     effect: Literal["capacity", "volume"]
@@ -253,10 +298,12 @@ class NeedData(Frozen):
 
     @property
     def unit_ids(self) -> tuple[str, ...]:
+        """Ids of the units, in table order."""
         return tuple(u.unit for u in self.units)
 
     @property
     def period_ids(self) -> tuple[str, ...]:
+        """Ids of the periods, in table order."""
         return tuple(p.period for p in self.periods)
 
     @property
@@ -271,6 +318,7 @@ class NeedData(Frozen):
         return tuple(u for u in self.unit_ids if u not in levels)
 
     def period(self, period_id: str) -> PeriodRow:
+        """Look up the period with id ``period_id``."""
         return self._period_by_id[period_id]
 
     @cached_property

@@ -65,6 +65,7 @@ class Group(click.Group):
     cuts it at 45 characters, often mid-word); a long one wraps."""
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Write the command list, each command's first sentence whole and wrapped."""
         rows = []
         for name in self.list_commands(ctx):
             cmd = self.get_command(ctx, name)

@@ -71,6 +71,8 @@ class Handshake:
 
 @dataclass
 class CycleOutcome:
+    """What one planning cycle produced: need, handshakes, dimensioning and its envelope."""
+
     spec: CycleSpec
     need: Result
     handshakes: list[Handshake]

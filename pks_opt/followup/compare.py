@@ -454,8 +454,11 @@ def _capacity(
 
 
 def _goal_risks(pf: PlanFolder, rows: list[dict[str, Any]], last: int) -> list[dict[str, Any]]:
-    """For the goal period holding the last week of actuals: at the rate of the period so far
-    (actual ÷ planned production), is the goal missed, and by how much?"""
+    """Forecast the goal miss of the period holding the last week of actuals.
+
+    At the rate of the period so far (actual ÷ planned production): is the goal missed, and
+    by how much?
+    """
     if pf.goals is None or pf.goals.empty:
         return []
     out: list[dict[str, Any]] = []

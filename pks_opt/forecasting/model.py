@@ -61,6 +61,7 @@ class Profile:
     easter_weeks: int
 
     def at(self, mondays: Sequence[dt.date]) -> np.ndarray:
+        """Sum the log seasonal factor and Easter effect for each Monday's ISO week."""
         return np.array(
             [
                 self._week(iso_week(m)) + (self.easter if week_type(m) == EASTER else 0.0)
@@ -81,6 +82,8 @@ class Profile:
 
 @dataclass(frozen=True)
 class ObjectForecast:
+    """A forecast of one series: mean and 80/95 % bounds per week ahead, the fit, the trend."""
+
     mean: np.ndarray
     bounds: dict[str, np.ndarray]  # lower_80, upper_80, lower_95, upper_95
     fitted: np.ndarray  # in-sample fit over the fitted weeks (53rd weeks: nan)

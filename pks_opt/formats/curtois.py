@@ -44,6 +44,8 @@ DAYS_PER_WEEK = 7
 
 @dataclass(frozen=True)
 class CStaff:
+    """One employee of a Curtois instance and the limits of the benchmark's hard rules."""
+
     id: str
     max_shifts: dict[str, int]
     max_minutes: int
@@ -56,6 +58,8 @@ class CStaff:
 
 @dataclass(frozen=True)
 class CurtoisInstance:
+    """A Curtois-Qu benchmark instance as read, days counted from 0."""
+
     name: str
     horizon: int
     shift_minutes: dict[str, int]
@@ -462,6 +466,7 @@ class Evaluation:
 
     @property
     def feasible(self) -> bool:
+        """True when the roster breaks none of the benchmark's hard constraints."""
         return not self.violations
 
 

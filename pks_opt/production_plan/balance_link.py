@@ -59,6 +59,7 @@ class BalanceHandover:
 
     @property
     def objects(self) -> list[str]:
+        """Planning objects the balance set a goal for, sorted."""
         return sorted({o for o, _ in self.goals})
 
 

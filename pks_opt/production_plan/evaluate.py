@@ -48,6 +48,7 @@ class ObjectTrace:
 
     @property
     def goal_excess(self) -> float:
+        """Activities above the goals, summed over the goal periods (0 without a goal)."""
         return sum(self.period_excess)
 
     @property
@@ -61,6 +62,12 @@ class ObjectTrace:
 
 @dataclass(frozen=True)
 class PlanEvaluation:
+    """A plan's objective terms recomputed without the solver (the self-check).
+
+    Per priority: the weighted deviation from the agreed goals, the service shortfall, and the
+    levelling; per resource: the hours used each week.
+    """
+
     traces: dict[str, ObjectTrace]
     goal: dict[int, float]  # priority -> weighted deviation from what was agreed
     service: dict[int, float]  # priority -> weighted service shortfall

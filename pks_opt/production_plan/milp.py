@@ -77,6 +77,7 @@ class PlanSolution:
 
     @property
     def final_stage(self) -> StageReport | None:
+        """Report of the last stage solved (None: no stage ran)."""
         return self.stages[-1] if self.stages else None
 
 
@@ -525,6 +526,7 @@ class PlanModel:
                 )
 
     def production_values(self) -> dict[str, tuple[int, ...]]:
+        """Read the solution's weekly production per object, rounded to whole activities."""
         return {
             o.id: tuple(int(round(self.x[o.id, w].value() or 0.0)) for w in self.weeks)
             for o in self.data.objects

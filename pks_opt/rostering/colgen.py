@@ -171,6 +171,8 @@ class Pricing:
 
 @dataclass
 class PriceResult:
+    """What pricing found for one employee: the best column, its reduced cost and a proven bound."""
+
     column: Column | None
     #: proven lower bound on this employee's least reduced cost (≤ 0)
     rc_bound: float
@@ -207,6 +209,7 @@ class Master:
         self.keys: set[tuple[int, tuple[tuple[int, str], ...]]] = set()
 
     def add(self, col: Column) -> bool:
+        """Add ``col`` to the master LP; False when the same roster of that employee is there."""
         key = (col.staff, col.shifts)
         if key in self.keys:
             return False
@@ -218,6 +221,7 @@ class Master:
         return True
 
     def solve(self) -> tuple[float, dict[tuple[int, str], float], list[float]]:
+        """Solve the master LP; give its value, the duals of the cover and employee rows."""
         self.h.run()
         sol = self.h.getSolution()
         duals = {k: sol.row_dual[r] for k, r in self.cover_row.items()}
@@ -225,11 +229,18 @@ class Master:
         return self.h.getInfo().objective_function_value, duals, mus
 
     def values(self) -> list[float]:
+        """Read the LP value of each generated column, in the order added."""
         return list(self.h.getSolution().col_value[self.first_col :])
 
 
 @dataclass
 class CGResult:
+    """What column generation ends with.
+
+    The master LP's value, the Lagrangian lower bound (a proven bound on the optimum), the
+    columns, the rounds, whether pricing proved the LP optimal, and the log of (time, LP, bound).
+    """
+
     lp_value: float
     bound: float
     columns: list[Column]

@@ -255,6 +255,7 @@ class RosterModel:
                         self.m.AddBoolOr([a.Not(), b.Not()])
 
     def minutes(self, e: str) -> Any:
+        """Build the sum of paid minutes of staff member ``e`` over the horizon."""
         return sum(self.shift[s].paid_minutes * v for (ee, _d, s), v in self.x.items() if ee == e)
 
     def _total_minutes(self) -> None:
@@ -503,6 +504,8 @@ class RosterModel:
         return {(e, d): (s, c) for (e, d, s, c), lit in self.role.items() if solution[lit.Index()]}
 
     def stage_exprs(self) -> list[tuple[str, Any]]:
+        """List the stages as (name, objective): the three tiers, or one weighted stage."""
+
         def expr(*names: str) -> Any:
             return sum(w * v for n in names for (w, v) in self.terms[n])
 

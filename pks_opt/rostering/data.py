@@ -80,6 +80,7 @@ class ShiftType(Frozen):
         return None if self.start_minute is None else self.start_minute + self.duration_minutes
 
     def clock(self) -> str:
+        """Show the shift's clock times (``07:00-15:30``), or its length when they are unknown."""
         if self.start_minute is None:
             return f"{self.duration_minutes} min"
         end = self.start_minute + self.duration_minutes
@@ -138,6 +139,8 @@ class NamedDemand(Frozen):
 
 
 class Absence(Frozen):
+    """A staff member absent on a day (vacation, sick leave, a course)."""
+
     day: int
     staff: str
     reason: str = "absence"
@@ -225,6 +228,7 @@ class RosterData(Frozen):
         return self
 
     def date_of(self, day: int) -> date:
+        """Give the calendar date of horizon day ``day`` (0 = ``start_date``)."""
         return self.start_date + timedelta(days=day)
 
     def holiday(self, day: int) -> str:
@@ -232,6 +236,7 @@ class RosterData(Frozen):
         return dict(self.holidays).get(day, "")
 
     def weekday(self, day: int) -> int:
+        """Give the weekday of horizon day ``day`` (0 = Monday)."""
         return self.date_of(day).weekday()
 
     def weekly_rest_starts(self) -> list[int]:
@@ -242,6 +247,7 @@ class RosterData(Frozen):
         return [d for d in range(last + 1) if self.weekday(d) == 0]
 
     def shift(self, shift_id: str) -> ShiftType:
+        """Look up the shift type with id ``shift_id``."""
         return self._shift_index()[shift_id]
 
     def _shift_index(self) -> dict[str, ShiftType]:
@@ -259,6 +265,7 @@ class RosterData(Frozen):
         return [groups[k] for k in sorted(groups)]
 
     def iso_week(self, day: int) -> str:
+        """Give the ISO week of horizon day ``day`` (``2026-W14``)."""
         y, w, _ = self.date_of(day).isocalendar()
         return f"{y}-W{w:02d}"
 
@@ -385,6 +392,8 @@ class RosterParameters(Row):
 
 
 class ShiftRow(Row):
+    """A row of ``shifts``: a shift type's clock times, paid minutes and category (``night``, …)."""
+
     id: str = Field(min_length=1)
     start: str
     end: str
@@ -400,6 +409,8 @@ class ShiftRow(Row):
 
 
 class StaffRow(Row):
+    """A row of ``staff``: a person's competences, employment rate and personal limits."""
+
     id: str = Field(min_length=1)
     competences: str = Field(min_length=1)
     employment_rate: float = Field(default=1.0, gt=0, le=1.0)
@@ -410,6 +421,12 @@ class StaffRow(Row):
 
 
 class DemandRow(Row):
+    """A row of ``demand``: staff of a competence needed on a shift, by date or weekday.
+
+    ``tier`` 1 is the minimum staffing, 2 the activity matrix's, 3 what is wanted; the weights
+    charge each person short or over.
+    """
+
     date: _Date | None = None
     weekday: int | None = Field(default=None, ge=0, le=6)
     shift: str
@@ -456,6 +473,8 @@ class AcuteRow(Row):
 
 
 class AbsenceRow(Row):
+    """A row of ``absences``: a person absent from ``start`` to ``end`` (dates included)."""
+
     staff: str
     start: CalendarDate
     end: CalendarDate
@@ -463,6 +482,8 @@ class AbsenceRow(Row):
 
 
 class WishRow(Row):
+    """A row of ``wishes``: a person wants to work (a shift) or be off on a date, with a weight."""
+
     staff: str
     date: _Date
     shift: str | None = None
@@ -478,12 +499,16 @@ class WishRow(Row):
 
 
 class PinRow(Row):
+    """A row of ``pinned``: a published shift of a person on a date, kept as it is."""
+
     staff: str
     date: _Date
     shift: str
 
 
 class WeekTypeRow(Row):
+    """A row of ``week_types``: the type (normal, summer, …) of the week from ``week_start``."""
+
     week_start: CalendarDate
     week_type: str
 

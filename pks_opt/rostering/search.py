@@ -231,6 +231,8 @@ class Stop:
 
 @dataclass
 class LnsRun:
+    """What large-neighbourhood search ends with: the best roster, its objective, call counts."""
+
     values: np.ndarray  # 0/1 per shift variable (RosterModel.x order)
     objective: float
     solution: list[int] | None = None  # the full CP-SAT solution of the best roster found
@@ -315,6 +317,7 @@ class SubModels:
 
     @classmethod
     def of(cls, base: Any, shift_idx: np.ndarray, work_idx: np.ndarray) -> SubModels | None:
+        """Make the sub-models of ``base`` (None: it has a constraint kind they cannot read)."""
         try:
             return cls(base, shift_idx, work_idx)
         except ValueError:  # a constraint kind it cannot read: LNS fixes by hint instead
@@ -478,6 +481,7 @@ class Lns:
         return out
 
     def values_of(self, assignment: dict[tuple[str, int], tuple[str, str]]) -> np.ndarray:
+        """Turn a roster ((staff, day) → (shift, competence)) into 0/1 per shift variable."""
         return np.array(
             [1 if assignment.get((e, d), ("", ""))[0] == s else 0 for (e, d, s) in self.rm.x],
             dtype=np.int64,

@@ -50,6 +50,7 @@ class RosterEvaluation:
     violations: list[str] = field(default_factory=list)
 
     def stage_values(self, lexicographic: bool) -> dict[str, float]:
+        """Sum the terms into the stage values: the three tiers, or one weighted stage."""
         from pks_opt.rostering.cpsat import STAGE_REST, STAGE_SINGLE, STAGE_TIER1, STAGE_TIER2
 
         t = self.terms

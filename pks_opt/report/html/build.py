@@ -82,6 +82,8 @@ FREE_TEXT = {
 
 @dataclass
 class Table:
+    """A result table as the report shows it: columns and the first ``shown`` of ``total`` rows."""
+
     id: str
     name: str
     title: str

@@ -68,14 +68,17 @@ class Run:
 
     @property
     def kind(self) -> str:
+        """The result's ``kind`` from ``result.json`` (``balance``, ``roster``, …)."""
         return str(self.env.get("kind", ""))
 
     @property
     def status(self) -> str:
+        """The result's solve status from ``result.json`` (``OPTIMAL``, ``FEASIBLE``, …)."""
         return str(self.env.get("status", ""))
 
     @property
     def kpis(self) -> dict[str, Any]:
+        """The result's key figures from ``result.json`` (empty when missing or malformed)."""
         kpis = self.env.get("kpis") or {}
         return kpis if isinstance(kpis, dict) else {}
 

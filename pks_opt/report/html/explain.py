@@ -21,6 +21,8 @@ _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 @dataclass(frozen=True)
 class Line:
+    """A line of explanation, and whether some of it had no translation in the report's language."""
+
     text: str
     untranslated: bool
 

@@ -18,6 +18,8 @@ from pks_opt.report.html.i18n import Messages, explain_patterns
 
 @dataclass(frozen=True)
 class Finding:
+    """One thing the report's overview points out about a run, ranked by ``score``."""
+
     kind: str
     text: str
     score: float  # higher first in the overview

@@ -12,7 +12,7 @@ NBSP = "\u00a0"  # a thousands separator that never breaks a number over two lin
 
 
 def is_number(value: Any) -> bool:
-    """Is ``value`` a finite number (not a bool; numpy scalars included)?"""
+    """Tell whether ``value`` is a finite number (not a bool; numpy scalars included)."""
     if isinstance(value, bool) or value is None:
         return False
     if isinstance(value, int | float):
