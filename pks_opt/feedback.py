@@ -67,7 +67,7 @@ class Feedback:
 
 
 def feedback_table(rows: Iterable[Feedback]) -> pd.DataFrame:
-    """The rows as the ``feedback`` table (header only when there are none)."""
+    """Tabulate the rows as the ``feedback`` table (header only when there are none)."""
     records = [
         {
             "level": f.level,

@@ -108,8 +108,11 @@ def relative(rel: float, floor: float) -> Tolerance:
 
 
 def proven_noise(noise_rel: float, rel: float, floor: float) -> Tolerance:
-    """Solver noise (``noise_rel·max(1, |v|)``) when proven; else also ``rel·|v|`` and
-    ``floor`` (the production plan's ``stage_tolerance``)."""
+    """Tolerate solver noise when proven, more when not.
+
+    Noise is ``noise_rel·max(1, |v|)``; unproven also ``rel·|v|`` and ``floor`` (the production
+    plan's ``stage_tolerance``).
+    """
 
     def tol(value: float, proven: bool) -> float:
         noise = noise_rel * max(1.0, abs(value))
@@ -122,8 +125,11 @@ def proven_noise(noise_rel: float, rel: float, floor: float) -> Tolerance:
 
 
 class Adapter:
-    """What the driver needs from a solver; subclassed per backend and, where a level
-    prepares a stage (hints, bounds, warm starts), per level."""
+    """What the driver needs from a solver.
+
+    Subclassed per backend and, where a level prepares a stage (hints, bounds, warm starts),
+    per level.
+    """
 
     solver_name = ""
 
@@ -150,7 +156,7 @@ class Adapter:
         raise NotImplementedError
 
     def keep(self) -> None:
-        """The last solve found a solution: remember it (e.g. as the next stage's hint)."""
+        """Remember the last solve's solution (e.g. as the next stage's hint); it found one."""
 
 
 class PulpAdapter(Adapter):
@@ -274,7 +280,7 @@ class CpSatAdapter(Adapter):
 
 
 def cp_status(code: Any, cp: Any) -> SolveStatus:
-    """A CP-SAT status code as a :class:`SolveStatus` (one mapping for every CP-SAT level).
+    """Map a CP-SAT status code to a :class:`SolveStatus` (one mapping for every CP-SAT level).
 
     MODEL_INVALID is a bug in a model builder, never the user's input: it raises. Stopped
     before any solution: INTERRUPTED by SIGINT/SIGTERM (:mod:`pks_opt.interrupt`), else
@@ -424,8 +430,11 @@ class Check:
 def self_check(
     status: SolveStatus, checks: Iterable[Check], *, prefix: str = ""
 ) -> tuple[SolveStatus, list[str]]:
-    """The one self-check policy: each mismatch is a warning line, and the status is no
-    better than FEASIBLE when there is one (the solution stands, its proof does not)."""
+    """Apply the one self-check policy: each mismatch is a warning line.
+
+    The status is no better than FEASIBLE when there is one (the solution stands, its proof
+    does not).
+    """
     problems = [prefix + p for c in checks if (p := c.problem()) is not None]
     return no_better_than_feasible(status, bool(problems)), problems
 

@@ -325,8 +325,13 @@ class MatrixData(Frozen):
     # ---------------------------------------------------------------- validation
     @model_validator(mode="after")
     def _consistent(self) -> MatrixData:
-        """Cross-references between the tables, the same rules the file readers check, so
-        data built in code (``model_copy``/``with_need``, tests) is held to them too."""
+        """Check the tables across each other, as the file readers do.
+
+        So data built in code (``model_copy``/``with_need``, tests) is held to the same rules.
+
+                Cross-references between the tables, the same rules the file readers check, so
+                data built in code (``model_copy``/``with_need``, tests) is held to them too.
+        """
         _check_days_field(self.days)
         sids = _unique_ids("session", (s.id for s in self.sessions))
         rids = _unique_ids("room", (r.id for r in self.rooms))
@@ -442,14 +447,16 @@ class MatrixData(Frozen):
         return max(self.weekly_need(tid), pins)
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
-        """A copy; with ``update`` re-validated like data read from files (pydantic's own
-        ``model_copy(update=…)`` skips every check)."""
+        """Copy the data; with ``update``, check the copy as a reader would.
+
+        pydantic's own ``model_copy(update=…)`` skips every check.
+        """
         if not update:
             return super().model_copy(deep=deep)
         return self.model_validate(self.model_dump() | dict(update))
 
     def replace(self, **fields: Any) -> MatrixData:
-        """A copy with ``fields`` replaced, re-validated (``model_copy(update=…)`` is not)."""
+        """Copy with ``fields`` replaced and check the copy (``model_copy(update=…)`` does too)."""
         return MatrixData.model_validate(self.model_dump() | fields)
 
     def with_need(
@@ -459,7 +466,7 @@ class MatrixData(Frozen):
         source: Mapping[str, str],
         plan_asks: Mapping[str, PlanAsk] | None = None,
     ) -> MatrixData:
-        """The same clinic for another week type (re-validated, not a shallow copy)."""
+        """Make the same clinic for another week type, checked anew (not a shallow copy)."""
         payload = self.model_dump()
         closed, availability = resolve_week_type(
             week_type, self.closed_rules, self.availability_rules
@@ -482,7 +489,7 @@ def _check_days_field(days: tuple[int, ...]) -> None:
 
 
 def _unique_ids(what: str, ids: Iterable[str]) -> set[str]:
-    """The ids as a set; at least one, none twice."""
+    """Collect the ids as a set, refusing none at all and any id twice."""
     seen: set[str] = set()
     for i in ids:
         if i in seen:
@@ -504,8 +511,10 @@ def resolve_week_type(
     closed_rules: tuple[tuple[str | None, str, int, str], ...],
     availability_rules: tuple[tuple[str | None, str, int, str, int], ...],
 ) -> tuple[frozenset[tuple[str, int, str]], dict[tuple[str, int, str], int]]:
-    """Closed cells and availability of one week type (rows without a week type always apply;
-    for availability, later rows win)."""
+    """Resolve the closed cells and the availability of one week type.
+
+    Rows without a week type always apply; for availability, later rows win.
+    """
     closed = frozenset((r, d, k) for wt, r, d, k in closed_rules if wt in (None, week_type))
     availability = {
         (s, d, k): n for wt, s, d, k, n in availability_rules if wt in (None, week_type)

@@ -54,9 +54,12 @@ DETERMINISTIC_HEADROOM = 1000.0
 
 
 class WallClockCpSatAdapter(CpSatAdapter):
-    """CP-SAT stages timed on the wall clock: a stage gets ``budget`` wall seconds and the
-    stages share the wall seconds left (a stage stopped by the clock may differ between
-    runs; :class:`CpSatAdapter` counts deterministic seconds instead)."""
+    """CP-SAT stages timed on the wall clock.
+
+    A stage gets ``budget`` wall seconds and the stages share the wall seconds left (a stage
+    stopped by the clock may differ between runs; :class:`CpSatAdapter` counts deterministic
+    seconds instead).
+    """
 
     def used_s(self) -> float:
         """Count wall-clock seconds since the adapter was made (not CP-SAT's deterministic time)."""

@@ -1,5 +1,7 @@
-"""The two instruments of the seeds as data: the self-assessment (seed 000, eight areas of
-statements) and the checklist (seed 003 section D, 23 questions).
+"""The two instruments of the seeds as data: the self-assessment and the checklist.
+
+The self-assessment is seed 000's eight areas of statements, the checklist seed 003 section
+D's 23 questions.
 
 Both are package data (``pks_opt/assessment/data/*.yaml``), in Swedish as quoted from the seeds
 and in English. Each item has an id, its area, the two texts, the pks-opt capabilities that
@@ -37,8 +39,11 @@ BAND_TEXT: dict[str, dict[str, str]] = {
 
 
 def normalise_answer(text: str) -> str:
-    """An answer as compared: lower case, one kind of dash and apostrophe, single spaces,
-    no spaces around ``/`` and ``-``, no trailing ``*`` or full stop."""
+    """Normalise an answer for comparing.
+
+    Lower case, one kind of dash and apostrophe, single spaces, no spaces around ``/`` and
+    ``-``, no trailing ``*`` or full stop.
+    """
     t = text.strip().lower().replace("\u2019", "'").replace("\u00b4", "'")
     t = re.sub("[\u2010-\u2015]", "-", t)
     t = re.sub(r"\s+", " ", t)
@@ -144,7 +149,7 @@ class Instrument:
         return next(a for a in self.areas if a.id == area_id)
 
     def answer(self, text: str) -> ScaleOption | None:
-        """The scale option ``text`` names (Swedish or English, any case), or None."""
+        """Find the scale option ``text`` names (Swedish or English, any case), or None."""
         return self._answers.get(normalise_answer(text))
 
     def option(self, key: str) -> ScaleOption:
@@ -261,13 +266,13 @@ def instruments() -> tuple[Instrument, ...]:
 
 
 def instrument(key: str) -> Instrument:
-    """The instrument named ``key``."""
+    """Look up the instrument named ``key``."""
     return next(i for i in instruments() if i.key == key)
 
 
 @functools.cache
 def capabilities() -> dict[str, Capability]:
-    """What pks-opt offers per capability (command, documentation, texts), by key."""
+    """Load what pks-opt offers per capability (command, documentation, texts), by key."""
     data = _load("capabilities.yaml")["capabilities"]
     return {
         k: Capability(k, v.get("command"), v.get("doc"), v["sv"], v["en"]) for k, v in data.items()
@@ -276,6 +281,6 @@ def capabilities() -> dict[str, Capability]:
 
 @functools.cache
 def sources() -> dict[str, Source]:
-    """The sources the assessment cites, by key."""
+    """Load the sources the assessment cites, by key."""
     data = _load("capabilities.yaml")["sources"]
     return {k: Source(k, v["file"], v["sv"], v["en"]) for k, v in data.items()}

@@ -289,8 +289,10 @@ class BalancingData:
         check_balancing(self, sources or {})
 
     def rule(self, planning_object: str) -> PriorityRule:
-        """The priority rule of an object (the default: weight 1, no postponement; an acute
-        object is never postponed)."""
+        """Give the priority rule of an object.
+
+        The default: weight 1, no postponement; an acute object is never postponed.
+        """
         prio = self.figures.priority.get(planning_object, 1)
         rule = self.priorities.get(prio, DEFAULT_PRIORITY)
         if planning_object in self.figures.acute and rule.may_postpone:
@@ -299,8 +301,10 @@ class BalancingData:
 
     @functools.cached_property
     def acute_split(self) -> dict[tuple[str, str, str], tuple[float, float, float]]:
-        """(h, o, p) of an acute object → (level per day c, reserved, peak): see
-        :func:`acute_split`."""
+        """(h, o, p) of an acute object → (level per day c, reserved, peak).
+
+        See :func:`acute_split`.
+        """
         return {
             key: acute_split(n, self.figures.period_days.get(key[2], 0.0), self.acute_share)
             for key, n in self.figures.production_need.items()
@@ -314,9 +318,11 @@ class BalancingData:
 
     @functools.cached_property
     def need(self) -> dict[tuple[str, str, str], float]:
-        """(h, o, p) → the need the balance plans (R1): the production need, for an acute
-        object the capacity reserved to the dimensioning level (the rest is the peak plan),
-        in whole activities (nearest) when ``whole_activities``."""
+        """(h, o, p) → the need the balance plans (R1).
+
+        The production need; for an acute object the capacity reserved to the dimensioning level
+        (the rest is the peak plan); in whole activities (nearest) when ``whole_activities``.
+        """
         out: dict[tuple[str, str, str], float] = {}
         for key, n in self.figures.production_need.items():
             if key in self.acute_split:
@@ -346,7 +352,7 @@ class BalancingData:
 
 
 def forecast_backlog(data: BalancingData) -> dict[tuple[str, str, str], float]:
-    """The backlog each unit's own forecast carries into a period, per resource (R4).
+    """Work out the backlog each unit's own forecast carries into a period, per resource (R4).
 
     Per (unit, resource), period by period, the unit serves the load the need level forecasts
     on it (``capacity_need``: its own need, and for a support unit the other units' need
@@ -598,8 +604,11 @@ def _usage(
 
 
 def _check_budgets(data: BalancingData, table: Table) -> None:
-    """A base cost above its budget is a savings requirement: the unit's ``reduction`` rows
-    must be able to save the gap (TOTAL: all units' reductions); else say so at once."""
+    """Refuse a budget below its base cost that the unit's reductions cannot save.
+
+    A base cost above its budget is a savings requirement: the unit's ``reduction`` rows must
+    be able to save the gap (TOTAL: all units' reductions); else say so at once.
+    """
     periods = data.figures.periods
     saving: dict[str, float] = defaultdict(float)
     for inc in data.increases:

@@ -43,9 +43,11 @@ ROUNDING_RULES = ("nearest", "up", "down", "none")
 
 
 def _rounding(v: object) -> str | float:
-    """``nearest`` (halves up), ``up``, ``down``, ``none``, or a tolerance t in [0, 1): up,
-    except that a value at most t above a whole number is rounded down to it (t = 0.25:
-    20.19 → 20, 20.3 → 21)."""
+    """Validate a rounding rule: ``nearest``, ``up``, ``down``, ``none`` or a tolerance.
+
+    ``nearest`` rounds halves up. A tolerance t in [0, 1) rounds up, except that a value at
+    most t above a whole number is rounded down to it (t = 0.25: 20.19 → 20, 20.3 → 21).
+    """
     if isinstance(v, int | float) and not isinstance(v, bool):
         if 0 <= v < 1:
             return float(v)
@@ -270,9 +272,11 @@ class NeedData(Frozen):
 
     @model_validator(mode="after")
     def _cross_references(self, info: ValidationInfo) -> Self:
-        """Check the tables across each other (:func:`check_need`), for data built in code
-        as for data read from files; a reader's tables (:func:`~pks_opt.io.validated`) put
-        the file, row and field in the message."""
+        """Check the tables across each other (:func:`check_need`), however the data was made.
+
+        For data built in code as for data read from files; a reader's tables
+        (:func:`~pks_opt.io.validated`) put the file, row and field in the message.
+        """
         sources = sources_of(info)
 
         def where(name: str) -> Table:
@@ -478,7 +482,7 @@ def check_need(data: NeedData, where: Where) -> None:
 
 
 def _check_ids(data: NeedData, where: Where) -> None:
-    """Unique ids of the four id tables, three of them not empty, a tree of units."""
+    """Check the ids: unique in the four id tables, three of them not empty, units a tree."""
     t_units = where("units")
     check_unique(data.units, t_units, "unit", what="unit")
     check_unique(data.resources, where("resources"), "resource", what="resource")
@@ -524,8 +528,11 @@ def _check_no_cycle(units: Sequence[UnitRow], table: Table) -> None:
 def _check_demand_volumes(
     demand: Sequence[DemandRow], table: Table, units: Sequence[UnitRow], periods: Sequence[str]
 ) -> None:
-    """Each row gives ``base_volume`` or ``share_of_parent`` (not both); a share needs a parent
-    with a demand row for the same planning object covering the same period."""
+    """Check each demand row's volume: ``base_volume`` or ``share_of_parent``, not both.
+
+    A share needs a parent with a demand row for the same planning object covering the same
+    period.
+    """
     parent = {u.unit: u.parent for u in units}
     covers: dict[tuple[str, str], set[str | None]] = {}
     for d in demand:
@@ -581,8 +588,11 @@ MESSAGE = "\x00"
 
 
 def mission_change_where(raw: RawInstance, table: Table, i: int) -> str:
-    """Where row ``i``'s ``mission_change`` comes from, as a message template: the file, row
-    and field, or the scenario change that set the value (:func:`pks_opt.scenario.explain`)."""
+    """Locate row ``i``'s ``mission_change`` as a message template.
+
+    The file, row and field, or the scenario change that set the value
+    (:func:`pks_opt.scenario.explain`).
+    """
     from pks_opt.scenario import explain
 
     err = InputError(MESSAGE, file=table.where, row=table.row_number(i), field="mission_change")

@@ -135,8 +135,11 @@ def read_cycle(folder: str | Path) -> CycleSpec:
 
 
 def _check_plan_fits(plan: PlanData, where: Path, unit: str, balancing: BalancingData) -> None:
-    """The tactical instance speaks the strategic one's language: its ``balance_resource``
-    names are strategic resources, and some of its planning objects are strategic ones."""
+    """Check that the tactical instance speaks the strategic one's language.
+
+    Its ``balance_resource`` names are strategic resources, and some of its planning objects
+    are strategic ones.
+    """
     fig = balancing.figures
     for r in plan.resources:
         if r.balance_resource is not None and r.balance_resource not in fig.resources:

@@ -123,7 +123,7 @@ def actuals_from_raw(raw: RawInstance) -> Actuals:
 
 
 def consecutive_weeks(actuals: Actuals, unit: str) -> list[int]:
-    """The weeks with production actuals of ``unit``: 1, 2, … without a gap, or an error."""
+    """List ``unit``'s weeks with production actuals; refuse a gap in 1, 2, …."""
     weeks = actuals.weeks(unit)
     if weeks != list(range(1, len(weeks) + 1)):
         gap = next(w for w in range(1, weeks[-1] + 1) if w not in weeks)
@@ -143,8 +143,10 @@ def check_against_plan(
     resources: Iterable[str],
     num_weeks: int,
 ) -> None:
-    """Every row of ``unit`` names a planning object / resource of the plan and a plan week;
-    the unit has actuals, and its weeks run 1, 2, … without a gap.
+    """Check ``unit``'s actuals against the plan: known objects, resources and weeks, no gap.
+
+    Every row of ``unit`` names a planning object / resource of the plan and a plan week; the
+    unit has actuals, and its weeks run 1, 2, … without a gap.
 
     Rows of other units are left alone (one actuals file may hold a whole clinic).
     """

@@ -107,8 +107,11 @@ def read_history(path: str | Path, *, holdout_weeks: int | None = None) -> Histo
 
 
 def history_from_raw(raw: RawInstance, *, holdout_weeks: int | None = None) -> HistoryData:
-    """Validate a history instance. ``holdout_weeks`` None: 26 weeks held out for the back-test
-    when every series has at least ``MIN_FIT_WEEKS`` + 26 weeks, else 13."""
+    """Validate a history instance.
+
+    ``holdout_weeks`` None: 26 weeks held out for the back-test when every series has at least
+    ``MIN_FIT_WEEKS`` + 26 weeks, else 13.
+    """
     table = raw.table("weekly_history")
     rows = parse_rows(table, WeeklyRow)
     if not rows:

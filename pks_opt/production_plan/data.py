@@ -372,15 +372,17 @@ class PlanData(Frozen):
         return tuple(path)
 
     def with_goal_tolerance(self, tolerance: float | None) -> PlanData:
-        """A copy with ``parameters.goal_tolerance`` set (unchanged when None)."""
+        """Copy with ``parameters.goal_tolerance`` set (unchanged when None)."""
         if tolerance is None:
             return self
         params = self.parameters.model_copy(update={"goal_tolerance": tolerance})
         return self.model_copy(update={"parameters": params})
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
-        """A copy; with ``update`` re-validated like data read from files (pydantic's own
-        ``model_copy(update=…)`` skips every check)."""
+        """Copy the data; with ``update``, check the copy as a reader would.
+
+        pydantic's own ``model_copy(update=…)`` skips every check.
+        """
         if not update:
             return super().model_copy(deep=deep)
         return self.model_validate(self.model_dump() | dict(update))
@@ -391,8 +393,7 @@ class PlanData(Frozen):
         resources: Mapping[str, Mapping[str, Any]] | None = None,
         **fields: Any,
     ) -> PlanData:
-        """A copy with some fields of some objects / resources (and of the plan) replaced,
-        re-validated."""
+        """Copy with some fields of some objects / resources (and of the plan) replaced, checked."""
         objs = [o.model_dump() | dict((objects or {}).get(o.id, {})) for o in self.objects]
         res = [r.model_dump() | dict((resources or {}).get(r.id, {})) for r in self.resources]
         return PlanData.model_validate(
@@ -503,7 +504,7 @@ def _read_weeks(raw: RawInstance) -> tuple[WeekRow, ...]:
 
 
 def _check_targets(raw: RawInstance, obj_rows: tuple[PlanningObjectRow, ...], n: int) -> None:
-    """A queue target is a target queue or a reduction per week, by a week of the plan."""
+    """Check a queue target: a target queue or a reduction per week, by a week of the plan."""
     t_obj = raw.table("planning_objects")
     for i, o in enumerate(obj_rows):
         problem = None
@@ -564,7 +565,7 @@ def _read_capacity(
 def _read_inflow(
     raw: RawInstance, oids: list[str], n: int
 ) -> tuple[dict[str, dict[int, InflowRow]], dict[tuple[str, int], int]]:
-    """The inflow table's rows per object and week, and their row numbers."""
+    """Collect the inflow table's rows per object and week, and their row numbers."""
     given: dict[str, dict[int, InflowRow]] = {oid: {} for oid in oids}
     row_numbers: dict[tuple[str, int], int] = {}
     if raw.has("inflow"):

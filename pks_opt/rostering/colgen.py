@@ -113,9 +113,11 @@ class Pricing:
         m.Add(sum(weekends) <= emp.max_weekends)
 
     def _short_runs(self, least: int, worked: bool) -> None:
-        """No run of working days (``worked``) or days off shorter than ``least`` strictly
-        inside the horizon: for each length k < least and start d ≥ 1 with d + k < h, the
-        pattern (other, k × this, other) is forbidden."""
+        """Forbid runs of working days or days off shorter than ``least`` inside the horizon.
+
+        Runs of ``worked`` days (or days off): for each length k < least and start d ≥ 1 with
+        d + k < h, the pattern (other, k × this, other) is forbidden.
+        """
         w, h = self.work, self.inst.horizon
         for k in range(1, least):
             for d in range(1, h - k):
@@ -140,7 +142,7 @@ class Pricing:
         return lit.Not()
 
     def price(self, duals: dict[tuple[int, str], float], mu: float, limit: float) -> PriceResult:
-        """The schedule of least reduced cost: own cost − Σ duals of its shifts − mu."""
+        """Find the schedule of least reduced cost: own cost − Σ duals of its shifts − mu."""
         const = sum(self.on.values())
         terms = []
         for (d, s), v in self.x.items():

@@ -84,7 +84,7 @@ class Run:
 
 
 def collect(dirs: list[Path]) -> list[Run]:
-    """The result folders under ``dirs``, in the chain's order (kind, then the order found).
+    """Collect the result folders under ``dirs``, in the chain's order (kind, then as found).
 
     Raises :class:`InputError` for a folder that does not exist or holds no result folder.
     """
@@ -173,8 +173,10 @@ def read_run(folder: Path) -> Run:
 
 
 def small_png(path: Path) -> bytes:
-    """The chart's PNG, re-encoded with an adaptive 256-colour palette when that is smaller
-    (charts have few colours; a report of the whole chain stays well under 10 MB)."""
+    """Re-encode the chart's PNG with an adaptive 256-colour palette when that is smaller.
+
+    Charts have few colours; a report of the whole chain stays well under 10 MB.
+    """
     data = path.read_bytes()
     try:
         import io
