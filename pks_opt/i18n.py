@@ -74,6 +74,7 @@ class Messages:
     """
 
     def __init__(self, lang: str = DEFAULT_LANG) -> None:
+        """Load the catalogue of ``lang``; no term is missing yet."""
         self.lang = lang
         self.data = catalogue(lang)
         self.missing: set[str] = set()

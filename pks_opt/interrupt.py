@@ -50,6 +50,7 @@ class Interrupted(Exception):
     """Raised in the main thread when a signal arrives with nothing to keep."""
 
     def __init__(self, signame: str) -> None:
+        """Name the signal (``SIGINT``/``SIGTERM``) that stopped the run."""
         self.signame = signame
         super().__init__(f"interrupted by {signame}")
 

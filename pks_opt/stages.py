@@ -138,6 +138,7 @@ class Adapter:
         return time.perf_counter() - self._t0
 
     def __init__(self) -> None:
+        """Start the adapter's wall clock."""
         self._t0 = time.perf_counter()
 
     def prepare(self, index: int, stage: Stage, budget_s: float | None) -> None:
@@ -163,6 +164,7 @@ class PulpAdapter(Adapter):
     """A ``pulp.LpProblem`` solved by :func:`pks_opt.milp.solve_pulp` (``options`` passed)."""
 
     def __init__(self, prob: Any, backend: str, **options: Any) -> None:
+        """Solve ``prob`` with the PuLP ``backend`` (``highs``, ``cbc``), ``options`` passed on."""
         super().__init__()
         self.prob, self.backend, self.options = prob, backend, options
         self.solver_name = backend
@@ -215,6 +217,7 @@ class CpSatAdapter(Adapter):
         hint_vars: Sequence[Any] = (),
         status: Callable[[Any, Any], SolveStatus] | None = None,
     ) -> None:
+        """Solve ``model`` by CP-SAT on ``workers`` threads with ``seed``, hinting ``hint_vars``."""
         super().__init__()
         self.status = status or cp_status  # (code, cp module) -> SolveStatus
         from ortools.sat.python import cp_model

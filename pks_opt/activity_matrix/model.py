@@ -144,6 +144,7 @@ class MatrixModel:
     """CP-SAT model of one week type; reads like the spec's table of contents."""
 
     def __init__(self, data: MatrixData) -> None:
+        """Build the CP-SAT model of ``data``: variables, hard rules and the stage objectives."""
         from ortools.sat.python import cp_model
 
         self.cp = cp_model

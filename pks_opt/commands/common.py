@@ -197,9 +197,9 @@ def wall_clock_left(time_limit: float) -> float:
 
 
 def one_line(text: str) -> str:
-    """Make ``text`` safe for one terminal line.
+    r"""Make ``text`` safe for one terminal line.
 
-    A control character quoted from a bad cell (``\\x1c``, a line break, an escape sequence) is
+    A control character quoted from a bad cell (``\x1c``, a line break, an escape sequence) is
     shown escaped, not acted on.
     """
     return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)

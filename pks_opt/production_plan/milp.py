@@ -88,6 +88,7 @@ class PlanModel:
     """R1–R8 of ``models/production_plan.md`` as one PuLP model (stage objectives set later)."""
 
     def __init__(self, data: PlanData, *, with_target: bool) -> None:
+        """Build the plan's MILP (``with_target``: with the waiting-list reduction goal)."""
         import pulp
 
         self.data = data
@@ -340,7 +341,10 @@ class PlanModel:
                     self._mir(self.wait_excess[o.id, w], q - served, c, "max_wait", o.id, w)
 
     def _mir(self, excess: Any, expr: Any, constant: float, tag: str, oid: str, w: int) -> None:
-        """excess ≥ f·(expr + 1 − f) for expr = constant − (integer); nothing when f ≈ 0 or 1."""
+        """Add the rounding cut ``excess`` ≥ f·(expr + 1 − f), expr = constant − integer.
+
+        f is the fraction of ``constant``; no cut when f ≈ 0 or 1.
+        """
         f = _frac(constant)
         if f > 0:
             self.prob += excess >= f * (expr + (1 - f)), f"{tag}_mir[{oid},{w + 1}]"

@@ -57,6 +57,7 @@ class Pricing:
     """One employee's schedules as a CP-SAT model; the objective changes each round."""
 
     def __init__(self, inst: CurtoisInstance, index: int, workers: int = 1) -> None:
+        """Build employee ``index``'s pricing model: their shifts, days off and hard rules."""
         from ortools.sat.python import cp_model
 
         self.inst, self.index, self.workers = inst, index, workers
@@ -190,6 +191,7 @@ class Master:
     columns: list[Column] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        """Build the master LP: a cover row per (day, shift), a row per employee."""
         import highspy
 
         self.hs = highspy

@@ -832,7 +832,8 @@ class _StageRun(Adapter):
         """Two-phase interleaved search (no LNS): from scratch, then hinted with the roster.
 
         Without any roster at the end, the report has no value and the status of the search
-        (INFEASIBLE, NO_SOLUTION_IN_TIME or INTERRUPTED)."""
+        (INFEASIBLE, NO_SOLUTION_IN_TIME or INTERRUPTED).
+        """
         options = self.options
         phases = [0.5, 1.0] if bool(self.hint) and options.hint else [1.0]
         stage_used, spent = 0.0, 0.0

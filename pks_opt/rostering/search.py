@@ -405,6 +405,7 @@ class Lns:
     """LNS over the shift variables of a RosterModel whose objective is already set."""
 
     def __init__(self, rm: RosterModel, options: SolveOptions) -> None:
+        """Prepare LNS on ``rm`` (its own model copies: the full search may use ``rm.m``)."""
         self.rm, self.options = rm, options
         # own copies (one per thread): the full search may run on rm.m meanwhile
         self.models: list[Any] = [rm.m.Clone()]
