@@ -2,9 +2,10 @@
 
 The need level (:mod:`pks_opt.capacity_need`) turns the need-side tables into
 :class:`NeedFigures`; this module parses the balancing-side tables (budgets, capabilities,
-moves, increases, purchases, priorities, waiting lists — all optional) and checks every
-reference against the figures, so an error names the file, row and field.
-:class:`BalancingData` is what the MILP consumes.
+moves, increases, purchases, priorities, waiting lists — all optional).
+:class:`BalancingData` is what the MILP consumes; it checks every reference against the
+figures itself (:func:`check_balancing`), whether built in code or read, and an error in a
+table read from a file names the file, row and field.
 """
 
 from __future__ import annotations

@@ -3,8 +3,9 @@
 :func:`read_need` turns a :class:`~pks_opt.io.RawInstance` (folder or workbook, ``kind:
 strategic``) into :class:`NeedData`. Every table is checked per field (ranges, NaN, missing
 columns) by :func:`~pks_opt.io.parse_rows`, then across tables (ids unique, references known)
-with the row that is wrong. The format is documented in ``docs/strategic-format.md``
-("Need-side tables").
+by :class:`NeedData` itself (:func:`check_need`), so data built in code is checked too; for
+tables read from files the message names the file, the row and the field. The format is
+documented in ``docs/strategic-format.md`` ("Need-side tables").
 
 Tables (required: ``units``, ``resources``, ``periods``, ``planning_objects``, ``demand``;
 the others are optional): ``activity_hours``, ``inpatient``, ``staffing_keys``,
