@@ -1048,8 +1048,8 @@ def parse_rows(
 def too_large(obj: BaseModel) -> str | None:
     """Find the first numeric field of a validated row beyond ``MAX_ANY_NUMBER`` in size.
 
-    Of a row or parameters; fields with a tighter range of their own have refused such a value
-    already (:data:`~pks_opt.limits.MAX_ANY_NUMBER`). None when there is none.
+    Rows and parameters alike (:data:`~pks_opt.limits.MAX_ANY_NUMBER`); fields with a tighter
+    range of their own have refused such a value already. None when there is none.
     """
     for name in numeric_fields(type(obj)):
         value = getattr(obj, name)
