@@ -165,7 +165,7 @@ class ProfileRow(Row):
 
 
 class DayRuleRow(Row):
-    """A row of ``day_rules``: at least / at most so many sessions of a type on a weekday."""
+    """A row of ``day_rules``: at least / at most so many sessions of a type a day (blank: all)."""
 
     activity_type: str = Field(min_length=1)
     weekday: int | None = Field(default=None, ge=0, le=6)
