@@ -1,5 +1,7 @@
-"""The Python API: every planning level as a function from an instance and options to a
-:class:`~pks_opt.result.Result`, reading like the command line.
+"""The Python API: every planning level as a function from an instance to a Result.
+
+Each takes an instance and options and gives a :class:`~pks_opt.result.Result`, reading like
+the command line.
 
 >>> import pks_opt as pks
 >>> inst = pks.read("instances/region-small")            # doctest: +SKIP
@@ -45,9 +47,11 @@ F = TypeVar("F", bound=Callable[..., Result])
 
 
 def _keeps_warnings(fn: F) -> F:
-    """Input warnings raised while the level reads and solves go into ``Result.warnings``
-    (so into ``result.json`` and the summary's first lines); with an error they are warned
-    again for the caller."""
+    """Keep input warnings of reading and solving in ``Result.warnings``.
+
+    So they reach ``result.json`` and the summary's first lines; with an error they are warned
+    again for the caller.
+    """
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Result:
@@ -72,8 +76,10 @@ def _keeps_warnings(fn: F) -> F:
 
 @dataclass(frozen=True)
 class Instance:
-    """An instance as read: its path, ``kind`` and raw tables (``raw`` is None for a Curtois
-    benchmark file, which :func:`roster` reads itself)."""
+    """An instance as read: its path, ``kind`` and raw tables.
+
+    ``raw`` is None for a Curtois benchmark file, which :func:`roster` reads itself.
+    """
 
     path: Path
     kind: str | None
@@ -81,6 +87,7 @@ class Instance:
 
     @property
     def name(self) -> str:
+        """The instance's name: the manifest's ``name``, else the file or folder name."""
         return self.raw.name if self.raw is not None else self.path.stem
 
 
@@ -364,7 +371,7 @@ def _solve_plan(
     goal_link: str | None,
     handover: dict[str, pd.DataFrame] | None,
 ) -> Result:
-    """The plan with the reduction goal and without it (for the side-by-side chart)."""
+    """Solve the plan with the reduction goal and without it (for the side-by-side chart)."""
     from pks_opt.production_plan.charts import plan_charts
     from pks_opt.production_plan.milp import solve_plan
     from pks_opt.production_plan.solution import plan_result
@@ -401,8 +408,10 @@ def _replan(
     goal_link: str | None,
     handover: dict[str, pd.DataFrame] | None,
 ) -> Result:
-    """Re-plan weeks from_week..N on the actuals (``new``: the plan data with the weeks before
-    locked); the original plan is solved beside it."""
+    """Re-plan weeks from_week..N on the actuals, the original plan solved beside it.
+
+    ``new``: the plan data with the weeks before locked.
+    """
     from pks_opt.production_plan.charts import plan_charts
     from pks_opt.production_plan.milp import solve_plan
     from pks_opt.production_plan.replan import replan_diff, replan_lines
@@ -445,7 +454,7 @@ def matrix(
     scenarios: Sequence[PathLike] = (),
     deterministic: bool = False,
 ) -> Result:
-    """The weekly activity matrix of a clinic (``models/activity_matrix.md``).
+    """Make the weekly activity matrix of a clinic (``models/activity_matrix.md``).
 
     ``from_plan``: a production-plan result folder; one matrix per week type (or for plan week
     ``week``) with the sessions that plan needs. ``scenarios``: what-if variants of the
@@ -493,7 +502,7 @@ def matrix(
 
 
 def _mark_plan_holidays(result: Result, plan_dir: Path, week: int | None) -> None:
-    """The plan's holiday weeks: a ``holiday_weeks`` table and one explanation line."""
+    """Add the plan's holiday weeks: a ``holiday_weeks`` table and one explanation line."""
     from pks_opt.activity_matrix.from_plan import plan_holiday_weeks
 
     weeks = plan_holiday_weeks(plan_dir, week=week)
@@ -524,13 +533,13 @@ def roster(
     progress: bool = False,
     scenarios: Sequence[PathLike] = (),
 ) -> Result:
-    """A need-based roster, big rocks first (``models/rostering.md``); also a Curtois & Qu
-    benchmark file.
+    """Make a need-based roster, big rocks first (``models/rostering.md``).
 
-    ``time_limit`` is wall-clock seconds; with ``deterministic`` it counts CP-SAT's work units
-    instead, so the same input, seed and workers give the same roster under any load.
-    ``progress`` prints incumbents to stderr. ``scenarios``: what-if variants of the instance,
-    each rostered beside the base (:mod:`pks_opt.whatif`; not for a benchmark file).
+    Also solves a Curtois & Qu benchmark file. ``time_limit`` is wall-clock seconds; with
+    ``deterministic`` it counts CP-SAT's work units instead, so the same input, seed and
+    workers give the same roster under any load. ``progress`` prints incumbents to stderr.
+    ``scenarios``: what-if variants of the instance, each rostered beside the base
+    (:mod:`pks_opt.whatif`; not for a benchmark file).
     """
     from pks_opt.rostering import SolveOptions, benchmark_result
     from pks_opt.rostering.data import roster_from_raw
@@ -609,9 +618,11 @@ def forecast(
     start: str | dt.date | None = None,
     seasonality: str = "unit",
 ) -> Result:
-    """Weekly inflow forecast per unit × planning object from a history instance
-    (``docs/forecast.md``). ``holdout``: 13 or 26 weeks (default: 26 when the history has at
-    least 130 weeks); ``start``: the first forecast week (``2027-W10`` or a Monday)."""
+    """Forecast weekly inflow per unit × planning object from a history instance.
+
+    See ``docs/forecast.md``. ``holdout``: 13 or 26 weeks (default: 26 when the history has at
+    least 130 weeks); ``start``: the first forecast week (``2027-W10`` or a Monday).
+    """
     from pks_opt.forecasting import forecast_charts, run_forecast
     from pks_opt.forecasting.data import history_from_raw
     from pks_opt.forecasting.weeks import parse_week, week_label
@@ -655,10 +666,10 @@ def follow_up(
     year: str | None = None,
     resources_from: PathLike | None = None,
 ) -> Result:
-    """What happened against a plan, a balance or a roster result folder
-    (``docs/follow-up.md``); the kind is taken from the folder's ``result.json``.
+    """Compare what happened with a plan, a balance or a roster result folder.
 
-    ``year`` and ``resources_from`` (a plan instance whose ``balance_resource`` column maps the
+    See ``docs/follow-up.md``; the kind is taken from the folder's ``result.json``. ``year``
+    and ``resources_from`` (a plan instance whose ``balance_resource`` column maps the
     actuals' resources) apply to a balance result.
     """
     from pks_opt.followup import follow_up as plan_follow_up
@@ -746,7 +757,7 @@ ENVELOPE_KEYS = frozenset(
 
 
 def load_result(folder: PathLike) -> Result:
-    """A result folder read back (``result.json`` and its CSV tables; charts stay files).
+    """Read a result folder back (``result.json`` and its CSV tables; charts stay files).
 
     Raises
     ------
@@ -810,7 +821,7 @@ def load_result(folder: PathLike) -> Result:
 
 
 def _read_table(path: Path, types: dict[str, str], *, swedish: bool = False) -> pd.DataFrame:
-    """A written table with its columns' types: text stays text (``2026``, ``NA``, ``007``)."""
+    """Read a written table with its columns' types: text stays text (``2026``, ``NA``, ``007``)."""
     text = {c: str for c, t in types.items() if t == "text"}
     sep, decimal = (";", ",") if swedish else (",", ".")
     try:

@@ -1,5 +1,7 @@
-"""The Swedish calendar shared by the levels: public holidays (röda dagar) and the de facto
-holiday eves (midsommarafton, julafton, nyårsafton), from the well-kept ``holidays`` package.
+"""The Swedish calendar shared by the levels: public holidays and de facto holiday eves.
+
+Röda dagar and midsommarafton, julafton, nyårsafton, from the well-kept ``holidays``
+package.
 
 A level takes a holiday as a day of its own type: by default like a Sunday (a roster's weekday
 demand, an activity matrix's sessions), and marks it in its outputs and charts.
@@ -30,8 +32,10 @@ def _year(year: int) -> dict[dt.date, str]:
 
 
 def holidays_between(first: dt.date, last: dt.date) -> dict[dt.date, str]:
-    """Swedish holidays from ``first`` to ``last`` (both included), with their Swedish names
-    (``2026-04-03: Långfredagen``); two names on one day are joined with ``; ``."""
+    """List the Swedish holidays from ``first`` to ``last`` (both included) with their names.
+
+    As ``2026-04-03: Långfredagen``; two names on one day are joined with ``; ``.
+    """
     out: dict[dt.date, str] = {}
     for year in range(first.year, last.year + 1):
         for day, name in _year(year).items():
@@ -48,7 +52,7 @@ def of_year(period: str, year: str) -> bool:
 def plan_year_periods(
     periods: list[str], year: str | None, *, file: str | None = None, field: str = "--year"
 ) -> list[str]:
-    """The plan year's periods: those of ``year`` (``2027Q1``…), or the first four.
+    """Pick the plan year's periods: those of ``year`` (``2027Q1``…), or the first four.
 
     Raises
     ------

@@ -1,6 +1,8 @@
-"""Convert an instance between its two formats (``pks convert``): a folder (``instance.yaml`` +
-one CSV per table) and one ``.xlsx`` workbook (a sheet ``instance`` with ``key, value`` rows and
-one sheet per table), so a planner can edit an instance in Excel and hand it back.
+"""Convert an instance between a folder and one ``.xlsx`` workbook (``pks convert``).
+
+A folder is ``instance.yaml`` + one CSV per table; a workbook has a sheet ``instance`` with
+``key, value`` rows and one sheet per table, so a planner can edit an instance in Excel and
+hand it back.
 
 Nothing is lost: the manifest's keys (``parameters.x`` dotted in the workbook), every table,
 its columns in order and every cell. A CSV cell that is exactly how a number is written
@@ -31,8 +33,9 @@ CANONICAL_NUMBER = re.compile(r"^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$")
 
 
 def convert(source: str | Path, target: str | Path) -> Path:
-    """Write the instance ``source`` (folder or ``.xlsx``) as ``target``: a workbook when
-    ``target`` ends in ``.xlsx``, else a folder. ``target`` must not exist yet.
+    """Write the instance ``source`` (folder or ``.xlsx``) as ``target``, which must not exist.
+
+    A workbook when ``target`` ends in ``.xlsx``, else a folder.
 
     Raises
     ------
@@ -72,7 +75,7 @@ DIALECTS = ("comma", "sv")
 
 
 def csv_dialect_of(manifest: Any, where: str) -> str | None:
-    """The manifest's ``csv_dialect`` (None: not set).
+    """Read the manifest's ``csv_dialect`` (None: not set).
 
     Raises
     ------
@@ -92,9 +95,11 @@ def csv_dialect_of(manifest: Any, where: str) -> str | None:
 
 
 def instance_csv_dialect(path: str | Path) -> str | None:
-    """``csv_dialect`` of the instance at ``path`` (a folder's ``instance.yaml`` or a
-    workbook's ``instance`` sheet), read without its tables; None when not set or when the
-    path is not an instance (the level reports that)."""
+    """Read the ``csv_dialect`` of the instance at ``path`` without its tables.
+
+    From a folder's ``instance.yaml`` or a workbook's ``instance`` sheet; None when not set or
+    when the path is not an instance (the level reports that).
+    """
     from pks_opt.io import load_yaml
 
     p = Path(path)
@@ -130,14 +135,16 @@ def _workbook_manifest(path: Path) -> dict[str, Any]:
 
 
 def manifest_of(raw: RawInstance) -> dict[str, Any]:
-    """The manifest without ``tables`` (file names are the table names in both formats)."""
+    """Strip ``tables`` from the manifest (file names are the table names in both formats)."""
     return {k: v for k, v in raw.manifest.items() if k != "tables"}
 
 
 def write_folder(raw: RawInstance, folder: Path) -> None:
-    """``instance.yaml`` and one CSV per table (UTF-8, comma, a line break after every row;
-    with ``csv_dialect: sv`` in the manifest ``;`` and decimal comma, UTF-8 with a BOM, as
-    Swedish Excel saves them)."""
+    """Write ``instance.yaml`` and one CSV per table.
+
+    UTF-8, comma, a line break after every row; with ``csv_dialect: sv`` in the manifest ``;``
+    and decimal comma, UTF-8 with a BOM, as Swedish Excel saves them.
+    """
     folder.mkdir(parents=True)
     text = yaml.safe_dump(manifest_of(raw), sort_keys=False, allow_unicode=True)
     (folder / MANIFEST_NAME).write_text(text, encoding="utf-8")
@@ -153,8 +160,10 @@ def write_folder(raw: RawInstance, folder: Path) -> None:
 
 
 def write_workbook(raw: RawInstance, path: Path) -> None:
-    """Sheet ``instance`` (``key, value``; nested keys dotted, values as YAML) and one sheet
-    per table, numbers as number cells."""
+    """Write the sheet ``instance`` and one sheet per table, numbers as number cells.
+
+    The ``instance`` sheet holds ``key, value`` rows: nested keys dotted, values as YAML.
+    """
     import openpyxl
 
     wb = openpyxl.Workbook()
@@ -189,7 +198,7 @@ def _flatten(manifest: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]
 
 
 def _yaml_text(value: Any) -> Any:
-    """A manifest value as the workbook's ``value`` cell: numbers as numbers, the rest YAML."""
+    """Write a manifest value as a workbook ``value`` cell: numbers as numbers, the rest YAML."""
     if isinstance(value, bool) or value is None:
         return yaml.safe_dump(value, default_flow_style=True).strip().removesuffix("...").strip()
     if isinstance(value, int | float):
@@ -204,8 +213,11 @@ def _yaml_text(value: Any) -> Any:
 
 
 def _cell(value: Any) -> Any:
-    """A CSV cell for the workbook: a number cell when the text is exactly how that number is
-    written (``12``, ``0.25``), so the CSV written back is the same text; else text."""
+    """Turn a CSV cell into a workbook cell that writes back the same text.
+
+    A number cell when the text is exactly how that number is written (``12``, ``0.25``);
+    else text.
+    """
     if value is None:
         return None
     if isinstance(value, str) and CANONICAL_NUMBER.match(value):

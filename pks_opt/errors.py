@@ -31,6 +31,7 @@ class InputError(ValueError):
         row: int | None = None,
         field: str | None = None,
     ) -> None:
+        """Record what is wrong and where (any of file, row and field may be unknown)."""
         self.message = message
         self.file = file
         self.row = row
@@ -38,6 +39,7 @@ class InputError(ValueError):
         super().__init__(str(self))
 
     def __str__(self) -> str:
+        """Write the error as one line: ``<file> row <row>, field '<field>': <message>``."""
         where = self.file or ""
         if self.row is not None:
             where = f"{where} row {self.row}".strip()
@@ -68,6 +70,7 @@ class OutputError(Exception):
     """
 
     def __init__(self, out: object, reason: str) -> None:
+        """Record the output location ``out`` and why it cannot be written."""
         self.out = out
         self.reason = reason
         super().__init__(f"cannot write to {out}: {reason}")

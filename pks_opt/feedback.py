@@ -62,11 +62,12 @@ class Feedback:
 
     @property
     def gap(self) -> float:
+        """Achievable minus agreed: negative when the lower level cannot deliver the agreement."""
         return self.achievable - self.agreed
 
 
 def feedback_table(rows: Iterable[Feedback]) -> pd.DataFrame:
-    """The rows as the ``feedback`` table (header only when there are none)."""
+    """Tabulate the rows as the ``feedback`` table (header only when there are none)."""
     records = [
         {
             "level": f.level,

@@ -31,7 +31,7 @@ def _messages_file(name: str) -> Any:
 
 @functools.cache
 def catalogue(lang: str) -> dict[str, Any]:
-    """The whole catalogue of ``lang`` (nested dicts of strings)."""
+    """Load the whole catalogue of ``lang`` (nested dicts of strings)."""
     if lang not in LANGUAGES:
         raise ValueError(f"language must be one of {', '.join(LANGUAGES)}, not {lang!r}")
     data = yaml.load(_messages_file(f"{lang}.yaml").read_text(encoding="utf-8"), Loader=_LOADER)
@@ -67,15 +67,23 @@ def humanize(key: str) -> str:
 
 
 class Messages:
-    """Lookups in one language's catalogue; an unknown term falls back to the English
-    catalogue, then to the key made readable, and is remembered in :attr:`missing`."""
+    """Lookups in one language's catalogue.
+
+    An unknown term falls back to the English catalogue, then to the key made readable, and is
+    remembered in :attr:`missing`.
+    """
 
     def __init__(self, lang: str = DEFAULT_LANG) -> None:
+        """Load the catalogue of ``lang``; no term is missing yet."""
         self.lang = lang
         self.data = catalogue(lang)
         self.missing: set[str] = set()
 
     def get(self, section: str, key: Any, default: str | None = None) -> str:
+        """Look up ``section.key`` in this language, then English, then ``default`` or the key.
+
+        A term not found in this language is remembered in :attr:`missing`.
+        """
         key = str(key)
         for data in (self.data, catalogue("en")):
             value = data.get(section, {}).get(key)
@@ -87,20 +95,25 @@ class Messages:
         return default if default is not None else humanize(key)
 
     def has(self, section: str, key: Any) -> bool:
+        """Tell whether this language's catalogue itself has ``section.key``."""
         return isinstance(self.data.get(section, {}).get(str(key)), str)
 
     def ui(self, key: str, **values: Any) -> str:
+        """Fill the ``ui`` template ``key`` with ``values`` (``str.format``)."""
         text = self.get("ui", key)
         return text.format(**values) if values else text
 
     def text(self, section: str, key: str, **values: Any) -> str:
-        """The template ``section.key`` filled with ``values`` (``str.format``)."""
+        """Fill the template ``section.key`` with ``values`` (``str.format``)."""
         text = self.get(section, key)
         return text.format(**values) if values else text
 
     def term(self, value: Any) -> str:
-        """A value from the data (resource, action, status, role…): its word in this language
-        when the catalogue has one, else the value itself (an id from the instance)."""
+        """Translate a value from the data (resource, action, status, role…).
+
+        Its word in this language when the catalogue has one, else the value itself (an id from
+        the instance).
+        """
         return (
             self.get("values", value, default=str(value))
             if self.has("values", value)
@@ -110,7 +123,7 @@ class Messages:
 
 @functools.cache
 def messages(lang: str = DEFAULT_LANG) -> Messages:
-    """A shared :class:`Messages` of ``lang`` for charts and summaries (read-only use)."""
+    """Share one :class:`Messages` of ``lang`` for charts and summaries (read-only use)."""
     return Messages(lang)
 
 
@@ -120,7 +133,10 @@ def text(lang: str, section: str, key: str, **values: Any) -> str:
 
 
 def num(value: Any, spec: str, lang: str = DEFAULT_LANG) -> str:
-    """``value`` formatted by ``spec`` (``".1f"``, ``",.0f"``), thousands separated by a space
-    and, in Swedish, a decimal comma: ``num(1234.5, ",.1f", "sv")`` → ``1 234,5``."""
+    """Format ``value`` by ``spec`` (``".1f"``, ``",.0f"``) as people read numbers.
+
+    Thousands separated by a space and, in Swedish, a decimal comma: ``num(1234.5, ",.1f",
+    "sv")`` → ``1 234,5``.
+    """
     text = format(value, spec).replace(",", " ")
     return text.replace(".", ",") if lang == "sv" else text

@@ -9,8 +9,11 @@ ENV_VAR = "PKS_INSTANCES"
 
 
 def instances_root() -> Path:
-    """``$PKS_INSTANCES``, else ``instances/`` beside the package (a checkout), else
-    ``./instances``."""
+    """Find the shipped instances folder.
+
+    ``$PKS_INSTANCES``, else ``instances/`` beside the package (a checkout), else
+    ``./instances``.
+    """
     env = os.environ.get(ENV_VAR)
     if env:
         return Path(env)

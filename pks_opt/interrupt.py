@@ -50,6 +50,7 @@ class Interrupted(Exception):
     """Raised in the main thread when a signal arrives with nothing to keep."""
 
     def __init__(self, signame: str) -> None:
+        """Name the signal (``SIGINT``/``SIGTERM``) that stopped the run."""
         self.signame = signame
         super().__init__(f"interrupted by {signame}")
 
@@ -102,7 +103,7 @@ def installed() -> Iterator[None]:
 
 
 def requested() -> str | None:
-    """The name of the signal that asked the run to stop (``SIGINT``/``SIGTERM``), or None."""
+    """Name the signal that asked the run to stop (``SIGINT``/``SIGTERM``), or None."""
     return _state["signal"] if _event.is_set() else None
 
 
@@ -113,7 +114,7 @@ def seconds_since_start() -> float:
 
 @contextlib.contextmanager
 def solving() -> Iterator[None]:
-    """A stretch where a signal stops the solvers and the level keeps its best solution."""
+    """Open a stretch where a signal stops the solvers and the level keeps its best solution."""
     with _lock:
         _active["shield"] += 1
     try:
@@ -220,8 +221,10 @@ def _on_signal(signum: int) -> None:
 
 
 def _restop() -> None:
-    """Stop every registered solver now and again while the run lasts (a solver registered
-    just before its search began would miss a single ``StopSearch``)."""
+    """Stop every registered solver now and again while the run lasts.
+
+    A solver registered just before its search began would miss a single ``StopSearch``.
+    """
     while _active["on"]:
         with _lock:
             stops = list(_stoppers.values())

@@ -38,7 +38,7 @@ from typing import Any, TypeVar, Union, get_args, get_origin
 
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo
 
 from pks_opt.errors import InputError
 from pks_opt.limits import MAX_ANY_NUMBER
@@ -47,6 +47,9 @@ MANIFEST_NAME = "instance.yaml"
 MANIFEST_SHEET = "instance"
 
 RowT = TypeVar("RowT", bound=BaseModel)
+ModelT = TypeVar("ModelT", bound=BaseModel)
+#: validation-context key of the tables a reader passes to its data class (:func:`validated`)
+SOURCES = "sources"
 
 
 class Row(BaseModel):
@@ -94,8 +97,10 @@ class Table:
         return index + 2
 
     def cell(self, index: int, column: str | None) -> str | None:
-        """The workbook cell of data row ``index`` in ``column`` as Excel names it
-        (``staff!C7``), or None for a CSV table or a column the table does not have."""
+        """Name the workbook cell of data row ``index`` in ``column`` as Excel does (``staff!C7``).
+
+        None for a CSV table or a column the table does not have.
+        """
         if not self.letters or column not in self.columns:
             return None
         letter = self.letters[self.columns.index(column)]
@@ -103,7 +108,7 @@ class Table:
 
 
 def sheet_ref(sheet: str) -> str:
-    """A sheet name as a cell reference writes it: ``staff``, or quoted ``'my sheet'``."""
+    """Write a sheet name as a cell reference does: ``staff``, or quoted ``'my sheet'``."""
     if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", sheet):
         return sheet
     return "'" + sheet.replace("'", "''") + "'"
@@ -122,25 +127,29 @@ class RawInstance:
 
     @property
     def name(self) -> str:
+        """The manifest's ``name``, else the file or folder name."""
         return str(self.manifest.get("name") or self.source.stem)
 
     @property
     def kind(self) -> str | None:
+        """The manifest's ``kind`` (``strategic``, ``tactical``, …), or None."""
         kind = self.manifest.get("kind")
         return None if kind is None else str(kind)
 
     @property
     def parameters(self) -> Mapping[str, Any]:
+        """The manifest's ``parameters`` mapping (empty when absent)."""
         params = self.manifest.get("parameters") or {}
         if not isinstance(params, Mapping):
             raise InputError("'parameters' must be a mapping", file=self.manifest_where)
         return params
 
     def has(self, name: str) -> bool:
+        """Tell whether the instance has a table ``name``."""
         return name in self.tables
 
     def table(self, name: str) -> Table:
-        """The table ``name``; a missing table is an :class:`InputError`."""
+        """Give the table ``name``; a missing table is an :class:`InputError`."""
         try:
             return self.tables[name]
         except KeyError:
@@ -152,7 +161,7 @@ class RawInstance:
             ) from None
 
     def with_tables(self, updates: Mapping[str, Table]) -> RawInstance:
-        """A copy with some tables replaced (scenarios build variants this way, then re-parse)."""
+        """Copy with some tables replaced (scenarios build variants this way, then re-parse)."""
         return RawInstance(
             self.source,
             self.manifest,
@@ -264,7 +273,7 @@ def _line_of(data: bytes, offset: int) -> int:
 
 
 def read_text(path: Path, *, limit: int, what: str) -> str:
-    """A text file's content after the regular-file and size checks (see :func:`decode_text`)."""
+    """Read a text file after the regular-file and size checks (see :func:`decode_text`)."""
     check_regular_file(path, limit=limit, what=what)
     try:
         data = path.read_bytes()
@@ -292,7 +301,7 @@ def csv_separator(text: str) -> str:
 
 
 def swedish_cell(value: str) -> str:
-    """A cell of a semicolon-separated (Swedish Excel) CSV in the form the models read.
+    """Rewrite a cell of a semicolon-separated (Swedish Excel) CSV in the form the models read.
 
     ``0,25`` → ``0.25``; ``1 234,5`` → ``1234.5``; ``SANT``/``FALSKT`` → ``TRUE``/``FALSE``;
     anything else unchanged.
@@ -471,7 +480,7 @@ def _read_folder(folder: Path, *, allow_outside: bool = False) -> RawInstance:
 def read_result_csv(
     path: Path, required: Iterable[str], *, missing: str, text: bool = True
 ) -> pd.DataFrame:
-    """A table of an earlier result folder (``production_goals.csv``, ``feedback.csv``…).
+    """Read a table of an earlier result folder (``production_goals.csv``, ``feedback.csv``…).
 
     ``missing`` is the message when the file is not there. ``text``: every cell as stripped
     text (the caller validates numbers with row numbers); otherwise pandas' own types. Result
@@ -525,10 +534,12 @@ def read_result_csv(
 def check_result_numbers(
     df: pd.DataFrame, columns: Iterable[str], where: str, *, minimum: float | None = 0.0
 ) -> pd.DataFrame:
-    """Columns of a result table read back (:func:`read_result_csv`) as finite numbers of at
-    least ``minimum``: the first blank, text, infinite or too small cell is an
-    :class:`InputError` naming its row (header = row 1) and column. Returns ``df`` with the
-    columns as floats."""
+    """Check columns of a result table read back as finite numbers of at least ``minimum``.
+
+    The table comes from :func:`read_result_csv`; the first blank, text, infinite or too small
+    cell is an :class:`InputError` naming its row (header = row 1) and column. Returns ``df``
+    with the columns as floats.
+    """
     for col in columns:
         values = pd.to_numeric(df[col], errors="coerce").astype(float)
         bad = values.isna() | values.isin([math.inf, -math.inf])
@@ -550,9 +561,11 @@ def check_result_numbers(
 
 
 def check_result_ids(df: pd.DataFrame, columns: Iterable[str], where: str) -> pd.DataFrame:
-    """Id columns of a result table read back as stripped text, none blank (pandas reads a
-    blank cell as NaN, which ``astype(str)`` would turn into the id ``"nan"``). Returns ``df``
-    with the columns as text."""
+    """Check id columns of a result table read back: stripped text, none blank.
+
+    pandas reads a blank cell as NaN, which ``astype(str)`` would turn into the id ``"nan"``.
+    Returns ``df`` with the columns as text.
+    """
     for col in columns:
         blank = df[col].isna() | (df[col].astype(str).str.strip() == "")
         if blank.any():
@@ -563,8 +576,10 @@ def check_result_ids(df: pd.DataFrame, columns: Iterable[str], where: str) -> pd
 
 
 def check_result_unique(df: pd.DataFrame, keys: Sequence[str], where: str) -> None:
-    """No two rows of a result table read back with the same ``keys`` (a row pasted twice
-    would otherwise be read as one of them, silently)."""
+    """Refuse two rows of a result table read back with the same ``keys``.
+
+    A row pasted twice would otherwise be read as one of them, silently.
+    """
     dup = df.duplicated(subset=list(keys), keep="first")
     if dup.any():
         i = int(dup.to_numpy().nonzero()[0][0])
@@ -581,9 +596,12 @@ def check_result_unique(df: pd.DataFrame, keys: Sequence[str], where: str) -> No
 
 
 def _check_whole_records(path: Path, sep: str, where: str) -> None:
-    """A result table cut or damaged after it was written: a last row without a line break
-    (the file may be cut) or a row with more or fewer fields than the header is an error
-    naming the row, as for an instance table (pandas would fill the missing cells)."""
+    """Refuse a result table cut or damaged after it was written.
+
+    A last row without a line break (the file may be cut) or a row with more or fewer fields
+    than the header is an error naming the row, as for an instance table (pandas would fill
+    the missing cells).
+    """
     text = path.read_bytes().decode("utf-8-sig", errors="replace")
     try:
         records = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True))
@@ -607,7 +625,7 @@ def _check_whole_records(path: Path, sep: str, where: str) -> None:
 
 
 def _as_numbers(column: pd.Series) -> pd.Series:
-    """A text column as numbers when every non-blank cell is one (blanks become NaN)."""
+    """Convert a text column to numbers when every non-blank cell is one (blanks become NaN)."""
     blank = column.str.strip() == ""
     try:
         numbers = pd.to_numeric(column.where(~blank, None))
@@ -801,7 +819,7 @@ def _has_formulas(path: Path) -> bool:
 
 
 def _read_sheet(values: Any, formulas: Any, where: str, sheet: str) -> _Sheet:
-    """The cells of one worksheet (openpyxl read-only; ``formulas`` None: the book has none)."""
+    """Read the cells of one worksheet (openpyxl read-only; ``formulas`` None: none in the book)."""
     values.reset_dimensions()  # the stored size may be wrong (files written by other tools)
     has_formula: set[tuple[int, int]] = set()
     if formulas is not None:
@@ -907,14 +925,14 @@ def _letter(column: int) -> str:
 
 
 def _table_cell(value: Any) -> Any:
-    """A checked cell as a table value: what the same cell in a CSV would read as."""
+    """Turn a checked cell into a table value: what the same cell in a CSV would read as."""
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     return _temporal_text(value)
 
 
 def _manifest_value(value: Any, where: str, row: int) -> Any:
-    """A value of the ``instance`` sheet: text is parsed as YAML (``[a, b]`` is a list)."""
+    """Read a value of the ``instance`` sheet: text is parsed as YAML (``[a, b]`` is a list)."""
     if value is None:
         return None
     if not isinstance(value, str):
@@ -952,7 +970,7 @@ def _set_dotted(target: dict[str, Any], key: str, value: Any) -> None:
 
 
 def _cell(value: str) -> str | None:
-    """A CSV cell: blank becomes None, text is stripped."""
+    """Read a CSV cell: blank becomes None, text is stripped."""
     value = value.strip()
     return value or None
 
@@ -1028,9 +1046,11 @@ def parse_rows(
 
 
 def too_large(obj: BaseModel) -> str | None:
-    """The first numeric field of a validated row or parameters beyond
-    :data:`~pks_opt.limits.MAX_ANY_NUMBER` in size (fields with a tighter range of their own
-    have refused such a value already), or None."""
+    """Find the first numeric field of a validated row beyond ``MAX_ANY_NUMBER`` in size.
+
+    Rows and parameters alike (:data:`~pks_opt.limits.MAX_ANY_NUMBER`); fields with a tighter
+    range of their own have refused such a value already. None when there is none.
+    """
     for name in numeric_fields(type(obj)):
         value = getattr(obj, name)
         if isinstance(value, int | float) and abs(value) > MAX_ANY_NUMBER:
@@ -1039,7 +1059,7 @@ def too_large(obj: BaseModel) -> str | None:
 
 
 def too_large_message(value: float) -> str:
-    """The message for a number beyond :data:`MAX_ANY_NUMBER` (any table, any field)."""
+    """Word the error for a number beyond :data:`MAX_ANY_NUMBER` (any table, any field)."""
     return (
         f"{value:g} is larger than any quantity pks reads (at most {MAX_ANY_NUMBER:.0e} in"
         " size): check the cell"
@@ -1062,8 +1082,11 @@ COMMENT_COLUMNS = frozenset(
 
 
 def is_comment_column(name: str) -> bool:
-    """A column for the planner's own notes: named ``comment``/``note`` (or the Swedish
-    ``kommentar``/``anteckning``), or starting with ``#``."""
+    """Tell whether a column holds the planner's own notes.
+
+    Named ``comment``/``note`` (or the Swedish ``kommentar``/``anteckning``), or starting with
+    ``#``.
+    """
     return name.startswith("#") or name.strip().lower() in COMMENT_COLUMNS
 
 
@@ -1091,7 +1114,7 @@ def validation_to_input_error(
     cell: Callable[[str], str | None] | None = None,
     numeric: frozenset[str] = frozenset(),
 ) -> InputError:
-    """The first pydantic error as one :class:`InputError` line.
+    """Turn the first pydantic error into one :class:`InputError` line.
 
     ``cell`` names the workbook cell of a field (``staff!C7``, see :meth:`Table.cell`); the
     message then starts with it, and an empty cell reads "cell staff!C7 is empty: a number is
@@ -1122,7 +1145,7 @@ def _in_cell(ref: str | None, message: str) -> str:
 
 @functools.cache
 def numeric_fields(model: type[BaseModel]) -> frozenset[str]:
-    """The fields of ``model`` that take a number (``int``/``float``, optional or not)."""
+    """List the fields of ``model`` that take a number (``int``/``float``, optional or not)."""
     out = set()
     for name, info in model.model_fields.items():
         ann = info.annotation
@@ -1133,7 +1156,7 @@ def numeric_fields(model: type[BaseModel]) -> frozenset[str]:
 
 
 def bool_for_number(model: type[BaseModel], data: Mapping[str, Any]) -> str | None:
-    """The first field of ``model`` given ``True``/``False`` where a number belongs, or None."""
+    """Find the first field of ``model`` given ``True``/``False`` instead of a number, or None."""
     numeric = numeric_fields(model)
     return next((k for k, v in data.items() if v.__class__ is bool and k in numeric), None)
 
@@ -1187,6 +1210,52 @@ def parse_parameters(raw: RawInstance, model: type[RowT], prefix: str = "paramet
         raise err from None
 
 
+def in_code(owner: str, name: str, count: int) -> Table:
+    """Stand in for the file of a table built in code, so a check names where the row is.
+
+    A data class checks itself against the tables its reader passes; data built in code
+    (tests, importers, ``model_copy(update=…)``) has none, so its errors read
+    ``NeedData.demand row 0, field 'unit': …``: the class, the table and the row's index
+    counted from 0.
+
+    Parameters
+    ----------
+    owner
+        The data class, as the message names it (``NeedData``).
+    name
+        The table (the field of ``owner`` holding its rows).
+    count
+        How many rows the table has.
+    """
+    return Table(name, f"{owner}.{name}", (), (), tuple(range(count)))
+
+
+def validated(
+    model: type[ModelT], fields: Mapping[str, Any], sources: Mapping[str, Table]
+) -> ModelT:
+    """Build ``model`` from ``fields`` with its validators told where each table was read.
+
+    The validators find ``sources`` (table name → :class:`Table`) in the validation context
+    under :data:`SOURCES`, so their errors name the file, row and field. An
+    :class:`~pks_opt.errors.InputError` a validator raises leaves as itself, not wrapped in
+    pydantic's ``ValidationError``.
+    """
+    try:
+        return model.model_validate(dict(fields), context={SOURCES: sources})
+    except ValidationError as exc:
+        cause = exc.errors()[0].get("ctx", {}).get("error")
+        if isinstance(cause, InputError):
+            raise cause from None
+        raise
+
+
+def sources_of(info: ValidationInfo) -> Mapping[str, Table]:
+    """Get the tables a reader passed to :func:`validated` (none for data built in code)."""
+    context = info.context if isinstance(info.context, Mapping) else {}
+    found = context.get(SOURCES, {})
+    return found if isinstance(found, Mapping) else {}
+
+
 def check_unique(
     rows: Sequence[BaseModel], table: Table, *fields_: str, what: str | None = None
 ) -> None:
@@ -1218,8 +1287,10 @@ def check_ref(
     *,
     optional: bool = False,
 ) -> None:
-    """Raise on the first row whose ``field_`` is not among ``known`` ("unit 'X' is not
-    defined")."""
+    """Raise on the first row whose ``field_`` is not among ``known``.
+
+    The message reads "unit 'X' is not defined" (``what`` names the kind of id).
+    """
     known_set = set(known)
     for i, row in enumerate(rows):
         value = getattr(row, field_)

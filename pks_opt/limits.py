@@ -61,8 +61,11 @@ MAX_STAGE_TOLERANCE = 1.0
 
 
 def calendar_date(value: Any) -> Any:
-    """A real calendar date from a ``date`` or an ISO text ``YYYY-MM-DD`` (``2027-02-30`` is
-    refused with the reason); other values are left to pydantic's ``date`` validation."""
+    """Validate a real calendar date from a ``date`` or an ISO text ``YYYY-MM-DD``.
+
+    ``2027-02-30`` is refused with the reason; other values are left to pydantic's ``date``
+    validation.
+    """
     if isinstance(value, date):
         return value
     if isinstance(value, str):
@@ -79,7 +82,7 @@ def calendar_date(value: Any) -> Any:
 
 
 def _at_most(maximum: float, reason: str) -> Any:
-    """An after-validator refusing a value above ``maximum`` with ``reason`` in the message."""
+    """Make an after-validator refusing a value above ``maximum`` with ``reason`` in the message."""
     text = f"at most {maximum:,.0f}".replace(",", " ") + f": {reason}"
 
     def check(value: float) -> float:

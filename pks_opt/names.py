@@ -40,7 +40,7 @@ ACTIONS: dict[str, tuple[str, str]] = {
 
 
 def tier_name(tier: int, lang: str = "en") -> str:
-    """The roster tier's name in ``lang`` (``tier N`` for an unknown tier)."""
+    """Name the roster tier in ``lang`` (``tier N`` for an unknown tier)."""
     names = TIERS.get(int(tier))
     if names is None:
         return f"tier {tier}"
@@ -48,7 +48,7 @@ def tier_name(tier: int, lang: str = "en") -> str:
 
 
 def action_name(key: str, lang: str = "en") -> str:
-    """The balancing action's name in ``lang`` (the key itself when unknown)."""
+    """Name the balancing action in ``lang`` (the key itself when unknown)."""
     names = ACTIONS.get(str(key))
     if names is None:
         return str(key)
@@ -64,8 +64,10 @@ def in_words(line: str) -> str:
 
 
 def name_columns(df: pd.DataFrame) -> pd.DataFrame:
-    """A ``tier_name`` column for ``tier``, an ``action_name`` column for ``action``, added
-    last (the columns before keep their places for whoever reads them by position)."""
+    """Add a ``tier_name`` column for ``tier`` and an ``action_name`` column for ``action``.
+
+    Added last: the columns before keep their places for whoever reads them by position.
+    """
     out = df
     for key, new, fn in (("tier", "tier_name", tier_name), ("action", "action_name", action_name)):
         if key in out.columns and new not in out.columns:
@@ -76,8 +78,10 @@ def name_columns(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def apply(result: Result) -> None:
-    """Name tiers and actions in the tables of ``result`` (and of its scenario parts). The
-    explanation lines keep their shapes in ``result.json`` (the HTML report matches them to
-    translate them); the terminal prints them through :func:`in_words`."""
+    """Name tiers and actions in the tables of ``result`` (and of its scenario parts).
+
+    The explanation lines keep their shapes in ``result.json`` (the HTML report matches them to
+    translate them); the terminal prints them through :func:`in_words`.
+    """
     for part in [result, *result.parts.values()]:
         part.tables = {name: name_columns(df) for name, df in part.tables.items()}

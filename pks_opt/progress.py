@@ -63,8 +63,10 @@ _PRIORITY = re.compile(r"^priority (\d+)$")
 
 
 def stage_words(name: str) -> str:
-    """A stage's name as what it minimises (``priority 2`` → ``priority 2: patients waiting
-    beyond their targets, and levelling``)."""
+    """Say what a stage minimises.
+
+    ``priority 2`` → ``priority 2: patients waiting beyond their targets, and levelling``.
+    """
     if m := _PRIORITY_GOALS.match(name):
         return f"priority {m.group(1)}: visits short of the agreed goals"
     if m := _PRIORITY.match(name):
@@ -144,8 +146,11 @@ class _Live:
 
 
 def _how_far(best: float, bound: float | None) -> str:
-    """``, at most 3 % from the best possible`` (a positive bound), ``, cannot be better than
-    0`` (a bound of 0 says nothing as a share), ``, proven best`` or nothing (no bound)."""
+    """Say how far a value is from the best possible.
+
+    ``, at most 3 % from the best possible`` (a positive bound), ``, cannot be better than 0``
+    (a bound of 0 says nothing as a share), ``, proven best`` or nothing (no bound).
+    """
     if bound is None or not math.isfinite(bound):
         return ""
     if best - bound <= 1e-9 * max(1.0, abs(best)):
@@ -161,8 +166,10 @@ _live_lock = threading.Lock()
 
 @contextlib.contextmanager
 def live(doing: str, limit_s: float | None = None) -> Iterator[None]:
-    """A live progress line for the block (``doing``: ``Planning weeks``), when progress is
-    shown: redrawn by rich about every 2 s on a terminal; plain lines in a log."""
+    """Show a live progress line for the block (``doing``: ``Planning weeks``).
+
+    When progress is shown: redrawn by rich about every 2 s on a terminal; plain lines in a log.
+    """
     global _live
     sink = _sink.get()
     if sink is None:
@@ -203,7 +210,7 @@ def working_on(stage: str) -> None:
 
 
 def best_so_far(stage: str, value: float, bound: float | None = None) -> None:
-    """A better solution found during ``stage`` (any thread): shown on the live line."""
+    """Show a better solution found during ``stage`` (any thread) on the live line."""
     state = _live
     if state is not None:
         state.update(stage, value, bound)

@@ -1,5 +1,6 @@
-"""The result envelope shared by every level: plain data, serialisable, never None for "no
-solution".
+"""The result envelope shared by every level: plain data, serialisable.
+
+Never None for "no solution".
 
 A :class:`Result` carries the solve status, objective and bound, runtime, KPIs, the tables
 (pandas DataFrames) and any explanation lines. :mod:`pks_opt.report.output` writes it as
@@ -32,8 +33,10 @@ class SolveStatus(StrEnum):
 
     @property
     def has_solution(self) -> bool:
-        """A solution for sure (OPTIMAL, FEASIBLE). An INTERRUPTED result may hold one too:
-        :attr:`Result.has_solution` tells."""
+        """True for a solution for sure (OPTIMAL, FEASIBLE).
+
+        An INTERRUPTED result may hold one too: :attr:`Result.has_solution` tells.
+        """
         return self in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE, SolveStatus.COMPUTED)
 
     @property
@@ -58,6 +61,7 @@ class StageReport:
     runtime_s: float
 
     def to_json(self) -> dict[str, Any]:
+        """Give the stage as ``result.json`` writes it (infinite numbers as null)."""
         return {
             "name": self.name,
             "status": self.status.value,
@@ -105,10 +109,12 @@ class Result:
         csv_dialect: str = "comma",
         lang: str = "en",
     ) -> dict[str, Any]:
-        """Write ``result.json``, one CSV per table, PNG charts (with ``charts`` and a
-        solution), ``tables.xlsx`` (with ``excel``) and the parts as sub-folders; the folder is
-        replaced whole. ``csv_dialect="sv"`` writes the CSVs as Swedish Excel opens them (``;``,
-        decimal comma); ``lang`` is the charts' language. Returns the envelope written.
+        """Write the result folder, replacing it whole; return the envelope written.
+
+        ``result.json``, one CSV per table, PNG charts (with ``charts`` and a solution),
+        ``tables.xlsx`` (with ``excel``) and the parts as sub-folders. ``csv_dialect="sv"`` writes
+        the CSVs as Swedish Excel opens them (``;``, decimal comma); ``lang`` is the charts'
+        language.
 
         Raises
         ------
@@ -128,8 +134,7 @@ class Result:
         )
 
     def charts(self, lang: str = "en") -> Mapping[str, Any]:
-        """The level's charts of this result in ``lang`` (none without a solution or a
-        drawer)."""
+        """Draw the level's charts of this result in ``lang`` (none with no solution or drawer)."""
         return self.draw(lang) if self.draw is not None and self.has_solution else {}
 
     @property
@@ -140,7 +145,7 @@ class Result:
         return self.status.has_solution
 
     def interrupted(self, signame: str, after_s: float) -> Result:
-        """This result marked INTERRUPTED: the best solution so far (if any) is kept."""
+        """Mark this result INTERRUPTED, keeping the best solution so far (if any)."""
         if "interrupted" in self.extra:  # marked already
             return self
         if self.status.has_solution:
@@ -180,7 +185,7 @@ class Result:
     def envelope(
         self, table_files: dict[str, str] | None = None, chart_files: dict[str, str] | None = None
     ) -> dict[str, Any]:
-        """The JSON envelope (``tables`` maps name → file once written)."""
+        """Build the JSON envelope (``tables`` maps name → file once written)."""
         return {
             "kind": self.kind,
             "status": self.status.value,

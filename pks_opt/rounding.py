@@ -77,7 +77,7 @@ def round_value(name: str, value: Any) -> Any:
 
 
 def for_people(df: pd.DataFrame) -> pd.DataFrame:
-    """A copy with every float column rounded to its unit (whole and text columns as they are)."""
+    """Copy with every float column rounded to its unit (whole and text columns as they are)."""
     out = df.copy()
     for col in out.columns:
         series = out[col]
@@ -90,8 +90,10 @@ def for_people(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def excel_formats(df: pd.DataFrame) -> dict[str, str]:
-    """Column → Excel number format: shares as percentages, money whole with a thousands
-    separator, the rest as rounded."""
+    """Give each column its Excel number format.
+
+    Shares as percentages, money whole with a thousands separator, the rest as rounded.
+    """
     formats: dict[str, str] = {}
     for col in df.columns:
         if not pd.api.types.is_numeric_dtype(df[col]) or pd.api.types.is_bool_dtype(df[col]):

@@ -106,7 +106,7 @@ def register_shortcut(name: str) -> Callable[[Shortcut], Shortcut]:
 
 
 def shortcut_number(args: Mapping[str, Any], key: str) -> float:
-    """The number ``args[key]`` of a shortcut (ValueError, named by the caller, otherwise)."""
+    """Read the number ``args[key]`` of a shortcut (ValueError, named by the caller, otherwise)."""
     v = args[key]
     if isinstance(v, bool) or not isinstance(v, int | float):
         raise ValueError(f"'{key}' must be a number (got {v!r})")
@@ -139,6 +139,7 @@ class Scenario:
     changes: tuple[Mapping[str, Any], ...]
 
     def where(self, number: int) -> str:
+        """Name change ``number`` of the scenario in a message (``<path> change 3``)."""
         return f"{self.path} change {number}"
 
 
@@ -178,8 +179,11 @@ def load_scenario(path: str | Path) -> Scenario:
 
 
 def _check_change(s: Scenario, n: int, ch: Any) -> Any:
-    """The change as one of the change models (:data:`Change`); an :class:`InputError` naming
-    the scenario file, the change number and the field otherwise."""
+    """Validate a change as one of the change models (:data:`Change`).
+
+    An :class:`InputError` naming the scenario file, the change number and the field
+    otherwise.
+    """
     try:
         return _CHANGE.validate_python(ch)
     except ValidationError as exc:
@@ -298,8 +302,11 @@ UpdateChange = SetChange | ScaleChange | AddChange
 
 
 def _change_error(where: str, ch: Any, exc: ValidationError) -> InputError:
-    """The first problem of a change, worded for a planner, in the order it is looked for:
-    not a mapping, an unknown key, the table, the operation, ``where``, the values."""
+    """Word the first problem of a change for a planner.
+
+    In the order it is looked for: not a mapping, an unknown key, the table, the operation,
+    ``where``, the values.
+    """
     if not isinstance(ch, dict):
         return InputError("a change must be a mapping", file=where)
     unknown = sorted(set(ch) - CHANGE_KEYS) if _change_kind(ch) != "parameters" else []
@@ -379,7 +386,7 @@ class ScenarioInstance(RawInstance):
 
 
 def apply_scenario(raw: RawInstance, scenario: Scenario) -> ScenarioInstance:
-    """The base with the scenario's changes applied (not yet validated: read it next).
+    """Apply the scenario's changes to the base (not yet validated: read it next).
 
     Raises
     ------
@@ -515,8 +522,10 @@ def _add_column(st: _TableState, col: str) -> None:
 
 
 def _matched_rows(st: _TableState, ch: _TableChange, where: str, label: str) -> list[int]:
-    """Rows the change's ``where`` matches (every row without one); an error when none does,
-    unless ``if_present``."""
+    """Find the rows the change's ``where`` matches (every row without one).
+
+    An error when none does, unless ``if_present``.
+    """
     cond = {str(k): v for k, v in (ch.where or {}).items()}
     for col in cond:
         if col not in st.columns:
@@ -619,14 +628,14 @@ def _number(v: Any) -> float | None:
 
 
 def _matches(cell: Any, value: Any) -> bool:
-    """A ``where`` value matches a cell; a list matches any of its values."""
+    """Tell whether a ``where`` value matches a cell; a list matches any of its values."""
     if isinstance(value, list):
         return any(_same(cell, v) for v in value)
     return _same(cell, value)
 
 
 def _same(cell: Any, value: Any) -> bool:
-    """Does a raw cell equal a ``where`` value? Numbers compare numerically; null = blank."""
+    """Tell whether a raw cell equals a ``where`` value: numbers numerically; null = blank."""
     if value is None or value == "":
         return cell is None
     if cell is None:
@@ -697,8 +706,10 @@ def _explain(err: InputError, variant: ScenarioInstance) -> InputError:
 
 
 def _after(variant: ScenarioInstance) -> str:
-    """Unattributed errors in a variant say which scenarios were applied (they may have
-    removed what the row refers to)."""
+    """Say which scenarios were applied, for an unattributed error in a variant.
+
+    They may have removed what the row refers to.
+    """
     return f" (with scenario {', '.join(variant.scenarios)})" if variant.scenarios else ""
 
 
@@ -709,8 +720,10 @@ def _row_label(tr: TableTrace, i: int) -> str:
 
 @contextmanager
 def scenario_errors(variant: RawInstance) -> Iterator[None]:
-    """``with scenario_errors(v): data = read(v)`` re-points errors at scenario changes
-    (nesting is harmless: an error is re-pointed once)."""
+    """Re-point errors at scenario changes: ``with scenario_errors(v): data = read(v)``.
+
+    Nesting is harmless: an error is re-pointed once.
+    """
     try:
         yield
     except InputError as exc:
@@ -720,8 +733,10 @@ def scenario_errors(variant: RawInstance) -> Iterator[None]:
 def read_variant(
     raw: RawInstance, scenarios: Sequence[Scenario], reader: Callable[[RawInstance], T]
 ) -> T:
-    """Apply ``scenarios`` in order to ``raw`` and read the variant with ``reader``
-    (e.g. :func:`pks_opt.capacity_need.read_need`), naming the scenario change in any error."""
+    """Apply ``scenarios`` in order to ``raw`` and read the variant with ``reader``.
+
+    E.g. :func:`pks_opt.capacity_need.read_need`; any error names the scenario change.
+    """
     variant: RawInstance = raw
     for s in scenarios:
         variant = apply_scenario(variant, s)

@@ -84,6 +84,7 @@ class TimeSplit:
     shared: bool = True
 
     def budget(self, used_s: float, stages_left: int) -> float | None:
+        """Give the next stage's seconds: ``used_s`` used, ``stages_left`` to go (None: no cap)."""
         if self.limit_s is None:
             return None
         left = self.limit_s - used_s
@@ -107,8 +108,11 @@ def relative(rel: float, floor: float) -> Tolerance:
 
 
 def proven_noise(noise_rel: float, rel: float, floor: float) -> Tolerance:
-    """Solver noise (``noise_rel·max(1, |v|)``) when proven; else also ``rel·|v|`` and
-    ``floor`` (the production plan's ``stage_tolerance``)."""
+    """Tolerate solver noise when proven, more when not.
+
+    Noise is ``noise_rel·max(1, |v|)``; unproven also ``rel·|v|`` and ``floor`` (the production
+    plan's ``stage_tolerance``).
+    """
 
     def tol(value: float, proven: bool) -> float:
         noise = noise_rel * max(1.0, abs(value))
@@ -121,8 +125,11 @@ def proven_noise(noise_rel: float, rel: float, floor: float) -> Tolerance:
 
 
 class Adapter:
-    """What the driver needs from a solver; subclassed per backend and, where a level
-    prepares a stage (hints, bounds, warm starts), per level."""
+    """What the driver needs from a solver.
+
+    Subclassed per backend and, where a level prepares a stage (hints, bounds, warm starts),
+    per level.
+    """
 
     solver_name = ""
 
@@ -131,12 +138,14 @@ class Adapter:
         return time.perf_counter() - self._t0
 
     def __init__(self) -> None:
+        """Start the adapter's wall clock."""
         self._t0 = time.perf_counter()
 
     def prepare(self, index: int, stage: Stage, budget_s: float | None) -> None:
         """Before stage ``index`` is solved (hints, bounds, a start)."""
 
     def solve(self, stage: Stage, budget_s: float | None) -> Outcome:
+        """Solve ``stage`` within ``budget_s`` seconds on the adapter's clock (None: no limit)."""
         raise NotImplementedError
 
     def value(self, expr: Any) -> float:
@@ -148,18 +157,20 @@ class Adapter:
         raise NotImplementedError
 
     def keep(self) -> None:
-        """The last solve found a solution: remember it (e.g. as the next stage's hint)."""
+        """Remember the last solve's solution (e.g. as the next stage's hint); it found one."""
 
 
 class PulpAdapter(Adapter):
     """A ``pulp.LpProblem`` solved by :func:`pks_opt.milp.solve_pulp` (``options`` passed)."""
 
     def __init__(self, prob: Any, backend: str, **options: Any) -> None:
+        """Solve ``prob`` with the PuLP ``backend`` (``highs``, ``cbc``), ``options`` passed on."""
         super().__init__()
         self.prob, self.backend, self.options = prob, backend, options
         self.solver_name = backend
 
     def set_objective(self, stage: Stage) -> None:
+        """Make ``stage``'s objective the problem's."""
         self.prob.setObjective(stage.objective)
 
     def solve_pulp(self, prob: Any, backend: str, **options: Any) -> Any:
@@ -169,17 +180,20 @@ class PulpAdapter(Adapter):
         return solve_pulp(prob, backend, **options)
 
     def solve(self, stage: Stage, budget_s: float | None) -> Outcome:
+        """Solve the problem with ``stage``'s objective by the PuLP backend within ``budget_s``."""
         self.set_objective(stage)
         out = self.solve_pulp(self.prob, self.backend, time_limit_s=budget_s, **self.options)
         self.solver_name = out.solver
         return Outcome(out.status, out.objective, out.bound, out.runtime_s, out.solver)
 
     def value(self, expr: Any) -> float:
+        """Evaluate ``expr`` at the last solution (0 for an empty expression)."""
         import pulp
 
         return float(pulp.value(expr) or 0.0)
 
     def hold(self, stage: Stage, expr: Any, upper: float) -> None:
+        """Add the row ``expr ≤ upper`` named ``stage[<name>]``."""
         self.prob += expr <= upper, f"stage[{stage.name}]"
 
 
@@ -203,6 +217,7 @@ class CpSatAdapter(Adapter):
         hint_vars: Sequence[Any] = (),
         status: Callable[[Any, Any], SolveStatus] | None = None,
     ) -> None:
+        """Solve ``model`` by CP-SAT on ``workers`` threads with ``seed``, hinting ``hint_vars``."""
         super().__init__()
         self.status = status or cp_status  # (code, cp module) -> SolveStatus
         from ortools.sat.python import cp_model
@@ -216,14 +231,17 @@ class CpSatAdapter(Adapter):
         self.last: Any = None  # the solver holding the last solution kept
 
     def used_s(self) -> float:
+        """Count CP-SAT's deterministic seconds used so far."""
         return self.deterministic_s
 
     def prepare(self, index: int, stage: Stage, budget_s: float | None) -> None:
+        """Hint the last solution kept, so the stage starts from it."""
         self.model.clear_hints()
         for var, val in self.hints.items():
             self.model.add_hint(var, val)
 
     def solve(self, stage: Stage, budget_s: float | None) -> Outcome:
+        """Solve ``stage`` with a new CP-SAT solver; the objective is rounded to an integer."""
         solver = self.cp.CpSolver()
         if budget_s is not None:
             solver.parameters.max_deterministic_time = budget_s
@@ -248,21 +266,24 @@ class CpSatAdapter(Adapter):
         )
 
     def value(self, expr: Any) -> float:
+        """Evaluate ``expr`` at the last solution, rounded to an integer."""
         if isinstance(expr, int):
             return float(expr)
         return float(int(round(self.solver.value(expr))))
 
     def hold(self, stage: Stage, expr: Any, upper: float) -> None:
+        """Add ``expr ≤ upper`` (rounded) named ``stage[<name>]``; a constant stage needs none."""
         if not isinstance(expr, int):  # a constant stage holds itself
             self.model.add(expr <= int(round(upper))).with_name(f"stage[{stage.name}]")
 
     def keep(self) -> None:
+        """Keep the last solver and its values of ``hint_vars`` as the next stage's hint."""
         self.last = self.solver
         self.hints = {v: int(self.solver.value(v)) for v in self.hint_vars}
 
 
 def cp_status(code: Any, cp: Any) -> SolveStatus:
-    """A CP-SAT status code as a :class:`SolveStatus` (one mapping for every CP-SAT level).
+    """Map a CP-SAT status code to a :class:`SolveStatus` (one mapping for every CP-SAT level).
 
     MODEL_INVALID is a bug in a model builder, never the user's input: it raises. Stopped
     before any solution: INTERRUPTED by SIGINT/SIGTERM (:mod:`pks_opt.interrupt`), else
@@ -303,6 +324,7 @@ class StagesRun:
 
     @property
     def has_solution(self) -> bool:
+        """True when a solution exists: a start, a held stage or a stage with a solution."""
         return (
             self.started
             or bool(self.held)
@@ -391,6 +413,7 @@ class Check:
     exact: bool = False
 
     def problem(self) -> str | None:
+        """Describe how the recomputed value and the solver's disagree (None: they agree)."""
         got, want, tol = self.recomputed, self.solver, self.tolerance
         if not math.isfinite(want):
             return None
@@ -410,8 +433,11 @@ class Check:
 def self_check(
     status: SolveStatus, checks: Iterable[Check], *, prefix: str = ""
 ) -> tuple[SolveStatus, list[str]]:
-    """The one self-check policy: each mismatch is a warning line, and the status is no
-    better than FEASIBLE when there is one (the solution stands, its proof does not)."""
+    """Apply the one self-check policy: each mismatch is a warning line.
+
+    The status is no better than FEASIBLE when there is one (the solution stands, its proof
+    does not).
+    """
     problems = [prefix + p for c in checks if (p := c.problem()) is not None]
     return no_better_than_feasible(status, bool(problems)), problems
 

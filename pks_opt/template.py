@@ -36,6 +36,8 @@ DROPDOWN_ROWS = 1000
 
 @dataclass(frozen=True)
 class TableSpec:
+    """One table of a level's instance: its name, row model and whether it is required."""
+
     name: str
     model: type[BaseModel]
     required: bool
@@ -43,8 +45,10 @@ class TableSpec:
 
 @dataclass(frozen=True)
 class KindSpec:
-    """One level's instance: its manifest ``kind``, parameters, tables, reference page and
-    shipped example."""
+    """One level's instance: its manifest ``kind``, parameters and tables.
+
+    Also its reference page and shipped example.
+    """
 
     kind: str
     parameters: tuple[tuple[str, type[BaseModel]], ...]  # (manifest prefix, model)
@@ -170,7 +174,7 @@ def _roster_kind() -> KindSpec:
 
 
 def kinds() -> dict[str, KindSpec]:
-    """The template kinds: ``need``, ``balance``, ``plan``, ``matrix``, ``roster``."""
+    """List the template kinds: ``need``, ``balance``, ``plan``, ``matrix``, ``roster``."""
     return {
         **_strategic_kinds(),
         "plan": _plan_kind(),
@@ -203,8 +207,11 @@ _TICKED = re.compile(r"`([A-Za-z_][\w.]*)`")
 
 
 def _doc_tables(text: str) -> Iterator[tuple[list[str], dict[str, str]]]:
-    """Each ``| column/parameter | … | meaning |`` table of a markdown page: the backticked
-    names just above it (its heading and the paragraph before it) and ``name → meaning``."""
+    """Read each ``| column/parameter | … | meaning |`` table of a markdown page.
+
+    Gives the backticked names just above it (its heading and the paragraph before it) and
+    ``name → meaning``.
+    """
     lines = text.splitlines()
     i = 0
     while i < len(lines):
@@ -242,8 +249,11 @@ def _doc_tables(text: str) -> Iterator[tuple[list[str], dict[str, str]]]:
 def _meanings(
     docs: list[Path], tables: list[str]
 ) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
-    """``table → column → meaning`` from the reference page, and every name's first meaning
-    (for parameters and for tables the page describes without naming them above the table)."""
+    """Read ``table → column → meaning`` from the reference page.
+
+    And every name's first meaning (for parameters and for tables the page describes without
+    naming them above the table).
+    """
     by_table: dict[str, dict[str, str]] = {}
     anywhere: dict[str, str] = {}
     text = "\n".join(d.read_text(encoding="utf-8") for d in docs if d.is_file())
@@ -258,7 +268,7 @@ def _meanings(
 
 
 def _kind_of(annotation: Any) -> tuple[str, tuple[str, ...]]:
-    """A field's type in words and its fixed choices (enumerations, yes/no)."""
+    """Describe a field's type in words and its fixed choices (enumerations, yes/no)."""
     args = typing.get_args(annotation)
     if typing.get_origin(annotation) in (typing.Union, types.UnionType):
         inner = [a for a in args if a is not type(None)]
@@ -286,7 +296,7 @@ def _default(info: Any) -> Any:
 
 
 def columns(kind: str) -> tuple[list[Column], dict[str, list[Column]]]:
-    """The parameters and, per table, the columns of a template of ``kind``."""
+    """List the parameters and, per table, the columns of a template of ``kind``."""
     from pks_opt.instances import instance_path
 
     spec = _spec(kind)
@@ -338,7 +348,7 @@ def _spec(kind: str) -> KindSpec:
 
 
 def _example_rows(instance: Path) -> dict[str, dict[str, Any]]:
-    """The first row of every table of the shipped example (nothing when it is not there)."""
+    """Read the first row of every table of the shipped example (nothing when it is not there)."""
     from pks_opt.io import read_raw
 
     try:
@@ -360,8 +370,10 @@ def _describe(c: Column) -> str:
 
 
 def write_template(kind: str, target: str | Path) -> Path:
-    """Write an empty instance of ``kind`` to ``target``: a workbook when it ends in ``.xlsx``,
-    else a folder. ``target`` must not exist yet."""
+    """Write an empty instance of ``kind`` to ``target``, which must not exist yet.
+
+    A workbook when it ends in ``.xlsx``, else a folder.
+    """
     spec = _spec(kind)
     out = Path(target)
     if out.exists():
@@ -440,8 +452,11 @@ def _write_workbook(
 
 
 def _referenced(table: str, column: str, keys: dict[str, str]) -> str | None:
-    """The table whose id column ``column`` names (``resource`` → ``resources``; a roster's
-    ``staff``/``shift`` → its ``staff``/``shifts`` sheet keyed ``id``), if not ``table``."""
+    """Find the table whose id column ``column`` names, if not ``table``.
+
+    ``resource`` → ``resources``; a roster's ``staff``/``shift`` → its ``staff``/``shifts``
+    sheet keyed ``id``.
+    """
     for other, key in keys.items():
         if other == table:
             continue

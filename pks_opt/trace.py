@@ -35,6 +35,8 @@ LEVEL_ORDER = ("roster", "matrix", "plan", "balance", "need")
 
 @dataclass(frozen=True)
 class TraceRow:
+    """One row of a ``trace.csv``: a figure of a level and the ids of the figures it came from."""
+
     id: str
     level: str
     unit: str

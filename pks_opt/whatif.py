@@ -29,9 +29,12 @@ def solve_with_scenarios(
     scenarios: Sequence[str | Path],
     prepare: Callable[[RawInstance], Callable[[], Result]],
 ) -> Result:
-    """The base and each scenario variant, ``prepare``d (read and validated: a bad scenario
-    stops the run before anything is solved, naming the scenario file, change number and
-    field), then solved in turn; the base with the comparison (above)."""
+    """Prepare the base and each scenario variant, then solve them in turn.
+
+    Prepared means read and validated: a bad scenario stops the run before anything is solved,
+    naming the scenario file, change number and field. Gives the base with the comparison
+    (above).
+    """
     from pks_opt.scenario import read_variants
 
     base = prepare(raw)
@@ -43,7 +46,7 @@ def solve_with_scenarios(
 
 
 def with_comparison(base: Result, parts: Mapping[str, Result]) -> Result:
-    """``base`` with ``parts``, the comparison table, the change lines and the chart."""
+    """Add ``parts``, the comparison table, the change lines and the chart to ``base``."""
     table = comparison_table(base, parts)
     base.parts = dict(parts)
     base.tables[COMPARISON_TABLE] = table
@@ -72,8 +75,11 @@ def _numeric_kpis(res: Result) -> dict[str, float]:
 
 
 def comparison_table(base: Result, parts: Mapping[str, Result]) -> pd.DataFrame:
-    """One row per run (``base`` first): status, objective, KPIs, and ``Δ <kpi>`` against the
-    base for every KPI that differs in some scenario."""
+    """Compare the runs, one row each (``base`` first).
+
+    Status, objective, KPIs, and ``Δ <kpi>`` against the base for every KPI that differs in
+    some scenario.
+    """
     runs = [("base", base), *parts.items()]
     kpis = [_numeric_kpis(r) for _, r in runs]
     names = list(dict.fromkeys(k for d in kpis for k in d))
@@ -133,8 +139,10 @@ def _fmt(v: Any) -> str:
 
 
 def comparison_chart(table: pd.DataFrame, title: str) -> Any:
-    """One panel per KPI that changed (at most ``MAX_PANELS``), a bar per run; None if
-    nothing changed."""
+    """Chart each KPI that changed (at most ``MAX_PANELS``), a bar per run.
+
+    None if nothing changed.
+    """
     from pks_opt.report.figures import subplots
 
     changed = [c.removeprefix("change ") for c in table.columns if c.startswith("change ")]

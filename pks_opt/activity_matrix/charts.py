@@ -48,8 +48,10 @@ def type_colours(result: Result) -> dict[str, str]:
 
 
 def matrix_charts(result: Result, lang: str = "en") -> dict[str, Figure]:
-    """One figure per week type: ``matrix`` (one week type) or ``matrix_<week type>``; texts
-    in ``lang``."""
+    """Draw one matrix figure per week type, texts in ``lang``.
+
+    Named ``matrix`` for one week type, else ``matrix_<week type>``.
+    """
     from pks_opt.i18n import messages
 
     rg = result.tables["room_grid"]

@@ -63,6 +63,8 @@ def _split_list(value: str | None) -> tuple[str, ...]:
 
 
 class SessionRow(Row):
+    """A row of ``sessions``: a part of the day with its clock times (``08:00``-``12:00``)."""
+
     session: str = Field(min_length=1)
     start: str
     end: str
@@ -75,12 +77,20 @@ class SessionRow(Row):
 
 
 class RoomRow(Row):
+    """A row of ``rooms``: a room and its capabilities (equipment), ``;``-separated."""
+
     room: str = Field(min_length=1)
     name: str | None = None
     capabilities: str | None = None
 
 
 class ActivityTypeRow(Row):
+    """A row of ``activity_types``: priority, room capability and sessions needed a week.
+
+    ``patients_per_session`` turns a production plan's patients into sessions (``--from-plan``);
+    ``same_day_per_week`` sessions are spread over the days by ``inflow_profile``.
+    """
+
     activity_type: str = Field(min_length=1)
     name: str | None = None
     priority: int = Field(default=1, ge=1)
@@ -99,12 +109,16 @@ class ActivityTypeRow(Row):
 
 
 class ActivityStaffRow(Row):
+    """A row of ``activity_staff``: people of one competence one session of a type needs."""
+
     activity_type: str = Field(min_length=1)
     competence: str = Field(min_length=1)
     staff: int = Field(ge=1, le=MAX_MATRIX_COUNT)
 
 
 class StaffRow(Row):
+    """A row of ``staff``: one person, or a category of ``count`` people, and what they do."""
+
     staff: str = Field(min_length=1)
     name: str | None = None
     competence: str = Field(min_length=1)
@@ -113,6 +127,12 @@ class StaffRow(Row):
 
 
 class AvailabilityRow(Row):
+    """A row of ``staff_availability``: how many of a staff row are there in a session.
+
+    A blank ``weekday`` or ``session`` means every one; ``week_type`` limits the row to one week
+    type.
+    """
+
     staff: str = Field(min_length=1)
     weekday: int | None = Field(default=None, ge=0, le=6)
     session: str | None = None
@@ -121,6 +141,8 @@ class AvailabilityRow(Row):
 
 
 class ClosedRow(Row):
+    """A row of ``room_closed``: a room closed on a weekday and session (blank: all)."""
+
     room: str = Field(min_length=1)
     weekday: int | None = Field(default=None, ge=0, le=6)
     session: str | None = None
@@ -128,17 +150,23 @@ class ClosedRow(Row):
 
 
 class SameDayRow(Row):
+    """A row of ``same_day``: sessions of a type needed on one weekday (patients seen that day)."""
+
     activity_type: str = Field(min_length=1)
     weekday: int = Field(ge=0, le=6)
     sessions: int = Field(ge=0, le=MAX_MATRIX_COUNT)
 
 
 class ProfileRow(Row):
+    """A row of ``inflow_profile``: the share of the week's inflow arriving on one weekday."""
+
     weekday: int = Field(ge=0, le=6)
     share: float = Field(ge=0)
 
 
 class DayRuleRow(Row):
+    """A row of ``day_rules``: at least / at most so many sessions of a type a day (blank: all)."""
+
     activity_type: str = Field(min_length=1)
     weekday: int | None = Field(default=None, ge=0, le=6)
     min_sessions: int | None = Field(default=None, ge=0, le=MAX_MATRIX_COUNT)
@@ -146,6 +174,8 @@ class DayRuleRow(Row):
 
 
 class PinnedRow(Row):
+    """A row of ``pinned``: an activity type fixed in a room, weekday and session."""
+
     room: str = Field(min_length=1)
     weekday: int = Field(ge=0, le=6)
     session: str = Field(min_length=1)
@@ -153,6 +183,8 @@ class PinnedRow(Row):
 
 
 class MappingRow(Row):
+    """A row of ``plan_mapping``: the activity type a planning object is produced in."""
+
     planning_object: str = Field(min_length=1)
     activity_type: str = Field(min_length=1)
 
@@ -181,22 +213,29 @@ class MatrixParameters(Row):
 
 
 class Session(Frozen):
+    """A part of the day, ``start`` and ``end`` as ``HH:MM``."""
+
     id: str
     start: str
     end: str
 
     @property
     def hours(self) -> float:
+        """Length of the session in hours (``08:00``-``12:00``: 4.0)."""
         return (clock_minutes(self.end) - clock_minutes(self.start)) / MINUTES_PER_HOUR
 
 
 class Room(Frozen):
+    """A room and the capabilities (equipment) it has."""
+
     id: str
     name: str
     capabilities: tuple[str, ...]
 
 
 class ActivityType(Frozen):
+    """An activity type as the model uses it, with the people each session needs per competence."""
+
     id: str
     name: str
     priority: int
@@ -208,6 +247,8 @@ class ActivityType(Frozen):
 
 
 class Staff(Frozen):
+    """A staff row: one person, or ``count`` interchangeable people of one competence."""
+
     id: str
     name: str
     competence: str
@@ -216,6 +257,8 @@ class Staff(Frozen):
 
 
 class DayRule(Frozen):
+    """At least ``min_sessions``, at most ``max_sessions`` (None: any) of a type on a weekday."""
+
     activity_type: str
     weekday: int
     min_sessions: int
@@ -223,6 +266,8 @@ class DayRule(Frozen):
 
 
 class Pin(Frozen):
+    """An activity type fixed in one cell (room, weekday, session) of the matrix."""
+
     room: str
     weekday: int
     session: str
@@ -280,8 +325,13 @@ class MatrixData(Frozen):
     # ---------------------------------------------------------------- validation
     @model_validator(mode="after")
     def _consistent(self) -> MatrixData:
-        """Cross-references between the tables, the same rules the file readers check, so
-        data built in code (``model_copy``/``with_need``, tests) is held to them too."""
+        """Check the tables across each other, as the file readers do.
+
+        So data built in code (``model_copy``/``with_need``, tests) is held to the same rules.
+
+                Cross-references between the tables, the same rules the file readers check, so
+                data built in code (``model_copy``/``with_need``, tests) is held to them too.
+        """
         _check_days_field(self.days)
         sids = _unique_ids("session", (s.id for s in self.sessions))
         rids = _unique_ids("room", (r.id for r in self.rooms))
@@ -340,21 +390,27 @@ class MatrixData(Frozen):
 
     # ---------------------------------------------------------------- lookups
     def activity(self, tid: str) -> ActivityType:
+        """Look up the activity type with id ``tid``."""
         return next(t for t in self.activity_types if t.id == tid)
 
     def room(self, rid: str) -> Room:
+        """Look up the room with id ``rid``."""
         return next(r for r in self.rooms if r.id == rid)
 
     def capable(self, room: Room, t: ActivityType) -> bool:
+        """Tell whether ``room`` has the capability ``t`` needs (none needed: every room fits)."""
         return t.capability is None or t.capability in room.capabilities
 
     def is_open(self, room: str, day: int, session: str) -> bool:
+        """Tell whether ``room`` is open on weekday ``day`` in ``session`` in this week type."""
         return (room, day, session) not in self.closed
 
     def available(self, staff: Staff, day: int, session: str) -> int:
+        """Count the people of ``staff`` there on ``day`` in ``session`` (default: ``count``)."""
         return self.availability.get((staff.id, day, session), staff.count)
 
     def can_do(self, staff: Staff, t: ActivityType) -> bool:
+        """Tell whether ``staff`` may work ``t``: ``t`` needs its competence and it lists ``t``."""
         return t.staff_per_session.get(staff.competence, 0) > 0 and t.id in staff.activities
 
     def day_min(self, tid: str, day: int) -> tuple[int, int]:
@@ -366,6 +422,7 @@ class MatrixData(Frozen):
         return self.same_day.get((tid, day), 0), rule
 
     def day_max(self, tid: str, day: int) -> int | None:
+        """Give the lowest ``max_sessions`` of ``tid``'s day rules on ``day`` (None: no cap)."""
         caps = [
             r.max_sessions
             for r in self.day_rules
@@ -375,6 +432,7 @@ class MatrixData(Frozen):
 
     @property
     def competences(self) -> tuple[str, ...]:
+        """Competences any activity type needs or any staff row has, sorted."""
         comps = {c for t in self.activity_types for c in t.staff_per_session}
         comps |= {s.competence for s in self.staff}
         return tuple(sorted(comps))
@@ -389,14 +447,16 @@ class MatrixData(Frozen):
         return max(self.weekly_need(tid), pins)
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
-        """A copy; with ``update`` re-validated like data read from files (pydantic's own
-        ``model_copy(update=…)`` skips every check)."""
+        """Copy the data; with ``update``, check the copy as a reader would.
+
+        pydantic's own ``model_copy(update=…)`` skips every check.
+        """
         if not update:
             return super().model_copy(deep=deep)
         return self.model_validate(self.model_dump() | dict(update))
 
     def replace(self, **fields: Any) -> MatrixData:
-        """A copy with ``fields`` replaced, re-validated (``model_copy(update=…)`` is not)."""
+        """Copy with ``fields`` replaced and check the copy (``model_copy(update=…)`` does too)."""
         return MatrixData.model_validate(self.model_dump() | fields)
 
     def with_need(
@@ -406,7 +466,7 @@ class MatrixData(Frozen):
         source: Mapping[str, str],
         plan_asks: Mapping[str, PlanAsk] | None = None,
     ) -> MatrixData:
-        """The same clinic for another week type (re-validated, not a shallow copy)."""
+        """Make the same clinic for another week type, checked anew (not a shallow copy)."""
         payload = self.model_dump()
         closed, availability = resolve_week_type(
             week_type, self.closed_rules, self.availability_rules
@@ -429,7 +489,7 @@ def _check_days_field(days: tuple[int, ...]) -> None:
 
 
 def _unique_ids(what: str, ids: Iterable[str]) -> set[str]:
-    """The ids as a set; at least one, none twice."""
+    """Collect the ids as a set, refusing none at all and any id twice."""
     seen: set[str] = set()
     for i in ids:
         if i in seen:
@@ -451,8 +511,10 @@ def resolve_week_type(
     closed_rules: tuple[tuple[str | None, str, int, str], ...],
     availability_rules: tuple[tuple[str | None, str, int, str, int], ...],
 ) -> tuple[frozenset[tuple[str, int, str]], dict[tuple[str, int, str], int]]:
-    """Closed cells and availability of one week type (rows without a week type always apply;
-    for availability, later rows win)."""
+    """Resolve the closed cells and the availability of one week type.
+
+    Rows without a week type always apply; for availability, later rows win.
+    """
     closed = frozenset((r, d, k) for wt, r, d, k in closed_rules if wt in (None, week_type))
     availability = {
         (s, d, k): n for wt, s, d, k, n in availability_rules if wt in (None, week_type)

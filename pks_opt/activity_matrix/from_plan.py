@@ -49,6 +49,8 @@ RESULT_FILE = "result.json"
 
 
 class PlanRow(Row):
+    """A row of a plan's ``production.csv``: activities of a planning object in a week."""
+
     planning_object: str = Field(min_length=1)
     week: int = Field(ge=1)
     week_type: str = Field(default=NORMAL_WEEK, min_length=1)
@@ -66,13 +68,15 @@ class TraceRow(Row):
 
 
 class HoursRow(Row):
+    """A row of a production plan's ``activity_hours``: hours one activity takes of a resource."""
+
     planning_object: str = Field(min_length=1)
     resource: str = Field(min_length=1)
     hours_per_activity: float = Field(gt=0)
 
 
 def _only(table: Table, model: type[Row]) -> Table:
-    """The table restricted to the model's columns (the plan has many more; they are fine)."""
+    """Keep only the model's columns of the table (the plan has many more; they are fine)."""
     cols = tuple(c for c in table.columns if c in model.model_fields)
     rows = tuple({c: r.get(c) for c in cols} for r in table.rows)
     return Table(table.name, table.where, cols, rows)
@@ -153,7 +157,7 @@ class _PlanDemand:
 def _peak_matrix(
     base: MatrixData, demand: _PlanDemand, planned_types: list[str], wt: str, weeks: list[int]
 ) -> MatrixData:
-    """The matrix of one week type: each activity type's sessions of its peak week."""
+    """Build the matrix of one week type from each activity type's sessions in its peak week."""
     need = dict(base.need)
     source = dict(base.need_source)
     asks: dict[str, PlanAsk] = {}
@@ -222,12 +226,12 @@ def _patients_by_week(
 
 
 def plan_trace_id(unit: str, planning_object: str, week: int) -> str:
-    """The plan level's trace id of one planning object × week (the convention both share)."""
+    """Name a planning object × week as the plan level's trace does (the convention both share)."""
     return f"plan:{unit}:{planning_object}:w{week}"
 
 
 def _plan_unit(plan_dir: Path, default: str) -> str:
-    """The plan's unit: ``unit`` in its result.json, else its ``instance``, else ``default``."""
+    """Find the plan's unit: ``unit`` in its result.json, else ``instance``, else ``default``."""
     f = plan_dir / RESULT_FILE
     if not f.exists():
         return default
@@ -322,9 +326,12 @@ def _patients_per_session(
 
 
 def plan_holiday_weeks(plan_dir: Path, *, week: int | None = None) -> pd.DataFrame:
-    """The plan's weeks with Swedish holidays (``week, week_type, holiday``; the plan's
-    ``parameters.start_date`` gives them, see ``production_plan/holidays.py``): the matrix of
-    their week type is the template, and their holiday weekdays hold no planned sessions."""
+    """List the plan's weeks with Swedish holidays (``week, week_type, holiday``).
+
+    The plan's ``parameters.start_date`` gives them (see ``production_plan/holidays.py``): the
+    matrix of their week type is the template, and their holiday weekdays hold no planned
+    sessions.
+    """
     rows = parse_rows(
         _only(_read_csv("production_plan", Path(plan_dir) / PLAN_FILE), PlanRow), PlanRow
     )

@@ -54,14 +54,19 @@ DETERMINISTIC_HEADROOM = 1000.0
 
 
 class WallClockCpSatAdapter(CpSatAdapter):
-    """CP-SAT stages timed on the wall clock: a stage gets ``budget`` wall seconds and the
-    stages share the wall seconds left (a stage stopped by the clock may differ between
-    runs; :class:`CpSatAdapter` counts deterministic seconds instead)."""
+    """CP-SAT stages timed on the wall clock.
+
+    A stage gets ``budget`` wall seconds and the stages share the wall seconds left (a stage
+    stopped by the clock may differ between runs; :class:`CpSatAdapter` counts deterministic
+    seconds instead).
+    """
 
     def used_s(self) -> float:
+        """Count wall-clock seconds since the adapter was made (not CP-SAT's deterministic time)."""
         return time.perf_counter() - self._t0
 
     def solve(self, stage: Stage, budget_s: float | None) -> Outcome:
+        """Solve ``stage`` in ``budget_s`` wall seconds (the deterministic cap set far above it)."""
         # CpSatAdapter sets max_time = wall_factor x budget and max_deterministic = budget
         return super().solve(stage, None if budget_s is None else budget_s * DETERMINISTIC_HEADROOM)
 
@@ -139,6 +144,7 @@ class MatrixModel:
     """CP-SAT model of one week type; reads like the spec's table of contents."""
 
     def __init__(self, data: MatrixData) -> None:
+        """Build the CP-SAT model of ``data``: variables, hard rules and the stage objectives."""
         from ortools.sat.python import cp_model
 
         self.cp = cp_model

@@ -235,9 +235,11 @@ def _reasons(
     *,
     weekly: bool,
 ) -> list[str]:
-    """Why ``tid`` cannot get ``need`` sessions on ``days``, in planner terms: too few rooms,
-    people or allowed sessions; else too few times they are free together; else what took
-    them."""
+    """Explain in planner terms why ``tid`` cannot get ``need`` sessions on ``days``.
+
+    Too few rooms, people or allowed sessions; else too few times they are free together; else
+    what took them.
+    """
     when = "a week" if weekly else f"on {DAY_NAMES_LONG[days[0]]}"
     reasons = _limit_reasons(data, tid, need, days, staff, when)
     if not reasons:
@@ -266,7 +268,7 @@ def _limit_reasons(
     staff: StaffCells,
     when: str,
 ) -> list[str]:
-    """The rooms, the people of a competence or the at-most rules alone fall short."""
+    """Say which of the rooms, a competence's people or the at-most rules alone fall short."""
     t = data.activity(tid)
     reasons: list[str] = []
     cells = _room_cells(data, tid, days)
@@ -313,8 +315,10 @@ def _competition_reasons(
     *,
     weekly: bool,
 ) -> list[str]:
-    """Enough of everything alone: name what took the rooms (or the people), and a clinic
-    with fewer open room sessions than needed."""
+    """Name what took the rooms (or the people) when each alone would be enough.
+
+    Also a clinic with fewer open room sessions than needed.
+    """
     t = data.activity(tid)
     taken: dict[str, int] = defaultdict(int)
     for c in _room_cells(data, tid, days):
@@ -696,8 +700,7 @@ PATIENTS_TOLERANCE = 1e-6
 
 
 def patients_per_session(data: MatrixData, tid: str) -> float | None:
-    """Patients one session of ``tid`` takes: as the plan conversion used it, else the
-    instance's."""
+    """Give the patients a session of ``tid`` takes (as the plan conversion used, else as given)."""
     ask = data.plan_asks.get(tid)
     return ask.patients_per_session if ask is not None else data.activity(tid).patients_per_session
 
@@ -852,7 +855,7 @@ KPI_SUMS = (
 
 
 def build_result(runs: list[MatrixRun], *, instance: str, workers: int, seed: int) -> Result:
-    """The envelope of every week type's matrix (tables stacked, one week_type column)."""
+    """Build the envelope of every week type's matrix (tables stacked, one week_type column)."""
     multi = len(runs) > 1
     stages = [
         type(st)(
@@ -923,7 +926,7 @@ def _combined_status(statuses: list[SolveStatus]) -> SolveStatus:
 
 
 def _no_matrix(result: Result, runs: list[MatrixRun]) -> Result:
-    """The envelope without a matrix: why, per week type, and empty hand-over files."""
+    """Build the envelope without a matrix: why, per week type, and empty hand-over files."""
     multi = len(runs) > 1
     for r in runs:
         if r.status is SolveStatus.INFEASIBLE:
@@ -944,9 +947,11 @@ def _no_matrix(result: Result, runs: list[MatrixRun]) -> Result:
 def _checked_values(
     r: MatrixRun, status: SolveStatus, result: Result, multi: bool
 ) -> tuple[dict[str, int], SolveStatus]:
-    """The stage values recomputed from the cells, and the status after the self-check
-    (:func:`pks_opt.stages.self_check`): a stage value the cells do not give is a warning,
-    and the matrix is no longer proven optimal. A broken hard rule is a bug: it raises."""
+    """Recompute the stage values from the cells and give the status after the self-check.
+
+    See :func:`pks_opt.stages.self_check`: a stage value the cells do not give is a warning,
+    and the matrix is no longer proven optimal. A broken hard rule is a bug: it raises.
+    """
     d = r.data
     values = stage_values(d, r.rooms)
     status, problems = self_check(

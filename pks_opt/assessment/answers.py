@@ -1,5 +1,7 @@
-"""The answers workbook: the fill-in template (`pks assess template`) and reading filled-in
-workbooks (`pks assess report`).
+"""The answers workbook: the fill-in template and reading filled-in workbooks.
+
+The template is written by `pks assess template`, filled-in workbooks are read by `pks assess
+report`.
 
 A workbook has one sheet per instrument (``självskattning``/``self-assessment``,
 ``checklista``/``checklist``) with the columns ``respondent, unit, date, item_id, area, text,
@@ -40,7 +42,7 @@ EXTRA_VALIDATED_ROWS = 1000
 
 
 def header(column: str, lang: Lang) -> str:
-    """The column's header in the template's language."""
+    """Translate the column's header into the template's language."""
     return COLUMNS[column][0 if lang == "en" else 1]
 
 
@@ -48,8 +50,10 @@ def header(column: str, lang: Lang) -> str:
 
 
 def write_template(path: Path, lang: Lang) -> Path:
-    """Write the fill-in workbook to ``path`` (a new ``.xlsx`` file; an existing file is never
-    replaced: it may hold answers). Raises :class:`OutputError`."""
+    """Write the fill-in workbook to ``path``, a new ``.xlsx`` file.
+
+    An existing file is never replaced: it may hold answers. Raises :class:`OutputError`.
+    """
     import openpyxl  # type: ignore[import-untyped]
     from openpyxl.styles import Font  # type: ignore[import-untyped]
 
@@ -221,6 +225,8 @@ class Answer:
 
 @dataclass(frozen=True)
 class ReadAnswers:
+    """The answers read from the workbooks, and how many rows had an item but no answer."""
+
     answers: tuple[Answer, ...]
     unanswered: int  # rows with a respondent and an item but no answer
 
@@ -234,8 +240,11 @@ def _sheet_instrument(name: str) -> Instrument | None:
 
 
 def read_answers(paths: Sequence[Path]) -> ReadAnswers:
-    """Read every answer of the workbooks ``paths``. Raises :class:`InputError` naming the
-    workbook and sheet, the row and the column of the first problem."""
+    """Read every answer of the workbooks ``paths``.
+
+    Raises :class:`InputError` naming the workbook and sheet, the row and the column of the
+    first problem.
+    """
     from pks_opt.io import read_raw
 
     answers: list[Answer] = []
@@ -319,8 +328,10 @@ def _text(value: Any) -> str:
 def _row(
     row: dict[str, Any], cols: dict[str, str], ins: Instrument, where: str, number: int, path: Path
 ) -> Answer | int | None:
-    """The answer of one row; None for an empty template row; 1 for an unanswered item of a
-    named respondent."""
+    """Read the answer of one row.
+
+    None for an empty template row; 1 for an unanswered item of a named respondent.
+    """
     item_id = _text(row.get(cols["item_id"]))
     answer = _text(row.get(cols["answer"]))
     respondent = _text(row.get(cols["respondent"])) if "respondent" in cols else ""

@@ -1,5 +1,8 @@
-"""The assessment's charts: the latest round's answers per area as stacked bars (one panel per
-instrument), and with several rounds the score per area, round beside round."""
+"""The assessment's charts: the latest round's answers per area, and the trend.
+
+The answers as stacked bars (one panel per instrument), and with several rounds the score
+per area, round beside round.
+"""
 
 from __future__ import annotations
 
@@ -32,7 +35,7 @@ def _colours(scale_bands: list[str]) -> list[str]:
 
 
 def assessment_charts(result: Result) -> dict[str, Figure]:
-    """The profile chart (latest round) and, with several rounds, the trend per instrument."""
+    """Draw the profile chart (latest round) and, with several rounds, the trend per instrument."""
     dist = result.tables["distribution"]
     latest = list(result.extra["rounds"])[-1]
     present = [

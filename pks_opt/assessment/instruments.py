@@ -1,5 +1,7 @@
-"""The two instruments of the seeds as data: the self-assessment (seed 000, eight areas of
-statements) and the checklist (seed 003 section D, 23 questions).
+"""The two instruments of the seeds as data: the self-assessment and the checklist.
+
+The self-assessment is seed 000's eight areas of statements, the checklist seed 003 section
+D's 23 questions.
 
 Both are package data (``pks_opt/assessment/data/*.yaml``), in Swedish as quoted from the seeds
 and in English. Each item has an id, its area, the two texts, the pks-opt capabilities that
@@ -37,8 +39,11 @@ BAND_TEXT: dict[str, dict[str, str]] = {
 
 
 def normalise_answer(text: str) -> str:
-    """An answer as compared: lower case, one kind of dash and apostrophe, single spaces,
-    no spaces around ``/`` and ``-``, no trailing ``*`` or full stop."""
+    """Normalise an answer for comparing.
+
+    Lower case, one kind of dash and apostrophe, single spaces, no spaces around ``/`` and
+    ``-``, no trailing ``*`` or full stop.
+    """
     t = text.strip().lower().replace("\u2019", "'").replace("\u00b4", "'")
     t = re.sub("[\u2010-\u2015]", "-", t)
     t = re.sub(r"\s+", " ", t)
@@ -58,6 +63,7 @@ class ScaleOption:
     aliases: tuple[str, ...]
 
     def text(self, lang: Lang) -> str:
+        """Give the option's wording in ``lang`` (``sv`` or ``en``)."""
         return self.sv if lang == "sv" else self.en
 
 
@@ -74,6 +80,7 @@ class Item:
     seed: str  # where the text is quoted from, e.g. "000 area 2, statement 3"
 
     def text(self, lang: Lang) -> str:
+        """Give the statement or question in ``lang`` (``sv`` or ``en``)."""
         return self.sv if lang == "sv" else self.en
 
 
@@ -90,6 +97,7 @@ class Area:
     items: tuple[Item, ...]
 
     def text(self, lang: Lang) -> str:
+        """Give the area's heading in ``lang`` (``sv`` or ``en``)."""
         return self.sv if lang == "sv" else self.en
 
     @property
@@ -117,6 +125,7 @@ class Instrument:
 
     @property
     def items(self) -> tuple[Item, ...]:
+        """Every item of the instrument, area by area in seed order."""
         return tuple(i for a in self.areas for i in a.items)
 
     @functools.cached_property
@@ -132,28 +141,35 @@ class Instrument:
         return table
 
     def item(self, item_id: str) -> Item | None:
+        """Find the item with id ``item_id`` (any case, blanks stripped), or None."""
         return self._by_id.get(item_id.strip().lower())
 
     def area(self, area_id: str) -> Area:
+        """Look up the area with id ``area_id``."""
         return next(a for a in self.areas if a.id == area_id)
 
     def answer(self, text: str) -> ScaleOption | None:
-        """The scale option ``text`` names (Swedish or English, any case), or None."""
+        """Find the scale option ``text`` names (Swedish or English, any case), or None."""
         return self._answers.get(normalise_answer(text))
 
     def option(self, key: str) -> ScaleOption:
+        """Look up the scale option with key ``key``."""
         return next(o for o in self.scale if o.key == key)
 
     @property
     def max_score(self) -> int:
+        """Highest score an answer on the scale can give (options without a score left out)."""
         return max(o.score for o in self.scale if o.score is not None)
 
     def labels(self, lang: Lang) -> list[str]:
+        """List the scale's options in ``lang``, in scale order (a sheet's drop-down)."""
         return [o.text(lang) for o in self.scale]
 
 
 @dataclass(frozen=True)
 class Capability:
+    """A capability an item asks about, and the command or document of pks-opt that supports it."""
+
     key: str
     command: str | None
     doc: str | None
@@ -167,6 +183,8 @@ class Capability:
 
 @dataclass(frozen=True)
 class Source:
+    """A section of the seed documents an instrument quotes, with its title in both languages."""
+
     key: str
     file: str
     sv: str
@@ -248,13 +266,13 @@ def instruments() -> tuple[Instrument, ...]:
 
 
 def instrument(key: str) -> Instrument:
-    """The instrument named ``key``."""
+    """Look up the instrument named ``key``."""
     return next(i for i in instruments() if i.key == key)
 
 
 @functools.cache
 def capabilities() -> dict[str, Capability]:
-    """What pks-opt offers per capability (command, documentation, texts), by key."""
+    """Load what pks-opt offers per capability (command, documentation, texts), by key."""
     data = _load("capabilities.yaml")["capabilities"]
     return {
         k: Capability(k, v.get("command"), v.get("doc"), v["sv"], v["en"]) for k, v in data.items()
@@ -263,6 +281,6 @@ def capabilities() -> dict[str, Capability]:
 
 @functools.cache
 def sources() -> dict[str, Source]:
-    """The sources the assessment cites, by key."""
+    """Load the sources the assessment cites, by key."""
     data = _load("capabilities.yaml")["sources"]
     return {k: Source(k, v["file"], v["sv"], v["en"]) for k, v in data.items()}

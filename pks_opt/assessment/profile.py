@@ -1,5 +1,7 @@
-"""From answers to a profile: the distribution of answers per area, a score, the agreement
-between respondents, the areas and items ranked by the seeds' rule, and the trend over rounds.
+"""From answers to a profile: distribution, score, agreement, ranking and trend per area.
+
+The agreement is between respondents; areas and items are ranked by the seeds' rule; the
+trend is over rounds.
 
 Scoring (docs/assessment.md): each answer has the score of its scale option — self-assessment
 "i hög grad" 2, "delvis" 1, "inte alls" 0; checklist "ja" 3, "majoritet" 2, "minoritet" 1,
@@ -47,10 +49,12 @@ from pks_opt.result import Result, SolveStatus
 
 
 def assess(paths: Sequence[str | Path], *, lang: Lang = "sv") -> Result:
-    """Read the answer workbooks ``paths`` and return the profile as a :class:`Result`
-    (kind ``assessment``): tables ``answers``, ``distribution``, ``profile``, ``priorities``,
-    ``priority_items`` and, with two or more rounds, ``trend``; charts ``profile`` (and
-    ``trend``). Raises :class:`~pks_opt.errors.InputError` on bad answers."""
+    """Read the answer workbooks ``paths`` and make the profile :class:`Result` (``assessment``).
+
+    Tables ``answers``, ``distribution``, ``profile``, ``priorities``, ``priority_items`` and,
+    with two or more rounds, ``trend``; charts ``profile`` (and ``trend``). Raises
+    :class:`~pks_opt.errors.InputError` on bad answers.
+    """
     files = [Path(p) for p in paths]
     read = read_answers(files)
     rounds = sorted({a.round for a in read.answers})
@@ -174,8 +178,11 @@ def _band(stats: dict[str, Any]) -> str:
 
 
 def _rank_key(stats: dict[str, Any], order: int) -> tuple[float, float, float, int]:
-    """The seeds' rule: develop-first share, then analyse share (both highest first), then the
-    lower score (no score first), then the seed's order."""
+    """Key an area or item by the seeds' rule.
+
+    Develop-first share, then analyse share (both highest first), then the lower score (no
+    score first), then the seed's order.
+    """
     score = stats["score_pct"]
     return (
         -stats["develop_share"],
@@ -367,8 +374,10 @@ def _priority_items(answers: Sequence[Answer], lang: Lang) -> pd.DataFrame:
 
 
 def _trend(profile: pd.DataFrame, rounds: list[str], lang: Lang) -> pd.DataFrame:
-    """Side by side per area: score and develop-first share of each round, and the change from
-    the first round the area was answered in to the latest."""
+    """Set each round's score and develop-first share per area side by side.
+
+    With the change from the first round the area was answered in to the latest.
+    """
     rows = []
     for ins in instruments():
         for area in ins.areas:

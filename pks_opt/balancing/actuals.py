@@ -35,7 +35,7 @@ QUARTER = re.compile(r"^\d{4}-?Q[1-4]$")
 
 
 def year_periods(data: BalancingData, year: str | None) -> list[str]:
-    """The plan year's periods: those of ``year`` (``2027Q1``…), or the first four."""
+    """Pick the plan year's periods: those of ``year`` (``2027Q1``…), or the first four."""
     from pks_opt.calendar import plan_year_periods
 
     return plan_year_periods(list(data.figures.periods), year)
@@ -47,8 +47,9 @@ def apply_actuals(
     actuals: Actuals,
     year: str | None = None,
 ) -> tuple[BalancingData, list[str], pd.DataFrame]:
-    """The data with the done quarters fixed (R0) from ``original`` (a solve's values) and the
-    actuals; notes and one row per unit × object × done quarter.
+    """Fix the done quarters (R0) from ``original`` (a solve's values) and the actuals.
+
+    Gives the data so fixed, notes, and one row per unit × object × done quarter.
 
     Raises
     ------
@@ -104,8 +105,11 @@ def apply_actuals(
 
 
 def _check_actuals(data: BalancingData, actuals: Actuals, periods: list[str]) -> None:
-    """Raise :class:`InputError` unless the periods are quarters and every actuals row names a
-    unit and planning object of the instance and a week of the plan year."""
+    """Refuse actuals that do not fit the instance.
+
+    Raise :class:`InputError` unless the periods are quarters and every actuals row names a
+    unit and planning object of the instance and a week of the plan year.
+    """
     fig = data.figures
     t_prod = actuals.tables["production"]
     if not all(QUARTER.match(p) for p in periods):
@@ -153,8 +157,10 @@ def _fix_past_decisions(
     past: list[str],
     actual_keys: set[tuple[str, str]],
 ) -> dict[tuple[str, Any], float]:
-    """``fixed_before`` plus every decision of ``original`` in a done quarter, except what the
-    actuals of a unit × object decide."""
+    """Fix every decision of ``original`` in a done quarter, on top of ``fixed_before``.
+
+    Except what the actuals of a unit × object decide.
+    """
     fixed: dict[tuple[str, Any], float] = dict(fixed_before)
     for family, values in original.items():
         pos = _PERIOD_POS[family]
@@ -171,7 +177,7 @@ def _fix_past_decisions(
 
 
 def _made_by_others(original: dict[str, dict[Any, float]], u: str, o: str, p: str) -> float:
-    """What ``original`` had others produce, or bought, of ``u``'s need of ``o`` in ``p``."""
+    """Sum what ``original`` had others produce, or bought, of ``u``'s need of ``o`` in ``p``."""
     moved = sum(
         v
         for (h, v_, oo, pp), v in original.get("x", {}).items()

@@ -82,12 +82,14 @@ class BalancingModel:
 
     # ------------------------------------------------------------------ helpers
     def add_var(self, name: str, lb: float = 0.0, ub: float | None = None, cat: str = "C") -> Any:
+        """Add a variable to the problem: continuous (``C``), integer (``I``) or binary (``B``)."""
         import pulp
 
         kind = {"C": pulp.LpContinuous, "I": pulp.LpInteger, "B": pulp.LpBinary}[cat]
         return self.prob.add_variable(name, lowBound=lb, upBound=ub, cat=kind)
 
     def add_le(self, coefs: Coefs, rhs: float, name: str) -> Any:
+        """Add the row Σ coefs · var ≤ ``rhs`` named ``name`` and return it."""
         import pulp
 
         con = pulp.LpConstraint(pulp.LpAffineExpression(coefs), pulp.LpConstraintLE, name, rhs)
@@ -95,6 +97,7 @@ class BalancingModel:
         return con
 
     def add_eq(self, coefs: Coefs, rhs: float, name: str) -> Any:
+        """Add the row Σ coefs · var = ``rhs`` named ``name`` and return it."""
         import pulp
 
         con = pulp.LpConstraint(pulp.LpAffineExpression(coefs), pulp.LpConstraintEQ, name, rhs)
@@ -148,8 +151,11 @@ class _Builder:
         self.increase_variables()
 
     def production_variables(self) -> None:
-        """Production at home and elsewhere, purchases, unmet and postponed need per home
-        unit × object, in its active periods (from its first need; all if it may wait)."""
+        """Add production, purchase, unmet and postponed need variables per home unit × object.
+
+        Production at home and elsewhere, in the object's active periods (from its first need;
+        all if it may wait).
+        """
         bm, periods = self.bm, self.periods
         last = len(periods) - 1
         # (whole activities) goals, purchases, postponements and unmet need are counted
@@ -226,9 +232,11 @@ class _Builder:
                     bm.z_factor[(i, p)] = 1.0
 
     def shift_variables(self) -> None:
-        """(R14) Hours of a unit moved from period p to period p' (|p − p'| ≤ max_distance), at
-        most ``max_share`` of p's available capacity and of p's spare (R4: the unit is not left
-        short in p)."""
+        """Add the hours a unit moves between periods (R14).
+
+        From p to p' (|p − p'| ≤ max_distance), at most ``max_share`` of p's available capacity
+        and of p's spare (R4: the unit is not left short in p).
+        """
         bm, periods, avail = self.bm, self.periods, self.fig.available
         for k, ts in enumerate(self.data.time_shifts):
             for i, p in enumerate(periods):
@@ -242,7 +250,7 @@ class _Builder:
                         bm.w[(k, p, p2)] = bm.add_var(name, ub=limit)
 
     def spare(self, key: Key3) -> float:
-        """What a donor can give without being left short (R4, :meth:`BalancingData.spare`)."""
+        """Give what a donor can give without being left short (R4, :meth:`BalancingData.spare`)."""
         return self.data.spare(key)
 
     # ------------------------------------------------------------------ constraints
@@ -627,8 +635,11 @@ def capacity_after(data: BalancingData, values: dict[str, dict[Any, float]]) -> 
 
 
 def copy_model(bm: BalancingModel) -> BalancingModel:
-    """A copy of ``bm`` with its own PuLP problem and variables (values, bounds and kinds as
-    they are now), every index mapped to the copy's variables and rows by name."""
+    """Copy ``bm`` with its own PuLP problem and variables.
+
+    Values, bounds and kinds as they are now; every index mapped to the copy's variables and
+    rows by name.
+    """
     import pulp
 
     names, prob = pulp.LpProblem.fromDataclass(bm.prob.toDataclass())
@@ -667,7 +678,7 @@ def copy_model(bm: BalancingModel) -> BalancingModel:
 
 
 def read_values(bm: BalancingModel) -> dict[str, dict[Any, float]]:
-    """The plan in ``bm``'s variables: family → key → value (dust below 1e-9 read as 0)."""
+    """Read the plan from ``bm``'s variables: family → key → value (below 1e-9 read as 0)."""
 
     def vals(d: dict[Any, Any], factor: dict[Any, float] | None = None) -> dict[Any, float]:
         out: dict[Any, float] = {}

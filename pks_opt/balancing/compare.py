@@ -54,7 +54,7 @@ def comparison_table(results: Sequence[tuple[str, BalancingData, Result]]) -> pd
 
 
 def compare(results: Sequence[tuple[str, BalancingData, Result]]) -> Result:
-    """The base result with the comparison table and per-scenario KPIs added."""
+    """Add the comparison table and per-scenario KPIs to the base result."""
     _, _, base = results[0]
     table = comparison_table(results)
     base.tables[COMPARISON_TABLE] = table
@@ -72,7 +72,7 @@ def compare(results: Sequence[tuple[str, BalancingData, Result]]) -> Result:
 
 
 def comparison_lines(base: Result) -> list[str]:
-    """The comparison as aligned text lines for the terminal."""
+    """Lay the comparison out as aligned text lines for the terminal."""
     table = base.tables.get(COMPARISON_TABLE)
     if table is None:
         return []

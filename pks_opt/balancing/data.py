@@ -2,9 +2,10 @@
 
 The need level (:mod:`pks_opt.capacity_need`) turns the need-side tables into
 :class:`NeedFigures`; this module parses the balancing-side tables (budgets, capabilities,
-moves, increases, purchases, priorities, waiting lists — all optional) and checks every
-reference against the figures, so an error names the file, row and field.
-:class:`BalancingData` is what the MILP consumes.
+moves, increases, purchases, priorities, waiting lists — all optional).
+:class:`BalancingData` is what the MILP consumes; it checks every reference against the
+figures itself (:func:`check_balancing`), whether built in code or read, and an error in a
+table read from a file names the file, row and field.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import functools
 import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -29,6 +30,7 @@ from pks_opt.io import (
     bool_for_number,
     check_ref,
     check_unique,
+    in_code,
     parse_rows,
     validation_to_input_error,
 )
@@ -40,6 +42,8 @@ UsageFn = Callable[[str, str], tuple[Usage, ...]]
 
 
 class IncreaseKind(StrEnum):
+    """How a unit changes its own capacity in ``increases.csv`` (R6), or a saving."""
+
     budget_increase = "budget_increase"
     recruitment = "recruitment"
     temporary_staff = "temporary_staff"
@@ -71,6 +75,7 @@ class PurchaseTier(StrEnum):
 
     @property
     def rank(self) -> int:
+        """Place of the tier in the order of purchase, 1 (existing contract) to 4."""
         return list(PurchaseTier).index(self) + 1
 
 
@@ -276,10 +281,19 @@ class BalancingData:
     #: of a solve: x, buy, d, s, q, m, y, z)
     past_periods: frozenset[str] = frozenset()
     fixed: Mapping[tuple[str, Any], float] = field(default_factory=dict)
+    #: the tables a reader read the rows from (name → table), so an error names the file, row
+    #: and field; not kept, so a copy (``dataclasses.replace``) names rows as built in code
+    sources: InitVar[Mapping[str, Table] | None] = None
+
+    def __post_init__(self, sources: Mapping[str, Table] | None) -> None:
+        """Check the tables against the figures, built in code or read (:func:`check_balancing`)."""
+        check_balancing(self, sources or {})
 
     def rule(self, planning_object: str) -> PriorityRule:
-        """The priority rule of an object (the default: weight 1, no postponement; an acute
-        object is never postponed)."""
+        """Give the priority rule of an object.
+
+        The default: weight 1, no postponement; an acute object is never postponed.
+        """
         prio = self.figures.priority.get(planning_object, 1)
         rule = self.priorities.get(prio, DEFAULT_PRIORITY)
         if planning_object in self.figures.acute and rule.may_postpone:
@@ -288,8 +302,10 @@ class BalancingData:
 
     @functools.cached_property
     def acute_split(self) -> dict[tuple[str, str, str], tuple[float, float, float]]:
-        """(h, o, p) of an acute object → (level per day c, reserved, peak): see
-        :func:`acute_split`."""
+        """(h, o, p) of an acute object → (level per day c, reserved, peak).
+
+        See :func:`acute_split`.
+        """
         return {
             key: acute_split(n, self.figures.period_days.get(key[2], 0.0), self.acute_share)
             for key, n in self.figures.production_need.items()
@@ -298,13 +314,16 @@ class BalancingData:
 
     @property
     def acute_share(self) -> float:
+        """Share of days the acute capacity must cover (``acute_share``, seed 0.85)."""
         return self.figures.acute_share
 
     @functools.cached_property
     def need(self) -> dict[tuple[str, str, str], float]:
-        """(h, o, p) → the need the balance plans (R1): the production need, for an acute
-        object the capacity reserved to the dimensioning level (the rest is the peak plan),
-        in whole activities (nearest) when ``whole_activities``."""
+        """(h, o, p) → the need the balance plans (R1).
+
+        The production need; for an acute object the capacity reserved to the dimensioning level
+        (the rest is the peak plan); in whole activities (nearest) when ``whole_activities``.
+        """
         out: dict[tuple[str, str, str], float] = {}
         for key, n in self.figures.production_need.items():
             if key in self.acute_split:
@@ -334,7 +353,7 @@ class BalancingData:
 
 
 def forecast_backlog(data: BalancingData) -> dict[tuple[str, str, str], float]:
-    """The backlog each unit's own forecast carries into a period, per resource (R4).
+    """Work out the backlog each unit's own forecast carries into a period, per resource (R4).
 
     Per (unit, resource), period by period, the unit serves the load the need level forecasts
     on it (``capacity_need``: its own need, and for a support unit the other units' need
@@ -429,73 +448,122 @@ def read_balancing(raw: RawInstance) -> BalancingData:
 def read_balancing_tables(
     raw: RawInstance, figures: NeedFigures, usage_fn: UsageFn
 ) -> BalancingData:
-    """Parse and cross-check the balancing-side tables against ``figures``."""
-    units, resources = set(figures.units), set(figures.resources)
-    objects = set(figures.planning_objects)
-
-    def rows(name: str, model: type[Any]) -> tuple[Table | None, tuple[Any, ...]]:
-        if not raw.has(name):
-            return None, ()
-        table = raw.table(name)
-        return table, parse_rows(table, model)
-
-    t, budgets = rows("budgets", Budget)
-    if t is not None:
-        check_unique(budgets, t, "unit")
-        check_ref(budgets, t, "unit", units | {TOTAL}, "unit")
-    t, capabilities = rows("capabilities", Capability)
-    if t is not None:
-        check_unique(capabilities, t, "unit", "planning_object", what="capability")
-        check_ref(capabilities, t, "unit", units, "unit")
-        check_ref(capabilities, t, "planning_object", objects, "planning object")
-    t, moves = rows("moves", Move)
-    if t is not None:
-        check_unique(moves, t, "donor", "receiver", "resource", what="move")
-        check_ref(moves, t, "donor", units, "unit")
-        check_ref(moves, t, "receiver", units, "unit")
-        check_ref(moves, t, "resource", resources, "resource")
-    t, time_shifts = rows("time_shifts", TimeShift)
-    if t is not None:
-        check_unique(time_shifts, t, "unit", "resource", what="time shift")
-        check_ref(time_shifts, t, "unit", units, "unit")
-        check_ref(time_shifts, t, "resource", resources, "resource")
-    t, increases = rows("increases", Increase)
-    if t is not None:
-        check_unique(increases, t, "unit", "resource", "kind", what="increase")
-        check_ref(increases, t, "unit", units, "unit")
-        check_ref(increases, t, "resource", resources, "resource")
-    t, purchases = rows("purchases", Purchase)
-    if t is not None:
-        check_unique(purchases, t, "planning_object", "tier", "provider", what="purchase option")
-        check_ref(purchases, t, "planning_object", objects, "planning object")
-    t, priorities = rows("priorities", PriorityRule)
-    if t is not None:
-        check_unique(priorities, t, "priority")
-    t, waiting = rows("waiting_lists", WaitingList)
-    if t is not None:
-        check_unique(waiting, t, "unit", "planning_object", what="waiting list")
-        check_ref(waiting, t, "unit", units, "unit")
-        check_ref(waiting, t, "planning_object", objects, "planning object")
-
-    params = _parameters(raw)
-    usage = _usage(figures, capabilities, waiting, usage_fn)
+    """Parse the balancing-side tables; :class:`BalancingData` checks them against ``figures``."""
+    tables: dict[str, Table] = {}
+    rows: dict[str, tuple[Any, ...]] = {}
+    for name, (model, key) in TABLES.items():
+        if raw.has(name):
+            tables[name] = raw.table(name)
+            rows[name] = parse_rows(tables[name], model)
+            if key:  # a table kept as a mapping: its rows must not share the key
+                check_unique(rows[name], tables[name], key)
     data = BalancingData(
         name=raw.name,
         figures=figures,
-        usage=usage,
-        capabilities=capabilities,
-        moves=moves,
-        time_shifts=time_shifts,
-        increases=increases,
-        purchases=purchases,
-        priorities={p.priority: p for p in priorities},
-        budgets={b.unit: b for b in budgets},
-        waiting_lists=waiting,
-        params=params,
+        usage=figures.usage,
+        capabilities=rows.get("capabilities", ()),
+        moves=rows.get("moves", ()),
+        time_shifts=rows.get("time_shifts", ()),
+        increases=rows.get("increases", ()),
+        purchases=rows.get("purchases", ()),
+        priorities={p.priority: p for p in rows.get("priorities", ())},
+        budgets={b.unit: b for b in rows.get("budgets", ())},
+        waiting_lists=rows.get("waiting_lists", ()),
+        params=_parameters(raw),
+        sources=tables,
     )
-    if raw.has("budgets"):
-        _check_budgets(data, raw.table("budgets"))
-    return data
+    usage = _usage(figures, data.capabilities, data.waiting_lists, usage_fn)
+    return dataclasses.replace(data, usage=usage)
+
+
+#: every balancing-side table (all optional) in reading order: its row model, and for the two
+#: kept as a mapping (by unit, by priority) the key its rows must not repeat
+TABLES: dict[str, tuple[type[BalRow], str | None]] = {
+    "budgets": (Budget, "unit"),
+    "capabilities": (Capability, None),
+    "moves": (Move, None),
+    "time_shifts": (TimeShift, None),
+    "increases": (Increase, None),
+    "purchases": (Purchase, None),
+    "priorities": (PriorityRule, "priority"),
+    "waiting_lists": (WaitingList, None),
+}
+
+#: per table kept as rows: the columns unique together, what a row is called, and its
+#: references (→ u/b/r/o: unit, unit or TOTAL, resource, planning object)
+_CHECKS: dict[str, tuple[tuple[str, ...], str | None, dict[str, str]]] = {
+    "budgets": ((), None, {"unit": "b"}),
+    "capabilities": (
+        ("unit", "planning_object"),
+        "capability",
+        {"unit": "u", "planning_object": "o"},
+    ),
+    "moves": (
+        ("donor", "receiver", "resource"),
+        "move",
+        {"donor": "u", "receiver": "u", "resource": "r"},
+    ),
+    "time_shifts": (("unit", "resource"), "time shift", {"unit": "u", "resource": "r"}),
+    "increases": (("unit", "resource", "kind"), "increase", {"unit": "u", "resource": "r"}),
+    "purchases": (
+        ("planning_object", "tier", "provider"),
+        "purchase option",
+        {"planning_object": "o"},
+    ),
+    "waiting_lists": (
+        ("unit", "planning_object"),
+        "waiting list",
+        {"unit": "u", "planning_object": "o"},
+    ),
+}
+
+
+def check_balancing(data: BalancingData, sources: Mapping[str, Table]) -> None:
+    """Check the balancing tables against the need figures, in the order a reader reports them.
+
+    Per table: its key unique, every unit, resource and planning object it names known to
+    ``data.figures`` (a budget may name ``TOTAL``); the mappings filed under their rows' own
+    key; then each budget below its base cost reachable by the unit's reductions.
+
+    Raises
+    ------
+    InputError
+        The first problem, at ``sources[table]`` (file, row, field) when the rows were read,
+        else at ``BalancingData.<table> row <index>``.
+    """
+    fig = data.figures
+    known: dict[str, tuple[set[str], str]] = {
+        "u": (set(fig.units), "unit"),
+        "b": (set(fig.units) | {TOTAL}, "unit"),
+        "r": (set(fig.resources), "resource"),
+        "o": (set(fig.planning_objects), "planning object"),
+    }
+    _check_keys(data)
+
+    def where(name: str, rows: tuple[Any, ...]) -> Table:
+        return sources.get(name) or in_code("BalancingData", name, len(rows))
+
+    for name, (unique, what, refs) in _CHECKS.items():
+        rows = tuple(data.budgets.values()) if name == "budgets" else getattr(data, name)
+        if not rows:
+            continue
+        table = where(name, rows)
+        if unique:
+            check_unique(rows, table, *unique, what=what)
+        for field_, kind in refs.items():
+            check_ref(rows, table, field_, *known[kind])
+    if data.budgets:
+        _check_budgets(data, where("budgets", tuple(data.budgets.values())))
+
+
+def _check_keys(data: BalancingData) -> None:
+    """Budgets and priorities built in code are filed under their own unit and priority."""
+    for unit, b in data.budgets.items():
+        if b.unit != unit:
+            raise InputError(f"the budget of unit '{b.unit}' is filed under '{unit}'")
+    for prio, rule in data.priorities.items():
+        if rule.priority != prio:
+            raise InputError(f"the rule of priority {rule.priority} is filed under {prio}")
 
 
 def _parameters(raw: RawInstance) -> BalancingParameters:
@@ -537,8 +605,11 @@ def _usage(
 
 
 def _check_budgets(data: BalancingData, table: Table) -> None:
-    """A base cost above its budget is a savings requirement: the unit's ``reduction`` rows
-    must be able to save the gap (TOTAL: all units' reductions); else say so at once."""
+    """Refuse a budget below its base cost that the unit's reductions cannot save.
+
+    A base cost above its budget is a savings requirement: the unit's ``reduction`` rows must
+    be able to save the gap (TOTAL: all units' reductions); else say so at once.
+    """
     periods = data.figures.periods
     saving: dict[str, float] = defaultdict(float)
     for inc in data.increases:

@@ -24,8 +24,11 @@ if TYPE_CHECKING:
 def shadow_prices(
     run: SolveRun, bm: BalancingModel, backend: str, time_limit: float | None, threads: int | None
 ) -> None:
-    """Duals of R3 in the stage-1 and stage-3 LPs with the integers fixed (spec, last part),
-    solved on ``bm``, a copy of ``run.model`` (:func:`copy_model`; its rows change)."""
+    """Compute the duals of R3 in the stage-1 and stage-3 LPs with the integers fixed.
+
+    See the spec's last part; solved on ``bm``, a copy of ``run.model`` (:func:`copy_model`;
+    its rows change).
+    """
     import pulp
 
     values = run.values

@@ -38,7 +38,7 @@ WHOLE_PLAN = "plan"
 def apply_feedback(
     data: BalancingData, rows: Iterable[Feedback]
 ) -> tuple[BalancingData, list[str]]:
-    """The data with the feedback's limits, and one note per row (used or not, and why).
+    """Add the feedback's limits to the data, with one note per row (used or not, and why).
 
     Raises
     ------
@@ -94,7 +94,7 @@ def apply_feedback(
 
 
 def _not_a_limit(data: BalancingData, f: Feedback) -> str | None:
-    """The note on a row that is no limit of the balance (``None`` when it is one).
+    """Explain why a row is no limit of the balance (``None`` when it is one).
 
     Raises
     ------

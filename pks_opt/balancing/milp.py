@@ -98,6 +98,8 @@ HIGHS_OPTIONS: dict[str, Any] = {
 
 @dataclass(frozen=True)
 class StageOutcome:
+    """The solver's outcome of one named stage of the balancing solve."""
+
     name: str
     outcome: MilpOutcome
 
@@ -150,7 +152,7 @@ def solve_balancing(
     breaches: set[Key3] = set()
 
     def accept(_stage: Stage, _out: Outcome) -> bool:
-        """A plan breaking R4's backlog part at a donor without its rows ends the round."""
+        """End the round when the plan breaks R4's backlog part at a donor without its rows."""
         nonlocal breaches
         if prm.donor_backlog is DonorBacklog.plan:
             assert adapter.values is not None
@@ -205,7 +207,7 @@ def solve_balancing(
 def _duals(
     run: SolveRun, post: BalancingModel, backend: str, time_limit: float | None, threads: int | None
 ) -> None:
-    """The marginal values of capacity into ``run``, solved on ``post`` (a copy of the model)."""
+    """Add the marginal values of capacity to ``run``, solved on ``post`` (a model copy)."""
     from pks_opt.balancing.duals import shadow_prices
 
     shadow_prices(run, post, backend, time_limit, threads)
@@ -220,8 +222,10 @@ def _level(
     time_limit: float | None,
     threads: int | None,
 ) -> tuple[dict[str, dict[Any, float]], SolveStatus]:
-    """Stage 6 (levelling) on ``post``, a copy: its outcome appended to ``stages``; the plan
-    and the status after it."""
+    """Run stage 6 (levelling) on ``post``, a copy of the model.
+
+    Its outcome is appended to ``stages``; gives the plan and the status after it.
+    """
     from pks_opt.balancing.levelling import levelling
 
     out = levelling(post, values, backend, time_limit, threads, post.data.params)
@@ -234,8 +238,11 @@ def _level(
 
 
 class _BalancingStages(PulpAdapter):
-    """Balancing's stages on the driver: each solve checked against the model's rows
-    (:func:`solve_checked`), the plan read back after each stage with one."""
+    """Balancing's stages on the driver.
+
+    Each solve checked against the model's rows (:func:`solve_checked`), the plan read back
+    after each stage with one.
+    """
 
     def __init__(self, bm: BalancingModel, backend: str, threads: int | None, prm: Any) -> None:
         super().__init__(bm.prob, backend)
@@ -279,11 +286,14 @@ class _BalancingStages(PulpAdapter):
 def solve_checked(
     prob: Any, solve: Callable[[bool], MilpOutcome], *, infeasible_is_presolve: bool
 ) -> tuple[MilpOutcome, bool]:
-    """Solve (``solve(presolve)``); if the plan breaks a row of ``prob`` (CBC has called such a
-    plan optimal when its preprocessing failed), or the solver says infeasible where a plan is
-    known to exist (HiGHS's presolve misjudging the thin sliver the stage rows R11 leave when a
-    stage spends an earlier stage's tolerance), solve again without presolve. A plan that still
-    breaks rows is none: returned as ``NO_SOLUTION_IN_TIME``, with True."""
+    """Solve, and again without presolve when the plan breaks a row or is wrongly infeasible.
+
+    After ``solve(presolve)``: if the plan breaks a row of ``prob`` (CBC has called such a plan
+    optimal when its preprocessing failed), or the solver says infeasible where a plan is known
+    to exist (HiGHS's presolve misjudging the thin sliver the stage rows R11 leave when a stage
+    spends an earlier stage's tolerance), solve again without presolve. A plan that still
+    breaks rows is none: returned as ``NO_SOLUTION_IN_TIME``, with True.
+    """
     out = solve(True)
     retry = out.status.has_solution and row_violation(prob) > ROW_TOLERANCE
     if retry or (infeasible_is_presolve and out.status is SolveStatus.INFEASIBLE):
@@ -295,9 +305,11 @@ def solve_checked(
 
 
 def row_violation(prob: Any) -> float:
-    """Largest violation of a row of ``prob`` by the variables' values, relative to the row's
-    size (the largest of 1, its right-hand side and the sum of its terms' magnitudes): a check
-    that a solver's plan is one."""
+    """Measure the largest violation of a row of ``prob`` by the variables' values.
+
+    Relative to the row's size (the largest of 1, its right-hand side and the sum of its
+    terms' magnitudes): a check that a solver's plan is one.
+    """
     worst = 0.0
     for con in prob.constraints.values():
         act = con.value()  # lhs - rhs

@@ -175,7 +175,7 @@ def _label_panel(ax: Any, data: BalancingData, m: Any, u: str, r: str, sub: Any)
 
 
 def _legend_entries(axes: Any) -> tuple[list[Any], list[str]]:
-    """The first panel's legend, plus any series only some panels have (moved over time)."""
+    """Merge the first panel's legend with any series only some panels have (moved over time)."""
     handles, labels = axes[0][0].get_legend_handles_labels()
     for row in axes:
         for ax in row:
@@ -187,7 +187,7 @@ def _legend_entries(axes: Any) -> tuple[list[Any], list[str]]:
 
 
 def _shifted(result: Result) -> dict[tuple[str, str], dict[str, float]]:
-    """(unit, resource) → period → net hours moved over time into it (out: negative)."""
+    """Sum the net hours moved over time into each period per (unit, resource) (out: negative)."""
     acts = result.tables.get("actions")
     out: dict[tuple[str, str], dict[str, float]] = {}
     if acts is None or acts.empty:
@@ -201,14 +201,13 @@ def _shifted(result: Result) -> dict[tuple[str, str], dict[str, float]]:
 
 
 def _max_ratio(num: Any, den: Any) -> str:
-    """The highest num/den over the periods with den > 0, as a percentage ("–" if none)."""
+    """Find the highest num/den over the periods with den > 0, in % ("–" if none)."""
     ratios = [a / b for a, b in zip(num, den, strict=True) if b > 1e-9]
     return f"{max(ratios):.0%}" if ratios else "–"
 
 
 def summary(result: Result, lang: str = "en") -> list[str]:
-    """Headline lines for planners: actions per type and the highest utilisation (in
-    ``lang``)."""
+    """Write headline lines for planners in ``lang``: actions per type, highest utilisation."""
     from pks_opt.i18n import messages, num
 
     m = messages(lang)

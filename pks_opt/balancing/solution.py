@@ -70,8 +70,10 @@ def loads(data: BalancingData, values: Values) -> dict[Key3, float]:
 
 
 def own_production(values: Values) -> dict[Key3, float]:
-    """(unit, planning object, period) → what the unit produces: its own and others' need
-    (x at the unit) plus its waiting-list production."""
+    """Map each (unit, planning object, period) to what the unit produces.
+
+    Its own and others' need (x at the unit) plus its waiting-list production.
+    """
     out: dict[Key3, float] = defaultdict(float)
     for (_h, v, o, p), val in values.get("x", {}).items():
         out[(v, o, p)] += val
@@ -81,7 +83,7 @@ def own_production(values: Values) -> dict[Key3, float]:
 
 
 def cost_by_unit(data: BalancingData, values: Values) -> dict[str, dict[str, float]]:
-    """Unit → {move, increase, purchase, capability} cost (SEK), charged as in R8."""
+    """Charge each unit its move, increase, purchase and capability cost (SEK) as R8 does."""
     cost: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for (a, p), val in values.get("m", {}).items():
         mv = data.moves[a]
@@ -188,7 +190,7 @@ class _Violations:
         self.out: list[str] = []
 
     def next_period(self, p: str) -> str | None:
-        """The period after ``p`` (``None`` for the last)."""
+        """Give the period after ``p`` (``None`` for the last)."""
         i = self.pidx[p] + 1
         return self.periods[i] if i < len(self.periods) else None
 
@@ -343,7 +345,7 @@ def _check_waiting_lists(chk: _Violations, values: Values) -> None:
 
 
 def make_result(data: BalancingData, run: SolveRun) -> Result:
-    """The balancing :class:`Result`: stages, KPIs, tables and explanation."""
+    """Build the balancing :class:`Result`: stages, KPIs, tables and explanation."""
     solver = run.stages[0].outcome.solver if run.stages else "highs"
     stages = [
         StageReport(
@@ -421,9 +423,11 @@ def make_result(data: BalancingData, run: SolveRun) -> Result:
 
 
 def self_check(data: BalancingData, run: SolveRun, recomputed: dict[str, float]) -> list[str]:
-    """The plan checked without the solver: constraints R1–R10 (``violations``) and every
-    solved stage's objective recomputed from the plan (relative 1e-5, the one policy of
-    :func:`pks_opt.stages.self_check`). Empty when all agree."""
+    """Check the plan without the solver; empty when all agree.
+
+    Constraints R1–R10 (``violations``) and every solved stage's objective recomputed from the
+    plan (relative 1e-5, the one policy of :func:`pks_opt.stages.self_check`).
+    """
     out = [f"self-check: {v}" for v in violations(data, run.values)[:5]]
     checks = []
     for so in run.stages:
@@ -460,7 +464,7 @@ GOAL_COLUMNS = (
 
 
 def production_goals(data: BalancingData, values: Values) -> pd.DataFrame:
-    """unit, planning_object, period, goal (+ breakdown): what each unit is to produce."""
+    """Tabulate what each unit is to produce: unit, planning_object, period, goal (+ breakdown)."""
     own: dict[Key3, float] = defaultdict(float)
     others: dict[Key3, float] = defaultdict(float)
     wl: dict[Key3, float] = defaultdict(float)
@@ -502,8 +506,11 @@ def production_goals(data: BalancingData, values: Values) -> pd.DataFrame:
 
 
 def trace_table(data: BalancingData, values: Values, goals: pd.DataFrame) -> pd.DataFrame:
-    """``trace.csv``: the need (``need:U:O:P``) and the balanced goals (``goal:U:O:P``), each
-    goal's parents the need rows it produces (the unit's own, and other units' it took over)."""
+    """Build ``trace.csv``: the need (``need:U:O:P``) and the balanced goals (``goal:U:O:P``).
+
+    Each goal's parents are the need rows it produces (the unit's own, and other units' it
+    took over).
+    """
     from pks_opt.trace import TRACE_COLUMNS
 
     rows: list[dict[str, Any]] = []
@@ -584,8 +591,11 @@ def budget_table(data: BalancingData, values: Values) -> pd.DataFrame:
 def _budget_row(
     unit: str, base: float, costs: dict[str, float], budget: float | None
 ) -> dict[str, Any]:
-    """Money in SEK to the öre; an overspend under 1 SEK is the solver's tolerance on a budget
-    row that binds (R8/R9 hold), so it is shown as 0 remaining, not as a deficit."""
+    """Write one budget row, money in SEK to the öre.
+
+    An overspend under 1 SEK is the solver's tolerance on a budget row that binds (R8/R9
+    hold), so it is shown as 0 remaining, not as a deficit.
+    """
     action = sum(costs.values())
     remaining = None if budget is None else budget - base - action
     if remaining is not None and -1.0 < remaining < 0.0:
@@ -602,8 +612,10 @@ def _budget_row(
 
 
 def actions_table(data: BalancingData, values: Values) -> pd.DataFrame:
-    """Every action in ladder order: shift in time, move, increase, purchase (tier order),
-    postpone, unmet."""
+    """List every action in ladder order.
+
+    Shift in time, move, increase, purchase (tier order), postpone, unmet.
+    """
     pidx = {p: i for i, p in enumerate(data.figures.periods)}
     rows: list[dict[str, Any]] = []
     for (k, p, p2), v in values.get("w", {}).items():
@@ -837,7 +849,7 @@ def service_catalogue(data: BalancingData, values: Values) -> pd.DataFrame:
 def _consequence(
     unmet: float, postponed: float, gap: float, peak: float, level: float, wait: float | None
 ) -> str:
-    """The service catalogue's expected consequence for one unit × planning object."""
+    """Give the service catalogue's expected consequence for one unit × planning object."""
     wait_text = "" if wait is None else f" (expected wait at the end {wait:.1f} weeks)"
     consequence = "need covered in time"
     if unmet > EPS:
@@ -934,7 +946,7 @@ def expected_waits(
 def kpi_dict(
     data: BalancingData, values: Values, tables: dict[str, pd.DataFrame], terms: dict[str, float]
 ) -> dict[str, Any]:
-    """The KPIs of ``result.json``: actions, unmet, postponed, cost, utilisation."""
+    """Collect the KPIs of ``result.json``: actions, unmet, postponed, cost, utilisation."""
     actions = tables["actions"]
     util = tables["utilisation"]
     counts = {a: int((actions["action"] == a).sum()) if len(actions) else 0 for a in ACTION_ORDER}

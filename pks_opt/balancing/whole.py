@@ -50,7 +50,7 @@ def _down(v: float) -> float:
 
 
 def round_plan(data: BalancingData, values: Values) -> Rounding:
-    """The plan ``values`` in whole activities (module docstring: the rule)."""
+    """Round the plan ``values`` to whole activities (the rule: module docstring)."""
     from pks_opt.balancing.builder import capacity_after
     from pks_opt.balancing.solution import cost_by_unit, loads
 

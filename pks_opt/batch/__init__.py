@@ -1,5 +1,7 @@
-"""Batch solver runs (``pks batch``, ``docs/batch.md``): a manifest of runs and a grid of
-scenario overrides, run in processes or on a Dask cluster, resumable, with a summary.
+"""Batch solver runs (``pks batch``, ``docs/batch.md``): a manifest of runs and a grid.
+
+The grid holds scenario overrides; runs go in processes or on a Dask cluster, resumable,
+with a summary.
 
 >>> from pks_opt.batch import load_manifest, run_batch   # doctest: +SKIP
 >>> batch = load_manifest("instances/region-small/sweep.yaml")   # doctest: +SKIP

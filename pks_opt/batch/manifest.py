@@ -1,5 +1,7 @@
-"""The batch manifest (``docs/batch.md``): runs, a grid of overrides and seeds, expanded into
-:class:`RunSpec` s, each with a stable id (a hash of its inputs' content and options).
+"""The batch manifest (``docs/batch.md``): runs, a grid of overrides and seeds.
+
+Expanded into :class:`RunSpec` s, each with a stable id (a hash of its inputs' content and
+options).
 
 A manifest is validated like every input: a bad one raises :class:`InputError` naming the
 manifest file and the field (``runs.2.options.time_limt``).
@@ -42,8 +44,11 @@ class _Model(BaseModel):
 
 
 class GridParameter(_Model):
-    """One swept parameter: ``values`` put into ``changes`` at ``$value``, or named ``levels``
-    each with its own list of changes."""
+    """One swept parameter of a batch grid.
+
+    ``values`` put into ``changes`` at ``$value``, or named ``levels`` each with its own list of
+    changes.
+    """
 
     values: list[Any] | None = None
     changes: list[dict[str, Any]] | None = None
@@ -74,6 +79,12 @@ class GridParameter(_Model):
 
 
 class RunEntry(_Model):
+    """One entry of a manifest's ``runs`` (or its ``defaults``), as written.
+
+    A command on an instance with options, scenarios, a parameter grid and seeds; the entry
+    expands to one run per scenario × grid cell × seed.
+    """
+
     name: str | None = None
     command: Command | None = None
     instance: str | None = None
@@ -85,6 +96,8 @@ class RunEntry(_Model):
 
 
 class ManifestModel(_Model):
+    """A batch manifest as written: defaults, the runs, a grid and seeds for all, report options."""
+
     name: str | None = None
     description: str | None = None
     defaults: RunEntry = RunEntry()
@@ -126,6 +139,8 @@ class RunSpec:
 
 @dataclass(frozen=True)
 class Batch:
+    """A validated, expanded batch: every run, the grid's parameter names, the report options."""
+
     path: Path
     name: str
     runs: tuple[RunSpec, ...]
@@ -247,7 +262,7 @@ def _expand(
 def _seeds(
     path: Path, m: ManifestModel, entry: RunEntry, at: str, command: str, options: Mapping[str, Any]
 ) -> list[int] | None:
-    """The entry's seeds (entry, defaults, then the manifest's); only matrix and roster."""
+    """Pick the entry's seeds (entry, defaults, then the manifest's); only matrix and roster."""
     d = m.defaults
     seeds = (
         entry.seeds if entry.seeds is not None else (d.seeds if d.seeds is not None else m.seeds)
@@ -266,7 +281,7 @@ def _seeds(
 
 
 def _scenarios(path: Path, files: list[str], at: str) -> list[ScenarioSpec]:
-    """The entry's scenario files, loaded and checked (relative to the manifest)."""
+    """Load and check the entry's scenario files (relative to the manifest)."""
     from pks_opt.scenario import load_scenario
 
     scenarios = []
@@ -369,8 +384,10 @@ def _resolve_option(base: Path, key: str, value: Any) -> Any:
 
 
 def _substitute(obj: Any, value: Any) -> Any:
-    """``obj`` with every ``$value`` replaced (the whole string: the value as it is, a number
-    stays a number; inside a string: as text)."""
+    """Replace every ``$value`` in ``obj``.
+
+    The whole string: the value as it is (a number stays a number); inside a string: as text.
+    """
     if isinstance(obj, dict):
         return {k: _substitute(v, value) for k, v in obj.items()}
     if isinstance(obj, list):
@@ -421,8 +438,9 @@ class _Hasher:
 
 
 def instance_files(path: Path) -> list[tuple[str, bytes]]:
-    """The files an instance is read from (manifest and tables of a folder; the file itself
-    for a workbook or a benchmark file) as (path relative to the instance, bytes), sorted.
+    """List the files an instance is read from as (path relative to the instance, bytes), sorted.
+
+    The manifest and tables of a folder; the file itself for a workbook or a benchmark file.
 
     Raises
     ------

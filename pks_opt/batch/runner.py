@@ -1,5 +1,7 @@
-"""Running a batch: each run writes ``D/runs/<id>/`` (all or nothing), complete runs are
-skipped, failures are recorded and the rest go on; locally in processes or on a Dask cluster.
+"""Running a batch: each run writes ``D/runs/<id>/`` (all or nothing), locally or on Dask.
+
+Complete runs are skipped, failures are recorded and the rest go on; locally in processes
+or on a Dask cluster.
 
 :func:`execute` is the one function a worker calls (a process of the local pool, or a Dask
 worker, which must have pks-opt installed). It never raises: a failure comes back as a record
@@ -55,6 +57,7 @@ class RunRecord:
 
     @property
     def ok(self) -> bool:
+        """True when the run solved (``OPTIMAL`` or ``FEASIBLE``)."""
         return self.status in OK_STATUSES
 
 
@@ -65,16 +68,18 @@ _SHIPPED: dict[str, Path] = {}  # per worker process: instance hash → unpacked
 
 
 def init_worker() -> None:
-    """A local worker process: Ctrl-C is the batch's to handle, one thread per solver."""
+    """Set up a local worker process: Ctrl-C is the batch's to handle, one thread per solver."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, "1")
 
 
 def execute(spec: RunSpec, runs_dir: str | None) -> RunRecord:
-    """Run ``spec`` and write its result to ``runs_dir/<id>`` (``Result.write``: the folder
-    appears whole or not at all), or with ``runs_dir`` None pack it into the record (a worker
-    on another machine). Never raises."""
+    """Run ``spec`` and write its result; never raise.
+
+    The result goes to ``runs_dir/<id>`` (``Result.write``: the folder appears whole or not at
+    all), or with ``runs_dir`` None it is packed into the record (a worker on another machine).
+    """
     t0 = time.perf_counter()
     rec = RunRecord(spec.id, spec.name, ERROR)
     try:
@@ -127,7 +132,7 @@ def _solve(spec: RunSpec) -> Any:
 
 
 def _instance(spec: RunSpec) -> Any:
-    """The instance read once per worker process (keyed by its content hash)."""
+    """Read the instance once per worker process (keyed by its content hash)."""
     from pks_opt import api
 
     key = spec.instance_hash
@@ -162,7 +167,7 @@ def _pack(folder: Path) -> bytes:
 
 
 def unpack(packed: bytes, out: Path) -> None:
-    """A packed run folder written to ``out`` whole: unpacked beside it, then renamed."""
+    """Write a packed run folder to ``out`` whole: unpacked beside it, then renamed."""
     from pks_opt.report.output import replace_folder
 
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
@@ -178,8 +183,11 @@ def unpack(packed: bytes, out: Path) -> None:
 
 
 def complete_record(folder: Path, spec: RunSpec) -> RunRecord | None:
-    """The record of a complete run folder for ``spec`` (its result.json, every table and
-    chart it lists, its parts), or None (missing, incomplete or another run's)."""
+    """Rebuild the record of a complete run folder for ``spec``.
+
+    From its result.json, every table and chart it lists, and its parts; None when the folder
+    is missing, incomplete or another run's.
+    """
     meta = folder / RESULT_FILE
     try:
         env = json.loads(meta.read_text(encoding="utf-8"))

@@ -1,5 +1,7 @@
-"""A batch's collected results: ``summary.csv`` (+ ``summary.parquet``), a comparison chart
-and the report (best and worst runs, the parameters that matter most)."""
+"""A batch's collected results: ``summary.csv`` (+ ``summary.parquet``), a chart, a report.
+
+The report names the best and worst runs and the parameters that matter most.
+"""
 
 from __future__ import annotations
 
@@ -51,8 +53,11 @@ def flatten(kpis: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 def summary_frame(batch: Batch, records: Sequence[RunRecord]) -> pd.DataFrame:
-    """One row per run: id, name, the overrides as columns, status, objective, runtime and
-    the KPIs (a KPI named like a parameter gets a ``kpi.`` prefix)."""
+    """Tabulate one row per run.
+
+    Id, name, the overrides as columns, status, objective, runtime and the KPIs (a KPI named
+    like a parameter gets a ``kpi.`` prefix).
+    """
     specs = {s.id: s for s in batch.runs}
     rows = []
     for r in records:
@@ -85,9 +90,11 @@ def _num(x: Any) -> float:
 def write_summary(
     out: Path, batch: Batch, frame: pd.DataFrame, *, meta: Mapping[str, Any]
 ) -> dict[str, Any]:
-    """``summary.csv``, ``summary.parquet`` (when pyarrow is installed), ``batch.json`` and
-    the comparison chart in ``out`` (each written to a temporary file, then renamed).
-    Returns what was written (file names, or why not)."""
+    """Write the batch summary files in ``out`` and return what was written (or why not).
+
+    ``summary.csv``, ``summary.parquet`` (when pyarrow is installed), ``batch.json`` and the
+    comparison chart, each written to a temporary file, then renamed.
+    """
     written: dict[str, Any] = {}
     _atomic(out / SUMMARY_CSV, lambda p: frame.to_csv(p, index=False))
     written["csv"] = SUMMARY_CSV
@@ -138,7 +145,7 @@ def _atomic(path: Path, write: Any) -> None:
 
 
 def chosen_kpi(frame: pd.DataFrame, asked: Any = None) -> str | None:
-    """The KPI to compare runs by: the one asked for, else the first default KPI with numbers."""
+    """Pick the KPI to compare runs by: the one asked for, else the first default one with data."""
     if asked is not None and str(asked) in frame.columns:
         return str(asked)
     for k in DEFAULT_KPIS:
@@ -150,8 +157,10 @@ def chosen_kpi(frame: pd.DataFrame, asked: Any = None) -> str | None:
 def chart_parameters(
     frame: pd.DataFrame, params: Sequence[str], report: Mapping[str, Any]
 ) -> list[str]:
-    """The parameters the chart is drawn against: ``report.x``/``report.y`` or the first two
-    swept parameters with more than one level."""
+    """Pick the parameters the chart is drawn against.
+
+    ``report.x``/``report.y``, or the first two swept parameters with more than one level.
+    """
     chosen = [str(report[k]) for k in ("x", "y", "panels") if report.get(k)]
     if chosen:
         return [c for c in chosen if c in frame.columns]
@@ -159,8 +168,10 @@ def chart_parameters(
 
 
 def comparison_chart(frame: pd.DataFrame, kpi: str, axes: Sequence[str], *, title: str) -> Any:
-    """The KPI (mean over the other parameters) against the first swept parameter, one line
-    per level of the second, one panel per level of the third."""
+    """Plot the KPI (mean over the other parameters) against the first swept parameter.
+
+    One line per level of the second, one panel per level of the third.
+    """
     ok = frame[frame["ok"]].copy()
     ok[kpi] = pd.to_numeric(ok[kpi], errors="coerce")
     if not axes:
@@ -218,7 +229,7 @@ def _fmt(v: Any) -> str:
 
 
 def read_summary(out: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """A batch folder's summary and meta (``batch.json``).
+    """Read a batch folder's summary and meta (``batch.json``).
 
     Raises
     ------
@@ -246,9 +257,11 @@ def report_lines(
     top: int = 5,
     maximize: bool = False,
 ) -> list[str]:
-    """Counts by status, the best and worst runs by the KPI, and each parameter's effect: the
-    KPI's mean per level, the spread of those means and the share of the KPI's variance the
-    parameter explains (between-level variance / total), largest first."""
+    """Report the runs: counts by status, the best and worst, each parameter's effect.
+
+    The effect: the KPI's mean per level, the spread of those means and the share of the KPI's
+    variance the parameter explains (between-level variance / total), largest first.
+    """
     lines = []
     n = len(frame)
     counts = frame["status"].value_counts().to_dict()

@@ -1,5 +1,6 @@
-"""Need level: care need → production need → capacity need; beds and staffing; acute
-dimensioning; available capacity; gaps (``pks need``).
+"""Need level (``pks need``): care need → production need → capacity need, and gaps.
+
+Also beds and staffing, acute dimensioning and available capacity.
 
 Public API
 ----------

@@ -42,8 +42,10 @@ EPS = 1e-9
 
 
 def round_by(x: float, rule: Rounding) -> float:
-    """Round ``x`` by ``rule``: ``nearest`` (halves up), ``up``, ``down``, ``none``, or a
-    tolerance t (a number): up, unless ``x`` is at most t above a whole number (then down).
+    """Round ``x`` by ``rule``: ``nearest``, ``up``, ``down``, ``none`` or a tolerance.
+
+    ``nearest`` rounds halves up; a tolerance t (a number) rounds up, unless ``x`` is at most t
+    above a whole number (then down).
 
     A tolerance of 1e-9 keeps 24.000000001 from rounding up to 25.
     """
@@ -60,7 +62,7 @@ def round_by(x: float, rule: Rounding) -> float:
 
 
 def usage_for(data: NeedData, unit: str, planning_object: str) -> tuple[Usage, ...]:
-    """What one activity of ``planning_object`` produced at ``unit`` consumes.
+    """Work out what one activity of ``planning_object`` produced at ``unit`` consumes.
 
     Activity-hours rows that name ``unit`` replace the object's default rows (blank unit)
     wholesale; a row's ``support_unit`` (blank = the producing unit) is where the resource is
@@ -81,7 +83,7 @@ def usage_for(data: NeedData, unit: str, planning_object: str) -> tuple[Usage, .
 
 
 def inpatient_row(data: NeedData, unit: str, planning_object: str) -> InpatientRow | None:
-    """The unit's own inpatient row for the object, else the default (blank-unit) row."""
+    """Pick the unit's own inpatient row for the object, else the default (blank-unit) row."""
     index = data.inpatient_index
     return index.get((unit, planning_object)) or index.get((None, planning_object))
 
@@ -108,6 +110,13 @@ class DemandLine:
 
 @dataclass(frozen=True)
 class BedLine:
+    """The bed need of one unit in one period.
+
+    ``admissions`` and the ``bed_days`` they need in a period of ``days`` days; ``beds_exact``
+    at the occupancy target, ``beds_planned`` rounded by ``bed_rounding``; ``staffed_beds``
+    from ``beds`` (None: not given).
+    """
+
     unit: str
     period: str
     admissions: float
@@ -120,9 +129,12 @@ class BedLine:
 
 @dataclass(frozen=True)
 class StaffLine:
-    """Staff needed per role: from planned beds × staffing key (``basis`` "beds"), or from the
-    capacity need of a staff resource ÷ the hours one FTE of the function gives (``basis``
-    "hours"). ``available_fte`` is the FTE of the unit's staff function of that name."""
+    """Staff needed per role of a unit in a period.
+
+    From planned beds × staffing key (``basis`` "beds"), or from the capacity need of a staff
+    resource ÷ the hours one FTE of the function gives (``basis`` "hours"). ``available_fte``
+    is the FTE of the unit's staff function of that name.
+    """
 
     unit: str
     period: str
@@ -149,6 +161,12 @@ class StaffLine:
 
 @dataclass(frozen=True)
 class AcuteLine:
+    """Acute capacity of one unit and block from its historical arrivals.
+
+    ``capacity`` arrivals a day cover ``days_covered`` of ``days`` (``share_covered``), at
+    least ``share_target`` (``acute_share``).
+    """
+
     unit: str
     block: str
     days: int
@@ -162,6 +180,8 @@ class AcuteLine:
 
 @dataclass(frozen=True)
 class AvailableLine:
+    """Capacity one source (staff, room, beds, improvement) gives a unit's resource in a period."""
+
     unit: str
     resource: str
     period: str
@@ -186,6 +206,7 @@ class NeedBreakdown:
 
     @property
     def available(self) -> dict[tuple[str, str, str], float]:
+        """Available capacity per (unit, resource, period), summed over its sources."""
         out: dict[tuple[str, str, str], float] = defaultdict(float)
         for a in self.available_lines:
             out[(a.unit, a.resource, a.period)] += a.amount
@@ -193,6 +214,7 @@ class NeedBreakdown:
 
     @property
     def production_need(self) -> dict[tuple[str, str, str], float]:
+        """Production need per (unit, planning object, period), of the units that produce."""
         return {
             (d.unit, d.planning_object, d.period): d.production_need
             for d in self.demand
@@ -218,7 +240,7 @@ def unsupplied_warnings(
     capacity_need: Mapping[tuple[str, str, str], float],
     available: Mapping[tuple[str, str, str], float],
 ) -> list[str]:
-    """A resource needed somewhere but supplied nowhere (e.g. the staff table is missing)."""
+    """Warn of a resource needed somewhere but supplied nowhere (e.g. no staff table)."""
     needed: dict[str, float] = defaultdict(float)
     supplied: dict[str, float] = defaultdict(float)
     for (_u, r, _p), v in capacity_need.items():
@@ -323,8 +345,10 @@ def _demand(data: NeedData, out: NeedBreakdown) -> None:
 
 
 def _demand_row(data: NeedData, row: DemandRow, message: str) -> str:
-    """``message`` located at the demand row's ``mission_change`` (file, row and field, or the
-    scenario change that set it)."""
+    """Locate ``message`` at the demand row's ``mission_change``.
+
+    The file, row and field, or the scenario change that set it.
+    """
     for r, where in zip(data.demand, data.demand_where, strict=False):
         if r is row:
             return where.replace(MESSAGE, message)
@@ -525,7 +549,7 @@ def _staff_from_hours(data: NeedData, out: NeedBreakdown) -> None:
 
 
 def coverage_quantile(values: Iterable[float], share: float) -> float:
-    """The smallest observed value c with at least ``share`` of the values ≤ c.
+    """Find the smallest observed value c with at least ``share`` of the values ≤ c.
 
     Sorted x₁ ≤ … ≤ xₙ: c = x_k with k = ⌈share · n⌉ (share 0.85 of 20 days → the 17th).
     """
@@ -562,7 +586,7 @@ def acute_dimensioning(data: NeedData, share: float) -> list[AcuteLine]:
 
 
 def compute_figures(data: NeedData) -> NeedFigures:
-    """The numbers the balancing level needs (:class:`~pks_opt.capacity_need.figures.NeedFigures`).
+    """Compute what the balancing level needs (:class:`~pks_opt.capacity_need.figures.NeedFigures`).
 
     ``units`` are the producing units (organisational levels that only distribute a mission
     are left out); ``usage`` is filled for each (home unit, planning object) with demand — call

@@ -3,8 +3,9 @@
 :func:`read_need` turns a :class:`~pks_opt.io.RawInstance` (folder or workbook, ``kind:
 strategic``) into :class:`NeedData`. Every table is checked per field (ranges, NaN, missing
 columns) by :func:`~pks_opt.io.parse_rows`, then across tables (ids unique, references known)
-with the row that is wrong. The format is documented in ``docs/strategic-format.md``
-("Need-side tables").
+by :class:`NeedData` itself (:func:`check_need`), so data built in code is checked too; for
+tables read from files the message names the file, the row and the field. The format is
+documented in ``docs/strategic-format.md`` ("Need-side tables").
 
 Tables (required: ``units``, ``resources``, ``periods``, ``planning_objects``, ``demand``;
 the others are optional): ``activity_hours``, ``inpatient``, ``staffing_keys``,
@@ -19,12 +20,23 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import cached_property
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Any, Literal, Self, TypeVar
 
-from pydantic import ConfigDict, Field, PlainValidator
+from pydantic import ConfigDict, Field, PlainValidator, ValidationInfo, model_validator
 
 from pks_opt.errors import InputError
-from pks_opt.io import Frozen, RawInstance, Row, Table, check_ref, check_unique, parse_rows
+from pks_opt.io import (
+    Frozen,
+    RawInstance,
+    Row,
+    Table,
+    check_ref,
+    check_unique,
+    in_code,
+    parse_rows,
+    sources_of,
+    validated,
+)
 from pks_opt.io import parse_parameters as _parse_parameters
 from pks_opt.limits import MAX_DEMOGRAPHIC_GROWTH
 
@@ -32,9 +44,11 @@ ROUNDING_RULES = ("nearest", "up", "down", "none")
 
 
 def _rounding(v: object) -> str | float:
-    """``nearest`` (halves up), ``up``, ``down``, ``none``, or a tolerance t in [0, 1): up,
-    except that a value at most t above a whole number is rounded down to it (t = 0.25:
-    20.19 → 20, 20.3 → 21)."""
+    """Validate a rounding rule: ``nearest``, ``up``, ``down``, ``none`` or a tolerance.
+
+    ``nearest`` rounds halves up. A tolerance t in [0, 1) rounds up, except that a value at
+    most t above a whole number is rounded down to it (t = 0.25: 20.19 → 20, 20.3 → 21).
+    """
     if isinstance(v, int | float) and not isinstance(v, bool):
         if 0 <= v < 1:
             return float(v)
@@ -75,18 +89,28 @@ class NeedParameters(NeedRow):
 
 
 class UnitRow(NeedRow):
+    """A row of ``units``: a unit, or an organisational level when a unit names it ``parent``."""
+
     unit: str = Field(min_length=1)
     name: str = ""
     parent: str | None = None
 
 
 class ResourceRow(NeedRow):
+    """A row of ``resources``: a limiting resource and its measure (``hours``, ``bed_days``)."""
+
     resource: str = Field(min_length=1)
     name: str = ""
     measure: str = "hours"
 
 
 class PeriodRow(NeedRow):
+    """A row of ``periods``: its length in days and what changes in it.
+
+    ``low_production_factor`` scales capacity (summer: 0.5); ``years_from_base`` compounds the
+    demographic growth.
+    """
+
     period: str = Field(min_length=1)
     days: float = Field(gt=0)
     low_production_factor: float = Field(1.0, ge=0, le=1)
@@ -94,6 +118,8 @@ class PeriodRow(NeedRow):
 
 
 class PlanningObjectRow(NeedRow):
+    """A row of ``planning_objects``: a kind of care, its medical priority, whether acute."""
+
     planning_object: str = Field(min_length=1)
     service: str = ""
     provider_category: str = ""
@@ -106,6 +132,12 @@ class PlanningObjectRow(NeedRow):
 
 
 class DemandRow(NeedRow):
+    """A row of ``demand``: a unit's volume of a planning object and the factors on it.
+
+    Exactly one of ``base_volume`` (activities a year) and ``share_of_parent`` (of the parent
+    unit's volume); blank ``period``: every period.
+    """
+
     unit: str
     planning_object: str
     period: str | None = None
@@ -118,6 +150,12 @@ class DemandRow(NeedRow):
 
 
 class ActivityHoursRow(NeedRow):
+    """A row of ``activity_hours``: amount of a resource one activity takes.
+
+    Blank ``unit``: the default for every unit; ``support_unit``: the unit whose resource it is
+    (imaging, a laboratory).
+    """
+
     planning_object: str
     resource: str
     amount_per_activity: float = Field(ge=0)
@@ -126,6 +164,8 @@ class ActivityHoursRow(NeedRow):
 
 
 class InpatientRow(NeedRow):
+    """A row of ``inpatient``: bed days of a planning object, from its stay and occupancy target."""
+
     planning_object: str
     bed_resource: str
     average_length_of_stay_days: float = Field(gt=0)
@@ -134,6 +174,8 @@ class InpatientRow(NeedRow):
 
 
 class StaffingKeyRow(NeedRow):
+    """A row of ``staffing_keys``: staff of one role per planned bed of a unit."""
+
     unit: str
     role: str
     staff_per_bed: float = Field(ge=0)
@@ -143,6 +185,8 @@ class StaffingKeyRow(NeedRow):
 
 
 class AcuteArrivalRow(NeedRow):
+    """A row of ``acute_arrivals``: arrivals counted on one historical day in a block."""
+
     unit: str
     block: str
     day: str
@@ -150,6 +194,12 @@ class AcuteArrivalRow(NeedRow):
 
 
 class StaffRow(NeedRow):
+    """A row of ``staff``: FTE of a function and the patient hours they give a resource.
+
+    Hours per period = FTE × ``annual_hours`` × (1 − ``absence_share``) × ``patient_time_share``
+    × days ÷ ``days_per_year``.
+    """
+
     unit: str
     function: str
     resource: str
@@ -163,6 +213,8 @@ class StaffRow(NeedRow):
 
 
 class RoomRow(NeedRow):
+    """A row of ``rooms``: a room's hours per week given to a resource (× ``rooms`` of them)."""
+
     unit: str
     room: str
     resource: str
@@ -172,6 +224,8 @@ class RoomRow(NeedRow):
 
 
 class BedRow(NeedRow):
+    """A row of ``beds``: staffed beds of a unit's bed resource (blank ``period``: every period)."""
+
     unit: str
     resource: str
     staffed_beds: float = Field(ge=0)
@@ -179,6 +233,11 @@ class BedRow(NeedRow):
 
 
 class ImprovementRow(NeedRow):
+    """A row of ``improvements``: a change of capacity or volume, realised or planned.
+
+    ``capacity`` needs a ``resource``, ``volume`` a ``planning_object``.
+    """
+
     improvement: str
     unit: str
     effect: Literal["capacity", "volume"]
@@ -212,14 +271,44 @@ class NeedData(Frozen):
     #: set it), for the warning about a negative care need; see :func:`mission_change_where`
     demand_where: tuple[str, ...] = ()
 
+    @model_validator(mode="after")
+    def _cross_references(self, info: ValidationInfo) -> Self:
+        """Check the tables across each other (:func:`check_need`), however the data was made.
+
+        For data built in code as for data read from files; a reader's tables
+        (:func:`~pks_opt.io.validated`) put the file, row and field in the message.
+        """
+        sources = sources_of(info)
+
+        def where(name: str) -> Table:
+            return sources.get(name) or in_code("NeedData", name, len(getattr(self, name)))
+
+        check_need(self, where)
+        return self
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """Copy the data; with ``update``, check the copy as a reader would.
+
+        pydantic's own ``model_copy(update=…)`` skips every check. New ``demand`` rows without
+        their own ``demand_where`` drop the old one (it named the old rows).
+        """
+        if not update:
+            return super().model_copy(deep=deep)
+        fields = {k: getattr(self, k) for k in type(self).model_fields} | dict(update)
+        if "demand" in update and "demand_where" not in update:
+            fields["demand_where"] = ()
+        return self.model_validate(fields)
+
     # ------------------------------------------------------------------ derived look-ups
 
     @property
     def unit_ids(self) -> tuple[str, ...]:
+        """Ids of the units, in table order."""
         return tuple(u.unit for u in self.units)
 
     @property
     def period_ids(self) -> tuple[str, ...]:
+        """Ids of the periods, in table order."""
         return tuple(p.period for p in self.periods)
 
     @property
@@ -234,6 +323,7 @@ class NeedData(Frozen):
         return tuple(u for u in self.unit_ids if u not in levels)
 
     def period(self, period_id: str) -> PeriodRow:
+        """Look up the period with id ``period_id``."""
         return self._period_by_id[period_id]
 
     @cached_property
@@ -258,6 +348,23 @@ class NeedData(Frozen):
 
 # ---------------------------------------------------------------------- reading
 
+#: every need-side table in reading order: its row model and whether the instance must have it
+TABLES: dict[str, tuple[type[NeedRow], bool]] = {
+    "units": (UnitRow, True),
+    "resources": (ResourceRow, True),
+    "periods": (PeriodRow, True),
+    "planning_objects": (PlanningObjectRow, True),
+    "demand": (DemandRow, True),
+    "activity_hours": (ActivityHoursRow, False),
+    "inpatient": (InpatientRow, False),
+    "staffing_keys": (StaffingKeyRow, False),
+    "acute_arrivals": (AcuteArrivalRow, False),
+    "staff": (StaffRow, False),
+    "rooms": (RoomRow, False),
+    "beds": (BedRow, False),
+    "improvements": (ImprovementRow, False),
+}
+
 
 def read_need(raw: RawInstance) -> NeedData:
     """Validate the need-side tables of a strategic instance.
@@ -276,84 +383,19 @@ def read_need(raw: RawInstance) -> NeedData:
 
 
 def _read_need(raw: RawInstance) -> NeedData:
-    """The need-side tables parsed and cross-checked (:func:`read_need` without the scenario)."""
+    """Parse each table present, then let :class:`NeedData` check them across each other."""
     params = _parse_parameters(raw, NeedParameters)
-
-    def opt(name: str, model: type[R]) -> tuple[tuple[R, ...], Table | None]:
-        if not raw.has(name):
-            return (), None
-        table = raw.table(name)
-        return parse_rows(table, model), table
-
-    t_units = raw.table("units")
-    units = parse_rows(t_units, UnitRow)
-    t_res = raw.table("resources")
-    resources = parse_rows(t_res, ResourceRow)
-    t_per = raw.table("periods")
-    periods = parse_rows(t_per, PeriodRow)
-    t_obj = raw.table("planning_objects")
-    objects = parse_rows(t_obj, PlanningObjectRow)
-    t_dem = raw.table("demand")
-    demand = parse_rows(t_dem, DemandRow)
-    activity, t_act = opt("activity_hours", ActivityHoursRow)
-    inpatient, t_inp = opt("inpatient", InpatientRow)
-    keys, t_keys = opt("staffing_keys", StaffingKeyRow)
-    acute, t_acu = opt("acute_arrivals", AcuteArrivalRow)
-    staff, t_staff = opt("staff", StaffRow)
-    rooms, t_rooms = opt("rooms", RoomRow)
-    beds, t_beds = opt("beds", BedRow)
-    improvements, t_imp = opt("improvements", ImprovementRow)
-    check_unique(units, t_units, "unit", what="unit")
-    check_unique(resources, t_res, "resource", what="resource")
-    check_unique(periods, t_per, "period", what="period")
-    check_unique(objects, t_obj, "planning_object", what="planning object")
-    for name, tbl in (("units", t_units), ("periods", t_per), ("planning_objects", t_obj)):
-        if not tbl.rows:
-            raise InputError(f"table '{name}' has no rows", file=tbl.where, row=1)
-    unit_ids = [u.unit for u in units]
-    check_ref(units, t_units, "parent", unit_ids, "unit", optional=True)
-    _check_no_cycle(units, t_units)
-
-    ids: dict[str, Ref] = {
-        "u": (unit_ids, "unit"),
-        "r": ([x.resource for x in resources], "resource"),
-        "p": ([x.period for x in periods], "period"),
-        "o": ([x.planning_object for x in objects], "planning object"),
-    }
-    _refs(demand, t_dem, unit=ids["u"], planning_object=ids["o"], period=ids["p"])
-    check_unique(demand, t_dem, "unit", "planning_object", "period", what="demand row")
-    _check_demand_volumes(demand, t_dem, units, [x.period for x in periods])
-    optional: dict[str, tuple[Sequence[Row], Table | None]] = {
-        "activity_hours": (activity, t_act),
-        "inpatient": (inpatient, t_inp),
-        "staffing_keys": (keys, t_keys),
-        "acute_arrivals": (acute, t_acu),
-        "staff": (staff, t_staff),
-        "rooms": (rooms, t_rooms),
-        "beds": (beds, t_beds),
-        "improvements": (improvements, t_imp),
-    }
-    _check_optional_tables(optional, ids)
-    if improvements and t_imp is not None:
-        _check_improvements(improvements, t_imp)
-    return NeedData(
-        name=raw.name,
-        parameters=params,
-        units=units,
-        resources=resources,
-        periods=periods,
-        planning_objects=objects,
-        demand=demand,
-        demand_where=tuple(mission_change_where(raw, t_dem, i) for i in range(len(demand))),
-        activity_hours=activity,
-        inpatient=inpatient,
-        staffing_keys=keys,
-        acute_arrivals=acute,
-        staff=staff,
-        rooms=rooms,
-        beds=beds,
-        improvements=improvements,
+    tables: dict[str, Table] = {}
+    rows: dict[str, tuple[Row, ...]] = {}
+    for name, (model, required) in TABLES.items():
+        if required or raw.has(name):
+            tables[name] = raw.table(name)
+            rows[name] = parse_rows(tables[name], model)
+    demand_where = tuple(
+        mission_change_where(raw, tables["demand"], i) for i in range(len(rows["demand"]))
     )
+    fields = {"name": raw.name, "parameters": params, "demand_where": demand_where, **rows}
+    return validated(NeedData, fields, tables)
 
 
 #: per optional table: its reference fields (→ u/r/p/o: unit, resource, period, planning
@@ -393,23 +435,72 @@ _OPTIONAL_CHECKS: dict[str, tuple[dict[str, str], tuple[str, ...], str]] = {
     ),
 }
 
-
-def _check_optional_tables(
-    tables: dict[str, tuple[Sequence[Row], Table | None]], ids: dict[str, Ref]
-) -> None:
-    """References, then unique keys, of each optional table present, in ``tables``' order."""
-    for name, (rows, table) in tables.items():
-        if not rows or table is None:
-            continue
-        fields, unique, what = _OPTIONAL_CHECKS[name]
-        _refs(rows, table, **{f: ids[kind] for f, kind in fields.items()})
-        if unique:
-            check_unique(rows, table, *unique, what=what)
+#: where a table's rows are: ``where("demand")`` is the table read, or a stand-in for rows
+#: built in code (:func:`~pks_opt.io.in_code`)
+Where = Callable[[str], Table]
 
 
-def _refs(rows: Sequence[Row], table: Table | None, **fields: Ref) -> None:
+def check_need(data: NeedData, where: Where) -> None:
+    """Check the tables of ``data`` across each other, in the order a reader reports them.
+
+    Ids unique; ``units``, ``periods`` and ``planning_objects`` not empty; every parent a
+    known unit with no loop; every reference of ``demand`` and the optional tables known and
+    their keys unique; each demand row's volume given once, a share with a parent that has
+    demand; each improvement with what its effect needs.
+
+    Raises
+    ------
+    InputError
+        The first problem, at ``where(table)``: the file, row and field.
+    """
+    _check_ids(data, where)
+    ids: dict[str, Ref] = {
+        "u": (data.unit_ids, "unit"),
+        "r": ([x.resource for x in data.resources], "resource"),
+        "p": (data.period_ids, "period"),
+        "o": ([x.planning_object for x in data.planning_objects], "planning object"),
+    }
+    t_dem = where("demand")
+    _refs(data.demand, t_dem, unit=ids["u"], planning_object=ids["o"], period=ids["p"])
+    check_unique(data.demand, t_dem, "unit", "planning_object", "period", what="demand row")
+    _check_demand_volumes(data.demand, t_dem, data.units, data.period_ids)
+    for name in _OPTIONAL_CHECKS:
+        rows: Sequence[Row] = getattr(data, name)
+        if rows:
+            fields, unique, what = _OPTIONAL_CHECKS[name]
+            table = where(name)
+            _refs(rows, table, **{f: ids[kind] for f, kind in fields.items()})
+            if unique:
+                check_unique(rows, table, *unique, what=what)
+    if data.improvements:
+        _check_improvements(data.improvements, where("improvements"))
+    if data.demand_where and len(data.demand_where) != len(data.demand):
+        raise InputError(
+            f"{len(data.demand_where)} places for {len(data.demand)} demand rows",
+            file=where("demand").where,
+            field="demand_where",
+        )
+
+
+def _check_ids(data: NeedData, where: Where) -> None:
+    """Check the ids: unique in the four id tables, three of them not empty, units a tree."""
+    t_units = where("units")
+    check_unique(data.units, t_units, "unit", what="unit")
+    check_unique(data.resources, where("resources"), "resource", what="resource")
+    check_unique(data.periods, where("periods"), "period", what="period")
+    check_unique(
+        data.planning_objects, where("planning_objects"), "planning_object", what="planning object"
+    )
+    for name in ("units", "periods", "planning_objects"):
+        if not getattr(data, name):
+            raise InputError(f"table '{name}' has no rows", file=where(name).where, row=1)
+    check_ref(data.units, t_units, "parent", data.unit_ids, "unit", optional=True)
+    _check_no_cycle(data.units, t_units)
+
+
+def _refs(rows: Sequence[Row], table: Table, **fields: Ref) -> None:
     """Check each field named of ``rows`` against its known ids (optional fields may be blank)."""
-    if table is None or not rows:
+    if not rows:
         return
     model_fields = type(rows[0]).model_fields
     for field_, (known, what) in fields.items():
@@ -438,8 +529,11 @@ def _check_no_cycle(units: Sequence[UnitRow], table: Table) -> None:
 def _check_demand_volumes(
     demand: Sequence[DemandRow], table: Table, units: Sequence[UnitRow], periods: Sequence[str]
 ) -> None:
-    """Each row gives ``base_volume`` or ``share_of_parent`` (not both); a share needs a parent
-    with a demand row for the same planning object covering the same period."""
+    """Check each demand row's volume: ``base_volume`` or ``share_of_parent``, not both.
+
+    A share needs a parent with a demand row for the same planning object covering the same
+    period.
+    """
     parent = {u.unit: u.parent for u in units}
     covers: dict[tuple[str, str], set[str | None]] = {}
     for d in demand:
@@ -495,8 +589,11 @@ MESSAGE = "\x00"
 
 
 def mission_change_where(raw: RawInstance, table: Table, i: int) -> str:
-    """Where row ``i``'s ``mission_change`` comes from, as a message template: the file, row
-    and field, or the scenario change that set the value (:func:`pks_opt.scenario.explain`)."""
+    """Locate row ``i``'s ``mission_change`` as a message template.
+
+    The file, row and field, or the scenario change that set the value
+    (:func:`pks_opt.scenario.explain`).
+    """
     from pks_opt.scenario import explain
 
     err = InputError(MESSAGE, file=table.where, row=table.row_number(i), field="mission_change")

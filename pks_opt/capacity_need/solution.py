@@ -113,8 +113,10 @@ IMPROVEMENT_COLUMNS = [
 def _frame(
     items: Iterable[Any], columns: list[str], **computed: Callable[[Any], Any]
 ) -> pd.DataFrame:
-    """One row per item: each column the item's attribute of that name, or ``computed[column]``
-    of the item."""
+    """Tabulate one row per item.
+
+    Each column is the item's attribute of that name, or ``computed[column]`` of the item.
+    """
     return pd.DataFrame(
         [{c: computed[c](x) if c in computed else getattr(x, c) for c in columns} for x in items],
         columns=columns,
@@ -148,7 +150,7 @@ def _capacity_tables(data: NeedData, b: NeedBreakdown) -> dict[str, pd.DataFrame
 
 
 def _kpis(b: NeedBreakdown, gaps: pd.DataFrame) -> dict[str, object]:
-    """The KPIs of ``result.json``: need total, gaps and ratios, beds, bed staff, acute share."""
+    """Collect the KPIs of ``result.json``: need, gaps and ratios, beds, bed staff, acute share."""
     limiting = gaps[gaps["gap"] > 1e-9]
     finite = gaps["ratio"].replace(math.inf, math.nan).dropna()
     kpis: dict[str, object] = {
@@ -173,7 +175,7 @@ def _kpis(b: NeedBreakdown, gaps: pd.DataFrame) -> dict[str, object]:
 
 
 def total_positive_gap(gaps: pd.DataFrame) -> float:
-    """The objective: Σ max(0, need − available) over the rows of ``gaps``."""
+    """Sum the need's objective: Σ max(0, need − available) over the rows of ``gaps``."""
     return float((gaps["need"] - gaps["available"]).clip(lower=0).sum()) if len(gaps) else 0.0
 
 
@@ -265,8 +267,7 @@ def _cascade(data: NeedData, b: NeedBreakdown) -> pd.DataFrame:
 
 
 def need_summary(result: Result, lang: str = "en") -> list[str]:
-    """Headline lines: per unit × period the most limiting capacity; beds and staffing (in
-    ``lang``)."""
+    """Write headline lines in ``lang``: per unit × period the tightest capacity; beds, staff."""
     from pks_opt.i18n import messages
 
     m = messages(lang)
@@ -347,12 +348,12 @@ def need_summary(result: Result, lang: str = "en") -> list[str]:
 
 
 def _dec(text: str, lang: str) -> str:
-    """A number written with a decimal point, with a comma in Swedish."""
+    """Write a number with a decimal point, or a decimal comma in Swedish."""
     return text.replace(".", ",") if lang == "sv" else text
 
 
 def _term(m: Any, value: Any) -> str:
-    """A resource or role id: the catalogue's word in Swedish, the id itself in English."""
+    """Name a resource or role: the catalogue's word in Swedish, the id itself in English."""
     return str(value) if m.lang == "en" else m.term(value)
 
 
@@ -371,8 +372,10 @@ def _n(x: Any, lang: str = "en") -> str:
 
 
 def need_charts(result: Result, lang: str = "en") -> dict[str, Figure]:
-    """One PNG: need vs available per unit × resource (one panel each, periods on the x axis),
-    its texts in ``lang``."""
+    """Draw need vs available per unit × resource in one PNG, texts in ``lang``.
+
+    One panel each, periods on the x axis.
+    """
     from pks_opt.i18n import messages
     from pks_opt.report.figures import subplots
 

@@ -1,6 +1,8 @@
-"""`pks assess template` and `pks assess report`: the seeds' self-assessment and checklist —
-a fill-in workbook, and from the answers a profile per area, the areas to develop first and
-the trend over rounds (docs/assessment.md)."""
+"""`pks assess template` and `pks assess report`: the seeds' self-assessment and checklist.
+
+A fill-in workbook, and from the answers a profile per area, the areas to develop first
+and the trend over rounds (docs/assessment.md).
+"""
 
 from __future__ import annotations
 
@@ -40,9 +42,11 @@ def assess() -> None:
 )
 @handles_input_errors
 def template(lang: str, out_file: Path) -> None:
-    """Write the fill-in workbook: one sheet per instrument (self-assessment, checklist),
-    columns respondent, unit, date, item id, area, text, answer, with a drop-down list of the
-    answer scale on the answer cells, and a sheet of instructions."""
+    """Write the fill-in workbook of the self-assessment and the checklist.
+
+    One sheet per instrument, columns respondent, unit, date, item id, area, text, answer, with
+    a drop-down list of the answer scale on the answer cells, and a sheet of instructions.
+    """
     from pks_opt.assessment.answers import write_template
 
     write_template(out_file, "en" if lang.lower() == "en" else "sv")

@@ -126,7 +126,7 @@ def balance(
 
 
 def _named(lines: list[str], result: Result, lang: str) -> list[str]:
-    """The summary's actions line with the actions' names (``6 × move capacity``)."""
+    """Name the actions in the summary's actions line (``6 × move capacity``)."""
     from pks_opt.i18n import messages
     from pks_opt.names import action_name
 

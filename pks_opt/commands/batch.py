@@ -1,5 +1,7 @@
-"""`pks batch` and `pks batch-report`: many runs from a manifest, resumable, in parallel
-processes or on a Dask cluster (``docs/batch.md``)."""
+"""`pks batch` and `pks batch-report`: many runs from a manifest, resumable, in parallel.
+
+In processes or on a Dask cluster (``docs/batch.md``).
+"""
 
 from __future__ import annotations
 
@@ -46,8 +48,9 @@ from pks_opt.result import EXIT_INTERRUPTED
     "--json", "as_json", is_flag=True, help="Print a machine-readable summary as JSON on stdout."
 )
 def batch(manifest: Path, out: Path, workers: int | None, dask: str | None, as_json: bool) -> None:
-    """Run every run of a batch MANIFEST (runs × grid × seeds) that is not yet complete in
-    --out; write summary.csv and a comparison chart.
+    """Run every run of a batch MANIFEST not yet complete in --out; write a summary and chart.
+
+    A manifest's runs expand as runs × grid × seeds; the summary is summary.csv.
 
     Exit 0 when every run was solved, 1 when some run failed or found no solution (listed),
     2 for a bad manifest, 130 when interrupted (a rerun does what is left).
@@ -124,7 +127,7 @@ def batch(manifest: Path, out: Path, workers: int | None, dask: str | None, as_j
 def _meta(
     runs: int, recs: list[Any], skipped: int, interrupted: bool, elapsed: float, mode: str
 ) -> dict[str, Any]:
-    """The batch's counts and speed (``batch.json``, ``--json``)."""
+    """Count the batch's runs and speed (``batch.json``, ``--json``)."""
     ran = [r for r in recs if not r.skipped]
     return {
         "runs": runs,
@@ -165,7 +168,7 @@ def _print_summary(
 def _callbacks(
     progress: Any, task: Any, counts: dict[str, int]
 ) -> tuple[Callable[[int, int], None], Callable[[Any], None]]:
-    """The progress bar's start and per-run callbacks (a failed run is printed at once)."""
+    """Make the progress bar's start and per-run callbacks (a failed run is printed at once)."""
 
     def on_start(total: int, skipped: int) -> None:
         counts["skipped"] = skipped

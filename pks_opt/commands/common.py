@@ -36,8 +36,11 @@ EXIT_BAD_INPUT = 2
 
 
 def lang_option(f: F) -> F:
-    """``--lang sv|en``: the language of the terminal summary, the PNG charts and (``pks
-    report``, ``pks demo``) the report; read with :func:`current_lang`. Default ``en``."""
+    """Add ``--lang sv|en``: the language of the summary, the charts and the report.
+
+    The terminal summary, the PNG charts and (``pks report``, ``pks demo``) the report; read
+    with :func:`current_lang`. Default ``en``.
+    """
     from pks_opt.i18n import DEFAULT_LANG, LANGUAGES
 
     return click.option(
@@ -58,7 +61,7 @@ def _remember_lang(ctx: click.Context, _param: click.Parameter, value: str) -> s
 
 
 def current_lang() -> str:
-    """The command's ``--lang`` (``en`` outside a command or without the option)."""
+    """Read the command's ``--lang`` (``en`` outside a command or without the option)."""
     from pks_opt.i18n import DEFAULT_LANG
 
     ctx = click.get_current_context(silent=True)
@@ -119,8 +122,10 @@ def milp_solver_option(f: F) -> F:
 
 
 def handles_input_errors(f: F) -> F:
-    """Turn :class:`InputError` and :class:`OutputError` (an output location that cannot be
-    written) into one line on stderr and exit code 2; print input warnings.
+    """Report input and output errors as one line on stderr with exit code 2; print warnings.
+
+    :class:`InputError`, and :class:`OutputError` (an output location that cannot be
+    written).
 
     The error is the last line on stderr: input warnings found before it (a column not used,
     which may be the misspelt column the error is about) are printed above it.
@@ -173,10 +178,12 @@ def handles_input_errors(f: F) -> F:
 
 
 def wall_clock_left(time_limit: float) -> float:
-    """A wall-clock ``--time-limit`` less the seconds this program has already run (Python's
-    start and the imports: about 1 s, several on a busy machine), so the limit counts from
-    pressing Enter; never below half the limit (a solve still gets time on a slow start).
-    Linux only (``/proc``); elsewhere the limit stands as given."""
+    """Count a wall-clock ``--time-limit`` from pressing Enter, never below half the limit.
+
+    The limit less the seconds this program has already run (Python's start and the imports:
+    about 1 s, several on a busy machine); a solve still gets time on a slow start. Linux only
+    (``/proc``); elsewhere the limit stands as given.
+    """
     try:
         with open("/proc/self/stat", encoding="ascii") as f:
             stat = f.read()
@@ -190,14 +197,20 @@ def wall_clock_left(time_limit: float) -> float:
 
 
 def one_line(text: str) -> str:
-    """``text`` safe for one terminal line: a control character quoted from a bad cell
-    (``\\x1c``, a line break, an escape sequence) is shown escaped, not acted on."""
+    r"""Make ``text`` safe for one terminal line.
+
+    A control character quoted from a bad cell (``\x1c``, a line break, an escape sequence) is
+    shown escaped, not acted on.
+    """
     return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
 
 
 def _dialect_from_instance(instance: Any) -> None:
-    """Without ``--csv-dialect`` on the command line, the instance's ``csv_dialect`` (its
-    ``instance.yaml`` or workbook) decides how the result's CSV tables are written."""
+    """Take the result's CSV dialect from the instance when the command line sets none.
+
+    The instance's ``csv_dialect`` (its ``instance.yaml`` or workbook) decides how the result's
+    CSV tables are written.
+    """
     ctx = click.get_current_context(silent=True)
     if ctx is None or not isinstance(instance, Path):
         return
@@ -285,7 +298,7 @@ def finish(
 
 
 def summary_lines(result: Result, out: Path | None, lang: str = "en") -> list[str]:
-    """The generic head of every summary: status, objective, bound, time, KPIs, explanation.
+    """Write the generic head of every summary: status, objective, bound, time, KPIs, explanation.
 
     In English (the default) the machine's words as before (status ``OPTIMAL``, KPI keys,
     explanation lines as the level wrote them); in another language the catalogue's words:
@@ -347,8 +360,10 @@ def summary_lines(result: Result, out: Path | None, lang: str = "en") -> list[st
 
 
 class _Say:
-    """Names in a summary: the machine's own in English, the catalogue's in another language
-    (the English terminal output stays what scripts, tests and docs quote)."""
+    """Names in a summary: the machine's own in English, the catalogue's in another language.
+
+    The English terminal output stays what scripts, tests and docs quote.
+    """
 
     def __init__(self, m: Any) -> None:
         self.m = m

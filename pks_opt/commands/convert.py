@@ -14,8 +14,9 @@ from pks_opt.commands.common import handles_input_errors
 @click.argument("target", type=click.Path(path_type=Path))
 @handles_input_errors
 def convert(instance: Path, target: Path) -> None:
-    """Write INSTANCE (a folder or .xlsx) as TARGET: a workbook when TARGET ends in .xlsx,
-    else a folder. Nothing is lost: folder → workbook → folder gives the same tables.
+    """Write INSTANCE (a folder or .xlsx) as TARGET: a workbook if it ends in .xlsx, else a folder.
+
+    Nothing is lost: folder → workbook → folder gives the same tables.
 
     \b
     Examples:

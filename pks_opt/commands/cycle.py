@@ -1,5 +1,7 @@
-"""`pks cycle CYCLE_DIR`: the three planning rounds (preliminary mission, handshake,
-dimensioning)."""
+"""`pks cycle CYCLE_DIR`: the three planning rounds.
+
+Preliminary mission, handshake, dimensioning.
+"""
 
 from __future__ import annotations
 
@@ -93,5 +95,5 @@ def cycle(cycle_dir: Path, solver: str, out: Path | None, as_json: bool) -> None
 
 
 def cycle_inputs(spec: CycleSpec) -> list[Path]:
-    """The cycle folder, its strategic instance and every unit's tactical instance."""
+    """Read the cycle folder, its strategic instance and every unit's tactical instance."""
     return [spec.folder, spec.raw.source, *spec.plan_paths.values()]

@@ -246,16 +246,21 @@ def demo(out: Path) -> None:
 
 
 def _title(title: str, sub: str | None, m: Any) -> str:
-    """The step's title in ``m``'s language: the catalogue's ``demo_steps`` when it holds this
-    step (its English text is the title in code), else the title as written."""
+    """Title the step in ``m``'s language.
+
+    The catalogue's ``demo_steps`` when it holds this step (its English text is the title in
+    code), else the title as written.
+    """
     key = sub or "trace"
     known = messages("en").get("demo_steps", key, default="") == title
     return m.get("demo_steps", key, default=title) if known else title
 
 
 def _takes_lang(main: click.Group, args: list[str]) -> bool:
-    """Whether the step's command has the shared ``--lang`` (the summary and charts' language;
-    ``pks assess report`` has its own, for its texts)."""
+    """Tell whether the step's command has the shared ``--lang``.
+
+    The summary and charts' language; ``pks assess report`` has its own, for its texts.
+    """
     command = main.commands.get(args[0]) if args else None
     if command is None or isinstance(command, click.Group):
         return False
@@ -263,7 +268,7 @@ def _takes_lang(main: click.Group, args: list[str]) -> bool:
 
 
 def _step_line(folder: Path | None, code: int, lang: str = "en") -> str:
-    """A step's status and headline figure, read back from its result.json, in ``lang``."""
+    """Read a step's status and headline figure back from its result.json, in ``lang``."""
     m = messages(lang)
     if folder is None or not (folder / "result.json").is_file():
         return (

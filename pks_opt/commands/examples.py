@@ -61,10 +61,13 @@ def add_examples(group: click.Group) -> None:
 
 
 class Group(click.Group):
-    """The `pks` group: the command list shows each command's first sentence whole (click
-    cuts it at 45 characters, often mid-word); a long one wraps."""
+    """The `pks` group: the command list shows each command's first sentence whole.
+
+    click cuts it at 45 characters, often mid-word; a long one wraps.
+    """
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Write the command list, each command's first sentence whole and wrapped."""
         rows = []
         for name in self.list_commands(ctx):
             cmd = self.get_command(ctx, name)

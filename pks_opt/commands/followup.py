@@ -1,6 +1,9 @@
-"""`pks follow-up PLAN_DIR ACTUALS`: what happened against the production plan — or, when the
-folder is a `pks balance` result (result.json kind `balance`), against the balance's goals and
-capacity per quarter, or, for a `pks roster` result, the shifts worked against the roster."""
+"""`pks follow-up PLAN_DIR ACTUALS`: what happened against a plan, a balance or a roster.
+
+Against the production plan; or, when the folder is a `pks balance` result (result.json
+kind `balance`), against the balance's goals and capacity per quarter; or, for a `pks
+roster` result, the shifts worked against the roster.
+"""
 
 from __future__ import annotations
 

@@ -1,6 +1,8 @@
-"""`pks forecast HISTORY`: weekly inflow forecast per planning object from two or more years of
-weekly history, with a back-test and prediction intervals, in the formats `pks plan` and
-`pks need` read."""
+"""`pks forecast HISTORY`: weekly inflow forecast per planning object.
+
+From two or more years of weekly history, with a back-test and prediction intervals, in the
+formats `pks plan` and `pks need` read.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
-"""`pks need INSTANCE`: care need → production need → capacity need, beds, staffing, acute
-dimensioning, available capacity and gaps (an exact calculation, no solver)."""
+"""`pks need INSTANCE`: care need → production need → capacity need, and gaps.
+
+Also beds, staffing, acute dimensioning and available capacity (an exact calculation, no
+solver).
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-"""The cycle's chart: each unit's agreed goals and what its plan can deliver, handshake by
-handshake (``goals_and_gaps.png``)."""
+"""The cycle's chart: each unit's agreed goals and what its plan can deliver.
+
+Handshake by handshake (``goals_and_gaps.png``).
+"""
 
 from __future__ import annotations
 
@@ -13,8 +15,10 @@ if TYPE_CHECKING:
 
 
 def cycle_charts(result: Result, lang: str = "en") -> dict[str, Figure]:
-    """One panel per unit: the goals asked, offered and agreed in each handshake (texts in
-    ``lang``)."""
+    """Draw one panel per unit: the goals asked, offered and agreed in each handshake.
+
+    Texts in ``lang``.
+    """
     from pks_opt.i18n import messages
 
     df = result.tables.get("handshake")

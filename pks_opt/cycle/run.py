@@ -71,6 +71,8 @@ class Handshake:
 
 @dataclass
 class CycleOutcome:
+    """What one planning cycle produced: need, handshakes, dimensioning and its envelope."""
+
     spec: CycleSpec
     need: Result
     handshakes: list[Handshake]
@@ -145,8 +147,10 @@ def run_cycle(
 def _handshake_plans(
     spec: CycleSpec, work: Path, hs: Handshake, balance_dir: Path, echo: Echo
 ) -> str | None:
-    """Each unit plans from the balance of handshake ``hs`` and accepts it or raises feedback;
-    returns the step a signal interrupted (None when every unit planned)."""
+    """Let each unit plan from the balance of handshake ``hs``, and accept it or raise feedback.
+
+    Returns the step a signal interrupted (None when every unit planned).
+    """
     k = hs.number
     for unit in spec.plans:
         res = _marked(_plan(spec, unit, balance_dir))
@@ -177,7 +181,7 @@ PLAN_INTERRUPTED = "plan interrupted"
 
 
 def _marked(res: Result) -> Result:
-    """A step's result, marked INTERRUPTED when a signal arrived while it ran."""
+    """Mark a step's result INTERRUPTED when a signal arrived while it ran."""
     signame = interrupt.requested()
     return res if signame is None else res.interrupted(signame, interrupt.seconds_since_start())
 
@@ -190,9 +194,12 @@ def _interrupted(
     handshakes: list[Handshake],
     at: str,
 ) -> CycleOutcome:
-    """The cycle stopped by SIGINT/SIGTERM during step ``at``: no later step runs, round 3
-    is not run; the cycle's envelope (status INTERRUPTED) holds the handshakes so far, and
-    the folders of the steps done (the interrupted step's own marked INTERRUPTED) stay."""
+    """Stop the cycle after a signal (SIGINT/SIGTERM) during step ``at``.
+
+    No later step runs, round 3 is not run; the cycle's envelope (status INTERRUPTED) holds the
+    handshakes so far, and the folders of the steps done (the interrupted step's own marked
+    INTERRUPTED) stay.
+    """
     signame = interrupt.requested() or "SIGINT"
     done = sorted(str(p.parent.relative_to(work)) for p in work.glob("round*/**/result.json"))
     not_run = Result("dimensioning", SolveStatus.NO_SOLUTION_IN_TIME, spec.name, "")
@@ -226,7 +233,7 @@ def _interrupted(
 
 
 def _plan(spec: CycleSpec, unit: str, balance_dir: Path) -> Result:
-    """The unit's production plan from the balance in ``balance_dir`` (as ``pks plan``)."""
+    """Plan the unit's production from the balance in ``balance_dir`` (as ``pks plan``)."""
     from pks_opt.production_plan.balance_link import apply_balance_handover, read_balance_handover
     from pks_opt.production_plan.milp import solve_plan
     from pks_opt.production_plan.solution import plan_result
@@ -329,8 +336,10 @@ Key = tuple[str, str, str]  # (unit, resource, period)
 def _agreed_load(
     agreed: Result, plans: dict[str, Result]
 ) -> tuple[dict[Key, float], dict[Key, str]]:
-    """The balance's load per (unit, resource, period), raised to the hours an accepted plan
-    uses where that is more; ``basis`` marks those keys ``plan``."""
+    """Give the balance's load per (unit, resource, period), raised to an accepted plan's hours.
+
+    Where the plan uses more; ``basis`` marks those keys ``plan``.
+    """
     util = agreed.tables["utilisation"]
     load = {
         (r["unit"], r["resource"], r["period"]): float(r["load_after"])
@@ -356,8 +365,11 @@ def _agreed_load(
 def _staff_rows(
     spec: CycleSpec, load: dict[Key, float], basis: dict[Key, str], acute_units: set[str]
 ) -> list[dict[str, Any]]:
-    """FTE per unit, function and period: the load split over the functions pro rata to their
-    hours, divided by the hours one FTE gives in the period, rounded up."""
+    """Work out FTE per unit, function and period.
+
+    The load split over the functions pro rata to their hours, divided by the hours one FTE
+    gives in the period, rounded up.
+    """
     nd = spec.need
     periods = {p.period: p for p in nd.periods}
     per_year = nd.parameters.days_per_year
@@ -486,9 +498,10 @@ def cycle_result(
     *,
     stopped: bool = False,
 ) -> Result:
-    """The cycle's envelope: round-by-round goal changes, handshake per unit, status.
+    """Build the cycle's envelope: round-by-round goal changes, handshake per unit, status.
 
-    ``stopped``: the cycle was interrupted (round 3 not run; no failed-balance note)."""
+    ``stopped``: the cycle was interrupted (round 3 not run; no failed-balance note).
+    """
     diff_rows = _goal_changes(first, handshakes)
     hs_rows = [row for hs in handshakes for row in _handshake_rows(spec, hs)]
     last = handshakes[-1]
@@ -537,8 +550,11 @@ def cycle_result(
 def _cycle_status(
     need: Result, first: Result, dim: Result, handshakes: list[Handshake]
 ) -> SolveStatus:
-    """Need or the first balance without a solution, else the first failed balance, else
-    optimal only when every step is."""
+    """Combine the steps' statuses into the cycle's.
+
+    Need or the first balance without a solution, else the first failed balance, else optimal
+    only when every step is.
+    """
     failed = [hs for hs in handshakes if not hs.balance.status.has_solution]
     statuses = [need.status, first.status, dim.status]
     statuses += [hs.balance.status for hs in handshakes]
@@ -555,7 +571,7 @@ def _cycle_status(
 
 
 def _goal_changes(first: Result, handshakes: list[Handshake]) -> list[dict[str, Any]]:
-    """The goals that changed from one balance to the next, each with the feedback behind it."""
+    """List the goals that changed from one balance to the next, each with its feedback."""
     diff_rows: list[dict[str, Any]] = []
     prev = _goals(first)
     prev_name = "round 1"
@@ -633,8 +649,11 @@ def _handshake_rows(spec: CycleSpec, hs: Handshake) -> list[dict[str, Any]]:
 
 
 def _cycle_lines(spec: CycleSpec, handshakes: list[Handshake], open_units: list[str]) -> list[str]:
-    """The last handshake's answers, its open requests, the redone balances, the goals beyond
-    the plan year."""
+    """Explain the cycle's outcome in lines.
+
+    The last handshake's answers, its open requests, the redone balances, the goals beyond the
+    plan year.
+    """
     last = handshakes[-1]
     lines = [f"handshake {last.number}: " + ", ".join(f"{u} {s}" for u, s in last.status.items())]
     for u in open_units:
@@ -656,9 +675,11 @@ def _cycle_lines(spec: CycleSpec, handshakes: list[Handshake], open_units: list[
 
 
 def _beyond_the_year(spec: CycleSpec, last: Handshake) -> list[str]:
-    """Goals after the plan year that the last balance raised above need at a unit of the
-    cycle: the handshake agrees the plan year only, and what a unit could not do may have been
-    carried into a later year it has not planned yet."""
+    """Find goals after the plan year that the last balance raised above need at a cycle unit.
+
+    The handshake agrees the plan year only, and what a unit could not do may have been carried
+    into a later year it has not planned yet.
+    """
     df = last.balance.tables.get("production_goals")
     if df is None or df.empty:
         return []

@@ -35,6 +35,8 @@ KIND = "cycle"
 
 
 class PlanOptions(Row):
+    """The ``plan`` block of a cycle manifest: options of each unit's production plan."""
+
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
     max_nodes: int = Field(default=200, ge=1)
     time_limit: float = Field(default=DEFAULT_TIME_LIMIT_S, gt=0)
@@ -42,6 +44,8 @@ class PlanOptions(Row):
 
 
 class CycleManifest(Row):
+    """A cycle manifest as written: the strategic instance and each unit's plan instance."""
+
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
     kind: str
     name: str | None = None
@@ -131,8 +135,11 @@ def read_cycle(folder: str | Path) -> CycleSpec:
 
 
 def _check_plan_fits(plan: PlanData, where: Path, unit: str, balancing: BalancingData) -> None:
-    """The tactical instance speaks the strategic one's language: its ``balance_resource``
-    names are strategic resources, and some of its planning objects are strategic ones."""
+    """Check that the tactical instance speaks the strategic one's language.
+
+    Its ``balance_resource`` names are strategic resources, and some of its planning objects
+    are strategic ones.
+    """
     fig = balancing.figures
     for r in plan.resources:
         if r.balance_resource is not None and r.balance_resource not in fig.resources:

@@ -30,6 +30,8 @@ INSTANCE_KIND = "actuals"
 
 
 class ProductionActual(Row):
+    """A row of ``production``: a week's actual production, inflow and queue of an object."""
+
     unit: str = Field(min_length=1)
     planning_object: str = Field(min_length=1)
     week: int = Field(ge=1)
@@ -41,6 +43,8 @@ class ProductionActual(Row):
 
 
 class CapacityActual(Row):
+    """A row of ``capacity``: a week's available (and used) hours of a unit's resource."""
+
     unit: str = Field(min_length=1)
     resource: str = Field(min_length=1)
     week: int = Field(ge=1)
@@ -50,6 +54,8 @@ class CapacityActual(Row):
 
 
 class ShiftActual(Row):
+    """A row of ``shifts``: the shift a staff member actually worked on a date."""
+
     staff: str = Field(min_length=1)
     date: str = Field(min_length=1)
     shift: str = Field(min_length=1)
@@ -72,10 +78,12 @@ class Actuals:
         return sorted({p.week for p in self.production if p.unit == unit})
 
     def last_week(self, unit: str) -> int:
+        """Find the last week with production actuals of ``unit`` (0: none)."""
         weeks = self.weeks(unit)
         return weeks[-1] if weeks else 0
 
     def units(self) -> list[str]:
+        """List the units with production actuals, sorted."""
         return sorted({p.unit for p in self.production})
 
 
@@ -115,7 +123,7 @@ def actuals_from_raw(raw: RawInstance) -> Actuals:
 
 
 def consecutive_weeks(actuals: Actuals, unit: str) -> list[int]:
-    """The weeks with production actuals of ``unit``: 1, 2, … without a gap, or an error."""
+    """List ``unit``'s weeks with production actuals; refuse a gap in 1, 2, …."""
     weeks = actuals.weeks(unit)
     if weeks != list(range(1, len(weeks) + 1)):
         gap = next(w for w in range(1, weeks[-1] + 1) if w not in weeks)
@@ -135,8 +143,10 @@ def check_against_plan(
     resources: Iterable[str],
     num_weeks: int,
 ) -> None:
-    """Every row of ``unit`` names a planning object / resource of the plan and a plan week;
-    the unit has actuals, and its weeks run 1, 2, … without a gap.
+    """Check ``unit``'s actuals against the plan: known objects, resources and weeks, no gap.
+
+    Every row of ``unit`` names a planning object / resource of the plan and a plan week; the
+    unit has actuals, and its weeks run 1, 2, … without a gap.
 
     Rows of other units are left alone (one actuals file may hold a whole clinic).
     """

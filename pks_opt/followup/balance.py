@@ -1,5 +1,6 @@
-"""Follow-up of a balance (``pks follow-up BALANCE_DIR ACTUALS``): the year so far against the
-production goals and capacity the strategic level agreed.
+"""Follow-up of a balance (``pks follow-up BALANCE_DIR ACTUALS``): the year so far.
+
+Against the production goals and capacity the strategic level agreed.
 
 The balance's periods are quarters of 13 weeks (as ``pks plan --from-balance`` and ``pks balance
 --actuals`` map them); the actuals' weeks 1–13 are the plan year's first quarter, 14–26 the
@@ -64,8 +65,9 @@ class BalanceFolder:
 
 
 def read_balance_folder(folder: str | Path, year: str | None = None) -> BalanceFolder:
-    """Read a ``pks balance --out`` folder; ``year`` picks the plan year's quarters (default:
-    the first four periods).
+    """Read a ``pks balance --out`` folder for following it up.
+
+    ``year`` picks the plan year's quarters (default: the first four periods).
 
     Raises
     ------
@@ -228,8 +230,11 @@ ESCALATION_COLUMNS = [
 
 
 def _quarter_rows(bf: BalanceFolder, actuals: Actuals, threshold: float) -> list[dict[str, Any]]:
-    """One row per unit, planning object and quarter with actuals: production against the
-    goal to date, inflow against the need to date, and the outlook at this rate."""
+    """Compare each unit, planning object and quarter with actuals against the balance.
+
+    Production against the goal to date, inflow against the need to date, and the outlook at
+    this rate.
+    """
     goal = {
         (str(r["unit"]), str(r["planning_object"]), str(r["period"])): r
         for r in bf.goals.to_dict("records")

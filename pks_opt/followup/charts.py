@@ -1,5 +1,8 @@
-"""The seeds' follow-up charts: outcome against plan per week with the cumulative line, and
-the waiting list, actual against forecast (one panel per planning object, at most 12)."""
+"""The seeds' follow-up charts: outcome against plan per week, and the waiting list.
+
+The outcome with the cumulative line; the waiting list actual against forecast (one panel
+per planning object, at most 12).
+"""
 
 from __future__ import annotations
 
@@ -19,8 +22,10 @@ MAX_PANELS = 12
 
 
 def followup_charts(result: Result, lang: str = "en") -> dict[str, Figure]:
-    """Production against plan per week with the cumulative deviation; the waiting list (texts
-    in ``lang``)."""
+    """Draw production against plan per week, the cumulative deviation and the waiting list.
+
+    Texts in ``lang``.
+    """
     from pks_opt.i18n import messages
 
     df = result.tables.get("followup")
@@ -144,9 +149,11 @@ TIER_NAMES = {
 
 
 def roster_followup_chart(result: Result, lang: str = "en") -> dict[str, Figure]:
-    """Cover per day, one panel per tier: asked (grey bars), rostered and worked (lines), the
-    days with a flagged cell marked red. People-shifts summed over the tier's cells. Texts in
-    ``lang``."""
+    """Draw cover per day, one panel per tier: asked, rostered and worked.
+
+    Asked as grey bars, rostered and worked as lines, the days with a flagged cell marked red.
+    People-shifts summed over the tier's cells. Texts in ``lang``.
+    """
     from matplotlib.ticker import MaxNLocator
 
     from pks_opt.i18n import messages
@@ -221,8 +228,10 @@ def roster_followup_chart(result: Result, lang: str = "en") -> dict[str, Figure]
 
 
 def balance_followup_chart(result: Result, lang: str = "en") -> dict[str, Figure]:
-    """Per unit × planning object: the goal to date and the actual production per quarter
-    (texts in ``lang``)."""
+    """Draw per unit × planning object the goal to date and the actual production per quarter.
+
+    Texts in ``lang``.
+    """
     import numpy as np
 
     from pks_opt.i18n import messages

@@ -69,9 +69,12 @@ def _typed(
     whole: tuple[str, ...] = (),
     numbers: tuple[str, ...] = (),
 ) -> pd.DataFrame:
-    """The columns follow-up computes with, checked cell by cell (a result table edited by
-    hand, cut or re-saved): ids not blank, weeks whole numbers 1..MAX_PLAN_WEEKS, hours and
-    counts finite numbers. Errors name the file, row and field."""
+    """Check the columns follow-up computes with, cell by cell.
+
+    A result table may have been edited by hand, cut or re-saved: ids not blank, weeks whole
+    numbers 1..MAX_PLAN_WEEKS, hours and counts finite numbers. Errors name the file, row and
+    field.
+    """
     df = df.copy()
     for col in text:
         for i, v in enumerate(df[col]):
@@ -281,8 +284,10 @@ def _object_rows(
     week_type: dict[int, str],
     act: dict[tuple[str, int], Any],
 ) -> tuple[list[dict[str, Any]], dict[str, list[float]]]:
-    """One row per week of object ``o`` (plan, actual, deviation, cumulative), and the
-    relative deviation series the flags are drawn from."""
+    """Tabulate each week of object ``o``: plan, actual, deviation, cumulative.
+
+    Also gives the relative deviation series the flags are drawn from.
+    """
     by_key = {(str(r["planning_object"]), int(r["week"])): r for r in pf.plan.to_dict("records")}
     series: dict[str, list[float]] = defaultdict(list)
     cum_plan = cum_act = 0.0
@@ -454,8 +459,11 @@ def _capacity(
 
 
 def _goal_risks(pf: PlanFolder, rows: list[dict[str, Any]], last: int) -> list[dict[str, Any]]:
-    """For the goal period holding the last week of actuals: at the rate of the period so far
-    (actual ÷ planned production), is the goal missed, and by how much?"""
+    """Forecast the goal miss of the period holding the last week of actuals.
+
+    At the rate of the period so far (actual ÷ planned production): is the goal missed, and
+    by how much?
+    """
     if pf.goals is None or pf.goals.empty:
         return []
     out: list[dict[str, Any]] = []

@@ -1,5 +1,6 @@
-"""Follow-up of a roster (``pks follow-up ROSTER_DIR ACTUALS``): the shifts really worked
-against the roster and against the demand it was laid for.
+"""Follow-up of a roster (``pks follow-up ROSTER_DIR ACTUALS``): the shifts really worked.
+
+Against the roster and against the demand it was laid for.
 
 Reads a ``pks roster`` result folder (``result.json`` with ``kind: roster``, ``roster.csv``,
 ``assignments.csv``, ``coverage.csv``) and the actuals' ``shifts`` table (``staff, date,
@@ -88,8 +89,10 @@ def _csv(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
 
 
 def _counts(column: pd.Series, path: Path, field: str) -> pd.Series:
-    """A column of whole numbers >= 0 (a result table edited by hand is checked cell by
-    cell; errors name the file, row and field)."""
+    """Read a column of whole numbers >= 0, cell by cell.
+
+    A result table edited by hand is checked; errors name the file, row and field.
+    """
     values: list[int] = []
     for i, v in enumerate(column):
         try:
@@ -142,7 +145,7 @@ def read_roster_folder(folder: str | Path) -> RosterFolder:
 
 
 def read_shift_actuals(path: str | Path) -> tuple[tuple[ShiftActual, ...], Table]:
-    """The actuals' ``shifts`` table (the production table is not needed for a roster)."""
+    """Read the actuals' ``shifts`` table (the production table is not needed for a roster)."""
     raw = read_raw(path, expect_kind=INSTANCE_KIND)
     if not raw.has("shifts"):
         raise InputError(
@@ -155,8 +158,11 @@ def read_shift_actuals(path: str | Path) -> tuple[tuple[ShiftActual, ...], Table
 
 
 def check_shifts(rows: tuple[ShiftActual, ...], table: Table, rf: RosterFolder) -> None:
-    """Every row names a person and a shift of the roster and a date of its horizon; one row
-    per person and date."""
+    """Check the shifts worked against the roster.
+
+    Every row names a person and a shift of the roster and a date of its horizon; one row per
+    person and date.
+    """
     horizon = set(rf.dates)
 
     def error(msg: str, i: int, field: str) -> InputError:
@@ -296,8 +302,11 @@ def _staff_rows(
 def _cover(
     rf: RosterFolder, days: set[str], staff_rows: list[dict[str, Any]], rostered: Rostered
 ) -> pd.DataFrame:
-    """Cover per demand row: the people who worked put into cells (as rostered first, then the
-    others by the competence rule), the tiers filled in order as the roster counts them."""
+    """Count the cover worked per demand row.
+
+    The people who worked are put into cells (as rostered first, then the others by the
+    competence rule), the tiers filled in order as the roster counts them.
+    """
     cover = rf.coverage[rf.coverage["date"].isin(days)]
     records: list[dict[str, Any]] = [
         {str(k): v for k, v in r.items()} for r in cover.to_dict("records")
@@ -461,11 +470,14 @@ def _cover_row(
 
 
 def _flag(cover: pd.DataFrame, followed: list[str], threshold: float) -> None:
-    """Tier 1: every cell worked short. Tier 2: per competence, a day whose share short
+    """Flag the cells and people to escalate.
+
+    Tier 1: every cell worked short. Tier 2: per competence, a day whose share short
     (worked − asked) ÷ max(1, asked) is beyond the threshold (patients' visits are at stake).
-    Tier 3: the same share, and not noise — beyond the XmR limits of the days followed or in
-    a run of three days short (the plan's rule, :func:`flags`). A named person (tier 2–3)
-    rostered and then not on the shift is flagged."""
+    Tier 3: the same share, and not noise — beyond the XmR limits of the days followed or in a
+    run of three days short (the plan's rule, :func:`flags`). A named person (tier 2–3)
+    rostered and then not on the shift is flagged.
+    """
     if cover.empty:
         return
     cover.loc[(cover["tier"] == 1) & (cover["short"] > 0), "flag"] = True

@@ -1,5 +1,8 @@
-"""Weekly inflow forecast from history (``pks forecast``): STL week-of-year profile, Easter
-effect, ETS level/trend, back-test against the seasonal naive forecast."""
+"""Weekly inflow forecast from history (``pks forecast``).
+
+STL week-of-year profile, Easter effect, ETS level/trend, back-test against the seasonal
+naive forecast.
+"""
 
 from pks_opt.forecasting.charts import forecast_charts
 from pks_opt.forecasting.data import HistoryData, Series, read_history

@@ -1,5 +1,7 @@
-"""Forecast charts: one panel per object (history, in-sample fit, back-test, forecast with
-80 % and 95 % intervals), at most :data:`MAX_PANELS` panels per figure."""
+"""Forecast charts: history, in-sample fit, back-test and forecast, one panel per object.
+
+The forecast with 80 % and 95 % intervals; at most :data:`MAX_PANELS` panels per figure.
+"""
 
 from __future__ import annotations
 
@@ -16,8 +18,10 @@ MAX_PANELS = 12
 
 
 def forecast_charts(result: Result, lang: str = "en") -> dict[str, Figure]:
-    """One panel per object: history, fit, back-test and forecast with 80 % and 95 % bands
-    (at most :data:`MAX_PANELS` a figure), texts in ``lang``."""
+    """Draw one panel per object: history, fit, back-test and forecast with 80/95 % bands.
+
+    At most :data:`MAX_PANELS` a figure, texts in ``lang``.
+    """
     from pks_opt.i18n import messages
 
     m = messages(lang)

@@ -28,6 +28,8 @@ LONG_HOLDOUT, SHORT_HOLDOUT = 26, 13
 
 
 class WeeklyRow(Row):
+    """A row of weekly history: a unit's inflow of an object in an ISO week (``2025-W07``)."""
+
     unit: str = Field(min_length=1)
     planning_object: str = Field(min_length=1)
     week: str
@@ -41,6 +43,8 @@ class WeeklyRow(Row):
 
 
 class DailyRow(Row):
+    """A row of daily history: a unit's inflow of a planning object on a date."""
+
     unit: str = Field(min_length=1)
     planning_object: str = Field(min_length=1)
     date: dt.date
@@ -58,14 +62,18 @@ class Series(Frozen):
 
     @property
     def key(self) -> tuple[str, str]:
+        """The series' (unit, planning object)."""
         return (self.unit, self.planning_object)
 
     @property
     def waiting_at_end(self) -> float | None:
+        """Patients waiting in the last week of the history (None: not given)."""
         return self.waiting[-1]
 
 
 class WeekdayShare(Frozen):
+    """Share of a week's inflow arriving on one weekday, over ``days`` such days of history."""
+
     unit: str
     planning_object: str
     weekday: int  # 1 = Monday … 7 = Sunday
@@ -74,6 +82,8 @@ class WeekdayShare(Frozen):
 
 
 class HistoryData(Frozen):
+    """A validated inflow history: one series per unit × planning object, all on the same weeks."""
+
     name: str
     series: tuple[Series, ...]
     weekday: tuple[WeekdayShare, ...] = ()
@@ -82,10 +92,12 @@ class HistoryData(Frozen):
 
     @property
     def last_week(self) -> dt.date:
+        """Monday of the last week of history."""
         return self.series[0].weeks[-1]
 
     @property
     def units(self) -> tuple[str, ...]:
+        """Units of the series, in first-seen order."""
         return tuple(dict.fromkeys(s.unit for s in self.series))
 
 
@@ -95,8 +107,11 @@ def read_history(path: str | Path, *, holdout_weeks: int | None = None) -> Histo
 
 
 def history_from_raw(raw: RawInstance, *, holdout_weeks: int | None = None) -> HistoryData:
-    """Validate a history instance. ``holdout_weeks`` None: 26 weeks held out for the back-test
-    when every series has at least ``MIN_FIT_WEEKS`` + 26 weeks, else 13."""
+    """Validate a history instance.
+
+    ``holdout_weeks`` None: 26 weeks held out for the back-test when every series has at least
+    ``MIN_FIT_WEEKS`` + 26 weeks, else 13.
+    """
     table = raw.table("weekly_history")
     rows = parse_rows(table, WeeklyRow)
     if not rows:

@@ -61,6 +61,7 @@ class Profile:
     easter_weeks: int
 
     def at(self, mondays: Sequence[dt.date]) -> np.ndarray:
+        """Sum the log seasonal factor and Easter effect for each Monday's ISO week."""
         return np.array(
             [
                 self._week(iso_week(m)) + (self.easter if week_type(m) == EASTER else 0.0)
@@ -81,6 +82,8 @@ class Profile:
 
 @dataclass(frozen=True)
 class ObjectForecast:
+    """A forecast of one series: mean and 80/95 % bounds per week ahead, the fit, the trend."""
+
     mean: np.ndarray
     bounds: dict[str, np.ndarray]  # lower_80, upper_80, lower_95, upper_95
     fitted: np.ndarray  # in-sample fit over the fitted weeks (53rd weeks: nan)
@@ -121,8 +124,10 @@ def fit_profile(weeks: Sequence[dt.date], inflow: Sequence[float]) -> Profile:
 
 
 def _smooth_profile(by_week: np.ndarray, z: np.ndarray, years: float) -> np.ndarray:
-    """Each week's factor, or the median of its five neighbouring weeks where the two differ by
-    less than ``PROFILE_KEEP_SE`` standard errors of a week's factor (mean 0 on return).
+    """Smooth the weekly seasonal factors where a week does not differ significantly (mean 0).
+
+    Each week keeps its factor, or takes the median of its five neighbouring weeks where the
+    two differ by less than ``PROFILE_KEEP_SE`` standard errors of a week's factor.
 
     A week's factor is an average of only 2–3 noisy weeks (one per year), so ordinary weeks
     scatter around their neighbours by noise alone; a running median of five weeks keeps steps
@@ -213,7 +218,7 @@ def _profiles(
 def seasonal_naive(
     weeks: Sequence[dt.date], inflow: Sequence[float], targets: Sequence[dt.date]
 ) -> np.ndarray:
-    """The same ISO week a year earlier (week 53 → week 52 of the year before)."""
+    """Forecast the same ISO week a year earlier (week 53 → week 52 of the year before)."""
     by_label = {week_label(m): v for m, v in zip(weeks, inflow, strict=True)}
     out = []
     for m in targets:
@@ -250,8 +255,10 @@ def run_forecast(
     start: dt.date | None = None,
     seasonality: str = "unit",
 ) -> Result:
-    """Fit, back-test and forecast every series of ``data``; a :class:`Result` of kind
-    ``forecast``."""
+    """Fit, back-test and forecast every series of ``data``.
+
+    Gives a :class:`Result` of kind ``forecast``.
+    """
     t0 = time.perf_counter()
     if holdout is None:
         holdout = data.holdout_weeks
@@ -401,7 +408,7 @@ class _Rows:
         )
 
     def add_forecast(self, s: Series, fc: Any, out_weeks: list[dt.date], lead: int) -> None:
-        """The weekly forecast with its bands, the plan's inflow table and quarter volumes."""
+        """Add the weekly forecast with its bands, the plan's inflow table and quarter volumes."""
         inflow_list = self.inflow.setdefault(s.unit, [])
         quarters: dict[str, float] = {}
         for k, m in enumerate(out_weeks, start=1):

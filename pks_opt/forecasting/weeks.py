@@ -47,7 +47,7 @@ def _kind(name: str) -> str | None:
 
 
 def parse_week(text: str) -> dt.date:
-    """The Monday of ISO week ``'YYYY-Www'``; ``ValueError`` with a plain message otherwise."""
+    """Find the Monday of ISO week ``'YYYY-Www'``; ``ValueError`` with a plain message otherwise."""
     m = WEEK_RE.match(text.strip())
     if not m:
         raise ValueError(f"expected an ISO week 'YYYY-Www' (got {text!r})")
@@ -90,7 +90,7 @@ def _holiday_weeks(year: int) -> dict[dt.date, str]:
 
 
 def week_type(monday: dt.date) -> str:
-    """The holiday week type of the ISO week starting on ``monday``."""
+    """Classify the ISO week starting on ``monday`` by its holidays (its week type)."""
     for year in {monday.year, (monday + dt.timedelta(days=6)).year}:
         kind = _holiday_weeks(year).get(monday)
         if kind is not None:

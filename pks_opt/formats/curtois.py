@@ -44,6 +44,8 @@ DAYS_PER_WEEK = 7
 
 @dataclass(frozen=True)
 class CStaff:
+    """One employee of a Curtois instance and the limits of the benchmark's hard rules."""
+
     id: str
     max_shifts: dict[str, int]
     max_minutes: int
@@ -56,6 +58,8 @@ class CStaff:
 
 @dataclass(frozen=True)
 class CurtoisInstance:
+    """A Curtois-Qu benchmark instance as read, days counted from 0."""
+
     name: str
     horizon: int
     shift_minutes: dict[str, int]
@@ -68,7 +72,7 @@ class CurtoisInstance:
 
 
 def is_curtois(path: Path) -> bool:
-    """A ``.txt`` file whose first section is ``SECTION_HORIZON``."""
+    """Tell whether ``path`` is a ``.txt`` file whose first section is ``SECTION_HORIZON``."""
     if path.suffix.lower() != ".txt" or not path.is_file():
         return False
     try:
@@ -111,8 +115,11 @@ def read_curtois(path: str | Path) -> CurtoisInstance:
 
 
 class _Reader:
-    """The sections of one benchmark file, read one at a time; each reader checks its
-    values (and the ids and days it refers to) and names file, line, section and field."""
+    """The sections of one benchmark file, read one at a time.
+
+    Each reader checks its values (and the ids and days it refers to) and names file, line,
+    section and field.
+    """
 
     def __init__(self, where: str, text: str) -> None:
         self.where = where
@@ -152,8 +159,7 @@ class _Reader:
                 raise InputError(f"missing {sec}", file=self.where)
 
     def num(self, v: str, lineno: int, fld: str, section: str = "") -> int:
-        """A non-negative integer (every number of the format is a count, minutes or a
-        weight)."""
+        """Read a non-negative integer (each number of the format is a count, minutes or weight)."""
         head = f"{section}: " if section else ""
         try:
             n = int(v)
@@ -300,8 +306,7 @@ class _Reader:
         return tuple(out)
 
     def cover(self) -> tuple[tuple[int, str, int, int, int], ...]:
-        """SECTION_COVER: one line per (day, shift) — a missing one means a cut or damaged
-        file."""
+        """Read SECTION_COVER: one line per (day, shift); a missing one means a cut or bad file."""
         sec = "SECTION_COVER"
         cover: list[tuple[int, str, int, int, int]] = []
         cover_line: dict[tuple[int, str], int] = {}
@@ -393,7 +398,7 @@ def _check_staff_plausible(
 
 
 def to_roster_data(inst: CurtoisInstance) -> RosterData:
-    """The benchmark as rostering data: the same engine, the benchmark's rules and weights."""
+    """Turn the benchmark into rostering data: the same engine, the benchmark's rules, weights."""
     shifts = tuple(
         ShiftType(id=s, start_minute=None, duration_minutes=m, paid_minutes=m, category="day")
         for s, m in inst.shift_minutes.items()
@@ -462,6 +467,7 @@ class Evaluation:
 
     @property
     def feasible(self) -> bool:
+        """True when the roster breaks none of the benchmark's hard constraints."""
         return not self.violations
 
 

@@ -1,5 +1,7 @@
-"""The plan against what was agreed: goals met per period, requests for a new agreement, free
-capacity (``goals.csv``, ``feedback.csv``, ``free_capacity.csv``).
+"""The plan against what was agreed: goals met per period, requests, free capacity.
+
+Requests for a new agreement and free capacity (``goals.csv``, ``feedback.csv``,
+``free_capacity.csv``).
 
 A goal period is **met** when the planned production is within the tolerance of the agreed
 goal: |planned − agreed| ≤ max(goal_tolerance × agreed, 1) — the parameter (1 %) or one
@@ -29,8 +31,9 @@ FULL_USE_SHARE = 0.999
 
 
 def allowed_gap(goal: float, tolerance: float) -> float:
-    """How far production may miss an agreed ``goal``: the tolerance share, at least the rounding
-    allowance.
+    """Give how far production may miss an agreed ``goal``.
+
+    The tolerance share, at least the rounding allowance.
     """
     return max(tolerance * goal, ROUNDING_ALLOWANCE)
 
@@ -79,8 +82,10 @@ def goal_table(data: PlanData, ev: PlanEvaluation) -> pd.DataFrame:
 
 
 def plan_periods(data: PlanData) -> list[GoalPeriod]:
-    """The periods the plan reports in: the balance's (goal periods of the objects that have
-    them), or the whole plan."""
+    """List the periods the plan reports in.
+
+    The balance's (goal periods of the objects that have them), or the whole plan.
+    """
     seen: dict[str, GoalPeriod] = {}
     for o in data.objects:
         for g in o.goal_periods:
@@ -158,7 +163,7 @@ def shortfall_cause(data: PlanData, ev: PlanEvaluation, o: PlanningObject, g: Go
 
 
 def feedback_rows(data: PlanData, ev: PlanEvaluation, unit: str) -> list[Feedback]:
-    """The unit's answer to the goals: empty when it accepts them all.
+    """Answer the goals for the unit: empty when it accepts them all.
 
     A request for a new agreement for every goal period not met within the tolerance. When
     there is at least one, the unit answers with its whole plan: every other goal period of
@@ -210,7 +215,7 @@ def feedback_rows(data: PlanData, ev: PlanEvaluation, unit: str) -> list[Feedbac
 
 
 def is_request(f: Feedback) -> bool:
-    """A row asking for a new agreement (not a confirmation of a goal the plan meets)."""
+    """Tell whether a row asks for a new agreement (not a confirmation of a goal the plan meets)."""
     return f.cause not in (CONFIRMED, PLANNED_ON)
 
 

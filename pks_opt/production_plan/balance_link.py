@@ -59,6 +59,7 @@ class BalanceHandover:
 
     @property
     def objects(self) -> list[str]:
+        """Planning objects the balance set a goal for, sorted."""
         return sorted({o for o, _ in self.goals})
 
 
@@ -157,7 +158,7 @@ WEEKS_PER_QUARTER = 13
 
 
 def plan_periods_of(num_weeks: int, periods: tuple[str, ...]) -> tuple[tuple[str, ...], list[str]]:
-    """The periods a plan of ``num_weeks`` covers, and warnings.
+    """List the periods a plan of ``num_weeks`` covers, with warnings.
 
     Quarters (``2027Q1``) are 13 weeks each: a 26-week plan covers the first two, a 52-week
     plan four; a plan that is no whole number of quarters (± 1 week) is bad input. Other
@@ -240,8 +241,7 @@ HANDOVER_CAPACITY_COLUMNS = [
 def apply_balance_handover(
     data: PlanData, ho: BalanceHandover
 ) -> tuple[PlanData, list[str], dict[str, pd.DataFrame]]:
-    """The plan data of unit ``ho.unit`` with the balance's goals, the need that stays and its
-    capacity.
+    """Give unit ``ho.unit``'s plan data the balance's goals, the need that stays and capacity.
 
     Returns the new data, warnings (objects on one side only, resources the balance does not
     plan) and the hand-over tables.
@@ -269,7 +269,7 @@ def apply_balance_handover(
 
 
 def _matched_objects(data: PlanData, ho: BalanceHandover) -> tuple[list[str], list[str]]:
-    """The plan's objects with a goal in the balance, and warnings for those on one side only."""
+    """Match the plan's objects to goals in the balance, warning of those on one side only."""
     ids = [o.id for o in data.objects]
     matched = [oid for oid in ids if any(o == oid for o, _ in ho.goals)]
     if not matched:
@@ -300,8 +300,11 @@ def _object_goals(
     weeks: Mapping[str, tuple[int, int]],
     goal_rows: list[dict[str, Any]],
 ) -> dict[str, Any]:
-    """One object's goal periods and inflow (the need that stays plus what other units send);
-    its rows of ``handover_goals`` are appended to ``goal_rows``."""
+    """Give one object's goal periods and inflow from the balance.
+
+    The inflow is the need that stays plus what other units send; its rows of
+    ``handover_goals`` are appended to ``goal_rows``.
+    """
     inflow = list(o.inflow)
     goal_periods = []
     for p in periods:
@@ -349,8 +352,10 @@ def _resource_hours(
     cap_rows: list[dict[str, Any]],
     warnings: list[str],
 ) -> dict[str, Any] | None:
-    """One resource's hours as the balance gives them (None: it keeps the instance's); its
-    rows of ``handover_capacity`` are appended to ``cap_rows``."""
+    """Give one resource's hours as the balance gives them (None: it keeps the instance's).
+
+    Its rows of ``handover_capacity`` are appended to ``cap_rows``.
+    """
     if r.balance_resource is None:
         warnings.append(f"resource '{r.id}' has no balance_resource: keeps the instance's hours")
         return None

@@ -33,7 +33,7 @@ LOW_WEEK_COLOUR = "#eeeeee"
 
 
 def plan_charts(result: Result, data: PlanData, lang: str = "en") -> dict[str, Figure]:
-    """The plan's charts, ``queue_forecast`` and ``capacity_use``, their texts in ``lang``."""
+    """Draw the plan's charts, ``queue_forecast`` and ``capacity_use``, texts in ``lang``."""
     from pks_opt.i18n import messages
 
     m = messages(lang)

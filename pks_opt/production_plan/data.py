@@ -58,6 +58,12 @@ QUEUE_TOLERANCE = 1e-6
 
 
 class PlanningObjectRow(Row):
+    """A row of ``planning_objects``: priority, wait limit, queue and goals of one object.
+
+    Annual inflow and goal in activities a year; ``target_queue`` by ``target_week``, or
+    ``reduction_per_week``, is the waiting-list target.
+    """
+
     planning_object: str = Field(min_length=1)
     name: str | None = None
     priority: int = Field(ge=1)
@@ -72,6 +78,8 @@ class PlanningObjectRow(Row):
 
 
 class WeekRow(Row):
+    """A row of ``weeks``: a week's type, capacity factor and share of the seasonal inflow."""
+
     week: int = Field(ge=1, le=MAX_PLAN_WEEKS)
     week_type: str = Field(default=NORMAL_WEEK, min_length=1)
     capacity_factor: float = Field(default=1.0, ge=0, le=MAX_CAPACITY_FACTOR)
@@ -79,6 +87,8 @@ class WeekRow(Row):
 
 
 class ResourceRow(Row):
+    """A row of ``resources``: hours per normal week of a limiting resource."""
+
     resource: str = Field(min_length=1)
     name: str | None = None
     hours_per_week: float = Field(ge=0, le=MAX_PLAN_VOLUME)
@@ -86,18 +96,24 @@ class ResourceRow(Row):
 
 
 class ActivityHoursRow(Row):
+    """A row of ``activity_hours``: hours one activity of a planning object takes of a resource."""
+
     planning_object: str = Field(min_length=1)
     resource: str = Field(min_length=1)
     hours_per_activity: float = Field(gt=0, le=MAX_HOURS_PER_ACTIVITY)
 
 
 class CapacityRow(Row):
+    """A row of ``capacity``: a resource's available hours in a week (overrides factor × hours)."""
+
     week: int
     resource: str = Field(min_length=1)
     available_hours: float = Field(ge=0, le=MAX_PLAN_VOLUME)
 
 
 class InflowRow(Row):
+    """A row of ``inflow``: new patients and other removals of an object in one week."""
+
     planning_object: str = Field(min_length=1)
     week: int
     inflow: float = Field(ge=0, le=MAX_PLAN_VOLUME)
@@ -147,6 +163,8 @@ WHOLE_PLAN = "plan"
 
 
 class PlanningObject(Frozen):
+    """A planning object with its goals and weekly series expanded over the plan's weeks."""
+
     id: str
     name: str
     priority: int
@@ -178,6 +196,7 @@ class PlanningObject(Frozen):
 
     @property
     def has_goal(self) -> bool:
+        """True when some goal period binds the object (else production follows need)."""
         return bool(self.goal_periods)
 
     def target_path(self) -> tuple[float | None, ...]:
@@ -198,6 +217,7 @@ class PlanningObject(Frozen):
 
     @property
     def has_target(self) -> bool:
+        """True when the object has a waiting-list target (a queue by a week, or a reduction)."""
         return self.reduction_per_week is not None or self.target_queue is not None
 
     @property
@@ -220,6 +240,8 @@ def wait_window(week_index: int, max_wait_weeks: float, num_weeks: int) -> tuple
 
 
 class Week(Frozen):
+    """One week of the plan: type, capacity factor and the holidays on its weekdays."""
+
     week: int
     week_type: str
     capacity_factor: float
@@ -228,6 +250,8 @@ class Week(Frozen):
 
 
 class Resource(Frozen):
+    """A limiting resource with its available hours in every week of the plan."""
+
     id: str
     name: str
     hours_per_week: float
@@ -280,6 +304,7 @@ class PlanData(Frozen):
 
     @property
     def num_weeks(self) -> int:
+        """Weeks in the plan."""
         return len(self.weeks)
 
     @property
@@ -288,6 +313,7 @@ class PlanData(Frozen):
         return tuple(sorted({o.priority for o in self.objects}))
 
     def object(self, oid: str) -> PlanningObject:
+        """Look up the planning object with id ``oid``."""
         return next(o for o in self.objects if o.id == oid)
 
     def shape(self, o: PlanningObject) -> tuple[float, ...]:
@@ -346,15 +372,17 @@ class PlanData(Frozen):
         return tuple(path)
 
     def with_goal_tolerance(self, tolerance: float | None) -> PlanData:
-        """A copy with ``parameters.goal_tolerance`` set (unchanged when None)."""
+        """Copy with ``parameters.goal_tolerance`` set (unchanged when None)."""
         if tolerance is None:
             return self
         params = self.parameters.model_copy(update={"goal_tolerance": tolerance})
         return self.model_copy(update={"parameters": params})
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
-        """A copy; with ``update`` re-validated like data read from files (pydantic's own
-        ``model_copy(update=…)`` skips every check)."""
+        """Copy the data; with ``update``, check the copy as a reader would.
+
+        pydantic's own ``model_copy(update=…)`` skips every check.
+        """
         if not update:
             return super().model_copy(deep=deep)
         return self.model_validate(self.model_dump() | dict(update))
@@ -365,8 +393,7 @@ class PlanData(Frozen):
         resources: Mapping[str, Mapping[str, Any]] | None = None,
         **fields: Any,
     ) -> PlanData:
-        """A copy with some fields of some objects / resources (and of the plan) replaced,
-        re-validated."""
+        """Copy with some fields of some objects / resources (and of the plan) replaced, checked."""
         objs = [o.model_dump() | dict((objects or {}).get(o.id, {})) for o in self.objects]
         res = [r.model_dump() | dict((resources or {}).get(r.id, {})) for r in self.resources]
         return PlanData.model_validate(
@@ -477,7 +504,7 @@ def _read_weeks(raw: RawInstance) -> tuple[WeekRow, ...]:
 
 
 def _check_targets(raw: RawInstance, obj_rows: tuple[PlanningObjectRow, ...], n: int) -> None:
-    """A queue target is a target queue or a reduction per week, by a week of the plan."""
+    """Check a queue target: a target queue or a reduction per week, by a week of the plan."""
     t_obj = raw.table("planning_objects")
     for i, o in enumerate(obj_rows):
         problem = None
@@ -538,7 +565,7 @@ def _read_capacity(
 def _read_inflow(
     raw: RawInstance, oids: list[str], n: int
 ) -> tuple[dict[str, dict[int, InflowRow]], dict[tuple[str, int], int]]:
-    """The inflow table's rows per object and week, and their row numbers."""
+    """Collect the inflow table's rows per object and week, and their row numbers."""
     given: dict[str, dict[int, InflowRow]] = {oid: {} for oid in oids}
     row_numbers: dict[tuple[str, int], int] = {}
     if raw.has("inflow"):

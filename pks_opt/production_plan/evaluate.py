@@ -48,6 +48,7 @@ class ObjectTrace:
 
     @property
     def goal_excess(self) -> float:
+        """Activities above the goals, summed over the goal periods (0 without a goal)."""
         return sum(self.period_excess)
 
     @property
@@ -61,6 +62,12 @@ class ObjectTrace:
 
 @dataclass(frozen=True)
 class PlanEvaluation:
+    """A plan's objective terms recomputed without the solver (the self-check).
+
+    Per priority: the weighted deviation from the agreed goals, the service shortfall, and the
+    levelling; per resource: the hours used each week.
+    """
+
     traces: dict[str, ObjectTrace]
     goal: dict[int, float]  # priority -> weighted deviation from what was agreed
     service: dict[int, float]  # priority -> weighted service shortfall
@@ -170,7 +177,7 @@ def serving_capacity(o: PlanningObject, x: tuple[int, ...]) -> tuple[float, ...]
 
 
 def steady_rate(x: tuple[int, ...], shape: tuple[float, ...]) -> float:
-    """The rate s ≥ 0 minimising Σ_w |x[w] − s·shape[w]|: a weighted median of x/shape.
+    """Find the rate s ≥ 0 minimising Σ_w |x[w] − s·shape[w]|: a weighted median of x/shape.
 
     Σ_w shape[w]·|x[w]/shape[w] − s| over weeks with shape > 0 (weeks with shape 0 add |x[w]|
     whatever s is), minimised by the median of x/shape weighted by shape.
@@ -190,8 +197,9 @@ def steady_rate(x: tuple[int, ...], shape: tuple[float, ...]) -> float:
 def check_against_solver(
     data: PlanData, sol: PlanSolution, ev: PlanEvaluation
 ) -> tuple[list[str], list[Check]]:
-    """Recomputed objectives beside the solver's: (check lines, checks for
-    :func:`pks_opt.stages.self_check`).
+    """Set the recomputed objectives beside the solver's.
+
+    Gives (check lines, checks for :func:`pks_opt.stages.self_check`).
 
     Every completed stage's fixed term (goal deviation, or service), fixed with a small slack,
     may not exceed its fixed value; the last completed stage's objective (the plan's) must be

@@ -33,7 +33,7 @@ def week_holidays(start: dt.date, num_weeks: int) -> dict[int, list[tuple[dt.dat
 
 
 def with_holidays(data: PlanData) -> PlanData:
-    """``data`` with its holiday weeks marked and their capacity reduced (module rule)."""
+    """Mark ``data``'s holiday weeks and reduce their capacity (the module's rule)."""
     par = data.parameters
     if par.start_date is None or par.holidays == "none":
         return data

@@ -36,8 +36,11 @@ def _frac(value: float) -> float:
 
 
 def hours_with_slack(hours: float) -> float:
-    """Available hours plus 10⁻⁶ relative: hours handed down from the balance carry its
-    rounding (6 decimals), which must not cost a whole activity (R2)."""
+    """Give the available hours plus 10⁻⁶ relative.
+
+    Hours handed down from the balance carry its rounding (6 decimals), which must not cost a
+    whole activity (R2).
+    """
     return hours + CAPACITY_SLACK * max(1.0, hours)
 
 
@@ -77,6 +80,7 @@ class PlanSolution:
 
     @property
     def final_stage(self) -> StageReport | None:
+        """Report of the last stage solved (None: no stage ran)."""
         return self.stages[-1] if self.stages else None
 
 
@@ -84,6 +88,7 @@ class PlanModel:
     """R1–R8 of ``models/production_plan.md`` as one PuLP model (stage objectives set later)."""
 
     def __init__(self, data: PlanData, *, with_target: bool) -> None:
+        """Build the plan's MILP (``with_target``: with the waiting-list reduction goal)."""
         import pulp
 
         self.data = data
@@ -143,8 +148,10 @@ class PlanModel:
         return o.locked[w] if w < self.data.locked_weeks else 0
 
     def _max_production(self, o: PlanningObject, w: int) -> int:
-        """Upper bound of production[o,w]: the most activities any one used resource allows
-        (a week already done: what was produced, R0)."""
+        """Bound production[o,w] by the most activities any one used resource allows.
+
+        A week already done: what was produced (R0).
+        """
         if w < self.data.locked_weeks:
             return o.locked[w]
         by_id = {r.id: r for r in self.data.resources}
@@ -334,7 +341,10 @@ class PlanModel:
                     self._mir(self.wait_excess[o.id, w], q - served, c, "max_wait", o.id, w)
 
     def _mir(self, excess: Any, expr: Any, constant: float, tag: str, oid: str, w: int) -> None:
-        """excess ≥ f·(expr + 1 − f) for expr = constant − (integer); nothing when f ≈ 0 or 1."""
+        """Add the rounding cut ``excess`` ≥ f·(expr + 1 − f), expr = constant − integer.
+
+        f is the fraction of ``constant``; no cut when f ≈ 0 or 1.
+        """
         f = _frac(constant)
         if f > 0:
             self.prob += excess >= f * (expr + (1 - f)), f"{tag}_mir[{oid},{w + 1}]"
@@ -342,8 +352,11 @@ class PlanModel:
     # ------------------------------------------------------------------ objective terms
 
     def goal(self, priority: int) -> Any:
-        """Deviation of one priority from what was agreed: goal shortfall and excess per
-        period; production above need (queue below the need path) for objects with no goal."""
+        """Express one priority's deviation from what was agreed.
+
+        Goal shortfall and excess per period; production above need (queue below the need path)
+        for objects with no goal.
+        """
         import pulp
 
         par = self.data.parameters
@@ -417,7 +430,7 @@ class PlanModel:
         *,
         keep: bool = False,
     ) -> None:
-        """A MIP start (CBC's, HiGHS's partial start): a rounded LP relaxation.
+        """Give the solver a MIP start (CBC's, HiGHS's partial start): a rounded LP relaxation.
 
         ``keep`` (a service stage, every goal already fixed): the previous stage's plan itself,
         feasible for every row including the new stage bound (a rounded LP plan could break
@@ -447,8 +460,10 @@ class PlanModel:
         time_limit_s: float,
         backend: str,
     ) -> bool:
-        """Solve the stage's LP relaxation, more urgent production held as it was; the
-        variables are integer again afterwards. True when the LP has a solution."""
+        """Solve the stage's LP relaxation, more urgent production held as it was.
+
+        The variables are integer again afterwards. True when the LP has a solution.
+        """
         saved = {key: (v.lowBound, v.upBound) for key, v in self.x.items()}
         for (oid, w), v in self.x.items():
             v.cat = "Continuous"
@@ -467,8 +482,11 @@ class PlanModel:
     def _rounded_start(
         self, priority: int, previous: dict[str, tuple[int, ...]] | None, lp_solved: bool
     ) -> dict[tuple[str, int], int]:
-        """More urgent objects as before, this priority's the LP's cumulative production
-        rounded down, less urgent none; weeks already done as they were (R0)."""
+        """Round the LP's plan into a start.
+
+        More urgent objects as before, this priority's the LP's cumulative production rounded
+        down, less urgent none; weeks already done as they were (R0).
+        """
         start: dict[tuple[str, int], int] = {}
         for o in self.data.objects:
             done, relaxed = 0, 0.0
@@ -511,9 +529,11 @@ class PlanModel:
                     used -= top.hours_per_activity[r.id]
 
     def fix_period_totals(self, production: dict[str, tuple[int, ...]]) -> None:
-        """(R9b) After the goal stages: each goal object's production per goal period is held
-        at the goal stages' (whole) totals, so the service stages re-spread weeks within a
-        period but never change what is delivered against a goal."""
+        """Hold each goal object's production per goal period at its total (R9b).
+
+        After the goal stages, at their (whole) totals: the service stages re-spread weeks within a
+        period but never change what is delivered against a goal.
+        """
         import pulp
 
         for o in self.data.objects:
@@ -525,6 +545,7 @@ class PlanModel:
                 )
 
     def production_values(self) -> dict[str, tuple[int, ...]]:
+        """Read the solution's weekly production per object, rounded to whole activities."""
         return {
             o.id: tuple(int(round(self.x[o.id, w].value() or 0.0)) for w in self.weeks)
             for o in self.data.objects
@@ -532,8 +553,11 @@ class PlanModel:
 
 
 class _PlanStages(PulpAdapter):
-    """The plan's preparation of a stage: the goal totals held before the first service
-    stage (R9b), the objects the stage decides, and a MIP start (:meth:`PlanModel.set_start`)."""
+    """The plan's preparation of a stage.
+
+    The goal totals held before the first service stage (R9b), the objects the stage decides,
+    and a MIP start (:meth:`PlanModel.set_start`).
+    """
 
     def __init__(self, model: PlanModel, backend: str, max_nodes: int | None) -> None:
         super().__init__(

@@ -30,7 +30,7 @@ RATIO_BOUNDS = (0.5, 2.0)
 def apply_actuals(
     data: PlanData, actuals: Actuals, unit: str, from_week: int
 ) -> tuple[PlanData, list[str], pd.DataFrame]:
-    """The plan data with weeks 1..from_week − 1 locked to the actuals.
+    """Lock weeks 1..from_week − 1 of the plan data to the actuals.
 
     Raises
     ------
@@ -77,8 +77,11 @@ def apply_actuals(
 def _lock_object(
     o: PlanningObject, past: list[Any], n: int, where: str, warnings: list[str]
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The object's changes (production locked, inflow re-forecast, queue start) and its row
-    of the re-plan table."""
+    """Lock one object to its actuals.
+
+    Gives its changes (production locked, inflow re-forecast, queue start) and its row of the
+    re-plan table.
+    """
     done = len(past)
     locked = _whole_production(o, past, warnings)
     inflow, removals, ratio = _reforecast(o, past, n)
@@ -105,7 +108,7 @@ def _lock_object(
 
 
 def _whole_production(o: PlanningObject, past: list[Any], warnings: list[str]) -> list[int]:
-    """The weeks' production as whole activities (a fraction is rounded, with a warning)."""
+    """Round the weeks' production to whole activities (a fraction is rounded, with a warning)."""
     locked = []
     for p in past:
         whole = round(p.production)
@@ -121,8 +124,11 @@ def _whole_production(o: PlanningObject, past: list[Any], warnings: list[str]) -
 def _reforecast(
     o: PlanningObject, past: list[Any], n: int
 ) -> tuple[list[float], list[float], float]:
-    """Inflow and removals: the actuals' for the weeks done, the forecast × the recent ratio
-    of actual to forecast inflow (bounded) for the weeks ahead."""
+    """Re-forecast inflow and removals from the actuals.
+
+    The actuals' for the weeks done; for the weeks ahead the forecast × the recent ratio of
+    actual to forecast inflow (bounded).
+    """
     done = len(past)
     inflow = list(o.inflow)
     removals = list(o.other_removals)
@@ -148,8 +154,10 @@ def _queue_start(
     where: str,
     warnings: list[str],
 ) -> float:
-    """The queue at the start such that the last week done ends at the actual waiting list;
-    an error when the actuals' own flows would empty the queue below zero."""
+    """Find the start queue that makes the last week done end at the actual waiting list.
+
+    An error when the actuals' own flows would empty the queue below zero.
+    """
     done = len(locked)
     flows = sum(inflow[w] - removals[w] - locked[w] for w in range(done))
     queue_start = o.queue_start
@@ -218,7 +226,7 @@ def replan_diff(
 
 
 def replan_lines(diff: pd.DataFrame, from_week: int, num_weeks: int) -> list[str]:
-    """The explanation's head of a re-plan: the weeks done, and per object the change ahead."""
+    """Head the explanation of a re-plan: the weeks done, and per object the change ahead."""
     done, ahead = diff[diff["done"]], diff[~diff["done"]]
     lines = [
         f"re-plan from week {from_week}: weeks 1–{from_week - 1} are the actuals "

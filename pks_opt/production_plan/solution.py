@@ -78,7 +78,7 @@ def plan_result(
     goal_link: str | None = None,
     handover: dict[str, pd.DataFrame] | None = None,
 ) -> Result:
-    """The envelope for the plan with the reduction goal (and the plan without it beside it)."""
+    """Build the envelope of the plan with the reduction goal (the plan without it beside it)."""
     stages = [_stage(s, "with reduction goal") for s in with_target.stages]
     runtime = with_target.runtime_s
     if without_target is not None:
@@ -128,9 +128,11 @@ def _self_checked(
     ev: PlanEvaluation,
     result: Result,
 ) -> tuple[PlanEvaluation | None, list[str]]:
-    """The self-check without the solver (:func:`pks_opt.stages.self_check`) of both plans: a
-    mismatch is a warning and the plan is no longer proven optimal. Returns the evaluation of
-    the plan without the reduction goal (None when there is none) and the check lines."""
+    """Self-check both plans without the solver (:func:`pks_opt.stages.self_check`).
+
+    A mismatch is a warning and the plan is no longer proven optimal. Returns the evaluation of
+    the plan without the reduction goal (None when there is none) and the check lines.
+    """
     checks, to_check = check_against_solver(data, with_target, ev)
     result.status, problems = self_check(result.status, to_check)
     ev0: PlanEvaluation | None = None
@@ -159,7 +161,7 @@ def _fill(
     ev0: PlanEvaluation | None,
     handover: dict[str, pd.DataFrame] | None,
 ) -> dict[str, ClosedForm]:
-    """The plan's tables, KPIs and explanation; returns the closed forms per object."""
+    """Fill in the plan's tables, KPIs and explanation; returns the closed forms per object."""
     forms = {o.id: closed_form(data, o) for o in data.objects}
     result.tables = {
         "production_plan": weekly_table(data, ev),
@@ -234,8 +236,11 @@ def weekly_table(data: PlanData, ev: PlanEvaluation) -> pd.DataFrame:
 
 
 def trace_table(data: PlanData, ev: PlanEvaluation, unit: str) -> pd.DataFrame:
-    """One row per planning object × week (id ``plan:{unit}:{object}:w{week}``), its parent the
-    agreed goal it serves (``goal:{unit}:{object}:{period}`` in the balance's trace.csv)."""
+    """Trace each planning object × week to the goal it serves.
+
+    One row per object × week (id ``plan:{unit}:{object}:w{week}``), its parent the agreed goal
+    (``goal:{unit}:{object}:{period}`` in the balance's trace.csv).
+    """
     rows: list[dict[str, Any]] = []
     for o in data.objects:
         t = ev.traces[o.id]
@@ -343,7 +348,7 @@ def objects_table(data: PlanData, ev: PlanEvaluation, ev0: PlanEvaluation | None
 def closed_form_table(
     data: PlanData, ev: PlanEvaluation, forms: dict[str, ClosedForm]
 ) -> pd.DataFrame:
-    """The closed-form check per object (C1-C2) beside the plan's own numbers."""
+    """Set the closed-form check per object (C1-C2) beside the plan's own numbers."""
     rows = []
     for o in data.objects:
         cf, t = forms[o.id], ev.traces[o.id]
@@ -430,7 +435,7 @@ def _weeks_any(data: PlanData, ev: PlanEvaluation, attr: str) -> int:
 
 
 def kpis(data: PlanData, ev: PlanEvaluation, ev0: PlanEvaluation | None) -> dict[str, Any]:
-    """The plan's key figures (``result.json`` ``kpis``)."""
+    """Collect the plan's key figures (``result.json`` ``kpis``)."""
     tr = ev.traces
     avail = sum(sum(r.available_hours) for r in data.resources)
     used = sum(sum(v) for v in ev.used_hours.values())
@@ -485,9 +490,12 @@ SHOWN_TOLERANCE = 0.05
 
 
 def explain(data: PlanData, ev: PlanEvaluation, forms: dict[str, ClosedForm]) -> list[str]:
-    """Why targets are missed: per object the weeks and by how much, and why (the capacity
-    that binds in those weeks, or the rule that holds production back while capacity is
-    free); then the fully used resources and targets beyond capacity."""
+    """Explain why targets are missed.
+
+    Per object the weeks and by how much, and why (the capacity that binds in those weeks, or
+    the rule that holds production back while capacity is free); then the fully used resources
+    and targets beyond capacity.
+    """
     lines: list[str] = []
     for o in data.objects:
         lines += _object_lines(data, ev, o, forms[o.id])
@@ -558,10 +566,12 @@ def _full_weeks(data: PlanData, ev: PlanEvaluation, resource: str, span: list[in
 def _why(
     data: PlanData, ev: PlanEvaluation, o: PlanningObject, span: list[int], excess: float
 ) -> list[str]:
-    """Why ``o`` misses in the weeks ``span`` (0-based) that decide it, one line of a fixed
-    shape each (the report translates them): a capacity that binds there (and the higher
-    priorities that share it), or, with capacity free, the rule that holds production back;
-    and whether the miss is below one visit (production is whole visits)."""
+    """Explain why ``o`` misses in the weeks ``span`` (0-based) that decide it.
+
+    One line of a fixed shape each (the report translates them): a capacity that binds there
+    (and the higher priorities that share it), or, with capacity free, the rule that holds
+    production back; and whether the miss is below one visit (production is whole visits).
+    """
     weeks = [wk.week for wk in data.weeks]
     full = {r: _full_weeks(data, ev, r, span) for r in o.hours_per_activity}
     binding = {r: ws for r, ws in full.items() if ws}
@@ -596,7 +606,7 @@ def _why(
 
 
 def _at_goal(t: ObjectTrace, period: int) -> bool:
-    """The goal period's production is at its goal (no shortfall, no excess)."""
+    """Tell whether the goal period's production is at its goal (no shortfall, no excess)."""
     return t.period_shortfall[period] < 0.5 and t.period_excess[period] < 0.5
 
 
@@ -646,8 +656,7 @@ def closed_form_lines(
 
 
 def summary(result: Result, lang: str = "en") -> list[str]:
-    """Extra summary lines after the generic head: the closed-form checks (headings in
-    ``lang``)."""
+    """Add the closed-form checks after the summary's generic head (headings in ``lang``)."""
     from pks_opt.i18n import messages
 
     m = messages(lang)

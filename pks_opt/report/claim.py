@@ -166,7 +166,7 @@ def _read(lock: Path) -> dict[str, object]:
 
 
 def _stale(other: dict[str, object]) -> bool:
-    """A lock of a process that no longer runs on this host."""
+    """Tell whether a lock belongs to a process that no longer runs on this host."""
     pid = other.get("pid")
     if other.get("host") != socket.gethostname() or not isinstance(pid, int):
         return False

@@ -94,10 +94,12 @@ def write_result(
 
 
 def _discard(folder: Path) -> None:
-    """Remove a staging folder the main thread may still be writing into (a second Ctrl-C
-    runs this from the signal thread): renamed first, so the writer's next file fails to
-    open instead of landing in a folder half removed (a hidden ``.out.xxxx`` was left
-    behind once), then removed."""
+    """Remove a staging folder the main thread may still be writing into.
+
+    A second Ctrl-C runs this from the signal thread: renamed first, so the writer's next file
+    fails to open instead of landing in a folder half removed (a hidden ``.out.xxxx`` was left
+    behind once), then removed.
+    """
     gone = folder.with_name(folder.name + ".gone")
     try:
         folder.rename(gone)
@@ -161,8 +163,10 @@ CSV_DIALECTS = ("comma", "sv")
 
 
 def summary_sheet(result: Result) -> pd.DataFrame:
-    """The workbook's first sheet: what was solved, its status, the KPIs, the stages, the
-    warnings and the explanation, one item per row (``section, item, value``)."""
+    """Lay out the workbook's first sheet, one item per row (``section, item, value``).
+
+    What was solved, its status, the KPIs, the stages, the warnings and the explanation.
+    """
     from pks_opt.result import jsonable
 
     rows: list[tuple[str, str, Any]] = [
@@ -188,7 +192,7 @@ def summary_sheet(result: Result) -> pd.DataFrame:
 
 
 def _column_type(column: pd.Series) -> str:
-    """``number``, ``bool`` or ``text``: how :func:`pks_opt.api.load_result` reads it back."""
+    """Type a column as :func:`pks_opt.api.load_result` reads it: ``number``, ``bool``, ``text``."""
     if pd.api.types.is_bool_dtype(column):
         return "bool"
     if pd.api.types.is_numeric_dtype(column):
@@ -243,7 +247,7 @@ def output_error(out: Path, exc: OSError) -> OutputError:
 
 
 def os_reason(out: Path, exc: OSError) -> str:
-    """The reason in the user's terms: a parent that is a file is named; else the OS's words."""
+    """Word an OS error for the user: a parent that is a file is named; else the OS's words."""
     for p in [out, *out.parents]:
         try:
             if p.exists() and not p.is_dir():
@@ -264,8 +268,11 @@ def _excel_writer(path: Path) -> Any:
 
 
 def _close_pyplot(fig: Any) -> None:
-    """Free a figure pyplot keeps (levels that still draw through pyplot); the library's own
-    figures are plain :class:`~matplotlib.figure.Figure` objects pyplot never saw."""
+    """Free a figure pyplot keeps (levels that still draw through pyplot).
+
+    The library's own figures are plain :class:`~matplotlib.figure.Figure` objects pyplot never
+    saw.
+    """
     import sys
 
     if "matplotlib.pyplot" in sys.modules:

@@ -38,16 +38,21 @@ __all__ = [
 
 
 def _last_bound(sol: RosterSolution) -> float:
-    """The last stage's proven bound; −inf without one (or when a signal stopped the run
-    after the greedy start, before any stage)."""
+    """Give the last stage's proven bound.
+
+    −inf without one (or when a signal stopped the run after the greedy start, before any
+    stage).
+    """
     if not sol.stages or not math.isfinite(sol.stages[-1].bound):
         return -math.inf
     return sol.stages[-1].bound
 
 
 def _check_values(sol: RosterSolution, recomputed: dict[str, float]) -> list[Check]:
-    """The solver's stage values beside the independent recomputation
-    (:func:`pks_opt.stages.self_check`: the roster's value may not exceed the solver's)."""
+    """Set the solver's stage values beside the independent recomputation.
+
+    See :func:`pks_opt.stages.self_check`: the roster's value may not exceed the solver's.
+    """
     return [
         Check(name, v, recomputed[name], 1e-6)
         for name, v in sol.stage_values.items()
@@ -63,8 +68,10 @@ BENCHMARK_KIND = "roster-benchmark"
 def _envelope(
     kind: str, name: str, sol: RosterSolution, staff: int, days: int, options: SolveOptions
 ) -> Result:
-    """The result envelope of a roster solve (native or benchmark): status, stages, size
-    KPIs, and without a roster the one line that says why."""
+    """Build the result envelope of a roster solve (native or benchmark).
+
+    Status, stages, size KPIs, and without a roster the one line that says why.
+    """
     res = Result(
         kind=kind,
         status=sol.status,
@@ -138,8 +145,11 @@ def roster_result(data: RosterData, options: SolveOptions) -> tuple[Result, Rost
 def _roster_kpis(
     data: RosterData, roster: Any, ev: Any, hours: pd.DataFrame
 ) -> dict[str, int | float]:
-    """Short shifts and hours per tier, named staff asked and short, the objective's terms,
-    hard-rule violations, isolated working days (R13), staff outside target tolerance."""
+    """Collect the roster's KPIs.
+
+    Short shifts and hours per tier, named staff asked and short, the objective's terms,
+    hard-rule violations, isolated working days (R13), staff outside target tolerance.
+    """
     cover_rows = ev.coverage[ev.coverage["staff"] == ""]
     named_rows = ev.coverage[ev.coverage["staff"] != ""]
     kpis: dict[str, int | float] = {}

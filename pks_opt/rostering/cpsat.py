@@ -101,8 +101,11 @@ class RosterModel:
     """CP-SAT model of a :class:`RosterData` (built in ``__init__``)."""
 
     def __init__(self, data: RosterData, *, span_rows: bool = False) -> None:
-        """``span_rows``: R7 with cmax + omin day windows (see :meth:`_max_consecutive_days`);
-        used for the one-person models of the greedy start only."""
+        """Build the roster model of ``data``.
+
+        ``span_rows``: R7 with cmax + omin day windows (see :meth:`_max_consecutive_days`); used
+        for the one-person models of the greedy start only.
+        """
         from ortools.sat.python import cp_model
 
         self.cp: Any = cp_model
@@ -258,6 +261,7 @@ class RosterModel:
                         self.m.AddBoolOr([a.Not(), b.Not()])
 
     def minutes(self, e: str) -> Any:
+        """Build the sum of paid minutes of staff member ``e`` over the horizon."""
         return sum(self.shift[s].paid_minutes * v for (ee, _d, s), v in self.x.items() if ee == e)
 
     def _total_minutes(self) -> None:
@@ -270,9 +274,11 @@ class RosterModel:
                 self.m.Add(total >= e.min_minutes)
 
     def _max_consecutive_days(self) -> None:
-        """(R7) Every window of cmax+1 days holds a day off (runs at the edges included);
-        with ``span_rows`` and min days off omin ≥ 2: every cmax + omin days hold ≤ cmax
-        working days instead (stronger)."""
+        """Add R7: every window of cmax+1 days holds a day off (runs at the edges included).
+
+        With ``span_rows`` and min days off omin ≥ 2: every cmax + omin days hold ≤ cmax working
+        days instead (stronger).
+        """
         h = self.data.num_days
         for e in self.data.staff:
             cmax = e.max_consecutive_days
@@ -310,8 +316,10 @@ class RosterModel:
     def _pattern_clause(
         self, e: str, before: int, first: int, after: int, on: bool
     ) -> list[Any] | None:
-        """Clause that forbids ``before`` and ``after`` in the other state and the days between
-        in ``on``."""
+        """Build the clause that forbids one run pattern.
+
+        ``before`` and ``after`` in the other state and the days between in ``on``.
+        """
         lits: list[Any] = []
         for d, want_on in [
             (before, not on),
@@ -450,8 +458,10 @@ class RosterModel:
             out.append((weight, hi - lo))
 
     def _target(self, out: list[tuple[int, Any]]) -> None:
-        """(R12) Whole hours outside target ± tolerance, per person; with
-        ``target_outside_weight`` also a charge per person outside it at all."""
+        """Add R12: whole hours outside target ± tolerance, per person.
+
+        With ``target_outside_weight`` also a charge per person outside it at all.
+        """
         weight = self.data.rules.target_weight_per_hour
         per_person = self.data.rules.target_outside_weight
         if not weight and not per_person:
@@ -472,8 +482,10 @@ class RosterModel:
                 out.append((per_person, outside))
 
     def _isolated(self, out: list[tuple[int, Any]]) -> None:
-        """(R13) Isolated working days: iso[e,d] ≥ work[d] − work[d−1] − work[d+1] for the
-        days with both neighbours in the horizon (a day e cannot work counts as off)."""
+        """Add R13, isolated working days: iso[e,d] ≥ work[d] − work[d−1] − work[d+1].
+
+        For the days with both neighbours in the horizon (a day e cannot work counts as off).
+        """
         weight = self.data.rules.isolated_work_day_weight
         if not weight:
             return
@@ -487,8 +499,10 @@ class RosterModel:
                 out.append((weight, iso))
 
     def _isolated_off(self, out: list[tuple[int, Any]]) -> None:
-        """(R14) Isolated days off: off[e,d] ≥ work[d−1] + work[d+1] − work[d] − 1 for the days
-        e could work, with both neighbours in the horizon."""
+        """Add R14, isolated days off: off[e,d] ≥ work[d−1] + work[d+1] − work[d] − 1.
+
+        For the days e could work, with both neighbours in the horizon.
+        """
         weight = self.data.rules.isolated_day_off_weight
         if not weight:
             return
@@ -506,6 +520,8 @@ class RosterModel:
         return {(e, d): (s, c) for (e, d, s, c), lit in self.role.items() if solution[lit.Index()]}
 
     def stage_exprs(self) -> list[tuple[str, Any]]:
+        """List the stages as (name, objective): the three tiers, or one weighted stage."""
+
         def expr(*names: str) -> Any:
             return sum(w * v for n in names for (w, v) in self.terms[n])
 
@@ -519,8 +535,10 @@ class RosterModel:
 
 
 class _Progress:
-    """Factory of a CP-SAT solution callback that shows the best roster so far and its bound
-    on the live progress line."""
+    """Factory of a CP-SAT solution callback for the live progress line.
+
+    The callback shows the best roster so far and its bound.
+    """
 
     def __init__(self, cp_model: Any, stage: str) -> None:
 
@@ -542,8 +560,9 @@ def solve_roster(
     on_stage: Callable[[StageReport], None] | None = None,
     start: dict[tuple[str, int], tuple[str, str]] | None = None,
 ) -> RosterSolution:
-    """Build (unless given) and solve the model stage by stage on the one stage driver
-    (:func:`pks_opt.stages.run_stages`).
+    """Build (unless given) and solve the model stage by stage on the one stage driver.
+
+    The driver is :func:`pks_opt.stages.run_stages`.
 
     With ``options.lns`` (the default): a greedy start (:func:`search.construct`) — the
     solution that exists before stage 1 — then per stage the full CP-SAT search beside LNS,
@@ -592,7 +611,7 @@ MIN_STAGE_S = 0.05
 
 
 def _hint_of(rm: RosterModel, assignment: dict[tuple[str, int], tuple[str, str]]) -> list[int]:
-    """A complete-enough hint: every shift and role literal of ``rm`` from a roster."""
+    """Hint every shift and role literal of ``rm`` from a roster (a complete-enough hint)."""
     vals = [0] * len(rm.m.Proto().variables)
     for (e, d, s, c), lit in rm.role.items():
         if assignment.get((e, d)) == (s, c):
@@ -602,12 +621,13 @@ def _hint_of(rm: RosterModel, assignment: dict[tuple[str, int], tuple[str, str]]
 
 
 def _report(name: str, value: float, bound: float, spent: float, proven: bool) -> StageReport:
-    """A stage's report: OPTIMAL when proven or when the value reaches the bound.
+    """Report a stage: OPTIMAL when proven or when the value reaches the bound.
 
     Every stage is a sum of non-negative weights (validated) times non-negative counts
     (shortfalls, over-cover, broken wishes, max − min, hours outside the target, isolated
     days), so 0 is a valid bound: CP-SAT's own bound of a relaxation can be below it ("cannot
-    be better than −15" was printed for the ward's last stage)."""
+    be better than −15" was printed for the ward's last stage).
+    """
     bound = max(bound, 0.0)
     proven = proven or value <= bound + 1e-9
     status = SolveStatus.OPTIMAL if proven else SolveStatus.FEASIBLE
@@ -626,9 +646,11 @@ class _Full:
 
 
 class _StageRun(Adapter):
-    """The roster's adapter for the stage driver: the roster so far, its hint, the solver's
-    own stage values and the budget used (deterministic or wall seconds) carried from stage
-    to stage."""
+    """The roster's adapter for the stage driver.
+
+    It carries from stage to stage the roster so far, its hint, the solver's own stage values
+    and the budget used (deterministic or wall seconds).
+    """
 
     solver_name = SOLVER_NAME
 
@@ -668,7 +690,7 @@ class _StageRun(Adapter):
     # ---------------------------------------------------------------- the search
 
     def greedy_start(self) -> None:
-        """The roster before stage 1 (:func:`search.construct`), when it finds one."""
+        """Find the roster before stage 1 (:func:`search.construct`), when it finds one."""
         limit = self.options.time_limit_s
         start, spent, guard_hit = construct(
             self.data, self.options, limit * START_SHARE_OF_TIME, limit * START_CAP_OF_TIME
@@ -680,7 +702,7 @@ class _StageRun(Adapter):
             self.hint = _hint_of(self.rm, start)
 
     def value_of(self, assignment: dict[tuple[str, int], tuple[str, str]], name: str) -> float:
-        """The roster's true stage value, recomputed without the solver."""
+        """Recompute the roster's true stage value without the solver."""
         return evaluate_roster(self.data, assignment).stage_values(self.data.rules.lexicographic)[
             name
         ]
@@ -722,8 +744,11 @@ class _StageRun(Adapter):
     def _phase_one(
         self, name: str, lns: Lns, start: LnsRun, budget: float, show: Any
     ) -> tuple[_Full, LnsRun, float]:
-        """The full search on ``workers − 1`` workers beside one LNS thread (one worker: the
-        full search only; the LNS runs in phase 2). Returns it, the LNS run, the time used."""
+        """Run the full search on ``workers − 1`` workers beside one LNS thread.
+
+        One worker: the full search only (the LNS runs in phase 2). Returns it, the LNS run, the
+        time used.
+        """
         stop = Stop()
         box: dict[str, LnsRun] = {}
         failed: list[BaseException] = []
@@ -749,7 +774,7 @@ class _StageRun(Adapter):
         return full, box["run"], max(full.det, box["run"].used)
 
     def _full_search(self, name: str, budget: float) -> _Full:
-        """The full CP-SAT search at LP level 2, hinted with the roster so far."""
+        """Run the full CP-SAT search at LP level 2, hinted with the roster so far."""
         workers = max(1, self.options.workers - 1)
         solver, code, _wall, det = _run(
             self.rm, budget, self.options, name, hint=self.hint, workers=workers, lp_level=2
@@ -770,10 +795,12 @@ class _StageRun(Adapter):
     def _phase_two(
         self, lns: Lns, full: _Full, first: LnsRun, share: float, used: float, show: Any
     ) -> tuple[list[tuple[list[int], float]], float, bool, float]:
-        """Unless phase 1 proved the stage (the LNS at the objective's floor, or the full
-        search optimal): LNS on all workers from the better of the two rosters, for the rest
-        of the share. Returns the candidates (solution, the solver's objective), the bound,
-        whether proven, and the time used."""
+        """Run LNS on all workers for the rest of the share, unless phase 1 proved the stage.
+
+        Proved: the LNS at the objective's floor, or the full search optimal. Starts from the better
+        of the two rosters. Returns the candidates (solution, the solver's objective), the bound,
+        whether proven, and the time used.
+        """
         if first.solution is not None and first.objective <= lns.lower + 1e-9:
             # the LNS reached the floor: nothing can be better (a proof as well)
             return [(first.solution, first.objective)], max(full.bound, lns.lower), True, used
@@ -798,8 +825,10 @@ class _StageRun(Adapter):
     def _keep_best(
         self, name: str, start_value: float, cands: list[tuple[list[int], float]]
     ) -> float:
-        """The roster so far and the candidates: the best true value wins (and is kept);
-        returns its value."""
+        """Keep the best of the roster so far and the candidates by true value.
+
+        Returns its value.
+        """
         best, value = self.assignment, start_value
         for sol, reported in cands:
             self.values[name] = min(self.values.get(name, math.inf), round(reported))
@@ -817,7 +846,8 @@ class _StageRun(Adapter):
         """Two-phase interleaved search (no LNS): from scratch, then hinted with the roster.
 
         Without any roster at the end, the report has no value and the status of the search
-        (INFEASIBLE, NO_SOLUTION_IN_TIME or INTERRUPTED)."""
+        (INFEASIBLE, NO_SOLUTION_IN_TIME or INTERRUPTED).
+        """
         options = self.options
         phases = [0.5, 1.0] if bool(self.hint) and options.hint else [1.0]
         stage_used, spent = 0.0, 0.0
@@ -845,8 +875,10 @@ class _StageRun(Adapter):
         return _report(name, value, bound, spent, last is SolveStatus.OPTIMAL)
 
     def _keep_found(self, name: str, solver: Any, value: float) -> float:
-        """The solver's roster replaces the one so far unless that one is better; returns
-        the value of the roster kept."""
+        """Keep the solver's roster unless the one so far is better.
+
+        Returns the value of the roster kept.
+        """
         self.values[name] = min(self.values.get(name, math.inf), round(solver.ObjectiveValue()))
         sol = solver.ResponseProto().solution
         found = self.rm.roster_of(sol)
@@ -862,10 +894,12 @@ FULL_SHARE = 0.5
 
 
 def full_share(rm: RosterModel, options: SolveOptions) -> float:
-    """The share of an LNS stage for the full search: ``options.full_share``, else
-    ``FULL_SHARE``. A fifth on large models was tried and dropped: Curtois Instance12 (10 452
-    shift variables), 60 deterministic s, seed 0: 4619 and bound 23 against 4586 and bound
-    4037 with half (benchmarks/README.md)."""
+    """Give the share of an LNS stage for the full search.
+
+    ``options.full_share``, else ``FULL_SHARE``. A fifth on large models was tried and dropped:
+    Curtois Instance12 (10 452 shift variables), 60 deterministic s, seed 0: 4619 and bound 23
+    against 4586 and bound 4037 with half (benchmarks/README.md).
+    """
     return FULL_SHARE if options.full_share is None else options.full_share
 
 

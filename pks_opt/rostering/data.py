@@ -80,6 +80,7 @@ class ShiftType(Frozen):
         return None if self.start_minute is None else self.start_minute + self.duration_minutes
 
     def clock(self) -> str:
+        """Show the shift's clock times (``07:00-15:30``), or its length when they are unknown."""
         if self.start_minute is None:
             return f"{self.duration_minutes} min"
         end = self.start_minute + self.duration_minutes
@@ -138,6 +139,8 @@ class NamedDemand(Frozen):
 
 
 class Absence(Frozen):
+    """A staff member absent on a day (vacation, sick leave, a course)."""
+
     day: int
     staff: str
     reason: str = "absence"
@@ -215,9 +218,11 @@ class RosterData(Frozen):
 
     @model_validator(mode="after")
     def _cross_references(self) -> RosterData:
-        """Every id a row refers to exists and every day is in the horizon, for data built
-        in code (the Curtois importer, tests) as for data read from files; the readers check
-        the same with file, row and field first."""
+        """Check that every id a row refers to exists and every day is in the horizon.
+
+        For data built in code (the Curtois importer, tests) as for data read from files; the
+        readers check the same with file, row and field first.
+        """
         problems = _id_problems(self) + _day_problems(self)
         if problems:
             more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
@@ -225,13 +230,15 @@ class RosterData(Frozen):
         return self
 
     def date_of(self, day: int) -> date:
+        """Give the calendar date of horizon day ``day`` (0 = ``start_date``)."""
         return self.start_date + timedelta(days=day)
 
     def holiday(self, day: int) -> str:
-        """The holiday's name on ``day`` ("Långfredagen"), or "" on an ordinary day."""
+        """Name the holiday on ``day`` ("Långfredagen"), or "" on an ordinary day."""
         return dict(self.holidays).get(day, "")
 
     def weekday(self, day: int) -> int:
+        """Give the weekday of horizon day ``day`` (0 = Monday)."""
         return self.date_of(day).weekday()
 
     def weekly_rest_starts(self) -> list[int]:
@@ -242,6 +249,7 @@ class RosterData(Frozen):
         return [d for d in range(last + 1) if self.weekday(d) == 0]
 
     def shift(self, shift_id: str) -> ShiftType:
+        """Look up the shift type with id ``shift_id``."""
         return self._shift_index()[shift_id]
 
     def _shift_index(self) -> dict[str, ShiftType]:
@@ -259,12 +267,13 @@ class RosterData(Frozen):
         return [groups[k] for k in sorted(groups)]
 
     def iso_week(self, day: int) -> str:
+        """Give the ISO week of horizon day ``day`` (``2026-W14``)."""
         y, w, _ = self.date_of(day).isocalendar()
         return f"{y}-W{w:02d}"
 
 
 def _id_problems(data: RosterData) -> list[str]:
-    """Unique shift and staff ids; the shifts, staff and competences rows refer to exist."""
+    """List id problems: ids twice, rows naming an unknown shift, staff member or competence."""
     shifts = [s.id for s in data.shifts]
     staff = {e.id: e for e in data.staff}
     out = [f"shift id '{i}' appears twice" for i in _twice(shifts)]
@@ -385,6 +394,8 @@ class RosterParameters(Row):
 
 
 class ShiftRow(Row):
+    """A row of ``shifts``: a shift type's clock times, paid minutes and category (``night``, …)."""
+
     id: str = Field(min_length=1)
     start: str
     end: str
@@ -400,6 +411,8 @@ class ShiftRow(Row):
 
 
 class StaffRow(Row):
+    """A row of ``staff``: a person's competences, employment rate and personal limits."""
+
     id: str = Field(min_length=1)
     competences: str = Field(min_length=1)
     employment_rate: float = Field(default=1.0, gt=0, le=1.0)
@@ -410,6 +423,12 @@ class StaffRow(Row):
 
 
 class DemandRow(Row):
+    """A row of ``demand``: staff of a competence needed on a shift, by date or weekday.
+
+    ``tier`` 1 is the minimum staffing, 2 the activity matrix's, 3 what is wanted; the weights
+    charge each person short or over.
+    """
+
     date: _Date | None = None
     weekday: int | None = Field(default=None, ge=0, le=6)
     shift: str
@@ -456,6 +475,8 @@ class AcuteRow(Row):
 
 
 class AbsenceRow(Row):
+    """A row of ``absences``: a person absent from ``start`` to ``end`` (dates included)."""
+
     staff: str
     start: CalendarDate
     end: CalendarDate
@@ -463,6 +484,8 @@ class AbsenceRow(Row):
 
 
 class WishRow(Row):
+    """A row of ``wishes``: a person wants to work (a shift) or be off on a date, with a weight."""
+
     staff: str
     date: _Date
     shift: str | None = None
@@ -478,12 +501,16 @@ class WishRow(Row):
 
 
 class PinRow(Row):
+    """A row of ``pinned``: a published shift of a person on a date, kept as it is."""
+
     staff: str
     date: _Date
     shift: str
 
 
 class WeekTypeRow(Row):
+    """A row of ``week_types``: the type (normal, summer, …) of the week from ``week_start``."""
+
     week_start: CalendarDate
     week_type: str
 
@@ -500,10 +527,12 @@ def parse_clock(text: str, *, where: str, row: int, field: str) -> int:
 
 
 def _check_shift_clock(r: ShiftRow, s0: int, dur: int, *, where: str, row: int) -> None:
-    """Shift length and midnight rules (``docs/rostering.md``, "shifts"): at most 16 h unless
-    the shift is on call (category ``oncall``, up to 24 h); a ``day`` shift ends by 24:00, an
-    ``evening`` shift by 02:00; only ``night`` and ``oncall`` shifts run on into the morning.
-    A typo such as 15:30-03:30 (meant 15:30) or 17:00-08:00 marked ``day`` is refused."""
+    """Check a shift's length and midnight rules (``docs/rostering.md``, "shifts").
+
+    At most 16 h unless the shift is on call (category ``oncall``, up to 24 h); a ``day`` shift
+    ends by 24:00, an ``evening`` shift by 02:00; only ``night`` and ``oncall`` shifts run on
+    into the morning.
+    """
     limit = MINUTES_PER_DAY if r.category == "oncall" else MAX_SHIFT_HOURS * MINUTES_PER_HOUR
     if dur > limit:
         hint = "" if r.category == "oncall" else " (mark an on-call shift with category oncall)"
@@ -597,7 +626,7 @@ def roster_from_raw(
 
 
 def _trace_ids(path: Path) -> set[str] | None:
-    """The ids of a level's ``trace.csv`` (None when the file is absent)."""
+    """Read the ids of a level's ``trace.csv`` (None when the file is absent)."""
     from pks_opt.io import _read_csv
 
     if not path.exists():
@@ -661,10 +690,13 @@ def build_roster(
     acute: tuple[Table, str] | None = None,
     matrix_ids: set[str] | None = None,
 ) -> RosterData:
-    """Validate a raw roster instance; ``matrix_table`` is tier 2 (staff_demand), ``acute``
-    the need level's acute dimensioning and the unit to take (tier 1), ``matrix_ids`` the ids
-    of the matrix's trace.csv (to check the parents of tier-2 rows). One small reader per
-    table; the cross-references are checked again by :class:`RosterData` itself."""
+    """Validate a raw roster instance, one small reader per table.
+
+    ``matrix_table`` is tier 2 (staff_demand), ``acute`` the need level's acute dimensioning
+    and the unit to take (tier 1), ``matrix_ids`` the ids of the matrix's trace.csv (to check
+    the parents of tier-2 rows). The cross-references are checked again by :class:`RosterData`
+    itself.
+    """
     params = parse_parameters(raw, RosterParameters)
     hz = _horizon(raw, params)
     shifts = _read_shifts(raw)
@@ -734,7 +766,7 @@ def _horizon(raw: RawInstance, params: RosterParameters) -> _Horizon:
 
 
 def _rules(params: RosterParameters) -> Rules:
-    """The rule parameters in minutes (lexicographic stages: a native instance)."""
+    """Convert the rule parameters to minutes (lexicographic stages: a native instance)."""
     cap = params.max_avg_weekly_hours
     return Rules(
         daily_rest_minutes=round(params.daily_rest_hours * MINUTES_PER_HOUR),
@@ -751,8 +783,11 @@ def _rules(params: RosterParameters) -> Rules:
 
 
 def _read_shifts(raw: RawInstance) -> list[ShiftType]:
-    """``shifts``: unique ids, clock times (start before 24:00, not zero length, the length
-    and midnight rules), paid minutes at most the length."""
+    """Read ``shifts``: unique ids, clock times and paid minutes.
+
+    Start before 24:00, not zero length, the length and midnight rules; paid minutes at most
+    the length.
+    """
     st = raw.table("shifts")
     shift_rows = parse_rows(st, ShiftRow)
     check_unique(shift_rows, st, "id", what="shift id")
@@ -792,8 +827,11 @@ def _read_shifts(raw: RawInstance) -> list[ShiftType]:
 def _read_staff(
     raw: RawInstance, params: RosterParameters, hz: _Horizon, shifts: Sequence[ShiftType]
 ) -> tuple[Sequence[StaffRow], list[StaffMember]]:
-    """``staff``: unique ids; target hours (employment rate × full-time hours over the
-    horizon), tolerance, the average weekly cap, personal limits, no nights unless allowed."""
+    """Read ``staff``: unique ids, target hours, tolerance and personal limits.
+
+    Target hours = employment rate × full-time hours over the horizon; also the average weekly
+    cap, and no nights unless allowed.
+    """
     sft = raw.table("staff")
     staff_rows = parse_rows(sft, StaffRow)
     check_unique(staff_rows, sft, "id", what="staff id")
@@ -825,8 +863,10 @@ def _read_staff(
 def _read_week_types(
     raw: RawInstance, hz: _Horizon
 ) -> tuple[list[str], list[tuple[str, str, int]]]:
-    """``week_types`` (for the matrix conversion): a type per week of the horizon, and the
-    (type, file, row) of each row for the check against the matrix."""
+    """Read ``week_types`` (for the matrix conversion): a type per week of the horizon.
+
+    Also the (type, file, row) of each row for the check against the matrix.
+    """
     week_types = [NORMAL_WEEK] * ((hz.num_days + DAYS_PER_WEEK - 1) // DAYS_PER_WEEK)
     rows: list[tuple[str, str, int]] = []
     if raw.has("week_types"):
@@ -847,8 +887,11 @@ def _read_week_types(
 
 
 def _check_week_types(matrix_table: Table, week_type_rows: list[tuple[str, str, int]]) -> None:
-    """A week type the matrix does not know (a typo like "sumer") would get no tier-2 demand
-    at all; a week without planned activities needs rows with staff 0."""
+    """Refuse a week type the matrix does not know.
+
+    A typo like "sumer" would get no tier-2 demand at all; a week without planned activities
+    needs rows with staff 0.
+    """
     known = {r.week_type for r in parse_rows(matrix_table, MatrixRow)}
     for wtype, wfile, wrow in week_type_rows:
         if wtype not in known:
@@ -864,8 +907,11 @@ def _check_week_types(matrix_table: Table, week_type_rows: list[tuple[str, str, 
 def _read_demand(
     raw: RawInstance, hz: _Horizon, shifts: Sequence[ShiftType], staff: Sequence[StaffMember]
 ) -> list[Demand]:
-    """``demand``: known shift, a competence some staff member has, exactly one of date and
-    weekday (a holiday takes Sunday's rows); a warning when fewer people have it than asked."""
+    """Read ``demand``: a known shift and competence, a date or a weekday.
+
+    A competence some staff member has, exactly one of date and weekday (a holiday takes
+    Sunday's rows); a warning when fewer people have it than asked.
+    """
     if not raw.has("demand"):
         return []
     dt = raw.table("demand")
@@ -920,8 +966,10 @@ def _read_demand(
 
 
 def _read_absences(raw: RawInstance, hz: _Horizon, staff: Sequence[StaffMember]) -> list[Absence]:
-    """``absences``: known staff, end not before start; the days inside the horizon (an
-    absence may run beyond it)."""
+    """Read ``absences``: known staff, end not before start.
+
+    The days inside the horizon are kept (an absence may run beyond it).
+    """
     if not raw.has("absences"):
         return []
     at = raw.table("absences")
@@ -968,8 +1016,10 @@ def _read_pins(
     shifts: Sequence[ShiftType],
     absences: Sequence[Absence],
 ) -> list[Pin]:
-    """``pinned``: known staff and shift (or ``off``), one per person and date, no night for
-    someone without nights, no shift on an absence."""
+    """Read ``pinned``: known staff and shift (or ``off``), one per person and date.
+
+    No night for someone without nights, no shift on an absence.
+    """
     if not raw.has("pinned"):
         return []
     pt = raw.table("pinned")
@@ -1006,7 +1056,7 @@ def _holidays(start: date, num_days: int) -> dict[int, str]:
 
 
 def _demand_weekday(start: date, day: int, holidays: Mapping[int, str]) -> int:
-    """The weekday whose demand ``day`` takes: Sunday on a holiday, else its own."""
+    """Give the weekday whose demand ``day`` takes: Sunday on a holiday, else its own."""
     return SUNDAY if day in holidays else (start + timedelta(days=day)).weekday()
 
 
@@ -1041,7 +1091,7 @@ def matrix_to_demand(
     week_types: Sequence[str],
     competences: set[str],
 ) -> list[Demand]:
-    """The tier-2 cover rows of :func:`matrix_demand` (named people are not checked)."""
+    """Turn the matrix into :func:`matrix_demand`'s tier-2 cover rows (named people unchecked)."""
     return matrix_demand(
         table,
         shifts,
@@ -1113,7 +1163,7 @@ _MatrixKey = tuple[str, int, str, str]
 def _matrix_key(
     r: MatrixRow, candidates: Sequence[ShiftType], competences: set[str], where: str, rn: int
 ) -> _MatrixKey:
-    """The row's cell: its session on the shortest non-on-call shift that covers it."""
+    """Place a matrix row in its cell: its session on the shortest non-on-call shift covering it."""
     s0 = parse_clock(r.start, where=where, row=rn, field="start")
     e0 = parse_clock(r.end, where=where, row=rn, field="end")
     if e0 <= s0:
@@ -1138,8 +1188,11 @@ def _matrix_key(
 
 @dataclass
 class _MatrixCells:
-    """The matrix's rows gathered per cell: staff per session, activity types, trace ids,
-    and the named people with their activity types and cells."""
+    """The matrix's rows gathered per cell.
+
+    Staff per session, activity types, trace ids, and the named people with their activity
+    types and cells.
+    """
 
     sessions: dict[_MatrixKey, dict[str, int]] = field(default_factory=dict)
     what: dict[_MatrixKey, list[str]] = field(default_factory=dict)
@@ -1190,7 +1243,7 @@ class _MatrixCells:
             mine[1].extend(_split(r.trace_ids))
 
     def demand(self, d: int, key: _MatrixKey) -> list[Demand]:
-        """The cell's tier-2 row on day ``d``: the most staff of its sessions (none if 0)."""
+        """Give the cell's tier-2 row on day ``d``: the most staff of its sessions (none if 0)."""
         need = max(self.sessions[key].values())
         if need <= 0:
             return []
@@ -1208,7 +1261,7 @@ class _MatrixCells:
         ]
 
     def named(self, d: int, key: _MatrixKey) -> list[NamedDemand]:
-        """The cell's named people on day ``d``."""
+        """List the cell's named people on day ``d``."""
         return [
             NamedDemand(
                 day=d,
@@ -1295,8 +1348,10 @@ def acute_to_demand(
 
 
 def _acute_capacity(table: Table, unit: str | None) -> tuple[dict[str, tuple[float, int]], str]:
-    """The acute dimensioning of ``unit`` (the file's only unit when None): block →
-    (capacity, row number), and the unit."""
+    """Read the acute dimensioning of ``unit`` (the file's only unit when None).
+
+    Gives block → (capacity, row number), and the unit.
+    """
     rows = parse_rows(table, AcuteRow)
     units = list(dict.fromkeys(r.unit for r in rows))
     if unit is None:
@@ -1329,8 +1384,10 @@ def _acute_need(
     file: str,
     row: int,
 ) -> int:
-    """Staff one ``acute_staffing`` row needs on every day: ⌈capacity ÷ arrivals_per_staff⌉
-    (its block one of the unit's, its competence someone's, at most the documented maximum)."""
+    """Give the staff one ``acute_staffing`` row needs every day: ⌈capacity ÷ arrivals_per_staff⌉.
+
+    Its block one of the unit's, its competence someone's, at most the documented maximum.
+    """
     if a.block not in capacity:
         raise InputError(
             f"block '{a.block}' is not in the acute dimensioning of unit "

@@ -19,7 +19,7 @@ from pks_opt.rostering.solution import Assignment, longest_rest, minutes_worked,
 
 
 def _daily_rest(data: RosterData, roster: Assignment, e_id: str, d: int, s: str) -> str:
-    """The daily-rest reason (R5) ``s`` on day ``d`` would break, or ""."""
+    """Give the daily-rest reason (R5) ``s`` on day ``d`` would break, or ""."""
     for f in data.forbidden:
         if f.second == s and roster.get((e_id, d - f.gap_days), ("",))[0] == f.first:
             night = data.shift(f.first).category == "night"
@@ -30,7 +30,7 @@ def _daily_rest(data: RosterData, roster: Assignment, e_id: str, d: int, s: str)
 
 
 def why_not(data: RosterData, roster: Assignment, e_id: str, d: int, s: str) -> str:
-    """The first rule that keeps ``e_id`` off shift ``s`` on day ``d`` in this roster."""
+    """Find the first rule that keeps ``e_id`` off shift ``s`` on day ``d`` in this roster."""
     e = next(x for x in data.staff if x.id == e_id)
     absent = {(a.staff, a.day): a.reason for a in data.absences}
     if (e_id, d) in absent:
@@ -160,8 +160,11 @@ def escalation(data: RosterData, roster: Assignment, shortfalls: pd.DataFrame) -
 
 
 def _causes(data: RosterData, roster: Assignment, grp: pd.DataFrame) -> list[str]:
-    """Causes of a week's short cells: distinct people per reason (:func:`why_not`), most
-    first; approved absences by reason; qualified staff on other shifts those days."""
+    """Find the causes of a week's short cells.
+
+    Distinct people per reason (:func:`why_not`), most first; approved absences by reason;
+    qualified staff on other shifts those days.
+    """
     people: dict[str, set[str]] = {}
     busy: set[str] = set()  # qualified for a short cell, on a different shift that day
     absent_reasons: Counter[str] = Counter()

@@ -82,7 +82,7 @@ def sub_parameters(solver: Any, budget: float, options: SolveOptions, seed: int)
 
 
 def hit_wall_guard(cp: Any, solver: Any, code: Any, options: SolveOptions) -> bool:
-    """A deterministic call that stopped on its wall-clock guard: the run is not repeatable.
+    """Tell whether a deterministic call stopped on its wall-clock guard (so is not repeatable).
 
     A call that used its whole deterministic limit stopped on that (or would have, at the
     same point), even when the wall clock ran out about then too: a full search of
@@ -98,7 +98,7 @@ def hit_wall_guard(cp: Any, solver: Any, code: Any, options: SolveOptions) -> bo
 
 
 def _stopped(cp: Any, code: Any) -> bool:
-    """Stopped by the limit or a signal before any solution (not proven infeasible)."""
+    """Tell whether a limit or a signal stopped a call before any solution (not infeasible)."""
     status = cp_status(code, cp)
     return not status.has_solution and status is not SolveStatus.INFEASIBLE
 
@@ -131,7 +131,7 @@ def reduced_demand(
 def person_data(
     data: RosterData, staff_id: str, covered: dict[tuple[int, str, str], int]
 ) -> RosterData:
-    """The instance for one person: their rows only, demand less what others cover."""
+    """Cut the instance down to one person: their rows only, demand less what others cover."""
     return data.model_copy(
         update={
             "staff": tuple(s for s in data.staff if s.id == staff_id),
@@ -231,6 +231,8 @@ class Stop:
 
 @dataclass
 class LnsRun:
+    """What large-neighbourhood search ends with: the best roster, its objective, call counts."""
+
     values: np.ndarray  # 0/1 per shift variable (RosterModel.x order)
     objective: float
     solution: list[int] | None = None  # the full CP-SAT solution of the best roster found
@@ -280,8 +282,11 @@ class SubModels:
     """
 
     def __init__(self, base: Any, shift_idx: np.ndarray, work_idx: np.ndarray) -> None:
-        """``base``: the whole model's proto; ``shift_idx``: its shift variables;
-        ``work_idx``: the work-day variable of each shift variable (−1: none)."""
+        """Index the whole model for building sub-models.
+
+        ``base``: the whole model's proto; ``shift_idx``: its shift variables; ``work_idx``: the
+        work-day variable of each shift variable (−1: none).
+        """
         from ortools.sat.python import cp_model
 
         self.cp_model = cp_model
@@ -315,6 +320,7 @@ class SubModels:
 
     @classmethod
     def of(cls, base: Any, shift_idx: np.ndarray, work_idx: np.ndarray) -> SubModels | None:
+        """Make the sub-models of ``base`` (None: it has a constraint kind they cannot read)."""
         try:
             return cls(base, shift_idx, work_idx)
         except ValueError:  # a constraint kind it cannot read: LNS fixes by hint instead
@@ -326,8 +332,7 @@ class SubModels:
         return hit
 
     def freed(self, free: np.ndarray) -> np.ndarray:
-        """Mask of the variables a sub-model frees, from the mask ``free`` of shift variables
-        (positions in ``shift_idx``)."""
+        """Mask the variables a sub-model frees, from the mask ``free`` over ``shift_idx``."""
         out = np.zeros(self.n_vars, dtype=bool)
         out[self.shift_idx[free]] = True
         work = self.work_idx[free]
@@ -343,8 +348,10 @@ class SubModels:
             frontier = near
 
     def sync(self, incumbent: np.ndarray) -> None:
-        """Fix the template's variables at ``incumbent`` (a full solution); only the values
-        that changed since the last call are rewritten."""
+        """Fix the template's variables at ``incumbent`` (a full solution).
+
+        Only the values that changed since the last call are rewritten.
+        """
         changed = (
             np.arange(self.n_vars)
             if self.fixed_at is None
@@ -357,14 +364,17 @@ class SubModels:
         self.fixed_at = incumbent.copy()
 
     def incumbent(self) -> np.ndarray:
-        """The full solution of the last :meth:`sync`."""
+        """Give the full solution of the last :meth:`sync`."""
         assert self.fixed_at is not None, "sync first"
         return self.fixed_at
 
     def build(self, shift_free: np.ndarray, model: Any = None) -> tuple[Any, np.ndarray]:
-        """The sub-model freeing the shift variables ``shift_free`` (mask over ``shift_idx``)
-        around the incumbent of the last :meth:`sync`, hinted with it, written into ``model``
-        (a CpModel to reuse; a new one if None); and the mask of its free variables."""
+        """Build the sub-model freeing the shift variables ``shift_free`` around the incumbent.
+
+        ``shift_free`` is a mask over ``shift_idx``; the incumbent is that of the last
+        :meth:`sync`, and the sub-model is hinted with it and written into ``model`` (a CpModel to
+        reuse; a new one if None). Also gives the mask of its free variables.
+        """
         incumbent = self.incumbent()
         free = self.freed(shift_free)
         if model is None:
@@ -395,6 +405,7 @@ class Lns:
     """LNS over the shift variables of a RosterModel whose objective is already set."""
 
     def __init__(self, rm: RosterModel, options: SolveOptions) -> None:
+        """Prepare LNS on ``rm`` (its own model copies: the full search may use ``rm.m``)."""
         self.rm, self.options = rm, options
         # own copies (one per thread): the full search may run on rm.m meanwhile
         self.models: list[Any] = [rm.m.Clone()]
@@ -458,9 +469,11 @@ class Lns:
         self.wish_weight = np.array(wish_weight, dtype=float)
 
     def day_penalty(self, values: np.ndarray) -> np.ndarray:
-        """Rough cost of each day in a roster: weighted cover shortfall and surplus per shift
-        (all competences and tiers of a shift together) and the wishes it breaks. Only a guide
-        for choosing neighbourhoods; the objective itself is the model's."""
+        """Estimate the cost of each day in a roster, to choose neighbourhoods.
+
+        Weighted cover shortfall and surplus per shift (all competences and tiers of a shift
+        together) and the wishes it breaks. Only a guide; the objective itself is the model's.
+        """
         cov = np.bincount(self.cell, weights=values, minlength=len(self.req))
         cell = (
             np.maximum(0.0, self.req - cov) * self.w_under
@@ -478,6 +491,7 @@ class Lns:
         return out
 
     def values_of(self, assignment: dict[tuple[str, int], tuple[str, str]]) -> np.ndarray:
+        """Turn a roster ((staff, day) → (shift, competence)) into 0/1 per shift variable."""
         return np.array(
             [1 if assignment.get((e, d), ("", ""))[0] == s else 0 for (e, d, s) in self.rm.x],
             dtype=np.int64,
@@ -543,10 +557,12 @@ class Lns:
     def _attempt(
         self, model: Any, cur: LnsRun, free: np.ndarray, limit: float, seed: int
     ) -> tuple[float | None, list[int] | None, Any, float]:
-        """One neighbourhood: (objective, full solution) if a roster was found, the status
-        code and the cost; a small sub-model (:class:`SubModels`, written into ``model``)
-        when the incumbent's full solution is known, else the whole ``model`` (a clone)
-        fixed by hint."""
+        """Solve one neighbourhood.
+
+        Gives (objective, full solution) if a roster was found, the status code and the cost; a
+        small sub-model (:class:`SubModels`, written into ``model``) when the incumbent's full
+        solution is known, else the whole ``model`` (a clone) fixed by hint.
+        """
         cp = self.rm.cp
         if self.sub is not None and cur.solution is not None:
             w0 = time.perf_counter()
@@ -573,8 +589,10 @@ class Lns:
         return float(solver.ObjectiveValue()), solution, code, cost
 
     def sub_limit(self, cur: LnsRun) -> float:
-        """Time limit of one sub-problem: ``SUB_LIMIT_S`` deterministic s, or in wall-clock
-        mode that plus twice the wall time of loading the model with every shift fixed.
+        """Give the time limit of one sub-problem.
+
+        ``SUB_LIMIT_S`` deterministic s, or in wall-clock mode that plus twice the wall time of
+        loading the model with every shift fixed.
 
         CP-SAT's presolve of the whole model barely counts in deterministic time but costs
         wall time: 0.05 s on Curtois Instance7, 0.5 s on Instance20 (47 000 variables), where
@@ -588,7 +606,7 @@ class Lns:
         return SUB_LIMIT_S + 2 * self.load_s
 
     def _fixed_solve(self, cur: LnsRun) -> tuple[Any, Any, float]:
-        """The whole model with every shift fixed at ``cur`` (sets ``load_s``)."""
+        """Solve the whole model with every shift fixed at ``cur`` (sets ``load_s``)."""
         t0 = time.perf_counter()
         out = self._solve(
             self.models[0], cur.values, np.zeros(len(self.idx), dtype=bool), 60.0, self.options.seed
@@ -597,9 +615,11 @@ class Lns:
         return out
 
     def complete(self, cur: LnsRun) -> None:
-        """Give ``cur`` its full CP-SAT solution (auxiliary variables too), which sub-models
-        fix their boundary to: the whole model solved with every shift fixed. In wall-clock
-        mode this also times loading the model (``load_s``)."""
+        """Give ``cur`` its full CP-SAT solution (auxiliary variables too).
+
+        Sub-models fix their boundary to it: the whole model solved with every shift fixed. In
+        wall-clock mode this also times loading the model (``load_s``).
+        """
         if self.sub is None or cur.solution is not None:
             return
         solver, code, cost = self._fixed_solve(cur)
@@ -657,8 +677,11 @@ class Lns:
         return cur
 
     def _models(self, cur: LnsRun, threads: int) -> tuple[bool, list[Any]]:
-        """One model per thread: clones of the whole model (``whole``), or reused sub-model
-        shells synced with the incumbent."""
+        """Make one model per thread.
+
+        Clones of the whole model (``whole``), or reused sub-model shells synced with the
+        incumbent.
+        """
         whole = self.sub is None or cur.solution is None  # sub-problems on model clones
         while whole and len(self.models) < threads:
             self.models.append(self.rm.m.Clone())
@@ -672,8 +695,10 @@ class Lns:
     def _round(
         self, cur: LnsRun, models: list[Any], limit: float, pool: ThreadPoolExecutor | None
     ) -> tuple[float, list[int]] | None:
-        """One round: a neighbourhood per thread drawn in a fixed order, solved side by side;
-        sizes adapt (×1.1 proven, ÷1.1 cut off); the best result ≤ the incumbent, or None."""
+        """Run one round: a neighbourhood per thread drawn in a fixed order, solved side by side.
+
+        Sizes adapt (×1.1 proven, ÷1.1 cut off); gives the best result ≤ the incumbent, or None.
+        """
         draws = []
         for _t in range(len(models)):
             kind = self.rng.choice(KINDS)
@@ -709,7 +734,7 @@ class Lns:
 
 
 def objective_floor(model: Any) -> float:
-    """The least value the model's objective can take from its variables' bounds alone."""
+    """Bound the model's objective from below by its variables' bounds alone."""
     proto = model.Proto()
     obj = proto.objective
     lo = float(obj.offset)
@@ -720,7 +745,7 @@ def objective_floor(model: Any) -> float:
 
 
 def progress_printer(stage: str, enabled: bool) -> Callable[[float], None] | None:
-    """A callback that reports each better roster of ``stage`` as progress (None when off)."""
+    """Make a callback that reports each better roster of ``stage`` as progress (None when off)."""
     if not enabled:
         return None
 

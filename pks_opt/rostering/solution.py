@@ -50,6 +50,7 @@ class RosterEvaluation:
     violations: list[str] = field(default_factory=list)
 
     def stage_values(self, lexicographic: bool) -> dict[str, float]:
+        """Sum the terms into the stage values: the three tiers, or one weighted stage."""
         from pks_opt.rostering.cpsat import STAGE_REST, STAGE_SINGLE, STAGE_TIER1, STAGE_TIER2
 
         t = self.terms
@@ -75,8 +76,7 @@ def can_work(
     demanded: set[tuple[int, str, str]],
     absent: set[tuple[str, int]],
 ) -> bool:
-    """Whether e could ever be put on ``shift`` on day d (spec R1: not absent, allowed,
-    demanded)."""
+    """Tell whether e could ever work ``shift`` on day d (R1: not absent, allowed, demanded)."""
     if (e.id, d) in absent or e.max_shifts.get(shift, 1) <= 0:
         return False
     return any((d, shift, c) in demanded for c in e.competences)
@@ -118,8 +118,10 @@ def _cover_rows(
     groups: Mapping[tuple[int, str, str], list[int]],
     terms: dict[str, float],
 ) -> list[dict[str, object]]:
-    """(R3) Cover rows, tiers filled in order (tier, then higher under-weight first); adds
-    the tier shortfalls and the over-staffing to ``terms``."""
+    """Count R3's cover rows, tiers filled in order (tier, then higher under-weight first).
+
+    Adds the tier shortfalls and the over-staffing to ``terms``.
+    """
     count: dict[tuple[int, str, str], int] = {}
     for (_e, d), (s, c) in roster.items():
         count[d, s, c] = count.get((d, s, c), 0) + 1
@@ -150,8 +152,10 @@ def _hours_of(data: RosterData, shift: str, people: int) -> float:
 def _coverage_row(
     data: RosterData, d: int, s: str, c: str, tier: int, got: int, over: int, staff: str = ""
 ) -> dict[str, object]:
-    """One row of the coverage table (``required``, ``short`` for one person; cover rows
-    overwrite them)."""
+    """Write one row of the coverage table.
+
+    ``required`` and ``short`` are for one person; cover rows overwrite them.
+    """
     return {
         "date": data.date_of(d).isoformat(),
         "week": data.iso_week(d),
@@ -195,8 +199,11 @@ def _wishes(data: RosterData, roster: Assignment) -> float:
 
 
 def _fairness(data: RosterData, roster: Assignment, absent: set[tuple[str, int]]) -> float:
-    """(R11) Spread (max − min) of nights among those who may work one, and of worked
-    weekends among those who may work a weekend day, times ``fairness_weight``."""
+    """Count R11: the spread (max − min) of nights and of worked weekends, times the weight.
+
+    Nights among those who may work one, weekends among those who may work a weekend day; the
+    weight is ``fairness_weight``.
+    """
     if not data.rules.fairness_weight:
         return 0.0
     demanded = {(dm.day, dm.shift, dm.competence) for dm in data.demand}
@@ -222,8 +229,10 @@ def _fairness(data: RosterData, roster: Assignment, absent: set[tuple[str, int]]
 
 
 def _target(data: RosterData, roster: Assignment) -> float:
-    """(R12) Whole hours outside target ± tolerance, per person, times the weight; plus
-    ``target_outside_weight`` per person outside it at all."""
+    """Count R12: whole hours outside target ± tolerance, per person, times the weight.
+
+    Plus ``target_outside_weight`` per person outside it at all.
+    """
     weight = data.rules.target_weight_per_hour
     per_person = data.rules.target_outside_weight
     total = 0
@@ -242,8 +251,11 @@ def _target(data: RosterData, roster: Assignment) -> float:
 
 
 def isolated_work_days(data: RosterData, roster: Assignment) -> int:
-    """(R13) Isolated working days: a day worked with a day off (or absence) on both sides,
-    counted on days 1 … num_days − 2 (both neighbours inside the horizon)."""
+    """Count R13's isolated working days: a day worked with a day off on both sides.
+
+    A day off or an absence; counted on days 1 … num_days − 2 (both neighbours inside the
+    horizon).
+    """
     n = 0
     for e in data.staff:
         on = [(e.id, d) in roster for d in range(data.num_days)]
@@ -254,9 +266,11 @@ def isolated_work_days(data: RosterData, roster: Assignment) -> int:
 def isolated_days_off(
     data: RosterData, roster: Assignment, absent: set[tuple[str, int]] | None = None
 ) -> int:
-    """(R14) Isolated days off: a day off the person could have worked (not absent, a shift
-    they may work is demanded in one of their competences), with working days on both
-    sides; days 1 … num_days − 2."""
+    """Count R14's isolated days off, between working days on both sides.
+
+    A day off the person could have worked (not absent, a shift they may work is demanded in
+    one of their competences); days 1 … num_days − 2.
+    """
     absent = {(a.staff, a.day) for a in data.absences} if absent is None else absent
     demanded = {(dm.day, dm.shift, dm.competence) for dm in data.demand}
     n = 0
@@ -399,8 +413,10 @@ def runs(flags: list[bool]) -> list[tuple[int, int, bool]]:
 
 
 def roster_table(data: RosterData, roster: Assignment) -> pd.DataFrame:
-    """Staff × date grid: shift id (``:role`` for multi-skilled staff), ``-`` off, absence
-    reason."""
+    """Lay out the staff × date grid.
+
+    Shift id (``:role`` for multi-skilled staff), ``-`` off, absence reason.
+    """
     reasons = {(a.staff, a.day): a.reason for a in data.absences}
     rows = []
     for e in data.staff:

@@ -1,6 +1,8 @@
-"""`pks report`: the result folders of one run or of the whole chain as one self-contained
-HTML file (styles, script and charts inline; nothing fetched), rendered from Jinja2
-templates in the reader's language."""
+"""`pks report`: result folders of one run or the whole chain as one HTML file.
+
+Self-contained (styles, script and charts inline; nothing fetched), rendered from Jinja2
+templates in the reader's language.
+"""
 
 from __future__ import annotations
 
@@ -82,6 +84,8 @@ FREE_TEXT = {
 
 @dataclass
 class Table:
+    """A result table as the report shows it: columns and the first ``shown`` of ``total`` rows."""
+
     id: str
     name: str
     title: str
@@ -116,7 +120,7 @@ def build_report(
 
 
 def environment() -> jinja2.Environment:
-    """The Jinja environment of the report's templates (autoescaped, strict)."""
+    """Make the Jinja environment of the report's templates (autoescaped, strict)."""
     return jinja2.Environment(
         loader=jinja2.PackageLoader("pks_opt.report.html", "templates"),
         autoescape=True,
@@ -131,7 +135,7 @@ def _static(name: str) -> str:
 
 
 def render(runs: list[Run], *, lang: str = "en", title: str | None = None) -> str:
-    """The report's HTML."""
+    """Render the report's HTML."""
     m = Messages(lang)
     trace_index = _trace_index(runs)
     children = _children(runs)
@@ -164,8 +168,10 @@ def render(runs: list[Run], *, lang: str = "en", title: str | None = None) -> st
 
 
 def pick_findings(found: list[Finding], most: int = 5) -> list[Finding]:
-    """The three to five findings a manager must see: the most important first, at most two
-    from one level."""
+    """Pick the three to five findings a manager must see.
+
+    The most important first, at most two from one level.
+    """
     chosen: list[Finding] = []
     per_kind: dict[str, int] = {}
     for f in sorted(found, key=lambda f: -f.score):
@@ -181,7 +187,7 @@ def pick_findings(found: list[Finding], most: int = 5) -> list[Finding]:
 def section(
     run: Run, m: Messages, trace_index: dict[str, str], children: dict[str, list[str]]
 ) -> dict[str, Any]:
-    """The template context of one level's section."""
+    """Build the template context of one level's section."""
     ctx = _summary(run, m)
     lead_name = LEAD_TABLE.get(run.kind)
     if lead_name is None and run.tables:
@@ -250,7 +256,7 @@ def stage(s: dict[str, Any], m: Messages) -> dict[str, Any]:
 
 
 def kpi_items(kpis: dict[str, Any], m: Messages, prefix: str = "") -> list[dict[str, str]]:
-    """A run's KPIs as label/value pairs (nested mappings flattened one level)."""
+    """List a run's KPIs as label/value pairs (nested mappings flattened one level)."""
     items: list[dict[str, str]] = []
     for k, v in kpis.items():
         key = f"{prefix}{k}"
@@ -265,7 +271,7 @@ def kpi_items(kpis: dict[str, Any], m: Messages, prefix: str = "") -> list[dict[
 
 
 def value_text(col: str, v: Any, m: Messages) -> str:
-    """A number or value as people read it, by what its column or KPI name says it is."""
+    """Write a number or value as people read it, by what its column or KPI name says it is."""
     if isinstance(v, bool):
         return m.ui("yes") if v else m.ui("no")
     if not is_number(v):
@@ -346,8 +352,11 @@ def _trace_index(runs: list[Run]) -> dict[str, str]:
 def trace_table(
     run: Run, m: Messages, index: dict[str, str], child_map: dict[str, list[str]]
 ) -> Table:
-    """The level's trace.csv with each row anchored and its parents (the rows of the level
-    above it was made from) and children (the rows below made from it) as links."""
+    """Link the level's trace.csv rows to their parents and children.
+
+    Each row anchored, its parents (the rows of the level above it was made from) and children
+    (the rows below made from it) as links.
+    """
     t = table(run, "trace", m)
     df = run.tables["trace"]
     ids = df["id"].astype(str).tolist() if "id" in df.columns else []
@@ -396,7 +405,7 @@ def _children(runs: list[Run]) -> dict[str, list[str]]:
 
 
 def _chain(runs: list[Run], m: Messages) -> list[dict[str, str]]:
-    """The levels with a trace, top to bottom, for the overview's trace chain."""
+    """List the levels with a trace, top to bottom, for the overview's trace chain."""
     chain = []
     for run in runs:
         df = run.tables.get("trace")

@@ -68,20 +68,23 @@ class Run:
 
     @property
     def kind(self) -> str:
+        """The result's ``kind`` from ``result.json`` (``balance``, ``roster``, …)."""
         return str(self.env.get("kind", ""))
 
     @property
     def status(self) -> str:
+        """The result's solve status from ``result.json`` (``OPTIMAL``, ``FEASIBLE``, …)."""
         return str(self.env.get("status", ""))
 
     @property
     def kpis(self) -> dict[str, Any]:
+        """The result's key figures from ``result.json`` (empty when missing or malformed)."""
         kpis = self.env.get("kpis") or {}
         return kpis if isinstance(kpis, dict) else {}
 
 
 def collect(dirs: list[Path]) -> list[Run]:
-    """The result folders under ``dirs``, in the chain's order (kind, then the order found).
+    """Collect the result folders under ``dirs``, in the chain's order (kind, then as found).
 
     Raises :class:`InputError` for a folder that does not exist or holds no result folder.
     """
@@ -170,8 +173,10 @@ def read_run(folder: Path) -> Run:
 
 
 def small_png(path: Path) -> bytes:
-    """The chart's PNG, re-encoded with an adaptive 256-colour palette when that is smaller
-    (charts have few colours; a report of the whole chain stays well under 10 MB)."""
+    """Re-encode the chart's PNG with an adaptive 256-colour palette when that is smaller.
+
+    Charts have few colours; a report of the whole chain stays well under 10 MB.
+    """
     data = path.read_bytes()
     try:
         import io

@@ -21,6 +21,8 @@ _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 @dataclass(frozen=True)
 class Line:
+    """A line of explanation, and whether some of it had no translation in the report's language."""
+
     text: str
     untranslated: bool
 
@@ -77,8 +79,11 @@ def _value(name: str, value: str | None, m: Messages) -> str | None:
 
 
 def _fragment(text: str, m: Messages) -> str | None:
-    """A part of a line: matched whole, else split at ``; `` (then `` + ``, then ``, ``) and
-    each piece matched; None when a piece matches no pattern."""
+    """Translate a part of a line: matched whole, else piece by piece.
+
+    Split at ``; `` (then `` + ``, then ``, ``) and each piece matched; None when a piece
+    matches no pattern.
+    """
     whole = _translate(text, m)
     if whole is not None:
         return whole
@@ -90,14 +95,16 @@ def _fragment(text: str, m: Messages) -> str | None:
 
 
 def phrase(text: str, m: Messages) -> str:
-    """A part of a line (a cell's reasons, a cause): translated clause by clause where the
-    patterns know every clause, else made readable."""
+    """Translate a part of a line (a cell's reasons, a cause) clause by clause.
+
+    Where the patterns know every clause; else made readable.
+    """
     done = _fragment(str(text).strip(), m)
     return done if done is not None else readable(text, m)
 
 
 def lines(texts: list[str], m: Messages) -> list[Line]:
-    """The explanation lines of a run, each worded in the report's language."""
+    """Word the explanation lines of a run in the report's language."""
     return [line(str(t), m) for t in texts]
 
 
@@ -106,7 +113,7 @@ _PRIORITY = re.compile(r"^priority (?P<n>\d+)(?P<goals> goals)?$")
 
 
 def stage_name(name: str, m: Messages) -> str:
-    """A stage's name in the reader's language (``priority 2 goals (with reduction goal)``)."""
+    """Name a stage in the reader's language (``priority 2 goals (with reduction goal)``)."""
     prefix = ""
     week_type, sep, rest = name.partition(": ")
     if sep and m.has("stages", rest):  # the matrix's "<week type>: <stage>"

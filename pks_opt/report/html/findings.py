@@ -1,6 +1,8 @@
-"""What a manager must see, derived from the result tables, KPIs and explanation lines:
-limiting capacities, unmet need and its cause, the biggest action costs, named roster
-shortfalls, follow-up deviations; and one headline figure per level."""
+"""What a manager must see, derived from the result tables, KPIs and explanation lines.
+
+Limiting capacities, unmet need and its cause, the biggest action costs, named roster
+shortfalls, follow-up deviations; and one headline figure per level.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +20,8 @@ from pks_opt.report.html.i18n import Messages, explain_patterns
 
 @dataclass(frozen=True)
 class Finding:
+    """One thing the report's overview points out about a run, ranked by ``score``."""
+
     kind: str
     text: str
     score: float  # higher first in the overview
@@ -31,8 +35,11 @@ FORMATS = {"money": money, "whole": whole, "percent": percent, "number": number}
 
 
 def headline(run: Run, m: Messages) -> str:
-    """The level's headline figure from ``headline.<kind>``: ``{kpi|format}`` fields filled
-    from the KPIs; empty when the run has no such KPI (no solution)."""
+    """Fill the level's headline figure from ``headline.<kind>``.
+
+    ``{kpi|format}`` fields filled from the KPIs; empty when the run has no such KPI (no
+    solution).
+    """
     if not m.has("headline", run.kind):
         return ""
     template = m.get("headline", run.kind)
@@ -54,7 +61,7 @@ def headline(run: Run, m: Messages) -> str:
 
 
 def findings_of(run: Run, m: Messages) -> list[Finding]:
-    """The findings of one result folder (its parts not included)."""
+    """Derive the findings of one result folder (its parts not included)."""
     rule = RULES.get(run.kind)
     if rule is None:
         return []
@@ -69,8 +76,11 @@ def _f(
 
 
 def source(run: Run, m: Messages) -> str:
-    """The run a finding came from, as the overview names it: its level, its folder and (when
-    not the folder's name) the instance, i.e. the unit or region it planned."""
+    """Name the run a finding came from, as the overview does.
+
+    Its level, its folder and (when not the folder's name) the instance, i.e. the unit or
+    region it planned.
+    """
     named = [str(run.env.get(k) or "") for k in ("instance", "unit")]
     named = [n for n in dict.fromkeys(named) if n and n != run.name]
     kind = m.get("kinds", run.kind)

@@ -1,6 +1,8 @@
-"""Numbers as people read them: thousands separated by a space, SEK as ``1 500 000 kr``,
-whole activities as integers, a decimal comma in Swedish, and no solver variable names
-(``capacity[MED,bed_days,2027Q3]``) in visible text."""
+"""Numbers as people read them, and no solver variable names in visible text.
+
+Thousands separated by a space, SEK as ``1 500 000 kr``, whole activities as integers, a
+decimal comma in Swedish; no ``capacity[MED,bed_days,2027Q3]``.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ NBSP = "\u00a0"  # a thousands separator that never breaks a number over two lin
 
 
 def is_number(value: Any) -> bool:
-    """Is ``value`` a finite number (not a bool; numpy scalars included)?"""
+    """Tell whether ``value`` is a finite number (not a bool; numpy scalars included)."""
     if isinstance(value, bool) or value is None:
         return False
     if isinstance(value, int | float):
@@ -21,8 +23,11 @@ def is_number(value: Any) -> bool:
 
 
 def number(value: Any, lang: str, *, decimals: int | None = None) -> str:
-    """``value`` with a space between thousands; ``decimals`` fixed, else whole numbers from
-    100 up and at most two decimals below (trailing zeros dropped). Not a number: as text."""
+    """Write ``value`` with a space between thousands.
+
+    ``decimals`` fixed, else whole numbers from 100 up and at most two decimals below (trailing
+    zeros dropped). Not a number: as text.
+    """
     if not is_number(value):
         return (
             "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
@@ -40,7 +45,7 @@ def number(value: Any, lang: str, *, decimals: int | None = None) -> str:
 
 
 def whole(value: Any, lang: str) -> str:
-    """A count of whole activities (or shifts, staff): rounded to an integer."""
+    """Write a count of whole activities (or shifts, staff) rounded to an integer."""
     return number(round(float(value)), lang, decimals=0) if is_number(value) else str(value)
 
 
@@ -52,7 +57,7 @@ def money(value: Any, lang: str) -> str:
 
 
 def percent(value: Any, lang: str, *, decimals: int = 0) -> str:
-    """A share (0.85) as ``85 %``."""
+    """Write a share (0.85) as ``85 %``."""
     if not is_number(value):
         return str(value)
     return f"{number(float(value) * 100, lang, decimals=decimals)}{NBSP}%"
@@ -69,8 +74,11 @@ _INT = re.compile(r"(?<![\w.,])\d{4,}(?![\w.,])")
 
 
 def solver_names(text: str, term: Any = None) -> str:
-    """Solver variable names in ``text`` as words: ``capacity[MED,bed_days,2027Q3]`` becomes
-    ``MED bed_days 2027Q3`` (each part through ``term``, e.g. a catalogue lookup)."""
+    """Turn solver variable names in ``text`` into words.
+
+    ``capacity[MED,bed_days,2027Q3]`` becomes ``MED bed_days 2027Q3`` (each part through
+    ``term``, e.g. a catalogue lookup).
+    """
 
     def repl(m: re.Match[str]) -> str:
         parts = [p.strip() for p in m.group(2).split(",")]
@@ -82,8 +90,11 @@ def solver_names(text: str, term: Any = None) -> str:
 
 
 def numbers_in_text(text: str, lang: str) -> str:
-    """Numbers inside a sentence as people read them (``1,191,000,000`` → ``1 191 000 000``,
-    ``0.95`` → ``0,95`` in Swedish); years, weeks and ids (``2027Q3``) are left alone."""
+    """Write the numbers inside a sentence as people read them.
+
+    ``1,191,000,000`` → ``1 191 000 000``, ``0.95`` → ``0,95`` in Swedish; years, weeks and ids
+    (``2027Q3``) are left alone.
+    """
     text = _BIG_COMMA.sub(lambda m: number(float(m.group(0).replace(",", "")), lang), text)
     text = _FLOAT.sub(lambda m: number(float(m.group(0)), lang), text)
 

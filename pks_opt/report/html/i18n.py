@@ -1,5 +1,7 @@
-"""The report's message catalogues: :mod:`pks_opt.i18n` (one catalogue per language, shared
-with the PNG charts and the terminal summaries)."""
+"""The report's message catalogues: :mod:`pks_opt.i18n`.
+
+One catalogue per language, shared with the PNG charts and the terminal summaries.
+"""
 
 from pks_opt.i18n import (
     LANGUAGES,
