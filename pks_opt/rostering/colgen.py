@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pks_opt import interrupt
-from pks_opt.formats.curtois import CStaff, CurtoisInstance
+from pks_opt.formats.curtois import COMPETENCE, CStaff, CurtoisInstance
 
 #: duals are scaled by this and rounded for CP-SAT's integer objective
 PRICE_SCALE = 1000
@@ -37,6 +37,20 @@ NO_SCHEDULE_COST = 1e7
 WEEKEND = (5, 6)
 #: wall seconds one pricing problem may take at most
 PRICE_CAP_S = 2.0
+#: pricing rounds after each dive step at most
+DIVE_ROUNDS = 10
+#: weight of the best-bound duals in the smoothed pricing duals
+SMOOTHING = 0.5
+#: a schedule with at least this master value is fixed in one dive step
+DIVE_FIX = 0.9
+#: ... and at least this share of the employees still free
+DIVE_STEP = 0.1
+#: share of a wall-clock limit for the column generation (it stops earlier when converged)
+CG_SHARE = 0.35
+#: share of the CP-SAT stage for its full search once column generation gave the bound
+FULL_SHARE_WITH_BOUND = 0.0
+#: share of the limit for diving to a roster
+DIVE_SHARE = 0.35
 
 
 @dataclass(frozen=True)
@@ -291,7 +305,11 @@ class ColumnGeneration:
     ) -> None:
         self.inst, self.workers = inst, workers
         self.master = Master(inst)
-        make = pricing or Pricing
+        if pricing is None:
+            from pks_opt.rostering.pricing_dp import DPPricing
+
+            pricing = DPPricing
+        make = pricing
         self.pricers = [make(inst, i) for i in range(len(inst.staff))]
         self.fixed: set[int] = set()
         self.bound, self.lp, self.rounds = -math.inf, math.inf, 0
@@ -375,16 +393,20 @@ class ColumnGeneration:
         return col.cost - sum(duals.get(k, 0.0) for k in col.shifts) - mus[col.staff]
 
     def dive(
-        self, pool: ThreadPoolExecutor, deadline: float, rounds_per_fix: int = 3
+        self, pool: ThreadPoolExecutor, deadline: float, rounds_per_fix: int = DIVE_ROUNDS
     ) -> dict[tuple[str, int], str] | None:
         """Fix the schedules the master likes best (value ≥ ``DIVE_FIX``, else the largest
         one), price again for the rest, until every employee has a schedule; None when the
         deadline comes first."""
         while len(self.fixed) < len(self.inst.staff):
-            if time.perf_counter() >= deadline or interrupt.requested():
-                return None
+            late = time.perf_counter() >= deadline or interrupt.requested()
             self.master.solve()
             best = self.master.best_columns(self.fixed)
+            if late:  # out of time: every employee left takes their best schedule now
+                for k, (_v, c) in best.items():
+                    self.master.fix(c)
+                    self.fixed.add(k)
+                break
             ranked = sorted(((v, k) for k, (v, _c) in best.items()), reverse=True)
             least = max(1, math.ceil(len(ranked) * DIVE_STEP))
             pick = [(v, k) for i, (v, k) in enumerate(ranked) if v >= DIVE_FIX or i < least]
@@ -396,21 +418,11 @@ class ColumnGeneration:
         return self.master.roster(self.fixed)
 
 
-#: weight of the best-bound duals in the smoothed pricing duals
-SMOOTHING = 0.5
-
-
 def _mix(
     centre: dict[tuple[int, str], float], duals: dict[tuple[int, str], float], alpha: float
 ) -> dict[tuple[int, str], float]:
     keys = centre.keys() | duals.keys()
     return {k: alpha * centre.get(k, 0.0) + (1 - alpha) * duals.get(k, 0.0) for k in keys}
-
-
-#: a schedule with at least this master value is fixed in one dive step
-DIVE_FIX = 0.9
-#: ... and at least this share of the employees still free
-DIVE_STEP = 0.125
 
 
 @dataclass
@@ -450,35 +462,22 @@ def generate(
     )
 
 
-#: share of a wall-clock limit for the column generation (it stops earlier when converged)
-CG_SHARE = 0.3
-#: share of the CP-SAT stage for its full search once column generation gave the bound
-FULL_SHARE_WITH_BOUND = 0.0
-#: share of the limit for diving to a roster
-DIVE_SHARE = 0.0
-
-
 def solve_benchmark(inst: CurtoisInstance, data: Any, options: Any) -> tuple[Any, ColumnGeneration]:
     """Column generation, the restricted master MIP, then the CP-SAT engine from its roster.
 
     The column generation's Lagrangian bound is a proven lower bound on the benchmark
     objective; the last stage's bound is the better of it and CP-SAT's own.
     """
-    from pks_opt.rostering.cpsat import START_CAP_OF_TIME, START_SHARE_OF_TIME, solve_roster
-    from pks_opt.rostering.search import construct
+    from pks_opt.rostering.cpsat import solve_roster
 
     t0 = time.perf_counter()
     limit = options.time_limit_s
-    greedy, _spent, _guard = construct(
-        data, options, limit * START_SHARE_OF_TIME, limit * START_CAP_OF_TIME
-    )
     cg = ColumnGeneration(inst, options.workers)
-    if greedy is not None:
-        cg.add_roster({k: s for k, (s, _c) in greedy.items()})
     with ThreadPoolExecutor(max_workers=options.workers) as pool:
         cg.run(pool, t0 + CG_SHARE * limit)
-        roster = cg.dive(pool, t0 + (CG_SHARE + DIVE_SHARE) * limit) if DIVE_SHARE else None
-    start = greedy if roster is None else {k: (s, "all") for k, s in roster.items()}
+        roster = cg.dive(pool, t0 + (CG_SHARE + DIVE_SHARE) * limit)
+    # without a dived roster the engine makes its greedy start
+    start = None if roster is None else {k: (s, COMPETENCE) for k, s in roster.items()}
     left = max(0.1, limit - (time.perf_counter() - t0))
     opts = dataclasses.replace(options, time_limit_s=left)
     if math.isfinite(cg.bound):
