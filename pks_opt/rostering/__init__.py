@@ -172,8 +172,17 @@ def benchmark_result(path: Any, options: SolveOptions) -> tuple[Result, RosterSo
 
     inst = read_curtois(path)
     data = to_roster_data(inst)
-    sol = solve_roster(data, options)
+    cg = None
+    if options.deterministic or not options.lns:  # the repeatable mode: CP-SAT alone
+        sol = solve_roster(data, options)
+    else:
+        from pks_opt.rostering.colgen import solve_benchmark
+
+        sol, cg = solve_benchmark(inst, data, options)
     res = _envelope(BENCHMARK_KIND, inst.name, sol, len(inst.staff), inst.horizon, options)
+    if cg is not None:
+        res.extra["column_generation"] = cg.summary()
+        res.solver = "highs-colgen+ortools-cpsat"
     if not sol.status.has_solution:
         return res, sol
     roster = {k: v[0] for k, v in sol.assignment.items()}

@@ -24,8 +24,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from pks_opt import interrupt
-from pks_opt.formats.curtois import COMPETENCE, CStaff, CurtoisInstance
+from pks_opt import interrupt, progress
+from pks_opt.formats.curtois import COMPETENCE, CStaff, CurtoisInstance, evaluate
 
 #: duals are scaled by this and rounded for CP-SAT's integer objective
 PRICE_SCALE = 1000
@@ -129,9 +129,11 @@ class Pricing:
         m.Add(sum(weekends) <= emp.max_weekends)
 
     def _short_runs(self, least: int, worked: bool) -> None:
-        """No run of working days (``worked``) or days off shorter than ``least`` strictly
-        inside the horizon: for each length k < least and start d ≥ 1 with d + k < h, the
-        pattern (other, k × this, other) is forbidden."""
+        """Forbid runs of working days (``worked``) or days off shorter than ``least``.
+
+        Only runs strictly inside the horizon count: for each length k < least and start
+        d ≥ 1 with d + k < h, the pattern (other, k × this, other) is forbidden.
+        """
         w, h = self.work, self.inst.horizon
         for k in range(1, least):
             for d in range(1, h - k):
@@ -156,7 +158,7 @@ class Pricing:
         return lit.Not()
 
     def price(self, duals: dict[tuple[int, str], float], mu: float, limit: float) -> PriceResult:
-        """The schedule of least reduced cost: own cost − Σ duals of its shifts − mu."""
+        """Find the schedule of least reduced cost: own cost − Σ duals of its shifts − mu."""
         const = sum(self.on.values())
         terms = []
         for (d, s), v in self.x.items():
@@ -187,6 +189,8 @@ class Pricing:
 
 @dataclass
 class PriceResult:
+    """What one pricing call found: a schedule and a proven bound on its reduced cost."""
+
     column: Column | None
     #: proven lower bound on this employee's least reduced cost (≤ 0)
     rc_bound: float
@@ -202,6 +206,7 @@ class Master:
     columns: list[Column] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        """Build the rows, the slack columns and one "no schedule" column per employee."""
         import highspy
 
         self.hs = highspy
@@ -223,6 +228,7 @@ class Master:
         self.keys: set[tuple[int, tuple[tuple[int, str], ...]]] = set()
 
     def add(self, col: Column) -> bool:
+        """Add a generated schedule; False when the same schedule is there already."""
         key = (col.staff, col.shifts)
         if key in self.keys:
             return False
@@ -234,6 +240,7 @@ class Master:
         return True
 
     def solve(self) -> tuple[float, dict[tuple[int, str], float], list[float]]:
+        """Solve the LP; return its value, the cover duals and the employees' duals."""
         self.h.run()
         sol = self.h.getSolution()
         duals = {k: sol.row_dual[r] for k, r in self.cover_row.items()}
@@ -241,6 +248,7 @@ class Master:
         return self.h.getInfo().objective_function_value, duals, mus
 
     def values(self) -> list[float]:
+        """Read the LP value of each generated column, in the order added."""
         return list(self.h.getSolution().col_value[self.first_col :])
 
     def best_columns(self, fixed: set[int]) -> dict[int, tuple[float, int]]:
@@ -257,35 +265,11 @@ class Master:
         self.h.changeColBounds(self.first_col + i, 1.0, 1.0)
 
     def roster(self, fixed: set[int]) -> dict[tuple[str, int], str] | None:
-        """The roster of the columns at 1, when every employee has one."""
+        """Read the roster off the columns at 1 (None unless every employee has one)."""
         val = self.values()
         chosen = [c for i, c in enumerate(self.columns) if val[i] > 0.5]
         if sorted(c.staff for c in chosen) != list(range(len(self.inst.staff))):
             return None
-        return {(self.inst.staff[c.staff].id, d): s for c in chosen for d, s in c.shifts}
-
-    def integer(self, time_limit: float, seed: int = 0) -> dict[tuple[str, int], str] | None:
-        """The restricted master as a MIP (one generated schedule per employee), or None
-        when no integer roster of real schedules is found in ``time_limit`` wall seconds.
-
-        Run once, after the column generation: the model becomes a MIP for good.
-        """
-        n = self.h.getNumCol()
-        cols = list(range(self.first_col - len(self.inst.staff), n))
-        kinteger = self.hs.HighsVarType.kInteger
-        self.h.changeColsIntegrality(len(cols), cols, [kinteger] * len(cols))
-        self.h.setOptionValue("time_limit", max(0.1, time_limit))
-        self.h.setOptionValue("random_seed", seed)
-        self.h.setOptionValue("mip_rel_gap", 0.0)
-        self.h.run()
-        if self.h.getInfo().primal_solution_status != 2:  # kSolutionStatusFeasible
-            return None
-        val = self.h.getSolution().col_value
-        chosen = [c for i, c in enumerate(self.columns) if val[self.first_col + i] > 0.5]
-        if len({c.staff for c in chosen}) != len(self.inst.staff) or len(chosen) != len(
-            self.inst.staff
-        ):
-            return None  # an employee left on the artificial "no schedule" column
         return {(self.inst.staff[c.staff].id, d): s for c in chosen for d, s in c.shifts}
 
 
@@ -315,8 +299,22 @@ class ColumnGeneration:
         self.bound, self.lp, self.rounds = -math.inf, math.inf, 0
         self.converged = False
         self.centre: dict[tuple[int, str], float] | None = None
+        self.root_lp = math.inf
+        self.dive_value: int | None = None
         self.log: list[tuple[float, float, float]] = []
         self.t0 = time.perf_counter()
+
+    def summary(self) -> dict[str, Any]:
+        """Say what the column generation did, for ``result.json``."""
+        return {
+            "rounds": self.rounds,
+            "columns": len(self.master.columns),
+            "root_lp": round(self.root_lp, 6) if math.isfinite(self.root_lp) else None,
+            "lower_bound": round(self.bound, 6) if math.isfinite(self.bound) else None,
+            "root_converged": self.converged,
+            "dive_value": self.dive_value,
+            "seconds": round(time.perf_counter() - self.t0, 3),
+        }
 
     def add_roster(self, roster: Mapping[tuple[str, int], str]) -> None:
         """Seed the master with a roster's schedules (and the pricing hints)."""
@@ -344,10 +342,13 @@ class ColumnGeneration:
     def _lagrangian(
         self, duals: dict[tuple[int, str], float], mus: list[float], results: list[PriceResult]
     ) -> float:
-        """L(π) = Σ π·req + Σ_e min over e's schedules of (cost − Σ π of its shifts): a lower
+        """Compute the Lagrangian bound L(π) of one pricing round.
+
+        L(π) = Σ π·req + Σ_e min over e's schedules of (cost − Σ π of its shifts) is a lower
         bound on the integer optimum for any π within the cover weights (−w_over ≤ π ≤
         w_under), which the master's duals and their convex combinations are. ``rc_bound`` +
-        mu is at most that minimum (clipped at 0 it can only be lower)."""
+        mu is at most that minimum (clipped at 0 it can only be lower).
+        """
         req = sum(duals.get((d, s), 0.0) * r for d, s, r, _wu, _wo in self.inst.cover)
         return req + sum(r.rc_bound + mus[i] for i, r in enumerate(results))
 
@@ -356,12 +357,15 @@ class ColumnGeneration:
 
         At the root the pricing duals are smoothed towards the duals of the best bound so far
         (Wentges: π = α·centre + (1 − α)·π_LP); a round whose smoothed duals give no column
-        of negative reduced cost for the master is priced again with the master's own."""
+        of negative reduced cost for the master is priced again with the master's own.
+        """
         for _ in range(max_rounds):
             if time.perf_counter() >= deadline or interrupt.requested():
                 return False
             z, duals, mus = self.master.solve()
             self.lp = z
+            if not self.fixed:
+                self.root_lp = z
             per = max(0.05, min(PRICE_CAP_S, (deadline - time.perf_counter()) / 2))
             alpha = SMOOTHING if self.centre is not None and not self.fixed else 0.0
             while True:
@@ -395,9 +399,14 @@ class ColumnGeneration:
     def dive(
         self, pool: ThreadPoolExecutor, deadline: float, rounds_per_fix: int = DIVE_ROUNDS
     ) -> dict[tuple[str, int], str] | None:
-        """Fix the schedules the master likes best (value ≥ ``DIVE_FIX``, else the largest
-        one), price again for the rest, until every employee has a schedule; None when the
-        deadline comes first."""
+        """Dive from the master's LP to a roster.
+
+        Each step fixes the schedules the master likes best (value ≥ ``DIVE_FIX``, and at
+        least ``DIVE_STEP`` of the employees still free, largest values first), then prices
+        again for the rest (at most ``rounds_per_fix`` rounds). When the deadline comes, every
+        employee left takes their best schedule at once. None only when an employee has no
+        schedule at all.
+        """
         while len(self.fixed) < len(self.inst.staff):
             late = time.perf_counter() >= deadline or interrupt.requested()
             self.master.solve()
@@ -468,14 +477,21 @@ def solve_benchmark(inst: CurtoisInstance, data: Any, options: Any) -> tuple[Any
     The column generation's Lagrangian bound is a proven lower bound on the benchmark
     objective; the last stage's bound is the better of it and CP-SAT's own.
     """
-    from pks_opt.rostering.cpsat import solve_roster
+    from pks_opt.rostering.cpsat import STAGE_SINGLE, solve_roster
 
     t0 = time.perf_counter()
     limit = options.time_limit_s
+    if options.progress:  # the live line: making the first roster (and the bound)
+        progress.working_on("start")
     cg = ColumnGeneration(inst, options.workers)
     with ThreadPoolExecutor(max_workers=options.workers) as pool:
         cg.run(pool, t0 + CG_SHARE * limit)
         roster = cg.dive(pool, t0 + (CG_SHARE + DIVE_SHARE) * limit)
+    if roster is not None:
+        cg.dive_value = evaluate(inst, roster).objective
+        if options.progress:
+            bound = cg.bound if math.isfinite(cg.bound) else None
+            progress.best_so_far(STAGE_SINGLE, cg.dive_value, bound)
     # without a dived roster the engine makes its greedy start
     start = None if roster is None else {k: (s, COMPETENCE) for k, s in roster.items()}
     left = max(0.1, limit - (time.perf_counter() - t0))
