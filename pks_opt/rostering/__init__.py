@@ -173,7 +173,8 @@ def benchmark_result(path: Any, options: SolveOptions) -> tuple[Result, RosterSo
     inst = read_curtois(path)
     data = to_roster_data(inst)
     cg = None
-    if options.deterministic or not options.lns:  # the repeatable mode: CP-SAT alone
+    if options.deterministic or not (options.lns and options.column_generation):
+        # the repeatable mode (or asked for): CP-SAT alone
         sol = solve_roster(data, options)
     else:
         from pks_opt.rostering.colgen import solve_benchmark

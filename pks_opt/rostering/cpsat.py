@@ -82,6 +82,9 @@ class SolveOptions:
     #: a proven lower bound on the last stage from outside (column generation): the search
     #: stops when it reaches it, and the stage's bound is at least this
     lower_bound: float = -math.inf
+    #: benchmark files in wall-clock mode: column generation, a dive, then this engine
+    #: (:mod:`pks_opt.rostering.colgen`); False: this engine alone
+    column_generation: bool = True
 
 
 @dataclass
