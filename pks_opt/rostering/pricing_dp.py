@@ -35,76 +35,148 @@ from pks_opt.rostering.colgen import Column, PriceResult, own_cost
 
 _SAT, _SUN = 5, 6
 #: the fields of the ``rules`` vector handed to the compiled code
-_OCAP, _CMAX, _CMIN, _OMIN, _MIN_U, _MAX_U, _MAX_W, _COUNT_W, _MAXLEN_U = range(9)
+_OCAP, _CMAX, _CMIN, _OMIN, _MIN_U, _MAX_U, _MAX_W, _COUNT_W = range(8)
+#: a label is kept while its cost plus the least completion cost is at most the best known
+#: schedule's cost plus this (float rounding of the two sums)
+_TIE = 1e-6
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
+def _moves(d: int, s: int, rules: Any, day: Any, follow_ok: Any, out: Any) -> int:
+    """The moves into day ``d`` from state ``s`` on day ``d - 1`` under the run, succession
+    and fixed-day-off rules: ``out[k]`` = (next state, shift or -1 for a day off).
+
+    A state is ``r - 1`` for a day off ending a run of ``r`` days off (capped at ocap) and
+    ``ocap + t * cmax + r - 1`` for shift ``t`` ending a run of ``r`` worked days.
+    """
+    ocap, cmax, cmin, omin = rules[_OCAP], rules[_CMAX], rules[_CMIN], rules[_OMIN]
+    worked = s >= ocap
+    r = (s - ocap) % cmax + 1 if worked else s + 1
+    k = 0
+    if not worked or r >= cmin or r == d:  # r == d: a worked run from day 0 (exempt)
+        out[0, 0] = 0 if worked else min(r + 1, ocap) - 1
+        out[0, 1] = -1
+        k = 1
+    if day[d, 0] or (worked and r >= cmax) or (not worked and r < omin):
+        return k
+    nr = r + 1 if worked else 1
+    last = (s - ocap) // cmax
+    for t in range(follow_ok.shape[0]):
+        if not worked or follow_ok[last, t]:
+            out[k, 0] = ocap + t * cmax + nr - 1
+            out[k, 1] = t
+            k += 1
+    return k
+
+
+@njit(cache=True, nogil=True)
+def _completion(cost: Any, day: Any, rules: Any, follow_ok: Any, len_u: Any) -> Any:
+    """``f[d, s, m]``: the least cost of days ``d + 1`` … ``h - 1`` after state ``s`` on day
+    ``d`` with ``m`` minute units worked so far, under every rule but the weekend and per-type
+    limits (inf: the minutes cannot end in [min, max])."""
+    h, nt = cost.shape
+    ocap, cmax, min_u, max_u = rules[_OCAP], rules[_CMAX], rules[_MIN_U], rules[_MAX_U]
+    ns = ocap + nt * cmax
+    f = np.full((h, ns, max_u + 1), np.inf)
+    f[h - 1, :, min_u:] = 0.0
+    mv = np.empty((nt + 1, 2), np.int64)
+    for d in range(h - 2, -1, -1):
+        for s in range(ns):
+            k = _moves(d + 1, s, rules, day, follow_ok, mv)
+            for m in range(max_u + 1):
+                best = np.inf
+                for q in range(k):
+                    t = mv[q, 1]
+                    if t < 0:
+                        v = f[d + 1, mv[q, 0], m]
+                    elif m + len_u[t] <= max_u:
+                        v = cost[d + 1, t] + f[d + 1, mv[q, 0], m + len_u[t]]
+                    else:
+                        continue
+                    best = min(best, v)
+                f[d, s, m] = best
+    return f
+
+
+@njit(cache=True, nogil=True)
+def _greedy(cost: Any, day: Any, rules: Any, follow_ok: Any, len_u: Any, f: Any) -> Any:
+    """A least-cost path of the relaxation ``f`` (weekend and per-type limits left out):
+    (its cost, shift index by day, -1: off)."""
+    h, nt = cost.shape
+    mv = np.empty((nt + 1, 2), np.int64)
+    shifts = np.full(h, -1, np.int64)
+    s, m, total = rules[_OCAP] - 1, 0, 0.0
+    for d in range(h):
+        k = _moves(d, s, rules, day, follow_ok, mv)
+        best, pick = np.inf, -1
+        for q in range(k):
+            t = mv[q, 1]
+            m2 = m if t < 0 else m + len_u[t]
+            if m2 <= rules[_MAX_U]:
+                v = f[d, mv[q, 0], m2] + (0.0 if t < 0 else cost[d, t])
+                if v < best:
+                    best, pick = v, q
+        if pick < 0 or best == np.inf:
+            return np.inf, shifts
+        t = mv[pick, 1]
+        s, shifts[d] = mv[pick, 0], t
+        if t >= 0:
+            m += len_u[t]
+            total += cost[d, t]
+    return total, shifts
+
+
+@njit(cache=True, nogil=True)
 def _extend(
     d: int,
     lab: Any,
     cst: Any,
     cnt: Any,
     cost: Any,
-    day: Any,
     rules: Any,
-    follow_ok: Any,
-    len_u: Any,
-    track: Any,
-    cap: Any,
-    maxgo: Any,
+    data: Any,
+    f: Any,
+    ub: float,
 ) -> Any:
-    """All one-day extensions to day ``d`` of the labels of day ``d - 1``.
+    """All one-day extensions to day ``d`` of the labels of day ``d - 1`` whose cost plus the
+    completion bound ``f`` stays within ``ub``.
 
-    ``lab[i]`` = (state, minutes, weekends); a state is ``r - 1`` for a day off ending a run
-    of ``r`` days off (capped at ocap) and ``ocap + t * cmax + r - 1`` for shift ``t`` ending
-    a run of ``r`` worked days. ``day[d]`` = (fixed day off, Saturday, Sunday) of a counted
-    weekend. Returns the new labels, their costs, counts and parents (indexes into ``lab``).
+    ``lab[i]`` = (state, minute units, weekends); ``data`` = (day, follow_ok, len_u, track,
+    cap): ``day[d]`` = (fixed day off, Saturday, Sunday) of a counted weekend, ``track[t]``
+    the count slot of shift ``t`` (-1: not tracked), ``cap`` the limits of the slots. Returns
+    the new labels, their costs, counts and parents (indexes into ``lab``).
     """
-    ocap, cmax, cmin, omin = rules[_OCAP], rules[_CMAX], rules[_CMIN], rules[_OMIN]
-    min_u, max_u, max_w, maxlen_u = rules[_MIN_U], rules[_MAX_U], rules[_MAX_W], rules[_MAXLEN_U]
+    day, follow_ok, len_u, track, cap = data
+    ocap, max_u, max_w = rules[_OCAP], rules[_MAX_U], rules[_MAX_W]
     n, nt, nl = lab.shape[0], cost.shape[1], cnt.shape[1]
     m = n * (nt + 1)
     o_lab = np.empty((m, 3), np.int64)
     o_cst = np.empty(m, np.float64)
     o_cnt = np.empty((m, nl), np.int16)
     o_par = np.empty(m, np.int64)
+    mv = np.empty((nt + 1, 2), np.int64)
     k = 0
     for i in range(n):
-        s, mi, wi = lab[i, 0], lab[i, 1], lab[i, 2]
-        worked = s >= ocap
-        r = (s - ocap) % cmax + 1 if worked else s + 1
-        # a day off on day d (a worked run ends: it must be long enough unless it began on
-        # day 0, r == d)
-        if (not worked or r >= cmin or r == d) and mi + maxgo[d, 0] * maxlen_u >= min_u:
-            o_lab[k, 0] = 0 if worked else min(r + 1, ocap) - 1
-            o_lab[k, 1] = mi
-            o_lab[k, 2] = wi
-            o_cst[k] = cst[i]
-            o_cnt[k] = cnt[i]
-            o_par[k] = i
-            k += 1
-        if day[d, 0] or (worked and r >= cmax) or (not worked and r < omin):
-            continue
-        nr = r + 1 if worked else 1
-        w = wi
-        if rules[_COUNT_W] and (day[d, 1] or (day[d, 2] and not worked)):
-            w += 1
-            if w > max_w:
+        s, mi = lab[i, 0], lab[i, 1]
+        w = lab[i, 2]
+        if rules[_COUNT_W] and (day[d, 1] or (day[d, 2] and s < ocap)):
+            w += 1  # a worked day that opens a weekend
+        for q in range(_moves(d, s, rules, day, follow_ok, mv)):
+            t = mv[q, 1]
+            mu = mi if t < 0 else mi + len_u[t]
+            if mu > max_u:
                 continue
-        last = (s - ocap) // cmax
-        for t in range(nt):
-            if worked and not follow_ok[last, t]:
+            c = cst[i] if t < 0 else cst[i] + cost[d, t]
+            lb = c + f[d, mv[q, 0], mu]
+            if lb > ub or lb == np.inf:
                 continue
-            mu = mi + len_u[t]
-            if mu > max_u or mu + maxgo[d, nr] * maxlen_u < min_u:
+            j = -1 if t < 0 else track[t]
+            if (t >= 0 and w > max_w) or (j >= 0 and cnt[i, j] >= cap[j]):
                 continue
-            j = track[t]
-            if j >= 0 and cnt[i, j] >= cap[j]:
-                continue
-            o_lab[k, 0] = ocap + t * cmax + nr - 1
+            o_lab[k, 0] = mv[q, 0]
             o_lab[k, 1] = mu
-            o_lab[k, 2] = w
-            o_cst[k] = cst[i] + cost[d, t]
+            o_lab[k, 2] = lab[i, 2] if t < 0 else w
+            o_cst[k] = c
             o_cnt[k] = cnt[i]
             if j >= 0:
                 o_cnt[k, j] += 1
@@ -113,7 +185,7 @@ def _extend(
     return o_lab[:k], o_cst[:k], o_cnt[:k], o_par[:k]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _pareto(lab: Any, cst: Any, cnt: Any, max_u: int) -> Any:
     """Indexes of the labels no other label dominates (same state and minutes; cost,
     weekends and every tracked count ≤; ties keep the first)."""
@@ -154,19 +226,11 @@ def _pareto(lab: Any, cst: Any, cnt: Any, max_u: int) -> Any:
     return keep[:nkeep]
 
 
-@njit(cache=True)
-def _solve(
-    cost: Any,
-    day: Any,
-    rules: Any,
-    follow_ok: Any,
-    len_u: Any,
-    track: Any,
-    cap: Any,
-    maxgo: Any,
-) -> Any:
-    """Least-cost path over all days: (cost, shift index by day (-1: off), labels made)."""
-    h, nl = cost.shape[0], cap.shape[0]
+@njit(cache=True, nogil=True)
+def _solve(cost: Any, rules: Any, data: Any, f: Any, ub: float) -> Any:
+    """Least-cost path over all days among those of cost at most ``ub``: (cost, shift index
+    by day (-1: off), labels kept); cost inf when there is none."""
+    h, nl = cost.shape[0], data[4].shape[0]
     ocap = rules[_OCAP]
     lab = np.zeros((1, 3), np.int64)
     lab[0, 0] = ocap - 1  # the root: a long run of days off before day 0 (no rule applies)
@@ -178,9 +242,7 @@ def _solve(
     g = 0
     shifts = np.full(h, -1, np.int64)
     for d in range(h):
-        lab, cst, cnt, par = _extend(
-            d, lab, cst, cnt, cost, day, rules, follow_ok, len_u, track, cap, maxgo
-        )
+        lab, cst, cnt, par = _extend(d, lab, cst, cnt, cost, rules, data, f, ub)
         keep = _pareto(lab, cst, cnt, rules[_MAX_U])
         if keep.shape[0] == 0:
             return np.inf, shifts, g
@@ -216,23 +278,9 @@ class _Rules:
     rules: Any
     follow_ok: Any
     len_u: Any
-    maxgo: Any
+    #: the limit of each shift type, -1 when it can never bind
     caps: list[int]
-
-
-def _max_to_go(off: Any, cmax: int) -> Any:
-    """``out[d, r]``: most days that can be worked after day ``d`` when day ``d`` ends a run
-    of ``r`` worked days (0: a day off), with at most ``cmax`` in a row and no fixed day off
-    (a relaxation: the other rules only lower it)."""
-    h = off.shape[0]
-    out = np.zeros((h, cmax + 1), np.int64)
-    for d in range(h - 2, -1, -1):
-        for r in range(cmax + 1):
-            best = out[d + 1, 0]
-            if not off[d + 1] and r < cmax:
-                best = max(best, 1 + out[d + 1, r + 1])
-            out[d, r] = best
-    return out
+    weekends: int
 
 
 def _compile_rules(inst: CurtoisInstance, index: int) -> _Rules:
@@ -245,25 +293,22 @@ def _compile_rules(inst: CurtoisInstance, index: int) -> _Rules:
     day = np.zeros((h, 3), np.bool_)
     for d in inst.days_off.get(emp.id, ()):
         day[d, 0] = True
-    weekends = h // DAYS_PER_WEEK
     open_weekends = 0
-    for w in range(weekends):
+    for w in range(h // DAYS_PER_WEEK):
         sat, sun = DAYS_PER_WEEK * w + _SAT, DAYS_PER_WEEK * w + _SUN
         day[sat, 1] = day[sun, 2] = True
         open_weekends += not (day[sat, 0] and day[sun, 0])
-    cmax = max(cmax, 1)
     max_u = emp.max_minutes // unit
     rules = np.array(
         [
             max(emp.min_days_off, 1),
-            cmax,
+            max(cmax, 1),
             emp.min_consecutive,
             emp.min_days_off,
             -(-emp.min_minutes // unit),
             max_u,
             emp.max_weekends,
             int(emp.max_weekends < open_weekends),
-            int(len_u.max()) if types else 0,
         ],
         np.int64,
     )
@@ -275,7 +320,7 @@ def _compile_rules(inst: CurtoisInstance, index: int) -> _Rules:
         emp.max_shifts.get(s, h) if emp.max_shifts.get(s, h) < min(free, max_u // u) else -1
         for s, u in zip(types, len_u.tolist(), strict=True)
     ]
-    return _Rules(types, day, rules, follow_ok, len_u, _max_to_go(day[:, 0], cmax), caps)
+    return _Rules(types, day, rules, follow_ok, len_u, caps, emp.max_weekends)
 
 
 class DPPricing:
@@ -288,9 +333,12 @@ class DPPricing:
         self.r = _compile_rules(inst, index)
         self.on = {(d, s): w for e, d, s, w in inst.on_requests if e == self.emp.id}
         self.off = {(d, s): w for e, d, s, w in inst.off_requests if e == self.emp.id}
-        #: the limiting types the last call had to track, and the labels it made
+        #: how the last call ended ("relaxation", "labels" or "bound"), the limiting types
+        #: it had to track, and the labels it kept
+        self.how = ""
         self.tracked: list[int] = []
         self.labels = 0
+        self.last: list[int] | None = None  # the last schedule found: an upper bound next time
         self.hint: dict[tuple[int, str], int] = {}  # colgen.generate sets it; unused here
 
     def reduced_costs(self, duals: dict[tuple[int, str], float]) -> Any:
@@ -305,37 +353,59 @@ class DPPricing:
                 )
         return out
 
-    def solve(self, cost: Any) -> tuple[float, list[int]]:
-        """Least path cost under every rule and its shift index by day (-1: off): the
-        relaxation of the per-type limits is tightened until its optimum keeps them."""
+    def broken(self, shifts: Any) -> list[int]:
+        """The limiting types whose limit ``shifts`` breaks, and -1 when it works too many
+        weekends (the rules the relaxation leaves out)."""
         r = self.r
+        counts = np.bincount(shifts[shifts >= 0], minlength=len(r.types))
+        broken = [t for t, c in enumerate(r.caps) if 0 <= c < counts[t]]
+        weeks = len(shifts) // DAYS_PER_WEEK
+        on = shifts[: weeks * DAYS_PER_WEEK] >= 0
+        worked = on.reshape(weeks, DAYS_PER_WEEK)[:, _SAT:].any(axis=1)
+        if int(worked.sum()) > r.weekends:
+            broken.append(-1)
+        return broken
+
+    def solve(self, cost: Any) -> tuple[float, list[int]]:
+        """Least path cost under every rule and its shift index by day (-1: off).
+
+        The relaxation without weekend and per-type limits is solved exactly backwards; its
+        optimum is used when it keeps them. Otherwise label setting, pruned by that bound and
+        the last schedule's cost, runs with the per-type limits tracked as they are broken.
+        """
+        r = self.r
+        f = _completion(cost, r.day, r.rules, r.follow_ok, r.len_u)
+        best, shifts = _greedy(cost, r.day, r.rules, r.follow_ok, r.len_u, f)
+        self.how, self.tracked, self.labels = "relaxation", [], 0
+        if best == math.inf or not self.broken(shifts):
+            return float(best), [int(x) for x in shifts]
+        ub = math.inf
+        if self.last is not None:
+            ub = float(sum(cost[d, t] for d, t in enumerate(self.last) if t >= 0))
         tracked: list[int] = []
         while True:
             track = np.full(len(r.types), -1, np.int64)
             for j, t in enumerate(tracked):
                 track[t] = j
             cap = np.array([r.caps[t] for t in tracked], np.int64)
-            best, shifts, labels = _solve(
-                cost, r.day, r.rules, r.follow_ok, r.len_u, track, cap, r.maxgo
-            )
+            data = (r.day, r.follow_ok, r.len_u, track, cap)
+            best, shifts, labels = _solve(cost, r.rules, data, f, ub + _TIE)
             self.labels += int(labels)
-            if best == math.inf:
-                return math.inf, []
-            counts = np.bincount(shifts[shifts >= 0], minlength=len(r.types))
-            broken = [
-                t for t, c in enumerate(r.caps) if c >= 0 and counts[t] > c and t not in tracked
-            ]
+            if best == math.inf:  # nothing beats the last schedule: it is optimal
+                self.how = "bound"
+                return ub, [] if self.last is None else list(self.last)
+            broken = [t for t in self.broken(shifts) if t >= 0]
             if not broken:
-                self.tracked = tracked
+                self.how, self.tracked = "labels", tracked
                 return float(best), [int(x) for x in shifts]
             tracked += broken
 
     def price(self, duals: dict[tuple[int, str], float], mu: float, limit: float) -> PriceResult:
         """The schedule of least reduced cost (own cost − Σ duals of its shifts − mu), exact."""
-        self.labels = 0
         best, path = self.solve(self.reduced_costs(duals))
         if best == math.inf:
             return PriceResult(None, -math.inf, 0.0)
+        self.last = path
         shifts = {d: self.r.types[t] for d, t in enumerate(path) if t >= 0}
         col = Column(
             self.index, tuple(sorted(shifts.items())), own_cost(self.inst, self.emp.id, shifts)
