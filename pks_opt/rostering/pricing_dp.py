@@ -39,6 +39,12 @@ _OCAP, _CMAX, _CMIN, _OMIN, _MIN_U, _MAX_U, _MAX_W, _COUNT_W = range(8)
 #: a label is kept while its cost plus the least completion cost is at most the best known
 #: schedule's cost plus this (float rounding of the two sums)
 _TIE = 1e-6
+#: subgradient steps of the Lagrangian bound at most
+_LAGRANGE_STEPS = 12
+#: label setting first looks for a schedule within this of the Lagrangian bound, then within
+#: this many times more, … up to the best schedule known
+_FIRST_GAP = 4.0
+_GAP_GROWTH = 8.0
 
 
 @njit(cache=True, nogil=True)
@@ -70,10 +76,11 @@ def _moves(d: int, s: int, rules: Any, day: Any, follow_ok: Any, out: Any) -> in
 
 
 @njit(cache=True, nogil=True)
-def _completion(cost: Any, day: Any, rules: Any, follow_ok: Any, len_u: Any) -> Any:
+def _completion(cost: Any, day: Any, rules: Any, follow_ok: Any, len_u: Any, lam_w: float) -> Any:
     """``f[d, s, m]``: the least cost of days ``d + 1`` … ``h - 1`` after state ``s`` on day
     ``d`` with ``m`` minute units worked so far, under every rule but the weekend and per-type
-    limits (inf: the minutes cannot end in [min, max])."""
+    limits (inf: the minutes cannot end in [min, max]); each weekend worked costs ``lam_w``
+    more."""
     h, nt = cost.shape
     ocap, cmax, min_u, max_u = rules[_OCAP], rules[_CMAX], rules[_MIN_U], rules[_MAX_U]
     ns = ocap + nt * cmax
@@ -83,6 +90,8 @@ def _completion(cost: Any, day: Any, rules: Any, follow_ok: Any, len_u: Any) -> 
     for d in range(h - 2, -1, -1):
         for s in range(ns):
             k = _moves(d + 1, s, rules, day, follow_ok, mv)
+            opens = day[d + 1, 1] or (day[d + 1, 2] and s < ocap)
+            pen = lam_w if rules[_COUNT_W] and opens else 0.0
             for m in range(max_u + 1):
                 best = np.inf
                 for q in range(k):
@@ -90,7 +99,7 @@ def _completion(cost: Any, day: Any, rules: Any, follow_ok: Any, len_u: Any) -> 
                     if t < 0:
                         v = f[d + 1, mv[q, 0], m]
                     elif m + len_u[t] <= max_u:
-                        v = cost[d + 1, t] + f[d + 1, mv[q, 0], m + len_u[t]]
+                        v = pen + cost[d + 1, t] + f[d + 1, mv[q, 0], m + len_u[t]]
                     else:
                         continue
                     best = min(best, v)
@@ -99,31 +108,37 @@ def _completion(cost: Any, day: Any, rules: Any, follow_ok: Any, len_u: Any) -> 
 
 
 @njit(cache=True, nogil=True)
-def _greedy(cost: Any, day: Any, rules: Any, follow_ok: Any, len_u: Any, f: Any) -> Any:
-    """A least-cost path of the relaxation ``f`` (weekend and per-type limits left out):
-    (its cost, shift index by day, -1: off)."""
+def _greedy(
+    cost: Any, day: Any, rules: Any, follow_ok: Any, len_u: Any, f: Any, lam_w: float
+) -> Any:
+    """A least-cost path of the relaxation ``f`` (made by :func:`_completion` with ``cost``
+    and ``lam_w``): (its cost with the weekend charges, shift index by day, -1: off)."""
     h, nt = cost.shape
     mv = np.empty((nt + 1, 2), np.int64)
     shifts = np.full(h, -1, np.int64)
-    s, m, total = rules[_OCAP] - 1, 0, 0.0
+    s, m, root = rules[_OCAP] - 1, 0, np.inf
     for d in range(h):
         k = _moves(d, s, rules, day, follow_ok, mv)
+        opens = rules[_COUNT_W] and (day[d, 1] or (day[d, 2] and s < rules[_OCAP]))
         best, pick = np.inf, -1
         for q in range(k):
             t = mv[q, 1]
             m2 = m if t < 0 else m + len_u[t]
             if m2 <= rules[_MAX_U]:
-                v = f[d, mv[q, 0], m2] + (0.0 if t < 0 else cost[d, t])
+                v = f[d, mv[q, 0], m2]
+                if t >= 0:
+                    v += cost[d, t] + (lam_w if opens else 0.0)
                 if v < best:
                     best, pick = v, q
         if pick < 0 or best == np.inf:
             return np.inf, shifts
+        if d == 0:
+            root = best
         t = mv[pick, 1]
         s, shifts[d] = mv[pick, 0], t
         if t >= 0:
             m += len_u[t]
-            total += cost[d, t]
-    return total, shifts
+    return root, shifts
 
 
 @njit(cache=True, nogil=True)
@@ -137,9 +152,11 @@ def _extend(
     data: Any,
     f: Any,
     ub: float,
+    lam: Any,
 ) -> Any:
-    """All one-day extensions to day ``d`` of the labels of day ``d - 1`` whose cost plus the
-    completion bound ``f`` stays within ``ub``.
+    """All one-day extensions to day ``d`` of the labels of day ``d - 1`` whose lower bound
+    stays within ``ub``: cost + ``f`` − what the Lagrangian charges in ``f`` can take back
+    (``lam`` = (weekend multiplier, multiplier of each count slot)).
 
     ``lab[i]`` = (state, minute units, weekends); ``data`` = (day, follow_ok, len_u, track,
     cap): ``day[d]`` = (fixed day off, Saturday, Sunday) of a counted weekend, ``track[t]``
@@ -148,6 +165,9 @@ def _extend(
     """
     day, follow_ok, len_u, track, cap = data
     ocap, max_u, max_w = rules[_OCAP], rules[_MAX_U], rules[_MAX_W]
+    back = lam[0] * max_w
+    for j in range(cap.shape[0]):
+        back += lam[j + 1] * cap[j]
     n, nt, nl = lab.shape[0], cost.shape[1], cnt.shape[1]
     m = n * (nt + 1)
     o_lab = np.empty((m, 3), np.int64)
@@ -159,6 +179,9 @@ def _extend(
     for i in range(n):
         s, mi = lab[i, 0], lab[i, 1]
         w = lab[i, 2]
+        used = -back
+        for j in range(nl):
+            used += lam[j + 1] * cnt[i, j]
         if rules[_COUNT_W] and (day[d, 1] or (day[d, 2] and s < ocap)):
             w += 1  # a worked day that opens a weekend
         for q in range(_moves(d, s, rules, day, follow_ok, mv)):
@@ -167,10 +190,12 @@ def _extend(
             if mu > max_u:
                 continue
             c = cst[i] if t < 0 else cst[i] + cost[d, t]
-            lb = c + f[d, mv[q, 0], mu]
+            j = -1 if t < 0 else track[t]
+            lb = c + f[d, mv[q, 0], mu] + used + lam[0] * (lab[i, 2] if t < 0 else w)
+            if j >= 0:
+                lb += lam[j + 1]
             if lb > ub or lb == np.inf:
                 continue
-            j = -1 if t < 0 else track[t]
             if (t >= 0 and w > max_w) or (j >= 0 and cnt[i, j] >= cap[j]):
                 continue
             o_lab[k, 0] = mv[q, 0]
@@ -227,7 +252,7 @@ def _pareto(lab: Any, cst: Any, cnt: Any, max_u: int) -> Any:
 
 
 @njit(cache=True, nogil=True)
-def _solve(cost: Any, rules: Any, data: Any, f: Any, ub: float) -> Any:
+def _solve(cost: Any, rules: Any, data: Any, f: Any, ub: float, lam: Any) -> Any:
     """Least-cost path over all days among those of cost at most ``ub``: (cost, shift index
     by day (-1: off), labels kept); cost inf when there is none."""
     h, nl = cost.shape[0], data[4].shape[0]
@@ -242,7 +267,7 @@ def _solve(cost: Any, rules: Any, data: Any, f: Any, ub: float) -> Any:
     g = 0
     shifts = np.full(h, -1, np.int64)
     for d in range(h):
-        lab, cst, cnt, par = _extend(d, lab, cst, cnt, cost, rules, data, f, ub)
+        lab, cst, cnt, par = _extend(d, lab, cst, cnt, cost, rules, data, f, ub, lam)
         keep = _pareto(lab, cst, cnt, rules[_MAX_U])
         if keep.shape[0] == 0:
             return np.inf, shifts, g
@@ -323,6 +348,19 @@ def _compile_rules(inst: CurtoisInstance, index: int) -> _Rules:
     return _Rules(types, day, rules, follow_ok, len_u, caps, emp.max_weekends)
 
 
+@dataclass
+class _Lagrange:
+    """The best Lagrangian bound found, its multipliers and completion costs, and the best
+    schedule met that keeps every rule (cost ``ub``; None and inf: none met)."""
+
+    lb: float
+    lam_w: float
+    lam: Any
+    f: Any
+    ub: float = math.inf
+    path: list[int] | None = None
+
+
 class DPPricing:
     """Exact pricing of one employee by dynamic programming: same interface as
     :class:`pks_opt.rostering.colgen.Pricing` (``limit`` is not needed and ignored)."""
@@ -339,6 +377,7 @@ class DPPricing:
         self.tracked: list[int] = []
         self.labels = 0
         self.last: list[int] | None = None  # the last schedule found: an upper bound next time
+        self.lam, self.lam_w = np.zeros(len(self.r.types)), 0.0  # the last multipliers
         self.hint: dict[tuple[int, str], int] = {}  # colgen.generate sets it; unused here
 
     def reduced_costs(self, duals: dict[tuple[int, str], float]) -> Any:
@@ -353,52 +392,115 @@ class DPPricing:
                 )
         return out
 
-    def broken(self, shifts: Any) -> list[int]:
-        """The limiting types whose limit ``shifts`` breaks, and -1 when it works too many
-        weekends (the rules the relaxation leaves out)."""
-        r = self.r
-        counts = np.bincount(shifts[shifts >= 0], minlength=len(r.types))
-        broken = [t for t, c in enumerate(r.caps) if 0 <= c < counts[t]]
+    def counts(self, shifts: Any) -> tuple[Any, int]:
+        """Shifts of each type and weekends worked in ``shifts`` (shift index by day)."""
+        counts = np.bincount(shifts[shifts >= 0], minlength=len(self.r.types))
         weeks = len(shifts) // DAYS_PER_WEEK
         on = shifts[: weeks * DAYS_PER_WEEK] >= 0
-        worked = on.reshape(weeks, DAYS_PER_WEEK)[:, _SAT:].any(axis=1)
-        if int(worked.sum()) > r.weekends:
-            broken.append(-1)
-        return broken
+        return counts, int(on.reshape(weeks, DAYS_PER_WEEK)[:, _SAT:].any(axis=1).sum())
+
+    def lagrange(self, cost: Any) -> _Lagrange | None:
+        """The Lagrangian bound of the weekend and per-type limits by subgradient steps, and
+        the best schedule met that keeps them (None: no schedule keeps the other rules)."""
+        r = self.r
+        limiting = np.array([c >= 0 for c in r.caps], np.bool_)
+        caps = np.array([max(c, 0) for c in r.caps], np.float64)
+        max_w, count_w = float(r.weekends), bool(r.rules[_COUNT_W])
+        lam, lam_w = self.lam.copy(), self.lam_w  # last call's multipliers: duals move slowly
+        ub, path = math.inf, None
+        if self.last is not None:
+            ub, path = float(sum(cost[d, t] for d, t in enumerate(self.last) if t >= 0)), self.last
+        best: _Lagrange | None = None
+        theta, stall = 1.0, 0
+        for _ in range(_LAGRANGE_STEPS):
+            f = _completion(cost + lam, r.day, r.rules, r.follow_ok, r.len_u, lam_w)
+            val, shifts = _greedy(cost + lam, r.day, r.rules, r.follow_ok, r.len_u, f, lam_w)
+            if val == math.inf:
+                return None
+            lb = float(val) - lam_w * max_w - float(lam @ caps)
+            if best is None or lb > best.lb + 1e-9:
+                best, stall = _Lagrange(lb, lam_w, lam.copy(), f), 0
+            else:
+                stall += 1
+                theta, stall = (theta / 2, 0) if stall >= 2 else (theta, stall)
+            counts, weekends = self.counts(shifts)
+            g = np.where(limiting, counts - caps, 0.0)
+            g_w = weekends - max_w if count_w else 0.0
+            if (g <= 0).all() and g_w <= 0:
+                real = float(sum(cost[d, t] for d, t in enumerate(shifts) if t >= 0))
+                if real < ub:
+                    ub, path = real, [int(x) for x in shifts]
+            if ub - best.lb <= _TIE:
+                break
+            g = np.where((lam > 0) | (g > 0), g, 0.0)
+            g_w = g_w if lam_w > 0 or g_w > 0 else 0.0
+            norm = float(g @ g) + g_w * g_w
+            if norm == 0:
+                break
+            target = ub if ub < math.inf else best.lb + max(1.0, 0.05 * abs(best.lb))
+            step = theta * (target - lb) / norm
+            lam, lam_w = np.maximum(0.0, lam + step * g), max(0.0, lam_w + step * g_w)
+        assert best is not None
+        best.ub, best.path = ub, path
+        self.lam, self.lam_w = best.lam, best.lam_w
+        return best
 
     def solve(self, cost: Any) -> tuple[float, list[int]]:
         """Least path cost under every rule and its shift index by day (-1: off).
 
-        The relaxation without weekend and per-type limits is solved exactly backwards; its
-        optimum is used when it keeps them. Otherwise label setting, pruned by that bound and
-        the last schedule's cost, runs with the per-type limits tracked as they are broken.
+        The Lagrangian bound often closes the gap to a schedule it meets. Otherwise label
+        setting runs, pruned by that bound and the best schedule known, with the weekends and
+        the types whose multiplier is positive tracked, and more types as they are broken.
         """
         r = self.r
-        f = _completion(cost, r.day, r.rules, r.follow_ok, r.len_u)
-        best, shifts = _greedy(cost, r.day, r.rules, r.follow_ok, r.len_u, f)
-        self.how, self.tracked, self.labels = "relaxation", [], 0
-        if best == math.inf or not self.broken(shifts):
-            return float(best), [int(x) for x in shifts]
-        ub = math.inf
-        if self.last is not None:
-            ub = float(sum(cost[d, t] for d, t in enumerate(self.last) if t >= 0))
-        tracked: list[int] = []
+        self.how, self.tracked, self.labels = "lagrange", [], 0
+        lag = self.lagrange(cost)
+        if lag is None:
+            return math.inf, []
+        if lag.ub - lag.lb <= _TIE and lag.path is not None:
+            return lag.ub, list(lag.path)
+        self.tracked = [t for t in range(len(r.types)) if lag.lam[t] > 0]
+        gap = _FIRST_GAP
+        while True:
+            # an optimum within lb + gap keeps every label on its way: exact when found
+            ub = min(lag.ub, lag.lb + gap)
+            best, shifts = self.labels_within(cost, lag, ub)
+            if best < math.inf:
+                self.how = "labels"
+                return best, shifts
+            if ub == lag.ub:  # nothing beats the best schedule known: it is optimal
+                self.how = "bound"
+                return lag.ub, [] if lag.path is None else list(lag.path)
+            gap *= _GAP_GROWTH
+
+    def labels_within(self, cost: Any, lag: _Lagrange, ub: float) -> tuple[float, list[int]]:
+        """Label setting for the least schedule of cost at most ``ub`` (inf: none), tracking
+        the per-type limits in ``self.tracked`` and the ones its optimum breaks."""
+        r = self.r
+        tracked = self.tracked
         while True:
             track = np.full(len(r.types), -1, np.int64)
             for j, t in enumerate(tracked):
                 track[t] = j
             cap = np.array([r.caps[t] for t in tracked], np.int64)
             data = (r.day, r.follow_ok, r.len_u, track, cap)
-            best, shifts, labels = _solve(cost, r.rules, data, f, ub + _TIE)
+            lam = np.array([lag.lam_w] + [lag.lam[t] for t in tracked], np.float64)
+            best, shifts, labels = _solve(cost, r.rules, data, lag.f, ub + _TIE, lam)
             self.labels += int(labels)
-            if best == math.inf:  # nothing beats the last schedule: it is optimal
-                self.how = "bound"
-                return ub, [] if self.last is None else list(self.last)
-            broken = [t for t in self.broken(shifts) if t >= 0]
-            if not broken:
-                self.how, self.tracked = "labels", tracked
+            self.tracked = tracked
+            if best == math.inf:
+                return math.inf, []
+            counts, _w = self.counts(shifts)
+            broken = [t for t, c in enumerate(r.caps) if 0 <= c < counts[t]]
+            if not broken and best <= ub + _TIE:
                 return float(best), [int(x) for x in shifts]
-            tracked += broken
+            if not broken:  # labels under the bound can end above it: no schedule within ub
+                if best < lag.ub:
+                    lag.ub, lag.path = float(best), [int(x) for x in shifts]
+                return math.inf, []
+            if best > ub + _TIE:  # not even the relaxation has a schedule within ub
+                return math.inf, []
+            tracked = tracked + broken
 
     def price(self, duals: dict[tuple[int, str], float], mu: float, limit: float) -> PriceResult:
         """The schedule of least reduced cost (own cost − Σ duals of its shifts − mu), exact."""

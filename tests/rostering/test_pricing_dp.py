@@ -125,7 +125,7 @@ def test_equals_cp_sat_pricing_on_benchmark(curtois_dir: Path, name: str) -> Non
 
 
 @st.composite
-def _tiny(draw: st.DrawFn) -> tuple[CurtoisInstance, Duals, float]:
+def _tiny(draw: st.DrawFn) -> tuple[CurtoisInstance, list[tuple[Duals, float]]]:
     horizon = draw(st.sampled_from([7, 14]))
     nt = draw(st.integers(1, 3))
     names = ["D", "E", "N"][:nt]
@@ -157,19 +157,21 @@ def _tiny(draw: st.DrawFn) -> tuple[CurtoisInstance, Duals, float]:
     ]
     inst = _instance(horizon, shifts, follow, emp, days_off, tuple(on), tuple(off))
     dual = st.integers(0, 8000).map(lambda v: v / 1000)
-    duals = draw(st.dictionaries(st.tuples(days, st.sampled_from(names)), dual, max_size=20))
-    return inst, duals, draw(st.integers(0, 5000)) / 1000
+    duals = st.dictionaries(st.tuples(days, st.sampled_from(names)), dual, max_size=20)
+    mu = st.integers(0, 5000).map(lambda v: v / 1000)
+    return inst, [(draw(duals), draw(mu)) for _ in range(2)]
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_tiny())
 def test_equals_cp_sat_pricing_on_random_tiny_instances(
-    case: tuple[CurtoisInstance, Duals, float],
+    case: tuple[CurtoisInstance, list[tuple[Duals, float]]],
 ) -> None:
-    inst, duals, mu = case
-    got = DPPricing(inst, 0).price(duals, mu, 1.0)
-    want = Pricing(inst, 0).price(duals, mu, 30.0)
-    assert (got.column is None) == (want.column is None)
-    if want.column is not None:
-        _check(inst, 0, got, duals, mu)
-        assert got.rc == pytest.approx(want.rc, abs=1e-6)
+    inst, rounds = case
+    dp, cp = DPPricing(inst, 0), Pricing(inst, 0)
+    for duals, mu in rounds:  # the second call starts from the first's schedule and multipliers
+        got, want = dp.price(duals, mu, 1.0), cp.price(duals, mu, 30.0)
+        assert (got.column is None) == (want.column is None)
+        if want.column is not None:
+            _check(inst, 0, got, duals, mu)
+            assert got.rc == pytest.approx(want.rc, abs=1e-6)
