@@ -109,35 +109,52 @@ def _completion(cost: Any, day: Any, rules: Any, follow_ok: Any, len_u: Any, lam
 
 @njit(cache=True, nogil=True)
 def _greedy(
-    cost: Any, day: Any, rules: Any, follow_ok: Any, len_u: Any, f: Any, lam_w: float
+    cost: Any, day: Any, rules: Any, follow_ok: Any, len_u: Any, f: Any, lam_w: float, caps: Any
 ) -> Any:
     """A least-cost path of the relaxation ``f`` (made by :func:`_completion` with ``cost``
-    and ``lam_w``): (its cost with the weekend charges, shift index by day, -1: off)."""
+    and ``lam_w``): (its cost with the weekend charges, shift index by day, -1: off).
+
+    Among moves that stay on a least-cost path it prefers the one that keeps the most room
+    under the weekend and per-type limits (``caps``: -1 when none), so that with ties the
+    path found also keeps the rules the relaxation leaves out.
+    """
     h, nt = cost.shape
     mv = np.empty((nt + 1, 2), np.int64)
     shifts = np.full(h, -1, np.int64)
-    s, m, root = rules[_OCAP] - 1, 0, np.inf
+    used = np.zeros(nt, np.int64)
+    s, m, root, weekends = rules[_OCAP] - 1, 0, np.inf, 0
     for d in range(h):
         k = _moves(d, s, rules, day, follow_ok, mv)
         opens = rules[_COUNT_W] and (day[d, 1] or (day[d, 2] and s < rules[_OCAP]))
-        best, pick = np.inf, -1
+        val = np.full(k, np.inf)
         for q in range(k):
             t = mv[q, 1]
             m2 = m if t < 0 else m + len_u[t]
             if m2 <= rules[_MAX_U]:
-                v = f[d, mv[q, 0], m2]
+                val[q] = f[d, mv[q, 0], m2]
                 if t >= 0:
-                    v += cost[d, t] + (lam_w if opens else 0.0)
-                if v < best:
-                    best, pick = v, q
-        if pick < 0 or best == np.inf:
+                    val[q] += cost[d, t] + (lam_w if opens else 0.0)
+        best = val.min() if k > 0 else np.inf
+        if best == np.inf:
             return np.inf, shifts
+        pick, room = -1, -(1 << 40)
+        for q in range(k):
+            if val[q] <= best + 1e-9 * (1.0 + abs(best)):
+                t = mv[q, 1]
+                r = 1 << 30
+                if t >= 0:
+                    r = min(r, rules[_MAX_W] - weekends - 1 if opens else r)
+                    r = min(r, caps[t] - used[t] - 1 if caps[t] >= 0 else r)
+                if r > room:
+                    pick, room = q, r
         if d == 0:
             root = best
         t = mv[pick, 1]
         s, shifts[d] = mv[pick, 0], t
         if t >= 0:
             m += len_u[t]
+            used[t] += 1
+            weekends += 1 if opens else 0
     return root, shifts
 
 
@@ -252,9 +269,10 @@ def _pareto(lab: Any, cst: Any, cnt: Any, max_u: int) -> Any:
 
 
 @njit(cache=True, nogil=True)
-def _solve(cost: Any, rules: Any, data: Any, f: Any, ub: float, lam: Any) -> Any:
+def _solve(cost: Any, rules: Any, data: Any, f: Any, ub: float, lam: Any, max_labels: int) -> Any:
     """Least-cost path over all days among those of cost at most ``ub``: (cost, shift index
-    by day (-1: off), labels kept); cost inf when there is none."""
+    by day (-1: off), labels kept); cost inf when there is none, -inf when more than
+    ``max_labels`` labels would be needed (given up)."""
     h, nl = cost.shape[0], data[4].shape[0]
     ocap = rules[_OCAP]
     lab = np.zeros((1, 3), np.int64)
@@ -284,6 +302,8 @@ def _solve(cost: Any, rules: Any, data: Any, f: Any, ub: float, lam: Any) -> Any
         g_st[g : g + n] = lab[:, 0]
         gid = np.arange(g, g + n)
         g += n
+        if g > max_labels:
+            return -np.inf, shifts, g
     best = np.argmin(cst)
     node = gid[best]
     for d in range(h - 1, -1, -1):
@@ -365,8 +385,10 @@ class DPPricing:
     """Exact pricing of one employee by dynamic programming: same interface as
     :class:`pks_opt.rostering.colgen.Pricing` (``limit`` is not needed and ignored)."""
 
-    def __init__(self, inst: CurtoisInstance, index: int, workers: int = 1) -> None:
-        self.inst, self.index = inst, index
+    def __init__(
+        self, inst: CurtoisInstance, index: int, workers: int = 1, max_labels: int = 300_000
+    ) -> None:
+        self.inst, self.index, self.max_labels = inst, index, max_labels
         self.emp = inst.staff[index]
         self.r = _compile_rules(inst, index)
         self.on = {(d, s): w for e, d, s, w in inst.on_requests if e == self.emp.id}
@@ -376,8 +398,10 @@ class DPPricing:
         self.how = ""
         self.tracked: list[int] = []
         self.labels = 0
+        self.lower = -math.inf
         self.last: list[int] | None = None  # the last schedule found: an upper bound next time
         self.lam, self.lam_w = np.zeros(len(self.r.types)), 0.0  # the last multipliers
+        self.caps = np.array(self.r.caps, np.int64)
         self.hint: dict[tuple[int, str], int] = {}  # colgen.generate sets it; unused here
 
     def reduced_costs(self, duals: dict[tuple[int, str], float]) -> Any:
@@ -414,7 +438,9 @@ class DPPricing:
         theta, stall = 1.0, 0
         for _ in range(_LAGRANGE_STEPS):
             f = _completion(cost + lam, r.day, r.rules, r.follow_ok, r.len_u, lam_w)
-            val, shifts = _greedy(cost + lam, r.day, r.rules, r.follow_ok, r.len_u, f, lam_w)
+            val, shifts = _greedy(
+                cost + lam, r.day, r.rules, r.follow_ok, r.len_u, f, lam_w, self.caps
+            )
             if val == math.inf:
                 return None
             lb = float(val) - lam_w * max_w - float(lam @ caps)
@@ -451,12 +477,17 @@ class DPPricing:
         The Lagrangian bound often closes the gap to a schedule it meets. Otherwise label
         setting runs, pruned by that bound and the best schedule known, with the weekends and
         the types whose multiplier is positive tracked, and more types as they are broken.
+        ``self.lower`` is set to a proven lower bound: the optimum itself, unless label
+        setting gave up after ``max_labels`` labels (then the Lagrangian bound, and the best
+        schedule known is returned; ``self.how == "gave up"``).
         """
         r = self.r
         self.how, self.tracked, self.labels = "lagrange", [], 0
         lag = self.lagrange(cost)
         if lag is None:
+            self.lower = math.inf
             return math.inf, []
+        self.lower = lag.lb
         if lag.ub - lag.lb <= _TIE and lag.path is not None:
             return lag.ub, list(lag.path)
         self.tracked = [t for t in range(len(r.types)) if lag.lam[t] > 0]
@@ -465,11 +496,14 @@ class DPPricing:
             # an optimum within lb + gap keeps every label on its way: exact when found
             ub = min(lag.ub, lag.lb + gap)
             best, shifts = self.labels_within(cost, lag, ub)
+            if best == -math.inf:
+                self.how = "gave up"
+                return lag.ub, [] if lag.path is None else list(lag.path)
             if best < math.inf:
-                self.how = "labels"
+                self.how, self.lower = "labels", best
                 return best, shifts
             if ub == lag.ub:  # nothing beats the best schedule known: it is optimal
-                self.how = "bound"
+                self.how, self.lower = "bound", lag.ub
                 return lag.ub, [] if lag.path is None else list(lag.path)
             gap *= _GAP_GROWTH
 
@@ -485,11 +519,12 @@ class DPPricing:
             cap = np.array([r.caps[t] for t in tracked], np.int64)
             data = (r.day, r.follow_ok, r.len_u, track, cap)
             lam = np.array([lag.lam_w] + [lag.lam[t] for t in tracked], np.float64)
-            best, shifts, labels = _solve(cost, r.rules, data, lag.f, ub + _TIE, lam)
+            budget = self.max_labels - self.labels
+            best, shifts, labels = _solve(cost, r.rules, data, lag.f, ub + _TIE, lam, budget)
             self.labels += int(labels)
             self.tracked = tracked
-            if best == math.inf:
-                return math.inf, []
+            if best == math.inf or best == -math.inf:
+                return float(best), []
             counts, _w = self.counts(shifts)
             broken = [t for t, c in enumerate(r.caps) if 0 <= c < counts[t]]
             if not broken and best <= ub + _TIE:
@@ -503,9 +538,10 @@ class DPPricing:
             tracked = tracked + broken
 
     def price(self, duals: dict[tuple[int, str], float], mu: float, limit: float) -> PriceResult:
-        """The schedule of least reduced cost (own cost − Σ duals of its shifts − mu), exact."""
+        """The schedule of least reduced cost (own cost − Σ duals of its shifts − mu), exact
+        (unless label setting gives up: then the best schedule known and a proven bound)."""
         best, path = self.solve(self.reduced_costs(duals))
-        if best == math.inf:
+        if best == math.inf or not path:
             return PriceResult(None, -math.inf, 0.0)
         self.last = path
         shifts = {d: self.r.types[t] for d, t in enumerate(path) if t >= 0}
@@ -513,4 +549,7 @@ class DPPricing:
             self.index, tuple(sorted(shifts.items())), own_cost(self.inst, self.emp.id, shifts)
         )
         rc = col.cost - sum(duals.get(k, 0.0) for k in col.shifts) - mu
+        if self.how == "gave up":
+            lower = sum(self.on.values()) + self.lower - mu
+            return PriceResult(col, min(lower, rc, 0.0), rc)
         return PriceResult(col, min(rc, 0.0), rc)
