@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -169,6 +170,10 @@ class Pricing:
         return PriceResult(col, min(bound, rc, 0.0), rc)
 
 
+def _price(pricer: Any, duals: dict[tuple[int, str], float], mu: float, limit: float) -> Any:
+    return pricer.price(duals, mu, limit)
+
+
 @dataclass
 class PriceResult:
     column: Column | None
@@ -244,12 +249,22 @@ def generate(
     time_limit: float,
     start: dict[tuple[str, int], str] | None = None,
     workers: int = 2,
+    pricing: Callable[[CurtoisInstance, int], Any] | None = None,
 ) -> CGResult:
-    """Column generation until no column prices out or ``time_limit`` wall seconds pass."""
+    """Column generation until no column prices out or ``time_limit`` wall seconds pass.
+
+    ``pricing(inst, index)`` makes one employee's pricer (an object with ``price(duals, mu,
+    limit) -> PriceResult`` and a ``hint`` dict); by default the exact dynamic program
+    :class:`pks_opt.rostering.pricing_dp.DPPricing`, or :class:`Pricing` (CP-SAT).
+    """
+    if pricing is None:
+        from pks_opt.rostering.pricing_dp import DPPricing
+
+        pricing = DPPricing
     t0 = time.perf_counter()
     master = Master(inst)
     ids = {e.id: i for i, e in enumerate(inst.staff)}
-    pricers = [Pricing(inst, i) for i in range(len(inst.staff))]
+    pricers = [pricing(inst, i) for i in range(len(inst.staff))]
     if start:
         for e_id, i in ids.items():
             shifts = {d: s for (e, d), s in start.items() if e == e_id}
@@ -263,7 +278,7 @@ def generate(
             left = time_limit - (time.perf_counter() - t0)
             per = max(0.05, min(PRICE_CAP_S, left / 2))
             results = list(
-                pool.map(Pricing.price, pricers, [duals] * len(pricers), mus, [per] * len(pricers))
+                pool.map(_price, pricers, [duals] * len(pricers), mus, [per] * len(pricers))
             )
             rounds += 1
             if all(r.column is not None for r in results):
