@@ -456,9 +456,15 @@ def generate(
     time_limit: float,
     start: dict[tuple[str, int], str] | None = None,
     workers: int = 2,
+    pricing: Callable[[CurtoisInstance, int], Any] | None = None,
 ) -> CGResult:
-    """Column generation until no column prices out or ``time_limit`` wall seconds pass."""
-    cg = ColumnGeneration(inst, workers)
+    """Run column generation until no column prices out or ``time_limit`` wall seconds pass.
+
+    ``pricing(inst, index)`` makes one employee's pricer (an object with ``price(duals, mu,
+    limit) -> PriceResult``); by default the exact dynamic program
+    :class:`pks_opt.rostering.pricing_dp.DPPricing`, or :class:`Pricing` (CP-SAT).
+    """
+    cg = ColumnGeneration(inst, workers, pricing)
     if start:
         cg.add_roster(start)
     with ThreadPoolExecutor(max_workers=workers) as pool:

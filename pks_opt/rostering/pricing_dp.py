@@ -35,76 +35,190 @@ from pks_opt.rostering.colgen import Column, PriceResult, own_cost
 
 _SAT, _SUN = 5, 6
 #: the fields of the ``rules`` vector handed to the compiled code
-_OCAP, _CMAX, _CMIN, _OMIN, _MIN_U, _MAX_U, _MAX_W, _COUNT_W, _MAXLEN_U = range(9)
+_OCAP, _CMAX, _CMIN, _OMIN, _MIN_U, _MAX_U, _MAX_W, _COUNT_W = range(8)
+#: a label is kept while its cost plus the least completion cost is at most the best known
+#: schedule's cost plus this (float rounding of the two sums)
+_TIE = 1e-6
+#: subgradient steps of the Lagrangian bound at most
+_LAGRANGE_STEPS = 12
+#: label setting first looks for a schedule within this of the Lagrangian bound, then within
+#: this many times more, … up to the best schedule known
+_FIRST_GAP = 4.0
+_GAP_GROWTH = 8.0
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
+def _moves(d: int, s: int, rules: Any, day: Any, follow_ok: Any, out: Any) -> int:
+    """The moves into day ``d`` from state ``s`` on day ``d - 1`` under the run, succession
+    and fixed-day-off rules: ``out[k]`` = (next state, shift or -1 for a day off).
+
+    A state is ``r - 1`` for a day off ending a run of ``r`` days off (capped at ocap) and
+    ``ocap + t * cmax + r - 1`` for shift ``t`` ending a run of ``r`` worked days.
+    """
+    ocap, cmax, cmin, omin = rules[_OCAP], rules[_CMAX], rules[_CMIN], rules[_OMIN]
+    worked = s >= ocap
+    r = (s - ocap) % cmax + 1 if worked else s + 1
+    k = 0
+    if not worked or r >= cmin or r == d:  # r == d: a worked run from day 0 (exempt)
+        out[0, 0] = 0 if worked else min(r + 1, ocap) - 1
+        out[0, 1] = -1
+        k = 1
+    if day[d, 0] or (worked and r >= cmax) or (not worked and r < omin):
+        return k
+    nr = r + 1 if worked else 1
+    last = (s - ocap) // cmax
+    for t in range(follow_ok.shape[0]):
+        if not worked or follow_ok[last, t]:
+            out[k, 0] = ocap + t * cmax + nr - 1
+            out[k, 1] = t
+            k += 1
+    return k
+
+
+@njit(cache=True, nogil=True)
+def _completion(cost: Any, day: Any, rules: Any, follow_ok: Any, len_u: Any, lam_w: float) -> Any:
+    """``f[d, s, m]``: the least cost of days ``d + 1`` … ``h - 1`` after state ``s`` on day
+    ``d`` with ``m`` minute units worked so far, under every rule but the weekend and per-type
+    limits (inf: the minutes cannot end in [min, max]); each weekend worked costs ``lam_w``
+    more."""
+    h, nt = cost.shape
+    ocap, cmax, min_u, max_u = rules[_OCAP], rules[_CMAX], rules[_MIN_U], rules[_MAX_U]
+    ns = ocap + nt * cmax
+    f = np.full((h, ns, max_u + 1), np.inf)
+    f[h - 1, :, min_u:] = 0.0
+    mv = np.empty((nt + 1, 2), np.int64)
+    for d in range(h - 2, -1, -1):
+        for s in range(ns):
+            k = _moves(d + 1, s, rules, day, follow_ok, mv)
+            opens = day[d + 1, 1] or (day[d + 1, 2] and s < ocap)
+            pen = lam_w if rules[_COUNT_W] and opens else 0.0
+            for m in range(max_u + 1):
+                best = np.inf
+                for q in range(k):
+                    t = mv[q, 1]
+                    if t < 0:
+                        v = f[d + 1, mv[q, 0], m]
+                    elif m + len_u[t] <= max_u:
+                        v = pen + cost[d + 1, t] + f[d + 1, mv[q, 0], m + len_u[t]]
+                    else:
+                        continue
+                    best = min(best, v)
+                f[d, s, m] = best
+    return f
+
+
+@njit(cache=True, nogil=True)
+def _greedy(
+    cost: Any, day: Any, rules: Any, follow_ok: Any, len_u: Any, f: Any, lam_w: float, caps: Any
+) -> Any:
+    """A least-cost path of the relaxation ``f`` (made by :func:`_completion` with ``cost``
+    and ``lam_w``): (its cost with the weekend charges, shift index by day, -1: off).
+
+    Among moves that stay on a least-cost path it prefers the one that keeps the most room
+    under the weekend and per-type limits (``caps``: -1 when none), so that with ties the
+    path found also keeps the rules the relaxation leaves out.
+    """
+    h, nt = cost.shape
+    mv = np.empty((nt + 1, 2), np.int64)
+    shifts = np.full(h, -1, np.int64)
+    used = np.zeros(nt, np.int64)
+    s, m, root, weekends = rules[_OCAP] - 1, 0, np.inf, 0
+    for d in range(h):
+        k = _moves(d, s, rules, day, follow_ok, mv)
+        opens = rules[_COUNT_W] and (day[d, 1] or (day[d, 2] and s < rules[_OCAP]))
+        val = np.full(k, np.inf)
+        for q in range(k):
+            t = mv[q, 1]
+            m2 = m if t < 0 else m + len_u[t]
+            if m2 <= rules[_MAX_U]:
+                val[q] = f[d, mv[q, 0], m2]
+                if t >= 0:
+                    val[q] += cost[d, t] + (lam_w if opens else 0.0)
+        best = val.min() if k > 0 else np.inf
+        if best == np.inf:
+            return np.inf, shifts
+        pick, room = -1, -(1 << 40)
+        for q in range(k):
+            if val[q] <= best + 1e-9 * (1.0 + abs(best)):
+                t = mv[q, 1]
+                r = 1 << 30
+                if t >= 0:
+                    r = min(r, rules[_MAX_W] - weekends - 1 if opens else r)
+                    r = min(r, caps[t] - used[t] - 1 if caps[t] >= 0 else r)
+                if r > room:
+                    pick, room = q, r
+        if d == 0:
+            root = best
+        t = mv[pick, 1]
+        s, shifts[d] = mv[pick, 0], t
+        if t >= 0:
+            m += len_u[t]
+            used[t] += 1
+            weekends += 1 if opens else 0
+    return root, shifts
+
+
+@njit(cache=True, nogil=True)
 def _extend(
     d: int,
     lab: Any,
     cst: Any,
     cnt: Any,
     cost: Any,
-    day: Any,
     rules: Any,
-    follow_ok: Any,
-    len_u: Any,
-    track: Any,
-    cap: Any,
-    maxgo: Any,
+    data: Any,
+    f: Any,
+    ub: float,
+    lam: Any,
 ) -> Any:
-    """All one-day extensions to day ``d`` of the labels of day ``d - 1``.
+    """All one-day extensions to day ``d`` of the labels of day ``d - 1`` whose lower bound
+    stays within ``ub``: cost + ``f`` − what the Lagrangian charges in ``f`` can take back
+    (``lam`` = (weekend multiplier, multiplier of each count slot)).
 
-    ``lab[i]`` = (state, minutes, weekends); a state is ``r - 1`` for a day off ending a run
-    of ``r`` days off (capped at ocap) and ``ocap + t * cmax + r - 1`` for shift ``t`` ending
-    a run of ``r`` worked days. ``day[d]`` = (fixed day off, Saturday, Sunday) of a counted
-    weekend. Returns the new labels, their costs, counts and parents (indexes into ``lab``).
+    ``lab[i]`` = (state, minute units, weekends); ``data`` = (day, follow_ok, len_u, track,
+    cap): ``day[d]`` = (fixed day off, Saturday, Sunday) of a counted weekend, ``track[t]``
+    the count slot of shift ``t`` (-1: not tracked), ``cap`` the limits of the slots. Returns
+    the new labels, their costs, counts and parents (indexes into ``lab``).
     """
-    ocap, cmax, cmin, omin = rules[_OCAP], rules[_CMAX], rules[_CMIN], rules[_OMIN]
-    min_u, max_u, max_w, maxlen_u = rules[_MIN_U], rules[_MAX_U], rules[_MAX_W], rules[_MAXLEN_U]
+    day, follow_ok, len_u, track, cap = data
+    ocap, max_u, max_w = rules[_OCAP], rules[_MAX_U], rules[_MAX_W]
+    back = lam[0] * max_w
+    for j in range(cap.shape[0]):
+        back += lam[j + 1] * cap[j]
     n, nt, nl = lab.shape[0], cost.shape[1], cnt.shape[1]
     m = n * (nt + 1)
     o_lab = np.empty((m, 3), np.int64)
     o_cst = np.empty(m, np.float64)
     o_cnt = np.empty((m, nl), np.int16)
     o_par = np.empty(m, np.int64)
+    mv = np.empty((nt + 1, 2), np.int64)
     k = 0
     for i in range(n):
-        s, mi, wi = lab[i, 0], lab[i, 1], lab[i, 2]
-        worked = s >= ocap
-        r = (s - ocap) % cmax + 1 if worked else s + 1
-        # a day off on day d (a worked run ends: it must be long enough unless it began on
-        # day 0, r == d)
-        if (not worked or r >= cmin or r == d) and mi + maxgo[d, 0] * maxlen_u >= min_u:
-            o_lab[k, 0] = 0 if worked else min(r + 1, ocap) - 1
-            o_lab[k, 1] = mi
-            o_lab[k, 2] = wi
-            o_cst[k] = cst[i]
-            o_cnt[k] = cnt[i]
-            o_par[k] = i
-            k += 1
-        if day[d, 0] or (worked and r >= cmax) or (not worked and r < omin):
-            continue
-        nr = r + 1 if worked else 1
-        w = wi
-        if rules[_COUNT_W] and (day[d, 1] or (day[d, 2] and not worked)):
-            w += 1
-            if w > max_w:
+        s, mi = lab[i, 0], lab[i, 1]
+        w = lab[i, 2]
+        used = -back
+        for j in range(nl):
+            used += lam[j + 1] * cnt[i, j]
+        if rules[_COUNT_W] and (day[d, 1] or (day[d, 2] and s < ocap)):
+            w += 1  # a worked day that opens a weekend
+        for q in range(_moves(d, s, rules, day, follow_ok, mv)):
+            t = mv[q, 1]
+            mu = mi if t < 0 else mi + len_u[t]
+            if mu > max_u:
                 continue
-        last = (s - ocap) // cmax
-        for t in range(nt):
-            if worked and not follow_ok[last, t]:
+            c = cst[i] if t < 0 else cst[i] + cost[d, t]
+            j = -1 if t < 0 else track[t]
+            lb = c + f[d, mv[q, 0], mu] + used + lam[0] * (lab[i, 2] if t < 0 else w)
+            if j >= 0:
+                lb += lam[j + 1]
+            if lb > ub or lb == np.inf:
                 continue
-            mu = mi + len_u[t]
-            if mu > max_u or mu + maxgo[d, nr] * maxlen_u < min_u:
+            if (t >= 0 and w > max_w) or (j >= 0 and cnt[i, j] >= cap[j]):
                 continue
-            j = track[t]
-            if j >= 0 and cnt[i, j] >= cap[j]:
-                continue
-            o_lab[k, 0] = ocap + t * cmax + nr - 1
+            o_lab[k, 0] = mv[q, 0]
             o_lab[k, 1] = mu
-            o_lab[k, 2] = w
-            o_cst[k] = cst[i] + cost[d, t]
+            o_lab[k, 2] = lab[i, 2] if t < 0 else w
+            o_cst[k] = c
             o_cnt[k] = cnt[i]
             if j >= 0:
                 o_cnt[k, j] += 1
@@ -113,7 +227,7 @@ def _extend(
     return o_lab[:k], o_cst[:k], o_cnt[:k], o_par[:k]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _pareto(lab: Any, cst: Any, cnt: Any, max_u: int) -> Any:
     """Indexes of the labels no other label dominates (same state and minutes; cost,
     weekends and every tracked count ≤; ties keep the first)."""
@@ -154,19 +268,12 @@ def _pareto(lab: Any, cst: Any, cnt: Any, max_u: int) -> Any:
     return keep[:nkeep]
 
 
-@njit(cache=True)
-def _solve(
-    cost: Any,
-    day: Any,
-    rules: Any,
-    follow_ok: Any,
-    len_u: Any,
-    track: Any,
-    cap: Any,
-    maxgo: Any,
-) -> Any:
-    """Least-cost path over all days: (cost, shift index by day (-1: off), labels made)."""
-    h, nl = cost.shape[0], cap.shape[0]
+@njit(cache=True, nogil=True)
+def _solve(cost: Any, rules: Any, data: Any, f: Any, ub: float, lam: Any, max_labels: int) -> Any:
+    """Least-cost path over all days among those of cost at most ``ub``: (cost, shift index
+    by day (-1: off), labels kept); cost inf when there is none, -inf when more than
+    ``max_labels`` labels would be needed (given up)."""
+    h, nl = cost.shape[0], data[4].shape[0]
     ocap = rules[_OCAP]
     lab = np.zeros((1, 3), np.int64)
     lab[0, 0] = ocap - 1  # the root: a long run of days off before day 0 (no rule applies)
@@ -178,9 +285,7 @@ def _solve(
     g = 0
     shifts = np.full(h, -1, np.int64)
     for d in range(h):
-        lab, cst, cnt, par = _extend(
-            d, lab, cst, cnt, cost, day, rules, follow_ok, len_u, track, cap, maxgo
-        )
+        lab, cst, cnt, par = _extend(d, lab, cst, cnt, cost, rules, data, f, ub, lam)
         keep = _pareto(lab, cst, cnt, rules[_MAX_U])
         if keep.shape[0] == 0:
             return np.inf, shifts, g
@@ -197,6 +302,8 @@ def _solve(
         g_st[g : g + n] = lab[:, 0]
         gid = np.arange(g, g + n)
         g += n
+        if g > max_labels:
+            return -np.inf, shifts, g
     best = np.argmin(cst)
     node = gid[best]
     for d in range(h - 1, -1, -1):
@@ -216,23 +323,9 @@ class _Rules:
     rules: Any
     follow_ok: Any
     len_u: Any
-    maxgo: Any
+    #: the limit of each shift type, -1 when it can never bind
     caps: list[int]
-
-
-def _max_to_go(off: Any, cmax: int) -> Any:
-    """``out[d, r]``: most days that can be worked after day ``d`` when day ``d`` ends a run
-    of ``r`` worked days (0: a day off), with at most ``cmax`` in a row and no fixed day off
-    (a relaxation: the other rules only lower it)."""
-    h = off.shape[0]
-    out = np.zeros((h, cmax + 1), np.int64)
-    for d in range(h - 2, -1, -1):
-        for r in range(cmax + 1):
-            best = out[d + 1, 0]
-            if not off[d + 1] and r < cmax:
-                best = max(best, 1 + out[d + 1, r + 1])
-            out[d, r] = best
-    return out
+    weekends: int
 
 
 def _compile_rules(inst: CurtoisInstance, index: int) -> _Rules:
@@ -245,25 +338,22 @@ def _compile_rules(inst: CurtoisInstance, index: int) -> _Rules:
     day = np.zeros((h, 3), np.bool_)
     for d in inst.days_off.get(emp.id, ()):
         day[d, 0] = True
-    weekends = h // DAYS_PER_WEEK
     open_weekends = 0
-    for w in range(weekends):
+    for w in range(h // DAYS_PER_WEEK):
         sat, sun = DAYS_PER_WEEK * w + _SAT, DAYS_PER_WEEK * w + _SUN
         day[sat, 1] = day[sun, 2] = True
         open_weekends += not (day[sat, 0] and day[sun, 0])
-    cmax = max(cmax, 1)
     max_u = emp.max_minutes // unit
     rules = np.array(
         [
             max(emp.min_days_off, 1),
-            cmax,
+            max(cmax, 1),
             emp.min_consecutive,
             emp.min_days_off,
             -(-emp.min_minutes // unit),
             max_u,
             emp.max_weekends,
             int(emp.max_weekends < open_weekends),
-            int(len_u.max()) if types else 0,
         ],
         np.int64,
     )
@@ -275,22 +365,43 @@ def _compile_rules(inst: CurtoisInstance, index: int) -> _Rules:
         emp.max_shifts.get(s, h) if emp.max_shifts.get(s, h) < min(free, max_u // u) else -1
         for s, u in zip(types, len_u.tolist(), strict=True)
     ]
-    return _Rules(types, day, rules, follow_ok, len_u, _max_to_go(day[:, 0], cmax), caps)
+    return _Rules(types, day, rules, follow_ok, len_u, caps, emp.max_weekends)
+
+
+@dataclass
+class _Lagrange:
+    """The best Lagrangian bound found, its multipliers and completion costs, and the best
+    schedule met that keeps every rule (cost ``ub``; None and inf: none met)."""
+
+    lb: float
+    lam_w: float
+    lam: Any
+    f: Any
+    ub: float = math.inf
+    path: list[int] | None = None
 
 
 class DPPricing:
     """Exact pricing of one employee by dynamic programming: same interface as
     :class:`pks_opt.rostering.colgen.Pricing` (``limit`` is not needed and ignored)."""
 
-    def __init__(self, inst: CurtoisInstance, index: int, workers: int = 1) -> None:
-        self.inst, self.index = inst, index
+    def __init__(
+        self, inst: CurtoisInstance, index: int, workers: int = 1, max_labels: int = 300_000
+    ) -> None:
+        self.inst, self.index, self.max_labels = inst, index, max_labels
         self.emp = inst.staff[index]
         self.r = _compile_rules(inst, index)
         self.on = {(d, s): w for e, d, s, w in inst.on_requests if e == self.emp.id}
         self.off = {(d, s): w for e, d, s, w in inst.off_requests if e == self.emp.id}
-        #: the limiting types the last call had to track, and the labels it made
+        #: how the last call ended ("relaxation", "labels" or "bound"), the limiting types
+        #: it had to track, and the labels it kept
+        self.how = ""
         self.tracked: list[int] = []
         self.labels = 0
+        self.lower = -math.inf
+        self.last: list[int] | None = None  # the last schedule found: an upper bound next time
+        self.lam, self.lam_w = np.zeros(len(self.r.types)), 0.0  # the last multipliers
+        self.caps = np.array(self.r.caps, np.int64)
         self.hint: dict[tuple[int, str], int] = {}  # colgen.generate sets it; unused here
 
     def reduced_costs(self, duals: dict[tuple[int, str], float]) -> Any:
@@ -305,40 +416,140 @@ class DPPricing:
                 )
         return out
 
-    def solve(self, cost: Any) -> tuple[float, list[int]]:
-        """Least path cost under every rule and its shift index by day (-1: off): the
-        relaxation of the per-type limits is tightened until its optimum keeps them."""
+    def counts(self, shifts: Any) -> tuple[Any, int]:
+        """Shifts of each type and weekends worked in ``shifts`` (shift index by day)."""
+        counts = np.bincount(shifts[shifts >= 0], minlength=len(self.r.types))
+        weeks = len(shifts) // DAYS_PER_WEEK
+        on = shifts[: weeks * DAYS_PER_WEEK] >= 0
+        return counts, int(on.reshape(weeks, DAYS_PER_WEEK)[:, _SAT:].any(axis=1).sum())
+
+    def lagrange(self, cost: Any) -> _Lagrange | None:
+        """The Lagrangian bound of the weekend and per-type limits by subgradient steps, and
+        the best schedule met that keeps them (None: no schedule keeps the other rules)."""
         r = self.r
-        tracked: list[int] = []
+        limiting = np.array([c >= 0 for c in r.caps], np.bool_)
+        caps = np.array([max(c, 0) for c in r.caps], np.float64)
+        max_w, count_w = float(r.weekends), bool(r.rules[_COUNT_W])
+        lam, lam_w = self.lam.copy(), self.lam_w  # last call's multipliers: duals move slowly
+        ub, path = math.inf, None
+        if self.last is not None:
+            ub, path = float(sum(cost[d, t] for d, t in enumerate(self.last) if t >= 0)), self.last
+        best: _Lagrange | None = None
+        theta, stall = 1.0, 0
+        for _ in range(_LAGRANGE_STEPS):
+            f = _completion(cost + lam, r.day, r.rules, r.follow_ok, r.len_u, lam_w)
+            val, shifts = _greedy(
+                cost + lam, r.day, r.rules, r.follow_ok, r.len_u, f, lam_w, self.caps
+            )
+            if val == math.inf:
+                return None
+            lb = float(val) - lam_w * max_w - float(lam @ caps)
+            if best is None or lb > best.lb + 1e-9:
+                best, stall = _Lagrange(lb, lam_w, lam.copy(), f), 0
+            else:
+                stall += 1
+                theta, stall = (theta / 2, 0) if stall >= 2 else (theta, stall)
+            counts, weekends = self.counts(shifts)
+            g = np.where(limiting, counts - caps, 0.0)
+            g_w = weekends - max_w if count_w else 0.0
+            if (g <= 0).all() and g_w <= 0:
+                real = float(sum(cost[d, t] for d, t in enumerate(shifts) if t >= 0))
+                if real < ub:
+                    ub, path = real, [int(x) for x in shifts]
+            if ub - best.lb <= _TIE:
+                break
+            g = np.where((lam > 0) | (g > 0), g, 0.0)
+            g_w = g_w if lam_w > 0 or g_w > 0 else 0.0
+            norm = float(g @ g) + g_w * g_w
+            if norm == 0:
+                break
+            target = ub if ub < math.inf else best.lb + max(1.0, 0.05 * abs(best.lb))
+            step = theta * (target - lb) / norm
+            lam, lam_w = np.maximum(0.0, lam + step * g), max(0.0, lam_w + step * g_w)
+        assert best is not None
+        best.ub, best.path = ub, path
+        self.lam, self.lam_w = best.lam, best.lam_w
+        return best
+
+    def solve(self, cost: Any) -> tuple[float, list[int]]:
+        """Least path cost under every rule and its shift index by day (-1: off).
+
+        The Lagrangian bound often closes the gap to a schedule it meets. Otherwise label
+        setting runs, pruned by that bound and the best schedule known, with the weekends and
+        the types whose multiplier is positive tracked, and more types as they are broken.
+        ``self.lower`` is set to a proven lower bound: the optimum itself, unless label
+        setting gave up after ``max_labels`` labels (then the Lagrangian bound, and the best
+        schedule known is returned; ``self.how == "gave up"``).
+        """
+        r = self.r
+        self.how, self.tracked, self.labels = "lagrange", [], 0
+        lag = self.lagrange(cost)
+        if lag is None:
+            self.lower = math.inf
+            return math.inf, []
+        self.lower = lag.lb
+        if lag.ub - lag.lb <= _TIE and lag.path is not None:
+            return lag.ub, list(lag.path)
+        self.tracked = [t for t in range(len(r.types)) if lag.lam[t] > 0]
+        gap = _FIRST_GAP
+        while True:
+            # an optimum within lb + gap keeps every label on its way: exact when found
+            ub = min(lag.ub, lag.lb + gap)
+            best, shifts = self.labels_within(cost, lag, ub)
+            if best == -math.inf:
+                self.how = "gave up"
+                return lag.ub, [] if lag.path is None else list(lag.path)
+            if best < math.inf:
+                self.how, self.lower = "labels", best
+                return best, shifts
+            if ub == lag.ub:  # nothing beats the best schedule known: it is optimal
+                self.how, self.lower = "bound", lag.ub
+                return lag.ub, [] if lag.path is None else list(lag.path)
+            gap *= _GAP_GROWTH
+
+    def labels_within(self, cost: Any, lag: _Lagrange, ub: float) -> tuple[float, list[int]]:
+        """Label setting for the least schedule of cost at most ``ub`` (inf: none), tracking
+        the per-type limits in ``self.tracked`` and the ones its optimum breaks."""
+        r = self.r
+        tracked = self.tracked
         while True:
             track = np.full(len(r.types), -1, np.int64)
             for j, t in enumerate(tracked):
                 track[t] = j
             cap = np.array([r.caps[t] for t in tracked], np.int64)
-            best, shifts, labels = _solve(
-                cost, r.day, r.rules, r.follow_ok, r.len_u, track, cap, r.maxgo
-            )
+            data = (r.day, r.follow_ok, r.len_u, track, cap)
+            lam = np.array([lag.lam_w] + [lag.lam[t] for t in tracked], np.float64)
+            budget = self.max_labels - self.labels
+            best, shifts, labels = _solve(cost, r.rules, data, lag.f, ub + _TIE, lam, budget)
             self.labels += int(labels)
-            if best == math.inf:
-                return math.inf, []
-            counts = np.bincount(shifts[shifts >= 0], minlength=len(r.types))
-            broken = [
-                t for t, c in enumerate(r.caps) if c >= 0 and counts[t] > c and t not in tracked
-            ]
-            if not broken:
-                self.tracked = tracked
+            self.tracked = tracked
+            if best == math.inf or best == -math.inf:
+                return float(best), []
+            counts, _w = self.counts(shifts)
+            broken = [t for t, c in enumerate(r.caps) if 0 <= c < counts[t]]
+            if not broken and best <= ub + _TIE:
                 return float(best), [int(x) for x in shifts]
-            tracked += broken
+            if not broken:  # labels under the bound can end above it: no schedule within ub
+                if best < lag.ub:
+                    lag.ub, lag.path = float(best), [int(x) for x in shifts]
+                return math.inf, []
+            if best > ub + _TIE:  # not even the relaxation has a schedule within ub
+                return math.inf, []
+            tracked = tracked + broken
 
     def price(self, duals: dict[tuple[int, str], float], mu: float, limit: float) -> PriceResult:
-        """The schedule of least reduced cost (own cost − Σ duals of its shifts − mu), exact."""
-        self.labels = 0
+        """The schedule of least reduced cost (own cost − Σ duals of its shifts − mu), exact
+        (unless label setting gives up: then the best schedule known and a proven bound)."""
         best, path = self.solve(self.reduced_costs(duals))
-        if best == math.inf:
+        if best == math.inf or not path:
             return PriceResult(None, -math.inf, 0.0)
+        self.last = path
         shifts = {d: self.r.types[t] for d, t in enumerate(path) if t >= 0}
         col = Column(
             self.index, tuple(sorted(shifts.items())), own_cost(self.inst, self.emp.id, shifts)
         )
         rc = col.cost - sum(duals.get(k, 0.0) for k in col.shifts) - mu
+        if self.how == "gave up":
+            lower = sum(self.on.values()) + self.lower - mu
+            return PriceResult(col, min(lower, rc, 0.0), rc)
         return PriceResult(col, min(rc, 0.0), rc)
