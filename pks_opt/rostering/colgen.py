@@ -406,13 +406,16 @@ class ColumnGeneration:
         """Dive from the master's LP to a roster.
 
         Each step fixes the schedules the master likes best (value ≥ ``DIVE_FIX``, and at
-        least ``DIVE_STEP`` of the employees still free, largest values first), then prices
-        again for the rest (at most ``rounds_per_fix`` rounds). When the deadline comes, every
+        least ``DIVE_STEP`` of the employees still free, largest values first, and more when the
+        steps so far say the deadline would come first), then prices again for the rest (at
+        most ``rounds_per_fix`` rounds). When the deadline comes, every
         employee left takes their best schedule at once. None only when an employee has no
         schedule at all.
         """
+        step_s = 0.0  # wall seconds of the slowest step so far
         while len(self.fixed) < len(self.inst.staff):
-            late = time.perf_counter() >= deadline or interrupt.requested()
+            w0 = time.perf_counter()
+            late = w0 >= deadline or interrupt.requested()
             self.master.solve()
             best = self.master.best_columns(self.fixed)
             if late:  # out of time: every employee left takes their best schedule now
@@ -421,12 +424,14 @@ class ColumnGeneration:
                     self.fixed.add(k)
                 break
             ranked = sorted(((v, k) for k, (v, _c) in best.items()), reverse=True)
-            least = max(1, math.ceil(len(ranked) * DIVE_STEP))
+            steps_left = (deadline - w0) / step_s if step_s else math.inf
+            least = max(1, math.ceil(len(ranked) * DIVE_STEP), math.ceil(len(ranked) / steps_left))
             pick = [(v, k) for i, (v, k) in enumerate(ranked) if v >= DIVE_FIX or i < least]
             for _v, k in pick:
                 self.master.fix(best[k][1])
                 self.fixed.add(k)
             self.run(pool, deadline, rounds_per_fix)
+            step_s = max(step_s, time.perf_counter() - w0)
         self.master.solve()
         return self.master.roster(self.fixed)
 
