@@ -49,6 +49,9 @@ def main(argv: list[str] | None = None) -> int:
         help="cg (default): column generation, dive, CP-SAT polish (wall-clock mode only); "
         "cpsat: the CP-SAT engine alone",
     )
+    ap.add_argument(
+        "--verbose", action="store_true", help="a line on the column generation per instance"
+    )
     args = ap.parse_args(argv)
     best: dict[str, int] = {}
     with open(args.dir / "best_known.csv", newline="") as f:
@@ -86,6 +89,14 @@ def main(argv: list[str] | None = None) -> int:
             f"{res.status.value:<11} {viol}",
             flush=True,
         )
+        cg = res.extra.get("column_generation")
+        if cg and args.verbose:
+            print(
+                f"#   column generation: {cg['rounds']} rounds, {cg['columns']} columns, "
+                f"root LP {cg['root_lp']}, converged {cg['root_converged']}, bound "
+                f"{cg['lower_bound']}, dived roster {cg['dive_value']}, {cg['seconds']} s",
+                flush=True,
+            )
     return 0
 
 
