@@ -172,15 +172,17 @@ def benchmark_result(path: Any, options: SolveOptions) -> tuple[Result, RosterSo
 
     inst = read_curtois(path)
     data = to_roster_data(inst)
-    cg = None
-    if options.deterministic or not (options.lns and options.column_generation):
-        # the repeatable mode (or asked for): CP-SAT alone
-        sol = solve_roster(data, options)
-    else:
-        from pks_opt.rostering.colgen import solve_benchmark
+    from pks_opt.rostering.colgen import solve_benchmark, use_column_generation
 
+    cg = None
+    with_cg, why_not = use_column_generation(options)
+    if with_cg:
         sol, cg = solve_benchmark(inst, data, options)
+    else:  # the repeatable mode, or asked for, or not compiled yet: CP-SAT alone
+        sol = solve_roster(data, options)
     res = _envelope(BENCHMARK_KIND, inst.name, sol, len(inst.staff), inst.horizon, options)
+    if why_not:
+        res.warnings.append(why_not)
     if cg is not None:
         res.extra["column_generation"] = cg.summary()
         res.solver = "highs-colgen+ortools-cpsat"

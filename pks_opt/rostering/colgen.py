@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -55,6 +56,53 @@ SMALL_MODEL_CELLS = 2000
 FULL_SHARE_SMALL = 0.5
 #: share of the limit for diving to a roster
 DIVE_SHARE = 0.35
+
+
+#: a first run on a machine compiles the DP pricing (numba, cached on disk afterwards: 15-30 s
+#: on this 2-core machine); below this wall-clock limit such a run uses CP-SAT alone
+COLD_START_MIN_LIMIT_S = 120.0
+
+
+def pricing_compiled() -> bool:
+    """Tell whether the DP pricing's compiled code is cached on this machine.
+
+    False when any of its numba functions has no cache index yet (a fresh install), or when
+    that cannot be told.
+    """
+    try:
+        from numba.core.registry import CPUDispatcher
+
+        from pks_opt.rostering import pricing_dp
+    except ImportError:  # pragma: no cover - numba is a dependency
+        return False
+    found = False
+    for obj in vars(pricing_dp).values():
+        if isinstance(obj, CPUDispatcher):
+            path = getattr(
+                getattr(getattr(obj, "_cache", None), "_cache_file", None), "_index_path", None
+            )
+            if path is None or not os.path.exists(path):
+                return False
+            found = True
+    return found
+
+
+def use_column_generation(options: Any) -> tuple[bool, str | None]:
+    """Decide the engine for a benchmark file: (column generation?, why not, if not).
+
+    The rule: column generation in wall-clock mode with the LNS search, unless switched off
+    (``SolveOptions.column_generation``) or its pricing would first have to be compiled within
+    a limit under ``COLD_START_MIN_LIMIT_S``.
+    """
+    if options.deterministic or not (options.lns and options.column_generation):
+        return False, None
+    if options.time_limit_s < COLD_START_MIN_LIMIT_S and not pricing_compiled():
+        return False, (
+            "the column generation was not used: its pricing is compiled on a machine's first "
+            f"run with --time-limit {COLD_START_MIN_LIMIT_S:.0f} or more (15-30 s, once), "
+            "so this run used the CP-SAT search alone"
+        )
+    return True, None
 
 
 @dataclass(frozen=True)

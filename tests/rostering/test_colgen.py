@@ -133,3 +133,25 @@ def test_deterministic_mode_keeps_cp_sat_alone(curtois_dir: Path, tmp_path: Path
     assert r.exit_code == 0, r.output
     data = json.loads((out / "result.json").read_text())
     assert "column_generation" not in data
+
+
+def test_cold_machine_short_limit_uses_cp_sat_and_says_so(
+    curtois_dir: Path, tmp_path: Path
+) -> None:
+    """Without the compiled pricing cached (an empty NUMBA_CACHE_DIR, as on a fresh install),
+    a short run does not spend its limit compiling: CP-SAT alone, and a warning says why."""
+    import os
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "empty-cache"))
+    cli = Path(__file__).resolve().parents[2] / "cli.py"
+    cmd = [sys.executable, str(cli), "roster"]
+    cmd += [str(curtois_dir / "Instance1.txt"), "--out", str(out), "--time-limit", "5"]
+    r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    data = json.loads((out / "result.json").read_text())
+    assert "column_generation" not in data
+    assert any("compiled" in w for w in data["warnings"])
+    assert data["objective"] == 607  # CP-SAT alone still proves Instance1
