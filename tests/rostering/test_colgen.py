@@ -55,6 +55,15 @@ def tiny(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def compiled(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Compile (and cache) the DP pricing once, as a machine's first long run does."""
+    path = tmp_path_factory.mktemp("tiny") / "Tiny.txt"
+    path.write_text(TINY)
+    colgen.generate(read_curtois(path), 300)
+    assert colgen.pricing_compiled()
+
+
 def test_tiny_bound_equals_hand_optimum(tiny: Path) -> None:
     inst = read_curtois(tiny)
     res = colgen.generate(inst, 30)
