@@ -87,12 +87,16 @@ def _completion(cost: Any, day: Any, rules: Any, follow_ok: Any, len_u: Any, lam
     f = np.full((h, ns, max_u + 1), np.inf)
     f[h - 1, :, min_u:] = 0.0
     mv = np.empty((nt + 1, 2), np.int64)
+    top = len_u.max() if nt > 0 else 0
     for d in range(h - 2, -1, -1):
+        # only minutes that day d can have and that can still reach min_u (others stay inf)
+        lo = max(0, min_u - (h - 1 - d) * top)
+        hi = min(max_u, (d + 1) * top)
         for s in range(ns):
             k = _moves(d + 1, s, rules, day, follow_ok, mv)
             opens = day[d + 1, 1] or (day[d + 1, 2] and s < ocap)
             pen = lam_w if rules[_COUNT_W] and opens else 0.0
-            for m in range(max_u + 1):
+            for m in range(lo, hi + 1):
                 best = np.inf
                 for q in range(k):
                     t = mv[q, 1]
@@ -553,3 +557,17 @@ class DPPricing:
             lower = sum(self.on.values()) + self.lower - mu
             return PriceResult(col, min(lower, rc, 0.0), rc)
         return PriceResult(col, min(rc, 0.0), rc)
+
+
+def warm_up() -> None:
+    """Compile (or load from numba's cache) every jitted function on a one-week instance, so
+    that the first real pricing call does not pay for it."""
+    from pks_opt.formats.curtois import CStaff
+
+    emp = CStaff("A", {"D": 7}, 1440, 960, 3, 2, 2, 1)
+    inst = CurtoisInstance("warm-up", 7, {"D": 480}, {"D": ()}, (emp,), {"A": (2,)}, (), (), ())
+    p = DPPricing(inst, 0)
+    cost = p.reduced_costs({(d, "D"): 1.0 for d in range(7)})
+    lag = p.lagrange(cost)
+    assert lag is not None
+    p.labels_within(cost, lag, math.inf)
