@@ -3,22 +3,27 @@
 One employee's schedules are the paths through a layered graph: one layer per day, a node per
 (day, state), state = (day off or the shift worked, length of the current run). The run length
 enforces the consecutive rules (FORMAT.md §3 (5)–(7)); forbidden successions and fixed days
-off are arcs left out. The other rules are resources carried by the labels:
+off are moves left out. The other rules are resources:
 
 * minutes worked (in units of the gcd of the shift lengths): both a minimum and a maximum
-  apply, so two labels are compared only at EQUAL minutes; a label that can no longer reach
-  the minimum on the days left (at most ``cmax`` days in a row, no fixed day off) is dropped;
+  apply, so labels are compared only at EQUAL minutes;
 * weekends worked (≤ dominates), only when the limit can bind;
-* the count of each tracked shift type (≤ dominates).
+* the count of each tracked *limiting* shift type (≤ dominates).
 
-Label setting with Pareto dominance per (state, minutes) keeps every label that can still
-start a cheaper schedule, so the least-cost label at the end is the optimum: the pricing is
-exact, in float64 (no rounding of the duals).
+1. A backward DP over (day, state, minutes) gives the least completion cost of every label
+   under all rules but the weekend and per-type limits; those two are priced in by Lagrangian
+   multipliers (a few subgradient steps, warm-started from the last call). Its value is a
+   proven lower bound; its least path (ties broken towards room under the limits) is often
+   feasible and then optimal: no labels at all.
+2. Otherwise label setting (Pareto dominance per (state, minutes)) runs forward, each label
+   pruned when its cost plus that completion bound exceeds a threshold: first the bound + 4,
+   then 8 times wider, up to the best schedule known (the last call's, re-costed). The types
+   with a positive multiplier are tracked from the start, others when the optimum breaks
+   their limit (decremental state-space relaxation).
 
-The per-type limits are handled by decremental state-space relaxation: the DP first tracks
-none of them; when its optimum breaks the limit of some types, those are tracked and the DP
-runs again. Every relaxed optimum is a lower bound; the first optimum that keeps every limit
-is the exact optimum (at most one run more than there are limiting types).
+Costs stay float64 (no rounding of the duals). The result is exact, except when label setting
+needs more than ``max_labels`` labels: then the best schedule known is returned with the
+Lagrangian bound as its proven ``rc_bound`` (``how == "gave up"``).
 """
 
 from __future__ import annotations
@@ -87,12 +92,16 @@ def _completion(cost: Any, day: Any, rules: Any, follow_ok: Any, len_u: Any, lam
     f = np.full((h, ns, max_u + 1), np.inf)
     f[h - 1, :, min_u:] = 0.0
     mv = np.empty((nt + 1, 2), np.int64)
+    top = len_u.max() if nt > 0 else 0
     for d in range(h - 2, -1, -1):
+        # only minutes that day d can have and that can still reach min_u (others stay inf)
+        lo = max(0, min_u - (h - 1 - d) * top)
+        hi = min(max_u, (d + 1) * top)
         for s in range(ns):
             k = _moves(d + 1, s, rules, day, follow_ok, mv)
             opens = day[d + 1, 1] or (day[d + 1, 2] and s < ocap)
             pen = lam_w if rules[_COUNT_W] and opens else 0.0
-            for m in range(max_u + 1):
+            for m in range(lo, hi + 1):
                 best = np.inf
                 for q in range(k):
                     t = mv[q, 1]
@@ -553,3 +562,17 @@ class DPPricing:
             lower = sum(self.on.values()) + self.lower - mu
             return PriceResult(col, min(lower, rc, 0.0), rc)
         return PriceResult(col, min(rc, 0.0), rc)
+
+
+def warm_up() -> None:
+    """Compile (or load from numba's cache) every jitted function on a one-week instance, so
+    that the first real pricing call does not pay for it."""
+    from pks_opt.formats.curtois import CStaff
+
+    emp = CStaff("A", {"D": 7}, 1440, 960, 3, 2, 2, 1)
+    inst = CurtoisInstance("warm-up", 7, {"D": 480}, {"D": ()}, (emp,), {"A": (2,)}, (), (), ())
+    p = DPPricing(inst, 0)
+    cost = p.reduced_costs({(d, "D"): 1.0 for d in range(7)})
+    lag = p.lagrange(cost)
+    assert lag is not None
+    p.labels_within(cost, lag, math.inf)
