@@ -54,8 +54,10 @@ _GAP_GROWTH = 8.0
 
 @njit(cache=True, nogil=True)
 def _moves(d: int, s: int, rules: Any, day: Any, follow_ok: Any, out: Any) -> int:
-    """The moves into day ``d`` from state ``s`` on day ``d - 1`` under the run, succession
-    and fixed-day-off rules: ``out[k]`` = (next state, shift or -1 for a day off).
+    """List the moves into day ``d`` from state ``s`` on day ``d - 1``.
+
+    Under the run, succession and fixed-day-off rules: ``out[k]`` = (next state, shift or -1
+    for a day off).
 
     A state is ``r - 1`` for a day off ending a run of ``r`` days off (capped at ocap) and
     ``ocap + t * cmax + r - 1`` for shift ``t`` ending a run of ``r`` worked days.
@@ -82,10 +84,13 @@ def _moves(d: int, s: int, rules: Any, day: Any, follow_ok: Any, out: Any) -> in
 
 @njit(cache=True, nogil=True)
 def _completion(cost: Any, day: Any, rules: Any, follow_ok: Any, len_u: Any, lam_w: float) -> Any:
-    """``f[d, s, m]``: the least cost of days ``d + 1`` … ``h - 1`` after state ``s`` on day
+    """Compute the completion costs ``f[d, s, m]`` backwards over the days.
+
+    ``f[d, s, m]`` is the least cost of days ``d + 1`` … ``h - 1`` after state ``s`` on day
     ``d`` with ``m`` minute units worked so far, under every rule but the weekend and per-type
     limits (inf: the minutes cannot end in [min, max]); each weekend worked costs ``lam_w``
-    more."""
+    more.
+    """
     h, nt = cost.shape
     ocap, cmax, min_u, max_u = rules[_OCAP], rules[_CMAX], rules[_MIN_U], rules[_MAX_U]
     ns = ocap + nt * cmax
@@ -120,8 +125,10 @@ def _completion(cost: Any, day: Any, rules: Any, follow_ok: Any, len_u: Any, lam
 def _greedy(
     cost: Any, day: Any, rules: Any, follow_ok: Any, len_u: Any, f: Any, lam_w: float, caps: Any
 ) -> Any:
-    """A least-cost path of the relaxation ``f`` (made by :func:`_completion` with ``cost``
-    and ``lam_w``): (its cost with the weekend charges, shift index by day, -1: off).
+    """Follow a least-cost path of the relaxation ``f``.
+
+    ``f`` is made by :func:`_completion` with ``cost`` and ``lam_w``; returns (the path's cost
+    with the weekend charges, shift index by day, -1: off).
 
     Among moves that stay on a least-cost path it prefers the one that keeps the most room
     under the weekend and per-type limits (``caps``: -1 when none), so that with ties the
@@ -180,8 +187,9 @@ def _extend(
     ub: float,
     lam: Any,
 ) -> Any:
-    """All one-day extensions to day ``d`` of the labels of day ``d - 1`` whose lower bound
-    stays within ``ub``: cost + ``f`` − what the Lagrangian charges in ``f`` can take back
+    """Extend the labels of day ``d - 1`` by one day, keeping those within ``ub``.
+
+    A label's lower bound is cost + ``f`` − what the Lagrangian charges in ``f`` can take back
     (``lam`` = (weekend multiplier, multiplier of each count slot)).
 
     ``lab[i]`` = (state, minute units, weekends); ``data`` = (day, follow_ok, len_u, track,
@@ -238,8 +246,11 @@ def _extend(
 
 @njit(cache=True, nogil=True)
 def _pareto(lab: Any, cst: Any, cnt: Any, max_u: int) -> Any:
-    """Indexes of the labels no other label dominates (same state and minutes; cost,
-    weekends and every tracked count ≤; ties keep the first)."""
+    """Find the labels no other label dominates; return their indexes.
+
+    Dominance: same state and minutes; cost, weekends and every tracked count ≤ (ties keep
+    the first).
+    """
     n, nl = lab.shape[0], cnt.shape[1]
     order = np.argsort(cst, kind="mergesort")
     keys = lab[:, 0] * (max_u + 1) + lab[:, 1]
@@ -279,9 +290,11 @@ def _pareto(lab: Any, cst: Any, cnt: Any, max_u: int) -> Any:
 
 @njit(cache=True, nogil=True)
 def _solve(cost: Any, rules: Any, data: Any, f: Any, ub: float, lam: Any, max_labels: int) -> Any:
-    """Least-cost path over all days among those of cost at most ``ub``: (cost, shift index
-    by day (-1: off), labels kept); cost inf when there is none, -inf when more than
-    ``max_labels`` labels would be needed (given up)."""
+    """Find the least-cost path over all days among those of cost at most ``ub``.
+
+    Returns (cost, shift index by day (-1: off), labels kept); cost inf when there is none,
+    -inf when more than ``max_labels`` labels would be needed (given up).
+    """
     h, nl = cost.shape[0], data[4].shape[0]
     ocap = rules[_OCAP]
     lab = np.zeros((1, 3), np.int64)
@@ -379,8 +392,11 @@ def _compile_rules(inst: CurtoisInstance, index: int) -> _Rules:
 
 @dataclass
 class _Lagrange:
-    """The best Lagrangian bound found, its multipliers and completion costs, and the best
-    schedule met that keeps every rule (cost ``ub``; None and inf: none met)."""
+    """Hold the best Lagrangian bound found and the best schedule met.
+
+    With the bound: its multipliers and completion costs; the schedule keeps every rule (cost
+    ``ub``; None and inf: none met).
+    """
 
     lb: float
     lam_w: float
@@ -391,8 +407,11 @@ class _Lagrange:
 
 
 class DPPricing:
-    """Exact pricing of one employee by dynamic programming: same interface as
-    :class:`pks_opt.rostering.colgen.Pricing` (``limit`` is not needed and ignored)."""
+    """Price one employee exactly by dynamic programming.
+
+    Same interface as :class:`pks_opt.rostering.colgen.Pricing` (``limit`` is not needed and
+    ignored).
+    """
 
     def __init__(
         self, inst: CurtoisInstance, index: int, workers: int = 1, max_labels: int = 300_000
@@ -414,8 +433,10 @@ class DPPricing:
         self.hint: dict[tuple[int, str], int] = {}  # colgen.generate sets it; unused here
 
     def reduced_costs(self, duals: dict[tuple[int, str], float]) -> Any:
-        """``out[d, t]``: the reduced cost of working type ``t`` on day ``d``, beyond the
-        constant Σ on-request weights."""
+        """Compute ``out[d, t]``, the reduced cost of working type ``t`` on day ``d``.
+
+        Beyond the constant Σ on-request weights.
+        """
         h, types = self.inst.horizon, self.r.types
         out = np.zeros((h, len(types)), np.float64)
         for j, s in enumerate(types):
@@ -433,8 +454,11 @@ class DPPricing:
         return counts, int(on.reshape(weeks, DAYS_PER_WEEK)[:, _SAT:].any(axis=1).sum())
 
     def lagrange(self, cost: Any) -> _Lagrange | None:
-        """The Lagrangian bound of the weekend and per-type limits by subgradient steps, and
-        the best schedule met that keeps them (None: no schedule keeps the other rules)."""
+        """Bound the weekend and per-type limits by Lagrangian subgradient steps.
+
+        Returns the bound and the best schedule met that keeps the limits (None: no schedule
+        keeps the other rules).
+        """
         r = self.r
         limiting = np.array([c >= 0 for c in r.caps], np.bool_)
         caps = np.array([max(c, 0) for c in r.caps], np.float64)
@@ -517,8 +541,10 @@ class DPPricing:
             gap *= _GAP_GROWTH
 
     def labels_within(self, cost: Any, lag: _Lagrange, ub: float) -> tuple[float, list[int]]:
-        """Label setting for the least schedule of cost at most ``ub`` (inf: none), tracking
-        the per-type limits in ``self.tracked`` and the ones its optimum breaks."""
+        """Set labels for the least schedule of cost at most ``ub`` (inf: none).
+
+        Tracks the per-type limits in ``self.tracked`` and the ones its optimum breaks.
+        """
         r = self.r
         tracked = self.tracked
         while True:
@@ -547,8 +573,10 @@ class DPPricing:
             tracked = tracked + broken
 
     def price(self, duals: dict[tuple[int, str], float], mu: float, limit: float) -> PriceResult:
-        """The schedule of least reduced cost (own cost − Σ duals of its shifts − mu), exact
-        (unless label setting gives up: then the best schedule known and a proven bound)."""
+        """Find the schedule of least reduced cost (own cost − Σ duals of its shifts − mu).
+
+        Exact, unless label setting gives up: then the best schedule known and a proven bound.
+        """
         best, path = self.solve(self.reduced_costs(duals))
         if best == math.inf or not path:
             return PriceResult(None, -math.inf, 0.0)
@@ -565,8 +593,10 @@ class DPPricing:
 
 
 def warm_up() -> None:
-    """Compile (or load from numba's cache) every jitted function on a one-week instance, so
-    that the first real pricing call does not pay for it."""
+    """Compile (or load from numba's cache) every jitted function on a one-week instance.
+
+    The first real pricing call then does not pay for it.
+    """
     from pks_opt.formats.curtois import CStaff
 
     emp = CStaff("A", {"D": 7}, 1440, 960, 3, 2, 2, 1)
