@@ -3,15 +3,16 @@
 A master problem chooses one schedule (column) per employee so that the weighted cover
 shortfall and surplus plus the request penalties are least. Its linear relaxation (HiGHS, via
 ``highspy``) gives duals; a pricing problem per employee finds the schedule of least reduced
-cost under every rule of that employee (CP-SAT on a one-person model that is built once and
-re-weighted each round). Because each pricing problem is solved to proven optimality (or its
-proven bound is used), every round gives a valid Lagrangian lower bound
+cost under every rule of that employee: by default the exact dynamic program of
+:mod:`pks_opt.rostering.pricing_dp`, or :class:`Pricing` (CP-SAT on a one-person model built
+once and re-weighted each round; the reference in the tests). Every round whose pricing
+problems are all solved gives a valid Lagrangian lower bound
 
-    LB = z_RMP + sum_e min(0, rc*_e)
+    L(π) = Σ π·req + Σ_e min_j (c_j − Σ π a_j)  ≤  integer optimum,
 
-on the integer optimum, long before the column generation has converged. Integer rosters come
-from the restricted master solved as a MIP; the CP-SAT engine then polishes them (see
-``models/rostering.md``, "Column generation").
+long before the column generation has converged. A dive from the master's LP gives a roster,
+and the CP-SAT engine polishes it (:func:`solve_benchmark`; ``models/rostering.md``, "Column
+generation").
 """
 
 from __future__ import annotations
@@ -570,10 +571,14 @@ def generate(
 
 
 def solve_benchmark(inst: CurtoisInstance, data: Any, options: Any) -> tuple[Any, ColumnGeneration]:
-    """Column generation, the restricted master MIP, then the CP-SAT engine from its roster.
+    """Solve a benchmark file: column generation, a dive, then CP-SAT from the dived roster.
 
-    The column generation's Lagrangian bound is a proven lower bound on the benchmark
-    objective; the last stage's bound is the better of it and CP-SAT's own.
+    The column generation gets up to ``CG_SHARE`` of the wall-clock limit (less when it
+    converges, or when its pace says it cannot, :meth:`ColumnGeneration.run`), the dive up to
+    ``DIVE_SHARE`` when the root LP is near its bound (:meth:`ColumnGeneration.near`), CP-SAT
+    the rest (from its own greedy start when there is no dived roster). The column
+    generation's Lagrangian bound is a proven lower bound on the benchmark objective: CP-SAT
+    stops when its roster reaches it, and the last stage's bound is the better of the two.
     """
     from pks_opt.rostering.cpsat import STAGE_SINGLE, solve_roster
 
