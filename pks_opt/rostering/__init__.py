@@ -169,10 +169,10 @@ def _roster_kpis(
 def benchmark_result(path: Any, options: SolveOptions) -> tuple[Result, RosterSolution]:
     """Solve a Curtois & Qu instance with the same engine; objective from the evaluator."""
     from pks_opt.formats.curtois import evaluate, read_curtois, to_roster_data
+    from pks_opt.rostering.colgen import solve_benchmark, use_column_generation
 
     inst = read_curtois(path)
     data = to_roster_data(inst)
-    from pks_opt.rostering.colgen import solve_benchmark, use_column_generation
 
     cg = None
     with_cg, why_not = use_column_generation(options)

@@ -200,7 +200,7 @@ class Pricing:
                 lits += [self._is(w[j], worked) for j in range(d, d + k)]
                 if any(lit is False for lit in lits):
                     continue  # the pattern cannot happen
-                clause = [self._negate(lit) for lit in lits if lit is not True]
+                clause = [lit.Not() for lit in lits if lit is not True]
                 if not clause:
                     raise ValueError(f"{self.emp.id}: fixed days off break a run rule")
                 self.m.AddBoolOr(clause)
@@ -211,10 +211,6 @@ class Pricing:
         if isinstance(w, int):
             return bool(w) == value
         return w if value else w.Not()
-
-    @staticmethod
-    def _negate(lit: Any) -> Any:
-        return lit.Not()
 
     def price(self, duals: dict[tuple[int, str], float], mu: float, limit: float) -> PriceResult:
         """Find the schedule of least reduced cost: own cost − Σ duals of its shifts − mu."""
@@ -352,8 +348,7 @@ class ColumnGeneration:
             from pks_opt.rostering.pricing_dp import DPPricing
 
             pricing = DPPricing
-        make = pricing
-        self.pricers = [make(inst, i) for i in range(len(inst.staff))]
+        self.pricers = [pricing(inst, i) for i in range(len(inst.staff))]
         self.fixed: set[int] = set()
         self.bound, self.lp, self.rounds = -math.inf, math.inf, 0
         self.converged = False
@@ -605,21 +600,5 @@ def solve_benchmark(inst: CurtoisInstance, data: Any, options: Any) -> tuple[Any
         share = FULL_SHARE_SMALL if cells <= SMALL_MODEL_CELLS else FULL_SHARE_WITH_BOUND
         opts = dataclasses.replace(opts, lower_bound=math.ceil(cg.bound - 1e-6), full_share=share)
     sol = solve_roster(data, opts, start=start)
-    if math.isfinite(cg.bound) and sol.stages:
-        _raise_bound(sol, math.ceil(cg.bound - 1e-6))
     sol.runtime_s = time.perf_counter() - t0
     return sol, cg
-
-
-def _raise_bound(sol: Any, bound: float) -> None:
-    """Put a proven lower bound into the last stage's report (and its status)."""
-    from pks_opt.result import SolveStatus, StageReport
-
-    last = sol.stages[-1]
-    if bound <= last.bound:
-        return
-    proven = last.objective <= bound + 1e-9
-    status = SolveStatus.OPTIMAL if proven else last.status
-    sol.stages[-1] = StageReport(last.name, status, last.objective, bound, last.runtime_s)
-    if proven and all(r.status is SolveStatus.OPTIMAL for r in sol.stages):
-        sol.status = SolveStatus.OPTIMAL

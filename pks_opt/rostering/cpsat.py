@@ -680,6 +680,11 @@ class _StageRun(Adapter):
             report = self.lns_stage(stage.name, share)
         else:
             report = self.plain_stage(stage.name, share)
+        outside = self.options.lower_bound
+        if stage.name == self.last_stage and outside > report.bound and report.status.has_solution:
+            # a bound proven outside (column generation) holds for this stage too
+            proven = report.status is SolveStatus.OPTIMAL
+            report = _report(stage.name, report.objective, outside, report.runtime_s, proven)
         return Outcome(report.status, report.objective, report.bound, report.runtime_s, SOLVER_NAME)
 
     def value(self, expr: Any) -> float:
@@ -742,7 +747,7 @@ class _StageRun(Adapter):
         if lns.guard_hit:
             self.repeatable = False
         value = self._keep_best(name, start_value, cands)
-        return _report(name, value, max(bound, lns.lower), time.perf_counter() - w0, proven)
+        return _report(name, value, bound, time.perf_counter() - w0, proven)
 
     def _phase_one(
         self, name: str, lns: Lns, start: LnsRun, budget: float, show: Any
