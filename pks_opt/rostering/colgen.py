@@ -355,6 +355,9 @@ class ColumnGeneration:
         self.centre: dict[tuple[int, str], float] | None = None
         self.root_lp = math.inf
         self.dive_value: int | None = None
+        #: without a dive: the best-response roster's value and its sweeps
+        self.br_value: int | None = None
+        self.br_sweeps = 0
         self.seconds = 0.0  # wall seconds of the column generation and the dive
         self.log: list[tuple[float, float, float]] = []
         self.t0 = time.perf_counter()
@@ -368,6 +371,8 @@ class ColumnGeneration:
             "lower_bound": round(self.bound, 6) if math.isfinite(self.bound) else None,
             "root_converged": self.converged,
             "dive_value": self.dive_value,
+            "best_response_value": self.br_value,
+            "best_response_sweeps": self.br_sweeps,
             "seconds": round(self.seconds, 3),
         }
 
@@ -585,13 +590,21 @@ def solve_benchmark(inst: CurtoisInstance, data: Any, options: Any) -> tuple[Any
     with ThreadPoolExecutor(max_workers=options.workers) as pool:
         cg.run(pool, t0 + CG_SHARE * limit, pace=PACE_ROUNDS)
         roster = cg.dive(pool, t0 + (CG_SHARE + DIVE_SHARE) * limit) if cg.near() else None
-    cg.seconds = time.perf_counter() - cg.t0
     if roster is not None:
         cg.dive_value = evaluate(inst, roster).objective
-        if options.progress:
-            bound = cg.bound if math.isfinite(cg.bound) else None
-            progress.best_so_far(STAGE_SINGLE, cg.dive_value, bound)
-    # without a dived roster the engine makes its greedy start
+    else:  # no dive: best responses from an empty roster make the first one
+        from pks_opt.rostering.best_response import best_response_roster
+
+        roster, cg.br_sweeps = best_response_roster(inst, t0 + (CG_SHARE + DIVE_SHARE) * limit)
+        if roster is not None:
+            cg.br_value = evaluate(inst, roster).objective
+    cg.seconds = time.perf_counter() - cg.t0
+    first = cg.dive_value if cg.dive_value is not None else cg.br_value
+    if first is not None and options.progress:
+        # a Lagrangian bound far from converged can be negative: no news for anyone
+        bound = cg.bound if math.isfinite(cg.bound) and cg.bound > 0 else None
+        progress.best_so_far(STAGE_SINGLE, first, bound)
+    # without any roster the engine makes its greedy start
     start = None if roster is None else {k: (s, COMPETENCE) for k, s in roster.items()}
     left = max(0.1, limit - (time.perf_counter() - t0))
     opts = dataclasses.replace(options, time_limit_s=left)

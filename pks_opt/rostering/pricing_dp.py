@@ -14,7 +14,10 @@ off are moves left out. The other rules are resources:
    under all rules but the weekend and per-type limits; those two are priced in by Lagrangian
    multipliers (a few subgradient steps, warm-started from the last call). Its value is a
    proven lower bound; its least path (ties broken towards room under the limits) is often
-   feasible and then optimal: no labels at all.
+   feasible and then optimal: no labels at all. Each step also walks the relaxation forwards
+   never past a limit (:func:`_capped`, with :func:`_most_work` keeping enough weekdays for
+   the minimum minutes): a schedule that keeps every rule, the upper bound when the least
+   path breaks a limit (on 364 days most employees' least paths do).
 2. Otherwise label setting (Pareto dominance per (state, minutes)) runs forward, each label
    pruned when its cost plus that completion bound exceeds a threshold: first the bound + 4,
    then 8 times wider, up to the best schedule known (the last call's, re-costed). The types
@@ -172,6 +175,104 @@ def _greedy(
             used[t] += 1
             weekends += 1 if opens else 0
     return root, shifts
+
+
+@njit(cache=True, nogil=True)
+def _most_work(day: Any, rules: Any, follow_ok: Any, len_u: Any, h: int) -> Any:
+    """Compute ``g[d, s, w]``: the most minute units days ``d + 1`` … ``h - 1`` can add.
+
+    After state ``s`` on day ``d``, with ``w`` weekends still allowed (one slot when the
+    weekend limit cannot bind), under the run, succession and fixed-day-off rules; -1 when
+    no way on keeps them. Independent of the costs: :func:`_capped` uses it to keep enough
+    weekdays for the minimum minutes.
+    """
+    nt = len_u.shape[0]
+    ocap, cmax = rules[_OCAP], rules[_CMAX]
+    ns = ocap + nt * cmax
+    nw = rules[_MAX_W] + 1 if rules[_COUNT_W] else 1
+    g = np.full((h, ns, nw), -1, np.int64)
+    g[h - 1] = 0
+    mv = np.empty((nt + 1, 2), np.int64)
+    for d in range(h - 2, -1, -1):
+        for s in range(ns):
+            k = _moves(d + 1, s, rules, day, follow_ok, mv)
+            opens = rules[_COUNT_W] and (day[d + 1, 1] or (day[d + 1, 2] and s < ocap))
+            for w in range(nw):
+                best = -1
+                for q in range(k):
+                    t = mv[q, 1]
+                    if t < 0:
+                        v = g[d + 1, mv[q, 0], w]
+                    elif opens and w == 0:
+                        continue
+                    else:
+                        v = g[d + 1, mv[q, 0], w - 1 if opens else w]
+                        v = v + len_u[t] if v >= 0 else -1
+                    best = max(best, v)
+                g[d, s, w] = best
+    return g
+
+
+@njit(cache=True, nogil=True)
+def _capped(
+    cost: Any,
+    day: Any,
+    rules: Any,
+    follow_ok: Any,
+    len_u: Any,
+    f: Any,
+    lam_w: float,
+    caps: Any,
+    most: Any,
+) -> Any:
+    """Follow the relaxation ``f`` forwards, never past the weekend and per-type limits.
+
+    Like :func:`_greedy`, but a move that would break a limit (``caps``: -1 when none) is left
+    out, and the least-valued move left is taken even when it leaves the least-cost path: a
+    schedule that keeps every rule, found in one pass, often near the optimum (the
+    Lagrangian costs in ``cost`` and ``lam_w`` steer it away from the scarce types). Returns
+    the shift index by day (-1: off) and whether it got through (False: every move left
+    broke a limit or had no completion).
+    """
+    h, nt = cost.shape
+    mv = np.empty((nt + 1, 2), np.int64)
+    shifts = np.full(h, -1, np.int64)
+    used = np.zeros(nt, np.int64)
+    s, m, weekends = rules[_OCAP] - 1, 0, 0
+    for d in range(h):
+        k = _moves(d, s, rules, day, follow_ok, mv)
+        opens = rules[_COUNT_W] and (day[d, 1] or (day[d, 2] and s < rules[_OCAP]))
+        pick, best = -1, np.inf
+        for q in range(k):
+            t = mv[q, 1]
+            m2 = m if t < 0 else m + len_u[t]
+            if m2 > rules[_MAX_U]:
+                continue
+            if t >= 0 and caps[t] >= 0 and used[t] >= caps[t]:
+                continue
+            left = (
+                rules[_MAX_W] - weekends - (1 if t >= 0 and opens else 0) if rules[_COUNT_W] else 0
+            )
+            if (
+                left < 0
+                or most[d, mv[q, 0], left] < 0
+                or m2 + most[d, mv[q, 0], left] < rules[_MIN_U]
+            ):
+                continue
+            v = f[d, mv[q, 0], m2]
+            if t >= 0:
+                v += cost[d, t] + (lam_w if opens else 0.0)
+            if v < best:
+                pick, best = q, v
+        if pick < 0:
+            return shifts, False
+        t = mv[pick, 1]
+        s, shifts[d] = mv[pick, 0], t
+        if t >= 0:
+            m += len_u[t]
+            used[t] += 1
+            weekends += 1 if opens else 0
+    return shifts, True
 
 
 @njit(cache=True, nogil=True)
@@ -430,6 +531,9 @@ class DPPricing:
         self.last: list[int] | None = None  # the last schedule found: an upper bound next time
         self.lam, self.lam_w = np.zeros(len(self.r.types)), 0.0  # the last multipliers
         self.caps = np.array(self.r.caps, np.int64)
+        self.most = _most_work(
+            self.r.day, self.r.rules, self.r.follow_ok, self.r.len_u, inst.horizon
+        )
         self.hint: dict[tuple[int, str], int] = {}  # colgen.generate sets it; unused here
 
     def reduced_costs(self, duals: dict[tuple[int, str], float]) -> Any:
@@ -482,6 +586,13 @@ class DPPricing:
             else:
                 stall += 1
                 theta, stall = (theta / 2, 0) if stall >= 2 else (theta, stall)
+            fixed, ok = _capped(
+                cost + lam, r.day, r.rules, r.follow_ok, r.len_u, f, lam_w, self.caps, self.most
+            )
+            if ok:
+                real = float(sum(cost[d, t] for d, t in enumerate(fixed) if t >= 0))
+                if real < ub:
+                    ub, path = real, [int(x) for x in fixed]
             counts, weekends = self.counts(shifts)
             g = np.where(limiting, counts - caps, 0.0)
             g_w = weekends - max_w if count_w else 0.0

@@ -7,13 +7,14 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pks_opt.formats.curtois import CStaff, CurtoisInstance, _person_violations, read_curtois
 from pks_opt.rostering.colgen import PriceResult, Pricing
-from pks_opt.rostering.pricing_dp import DPPricing
+from pks_opt.rostering.pricing_dp import DPPricing, _capped, _completion
 
 Duals = dict[tuple[int, str], float]
 
@@ -190,3 +191,57 @@ def test_equals_cp_sat_pricing_on_random_tiny_instances(
         if want.column is not None:
             _check(inst, 0, got, duals, mu)
             assert got.rc == pytest.approx(want.rc, abs=1e-6)
+
+
+def _capped_walk(p: DPPricing, cost: np.ndarray) -> tuple[np.ndarray, bool]:
+    r = p.r
+    f = _completion(cost, r.day, r.rules, r.follow_ok, r.len_u, 0.0)
+    shifts, ok = _capped(cost, r.day, r.rules, r.follow_ok, r.len_u, f, 0.0, p.caps, p.most)
+    return shifts, bool(ok)
+
+
+def test_capped_walk_keeps_the_type_limit() -> None:
+    # The week of _week(): the only workable days are {0, 3, 4}. E earns 10 a shift, D
+    # nothing, so the relaxation (no per-type limit) would work E, E, E. E is limited to one:
+    # the walk takes E on day 0 (its cheapest move), then E is used up and days 3 and 4 get
+    # D (E -> D is allowed there: days 1 and 2 off lie between).
+    inst = _week()
+    p = DPPricing(inst, 0)
+    cost = np.zeros((7, 2))
+    cost[:, p.r.types.index("E")] = -10.0
+    shifts, ok = _capped_walk(p, cost)
+    assert ok
+    works = [p.r.types[t] if t >= 0 else None for t in shifts]
+    assert works == ["E", None, None, "D", "D", None, None]
+    assert _person_violations(inst, inst.staff[0], works) == []
+
+
+def test_capped_walk_saves_weekdays_for_the_minimum() -> None:
+    # Two weeks, one shift type, exactly 8 shifts (3840 min), runs of 1..5, 1+ day off
+    # between, at most one weekend. Weekend days pay most, so a walk that only followed the
+    # costs would work both weekends; the walk keeps to one (and still reaches 8 shifts).
+    emp = CStaff("A", {"D": 14}, 3840, 3840, 5, 1, 1, 1)
+    inst = _instance(14, {"D": 480}, {"D": ()}, emp)
+    p = DPPricing(inst, 0)
+    cost = np.full((14, 1), -1.0)
+    for d in (5, 6, 12, 13):
+        cost[d, 0] = -50.0
+    shifts, ok = _capped_walk(p, cost)
+    works = [p.r.types[t] if t >= 0 else None for t in shifts]
+    assert ok and _person_violations(inst, inst.staff[0], works) == []
+    assert int((shifts >= 0).sum()) == 8
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_tiny(), st.randoms(use_true_random=False))
+def test_capped_walk_keeps_every_rule_when_it_gets_through(
+    case: tuple[CurtoisInstance, list[tuple[Duals, float]]], rng: random.Random
+) -> None:
+    inst, _rounds = case
+    p = DPPricing(inst, 0)
+    cost = np.array([[rng.uniform(-5, 5) for _ in p.r.types] for _ in range(inst.horizon)])
+    cost = cost.reshape(inst.horizon, len(p.r.types))
+    shifts, ok = _capped_walk(p, cost)
+    if ok:
+        works = [p.r.types[t] if t >= 0 else None for t in shifts]
+        assert _person_violations(inst, inst.staff[0], works) == []
