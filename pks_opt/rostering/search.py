@@ -50,6 +50,10 @@ SUB_LIMIT_S = 0.5
 MIN_CALL_COST = 0.02
 #: neighbourhood size as a share of the shift variables: start, least, most
 START_SHARE, MIN_SHARE, MAX_SHARE = 0.08, 0.01, 0.6
+#: ... but a first neighbourhood frees at most about this many shift variables: on Curtois
+#: Instance22 (127 000 of them) 8 % timed out for the first 40 s until the sizes had shrunk
+#: to 3 %; the smaller start only changes models of over 62 500 shift variables
+START_FREE = 5000
 #: neighbourhoods: some staff on all days, some staff in a window of days, everyone on some days
 KINDS = ("staff", "window", "days")
 #: LNS sub-problems as small models (:class:`SubModels`); False: the whole model fixed by hint
@@ -411,7 +415,8 @@ class Lns:
         self.models: list[Any] = [rm.m.Clone()]
         self.shells: list[Any] = []  # CpModels the sub-models are written into, one per thread
         self.rng = random.Random(options.seed)
-        self.share = dict.fromkeys(KINDS, START_SHARE)  # each kind adapts its own size
+        start = max(MIN_SHARE, min(START_SHARE, START_FREE / max(1, len(rm.x))))
+        self.share = dict.fromkeys(KINDS, start)  # each kind adapts its own size
         self.calls = 0
         self.guard_hit = False  # a sub-problem stopped on its wall-clock guard
         self.load_s: float | None = None  # wall s to load the model with all shifts fixed
