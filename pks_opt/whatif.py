@@ -55,7 +55,7 @@ def with_comparison(base: Result, parts: Mapping[str, Result]) -> Result:
 
     def draw(lang: str = "en") -> dict[str, Any]:
         figures = dict(own(lang)) if own is not None else {}
-        chart = comparison_chart(table, base.instance)
+        chart = comparison_chart(table, base.instance, lang)
         if chart is not None:
             figures["scenario_comparison"] = chart
         return figures
@@ -138,13 +138,15 @@ def _fmt(v: Any) -> str:
     return f"{x:,.0f}".replace(",", " ") if abs(x) >= 1000 else f"{x:.4g}"
 
 
-def comparison_chart(table: pd.DataFrame, title: str) -> Any:
+def comparison_chart(table: pd.DataFrame, title: str, lang: str = "en") -> Any:
     """Chart each KPI that changed (at most ``MAX_PANELS``), a bar per run.
 
-    None if nothing changed.
+    Titles in ``lang`` (KPI names from the catalogue's ``kpis``); None if nothing changed.
     """
+    from pks_opt.i18n import messages
     from pks_opt.report.figures import subplots
 
+    m = messages(lang)
     changed = [c.removeprefix("change ") for c in table.columns if c.startswith("change ")]
     changed = changed[:MAX_PANELS]
     if not changed:
@@ -158,10 +160,10 @@ def comparison_chart(table: pd.DataFrame, title: str) -> Any:
         values = [float(v) if _number(v) else 0.0 for v in table[k]]
         ax.bar(range(len(names)), values, color=colours)
         ax.set_xticks(range(len(names)), names, rotation=30, ha="right", fontsize=8)
-        ax.set_title(k, fontsize=9)
+        ax.set_title(m.get("kpis", k) if m.has("kpis", k) else k, fontsize=9)
         ax.axhline(values[0], color="#7f7f7f", lw=0.8, ls="--")
     for ax in list(axes.flat)[len(changed) :]:
         ax.axis("off")
-    fig.suptitle(f"{title}: scenarios against the base (grey; dashed line = base)", fontsize=10)
+    fig.suptitle(m.text("plot", "whatif_title", name=title), fontsize=10)
     fig.tight_layout()
     return fig

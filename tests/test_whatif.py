@@ -46,6 +46,12 @@ def test_plan_scenario_with_fewer_hours_produces_less(tmp_path: Path) -> None:
     env = res.write(tmp_path / "out")
     assert "scenario_comparison" in env["charts"] and env["parts"] == ["half"]
     assert (tmp_path / "out" / "half" / "production_plan.csv").is_file()
+    # the comparison chart speaks the reader's language (title and KPI panels)
+    assert res.draw is not None
+    sv = res.draw("sv")["scenario_comparison"]
+    assert "scenarier mot basen" in sv._suptitle.get_text()
+    en = res.draw("en")["scenario_comparison"]
+    assert "scenarios against the base" in en._suptitle.get_text()
 
 
 def test_roster_scenario_absence_shows_as_shortfall(tmp_path: Path) -> None:
