@@ -51,7 +51,7 @@ MIN_CALL_COST = 0.02
 #: neighbourhood size as a share of the shift variables: start, least, most
 START_SHARE, MIN_SHARE, MAX_SHARE = 0.08, 0.01, 0.6
 #: ... but a first neighbourhood frees at most about this many shift variables: on Curtois
-#: Instance22 (127 000 of them) 8 % timed out for the first 40 s until the sizes had shrunk
+#: Instance22 (108 568 of them) 8 % timed out for the first 40 s until the sizes had shrunk
 #: to 3 %; the smaller start only changes models of over 62 500 shift variables
 START_FREE = 5000
 #: neighbourhoods: some staff on all days, some staff in a window of days, everyone on some days
