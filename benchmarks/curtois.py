@@ -94,7 +94,9 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"#   column generation: {cg['rounds']} rounds, {cg['columns']} columns, "
                 f"root LP {cg['root_lp']}, converged {cg['root_converged']}, bound "
-                f"{cg['lower_bound']}, dived roster {cg['dive_value']}, {cg['seconds']} s",
+                f"{cg['lower_bound']}, dived roster {cg['dive_value']}, best-response roster "
+                f"{cg.get('best_response_value')} ({cg.get('best_response_sweeps', 0)} sweeps), "
+                f"{cg['seconds']} s",
                 flush=True,
             )
     return 0
