@@ -14,10 +14,12 @@ off are moves left out. The other rules are resources:
    under all rules but the weekend and per-type limits; those two are priced in by Lagrangian
    multipliers (a few subgradient steps, warm-started from the last call). Its value is a
    proven lower bound; its least path (ties broken towards room under the limits) is often
-   feasible and then optimal: no labels at all. Each step also walks the relaxation forwards
-   never past a limit (:func:`_capped`, with :func:`_most_work` keeping enough weekdays for
-   the minimum minutes): a schedule that keeps every rule, the upper bound when the least
-   path breaks a limit (on 364 days most employees' least paths do).
+   feasible and then optimal: no labels at all. When no step's least path keeps the limits,
+   the best relaxation is walked forwards never past a limit (:func:`_capped`, with
+   :func:`_most_work` keeping enough weekdays for the minimum minutes): a schedule that keeps
+   every rule and bounds the label setting (on 364 days most employees need it). Only then:
+   used at every step, its schedules tie with the label setting's optima but dive worse
+   (Instance14: dived roster 1 390 instead of 1 278, Instance8 1 410 instead of 1 307).
 2. Otherwise label setting (Pareto dominance per (state, minutes)) runs forward, each label
    pruned when its cost plus that completion bound exceeds a threshold: first the bound + 4,
    then 8 times wider, up to the best schedule known (the last call's, re-costed). The types
@@ -573,6 +575,7 @@ class DPPricing:
             ub, path = float(sum(cost[d, t] for d, t in enumerate(self.last) if t >= 0)), self.last
         best: _Lagrange | None = None
         theta, stall = 1.0, 0
+        spare: tuple[float, list[int] | None] = (math.inf, None)
         for _ in range(_LAGRANGE_STEPS):
             f = _completion(cost + lam, r.day, r.rules, r.follow_ok, r.len_u, lam_w)
             val, shifts = _greedy(
@@ -586,13 +589,8 @@ class DPPricing:
             else:
                 stall += 1
                 theta, stall = (theta / 2, 0) if stall >= 2 else (theta, stall)
-            fixed, ok = _capped(
-                cost + lam, r.day, r.rules, r.follow_ok, r.len_u, f, lam_w, self.caps, self.most
-            )
-            if ok:
-                real = float(sum(cost[d, t] for d, t in enumerate(fixed) if t >= 0))
-                if real < ub:
-                    ub, path = real, [int(x) for x in fixed]
+            if path is None:  # a fallback walk, kept apart: the steps run as without it
+                spare = min(spare, self._walk_capped(cost, lam, lam_w, f), key=lambda p: p[0])
             counts, weekends = self.counts(shifts)
             g = np.where(limiting, counts - caps, 0.0)
             g_w = weekends - max_w if count_w else 0.0
@@ -611,9 +609,24 @@ class DPPricing:
             step = theta * (target - lb) / norm
             lam, lam_w = np.maximum(0.0, lam + step * g), max(0.0, lam_w + step * g_w)
         assert best is not None
+        if path is None:  # no least path kept the limits: the best capped walk instead
+            ub, path = spare
         best.ub, best.path = ub, path
         self.lam, self.lam_w = best.lam, best.lam_w
         return best
+
+    def _walk_capped(
+        self, cost: Any, lam: Any, lam_w: float, f: Any
+    ) -> tuple[float, list[int] | None]:
+        """Walk the relaxation ``f`` capped (:func:`_capped`): (cost, schedule) or (inf, None)."""
+        r = self.r
+        shifts, ok = _capped(
+            cost + lam, r.day, r.rules, r.follow_ok, r.len_u, f, lam_w, self.caps, self.most
+        )
+        if not ok:
+            return math.inf, None
+        path = [int(x) for x in shifts]
+        return float(sum(cost[d, t] for d, t in enumerate(path) if t >= 0)), path
 
     def solve(self, cost: Any) -> tuple[float, list[int]]:
         """Least path cost under every rule and its shift index by day (-1: off).
