@@ -52,6 +52,8 @@ class BestResponse:
             self.w_under[d, self.shift_ix[s]] = wu
             self.w_over[d, self.shift_ix[s]] = wo
         self.count = np.zeros(shape, np.int64)
+        #: each pricer's shift types as columns of the cover arrays
+        self.cols = [[self.shift_ix[s] for s in p.r.types] for p in self.pricers]
         #: each employee's schedule as the pricer's shift index by day (-1: off); None: none
         self.paths: list[list[int] | None] = [None] * len(inst.staff)
         self.sweeps = 0
@@ -64,20 +66,18 @@ class BestResponse:
             if t >= 0:
                 self.count[d, self.shift_ix[types[t]]] += sign
 
-    def marginal(self) -> dict[tuple[int, str], float]:
-        """Duals of the cover cells given the counts: what one more person there saves."""
-        gain = np.where(self.count < self.req, self.w_under, -self.w_over)
-        return {
-            (d, s): float(gain[d, j])
-            for s, j in self.shift_ix.items()
-            for d in range(self.inst.horizon)
-        }
+    def marginal(self) -> np.ndarray:
+        """Duals of the cover cells given the counts: what one more person there saves.
+
+        ``[d, j]`` for shift ``j`` of ``inst.shift_minutes`` (the master's ``(d, s)`` duals).
+        """
+        return np.where(self.count < self.req, self.w_under, -self.w_over)
 
     def respond(self, i: int) -> bool:
         """Give employee ``i`` their best schedule given the others; True when it changed."""
         p, path = self.pricers[i], self.paths[i]
         self._add(i, -1)
-        cost = p.reduced_costs(self.marginal())
+        cost = p.requests - self.marginal()[:, self.cols[i]]  # as p.reduced_costs would
         held = math.inf
         if path is not None:
             p.last = path  # an upper bound: the answer is never worse than the schedule held

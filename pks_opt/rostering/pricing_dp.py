@@ -127,6 +127,24 @@ def _completion(cost: Any, day: Any, rules: Any, follow_ok: Any, len_u: Any, lam
 
 
 @njit(cache=True, nogil=True)
+def _take(
+    move: Any, d: int, opens: bool, len_u: Any, shifts: Any, used: Any, m: int, w: int
+) -> Any:
+    """Take ``move`` = (next state, shift or -1) on day ``d`` of a walk.
+
+    Records the shift in ``shifts`` and its count in ``used``; returns (state, minute units,
+    weekends) after it (``opens``: a worked day there opens a weekend).
+    """
+    t = move[1]
+    shifts[d] = t
+    if t >= 0:
+        m += len_u[t]
+        used[t] += 1
+        w += 1 if opens else 0
+    return move[0], m, w
+
+
+@njit(cache=True, nogil=True)
 def _greedy(
     cost: Any, day: Any, rules: Any, follow_ok: Any, len_u: Any, f: Any, lam_w: float, caps: Any
 ) -> Any:
@@ -170,12 +188,7 @@ def _greedy(
                     pick, room = q, r
         if d == 0:
             root = best
-        t = mv[pick, 1]
-        s, shifts[d] = mv[pick, 0], t
-        if t >= 0:
-            m += len_u[t]
-            used[t] += 1
-            weekends += 1 if opens else 0
+        s, m, weekends = _take(mv[pick], d, opens, len_u, shifts, used, m, weekends)
     return root, shifts
 
 
@@ -268,12 +281,7 @@ def _capped(
                 pick, best = q, v
         if pick < 0:
             return shifts, False
-        t = mv[pick, 1]
-        s, shifts[d] = mv[pick, 0], t
-        if t >= 0:
-            m += len_u[t]
-            used[t] += 1
-            weekends += 1 if opens else 0
+        s, m, weekends = _take(mv[pick], d, opens, len_u, shifts, used, m, weekends)
     return shifts, True
 
 
@@ -524,6 +532,16 @@ class DPPricing:
         self.r = _compile_rules(inst, index)
         self.on = {(d, s): w for e, d, s, w in inst.on_requests if e == self.emp.id}
         self.off = {(d, s): w for e, d, s, w in inst.off_requests if e == self.emp.id}
+        #: ``[d, t]``: the request penalty of working type ``t`` on day ``d`` beyond the
+        #: constant Σ on-request weights (off-request weight − on-request weight)
+        self.requests = np.zeros((inst.horizon, len(self.r.types)), np.float64)
+        col = {s: j for j, s in enumerate(self.r.types)}
+        for (d, s), w in self.off.items():
+            if s in col:
+                self.requests[d, col[s]] += w
+        for (d, s), w in self.on.items():
+            if s in col:
+                self.requests[d, col[s]] -= w
         #: how the last call ended ("relaxation", "labels" or "bound"), the limiting types
         #: it had to track, and the labels it kept
         self.how = ""
@@ -543,13 +561,10 @@ class DPPricing:
 
         Beyond the constant Σ on-request weights.
         """
-        h, types = self.inst.horizon, self.r.types
-        out = np.zeros((h, len(types)), np.float64)
-        for j, s in enumerate(types):
-            for d in range(h):
-                out[d, j] = (
-                    self.off.get((d, s), 0) - self.on.get((d, s), 0) - duals.get((d, s), 0.0)
-                )
+        out = self.requests.copy()
+        for j, s in enumerate(self.r.types):
+            for d in range(self.inst.horizon):
+                out[d, j] -= duals.get((d, s), 0.0)
         return out
 
     def counts(self, shifts: Any) -> tuple[Any, int]:
