@@ -155,6 +155,7 @@ def comparison_chart(table: pd.DataFrame, title: str, lang: str = "en") -> Any:
     rows = (len(changed) + cols - 1) // cols
     fig, axes = subplots(rows, cols, figsize=(4.2 * cols, 2.8 * rows), squeeze=False)
     names = list(table["scenario"])
+    names[0] = m.text("plot", "whatif_base")  # the first row is the base run
     colours = ["#7f7f7f"] + ["#4c72b0"] * (len(names) - 1)
     for ax, k in zip(axes.flat, changed, strict=False):
         values = [float(v) if _number(v) else 0.0 for v in table[k]]

@@ -50,6 +50,8 @@ def test_plan_scenario_with_fewer_hours_produces_less(tmp_path: Path) -> None:
     assert res.draw is not None
     sv = res.draw("sv")["scenario_comparison"]
     assert "scenarier mot basen" in sv._suptitle.get_text()
+    ticks = [t.get_text() for t in sv.axes[0].get_xticklabels()]
+    assert ticks == ["basen", "half"]  # the base run named in Swedish, scenarios by their name
     en = res.draw("en")["scenario_comparison"]
     assert "scenarios against the base" in en._suptitle.get_text()
 
