@@ -96,7 +96,8 @@ def main(argv: list[str] | None = None) -> int:
                 f"root LP {cg['root_lp']}, converged {cg['root_converged']}, bound "
                 f"{cg['lower_bound']}, dived roster {cg['dive_value']}, best-response roster "
                 f"{cg.get('best_response_value')} ({cg.get('best_response_sweeps', 0)} sweeps), "
-                f"{cg['seconds']} s",
+                f"{cg['seconds']} s, weekend bound {cg.get('weekend_bound')} "
+                f"({cg.get('weekend_bound_seconds', 0)} s)",
                 flush=True,
             )
     return 0

@@ -55,6 +55,9 @@ DIVE_MAX_GAP = 0.2
 #: than after 5, the others are unchanged
 PACE_AFTER = 2
 PACE_ROUNDS = 40
+#: share of the limit for the weekend relaxation's bound at most, when the column generation
+#: did not converge (:mod:`pks_opt.rostering.weekend_bound`; Instance22 needs ~10 s of 600)
+WEEKEND_BOUND_SHARE = 0.05
 #: share of a wall-clock limit for the column generation (it stops earlier when converged)
 CG_SHARE = 0.35
 #: share of the CP-SAT stage for its full search once column generation gave the bound ...
@@ -365,6 +368,9 @@ class ColumnGeneration:
         #: without a dive: the best-response roster's value and its sweeps
         self.br_value: int | None = None
         self.br_sweeps = 0
+        #: when it did not converge: the weekend relaxation's bound and its wall seconds
+        self.weekend_bound = -math.inf
+        self.weekend_seconds = 0.0
         self.seconds = 0.0  # wall seconds of the column generation and the dive
         self.log: list[tuple[float, float, float]] = []
         self.t0 = time.perf_counter()
@@ -380,6 +386,8 @@ class ColumnGeneration:
             "dive_value": self.dive_value,
             "best_response_value": self.br_value,
             "best_response_sweeps": self.br_sweeps,
+            "weekend_bound": self.weekend_bound if math.isfinite(self.weekend_bound) else None,
+            "weekend_bound_seconds": round(self.weekend_seconds, 3),
             "seconds": round(self.seconds, 3),
         }
 
@@ -584,8 +592,10 @@ def solve_benchmark(inst: CurtoisInstance, data: Any, options: Any) -> tuple[Any
     converges, or when its pace says it cannot, :meth:`ColumnGeneration.run`), the dive up to
     ``DIVE_SHARE`` when the root LP is near its bound (:meth:`ColumnGeneration.near`), CP-SAT
     the rest (from its own greedy start when there is no dived roster). The column
-    generation's Lagrangian bound is a proven lower bound on the benchmark objective: CP-SAT
-    stops when its roster reaches it, and the last stage's bound is the better of the two.
+    generation's Lagrangian bound is a proven lower bound on the benchmark objective; when it
+    did not converge, the weekend relaxation (:mod:`pks_opt.rostering.weekend_bound`, up to
+    ``WEEKEND_BOUND_SHARE`` of the limit) may give a better one. CP-SAT stops when its roster
+    reaches the better bound, and the last stage's bound is the better of it and CP-SAT's.
     """
     from pks_opt.rostering.cpsat import STAGE_SINGLE, solve_roster
 
@@ -606,11 +616,20 @@ def solve_benchmark(inst: CurtoisInstance, data: Any, options: Any) -> tuple[Any
         if roster is not None:
             cg.br_value = evaluate(inst, roster).objective
     cg.seconds = time.perf_counter() - cg.t0
+    bound = cg.bound
+    if not cg.converged:  # the weekends alone may bound better (long horizons)
+        from pks_opt.rostering.weekend_bound import weekend_bound
+
+        wb = weekend_bound(
+            inst, min(WEEKEND_BOUND_SHARE * limit, limit - (time.perf_counter() - t0))
+        )
+        cg.weekend_bound, cg.weekend_seconds = wb.value, wb.seconds
+        bound = max(bound, wb.value)
     first = cg.dive_value if cg.dive_value is not None else cg.br_value
     if first is not None and options.progress:
         # a Lagrangian bound far from converged can be negative: no news for anyone
-        bound = cg.bound if math.isfinite(cg.bound) and cg.bound > 0 else None
-        progress.best_so_far(STAGE_SINGLE, first, bound)
+        shown = bound if math.isfinite(bound) and bound > 0 else None
+        progress.best_so_far(STAGE_SINGLE, first, shown)
     # without any roster the engine makes its greedy start
     start = None if roster is None else {k: (s, COMPETENCE) for k, s in roster.items()}
     left = max(0.1, limit - (time.perf_counter() - t0))
@@ -618,7 +637,9 @@ def solve_benchmark(inst: CurtoisInstance, data: Any, options: Any) -> tuple[Any
     if math.isfinite(cg.bound):
         cells = len(inst.staff) * inst.horizon * len(inst.shift_minutes)
         share = FULL_SHARE_SMALL if cells <= SMALL_MODEL_CELLS else FULL_SHARE_WITH_BOUND
-        opts = dataclasses.replace(opts, lower_bound=math.ceil(cg.bound - 1e-6), full_share=share)
+        opts = dataclasses.replace(opts, full_share=share)
+    if math.isfinite(bound):
+        opts = dataclasses.replace(opts, lower_bound=math.ceil(bound - 1e-6))
     sol = solve_roster(data, opts, start=start)
     sol.runtime_s = time.perf_counter() - t0
     return sol, cg

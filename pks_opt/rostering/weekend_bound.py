@@ -1,0 +1,172 @@
+"""A lower bound for long horizons from the weekends alone (Curtois & Qu benchmark files).
+
+The benchmark objective (FORMAT.md §4) is a sum over days: each day's cover shortfall and
+surplus and each day's request penalties. So the least cost of the weekend days, under only
+the rules that can be read on the weekends, plus the least cost of the other days (at least
+0), is a lower bound on the whole objective. On the weekend days the model keeps:
+
+* at most one shift a day, only the types the employee may work (``MaxShifts`` > 0), never
+  on a fixed day off;
+* the weekend limit (``MaxWeekends``: a weekend is worked when Saturday or Sunday is);
+* each type's limit and the maximum minutes, counted over the weekend days only;
+* the forbidden successions from Saturday to Sunday, and a maximum of one consecutive shift.
+
+The rules that tie the weekends to the weekdays (minimum and maximum consecutive shifts and
+days off, the minimum minutes) are left out, which is what makes it a relaxation and small:
+a mixed-integer program of staff × weekend days × shift types binaries that HiGHS solves in
+seconds where the column generation cannot converge (Instance22: 364 days, 24 970 proven in
+~10 s, 83 % of the optimum 30 241; the column generation gives up after 5 rounds there).
+When HiGHS stops at its time limit the bound is its proven dual bound, never the incumbent.
+
+Used by :func:`pks_opt.rostering.colgen.solve_benchmark` when the column generation did not
+converge; the better of the two bounds is reported.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+from pks_opt.formats.curtois import DAYS_PER_WEEK, CurtoisInstance
+
+_SAT, _SUN = 5, 6
+
+
+@dataclass(frozen=True)
+class WeekendBound:
+    """The bound, whether HiGHS proved its weekend model optimal, and the wall seconds."""
+
+    value: float
+    optimal: bool
+    seconds: float
+
+
+class _Model:
+    """The weekend model as HiGHS row-wise arrays, with a constant for the on-requests."""
+
+    def __init__(self, inst: CurtoisInstance) -> None:
+        self.cost: list[float] = []
+        self.upper: list[float] = []
+        self.integer: list[bool] = []
+        self.rows: list[tuple[float, float, list[int], list[float]]] = []
+        self.const = 0.0
+        self.x: dict[tuple[int, int, str], int] = {}  # (staff index, day, shift) → column
+        self._build(inst)
+
+    def col(self, cost: float, upper: float, integer: bool) -> int:
+        """Add a column (lower bound 0); its index."""
+        self.cost.append(cost)
+        self.upper.append(upper)
+        self.integer.append(integer)
+        return len(self.cost) - 1
+
+    def row(self, lo: float, hi: float, cols: list[int], vals: list[float] | None = None) -> None:
+        """Add ``lo ≤ Σ vals·cols ≤ hi`` (all ones when ``vals`` is None), unless empty."""
+        if cols:
+            self.rows.append((lo, hi, cols, [1.0] * len(cols) if vals is None else vals))
+
+    def _build(self, inst: CurtoisInstance) -> None:
+        weeks = inst.horizon // DAYS_PER_WEEK
+        days = [DAYS_PER_WEEK * k + wd for k in range(weeks) for wd in (_SAT, _SUN)]
+        day_set = set(days)
+        pen: dict[tuple[str, int, str], float] = {}
+        for e_id, d, s, w in inst.on_requests:
+            if d in day_set:
+                self.const += w
+                pen[e_id, d, s] = pen.get((e_id, d, s), 0.0) - w
+        for e_id, d, s, w in inst.off_requests:
+            if d in day_set:
+                pen[e_id, d, s] = pen.get((e_id, d, s), 0.0) + w
+        inf = math.inf
+        for i, e in enumerate(inst.staff):
+            off = set(inst.days_off.get(e.id, ()))
+            types = [s for s in inst.shift_minutes if e.max_shifts.get(s, 0) > 0]
+            for d in days:
+                if d not in off:
+                    for s in types:
+                        self.x[i, d, s] = self.col(pen.get((e.id, d, s), 0.0), 1.0, True)
+            self._staff_rows(inst, i, weeks, types)
+        for d, s, req, wu, wo in inst.cover:
+            if d in day_set:
+                under, over = self.col(float(wu), inf, False), self.col(float(wo), inf, False)
+                cols = [self.x[i, d, s] for i in range(len(inst.staff)) if (i, d, s) in self.x]
+                self.row(req, req, [*cols, under, over], [1.0] * len(cols) + [1.0, -1.0])
+
+    def _staff_rows(self, inst: CurtoisInstance, i: int, weeks: int, types: list[str]) -> None:
+        """One employee's weekend, type, minutes and succession rows."""
+        e, x = inst.staff[i], self.x
+        worked = []
+        for k in range(weeks):
+            sat, sun = DAYS_PER_WEEK * k + _SAT, DAYS_PER_WEEK * k + _SUN
+            w = self.col(0.0, 1.0, True)
+            worked.append(w)
+            for d in (sat, sun):
+                cols = [x[i, d, s] for s in types if (i, d, s) in x]
+                self.row(-math.inf, 0.0, [*cols, w], [1.0] * len(cols) + [-1.0])
+            if e.max_consecutive < 2:
+                self.row(
+                    -math.inf,
+                    1.0,
+                    [x[i, d, s] for d in (sat, sun) for s in types if (i, d, s) in x],
+                )
+            for s1 in types:
+                after = [
+                    x[i, sun, s2] for s2 in inst.cannot_follow.get(s1, ()) if (i, sun, s2) in x
+                ]
+                if (i, sat, s1) in x and after:
+                    self.row(-math.inf, 1.0, [x[i, sat, s1], *after])
+        if e.max_weekends < weeks:
+            self.row(-math.inf, e.max_weekends, worked)
+        mine = [(d, s, c) for (j, d, s), c in x.items() if j == i]
+        for s in types:
+            cols = [c for _d, t, c in mine if t == s]
+            if e.max_shifts[s] < len(cols):
+                self.row(-math.inf, e.max_shifts[s], cols)
+        minutes = [float(inst.shift_minutes[s]) for _d, s, _c in mine]
+        if sum(minutes) > e.max_minutes:
+            self.row(-math.inf, e.max_minutes, [c for _d, _s, c in mine], minutes)
+
+
+def weekend_bound(inst: CurtoisInstance, time_limit: float) -> WeekendBound:
+    """Solve the weekend relaxation for at most ``time_limit`` wall seconds; its proven bound.
+
+    ``value`` is ``-inf`` when the horizon has no whole week or HiGHS proved nothing in time.
+    """
+    import highspy
+
+    t0 = time.perf_counter()
+    if inst.horizon < DAYS_PER_WEEK:
+        return WeekendBound(-math.inf, False, 0.0)
+    m = _Model(inst)
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = len(m.cost), len(m.rows)
+    lp.col_cost_, lp.col_lower_, lp.col_upper_ = m.cost, [0.0] * len(m.cost), m.upper
+    lp.row_lower_ = [lo for lo, _hi, _c, _v in m.rows]
+    lp.row_upper_ = [hi for _lo, hi, _c, _v in m.rows]
+    lp.integrality_ = [
+        highspy.HighsVarType.kInteger if b else highspy.HighsVarType.kContinuous for b in m.integer
+    ]
+    a = lp.a_matrix_
+    a.format_ = highspy.MatrixFormat.kRowwise
+    a.num_col_, a.num_row_ = lp.num_col_, lp.num_row_
+    start, index, value = [0], [], []
+    for _lo, _hi, cols, vals in m.rows:
+        index.extend(cols)
+        value.extend(vals)
+        start.append(len(index))
+    a.start_, a.index_, a.value_ = start, index, value
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", 1)
+    h.setOptionValue("random_seed", 0)
+    h.setOptionValue("time_limit", max(0.1, time_limit - (time.perf_counter() - t0)))
+    h.passModel(lp)
+    h.run()
+    status = h.getModelStatus()
+    info = h.getInfo()
+    optimal = status == highspy.HighsModelStatus.kOptimal
+    dual = info.mip_dual_bound
+    if not math.isfinite(dual) or status == highspy.HighsModelStatus.kInfeasible:
+        return WeekendBound(-math.inf, False, time.perf_counter() - t0)
+    return WeekendBound(m.const + dual, optimal, time.perf_counter() - t0)
