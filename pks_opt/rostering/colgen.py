@@ -56,7 +56,7 @@ DIVE_MAX_GAP = 0.2
 PACE_AFTER = 2
 PACE_ROUNDS = 40
 #: share of the limit for the weekend relaxation's bound at most, when the column generation
-#: did not converge (:mod:`pks_opt.rostering.weekend_bound`; Instance22 needs ~10 s of 600)
+#: did not converge (:mod:`pks_opt.rostering.weekend_bound`; Instance22 needs ~15 s of 600)
 WEEKEND_BOUND_SHARE = 0.05
 #: share of a wall-clock limit for the column generation (it stops earlier when converged)
 CG_SHARE = 0.35
