@@ -61,7 +61,7 @@ def install() -> bool:
         return False
     with _lock:
         _event.clear()
-        _state.update(count=0, signal=None, at=None, started=time.monotonic())
+        _state.update(count=0, signal=None, at=None, started=time.monotonic(), hard=False)
         _stoppers.clear()
         _cleanups.clear()
         _active["shield"] = 0
@@ -238,7 +238,23 @@ def _call(stop: Callable[[], None]) -> None:
         stop()
 
 
+def hold_if_exiting(limit_s: float = 5.0) -> None:
+    """Wait here while a second signal's exit is under way (it ends the process with 130).
+
+    The main thread must not end the process first: the exit's clean-up removes the staging
+    folder under the writer, whose error would otherwise exit 2 ("cannot write") before the
+    signal thread's exit 130 (a race seen once in CI). After ``limit_s`` it exits 130 itself.
+    """
+    if not _state.get("hard"):
+        return
+    end = time.monotonic() + limit_s
+    while time.monotonic() < end:
+        time.sleep(0.05)
+    os._exit(EXIT_INTERRUPTED)
+
+
 def _hard_exit() -> None:
+    _state["hard"] = True
     kill_children(signal.SIGKILL)
     with _lock:
         cleanups = list(_cleanups.values())

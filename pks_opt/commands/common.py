@@ -162,6 +162,7 @@ def handles_input_errors(f: F) -> F:
                 finally:
                     caught = list(recorded)
         finally:
+            interrupt.hold_if_exiting()  # a second Ctrl-C's exit 130 ends the process, not us
             # shown once the recording has ended: inside it, showwarning appends to the very
             # list being read (a loop without end)
             for w in caught:

@@ -190,6 +190,28 @@ def test_roster_second_sigint_exits_at_once_writing_nothing(tmp_path: Path) -> N
     _nothing_left(tmp_path)
 
 
+def test_write_error_during_a_hard_exit_leaves_the_exit_code_to_it() -> None:
+    # The race behind one CI failure: a second Ctrl-C's clean-up removes the staging folder
+    # under the writer, whose "cannot write" (exit 2) ended the process before the signal
+    # thread's exit 130. With a hard exit under way the command now waits for it (here no
+    # signal thread exists, so it exits 130 itself after its limit).
+    code = """
+import sys
+from pks_opt import interrupt
+from pks_opt.commands.common import handles_input_errors
+from pks_opt.errors import OutputError
+
+@handles_input_errors
+def command():
+    interrupt._state["hard"] = True  # as _hard_exit sets it
+    raise OutputError("out", "No such file or directory")
+
+command()
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == EXIT_INTERRUPTED, (done.returncode, done.stderr)
+
+
 # ---------------------------------------------------------------------- plan (MILP)
 
 
