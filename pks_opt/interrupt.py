@@ -38,7 +38,13 @@ RESTOP_EVERY_S = 0.1  # a solver registered just before its search starts is sto
 
 _lock = threading.RLock()
 _event = threading.Event()
-_state: dict[str, Any] = {"count": 0, "signal": None, "at": None, "started": time.monotonic()}
+_state: dict[str, Any] = {
+    "count": 0,
+    "signal": None,
+    "at": None,
+    "started": time.monotonic(),
+    "hard": False,  # a second signal's exit is under way (:func:`_hard_exit`)
+}
 _stoppers: dict[int, Callable[[], None]] = {}
 _cleanups: dict[int, Callable[[], None]] = {}
 _active = {"on": False, "shield": 0}
@@ -245,7 +251,7 @@ def hold_if_exiting(limit_s: float = 5.0) -> None:
     folder under the writer, whose error would otherwise exit 2 ("cannot write") before the
     signal thread's exit 130 (a race seen once in CI). After ``limit_s`` it exits 130 itself.
     """
-    if not _state.get("hard"):
+    if not _state["hard"]:
         return
     end = time.monotonic() + limit_s
     while time.monotonic() < end:

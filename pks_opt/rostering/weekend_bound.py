@@ -38,6 +38,11 @@ from pks_opt.formats.curtois import DAYS_PER_WEEK, CurtoisInstance
 _SAT, _SUN = 5, 6
 
 
+def _weekend_days(horizon: int) -> list[int]:
+    """Saturday and Sunday of every whole week (the weekends ``MaxWeekends`` counts)."""
+    return [DAYS_PER_WEEK * k + wd for k in range(horizon // DAYS_PER_WEEK) for wd in (_SAT, _SUN)]
+
+
 @dataclass(frozen=True)
 class WeekendBound:
     """The bound, whether HiGHS proved its weekend model optimal, and the wall seconds."""
@@ -73,7 +78,7 @@ class _Model:
 
     def _build(self, inst: CurtoisInstance) -> None:
         weeks = inst.horizon // DAYS_PER_WEEK
-        days = [DAYS_PER_WEEK * k + wd for k in range(weeks) for wd in (_SAT, _SUN)]
+        days = _weekend_days(inst.horizon)
         day_set = set(days)
         pen: dict[tuple[str, int, str], float] = {}
         for e_id, d, s, w in inst.on_requests:
@@ -87,19 +92,28 @@ class _Model:
         for i, e in enumerate(inst.staff):
             off = set(inst.days_off.get(e.id, ()))
             types = [s for s in inst.shift_minutes if e.max_shifts.get(s, 0) > 0]
+            mine: list[tuple[str, int]] = []  # (shift, column) of this employee
             for d in days:
                 if d not in off:
                     for s in types:
                         self.x[i, d, s] = self.col(pen.get((e.id, d, s), 0.0), 1.0, True)
-            self._staff_rows(inst, i, weeks, types)
+                        mine.append((s, self.x[i, d, s]))
+            self._staff_rows(inst, i, weeks, types, mine)
         for d, s, req, wu, wo in inst.cover:
             if d in day_set:
                 under, over = self.col(float(wu), inf, False), self.col(float(wo), inf, False)
                 cols = [self.x[i, d, s] for i in range(len(inst.staff)) if (i, d, s) in self.x]
                 self.row(req, req, [*cols, under, over], [1.0] * len(cols) + [1.0, -1.0])
 
-    def _staff_rows(self, inst: CurtoisInstance, i: int, weeks: int, types: list[str]) -> None:
-        """One employee's weekend, type, minutes and succession rows."""
+    def _staff_rows(
+        self,
+        inst: CurtoisInstance,
+        i: int,
+        weeks: int,
+        types: list[str],
+        mine: list[tuple[str, int]],
+    ) -> None:
+        """One employee's weekend, type, minutes and succession rows (``mine``: their columns)."""
         e, x = inst.staff[i], self.x
         worked = []
         for k in range(weeks):
@@ -123,14 +137,13 @@ class _Model:
                     self.row(-math.inf, 1.0, [x[i, sat, s1], *after])
         if e.max_weekends < weeks:
             self.row(-math.inf, e.max_weekends, worked)
-        mine = [(d, s, c) for (j, d, s), c in x.items() if j == i]
         for s in types:
-            cols = [c for _d, t, c in mine if t == s]
+            cols = [c for t, c in mine if t == s]
             if e.max_shifts[s] < len(cols):
                 self.row(-math.inf, e.max_shifts[s], cols)
-        minutes = [float(inst.shift_minutes[s]) for _d, s, _c in mine]
+        minutes = [float(inst.shift_minutes[s]) for s, _c in mine]
         if sum(minutes) > e.max_minutes:
-            self.row(-math.inf, e.max_minutes, [c for _d, _s, c in mine], minutes)
+            self.row(-math.inf, e.max_minutes, [c for _s, c in mine], minutes)
 
 
 def weekday_surplus(inst: CurtoisInstance) -> float:
@@ -138,8 +151,7 @@ def weekday_surplus(inst: CurtoisInstance) -> float:
 
     0 when a cover line is missing on such a day (a shift there may then cost nothing).
     """
-    weeks = inst.horizon // DAYS_PER_WEEK
-    weekend = {DAYS_PER_WEEK * k + wd for k in range(weeks) for wd in (_SAT, _SUN)}
+    weekend = set(_weekend_days(inst.horizon))
     lines = {(d, s): (req, wo) for d, s, req, _wu, wo in inst.cover if d not in weekend}
     if len(lines) < (inst.horizon - len(weekend)) * len(inst.shift_minutes):
         return 0.0
@@ -188,11 +200,9 @@ def weekend_bound(inst: CurtoisInstance, time_limit: float) -> WeekendBound:
     h.setOptionValue("time_limit", max(0.1, time_limit - (time.perf_counter() - t0)))
     h.passModel(lp)
     h.run()
-    status = h.getModelStatus()
-    info = h.getInfo()
-    optimal = status == highspy.HighsModelStatus.kOptimal
-    dual = info.mip_dual_bound
-    if not math.isfinite(dual) or status == highspy.HighsModelStatus.kInfeasible:
+    optimal = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    dual = h.getInfo().mip_dual_bound  # the model is never infeasible: all off is a roster
+    if not math.isfinite(dual):
         return WeekendBound(-math.inf, False, time.perf_counter() - t0)
     value = m.const + dual + weekday_surplus(inst)
     return WeekendBound(value, optimal, time.perf_counter() - t0)
