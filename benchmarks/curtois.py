@@ -100,6 +100,14 @@ def main(argv: list[str] | None = None) -> int:
                 f"({cg.get('weekend_bound_seconds', 0)} s)",
                 flush=True,
             )
+            if cg.get("weekend_plan"):
+                wp = cg["weekend_plan"]
+                print(
+                    f"#   weekend-first start: plan {wp['plan_value']}, pinned roster "
+                    f"{wp['pinned_value']}, after free sweeps {wp['value']} ({wp['sweeps']} "
+                    f"sweeps), seconds {wp['seconds']}",
+                    flush=True,
+                )
     return 0
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import time
+from typing import Any
 
 import numpy as np
 
@@ -73,11 +74,17 @@ class BestResponse:
         """
         return np.where(self.count < self.req, self.w_under, -self.w_over)
 
-    def respond(self, i: int) -> bool:
-        """Give employee ``i`` their best schedule given the others; True when it changed."""
-        p, path = self.pricers[i], self.paths[i]
+    def respond(self, i: int, pin: tuple[Any, np.ndarray] | None = None) -> bool:
+        """Give employee ``i`` their best schedule given the others; True when it changed.
+
+        ``pin``: another pricer for the same employee (same shift types) and costs added to
+        theirs, to hold a plan (:mod:`pks_opt.rostering.weekend_plan`).
+        """
+        p, path = self.pricers[i] if pin is None else pin[0], self.paths[i]
         self._add(i, -1)
         cost = p.requests - self.marginal()[:, self.cols[i]]  # as p.reduced_costs would
+        if pin is not None:
+            cost = cost + pin[1]
         held = math.inf
         if path is not None:
             p.last = path  # an upper bound: the answer is never worse than the schedule held
@@ -89,13 +96,18 @@ class BestResponse:
         self._add(i, +1)
         return changed
 
-    def sweep(self, deadline: float) -> int | None:
-        """Let every employee respond once; the number changed (None: stopped by the clock)."""
+    def sweep(
+        self, deadline: float, pins: list[tuple[Any, np.ndarray]] | None = None
+    ) -> int | None:
+        """Let every employee respond once; the number changed (None: stopped by the clock).
+
+        ``pins``: each employee's pin (:meth:`respond`), or None for their own pricer.
+        """
         changed = 0
         for i in range(len(self.pricers)):
             if time.perf_counter() >= deadline or interrupt.requested():
                 return None
-            changed += self.respond(i)
+            changed += self.respond(i, None if pins is None else pins[i])
         self.sweeps += 1
         return changed
 

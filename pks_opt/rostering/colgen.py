@@ -58,6 +58,10 @@ PACE_ROUNDS = 40
 #: share of the limit for the weekend relaxation's bound at most, when the column generation
 #: did not converge (:mod:`pks_opt.rostering.weekend_bound`; Instance22 needs ~15 s of 600)
 WEEKEND_BOUND_SHARE = 0.05
+#: without a dive, shares of the limit for the weekend plan's two mixed-integer programs at
+#: most (:mod:`pks_opt.rostering.weekend_plan`; Instance22: ~50 s and ~4 s of 600)
+PLAN_SHARE = 0.15
+TYPES_SHARE = 0.03
 #: share of a wall-clock limit for the column generation (it stops earlier when converged)
 CG_SHARE = 0.35
 #: share of the CP-SAT stage for its full search once column generation gave the bound ...
@@ -368,6 +372,8 @@ class ColumnGeneration:
         #: without a dive: the best-response roster's value and its sweeps
         self.br_value: int | None = None
         self.br_sweeps = 0
+        #: without a dive: the weekend-first start (:mod:`pks_opt.rostering.weekend_plan`)
+        self.weekend_start: Any = None
         #: when it did not converge: the weekend relaxation's bound and its wall seconds
         self.weekend_bound = -math.inf
         self.weekend_seconds = 0.0
@@ -388,7 +394,18 @@ class ColumnGeneration:
             "best_response_sweeps": self.br_sweeps,
             "weekend_bound": self.weekend_bound if math.isfinite(self.weekend_bound) else None,
             "weekend_bound_seconds": round(self.weekend_seconds, 3),
+            "weekend_plan": None if self.weekend_start is None else self._weekend_start(),
             "seconds": round(self.seconds, 3),
+        }
+
+    def _weekend_start(self) -> dict[str, Any]:
+        w = self.weekend_start
+        return {
+            "plan_value": None if w.plan_value is None else round(w.plan_value, 3),
+            "pinned_value": w.pinned_value,
+            "value": w.value,
+            "sweeps": w.sweeps,
+            "seconds": {k: round(v, 3) for k, v in w.seconds.items()},
         }
 
     def add_roster(self, roster: Mapping[tuple[str, int], str]) -> None:
@@ -609,12 +626,19 @@ def solve_benchmark(inst: CurtoisInstance, data: Any, options: Any) -> tuple[Any
         roster = cg.dive(pool, t0 + (CG_SHARE + DIVE_SHARE) * limit) if cg.near() else None
     if roster is not None:
         cg.dive_value = evaluate(inst, roster).objective
-    else:  # no dive: best responses from an empty roster make the first one
+    else:  # no dive: the weekends planned first, else best responses from an empty roster
         from pks_opt.rostering.best_response import best_response_roster
+        from pks_opt.rostering.weekend_plan import weekend_first_roster
 
-        roster, cg.br_sweeps = best_response_roster(inst, t0 + (CG_SHARE + DIVE_SHARE) * limit)
-        if roster is not None:
-            cg.br_value = evaluate(inst, roster).objective
+        deadline = t0 + (CG_SHARE + DIVE_SHARE) * limit
+        cg.weekend_start = weekend_first_roster(
+            inst, deadline, PLAN_SHARE * limit, TYPES_SHARE * limit
+        )
+        roster = cg.weekend_start.roster
+        if roster is None:
+            roster, cg.br_sweeps = best_response_roster(inst, deadline)
+            if roster is not None:
+                cg.br_value = evaluate(inst, roster).objective
     cg.seconds = time.perf_counter() - cg.t0
     bound = cg.bound
     if not cg.converged:  # the weekends alone may bound better (long horizons)
@@ -625,7 +649,14 @@ def solve_benchmark(inst: CurtoisInstance, data: Any, options: Any) -> tuple[Any
         )
         cg.weekend_bound, cg.weekend_seconds = wb.value, wb.seconds
         bound = max(bound, wb.value)
-    first = cg.dive_value if cg.dive_value is not None else cg.br_value
+    first = next(
+        (
+            v
+            for v in (cg.dive_value, getattr(cg.weekend_start, "value", None), cg.br_value)
+            if v is not None
+        ),
+        None,
+    )
     if first is not None and options.progress:
         # a Lagrangian bound far from converged can be negative: no news for anyone
         shown = bound if math.isfinite(bound) and bound > 0 else None

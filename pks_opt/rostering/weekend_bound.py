@@ -34,6 +34,7 @@ import time
 from dataclasses import dataclass
 
 from pks_opt.formats.curtois import DAYS_PER_WEEK, CurtoisInstance
+from pks_opt.rostering.mip_rows import MipRows
 
 _SAT, _SUN = 5, 6
 
@@ -52,29 +53,18 @@ class WeekendBound:
     seconds: float
 
 
-class _Model:
-    """The weekend model as HiGHS row-wise arrays, with a constant for the on-requests."""
+class _Model(MipRows):
+    """The weekend model, with a constant for the on-requests.
 
-    def __init__(self, inst: CurtoisInstance) -> None:
-        self.cost: list[float] = []
-        self.upper: list[float] = []
-        self.integer: list[bool] = []
-        self.rows: list[tuple[float, float, list[int], list[float]]] = []
+    ``only``: when given, the (staff index, day) pairs that may be worked at all.
+    """
+
+    def __init__(self, inst: CurtoisInstance, only: set[tuple[int, int]] | None = None) -> None:
+        super().__init__()
         self.const = 0.0
         self.x: dict[tuple[int, int, str], int] = {}  # (staff index, day, shift) → column
+        self.only = only
         self._build(inst)
-
-    def col(self, cost: float, upper: float, integer: bool) -> int:
-        """Add a column (lower bound 0); its index."""
-        self.cost.append(cost)
-        self.upper.append(upper)
-        self.integer.append(integer)
-        return len(self.cost) - 1
-
-    def row(self, lo: float, hi: float, cols: list[int], vals: list[float] | None = None) -> None:
-        """Add ``lo ≤ Σ vals·cols ≤ hi`` (all ones when ``vals`` is None), unless empty."""
-        if cols:
-            self.rows.append((lo, hi, cols, [1.0] * len(cols) if vals is None else vals))
 
     def _build(self, inst: CurtoisInstance) -> None:
         weeks = inst.horizon // DAYS_PER_WEEK
@@ -94,7 +84,7 @@ class _Model:
             types = [s for s in inst.shift_minutes if e.max_shifts.get(s, 0) > 0]
             mine: list[tuple[str, int]] = []  # (shift, column) of this employee
             for d in days:
-                if d not in off:
+                if d not in off and (self.only is None or (i, d) in self.only):
                     for s in types:
                         self.x[i, d, s] = self.col(pen.get((e.id, d, s), 0.0), 1.0, True)
                         mine.append((s, self.x[i, d, s]))
@@ -176,30 +166,7 @@ def weekend_bound(inst: CurtoisInstance, time_limit: float) -> WeekendBound:
     if inst.horizon < DAYS_PER_WEEK:
         return WeekendBound(-math.inf, False, 0.0)
     m = _Model(inst)
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = len(m.cost), len(m.rows)
-    lp.col_cost_, lp.col_lower_, lp.col_upper_ = m.cost, [0.0] * len(m.cost), m.upper
-    lp.row_lower_ = [lo for lo, _hi, _c, _v in m.rows]
-    lp.row_upper_ = [hi for _lo, hi, _c, _v in m.rows]
-    lp.integrality_ = [
-        highspy.HighsVarType.kInteger if b else highspy.HighsVarType.kContinuous for b in m.integer
-    ]
-    a = lp.a_matrix_
-    a.format_ = highspy.MatrixFormat.kRowwise
-    a.num_col_, a.num_row_ = lp.num_col_, lp.num_row_
-    start, index, value = [0], [], []
-    for _lo, _hi, cols, vals in m.rows:
-        index.extend(cols)
-        value.extend(vals)
-        start.append(len(index))
-    a.start_, a.index_, a.value_ = start, index, value
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("threads", 1)
-    h.setOptionValue("random_seed", 0)
-    h.setOptionValue("time_limit", max(0.1, time_limit - (time.perf_counter() - t0)))
-    h.passModel(lp)
-    h.run()
+    h = m.solve(time_limit - (time.perf_counter() - t0))
     optimal = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
     dual = h.getInfo().mip_dual_bound  # the model is never infeasible: all off is a roster
     if not math.isfinite(dual):

@@ -1,0 +1,287 @@
+"""A first roster for long horizons that places the weekends first (Curtois & Qu benchmark files).
+
+On a year-long instance (Instance22: 50 staff × 364 days) nearly all of the cost is cover
+short on weekends: every employee must work their minimum minutes and may work at most
+``MaxWeekends`` weekends, so the question is which weekends each person works, and on which
+shift. Best responses from an empty roster (:mod:`pks_opt.rostering.best_response`) answer it
+one person at a time, and each person's exact dynamic program gives up on 364 days (its labels
+track the weekends and minutes worked), so the weekends land where the first people put them.
+This module decides them for everyone at once, in three steps:
+
+1. **Which weekend days each person works** (:func:`plan_weekends`), a mixed-integer program
+   over persons × weekend days, with each week's weekdays folded into one integer: how many
+   of them the person works. Its rows are what the rules imply for such a plan: the weekend
+   limit; the minimum and maximum shifts over the year; and at most ``window_max`` shifts in
+   each of the three 7-day windows Monday–Sunday, Saturday–Friday and Sunday–Saturday (5 when
+   at most 5 consecutive shifts are followed by at least 2 days off). A worked weekend thus
+   leaves at most 3 weekdays in the week next to it, so the minimum minutes force the worked
+   weekends into runs, as they must be in a roster. The cover is counted per weekend day
+   (all shift types together) and per week's weekdays.
+2. **Which shift on each planned day** (:func:`assign_types`): the weekend model of
+   :mod:`pks_opt.rostering.weekend_bound` restricted to the planned days, one shift on each.
+3. **The weekdays around them** by best responses with the weekends pinned: each person's
+   planned weekend days off become fixed days off, so the dynamic program need not count
+   weekends and stays exact and fast (50 persons × 364 days in ~1 s a sweep), and the planned
+   shifts are rewarded. A person whose pinned plan breaks a rule the plan could not see gets
+   the plan as a reward only. Free best responses (no pins) then polish the roster until no
+   one alone can do better.
+
+Instance22, 600 s limit: the plan in ~50 s (HiGHS, 2 % gap), the shifts in ~4 s, the roster
+in ~60 s: 40 296, where best responses from an empty roster give 46 731; the CP-SAT search
+then ends at 33 629 instead of 36 546 (``benchmarks/README.md``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from pks_opt import interrupt
+from pks_opt.formats.curtois import DAYS_PER_WEEK, CurtoisInstance
+from pks_opt.rostering.mip_rows import MipRows
+
+_SAT, _SUN = 5, 6
+#: relative gap at which the weekend plan's MIP stops (Instance22: 1.5 % at its first good
+#: incumbent, ~50 s; nothing better in the next 40 s)
+PLAN_GAP = 0.02
+#: reward for a planned shift, penalty for any other on a pinned day: above any cover weight
+PIN = 1000.0
+#: weight of a planned day left without a shift in :func:`assign_types`
+UNASSIGNED = 1000.0
+
+
+def window_max(max_consecutive: int, min_days_off: int, length: int = DAYS_PER_WEEK) -> int:
+    """Give the most shifts ``length`` consecutive days can hold.
+
+    Runs of at most ``max_consecutive`` shifts, separated by at least ``min_days_off`` days
+    off; the runs at the window's edges may be cut (they go on outside it).
+    """
+    best = 0
+    for mask in range(1 << length):
+        days = [(mask >> j) & 1 for j in range(length)]
+        ok, j = True, 0
+        while ok and j < length:
+            k = j
+            while k < length and days[k] == days[j]:
+                k += 1
+            inner = j > 0 and k < length
+            ok = k - j <= max_consecutive if days[j] else not inner or k - j >= min_days_off
+            j = k
+        if ok:
+            best = max(best, sum(days))
+    return best
+
+
+class _Plan(MipRows):
+    """Step 1's model: ``work[i, d]`` for weekend days, ``cap[i, k]`` for week ``k``'s weekdays."""
+
+    def __init__(self, inst: CurtoisInstance) -> None:
+        super().__init__()
+        self.work: dict[tuple[int, int], int] = {}
+        self.cap: dict[tuple[int, int], int] = {}
+        self.const = 0.0
+        self._build(inst)
+
+    def _build(self, inst: CurtoisInstance) -> None:
+        weeks = inst.horizon // DAYS_PER_WEEK
+        req: dict[int, int] = {}
+        w_under: dict[int, float] = {}
+        w_over: dict[int, float] = {}
+        for d, _s, r, wu, wo in inst.cover:
+            req[d] = req.get(d, 0) + r
+            w_under[d] = min(w_under.get(d, math.inf), wu)
+            w_over[d] = min(w_over.get(d, math.inf), wo)
+        on: dict[tuple[str, int], float] = {}
+        for e_id, d, _s, w in inst.on_requests:
+            if d < weeks * DAYS_PER_WEEK and d % DAYS_PER_WEEK >= _SAT:
+                on[e_id, d] = on.get((e_id, d), 0.0) + w
+                self.const += w
+        for i in range(len(inst.staff)):
+            self._staff(inst, i, weeks, on)
+        for k in range(weeks):
+            for d in (DAYS_PER_WEEK * k + _SAT, DAYS_PER_WEEK * k + _SUN):
+                cols = [self.work[i, d] for i in range(len(inst.staff)) if (i, d) in self.work]
+                self._cover(cols, req.get(d, 0), w_under.get(d, 0.0), w_over.get(d, 0.0))
+            days = range(DAYS_PER_WEEK * k, DAYS_PER_WEEK * k + _SAT)
+            cols = [self.cap[i, k] for i in range(len(inst.staff))]
+            under_w = min((w_under.get(d, 0.0) for d in days), default=0.0)
+            over_w = min((w_over.get(d, 0.0) for d in days), default=0.0)
+            self._cover(cols, sum(req.get(d, 0) for d in days), under_w, over_w)
+
+    def _cover(self, cols: list[int], req: int, wu: float, wo: float) -> None:
+        under, over = self.col(wu, math.inf, False), self.col(wo, math.inf, False)
+        self.row(req, req, [*cols, under, over], [1.0] * len(cols) + [1.0, -1.0])
+
+    def _staff(
+        self, inst: CurtoisInstance, i: int, weeks: int, on: dict[tuple[str, int], float]
+    ) -> None:
+        e, inf = inst.staff[i], math.inf
+        off = set(inst.days_off.get(e.id, ()))
+        most = window_max(e.max_consecutive, e.min_days_off)
+        worked, total = [], []
+        for k in range(weeks):
+            sat, sun = DAYS_PER_WEEK * k + _SAT, DAYS_PER_WEEK * k + _SUN
+            for d in (sat, sun):
+                if d not in off:
+                    self.work[i, d] = self.col(-on.get((e.id, d), 0.0), 1.0, True)
+                    total.append(self.work[i, d])
+            z = self.col(0.0, 1.0, True)  # the weekend is worked
+            worked.append(z)
+            for d in (sat, sun):
+                if (i, d) in self.work:
+                    self.row(-inf, 0.0, [self.work[i, d], z], [1.0, -1.0])
+            free = sum(1 for d in range(DAYS_PER_WEEK * k, sat) if d not in off)
+            c = self.cap[i, k] = self.col(0.0, float(min(free, most)), True)
+            total.append(c)
+
+            def on_days(*days: int, _i: int = i) -> list[int]:
+                return [self.work[_i, d] for d in days if (_i, d) in self.work]
+
+            self.row(-inf, most, [c, *on_days(sat, sun)])  # Monday–Sunday
+            if k:  # Saturday–Friday and Sunday–Saturday across the week before
+                self.row(-inf, most, [c, *on_days(sat - DAYS_PER_WEEK, sun - DAYS_PER_WEEK)])
+                self.row(-inf, most, [c, *on_days(sun - DAYS_PER_WEEK, sat)])
+        if e.max_weekends < weeks:
+            self.row(-inf, e.max_weekends, worked)
+        rest = sum(1 for d in range(weeks * DAYS_PER_WEEK, inst.horizon) if d not in off)
+        lo = -(-e.min_minutes // max(inst.shift_minutes.values())) - rest
+        hi = e.max_minutes // min(inst.shift_minutes.values())
+        self.row(float(lo), float(hi), total)
+
+
+def plan_weekends(
+    inst: CurtoisInstance, time_limit: float
+) -> tuple[dict[tuple[int, int], int], float] | None:
+    """Step 1: the weekend days each person works, and the plan's objective.
+
+    The days as {(staff index, day): 1}; the objective counts the cover per day, not per
+    shift type. None when HiGHS found no plan within ``time_limit`` seconds.
+    """
+    m = _Plan(inst)
+    h = m.solve(time_limit, rel_gap=PLAN_GAP)
+    if h.getInfo().primal_solution_status != 2:  # kSolutionStatusFeasible
+        return None
+    x = h.getSolution().col_value
+    work = {k: 1 for k, c in m.work.items() if x[c] > 0.5}
+    return work, m.const + h.getInfo().objective_function_value
+
+
+def assign_types(
+    inst: CurtoisInstance, work: dict[tuple[int, int], int], time_limit: float
+) -> dict[tuple[int, int], str] | None:
+    """Step 2: the shift of each planned day, as {(staff index, day): shift}.
+
+    The weekend model of :mod:`pks_opt.rostering.weekend_bound` on the planned days only, each
+    given one shift (or left without one at a cost of ``UNASSIGNED``). None when HiGHS found
+    no solution in time.
+    """
+    from pks_opt.rostering.weekend_bound import _Model
+
+    m = _Model(inst, only=set(work))
+    for i, d in work:
+        cols = [c for (j, day, _s), c in m.x.items() if j == i and day == d]
+        m.row(1.0, 1.0, [*cols, m.col(UNASSIGNED, 1.0, False)])
+    h = m.solve(time_limit)
+    if h.getInfo().primal_solution_status != 2:
+        return None
+    x = h.getSolution().col_value
+    return {(i, d): s for (i, d, s), c in m.x.items() if x[c] > 0.5}
+
+
+def _pinned(
+    inst: CurtoisInstance, i: int, assign: dict[tuple[int, int], str], max_labels: int
+) -> tuple[Any, np.ndarray]:
+    """Employee ``i``'s pricer with the plan pinned, and the reward that holds it.
+
+    The planned weekend days off become fixed days off and the weekend limit is lifted (the
+    plan keeps it), so the dynamic program has no weekends to count. When no schedule keeps
+    the rules with those days off, the plain pricer instead, with the plan as reward and
+    penalty only.
+    """
+    from pks_opt.rostering.pricing_dp import DPPricing
+
+    e, weeks = inst.staff[i], inst.horizon // DAYS_PER_WEEK
+    weekend = [DAYS_PER_WEEK * k + wd for k in range(weeks) for wd in (_SAT, _SUN)]
+    days_off = set(inst.days_off.get(e.id, ())) | {d for d in weekend if (i, d) not in assign}
+    staff = list(inst.staff)
+    staff[i] = dataclasses.replace(e, max_weekends=weeks)
+    pinned = dataclasses.replace(
+        inst, staff=tuple(staff), days_off={**inst.days_off, e.id: tuple(sorted(days_off))}
+    )
+    p = DPPricing(pinned, i, max_labels=max_labels)
+    extra = np.zeros((inst.horizon, len(p.r.types)))
+    for d in weekend:
+        if (i, d) in assign:
+            extra[d, :] = PIN
+            extra[d, p.r.types.index(assign[i, d])] = -PIN
+    if math.isfinite(p.solve(extra)[0]):
+        return p, extra
+    p = DPPricing(inst, i, max_labels=max_labels)
+    for d in weekend:
+        if (i, d) not in assign:
+            extra[d, :] = PIN
+    return p, extra
+
+
+@dataclass
+class WeekendStart:
+    """What :func:`weekend_first_roster` did: the plan's value and each step's roster."""
+
+    roster: dict[tuple[str, int], str] | None = None
+    plan_value: float | None = None
+    pinned_value: int | None = None
+    value: int | None = None
+    sweeps: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def weekend_first_roster(
+    inst: CurtoisInstance, deadline: float, plan_s: float, types_s: float
+) -> WeekendStart:
+    """Plan the weekends, their shifts, then best responses around them.
+
+    The plan's MIP takes at most ``plan_s`` s, the shifts' ``types_s`` s; the sweeps go on
+    until none changes or ``deadline`` (``time.perf_counter()``). ``roster`` is None when a
+    step found nothing in time; the caller then starts otherwise.
+    """
+    from pks_opt.formats.curtois import evaluate
+    from pks_opt.rostering.best_response import MAX_LABELS, BestResponse
+
+    out = WeekendStart()
+    t = time.perf_counter()
+    if inst.horizon < DAYS_PER_WEEK or interrupt.requested():
+        return out
+    plan = plan_weekends(inst, min(plan_s, deadline - t))
+    out.seconds["plan"] = time.perf_counter() - t
+    t = time.perf_counter()
+    if plan is None or t >= deadline:
+        return out
+    work, out.plan_value = plan
+    assign = assign_types(inst, work, min(types_s, deadline - t))
+    out.seconds["types"] = time.perf_counter() - t
+    if assign is None:
+        return out
+    t = time.perf_counter()
+    br = BestResponse(inst)
+    pins = [_pinned(inst, i, assign, MAX_LABELS) for i in range(len(inst.staff))]
+    for pricers in (pins, None):  # pinned sweeps, then free ones
+        while True:
+            changed = br.sweep(deadline, pricers)
+            if not changed:
+                break
+        roster = br.roster()
+        if roster is not None and pricers is not None:
+            out.pinned_value = evaluate(inst, roster).objective
+        if changed is None:
+            break
+    out.seconds["sweeps"] = time.perf_counter() - t
+    out.sweeps = br.sweeps
+    out.roster = br.roster()
+    if out.roster is not None:
+        out.value = evaluate(inst, out.roster).objective
+    return out
