@@ -104,8 +104,9 @@ def main(argv: list[str] | None = None) -> int:
                 wp = cg["weekend_plan"]
                 print(
                     f"#   weekend-first start: plan {wp['plan_value']}, pinned roster "
-                    f"{wp['pinned_value']}, after free sweeps {wp['value']} ({wp['sweeps']} "
-                    f"sweeps), seconds {wp['seconds']}",
+                    f"{wp['pinned_value']}, after free sweeps {wp['swept_value']} ({wp['sweeps']} "
+                    f"sweeps), after {wp['moves']} weekend moves {wp['value']}, seconds "
+                    f"{wp['seconds']}",
                     flush=True,
                 )
     return 0

@@ -62,6 +62,8 @@ WEEKEND_BOUND_SHARE = 0.05
 #: most (:mod:`pks_opt.rostering.weekend_plan`; Instance22: ~50 s and ~4 s of 600)
 PLAN_SHARE = 0.15
 TYPES_SHARE = 0.03
+#: ... and for its weekend moves at most (Instance22: 3 sweeps of ~20 s, 40 296 → 38 636)
+MOVES_SHARE = 0.1
 #: share of a wall-clock limit for the column generation (it stops earlier when converged)
 CG_SHARE = 0.35
 #: share of the CP-SAT stage for its full search once column generation gave the bound ...
@@ -403,8 +405,10 @@ class ColumnGeneration:
         return {
             "plan_value": None if w.plan_value is None else round(w.plan_value, 3),
             "pinned_value": w.pinned_value,
+            "swept_value": w.swept_value,
             "value": w.value,
             "sweeps": w.sweeps,
+            "moves": w.moves,
             "seconds": {k: round(v, 3) for k, v in w.seconds.items()},
         }
 
@@ -632,7 +636,7 @@ def solve_benchmark(inst: CurtoisInstance, data: Any, options: Any) -> tuple[Any
 
         deadline = t0 + (CG_SHARE + DIVE_SHARE) * limit
         cg.weekend_start = weekend_first_roster(
-            inst, deadline, PLAN_SHARE * limit, TYPES_SHARE * limit
+            inst, deadline, PLAN_SHARE * limit, TYPES_SHARE * limit, MOVES_SHARE * limit
         )
         roster = cg.weekend_start.roster
         if roster is None:

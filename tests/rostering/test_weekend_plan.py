@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from pks_opt.formats.curtois import CStaff, CurtoisInstance, evaluate, read_curtois
+from pks_opt.rostering.best_response import BestResponse
 from pks_opt.rostering.weekend_plan import (
+    WeekendMoves,
     _pinned,
     assign_types,
     plan_weekends,
@@ -117,7 +119,35 @@ def test_instance8_roster_keeps_every_rule(curtois_dir: Path) -> None:
     ev = evaluate(inst, start.roster)
     assert ev.violations == []
     assert start.pinned_value is not None and ev.objective == start.value <= start.pinned_value
-    assert set(start.seconds) == {"plan", "types", "sweeps"}
+    assert set(start.seconds) == {"plan", "types", "sweeps", "moves"}
+    assert start.moves == 0  # no time given to them
+
+
+def test_weekend_move_takes_the_weekend_where_the_need_is() -> None:
+    # Two weeks, one employee allowed one weekend, working weekend 0 (days 5, 6) where nobody
+    # is needed (2 over, cost 2) while weekend 1 needs one on each day (200 short): 202. The
+    # move to weekend 1 costs 0; the weekdays need nobody and stay off.
+    emp = CStaff("A", {"D": 14}, 14 * 480, 0, 7, 1, 1, 1)
+    inst = _instance(14, (emp,), {(12, "D"): 1, (13, "D"): 1})
+    br = BestResponse(inst)
+    br.paths[0] = [0 if d in (5, 6) else -1 for d in range(14)]
+    br._add(0, +1)
+    roster = br.roster()
+    assert roster is not None and evaluate(inst, roster).objective == 202
+    moves = WeekendMoves(br)
+    assert moves.improve(0)
+    roster = br.roster()
+    assert roster is not None and set(roster) == {("A", 12), ("A", 13)}
+    assert evaluate(inst, roster).objective == 0
+    assert not moves.improve(0)  # nothing better left
+
+
+def test_weekend_moves_never_worsen_instance8(curtois_dir: Path) -> None:
+    inst = read_curtois(curtois_dir / "Instance8.txt")
+    start = weekend_first_roster(inst, time.perf_counter() + 60, 20.0, 10.0, 20.0)
+    assert start.roster is not None and start.value is not None
+    assert start.swept_value is not None and start.value <= start.swept_value
+    assert evaluate(inst, start.roster).violations == []
 
 
 def test_no_whole_week_gives_no_start() -> None:
