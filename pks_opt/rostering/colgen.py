@@ -396,20 +396,8 @@ class ColumnGeneration:
             "best_response_sweeps": self.br_sweeps,
             "weekend_bound": self.weekend_bound if math.isfinite(self.weekend_bound) else None,
             "weekend_bound_seconds": round(self.weekend_seconds, 3),
-            "weekend_plan": None if self.weekend_start is None else self._weekend_start(),
+            "weekend_plan": None if self.weekend_start is None else self.weekend_start.summary(),
             "seconds": round(self.seconds, 3),
-        }
-
-    def _weekend_start(self) -> dict[str, Any]:
-        w = self.weekend_start
-        return {
-            "plan_value": None if w.plan_value is None else round(w.plan_value, 3),
-            "pinned_value": w.pinned_value,
-            "swept_value": w.swept_value,
-            "value": w.value,
-            "sweeps": w.sweeps,
-            "moves": w.moves,
-            "seconds": {k: round(v, 3) for k, v in w.seconds.items()},
         }
 
     def add_roster(self, roster: Mapping[tuple[str, int], str]) -> None:

@@ -6,7 +6,7 @@ short on weekends: every employee must work their minimum minutes and may work a
 shift. Best responses from an empty roster (:mod:`pks_opt.rostering.best_response`) answer it
 one person at a time, and each person's exact dynamic program gives up on 364 days (its labels
 track the weekends and minutes worked), so the weekends land where the first people put them.
-This module decides them for everyone at once, in three steps:
+This module decides them for everyone at once, in four steps:
 
 1. **Which weekend days each person works** (:func:`plan_weekends`), a mixed-integer program
    over persons × weekend days, with each week's weekdays folded into one integer: how many
@@ -25,10 +25,13 @@ This module decides them for everyone at once, in three steps:
    shifts are rewarded. A person whose pinned plan breaks a rule the plan could not see gets
    the plan as a reward only. Free best responses (no pins) then polish the roster until no
    one alone can do better.
+4. **Weekend moves** (:class:`WeekendMoves`): one person's worked weekend swapped for another
+   week's, the weekdays re-laid exactly, while a sweep gains at least ``MOVES_MIN_GAIN``.
 
-Instance22, 600 s limit: the plan in ~50 s (HiGHS, 2 % gap), the shifts in ~4 s, the roster
-in ~60 s: 40 296, where best responses from an empty roster give 46 731; the CP-SAT search
-then ends at 33 629 instead of 36 546 (``benchmarks/README.md``).
+Instance22, 600 s limit: the plan in 34–52 s (HiGHS, 2 % gap), the shifts in ~4 s, the
+roster in ~70 s: 39 853–40 296, where best responses from an empty roster give 46 731; the
+CP-SAT search then ends at 33 716–34 045 (11.5–12.6 %) instead of 36 546 (20.8 %)
+(``benchmarks/README.md``).
 """
 
 from __future__ import annotations
@@ -44,8 +47,8 @@ import numpy as np
 from pks_opt import interrupt
 from pks_opt.formats.curtois import DAYS_PER_WEEK, CurtoisInstance
 from pks_opt.rostering.mip_rows import MipRows
+from pks_opt.rostering.weekend_bound import _SAT, _SUN, _Model, _weekend_days
 
-_SAT, _SUN = 5, 6
 #: relative gap at which the weekend plan's MIP stops (Instance22: 1.5 % at its first good
 #: incumbent, ~50 s; nothing better in the next 40 s)
 PLAN_GAP = 0.02
@@ -186,17 +189,24 @@ def assign_types(
     given one shift (or left without one at a cost of ``UNASSIGNED``). None when HiGHS found
     no solution in time.
     """
-    from pks_opt.rostering.weekend_bound import _Model
-
     m = _Model(inst, only=set(work))
-    for i, d in work:
-        cols = [c for (j, day, _s), c in m.x.items() if j == i and day == d]
-        m.row(1.0, 1.0, [*cols, m.col(UNASSIGNED, 1.0, False)])
+    cols: dict[tuple[int, int], list[int]] = {k: [] for k in work}
+    for (i, d, _s), c in m.x.items():
+        cols[i, d].append(c)
+    for day_cols in cols.values():
+        m.row(1.0, 1.0, [*day_cols, m.col(UNASSIGNED, 1.0, False)])
     h = m.solve(time_limit)
     if h.getInfo().primal_solution_status != 2:
         return None
     x = h.getSolution().col_value
     return {(i, d): s for (i, d, s), c in m.x.items() if x[c] > 0.5}
+
+
+def _unlimited(inst: CurtoisInstance, i: int) -> CurtoisInstance:
+    """``inst`` with employee ``i``'s weekend limit lifted (their DP then counts none)."""
+    staff = list(inst.staff)
+    staff[i] = dataclasses.replace(staff[i], max_weekends=inst.horizon // DAYS_PER_WEEK)
+    return dataclasses.replace(inst, staff=tuple(staff))
 
 
 def _pinned(
@@ -211,13 +221,10 @@ def _pinned(
     """
     from pks_opt.rostering.pricing_dp import DPPricing
 
-    e, weeks = inst.staff[i], inst.horizon // DAYS_PER_WEEK
-    weekend = [DAYS_PER_WEEK * k + wd for k in range(weeks) for wd in (_SAT, _SUN)]
+    e, weekend = inst.staff[i], _weekend_days(inst.horizon)
     days_off = set(inst.days_off.get(e.id, ())) | {d for d in weekend if (i, d) not in assign}
-    staff = list(inst.staff)
-    staff[i] = dataclasses.replace(e, max_weekends=weeks)
     pinned = dataclasses.replace(
-        inst, staff=tuple(staff), days_off={**inst.days_off, e.id: tuple(sorted(days_off))}
+        _unlimited(inst, i), days_off={**inst.days_off, e.id: tuple(sorted(days_off))}
     )
     p = DPPricing(pinned, i, max_labels=max_labels)
     extra = np.zeros((inst.horizon, len(p.r.types)))
@@ -232,13 +239,6 @@ def _pinned(
         if (i, d) not in assign:
             extra[d, :] = PIN
     return p, extra
-
-
-def _unlimited(inst: CurtoisInstance, i: int) -> CurtoisInstance:
-    """``inst`` with employee ``i``'s weekend limit lifted (their DP then counts none)."""
-    staff = list(inst.staff)
-    staff[i] = dataclasses.replace(staff[i], max_weekends=inst.horizon // DAYS_PER_WEEK)
-    return dataclasses.replace(inst, staff=tuple(staff))
 
 
 class WeekendMoves:
@@ -317,6 +317,18 @@ class WeekendStart:
     sweeps: int = 0
     moves: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        """Say what each step gave, for ``result.json`` (``weekend_plan``)."""
+        return {
+            "plan_value": None if self.plan_value is None else round(self.plan_value, 3),
+            "pinned_value": self.pinned_value,
+            "swept_value": self.swept_value,
+            "value": self.value,
+            "sweeps": self.sweeps,
+            "moves": self.moves,
+            "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
+        }
 
 
 def _move_weekends(br: Any, deadline: float) -> int:
