@@ -170,8 +170,11 @@ def _highs(
     )
 
 
-#: seconds a CBC subprocess gets to stop on SIGINT before it is killed
-CBC_KILL_AFTER_S = 1.0
+#: seconds a CBC subprocess gets to stop on SIGINT before it is killed. CBC honours SIGINT in
+#: its branch and bound only: in its root LP it went on to the end (measured on a 30-unit
+#: region: 0.9 s after the signal), and with the result and the exit after it the 2 s promise
+#: was missed under load (2.17 s in CI); 0.5 s leaves room for both
+CBC_KILL_AFTER_S = 0.5
 
 
 class _CbcStop:
