@@ -596,14 +596,21 @@ class Lns:
     def sub_limit(self, cur: LnsRun) -> float:
         """Give the time limit of one sub-problem.
 
-        ``SUB_LIMIT_S`` deterministic s, or in wall-clock mode that plus twice the wall time of
-        loading the model with every shift fixed.
+        ``SUB_LIMIT_S`` deterministic s; in wall-clock mode ``SUB_LIMIT_S`` wall s on a small
+        sub-model (:class:`SubModels`), else that plus twice the wall time of loading the
+        whole model with every shift fixed.
 
         CP-SAT's presolve of the whole model barely counts in deterministic time but costs
         wall time: 0.05 s on Curtois Instance7, 0.5 s on Instance20 (47 000 variables), where
-        a 0.5 s wall limit left every sub-problem unsolved (9 of 9), 2 s solved all 9.
+        a 0.5 s wall limit on clones of the whole model left every sub-problem unsolved (9 of
+        9), 2 s solved all 9. A sub-model holds only the freed part's constraints: on
+        Instance22 (whole model ~1 s to load) its search starts ~0.15 s into the call, and
+        the 2.5 s limit the whole-model rule gave made 200 sub-problems in 240 s (38 636 →
+        34 161) where 0.5 s made 800 (→ 33 834-33 947).
         """
         if self.options.deterministic:
+            return SUB_LIMIT_S
+        if self.sub is not None and cur.solution is not None:
             return SUB_LIMIT_S
         if self.load_s is None:
             self._fixed_solve(cur)
@@ -662,24 +669,36 @@ class Lns:
                 and not (stop is not None and stop.at is not None and cur.used >= stop.at)
                 and not interrupt.requested()
             ):  # a signal: keep the incumbent
+                w0 = time.perf_counter()
                 limit = min(self.sub_limit(cur), budget - cur.used)
                 best = self._round(cur, models[:threads], limit, pool)
-                if best is None:
-                    continue
-                if best[0] < cur.objective - 1e-9:
-                    cur.improvements += 1
-                    if on_improve is not None:
-                        on_improve(best[0])
-                cur.objective, cur.solution = best
-                full = np.asarray(cur.solution, dtype=np.int64)
-                cur.values = full[self.idx]
-                if not whole:  # the sub-models' fixed part follows the incumbent
-                    assert self.sub is not None
-                    self.sub.sync(full)
+                if best is not None:
+                    self._take(cur, best, whole, on_improve)
+                if not self.options.deterministic:  # the round's wall time, overheads too
+                    cur.used += time.perf_counter() - w0
         finally:
             if pool is not None:
                 pool.shutdown()
         return cur
+
+    def _take(
+        self,
+        cur: LnsRun,
+        best: tuple[float, list[int]],
+        whole: bool,
+        on_improve: Callable[[float], None] | None,
+    ) -> None:
+        """Make ``best`` (objective, full solution) the incumbent of ``cur``."""
+        if best[0] < cur.objective - 1e-9:
+            cur.improvements += 1
+            if on_improve is not None:
+                on_improve(best[0])
+        cur.objective, cur.solution = best
+        full = np.asarray(cur.solution, dtype=np.int64)
+        cur.values = full[self.idx]
+        if not whole:  # the sub-models' fixed part follows the incumbent
+            assert self.sub is not None
+            self.sub.sync(full)
 
     def _models(self, cur: LnsRun, threads: int) -> tuple[bool, list[Any]]:
         """Make one model per thread.
@@ -720,7 +739,8 @@ class Lns:
             else [self._attempt(*jobs[0])]
         )
         cur.calls += len(draws)
-        cur.used += max(cost for *_r, cost in results)
+        if self.options.deterministic:  # in wall-clock mode :meth:`run` counts the round
+            cur.used += max(cost for *_r, cost in results)
         best: tuple[float, list[int]] | None = None
         for (kind, _f, _c), (value, sol, code, _cost) in zip(draws, results, strict=True):
             self.share[kind] = (
