@@ -596,21 +596,18 @@ class Lns:
     def sub_limit(self, cur: LnsRun) -> float:
         """Give the time limit of one sub-problem.
 
-        ``SUB_LIMIT_S`` deterministic s; in wall-clock mode ``SUB_LIMIT_S`` wall s on a small
-        sub-model (:class:`SubModels`), else that plus twice the wall time of loading the
-        whole model with every shift fixed.
+        ``SUB_LIMIT_S`` deterministic s, or in wall-clock mode that plus twice the wall time of
+        loading the model with every shift fixed.
 
         CP-SAT's presolve of the whole model barely counts in deterministic time but costs
         wall time: 0.05 s on Curtois Instance7, 0.5 s on Instance20 (47 000 variables), where
-        a 0.5 s wall limit on clones of the whole model left every sub-problem unsolved (9 of
-        9), 2 s solved all 9. A sub-model holds only the freed part's constraints: on
-        Instance22 (whole model ~1 s to load) its search starts ~0.15 s into the call, and
-        the 2.5 s limit the whole-model rule gave made 200 sub-problems in 240 s (38 636 →
-        34 161) where 0.5 s made 800 (→ 33 834-33 947).
+        a 0.5 s wall limit left every sub-problem unsolved (9 of 9), 2 s solved all 9. On
+        small sub-models (:class:`SubModels`) 0.5 s was tried for Instance22 (whole model ~1 s
+        to load, so 2.5 s a call): ahead after 240 s of LNS (33 834-33 947 against 34 161 from
+        38 636), behind after the ~465 s of a 600 s run (34 600 against 33 793): the larger
+        sub-problems the longer limit lets the sizes grow to keep paying late in the search.
         """
         if self.options.deterministic:
-            return SUB_LIMIT_S
-        if self.sub is not None and cur.solution is not None:
             return SUB_LIMIT_S
         if self.load_s is None:
             self._fixed_solve(cur)
