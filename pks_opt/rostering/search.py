@@ -604,8 +604,11 @@ class Lns:
         a 0.5 s wall limit left every sub-problem unsolved (9 of 9), 2 s solved all 9. On
         small sub-models (:class:`SubModels`) 0.5 s was tried for Instance22 (whole model ~1 s
         to load, so 2.5 s a call): ahead after 240 s of LNS (33 834-33 947 against 34 161 from
-        38 636), behind after the ~465 s of a 600 s run (34 600 against 33 793): the larger
-        sub-problems the longer limit lets the sizes grow to keep paying late in the search.
+        38 636), behind after the ~465 s of a 600 s run (34 600 against 33 525-33 793): the
+        larger sub-problems the longer limit lets the sizes grow to keep paying late in the
+        search. Four times the load time (4.4 s) gave 33 453, a limit from 0.5 s up to that,
+        ×1.1 after a round without gain and ÷1.1 after one with, 33 732: no better, so the
+        rule stays.
         """
         if self.options.deterministic:
             return SUB_LIMIT_S
