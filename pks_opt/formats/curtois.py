@@ -40,6 +40,13 @@ SECTIONS = (
 COMPETENCE = "all"  # the benchmark has no skills: MaxShifts=0 encodes who may work what
 START_DATE = date(2014, 1, 6)  # a Monday, as in the .ros version of Instance1
 DAYS_PER_WEEK = 7
+#: Saturday and Sunday as days of a week counted from Monday (the weekends MaxWeekends counts)
+SAT, SUN = 5, 6
+
+
+def weekend_days(horizon: int) -> list[int]:
+    """Saturday and Sunday of every whole week of a ``horizon``-day roster."""
+    return [DAYS_PER_WEEK * k + wd for k in range(horizon // DAYS_PER_WEEK) for wd in (SAT, SUN)]
 
 
 @dataclass(frozen=True)

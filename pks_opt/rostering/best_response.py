@@ -59,7 +59,8 @@ class BestResponse:
         self.paths: list[list[int] | None] = [None] * len(inst.staff)
         self.sweeps = 0
 
-    def _add(self, i: int, sign: int) -> None:
+    def add(self, i: int, sign: int) -> None:
+        """Count employee ``i``'s schedule into the cover (``sign`` +1) or out of it (−1)."""
         path, types = self.paths[i], self.pricers[i].r.types
         if path is None:
             return
@@ -74,6 +75,15 @@ class BestResponse:
         """
         return np.where(self.count < self.req, self.w_under, -self.w_over)
 
+    def costs(self, i: int, p: Any) -> np.ndarray:
+        """Cost of each (day, shift) of employee ``i``'s pricer ``p`` given the others' cover.
+
+        Their requests less what the shift saves in cover (as ``p.reduced_costs`` would);
+        employee ``i`` must be counted out (:meth:`add`) first.
+        """
+        cost: np.ndarray = p.requests - self.marginal()[:, self.cols[i]]
+        return cost
+
     def respond(self, i: int, pin: tuple[Any, np.ndarray] | None = None) -> bool:
         """Give employee ``i`` their best schedule given the others; True when it changed.
 
@@ -81,8 +91,8 @@ class BestResponse:
         theirs, to hold a plan (:mod:`pks_opt.rostering.weekend_plan`).
         """
         p, path = self.pricers[i] if pin is None else pin[0], self.paths[i]
-        self._add(i, -1)
-        cost = p.requests - self.marginal()[:, self.cols[i]]  # as p.reduced_costs would
+        self.add(i, -1)
+        cost = self.costs(i, p)
         if pin is not None:
             cost = cost + pin[1]
         held = math.inf
@@ -93,7 +103,7 @@ class BestResponse:
         changed = bool(new) and best < held - 1e-9
         if changed:
             self.paths[i] = list(new)
-        self._add(i, +1)
+        self.add(i, +1)
         return changed
 
     def sweep(

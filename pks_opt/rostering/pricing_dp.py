@@ -40,10 +40,9 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-from pks_opt.formats.curtois import DAYS_PER_WEEK, CurtoisInstance
+from pks_opt.formats.curtois import DAYS_PER_WEEK, SAT, SUN, CurtoisInstance
 from pks_opt.rostering.colgen import Column, PriceResult, own_cost
 
-_SAT, _SUN = 5, 6
 #: the fields of the ``rules`` vector handed to the compiled code
 _OCAP, _CMAX, _CMIN, _OMIN, _MIN_U, _MAX_U, _MAX_W, _COUNT_W = range(8)
 #: a label is kept while its cost plus the least completion cost is at most the best known
@@ -473,7 +472,7 @@ def _compile_rules(inst: CurtoisInstance, index: int) -> _Rules:
         day[d, 0] = True
     open_weekends = 0
     for w in range(h // DAYS_PER_WEEK):
-        sat, sun = DAYS_PER_WEEK * w + _SAT, DAYS_PER_WEEK * w + _SUN
+        sat, sun = DAYS_PER_WEEK * w + SAT, DAYS_PER_WEEK * w + SUN
         day[sat, 1] = day[sun, 2] = True
         open_weekends += not (day[sat, 0] and day[sun, 0])
     max_u = emp.max_minutes // unit
@@ -572,7 +571,7 @@ class DPPricing:
         counts = np.bincount(shifts[shifts >= 0], minlength=len(self.r.types))
         weeks = len(shifts) // DAYS_PER_WEEK
         on = shifts[: weeks * DAYS_PER_WEEK] >= 0
-        return counts, int(on.reshape(weeks, DAYS_PER_WEEK)[:, _SAT:].any(axis=1).sum())
+        return counts, int(on.reshape(weeks, DAYS_PER_WEEK)[:, SAT:].any(axis=1).sum())
 
     def lagrange(self, cost: Any) -> _Lagrange | None:
         """Bound the weekend and per-type limits by Lagrangian subgradient steps.

@@ -671,11 +671,12 @@ class Lns:
             ):  # a signal: keep the incumbent
                 w0 = time.perf_counter()
                 limit = min(self.sub_limit(cur), budget - cur.used)
-                best = self._round(cur, models[:threads], limit, pool)
+                best, cost = self._round(cur, models[:threads], limit, pool)
                 if best is not None:
                     self._take(cur, best, whole, on_improve)
-                if not self.options.deterministic:  # the round's wall time, overheads too
-                    cur.used += time.perf_counter() - w0
+                # deterministic: the longest sub-problem; wall-clock: the whole round, the
+                # sub-models' building and the incumbent's sync too
+                cur.used += cost if self.options.deterministic else time.perf_counter() - w0
         finally:
             if pool is not None:
                 pool.shutdown()
@@ -718,10 +719,11 @@ class Lns:
 
     def _round(
         self, cur: LnsRun, models: list[Any], limit: float, pool: ThreadPoolExecutor | None
-    ) -> tuple[float, list[int]] | None:
+    ) -> tuple[tuple[float, list[int]] | None, float]:
         """Run one round: a neighbourhood per thread drawn in a fixed order, solved side by side.
 
-        Sizes adapt (×1.1 proven, ÷1.1 cut off); gives the best result ≤ the incumbent, or None.
+        Sizes adapt (×1.1 proven, ÷1.1 cut off); gives the best result ≤ the incumbent (or
+        None) and the round's cost, that of its longest sub-problem.
         """
         draws = []
         for _t in range(len(models)):
@@ -739,8 +741,6 @@ class Lns:
             else [self._attempt(*jobs[0])]
         )
         cur.calls += len(draws)
-        if self.options.deterministic:  # in wall-clock mode :meth:`run` counts the round
-            cur.used += max(cost for *_r, cost in results)
         best: tuple[float, list[int]] | None = None
         for (kind, _f, _c), (value, sol, code, _cost) in zip(draws, results, strict=True):
             self.share[kind] = (
@@ -755,7 +755,7 @@ class Lns:
                 and (best is None or value < best[0] - 1e-9)
             ):
                 best = (value, sol)
-        return best
+        return best, max(cost for *_r, cost in results)
 
 
 def objective_floor(model: Any) -> float:

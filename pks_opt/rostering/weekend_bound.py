@@ -33,15 +33,8 @@ import math
 import time
 from dataclasses import dataclass
 
-from pks_opt.formats.curtois import DAYS_PER_WEEK, CurtoisInstance
+from pks_opt.formats.curtois import DAYS_PER_WEEK, SAT, SUN, CurtoisInstance, weekend_days
 from pks_opt.rostering.mip_rows import MipRows
-
-_SAT, _SUN = 5, 6
-
-
-def _weekend_days(horizon: int) -> list[int]:
-    """Saturday and Sunday of every whole week (the weekends ``MaxWeekends`` counts)."""
-    return [DAYS_PER_WEEK * k + wd for k in range(horizon // DAYS_PER_WEEK) for wd in (_SAT, _SUN)]
 
 
 @dataclass(frozen=True)
@@ -53,7 +46,7 @@ class WeekendBound:
     seconds: float
 
 
-class _Model(MipRows):
+class WeekendModel(MipRows):
     """The weekend model, with a constant for the on-requests.
 
     ``only``: when given, the (staff index, day) pairs that may be worked at all.
@@ -68,7 +61,7 @@ class _Model(MipRows):
 
     def _build(self, inst: CurtoisInstance) -> None:
         weeks = inst.horizon // DAYS_PER_WEEK
-        days = _weekend_days(inst.horizon)
+        days = weekend_days(inst.horizon)
         day_set = set(days)
         pen: dict[tuple[str, int, str], float] = {}
         for e_id, d, s, w in inst.on_requests:
@@ -107,7 +100,7 @@ class _Model(MipRows):
         e, x = inst.staff[i], self.x
         worked = []
         for k in range(weeks):
-            sat, sun = DAYS_PER_WEEK * k + _SAT, DAYS_PER_WEEK * k + _SUN
+            sat, sun = DAYS_PER_WEEK * k + SAT, DAYS_PER_WEEK * k + SUN
             w = self.col(0.0, 1.0, True)
             worked.append(w)
             for d in (sat, sun):
@@ -141,7 +134,7 @@ def weekday_surplus(inst: CurtoisInstance) -> float:
 
     0 when a cover line is missing on such a day (a shift there may then cost nothing).
     """
-    weekend = set(_weekend_days(inst.horizon))
+    weekend = set(weekend_days(inst.horizon))
     lines = {(d, s): (req, wo) for d, s, req, _wu, wo in inst.cover if d not in weekend}
     if len(lines) < (inst.horizon - len(weekend)) * len(inst.shift_minutes):
         return 0.0
@@ -165,7 +158,7 @@ def weekend_bound(inst: CurtoisInstance, time_limit: float) -> WeekendBound:
     t0 = time.perf_counter()
     if inst.horizon < DAYS_PER_WEEK:
         return WeekendBound(-math.inf, False, 0.0)
-    m = _Model(inst)
+    m = WeekendModel(inst)
     h = m.solve(time_limit - (time.perf_counter() - t0))
     optimal = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
     dual = h.getInfo().mip_dual_bound  # the model is never infeasible: all off is a roster

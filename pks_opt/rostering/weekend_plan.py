@@ -45,9 +45,9 @@ from typing import Any
 import numpy as np
 
 from pks_opt import interrupt
-from pks_opt.formats.curtois import DAYS_PER_WEEK, CurtoisInstance
+from pks_opt.formats.curtois import DAYS_PER_WEEK, SAT, SUN, CurtoisInstance, weekend_days
 from pks_opt.rostering.mip_rows import MipRows
-from pks_opt.rostering.weekend_bound import _SAT, _SUN, _Model, _weekend_days
+from pks_opt.rostering.weekend_bound import WeekendModel
 
 #: relative gap at which the weekend plan's MIP stops (Instance22: 1.5 % at its first good
 #: incumbent, ~50 s; nothing better in the next 40 s)
@@ -107,16 +107,16 @@ class _Plan(MipRows):
             w_over[d] = min(w_over.get(d, math.inf), wo)
         on: dict[tuple[str, int], float] = {}
         for e_id, d, _s, w in inst.on_requests:
-            if d < weeks * DAYS_PER_WEEK and d % DAYS_PER_WEEK >= _SAT:
+            if d < weeks * DAYS_PER_WEEK and d % DAYS_PER_WEEK >= SAT:
                 on[e_id, d] = on.get((e_id, d), 0.0) + w
                 self.const += w
         for i in range(len(inst.staff)):
             self._staff(inst, i, weeks, on)
         for k in range(weeks):
-            for d in (DAYS_PER_WEEK * k + _SAT, DAYS_PER_WEEK * k + _SUN):
+            for d in (DAYS_PER_WEEK * k + SAT, DAYS_PER_WEEK * k + SUN):
                 cols = [self.work[i, d] for i in range(len(inst.staff)) if (i, d) in self.work]
                 self._cover(cols, req.get(d, 0), w_under.get(d, 0.0), w_over.get(d, 0.0))
-            days = range(DAYS_PER_WEEK * k, DAYS_PER_WEEK * k + _SAT)
+            days = range(DAYS_PER_WEEK * k, DAYS_PER_WEEK * k + SAT)
             cols = [self.cap[i, k] for i in range(len(inst.staff))]
             under_w = min((w_under.get(d, 0.0) for d in days), default=0.0)
             over_w = min((w_over.get(d, 0.0) for d in days), default=0.0)
@@ -134,7 +134,7 @@ class _Plan(MipRows):
         most = window_max(e.max_consecutive, e.min_days_off)
         worked, total = [], []
         for k in range(weeks):
-            sat, sun = DAYS_PER_WEEK * k + _SAT, DAYS_PER_WEEK * k + _SUN
+            sat, sun = DAYS_PER_WEEK * k + SAT, DAYS_PER_WEEK * k + SUN
             for d in (sat, sun):
                 if d not in off:
                     self.work[i, d] = self.col(-on.get((e.id, d), 0.0), 1.0, True)
@@ -189,7 +189,7 @@ def assign_types(
     given one shift (or left without one at a cost of ``UNASSIGNED``). None when HiGHS found
     no solution in time.
     """
-    m = _Model(inst, only=set(work))
+    m = WeekendModel(inst, only=set(work))
     cols: dict[tuple[int, int], list[int]] = {k: [] for k in work}
     for (i, d, _s), c in m.x.items():
         cols[i, d].append(c)
@@ -221,7 +221,7 @@ def _pinned(
     """
     from pks_opt.rostering.pricing_dp import DPPricing
 
-    e, weekend = inst.staff[i], _weekend_days(inst.horizon)
+    e, weekend = inst.staff[i], weekend_days(inst.horizon)
     days_off = set(inst.days_off.get(e.id, ())) | {d for d in weekend if (i, d) not in assign}
     pinned = dataclasses.replace(
         _unlimited(inst, i), days_off={**inst.days_off, e.id: tuple(sorted(days_off))}
@@ -268,18 +268,17 @@ class WeekendMoves:
         br, p, path = self.br, self.pricers[i], self.br.paths[i]
         if path is None:
             return False
-        br._add(i, -1)
+        br.add(i, -1)
         try:
-            cost = p.requests - br.marginal()[:, br.cols[i]]
-            new = self._best_move(i, p, cost, path)
+            new = self._best_move(i, p, br.costs(i, p), path)
             if new is not None:
                 br.paths[i] = new
             return new is not None
         finally:
-            br._add(i, +1)
+            br.add(i, +1)
 
     def _best_move(self, i: int, p: Any, cost: np.ndarray, path: list[int]) -> list[int] | None:
-        wk = [(DAYS_PER_WEEK * k + _SAT, DAYS_PER_WEEK * k + _SUN) for k in range(self.weeks)]
+        wk = [(DAYS_PER_WEEK * k + SAT, DAYS_PER_WEEK * k + SUN) for k in range(self.weeks)]
         worked = {k for k, days in enumerate(wk) if any(path[d] >= 0 for d in days)}
         # what working a weekend's days saves at best (the cheapest shift of each day)
         save = [sum(max(0.0, -float(cost[d].min())) for d in days) for days in wk]

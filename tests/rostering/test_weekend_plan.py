@@ -131,7 +131,7 @@ def test_weekend_move_takes_the_weekend_where_the_need_is() -> None:
     inst = _instance(14, (emp,), {(12, "D"): 1, (13, "D"): 1})
     br = BestResponse(inst)
     br.paths[0] = [0 if d in (5, 6) else -1 for d in range(14)]
-    br._add(0, +1)
+    br.add(0, +1)
     roster = br.roster()
     assert roster is not None and evaluate(inst, roster).objective == 202
     moves = WeekendMoves(br)
