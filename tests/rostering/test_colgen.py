@@ -164,3 +164,28 @@ def test_cold_machine_short_limit_uses_cp_sat_and_says_so(
     assert "column_generation" not in data
     assert any("compiled" in w for w in data["warnings"])
     assert data["objective"] == 607  # CP-SAT alone still proves Instance1
+
+
+@pytest.mark.parametrize("name", ["Instance1", "Instance8"])
+def test_inexact_pricing_proves_nothing_and_gives_up(curtois_dir: Path, name: str) -> None:
+    """Pricers with no room for labels give up on most employees (measured: 88 % on Instance1,
+    60-70 % on Instance8): the column generation then never claims to have converged, and on
+    Instance8 the root run stops after ``PACE_AFTER`` rounds instead of pricing on (its exact
+    pricers converge in 55 rounds)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pks_opt.rostering.pricing_dp import DPPricing
+
+    inst = read_curtois(curtois_dir / f"{name}.txt")
+    cg = colgen.ColumnGeneration(inst, 2, pricing=lambda c, i: DPPricing(c, i, max_labels=0))
+    with ThreadPoolExecutor(2) as pool:
+        proven = cg.run(pool, cg.t0 + 60, pace=colgen.PACE_ROUNDS)
+    assert not proven and not cg.converged
+    assert cg.inexact > colgen.PACE_INEXACT
+    if name == "Instance8":
+        assert cg.rounds == colgen.PACE_AFTER
+    exact = colgen.ColumnGeneration(inst, 2)
+    with ThreadPoolExecutor(2) as pool:
+        assert exact.run(pool, exact.t0 + 60, pace=colgen.PACE_ROUNDS)
+    assert exact.converged and exact.inexact == 0
+    assert exact.rounds > colgen.PACE_AFTER
