@@ -44,9 +44,16 @@ DAYS_PER_WEEK = 7
 SAT, SUN = 5, 6
 
 
+def weekend_pairs(horizon: int) -> list[tuple[int, int]]:
+    """(Saturday, Sunday) of every whole week of a ``horizon``-day roster, week by week."""
+    return [
+        (DAYS_PER_WEEK * k + SAT, DAYS_PER_WEEK * k + SUN) for k in range(horizon // DAYS_PER_WEEK)
+    ]
+
+
 def weekend_days(horizon: int) -> list[int]:
     """Saturday and Sunday of every whole week of a ``horizon``-day roster."""
-    return [DAYS_PER_WEEK * k + wd for k in range(horizon // DAYS_PER_WEEK) for wd in (SAT, SUN)]
+    return [d for pair in weekend_pairs(horizon) for d in pair]
 
 
 @dataclass(frozen=True)

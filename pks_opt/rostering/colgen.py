@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pks_opt import interrupt, progress
-from pks_opt.formats.curtois import COMPETENCE, CStaff, CurtoisInstance, evaluate
+from pks_opt.formats.curtois import COMPETENCE, CStaff, CurtoisInstance, evaluate, weekend_pairs
 
 #: duals are scaled by this and rounded for CP-SAT's integer objective
 PRICE_SCALE = 1000
@@ -36,7 +36,6 @@ RC_EPS = 1e-6
 #: cost of leaving an employee without a schedule in the master (a big-M that keeps every
 #: restricted master feasible before the first real column of that employee exists)
 NO_SCHEDULE_COST = 1e7
-WEEKEND = (5, 6)
 #: wall seconds one pricing problem may take at most
 PRICE_CAP_S = 2.0
 #: pricing rounds after each dive step at most
@@ -196,10 +195,9 @@ class Pricing:
         self._short_runs(emp.min_consecutive, True)
         self._short_runs(emp.min_days_off, False)
         weekends = []
-        for wk in range(h // 7):
-            sat, sun = w[7 * wk + WEEKEND[0]], w[7 * wk + WEEKEND[1]]
+        for wk, pair in enumerate(weekend_pairs(h)):
             b = m.NewBoolVar(f"we{wk}")
-            for day in (sat, sun):
+            for day in (w[pair[0]], w[pair[1]]):
                 if not isinstance(day, int):
                     m.AddImplication(day, b)
             weekends.append(b)
@@ -269,6 +267,13 @@ class PriceResult:
     rc_bound: float
     #: the reduced cost of ``column``
     rc: float
+
+    @property
+    def exact(self) -> bool:
+        """Tell whether the call proved its least reduced cost (bound = min(rc, 0))."""
+        return self.column is not None and self.rc_bound >= min(self.rc, 0.0) - RC_EPS * max(
+            1.0, abs(self.rc)
+        )
 
 
 @dataclass
@@ -498,10 +503,7 @@ class ColumnGeneration:
                 sep = duals if not alpha else _mix(self.centre or {}, duals, alpha)
                 results = self._price(pool, sep, mus, per)
                 found = all(r.column is not None for r in results)
-                self.inexact = sum(
-                    r.column is None or r.rc_bound < min(r.rc, 0.0) - RC_EPS * max(1.0, abs(r.rc))
-                    for r in results
-                ) / max(1, len(results))
+                self.inexact = sum(not r.exact for r in results) / max(1, len(results))
                 if not self.fixed and found:
                     value = self._lagrangian(sep, mus, results)
                     if value > self.bound:

@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-from pks_opt.formats.curtois import DAYS_PER_WEEK, SAT, SUN, CurtoisInstance
+from pks_opt.formats.curtois import DAYS_PER_WEEK, SAT, CurtoisInstance, weekend_pairs
 from pks_opt.rostering.colgen import Column, PriceResult, own_cost
 
 #: the fields of the ``rules`` vector handed to the compiled code
@@ -471,8 +471,7 @@ def _compile_rules(inst: CurtoisInstance, index: int) -> _Rules:
     for d in inst.days_off.get(emp.id, ()):
         day[d, 0] = True
     open_weekends = 0
-    for w in range(h // DAYS_PER_WEEK):
-        sat, sun = DAYS_PER_WEEK * w + SAT, DAYS_PER_WEEK * w + SUN
+    for sat, sun in weekend_pairs(h):
         day[sat, 1] = day[sun, 2] = True
         open_weekends += not (day[sat, 0] and day[sun, 0])
     max_u = emp.max_minutes // unit

@@ -33,7 +33,7 @@ import math
 import time
 from dataclasses import dataclass
 
-from pks_opt.formats.curtois import DAYS_PER_WEEK, SAT, SUN, CurtoisInstance, weekend_days
+from pks_opt.formats.curtois import DAYS_PER_WEEK, CurtoisInstance, weekend_days, weekend_pairs
 from pks_opt.rostering.mip_rows import MipRows
 
 
@@ -99,8 +99,7 @@ class WeekendModel(MipRows):
         """One employee's weekend, type, minutes and succession rows (``mine``: their columns)."""
         e, x = inst.staff[i], self.x
         worked = []
-        for k in range(weeks):
-            sat, sun = DAYS_PER_WEEK * k + SAT, DAYS_PER_WEEK * k + SUN
+        for sat, sun in weekend_pairs(inst.horizon):
             w = self.col(0.0, 1.0, True)
             worked.append(w)
             for d in (sat, sun):

@@ -45,7 +45,13 @@ from typing import Any
 import numpy as np
 
 from pks_opt import interrupt
-from pks_opt.formats.curtois import DAYS_PER_WEEK, SAT, SUN, CurtoisInstance, weekend_days
+from pks_opt.formats.curtois import (
+    DAYS_PER_WEEK,
+    SAT,
+    CurtoisInstance,
+    weekend_days,
+    weekend_pairs,
+)
 from pks_opt.rostering.mip_rows import MipRows
 from pks_opt.rostering.weekend_bound import WeekendModel
 
@@ -112,8 +118,8 @@ class _Plan(MipRows):
                 self.const += w
         for i in range(len(inst.staff)):
             self._staff(inst, i, weeks, on)
-        for k in range(weeks):
-            for d in (DAYS_PER_WEEK * k + SAT, DAYS_PER_WEEK * k + SUN):
+        for k, pair in enumerate(weekend_pairs(inst.horizon)):
+            for d in pair:
                 cols = [self.work[i, d] for i in range(len(inst.staff)) if (i, d) in self.work]
                 self._cover(cols, req.get(d, 0), w_under.get(d, 0.0), w_over.get(d, 0.0))
             days = range(DAYS_PER_WEEK * k, DAYS_PER_WEEK * k + SAT)
@@ -133,8 +139,7 @@ class _Plan(MipRows):
         off = set(inst.days_off.get(e.id, ()))
         most = window_max(e.max_consecutive, e.min_days_off)
         worked, total = [], []
-        for k in range(weeks):
-            sat, sun = DAYS_PER_WEEK * k + SAT, DAYS_PER_WEEK * k + SUN
+        for k, (sat, sun) in enumerate(weekend_pairs(inst.horizon)):
             for d in (sat, sun):
                 if d not in off:
                     self.work[i, d] = self.col(-on.get((e.id, d), 0.0), 1.0, True)
@@ -278,7 +283,7 @@ class WeekendMoves:
             br.add(i, +1)
 
     def _best_move(self, i: int, p: Any, cost: np.ndarray, path: list[int]) -> list[int] | None:
-        wk = [(DAYS_PER_WEEK * k + SAT, DAYS_PER_WEEK * k + SUN) for k in range(self.weeks)]
+        wk = weekend_pairs(len(path))
         worked = {k for k, days in enumerate(wk) if any(path[d] >= 0 for d in days)}
         # what working a weekend's days saves at best (the cheapest shift of each day)
         save = [sum(max(0.0, -float(cost[d].min())) for d in days) for days in wk]
