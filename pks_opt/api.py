@@ -36,10 +36,9 @@ from typing import Any, TypeVar
 import pandas as pd
 
 from pks_opt import interrupt
-from pks_opt.constants import DEFAULT_TIME_LIMIT_S
+from pks_opt.constants import DEFAULT_TIME_LIMIT_S, PLAN_RUN_TIME_LIMIT_S
 from pks_opt.errors import InputError, InputWarning
 from pks_opt.io import RawInstance, read_raw
-from pks_opt.production_plan import DEFAULT_TIME_LIMIT_S as PLAN_TIME_LIMIT_S
 from pks_opt.result import Result, SolveStatus, StageReport
 
 PathLike = str | Path
@@ -258,7 +257,7 @@ def plan(
     actuals: PathLike | None = None,
     from_week: int | None = None,
     solver: str = "highs",
-    time_limit: float = PLAN_TIME_LIMIT_S,
+    time_limit: float = PLAN_RUN_TIME_LIMIT_S,
     max_nodes: int | None = None,
     scenarios: Sequence[PathLike] = (),
 ) -> Result:
@@ -273,8 +272,10 @@ def plan(
     """
     from pks_opt.whatif import solve_with_scenarios
 
+    since = [time.perf_counter()]  # the base's reading starts at the call
+
     def prepare(raw: RawInstance) -> Callable[[], Result]:
-        return _prepare_plan(
+        solve = _prepare_plan(
             raw,
             from_balance=from_balance,
             unit=unit,
@@ -286,6 +287,10 @@ def plan(
             time_limit=time_limit,
             max_nodes=max_nodes,
         )
+        # wall-clock: the limit covers reading this instance (or variant) and both plans
+        read_s = time.perf_counter() - since[0]
+        since[0] = time.perf_counter()
+        return lambda: solve(max(0.1, (time_limit - read_s) * PLAN_SOLVE_SHARE))
 
     return solve_with_scenarios(_raw(instance, "tactical"), scenarios, prepare)
 
@@ -302,8 +307,11 @@ def _prepare_plan(
     solver: str,
     time_limit: float,
     max_nodes: int | None,
-) -> Callable[[], Result]:
-    """Read and validate a plan instance with its hand-over and actuals; the solve to run."""
+) -> Callable[[float], Result]:
+    """Read and validate a plan instance with its hand-over and actuals; the solve to run.
+
+    The solve takes the seconds left of ``time_limit`` (wall-clock) for both its plans.
+    """
     from pks_opt.production_plan import DEFAULT_MAX_NODES
     from pks_opt.production_plan.balance_link import apply_balance_handover, read_balance_handover
     from pks_opt.production_plan.data import plan_from_raw
@@ -347,19 +355,39 @@ def _prepare_plan(
             )
         new, more, inputs = apply_actuals(data, _read_actuals(actuals), the_unit, from_week)
         new = new.model_copy(update={"unit": the_unit})
-        return lambda: _replan(
+        return lambda left: _replan(
             data,
             new,
             inputs,
             from_week,
             key,
-            time_limit,
+            left,
             nodes,
             warnings + more,
             goal_link,
             handover,
         )
-    return lambda: _solve_plan(data, key, time_limit, nodes, warnings, goal_link, handover)
+    return lambda left: _solve_plan(data, key, left, nodes, warnings, goal_link, handover)
+
+
+PLAN_SOLVE_SHARE = 0.8
+"""Share of a plan command's time left after reading for its solves: the rest is for building
+the stages' models, a stage's overrun of its limit, and drawing and writing the result (the
+plan's 14-panel queue chart takes seconds to save on a loaded machine)."""
+
+FIRST_PLAN_SHARE = 0.75
+"""Share of a plan command's time limit for its first plan (the one the next level uses)."""
+
+
+class _Budget:
+    """Wall-clock seconds left of a budget started now."""
+
+    def __init__(self, seconds: float) -> None:
+        self.end = time.perf_counter() + seconds
+
+    def left(self) -> float:
+        """Seconds left, at least 0.1 (a solver needs a positive limit)."""
+        return max(0.1, self.end - time.perf_counter())
 
 
 def _solve_plan(
@@ -371,22 +399,30 @@ def _solve_plan(
     goal_link: str | None,
     handover: dict[str, pd.DataFrame] | None,
 ) -> Result:
-    """Solve the plan with the reduction goal and without it (for the side-by-side chart)."""
+    """Solve the plan with the reduction goal and without it (for the side-by-side chart).
+
+    ``time_limit`` (wall-clock seconds) covers both: the plan with the goal gets
+    ``FIRST_PLAN_SHARE`` of it, the plan without it whatever is left.
+    """
     from pks_opt.production_plan.charts import plan_charts
     from pks_opt.production_plan.milp import solve_plan
     from pks_opt.production_plan.solution import plan_result
 
+    two = any(o.has_target for o in data.objects)
+    clock = _Budget(time_limit)
     with interrupt.solving():  # a signal stops the stage running; the plan so far is kept
         with_target = solve_plan(
-            data, backend=key, time_limit_s=time_limit, with_target=True, max_nodes=nodes
+            data,
+            backend=key,
+            time_limit_s=time_limit * (FIRST_PLAN_SHARE if two else 1.0),
+            with_target=True,
+            max_nodes=nodes,
         )
         without = (
             solve_plan(
-                data, backend=key, time_limit_s=time_limit, with_target=False, max_nodes=nodes
+                data, backend=key, time_limit_s=clock.left(), with_target=False, max_nodes=nodes
             )
-            if with_target.status.has_solution
-            and any(o.has_target for o in data.objects)
-            and not interrupt.requested()
+            if with_target.status.has_solution and two and not interrupt.requested()
             else None
         )
         result = plan_result(
@@ -410,20 +446,26 @@ def _replan(
 ) -> Result:
     """Re-plan weeks from_week..N on the actuals, the original plan solved beside it.
 
-    ``new``: the plan data with the weeks before locked.
+    ``new``: the plan data with the weeks before locked. ``time_limit`` (wall-clock seconds)
+    covers both plans, as in :func:`_solve_plan`.
     """
     from pks_opt.production_plan.charts import plan_charts
     from pks_opt.production_plan.milp import solve_plan
     from pks_opt.production_plan.replan import replan_diff, replan_lines
     from pks_opt.production_plan.solution import plan_result
 
+    clock = _Budget(time_limit)
     with interrupt.solving():  # a signal stops the stage running; the plan so far is kept
         replan = solve_plan(
-            new, backend=key, time_limit_s=time_limit, with_target=True, max_nodes=max_nodes
+            new,
+            backend=key,
+            time_limit_s=time_limit * FIRST_PLAN_SHARE,
+            with_target=True,
+            max_nodes=max_nodes,
         )
         original = (
             solve_plan(
-                data, backend=key, time_limit_s=time_limit, with_target=True, max_nodes=max_nodes
+                data, backend=key, time_limit_s=clock.left(), with_target=True, max_nodes=max_nodes
             )
             if not interrupt.requested()
             else replan

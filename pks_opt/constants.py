@@ -19,8 +19,12 @@ MINUTES_PER_DAY = HOURS_PER_DAY * MINUTES_PER_HOUR
 
 #: seconds a solving level may take by default (matrix, roster, balance, cycle)
 DEFAULT_TIME_LIMIT_S = 60.0
-#: the production plan's default: seconds for each of its two plans (with and without goals)
+#: the production plan's default: seconds for one plan's solve (its priority stages)
 PLAN_TIME_LIMIT_S = 120.0
+#: ``pks plan``'s default: wall-clock seconds for the whole run, both plans (with and without
+#: the reduction goal), reading and writing included; as much solving as two plans of
+#: ``PLAN_TIME_LIMIT_S`` had before it covered the whole run
+PLAN_RUN_TIME_LIMIT_S = 240.0
 
 #: the ``kind`` of every result envelope the package writes (README: "Result envelope")
 RESULT_KINDS = (

@@ -13,7 +13,8 @@ from pks_opt.commands.common import (
     milp_solver_option,
     output_options,
 )
-from pks_opt.production_plan import DEFAULT_MAX_NODES, DEFAULT_TIME_LIMIT_S
+from pks_opt.constants import PLAN_RUN_TIME_LIMIT_S
+from pks_opt.production_plan import DEFAULT_MAX_NODES
 
 
 @click.command()
@@ -67,10 +68,11 @@ from pks_opt.production_plan import DEFAULT_MAX_NODES, DEFAULT_TIME_LIMIT_S
     "--time-limit",
     "time_limit",
     type=click.FloatRange(min=0.1),
-    default=DEFAULT_TIME_LIMIT_S,
+    default=PLAN_RUN_TIME_LIMIT_S,
     show_default=True,
-    help="Seconds for each of the two plans (with and without the reduction goal): a safety net; "
-    "a plan stopped by it may differ between runs.",
+    help="Wall-clock seconds for the whole run: reading, both plans (with and without the "
+    "reduction goal) and writing. A safety net: a plan stopped by it may differ between runs; "
+    "--max-nodes keeps runs repeatable.",
 )
 @click.option(
     "--max-nodes",
@@ -110,8 +112,8 @@ def plan(
     from pks_opt import api, progress
     from pks_opt.production_plan.solution import summary
 
-    # two plans (with and without the waiting-list goal), each up to --time-limit
-    with progress.live("Planning weeks", None if scenarios else 2 * time_limit):
+    # two plans (with and without the waiting-list goal), both within --time-limit
+    with progress.live("Planning weeks", None if scenarios else time_limit):
         result = api.plan(
             instance,
             from_balance=from_balance,
