@@ -10,8 +10,9 @@ about every 2 s, in plain words: what is being done, the best found so far and h
 be from the best possible, and the time used of the limit (``Planning weeks… priority 1,
 patients waiting beyond their target: best so far 12, at most 3 % from the best possible,
 40 s of 120 s``). A search that finds better solutions while it runs (the roster) reports them
-with :func:`best_so_far`; without a terminal (a log, a pipe) those are plain lines, at most one
-every 2 s. Stage names become words (:func:`stage_words`); no solver names.
+with :func:`best_so_far`; without a terminal (a log, a pipe) the line is printed as a plain line
+every 2 s (and on a better solution, at most one every 2 s). Stage names become words
+(:func:`stage_words`); no solver names.
 """
 
 from __future__ import annotations
@@ -119,10 +120,41 @@ class _Live:
             if bound is not None and math.isfinite(bound):
                 self.bound = bound
         if not self.tty and best is not None:  # a log: a plain line, at most every 2 s
-            now = time.perf_counter()
-            if now - self.printed_at >= REFRESH_S:
-                self.printed_at = now
-                self.sink("  " + self.line())
+            self.print_due()
+
+    def print_due(self, since_start: bool = False) -> None:
+        """Print the line (a log) unless one was printed less than ``REFRESH_S`` ago.
+
+        ``since_start``: also not within ``REFRESH_S`` of the start (the heartbeat's rule).
+        """
+        now = time.perf_counter()
+        with self.lock:
+            last = max(self.printed_at, self.t0) if since_start else self.printed_at
+            if now - last < REFRESH_S:
+                return
+            self.printed_at = now
+        self.sink("  " + self.line())
+
+    @contextlib.contextmanager
+    def heartbeat(self) -> Iterator[None]:
+        """Print the line every ``REFRESH_S`` while the block runs (a log, where nothing redraws).
+
+        Between solutions a search can be silent for long: without this a log showed gaps of
+        up to 11 s. The first line comes after ``REFRESH_S``, so a quick solve prints none.
+        """
+        stop = threading.Event()
+
+        def beat() -> None:
+            while not stop.wait(REFRESH_S / 4):
+                self.print_due(since_start=True)
+
+        thread = threading.Thread(target=beat, name="pks-progress", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()
 
     def line(self) -> str:
         with self.lock:
@@ -181,7 +213,8 @@ def live(doing: str, limit_s: float | None = None) -> Iterator[None]:
         _live = state
     try:
         if not tty:
-            yield
+            with state.heartbeat():
+                yield
             return
         from rich.console import Console
         from rich.live import Live
@@ -227,7 +260,7 @@ def stage_started(name: str, budget_s: float | None) -> None:
     sink = _sink.get()
     if sink is not None:
         limit = (
-            "" if budget_s is None or not math.isfinite(budget_s) else f", up to {budget_s:.0f} s"
+            "" if budget_s is None or not math.isfinite(budget_s) else f", up to {budget_s:.{0 if budget_s >= 1 else 1}f} s"
         )
         words = stage_words(name)
         what = "" if words == name else f": {words}"

@@ -42,3 +42,26 @@ def test_bound_zero_and_proven() -> None:
 def test_nothing_without_a_sink() -> None:
     with progress.to(None), progress.live("Planning weeks", 10):
         progress.best_so_far("priority 1", 3)  # no error, nowhere to print
+
+
+def test_a_log_gets_a_line_every_two_seconds_while_nothing_is_found() -> None:
+    """Without a terminal a silent search still prints: a heartbeat line every REFRESH_S.
+
+    A 5.2 s block with no solution reported: lines at about 2 s and 4 s (the first not before
+    2 s, so a quick solve prints none); under load a beat may come late, so at least 1, at
+    most 2, and none in a block shorter than 2 s.
+    """
+    import time
+
+    lines: list[str] = []
+    with progress.to(lines.append), progress.live("Planning weeks", 20):
+        progress.working_on("priority 1")
+        time.sleep(1.0)
+        assert lines == []
+        time.sleep(4.2)
+    assert 1 <= len(lines) <= 2
+    assert lines[0].strip().startswith("Planning weeks… priority 1")
+    assert lines[0].endswith("of 20 s")
+    n = len(lines)
+    time.sleep(2.5)  # the block has ended: the heartbeat has stopped
+    assert len(lines) == n
