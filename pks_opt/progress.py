@@ -260,7 +260,9 @@ def stage_started(name: str, budget_s: float | None) -> None:
     sink = _sink.get()
     if sink is not None:
         limit = (
-            "" if budget_s is None or not math.isfinite(budget_s) else f", up to {budget_s:.{0 if budget_s >= 1 else 1}f} s"
+            ""
+            if budget_s is None or not math.isfinite(budget_s)
+            else f", up to {budget_s:.{0 if budget_s >= 1 else 1}f} s"
         )
         words = stage_words(name)
         what = "" if words == name else f": {words}"

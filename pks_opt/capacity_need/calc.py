@@ -28,7 +28,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from pks_opt.capacity_need.data import (
-    DAYS_PER_WEEK,
     MESSAGE,
     DemandRow,
     InpatientRow,
@@ -37,6 +36,7 @@ from pks_opt.capacity_need.data import (
     per_period,
 )
 from pks_opt.capacity_need.figures import NeedFigures, Usage
+from pks_opt.constants import DAYS_PER_WEEK
 
 EPS = 1e-9
 

@@ -65,8 +65,6 @@ R = TypeVar("R", bound=Row)
 #: the ids a reference may name, and what they are called in messages
 Ref = tuple[Iterable[str], str]
 
-DAYS_PER_WEEK = 7.0
-
 
 class NeedRow(Row):
     """A need-side row: ids written as numbers in a workbook (``2026``) are read as text."""

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from pks_opt.constants import DAYS_PER_WEEK
 from pks_opt.errors import InputError
 from pks_opt.limits import MAX_ROSTER_CELLS, MAX_ROSTER_DAYS, check_size
 from pks_opt.rostering.data import (
@@ -39,7 +40,6 @@ SECTIONS = (
 )
 COMPETENCE = "all"  # the benchmark has no skills: MaxShifts=0 encodes who may work what
 START_DATE = date(2014, 1, 6)  # a Monday, as in the .ros version of Instance1
-DAYS_PER_WEEK = 7
 #: Saturday and Sunday as days of a week counted from Monday (the weekends MaxWeekends counts)
 SAT, SUN = 5, 6
 

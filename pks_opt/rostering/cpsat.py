@@ -19,8 +19,9 @@ from typing import Any
 import numpy as np
 
 from pks_opt import interrupt, progress
+from pks_opt.constants import MINUTES_PER_DAY, MINUTES_PER_HOUR, NIGHT
 from pks_opt.result import SolveStatus, StageReport
-from pks_opt.rostering.data import MINUTES_PER_DAY, MINUTES_PER_HOUR, RosterData
+from pks_opt.rostering.data import RosterData
 from pks_opt.rostering.search import (
     Lns,
     LnsRun,
@@ -37,7 +38,6 @@ STAGE_TIER2 = "tier-2 shortfall"
 STAGE_REST = "tier-3 + wishes + fairness + target hours"
 STAGE_SINGLE = "weighted objective"
 SOLVER_NAME = "cp-sat"
-NIGHT = "night"
 
 
 #: a deterministic call's wall-clock safety net, × its deterministic budget: CP-SAT runs 1.5-3.7

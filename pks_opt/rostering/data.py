@@ -9,7 +9,6 @@ The spec is ``models/rostering.md``; tags (R1, R2, …) refer to it.
 from __future__ import annotations
 
 import math
-import re
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +18,14 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from pks_opt.calendar import clock_minutes
+from pks_opt.constants import (
+    DAYS_PER_WEEK,
+    HOURS_PER_DAY,
+    MINUTES_PER_DAY,
+    MINUTES_PER_HOUR,
+    NORMAL_WEEK,
+)
 from pks_opt.errors import InputError, InputWarning
 from pks_opt.io import (
     Frozen,
@@ -43,15 +50,10 @@ from pks_opt.limits import (
     check_size,
 )
 
-MINUTES_PER_DAY = 24 * 60
-MINUTES_PER_HOUR = 60
-DAYS_PER_WEEK = 7
 CATEGORIES = ("day", "evening", "night", "oncall")
 TIERS = (1, 2, 3)
 SATURDAY, SUNDAY = 5, 6
-NORMAL_WEEK = "normal"
 _Date = CalendarDate  # row classes have a field named "date"
-_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
 #: capacity ÷ arrivals_per_staff within this of an integer is that integer (float noise)
 RATIO_TOLERANCE = 1e-6
 #: R13's default weight per isolated working day in native instances: the weight of the
@@ -519,11 +521,16 @@ class WeekTypeRow(Row):
 
 
 def parse_clock(text: str, *, where: str, row: int, field: str) -> int:
-    """``HH:MM`` → minutes after midnight (hours up to 47 mean the next day)."""
-    m = _CLOCK.match(text.strip())
-    if not m or int(m.group(2)) >= 60 or int(m.group(1)) >= 48:
-        raise InputError(f"expected a time HH:MM (got {text!r})", file=where, row=row, field=field)
-    return int(m.group(1)) * MINUTES_PER_HOUR + int(m.group(2))
+    """``HH:MM`` → minutes after midnight (hours up to 47 mean the next day).
+
+    :func:`pks_opt.calendar.clock_minutes` with the file, row and field named on an error.
+    """
+    try:
+        return clock_minutes(text, max_hours=2 * HOURS_PER_DAY)
+    except ValueError:
+        raise InputError(
+            f"expected a time HH:MM (got {text!r})", file=where, row=row, field=field
+        ) from None
 
 
 def _check_shift_clock(r: ShiftRow, s0: int, dur: int, *, where: str, row: int) -> None:

@@ -14,7 +14,8 @@ from collections import Counter
 
 import pandas as pd
 
-from pks_opt.rostering.data import DAYS_PER_WEEK, MINUTES_PER_HOUR, RosterData
+from pks_opt.constants import DAYS_PER_WEEK, MINUTES_PER_HOUR
+from pks_opt.rostering.data import RosterData
 from pks_opt.rostering.solution import Assignment, longest_rest, minutes_worked, runs
 
 

@@ -40,7 +40,8 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-from pks_opt.formats.curtois import DAYS_PER_WEEK, SAT, CurtoisInstance, weekend_pairs
+from pks_opt.constants import DAYS_PER_WEEK
+from pks_opt.formats.curtois import SAT, CurtoisInstance, weekend_pairs
 from pks_opt.rostering.colgen import Column, PriceResult, own_cost
 
 #: the fields of the ``rules`` vector handed to the compiled code

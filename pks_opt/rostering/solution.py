@@ -13,16 +13,10 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from pks_opt.rostering.data import (
-    DAYS_PER_WEEK,
-    MINUTES_PER_DAY,
-    MINUTES_PER_HOUR,
-    RosterData,
-    StaffMember,
-)
+from pks_opt.constants import DAYS_PER_WEEK, MINUTES_PER_DAY, MINUTES_PER_HOUR, NIGHT
+from pks_opt.rostering.data import RosterData, StaffMember
 
 Assignment = Mapping[tuple[str, int], tuple[str, str]]  # (staff, day) -> (shift, competence)
-NIGHT = "night"
 #: ``staff`` is empty on cover rows and names the person on a named-demand row
 COVERAGE_COLUMNS = [
     "date",

@@ -33,7 +33,8 @@ import math
 import time
 from dataclasses import dataclass
 
-from pks_opt.formats.curtois import DAYS_PER_WEEK, CurtoisInstance, weekend_days, weekend_pairs
+from pks_opt.constants import DAYS_PER_WEEK
+from pks_opt.formats.curtois import CurtoisInstance, weekend_days, weekend_pairs
 from pks_opt.rostering.mip_rows import MipRows
 
 

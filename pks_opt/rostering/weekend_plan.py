@@ -45,13 +45,8 @@ from typing import Any
 import numpy as np
 
 from pks_opt import interrupt
-from pks_opt.formats.curtois import (
-    DAYS_PER_WEEK,
-    SAT,
-    CurtoisInstance,
-    weekend_days,
-    weekend_pairs,
-)
+from pks_opt.constants import DAYS_PER_WEEK
+from pks_opt.formats.curtois import SAT, CurtoisInstance, weekend_days, weekend_pairs
 from pks_opt.rostering.mip_rows import MipRows
 from pks_opt.rostering.weekend_bound import WeekendModel
 
