@@ -15,13 +15,23 @@ from pks_opt.commands.common import finish, handles_input_errors, output_options
 LANG = click.Choice(["sv", "en"], case_sensitive=False)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _ReportByDefault(click.Group):
+    """``pks assess answers.xlsx …`` means ``pks assess report answers.xlsx …``."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Put ``report`` in front of arguments that do not start with a subcommand."""
+        if args and not args[0].startswith("-") and args[0] not in self.commands:
+            args = ["report", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=_ReportByDefault, context_settings={"help_option_names": ["-h", "--help"]})
 def assess() -> None:
     """Self-assessment and checklist: where the PKS work stands and what to develop first.
 
     \b
     pks assess template --lang sv --out answers.xlsx
-    pks assess report answers.xlsx [more.xlsx …] --out D
+    pks assess answers.xlsx [more.xlsx …] --out D   (same as pks assess report …)
     """
 
 

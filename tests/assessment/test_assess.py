@@ -311,3 +311,14 @@ def test_example_profile(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     trend = pd.read_csv(tmp_path / "T" / "trend.csv")
     assert (trend["score_change"] > 0).all()  # every area better than a year before
+
+
+def test_workbook_without_subcommand_is_a_report(tmp_path: Path) -> None:
+    """``pks assess answers.xlsx --out D`` (the issue's form) is ``pks assess report …``."""
+    short = run("assess", EXAMPLE / "answers.xlsx", "--out", tmp_path / "A")
+    long = run("assess", "report", EXAMPLE / "answers.xlsx", "--out", tmp_path / "B")
+    assert short.exit_code == 0 and long.exit_code == 0, short.output
+    assert (tmp_path / "A" / "priorities.csv").read_text() == (
+        tmp_path / "B" / "priorities.csv"
+    ).read_text()
+    assert run("assess", "--help").exit_code == 0  # options still reach the group
