@@ -12,6 +12,7 @@ from pks_opt.commands.common import (
     lang_option,
     milp_solver_option,
     output_options,
+    wall_clock_left,
 )
 from pks_opt.constants import PLAN_RUN_TIME_LIMIT_S
 from pks_opt.production_plan import DEFAULT_MAX_NODES
@@ -113,6 +114,7 @@ def plan(
     from pks_opt.production_plan.solution import summary
 
     # two plans (with and without the waiting-list goal), both within --time-limit
+    time_limit = wall_clock_left(time_limit)
     with progress.live("Planning weeks", None if scenarios else time_limit):
         result = api.plan(
             instance,
