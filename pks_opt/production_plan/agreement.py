@@ -215,7 +215,9 @@ def goal_too_low_rows(
     too low for the inflow, a matter for the level above. ``agreed`` is the goal,
     ``achievable`` the production that keeps the queue within its limits (the running maximum
     of the excess, :func:`_extra_needed`), bounded by the hours left free in the period's open
-    weeks. ``notes``: per object, words added to the cause (the re-plan's re-forecast).
+    weeks; with no free hours for more than the allowed gap it is capacity, not the goal, that
+    holds the queue up, and no row is written. ``notes``: per object, words added to the cause
+    (the re-plan's re-forecast).
     """
     tol = data.parameters.goal_tolerance
     rows: list[Feedback] = []
@@ -229,7 +231,10 @@ def goal_too_low_rows(
             allowed = allowed_gap(g.goal, tol) + 1e-9
             if extra <= allowed or abs(planned - g.goal) > allowed:
                 continue  # within the limits, or not at its goal (a request of its own)
-            achievable = planned + min(extra, _room(data, ev, o, g))
+            more = min(extra, _room(data, ev, o, g))
+            if more <= allowed:
+                continue  # no free hours for more: capacity, not the goal, holds the queue up
+            achievable = planned + more
             cause = _too_low_cause(data, o, t, g, (notes or {}).get(o.id, ""))
             rows.append(Feedback("plan", unit, o.id, "", g.period, g.goal, achievable, cause))
     return rows

@@ -255,6 +255,14 @@ def test_replan_names_a_goal_too_low_for_the_reforecast_inflow(tmp_path: Path) -
         line.startswith("request for a new agreement: a plan agreed 40, achievable 60 (+20)")
         for line in result["explanation"]
     )
+    # With 10 h a week, weeks 3-4 have no hour free after the goal's 10 + 10: capacity, not the
+    # goal, holds the queue up, so no request (the queue is the same 35, 40).
+    (inst / "resources.csv").write_text("resource,hours_per_week\ndoc,10\n")
+    out2 = tmp_path / "out2"
+    res = run("plan", inst, "--actuals", act, "--from-week", 3, "--out", out2)
+    assert res.exit_code == 0, res.output
+    assert list(pd.read_csv(out2 / "production_plan.csv")["queue_end"]) == [25, 30, 35, 40]
+    assert pd.read_csv(out2 / "feedback.csv").empty
 
 
 def test_replan_needs_actuals_of_every_week_before(tmp_path: Path) -> None:
