@@ -451,7 +451,7 @@ def _replan(
     """
     from pks_opt.production_plan.charts import plan_charts
     from pks_opt.production_plan.milp import solve_plan
-    from pks_opt.production_plan.replan import replan_diff, replan_lines
+    from pks_opt.production_plan.replan import reforecast_notes, replan_diff, replan_lines
     from pks_opt.production_plan.solution import plan_result
 
     clock = _Budget(time_limit)
@@ -474,7 +474,15 @@ def _replan(
     tables["replan_inputs"] = inputs
     if original.status.has_solution and replan.status.has_solution:
         tables["replan_diff"] = replan_diff(new, original.production, replan.production)
-    result = plan_result(new, replan, None, warnings=warnings, goal_link=goal_link, handover=tables)
+    result = plan_result(
+        new,
+        replan,
+        None,
+        warnings=warnings,
+        goal_link=goal_link,
+        handover=tables,
+        feedback_notes=reforecast_notes(inputs),
+    )
     if "replan_diff" in tables:
         result.explanation[:0] = replan_lines(tables["replan_diff"], from_week, new.num_weeks)
     result.draw = lambda lang="en": plan_charts(result, new, lang=lang)

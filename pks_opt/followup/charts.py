@@ -48,6 +48,29 @@ def _panels(objects: list[str]) -> tuple[Figure, Any]:
     return fig, axes
 
 
+def _whole_weeks(ax: Any) -> None:
+    """Week axis ticks on whole weeks only (no 2.5)."""
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
+
+
+def _finish(fig: Figure, handles: list[Any], labels: list[str], title: str) -> None:
+    """Title on top, the legend in a row of its own under it, clear of the panels' titles."""
+    height = fig.get_figheight()  # inches: the title and the legend take 0.5 in at the top
+    fig.suptitle(title, fontsize=11, y=1 - 0.08 / height, va="top")
+    fig.legend(
+        handles,
+        labels,
+        loc="upper center",
+        bbox_to_anchor=(0.5, 1 - 0.3 / height),
+        ncol=len(labels),
+        fontsize=8,
+        frameon=False,
+    )
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.5 / height))
+
+
 def _production_figure(result: Result, df: pd.DataFrame, objects: list[str], m: Messages) -> Figure:
     from matplotlib.lines import Line2D
 
@@ -84,20 +107,17 @@ def _production_figure(result: Result, df: pd.DataFrame, objects: list[str], m: 
         ax.set_xlabel(m.text("plot", "week"))
         ax.set_ylabel(m.text("plot", "plan_activities_week"))
         ax2.set_ylabel(m.text("plot", "fu_cumulative_axis"))
+        _whole_weeks(ax)
     handles, labels = axes[0][0].get_legend_handles_labels()
     handles.append(Line2D([], [], color="black", ls="--"))
     labels.append(m.text("plot", "fu_cumulative_right"))
-    fig.legend(handles, labels, loc="upper right", fontsize=8)
-    fig.suptitle(
-        m.text("plot", "fu_production_title", instance=result.instance),
-        fontsize=11,
-    )
-    fig.tight_layout()
+    _finish(fig, handles, labels, m.text("plot", "fu_production_title", instance=result.instance))
     return fig
 
 
 def _queue_figure(result: Result, df: pd.DataFrame, objects: list[str], m: Messages) -> Figure:
     fig, axes = _panels(objects)
+    twins: list[Any] = []
     for ax, o in zip(axes.flat, objects, strict=False):
         d = df[df["planning_object"] == o]
         ax.plot(
@@ -124,20 +144,35 @@ def _queue_figure(result: Result, df: pd.DataFrame, objects: list[str], m: Messa
             zorder=3,
             label=m.text("plot", "fu_flagged"),
         )
-        ax.bar(
+        # patients a week against a queue of hundreds: on an axis of their own (right)
+        ax2 = ax.twinx()
+        twins.append(ax2)
+        diff = d["inflow_actual"] - d["inflow_forecast"]
+        ax2.bar(
             d["week"],
-            d["inflow_actual"] - d["inflow_forecast"],
+            diff,
             color="#999999",
             alpha=0.5,
             label=m.text("plot", "fu_inflow_diff"),
         )
+        top = max(1.0, float(diff.abs().max()))
+        ax2.set_ylim(-1.15 * top, 1.15 * top)  # zero in the middle: above and below alike
+        ax2.axhline(0, color="#999999", lw=0.5)
+        ax2.set_ylabel(m.text("plot", "fu_inflow_diff"), fontsize=8)
+        ax.set_zorder(ax2.get_zorder() + 1)
+        ax.patch.set_visible(False)
         ax.set_title(o, fontsize=10)
         ax.set_xlabel(m.text("plot", "week"))
         ax.set_ylabel(m.text("plot", "fu_patients"))
+        _whole_weeks(ax)
     handles, labels = axes[0][0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="upper right", fontsize=8)
-    fig.suptitle(m.text("plot", "fu_queue_title", instance=result.instance), fontsize=11)
-    fig.tight_layout()
+    more = twins[0].get_legend_handles_labels()
+    _finish(
+        fig,
+        handles + more[0],
+        labels + more[1],
+        m.text("plot", "fu_queue_title", instance=result.instance),
+    )
     return fig
 
 

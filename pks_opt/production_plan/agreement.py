@@ -12,14 +12,14 @@ and the cause, for the level above to re-balance with (``pks balance --feedback`
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 
 from pks_opt.feedback import Feedback
 from pks_opt.production_plan.data import WHOLE_PLAN, GoalPeriod, PlanData, PlanningObject
-from pks_opt.production_plan.evaluate import PlanEvaluation
+from pks_opt.production_plan.evaluate import ObjectTrace, PlanEvaluation
 
 #: an agreed goal is met within max(tolerance × goal, this many activities): whole activities
 ROUNDING_ALLOWANCE = 1.0
@@ -162,7 +162,87 @@ def shortfall_cause(data: PlanData, ev: PlanEvaluation, o: PlanningObject, g: Go
     return "; ".join(parts)
 
 
-def feedback_rows(data: PlanData, ev: PlanEvaluation, unit: str) -> list[Feedback]:
+def _extra_needed(o: PlanningObject, t: ObjectTrace) -> list[float]:
+    """Give per week (0-based) the production above the plan needed by then.
+
+    Enough to keep the queue within its maximum and its target in every week so far: the
+    running maximum of the excess over both (one more activity by week w lowers the queue of
+    week w and of every later week).
+    """
+    needed, most = [], 0.0
+    for q, t_ex in zip(t.queue_excess, t.target_excess, strict=True):
+        most = max(most, q, t_ex or 0.0)
+        needed.append(most)
+    return needed
+
+
+def _room(data: PlanData, ev: PlanEvaluation, o: PlanningObject, g: GoalPeriod) -> float:
+    """Activities of ``o`` the hours left free in the period's open weeks would still allow."""
+    weeks = [w for w in g.weeks if w >= data.locked_weeks]
+    by_id = {r.id: r for r in data.resources}
+    return min(
+        sum(max(0.0, by_id[rid].available_hours[w] - ev.used_hours[rid][w]) for w in weeks) / h
+        for rid, h in o.hours_per_activity.items()
+    )
+
+
+def _too_low_cause(
+    data: PlanData, o: PlanningObject, t: ObjectTrace, g: GoalPeriod, note: str
+) -> str:
+    """Plain words: the queue at the period's end against its limits, the inflow, ``note``."""
+    w = g.last_week - 1
+    limits = [f"maximum {o.max_queue:g}"] if o.max_queue is not None else []
+    level = o.target_path()[w]
+    if level is not None:
+        limits.append(f"target {level:.0f}")
+    inflow = sum(o.inflow[v] - o.other_removals[v] for v in g.weeks)
+    ends = "ends" if g.last_week == data.num_weeks else f"ends week {g.last_week}"
+    parts = [
+        f"queue {ends} {t.queue_end[w]:.0f} against {' / '.join(limits)} at the agreed goal",
+        f"inflow {inflow:.0f} in weeks {g.first_week}–{g.last_week} against the goal's "
+        f"{g.goal:.0f}",
+    ]
+    return "; ".join(parts + ([note] if note else []))
+
+
+def goal_too_low_rows(
+    data: PlanData, ev: PlanEvaluation, unit: str, notes: Mapping[str, str] | None = None
+) -> list[Feedback]:
+    """Ask for a higher goal where a period is met but the queue ends above its limits.
+
+    A goal period produced at its agreed goal (within the tolerance) while the queue goes above
+    its maximum, or above its waiting-list target, by more than the allowed gap: the goal is
+    too low for the inflow, a matter for the level above. ``agreed`` is the goal,
+    ``achievable`` the production that keeps the queue within its limits (the running maximum
+    of the excess, :func:`_extra_needed`), bounded by the hours left free in the period's open
+    weeks; with no free hours for more than the allowed gap it is capacity, not the goal, that
+    holds the queue up, and no row is written. ``notes``: per object, words added to the cause
+    (the re-plan's re-forecast).
+    """
+    tol = data.parameters.goal_tolerance
+    rows: list[Feedback] = []
+    for o in data.objects:
+        t = ev.traces[o.id]
+        needed = _extra_needed(o, t)
+        before = 0.0
+        for g, planned in zip(o.goal_periods, t.period_production, strict=True):
+            by_end = needed[g.last_week - 1]
+            extra, before = by_end - before, by_end
+            allowed = allowed_gap(g.goal, tol) + 1e-9
+            if extra <= allowed or abs(planned - g.goal) > allowed:
+                continue  # within the limits, or not at its goal (a request of its own)
+            more = min(extra, _room(data, ev, o, g))
+            if more <= allowed:
+                continue  # no free hours for more: capacity, not the goal, holds the queue up
+            achievable = planned + more
+            cause = _too_low_cause(data, o, t, g, (notes or {}).get(o.id, ""))
+            rows.append(Feedback("plan", unit, o.id, "", g.period, g.goal, achievable, cause))
+    return rows
+
+
+def feedback_rows(
+    data: PlanData, ev: PlanEvaluation, unit: str, notes: Mapping[str, str] | None = None
+) -> list[Feedback]:
     """Answer the goals for the unit: empty when it accepts them all.
 
     A request for a new agreement for every goal period not met within the tolerance. When
@@ -171,7 +251,9 @@ def feedback_rows(data: PlanData, ev: PlanEvaluation, unit: str) -> list[Feedbac
     cause "met: …"), and every resource the balance gave is confirmed at the hours the plan
     was made on. A re-balance then lowers goals where the unit cannot deliver, does not push
     the capacity this frees into the unit's other goals, and does not take away the capacity
-    the answer rests on (``models/balancing.md`` R12, R13).
+    the answer rests on (``models/balancing.md`` R12, R13). A goal met while the queue ends
+    above its maximum or target is a request too (:func:`goal_too_low_rows`; ``notes`` adds
+    words per object to its cause).
     """
     tol = data.parameters.goal_tolerance
     requests: list[Feedback] = []
@@ -199,6 +281,10 @@ def feedback_rows(data: PlanData, ev: PlanEvaluation, unit: str) -> list[Feedbac
             requests.append(
                 Feedback("plan", unit, o.id, "", g.period, g.goal, float(planned), cause)
             )
+    too_low = goal_too_low_rows(data, ev, unit, notes)
+    too_low_keys = {(f.object, f.period) for f in too_low}
+    requests += too_low
+    confirmed = [f for f in confirmed if (f.object, f.period) not in too_low_keys]
     if not requests:
         return []
     for r in data.resources:

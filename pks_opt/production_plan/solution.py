@@ -8,6 +8,7 @@ Tables (names are a contract with ``pks matrix --from-plan``; see ``docs/product
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,8 +78,13 @@ def plan_result(
     warnings: list[str] | None = None,
     goal_link: str | None = None,
     handover: dict[str, pd.DataFrame] | None = None,
+    feedback_notes: Mapping[str, str] | None = None,
 ) -> Result:
-    """Build the envelope of the plan with the reduction goal (the plan without it beside it)."""
+    """Build the envelope of the plan with the reduction goal (the plan without it beside it).
+
+    ``feedback_notes``: per planning object, words added to the cause of a request for a
+    higher goal (the re-plan's re-forecast of the inflow).
+    """
     stages = [_stage(s, "with reduction goal") for s in with_target.stages]
     runtime = with_target.runtime_s
     if without_target is not None:
@@ -105,7 +111,7 @@ def plan_result(
     final = next(s for s in with_target.stages if s.name == last)
     result.objective = values[last][1]
     result.bound = min(final.bound, result.objective)
-    forms = _fill(result, data, ev, ev0, handover)
+    forms = _fill(result, data, ev, ev0, handover, feedback_notes)
     result.extra = {
         "objective_terms": {
             **{f"goal[priority {k}]": round(v, 6) for k, v in ev.goal.items()},
@@ -160,6 +166,7 @@ def _fill(
     ev: PlanEvaluation,
     ev0: PlanEvaluation | None,
     handover: dict[str, pd.DataFrame] | None,
+    feedback_notes: Mapping[str, str] | None = None,
 ) -> dict[str, ClosedForm]:
     """Fill in the plan's tables, KPIs and explanation; returns the closed forms per object."""
     forms = {o.id: closed_form(data, o) for o in data.objects}
@@ -174,7 +181,7 @@ def _fill(
     if ev0 is not None:
         result.tables["production_plan_no_reduction"] = weekly_table(data, ev0)
     unit = data.unit or data.name
-    requests = feedback_rows(data, ev, unit)
+    requests = feedback_rows(data, ev, unit, feedback_notes)
     goals = goal_table(data, ev)
     free = free_capacity_table(data, ev)
     result.tables["goals"] = goals

@@ -112,6 +112,29 @@ def test_follow_up_flags_inflow_queue_and_capacity_not_the_planned_low_week(tmp_
     assert (out / "production_followup.png").is_file() and (out / "queue_followup.png").is_file()
 
 
+def test_queue_chart_puts_the_inflow_deviation_on_its_own_axis(tmp_path: Path) -> None:
+    # The tiny follow-up: queue 50 → 62, inflow 3 a week above the forecast in weeks 5-8 (13
+    # against 10). On the queue's axis (≈ 50-62) bars of 3 would be lost: they get a right
+    # axis of their own, centred on zero (±1.15 × 3), and both charts tick whole weeks only.
+    from pks_opt import api
+
+    result = api.follow_up(plan_folder(tmp_path / "plan"), actuals_folder(tmp_path / "act"))
+    figs = result.charts("en")
+    queue_ax, inflow_ax = figs["queue_followup"].axes[:2]
+    assert [p.get_height() for p in inflow_ax.patches] == [0, 0, 0, 0, 3, 3, 3, 3]
+    assert not queue_ax.patches  # no bars on the queue's axis
+    low, high = inflow_ax.get_ylim()
+    assert (round(low, 2), round(high, 2)) == (-3.45, 3.45)
+    for fig in figs.values():
+        fig.canvas.draw()
+        ticks = fig.axes[0].get_xticks()
+        assert all(float(t).is_integer() for t in ticks)
+        # the legend sits under the title, above every panel (does not cover a panel title)
+        legend_bottom = fig.legends[0].get_window_extent().y0
+        title_top = max(ax.title.get_window_extent().y1 for ax in fig.axes)
+        assert legend_bottom >= title_top
+
+
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
@@ -176,6 +199,70 @@ def test_replan_locks_the_weeks_done_and_catches_up_the_goal(tmp_path: Path) -> 
     assert list(pd.read_csv(out2 / "production_plan.csv")["production"]) == [5, 5, 12, 12]
     fb = pd.read_csv(out2 / "feedback.csv")
     assert (fb.loc[0, "agreed"], fb.loc[0, "achievable"]) == (40, 34)
+
+
+def test_replan_names_a_goal_too_low_for_the_reforecast_inflow(tmp_path: Path) -> None:
+    # 4 weeks, goal 40 (annual 520 × 4/52), 20 waiting, at most 25, target 20 by week 4,
+    # forecast 10 joining a week, 20 h a week (1 h each). Weeks 1-2 went 10, 10 produced while
+    # 15, 15 joined: the queue 25, 30. Re-forecast ratio 30 / 20 = 1.5: 15 a week ahead. The
+    # goals come first, so weeks 3-4 produce the 20 left of the goal (10, 10) and the queue
+    # ends 35, 40: above the maximum by 0, 5, 10, 15 and the target by 20 in week 4. Keeping
+    # both needs 20 more (the running maximum of the excess, 20 by week 4); weeks 3-4 have
+    # 2 × 10 h free, room for 20: agreed 40, achievable 60, a request for a new agreement.
+    inst = write_instance(
+        tmp_path / "p",
+        objects=[
+            {
+                "planning_object": "a",
+                "queue_start": 20,
+                "annual_goal": 520,
+                "max_queue": 25,
+                "target_queue": 20,
+                "target_week": 4,
+            }
+        ],
+        weeks=4,
+        resources=one_resource(20),
+        hours=[("a", "doc", 1.0)],
+        inflow=weekly_inflow("a", [10, 10, 10, 10]),
+        parameters={"unit": "U"},
+    )
+    act = tmp_path / "act"
+    act.mkdir()
+    (act / "instance.yaml").write_text("kind: actuals\n")
+    (act / "production.csv").write_text(
+        "unit,planning_object,week,production,inflow,waiting\nU,a,1,10,15,25\nU,a,2,10,15,30\n"
+    )
+    out = tmp_path / "out"
+    res = run("plan", inst, "--actuals", act, "--from-week", 3, "--out", out)
+    assert res.exit_code == 0, res.output
+    plan = pd.read_csv(out / "production_plan.csv")
+    assert list(plan["production"]) == [10, 10, 10, 10]
+    assert list(plan["queue_end"]) == [25, 30, 35, 40]
+    fb = pd.read_csv(out / "feedback.csv")
+    assert len(fb) == 1
+    row = fb.iloc[0]
+    assert (row["unit"], row["object"], row["period"]) == ("U", "a", "plan")
+    assert (row["agreed"], row["achievable"], row["gap"]) == (40, 60, 20)
+    # inflow over weeks 1-4: 15 + 15 actual, 15 + 15 re-forecast = 60
+    assert row["cause"] == (
+        "queue ends 40 against maximum 25 / target 20 at the agreed goal; "
+        "inflow 60 in weeks 1–4 against the goal's 40; inflow re-forecast +50 %"
+    )
+    result = json.loads((out / "result.json").read_text())
+    assert result["kpis"]["requests_for_new_agreement"] == 1
+    assert any(
+        line.startswith("request for a new agreement: a plan agreed 40, achievable 60 (+20)")
+        for line in result["explanation"]
+    )
+    # With 10 h a week, weeks 3-4 have no hour free after the goal's 10 + 10: capacity, not the
+    # goal, holds the queue up, so no request (the queue is the same 35, 40).
+    (inst / "resources.csv").write_text("resource,hours_per_week\ndoc,10\n")
+    out2 = tmp_path / "out2"
+    res = run("plan", inst, "--actuals", act, "--from-week", 3, "--out", out2)
+    assert res.exit_code == 0, res.output
+    assert list(pd.read_csv(out2 / "production_plan.csv")["queue_end"]) == [25, 30, 35, 40]
+    assert pd.read_csv(out2 / "feedback.csv").empty
 
 
 def test_replan_needs_actuals_of_every_week_before(tmp_path: Path) -> None:
