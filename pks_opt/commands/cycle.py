@@ -20,6 +20,7 @@ from pks_opt.commands.common import (
     lang_option,
     milp_solver_option,
     summary_lines,
+    wall_clock_left,
 )
 from pks_opt.errors import OutputError
 
@@ -37,10 +38,21 @@ if TYPE_CHECKING:
     help="Write every round's results here (round1/, round2/, round3/, rounds.csv, "
     "handshake.csv, result.json, goals_and_gaps.png): all or nothing.",
 )
+@click.option(
+    "--time-limit",
+    "time_limit",
+    type=click.FloatRange(min=1),
+    default=None,
+    help="Wall-clock seconds for the whole cycle (default: none; each plan then has the "
+    "cycle's plan.time_limit): shared over the balances and plans; no handshake starts after "
+    "it, and what is still raised is left open.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the cycle's envelope as JSON.")
 @lang_option
 @handles_input_errors
-def cycle(cycle_dir: Path, solver: str, out: Path | None, as_json: bool) -> None:
+def cycle(
+    cycle_dir: Path, solver: str, out: Path | None, time_limit: float | None, as_json: bool
+) -> None:
     """Run the three planning rounds of a cycle folder (cycle.yaml).
 
     Round 1: need with today's resources and the balance (the preliminary mission). Round 2:
@@ -72,7 +84,13 @@ def cycle(cycle_dir: Path, solver: str, out: Path | None, as_json: bool) -> None
         # a signal stops the round running; the rounds done so far are kept (INTERRUPTED)
         # the rounds print their own progress; the stage lines of its many solves would drown it
         with interrupt.solving(), progress.to(None):
-            outcome = run_cycle(spec, work, solver=solver.lower(), echo=echo)
+            outcome = run_cycle(
+                spec,
+                work,
+                solver=solver.lower(),
+                echo=echo,
+                time_limit_s=None if time_limit is None else wall_clock_left(time_limit),
+            )
         result = outcome.result
         figures = cycle_charts(result, current_lang()) if result.status.has_solution else {}
         envelope = write_result(result, work, charts=figures)

@@ -20,6 +20,7 @@ temporary folder and moves it into place at the end, so the output is all or not
 from __future__ import annotations
 
 import math
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -70,6 +71,45 @@ class Handshake:
 
 
 @dataclass
+class Clock:
+    """The cycle's wall-clock limit (``pks cycle --time-limit``) shared over its solves.
+
+    ``limit_s`` None: no limit, every solve runs on its own options. Otherwise a solve gets
+    the time left divided by the solves still to come in this handshake and one more
+    handshake's worth (a second handshake is the usual case), never more than its own option.
+    """
+
+    limit_s: float | None = None
+    start: float = field(default_factory=time.perf_counter)
+
+    def left(self) -> float:
+        """Seconds left for solving (infinite without a limit).
+
+        ``SOLVE_SHARE`` of the limit: the rest is for round 3, the charts and writing.
+        """
+        if self.limit_s is None:
+            return math.inf
+        return SOLVE_SHARE * self.limit_s - (time.perf_counter() - self.start)
+
+    def share(self, solves_left: int, own: float | None) -> float | None:
+        """Seconds for the next solve, ``solves_left`` still to come (this one included)."""
+        if self.limit_s is None:
+            return own
+        give = max(MIN_SOLVE_S, self.left() / max(1, solves_left))
+        return give if own is None else min(own, give)
+
+    def out(self) -> bool:
+        """Tell whether the limit has passed (no handshake is started after it)."""
+        return self.left() < MIN_SOLVE_S
+
+
+MIN_SOLVE_S = 1.0
+"""The shortest time a solve of a time-limited cycle is given."""
+SOLVE_SHARE = 0.85
+"""Share of a cycle's time limit for its solves (the rest: round 3, charts, writing)."""
+
+
+@dataclass
 class CycleOutcome:
     """What one planning cycle produced: need, handshakes, dimensioning and its envelope."""
 
@@ -86,28 +126,40 @@ def run_cycle(
     *,
     solver: str = "highs",
     echo: Echo = lambda _: None,
+    time_limit_s: float | None = None,
 ) -> CycleOutcome:
-    """Run the three rounds, writing every level's result under ``work``."""
+    """Run the three rounds, writing every level's result under ``work``.
+
+    ``time_limit_s``: wall-clock seconds for the whole cycle (:class:`Clock`); a handshake
+    is not started once they are used, and what is still raised is an open disagreement.
+    """
     from pks_opt.balancing import balance
     from pks_opt.balancing.feedback import apply_feedback
     from pks_opt.capacity_need import compute_need
 
     work = Path(work)
+    clock = Clock(time_limit_s)
+    n = len(spec.plans)
     need = compute_need(spec.need)
     write_result(need, work / "round1" / "need")
     echo(f"round 1: need with today's resources: {need.status.value}")
     if interrupt.requested():
         return _interrupted(spec, work, need, None, [], "round 1, before the balance")
-    first = _marked(balance(spec.balancing, solver))
+    first = _marked(balance(spec.balancing, solver, time_limit_s=clock.share(2 * n + 2, None)))
     write_result(first, work / "round1" / "balance")
     echo(f"round 1: preliminary mission (balance): {first.status.value}")
     handshakes: list[Handshake] = []
     raised: list[Feedback] = []
     current, current_dir = first, work / "round1" / "balance"
+    timed_out = False
     for k in range(1, spec.max_handshakes + 1):
         if k > 1:
+            if clock.out():
+                timed_out = True
+                break
             data, notes = apply_feedback(spec.balancing, raised)
-            current = _marked(balance(data, solver))
+            more = n + 1 if k < spec.max_handshakes else 0
+            current = _marked(balance(data, solver, time_limit_s=clock.share(n + 1 + more, None)))
             current.explanation[:0] = [f"feedback: {n}" for n in notes]
             current_dir = work / "round2" / f"handshake-{k}" / "balance"
             write_result(current, current_dir)
@@ -122,7 +174,8 @@ def run_cycle(
                 hs.status[unit] = NO_PLAN
             echo(f"round 2, handshake {k}: the balance found no plan; stopping")
             break
-        stopped = _handshake_plans(spec, work, hs, current_dir, echo)
+        more = n + 1 if k < spec.max_handshakes else 0
+        stopped = _handshake_plans(spec, work, hs, current_dir, echo, clock, more)
         if stopped is not None:
             return _interrupted(spec, work, need, first, handshakes, stopped)
         if all(s == ACCEPTED for s in hs.status.values()):
@@ -132,6 +185,8 @@ def run_cycle(
     for unit, s in last.status.items():
         if s == FEEDBACK:
             last.status[unit] = OPEN
+    if timed_out:
+        echo(f"round 2: the time limit of {time_limit_s:g} s was reached after handshake {k - 1}")
     agreed = (
         next(hs for hs in reversed(handshakes) if hs.balance.status.has_solution)
         if any(hs.balance.status.has_solution for hs in handshakes)
@@ -141,19 +196,34 @@ def run_cycle(
     write_result(dim, work / "round3" / "dimensioning")
     echo("round 3: staff and beds for the agreed mission")
     result = cycle_result(spec, need, first, handshakes, dim)
+    if timed_out:
+        result.explanation.insert(
+            0,
+            f"the time limit of {time_limit_s:g} s was reached after handshake {k - 1}: no "
+            "further handshake was started, and what the units still raised is left open",
+        )
+        result.kpis["time_limit_reached"] = True
     return CycleOutcome(spec, need, handshakes, dim, result)
 
 
 def _handshake_plans(
-    spec: CycleSpec, work: Path, hs: Handshake, balance_dir: Path, echo: Echo
+    spec: CycleSpec,
+    work: Path,
+    hs: Handshake,
+    balance_dir: Path,
+    echo: Echo,
+    clock: Clock,
+    more: int,
 ) -> str | None:
     """Let each unit plan from the balance of handshake ``hs``, and accept it or raise feedback.
 
-    Returns the step a signal interrupted (None when every unit planned).
+    ``more``: solves after this handshake's plans that the clock keeps time for. Returns the
+    step a signal interrupted (None when every unit planned).
     """
     k = hs.number
-    for unit in spec.plans:
-        res = _marked(_plan(spec, unit, balance_dir))
+    for i, unit in enumerate(spec.plans):
+        own = spec.plan_options.time_limit
+        res = _marked(_plan(spec, unit, balance_dir, clock.share(len(spec.plans) - i + more, own)))
         write_result(res, work / "round2" / f"handshake-{k}" / f"plan-{unit}")
         hs.plans[unit] = res
         rows = _feedback_of(res, unit)
@@ -232,8 +302,13 @@ def _interrupted(
     return CycleOutcome(spec, need, handshakes, not_run, res)
 
 
-def _plan(spec: CycleSpec, unit: str, balance_dir: Path) -> Result:
-    """Plan the unit's production from the balance in ``balance_dir`` (as ``pks plan``)."""
+def _plan(
+    spec: CycleSpec, unit: str, balance_dir: Path, time_limit_s: float | None = None
+) -> Result:
+    """Plan the unit's production from the balance in ``balance_dir`` (as ``pks plan``).
+
+    ``time_limit_s``: the plan's seconds (default: the cycle's ``plan.time_limit``).
+    """
     from pks_opt.production_plan.balance_link import apply_balance_handover, read_balance_handover
     from pks_opt.production_plan.milp import solve_plan
     from pks_opt.production_plan.solution import plan_result
@@ -242,7 +317,8 @@ def _plan(spec: CycleSpec, unit: str, balance_dir: Path) -> Result:
     data = spec.plans[unit].with_goal_tolerance(opts.goal_tolerance)
     ho = read_balance_handover(balance_dir, unit, spec.year)
     data, warnings, tables = apply_balance_handover(data, ho)
-    sol = solve_plan(data, time_limit_s=opts.time_limit, max_nodes=opts.max_nodes)
+    limit = opts.time_limit if time_limit_s is None else time_limit_s
+    sol = solve_plan(data, time_limit_s=limit, max_nodes=opts.max_nodes)
     return plan_result(
         data,
         sol,

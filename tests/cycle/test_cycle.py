@@ -169,3 +169,41 @@ def test_trace_explains_a_plan_week_back_to_goal_and_need(tmp_path: Path) -> Non
     assert res.exit_code == 2 and "is also in" in res.stderr
     res = run("trace", balance, "--unit", "NOPE", "--object", "o1")
     assert res.exit_code == 2 and "no trace row of unit 'NOPE'" in res.stderr
+
+
+def test_time_limit_starts_no_handshake_after_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--time-limit``: once the clock is out, no further handshake; what is raised stays open.
+
+    The clock is made to run out after handshake 1 whatever the machine's speed: with the
+    shortest solve set to 1 000 s, any limit has "less than that left". Without a limit the
+    same cycle reaches handshake 2 and A accepts (test above).
+    """
+    from pks_opt.cycle import run as cycle_run
+
+    monkeypatch.setattr(cycle_run, "MIN_SOLVE_S", 1000.0)
+    out = tmp_path / "out"
+    res = run("cycle", cycle_folder(tmp_path, max_handshakes=3), "--time-limit", 30, "--out", out)
+    assert res.exit_code == 0, res.output
+    envelope = json.loads((out / "result.json").read_text())
+    assert envelope["kpis"]["time_limit_reached"] is True
+    assert envelope["open_units"] == ["A"]
+    assert envelope["explanation"][0].startswith("the time limit of ")
+    assert list(pd.read_csv(out / "handshake.csv")["status"]) == ["open disagreement"]
+    assert not (out / "round2/handshake-2").exists()
+
+
+def test_clock_shares_the_time_left() -> None:
+    """A solve gets the time left over the solves to come, capped by its own option."""
+    import time
+
+    from pks_opt.cycle.run import SOLVE_SHARE, Clock
+
+    assert Clock(None).share(3, 60.0) == 60.0 and Clock(None).share(3, None) is None
+    clock = Clock(100.0, start=time.perf_counter())
+    # about 85 s to solve (SOLVE_SHARE 0.85 of 100), over 4 solves: ~21 s each
+    assert SOLVE_SHARE * 100 / 4 - 1 < clock.share(4, None) <= SOLVE_SHARE * 100 / 4  # type: ignore[operator]
+    assert clock.share(4, 5.0) == 5.0  # its own limit is smaller
+    late = Clock(100.0, start=time.perf_counter() - 90)
+    assert late.out() and late.share(2, None) == 1.0  # past the limit: the shortest solve
