@@ -252,8 +252,8 @@ def feedback_rows(
     was made on. A re-balance then lowers goals where the unit cannot deliver, does not push
     the capacity this frees into the unit's other goals, and does not take away the capacity
     the answer rests on (``models/balancing.md`` R12, R13). A goal met while the queue ends
-    above its maximum or target is a request too (:func:`goal_too_low_rows`; ``notes`` adds
-    words per object to its cause).
+    above its maximum or target is a request too in a re-plan (:func:`goal_too_low_rows`;
+    ``notes``, given only by a re-plan, adds words per object to its cause).
     """
     tol = data.parameters.goal_tolerance
     requests: list[Feedback] = []
@@ -281,7 +281,11 @@ def feedback_rows(
             requests.append(
                 Feedback("plan", unit, o.id, "", g.period, g.goal, float(planned), cause)
             )
-    too_low = goal_too_low_rows(data, ev, unit, notes)
+    # only in a re-plan (notes: its re-forecast): a plan made from the goals just agreed asks
+    # nothing new, since the balance set those goals knowing the need (what it leaves unmet or
+    # postpones is its decision); asking again made every handshake of region-cycle raise
+    # requests the re-balance cannot answer (R12 caps goals, it does not raise them)
+    too_low = goal_too_low_rows(data, ev, unit, notes) if notes is not None else []
     too_low_keys = {(f.object, f.period) for f in too_low}
     requests += too_low
     confirmed = [f for f in confirmed if (f.object, f.period) not in too_low_keys]
