@@ -137,5 +137,7 @@ def test_enumerated_table_values_in_swedish() -> None:
         "använd i 12 av 13 veckor)"
     )
     assert value_text("need_source", "instance", m) == "underlaget"
+    # a folder path stays the folder's name
+    assert value_text("balance", "round2/handshake-2/balance", m) == "round2/handshake-2/balance"
     # English stays as the level wrote it
     assert value_text("action_name", "buy care", Messages("en")) == "buy care"

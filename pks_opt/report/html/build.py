@@ -70,6 +70,8 @@ PHRASES = {"reasons", "cause", "need_source", "from", "to", "why"}
 #: columns that name a key of their row in English (pks_opt.names): the catalogue section whose
 #: English names they are, shown in the reader's language
 NAMED = {"tier_name": "tier_names", "action_name": "action_names"}
+#: columns of folder paths (the cycle's handshake: round2/handshake-2/balance): shown as written
+VERBATIM = {"balance", "folder"}
 #: columns of free text a level writes in English (kept as written; see docs/report.md)
 FREE_TEXT = {
     "detail",
@@ -284,6 +286,8 @@ def value_text(col: str, v: Any, m: Messages) -> str:
         text = str(v)
         if text in ("True", "False"):
             return m.ui("yes") if text == "True" else m.ui("no")
+        if col in VERBATIM:
+            return text
         if col in NAMED and m.lang != "en":
             return _named(NAMED[col], text, m)
         if col in PHRASES and m.lang != "en":
