@@ -209,6 +209,7 @@ ID_COLUMNS = {
     "parent_ids",
     "trace_ids",
     "balance",  # the cycle's handshake: the folder of its balance (round2/handshake-2/balance)
+    "comment",  # the planner's own comment on an actual, kept as written
 }
 
 
