@@ -9,7 +9,9 @@
   kapacitet*), buy care (*köpa vårdkapacitet*), prioritise: postpone, or leave need unmet.
 
 Applied where people read them (summaries, printed explanation lines and a ``*_name`` column for
-the key in tables, added last); the keys themselves stay in the tables for machines.
+the key in tables, added last); the keys themselves stay in the tables for machines. The names
+in each language are the message catalogue's ``tier_names`` and ``action_names``; the HTML
+report shows a table's English ``*_name`` in the reader's language.
 """
 
 from __future__ import annotations
@@ -18,41 +20,27 @@ import re
 
 import pandas as pd
 
+from pks_opt.i18n import messages
 from pks_opt.result import Result
-
-#: roster tier → its name (English, Swedish)
-TIERS: dict[int, tuple[str, str]] = {
-    1: ("time-critical work (acute, on-call)", "tidskritiskt (akut, jour)"),
-    2: ("planned patient work", "planerat patientarbete"),
-    3: ("other work", "övrigt arbete"),
-}
-
-#: balancing action key → its name (English, Swedish)
-ACTIONS: dict[str, tuple[str, str]] = {
-    "move": ("move capacity", "omfördela kapacitet"),
-    "increase": ("grow capacity", "öka kapacitet"),
-    "reduction": ("reduce capacity (savings)", "minska kapacitet (besparing)"),
-    "purchase": ("buy care", "köpa vård"),
-    "postpone": ("prioritise: postpone", "prioritera: skjuta upp"),
-    "unmet": ("prioritise: not given", "prioritera: ges inte"),
-    "waiting_list": ("shorten waiting lists", "korta väntelistor"),
-}
 
 
 def tier_name(tier: int, lang: str = "en") -> str:
-    """Name the roster tier in ``lang`` (``tier N`` for an unknown tier)."""
-    names = TIERS.get(int(tier))
-    if names is None:
-        return f"tier {tier}"
-    return names[1] if lang == "sv" else names[0]
+    """Name the roster tier in ``lang`` (``tier N`` for an unknown tier).
+
+    The names are the message catalogue's ``tier_names``.
+    """
+    m = messages(lang)
+    key = str(int(tier))
+    return m.get("tier_names", key) if m.has("tier_names", key) else f"tier {tier}"
 
 
 def action_name(key: str, lang: str = "en") -> str:
-    """Name the balancing action in ``lang`` (the key itself when unknown)."""
-    names = ACTIONS.get(str(key))
-    if names is None:
-        return str(key)
-    return names[1] if lang == "sv" else names[0]
+    """Name the balancing action in ``lang`` (the key itself when unknown).
+
+    The names are the message catalogue's ``action_names``.
+    """
+    m = messages(lang)
+    return m.get("action_names", key) if m.has("action_names", key) else str(key)
 
 
 _TIER_WORD = re.compile(r"\btier[ -]([123])\b")

@@ -114,7 +114,7 @@ def change_lines(table: pd.DataFrame) -> list[str]:
                 continue
             parts.append(
                 f"{k} {_fmt(a)} → {_fmt(b)}"
-                + (f" ({b - a:+.4g})" if _number(a) and _number(b) else "")
+                + (f" ({_fmt(b - a, sign=True)})" if _number(a) and _number(b) else "")
             )
         what = ", ".join(parts) if parts else "the same as the base"
         lines.append(f"scenario {row['scenario']}: {what}")
@@ -131,11 +131,15 @@ def _same(a: Any, b: Any) -> bool:
     return bool(a == b) or (not _number(a) and not _number(b) and pd.isna(a) and pd.isna(b))
 
 
-def _fmt(v: Any) -> str:
+def _fmt(v: Any, *, sign: bool = False) -> str:
+    """``230 400`` from 1000 up (whole, thousands by a space), else 4 digits (``0.9512``)."""
     if not _number(v):
         return "-"
     x = float(v)
-    return f"{x:,.0f}".replace(",", " ") if abs(x) >= 1000 else f"{x:.4g}"
+    if abs(x) < 1e-4:  # below what 4 digits show: 0, never 1.2e-05
+        x = 0.0
+    plus = "+" if sign else ""
+    return f"{x:{plus},.0f}".replace(",", " ") if abs(x) >= 1000 else f"{x:{plus}.4g}"
 
 
 def comparison_chart(table: pd.DataFrame, title: str, lang: str = "en") -> Any:

@@ -111,3 +111,29 @@ def test_a_bad_scenario_stops_before_anything_is_solved(tmp_path: Path) -> None:
     )
     assert run.exit_code == 2 and "bad.yaml change 1" in run.output
     assert not (tmp_path / "o").exists()
+
+
+def test_change_lines_print_readable_numbers() -> None:
+    # objective 1 000 000 → 1 230 400: the change +230 400 (not +2.304e+05); a share 0.95 →
+    # 0.9512 changes by +0.0012; a change of 3e-06 is 0 to a planner (not 3e-06)
+    import pandas as pd
+
+    from pks_opt.whatif import change_lines
+
+    table = pd.DataFrame(
+        {
+            "scenario": ["base", "more"],
+            "status": ["OPTIMAL", "OPTIMAL"],
+            "objective": [1_000_000.0, 1_230_400.0],
+            "share": [0.95, 0.9512],
+            "tiny": [1.0, 1.000003],
+        }
+    )
+    for k in ["objective", "share", "tiny"]:
+        table[f"change {k}"] = table[k] - table[k].iloc[0]
+    (line,) = change_lines(table)
+    assert line == (
+        "scenario more: objective 1 000 000 → 1 230 400 (+230 400), share 0.95 → 0.9512 "
+        "(+0.0012), tiny 1 → 1 (+0)"
+    )
+    assert "e+" not in line and "e-" not in line

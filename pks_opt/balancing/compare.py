@@ -79,8 +79,8 @@ def comparison_lines(base: Result) -> list[str]:
     cols = [
         ("scenario", "scenario", "{}"),
         ("status", "status", "{}"),
-        ("unmet_activities", "unmet", "{:.1f}"),
-        ("postponed_activity_periods", "postponed", "{:.1f}"),
+        ("unmet_activities", "unmet", "{:,.0f}"),  # whole activities
+        ("postponed_activity_periods", "postponed", "{:,.0f}"),
         ("action_cost", "cost SEK", "{:,.0f}"),
         ("moves", "moves", "{}"),
         ("increases", "incr.", "{}"),

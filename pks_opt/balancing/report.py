@@ -223,8 +223,9 @@ def summary(result: Result, lang: str = "en") -> list[str]:
         m.text(
             "summary",
             "balance_unmet",
-            unmet=num(k.get("unmet_activities", 0), ".1f", lang),
-            postponed=num(k.get("postponed_activity_periods", 0), ".1f", lang),
+            # counted in whole activities: 307, not 307.0
+            unmet=num(round(k.get("unmet_activities") or 0), ",.0f", lang),
+            postponed=num(round(k.get("postponed_activity_periods") or 0), ",.0f", lang),
             cost=num(k.get("action_cost", 0), ",.0f", lang),
         )
     )

@@ -991,9 +991,8 @@ def explain(data: BalancingData, values: Values, tables: dict[str, pd.DataFrame]
         lim = shadow.loc[shadow["need_value"] > EPS] if len(shadow) else shadow
         units = {us.at_unit for us in data.usage.get((h, o), ())}
         lim = lim.loc[lim["unit"].isin(units)] if len(lim) else lim
-        cause = ", ".join(
-            f"capacity[{r.unit},{r.resource},{r.period}]" for r in lim.head(3).itertuples()
-        )
+        # the capacities in words, "KIR or_h 2027Q3" (no solver constraint names)
+        cause = ", ".join(f"{r.unit} {r.resource} {r.period}" for r in lim.head(3).itertuples())
         what = (
             f"{v:.0f} acute activities of {o} at {h} lack capacity within the dimensioning level"
             " (a dimensioning gap to close, not unmet need)"
@@ -1007,7 +1006,8 @@ def explain(data: BalancingData, values: Values, tables: dict[str, pd.DataFrame]
         rem = rec.get("remaining")
         spent = rec.get("action_cost") or 0.0
         if isinstance(rem, int | float) and not math.isnan(rem) and abs(rem) < 1.0 and spent > 0:
-            lines.append(f"budget[{rec['unit']}] is fully used ({rec['total_cost']:,.0f} SEK)")
+            cost = f"{rec['total_cost']:,.0f}".replace(",", " ")
+            lines.append(f"the budget of {rec['unit']} is fully used ({cost} SEK)")
     for rec in tables["budget"].to_dict("records"):
         if rec["unit"] != TOTAL and rec["base_cost"] > (rec.get("budget") or math.inf) + 1.0:
             saved = -float(rec.get("reduction_cost") or 0.0)

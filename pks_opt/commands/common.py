@@ -388,8 +388,10 @@ class _Say:
         return stage_name(name, self.m)
 
     def explain(self, text: str) -> str:
-        if self.plain:
-            return text
+        if self.plain:  # as the level wrote it, but no solver names (capacity[KIR,or_h,2027Q3])
+            from pks_opt.report.html.fmt import solver_names
+
+            return solver_names(str(text))
         from pks_opt.report.html.explain import line
 
         return line(str(text), self.m).text

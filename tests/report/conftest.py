@@ -32,11 +32,32 @@ def pks(*args: str) -> str:
     return res.output
 
 
+#: the balance's scenario: its part's lines include the acute dimensioning gap
+DEMAND_UP = instance_path("region-small") / "scenarios" / "demand_up.yaml"
+
+
 @pytest.fixture(scope="session")
-def chain(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def cycle_instance(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny two-handshake cycle of tests/cycle (unit A asks, then accepts): seconds."""
+    from cycle.test_cycle import cycle_folder
+
+    return cycle_folder(tmp_path_factory.mktemp("cycle-instance"))
+
+
+@pytest.fixture(scope="session")
+def chain(tmp_path_factory: pytest.TempPathFactory, cycle_instance: Path) -> Path:
+    """need, a balance with a scenario, a cycle, and the shipped published plan and roster."""
     root = tmp_path_factory.mktemp("chain")
     pks("need", str(instance_path("seed-inpatient")), "--out", str(root / "need-seed"))
-    pks("balance", str(instance_path("region-small")), "--out", str(root / "balance-region"))
+    pks(
+        "balance",
+        str(instance_path("region-small")),
+        "--scenario",
+        str(DEMAND_UP),
+        "--out",
+        str(root / "balance-region"),
+    )
+    pks("cycle", str(cycle_instance), "--out", str(root / "cycle-tiny"))
     shutil.copytree(instance_path("clinic-followup") / "published-plan", root / "plan-clinic")
     shutil.copytree(instance_path("ward-followup") / "published-roster", root / "roster-ward")
     return root
@@ -88,7 +109,7 @@ CHAIN_STEPS = [
     (
         "matrix-from-plan",
         ["matrix", "{i}/clinic-plan-matrix", "--from-plan", "{o}/plan-clinic"]
-        + ["--time-limit", "5", "--workers", "1"],
+        + ["--time-limit", "20", "--workers", "1"],  # 4 week types × 4 stages; 5 s fails under load
     ),
     (
         "roster-clinic",

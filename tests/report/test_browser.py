@@ -12,11 +12,10 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from pks_opt.report.html import build
 from pks_opt.report.html.collect import collect
 from pks_opt.report.html.i18n import catalogue
 
-KINDS = ["need", "balance", "production_plan", "roster"]
+KINDS = ["need", "balance", "cycle", "production_plan", "roster"]
 
 
 def open_page(browser: Any, html: Path) -> tuple[Any, list[str], list[str]]:
@@ -116,6 +115,33 @@ def test_trace_links_lead_between_levels(browser: Any, reports: dict[str, Path])
     assert errors == []
 
 
+def test_contents_link_shows_the_section_from_its_top(
+    browser: Any, reports: dict[str, Path]
+) -> None:
+    # a section is shown from its heading, just below the sticky contents bar (not centred
+    # with its heading above the screen); a second click on the same link does it again
+    page, errors, _ = open_page(browser, reports["en"])
+    for kind in ["roster", "need", "cycle"]:
+        anchor = page.locator(f"section.level[data-kind={kind}]").first.get_attribute("id")
+        link = page.locator(f"nav.toc a[href='#{anchor}']")
+        for _ in range(2):
+            page.mouse.wheel(0, 3000)
+            link.click()
+            page.wait_for_timeout(100)
+            nav = page.locator("nav.toc").evaluate("n => n.getBoundingClientRect().bottom")
+            top = page.locator(f"#{anchor} h2").evaluate("h => h.getBoundingClientRect().top")
+            assert nav <= top <= nav + 60, (kind, nav, top)
+    # a finding's link too
+    source = page.locator("#overview .findings a.source").first
+    href = source.get_attribute("href")
+    source.click()
+    page.wait_for_timeout(100)
+    nav = page.locator("nav.toc").evaluate("n => n.getBoundingClientRect().bottom")
+    top = page.locator(f"{href} h2").evaluate("h => h.getBoundingClientRect().top")
+    assert nav <= top <= nav + 60, (href, nav, top)
+    assert errors == []
+
+
 def test_swedish_headings(browser: Any, reports: dict[str, Path]) -> None:
     sv = catalogue("sv")
     page, _, _ = open_page(browser, reports["sv"])
@@ -147,8 +173,44 @@ ALLOWED = {
     "påsk",
     "gap",
 }
-#: columns whose cells are free text written by a level (not ids): never a source of allowed words
-FREE_TEXT = build.FREE_TEXT | {"name"}
+#: columns of ids and names from the data (units, planning objects, resources, staff, rooms,
+#: periods, dates, scenario and folder names): the only table cells whose words may stand in
+#: Swedish text as they are. Enumerated values (an action, a status, a tier's name, a grid
+#: cell's "closed") and reasons are the report's to translate, never a source of allowed words.
+ID_COLUMNS = {
+    "unit",
+    "planning_object",
+    "object",
+    "activity_type",
+    "resource",
+    "balance_resource",
+    "resource_or_object",
+    "staff",
+    "named_staff",
+    "name",
+    "competence",
+    "competences",
+    "function",
+    "room",
+    "capability",
+    "capabilities",
+    "provider",
+    "session",
+    "shift",
+    "week_type",
+    "period",
+    "week",
+    "weeks",
+    "date",
+    "start",
+    "end",
+    "scenario",
+    "id",
+    "parent_ids",
+    "trace_ids",
+    "balance",  # the cycle's handshake: the folder of its balance (round2/handshake-2/balance)
+    "comment",  # the planner's own comment on an actual, kept as written
+}
 
 
 def _words(text: str) -> set[str]:
@@ -161,29 +223,42 @@ def _catalogue_words(data: Any) -> set[str]:
     return _words(re.sub(r"\{[^}]*\}", " ", str(data)))
 
 
-def _data_words(chain: Path) -> set[str]:
-    """Ids from the data: units, planning objects, periods, staff, folder and instance names."""
+def _id_words(df: pd.DataFrame) -> set[str]:
     words: set[str] = set()
-    for run in collect([chain]):
+    for col in df.columns:
+        if col in ID_COLUMNS and not pd.api.types.is_numeric_dtype(df[col]):
+            for v in df[col].dropna().astype(str).unique()[:3000]:
+                words |= _words(v)
+    return words
+
+
+def data_words(chain: Path, *instances: Path) -> set[str]:
+    """Ids from the data: the id columns of the results (their parts too) and of the instances'
+    CSVs (a room's capability, a resource's balance resource), run and instance names."""
+    words: set[str] = set()
+    runs = collect([chain])
+    while runs:
+        run = runs.pop()
+        runs += run.parts
         words |= _words(run.name) | _words(str(run.env.get("instance", "")))
         for df in run.tables.values():
-            for col in df.columns:
-                if col in FREE_TEXT or pd.api.types.is_numeric_dtype(df[col]):
-                    continue
-                for v in df[col].dropna().astype(str).unique()[:2000]:
-                    words |= _words(v)
+            words |= _id_words(df)
+    for folder in instances:
+        for csv in folder.rglob("*.csv"):
+            words |= _id_words(pd.read_csv(csv, dtype=str))
     return words
 
 
 def test_swedish_report_has_no_english_words(
-    browser: Any, reports: dict[str, Path], chain: Path
+    browser: Any, reports: dict[str, Path], chain: Path, cycle_instance: Path
 ) -> None:
     page, _, _ = open_page(browser, reports["sv"])
     # the rendered, visible text; cells of free text a level writes (detail, note, reasons…)
     # stay as written and are left out
     page.evaluate("document.querySelectorAll('td.free').forEach(td => td.style.display = 'none')")
     text = page.locator("body").inner_text()
-    allowed = _catalogue_words(catalogue("sv")) | _data_words(chain) | ALLOWED
+    allowed = _catalogue_words(catalogue("sv")) | data_words(chain, cycle_instance.parent)
+    allowed |= ALLOWED
     english = sorted(_words(text) - allowed)
     assert english == [], f"English (or unknown) words in the Swedish report: {english[:40]}"
     assert 'lang="en"' not in reports["sv"].read_text(encoding="utf-8"), (

@@ -63,6 +63,14 @@ DEMO_LINES = [
     "'inte alls'/'vet ej', then 'delvis')",
     "trend checklist 2025-03-13 → 2026-03-12: score up in 9, down in 0 of 9 areas; largest "
     "change D7 +44 points",
+    # the balance's scenario demand_up, a roster and a matrix that found nothing in time
+    "2 acute activities of med_admission at MED lack capacity within the dimensioning level (a "
+    "dimensioning gap to close, not unmet need); limiting: MED nurse_h 2027Q3, MED physician_h "
+    "2027Q3",
+    "3 activities of hernia_op at KIR stay unmet; the budget or purchase capacity limits",
+    "the budget of RTG is fully used (61 200 000 SEK)",
+    "no roster found within the time limit; raise --time-limit",
+    "[christmas] no matrix found within the time limit; raise --time-limit",
 ]
 
 
@@ -98,3 +106,38 @@ def test_clauses_are_translated_one_by_one() -> None:
 def test_a_clause_no_pattern_knows_leaves_the_line_marked_untranslated() -> None:
     line = explain.line("handshake 3: MEDCLIN went fishing", Messages("sv"))
     assert line.untranslated
+
+
+def test_enumerated_table_values_in_swedish() -> None:
+    # the tables keep the levels' English values; the report shows the catalogue's words
+    from pks_opt.report.html.build import value_text
+
+    m = Messages("sv")
+    assert value_text("tier_name", "planned patient work", m) == "planerat patientarbete"
+    assert value_text("tier_name", "other work", m) == "övrigt arbete"
+    assert value_text("action_name", "buy care", m) == "köpa vård"
+    assert value_text("action_name", "move capacity", m) == "omfördela kapacitet"
+    assert value_text("action_name", "prioritise: not given", m) == "prioritera: ges inte"
+    assert value_text("action_name", "shift_in_time", m) == "flytta kapacitet över tid"
+    assert value_text("Fri", "closed", m) == "stängt"
+    assert value_text("Mon", "absent", m) == "frånvarande"
+    assert value_text("status", "accepted", m) == "godkänd"
+    assert value_text("to", "round 2, handshake 2", m) == "omgång 2, handslag 2"
+    assert value_text("why", "re-balanced around the feedback", m) == (
+        "ombalanserat utifrån återkopplingen"
+    )
+    assert value_text(
+        "why",
+        "MEDCLIN's plan: 0 achievable of 408 (the goals of 2027Q1 need 1632 h of nurse "
+        "(nurse_h), the unit has 1200 h; physician fully used in 12 of 13 weeks)",
+        m,
+    ) == (
+        "produktionsplanen för MEDCLIN: 0 möjliga av 408 (målen för 2027Q1 kräver 1\u00a0632 "
+        "timmar sjuksköterska (sjukskötersketimmar), enheten har 1\u00a0200 timmar; läkare fullt "
+        "använd i 12 av 13 veckor)"
+    )
+    assert value_text("need_source", "instance", m) == "underlaget"
+    # a folder path stays the folder's name
+    assert value_text("balance", "round2/handshake-2/balance", m) == "round2/handshake-2/balance"
+    # English stays as the level wrote it
+    assert value_text("action_name", "buy care", Messages("en")) == "buy care"

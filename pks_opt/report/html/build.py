@@ -24,7 +24,7 @@ from pks_opt.report.html import explain
 from pks_opt.report.html.collect import SECTION_TEMPLATES, Run, collect
 from pks_opt.report.html.findings import Finding, findings_of, headline
 from pks_opt.report.html.fmt import is_number, money, number, percent, whole
-from pks_opt.report.html.i18n import Messages
+from pks_opt.report.html.i18n import Messages, catalogue
 
 #: rows of one table put in the report (the rest stay in the folder's CSV)
 MAX_ROWS = 1500
@@ -63,9 +63,15 @@ WHOLE = re.compile(
 )
 
 
-#: free-text columns whose clauses the explanation patterns know (the roster's reasons per
-#: short cell, a cause): shown translated clause by clause, still marked free text
-PHRASES = {"reasons", "cause"}
+#: columns whose clauses the explanation patterns know (the roster's reasons per short cell, a
+#: cause, the matrix's need source, the cycle's rounds and its reasons): shown translated clause
+#: by clause (those in FREE_TEXT still marked free text)
+PHRASES = {"reasons", "cause", "need_source", "from", "to", "why"}
+#: columns that name a key of their row in English (pks_opt.names): the catalogue section whose
+#: English names they are, shown in the reader's language
+NAMED = {"tier_name": "tier_names", "action_name": "action_names"}
+#: columns of folder paths (the cycle's handshake: round2/handshake-2/balance): shown as written
+VERBATIM = {"balance", "folder"}
 #: columns of free text a level writes in English (kept as written; see docs/report.md)
 FREE_TEXT = {
     "detail",
@@ -280,6 +286,10 @@ def value_text(col: str, v: Any, m: Messages) -> str:
         text = str(v)
         if text in ("True", "False"):
             return m.ui("yes") if text == "True" else m.ui("no")
+        if col in VERBATIM:
+            return text
+        if col in NAMED and m.lang != "en":
+            return _named(NAMED[col], text, m)
         if col in PHRASES and m.lang != "en":
             return explain.phrase(text, m)
         return m.term(text) if m.has("values", text) else explain.readable(text, m)
@@ -291,6 +301,17 @@ def value_text(col: str, v: Any, m: Messages) -> str:
     if WHOLE.match(col):
         return whole(v, m.lang)
     return number(v, m.lang)
+
+
+def _named(section: str, text: str, m: Messages) -> str:
+    """Give an English name of ``section`` (``buy care``) in ``m``'s language (``köpa vård``).
+
+    A name the English catalogue does not have is the key itself (``shift_in_time``): a term.
+    """
+    for key, name in catalogue("en").get(section, {}).items():
+        if name == text:
+            return m.get(section, key)
+    return m.term(text) if m.has("values", text) else explain.readable(text, m)
 
 
 def _anchor_id(trace_id: str) -> str:

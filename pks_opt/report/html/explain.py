@@ -10,11 +10,12 @@ matches is shown made readable but in English, marked as such.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
 from pks_opt.report.html.fmt import numbers_in_text, solver_names
-from pks_opt.report.html.i18n import Messages, explain_patterns
+from pks_opt.report.html.i18n import Messages, catalogue, explain_patterns
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -27,9 +28,22 @@ class Line:
     untranslated: bool
 
 
+@functools.cache
+def _multi_word_terms(lang: str) -> re.Pattern[str] | None:
+    """Match the catalogue's terms of more than one word (``research/admin day``), longest first."""
+    keys = [k for k in catalogue(lang).get("values", {}) if re.search(r"[ /]", k) and k[0] != "("]
+    if not keys:
+        return None
+    keys.sort(key=len, reverse=True)
+    return re.compile(r"(?<![\w/])(" + "|".join(re.escape(k) for k in keys) + r")(?![\w/])")
+
+
 def readable(text: str, m: Messages) -> str:
     """Solver names as words, known terms in ``m``'s language, numbers as people read them."""
     text = solver_names(str(text), m.term)
+    multi = _multi_word_terms(m.lang)
+    if multi is not None:
+        text = multi.sub(lambda t: m.term(t.group(0)), text)
     text = _WORD.sub(
         lambda w: (
             m.term(w.group(0)) if "_" in w.group(0) or m.has("values", w.group(0)) else w.group(0)

@@ -66,16 +66,30 @@
     var button = box && box.querySelector("button.csv");
     if (button) { button.addEventListener("click", function () { download(table); }); }
   });
-  // a link to a trace row opens the "more tables" block it sits in
+  // the sticky contents bar's height, for the headings' scroll-margin-top (report.css)
+  var nav = document.querySelector("nav.toc");
+  function navHeight() {
+    var h = nav ? nav.getBoundingClientRect().height : 0;
+    document.documentElement.style.setProperty("--nav-h", Math.ceil(h) + "px");
+  }
+  navHeight();
+  window.addEventListener("resize", navHeight);
+  // a link opens the "more tables" block its target sits in; a section, part or table is
+  // shown from its top (below the contents bar), a trace row in the middle of the screen
   function reveal() {
     var id = decodeURIComponent(location.hash.slice(1));
     var el = id && document.getElementById(id);
     if (!el) { return; }
     var d = el.closest("details");
     while (d) { d.open = true; d = d.parentElement && d.parentElement.closest("details"); }
-    el.scrollIntoView({ block: "center" });
+    el.scrollIntoView({ block: el.tagName === "TR" ? "center" : "start" });
   }
   window.addEventListener("hashchange", reveal);
+  // a second click on the link already followed changes no hash: show its target again
+  document.addEventListener("click", function (e) {
+    var a = e.target.closest && e.target.closest("a[href^='#']");
+    if (a && a.getAttribute("href") === location.hash) { e.preventDefault(); reveal(); }
+  });
   reveal();
   window.addEventListener("beforeprint", function () {
     document.querySelectorAll("table.sortable").forEach(function (t) { filter(t, ""); });
