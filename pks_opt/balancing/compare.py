@@ -33,6 +33,7 @@ def comparison_table(results: Sequence[tuple[str, BalancingData, Result]]) -> pd
                 "unmet_activities": k.get("unmet_activities"),
                 "postponed_activity_periods": k.get("postponed_activity_periods"),
                 "weighted_unmet_and_postponed": k.get("weighted_unmet_and_postponed"),
+                "acute_gap_activities": k.get("acute_gap_activities"),
                 "action_cost": k.get("action_cost"),
                 "moves": acts.get("move"),
                 "increases": acts.get("increase"),

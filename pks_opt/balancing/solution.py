@@ -445,7 +445,9 @@ def _stage_names(run: SolveRun) -> set[str]:
 
 
 #: production_goals.csv: the goal (what the unit produces) and, for the unit's own need, where
-#: it went: produced here, by other units, bought, carried to the next period, unmet
+#: it went: produced here, by other units, bought, carried to the next period, unmet (elective),
+#: an acute gap (acute need within the dimensioning level without capacity, R16); then the
+#: acute need above the level (the peak plan's)
 GOAL_COLUMNS = (
     "unit",
     "planning_object",
@@ -459,6 +461,7 @@ GOAL_COLUMNS = (
     "purchased",
     "postponed",
     "unmet",
+    "acute_gap",
     "peak_plan",
 )
 
@@ -476,7 +479,8 @@ def production_goals(data: BalancingData, values: Values) -> pd.DataFrame:
             elsewhere[(h, o, p)] += val
     for (h, o, p, _t), val in values["buy"].items():
         bought[(h, o, p)] += val
-    postponed, unmet = values["d"], values["s"]
+    postponed = values["d"]
+    unmet, gap = split_shortfall(data, values)
     for (h, o, p), val in values["q"].items():
         wl[(h, o, p)] += val
     keys = set(own) | set(others) | set(wl)
@@ -499,10 +503,31 @@ def production_goals(data: BalancingData, values: Values) -> pd.DataFrame:
                 "purchased": _r(bought[(u, o, p)]),
                 "postponed": _r(postponed.get((u, o, p), 0.0)),
                 "unmet": _r(unmet.get((u, o, p), 0.0)),
+                "acute_gap": _r(gap.get((u, o, p), 0.0)),
                 "peak_plan": _r(data.acute_split.get((u, o, p), (0.0, 0.0, 0.0))[2]),
             }
         )
     return pd.DataFrame(rows, columns=list(GOAL_COLUMNS))
+
+
+def split_shortfall(
+    data: BalancingData, values: Values
+) -> tuple[dict[Key3, float], dict[Key3, float]]:
+    """Split the need not given (``s``) into elective unmet need and the acute gap (R16).
+
+    Returns
+    -------
+    tuple of dict
+        (unmet, acute_gap), each (home unit, planning object, period) → activities. An acute
+        object's shortfall is need within its dimensioning level that finds no capacity: a
+        dimensioning gap to close, never unmet need (what arrives above the level is the
+        peak plan's, outside ``s``).
+    """
+    unmet: dict[Key3, float] = {}
+    gap: dict[Key3, float] = {}
+    for key, val in values["s"].items():
+        (gap if key[1] in data.figures.acute else unmet)[key] = val
+    return unmet, gap
 
 
 def trace_table(data: BalancingData, values: Values, goals: pd.DataFrame) -> pd.DataFrame:
@@ -558,6 +583,11 @@ def trace_table(data: BalancingData, values: Values, goals: pd.DataFrame) -> pd.
                     f"{r['for_other_units']:.0f}, waiting list {r['waiting_list']:.0f}; of its "
                     f"need {r['by_other_units']:.0f} by other units, {r['purchased']:.0f} bought, "
                     f"{r['postponed']:.0f} postponed, {r['unmet']:.0f} unmet"
+                    + (
+                        f", {r['acute_gap']:.0f} acute without capacity (dimensioning gap)"
+                        if r["acute_gap"] > ACTION_EPS
+                        else ""
+                    )
                 ),
             }
         )
@@ -833,6 +863,7 @@ def service_catalogue(data: BalancingData, values: Values) -> pd.DataFrame:
                 "purchased": _r(bought[(u, o)]),
                 "postponed": _r(postponed[(u, o)]),
                 "unmet": _r(unmet[(u, o)]),
+                "acute_gap": _r(gap[(u, o)]),
                 # postponed activity-periods per activity of need: the extra delay
                 "mean_delay_periods": _r(postponed[(u, o)] / need[(u, o)]) if need[(u, o)] else 0.0,
                 "queue_end": _r(queue),
@@ -974,8 +1005,15 @@ def kpi_dict(
         "actions": counts,
         "max_utilisation_before": _r(float(before.max())) if len(before) else None,
         "max_utilisation_after": _r(float(after.max())) if len(after) else None,
-        "weighted_unmet_and_postponed": _r(terms[STAGE_NEED]),
+        # the need stage without the acute gap (R16: a dimensioning gap, not unmet need)
+        "weighted_unmet_and_postponed": _r(terms[STAGE_NEED] - _weighted_acute_gap(data, values)),
     }
+
+
+def _weighted_acute_gap(data: BalancingData, values: Values) -> float:
+    """Give the need stage's part of the acute gap: unmet weight × acute shortfall (R16)."""
+    _unmet, gap = split_shortfall(data, values)
+    return sum(data.rule(o).unmet_weight * v for (_h, o, _p), v in gap.items())
 
 
 def explain(data: BalancingData, values: Values, tables: dict[str, pd.DataFrame]) -> list[str]:

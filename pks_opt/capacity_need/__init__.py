@@ -11,7 +11,7 @@ compute_figures(data) -> NeedFigures
 usage_for(data, unit, planning_object) -> tuple[Usage, ...]
     Resource use of one activity at any unit (own unit and support units).
 compute_need(data) -> Result
-    The ``need`` result: tables, KPIs; objective = total positive gap.
+    The ``need`` result (status COMPUTED, no objective): tables, KPIs.
 """
 
 from pks_opt.capacity_need.calc import (

@@ -175,7 +175,7 @@ def _kpis(b: NeedBreakdown, gaps: pd.DataFrame) -> dict[str, object]:
 
 
 def total_positive_gap(gaps: pd.DataFrame) -> float:
-    """Sum the need's objective: Σ max(0, need − available) over the rows of ``gaps``."""
+    """Sum the KPI ``total_positive_gap``: Σ max(0, need − available) over ``gaps``' rows."""
     return float((gaps["need"] - gaps["available"]).clip(lower=0).sum()) if len(gaps) else 0.0
 
 

@@ -44,8 +44,8 @@ def need(
 
     Writes production_need, mission_cascade, capacity_need, available_capacity, gaps,
     inpatient_beds, staffing, acute_dimensioning, usage and improvements as CSV, plus the
-    need_vs_available chart. The objective is the total positive gap (need above available,
-    summed in each resource's measure).
+    need_vs_available chart. An exact calculation: status COMPUTED and no objective; the KPI
+    total_positive_gap is the need above available, per resource in its own measure.
     """
     from pks_opt import api
     from pks_opt.capacity_need import need_summary

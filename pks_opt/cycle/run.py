@@ -371,9 +371,12 @@ def dimensioning(
 
     For a unit of the cycle the load is the larger of the balance's and the hours its accepted
     plan uses (``free_capacity.used_hours`` per balance resource): the plan may count more hours
-    per activity than the region (``basis`` says which). Units with acute arrivals (round 1's
-    ``acute_dimensioning``) are marked ``acute``: the average load does not dimension them for
-    the share of days the 85 % rule asks.
+    per activity than the region (``basis`` says which).
+
+    Acute planning objects (``planning_objects.acute``) are dimensioned to the 85 % rule's
+    level instead of their average (:func:`acute_dimensioning`): staff for the level c of
+    arrivals a day on every day, beds for the occupied beds of ``acute_share`` of the days;
+    such rows are marked ``acute``, as are units with round 1's ``acute_dimensioning`` rows.
     """
     if not agreed.status.has_solution:
         return Result(
@@ -388,22 +391,89 @@ def dimensioning(
     if need_result is not None and "acute_dimensioning" in need_result.tables:
         acute = need_result.tables["acute_dimensioning"]
         acute_units = {str(u) for u in acute["unit"]} if "unit" in acute else set()
-    staff = pd.DataFrame(_staff_rows(spec, load, basis, acute_units))
-    beds = pd.DataFrame(_bed_rows(spec, load, acute_units))
+    ac = acute_dimensioning(spec, agreed)
+    staff = pd.DataFrame(_staff_rows(spec, load, basis, acute_units, ac))
+    beds = pd.DataFrame(_bed_rows(spec, load, acute_units, ac))
     return Result(
         "dimensioning",
-        SolveStatus.OPTIMAL,
+        SolveStatus.COMPUTED,  # a calculation, as the need level: no objective
         spec.name,
-        "closed form",
-        objective=0.0,
-        bound=0.0,
+        "closed-form",
         kpis={
             "fte_first_period": _first_period_sum(staff, "fte"),
             "beds_first_period": _first_period_sum(beds, "beds"),
         },
         tables={"staff": staff, "beds": beds},
-        explanation=_dimensioning_lines(staff, acute_units),
+        explanation=ac.lines + _dimensioning_lines(staff, acute_units),
     )
+
+
+@dataclass
+class AcuteDimensioning:
+    """Round 3's acute part: what the 85 % rule adds to the balance's average load."""
+
+    #: (unit, resource, period) → hours (or bed-days) for the level c of arrivals a day on
+    #: every day, above what the balance produced of the acute need
+    extra: dict[Key, float] = field(default_factory=dict)
+    #: (unit, bed resource, period) → (bed-days of acute need in the balance's load, occupied
+    #: beds the 85 % rule asks: the ``acute_share`` quantile of Poisson(mean occupied beds))
+    beds: dict[Key, tuple[float, float]] = field(default_factory=dict)
+    lines: list[str] = field(default_factory=list)
+
+
+def acute_dimensioning(spec: CycleSpec, agreed: Result) -> AcuteDimensioning:
+    """Dimension each acute planning object's home unit by the 85 % rule (R16's level).
+
+    Per acute (home unit h, object o, period p) with need n⁰ the home unit keeps (the need
+    level's, less what the balance gave other units or bought): arrivals a day are Poisson
+    with mean λ = n⁰ ÷ days, the level c is the smallest count with P(X ≤ c) ≥
+    ``acute_share`` (:func:`pks_opt.balancing.data.acute_split`). Staff resources get capacity
+    for c arrivals on every day: (c × days − what the balance produced at home, ``own_need``)
+    × the object's use of the resource is added to the load. Beds follow the stay, not the
+    arrival day: with Poisson arrivals the occupied beds of a day are Poisson with mean λ ×
+    bed-days per arrival (any length of stay), and the beds cover ``acute_share`` of the days
+    at its quantile, in place of the balance's average for that need.
+    """
+    from pks_opt.balancing.data import acute_split
+
+    data = spec.balancing
+    fig = data.figures
+    beds_res = {(str(b.unit), b.resource) for b in spec.need.beds}
+    goals = agreed.tables.get("production_goals")
+    rows = (
+        {}
+        if goals is None
+        else {(r["unit"], r["planning_object"], r["period"]): r for r in goals.to_dict("records")}
+    )
+    out = AcuteDimensioning()
+    mean_beds: dict[Key, float] = defaultdict(float)
+    bal_beds: dict[Key, float] = defaultdict(float)
+    for (h, o, p), n0 in sorted(fig.production_need.items()):
+        days = fig.period_days.get(p, 0.0)
+        if o not in fig.acute or n0 <= 0 or days <= 0:
+            continue
+        r = rows.get((h, o, p), {})
+        own = float(r.get("own_need", 0.0))
+        home = max(0.0, n0 - float(r.get("by_other_units", 0.0)) - float(r.get("purchased", 0.0)))
+        level = acute_split(home, days, fig.acute_share)[0]
+        more = max(0.0, level * days - own)
+        for us in data.usage.get((h, o), ()):
+            key = (us.at_unit, us.resource, p)
+            if (us.at_unit, us.resource) in beds_res:
+                mean_beds[key] += home / days * us.amount
+                bal_beds[key] += own * us.amount
+            else:
+                out.extra[key] = out.extra.get(key, 0.0) + more * us.amount
+        if p == fig.periods[0]:
+            out.lines.append(
+                f"acute {o} at {h}: {home / days:.1f} arrivals a day in {p}, dimensioned for "
+                f"{level:.0f} a day ({fig.acute_share:.0%} of the days), {more:.0f} activities "
+                "above what the balance produced"
+            )
+    for key, m in mean_beds.items():
+        days = fig.period_days[key[2]]
+        out.beds[key] = (bal_beds[key], acute_split(m * days, days, fig.acute_share)[0])
+    return out
 
 
 Key = tuple[str, str, str]  # (unit, resource, period)
@@ -439,12 +509,17 @@ def _agreed_load(
 
 
 def _staff_rows(
-    spec: CycleSpec, load: dict[Key, float], basis: dict[Key, str], acute_units: set[str]
+    spec: CycleSpec,
+    load: dict[Key, float],
+    basis: dict[Key, str],
+    acute_units: set[str],
+    ac: AcuteDimensioning,
 ) -> list[dict[str, Any]]:
     """Work out FTE per unit, function and period.
 
-    The load split over the functions pro rata to their hours, divided by the hours one FTE
-    gives in the period, rounded up.
+    The load (with the acute level's extra, :func:`acute_dimensioning`) split over the
+    functions pro rata to their hours, divided by the hours one FTE gives in the period,
+    rounded by the planner's rule.
     """
     nd = spec.need
     periods = {p.period: p for p in nd.periods}
@@ -465,7 +540,8 @@ def _staff_rows(
         groups[(str(unit), s.resource, p)].append((str(function), s.fte, per_fte))
     rows: list[dict[str, Any]] = []
     for (unit, res, p), funcs in sorted(groups.items()):
-        need = load.get((unit, res, p), 0.0)
+        extra = ac.extra.get((unit, res, p), 0.0)
+        need = load.get((unit, res, p), 0.0) + extra
         total = sum(fte * per for _, fte, per in funcs)
         for function, fte, per_fte in funcs:
             share = fte * per_fte / total if total > 0 else 1 / len(funcs)
@@ -487,16 +563,21 @@ def _staff_rows(
                     "fte_today": fte,
                     "change": round(planned - fte, 2),
                     "basis": basis.get((unit, res, p), "balance"),
-                    "acute": unit in acute_units,
+                    "acute_extra_load": round(extra * share, 1),
+                    "acute": unit in acute_units or extra > 0,
                 }
             )
     return rows
 
 
 def _bed_rows(
-    spec: CycleSpec, load: dict[Key, float], acute_units: set[str]
+    spec: CycleSpec, load: dict[Key, float], acute_units: set[str], ac: AcuteDimensioning
 ) -> list[dict[str, Any]]:
-    """Beds per unit and period: bed-days ÷ (days × low-production factor), rounded up."""
+    """Beds per unit and period, rounded by the planner's rule.
+
+    Elective bed-days ÷ (days × low-production factor), plus the acute need's occupied beds
+    at the 85 % rule's quantile (:func:`acute_dimensioning`).
+    """
     nd = spec.need
     periods = {p.period: p for p in nd.periods}
     rows: list[dict[str, Any]] = []
@@ -508,7 +589,8 @@ def _bed_rows(
         per = periods[p]
         days = per.days * per.low_production_factor
         need = load.get((unit, res, p), 0.0)
-        exact = need / days if days > 0 else math.inf
+        acute_bal, acute_beds = ac.beds.get((unit, res, p), (0.0, 0.0))
+        exact = max(0.0, need - acute_bal) / days + acute_beds if days > 0 else math.inf
         n_beds = round_by(exact, nd.parameters.bed_rounding) if math.isfinite(exact) else exact
         rows.append(
             {
@@ -520,7 +602,8 @@ def _bed_rows(
                 "beds": n_beds,
                 "beds_today": b.staffed_beds,
                 "change": round(n_beds - b.staffed_beds, 2),
-                "acute": unit in acute_units,
+                "acute_beds": acute_beds,
+                "acute": unit in acute_units or acute_beds > 0,
             }
         )
     return rows
@@ -536,9 +619,9 @@ def _dimensioning_lines(staff: pd.DataFrame, acute_units: set[str]) -> list[str]
     lines = []
     if acute_units:
         lines.append(
-            f"acute units ({', '.join(sorted(acute_units))}): dimensioned here on their average "
-            "load; round 1's acute_dimensioning.csv gives the arrivals to cover on the agreed "
-            "share of days (85 % rule)"
+            f"units with acute arrivals ({', '.join(sorted(acute_units))}): round 1's "
+            "acute_dimensioning.csv gives the arrivals per time block to cover on the agreed "
+            "share of days (85 % rule; pks roster --from-need makes them tier-1 staff)"
         )
     if not staff.empty:
         first = staff["period"].iloc[0]

@@ -716,7 +716,10 @@ def build_roster(
         shift_ids = [sh.id for sh in shifts]
         unit = acute[1] or params.unit
         demand += acute_to_demand(raw, acute[0], unit, shift_ids, all_comps, hz.num_days)
-    demand += _read_demand(raw, hz, shifts, staff)
+    # the need level's acute staffing replaces the instance's own weekly tier-1 rows of the
+    # same shift and competence (as a matrix replaces staff_demand); dated rows stay
+    replaced = frozenset((d.shift, d.competence) for d in demand)
+    demand += _read_demand(raw, hz, shifts, staff, replaced)
     if matrix_table is not None:
         _check_week_types(matrix_table, week_type_rows)
         tier2, named = matrix_demand(
@@ -912,12 +915,18 @@ def _check_week_types(matrix_table: Table, week_type_rows: list[tuple[str, str, 
 
 
 def _read_demand(
-    raw: RawInstance, hz: _Horizon, shifts: Sequence[ShiftType], staff: Sequence[StaffMember]
+    raw: RawInstance,
+    hz: _Horizon,
+    shifts: Sequence[ShiftType],
+    staff: Sequence[StaffMember],
+    replaced: frozenset[tuple[str, str]] = frozenset(),
 ) -> list[Demand]:
     """Read ``demand``: a known shift and competence, a date or a weekday.
 
     A competence some staff member has, exactly one of date and weekday (a holiday takes
-    Sunday's rows); a warning when fewer people have it than asked.
+    Sunday's rows); a warning when fewer people have it than asked. A weekday row of tier 1
+    whose (shift, competence) is in ``replaced`` (the ``--from-need`` acute staffing) is left
+    out: the need level's acute dimensioning takes its place.
     """
     if not raw.has("demand"):
         return []
@@ -948,6 +957,8 @@ def _read_demand(
                 InputWarning,
                 stacklevel=3,
             )
+        if dr.date is None and dr.tier == 1 and (dr.shift, dr.competence) in replaced:
+            continue
         if dr.date is not None:
             days = [hz.day_of(dr.date, dt, i, "date")]
         else:  # a holiday takes Sunday's rows

@@ -187,6 +187,42 @@ def test_acute_need_is_reserved_never_postponed_and_the_peak_is_named():
     assert res.kpis["unmet_activities"] == 0
 
 
+@pytest.mark.rule("balancing", "R16")
+def test_acute_gap_has_its_own_column_and_stays_out_of_unmet_and_the_weighted_kpi():
+    # Acute o: 90 arrivals in a 90-day quarter -> level 2 a day, 81 reserved (80.67 rounded),
+    # peak plan 9.33; A has 71 RN h for it -> 10 reserved activities find no capacity: an acute
+    # gap (weight 100 each in the need stage, so the solver still serves o first). Elective e
+    # (priority 2, weight 1): need 5, 3 MD h -> 2 unmet. production_goals: o unmet 0,
+    # acute_gap 10; e unmet 2, acute_gap 0. KPI weighted_unmet_and_postponed = 2 x 1 = 2
+    # (not 2 + 10 x 100 = 1 002); the need stage itself still counts the gap (1 002).
+    import dataclasses
+
+    fig = figures(
+        units=["A"], resources=["RN", "MD"], periods=["Q1"],
+        need={("A", "o", "Q1"): 90, ("A", "e", "Q1"): 5},
+        usage={("A", "o"): [("A", "RN", 1.0)], ("A", "e"): [("A", "MD", 1.0)]},
+        available={("A", "RN", "Q1"): 71, ("A", "MD", "Q1"): 3},
+        priority={"o": 1, "e": 2},
+    )  # fmt: skip
+    fig = dataclasses.replace(fig, acute=frozenset({"o"}), period_days={"Q1": 90.0})
+    prios = [PriorityRule(priority=1, unmet_weight=100), PriorityRule(priority=2, unmet_weight=1)]
+    data = build_data(fig, priorities=prios)
+    run = _solve(data)
+    res = make_result(data, run)
+    goals = res.tables["production_goals"].set_index("planning_object")
+    assert goals.loc["o", "goal"] == 71 and goals.loc["o", "need"] == 81
+    assert goals.loc["o", "unmet"] == 0 and goals.loc["o", "acute_gap"] == 10
+    assert goals.loc["o", "peak_plan"] == pytest.approx(9.33, abs=0.01)
+    assert goals.loc["e", "unmet"] == 2 and goals.loc["e", "acute_gap"] == 0
+    assert res.kpis["weighted_unmet_and_postponed"] == 2
+    assert res.kpis["unmet_activities"] == 2 and res.kpis["acute_gap_activities"] == 10
+    assert res.objective == pytest.approx(1002)
+    cat = res.tables["service_catalogue"].set_index("planning_object")
+    assert cat.loc["o", "acute_gap"] == 10 and cat.loc["o", "unmet"] == 0
+    trace = res.tables["trace"].set_index("id")
+    assert "10 acute without capacity" in trace.loc["goal:A:o:Q1", "note"]
+
+
 @pytest.mark.rule("balancing", "R15")
 def test_whole_activities_rounding_gives_remainders_back_where_rows_have_room():
     # A needs 10 activities (1 h), has 8.5 h; B may produce o for A and has 2 h (no need of
@@ -270,6 +306,11 @@ def test_seed_round2_acute_shortfall_is_a_dimensioning_gap_not_unmet(tmp_path):
     assert res.exit_code == 0, res.output
     table = pd.read_csv(out / "scenario_comparison.csv").set_index("scenario")
     assert table.loc["round2", "unmet_activities"] == 0
+    # the gap is named, and not counted as unmet need in the weighted KPI
+    assert table.loc["round2", "acute_gap_activities"] == 321
+    assert table.loc["round2", "weighted_unmet_and_postponed"] == 0
+    goals = pd.read_csv(out / "round2" / "production_goals.csv").iloc[0]
+    assert goals["unmet"] == 0 and goals["acute_gap"] == 321
     acts = pd.read_csv(out / "round2" / "actions.csv")
     assert acts["action"].tolist() == ["acute_gap"] and acts["amount"].iloc[0] == 321
     assert (acts["action"] == "unmet").sum() == 0

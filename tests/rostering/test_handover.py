@@ -195,6 +195,59 @@ def test_acute_dimensioning_becomes_tier1_demand(tmp_path: Path) -> None:
         read_roster(inst, need_dir=_need(tmp_path), unit="ER")
 
 
+def test_acute_staffing_replaces_the_instances_own_weekly_tier1_rows(tmp_path: Path) -> None:
+    # The instance asks 1 RN on D every Monday (tier 1), 1 RN on D on 2026-03-30 for a training
+    # (dated) and 1 RN on E (tier 2). --from-need maps D, E and N RN (3 / 3 / 2, as above): the
+    # weekly tier-1 D row is replaced by the need level's 3; the dated row stays and adds (4);
+    # tier 2 stays on its own. Without --from-need the instance's rows are read as they are.
+    demand = (
+        "date,weekday,shift,competence,staff,tier,note\n"
+        ",0,D,RN,1,1,own minimum\n"
+        "2026-03-30,,D,RN,1,1,training\n"
+        ",0,E,RN,1,2,clinic\n"
+    )
+    inst = _roster(tmp_path, demand=demand, acute_staffing=STAFFING)
+    got = {
+        (d.shift, d.tier): d.required for d in read_roster(inst, need_dir=_need(tmp_path)).demand
+    }
+    assert got == {("D", 1): 4, ("E", 1): 3, ("N", 1): 2, ("E", 2): 1}
+    own = {(d.shift, d.tier): d.required for d in read_roster(inst).demand}
+    assert own == {("D", 1): 2, ("E", 2): 1}
+
+
+def test_shipped_seed_need_to_ward_roster_tier1(tmp_path: Path) -> None:
+    # Shipped chain: pks need seed-inpatient gives WARD's acute dimensioning (day_07_22: 16
+    # arrivals on 85 % of the 20 days, night_23_06: 5). ward-roster's acute_staffing.csv: 8
+    # arrivals per RN and per USK on D and on E, 5 per RN and per USK on N -> 2 RN + 2 USK on
+    # D and on E, 1 + 1 on N, every day, tier 1. That is the ward's own weekday rows, which it
+    # replaces; only the weekend evening USK rises from the ward's own 1 to 2 (the need level
+    # has no weekday profile). The on-call physician (J LAK) and the dated CPR training stay.
+    from pks_opt.instances import instance_path
+
+    need_out = tmp_path / "need"
+    res = CliRunner().invoke(
+        main, ["need", str(instance_path("seed-inpatient")), "--out", str(need_out)]
+    )
+    assert res.exit_code == 0, res.output
+    ward = instance_path("ward-roster")
+    own = read_roster(ward)
+    data = read_roster(ward, need_dir=need_out)
+    tier1 = {(d.day, d.shift, d.competence): d for d in data.demand if d.tier == 1}
+    cpr = 23  # 2026-04-22, day 23 of the horizon: the training's 2 RN on D come on top
+    for shift, comp, staff in [("D", "RN", 2), ("E", "RN", 2), ("N", "RN", 1), ("D", "USK", 2),
+                               ("E", "USK", 2), ("N", "USK", 1)]:  # fmt: skip
+        for day in range(data.num_days):
+            extra = 2 if (day, shift, comp) == (cpr, "D", "RN") else 0
+            assert tier1[(day, shift, comp)].required == staff + extra
+    assert tier1[(0, "D", "RN")].source.startswith("acute dimensioning WARD day_07_22: 16 arr")
+    assert tier1[(0, "J", "LAK")].required == 1
+    before = {(d.day, d.shift, d.competence, d.tier): d.required for d in own.demand}
+    after = {(d.day, d.shift, d.competence, d.tier): d.required for d in data.demand}
+    changed = {k for k in before if after.get(k) != before[k]}
+    assert changed and all(k[1:] == ("E", "USK", 1) and before[k] == 1 for k in changed)
+    assert set(after) == set(before)
+
+
 @pytest.mark.parametrize(
     ("staffing", "params", "message"),
     [
