@@ -365,12 +365,14 @@ def _escalate(
     else:
         actual = sum(r[f"{measure}_actual"] for r in span)
         dev = actual - planned
-        share = dev / planned if planned else math.inf
         what = "production" if measure == "production" else "inflow"
         against = "the plan" if measure == "production" else "the forecast"
+        unit = "activities" if measure == "production" else "patients"
+        # against a planned 0 a share means nothing ("+inf%"): the difference alone
+        share = f"{dev / planned:+.0%} against {against} (" if planned else ""
         text = (
-            f"{_weeks_text(a, b)}: {o} {what} {share:+.0%} against {against} "
-            f"({dev:+.0f} {'activities' if measure == 'production' else 'patients'})"
+            f"{_weeks_text(a, b)}: {o} {what} {share}{dev:+.0f} {unit}"
+            + (")" if planned else f" against {against}, which had none")
         )
         queue = span[-1]["queue_deviation"]
         if measure == "inflow" and queue is not None:
