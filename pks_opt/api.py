@@ -319,7 +319,8 @@ def _prepare_plan(
     nodes = DEFAULT_MAX_NODES if max_nodes is None else max_nodes
     from pks_opt.production_plan.holidays import with_holidays
 
-    data = with_holidays(plan_from_raw(raw)).with_goal_tolerance(goal_tolerance)
+    as_read = plan_from_raw(raw)
+    data = with_holidays(as_read).with_goal_tolerance(goal_tolerance)
     warnings: list[str] = []
     goal_link: str | None = None
     handover: dict[str, pd.DataFrame] | None = None
@@ -358,6 +359,7 @@ def _prepare_plan(
         return lambda left: _replan(
             data,
             new,
+            as_read.with_goal_tolerance(goal_tolerance),
             inputs,
             from_week,
             key,
@@ -374,6 +376,53 @@ PLAN_SOLVE_SHARE = 0.8
 """Share of a plan command's time left after reading for its solves: the rest is for building
 the stages' models, a stage's overrun of its limit, and drawing and writing the result (the
 plan's 14-panel queue chart takes seconds to save on a loaded machine)."""
+
+
+def _next_year(
+    new: Any,
+    as_read: Any,
+    replan: Any,
+    inputs: pd.DataFrame,
+    from_week: int,
+    key: str,
+    time_limit: float,
+    max_nodes: int,
+) -> tuple[pd.DataFrame, str] | None:
+    """Plan the rolling horizon's weeks after the plan year (53..from_week + 51).
+
+    From the queue the re-plan leaves at its last week, to follow need (no goal agreed yet,
+    :func:`pks_opt.production_plan.replan.next_year_data`). None when that plan finds nothing
+    in its time (the re-plan stands; the explanation's line is then missing).
+    """
+    from pks_opt.production_plan.milp import solve_plan
+    from pks_opt.production_plan.replan import next_year_data, next_year_line, next_year_table
+    from pks_opt.production_plan.solution import plan_result
+
+    n = new.num_weeks
+    weeks = min(from_week - 1, as_read.num_weeks)
+    first = plan_result(new, replan, None)
+    last = first.tables["production_plan"]
+    queue = dict(
+        zip(
+            last[last["week"] == n]["planning_object"],
+            last[last["week"] == n]["queue_end"],
+            strict=True,
+        )
+    )
+    ratios = dict(zip(inputs["planning_object"], inputs["reforecast_ratio"], strict=True))
+    ahead = next_year_data(as_read, queue, ratios, weeks)
+    sol = solve_plan(
+        ahead,
+        backend=key,
+        time_limit_s=max(0.1, time_limit),
+        with_target=False,
+        max_nodes=max_nodes,
+    )
+    if not sol.status.has_solution:
+        return None
+    table = next_year_table(plan_result(ahead, sol, None).tables["production_plan"], n + 1)
+    return table, next_year_line(table, n + 1, n + weeks)
+
 
 FIRST_PLAN_SHARE = 0.75
 """Share of a plan command's time limit for its first plan (the one the next level uses)."""
@@ -435,6 +484,7 @@ def _solve_plan(
 def _replan(
     data: Any,
     new: Any,
+    as_read: Any,
     inputs: pd.DataFrame,
     from_week: int,
     key: str,
@@ -446,8 +496,11 @@ def _replan(
 ) -> Result:
     """Re-plan weeks from_week..N on the actuals, the original plan solved beside it.
 
-    ``new``: the plan data with the weeks before locked. ``time_limit`` (wall-clock seconds)
-    covers both plans, as in :func:`_solve_plan`.
+    ``new``: the plan data with the weeks before locked; ``as_read`` the instance before
+    holidays (next year's weeks of the rolling horizon are made from it,
+    :func:`_next_year`). ``time_limit`` (wall-clock seconds) covers the three plans: the
+    re-plan ``FIRST_PLAN_SHARE`` of it, next year's weeks half of what is left, the original
+    plan the rest.
     """
     from pks_opt.production_plan.charts import plan_charts
     from pks_opt.production_plan.milp import solve_plan
@@ -462,6 +515,11 @@ def _replan(
             time_limit_s=time_limit * FIRST_PLAN_SHARE,
             with_target=True,
             max_nodes=max_nodes,
+        )
+        ahead = (
+            _next_year(new, as_read, replan, inputs, from_week, key, clock.left() / 2, max_nodes)
+            if replan.status.has_solution and not interrupt.requested()
+            else None
         )
         original = (
             solve_plan(
@@ -485,6 +543,9 @@ def _replan(
     )
     if "replan_diff" in tables:
         result.explanation[:0] = replan_lines(tables["replan_diff"], from_week, new.num_weeks)
+    if ahead is not None:
+        result.tables["next_year_plan"], line = ahead
+        result.explanation.insert(len(result.explanation) and 1, line)
     result.draw = lambda lang="en": plan_charts(result, new, lang=lang)
     return result
 

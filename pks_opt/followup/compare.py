@@ -370,9 +370,8 @@ def _escalate(
         unit = "activities" if measure == "production" else "patients"
         # against a planned 0 a share means nothing ("+inf%"): the difference alone
         share = f"{dev / planned:+.0%} against {against} (" if planned else ""
-        text = (
-            f"{_weeks_text(a, b)}: {o} {what} {share}{dev:+.0f} {unit}"
-            + (")" if planned else f" against {against}, which had none")
+        text = f"{_weeks_text(a, b)}: {o} {what} {share}{dev:+.0f} {unit}" + (
+            ")" if planned else f" against {against}, which had none"
         )
         queue = span[-1]["queue_deviation"]
         if measure == "inflow" and queue is not None:

@@ -15,13 +15,17 @@ model from history; this keeps the plan's seasonal profile and corrects its leve
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
 
+from pks_opt.constants import WEEKS_PER_YEAR
 from pks_opt.errors import InputError
 from pks_opt.followup.actuals import Actuals, check_against_plan
 from pks_opt.production_plan.data import PlanData, PlanningObject
+from pks_opt.production_plan.holidays import with_holidays
 
 REFORECAST_WEEKS = 8
 RATIO_BOUNDS = (0.5, 2.0)
@@ -253,3 +257,74 @@ def reforecast_notes(inputs: pd.DataFrame) -> dict[str, str]:
         if abs(change) >= 0.5:
             notes[str(rec["planning_object"])] = f"inflow re-forecast {change:+.0f} %"
     return notes
+
+
+def next_year_data(
+    base: PlanData, replan_queue: Mapping[str, float], ratios: Mapping[str, float], weeks: int
+) -> PlanData:
+    """Make the rolling horizon's weeks after the plan year: next year's weeks 1..``weeks``.
+
+    A re-plan from week W covers W..52 of the plan year; these are the W − 1 weeks that make
+    it a rolling 52-week horizon (003 §G, §K: "rullande 12-månadersplan"). ``base`` is the
+    instance as read (before holidays): its weeks 1..``weeks`` are next year's (same week
+    types, capacity and inflow profile; the inflow × each object's re-forecast ratio in
+    ``ratios``), dated 52 weeks later so that the holidays are next year's own (Easter
+    moves). No goal is agreed for them yet, so production follows need (R11): the queue the
+    re-plan leaves at week 52 (``replan_queue``) kept level, no waiting-list target, the
+    maximum queue and wait as in the instance.
+    """
+    par = base.parameters
+    start = None if par.start_date is None else par.start_date + dt.timedelta(weeks=WEEKS_PER_YEAR)
+    objects = {
+        o.id: {
+            "queue_start": max(0.0, replan_queue[o.id]),
+            "inflow": tuple(v * ratios.get(o.id, 1.0) for v in o.inflow[:weeks]),
+            "other_removals": o.other_removals[:weeks],
+            "annual_goal": None,
+            "goal_source": "none",
+            "goal_periods": (),
+            "target_queue": None,
+            "target_week": None,
+            "reduction_per_week": None,
+            "locked": (),
+        }
+        for o in base.objects
+    }
+    resources = {r.id: {"available_hours": r.available_hours[:weeks]} for r in base.resources}
+    data = base.replace(
+        objects,
+        resources,
+        weeks=[w.model_dump() for w in base.weeks[:weeks]],
+        parameters=par.model_copy(update={"start_date": start}),
+        locked_weeks=0,
+    )
+    return with_holidays(data)
+
+
+def next_year_table(plan: pd.DataFrame, first_week: int) -> pd.DataFrame:
+    """Next year's part of a rolling re-plan as a table, its weeks numbered on from 52.
+
+    ``plan``: the ``production_plan`` table of the next-year plan (weeks 1..); the weeks
+    become ``first_week``… (53…) and every row is marked not agreed.
+    """
+    out = plan.copy()
+    out.insert(0, "week_next_year", out["week"])
+    out["week"] = out["week"] + first_week - 1
+    out["agreed"] = False
+    return out
+
+
+def next_year_line(table: pd.DataFrame, first_week: int, last_week: int) -> str:
+    """One explanation line: what the rolling horizon's next-year weeks plan."""
+    parts = []
+    for oid, part in table.groupby("planning_object", sort=False):
+        part = part.sort_values("week")
+        parts.append(
+            f"{oid} {part['production'].sum():.0f} (queue {part['queue_start'].iloc[0]:.0f}"
+            f" → {part['queue_end'].iloc[-1]:.0f})"
+        )
+    return (
+        f"rolling horizon: weeks {first_week}–{last_week} (next year's weeks 1–"
+        f"{last_week - 52}, no goal agreed yet) planned to follow need from the re-plan's "
+        f"week-52 queue: {', '.join(parts)} (next_year_plan.csv)"
+    )

@@ -249,7 +249,15 @@ def test_replan_names_a_goal_too_low_for_the_reforecast_inflow(tmp_path: Path) -
         "queue ends 40 against maximum 25 / target 20 at the agreed goal; "
         "inflow 60 in weeks 1–4 against the goal's 40; inflow re-forecast +50 %"
     )
+    # the rolling horizon: weeks 5-6 are next year's weeks 1-2 (from week 3, W − 1 = 2 weeks),
+    # no goal agreed: from the re-plan's week-4 queue of 40, the re-forecast inflow of 15 a week
+    # (10 × 1.5) is produced, so the queue stays level at 40
+    ahead = pd.read_csv(out / "next_year_plan.csv")
+    assert list(ahead["week"]) == [5, 6] and list(ahead["week_next_year"]) == [1, 2]
+    assert list(ahead["inflow"]) == [15, 15] and list(ahead["production"]) == [15, 15]
+    assert list(ahead["queue_end"]) == [40, 40] and not ahead["agreed"].any()
     result = json.loads((out / "result.json").read_text())
+    assert any(line.startswith("rolling horizon: weeks 5–6") for line in result["explanation"])
     assert result["kpis"]["requests_for_new_agreement"] == 1
     assert any(
         line.startswith("request for a new agreement: a plan agreed 40, achievable 60 (+20)")
@@ -335,3 +343,37 @@ def test_shipped_actuals_are_the_generator_output_on_the_published_plan(tmp_path
     )
     for name in ("production.csv", "capacity.csv"):
         assert (copy / "actuals" / name).read_text() == (folder / "actuals" / name).read_text()
+
+
+def test_next_year_weeks_get_their_own_holidays(tmp_path: Path) -> None:
+    """Next year's weeks of a rolling re-plan are dated 52 weeks on: Easter moves.
+
+    Week 1 starts Monday 2027-01-04. Good Friday is 2027-03-26 (week 12) and 2028-04-14:
+    52 weeks on, week 1 starts 2028-01-03, so Good Friday falls in week 15 (04-10..04-16).
+    With 20 next-year weeks, week 12 has no holiday and week 15 has Good Friday; its hours are
+    4/5 of a normal week (one weekday off) and no goal binds any week.
+    """
+    from pks_opt.production_plan.data import plan_from_raw
+    from pks_opt.production_plan.replan import next_year_data
+    from pks_opt.io import read_raw
+
+    inst = write_instance(
+        tmp_path / "p",
+        objects=[{"planning_object": "a", "queue_start": 20, "annual_goal": 520}],
+        weeks=52,
+        resources=one_resource(20),
+        hours=[("a", "doc", 1.0)],
+        inflow=weekly_inflow("a", [10] * 52),
+        parameters={"unit": "U", "start_date": "2027-01-04"},
+    )
+    base = plan_from_raw(read_raw(inst))
+    ahead = next_year_data(base, {"a": 33.0}, {"a": 1.2}, 20)
+    assert ahead.num_weeks == 20
+    assert "Good Friday" in ahead.weeks[14].holiday or "Långfredag" in ahead.weeks[14].holiday
+    assert "2028-04-14" in ahead.weeks[14].holiday and ahead.weeks[11].holiday == ""
+    assert (
+        ahead.resources[0].available_hours[14] == 16
+        and ahead.resources[0].available_hours[11] == 20
+    )
+    a = ahead.objects[0]
+    assert a.queue_start == 33 and a.inflow[0] == 12 and not a.has_goal and not a.has_target
