@@ -43,12 +43,25 @@ def action_name(key: str, lang: str = "en") -> str:
     return m.get("action_names", key) if m.has("action_names", key) else str(key)
 
 
-_TIER_WORD = re.compile(r"\btier[ -]([123])\b")
+#: a tier named by its number: ``tier 2``, ``Tier-1``; in Swedish ``nivå 2``
+_TIER_WORD = {
+    "en": re.compile(r"\btier[ -]([123])\b", re.IGNORECASE),
+    "sv": re.compile(r"\bnivå[ -]([123])\b", re.IGNORECASE),
+}
 
 
-def in_words(line: str) -> str:
-    """``tier 2`` / ``tier-1`` in a line → the tier's name."""
-    return _TIER_WORD.sub(lambda m: tier_name(int(m.group(1))), line)
+def in_words(line: str, lang: str = "en") -> str:
+    """``tier 2`` / ``tier-1`` (Swedish: ``nivå 2``) in a line → the tier's name in ``lang``.
+
+    A name that starts the line starts with a capital (``Tier 1 asked`` → ``Time-critical work
+    (acute, on-call) asked``).
+    """
+
+    def name(m: re.Match[str]) -> str:
+        text = tier_name(int(m.group(1)), lang)
+        return text[:1].upper() + text[1:] if m.start() == 0 else text
+
+    return _TIER_WORD.get(lang, _TIER_WORD["en"]).sub(name, line)
 
 
 def name_columns(df: pd.DataFrame) -> pd.DataFrame:

@@ -4,8 +4,10 @@ The columns come from the readers' own row models (the pydantic classes each lev
 its tables with), never from a second list; the words describing them come from the level's
 reference page in ``docs/`` (its ``| column | … | meaning |`` tables), and the example values
 from the first row of the shipped example instance of the level. A workbook gets one sheet per
-table (header only), a comment on every header cell, drop-down lists for yes/no and fixed
-choices and for ids defined in another sheet, and a sheet ``about`` listing every column with
+table (header only: a level reads every row under it as data, so the example value is in
+the header's comment, not in a row), a comment on every header cell, drop-down lists for
+yes/no and fixed choices and, on a column that refers to another table's key
+(:func:`references`), for that key's values, and a sheet ``about`` listing every column with
 its meaning and an example (``about`` is never read by a level). A folder gets
 ``instance.yaml`` (parameters at their defaults, one comment each), one header-only CSV per
 table and a ``README.md`` with the same list.
@@ -366,6 +368,85 @@ def _describe(c: Column) -> str:
     return f"{text}. {c.meaning}" if c.meaning else text
 
 
+# --------------------------------------------------------------------------- references
+
+#: the tables a strategic reader's one-letter reference codes stand for (in
+#: ``capacity_need.data.OPTIONAL_CHECKS`` and ``balancing.data.TABLE_CHECKS``; ``b`` is a unit
+#: or TOTAL)
+_STRATEGIC_CODES = {
+    "u": "units",
+    "b": "units",
+    "r": "resources",
+    "p": "periods",
+    "o": "planning_objects",
+}
+
+#: per template kind: the references its readers check in code rather than in a table
+#: (``check_need``'s ``demand`` and parent loop; the plan, matrix and roster readers name
+#: them one by one)
+_EXPLICIT_REFERENCES: dict[str, dict[tuple[str, str], str]] = {
+    "need": {
+        ("units", "parent"): "units",
+        ("demand", "unit"): "units",
+        ("demand", "planning_object"): "planning_objects",
+        ("demand", "period"): "periods",
+    },
+    "plan": {
+        ("activity_hours", "planning_object"): "planning_objects",
+        ("activity_hours", "resource"): "resources",
+        ("capacity", "week"): "weeks",
+        ("capacity", "resource"): "resources",
+        ("inflow", "planning_object"): "planning_objects",
+        ("inflow", "week"): "weeks",
+    },
+    "matrix": {
+        ("activity_staff", "activity_type"): "activity_types",
+        ("staff_availability", "staff"): "staff",
+        ("staff_availability", "session"): "sessions",
+        ("room_closed", "room"): "rooms",
+        ("room_closed", "session"): "sessions",
+        ("same_day", "activity_type"): "activity_types",
+        ("day_rules", "activity_type"): "activity_types",
+        ("pinned", "room"): "rooms",
+        ("pinned", "session"): "sessions",
+        ("pinned", "activity_type"): "activity_types",
+        ("plan_mapping", "activity_type"): "activity_types",
+    },
+    "roster": {
+        ("demand", "shift"): "shifts",
+        ("absences", "staff"): "staff",
+        ("wishes", "staff"): "staff",
+        ("wishes", "shift"): "shifts",
+        ("pinned", "staff"): "staff",
+        ("pinned", "shift"): "shifts",
+        ("acute_staffing", "shift"): "shifts",
+    },
+}
+
+
+def references(kind: str) -> dict[tuple[str, str], str]:
+    """List the id references of a template of ``kind``: ``(table, column) → table`` named.
+
+    The column holds a key of the named table (its first column: ``units.unit``,
+    ``shifts.id``). The strategic tables' references are read from the readers' own checks;
+    the other levels' are listed here, as their readers check them one by one. A key column
+    itself, a count (``demand.staff`` of a roster) and a ``;``-list refer to nothing.
+    """
+    from pks_opt.balancing.data import TABLE_CHECKS
+    from pks_opt.capacity_need.data import OPTIONAL_CHECKS
+
+    spec = _spec(kind)
+    refs = dict(_EXPLICIT_REFERENCES[kind if spec.kind != "strategic" else "need"])
+    if spec.kind == "strategic":
+        checks = {t: fields for t, (fields, _, _) in OPTIONAL_CHECKS.items()}
+        checks |= {t: fields for t, (_, _, fields) in TABLE_CHECKS.items()}
+        present = {t.name for t in spec.tables}
+        for table, fields in checks.items():
+            if table in present:
+                refs |= {(table, col): _STRATEGIC_CODES[code] for col, code in fields.items()}
+    return refs
+
+
 # --------------------------------------------------------------------------- writing
 
 
@@ -381,7 +462,7 @@ def write_template(kind: str, target: str | Path) -> Path:
     params, tables = columns(kind)
     out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix.lower() == ".xlsx":
-        _write_workbook(spec, params, tables, out)
+        _write_workbook(spec, params, tables, references(kind), out)
     else:
         _write_folder(spec, params, tables, out)
     return out
@@ -408,7 +489,11 @@ def _yaml_value(value: Any) -> Any:
 
 
 def _write_workbook(
-    spec: KindSpec, params: list[Column], tables: dict[str, list[Column]], path: Path
+    spec: KindSpec,
+    params: list[Column],
+    tables: dict[str, list[Column]],
+    refs: dict[tuple[str, str], str],
+    path: Path,
 ) -> None:
     import openpyxl  # type: ignore[import-untyped]
     from openpyxl.comments import Comment  # type: ignore[import-untyped]
@@ -422,16 +507,15 @@ def _write_workbook(
         ws.append([key, _yaml_value(value), words])
     ws.column_dimensions["A"].width = 34
     ws.column_dimensions["C"].width = 90
-    keys = {t: cols[0].name for t, cols in tables.items() if cols}
     for table, cols in tables.items():
         sheet = wb.create_sheet(table)
         sheet.append([c.name for c in cols])
         for i, c in enumerate(cols, start=1):
             cell = sheet.cell(row=1, column=i)
             cell.font = Font(bold=c.required)
-            cell.comment = Comment(_describe(c), "pks template", width=360, height=160)
+            cell.comment = Comment(_header_note(c), "pks template", width=360, height=160)
             sheet.column_dimensions[cell.column_letter].width = max(12, len(c.name) + 4)
-            _dropdown(sheet, cell.column_letter, c, _referenced(table, c.name, keys))
+            _dropdown(sheet, cell.column_letter, c, refs.get((table, c.name)))
     about = wb.create_sheet(ABOUT_SHEET)
     about.append(["table", "column", "required", "type", "default", "meaning", "example"])
     for table, cols in tables.items():
@@ -451,18 +535,14 @@ def _write_workbook(
     wb.save(path)
 
 
-def _referenced(table: str, column: str, keys: dict[str, str]) -> str | None:
-    """Find the table whose id column ``column`` names, if not ``table``.
+def _header_note(c: Column) -> str:
+    """Describe a column in its header comment, with the example value when there is one.
 
-    ``resource`` → ``resources``; a roster's ``staff``/``shift`` → its ``staff``/``shifts``
-    sheet keyed ``id``.
+    The example is not written as a row: every row under the header is read as data.
     """
-    for other, key in keys.items():
-        if other == table:
-            continue
-        if key == column or (key == "id" and other in (column, f"{column}s")):
-            return other
-    return None
+    if c.example in (None, ""):
+        return _describe(c)
+    return f"{_describe(c)}\nExample: {_yaml_value(c.example)}"
 
 
 def _dropdown(sheet: Any, letter: str, c: Column, ref: str | None) -> None:

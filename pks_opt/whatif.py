@@ -5,12 +5,15 @@ read and solved like the base. The base's result gets a ``scenario_comparison`` 
 per run: status, objective and every numeric KPI, then each KPI's change against the base), the
 scenarios' own results as :attr:`~pks_opt.result.Result.parts` (written as sub-folders), the
 lines "what changed against the base" first in its explanation, and a comparison chart: one
-small panel per KPI that changed, a bar per run.
+small panel per KPI that changed, a bar per run. The terminal prints, instead of the base's
+whole summary, :func:`comparison_lines`: a short table of what changed, in the planner's words
+(the catalogue's KPI names, tiers by their names) and rounded to each figure's unit.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -19,9 +22,13 @@ import pandas as pd
 
 from pks_opt.io import RawInstance
 from pks_opt.result import Result
+from pks_opt.rounding import decimals, round_value, unit_of
 
 COMPARISON_TABLE = "scenario_comparison"
 MAX_PANELS = 12
+#: KPIs the printed comparison leaves out: the objective's own terms (the objective row
+#: adds them up) and settings of the run
+NOT_PRINTED = re.compile(r"^term_|^workers$|^seed$")
 
 
 def solve_with_scenarios(
@@ -112,9 +119,10 @@ def change_lines(table: pd.DataFrame) -> list[str]:
             a, b = base[k], row[k]
             if _same(a, b):
                 continue
+            diff = round_value(k, float(b) - float(a)) if _number(a) and _number(b) else None
             parts.append(
-                f"{k} {_fmt(a)} → {_fmt(b)}"
-                + (f" ({_fmt(b - a, sign=True)})" if _number(a) and _number(b) else "")
+                f"{k} {_fmt(round_value(k, a))} → {_fmt(round_value(k, b))}"
+                + (f" ({_fmt(diff, sign=True)})" if diff is not None else "")
             )
         what = ", ".join(parts) if parts else "the same as the base"
         lines.append(f"scenario {row['scenario']}: {what}")
@@ -165,10 +173,106 @@ def comparison_chart(table: pd.DataFrame, title: str, lang: str = "en") -> Any:
         values = [float(v) if _number(v) else 0.0 for v in table[k]]
         ax.bar(range(len(names)), values, color=colours)
         ax.set_xticks(range(len(names)), names, rotation=30, ha="right", fontsize=8)
-        ax.set_title(m.get("kpis", k) if m.has("kpis", k) else k, fontsize=9)
+        ax.set_title(kpi_label(k, lang), fontsize=9)
         ax.axhline(values[0], color="#7f7f7f", lw=0.8, ls="--")
     for ax in list(axes.flat)[len(changed) :]:
         ax.axis("off")
     fig.suptitle(m.text("plot", "whatif_title", name=title), fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def kpi_label(key: str, lang: str = "en") -> str:
+    """Name a KPI (or ``objective``, ``status``) as a planner reads it, in ``lang``.
+
+    The catalogue's KPI name with the roster's tiers by their names: ``tier2_short_shifts`` →
+    "Shifts short, planned patient work" ("Saknade pass, planerat patientarbete").
+    """
+    from pks_opt.i18n import messages
+    from pks_opt.names import in_words
+
+    m = messages(lang)
+    if key == "objective":  # the summary's own word for it: "objective", "målvärde"
+        label = m.text("summary", "objective", value="").strip().rstrip(":")
+    elif key == "status":
+        label = m.get("columns", "status")
+    else:
+        label = m.get("kpis", key)
+    return in_words(label[:1].upper() + label[1:], lang)
+
+
+def comparison_lines(result: Result, lang: str = "en") -> list[str]:
+    """Lay out what changed against the base as a small table for the terminal.
+
+    The status, then a row per figure that changed (objective, KPIs but the objective's terms), a
+    column for the base and one per scenario: its value and, in brackets, the change, both
+    rounded to the figure's unit (a change that rounds to nothing is not shown).
+    """
+    from pks_opt.i18n import messages
+
+    table = result.tables.get(COMPARISON_TABLE)
+    if table is None or len(table) < 2:
+        return []
+    m = messages(lang)
+    rows = [["", m.text("plot", "whatif_base"), *map(str, table["scenario"][1:])]]
+    rows.append([kpi_label("status", lang), *(m.get("status", s) for s in table["status"])])
+    changed = [c.removeprefix("change ") for c in table.columns if c.startswith("change ")]
+    for k in changed:
+        if NOT_PRINTED.search(k):
+            continue
+        cells = _change_cells(k, list(table[k]), lang)
+        if cells is not None:
+            rows.append([kpi_label(k, lang), *cells])
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    head = m.get("tables", COMPARISON_TABLE)
+    return [f"{head}:"] + [
+        "  "
+        + "  ".join(
+            c.ljust(w) if i == 0 else c.rjust(w)
+            for i, (c, w) in enumerate(zip(r, widths, strict=True))
+        ).rstrip()
+        for r in rows
+    ]
+
+
+def _change_cells(key: str, values: list[Any], lang: str) -> list[str] | None:
+    """Give the base's value and each scenario's ``value (+change)``; None if nothing shows.
+
+    One precision for the row (:func:`_decimals`), so a change reads like its values.
+    """
+    keep = _decimals(key, values)
+    base = values[0]
+    cells = [_people(key, base, keep, lang)]
+    for v in values[1:]:
+        text = _people(key, v, keep, lang)
+        change = float(v) - float(base) if _number(base) and _number(v) else 0.0
+        if round(change * (100 if unit_of(key) == "share" else 1), keep) != 0:
+            text += f" ({_people(key, change, keep, lang, signed=True)})"
+        cells.append(text)
+    shown = any("(" in c or c != cells[0] for c in cells[1:])
+    return cells if shown else None
+
+
+def _decimals(key: str, values: list[Any]) -> int:
+    """Decimals of a row: whole for whole numbers, money and 1 000 and above; a share's 0.1 %.
+
+    Else as a table for people rounds its column (:func:`pks_opt.rounding.decimals`).
+    """
+    numbers = [float(v) for v in values if _number(v)]
+    if unit_of(key) == "share":
+        return 1
+    if not numbers or all(x == int(x) for x in numbers) or max(map(abs, numbers)) >= 1000:
+        return 0
+    return decimals(key, pd.Series(numbers))
+
+
+def _people(key: str, value: Any, keep: int, lang: str, *, signed: bool = False) -> str:
+    """Write a figure with ``keep`` decimals (a share in per cent) as Swedish or English."""
+    if not _number(value):
+        return "-"
+    x = 100 * float(value) if unit_of(key) == "share" else float(value)
+    text = f"{x:{'+' if signed else ''},.{keep}f}".replace(",", " ")
+    if text.lstrip("+-").strip("0. ") == "":  # -0.0 is 0
+        text = text.lstrip("+-")
+    text += " %" if unit_of(key) == "share" else ""
+    return text if lang == "en" else text.replace(".", ",")

@@ -16,6 +16,10 @@ def test_names() -> None:
     assert (
         in_words("week 3: tier 3 short by 8 RN-hours") == "week 3: other work short by 8 RN-hours"
     )
+    # KPI labels as the catalogues write them: a capital at the start, Swedish "nivå N"
+    assert in_words("Tier 2 asked") == "Planned patient work asked"
+    assert in_words("Saknade pass, nivå 2", "sv") == "Saknade pass, planerat patientarbete"
+    assert in_words("Målterm: nivå 1", "sv") == "Målterm: tidskritiskt (akut, jour)"
 
 
 def test_name_columns_are_added_last() -> None:

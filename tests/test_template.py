@@ -202,3 +202,127 @@ def test_roster_template_filled_runs(tmp_path: Path) -> None:
     roster = list(csv.DictReader((tmp_path / "out" / "roster.csv").open()))
     days = [c for c in roster[0] if c.startswith("2027-")]
     assert len(days) == 7 and all(any(r[d] == "D" for r in roster) for d in days)
+
+
+#: every id reference of each template, written out by hand from the format pages
+#: (``table.column → table whose key it names``); everything else gets no id drop-down
+_STRATEGIC_REFS = {
+    "units.parent": "units",
+    "demand.unit": "units",
+    "demand.planning_object": "planning_objects",
+    "demand.period": "periods",
+    "activity_hours.planning_object": "planning_objects",
+    "activity_hours.resource": "resources",
+    "activity_hours.unit": "units",
+    "activity_hours.support_unit": "units",
+    "inpatient.planning_object": "planning_objects",
+    "inpatient.bed_resource": "resources",
+    "inpatient.unit": "units",
+    "staffing_keys.unit": "units",
+    "acute_arrivals.unit": "units",
+    **{f"{t}.{c}": f"{c}s" for t in ("staff", "rooms", "beds") for c in ("unit", "resource")},
+    **{f"{t}.period": "periods" for t in ("staff", "rooms", "beds")},
+    "improvements.unit": "units",
+    "improvements.resource": "resources",
+    "improvements.planning_object": "planning_objects",
+    "improvements.period": "periods",
+}
+EXPECTED_REFS: dict[str, dict[str, str]] = {
+    "need": _STRATEGIC_REFS,
+    "balance": {
+        **_STRATEGIC_REFS,
+        "budgets.unit": "units",
+        "capabilities.unit": "units",
+        "capabilities.planning_object": "planning_objects",
+        "moves.donor": "units",
+        "moves.receiver": "units",
+        "moves.resource": "resources",
+        "increases.unit": "units",
+        "increases.resource": "resources",
+        "purchases.planning_object": "planning_objects",
+        "waiting_lists.unit": "units",
+        "waiting_lists.planning_object": "planning_objects",
+    },
+    "plan": {
+        "activity_hours.planning_object": "planning_objects",
+        "activity_hours.resource": "resources",
+        "capacity.week": "weeks",
+        "capacity.resource": "resources",
+        "inflow.planning_object": "planning_objects",
+        "inflow.week": "weeks",
+    },
+    "matrix": {
+        "activity_staff.activity_type": "activity_types",
+        "staff_availability.staff": "staff",
+        "staff_availability.session": "sessions",
+        "room_closed.room": "rooms",
+        "room_closed.session": "sessions",
+        "same_day.activity_type": "activity_types",
+        "day_rules.activity_type": "activity_types",
+        "pinned.room": "rooms",
+        "pinned.session": "sessions",
+        "pinned.activity_type": "activity_types",
+        "plan_mapping.activity_type": "activity_types",
+    },
+    "roster": {
+        "demand.shift": "shifts",
+        "absences.staff": "staff",
+        "wishes.staff": "staff",
+        "wishes.shift": "shifts",
+        "pinned.staff": "staff",
+        "pinned.shift": "shifts",
+        "acute_staffing.shift": "shifts",
+    },
+}
+
+
+def _dropdowns(path: Path) -> tuple[dict[str, str], dict[str, str], Any]:
+    """Read a template's drop-downs: ``table.column → referenced sheet`` for id lists and
+    ``table.column → "a,b"`` for fixed choices."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path)
+    ids: dict[str, str] = {}
+    fixed: dict[str, str] = {}
+    for sheet in wb.worksheets:
+        header = [c.value for c in sheet[1]]
+        for dv in sheet.data_validations.dataValidation:
+            for rng in dv.sqref.ranges:
+                assert rng.min_col == rng.max_col and rng.min_row == 2, str(rng)
+                name = f"{sheet.title}.{header[rng.min_col - 1]}"
+                formula = dv.formula1
+                if formula.startswith('"'):
+                    fixed[name] = formula.strip('"')
+                else:  # ='sheet'!$A$2:$A$1000: the key column of another sheet
+                    target, cells = formula.lstrip("=").split("!")
+                    assert cells.startswith("$A$2:$A$"), formula
+                    ids[name] = target.strip("'")
+    return ids, fixed, wb
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_template_dropdowns_point_at_the_referenced_key(tmp_path: Path, kind: str) -> None:
+    """Every id drop-down sits on a column that refers to another table's key and lists that
+    key (column A of the named sheet); no key column and no count carries one. The roster's
+    ``shifts.id``/``staff.id`` once offered each other's ids, and ``demand.staff`` (a number
+    of people) the staff ids."""
+    path = tmp_path / f"{kind}.xlsx"
+    assert _run("template", kind, "--out", str(path))[0] == 0
+    ids, fixed, wb = _dropdowns(path)
+    assert ids == EXPECTED_REFS[kind]
+    referenced = set(ids.values())
+    for name, target in ids.items():
+        key = wb[target].cell(row=1, column=1).value
+        assert key in ("id", name.split(".")[1], "unit", "resource"), (name, key)
+    _, tables = columns(kind)
+    for table, cols in tables.items():
+        if table in referenced:  # the key column of a referenced table: no drop-down
+            assert f"{table}.{cols[0].name}" not in ids | fixed
+        for c in cols:
+            name = f"{table}.{c.name}"
+            if c.kind in ("number", "whole number") and name in ids:  # only a numbered key
+                key = wb[ids[name]].cell(row=1, column=1).value
+                assert key == c.name, f"{kind}: {name} is a count, not {ids[name]}.{key}"
+    if kind == "roster":
+        assert {"shifts.id", "staff.id", "demand.staff", "staff_demand.staff"}.isdisjoint(ids)
+        assert fixed["staff.nights_allowed"] == "TRUE,FALSE"

@@ -3,6 +3,7 @@ solved beside the base; the comparison table, the change lines, the chart and th
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,8 @@ from rostering.conftest import write_instance as write_roster
 import pks_opt as pks
 from pks_opt.commands import main
 from pks_opt.instances import instance_path
+from pks_opt.result import Result, SolveStatus
+from pks_opt.whatif import comparison_lines, with_comparison
 
 
 def _scenario(path: Path, text: str) -> Path:
@@ -75,6 +78,47 @@ def test_roster_scenario_absence_shows_as_shortfall(tmp_path: Path) -> None:
     assert table.loc["base", "tier1_short_shifts"] == 0
     assert table.loc["away", "tier1_short_shifts"] == 3
     assert "tier1_short_shifts 0 → 3 (+3)" in res.explanation[0]
+    # printed: the tiers by their names, in the reader's language; no objective terms
+    en = comparison_lines(res, "en")
+    row = next(r for r in en if "Shifts short, time-critical work" in r)
+    assert row.split()[-3:] == ["0", "3", "(+3)"]
+    assert not any("tier" in r.lower() or "Objective term" in r for r in en)
+    sv = comparison_lines(res, "sv")
+    assert sv[0] == "Scenariojämförelse:" and "basen" in sv[1]
+    assert any(r.strip().startswith("Saknade pass, tidskritiskt (akut, jour)") for r in sv)
+    # the comparison chart's panels name the tiers too
+    assert res.draw is not None
+    fig = res.draw("en")["scenario_comparison"]
+    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    assert "Shifts short, time-critical work (acute, on-call)" in titles
+    assert not any("tier" in t.lower() for t in titles)
+
+
+def test_comparison_printout_rounds_to_the_unit() -> None:
+    # A plan-like comparison, each row at one precision: 1 234.567 → 1 000.2 visits (1 000 and
+    # above: whole, 1 235 → 1 000, change -234.367 → -234), a queue 12.3456 → 20 (10 and above:
+    # one decimal, +7.7), a utilisation share 0.95741 → 1 (95.7 % → 100.0 %, +4.3), 4 → 4.003
+    # weeks above target (the change rounds to nothing at 2 decimals: the row is left out),
+    # and the objective's terms are not printed.
+    base = Result("tactical", SolveStatus.OPTIMAL, "t", "", objective=5.0, bound=5.0)
+    part = Result("tactical", SolveStatus.FEASIBLE, "t", "", objective=7.25, bound=5.0)
+    base.kpis = {"total_production": 1234.567, "queue_end_total": 12.3456}
+    base.kpis |= {"room_utilisation": 0.95741, "weeks_above_target_wait": 4.0, "term_over": 1}
+    part.kpis = {"total_production": 1000.2, "queue_end_total": 20.0}
+    part.kpis |= {"room_utilisation": 1.0, "weeks_above_target_wait": 4.003, "term_over": 3}
+    res = with_comparison(base, {"cut": part})
+    lines = comparison_lines(res, "en")
+    rows = {c[0]: c[1:] for c in (re.split(r"\s{2,}", r.strip()) for r in lines[2:])}
+    assert lines[0] == "Scenario comparison:"
+    assert rows == {
+        "Status": ["Optimal", "Solution, not proven optimal"],
+        "Objective": ["5.00", "7.25 (+2.25)"],
+        "Planned production in total": ["1 235", "1 000 (-234)"],
+        "Queue at the end": ["12.3", "20.0 (+7.7)"],
+        "Room utilisation": ["95.7 %", "100.0 % (+4.3 %)"],
+    }
+    sv = "\n".join(comparison_lines(res, "sv"))
+    assert "12,3" in sv and "95,7 %" in sv and "1 235" in sv and "7,25 (+2,25)" in sv
 
 
 def test_matrix_scenario_cli_prints_changes_and_writes_subfolders(tmp_path: Path) -> None:
@@ -93,9 +137,12 @@ def test_matrix_scenario_cli_prints_changes_and_writes_subfolders(tmp_path: Path
         ],
     )
     assert run.exit_code == 0, run.output
-    assert (
-        "scenario room3_closed: " in run.output and "room_sessions_open 47 → 43 (-4)" in run.output
-    )
+    # what changed, in words and rounded; the base's own summary (its KPI list) not repeated
+    assert "Scenario comparison:" in run.output
+    row = next(r for r in run.output.splitlines() if r.strip().startswith("Room sessions open"))
+    assert row.split()[-3:] == ["47", "43", "(-4)"]
+    assert "kpis:" not in run.output and "room_sessions_open" not in run.output
+    assert "coverage (delivered" not in run.output
     assert (out / "room3_closed" / "result.json").is_file()
     assert (out / "scenario_comparison.png").is_file()
 

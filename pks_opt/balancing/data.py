@@ -491,7 +491,7 @@ TABLES: dict[str, tuple[type[BalRow], str | None]] = {
 
 #: per table kept as rows: the columns unique together, what a row is called, and its
 #: references (→ u/b/r/o: unit, unit or TOTAL, resource, planning object)
-_CHECKS: dict[str, tuple[tuple[str, ...], str | None, dict[str, str]]] = {
+TABLE_CHECKS: dict[str, tuple[tuple[str, ...], str | None, dict[str, str]]] = {
     "budgets": ((), None, {"unit": "b"}),
     "capabilities": (
         ("unit", "planning_object"),
@@ -543,7 +543,7 @@ def check_balancing(data: BalancingData, sources: Mapping[str, Table]) -> None:
     def where(name: str, rows: tuple[Any, ...]) -> Table:
         return sources.get(name) or in_code("BalancingData", name, len(rows))
 
-    for name, (unique, what, refs) in _CHECKS.items():
+    for name, (unique, what, refs) in TABLE_CHECKS.items():
         rows = tuple(data.budgets.values()) if name == "budgets" else getattr(data, name)
         if not rows:
             continue

@@ -398,7 +398,7 @@ def _read_need(raw: RawInstance) -> NeedData:
 
 #: per optional table: its reference fields (→ u/r/p/o: unit, resource, period, planning
 #: object), the columns that must be unique together, and what a row is called
-_OPTIONAL_CHECKS: dict[str, tuple[dict[str, str], tuple[str, ...], str]] = {
+OPTIONAL_CHECKS: dict[str, tuple[dict[str, str], tuple[str, ...], str]] = {
     "activity_hours": (
         {"planning_object": "o", "resource": "r", "unit": "u", "support_unit": "u"},
         (),
@@ -462,10 +462,10 @@ def check_need(data: NeedData, where: Where) -> None:
     _refs(data.demand, t_dem, unit=ids["u"], planning_object=ids["o"], period=ids["p"])
     check_unique(data.demand, t_dem, "unit", "planning_object", "period", what="demand row")
     _check_demand_volumes(data.demand, t_dem, data.units, data.period_ids)
-    for name in _OPTIONAL_CHECKS:
+    for name in OPTIONAL_CHECKS:
         rows: Sequence[Row] = getattr(data, name)
         if rows:
-            fields, unique, what = _OPTIONAL_CHECKS[name]
+            fields, unique, what = OPTIONAL_CHECKS[name]
             table = where(name)
             _refs(rows, table, **{f: ids[kind] for f, kind in fields.items()})
             if unique:

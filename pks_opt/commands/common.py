@@ -250,8 +250,12 @@ def finish(
     charts: Callable[[str], Mapping[str, Figure]] | None = None,
     summary: Callable[[Result, str], list[str]] | None = None,
     subfolders: Mapping[str, Path] | None = None,
+    compared: bool = False,
 ) -> None:
     """Write outputs, print the summary (or the JSON envelope) and exit with the status code.
+
+    ``compared``: the run is a base with scenarios (``--scenario``); the summary is then what
+    changed against the base (:func:`comparison_summary`), not the base's own.
 
     A run stopped by SIGINT/SIGTERM is marked INTERRUPTED (its best solution so far kept),
     written only with --out — its tables and result.json, not its charts (drawing them took
@@ -284,11 +288,15 @@ def finish(
     if as_json:
         click.echo(json.dumps(envelope, indent=2, ensure_ascii=False))
     else:
-        for line in summary_lines(result, out, lang):
-            click.echo(line)
-        if summary is not None and result.has_solution:
-            for line in summary(result, lang):
+        if compared and result.parts:
+            for line in comparison_summary(result, out, lang):
                 click.echo(line)
+        else:
+            for line in summary_lines(result, out, lang):
+                click.echo(line)
+            if summary is not None and result.has_solution:
+                for line in summary(result, lang):
+                    click.echo(line)
         if out is None and result.tables:
             click.echo(
                 messages(lang).text(
@@ -309,27 +317,7 @@ def summary_lines(result: Result, out: Path | None, lang: str = "en") -> list[st
 
     m = messages(lang)
     say = _Say(m)
-    lines = [
-        m.text(
-            "summary",
-            "head",
-            kind=say.kind(result.kind),
-            instance=result.instance,
-        )
-    ]
-    if result.status.value == "INTERRUPTED":
-        first = say.explain(result.explanation[0]) if result.explanation else ""
-        lines.insert(0, m.text("summary", "interrupted", text=first))
-    status = m.text("summary", "status", status=say.status(result.status.value))
-    if math.isfinite(result.objective):
-        status += m.text("summary", "objective", value=_fmt(result.objective, lang))
-    if math.isfinite(result.bound) and result.has_solution:
-        status += m.text("summary", "bound", value=_fmt(result.bound, lang))
-        if math.isfinite(result.gap) and result.status.value == "FEASIBLE":
-            status += m.text("summary", "gap", value=_fmt(round(100 * result.gap, 2), lang))
-    status += m.text("summary", "time", value=f"{result.runtime_s:.2f}".replace(".", say.point))
-    lines.append(status)
-    lines += [m.text("summary", "warning", text=say.explain(w)) for w in result.warnings]
+    lines = _head_lines(result, lang)
     for st in result.stages:
         lines.append(
             m.text(
@@ -357,6 +345,48 @@ def summary_lines(result: Result, out: Path | None, lang: str = "en") -> list[st
         )
     if out is not None:
         lines.append(m.text("summary", "wrote", out=out, n=len(result.tables)))
+    return lines
+
+
+def _head_lines(result: Result, lang: str) -> list[str]:
+    """Write the first lines of a summary: kind and instance, status, objective, bound, time.
+
+    Then the warnings.
+    """
+    from pks_opt.i18n import messages
+
+    m = messages(lang)
+    say = _Say(m)
+    lines = [m.text("summary", "head", kind=say.kind(result.kind), instance=result.instance)]
+    if result.status.value == "INTERRUPTED":
+        first = say.explain(result.explanation[0]) if result.explanation else ""
+        lines.insert(0, m.text("summary", "interrupted", text=first))
+    status = m.text("summary", "status", status=say.status(result.status.value))
+    if math.isfinite(result.objective):
+        status += m.text("summary", "objective", value=_fmt(result.objective, lang))
+    if math.isfinite(result.bound) and result.has_solution:
+        status += m.text("summary", "bound", value=_fmt(result.bound, lang))
+        if math.isfinite(result.gap) and result.status.value == "FEASIBLE":
+            status += m.text("summary", "gap", value=_fmt(round(100 * result.gap, 2), lang))
+    status += m.text("summary", "time", value=f"{result.runtime_s:.2f}".replace(".", say.point))
+    lines.append(status)
+    lines += [m.text("summary", "warning", text=say.explain(w)) for w in result.warnings]
+    return lines
+
+
+def comparison_summary(result: Result, out: Path | None, lang: str = "en") -> list[str]:
+    """Write the summary of a base run compared with its scenarios.
+
+    The base's head (status, time, warnings), then what changed against the base
+    (:func:`pks_opt.whatif.comparison_lines`) instead of the base's whole summary, which is
+    in ``result.json`` (each scenario's in its sub-folder).
+    """
+    from pks_opt.i18n import messages
+    from pks_opt.whatif import comparison_lines
+
+    lines = _head_lines(result, lang) + comparison_lines(result, lang)
+    if out is not None:
+        lines.append(messages(lang).text("summary", "wrote", out=out, n=len(result.tables)))
     return lines
 
 

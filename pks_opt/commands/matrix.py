@@ -103,7 +103,15 @@ def matrix(
             scenarios=scenarios,
             deterministic=deterministic,
         )
-    finish(result, out=out, excel=excel, as_json=as_json, charts=result.charts, summary=_summary)
+    finish(
+        result,
+        out=out,
+        excel=excel,
+        as_json=as_json,
+        charts=result.charts,
+        summary=_summary,
+        compared=bool(scenarios),
+    )
 
 
 def _summary(result: Result, lang: str = "en") -> list[str]:

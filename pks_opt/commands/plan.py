@@ -129,4 +129,12 @@ def plan(
             max_nodes=max_nodes,
             scenarios=scenarios,
         )
-    finish(result, out=out, excel=excel, as_json=as_json, charts=result.charts, summary=summary)
+    finish(
+        result,
+        out=out,
+        excel=excel,
+        as_json=as_json,
+        charts=result.charts,
+        summary=summary,
+        compared=bool(scenarios),
+    )

@@ -136,6 +136,7 @@ def roster(
         as_json=as_json,
         charts=result.charts,
         summary=None if result.kind != "roster" else _summary,
+        compared=bool(scenarios),
     )
 
 
