@@ -353,9 +353,9 @@ def test_next_year_weeks_get_their_own_holidays(tmp_path: Path) -> None:
     With 20 next-year weeks, week 12 has no holiday and week 15 has Good Friday; its hours are
     4/5 of a normal week (one weekday off) and no goal binds any week.
     """
+    from pks_opt.io import read_raw
     from pks_opt.production_plan.data import plan_from_raw
     from pks_opt.production_plan.replan import next_year_data
-    from pks_opt.io import read_raw
 
     inst = write_instance(
         tmp_path / "p",
