@@ -415,7 +415,7 @@ def _next_year(
         ahead,
         backend=key,
         time_limit_s=max(0.1, time_limit),
-        with_target=False,
+        with_target=True,
         max_nodes=max_nodes,
     )
     if not sol.status.has_solution:

@@ -270,8 +270,9 @@ def next_year_data(
     types, capacity and inflow profile; the inflow × each object's re-forecast ratio in
     ``ratios``), dated 52 weeks later so that the holidays are next year's own (Easter
     moves). No goal is agreed for them yet, so production follows need (R11): the queue the
-    re-plan leaves at week 52 (``replan_queue``) kept level, no waiting-list target, the
-    maximum queue and wait as in the instance.
+    re-plan leaves at week 52 (``replan_queue``) kept level, or, where it is above the
+    object's maximum, brought down to the maximum by the last of these weeks (a waiting-list
+    target there; kept level otherwise); the maximum queue and wait as in the instance.
     """
     par = base.parameters
     start = None if par.start_date is None else par.start_date + dt.timedelta(weeks=WEEKS_PER_YEAR)
@@ -283,8 +284,9 @@ def next_year_data(
             "annual_goal": None,
             "goal_source": "none",
             "goal_periods": (),
-            "target_queue": None,
-            "target_week": None,
+            # a queue left above its maximum is brought back within it by the horizon's end
+            "target_queue": o.max_queue if _above_max(o, replan_queue[o.id]) else None,
+            "target_week": weeks if _above_max(o, replan_queue[o.id]) else None,
             "reduction_per_week": None,
             "locked": (),
         }
@@ -299,6 +301,10 @@ def next_year_data(
         locked_weeks=0,
     )
     return with_holidays(data)
+
+
+def _above_max(o: PlanningObject, queue: float) -> bool:
+    return o.max_queue is not None and queue > o.max_queue + 1e-6
 
 
 def next_year_table(plan: pd.DataFrame, first_week: int) -> pd.DataFrame:
@@ -320,11 +326,12 @@ def next_year_line(table: pd.DataFrame, first_week: int, last_week: int) -> str:
     for oid, part in table.groupby("planning_object", sort=False):
         part = part.sort_values("week")
         parts.append(
-            f"{oid} {part['production'].sum():.0f} (queue {part['queue_start'].iloc[0]:.0f}"
+            f"{oid} {part['production'].sum():.0f} ({part['queue_start'].iloc[0]:.0f}"
             f" → {part['queue_end'].iloc[-1]:.0f})"
         )
     return (
         f"rolling horizon: weeks {first_week}–{last_week} (next year's weeks 1–"
         f"{last_week - 52}, no goal agreed yet) planned to follow need from the re-plan's "
-        f"week-52 queue: {', '.join(parts)} (next_year_plan.csv)"
+        f"week-52 queue, production (queue at the start → at the end): {', '.join(parts)} "
+        "(next_year_plan.csv)"
     )

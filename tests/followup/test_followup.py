@@ -250,12 +250,13 @@ def test_replan_names_a_goal_too_low_for_the_reforecast_inflow(tmp_path: Path) -
         "inflow 60 in weeks 1–4 against the goal's 40; inflow re-forecast +50 %"
     )
     # the rolling horizon: weeks 5-6 are next year's weeks 1-2 (from week 3, W − 1 = 2 weeks),
-    # no goal agreed: from the re-plan's week-4 queue of 40, the re-forecast inflow of 15 a week
-    # (10 × 1.5) is produced, so the queue stays level at 40
+    # no goal agreed: the re-plan leaves 40 waiting, above the maximum 25, so these weeks aim
+    # at 25 by their last week; the re-forecast inflow is 15 a week (10 × 1.5) and 20 h allow
+    # 20 a week: production 20, 20 and the queue 35, 30 (as close to 25 as capacity allows)
     ahead = pd.read_csv(out / "next_year_plan.csv")
     assert list(ahead["week"]) == [5, 6] and list(ahead["week_next_year"]) == [1, 2]
-    assert list(ahead["inflow"]) == [15, 15] and list(ahead["production"]) == [15, 15]
-    assert list(ahead["queue_end"]) == [40, 40] and not ahead["agreed"].any()
+    assert list(ahead["inflow"]) == [15, 15] and list(ahead["production"]) == [20, 20]
+    assert list(ahead["queue_end"]) == [35, 30] and not ahead["agreed"].any()
     result = json.loads((out / "result.json").read_text())
     assert any(line.startswith("rolling horizon: weeks 5–6") for line in result["explanation"])
     assert result["kpis"]["requests_for_new_agreement"] == 1
@@ -368,6 +369,10 @@ def test_next_year_weeks_get_their_own_holidays(tmp_path: Path) -> None:
     )
     base = plan_from_raw(read_raw(inst))
     ahead = next_year_data(base, {"a": 33.0}, {"a": 1.2}, 20)
+    # a queue above its maximum (max_queue 30 here, 45 left) comes back to it by week 20
+    capped = next_year_data(base.replace({"a": {"max_queue": 30}}), {"a": 45.0}, {}, 20)
+    assert (capped.objects[0].target_queue, capped.objects[0].target_week) == (30, 20)
+    assert ahead.objects[0].target_queue is None  # 33 with no maximum: kept level
     assert ahead.num_weeks == 20
     assert "Good Friday" in ahead.weeks[14].holiday or "Långfredag" in ahead.weeks[14].holiday
     assert "2028-04-14" in ahead.weeks[14].holiday and ahead.weeks[11].holiday == ""
