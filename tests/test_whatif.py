@@ -162,7 +162,8 @@ def test_a_bad_scenario_stops_before_anything_is_solved(tmp_path: Path) -> None:
 
 def test_change_lines_print_readable_numbers() -> None:
     # objective 1 000 000 → 1 230 400: the change +230 400 (not +2.304e+05); a share 0.95 →
-    # 0.9512 changes by +0.0012; a change of 3e-06 is 0 to a planner (not 3e-06)
+    # a share is read to 3 decimals (0.9512 → 0.951, +0.001); a change of 3e-06 is 0 to a
+    # planner (not 3e-06)
     import pandas as pd
 
     from pks_opt.whatif import change_lines
@@ -180,7 +181,7 @@ def test_change_lines_print_readable_numbers() -> None:
         table[f"change {k}"] = table[k] - table[k].iloc[0]
     (line,) = change_lines(table)
     assert line == (
-        "scenario more: objective 1 000 000 → 1 230 400 (+230 400), share 0.95 → 0.9512 "
-        "(+0.0012), tiny 1 → 1 (+0)"
+        "scenario more: objective 1 000 000 → 1 230 400 (+230 400), share 0.95 → 0.951 "
+        "(+0.001), tiny 1 → 1 (+0)"
     )
     assert "e+" not in line and "e-" not in line

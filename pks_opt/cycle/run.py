@@ -139,13 +139,13 @@ def run_cycle(
 
     work = Path(work)
     clock = Clock(time_limit_s)
-    n = len(spec.plans)
+    units = len(spec.plans)
     need = compute_need(spec.need)
     write_result(need, work / "round1" / "need")
     echo(f"round 1: need with today's resources: {need.status.value}")
     if interrupt.requested():
         return _interrupted(spec, work, need, None, [], "round 1, before the balance")
-    first = _marked(balance(spec.balancing, solver, time_limit_s=clock.share(2 * n + 2, None)))
+    first = _marked(balance(spec.balancing, solver, time_limit_s=clock.share(2 * units + 2, None)))
     write_result(first, work / "round1" / "balance")
     echo(f"round 1: preliminary mission (balance): {first.status.value}")
     handshakes: list[Handshake] = []
@@ -158,8 +158,9 @@ def run_cycle(
                 timed_out = True
                 break
             data, notes = apply_feedback(spec.balancing, raised)
-            more = n + 1 if k < spec.max_handshakes else 0
-            current = _marked(balance(data, solver, time_limit_s=clock.share(n + 1 + more, None)))
+            more = units + 1 if k < spec.max_handshakes else 0
+            limit = clock.share(units + 1 + more, None)
+            current = _marked(balance(data, solver, time_limit_s=limit))
             current.explanation[:0] = [f"feedback: {n}" for n in notes]
             current_dir = work / "round2" / f"handshake-{k}" / "balance"
             write_result(current, current_dir)
@@ -174,19 +175,41 @@ def run_cycle(
                 hs.status[unit] = NO_PLAN
             echo(f"round 2, handshake {k}: the balance found no plan; stopping")
             break
-        more = n + 1 if k < spec.max_handshakes else 0
+        more = units + 1 if k < spec.max_handshakes else 0
         stopped = _handshake_plans(spec, work, hs, current_dir, echo, clock, more)
         if stopped is not None:
             return _interrupted(spec, work, need, first, handshakes, stopped)
         if all(s == ACCEPTED for s in hs.status.values()):
             break
         raised += [f for rows in hs.feedback.values() for f in rows]
+    after = k - 1 if timed_out else None
+    return _round_three(spec, work, need, first, handshakes, echo, after, time_limit_s)
+
+
+def _round_three(
+    spec: CycleSpec,
+    work: Path,
+    need: Result,
+    first: Result,
+    handshakes: list[Handshake],
+    echo: Echo,
+    timed_out_after: int | None,
+    time_limit_s: float | None,
+) -> CycleOutcome:
+    """Close round 2 (what is still raised is open) and dimension the agreed mission.
+
+    ``timed_out_after``: the handshake after which the time limit stopped round 2 (None: it
+    did not).
+    """
     last = handshakes[-1]
     for unit, s in last.status.items():
         if s == FEEDBACK:
             last.status[unit] = OPEN
-    if timed_out:
-        echo(f"round 2: the time limit of {time_limit_s:g} s was reached after handshake {k - 1}")
+    if timed_out_after is not None:
+        echo(
+            f"round 2: the time limit of {time_limit_s:g} s was reached after handshake "
+            f"{timed_out_after}"
+        )
     agreed = (
         next(hs for hs in reversed(handshakes) if hs.balance.status.has_solution)
         if any(hs.balance.status.has_solution for hs in handshakes)
@@ -196,11 +219,12 @@ def run_cycle(
     write_result(dim, work / "round3" / "dimensioning")
     echo("round 3: staff and beds for the agreed mission")
     result = cycle_result(spec, need, first, handshakes, dim)
-    if timed_out:
+    if timed_out_after is not None:
         result.explanation.insert(
             0,
-            f"the time limit of {time_limit_s:g} s was reached after handshake {k - 1}: no "
-            "further handshake was started, and what the units still raised is left open",
+            f"the time limit of {time_limit_s:g} s was reached after handshake "
+            f"{timed_out_after}: no further handshake was started, and what the units still "
+            "raised is left open",
         )
         result.kpis["time_limit_reached"] = True
     return CycleOutcome(spec, need, handshakes, dim, result)
