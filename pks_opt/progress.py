@@ -110,6 +110,7 @@ class _Live:
         self.best: float | None = None
         self.bound: float | None = None
         self.printed_at = -math.inf
+        self.first_after_s = REFRESH_S
 
     def update(self, stage: str | None, best: float | None, bound: float | None) -> None:
         with self.lock:
@@ -125,12 +126,15 @@ class _Live:
     def print_due(self, since_start: bool = False) -> None:
         """Print the line (a log) unless one was printed less than ``REFRESH_S`` ago.
 
-        ``since_start``: also not within ``REFRESH_S`` of the start (the heartbeat's rule).
+        ``since_start``: also not before ``first_after_s`` from the start (the heartbeat's
+        rule).
         """
         now = time.perf_counter()
         with self.lock:
-            last = max(self.printed_at, self.t0) if since_start else self.printed_at
-            if now - last < REFRESH_S:
+            if since_start and self.printed_at == -math.inf:
+                if now - self.t0 < self.first_after_s:
+                    return
+            elif now - self.printed_at < REFRESH_S:
                 return
             self.printed_at = now
         self.sink("  " + self.line())
@@ -197,10 +201,13 @@ _live_lock = threading.Lock()
 
 
 @contextlib.contextmanager
-def live(doing: str, limit_s: float | None = None) -> Iterator[None]:
+def live(
+    doing: str, limit_s: float | None = None, first_after_s: float = REFRESH_S
+) -> Iterator[None]:
     """Show a live progress line for the block (``doing``: ``Planning weeks``).
 
-    When progress is shown: redrawn by rich about every 2 s on a terminal; plain lines in a log.
+    When progress is shown: redrawn by rich about every 2 s on a terminal; plain lines in a log,
+    the first after ``first_after_s`` and then every 2 s.
     """
     global _live
     sink = _sink.get()
@@ -209,6 +216,7 @@ def live(doing: str, limit_s: float | None = None) -> Iterator[None]:
         return
     tty = sys.stderr.isatty()
     state = _Live(doing, limit_s, sink, tty)
+    state.first_after_s = first_after_s
     with _live_lock:
         _live = state
     try:

@@ -269,20 +269,25 @@ def finish(
     if signame is not None:
         result = result.interrupted(signame, interrupt.seconds_since_start())
     if out is not None:
-        figures = (
-            charts(lang) if (charts is not None and result.has_solution and signame is None) else {}
-        )
-        envelope = write_result(
-            result,
-            out,
-            excel=excel,
-            charts=figures,
-            replace=True,
-            subfolders=subfolders,
-            part_charts=signame is None,
-            csv_dialect=_csv_dialect(),
-            lang=lang,
-        )
+        # drawing and writing take seconds (a plan's 14-panel chart): a log line after 1 s and
+        # then every 2 s (a write that fails at once prints only its one error line)
+        with progress.live("Writing the result (tables and charts)", first_after_s=1.0):
+            figures = (
+                charts(lang)
+                if (charts is not None and result.has_solution and signame is None)
+                else {}
+            )
+            envelope = write_result(
+                result,
+                out,
+                excel=excel,
+                charts=figures,
+                replace=True,
+                subfolders=subfolders,
+                part_charts=signame is None,
+                csv_dialect=_csv_dialect(),
+                lang=lang,
+            )
     else:
         envelope = result.envelope({name: f"{name}.csv" for name in result.tables})
     if as_json:
