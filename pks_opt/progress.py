@@ -35,6 +35,8 @@ _started: ContextVar[float | None] = ContextVar("pks_progress_started", default=
 
 #: seconds between two redraws of the live line (and between two plain progress lines)
 REFRESH_S = 2.0
+#: seconds into a block before its first plain progress line (a log)
+FIRST_LINE_S = 1.0
 
 #: what a stage minimises, in a planner's words (stages not named here keep their name)
 STAGE_WORDS = {
@@ -110,7 +112,7 @@ class _Live:
         self.best: float | None = None
         self.bound: float | None = None
         self.printed_at = -math.inf
-        self.first_after_s = REFRESH_S
+        self.first_after_s = FIRST_LINE_S
 
     def update(self, stage: str | None, best: float | None, bound: float | None) -> None:
         with self.lock:
@@ -144,7 +146,8 @@ class _Live:
         """Print the line every ``REFRESH_S`` while the block runs (a log, where nothing redraws).
 
         Between solutions a search can be silent for long: without this a log showed gaps of
-        up to 11 s. The first line comes after ``REFRESH_S``, so a quick solve prints none.
+        up to 11 s. The first line comes after ``first_after_s`` (``FIRST_LINE_S``), so a
+        quick solve prints none.
         """
         stop = threading.Event()
 
@@ -202,7 +205,7 @@ _live_lock = threading.Lock()
 
 @contextlib.contextmanager
 def live(
-    doing: str, limit_s: float | None = None, first_after_s: float = REFRESH_S
+    doing: str, limit_s: float | None = None, first_after_s: float = FIRST_LINE_S
 ) -> Iterator[None]:
     """Show a live progress line for the block (``doing``: ``Planning weeks``).
 

@@ -271,7 +271,7 @@ def finish(
     if out is not None:
         # drawing and writing take seconds (a plan's 14-panel chart): a log line after 1 s and
         # then every 2 s (a write that fails at once prints only its one error line)
-        with progress.live("Writing the result (tables and charts)", first_after_s=1.0):
+        with progress.live("Writing the result (tables and charts)"):
             figures = (
                 charts(lang)
                 if (charts is not None and result.has_solution and signame is None)

@@ -82,8 +82,10 @@ def cycle(
     echo = (lambda _line: None) if as_json else (lambda line: click.echo(line, err=True))
     try:
         # a signal stops the round running; the rounds done so far are kept (INTERRUPTED)
-        # the rounds print their own progress; the stage lines of its many solves would drown it
-        with interrupt.solving(), progress.to(None):
+        # the rounds print their own progress, and a live line every 2 s (in a log) says what
+        # is being solved; the stage lines of its many solves would drown it
+        doing = progress.live("Running the planning rounds", time_limit)
+        with doing, interrupt.solving(), progress.to(None):
             outcome = run_cycle(
                 spec,
                 work,

@@ -207,8 +207,8 @@ def _round_three(
             last.status[unit] = OPEN
     if timed_out_after is not None:
         echo(
-            f"round 2: the time limit of {time_limit_s:g} s was reached after handshake "
-            f"{timed_out_after}"
+            f"round 2: the time limit was reached after handshake {timed_out_after} "
+            f"({time_limit_s:.0f} s from the start of the cycle's rounds)"
         )
     agreed = (
         next(hs for hs in reversed(handshakes) if hs.balance.status.has_solution)
@@ -222,9 +222,8 @@ def _round_three(
     if timed_out_after is not None:
         result.explanation.insert(
             0,
-            f"the time limit of {time_limit_s:g} s was reached after handshake "
-            f"{timed_out_after}: no further handshake was started, and what the units still "
-            "raised is left open",
+            f"the time limit was reached after handshake {timed_out_after}: no further "
+            "handshake was started, and what the units still raised is left open",
         )
         result.kpis["time_limit_reached"] = True
     return CycleOutcome(spec, need, handshakes, dim, result)

@@ -189,7 +189,7 @@ def test_time_limit_starts_no_handshake_after_it(
     envelope = json.loads((out / "result.json").read_text())
     assert envelope["kpis"]["time_limit_reached"] is True
     assert envelope["open_units"] == ["A"]
-    assert envelope["explanation"][0].startswith("the time limit of ")
+    assert envelope["explanation"][0].startswith("the time limit was reached after handshake 1")
     assert list(pd.read_csv(out / "handshake.csv")["status"]) == ["open disagreement"]
     assert not (out / "round2/handshake-2").exists()
 
