@@ -359,7 +359,7 @@ def _prepare_plan(
         return lambda left: _replan(
             data,
             new,
-            as_read.with_goal_tolerance(goal_tolerance),
+            as_read,
             inputs,
             from_week,
             key,
@@ -394,21 +394,15 @@ def _next_year(
     :func:`pks_opt.production_plan.replan.next_year_data`). None when that plan finds nothing
     in its time (the re-plan stands; the explanation's line is then missing).
     """
+    from pks_opt.production_plan.evaluate import evaluate
     from pks_opt.production_plan.milp import solve_plan
     from pks_opt.production_plan.replan import next_year_data, next_year_line, next_year_table
     from pks_opt.production_plan.solution import plan_result
 
     n = new.num_weeks
     weeks = min(from_week - 1, as_read.num_weeks)
-    first = plan_result(new, replan, None)
-    last = first.tables["production_plan"]
-    queue = dict(
-        zip(
-            last[last["week"] == n]["planning_object"],
-            last[last["week"] == n]["queue_end"],
-            strict=True,
-        )
-    )
+    traces = evaluate(new, replan.production, with_target=True).traces
+    queue = {oid: t.queue_end[-1] for oid, t in traces.items()}
     ratios = dict(zip(inputs["planning_object"], inputs["reforecast_ratio"], strict=True))
     ahead = next_year_data(as_read, queue, ratios, weeks)
     sol = solve_plan(

@@ -178,13 +178,22 @@ def handles_input_errors(f: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def wall_clock_left(time_limit: float) -> float:
+#: share of a wall-clock --time-limit kept for writing the result with --out (tables, charts,
+#: workbook: about 1.8 s for ward-roster's), at most WRITING_CAP_S
+WRITING_SHARE = 0.1
+WRITING_CAP_S = 2.0
+
+
+def wall_clock_left(time_limit: float, *, writing: bool = False) -> float:
     """Count a wall-clock ``--time-limit`` from pressing Enter, never below half the limit.
 
     The limit less the seconds this program has already run (Python's start and the imports:
     about 1 s, several on a busy machine); a solve still gets time on a slow start. Linux only
-    (``/proc``); elsewhere the limit stands as given.
+    (``/proc``); elsewhere the limit stands as given. ``writing``: the result is written after
+    the solve (``--out``), so ``WRITING_SHARE`` of the limit (at most ``WRITING_CAP_S``) is
+    kept for that too.
     """
+    keep = min(WRITING_SHARE * time_limit, WRITING_CAP_S) if writing else 0.0
     try:
         with open("/proc/self/stat", encoding="ascii") as f:
             stat = f.read()
@@ -193,8 +202,8 @@ def wall_clock_left(time_limit: float) -> float:
         start_ticks = int(stat[stat.rindex(")") + 2 :].split()[19])  # field 22: starttime
         ran = max(0.0, uptime - start_ticks / os.sysconf("SC_CLK_TCK"))
     except (OSError, ValueError, IndexError):
-        return time_limit
-    return max(time_limit / 2, time_limit - ran)
+        ran = 0.0
+    return max(time_limit / 2, time_limit - ran - keep)
 
 
 def one_line(text: str) -> str:

@@ -90,8 +90,8 @@ def matrix(
     """
     from pks_opt import api, progress
 
-    if not deterministic:  # the user's seconds count from the start of the program
-        time_limit = wall_clock_left(time_limit)
+    if not deterministic:  # the user's seconds count from the start of the program, and end
+        time_limit = wall_clock_left(time_limit, writing=out is not None)  # with it written
     with progress.live("Building the activity matrix", None if deterministic else time_limit):
         result = api.matrix(
             instance,

@@ -16,11 +16,6 @@ from pks_opt.commands.common import (
 from pks_opt.constants import DEFAULT_TIME_LIMIT_S
 from pks_opt.result import Result
 
-#: share of a wall-clock --time-limit kept for writing the roster with --out (its tables,
-#: heatmaps and workbook: about 1.8 s for ward-roster), at most OUTPUT_CAP_S
-OUTPUT_SHARE = 0.1
-OUTPUT_CAP_S = 2.0
-
 
 @click.command()
 @click.argument("instance", type=click.Path(path_type=Path))
@@ -115,13 +110,9 @@ def roster(
 
     if is_curtois(instance) and (from_matrix is not None or from_need is not None):
         raise click.UsageError("--from-matrix and --from-need do not apply to a benchmark instance")
-    shown = time_limit
-    if not deterministic:  # the user's seconds count from the start of the program
-        time_limit = wall_clock_left(time_limit)
-        shown = time_limit
-        if out is not None:  # ... and end with the result written: keep time for that
-            time_limit = max(time_limit / 2, time_limit - min(OUTPUT_SHARE * shown, OUTPUT_CAP_S))
-    with progress.live("Laying the roster", None if deterministic else shown):
+    if not deterministic:  # the user's seconds count from the start of the program, and end
+        time_limit = wall_clock_left(time_limit, writing=out is not None)  # with it written
+    with progress.live("Laying the roster", None if deterministic else time_limit):
         result = api.roster(
             instance,
             from_matrix=from_matrix,

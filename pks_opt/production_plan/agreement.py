@@ -162,7 +162,7 @@ def shortfall_cause(data: PlanData, ev: PlanEvaluation, o: PlanningObject, g: Go
     return "; ".join(parts)
 
 
-def _extra_needed(o: PlanningObject, t: ObjectTrace) -> list[float]:
+def _extra_needed(t: ObjectTrace) -> list[float]:
     """Give per week (0-based) the production above the plan needed by then.
 
     Enough to keep the queue within its maximum and its target in every week so far: the
@@ -223,7 +223,7 @@ def goal_too_low_rows(
     rows: list[Feedback] = []
     for o in data.objects:
         t = ev.traces[o.id]
-        needed = _extra_needed(o, t)
+        needed = _extra_needed(t)
         before = 0.0
         for g, planned in zip(o.goal_periods, t.period_production, strict=True):
             by_end = needed[g.last_week - 1]

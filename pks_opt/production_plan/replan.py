@@ -331,7 +331,7 @@ def next_year_line(table: pd.DataFrame, first_week: int, last_week: int) -> str:
         )
     return (
         f"rolling horizon: weeks {first_week}–{last_week} (next year's weeks 1–"
-        f"{last_week - 52}, no goal agreed yet) planned to follow need from the re-plan's "
-        f"week-52 queue, production (queue at the start → at the end): {', '.join(parts)} "
-        "(next_year_plan.csv)"
+        f"{last_week - first_week + 1}, no goal agreed yet) planned to follow need from the "
+        f"re-plan's week-{first_week - 1} queue, production (queue at the start → at the end): "
+        f"{', '.join(parts)} (next_year_plan.csv)"
     )

@@ -160,25 +160,37 @@ def test_bad_actuals_exit_2_with_file_row_field(tmp_path: Path, edit, message: s
     assert not out.exists()
 
 
-@pytest.mark.rule("production_plan", "R0")
-def test_replan_locks_the_weeks_done_and_catches_up_the_goal(tmp_path: Path) -> None:
-    # 4 weeks, goal 40 (annual 520 × 4/52), 20 waiting, 10 joining a week, 20 h a week (1 h
-    # each). Weeks 1-2 went 5, 5 (sick leave), the queue 25, 30. From week 3 the goal needs
-    # 30 more: 15, 15 (levelled), the queue 25, 20. The original plan was 10 a week.
-    inst = write_instance(
-        tmp_path / "p",
-        objects=[{"planning_object": "a", "queue_start": 20, "annual_goal": 520}],
+def four_week_plan(folder: Path, **obj: object) -> Path:
+    """The re-plan tests' tiny plan: object a, 4 weeks, 20 waiting, forecast 10 joining a week,
+    20 h a week of doc at 1 h each; ``obj`` adds fields to object a (a goal, limits)."""
+    return write_instance(
+        folder,
+        objects=[{"planning_object": "a", "queue_start": 20, **obj}],
         weeks=4,
         resources=one_resource(20),
         hours=[("a", "doc", 1.0)],
         inflow=weekly_inflow("a", [10, 10, 10, 10]),
         parameters={"unit": "U"},
     )
-    act = tmp_path / "act"
-    act.mkdir()
-    (act / "instance.yaml").write_text("kind: actuals\n")
-    (act / "production.csv").write_text(
-        "unit,planning_object,week,production,inflow,waiting\nU,a,1,5,10,25\nU,a,2,5,10,30\n"
+
+
+def replan_actuals(folder: Path, production_csv: str) -> Path:
+    """An actuals folder with only ``production.csv`` (its text as given)."""
+    folder.mkdir()
+    (folder / "instance.yaml").write_text("kind: actuals\n")
+    (folder / "production.csv").write_text(production_csv)
+    return folder
+
+
+@pytest.mark.rule("production_plan", "R0")
+def test_replan_locks_the_weeks_done_and_catches_up_the_goal(tmp_path: Path) -> None:
+    # 4 weeks, goal 40 (annual 520 × 4/52), 20 waiting, 10 joining a week, 20 h a week (1 h
+    # each). Weeks 1-2 went 5, 5 (sick leave), the queue 25, 30. From week 3 the goal needs
+    # 30 more: 15, 15 (levelled), the queue 25, 20. The original plan was 10 a week.
+    inst = four_week_plan(tmp_path / "p", annual_goal=520)
+    act = replan_actuals(
+        tmp_path / "act",
+        "unit,planning_object,week,production,inflow,waiting\nU,a,1,5,10,25\nU,a,2,5,10,30\n",
     )
     out = tmp_path / "out"
     res = run("plan", inst, "--actuals", act, "--from-week", 3, "--out", out)
@@ -209,29 +221,12 @@ def test_replan_names_a_goal_too_low_for_the_reforecast_inflow(tmp_path: Path) -
     # ends 35, 40: above the maximum by 0, 5, 10, 15 and the target by 20 in week 4. Keeping
     # both needs 20 more (the running maximum of the excess, 20 by week 4); weeks 3-4 have
     # 2 × 10 h free, room for 20: agreed 40, achievable 60, a request for a new agreement.
-    inst = write_instance(
-        tmp_path / "p",
-        objects=[
-            {
-                "planning_object": "a",
-                "queue_start": 20,
-                "annual_goal": 520,
-                "max_queue": 25,
-                "target_queue": 20,
-                "target_week": 4,
-            }
-        ],
-        weeks=4,
-        resources=one_resource(20),
-        hours=[("a", "doc", 1.0)],
-        inflow=weekly_inflow("a", [10, 10, 10, 10]),
-        parameters={"unit": "U"},
+    inst = four_week_plan(
+        tmp_path / "p", annual_goal=520, max_queue=25, target_queue=20, target_week=4
     )
-    act = tmp_path / "act"
-    act.mkdir()
-    (act / "instance.yaml").write_text("kind: actuals\n")
-    (act / "production.csv").write_text(
-        "unit,planning_object,week,production,inflow,waiting\nU,a,1,10,15,25\nU,a,2,10,15,30\n"
+    act = replan_actuals(
+        tmp_path / "act",
+        "unit,planning_object,week,production,inflow,waiting\nU,a,1,10,15,25\nU,a,2,10,15,30\n",
     )
     out = tmp_path / "out"
     res = run("plan", inst, "--actuals", act, "--from-week", 3, "--out", out)
@@ -275,19 +270,10 @@ def test_replan_names_a_goal_too_low_for_the_reforecast_inflow(tmp_path: Path) -
 
 
 def test_replan_needs_actuals_of_every_week_before(tmp_path: Path) -> None:
-    inst = write_instance(
-        tmp_path / "p",
-        objects=[{"planning_object": "a", "queue_start": 20}],
-        weeks=4,
-        resources=one_resource(20),
-        hours=[("a", "doc", 1.0)],
-        inflow=weekly_inflow("a", [10, 10, 10, 10]),
-        parameters={"unit": "U"},
+    inst = four_week_plan(tmp_path / "p")
+    act = replan_actuals(
+        tmp_path / "act", "unit,planning_object,week,production,inflow\nU,a,1,5,10\n"
     )
-    act = tmp_path / "act"
-    act.mkdir()
-    (act / "instance.yaml").write_text("kind: actuals\n")
-    (act / "production.csv").write_text("unit,planning_object,week,production,inflow\nU,a,1,5,10\n")
     res = run("plan", inst, "--actuals", act, "--from-week", 3)
     assert res.exit_code == 2 and "needs actuals of weeks 1–2" in res.stderr
     res = run("plan", inst, "--from-week", 3)
