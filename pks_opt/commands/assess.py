@@ -94,4 +94,4 @@ def report(
     from pks_opt.assessment.profile import assess as run
 
     result = run(list(workbooks), lang="en" if lang.lower() == "en" else "sv")
-    finish(result, out=out, excel=excel, as_json=as_json, charts=result.charts)
+    finish(result, out=out, excel=excel, as_json=as_json)

@@ -118,7 +118,6 @@ def balance(
             out=out,
             excel=excel,
             as_json=as_json,
-            charts=result.charts,
             summary=lambda r, lang: _named(summary(r, lang), r, lang),
         )
     except SystemExit as exc:

@@ -16,16 +16,13 @@ import sys
 import warnings
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import click
 
 from pks_opt import interrupt, progress
 from pks_opt.errors import InputError, InputWarning, OutputError
 from pks_opt.result import EXIT_INTERRUPTED, Result, jsonable
-
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -256,7 +253,6 @@ def finish(
     out: Path | None,
     excel: bool,
     as_json: bool,
-    charts: Callable[[str], Mapping[str, Figure]] | None = None,
     summary: Callable[[Result, str], list[str]] | None = None,
     subfolders: Mapping[str, Path] | None = None,
     compared: bool = False,
@@ -281,11 +277,8 @@ def finish(
         # drawing and writing take seconds (a plan's 14-panel chart): a log line after 1 s and
         # then every 2 s (a write that fails at once prints only its one error line)
         with progress.live("Writing the result (tables and charts)"):
-            figures = (
-                charts(lang)
-                if (charts is not None and result.has_solution and signame is None)
-                else {}
-            )
+            # the level's own charts (none without a solution); not after a stop signal
+            figures = result.charts(lang) if signame is None else {}
             envelope = write_result(
                 result,
                 out,

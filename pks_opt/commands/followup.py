@@ -75,4 +75,4 @@ def follow_up(
     result = api.follow_up(
         plan_dir, actuals, threshold=threshold, year=year, resources_from=resources_from
     )
-    finish(result, out=out, excel=excel, as_json=as_json, charts=result.charts)
+    finish(result, out=out, excel=excel, as_json=as_json)

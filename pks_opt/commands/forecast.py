@@ -76,7 +76,7 @@ def forecast(
         start=start_week,
         seasonality=seasonality,
     )
-    finish(result, out=out, excel=excel, as_json=as_json, charts=result.charts, summary=_summary)
+    finish(result, out=out, excel=excel, as_json=as_json, summary=_summary)
 
 
 def _summary(result: Result, lang: str = "en") -> list[str]:

@@ -108,7 +108,6 @@ def matrix(
         out=out,
         excel=excel,
         as_json=as_json,
-        charts=result.charts,
         summary=_summary,
         compared=bool(scenarios),
     )

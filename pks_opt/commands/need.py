@@ -51,6 +51,4 @@ def need(
     from pks_opt.capacity_need import need_summary
 
     result = api.need(instance, scenarios=scenarios, share=share)
-    finish(
-        result, out=out, excel=excel, as_json=as_json, charts=result.charts, summary=need_summary
-    )
+    finish(result, out=out, excel=excel, as_json=as_json, summary=need_summary)

@@ -134,7 +134,6 @@ def plan(
         out=out,
         excel=excel,
         as_json=as_json,
-        charts=result.charts,
         summary=summary,
         compared=bool(scenarios),
     )

@@ -134,7 +134,6 @@ def roster(
         out=out,
         excel=excel,
         as_json=as_json,
-        charts=result.charts,
         summary=None if result.kind != "roster" else _summary,
         compared=bool(scenarios),
     )
